@@ -1,0 +1,7 @@
+//! mailwire: email protocol libraries for Rust.
+//!
+//! This facade re-exports the mailwire crates, each behind a feature named after it.
+
+pub use mailwire_core as core;
+#[cfg(feature = "sasl")]
+pub use mailwire_sasl as sasl;
