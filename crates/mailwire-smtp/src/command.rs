@@ -1,0 +1,995 @@
+//! Commands a client sends (RFC 5321 §4.1.1 and the extensions the crate implements).
+//!
+//! ```text
+//! ehlo = "EHLO" SP ( Domain / address-literal ) CRLF
+//! helo = "HELO" SP Domain CRLF                        ; address literals accepted too
+//! lhlo = "LHLO" SP ( Domain / address-literal ) CRLF  ; RFC 2033
+//! mail = "MAIL FROM:" Reverse-path [SP Mail-parameters] CRLF
+//! rcpt = "RCPT TO:" ( "<Postmaster@" Domain ">" / "<Postmaster>" / Forward-path )
+//!        [SP Rcpt-parameters] CRLF
+//! data = "DATA" CRLF
+//! bdat = "BDAT" SP chunk-size [ SP end-marker ] CRLF  ; RFC 3030
+//! rset = "RSET" CRLF
+//! vrfy = "VRFY" SP String CRLF
+//! expn = "EXPN" SP String CRLF
+//! help = "HELP" [ SP String ] CRLF
+//! noop = "NOOP" [ SP String ] CRLF
+//! quit = "QUIT" CRLF
+//! starttls = "STARTTLS" CRLF                         ; RFC 3207
+//! auth = "AUTH" SP sasl-mech [SP initial-response] CRLF  ; RFC 4954
+//! ```
+//!
+//! Verbs are matched without regard to case. Decoding is lenient where deployed clients
+//! are (a space after `FROM:`, trailing spaces) and strict where leniency would change the
+//! meaning (only CRLF ends a line; a bare CR or LF inside one is refused).
+
+use std::fmt;
+
+use bytes::BufMut;
+use mailwire_core::Secret;
+
+use crate::Decoded;
+use crate::grammar::{is_text, parse_u64, put_u64};
+use crate::mechanism::Mechanism;
+use crate::param::{MailParameters, ParamError, RcptParameters};
+use crate::path::{ForwardPath, Host, PathError, ReversePath, Scanned, scan_path};
+use crate::reply::Reply;
+
+/// The longest command line a server must accept, CRLF included (RFC 5321 §4.5.3.1.4).
+/// Lines with ESMTP parameters may be longer by the parameters' own limits; the server
+/// session's default allows for that.
+pub const MAX_COMMAND_LINE_LEN: usize = 512;
+
+/// The verb of a command this crate knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Verb {
+    /// `HELO`
+    Helo,
+    /// `EHLO`
+    Ehlo,
+    /// `LHLO`
+    Lhlo,
+    /// `MAIL`
+    Mail,
+    /// `RCPT`
+    Rcpt,
+    /// `DATA`
+    Data,
+    /// `BDAT`
+    Bdat,
+    /// `RSET`
+    Rset,
+    /// `VRFY`
+    Vrfy,
+    /// `EXPN`
+    Expn,
+    /// `HELP`
+    Help,
+    /// `NOOP`
+    Noop,
+    /// `QUIT`
+    Quit,
+    /// `STARTTLS`
+    StartTls,
+    /// `AUTH`
+    Auth,
+}
+
+impl Verb {
+    /// The verb as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Helo => "HELO",
+            Self::Ehlo => "EHLO",
+            Self::Lhlo => "LHLO",
+            Self::Mail => "MAIL",
+            Self::Rcpt => "RCPT",
+            Self::Data => "DATA",
+            Self::Bdat => "BDAT",
+            Self::Rset => "RSET",
+            Self::Vrfy => "VRFY",
+            Self::Expn => "EXPN",
+            Self::Help => "HELP",
+            Self::Noop => "NOOP",
+            Self::Quit => "QUIT",
+            Self::StartTls => "STARTTLS",
+            Self::Auth => "AUTH",
+        }
+    }
+
+    /// Recognises a verb; the four-letter ones by one masked 32-bit compare.
+    fn parse(verb: &[u8]) -> Option<Self> {
+        const fn word(s: &[u8; 4]) -> u32 {
+            u32::from_be_bytes(*s)
+        }
+        if let Ok(four) = <[u8; 4]>::try_from(verb) {
+            // Clearing bit 5 upper-cases letters; no non-letter byte maps onto a letter.
+            return Some(match u32::from_be_bytes(four) & 0xDFDF_DFDF {
+                w if w == word(b"MAIL") => Self::Mail,
+                w if w == word(b"RCPT") => Self::Rcpt,
+                w if w == word(b"EHLO") => Self::Ehlo,
+                w if w == word(b"DATA") => Self::Data,
+                w if w == word(b"BDAT") => Self::Bdat,
+                w if w == word(b"QUIT") => Self::Quit,
+                w if w == word(b"RSET") => Self::Rset,
+                w if w == word(b"HELO") => Self::Helo,
+                w if w == word(b"LHLO") => Self::Lhlo,
+                w if w == word(b"NOOP") => Self::Noop,
+                w if w == word(b"AUTH") => Self::Auth,
+                w if w == word(b"VRFY") => Self::Vrfy,
+                w if w == word(b"EXPN") => Self::Expn,
+                w if w == word(b"HELP") => Self::Help,
+                _ => return None,
+            });
+        }
+        verb.eq_ignore_ascii_case(b"STARTTLS")
+            .then_some(Self::StartTls)
+    }
+}
+
+impl fmt::Display for Verb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A free-text command argument (VRFY, EXPN, HELP, NOOP): printable, no CR or LF, not
+/// empty, no trailing space.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Argument(String);
+
+impl Argument {
+    /// Validates an argument.
+    pub fn new(text: impl Into<String>) -> Option<Self> {
+        let text = text.into();
+        let ok = !text.is_empty() && is_text(text.as_bytes()) && !text.ends_with([' ', '\t']);
+        ok.then_some(Self(text))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The base64 initial response of AUTH (RFC 4954 §4), or `=` for an empty one. Never
+/// printed by `Debug`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitialResponse(Secret<String>);
+
+impl InitialResponse {
+    /// Validates the base64 alphabet (`A-Z a-z 0-9 + / =`); `=` alone is an empty response.
+    pub fn new(base64: impl Into<String>) -> Option<Self> {
+        let base64 = base64.into();
+        let ok = !base64.is_empty()
+            && base64
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        ok.then(|| Self(Secret::new(base64)))
+    }
+
+    /// The base64 text as sent (`=` for empty).
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+}
+
+/// An SMTP, ESMTP or LMTP command.
+///
+/// ```
+/// use mailwire_smtp::{Command, Decoded, ForwardPath};
+///
+/// let Decoded::Complete { value, consumed } = Command::decode(b"RCPT TO:<Postmaster>\r\nQUIT\r\n")
+/// else {
+///     panic!()
+/// };
+/// assert_eq!(consumed, 22);
+/// assert!(matches!(value, Command::Rcpt { to: ForwardPath::Postmaster, .. }));
+/// assert_eq!(value.to_string(), "RCPT TO:<Postmaster>\r\n");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Command {
+    /// `HELO host`
+    Helo {
+        /// The client's name for itself.
+        host: Host,
+    },
+    /// `EHLO host`
+    Ehlo {
+        /// The client's name for itself.
+        host: Host,
+    },
+    /// `LHLO host` (LMTP, RFC 2033)
+    Lhlo {
+        /// The client's name for itself.
+        host: Host,
+    },
+    /// `MAIL FROM:<path> params`
+    Mail {
+        /// The sender, or `<>`.
+        from: ReversePath,
+        /// ESMTP parameters.
+        params: MailParameters,
+    },
+    /// `RCPT TO:<path> params`
+    Rcpt {
+        /// The recipient.
+        to: ForwardPath,
+        /// ESMTP parameters.
+        params: RcptParameters,
+    },
+    /// `DATA`
+    Data,
+    /// `BDAT size [LAST]` (RFC 3030): `size` octets of message data follow the line.
+    Bdat {
+        /// The chunk's length in octets: a length to check, never a buffer to reserve.
+        size: u64,
+        /// Whether this is the last chunk.
+        last: bool,
+    },
+    /// `RSET`
+    Rset,
+    /// `VRFY string`
+    Vrfy {
+        /// The user or mailbox to verify.
+        query: Argument,
+    },
+    /// `EXPN string`
+    Expn {
+        /// The list to expand.
+        query: Argument,
+    },
+    /// `HELP [string]`
+    Help {
+        /// The topic.
+        topic: Option<Argument>,
+    },
+    /// `NOOP [string]`
+    Noop {
+        /// Ignored text.
+        text: Option<Argument>,
+    },
+    /// `QUIT`
+    Quit,
+    /// `STARTTLS` (RFC 3207)
+    StartTls,
+    /// `AUTH mechanism [initial-response]` (RFC 4954)
+    Auth {
+        /// The SASL mechanism.
+        mechanism: Mechanism,
+        /// The first client response, base64.
+        initial_response: Option<InitialResponse>,
+    },
+}
+
+/// Why a command line was refused, with what the server needs to answer it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommandError {
+    /// The verb is not one this crate knows.
+    #[error("unrecognized command {verb:?}")]
+    Unrecognized {
+        /// The verb as sent (at most 32 bytes, lossily decoded).
+        verb: String,
+    },
+    /// The arguments do not follow the command's syntax.
+    #[error("syntax error in {verb} arguments")]
+    Syntax {
+        /// The command.
+        verb: Verb,
+    },
+    /// The MAIL or RCPT path is malformed or too long.
+    #[error("invalid {verb} path: {error}")]
+    Path {
+        /// MAIL or RCPT.
+        verb: Verb,
+        /// What is wrong with it.
+        error: PathError,
+    },
+    /// The MAIL or RCPT parameters are malformed.
+    #[error("invalid {verb} parameters: {error}")]
+    Param {
+        /// MAIL or RCPT.
+        verb: Verb,
+        /// What is wrong with them.
+        error: ParamError,
+    },
+    /// The line holds a CR or LF that is not part of its CRLF ending.
+    #[error("bare CR or LF in command line")]
+    BareLineEnding,
+}
+
+impl CommandError {
+    /// The reply a server sends for this error.
+    ///
+    /// ```
+    /// use mailwire_smtp::{Command, Decoded};
+    ///
+    /// let Decoded::Invalid { error, consumed } = Command::decode(b"FOO bar\r\n") else { panic!() };
+    /// assert_eq!(consumed, 9);
+    /// assert_eq!(error.reply().to_string(), "500 5.5.1 Command unrecognized\r\n");
+    /// ```
+    pub fn reply(&self) -> Reply {
+        match self {
+            Self::Unrecognized { .. } => Reply::fixed(500, Some((5, 5, 1)), "Command unrecognized"),
+            Self::BareLineEnding => Reply::fixed(
+                500,
+                Some((5, 5, 2)),
+                "Bare CR or LF not allowed in commands",
+            ),
+            Self::Syntax { .. } => Reply::fixed(
+                501,
+                Some((5, 5, 4)),
+                "Syntax error in parameters or arguments",
+            ),
+            Self::Path {
+                error: PathError::PathTooLong,
+                ..
+            } => Reply::fixed(501, Some((5, 5, 4)), "Path too long"),
+            Self::Path {
+                verb: Verb::Mail, ..
+            } => Reply::fixed(501, Some((5, 1, 7)), "Bad sender address syntax"),
+            Self::Path { .. } => Reply::fixed(501, Some((5, 1, 3)), "Bad recipient address syntax"),
+            Self::Param { .. } => Reply::fixed(501, Some((5, 5, 4)), "Invalid parameter"),
+        }
+    }
+}
+
+impl Command {
+    /// Decodes one command from the start of `input`: complete up to its CRLF, incomplete
+    /// while no CRLF has arrived, or invalid with the number of bytes to skip.
+    ///
+    /// Decoding bounds nothing by itself: a caller buffering input until a CRLF arrives
+    /// must bound its buffer (the server session does, at [`MAX_COMMAND_LINE_LEN`] by
+    /// default).
+    pub fn decode(input: &[u8]) -> Decoded<Self, CommandError> {
+        let mut from = 0;
+        loop {
+            let Some(lf) = memchr::memchr(b'\n', &input[from..]).map(|i| from + i) else {
+                return Decoded::Incomplete;
+            };
+            if lf > 0 && input[lf - 1] == b'\r' {
+                let consumed = lf + 1;
+                return match Self::parse_line(&input[..lf - 1]) {
+                    Ok(value) => Decoded::Complete { value, consumed },
+                    Err(error) => Decoded::Invalid { error, consumed },
+                };
+            }
+            from = lf + 1;
+        }
+    }
+
+    /// Parses one command line without its CRLF.
+    pub fn parse_line(line: &[u8]) -> Result<Self, CommandError> {
+        let (verb_bytes, args) = match memchr::memchr(b' ', line) {
+            Some(sp) => (&line[..sp], &line[sp + 1..]),
+            None => (line, &[][..]),
+        };
+        let Some(verb) = Verb::parse(verb_bytes) else {
+            if memchr::memchr2(b'\r', b'\n', line).is_some() {
+                return Err(CommandError::BareLineEnding);
+            }
+            let shown = &verb_bytes[..verb_bytes.len().min(32)];
+            return Err(CommandError::Unrecognized {
+                verb: String::from_utf8_lossy(shown).into_owned(),
+            });
+        };
+        if memchr::memchr2(b'\r', b'\n', args).is_some() {
+            return Err(CommandError::BareLineEnding);
+        }
+        let syntax = CommandError::Syntax { verb };
+        let args = trim_end(args);
+        let none = |cmd: Self| {
+            if args.is_empty() {
+                Ok(cmd)
+            } else {
+                Err(syntax.clone())
+            }
+        };
+        match verb {
+            Verb::Helo | Verb::Ehlo | Verb::Lhlo => {
+                let host = Host::parse_bytes(args).map_err(|_| syntax.clone())?;
+                Ok(match verb {
+                    Verb::Helo => Self::Helo { host },
+                    Verb::Ehlo => Self::Ehlo { host },
+                    _ => Self::Lhlo { host },
+                })
+            }
+            Verb::Mail => {
+                let rest = strip_prefix_ignore_case(args, b"FROM:").ok_or(syntax)?;
+                let (path, params) = split_path(verb, rest)?;
+                let from = match path {
+                    Scanned::Null => ReversePath::Null,
+                    Scanned::Mailbox(m) => ReversePath::Mailbox(m),
+                    Scanned::Postmaster => {
+                        return Err(CommandError::Path {
+                            verb,
+                            error: PathError::MissingAt,
+                        });
+                    }
+                };
+                let params = MailParameters::parse(params)
+                    .map_err(|error| CommandError::Param { verb, error })?;
+                Ok(Self::Mail { from, params })
+            }
+            Verb::Rcpt => {
+                let rest = strip_prefix_ignore_case(args, b"TO:").ok_or(syntax)?;
+                let (path, params) = split_path(verb, rest)?;
+                let to = match path {
+                    Scanned::Null => {
+                        return Err(CommandError::Path {
+                            verb,
+                            error: PathError::NullPath,
+                        });
+                    }
+                    Scanned::Postmaster => ForwardPath::Postmaster,
+                    Scanned::Mailbox(m) => ForwardPath::Mailbox(m),
+                };
+                let params = RcptParameters::parse(params)
+                    .map_err(|error| CommandError::Param { verb, error })?;
+                Ok(Self::Rcpt { to, params })
+            }
+            Verb::Data => none(Self::Data),
+            Verb::Rset => none(Self::Rset),
+            Verb::Quit => none(Self::Quit),
+            Verb::StartTls => none(Self::StartTls),
+            Verb::Bdat => {
+                let (size, marker) = match memchr::memchr(b' ', args) {
+                    Some(sp) => (&args[..sp], Some(&args[sp + 1..])),
+                    None => (args, None),
+                };
+                let size = parse_u64(size).ok_or(syntax.clone())?;
+                let last = match marker {
+                    None => false,
+                    Some(m) if m.eq_ignore_ascii_case(b"LAST") => true,
+                    Some(_) => return Err(syntax),
+                };
+                Ok(Self::Bdat { size, last })
+            }
+            Verb::Vrfy | Verb::Expn => {
+                let query = argument(args).ok_or(syntax)?;
+                Ok(if verb == Verb::Vrfy {
+                    Self::Vrfy { query }
+                } else {
+                    Self::Expn { query }
+                })
+            }
+            Verb::Help | Verb::Noop => {
+                let arg = if args.is_empty() {
+                    None
+                } else {
+                    Some(argument(args).ok_or(syntax)?)
+                };
+                Ok(if verb == Verb::Help {
+                    Self::Help { topic: arg }
+                } else {
+                    Self::Noop { text: arg }
+                })
+            }
+            Verb::Auth => {
+                let (mechanism, response) = match memchr::memchr(b' ', args) {
+                    Some(sp) => (&args[..sp], Some(&args[sp + 1..])),
+                    None => (args, None),
+                };
+                let mechanism = Mechanism::from_bytes(mechanism).ok_or(syntax.clone())?;
+                let initial_response = match response {
+                    None => None,
+                    Some(r) => Some(
+                        std::str::from_utf8(r)
+                            .ok()
+                            .and_then(InitialResponse::new)
+                            .ok_or(syntax)?,
+                    ),
+                };
+                Ok(Self::Auth {
+                    mechanism,
+                    initial_response,
+                })
+            }
+        }
+    }
+
+    /// The command's verb.
+    pub fn verb(&self) -> Verb {
+        match self {
+            Self::Helo { .. } => Verb::Helo,
+            Self::Ehlo { .. } => Verb::Ehlo,
+            Self::Lhlo { .. } => Verb::Lhlo,
+            Self::Mail { .. } => Verb::Mail,
+            Self::Rcpt { .. } => Verb::Rcpt,
+            Self::Data => Verb::Data,
+            Self::Bdat { .. } => Verb::Bdat,
+            Self::Rset => Verb::Rset,
+            Self::Vrfy { .. } => Verb::Vrfy,
+            Self::Expn { .. } => Verb::Expn,
+            Self::Help { .. } => Verb::Help,
+            Self::Noop { .. } => Verb::Noop,
+            Self::Quit => Verb::Quit,
+            Self::StartTls => Verb::StartTls,
+            Self::Auth { .. } => Verb::Auth,
+        }
+    }
+
+    /// Writes the command line, CRLF included.
+    pub fn encode(&self, out: &mut impl BufMut) {
+        out.put_slice(self.verb().as_str().as_bytes());
+        match self {
+            Self::Helo { host } | Self::Ehlo { host } | Self::Lhlo { host } => {
+                out.put_u8(b' ');
+                out.put_slice(host.to_string().as_bytes());
+            }
+            Self::Mail { from, params } => {
+                out.put_slice(b" FROM:");
+                from.encode(out);
+                params.encode(out);
+            }
+            Self::Rcpt { to, params } => {
+                out.put_slice(b" TO:");
+                to.encode(out);
+                params.encode(out);
+            }
+            Self::Bdat { size, last } => {
+                out.put_u8(b' ');
+                put_u64(out, *size);
+                if *last {
+                    out.put_slice(b" LAST");
+                }
+            }
+            Self::Vrfy { query: arg } | Self::Expn { query: arg } => {
+                out.put_u8(b' ');
+                out.put_slice(arg.0.as_bytes());
+            }
+            Self::Help { topic: arg } | Self::Noop { text: arg } => {
+                if let Some(arg) = arg {
+                    out.put_u8(b' ');
+                    out.put_slice(arg.0.as_bytes());
+                }
+            }
+            Self::Auth {
+                mechanism,
+                initial_response,
+            } => {
+                out.put_u8(b' ');
+                out.put_slice(mechanism.as_str().as_bytes());
+                if let Some(r) = initial_response {
+                    out.put_u8(b' ');
+                    out.put_slice(r.expose().as_bytes());
+                }
+            }
+            Self::Data | Self::Rset | Self::Quit | Self::StartTls => {}
+        }
+        out.put_slice(b"\r\n");
+    }
+}
+
+impl fmt::Display for Command {
+    /// The wire form, CRLF included. The AUTH initial response is shown as written, so do
+    /// not log the `Display` of an AUTH command; `Debug` redacts it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::new();
+        self.encode(&mut out);
+        f.write_str(&String::from_utf8_lossy(&out))
+    }
+}
+
+fn trim_end(s: &[u8]) -> &[u8] {
+    let keep = s
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |i| i + 1);
+    &s[..keep]
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+fn argument(args: &[u8]) -> Option<Argument> {
+    Argument::new(std::str::from_utf8(args).ok()?)
+}
+
+/// Splits `[SP*] Path [SP params]`: clients often put a space after `FROM:`.
+fn split_path(verb: Verb, rest: &[u8]) -> Result<(Scanned, &[u8]), CommandError> {
+    let start = rest.iter().take_while(|&&b| b == b' ').count();
+    let (path, end) =
+        scan_path(&rest[start..]).map_err(|error| CommandError::Path { verb, error })?;
+    let params = &rest[start + end..];
+    if !params.is_empty() && params[0] != b' ' {
+        return Err(CommandError::Path {
+            verb,
+            error: PathError::Brackets,
+        });
+    }
+    Ok((path, params))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::param::{Body, Notify, Parameter};
+    use crate::path::{Domain, Mailbox};
+    use crate::xtext::XText;
+
+    fn parse(line: &str) -> Command {
+        Command::parse_line(line.as_bytes()).unwrap_or_else(|e| panic!("{line}: {e}"))
+    }
+
+    fn err(line: &str) -> CommandError {
+        Command::parse_line(line.as_bytes()).unwrap_err()
+    }
+
+    fn mailbox(s: &str) -> Mailbox {
+        Mailbox::parse(s).unwrap()
+    }
+
+    #[test]
+    fn rfc_5321_appendix_d_commands() {
+        assert_eq!(
+            parse("EHLO bar.com"),
+            Command::Ehlo {
+                host: Domain::new("bar.com").unwrap().into()
+            }
+        );
+        assert_eq!(
+            parse("MAIL FROM:<Smith@bar.com>"),
+            Command::Mail {
+                from: mailbox("Smith@bar.com").into(),
+                params: MailParameters::default()
+            }
+        );
+        assert_eq!(
+            parse("RCPT TO:<Jones@foo.com>"),
+            Command::Rcpt {
+                to: mailbox("Jones@foo.com").into(),
+                params: RcptParameters::default()
+            }
+        );
+        assert_eq!(parse("DATA"), Command::Data);
+        assert_eq!(parse("QUIT"), Command::Quit);
+        assert_eq!(
+            parse("HELO bar.com"),
+            Command::Helo {
+                host: Host::parse("bar.com").unwrap()
+            }
+        );
+        assert_eq!(parse("VRFY Crispin").to_string(), "VRFY Crispin\r\n");
+        assert!(
+            matches!(parse("EXPN Example-People"), Command::Expn { query } if query.as_str() == "Example-People")
+        );
+    }
+
+    #[test]
+    fn verbs_ignore_case_and_trailing_spaces() {
+        assert_eq!(parse("quit"), Command::Quit);
+        assert_eq!(parse("StartTLS  "), Command::StartTls);
+        assert_eq!(parse("rset"), Command::Rset);
+        assert_eq!(
+            parse("mail from: <>  "),
+            Command::Mail {
+                from: ReversePath::Null,
+                params: MailParameters::default()
+            }
+        );
+        assert_eq!(parse("NOOP"), Command::Noop { text: None });
+        assert_eq!(parse("HELP   "), Command::Help { topic: None });
+        assert_eq!(
+            parse("NOOP hello there").to_string(),
+            "NOOP hello there\r\n"
+        );
+    }
+
+    #[test]
+    fn mail_and_rcpt_with_parameters() {
+        let Command::Mail { from, params } =
+            parse("MAIL FROM:<a@b.org> SIZE=100 BODY=BINARYMIME SMTPUTF8 XTRA=1")
+        else {
+            panic!()
+        };
+        assert_eq!(from, mailbox("a@b.org").into());
+        assert_eq!(params.size, Some(100));
+        assert_eq!(params.body, Some(Body::BinaryMime));
+        assert!(params.smtputf8);
+        assert_eq!(params.other, [Parameter::new("XTRA", Some("1")).unwrap()]);
+        let Command::Rcpt { to, params } =
+            parse("RCPT TO:<c@d.org> NOTIFY=DELAY ORCPT=rfc822;c@d.org")
+        else {
+            panic!()
+        };
+        assert_eq!(to, mailbox("c@d.org").into());
+        assert_eq!(
+            params.notify,
+            Some(Notify {
+                delay: true,
+                ..Notify::NEVER
+            })
+        );
+        assert_eq!(
+            params.orcpt.unwrap().address(),
+            &XText::new(b"c@d.org".to_vec())
+        );
+        assert_eq!(
+            parse("MAIL FROM:<a@b.org> ENVID=x+2By AUTH=a+40b.org").to_string(),
+            "MAIL FROM:<a@b.org> ENVID=x+2By AUTH=a@b.org\r\n"
+        );
+    }
+
+    #[test]
+    fn bdat_and_auth() {
+        assert_eq!(
+            parse("BDAT 1000"),
+            Command::Bdat {
+                size: 1000,
+                last: false
+            }
+        );
+        assert_eq!(
+            parse("bdat 0 last"),
+            Command::Bdat {
+                size: 0,
+                last: true
+            }
+        );
+        assert_eq!(
+            err("BDAT 18446744073709551616"),
+            CommandError::Syntax { verb: Verb::Bdat }
+        );
+        assert_eq!(err("BDAT"), CommandError::Syntax { verb: Verb::Bdat });
+        assert_eq!(
+            err("BDAT 10 FIRST"),
+            CommandError::Syntax { verb: Verb::Bdat }
+        );
+        let Command::Auth {
+            mechanism,
+            initial_response,
+        } = parse("AUTH plain dGVzdAB0ZXN0ADEyMzQ=")
+        else {
+            panic!()
+        };
+        assert_eq!(mechanism, Mechanism::plain());
+        assert_eq!(
+            initial_response.as_ref().unwrap().expose(),
+            "dGVzdAB0ZXN0ADEyMzQ="
+        );
+        let shown = format!("{:?}", parse("AUTH PLAIN dGVzdAB0ZXN0ADEyMzQ="));
+        assert!(!shown.contains("dGVzd"), "{shown}");
+        assert_eq!(parse("AUTH LOGIN").to_string(), "AUTH LOGIN\r\n");
+        assert_eq!(parse("AUTH PLAIN =").to_string(), "AUTH PLAIN =\r\n");
+        assert_eq!(
+            err("AUTH PLAIN a*b"),
+            CommandError::Syntax { verb: Verb::Auth }
+        );
+        assert_eq!(err("AUTH"), CommandError::Syntax { verb: Verb::Auth });
+    }
+
+    #[test]
+    fn errors_carry_what_the_reply_needs() {
+        assert_eq!(
+            err("XCLIENT NAME=x"),
+            CommandError::Unrecognized {
+                verb: "XCLIENT".into()
+            }
+        );
+        assert_eq!(
+            err(""),
+            CommandError::Unrecognized {
+                verb: String::new()
+            }
+        );
+        assert_eq!(err("DATA now"), CommandError::Syntax { verb: Verb::Data });
+        assert_eq!(err("EHLO"), CommandError::Syntax { verb: Verb::Ehlo });
+        assert_eq!(
+            err("EHLO bad_name"),
+            CommandError::Syntax { verb: Verb::Ehlo }
+        );
+        assert_eq!(
+            err("MAIL TO:<a@b.org>"),
+            CommandError::Syntax { verb: Verb::Mail }
+        );
+        assert_eq!(
+            err("MAIL FROM:a@b.org"),
+            CommandError::Path {
+                verb: Verb::Mail,
+                error: PathError::Brackets
+            }
+        );
+        assert_eq!(
+            err("RCPT TO:<>"),
+            CommandError::Path {
+                verb: Verb::Rcpt,
+                error: PathError::NullPath
+            }
+        );
+        assert_eq!(
+            err("RCPT TO:<a@b.org>SIZE=1"),
+            CommandError::Path {
+                verb: Verb::Rcpt,
+                error: PathError::Brackets
+            }
+        );
+        assert_eq!(
+            err("MAIL FROM:<> SIZE=x"),
+            CommandError::Param {
+                verb: Verb::Mail,
+                error: ParamError::Value { keyword: "SIZE" }
+            }
+        );
+        assert_eq!(err("NOOP a\rb"), CommandError::BareLineEnding);
+        assert_eq!(
+            err("MAIL FROM:<a@b.org>\n.\r"),
+            CommandError::BareLineEnding
+        );
+        assert_eq!(
+            err("RCPT TO:<a@@b.org>").reply().to_string(),
+            "501 5.1.3 Bad recipient address syntax\r\n"
+        );
+        assert_eq!(
+            err("MAIL FROM:<@>").reply().to_string(),
+            "501 5.1.7 Bad sender address syntax\r\n"
+        );
+    }
+
+    #[test]
+    fn decode_needs_crlf() {
+        assert!(matches!(Command::decode(b"QUIT"), Decoded::Incomplete));
+        assert!(matches!(Command::decode(b"QUIT\r"), Decoded::Incomplete));
+        assert!(matches!(Command::decode(b"NOOP a\nb"), Decoded::Incomplete));
+        let Decoded::Invalid { error, consumed } = Command::decode(b"NOOP a\nb\r\nQUIT\r\n") else {
+            panic!()
+        };
+        assert_eq!((error, consumed), (CommandError::BareLineEnding, 10));
+        let wire = b"MAIL FROM:<a@b.org> SIZE=10\r\n";
+        for end in 0..wire.len() {
+            assert!(matches!(Command::decode(&wire[..end]), Decoded::Incomplete));
+        }
+    }
+
+    fn arb_host() -> impl Strategy<Value = Host> {
+        prop_oneof![
+            "[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?(\\.[a-z]{1,5}){0,3}"
+                .prop_map(|d| Host::parse(&d).unwrap()),
+            any::<[u8; 4]>().prop_map(|a| Host::parse(&format!(
+                "[{}]",
+                std::net::Ipv4Addr::from(a)
+            ))
+            .unwrap()),
+            any::<[u16; 8]>().prop_map(|a| Host::parse(&format!(
+                "[IPv6:{}]",
+                std::net::Ipv6Addr::from(a)
+            ))
+            .unwrap()),
+            "用户|例子".prop_map(|d| Host::parse(&d).unwrap()),
+        ]
+    }
+
+    fn arb_mailbox() -> impl Strategy<Value = Mailbox> {
+        let local = prop_oneof![
+            "[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]{1,10}(\\.[a-z0-9]{1,5}){0,2}",
+            "\"([ !#-\\[\\]-~]|\\\\[ -~]){0,12}\"",
+            "δοκιμή|用户",
+        ];
+        (local, arb_host()).prop_map(|(l, h)| Mailbox::new(l, h).unwrap())
+    }
+
+    fn arb_argument() -> impl Strategy<Value = Argument> {
+        "[!-~]([ -~]{0,20}[!-~])?".prop_map(|s| Argument::new(s).unwrap())
+    }
+
+    fn arb_mail_params() -> impl Strategy<Value = MailParameters> {
+        (
+            proptest::option::of(any::<u64>()),
+            proptest::option::of(prop_oneof![
+                Just(Body::SevenBit),
+                Just(Body::EightBitMime),
+                Just(Body::BinaryMime)
+            ]),
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 1..20)),
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 1..20)),
+            proptest::collection::vec(
+                ("X-[A-Z0-9]{1,6}", proptest::option::of("[!-<>-~]{1,8}")),
+                0..3,
+            ),
+        )
+            .prop_map(
+                |(size, body, utf8, tls, envid, auth, other)| MailParameters {
+                    size,
+                    body,
+                    smtputf8: utf8,
+                    requiretls: tls,
+                    ret: if utf8 {
+                        Some(crate::param::Ret::Full)
+                    } else {
+                        None
+                    },
+                    envid: envid.map(XText::new),
+                    auth: auth.map(XText::new),
+                    other: other
+                        .iter()
+                        .map(|(k, v)| Parameter::new(k, v.as_deref()).unwrap())
+                        .collect(),
+                },
+            )
+    }
+
+    fn arb_rcpt_params() -> impl Strategy<Value = RcptParameters> {
+        (
+            proptest::option::of((any::<bool>(), any::<bool>(), any::<bool>())),
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 0..20)),
+        )
+            .prop_map(|(notify, orcpt)| RcptParameters {
+                notify: notify.map(|(success, failure, delay)| Notify {
+                    success,
+                    failure,
+                    delay,
+                }),
+                orcpt: orcpt
+                    .and_then(|a| crate::param::OriginalRecipient::new("rfc822", XText::new(a))),
+                other: Vec::new(),
+            })
+    }
+
+    pub(crate) fn arb_command() -> impl Strategy<Value = Command> {
+        prop_oneof![
+            arb_host().prop_map(|host| Command::Helo { host }),
+            arb_host().prop_map(|host| Command::Ehlo { host }),
+            arb_host().prop_map(|host| Command::Lhlo { host }),
+            (proptest::option::of(arb_mailbox()), arb_mail_params()).prop_map(|(m, params)| {
+                Command::Mail {
+                    from: m.map_or(ReversePath::Null, ReversePath::Mailbox),
+                    params,
+                }
+            }),
+            (proptest::option::of(arb_mailbox()), arb_rcpt_params()).prop_map(|(m, params)| {
+                Command::Rcpt {
+                    to: m.map_or(ForwardPath::Postmaster, ForwardPath::Mailbox),
+                    params,
+                }
+            }),
+            Just(Command::Data),
+            (any::<u64>(), any::<bool>()).prop_map(|(size, last)| Command::Bdat { size, last }),
+            Just(Command::Rset),
+            arb_argument().prop_map(|query| Command::Vrfy { query }),
+            arb_argument().prop_map(|query| Command::Expn { query }),
+            proptest::option::of(arb_argument()).prop_map(|topic| Command::Help { topic }),
+            proptest::option::of(arb_argument()).prop_map(|text| Command::Noop { text }),
+            Just(Command::Quit),
+            Just(Command::StartTls),
+            (
+                "[A-Z0-9_-]{1,20}",
+                proptest::option::of("[A-Za-z0-9+/]{0,20}={0,2}")
+            )
+                .prop_map(|(m, r)| Command::Auth {
+                    mechanism: Mechanism::new(m).unwrap(),
+                    initial_response: r.and_then(InitialResponse::new),
+                }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn round_trip(command in arb_command()) {
+            let mut wire = Vec::new();
+            command.encode(&mut wire);
+            match Command::decode(&wire) {
+                Decoded::Complete { value, consumed } => {
+                    prop_assert_eq!(consumed, wire.len());
+                    prop_assert_eq!(value, command);
+                }
+                other => prop_assert!(false, "{:?} from {:?}", other, String::from_utf8_lossy(&wire)),
+            }
+        }
+
+        #[test]
+        fn decode_never_panics(input in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = Command::decode(&input);
+        }
+    }
+}

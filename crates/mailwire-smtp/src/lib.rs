@@ -1,0 +1,85 @@
+//! SMTP, ESMTP and LMTP without I/O.
+//!
+//! Three layers, as in every mailwire protocol crate:
+//!
+//! - **types**: [`Command`], [`Reply`], [`ReversePath`] / [`ForwardPath`] / [`Mailbox`],
+//!   [`MailParameters`] / [`RcptParameters`], [`Capability`] and [`EhloResponse`]. Their
+//!   constructors validate, so every value encodes to valid wire bytes.
+//! - **codec**: `decode` tells a complete value, an incomplete input and an invalid one apart
+//!   ([`Decoded`]); invalid input comes with the reply a server sends for it. `encode` writes
+//!   into any [`bytes::BufMut`] (`Vec<u8>`, `BytesMut`).
+//!
+//! The extensions covered: ESMTP (RFC 5321), LMTP (RFC 2033), PIPELINING (RFC 2920), SIZE
+//! (RFC 1870), 8BITMIME (RFC 6152), CHUNKING and BINARYMIME (RFC 3030), SMTPUTF8
+//! (RFC 6531), DSN (RFC 3461), ENHANCEDSTATUSCODES (RFC 2034, RFC 3463), STARTTLS
+//! (RFC 3207), AUTH (RFC 4954) and REQUIRETLS (RFC 8689).
+//!
+//! ```
+//! use mailwire_smtp::{Command, Decoded, EnhancedCode, Reply, ReplyCode, ReversePath};
+//!
+//! // Decode what a client sent.
+//! let Decoded::Complete { value, consumed } =
+//!     Command::decode(b"MAIL FROM:<Smith@bar.com> SIZE=1024\r\nRCPT")
+//! else {
+//!     panic!("a whole line was there")
+//! };
+//! assert_eq!(consumed, 37);
+//! let Command::Mail { from, params } = value else { panic!() };
+//! assert_eq!(from, ReversePath::parse("<Smith@bar.com>").unwrap());
+//! assert_eq!(params.size, Some(1024));
+//!
+//! // Encode the answer.
+//! let ok = Reply::new(ReplyCode::OK, "Ok")
+//!     .unwrap()
+//!     .with_enhanced(EnhancedCode::new(2, 1, 0).unwrap())
+//!     .unwrap();
+//! let mut wire = Vec::new();
+//! ok.encode(&mut wire);
+//! assert_eq!(wire, b"250 2.1.0 Ok\r\n");
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod capability;
+mod command;
+mod grammar;
+mod mechanism;
+mod param;
+mod path;
+mod reply;
+mod xtext;
+
+pub use capability::{Capability, CapabilityError, EhloResponse, OtherCapability};
+pub use command::{Argument, Command, CommandError, InitialResponse, MAX_COMMAND_LINE_LEN, Verb};
+pub use mechanism::Mechanism;
+pub use param::{
+    Body, MAX_ENVID_LEN, MailParameters, Notify, OriginalRecipient, ParamError, Parameter,
+    RcptParameters, Ret,
+};
+pub use path::{
+    AddressLiteral, Domain, ForwardPath, Host, MAX_DOMAIN_LEN, MAX_LOCAL_PART_LEN, MAX_PATH_LEN,
+    Mailbox, PathError, ReversePath,
+};
+pub use reply::{EnhancedCode, MAX_REPLY_LEN, Reply, ReplyCode, ReplyError};
+pub use xtext::{XText, XTextError};
+
+/// The outcome of decoding a value from the front of a buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum Decoded<T, E> {
+    /// A whole value, and how many bytes of the input it took.
+    Complete {
+        /// The value.
+        value: T,
+        /// Bytes to drop from the front of the input.
+        consumed: usize,
+    },
+    /// The input ends before the value does: read more and try again. Not an error.
+    Incomplete,
+    /// The input holds a malformed value.
+    Invalid {
+        /// What is wrong, with what is needed to answer the peer.
+        error: E,
+        /// Bytes to drop to get past it (the whole offending line).
+        consumed: usize,
+    },
+}

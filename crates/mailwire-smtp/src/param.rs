@@ -1,0 +1,597 @@
+//! ESMTP parameters of MAIL and RCPT (RFC 5321 §4.1.2 and the extensions that define them).
+//!
+//! ```text
+//! Mail-parameters = esmtp-param *(SP esmtp-param)
+//! Rcpt-parameters = esmtp-param *(SP esmtp-param)
+//! esmtp-param     = esmtp-keyword ["=" esmtp-value]
+//! esmtp-keyword   = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
+//! esmtp-value     = 1*(%d33-60 / %d62-126)
+//! ```
+//!
+//! Known parameters are decoded into typed fields; any other parameter is kept, in order,
+//! in `other` so that the application (or the server session's policy) can decide on it.
+
+use std::fmt;
+
+use bytes::BufMut;
+
+use crate::grammar::{is_atext, is_esmtp_keyword, is_esmtp_value_char, parse_u64, put_u64};
+use crate::xtext::XText;
+
+/// Longest `ENVID` value, decoded (RFC 3461 §4.4).
+pub const MAX_ENVID_LEN: usize = 100;
+
+/// Why a parameter list was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamError {
+    /// Not a sequence of `keyword[=value]` separated by spaces.
+    #[error("malformed parameter list")]
+    Syntax,
+    /// A known parameter with a value its extension does not allow.
+    #[error("invalid value for {keyword}")]
+    Value {
+        /// The parameter, upper case.
+        keyword: &'static str,
+    },
+    /// A known parameter given twice.
+    #[error("{keyword} given twice")]
+    Duplicate {
+        /// The parameter, upper case.
+        keyword: &'static str,
+    },
+}
+
+/// `BODY=` of MAIL (RFC 6152, RFC 3030).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Body {
+    /// `7BIT`
+    SevenBit,
+    /// `8BITMIME`
+    EightBitMime,
+    /// `BINARYMIME`: the body may only travel by BDAT.
+    BinaryMime,
+}
+
+impl Body {
+    /// The parameter value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SevenBit => "7BIT",
+            Self::EightBitMime => "8BITMIME",
+            Self::BinaryMime => "BINARYMIME",
+        }
+    }
+}
+
+/// `RET=` of MAIL (RFC 3461 §4.3): how much of the message a failure DSN returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ret {
+    /// `FULL`
+    Full,
+    /// `HDRS`
+    Headers,
+}
+
+/// `NOTIFY=` of RCPT (RFC 3461 §4.1): which DSNs to send. All false is `NEVER`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Notify {
+    /// `SUCCESS`
+    pub success: bool,
+    /// `FAILURE`
+    pub failure: bool,
+    /// `DELAY`
+    pub delay: bool,
+}
+
+impl Notify {
+    /// `NOTIFY=NEVER`
+    pub const NEVER: Self = Self {
+        success: false,
+        failure: false,
+        delay: false,
+    };
+
+    fn parse(value: &[u8]) -> Option<Self> {
+        if value.eq_ignore_ascii_case(b"NEVER") {
+            return Some(Self::NEVER);
+        }
+        let mut notify = Self::NEVER;
+        for word in value.split(|&b| b == b',') {
+            let flag = if word.eq_ignore_ascii_case(b"SUCCESS") {
+                &mut notify.success
+            } else if word.eq_ignore_ascii_case(b"FAILURE") {
+                &mut notify.failure
+            } else if word.eq_ignore_ascii_case(b"DELAY") {
+                &mut notify.delay
+            } else {
+                return None;
+            };
+            *flag = true;
+        }
+        Some(notify)
+    }
+
+    fn encode(self, out: &mut impl BufMut) {
+        if self == Self::NEVER {
+            return out.put_slice(b"NEVER");
+        }
+        let words = [
+            (self.success, "SUCCESS"),
+            (self.failure, "FAILURE"),
+            (self.delay, "DELAY"),
+        ];
+        let mut first = true;
+        for (_, word) in words.into_iter().filter(|(on, _)| *on) {
+            if !first {
+                out.put_u8(b',');
+            }
+            first = false;
+            out.put_slice(word.as_bytes());
+        }
+    }
+}
+
+/// `ORCPT=addr-type;xtext` of RCPT (RFC 3461 §4.2): the recipient as the sender gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OriginalRecipient {
+    addr_type: String,
+    address: XText,
+}
+
+impl OriginalRecipient {
+    /// An original recipient; `addr_type` is an atom such as `rfc822` or `utf-8`.
+    pub fn new(addr_type: impl Into<String>, address: XText) -> Option<Self> {
+        let addr_type = addr_type.into();
+        let ok = !addr_type.is_empty() && addr_type.bytes().all(|b| b.is_ascii() && is_atext(b));
+        ok.then_some(Self { addr_type, address })
+    }
+
+    /// The address type (`rfc822`, …).
+    pub fn addr_type(&self) -> &str {
+        &self.addr_type
+    }
+
+    /// The address, decoded from xtext.
+    pub fn address(&self) -> &XText {
+        &self.address
+    }
+
+    fn parse(value: &[u8]) -> Option<Self> {
+        let semi = memchr::memchr(b';', value)?;
+        let addr_type = std::str::from_utf8(&value[..semi]).ok()?;
+        let address = XText::decode(&value[semi + 1..]).ok()?;
+        Self::new(addr_type, address)
+    }
+}
+
+/// A parameter this crate has no type for, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Parameter {
+    keyword: String,
+    value: Option<String>,
+}
+
+impl Parameter {
+    /// A parameter with a valid `esmtp-keyword` and `esmtp-value`. Keywords that have a
+    /// typed field in [`MailParameters`] or [`RcptParameters`] are refused: set the field.
+    ///
+    /// ```
+    /// use mailwire_smtp::Parameter;
+    ///
+    /// assert!(Parameter::new("X-TAG", Some("abc")).is_some());
+    /// assert!(Parameter::new("X TAG", None).is_none());
+    /// assert!(Parameter::new("X-TAG", Some("a=b")).is_none());
+    /// assert!(Parameter::new("size", Some("10")).is_none());
+    /// ```
+    pub fn new(keyword: &str, value: Option<&str>) -> Option<Self> {
+        if KNOWN.iter().any(|k| k.eq_ignore_ascii_case(keyword)) {
+            return None;
+        }
+        Self::unchecked_known(keyword.as_bytes(), value.map(str::as_bytes))
+    }
+
+    /// Validates syntax only (decoding keeps a known keyword that does not belong to the
+    /// command it came with, e.g. SIZE on RCPT).
+    fn unchecked_known(keyword: &[u8], value: Option<&[u8]>) -> Option<Self> {
+        if !is_esmtp_keyword(keyword) {
+            return None;
+        }
+        let value = match value {
+            Some(v) if !v.is_empty() && v.iter().all(|&b| is_esmtp_value_char(b)) => {
+                Some(std::str::from_utf8(v).ok()?.to_owned())
+            }
+            Some(_) => return None,
+            None => None,
+        };
+        let keyword = std::str::from_utf8(keyword).ok()?.to_owned();
+        Some(Self { keyword, value })
+    }
+
+    /// The keyword as sent.
+    pub fn keyword(&self) -> &str {
+        &self.keyword
+    }
+
+    /// The value, if any.
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+
+    fn encode(&self, out: &mut impl BufMut) {
+        out.put_slice(self.keyword.as_bytes());
+        if let Some(v) = &self.value {
+            out.put_u8(b'=');
+            out.put_slice(v.as_bytes());
+        }
+    }
+}
+
+impl fmt::Display for Parameter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Some(v) => write!(f, "{}={v}", self.keyword),
+            None => f.write_str(&self.keyword),
+        }
+    }
+}
+
+const KNOWN: [&str; 9] = [
+    "SIZE",
+    "BODY",
+    "SMTPUTF8",
+    "RET",
+    "ENVID",
+    "AUTH",
+    "REQUIRETLS",
+    "NOTIFY",
+    "ORCPT",
+];
+
+/// The parameters of MAIL FROM.
+///
+/// ```
+/// use mailwire_smtp::{Body, MailParameters};
+///
+/// let mut params = MailParameters::default();
+/// params.size = Some(1_000);
+/// params.body = Some(Body::EightBitMime);
+/// assert_eq!(params.to_string(), " SIZE=1000 BODY=8BITMIME");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct MailParameters {
+    /// `SIZE=` (RFC 1870): the sender's estimate of the message size in octets.
+    pub size: Option<u64>,
+    /// `BODY=` (RFC 6152, RFC 3030).
+    pub body: Option<Body>,
+    /// `SMTPUTF8` (RFC 6531).
+    pub smtputf8: bool,
+    /// `RET=` (RFC 3461).
+    pub ret: Option<Ret>,
+    /// `ENVID=` (RFC 3461), at most [`MAX_ENVID_LEN`] octets.
+    pub envid: Option<XText>,
+    /// `AUTH=` (RFC 4954 §5): the authenticated submitter, or `<>`.
+    pub auth: Option<XText>,
+    /// `REQUIRETLS` (RFC 8689).
+    pub requiretls: bool,
+    /// Every other parameter, in the order sent.
+    pub other: Vec<Parameter>,
+}
+
+/// The parameters of RCPT TO.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RcptParameters {
+    /// `NOTIFY=` (RFC 3461).
+    pub notify: Option<Notify>,
+    /// `ORCPT=` (RFC 3461).
+    pub orcpt: Option<OriginalRecipient>,
+    /// Every other parameter, in the order sent.
+    pub other: Vec<Parameter>,
+}
+
+/// Calls `f` for each `keyword[=value]` of a space-separated list. Extra spaces are
+/// tolerated (clients send trailing spaces).
+fn for_each_param(
+    input: &[u8],
+    mut f: impl FnMut(&[u8], Option<&[u8]>) -> Result<(), ParamError>,
+) -> Result<(), ParamError> {
+    for token in input.split(|&b| b == b' ').filter(|t| !t.is_empty()) {
+        match memchr::memchr(b'=', token) {
+            Some(eq) => f(&token[..eq], Some(&token[eq + 1..]))?,
+            None => f(token, None)?,
+        }
+    }
+    Ok(())
+}
+
+fn set<T>(slot: &mut Option<T>, keyword: &'static str, value: Option<T>) -> Result<(), ParamError> {
+    if slot.is_some() {
+        return Err(ParamError::Duplicate { keyword });
+    }
+    *slot = Some(value.ok_or(ParamError::Value { keyword })?);
+    Ok(())
+}
+
+fn set_flag(
+    flag: &mut bool,
+    keyword: &'static str,
+    value: Option<&[u8]>,
+) -> Result<(), ParamError> {
+    if value.is_some() {
+        return Err(ParamError::Value { keyword });
+    }
+    if *flag {
+        return Err(ParamError::Duplicate { keyword });
+    }
+    *flag = true;
+    Ok(())
+}
+
+fn other(
+    list: &mut Vec<Parameter>,
+    keyword: &[u8],
+    value: Option<&[u8]>,
+) -> Result<(), ParamError> {
+    list.push(Parameter::unchecked_known(keyword, value).ok_or(ParamError::Syntax)?);
+    Ok(())
+}
+
+impl MailParameters {
+    pub(crate) fn parse(input: &[u8]) -> Result<Self, ParamError> {
+        let mut p = Self::default();
+        for_each_param(input, |keyword, value| {
+            let is = |k: &str| keyword.eq_ignore_ascii_case(k.as_bytes());
+            if is("SIZE") {
+                set(&mut p.size, "SIZE", value.and_then(parse_u64))
+            } else if is("BODY") {
+                let body = value.and_then(|v| {
+                    [Body::SevenBit, Body::EightBitMime, Body::BinaryMime]
+                        .into_iter()
+                        .find(|b| v.eq_ignore_ascii_case(b.as_str().as_bytes()))
+                });
+                set(&mut p.body, "BODY", body)
+            } else if is("SMTPUTF8") {
+                set_flag(&mut p.smtputf8, "SMTPUTF8", value)
+            } else if is("RET") {
+                let ret = value.and_then(|v| {
+                    if v.eq_ignore_ascii_case(b"FULL") {
+                        Some(Ret::Full)
+                    } else if v.eq_ignore_ascii_case(b"HDRS") {
+                        Some(Ret::Headers)
+                    } else {
+                        None
+                    }
+                });
+                set(&mut p.ret, "RET", ret)
+            } else if is("ENVID") {
+                let envid = value
+                    .and_then(|v| XText::decode(v).ok())
+                    .filter(|x| !x.as_bytes().is_empty() && x.as_bytes().len() <= MAX_ENVID_LEN);
+                set(&mut p.envid, "ENVID", envid)
+            } else if is("AUTH") {
+                let auth = value.and_then(|v| XText::decode(v).ok());
+                set(
+                    &mut p.auth,
+                    "AUTH",
+                    auth.filter(|x| !x.as_bytes().is_empty()),
+                )
+            } else if is("REQUIRETLS") {
+                set_flag(&mut p.requiretls, "REQUIRETLS", value)
+            } else {
+                other(&mut p.other, keyword, value)
+            }
+        })?;
+        Ok(p)
+    }
+
+    /// Writes the parameters, each preceded by a space.
+    pub(crate) fn encode(&self, out: &mut impl BufMut) {
+        if let Some(size) = self.size {
+            out.put_slice(b" SIZE=");
+            put_u64(out, size);
+        }
+        if let Some(body) = self.body {
+            out.put_slice(b" BODY=");
+            out.put_slice(body.as_str().as_bytes());
+        }
+        if self.smtputf8 {
+            out.put_slice(b" SMTPUTF8");
+        }
+        match self.ret {
+            Some(Ret::Full) => out.put_slice(b" RET=FULL"),
+            Some(Ret::Headers) => out.put_slice(b" RET=HDRS"),
+            None => {}
+        }
+        for (keyword, value) in [(&b" ENVID="[..], &self.envid), (b" AUTH=", &self.auth)] {
+            if let Some(x) = value {
+                out.put_slice(keyword);
+                encode_nonempty_xtext(x, out);
+            }
+        }
+        if self.requiretls {
+            out.put_slice(b" REQUIRETLS");
+        }
+        for param in &self.other {
+            out.put_u8(b' ');
+            param.encode(out);
+        }
+    }
+}
+
+/// An empty value has no `esmtp-value` form (which needs at least one octet); it is
+/// written as `<>`, the "no identity" value of AUTH=.
+fn encode_nonempty_xtext(x: &XText, out: &mut impl BufMut) {
+    if x.as_bytes().is_empty() {
+        out.put_slice(b"<>");
+    } else {
+        x.encode(out);
+    }
+}
+
+impl RcptParameters {
+    pub(crate) fn parse(input: &[u8]) -> Result<Self, ParamError> {
+        let mut p = Self::default();
+        for_each_param(input, |keyword, value| {
+            if keyword.eq_ignore_ascii_case(b"NOTIFY") {
+                set(&mut p.notify, "NOTIFY", value.and_then(Notify::parse))
+            } else if keyword.eq_ignore_ascii_case(b"ORCPT") {
+                set(
+                    &mut p.orcpt,
+                    "ORCPT",
+                    value.and_then(OriginalRecipient::parse),
+                )
+            } else {
+                other(&mut p.other, keyword, value)
+            }
+        })?;
+        Ok(p)
+    }
+
+    /// Writes the parameters, each preceded by a space.
+    pub(crate) fn encode(&self, out: &mut impl BufMut) {
+        if let Some(notify) = self.notify {
+            out.put_slice(b" NOTIFY=");
+            notify.encode(out);
+        }
+        if let Some(orcpt) = &self.orcpt {
+            out.put_slice(b" ORCPT=");
+            out.put_slice(orcpt.addr_type.as_bytes());
+            out.put_u8(b';');
+            orcpt.address.encode(out);
+        }
+        for param in &self.other {
+            out.put_u8(b' ');
+            param.encode(out);
+        }
+    }
+}
+
+impl fmt::Display for MailParameters {
+    /// The wire form, each parameter preceded by a space.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::new();
+        self.encode(&mut out);
+        f.write_str(&String::from_utf8_lossy(&out))
+    }
+}
+
+impl fmt::Display for RcptParameters {
+    /// The wire form, each parameter preceded by a space.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::new();
+        self.encode(&mut out);
+        f.write_str(&String::from_utf8_lossy(&out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mail_parameters_decode() {
+        let p = MailParameters::parse(
+            b" SIZE=12345 body=8bitmime SMTPUTF8 RET=HDRS ENVID=QQ314159 AUTH=<> REQUIRETLS X-A=1 X-B",
+        )
+        .unwrap();
+        assert_eq!(p.size, Some(12345));
+        assert_eq!(p.body, Some(Body::EightBitMime));
+        assert!(p.smtputf8);
+        assert_eq!(p.ret, Some(Ret::Headers));
+        assert_eq!(p.envid.as_ref().unwrap().as_bytes(), b"QQ314159");
+        assert_eq!(p.auth.as_ref().unwrap().as_bytes(), b"<>");
+        assert!(p.requiretls);
+        assert_eq!(
+            p.other,
+            [
+                Parameter::new("X-A", Some("1")).unwrap(),
+                Parameter::new("X-B", None).unwrap()
+            ]
+        );
+        assert_eq!(
+            p.to_string(),
+            " SIZE=12345 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ314159 AUTH=<> REQUIRETLS X-A=1 X-B"
+        );
+    }
+
+    #[test]
+    fn mail_parameter_errors() {
+        assert_eq!(
+            MailParameters::parse(b" SIZE"),
+            Err(ParamError::Value { keyword: "SIZE" })
+        );
+        assert_eq!(
+            MailParameters::parse(b" SIZE=1k"),
+            Err(ParamError::Value { keyword: "SIZE" })
+        );
+        assert_eq!(
+            MailParameters::parse(b" SIZE=99999999999999999999999"),
+            Err(ParamError::Value { keyword: "SIZE" })
+        );
+        assert_eq!(
+            MailParameters::parse(b" SIZE=1 SIZE=2"),
+            Err(ParamError::Duplicate { keyword: "SIZE" })
+        );
+        assert_eq!(
+            MailParameters::parse(b" BODY=9BIT"),
+            Err(ParamError::Value { keyword: "BODY" })
+        );
+        assert_eq!(
+            MailParameters::parse(b" SMTPUTF8=yes"),
+            Err(ParamError::Value {
+                keyword: "SMTPUTF8"
+            })
+        );
+        assert_eq!(
+            MailParameters::parse(format!(" ENVID={}", "a".repeat(101)).as_bytes()),
+            Err(ParamError::Value { keyword: "ENVID" })
+        );
+        assert_eq!(MailParameters::parse(b" =x"), Err(ParamError::Syntax));
+        assert_eq!(MailParameters::parse(b" X-A="), Err(ParamError::Syntax));
+        assert_eq!(MailParameters::parse(b" X-A=\x01"), Err(ParamError::Syntax));
+    }
+
+    #[test]
+    fn rcpt_parameters_rfc_3461() {
+        let p = RcptParameters::parse(b" NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob+40example.com")
+            .unwrap();
+        assert_eq!(
+            p.notify,
+            Some(Notify {
+                success: true,
+                failure: true,
+                delay: false
+            })
+        );
+        let orcpt = p.orcpt.as_ref().unwrap();
+        assert_eq!(orcpt.addr_type(), "rfc822");
+        assert_eq!(orcpt.address().as_bytes(), b"Bob@example.com");
+        assert_eq!(
+            p.to_string(),
+            " NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob@example.com"
+        );
+        let never = RcptParameters::parse(b" NOTIFY=never").unwrap();
+        assert_eq!(never.notify, Some(Notify::NEVER));
+        assert_eq!(never.to_string(), " NOTIFY=NEVER");
+        assert_eq!(
+            RcptParameters::parse(b" NOTIFY=NEVER,DELAY"),
+            Err(ParamError::Value { keyword: "NOTIFY" })
+        );
+        assert_eq!(
+            RcptParameters::parse(b" ORCPT=rfc822"),
+            Err(ParamError::Value { keyword: "ORCPT" })
+        );
+    }
+
+    #[test]
+    fn known_mail_keywords_on_rcpt_are_kept_as_unknown() {
+        let p = RcptParameters::parse(b" SIZE=10").unwrap();
+        assert_eq!(p.other.len(), 1);
+        assert_eq!(p.other[0].keyword(), "SIZE");
+        assert_eq!(p.other[0].value(), Some("10"));
+        assert_eq!(p.to_string(), " SIZE=10");
+    }
+}
