@@ -254,6 +254,15 @@ impl EhloResponse {
         })
     }
 
+    /// A response for a server named by a validated domain, which needs no check.
+    pub(crate) fn for_domain(domain: &crate::path::Domain, capabilities: Vec<Capability>) -> Self {
+        Self {
+            domain: domain.to_string(),
+            greeting: None,
+            capabilities,
+        }
+    }
+
     /// Reads an EHLO reply. The enhanced code, if the server wrongly sent one, is ignored.
     pub fn from_reply(reply: &Reply) -> Result<Self, CapabilityError> {
         if reply.code() != ReplyCode::OK {

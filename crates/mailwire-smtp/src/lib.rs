@@ -41,12 +41,15 @@
 
 mod capability;
 mod command;
+mod framing;
 mod grammar;
 mod mechanism;
 mod param;
 mod path;
 mod reply;
 mod xtext;
+
+pub mod server;
 
 pub use capability::{Capability, CapabilityError, EhloResponse, OtherCapability};
 pub use command::{Argument, Command, CommandError, InitialResponse, MAX_COMMAND_LINE_LEN, Verb};

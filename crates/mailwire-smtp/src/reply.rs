@@ -309,6 +309,12 @@ impl Reply {
         &self.lines
     }
 
+    /// Drops the enhanced code (for a server configured without ENHANCEDSTATUSCODES).
+    pub(crate) fn without_enhanced(mut self) -> Self {
+        self.enhanced = None;
+        self
+    }
+
     /// Writes the reply, every line ending in CRLF.
     pub fn encode(&self, out: &mut impl BufMut) {
         let digits = self.code.digits();

@@ -1,0 +1,115 @@
+//! What a server offers and enforces.
+
+use crate::mechanism::Mechanism;
+use crate::path::Domain;
+
+/// What a DATA body may contain in place of CRLF line endings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BareLineEndings {
+    /// Bare CR and bare LF become CRLF in the body handed to the application. They never
+    /// end the data: only `CRLF . CRLF` does.
+    #[default]
+    Normalize,
+    /// Bare CR and LF pass through unchanged.
+    Keep,
+    /// A message with a bare CR or LF is refused with `550 5.6.0` once its data ends.
+    Reject,
+}
+
+/// What the server offers and the limits it enforces.
+///
+/// ```
+/// use mailwire_smtp::Domain;
+/// use mailwire_smtp::server::Config;
+///
+/// let mut config = Config::new(Domain::new("mx.example.org").unwrap());
+/// config.max_recipients = 50;
+/// config.lmtp = true;
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The name the server gives in its greeting and EHLO reply.
+    pub hostname: Domain,
+    /// Text after the name in the 220 greeting.
+    pub greeting: String,
+    /// Speak LMTP (RFC 2033): LHLO instead of EHLO / HELO, one reply per recipient after
+    /// the data.
+    pub lmtp: bool,
+    /// Longest command line, CRLF included. Longer lines get `500` and are skipped.
+    pub max_line_len: usize,
+    /// Recipients per transaction; more get `452 4.5.3`.
+    pub max_recipients: usize,
+    /// Largest message in octets, advertised with SIZE and enforced with `552 5.3.4`;
+    /// `None` for no limit.
+    pub max_message_size: Option<u64>,
+    /// Errors (5xx replies to bad commands) before the server answers `421` and closes.
+    pub max_errors: u32,
+    /// Largest body chunk reported in one [`Event::MessageData`](super::Event::MessageData).
+    pub chunk_size: usize,
+    /// Offer PIPELINING (RFC 2920).
+    pub pipelining: bool,
+    /// Offer 8BITMIME (RFC 6152).
+    pub eight_bit_mime: bool,
+    /// Offer SMTPUTF8 (RFC 6531).
+    pub smtputf8: bool,
+    /// Offer CHUNKING (RFC 3030).
+    pub chunking: bool,
+    /// Offer BINARYMIME (RFC 3030); only together with CHUNKING.
+    pub binary_mime: bool,
+    /// Offer ENHANCEDSTATUSCODES (RFC 2034) and put enhanced codes in the session's replies.
+    pub enhanced_status_codes: bool,
+    /// Offer DSN (RFC 3461) and accept its parameters.
+    pub dsn: bool,
+    /// Offer REQUIRETLS (RFC 8689), over TLS only.
+    pub require_tls_extension: bool,
+    /// Offer STARTTLS (RFC 3207). Set it only if the driver can run a TLS handshake.
+    pub starttls: bool,
+    /// The connection is already encrypted (implicit TLS, port 465).
+    pub implicit_tls: bool,
+    /// Refuse MAIL (`530 5.7.0`) until the connection is encrypted.
+    pub require_encryption: bool,
+    /// SASL mechanisms offered with AUTH (RFC 4954); empty to offer none.
+    pub auth_mechanisms: Vec<Mechanism>,
+    /// Offer AUTH on an unencrypted connection too. Off by default: credentials would
+    /// cross the network in the clear.
+    pub auth_without_tls: bool,
+    /// Refuse MAIL (`530 5.7.0`) until the client authenticated.
+    pub require_auth: bool,
+    /// What to do with bare CR / LF in a DATA body.
+    pub bare_line_endings: BareLineEndings,
+}
+
+impl Config {
+    /// The defaults: ESMTP with PIPELINING, SIZE 50 MiB, 8BITMIME, SMTPUTF8, CHUNKING,
+    /// BINARYMIME and ENHANCEDSTATUSCODES; 100 recipients; 1000-octet lines; 10 errors;
+    /// 64 KiB body chunks; no TLS, no AUTH.
+    pub fn new(hostname: Domain) -> Self {
+        Self {
+            hostname,
+            greeting: "ESMTP ready".into(),
+            lmtp: false,
+            max_line_len: 1000,
+            max_recipients: 100,
+            max_message_size: Some(50 * 1024 * 1024),
+            max_errors: 10,
+            chunk_size: 64 * 1024,
+            pipelining: true,
+            eight_bit_mime: true,
+            smtputf8: true,
+            chunking: true,
+            binary_mime: true,
+            enhanced_status_codes: true,
+            dsn: false,
+            require_tls_extension: false,
+            starttls: false,
+            implicit_tls: false,
+            require_encryption: false,
+            auth_mechanisms: Vec::new(),
+            auth_without_tls: false,
+            require_auth: false,
+            bare_line_endings: BareLineEndings::Normalize,
+        }
+    }
+}

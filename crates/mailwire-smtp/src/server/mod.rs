@@ -1,0 +1,968 @@
+//! The server side of an SMTP, ESMTP or LMTP conversation, without I/O.
+//!
+//! [`Session`] greets the client, reads its commands, answers what the protocol decides by
+//! itself (syntax errors, sequence errors, limits, EHLO), and asks the application about
+//! what only it can decide through [`Event`]s: each sender, each recipient, each message,
+//! each SASL step. Message bodies stream out in chunks, dot-unstuffed, as they arrive.
+//!
+//! ```
+//! use mailwire_core::Session as _;
+//! use mailwire_smtp::Domain;
+//! use mailwire_smtp::server::{Config, Event, Session};
+//!
+//! let mut server = Session::new(Config::new(Domain::new("mx.example.org").unwrap()));
+//! assert_eq!(&server.transmit().unwrap()[..], b"220 mx.example.org ESMTP ready\r\n");
+//!
+//! server.receive(b"HELO client.example\r\nMAIL FROM:<a@example.com>\r\n");
+//! assert!(matches!(server.poll_event(), Some(Event::Hello { .. })));
+//! assert!(matches!(server.poll_event(), Some(Event::Mail { .. })));
+//! server.accept().unwrap();
+//! assert_eq!(&server.transmit().unwrap()[..], b"250 mx.example.org\r\n250 2.1.0 Ok\r\n");
+//! ```
+
+mod config;
+mod event;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::{Buf, Bytes, BytesMut};
+use mailwire_core::{Secret, Transport};
+
+pub use config::{BareLineEndings, Config};
+pub use event::{AbortReason, Event};
+
+use crate::capability::{Capability, EhloResponse};
+use crate::command::{Command, CommandError, Verb};
+use crate::framing::{BareLineEnding, DotUnstuffer, Frame, LineFramer, Unstuffed};
+use crate::mechanism::Mechanism;
+use crate::param::{Body, MailParameters, RcptParameters};
+use crate::path::{ForwardPath, Host, ReversePath};
+use crate::reply::{Reply, ReplyCode};
+
+/// How long the server waits for the client (RFC 5321 §4.5.3.2.7).
+const TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// How much unprocessed input the session holds while it waits for the application before
+/// it asks the driver to stop reading.
+const MAX_BUFFERED: usize = 64 * 1024;
+
+/// The application called a method that does not fit the session's state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No event is waiting for a decision.
+    #[error("no decision is pending")]
+    NothingPending,
+    /// `reject` with a reply that is not a 4xx or 5xx.
+    #[error("a rejection needs a 4xx or 5xx reply, not {code}")]
+    NotAFailure {
+        /// The code given.
+        code: ReplyCode,
+    },
+    /// `accept_with` with a reply that is not a 2xx.
+    #[error("an acceptance needs a 2xx reply, not {code}")]
+    NotASuccess {
+        /// The code given.
+        code: ReplyCode,
+    },
+    /// `respond_per_recipient` outside LMTP or with the wrong number of replies.
+    #[error("expected {expected} replies, one per recipient, got {got}")]
+    RecipientCount {
+        /// Accepted recipients (0 outside an LMTP message decision).
+        expected: usize,
+        /// Replies given.
+        got: usize,
+    },
+    /// `auth_challenge` while no AUTH exchange waits for one.
+    #[error("no SASL exchange is waiting for a challenge")]
+    NotAuthenticating,
+}
+
+#[derive(Debug)]
+enum Phase {
+    /// Reading command lines.
+    Command,
+    /// Waiting for the application's decision; input is held.
+    Pending(Pending),
+    /// Reading a DATA body.
+    Data(DotUnstuffer),
+    /// Reading the octets of a BDAT chunk.
+    Bdat(BdatChunk),
+    /// Reading the client's answer to a SASL challenge.
+    AuthResponse,
+    /// 220 to STARTTLS sent; waiting for the handshake.
+    StartTls,
+    /// The conversation is over.
+    Closed,
+}
+
+#[derive(Debug)]
+enum Pending {
+    Mail {
+        from: ReversePath,
+        params: MailParameters,
+    },
+    Rcpt {
+        to: ForwardPath,
+    },
+    Message,
+    Auth,
+}
+
+#[derive(Debug)]
+struct BdatChunk {
+    remaining: u64,
+    size: u64,
+    last: bool,
+    /// The reply for a chunk that is read only to be thrown away.
+    failure: Option<Reply>,
+}
+
+#[derive(Debug)]
+struct Transaction {
+    from: ReversePath,
+    params: MailParameters,
+    recipients: Vec<ForwardPath>,
+    size: u64,
+    used_bdat: bool,
+    aborted: Option<AbortReason>,
+}
+
+/// A server conversation. See the [module documentation](self) for the flow, and
+/// [`mailwire_core::Session`] for the driver's side.
+#[derive(Debug)]
+pub struct Session {
+    config: Config,
+    phase: Phase,
+    input: BytesMut,
+    out: BytesMut,
+    events: VecDeque<Event>,
+    framer: LineFramer,
+    hello: Option<Verb>,
+    tls: bool,
+    authenticated: bool,
+    tx: Option<Transaction>,
+    errors: u32,
+    transport: Transport,
+}
+
+impl Session {
+    /// Starts a conversation; the 220 greeting is ready to transmit.
+    pub fn new(config: Config) -> Self {
+        let framer = LineFramer::new(config.max_line_len);
+        let mut session = Self {
+            phase: Phase::Command,
+            input: BytesMut::new(),
+            out: BytesMut::new(),
+            events: VecDeque::new(),
+            framer,
+            hello: None,
+            tls: config.implicit_tls,
+            authenticated: false,
+            tx: None,
+            errors: 0,
+            transport: Transport::Open,
+            config,
+        };
+        let text = format!("{} {}", session.config.hostname, session.config.greeting);
+        let greeting = Reply::new(ReplyCode::SERVICE_READY, text.trim_end())
+            .unwrap_or_else(|_| Reply::fixed(220, None, session.config.hostname.as_str()));
+        session.send(greeting);
+        session
+    }
+
+    /// Whether the connection is encrypted (implicit TLS, or after STARTTLS).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// Whether the client authenticated.
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
+    }
+
+    /// Accepts what the pending event asked about, with the usual reply.
+    pub fn accept(&mut self) -> Result<(), Error> {
+        let pending = self.take_pending()?;
+        let reply = match &pending {
+            Pending::Mail { .. } => Reply::fixed(250, Some((2, 1, 0)), "Ok"),
+            Pending::Rcpt { .. } => Reply::fixed(250, Some((2, 1, 5)), "Ok"),
+            Pending::Message => Reply::fixed(250, Some((2, 0, 0)), "Ok: queued"),
+            Pending::Auth => Reply::fixed(235, Some((2, 7, 0)), "Authentication successful"),
+        };
+        self.decide(pending, Ok(reply));
+        Ok(())
+    }
+
+    /// Accepts with the application's own 2xx reply (a queue id, say).
+    pub fn accept_with(&mut self, reply: Reply) -> Result<(), Error> {
+        if !reply.code().is_success() {
+            return Err(Error::NotASuccess { code: reply.code() });
+        }
+        let pending = self.take_pending()?;
+        self.decide(pending, Ok(reply));
+        Ok(())
+    }
+
+    /// Refuses what the pending event asked about with a 4xx or 5xx reply.
+    pub fn reject(&mut self, reply: Reply) -> Result<(), Error> {
+        if !reply.code().is_failure() {
+            return Err(Error::NotAFailure { code: reply.code() });
+        }
+        let pending = self.take_pending()?;
+        self.decide(pending, Err(reply));
+        Ok(())
+    }
+
+    /// LMTP: answers a [`Event::Message`] with one reply per accepted recipient, in order.
+    pub fn respond_per_recipient(&mut self, replies: Vec<Reply>) -> Result<(), Error> {
+        let expected = match (&self.phase, &self.tx) {
+            (Phase::Pending(Pending::Message), Some(tx)) if self.config.lmtp => tx.recipients.len(),
+            _ => 0,
+        };
+        if expected == 0 || replies.len() != expected {
+            return Err(Error::RecipientCount {
+                expected,
+                got: replies.len(),
+            });
+        }
+        self.phase = Phase::Command;
+        self.tx = None;
+        for reply in replies {
+            self.send(reply);
+        }
+        self.process();
+        Ok(())
+    }
+
+    /// Answers a pending [`Event::Auth`] or [`Event::AuthResponse`] with a SASL challenge
+    /// (sent as `334` and base64).
+    pub fn auth_challenge(&mut self, challenge: &[u8]) -> Result<(), Error> {
+        if !matches!(self.phase, Phase::Pending(Pending::Auth)) {
+            return Err(Error::NotAuthenticating);
+        }
+        let text = BASE64.encode(challenge);
+        self.send(Reply::fixed(334, None, &text));
+        self.phase = Phase::AuthResponse;
+        self.process();
+        Ok(())
+    }
+
+    fn take_pending(&mut self) -> Result<Pending, Error> {
+        match std::mem::replace(&mut self.phase, Phase::Command) {
+            Phase::Pending(p) => Ok(p),
+            other => {
+                self.phase = other;
+                Err(Error::NothingPending)
+            }
+        }
+    }
+
+    fn decide(&mut self, pending: Pending, outcome: Result<Reply, Reply>) {
+        let accepted = outcome.is_ok();
+        let reply = outcome.unwrap_or_else(|r| r);
+        match pending {
+            Pending::Mail { from, params } if accepted => {
+                self.tx = Some(Transaction {
+                    from,
+                    params,
+                    recipients: Vec::new(),
+                    size: 0,
+                    used_bdat: false,
+                    aborted: None,
+                });
+            }
+            Pending::Rcpt { to } if accepted => {
+                if let Some(tx) = &mut self.tx {
+                    tx.recipients.push(to);
+                }
+            }
+            Pending::Message => {
+                let count = self.tx.take().map_or(1, |tx| tx.recipients.len());
+                let times = if self.config.lmtp { count } else { 1 };
+                for _ in 1..times {
+                    self.send(reply.clone());
+                }
+            }
+            Pending::Auth if accepted => self.authenticated = true,
+            Pending::Mail { .. } | Pending::Rcpt { .. } | Pending::Auth => {}
+        }
+        self.send(reply);
+        self.process();
+    }
+
+    /// Queues a reply, without its enhanced code if the server does not use them.
+    fn send(&mut self, reply: Reply) {
+        let reply = if self.config.enhanced_status_codes {
+            reply
+        } else {
+            reply.without_enhanced()
+        };
+        reply.encode(&mut self.out);
+    }
+
+    /// Queues a reply to a client mistake and counts it.
+    fn fail(&mut self, reply: Reply) {
+        self.send(reply);
+        self.errors += 1;
+        if self.errors >= self.config.max_errors {
+            self.send(Reply::fixed(
+                421,
+                Some((4, 7, 0)),
+                "Too many errors, closing connection",
+            ));
+            self.close();
+        }
+    }
+
+    fn close(&mut self) {
+        self.abort_body(AbortReason::ConnectionLost);
+        self.phase = Phase::Closed;
+        self.transport = Transport::Close;
+        self.input.clear();
+    }
+
+    /// Reports a body under way as lost.
+    fn abort_body(&mut self, reason: AbortReason) {
+        let in_body = matches!(self.phase, Phase::Data(_) | Phase::Bdat(_))
+            || self.tx.as_ref().is_some_and(|tx| tx.used_bdat);
+        if let Some(tx) = &mut self.tx
+            && in_body
+            && tx.aborted.is_none()
+        {
+            tx.aborted = Some(reason);
+            self.events.push_back(Event::MessageAborted { reason });
+        }
+    }
+
+    fn reset_transaction(&mut self) {
+        if self.tx.is_some() {
+            self.abort_body(AbortReason::Reset);
+            self.tx = None;
+            self.events.push_back(Event::Reset);
+        }
+    }
+
+    /// Works through buffered input until it runs out or a decision is needed.
+    fn process(&mut self) {
+        loop {
+            let progressed = match self.phase {
+                Phase::Command | Phase::AuthResponse => self.step_line(),
+                Phase::Data(_) => {
+                    let mut input = std::mem::take(&mut self.input);
+                    let used = self.feed_data(&input);
+                    input.advance(used);
+                    self.input = input;
+                    used > 0
+                }
+                Phase::Bdat(_) => self.step_bdat(),
+                Phase::Pending(_) | Phase::StartTls | Phase::Closed => false,
+            };
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    fn step_line(&mut self) -> bool {
+        enum Line {
+            None,
+            TooLong,
+            Command(Result<Command, CommandError>),
+            Auth(Option<Result<Vec<u8>, ()>>),
+        }
+        let auth = matches!(self.phase, Phase::AuthResponse);
+        let (consumed, line) = match self.framer.frame(&self.input) {
+            Frame::Line { line, consumed } if auth => {
+                let decoded = if line == b"*" {
+                    None
+                } else {
+                    Some(BASE64.decode(line).map_err(|_| ()))
+                };
+                (consumed, Line::Auth(decoded))
+            }
+            Frame::Line { line, consumed } => (consumed, Line::Command(Command::parse_line(line))),
+            Frame::Incomplete { consumed } => (consumed, Line::None),
+            Frame::TooLong { consumed } => (consumed, Line::TooLong),
+        };
+        self.input.advance(consumed);
+        match line {
+            Line::None => return consumed > 0,
+            Line::TooLong if auth => {
+                self.phase = Phase::Command;
+                self.fail(Reply::fixed(
+                    500,
+                    Some((5, 5, 6)),
+                    "Authentication line too long",
+                ));
+            }
+            Line::TooLong => self.fail(Reply::fixed(500, Some((5, 5, 2)), "Line too long")),
+            Line::Command(command) => self.handle(command),
+            Line::Auth(None) => {
+                self.phase = Phase::Command;
+                self.events.push_back(Event::AuthCancelled);
+                self.send(Reply::fixed(
+                    501,
+                    Some((5, 0, 0)),
+                    "Authentication cancelled",
+                ));
+            }
+            Line::Auth(Some(Err(()))) => {
+                self.phase = Phase::Command;
+                self.fail(Reply::fixed(501, Some((5, 5, 2)), "Invalid base64"));
+            }
+            Line::Auth(Some(Ok(response))) => {
+                self.phase = Phase::Pending(Pending::Auth);
+                self.events.push_back(Event::AuthResponse {
+                    response: Secret::new(response),
+                });
+            }
+        }
+        true
+    }
+
+    fn handle(&mut self, command: Result<Command, CommandError>) {
+        let command = match command {
+            Ok(c) => c,
+            Err(e) => return self.fail(e.reply()),
+        };
+        match command {
+            Command::Helo { host } => self.on_hello(Verb::Helo, host),
+            Command::Ehlo { host } => self.on_hello(Verb::Ehlo, host),
+            Command::Lhlo { host } => self.on_hello(Verb::Lhlo, host),
+            Command::Mail { from, params } => self.on_mail(from, params),
+            Command::Rcpt { to, params } => self.on_rcpt(to, &params),
+            Command::Data => self.on_data(),
+            Command::Bdat { size, last } => self.on_bdat(size, last),
+            Command::Rset => {
+                self.reset_transaction();
+                self.send(Reply::fixed(250, Some((2, 0, 0)), "Ok"));
+            }
+            Command::Noop { .. } => self.send(Reply::fixed(250, Some((2, 0, 0)), "Ok")),
+            Command::Help { .. } => self.send(Reply::fixed(214, Some((2, 0, 0)), "See RFC 5321")),
+            Command::Vrfy { query } => {
+                self.events.push_back(Event::Query {
+                    verb: Verb::Vrfy,
+                    query,
+                });
+                self.send(Reply::fixed(
+                    252,
+                    Some((2, 5, 0)),
+                    "Cannot VRFY user, but will accept message and attempt delivery",
+                ));
+            }
+            Command::Expn { query } => {
+                self.events.push_back(Event::Query {
+                    verb: Verb::Expn,
+                    query,
+                });
+                self.send(Reply::fixed(502, Some((5, 5, 1)), "EXPN not available"));
+            }
+            Command::Quit => {
+                self.reset_transaction();
+                self.send(Reply::fixed(221, Some((2, 0, 0)), "Bye"));
+                self.close();
+            }
+            Command::StartTls => self.on_starttls(),
+            Command::Auth {
+                mechanism,
+                initial_response,
+            } => {
+                self.on_auth(mechanism, initial_response.as_ref().map(|r| r.expose()));
+            }
+        }
+    }
+
+    fn on_hello(&mut self, verb: Verb, host: Host) {
+        if self.config.lmtp != (verb == Verb::Lhlo) {
+            return self.fail(Reply::fixed(500, Some((5, 5, 1)), "Command unrecognized"));
+        }
+        self.reset_transaction();
+        self.hello = Some(verb);
+        self.events.push_back(Event::Hello { host, verb });
+        if verb == Verb::Helo {
+            let name = self.config.hostname.to_string();
+            self.send(Reply::fixed(250, None, &name));
+        } else {
+            let reply = self.ehlo_response().to_reply();
+            self.send(reply);
+        }
+    }
+
+    /// The EHLO / LHLO reply for the session's current state.
+    pub fn ehlo_response(&self) -> EhloResponse {
+        let c = &self.config;
+        let mut caps = Vec::new();
+        let mut offer = |on: bool, cap: Capability| {
+            if on {
+                caps.push(cap);
+            }
+        };
+        offer(c.pipelining, Capability::Pipelining);
+        offer(
+            c.max_message_size.is_some(),
+            Capability::Size(c.max_message_size),
+        );
+        offer(c.eight_bit_mime, Capability::EightBitMime);
+        offer(c.smtputf8, Capability::SmtpUtf8);
+        offer(c.chunking, Capability::Chunking);
+        offer(c.chunking && c.binary_mime, Capability::BinaryMime);
+        offer(c.enhanced_status_codes, Capability::EnhancedStatusCodes);
+        offer(c.dsn, Capability::Dsn);
+        offer(c.starttls && !self.tls, Capability::StartTls);
+        offer(c.require_tls_extension && self.tls, Capability::RequireTls);
+        offer(
+            self.auth_offered(),
+            Capability::Auth(c.auth_mechanisms.clone()),
+        );
+        offer(true, Capability::Help);
+        EhloResponse::for_domain(&c.hostname, caps)
+    }
+
+    fn auth_offered(&self) -> bool {
+        !self.config.auth_mechanisms.is_empty()
+            && !self.authenticated
+            && (self.tls || self.config.auth_without_tls)
+    }
+
+    fn on_mail(&mut self, from: ReversePath, params: MailParameters) {
+        if self.hello.is_none() {
+            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Send EHLO first"));
+        }
+        if self.tx.is_some() {
+            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Nested MAIL command"));
+        }
+        if self.config.require_encryption && !self.tls {
+            return self.fail(Reply::fixed(
+                530,
+                Some((5, 7, 0)),
+                "Must issue a STARTTLS command first",
+            ));
+        }
+        if self.config.require_auth && !self.authenticated {
+            return self.fail(Reply::fixed(
+                530,
+                Some((5, 7, 0)),
+                "Authentication required",
+            ));
+        }
+        if let Some(reply) = self.check_mail(&from, &params) {
+            return self.send(reply);
+        }
+        self.events.push_back(Event::Mail {
+            from: from.clone(),
+            params: params.clone(),
+        });
+        self.phase = Phase::Pending(Pending::Mail { from, params });
+    }
+
+    fn check_mail(&self, from: &ReversePath, params: &MailParameters) -> Option<Reply> {
+        let c = &self.config;
+        let unsupported = |text: &str| Some(Reply::fixed(555, Some((5, 5, 4)), text));
+        if let (Some(size), Some(max)) = (params.size, c.max_message_size)
+            && size > max
+        {
+            return Some(too_big());
+        }
+        match params.body {
+            Some(Body::EightBitMime) if !c.eight_bit_mime => {
+                return unsupported("BODY=8BITMIME not supported");
+            }
+            Some(Body::BinaryMime) if !(c.chunking && c.binary_mime) => {
+                return unsupported("BODY=BINARYMIME not supported");
+            }
+            _ => {}
+        }
+        if params.smtputf8 && !c.smtputf8 {
+            return unsupported("SMTPUTF8 not supported");
+        }
+        if (params.ret.is_some() || params.envid.is_some()) && !c.dsn {
+            return unsupported("DSN not supported");
+        }
+        if params.requiretls && !(c.require_tls_extension && self.tls) {
+            return unsupported("REQUIRETLS not supported");
+        }
+        if let Some(p) = params.other.first() {
+            return unsupported(&format!("Unsupported parameter {}", p.keyword()));
+        }
+        if from.mailbox().is_some_and(|m| !m.is_ascii()) && !params.smtputf8 {
+            return Some(Reply::fixed(
+                553,
+                Some((5, 6, 7)),
+                "Non-ASCII address needs SMTPUTF8",
+            ));
+        }
+        None
+    }
+
+    fn on_rcpt(&mut self, to: ForwardPath, params: &RcptParameters) {
+        let Some(tx) = &self.tx else {
+            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Need MAIL before RCPT"));
+        };
+        if tx.recipients.len() >= self.config.max_recipients {
+            return self.send(Reply::fixed(452, Some((4, 5, 3)), "Too many recipients"));
+        }
+        let unsupported = |text: &str| Reply::fixed(555, Some((5, 5, 4)), text);
+        if (params.notify.is_some() || params.orcpt.is_some()) && !self.config.dsn {
+            return self.send(unsupported("DSN not supported"));
+        }
+        if let Some(p) = params.other.first() {
+            return self.send(unsupported(&format!(
+                "Unsupported parameter {}",
+                p.keyword()
+            )));
+        }
+        if to.mailbox().is_some_and(|m| !m.is_ascii()) && !tx.params.smtputf8 {
+            return self.send(Reply::fixed(
+                553,
+                Some((5, 6, 7)),
+                "Non-ASCII address needs SMTPUTF8",
+            ));
+        }
+        self.events.push_back(Event::Rcpt {
+            to: to.clone(),
+            params: params.clone(),
+        });
+        self.phase = Phase::Pending(Pending::Rcpt { to });
+    }
+
+    fn on_data(&mut self) {
+        let Some(tx) = &self.tx else {
+            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Need MAIL command"));
+        };
+        if tx.recipients.is_empty() {
+            return self.fail(Reply::fixed(554, Some((5, 5, 1)), "No valid recipients"));
+        }
+        if tx.used_bdat {
+            return self.fail(Reply::fixed(
+                503,
+                Some((5, 5, 1)),
+                "DATA not allowed after BDAT",
+            ));
+        }
+        if tx.params.body == Some(Body::BinaryMime) {
+            return self.fail(Reply::fixed(
+                503,
+                Some((5, 5, 1)),
+                "BINARYMIME requires BDAT",
+            ));
+        }
+        let policy = match self.config.bare_line_endings {
+            BareLineEndings::Normalize => BareLineEnding::Normalize,
+            BareLineEndings::Keep | BareLineEndings::Reject => BareLineEnding::Keep,
+        };
+        self.send(Reply::fixed(354, None, "End data with <CR><LF>.<CR><LF>"));
+        self.phase = Phase::Data(DotUnstuffer::new().with_bare_line_endings(policy));
+    }
+
+    fn on_bdat(&mut self, size: u64, last: bool) {
+        if !self.config.chunking {
+            return self.fail(Reply::fixed(502, Some((5, 5, 1)), "BDAT not supported"));
+        }
+        let max = self.config.max_message_size;
+        let failure = match &mut self.tx {
+            None => Some(Reply::fixed(503, Some((5, 5, 1)), "Need MAIL command")),
+            Some(tx) if tx.recipients.is_empty() => {
+                Some(Reply::fixed(554, Some((5, 5, 1)), "No valid recipients"))
+            }
+            Some(tx) => {
+                tx.used_bdat = true;
+                let over = max.is_some_and(|m| tx.size.saturating_add(size) > m);
+                if over && tx.aborted.is_none() {
+                    tx.aborted = Some(AbortReason::TooBig);
+                    self.events.push_back(Event::MessageAborted {
+                        reason: AbortReason::TooBig,
+                    });
+                }
+                tx.aborted.map(abort_reply)
+            }
+        };
+        self.phase = Phase::Bdat(BdatChunk {
+            remaining: size,
+            size,
+            last,
+            failure,
+        });
+    }
+
+    fn step_bdat(&mut self) -> bool {
+        let Phase::Bdat(chunk) = &mut self.phase else {
+            return false;
+        };
+        if chunk.remaining > 0 {
+            let available = u64::try_from(self.input.len()).unwrap_or(u64::MAX);
+            let take = chunk.remaining.min(available);
+            if take == 0 {
+                return false;
+            }
+            chunk.remaining -= take;
+            let discard = chunk.failure.is_some();
+            let bytes = self
+                .input
+                .split_to(usize::try_from(take).unwrap_or(usize::MAX))
+                .freeze();
+            if !discard {
+                self.deliver(bytes);
+            }
+            return true;
+        }
+        let Phase::Bdat(chunk) = std::mem::replace(&mut self.phase, Phase::Command) else {
+            return false;
+        };
+        match chunk.failure {
+            Some(reply) => {
+                if chunk.last {
+                    self.tx = None;
+                }
+                if reply.code().get() == 552 {
+                    self.send(reply);
+                } else {
+                    self.fail(reply);
+                }
+            }
+            None if chunk.last => self.finish_message(),
+            None => {
+                let text = format!("{} octets received", chunk.size);
+                self.send(Reply::fixed(250, Some((2, 0, 0)), &text));
+            }
+        }
+        true
+    }
+
+    /// Feeds DATA body bytes through the unstuffer; returns how many it used.
+    fn feed_data(&mut self, input: &[u8]) -> usize {
+        let Phase::Data(unstuffer) = &mut self.phase else {
+            return 0;
+        };
+        if input.is_empty() {
+            return 0;
+        }
+        let mut body = BytesMut::with_capacity(input.len());
+        let (used, done) = match unstuffer.decode(input, &mut body) {
+            Unstuffed::Partial => (input.len(), false),
+            Unstuffed::Done { consumed } => (consumed, true),
+        };
+        let bare = unstuffer.bare_line_endings();
+        self.deliver(body.freeze());
+        if done {
+            self.phase = Phase::Command;
+            if bare > 0
+                && self.config.bare_line_endings == BareLineEndings::Reject
+                && let Some(tx) = &mut self.tx
+                && tx.aborted.is_none()
+            {
+                tx.aborted = Some(AbortReason::BareLineEnding);
+                self.events.push_back(Event::MessageAborted {
+                    reason: AbortReason::BareLineEnding,
+                });
+            }
+            self.finish_message();
+        }
+        used
+    }
+
+    /// Hands body bytes to the application, unless the message is over its size.
+    fn deliver(&mut self, mut bytes: Bytes) {
+        let Some(tx) = &mut self.tx else { return };
+        tx.size = tx
+            .size
+            .saturating_add(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
+        if tx.aborted.is_none() && self.config.max_message_size.is_some_and(|m| tx.size > m) {
+            tx.aborted = Some(AbortReason::TooBig);
+            self.events.push_back(Event::MessageAborted {
+                reason: AbortReason::TooBig,
+            });
+        }
+        if tx.aborted.is_some() {
+            return;
+        }
+        while !bytes.is_empty() {
+            let chunk = bytes.split_to(bytes.len().min(self.config.chunk_size.max(1)));
+            self.events.push_back(Event::MessageData { chunk });
+        }
+    }
+
+    fn finish_message(&mut self) {
+        let Some(tx) = &self.tx else { return };
+        if let Some(reason) = tx.aborted {
+            let times = if self.config.lmtp {
+                tx.recipients.len()
+            } else {
+                1
+            };
+            self.tx = None;
+            for _ in 0..times {
+                self.send(abort_reply(reason));
+            }
+            return;
+        }
+        self.events.push_back(Event::Message {
+            from: tx.from.clone(),
+            recipients: tx.recipients.clone(),
+            size: tx.size,
+        });
+        self.phase = Phase::Pending(Pending::Message);
+    }
+
+    fn on_starttls(&mut self) {
+        if !self.config.starttls {
+            return self.fail(Reply::fixed(502, Some((5, 5, 1)), "STARTTLS not available"));
+        }
+        if self.tls {
+            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "TLS already active"));
+        }
+        self.send(Reply::fixed(220, Some((2, 0, 0)), "Ready to start TLS"));
+        self.phase = Phase::StartTls;
+        self.transport = Transport::StartTls;
+        // RFC 3207 §4.2: anything the client pipelined after STARTTLS is plaintext an
+        // attacker may have injected.
+        self.input.clear();
+    }
+
+    fn on_auth(&mut self, mechanism: Mechanism, initial: Option<&str>) {
+        if self.config.auth_mechanisms.is_empty() {
+            return self.fail(Reply::fixed(502, Some((5, 5, 1)), "AUTH not available"));
+        }
+        if !self.tls && !self.config.auth_without_tls {
+            return self.fail(Reply::fixed(
+                538,
+                Some((5, 7, 11)),
+                "Encryption required for requested authentication mechanism",
+            ));
+        }
+        if self.authenticated {
+            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Already authenticated"));
+        }
+        if self.hello.is_none() {
+            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Send EHLO first"));
+        }
+        if self.tx.is_some() {
+            return self.fail(Reply::fixed(
+                503,
+                Some((5, 5, 1)),
+                "AUTH not allowed during a transaction",
+            ));
+        }
+        if !self.config.auth_mechanisms.contains(&mechanism) {
+            return self.fail(Reply::fixed(
+                504,
+                Some((5, 5, 4)),
+                "Unrecognized authentication type",
+            ));
+        }
+        let initial_response = match initial {
+            None => None,
+            Some("=") => Some(Vec::new()),
+            Some(text) => match BASE64.decode(text) {
+                Ok(bytes) => Some(bytes),
+                Err(_) => return self.fail(Reply::fixed(501, Some((5, 5, 2)), "Invalid base64")),
+            },
+        };
+        self.events.push_back(Event::Auth {
+            mechanism,
+            initial_response: initial_response.map(Secret::new),
+        });
+        self.phase = Phase::Pending(Pending::Auth);
+    }
+}
+
+fn too_big() -> Reply {
+    Reply::fixed(
+        552,
+        Some((5, 3, 4)),
+        "Message size exceeds fixed maximum message size",
+    )
+}
+
+fn abort_reply(reason: AbortReason) -> Reply {
+    match reason {
+        AbortReason::BareLineEnding => Reply::fixed(
+            550,
+            Some((5, 6, 0)),
+            "Bare CR or LF not allowed in message data",
+        ),
+        _ => too_big(),
+    }
+}
+
+impl mailwire_core::Session for Session {
+    type Event = Event;
+
+    fn receive(&mut self, bytes: &[u8]) {
+        if matches!(self.phase, Phase::StartTls | Phase::Closed) {
+            return;
+        }
+        if matches!(self.phase, Phase::Data(_)) && self.input.is_empty() {
+            // The body's fast path: unstuff straight from the caller's buffer.
+            let used = self.feed_data(bytes);
+            if matches!(self.phase, Phase::StartTls | Phase::Closed) {
+                return;
+            }
+            self.input.extend_from_slice(&bytes[used..]);
+        } else {
+            self.input.extend_from_slice(bytes);
+        }
+        self.process();
+    }
+
+    fn receive_eof(&mut self) {
+        self.close();
+    }
+
+    fn timed_out(&mut self) {
+        if !matches!(self.phase, Phase::Closed) {
+            self.send(Reply::fixed(
+                421,
+                Some((4, 4, 2)),
+                "Timeout, closing connection",
+            ));
+        }
+        self.close();
+    }
+
+    fn transmit(&mut self) -> Option<Bytes> {
+        // Replies to a pipelined batch go out together, once the batch is processed.
+        if matches!(self.phase, Phase::Pending(_)) || self.out.is_empty() {
+            return None;
+        }
+        Some(self.out.split().freeze())
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    fn tls_established(&mut self) {
+        if !matches!(self.phase, Phase::StartTls) {
+            return;
+        }
+        // RFC 3207 §4.2: forget everything learnt before the handshake.
+        self.tls = true;
+        self.hello = None;
+        self.tx = None;
+        self.authenticated = false;
+        self.input.clear();
+        self.framer = LineFramer::new(self.config.max_line_len);
+        self.phase = Phase::Command;
+        self.transport = Transport::Open;
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        Some(TIMEOUT)
+    }
+
+    fn wants_input(&self) -> bool {
+        match self.phase {
+            Phase::StartTls | Phase::Closed => false,
+            Phase::Pending(_) => self.input.len() < MAX_BUFFERED,
+            _ => true,
+        }
+    }
+}
