@@ -24,7 +24,10 @@ fn foo_com() -> Config {
 /// Accepts everything with the RFC's "250 OK", refuses Green.
 fn rfc_policy() -> common::Policy {
     Box::new(|event, server| match event {
-        Event::Rcpt { to: ForwardPath::Mailbox(m), .. } if m.local_part() == "Green" => {
+        Event::Rcpt {
+            to: ForwardPath::Mailbox(m),
+            ..
+        } if m.local_part() == "Green" => {
             server.reject(reply(550, "No such user here")).unwrap();
         }
         e if common::needs_decision(e) => server.accept_with(reply(250, "OK")).unwrap(),
@@ -35,9 +38,15 @@ fn rfc_policy() -> common::Policy {
 #[test]
 fn d1_a_typical_smtp_transaction() {
     let mut h = Harness::new(foo_com(), rfc_policy());
-    assert_eq!(h.take_output(), "220 foo.com Simple Mail Transfer Service Ready\r\n");
+    assert_eq!(
+        h.take_output(),
+        "220 foo.com Simple Mail Transfer Service Ready\r\n"
+    );
     h.send(b"EHLO bar.com\r\n");
-    assert_eq!(h.take_output(), "250-foo.com\r\n250-8BITMIME\r\n250-DSN\r\n250 HELP\r\n");
+    assert_eq!(
+        h.take_output(),
+        "250-foo.com\r\n250-8BITMIME\r\n250-DSN\r\n250 HELP\r\n"
+    );
     h.send(b"MAIL FROM:<Smith@bar.com>\r\n");
     assert_eq!(h.take_output(), "250 OK\r\n");
     h.send(b"RCPT TO:<Jones@foo.com>\r\n");
@@ -56,7 +65,11 @@ fn d1_a_typical_smtp_transaction() {
 
     assert_eq!(h.body(), b"Blah blah blah...\r\n..etc. etc. etc.\r\n");
     let message = h.events.iter().find_map(|e| match e {
-        Event::Message { from, recipients, size } => Some((from, recipients, *size)),
+        Event::Message {
+            from,
+            recipients,
+            size,
+        } => Some((from, recipients, *size)),
         _ => None,
     });
     let mailbox = |s: &str| Mailbox::parse(s).unwrap();
@@ -106,7 +119,10 @@ fn d3_relayed_mail_scenario_receiving_side() {
         "250-foo.com\r\n250-8BITMIME\r\n250-DSN\r\n250 HELP\r\n250 OK\r\n250 OK\r\n\
          354 End data with <CR><LF>.<CR><LF>\r\n250 OK\r\n221 Bye\r\n"
     );
-    assert!(h.body().starts_with(b"Date: Thu, 21 May 1998 05:33:29 -0700\r\n"));
+    assert!(
+        h.body()
+            .starts_with(b"Date: Thu, 21 May 1998 05:33:29 -0700\r\n")
+    );
     assert!(h.body().ends_with(b"on Tuesday.\r\nJohn.\r\n"));
 }
 
@@ -115,9 +131,10 @@ fn d4_verifying_and_sending_scenario() {
     let mut h = Harness::new(foo_com(), rfc_policy());
     h.take_output();
     h.send(b"EHLO bar.com\r\nVRFY Crispin\r\n");
-    assert!(h.take_output().ends_with(
-        "252 Cannot VRFY user, but will accept message and attempt delivery\r\n"
-    ));
+    assert!(
+        h.take_output()
+            .ends_with("252 Cannot VRFY user, but will accept message and attempt delivery\r\n")
+    );
     h.send(b"MAIL FROM:<EAK@bar.com>\r\nRCPT TO:<Admin.MRC@foo.com>\r\nDATA\r\nBlah blah blah...\r\n...etc. etc. etc.\r\n.\r\nQUIT\r\n");
     assert_eq!(
         h.take_output(),

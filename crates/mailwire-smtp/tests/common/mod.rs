@@ -1,7 +1,10 @@
 //! A minimal driver for server sessions: feeds input, answers decisions with a policy,
 //! collects output and events.
 
-#![allow(dead_code, reason = "each test file uses a different part of the harness")]
+#![allow(
+    dead_code,
+    reason = "each test file uses a different part of the harness"
+)]
 
 use mailwire_core::Session as _;
 use mailwire_smtp::server::{Config, Event, Session};
@@ -46,7 +49,12 @@ pub(crate) fn reply(code: u16, text: &str) -> Reply {
 
 impl Harness {
     pub(crate) fn new(config: Config, policy: Policy) -> Self {
-        let mut h = Self { server: Session::new(config), events: Vec::new(), out: Vec::new(), policy };
+        let mut h = Self {
+            server: Session::new(config),
+            events: Vec::new(),
+            out: Vec::new(),
+            policy,
+        };
         h.pump();
         h
     }

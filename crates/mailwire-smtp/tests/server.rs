@@ -1,0 +1,593 @@
+//! Server session behaviour: pipelining, limits, smuggling, STARTTLS, AUTH, BDAT, LMTP,
+//! and split-independence.
+
+mod common;
+
+use common::{Harness, accept_all, config, reply};
+use mailwire_core::{Secret, Session as _, Transport};
+use mailwire_smtp::server::{AbortReason, BareLineEndings, Config, Event};
+use mailwire_smtp::{Mechanism, Verb};
+use proptest::prelude::*;
+
+fn plain() -> Config {
+    let mut c = config("mx.example.org");
+    c.max_message_size = Some(1000);
+    c
+}
+
+fn ready(config: Config) -> Harness {
+    let mut h = Harness::new(config, accept_all());
+    h.take_output();
+    h.send(b"EHLO client.example\r\n");
+    h.take_output();
+    h.take_events();
+    h
+}
+
+const EHLO_DEFAULT: &str = "250-mx.example.org\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-8BITMIME\r\n\
+    250-SMTPUTF8\r\n250-CHUNKING\r\n250-BINARYMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 HELP\r\n";
+
+#[test]
+fn ehlo_lists_the_configured_extensions() {
+    let mut h = Harness::new(plain(), accept_all());
+    assert_eq!(h.take_output(), "220 mx.example.org ESMTP ready\r\n");
+    h.send(b"EHLO client.example\r\n");
+    assert_eq!(h.take_output(), EHLO_DEFAULT);
+    assert_eq!(
+        h.take_events(),
+        [Event::Hello {
+            host: mailwire_smtp::Host::parse("client.example").unwrap(),
+            verb: Verb::Ehlo
+        }]
+    );
+}
+
+#[test]
+fn a_pipelined_batch_is_answered_in_one_write() {
+    let mut h = Harness::new(plain(), accept_all());
+    h.take_output();
+    h.server.receive(
+        b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.example.org>\r\n\
+          RCPT TO:<c@mx.example.org>\r\nDATA\r\n",
+    );
+    let mut writes = Vec::new();
+    loop {
+        while let Some(event) = h.server.poll_event() {
+            if common::needs_decision(&event) {
+                // Nothing goes out while a decision is pending.
+                assert_eq!(h.server.transmit(), None);
+                h.server.accept().unwrap();
+            }
+        }
+        match h.server.transmit() {
+            Some(bytes) => writes.push(String::from_utf8(bytes.to_vec()).unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        writes,
+        [format!(
+            "{EHLO_DEFAULT}250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n\
+             354 End data with <CR><LF>.<CR><LF>\r\n"
+        )]
+    );
+}
+
+#[test]
+fn commands_out_of_sequence() {
+    let mut h = Harness::new(plain(), accept_all());
+    h.take_output();
+    h.send(b"MAIL FROM:<a@c.example>\r\n");
+    assert_eq!(h.take_output(), "503 5.5.1 Send EHLO first\r\n");
+    h.send(b"EHLO c.example\r\n");
+    h.take_output();
+    h.send(b"RCPT TO:<b@mx.example.org>\r\nDATA\r\nBDAT 5\r\nabcdeMAIL FROM:<>\r\nMAIL FROM:<>\r\nDATA\r\n");
+    assert_eq!(
+        h.take_output(),
+        "503 5.5.1 Need MAIL before RCPT\r\n503 5.5.1 Need MAIL command\r\n\
+         503 5.5.1 Need MAIL command\r\n250 2.1.0 Ok\r\n503 5.5.1 Nested MAIL command\r\n\
+         554 5.5.1 No valid recipients\r\n"
+    );
+}
+
+#[test]
+fn recipients_beyond_the_limit_get_452() {
+    let mut c = plain();
+    c.max_recipients = 2;
+    let mut h = ready(c);
+    h.send(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<1@x.org>\r\nRCPT TO:<2@x.org>\r\nRCPT TO:<3@x.org>\r\n");
+    assert_eq!(
+        h.take_output(),
+        "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n452 4.5.3 Too many recipients\r\n"
+    );
+}
+
+#[test]
+fn the_default_recipient_limit_is_100() {
+    let mut h = ready(plain());
+    h.send(b"MAIL FROM:<a@c.example>\r\n");
+    for i in 0..101 {
+        h.send(format!("RCPT TO:<r{i}@x.org>\r\n").as_bytes());
+    }
+    let out = h.take_output();
+    assert_eq!(out.matches("250 2.1.5 Ok\r\n").count(), 100);
+    assert!(out.ends_with("250 2.1.5 Ok\r\n452 4.5.3 Too many recipients\r\n"));
+}
+
+#[test]
+fn parameters_are_checked_against_what_is_offered() {
+    let mut c = plain();
+    c.eight_bit_mime = false;
+    let mut h = ready(c);
+    h.send(b"MAIL FROM:<a@c.example> SIZE=1001\r\n");
+    h.send(b"MAIL FROM:<a@c.example> BODY=8BITMIME\r\n");
+    h.send(b"MAIL FROM:<a@c.example> RET=FULL\r\n");
+    h.send(b"MAIL FROM:<a@c.example> X-FOO=1\r\n");
+    h.send("MAIL FROM:<δοκιμή@c.example>\r\n".as_bytes());
+    h.send("MAIL FROM:<δοκιμή@c.example> SMTPUTF8\r\n".as_bytes());
+    h.send(b"RCPT TO:<b@x.org> NOTIFY=NEVER\r\n");
+    assert_eq!(
+        h.take_output(),
+        "552 5.3.4 Message size exceeds fixed maximum message size\r\n\
+         555 5.5.4 BODY=8BITMIME not supported\r\n555 5.5.4 DSN not supported\r\n\
+         555 5.5.4 Unsupported parameter X-FOO\r\n553 5.6.7 Non-ASCII address needs SMTPUTF8\r\n\
+         250 2.1.0 Ok\r\n555 5.5.4 DSN not supported\r\n"
+    );
+}
+
+#[test]
+fn the_application_decides_with_its_own_replies() {
+    let policy: common::Policy = Box::new(|event, server| match event {
+        Event::Mail { .. } => server.accept().unwrap(),
+        Event::Rcpt { .. } => server.reject(reply(450, "Mailbox busy")).unwrap(),
+        _ => {}
+    });
+    let mut h = Harness::new(plain(), policy);
+    h.take_output();
+    h.send(b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\n");
+    assert!(
+        h.take_output()
+            .ends_with("250 2.1.0 Ok\r\n450 Mailbox busy\r\n")
+    );
+    assert_eq!(
+        h.server.accept(),
+        Err(mailwire_smtp::server::Error::NothingPending)
+    );
+    assert_eq!(
+        h.server.reject(reply(250, "x")),
+        Err(mailwire_smtp::server::Error::NotAFailure {
+            code: mailwire_smtp::ReplyCode::OK
+        })
+    );
+}
+
+#[test]
+fn an_overlong_line_gets_500_and_is_skipped() {
+    let mut c = plain();
+    c.max_line_len = 64;
+    let mut h = ready(c);
+    let mut line = b"NOOP ".to_vec();
+    line.extend(std::iter::repeat_n(b'x', 200));
+    line.extend_from_slice(b"\r\nNOOP\r\n");
+    // In two parts, to cross the limit before the line ends.
+    h.send(&line[..100]);
+    h.send(&line[100..]);
+    assert_eq!(
+        h.take_output(),
+        "500 5.5.2 Line too long\r\n250 2.0.0 Ok\r\n"
+    );
+}
+
+#[test]
+fn too_many_errors_end_the_session_with_421() {
+    let mut c = plain();
+    c.max_errors = 3;
+    let mut h = ready(c);
+    h.send(b"FOO\r\nBAR\r\nBAZ\r\nNOOP\r\n");
+    assert_eq!(
+        h.take_output(),
+        "500 5.5.1 Command unrecognized\r\n500 5.5.1 Command unrecognized\r\n\
+         500 5.5.1 Command unrecognized\r\n421 4.7.0 Too many errors, closing connection\r\n"
+    );
+    assert_eq!(h.server.transport(), Transport::Close);
+    assert!(!h.server.wants_input());
+}
+
+fn data_session(policy: BareLineEndings) -> Harness {
+    let mut c = plain();
+    c.bare_line_endings = policy;
+    let mut h = ready(c);
+    h.send(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\nDATA\r\n");
+    h.take_output();
+    h.take_events();
+    h
+}
+
+/// SMTP smuggling: none of these sequences ends DATA, so the command after it is body.
+#[test]
+fn only_crlf_dot_crlf_ends_data() {
+    for fake in [
+        "\n.\n", "\r.\r", "\n.\r\n", "\r\n.\n", "\r.\r\n", "\r\n.\r", ".\n", "\n.\r",
+    ] {
+        for policy in [BareLineEndings::Normalize, BareLineEndings::Keep] {
+            let mut h = data_session(policy);
+            let smuggled = format!("Hi{fake}MAIL FROM:<evil@x.org>\r\nRCPT TO:<v@x.org>\r\n");
+            h.send(smuggled.as_bytes());
+            assert_eq!(h.take_output(), "", "{fake:?} ended the data");
+            assert!(
+                !h.events
+                    .iter()
+                    .any(|e| matches!(e, Event::Message { .. } | Event::Mail { .. }))
+            );
+            h.send(b"\r\n.\r\n");
+            assert_eq!(h.take_output(), "250 2.0.0 Ok: queued\r\n", "{fake:?}");
+            let body = String::from_utf8(h.body()).unwrap();
+            assert!(
+                body.contains("MAIL FROM:<evil@x.org>"),
+                "{fake:?}: {body:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bare_line_endings_policy() {
+    let mut h = data_session(BareLineEndings::Normalize);
+    h.send(b"a\nb\rc\r\n.\r\n");
+    assert_eq!(h.body(), b"a\r\nb\r\nc\r\n");
+    let mut h = data_session(BareLineEndings::Keep);
+    h.send(b"a\nb\rc\r\n.\r\n");
+    assert_eq!(h.body(), b"a\nb\rc\r\n");
+    let mut h = data_session(BareLineEndings::Reject);
+    h.send(b"a\nb\r\n.\r\n");
+    assert_eq!(
+        h.take_output(),
+        "550 5.6.0 Bare CR or LF not allowed in message data\r\n"
+    );
+    assert!(h.events.contains(&Event::MessageAborted {
+        reason: AbortReason::BareLineEnding
+    }));
+    assert!(!h.events.iter().any(|e| matches!(e, Event::Message { .. })));
+}
+
+#[test]
+fn dot_stuffing_is_removed_and_the_terminator_may_come_first() {
+    let mut h = data_session(BareLineEndings::Normalize);
+    h.send(b"..a\r\n.b\r\n...\r\n.\r\n");
+    assert_eq!(h.body(), b".a\r\nb\r\n..\r\n");
+    let mut h = data_session(BareLineEndings::Normalize);
+    h.send(b".\r\nNOOP\r\n");
+    assert_eq!(h.take_output(), "250 2.0.0 Ok: queued\r\n250 2.0.0 Ok\r\n");
+    assert_eq!(h.body(), b"");
+}
+
+#[test]
+fn a_body_over_the_size_limit_is_dropped_then_refused() {
+    let mut h = data_session(BareLineEndings::Normalize);
+    let line = [b'x'; 98];
+    for _ in 0..11 {
+        h.send(&line);
+        h.send(b"\r\n");
+    }
+    assert_eq!(h.take_output(), "");
+    assert!(h.events.contains(&Event::MessageAborted {
+        reason: AbortReason::TooBig
+    }));
+    h.send(b".\r\nNOOP\r\n");
+    assert_eq!(
+        h.take_output(),
+        "552 5.3.4 Message size exceeds fixed maximum message size\r\n250 2.0.0 Ok\r\n"
+    );
+    assert!(!h.events.iter().any(|e| matches!(e, Event::Message { .. })));
+    assert!(h.body().len() <= 1000);
+}
+
+#[test]
+fn body_chunks_respect_the_chunk_size() {
+    let mut c = plain();
+    c.chunk_size = 7;
+    c.max_message_size = None;
+    let mut h = ready(c);
+    h.send(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\nDATA\r\n");
+    h.send(&[b'y'; 100]);
+    h.send(b"\r\n.\r\n");
+    let sizes: Vec<usize> = h
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageData { chunk } => Some(chunk.len()),
+            _ => None,
+        })
+        .collect();
+    assert!(sizes.iter().all(|&n| n <= 7 && n > 0), "{sizes:?}");
+    assert_eq!(h.body().len(), 102);
+}
+
+#[test]
+fn bdat_chunks() {
+    let mut h = ready(plain());
+    h.send(b"MAIL FROM:<a@c.example> BODY=BINARYMIME\r\nRCPT TO:<b@x.org>\r\nDATA\r\n");
+    assert_eq!(
+        h.take_output(),
+        "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n503 5.5.1 BINARYMIME requires BDAT\r\n"
+    );
+    h.send(b"BDAT 5\r\n\r\n.\r\nBDAT 3 LAST\r\n\x00\x01\x02NOOP\r\n");
+    assert_eq!(
+        h.take_output(),
+        "250 2.0.0 5 octets received\r\n250 2.0.0 Ok: queued\r\n250 2.0.0 Ok\r\n"
+    );
+    assert_eq!(h.body(), b"\r\n.\r\n\x00\x01\x02");
+    assert!(
+        h.events
+            .iter()
+            .any(|e| matches!(e, Event::Message { size: 8, .. }))
+    );
+}
+
+#[test]
+fn bdat_over_the_limit_is_read_and_refused() {
+    let mut h = ready(plain());
+    h.send(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\nBDAT 1001 LAST\r\n");
+    h.send(&[b'z'; 1001]);
+    h.send(b"NOOP\r\n");
+    assert_eq!(
+        h.take_output(),
+        "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n\
+         552 5.3.4 Message size exceeds fixed maximum message size\r\n250 2.0.0 Ok\r\n"
+    );
+    assert_eq!(h.body(), b"");
+}
+
+#[test]
+fn bdat_announcing_a_huge_chunk_reserves_nothing() {
+    let mut h = ready(plain());
+    h.send(b"BDAT 18446744073709551615\r\nNOOP\r\n");
+    // No transaction: the chunk is read and thrown away; NOOP is part of it.
+    assert_eq!(h.take_output(), "");
+    assert!(h.server.wants_input());
+}
+
+#[test]
+fn lmtp_answers_once_per_recipient() {
+    let mut c = plain();
+    c.lmtp = true;
+    let policy: common::Policy = Box::new(|event, server| match event {
+        Event::Message { recipients, .. } => {
+            assert_eq!(recipients.len(), 2);
+            server
+                .respond_per_recipient(vec![
+                    reply(250, "2.1.5 delivered"),
+                    reply(452, "4.2.2 mailbox full"),
+                ])
+                .unwrap();
+        }
+        e if common::needs_decision(e) => server.accept().unwrap(),
+        _ => {}
+    });
+    let mut h = Harness::new(c, policy);
+    h.take_output();
+    h.send(b"EHLO c.example\r\n");
+    assert_eq!(h.take_output(), "500 5.5.1 Command unrecognized\r\n");
+    h.send(b"LHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\nRCPT TO:<c@x.org>\r\nDATA\r\nhi\r\n.\r\n");
+    let out = h.take_output();
+    assert!(
+        out.ends_with("354 End data with <CR><LF>.<CR><LF>\r\n250 2.1.5 delivered\r\n452 4.2.2 mailbox full\r\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn lmtp_accept_answers_for_every_recipient() {
+    let mut c = plain();
+    c.lmtp = true;
+    let mut h = Harness::new(c, accept_all());
+    h.take_output();
+    h.send(b"LHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\nRCPT TO:<c@x.org>\r\nDATA\r\nhi\r\n.\r\n");
+    assert!(
+        h.take_output()
+            .ends_with("\r\n250 2.0.0 Ok: queued\r\n250 2.0.0 Ok: queued\r\n")
+    );
+}
+
+fn tls_config() -> Config {
+    let mut c = plain();
+    c.starttls = true;
+    c.auth_mechanisms = vec![Mechanism::plain(), Mechanism::login()];
+    c
+}
+
+#[test]
+fn starttls_discards_pipelined_plaintext_and_resets() {
+    let mut h = ready(tls_config());
+    h.send(b"AUTH PLAIN AGEAYg==\r\n");
+    assert_eq!(
+        h.take_output(),
+        "538 5.7.11 Encryption required for requested authentication mechanism\r\n"
+    );
+    h.send(b"STARTTLS\r\nMAIL FROM:<injected@evil.example>\r\n");
+    assert_eq!(h.take_output(), "220 2.0.0 Ready to start TLS\r\n");
+    assert_eq!(h.server.transport(), Transport::StartTls);
+    assert!(!h.server.wants_input());
+    h.send(b"RCPT TO:<more@evil.example>\r\n");
+    h.server.tls_established();
+    h.pump();
+    assert_eq!(h.server.transport(), Transport::Open);
+    assert!(h.server.is_tls());
+    assert!(
+        !h.events
+            .iter()
+            .any(|e| matches!(e, Event::Mail { .. } | Event::Rcpt { .. }))
+    );
+    h.send(b"MAIL FROM:<a@c.example>\r\n");
+    assert_eq!(h.take_output(), "503 5.5.1 Send EHLO first\r\n");
+    h.send(b"EHLO c.example\r\n");
+    let ehlo = h.take_output();
+    assert!(!ehlo.contains("STARTTLS"), "{ehlo}");
+    assert!(ehlo.contains("250-AUTH PLAIN LOGIN\r\n"), "{ehlo}");
+    h.send(b"STARTTLS\r\n");
+    assert_eq!(h.take_output(), "503 5.5.1 TLS already active\r\n");
+}
+
+#[test]
+fn auth_plain_with_an_initial_response() {
+    let mut c = tls_config();
+    c.implicit_tls = true;
+    let policy: common::Policy = Box::new(|event, server| {
+        if let Event::Auth {
+            mechanism,
+            initial_response,
+        } = event
+        {
+            assert_eq!(mechanism, &Mechanism::plain());
+            assert_eq!(
+                initial_response,
+                &Some(Secret::new(b"\0tim\0tanstaaftanstaaf".to_vec()))
+            );
+            server.accept().unwrap();
+        }
+    });
+    let mut h = Harness::new(c, policy);
+    h.take_output();
+    h.send(b"EHLO c.example\r\nAUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\nAUTH PLAIN =\r\n");
+    let out = h.take_output();
+    assert!(
+        out.ends_with("235 2.7.0 Authentication successful\r\n503 5.5.1 Already authenticated\r\n"),
+        "{out}"
+    );
+    assert!(h.server.is_authenticated());
+}
+
+#[test]
+fn auth_login_with_challenges_and_cancel() {
+    let mut c = tls_config();
+    c.auth_without_tls = true;
+    let policy: common::Policy = Box::new(|event, server| match event {
+        Event::Auth {
+            initial_response: None,
+            ..
+        } => server.auth_challenge(b"Username:").unwrap(),
+        Event::AuthResponse { response } if response.expose() == b"tim" => {
+            server.auth_challenge(b"Password:").unwrap();
+        }
+        Event::AuthResponse { .. } => server
+            .reject(reply(535, "5.7.8 Authentication credentials invalid"))
+            .unwrap(),
+        _ => {}
+    });
+    let mut h = Harness::new(c, policy);
+    h.take_output();
+    h.send(b"EHLO c.example\r\n");
+    h.take_output();
+    h.send(b"AUTH LOGIN\r\ndGlt\r\nd3Jvbmc=\r\n");
+    assert_eq!(
+        h.take_output(),
+        "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n535 5.7.8 Authentication credentials invalid\r\n"
+    );
+    h.send(b"AUTH LOGIN\r\n*\r\nAUTH CRAM-MD5\r\n");
+    assert_eq!(
+        h.take_output(),
+        "334 VXNlcm5hbWU6\r\n501 5.0.0 Authentication cancelled\r\n\
+         504 5.5.4 Unrecognized authentication type\r\n"
+    );
+    assert!(h.events.contains(&Event::AuthCancelled));
+    assert!(!h.server.is_authenticated());
+}
+
+#[test]
+fn quit_and_timeouts_close() {
+    let mut h = ready(plain());
+    h.send(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\nDATA\r\npartial");
+    h.take_output();
+    h.server.timed_out();
+    h.pump();
+    assert_eq!(h.take_output(), "421 4.4.2 Timeout, closing connection\r\n");
+    assert!(h.events.contains(&Event::MessageAborted {
+        reason: AbortReason::ConnectionLost
+    }));
+    assert_eq!(h.server.transport(), Transport::Close);
+}
+
+#[test]
+fn enhanced_codes_can_be_turned_off() {
+    let mut c = plain();
+    c.enhanced_status_codes = false;
+    let mut h = ready(c);
+    h.send(b"NOOP\r\nRSET\r\nFOO\r\n");
+    assert_eq!(
+        h.take_output(),
+        "250 Ok\r\n250 Ok\r\n500 Command unrecognized\r\n"
+    );
+}
+
+/// A conversation exercising most of the session, for the split tests.
+const CONVERSATION: &[u8] = b"EHLO c.example\r\nMAIL FROM:<a@c.example> SIZE=40\r\n\
+    RCPT TO:<b@x.org>\r\nRCPT TO:<Postmaster>\r\nDATA\r\n..dot\r\nline\n.\nx\r\n.\r\n\
+    VRFY someone\r\nMAIL FROM:<> BODY=BINARYMIME\r\nRCPT TO:<c@x.org>\r\nBDAT 4\r\nab\r\n\
+    BDAT 2 LAST\r\n.\n NOOP\r\nRSET\r\nBOGUS\r\nQUIT\r\n";
+
+fn run_split(splits: &[usize]) -> (String, Vec<Event>) {
+    let mut h = Harness::new(plain(), accept_all());
+    let mut from = 0;
+    for &to in splits.iter().chain(std::iter::once(&CONVERSATION.len())) {
+        h.send(&CONVERSATION[from..to]);
+        from = to;
+    }
+    let events = h.take_events();
+    // Body chunk boundaries follow the input; compare the concatenated bytes.
+    let mut merged: Vec<Event> = Vec::new();
+    for event in events {
+        if let (Some(Event::MessageData { chunk: last }), Event::MessageData { chunk }) =
+            (merged.last_mut(), &event)
+        {
+            let mut joined = last.to_vec();
+            joined.extend_from_slice(chunk);
+            *last = joined.into();
+        } else {
+            merged.push(event);
+        }
+    }
+    (h.take_output(), merged)
+}
+
+#[test]
+fn every_single_split_gives_the_same_conversation() {
+    let whole = run_split(&[]);
+    assert!(
+        whole
+            .0
+            .ends_with("250 2.0.0 Ok\r\n500 5.5.1 Command unrecognized\r\n221 2.0.0 Bye\r\n")
+    );
+    assert_eq!(
+        whole
+            .1
+            .iter()
+            .filter(|e| matches!(e, Event::Message { .. }))
+            .count(),
+        2
+    );
+    for at in 1..CONVERSATION.len() {
+        assert_eq!(run_split(&[at]), whole, "split at {at}");
+    }
+    let bytewise: Vec<usize> = (1..CONVERSATION.len()).collect();
+    assert_eq!(run_split(&bytewise), whole);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn any_splits_give_the_same_conversation(mut cuts in proptest::collection::vec(1..CONVERSATION.len(), 0..12)) {
+        cuts.sort_unstable();
+        cuts.dedup();
+        prop_assert_eq!(run_split(&cuts), run_split(&[]));
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics(input in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let mut h = Harness::new(plain(), accept_all());
+        h.send(b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\n");
+        h.send(&input);
+        h.server.receive_eof();
+        h.pump();
+        prop_assert_eq!(h.server.transport(), Transport::Close);
+    }
+}
