@@ -41,7 +41,6 @@
 
 mod capability;
 mod command;
-mod framing;
 mod grammar;
 mod mechanism;
 mod param;

@@ -36,11 +36,12 @@ pub use event::{AbortReason, Event};
 
 use crate::capability::{Capability, EhloResponse};
 use crate::command::{Command, CommandError, Verb};
-use crate::framing::{BareLineEnding, DotUnstuffer, Frame, LineFramer, Unstuffed};
 use crate::mechanism::Mechanism;
 use crate::param::{Body, MailParameters, RcptParameters};
 use crate::path::{ForwardPath, Host, ReversePath};
 use crate::reply::{Reply, ReplyCode};
+use mailwire_core::dot::{BareLineEnding, DotUnstuffer, Unstuffed};
+use mailwire_core::line::{Frame, LineFramer};
 
 /// How long the server waits for the client (RFC 5321 §4.5.3.2.7).
 const TIMEOUT: Duration = Duration::from_secs(5 * 60);
