@@ -48,6 +48,7 @@ mod path;
 mod reply;
 mod xtext;
 
+pub mod client;
 pub mod server;
 
 pub use capability::{Capability, CapabilityError, EhloResponse, OtherCapability};

@@ -1,0 +1,155 @@
+//! How a client connects, and what it sends.
+
+use mailwire_core::Secret;
+
+use crate::param::Body;
+use crate::path::{ForwardPath, Host, ReversePath};
+
+/// When the client upgrades to TLS with STARTTLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TlsPolicy {
+    /// Whenever the server offers STARTTLS (the driver must be able to run a handshake).
+    #[default]
+    Opportunistic,
+    /// Always; give up if the server does not offer STARTTLS or refuses it.
+    Required,
+    /// Never.
+    Never,
+}
+
+/// A user name and password for AUTH.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The authentication identity.
+    pub username: String,
+    /// The password; never printed.
+    pub password: Secret<String>,
+}
+
+impl Credentials {
+    /// Credentials from a user name and a password.
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            username: username.into(),
+            password: Secret::new(password.into()),
+        }
+    }
+}
+
+/// How the client introduces itself and secures the connection.
+///
+/// ```
+/// use mailwire_smtp::Host;
+/// use mailwire_smtp::client::{Config, Credentials, TlsPolicy};
+///
+/// let mut config = Config::new(Host::parse("client.example.org").unwrap());
+/// config.tls = TlsPolicy::Required;
+/// config.credentials = Some(Credentials::new("tim", "tanstaaf"));
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The name sent with EHLO / HELO / LHLO.
+    pub hostname: Host,
+    /// Speak LMTP (RFC 2033): LHLO, and one reply per recipient after the data.
+    pub lmtp: bool,
+    /// When to use STARTTLS.
+    pub tls: TlsPolicy,
+    /// The connection is already encrypted (implicit TLS, port 465).
+    pub implicit_tls: bool,
+    /// Authenticate with these after EHLO (and after TLS, if any).
+    pub credentials: Option<Credentials>,
+    /// Send credentials over an unencrypted connection. Off by default.
+    pub auth_without_tls: bool,
+    /// Longest reply line accepted, CRLF included.
+    pub max_reply_line_len: usize,
+}
+
+impl Config {
+    /// Defaults: SMTP, opportunistic STARTTLS, no AUTH, 4096-octet reply lines.
+    pub fn new(hostname: Host) -> Self {
+        Self {
+            hostname,
+            lmtp: false,
+            tls: TlsPolicy::Opportunistic,
+            implicit_tls: false,
+            credentials: None,
+            auth_without_tls: false,
+            max_reply_line_len: 4096,
+        }
+    }
+}
+
+/// One message's envelope and what the client needs to know about its content to pick the
+/// MAIL parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Envelope {
+    /// The sender, or `<>`.
+    pub from: ReversePath,
+    /// The recipients, at least one.
+    pub recipients: Vec<ForwardPath>,
+    /// The message size in octets, if known; sent as SIZE= when the server offers SIZE and
+    /// checked against its limit before anything is sent.
+    pub size: Option<u64>,
+    /// What the content holds: 7-bit, 8-bit or binary.
+    pub body: Body,
+    /// Whether the message needs SMTPUTF8 (UTF-8 in its header). Non-ASCII addresses in the
+    /// envelope require it whatever this says.
+    pub utf8_headers: bool,
+}
+
+impl Envelope {
+    /// An envelope for a 7-bit message of unknown size.
+    pub fn new(from: ReversePath, recipients: Vec<ForwardPath>) -> Self {
+        Self {
+            from,
+            recipients,
+            size: None,
+            body: Body::SevenBit,
+            utf8_headers: false,
+        }
+    }
+
+    /// An envelope whose size, body type and header encoding are read from the message:
+    /// NUL or a line over 998 octets makes it binary, any other octet over 127 makes it
+    /// 8-bit, and one in the header makes it need SMTPUTF8.
+    ///
+    /// ```
+    /// use mailwire_smtp::client::Envelope;
+    /// use mailwire_smtp::{Body, ForwardPath, ReversePath};
+    ///
+    /// let to = vec![ForwardPath::Postmaster];
+    /// let e = Envelope::for_message(ReversePath::Null, to, "Subject: caf\u{e9}\r\n\r\nhi\r\n".as_bytes());
+    /// assert_eq!((e.size, e.body, e.utf8_headers), (Some(22), Body::EightBitMime, true));
+    /// ```
+    pub fn for_message(from: ReversePath, recipients: Vec<ForwardPath>, message: &[u8]) -> Self {
+        let header_end = memchr::memmem::find(message, b"\r\n\r\n").unwrap_or(message.len());
+        let long_line = message.split(|&b| b == b'\n').any(|line| line.len() > 999);
+        let body = if long_line || memchr::memchr(0, message).is_some() {
+            Body::BinaryMime
+        } else if message.iter().any(|&b| b >= 0x80) {
+            Body::EightBitMime
+        } else {
+            Body::SevenBit
+        };
+        Self {
+            from,
+            recipients,
+            size: u64::try_from(message.len()).ok(),
+            body,
+            utf8_headers: !message[..header_end].is_ascii(),
+        }
+    }
+
+    /// Whether the transaction needs SMTPUTF8.
+    pub fn needs_smtputf8(&self) -> bool {
+        self.utf8_headers
+            || self.from.mailbox().is_some_and(|m| !m.is_ascii())
+            || self
+                .recipients
+                .iter()
+                .any(|r| r.mailbox().is_some_and(|m| !m.is_ascii()))
+    }
+}

@@ -1,0 +1,123 @@
+//! What the client session reports to the application.
+
+use crate::capability::EhloResponse;
+use crate::mechanism::Mechanism;
+use crate::path::ForwardPath;
+use crate::reply::Reply;
+
+/// What the client session reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The connection is set up (greeting, EHLO, STARTTLS and AUTH as configured): messages
+    /// can be sent.
+    Ready {
+        /// What the server offers; `None` if it only understood HELO.
+        capabilities: Option<EhloResponse>,
+    },
+    /// AUTH succeeded.
+    Authenticated {
+        /// The mechanism used.
+        mechanism: Mechanism,
+    },
+    /// The server answered one RCPT.
+    Recipient {
+        /// The recipient.
+        recipient: ForwardPath,
+        /// The server's reply; 2xx means accepted.
+        reply: Reply,
+    },
+    /// The body may now be written with [`Session::write_body`](super::Session::write_body)
+    /// and ended with [`Session::finish_body`](super::Session::finish_body).
+    SendBody,
+    /// The transaction is over; the session is ready for the next message.
+    MessageDone {
+        /// One result per recipient of the envelope, in order: the RCPT reply for a refused
+        /// recipient, the reply after the data for an accepted one (in LMTP, its own).
+        results: Vec<RecipientResult>,
+    },
+    /// The message was not sent; the session is ready for the next one.
+    MessageFailed {
+        /// Why.
+        reason: MessageFailure,
+    },
+    /// The connection cannot be used for mail; the session closes it (after QUIT when the
+    /// server is still listening).
+    Failed {
+        /// Why.
+        reason: Failure,
+    },
+}
+
+/// The outcome for one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientResult {
+    /// The recipient.
+    pub recipient: ForwardPath,
+    /// The reply that decided it; 2xx means delivered or queued.
+    pub reply: Reply,
+}
+
+impl RecipientResult {
+    /// Whether the server took responsibility for this recipient.
+    pub fn is_delivered(&self) -> bool {
+        self.reply.code().is_success()
+    }
+}
+
+/// Why a message was not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MessageFailure {
+    /// The message is larger than the server's SIZE limit; nothing was sent.
+    TooBig {
+        /// The server's limit.
+        limit: u64,
+    },
+    /// 8-bit content and the server does not offer 8BITMIME; nothing was sent.
+    EightBitUnsupported,
+    /// Binary content and the server does not offer CHUNKING and BINARYMIME.
+    BinaryUnsupported,
+    /// The message needs SMTPUTF8 and the server does not offer it.
+    Utf8Unsupported,
+    /// The server refused MAIL FROM.
+    MailRejected {
+        /// Its reply.
+        reply: Reply,
+    },
+}
+
+/// Why the connection cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The greeting was not 220.
+    Greeting {
+        /// The server's reply.
+        reply: Reply,
+    },
+    /// Neither EHLO (LHLO) nor HELO was accepted.
+    Hello {
+        /// The server's last reply.
+        reply: Reply,
+    },
+    /// TLS is required and the server does not offer it or refused STARTTLS.
+    TlsUnavailable,
+    /// Credentials are configured and the server offers no mechanism the client can use
+    /// on this connection.
+    NoMechanism,
+    /// The server refused the credentials.
+    AuthFailed {
+        /// Its reply.
+        reply: Reply,
+    },
+    /// The server is shutting down (421).
+    ServiceClosing {
+        /// Its reply.
+        reply: Reply,
+    },
+    /// The server sent something that is not a reply, or a reply nothing asked for.
+    Protocol,
+    /// The connection closed or timed out.
+    ConnectionLost,
+}

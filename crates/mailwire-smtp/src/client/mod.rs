@@ -1,0 +1,698 @@
+//! The client side of an SMTP, ESMTP or LMTP conversation, without I/O.
+//!
+//! [`Session`] reads the greeting, says EHLO (falling back to HELO), upgrades to TLS and
+//! authenticates as configured, then reports [`Event::Ready`]. Each message is an
+//! [`Envelope`] given to [`Session::send_mail`]; the session picks the MAIL parameters from
+//! it and the server's capabilities, pipelines MAIL / RCPT / DATA when the server offers
+//! PIPELINING, uses BDAT when it offers CHUNKING, asks for the body with
+//! [`Event::SendBody`], dot-stuffs it as it streams, and reports each recipient's outcome.
+//!
+//! ```
+//! use mailwire_core::Session as _;
+//! use mailwire_smtp::client::{Config, Event, Session};
+//! use mailwire_smtp::Host;
+//!
+//! let mut client = Session::new(Config::new(Host::parse("client.example").unwrap()));
+//! client.receive(b"220 mx.example.org ESMTP\r\n");
+//! assert_eq!(&client.transmit().unwrap()[..], b"EHLO client.example\r\n");
+//! client.receive(b"250-mx.example.org\r\n250 PIPELINING\r\n");
+//! assert!(matches!(client.poll_event(), Some(Event::Ready { .. })));
+//! ```
+
+mod auth;
+mod config;
+mod event;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use mailwire_core::Transport;
+use mailwire_core::dot::DotStuffer;
+use mailwire_core::line::{Frame, LineFramer};
+
+pub use config::{Config, Credentials, Envelope, TlsPolicy};
+pub use event::{Event, Failure, MessageFailure, RecipientResult};
+
+use crate::capability::{Capability, EhloResponse};
+use crate::command::{Command, InitialResponse};
+use crate::grammar::put_u64;
+use crate::param::{Body, MailParameters, RcptParameters};
+use crate::reply::{Reply, ReplyAssembler, ReplyCode};
+use auth::ClientAuth;
+
+/// The application called a method that does not fit the session's state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `send_mail` before [`Event::Ready`], or while a message is under way.
+    #[error("the session is not ready for a message")]
+    NotReady,
+    /// `send_mail` with no recipient.
+    #[error("the envelope has no recipient")]
+    NoRecipients,
+    /// `write_body` or `finish_body` before [`Event::SendBody`] or after `finish_body`.
+    #[error("the session is not waiting for the body")]
+    NotSendingBody,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Greeting,
+    Hello { helo: bool },
+    StartTls,
+    Handshake,
+    Auth(ClientAuth),
+    Ready,
+    Transaction(Box<Transaction>),
+    Quit,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Mail,
+    Rcpt(usize),
+    Data,
+    Bdat { last: bool },
+    Final,
+    Rset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyState {
+    NotYet,
+    Writing,
+    Finished,
+}
+
+#[derive(Debug)]
+struct Transaction {
+    envelope: Envelope,
+    params: MailParameters,
+    expect: VecDeque<Expect>,
+    pipelined: bool,
+    chunking: bool,
+    mail: Option<Reply>,
+    rcpt: Vec<Option<Reply>>,
+    body: BodyState,
+    stuffer: DotStuffer,
+    /// A failure of DATA or of a BDAT chunk, which decides for every accepted recipient.
+    data_failure: Option<Reply>,
+    finals: Vec<Reply>,
+}
+
+impl Transaction {
+    fn mail_ok(&self) -> bool {
+        self.mail.as_ref().is_some_and(|r| r.code().is_success())
+    }
+
+    fn accepted(&self) -> usize {
+        self.rcpt
+            .iter()
+            .flatten()
+            .filter(|r| r.code().is_success())
+            .count()
+    }
+
+    fn all_rcpt_replies_in(&self) -> bool {
+        self.rcpt.iter().all(Option::is_some)
+    }
+}
+
+/// A client conversation. See the [module documentation](self) for the flow, and
+/// [`mailwire_core::Session`] for the driver's side.
+#[derive(Debug)]
+pub struct Session {
+    config: Config,
+    phase: Phase,
+    input: BytesMut,
+    out: BytesMut,
+    events: VecDeque<Event>,
+    framer: LineFramer,
+    assembler: ReplyAssembler,
+    capabilities: Option<EhloResponse>,
+    tls: bool,
+    tls_refused: bool,
+    authenticated: bool,
+    transport: Transport,
+}
+
+impl Session {
+    /// Starts a conversation; the session waits for the server's greeting.
+    pub fn new(config: Config) -> Self {
+        Self {
+            framer: LineFramer::new(config.max_reply_line_len),
+            tls: config.implicit_tls,
+            config,
+            phase: Phase::Greeting,
+            input: BytesMut::new(),
+            out: BytesMut::new(),
+            events: VecDeque::new(),
+            assembler: ReplyAssembler::default(),
+            capabilities: None,
+            tls_refused: false,
+            authenticated: false,
+            transport: Transport::Open,
+        }
+    }
+
+    /// What the server offered in its last EHLO reply.
+    pub fn capabilities(&self) -> Option<&EhloResponse> {
+        self.capabilities.as_ref()
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// Starts a message. The session reports each recipient, then [`Event::SendBody`], and
+    /// at last [`Event::MessageDone`] — or [`Event::MessageFailed`] if the server cannot
+    /// take the message or refuses the sender.
+    pub fn send_mail(&mut self, envelope: Envelope) -> Result<(), Error> {
+        if !matches!(self.phase, Phase::Ready) {
+            return Err(Error::NotReady);
+        }
+        if envelope.recipients.is_empty() {
+            return Err(Error::NoRecipients);
+        }
+        let params = match self.mail_parameters(&envelope) {
+            Ok(params) => params,
+            Err(reason) => {
+                self.events.push_back(Event::MessageFailed { reason });
+                return Ok(());
+            }
+        };
+        let has = |c: Capability| self.capabilities.as_ref().is_some_and(|e| e.has(&c));
+        let pipelined = has(Capability::Pipelining);
+        let chunking = has(Capability::Chunking);
+        let mut tx = Transaction {
+            rcpt: vec![None; envelope.recipients.len()],
+            envelope,
+            params,
+            expect: VecDeque::new(),
+            pipelined,
+            chunking,
+            mail: None,
+            body: BodyState::NotYet,
+            stuffer: DotStuffer::new(),
+            data_failure: None,
+            finals: Vec::new(),
+        };
+        let mail = Command::Mail {
+            from: tx.envelope.from.clone(),
+            params: tx.params.clone(),
+        };
+        self.command(&mail);
+        tx.expect.push_back(Expect::Mail);
+        if pipelined {
+            for i in 0..tx.envelope.recipients.len() {
+                self.send_rcpt(&mut tx, i);
+            }
+            if !chunking {
+                self.command(&Command::Data);
+                tx.expect.push_back(Expect::Data);
+            }
+        }
+        self.phase = Phase::Transaction(Box::new(tx));
+        Ok(())
+    }
+
+    /// Checks the envelope against the server's capabilities and picks the parameters.
+    fn mail_parameters(&self, envelope: &Envelope) -> Result<MailParameters, MessageFailure> {
+        let caps = self.capabilities.as_ref();
+        let has = |c: Capability| caps.is_some_and(|e| e.has(&c));
+        let mut params = MailParameters::default();
+        if let Some(offered) = caps.and_then(EhloResponse::size) {
+            if let (Some(limit), Some(size)) = (offered, envelope.size)
+                && size > limit
+            {
+                return Err(MessageFailure::TooBig { limit });
+            }
+            params.size = envelope.size;
+        }
+        params.body = match envelope.body {
+            Body::SevenBit => None,
+            Body::EightBitMime if has(Capability::EightBitMime) => Some(Body::EightBitMime),
+            Body::EightBitMime => return Err(MessageFailure::EightBitUnsupported),
+            Body::BinaryMime if has(Capability::Chunking) && has(Capability::BinaryMime) => {
+                Some(Body::BinaryMime)
+            }
+            Body::BinaryMime => return Err(MessageFailure::BinaryUnsupported),
+        };
+        if envelope.needs_smtputf8() {
+            if !has(Capability::SmtpUtf8) {
+                return Err(MessageFailure::Utf8Unsupported);
+            }
+            params.smtputf8 = true;
+        }
+        Ok(params)
+    }
+
+    /// Writes the next piece of the body (the message as it should arrive, lines ending
+    /// in CRLF). With DATA it is dot-stuffed; with BDAT it becomes one chunk.
+    pub fn write_body(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let Phase::Transaction(tx) = &mut self.phase else {
+            return Err(Error::NotSendingBody);
+        };
+        if tx.body != BodyState::Writing {
+            return Err(Error::NotSendingBody);
+        }
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if tx.chunking {
+            self.out.put_slice(b"BDAT ");
+            put_u64(
+                &mut self.out,
+                u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            );
+            self.out.put_slice(b"\r\n");
+            self.out.put_slice(bytes);
+            tx.expect.push_back(Expect::Bdat { last: false });
+        } else {
+            tx.stuffer.encode(bytes, &mut self.out);
+        }
+        Ok(())
+    }
+
+    /// Ends the body.
+    pub fn finish_body(&mut self) -> Result<(), Error> {
+        let lmtp = self.config.lmtp;
+        let Phase::Transaction(tx) = &mut self.phase else {
+            return Err(Error::NotSendingBody);
+        };
+        if tx.body != BodyState::Writing {
+            return Err(Error::NotSendingBody);
+        }
+        tx.body = BodyState::Finished;
+        let finals = if lmtp { tx.accepted() } else { 1 };
+        if tx.chunking {
+            self.out.put_slice(b"BDAT 0 LAST\r\n");
+            if lmtp {
+                tx.expect.extend(std::iter::repeat_n(Expect::Final, finals));
+            } else {
+                tx.expect.push_back(Expect::Bdat { last: true });
+            }
+        } else {
+            tx.stuffer.finish(&mut self.out);
+            tx.expect.extend(std::iter::repeat_n(Expect::Final, finals));
+        }
+        Ok(())
+    }
+
+    /// Ends the conversation politely: QUIT, then close.
+    pub fn quit(&mut self) {
+        if matches!(self.phase, Phase::Quit | Phase::Closed | Phase::Handshake) {
+            return;
+        }
+        self.command(&Command::Quit);
+        self.phase = Phase::Quit;
+    }
+
+    fn command(&mut self, command: &Command) {
+        command.encode(&mut self.out);
+    }
+
+    fn send_rcpt(&mut self, tx: &mut Transaction, i: usize) {
+        let rcpt = Command::Rcpt {
+            to: tx.envelope.recipients[i].clone(),
+            params: RcptParameters::default(),
+        };
+        self.command(&rcpt);
+        tx.expect.push_back(Expect::Rcpt(i));
+    }
+
+    fn hello(&mut self) {
+        let host = self.config.hostname.clone();
+        let command = if self.config.lmtp {
+            Command::Lhlo { host }
+        } else {
+            Command::Ehlo { host }
+        };
+        self.command(&command);
+        self.phase = Phase::Hello { helo: false };
+    }
+
+    /// Gives up on the connection: QUIT if the server still listens, then close.
+    fn fail(&mut self, reason: Failure, quit: bool) {
+        self.events.push_back(Event::Failed { reason });
+        if quit {
+            self.command(&Command::Quit);
+            self.phase = Phase::Quit;
+        } else {
+            self.close();
+        }
+    }
+
+    fn close(&mut self) {
+        self.phase = Phase::Closed;
+        self.transport = Transport::Close;
+        self.input.clear();
+    }
+
+    fn process(&mut self) {
+        while !matches!(self.phase, Phase::Closed | Phase::Handshake) {
+            let (consumed, outcome) = match self.framer.frame(&self.input) {
+                Frame::Line { line, consumed } => (consumed, Some(self.assembler.push_line(line))),
+                Frame::Incomplete { consumed } => (consumed, None),
+                Frame::TooLong { consumed } => (consumed, Some(Err(crate::ReplyError::TooLong))),
+            };
+            self.input.advance(consumed);
+            match outcome {
+                None if consumed == 0 => return,
+                None | Some(Ok(None)) => {}
+                Some(Ok(Some(reply))) => self.on_reply(reply),
+                Some(Err(_)) => self.fail(Failure::Protocol, false),
+            }
+        }
+    }
+
+    fn on_reply(&mut self, reply: Reply) {
+        if reply.code() == ReplyCode::SERVICE_UNAVAILABLE && !matches!(self.phase, Phase::Quit) {
+            return self.fail(Failure::ServiceClosing { reply }, false);
+        }
+        match std::mem::replace(&mut self.phase, Phase::Closed) {
+            Phase::Greeting if reply.code() == ReplyCode::SERVICE_READY => self.hello(),
+            Phase::Greeting => self.fail(Failure::Greeting { reply }, true),
+            Phase::Hello { helo } => self.on_hello_reply(helo, reply),
+            Phase::StartTls if reply.code() == ReplyCode::SERVICE_READY => {
+                self.phase = Phase::Handshake;
+                self.transport = Transport::StartTls;
+                self.input.clear();
+            }
+            Phase::StartTls => {
+                if self.config.tls == TlsPolicy::Required {
+                    return self.fail(Failure::TlsUnavailable, true);
+                }
+                self.tls_refused = true;
+                self.after_hello();
+            }
+            Phase::Auth(mechanism) => self.on_auth_reply(mechanism, reply),
+            Phase::Transaction(tx) => self.on_transaction_reply(tx, reply),
+            Phase::Quit => self.close(),
+            Phase::Ready | Phase::Handshake | Phase::Closed => self.fail(Failure::Protocol, false),
+        }
+    }
+
+    fn on_hello_reply(&mut self, helo: bool, reply: Reply) {
+        if reply.code() == ReplyCode::OK {
+            // A 250 that does not parse as a capability list still means "hello"; offer nothing.
+            self.capabilities = if helo {
+                None
+            } else {
+                EhloResponse::from_reply(&reply).ok()
+            };
+            return self.after_hello();
+        }
+        if helo || self.config.lmtp || !reply.code().is_failure() {
+            return self.fail(Failure::Hello { reply }, true);
+        }
+        // RFC 5321 §3.2: a server that does not know EHLO may know HELO.
+        let host = self.config.hostname.clone();
+        self.command(&Command::Helo { host });
+        self.phase = Phase::Hello { helo: true };
+    }
+
+    /// After EHLO: STARTTLS, then AUTH, then ready.
+    fn after_hello(&mut self) {
+        let offers = |c: Capability| self.capabilities.as_ref().is_some_and(|e| e.has(&c));
+        if !self.tls && !self.tls_refused && self.config.tls != TlsPolicy::Never {
+            if offers(Capability::StartTls) {
+                self.command(&Command::StartTls);
+                self.phase = Phase::StartTls;
+                return;
+            }
+            if self.config.tls == TlsPolicy::Required {
+                return self.fail(Failure::TlsUnavailable, true);
+            }
+        }
+        if !self.tls && self.config.tls == TlsPolicy::Required {
+            return self.fail(Failure::TlsUnavailable, true);
+        }
+        if let Some(credentials) = &self.config.credentials
+            && !self.authenticated
+        {
+            let offered = self
+                .capabilities
+                .as_ref()
+                .map_or(&[][..], EhloResponse::auth_mechanisms);
+            let allowed = self.tls || self.config.auth_without_tls;
+            let Some(auth) = ClientAuth::choose(offered, credentials).filter(|_| allowed) else {
+                return self.fail(Failure::NoMechanism, true);
+            };
+            let initial_response = auth
+                .initial_response()
+                .map(|r| {
+                    if r.is_empty() {
+                        "=".to_owned()
+                    } else {
+                        BASE64.encode(r)
+                    }
+                })
+                .and_then(InitialResponse::new);
+            self.command(&Command::Auth {
+                mechanism: auth.mechanism(),
+                initial_response,
+            });
+            self.phase = Phase::Auth(auth);
+            return;
+        }
+        self.phase = Phase::Ready;
+        self.events.push_back(Event::Ready {
+            capabilities: self.capabilities.clone(),
+        });
+    }
+
+    fn on_auth_reply(&mut self, mut auth: ClientAuth, reply: Reply) {
+        if reply.code() == ReplyCode::AUTH_SUCCEEDED {
+            self.authenticated = true;
+            self.events.push_back(Event::Authenticated {
+                mechanism: auth.mechanism(),
+            });
+            return self.after_hello();
+        }
+        if reply.code() == ReplyCode::AUTH_CONTINUE {
+            let challenge = reply
+                .lines()
+                .first()
+                .and_then(|l| BASE64.decode(l.trim()).ok());
+            match challenge.and_then(|c| auth.respond(&c)) {
+                Some(response) => {
+                    self.out.put_slice(BASE64.encode(response).as_bytes());
+                    self.out.put_slice(b"\r\n");
+                    self.phase = Phase::Auth(auth);
+                }
+                None => {
+                    // Nothing sensible to answer: cancel (RFC 4954 §4); the server replies 501.
+                    self.out.put_slice(b"*\r\n");
+                    self.phase = Phase::Auth(auth);
+                }
+            }
+            return;
+        }
+        self.fail(Failure::AuthFailed { reply }, true);
+    }
+
+    fn on_transaction_reply(&mut self, mut tx: Box<Transaction>, reply: Reply) {
+        let Some(expect) = tx.expect.pop_front() else {
+            return self.fail(Failure::Protocol, false);
+        };
+        match expect {
+            Expect::Mail => {
+                let ok = reply.code().is_success();
+                tx.mail = Some(reply);
+                if !tx.pipelined {
+                    if !ok {
+                        return self.finish_transaction(tx);
+                    }
+                    self.send_rcpt(&mut tx, 0);
+                }
+            }
+            Expect::Rcpt(i) => {
+                let recipient = tx.envelope.recipients[i].clone();
+                if tx.mail_ok() {
+                    self.events.push_back(Event::Recipient {
+                        recipient,
+                        reply: reply.clone(),
+                    });
+                }
+                tx.rcpt[i] = Some(reply);
+                if !tx.pipelined && i + 1 < tx.rcpt.len() {
+                    self.send_rcpt(&mut tx, i + 1);
+                } else if tx.all_rcpt_replies_in() && tx.mail_ok() {
+                    self.after_recipients(&mut tx);
+                }
+            }
+            Expect::Data => {
+                if reply.code() == ReplyCode::START_MAIL_INPUT {
+                    if tx.mail_ok() && tx.accepted() > 0 {
+                        tx.body = BodyState::Writing;
+                        self.events.push_back(Event::SendBody);
+                    } else {
+                        // The server wants data for a transaction that failed: end it empty.
+                        self.out.put_slice(b".\r\n");
+                        tx.expect.push_back(Expect::Final);
+                    }
+                } else {
+                    tx.data_failure = Some(reply);
+                }
+            }
+            Expect::Bdat { last } => {
+                if !reply.code().is_success() && tx.data_failure.is_none() {
+                    tx.data_failure = Some(reply);
+                } else if last {
+                    tx.finals.push(reply);
+                }
+            }
+            Expect::Final => tx.finals.push(reply),
+            Expect::Rset => {}
+        }
+        if tx.expect.is_empty() && tx.body != BodyState::Writing {
+            return self.finish_transaction(tx);
+        }
+        self.phase = Phase::Transaction(tx);
+    }
+
+    /// Every RCPT reply is in and MAIL succeeded: start the body, or give up with RSET.
+    fn after_recipients(&mut self, tx: &mut Transaction) {
+        if tx.accepted() == 0 {
+            if !tx.pipelined || tx.chunking {
+                self.command(&Command::Rset);
+                tx.expect.push_back(Expect::Rset);
+            }
+            return;
+        }
+        if tx.chunking {
+            tx.body = BodyState::Writing;
+            self.events.push_back(Event::SendBody);
+        } else if !tx.pipelined {
+            self.command(&Command::Data);
+            tx.expect.push_back(Expect::Data);
+        }
+    }
+
+    fn finish_transaction(&mut self, tx: Box<Transaction>) {
+        self.phase = Phase::Ready;
+        if !tx.mail_ok() {
+            let reply = tx
+                .mail
+                .unwrap_or_else(|| Reply::fixed(554, None, "no reply"));
+            let reason = MessageFailure::MailRejected { reply };
+            self.events.push_back(Event::MessageFailed { reason });
+            return;
+        }
+        let mut finals = tx.finals.into_iter();
+        let mut last_final = None;
+        let results = tx
+            .envelope
+            .recipients
+            .into_iter()
+            .zip(tx.rcpt)
+            .map(|(recipient, rcpt)| {
+                let rcpt = rcpt.unwrap_or_else(|| Reply::fixed(554, None, "no reply"));
+                let reply = if !rcpt.code().is_success() {
+                    rcpt
+                } else if let Some(failure) = &tx.data_failure {
+                    failure.clone()
+                } else if self.config.lmtp {
+                    finals
+                        .next()
+                        .unwrap_or_else(|| Reply::fixed(554, None, "no reply"))
+                } else {
+                    last_final
+                        .get_or_insert_with(|| {
+                            finals
+                                .next()
+                                .unwrap_or_else(|| Reply::fixed(554, None, "no reply"))
+                        })
+                        .clone()
+                };
+                RecipientResult { recipient, reply }
+            })
+            .collect();
+        self.events.push_back(Event::MessageDone { results });
+    }
+
+    fn timeout_for_phase(&self) -> Option<Duration> {
+        // RFC 5321 §4.5.3.2.
+        let minutes = match &self.phase {
+            Phase::Ready | Phase::Closed | Phase::Handshake => return None,
+            Phase::Transaction(tx) => match tx.expect.front() {
+                Some(Expect::Data) => 2,
+                Some(Expect::Final | Expect::Bdat { last: true }) => 10,
+                None if tx.body == BodyState::Writing => 3,
+                _ => 5,
+            },
+            _ => 5,
+        };
+        Some(Duration::from_secs(minutes * 60))
+    }
+}
+
+impl mailwire_core::Session for Session {
+    type Event = Event;
+
+    fn receive(&mut self, bytes: &[u8]) {
+        if matches!(self.phase, Phase::Closed | Phase::Handshake) {
+            return;
+        }
+        self.input.extend_from_slice(bytes);
+        self.process();
+    }
+
+    fn receive_eof(&mut self) {
+        if !matches!(self.phase, Phase::Quit | Phase::Closed) {
+            self.events.push_back(Event::Failed {
+                reason: Failure::ConnectionLost,
+            });
+        }
+        self.close();
+    }
+
+    fn timed_out(&mut self) {
+        if !matches!(self.phase, Phase::Closed) {
+            self.events.push_back(Event::Failed {
+                reason: Failure::ConnectionLost,
+            });
+        }
+        self.close();
+    }
+
+    fn transmit(&mut self) -> Option<Bytes> {
+        (!self.out.is_empty()).then(|| self.out.split().freeze())
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    fn tls_established(&mut self) {
+        if !matches!(self.phase, Phase::Handshake) {
+            return;
+        }
+        // RFC 3207 §4.2: forget what the server said before, and say EHLO again.
+        self.tls = true;
+        self.capabilities = None;
+        self.input.clear();
+        self.framer = LineFramer::new(self.config.max_reply_line_len);
+        self.assembler = ReplyAssembler::default();
+        self.transport = Transport::Open;
+        self.hello();
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        self.timeout_for_phase()
+    }
+
+    fn wants_input(&self) -> bool {
+        !matches!(self.phase, Phase::Closed | Phase::Handshake)
+    }
+}

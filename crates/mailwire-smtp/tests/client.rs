@@ -1,0 +1,388 @@
+//! The client session against scripted server replies: exact bytes out, exact events.
+
+use mailwire_core::{Session as _, Transport};
+use mailwire_smtp::client::{
+    Config, Credentials, Envelope, Event, Failure, MessageFailure, RecipientResult, Session,
+    TlsPolicy,
+};
+use mailwire_smtp::{Body, ForwardPath, Host, Mailbox, Mechanism, ReversePath};
+
+fn config() -> Config {
+    let mut c = Config::new(Host::parse("bar.com").unwrap());
+    c.tls = TlsPolicy::Never;
+    c
+}
+
+/// Feeds server bytes, returns what the client writes back.
+fn exchange(client: &mut Session, server: &str) -> String {
+    client.receive(server.as_bytes());
+    let mut out = Vec::new();
+    while let Some(b) = client.transmit() {
+        out.extend_from_slice(&b);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn events(client: &mut Session) -> Vec<Event> {
+    std::iter::from_fn(|| client.poll_event()).collect()
+}
+
+fn to(s: &str) -> ForwardPath {
+    ForwardPath::Mailbox(Mailbox::parse(s).unwrap())
+}
+
+fn from(s: &str) -> ReversePath {
+    ReversePath::Mailbox(Mailbox::parse(s).unwrap())
+}
+
+fn reply_text(r: &RecipientResult) -> (u16, &str) {
+    (r.reply.code().get(), r.reply.lines()[0].as_str())
+}
+
+/// RFC 5321 Appendix D.1 from the client's side, without PIPELINING.
+#[test]
+fn d1_from_the_client_side() {
+    let mut c = Session::new(config());
+    assert_eq!(
+        exchange(&mut c, "220 foo.com Simple Mail Transfer Service Ready\r\n"),
+        "EHLO bar.com\r\n"
+    );
+    assert_eq!(
+        exchange(
+            &mut c,
+            "250-foo.com greets bar.com\r\n250-8BITMIME\r\n250-SIZE\r\n250-DSN\r\n250 HELP\r\n"
+        ),
+        ""
+    );
+    let ready = events(&mut c);
+    assert!(
+        matches!(&ready[..], [Event::Ready { capabilities: Some(e) }] if e.domain() == "foo.com")
+    );
+
+    let mut envelope = Envelope::new(
+        from("Smith@bar.com"),
+        vec![
+            to("Jones@foo.com"),
+            to("Green@foo.com"),
+            to("Brown@foo.com"),
+        ],
+    );
+    envelope.size = Some(38);
+    c.send_mail(envelope).unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<Smith@bar.com> SIZE=38\r\n"
+    );
+    assert_eq!(
+        exchange(&mut c, "250 OK\r\n"),
+        "RCPT TO:<Jones@foo.com>\r\n"
+    );
+    assert_eq!(
+        exchange(&mut c, "250 OK\r\n"),
+        "RCPT TO:<Green@foo.com>\r\n"
+    );
+    assert_eq!(
+        exchange(&mut c, "550 No such user here\r\n"),
+        "RCPT TO:<Brown@foo.com>\r\n"
+    );
+    assert_eq!(exchange(&mut c, "250 OK\r\n"), "DATA\r\n");
+    assert_eq!(
+        exchange(&mut c, "354 Start mail input; end with <CRLF>.<CRLF>\r\n"),
+        ""
+    );
+    let evs = events(&mut c);
+    assert_eq!(evs.len(), 4);
+    assert!(matches!(evs[3], Event::SendBody));
+    c.write_body(b"Blah blah blah...\r\n.").unwrap();
+    c.write_body(b".etc. etc. etc.\r\n").unwrap();
+    c.finish_body().unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "Blah blah blah...\r\n...etc. etc. etc.\r\n.\r\n"
+    );
+    assert_eq!(exchange(&mut c, "250 OK\r\n"), "");
+    let [Event::MessageDone { results }] = &events(&mut c)[..] else {
+        panic!()
+    };
+    let replies: Vec<_> = results.iter().map(reply_text).collect();
+    assert_eq!(
+        replies,
+        [(250, "OK"), (550, "No such user here"), (250, "OK")]
+    );
+    assert!(results[0].is_delivered() && !results[1].is_delivered());
+    c.quit();
+    assert_eq!(exchange(&mut c, ""), "QUIT\r\n");
+    exchange(
+        &mut c,
+        "221 foo.com Service closing transmission channel\r\n",
+    );
+    assert_eq!(c.transport(), Transport::Close);
+}
+
+fn ready_client(config: Config, ehlo: &str) -> Session {
+    let mut c = Session::new(config);
+    exchange(&mut c, "220 mx ESMTP\r\n");
+    exchange(&mut c, ehlo);
+    assert!(matches!(events(&mut c).last(), Some(Event::Ready { .. })));
+    c
+}
+
+#[test]
+fn pipelining_sends_the_envelope_in_one_batch() {
+    let mut c = ready_client(config(), "250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+    let mut envelope = Envelope::new(from("a@x.org"), vec![to("b@y.org"), to("c@y.org")]);
+    envelope.body = Body::EightBitMime;
+    c.send_mail(envelope).unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org> BODY=8BITMIME\r\nRCPT TO:<b@y.org>\r\nRCPT TO:<c@y.org>\r\nDATA\r\n"
+    );
+    assert_eq!(
+        exchange(&mut c, "250 ok\r\n550 no\r\n250 ok\r\n354 go\r\n"),
+        ""
+    );
+    assert!(matches!(events(&mut c).last(), Some(Event::SendBody)));
+    c.write_body(b"hi\r\n").unwrap();
+    c.finish_body().unwrap();
+    assert_eq!(exchange(&mut c, ""), "hi\r\n.\r\n");
+    exchange(&mut c, "250 queued\r\n");
+    let [Event::MessageDone { results }] = &events(&mut c)[..] else {
+        panic!()
+    };
+    assert_eq!(
+        results.iter().map(reply_text).collect::<Vec<_>>(),
+        [(550, "no"), (250, "queued")]
+    );
+}
+
+#[test]
+fn chunking_uses_bdat() {
+    let mut c = ready_client(
+        config(),
+        "250-mx\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 BINARYMIME\r\n",
+    );
+    let mut envelope = Envelope::new(from("a@x.org"), vec![to("b@y.org")]);
+    envelope.body = Body::BinaryMime;
+    c.send_mail(envelope).unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org> BODY=BINARYMIME\r\nRCPT TO:<b@y.org>\r\n"
+    );
+    exchange(&mut c, "250 ok\r\n250 ok\r\n");
+    assert!(matches!(events(&mut c).last(), Some(Event::SendBody)));
+    c.write_body(b"\x00\r\n.\r\n").unwrap();
+    c.finish_body().unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "BDAT 6\r\n\x00\r\n.\r\nBDAT 0 LAST\r\n"
+    );
+    exchange(&mut c, "250 5 octets\r\n250 done\r\n");
+    let [Event::MessageDone { results }] = &events(&mut c)[..] else {
+        panic!()
+    };
+    assert_eq!(reply_text(&results[0]), (250, "done"));
+}
+
+#[test]
+fn refuses_early_what_the_server_cannot_take() {
+    let mut c = ready_client(config(), "250-mx\r\n250 SIZE 100\r\n");
+    let mut big = Envelope::new(from("a@x.org"), vec![to("b@y.org")]);
+    big.size = Some(101);
+    c.send_mail(big).unwrap();
+    let mut eight = Envelope::new(from("a@x.org"), vec![to("b@y.org")]);
+    eight.body = Body::EightBitMime;
+    c.send_mail(eight).unwrap();
+    c.send_mail(Envelope::new(from("δ@x.org"), vec![to("b@y.org")]))
+        .unwrap();
+    c.send_mail(Envelope::for_message(
+        from("a@x.org"),
+        vec![to("b@y.org")],
+        b"a\0b",
+    ))
+    .unwrap();
+    assert_eq!(exchange(&mut c, ""), "");
+    let reasons: Vec<_> = events(&mut c)
+        .into_iter()
+        .map(|e| match e {
+            Event::MessageFailed { reason } => reason,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            MessageFailure::TooBig { limit: 100 },
+            MessageFailure::EightBitUnsupported,
+            MessageFailure::Utf8Unsupported,
+            MessageFailure::BinaryUnsupported
+        ]
+    );
+}
+
+#[test]
+fn mail_rejected_and_no_recipients() {
+    let mut c = ready_client(config(), "250 mx\r\n");
+    c.send_mail(Envelope::new(from("a@x.org"), vec![to("b@y.org")]))
+        .unwrap();
+    assert_eq!(exchange(&mut c, ""), "MAIL FROM:<a@x.org>\r\n");
+    exchange(&mut c, "550 5.7.1 go away\r\n");
+    let [
+        Event::MessageFailed {
+            reason: MessageFailure::MailRejected { reply },
+        },
+    ] = &events(&mut c)[..]
+    else {
+        panic!()
+    };
+    assert_eq!(reply.code().get(), 550);
+    c.send_mail(Envelope::new(from("a@x.org"), vec![to("b@y.org")]))
+        .unwrap();
+    exchange(&mut c, "");
+    assert_eq!(exchange(&mut c, "250 ok\r\n"), "RCPT TO:<b@y.org>\r\n");
+    assert_eq!(exchange(&mut c, "550 no\r\n"), "RSET\r\n");
+    exchange(&mut c, "250 ok\r\n");
+    let evs = events(&mut c);
+    assert!(
+        matches!(&evs[..], [Event::Recipient { .. }, Event::MessageDone { results }] if !results[0].is_delivered())
+    );
+}
+
+#[test]
+fn ehlo_falls_back_to_helo() {
+    let mut c = Session::new(config());
+    exchange(&mut c, "220 old\r\n");
+    assert_eq!(exchange(&mut c, "500 what?\r\n"), "HELO bar.com\r\n");
+    exchange(&mut c, "250 old\r\n");
+    assert_eq!(events(&mut c), [Event::Ready { capabilities: None }]);
+}
+
+#[test]
+fn starttls_then_auth_plain() {
+    let mut cfg = config();
+    cfg.tls = TlsPolicy::Required;
+    cfg.credentials = Some(Credentials::new("tim", "tanstaaftanstaaf"));
+    let mut c = Session::new(cfg);
+    exchange(&mut c, "220 mx\r\n");
+    assert_eq!(
+        exchange(&mut c, "250-mx\r\n250-STARTTLS\r\n250 AUTH LOGIN PLAIN\r\n"),
+        "STARTTLS\r\n"
+    );
+    assert_eq!(exchange(&mut c, "220 go ahead\r\n250 injected\r\n"), "");
+    assert_eq!(c.transport(), Transport::StartTls);
+    c.tls_established();
+    assert_eq!(exchange(&mut c, ""), "EHLO bar.com\r\n");
+    assert_eq!(
+        exchange(&mut c, "250-mx\r\n250 AUTH LOGIN PLAIN\r\n"),
+        "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n"
+    );
+    exchange(&mut c, "235 2.7.0 ok\r\n");
+    assert_eq!(
+        events(&mut c)[..1],
+        [Event::Authenticated {
+            mechanism: Mechanism::plain()
+        }]
+    );
+    assert!(c.is_tls());
+}
+
+#[test]
+fn auth_login_and_failures() {
+    let mut cfg = config();
+    cfg.credentials = Some(Credentials::new("tim", "pw"));
+    cfg.auth_without_tls = true;
+    let mut c = Session::new(cfg.clone());
+    exchange(&mut c, "220 mx\r\n");
+    assert_eq!(
+        exchange(&mut c, "250-mx\r\n250 AUTH LOGIN\r\n"),
+        "AUTH LOGIN\r\n"
+    );
+    assert_eq!(exchange(&mut c, "334 VXNlcm5hbWU6\r\n"), "dGlt\r\n");
+    assert_eq!(exchange(&mut c, "334 UGFzc3dvcmQ6\r\n"), "cHc=\r\n");
+    assert_eq!(exchange(&mut c, "535 5.7.8 no\r\n"), "QUIT\r\n");
+    assert!(matches!(
+        &events(&mut c)[..],
+        [Event::Failed {
+            reason: Failure::AuthFailed { .. }
+        }]
+    ));
+
+    cfg.auth_without_tls = false;
+    let mut c = Session::new(cfg);
+    exchange(&mut c, "220 mx\r\n");
+    assert_eq!(exchange(&mut c, "250-mx\r\n250 AUTH PLAIN\r\n"), "QUIT\r\n");
+    assert_eq!(
+        events(&mut c),
+        [Event::Failed {
+            reason: Failure::NoMechanism
+        }]
+    );
+}
+
+#[test]
+fn lmtp_reports_each_recipient() {
+    let mut cfg = config();
+    cfg.lmtp = true;
+    let mut c = Session::new(cfg);
+    assert_eq!(exchange(&mut c, "220 lmtp\r\n"), "LHLO bar.com\r\n");
+    exchange(&mut c, "250-lmtp\r\n250 PIPELINING\r\n");
+    c.send_mail(Envelope::new(
+        from("a@x.org"),
+        vec![to("b@y.org"), to("c@y.org"), to("d@y.org")],
+    ))
+    .unwrap();
+    exchange(&mut c, "");
+    exchange(
+        &mut c,
+        "250 ok\r\n250 ok\r\n550 unknown\r\n250 ok\r\n354 go\r\n",
+    );
+    c.write_body(b"x\r\n").unwrap();
+    c.finish_body().unwrap();
+    assert_eq!(exchange(&mut c, ""), "x\r\n.\r\n");
+    exchange(&mut c, "250 b delivered\r\n452 d full\r\n");
+    let Some(Event::MessageDone { results }) = events(&mut c).pop() else {
+        panic!()
+    };
+    assert_eq!(
+        results.iter().map(reply_text).collect::<Vec<_>>(),
+        [(250, "b delivered"), (550, "unknown"), (452, "d full")]
+    );
+}
+
+#[test]
+fn misuse_is_an_error_and_garbage_is_a_failure() {
+    let mut c = Session::new(config());
+    assert_eq!(
+        c.send_mail(Envelope::new(
+            ReversePath::Null,
+            vec![ForwardPath::Postmaster]
+        )),
+        Err(mailwire_smtp::client::Error::NotReady)
+    );
+    assert_eq!(
+        c.write_body(b"x"),
+        Err(mailwire_smtp::client::Error::NotSendingBody)
+    );
+    exchange(&mut c, "hello\r\n");
+    assert_eq!(
+        events(&mut c),
+        [Event::Failed {
+            reason: Failure::Protocol
+        }]
+    );
+    assert_eq!(c.transport(), Transport::Close);
+}
+
+#[test]
+fn service_closing_ends_the_session() {
+    let mut c = ready_client(config(), "250 mx\r\n");
+    c.send_mail(Envelope::new(from("a@x.org"), vec![to("b@y.org")]))
+        .unwrap();
+    exchange(&mut c, "421 4.3.2 shutting down\r\n");
+    assert!(matches!(
+        &events(&mut c)[..],
+        [Event::Failed {
+            reason: Failure::ServiceClosing { .. }
+        }]
+    ));
+    assert_eq!(c.transport(), Transport::Close);
+}
