@@ -5,3 +5,5 @@
 pub use mailwire_core as core;
 #[cfg(feature = "sasl")]
 pub use mailwire_sasl as sasl;
+#[cfg(feature = "smtp")]
+pub use mailwire_smtp as smtp;
