@@ -1,0 +1,75 @@
+//! The server session fed arbitrary bytes, in arbitrary pieces, with the application
+//! accepting or refusing by turns: no panic, and everything it writes is a sequence of
+//! well-formed replies.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use mailwire_core::Session as _;
+use mailwire_smtp::server::{BareLineEndings, Config, Event, Session};
+use mailwire_smtp::{Decoded, Domain, Mechanism, Reply, ReplyCode};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&flags, rest)) = data.split_first() else { return };
+    let Some((&cut, input)) = rest.split_first() else { return };
+    let mut config = Config::new(Domain::new("mx.example.org").unwrap());
+    config.lmtp = flags & 1 != 0;
+    config.pipelining = flags & 2 != 0;
+    config.chunking = flags & 4 != 0;
+    config.starttls = flags & 8 != 0;
+    config.auth_without_tls = flags & 16 != 0;
+    config.auth_mechanisms = vec![Mechanism::plain(), Mechanism::login()];
+    config.max_line_len = 64 + usize::from(flags >> 5) * 64;
+    config.max_message_size = Some(4096);
+    config.max_recipients = 3;
+    config.chunk_size = 100;
+    config.bare_line_endings = match flags % 3 {
+        0 => BareLineEndings::Normalize,
+        1 => BareLineEndings::Keep,
+        _ => BareLineEndings::Reject,
+    };
+    let mut server = Session::new(config);
+    let mut output = Vec::new();
+    let mut turn = 0u32;
+    let piece = usize::from(cut).max(1);
+    for chunk in input.chunks(piece) {
+        server.receive(chunk);
+        while let Some(event) = server.poll_event() {
+            turn += 1;
+            let decide = matches!(
+                event,
+                Event::Mail { .. }
+                    | Event::Rcpt { .. }
+                    | Event::Message { .. }
+                    | Event::Auth { .. }
+                    | Event::AuthResponse { .. }
+            );
+            if decide {
+                if turn % 3 == 0 {
+                    let no = Reply::new(ReplyCode::new(550).unwrap(), "no").unwrap();
+                    server.reject(no).unwrap();
+                } else if turn % 5 == 0 && matches!(event, Event::Auth { .. }) {
+                    server.auth_challenge(b"more").unwrap();
+                } else {
+                    server.accept().unwrap();
+                }
+            }
+        }
+        while let Some(bytes) = server.transmit() {
+            output.extend_from_slice(&bytes);
+        }
+        if turn % 7 == 6 {
+            server.tls_established();
+        }
+    }
+    server.receive_eof();
+    while let Some(bytes) = server.transmit() {
+        output.extend_from_slice(&bytes);
+    }
+    let mut rest = &output[..];
+    while !rest.is_empty() {
+        match Reply::decode(rest) {
+            Decoded::Complete { consumed, .. } => rest = &rest[consumed..],
+            other => panic!("server wrote {:?}: {other:?}", String::from_utf8_lossy(rest)),
+        }
+    }
+});
