@@ -8,16 +8,20 @@
 //! - **codec**: `decode` tells a complete value, an incomplete input and an invalid one apart
 //!   ([`Decoded`]); invalid input comes with the reply a server sends for it. `encode` writes
 //!   into any [`bytes::BufMut`] (`Vec<u8>`, `BytesMut`).
+//! - **sessions**: [`server::Session`] and [`client::Session`] implement
+//!   [`mailwire_core::Session`]: bytes in, bytes and events out, decisions by method calls.
+//!   Message bodies stream through in chunks; only `CRLF . CRLF` ends DATA.
 //!
 //! The extensions covered: ESMTP (RFC 5321), LMTP (RFC 2033), PIPELINING (RFC 2920), SIZE
 //! (RFC 1870), 8BITMIME (RFC 6152), CHUNKING and BINARYMIME (RFC 3030), SMTPUTF8
 //! (RFC 6531), DSN (RFC 3461), ENHANCEDSTATUSCODES (RFC 2034, RFC 3463), STARTTLS
 //! (RFC 3207), AUTH (RFC 4954) and REQUIRETLS (RFC 8689).
 //!
+//! Decode what a client sent, encode the answer:
+//!
 //! ```
 //! use mailwire_smtp::{Command, Decoded, EnhancedCode, Reply, ReplyCode, ReversePath};
 //!
-//! // Decode what a client sent.
 //! let Decoded::Complete { value, consumed } =
 //!     Command::decode(b"MAIL FROM:<Smith@bar.com> SIZE=1024\r\nRCPT")
 //! else {
@@ -28,7 +32,6 @@
 //! assert_eq!(from, ReversePath::parse("<Smith@bar.com>").unwrap());
 //! assert_eq!(params.size, Some(1024));
 //!
-//! // Encode the answer.
 //! let ok = Reply::new(ReplyCode::OK, "Ok")
 //!     .unwrap()
 //!     .with_enhanced(EnhancedCode::new(2, 1, 0).unwrap())
@@ -36,6 +39,40 @@
 //! let mut wire = Vec::new();
 //! ok.encode(&mut wire);
 //! assert_eq!(wire, b"250 2.1.0 Ok\r\n");
+//! ```
+//!
+//! A server session taking one message; the driver loop (here written out by hand) moves
+//! bytes and answers events:
+//!
+//! ```
+//! use mailwire_core::Session as _;
+//! use mailwire_smtp::Domain;
+//! use mailwire_smtp::server::{Config, Event, Session};
+//!
+//! let mut config = Config::new(Domain::new("mx.example.org").unwrap());
+//! config.pipelining = false;
+//! config.chunking = false;
+//! let mut server = Session::new(config);
+//! assert_eq!(&server.transmit().unwrap()[..], b"220 mx.example.org ESMTP ready\r\n");
+//!
+//! server.receive(b"HELO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.example.org>\r\n");
+//! server.receive(b"DATA\r\nHello\r\n..world\r\n.\r\nQUIT\r\n");
+//! let mut body = Vec::new();
+//! while let Some(event) = server.poll_event() {
+//!     match event {
+//!         Event::Mail { .. } | Event::Rcpt { .. } | Event::Message { .. } => server.accept().unwrap(),
+//!         Event::MessageData { chunk } => body.extend_from_slice(&chunk),
+//!         _ => {}
+//!     }
+//! }
+//! assert_eq!(body, b"Hello\r\n.world\r\n");
+//! let out = server.transmit().unwrap();
+//! assert_eq!(
+//!     std::str::from_utf8(&out).unwrap(),
+//!     "250 mx.example.org\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n\
+//!      354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued\r\n221 2.0.0 Bye\r\n"
+//! );
+//! assert_eq!(server.transport(), mailwire_core::Transport::Close);
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
