@@ -15,7 +15,7 @@
 //! | `SCRAM-SHA-256` | 5802, 7677 | [`ClientExchange::scram_sha256`] | [`ServerStep::LookupScramKeys`] |
 //!
 //! - [`Mechanism`] names the mechanisms, case-insensitively.
-//! - [`line`] holds the base64 line helpers SMTP, POP3 and IMAP share: the empty response
+//! - [`line`](mod@line) holds the base64 line helpers SMTP, POP3 and IMAP share: the empty response
 //!   `=`, the cancelling `*`, a typed error for bad base64.
 //! - [`ServerExchange`] yields [`ServerStep`]s: challenges to send, questions for the
 //!   application (verify this password, look up these keys, verify this token), and the
