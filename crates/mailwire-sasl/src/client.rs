@@ -3,7 +3,7 @@
 use mailwire_core::Secret;
 
 use crate::error::{ClientError, InvalidNonce};
-use crate::line::{decode_challenge, encode_response};
+use crate::line::{decode_challenge, encode_initial_response, encode_response};
 use crate::mechanism::Mechanism;
 use crate::oauth::{oauthbearer_message, xoauth2_message};
 use crate::scram;
@@ -16,7 +16,7 @@ use crate::server::cram_md5_digest;
 /// 1. build it with the credentials;
 /// 2. send the command, with [`initial_response`](Self::initial_response) when the
 ///    mechanism has one and the protocol allows it (SMTP `AUTH`, POP3 `AUTH`, IMAP with
-///    SASL-IR), encoded with [`encode_initial_response`](crate::line::encode_initial_response);
+///    SASL-IR), as a line from [`initial_response_line`](Self::initial_response_line);
 /// 3. answer each challenge line (`334 …`, `+ …`) with [`respond_line`](Self::respond_line)
 ///    (or [`respond`](Self::respond) on decoded bytes);
 /// 4. on the server's success reply, call [`finish`](Self::finish), which fails if the
@@ -186,6 +186,13 @@ impl ClientExchange {
                 None
             }
         }
+    }
+
+    /// [`initial_response`](Self::initial_response), encoded for the command line with
+    /// [`encode_initial_response`]: base64, or `=` when empty.
+    pub fn initial_response_line(&mut self) -> Option<String> {
+        self.initial_response()
+            .map(|response| encode_initial_response(&response))
     }
 
     /// Answers a challenge line (the text after `334 ` or `+ `), returning the line to send

@@ -30,23 +30,23 @@
 //!
 //! # Example: PLAIN
 //!
+//! Over lines, as an SMTP client and server exchange them:
+//!
 //! ```
 //! use mailwire_core::Secret;
-//! use mailwire_sasl::line::{encode_initial_response, decode_response, Response};
-//! use mailwire_sasl::{ClientExchange, Identity, ServerExchange, ServerStep};
+//! use mailwire_sasl::{ClientExchange, Identity, Mechanism, ServerExchange, ServerStep};
 //!
 //! let mut client =
 //!     ClientExchange::plain(Some("Ursel"), "Kurt", &Secret::new("xipj3plmq".into()));
-//! let mut server = ServerExchange::plain();
 //!
 //! // C: AUTH PLAIN VXJzZWwAS3VydAB4aXBqM3BsbXE=
-//! let initial = client.initial_response().unwrap();
-//! let line = encode_initial_response(&initial);
+//! let line = client.initial_response_line().unwrap();
 //! assert_eq!(line, "VXJzZWwAS3VydAB4aXBqM3BsbXE=");
 //!
-//! // The server session decodes the argument and starts the exchange with it.
-//! let Ok(Response::Data(initial)) = decode_response(line.as_bytes()) else { panic!() };
-//! let step = server.start(Some(&initial));
+//! // The server session parses the command and starts the exchange with its argument.
+//! let mechanism: Mechanism = "plain".parse().unwrap();
+//! let mut server = ServerExchange::new(mechanism, "").unwrap();
+//! let step = server.start_line(Some(line.as_bytes()));
 //! let ServerStep::VerifyPassword { authcid, authzid, password } = step else { panic!() };
 //! assert_eq!((authcid.as_str(), authzid.as_deref()), ("Kurt", Some("Ursel")));
 //!

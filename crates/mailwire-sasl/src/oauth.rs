@@ -152,6 +152,7 @@ pub(crate) fn parse_oauthbearer(message: &[u8]) -> Result<TokenRequest, AuthErro
             authzid
                 .strip_prefix("a=")
                 .and_then(decode_saslname)
+                .filter(|user| !user.is_empty())
                 .ok_or(AuthError::malformed("bad authzid"))?,
         ),
     };
@@ -285,6 +286,7 @@ mod tests {
             b"n,,\x01auth=Bearer t\x01port=x\x01\x01",
             b"n,,\x01auth=Bearer t\x01=\x01\x01",
             b"n,,\x01auth=Bearer t\x01\x01\x01",
+            b"n,a=,\x01auth=Bearer t\x01\x01",
         ] {
             assert!(
                 matches!(parse_oauthbearer(bad), Err(AuthError::Malformed { .. })),

@@ -57,6 +57,10 @@ pub enum ServerStep {
     /// SCRAM-SHA-256: look up the user's stored keys and answer with
     /// [`ServerExchange::provide_scram_keys`], or [`ServerExchange::reject`] an unknown
     /// user. The exchange checks the client's proof against them.
+    ///
+    /// Rejecting here tells the client at once that the user does not exist. To hide
+    /// which users exist (RFC 5802 §9), provide keys derived from a server secret and the
+    /// user name instead: the proof then fails one round later, like a wrong password.
     LookupScramKeys {
         /// The user name the client gave.
         authcid: String,
@@ -276,6 +280,18 @@ impl ServerExchange {
     /// The mechanism.
     pub const fn mechanism(&self) -> Mechanism {
         self.mechanism
+    }
+
+    /// Starts the exchange with the initial response as the client's command carried it
+    /// (`AUTH PLAIN <line>`, `AUTHENTICATE PLAIN <line>`), still base64, or `None` when the
+    /// command had none. `=` is an empty initial response; `*` cancels.
+    pub fn start_line(&mut self, initial_response: Option<&[u8]>) -> ServerStep {
+        match initial_response.map(decode_response) {
+            None => self.start(None),
+            Some(Ok(Response::Data(data))) => self.start(Some(&data)),
+            Some(Ok(Response::Cancel)) => self.fail(AuthError::Cancelled),
+            Some(Err(error)) => self.fail(AuthError::BadEncoding(error)),
+        }
     }
 
     /// Starts the exchange, with the client's initial response if its command carried one

@@ -374,3 +374,45 @@ fn client_steps_after_the_end_are_errors() {
     );
     assert_eq!(client.respond(b"?"), Err(ClientError::UnexpectedChallenge));
 }
+
+#[test]
+fn initial_response_lines() {
+    let mut server = ServerExchange::plain();
+    assert!(matches!(
+        server.start_line(Some(b"AGt1cnQAeGlwajNwbG1x")),
+        ServerStep::VerifyPassword { authcid, .. } if authcid == "kurt"
+    ));
+
+    let mut server = ServerExchange::plain();
+    assert_eq!(
+        server.start_line(Some(b"*")),
+        ServerStep::Failure(AuthError::Cancelled)
+    );
+    assert!(server.is_done());
+
+    let mut server = ServerExchange::plain();
+    assert!(matches!(
+        server.start_line(Some(b"AGt1cnQ!")),
+        ServerStep::Failure(AuthError::BadEncoding(error)) if error.offset() == 7
+    ));
+
+    // `=` is an empty initial response, which PLAIN cannot parse; no argument at all asks
+    // for the message with an empty challenge.
+    let mut server = ServerExchange::plain();
+    assert!(matches!(
+        server.start_line(Some(b"=")),
+        ServerStep::Failure(AuthError::Malformed { .. })
+    ));
+    let mut server = ServerExchange::plain();
+    assert_eq!(server.start_line(None), ServerStep::Challenge(Vec::new()));
+
+    let mut client = ClientExchange::plain(None, "kurt", &secret(PASSWORD));
+    assert_eq!(
+        client.initial_response_line().as_deref(),
+        Some("AGt1cnQAeGlwajNwbG1x")
+    );
+    assert_eq!(
+        ClientExchange::login("kurt", &secret(PASSWORD)).initial_response_line(),
+        None
+    );
+}
