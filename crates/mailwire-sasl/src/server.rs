@@ -304,20 +304,8 @@ impl ServerExchange {
         };
         let (state, challenge) = match self.mechanism {
             Mechanism::Plain => (State::AwaitPlain, Vec::new()),
-            Mechanism::Login => match initial_response {
-                // Some clients send the user name with the command.
-                Some(user) if !user.is_empty() => {
-                    self.state = State::AwaitLoginUser;
-                    return self.receive(user);
-                }
-                _ => (State::AwaitLoginUser, b"Username:".to_vec()),
-            },
+            Mechanism::Login => (State::AwaitLoginUser, b"Username:".to_vec()),
             Mechanism::CramMd5 => {
-                if initial_response.is_some() {
-                    return ServerStep::Failure(AuthError::malformed(
-                        "CRAM-MD5 takes no initial response",
-                    ));
-                }
                 let challenge = nonce.clone().into_bytes();
                 (State::AwaitCramMd5 { challenge: nonce }, challenge)
             }
@@ -327,6 +315,13 @@ impl ServerExchange {
         self.state = state;
         match initial_response {
             Some(response) if self.mechanism.client_first() => self.receive(response),
+            // Some LOGIN clients send the user name with the command.
+            Some(user) if self.mechanism == Mechanism::Login && !user.is_empty() => {
+                self.receive(user)
+            }
+            Some(_) if self.mechanism == Mechanism::CramMd5 => {
+                self.fail(AuthError::malformed("CRAM-MD5 takes no initial response"))
+            }
             _ => ServerStep::Challenge(challenge),
         }
     }

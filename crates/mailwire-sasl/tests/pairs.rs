@@ -416,3 +416,29 @@ fn initial_response_lines() {
         None
     );
 }
+
+#[test]
+fn debug_output_hides_passwords_and_tokens() {
+    let mut printed = Vec::new();
+    for mechanism in Mechanism::ALL {
+        let mut client = client_for(mechanism, "kurt", credential(mechanism));
+        printed.push(format!("{client:?}"));
+        let mut server = server_for(mechanism);
+        let step = server.start(client.initial_response().as_deref());
+        printed.push(format!("{client:?} {server:?} {step:?}"));
+    }
+    let mut server = ServerExchange::scram_sha256("n").unwrap();
+    server.start(Some(b"n,,n=kurt,r=abc"));
+    server
+        .provide_scram_keys(ScramKeys::derive(PASSWORD, b"s", 1))
+        .unwrap();
+    printed.push(format!("{server:?}"));
+
+    for text in &printed {
+        assert!(!text.contains(PASSWORD) && !text.contains(TOKEN), "{text}");
+        // PLAIN's message holds the password between NULs; make sure it is not printed
+        // byte by byte either.
+        assert!(!text.contains("120, 105, 112, 106"), "{text}");
+    }
+    assert!(printed.iter().any(|text| text.contains("[redacted]")));
+}
