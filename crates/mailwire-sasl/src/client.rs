@@ -2,7 +2,7 @@
 
 use mailwire_core::Secret;
 
-use crate::error::{ClientError, InvalidNonce};
+use crate::error::{ClientError, InvalidInput};
 use crate::line::{decode_challenge, encode_initial_response, encode_response};
 use crate::mechanism::Mechanism;
 use crate::oauth::{oauthbearer_message, xoauth2_message};
@@ -30,7 +30,7 @@ use crate::server::cram_md5_digest;
 /// use mailwire_core::Secret;
 /// use mailwire_sasl::ClientExchange;
 ///
-/// let mut client = ClientExchange::plain(None, "tim", &Secret::new("tanstaaftanstaaf".into()));
+/// let mut client = ClientExchange::plain(None, "tim", &Secret::new("tanstaaftanstaaf".into())).unwrap();
 /// assert_eq!(client.initial_response().as_deref(), Some(&b"\0tim\0tanstaaftanstaaf"[..]));
 /// assert_eq!(client.finish(None), Ok(()));
 /// ```
@@ -78,19 +78,31 @@ enum State {
 
 impl ClientExchange {
     /// PLAIN (RFC 4616): `authzid` is the identity to act as, if not the `authcid` itself.
-    pub fn plain(authzid: Option<&str>, authcid: &str, password: &Secret<String>) -> Self {
-        let mut message = Vec::new();
-        message.extend_from_slice(authzid.unwrap_or_default().as_bytes());
-        message.push(0);
-        message.extend_from_slice(authcid.as_bytes());
-        message.push(0);
-        message.extend_from_slice(password.expose().as_bytes());
-        Self::with_state(
+    ///
+    /// Fails if a value contains NUL, or the authcid or password is empty.
+    pub fn plain(
+        authzid: Option<&str>,
+        authcid: &str,
+        password: &Secret<String>,
+    ) -> Result<Self, InvalidInput> {
+        let authzid = authzid.unwrap_or_default();
+        let password = password.expose();
+        if authzid.contains('\0') {
+            return Err(InvalidInput::new("authzid"));
+        }
+        if authcid.is_empty() || authcid.contains('\0') {
+            return Err(InvalidInput::new("authcid"));
+        }
+        if password.is_empty() || password.contains('\0') {
+            return Err(InvalidInput::new("password"));
+        }
+        let message = format!("{authzid}\0{authcid}\0{password}").into_bytes();
+        Ok(Self::with_state(
             Mechanism::Plain,
             State::OneMessage {
                 message: Secret::new(message),
             },
-        )
+        ))
     }
 
     /// LOGIN: the user name answers the first challenge, the password the second.
@@ -118,22 +130,34 @@ impl ClientExchange {
     }
 
     /// XOAUTH2, with an OAuth 2.0 access token for `user`.
-    pub fn xoauth2(user: &str, token: &Secret<String>) -> Self {
-        let message = Secret::new(xoauth2_message(user, token.expose()));
-        Self::with_state(Mechanism::XOAuth2, State::OneMessage { message })
+    ///
+    /// Fails if the user is empty or contains `\x01`, or the token is not an RFC 6750
+    /// `b64token`.
+    pub fn xoauth2(user: &str, token: &Secret<String>) -> Result<Self, InvalidInput> {
+        let message = Secret::new(xoauth2_message(user, token.expose())?);
+        Ok(Self::with_state(
+            Mechanism::XOAuth2,
+            State::OneMessage { message },
+        ))
     }
 
     /// OAUTHBEARER (RFC 7628), with an OAuth 2.0 access token. `user` (sent as the GS2
     /// authzid `a=`), `host` and `port` are optional in the RFC, but servers often want
     /// the user.
+    ///
+    /// Fails if the user or host is empty, the host contains `\x01`, or the token is not an
+    /// RFC 6750 `b64token`.
     pub fn oauthbearer(
         user: Option<&str>,
         host: Option<&str>,
         port: Option<u16>,
         token: &Secret<String>,
-    ) -> Self {
-        let message = Secret::new(oauthbearer_message(user, host, port, token.expose()));
-        Self::with_state(Mechanism::OAuthBearer, State::OneMessage { message })
+    ) -> Result<Self, InvalidInput> {
+        let message = Secret::new(oauthbearer_message(user, host, port, token.expose())?);
+        Ok(Self::with_state(
+            Mechanism::OAuthBearer,
+            State::OneMessage { message },
+        ))
     }
 
     /// SCRAM-SHA-256 (RFC 5802, RFC 7677) without channel binding (GS2 flag `n`).
@@ -146,7 +170,13 @@ impl ClientExchange {
         user: &str,
         password: &Secret<String>,
         nonce: &str,
-    ) -> Result<Self, InvalidNonce> {
+    ) -> Result<Self, InvalidInput> {
+        if user.is_empty() {
+            return Err(InvalidInput::new("user"));
+        }
+        if authzid == Some("") {
+            return Err(InvalidInput::new("authzid"));
+        }
         scram::check_nonce(nonce)?;
         let (message, state) = scram::ClientState::start(authzid, user, password.clone(), nonce);
         Ok(Self::with_state(

@@ -91,11 +91,29 @@ pub enum ClientError {
 #[error("the exchange is not waiting for this answer")]
 pub struct NotPending;
 
-/// A caller-supplied nonce or challenge cannot be used.
+/// A value given to a constructor cannot go into the mechanism's messages.
 ///
-/// SCRAM nonces must be non-empty printable ASCII without `,` (RFC 5802 §7); CRAM-MD5
-/// challenges must be non-empty printable ASCII (RFC 2195 says a `msg-id`, such as
-/// `<1896.697170952@postoffice.reston.mci.net>`).
+/// - SCRAM nonces must be non-empty printable ASCII without `,` (RFC 5802 §7); CRAM-MD5
+///   challenges non-empty printable ASCII (RFC 2195 wants a `msg-id`, such as
+///   `<1896.697170952@postoffice.reston.mci.net>`).
+/// - PLAIN's identities and password contain no NUL; the authcid and password are not
+///   empty (RFC 4616 §2).
+/// - Bearer tokens are RFC 6750 `b64token`s; XOAUTH2 and OAUTHBEARER fields contain no
+///   `\x01`.
+/// - SCRAM user names and authzids are not empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("invalid nonce: use printable ASCII without ','")]
-pub struct InvalidNonce;
+#[error("invalid {what}")]
+pub struct InvalidInput {
+    what: &'static str,
+}
+
+impl InvalidInput {
+    pub(crate) const fn new(what: &'static str) -> Self {
+        InvalidInput { what }
+    }
+
+    /// Which value was refused: `"nonce"`, `"authcid"`, `"token"`, ….
+    pub const fn what(self) -> &'static str {
+        self.what
+    }
+}

@@ -37,7 +37,7 @@
 //! use mailwire_sasl::{ClientExchange, Identity, Mechanism, ServerExchange, ServerStep};
 //!
 //! let mut client =
-//!     ClientExchange::plain(Some("Ursel"), "Kurt", &Secret::new("xipj3plmq".into()));
+//!     ClientExchange::plain(Some("Ursel"), "Kurt", &Secret::new("xipj3plmq".into())).unwrap();
 //!
 //! // C: AUTH PLAIN VXJzZWwAS3VydAB4aXBqM3BsbXE=
 //! let line = client.initial_response_line().unwrap();
@@ -120,7 +120,7 @@ pub mod scram;
 mod server;
 
 pub use client::ClientExchange;
-pub use error::{AuthError, ClientError, InvalidNonce, NotPending};
+pub use error::{AuthError, ClientError, InvalidInput, NotPending};
 pub use mechanism::{Mechanism, UnknownMechanism};
 pub use oauth::OAuthError;
 pub use scram::ScramKeys;

@@ -13,7 +13,7 @@
 
 use mailwire_core::Secret;
 
-use crate::error::AuthError;
+use crate::error::{AuthError, InvalidInput};
 use crate::scram::{decode_saslname, encode_saslname};
 
 /// What a bearer-token client sent, for the application to check.
@@ -129,8 +129,19 @@ fn push_string(json: &mut String, value: &str) {
 fn bearer_token(auth: &str) -> Option<Secret<String>> {
     let (scheme, token) = auth.split_once(' ')?;
     let token = token.trim_start_matches(' ');
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+    (scheme.eq_ignore_ascii_case("bearer") && is_b64token(token))
         .then(|| Secret::new(token.to_owned()))
+}
+
+/// ```text
+/// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="   ; RFC 6750 §2.1
+/// ```
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
 pub(crate) fn parse_oauthbearer(message: &[u8]) -> Result<TokenRequest, AuthError> {
@@ -215,7 +226,16 @@ pub(crate) fn oauthbearer_message(
     host: Option<&str>,
     port: Option<u16>,
     token: &str,
-) -> Vec<u8> {
+) -> Result<Vec<u8>, InvalidInput> {
+    if user == Some("") {
+        return Err(InvalidInput::new("user"));
+    }
+    if host.is_some_and(|host| host.is_empty() || host.contains('\x01')) {
+        return Err(InvalidInput::new("host"));
+    }
+    if !is_b64token(token) {
+        return Err(InvalidInput::new("token"));
+    }
     let mut message = match user {
         Some(user) => format!("n,a={},\x01", encode_saslname(user)),
         None => String::from("n,,\x01"),
@@ -227,11 +247,17 @@ pub(crate) fn oauthbearer_message(
         message.push_str(&format!("port={port}\x01"));
     }
     message.push_str(&format!("auth=Bearer {token}\x01\x01"));
-    message.into_bytes()
+    Ok(message.into_bytes())
 }
 
-pub(crate) fn xoauth2_message(user: &str, token: &str) -> Vec<u8> {
-    format!("user={user}\x01auth=Bearer {token}\x01\x01").into_bytes()
+pub(crate) fn xoauth2_message(user: &str, token: &str) -> Result<Vec<u8>, InvalidInput> {
+    if user.is_empty() || user.contains('\x01') {
+        return Err(InvalidInput::new("user"));
+    }
+    if !is_b64token(token) {
+        return Err(InvalidInput::new("token"));
+    }
+    Ok(format!("user={user}\x01auth=Bearer {token}\x01\x01").into_bytes())
 }
 
 #[cfg(test)]
@@ -270,7 +296,7 @@ mod tests {
         assert_eq!(request.token.expose(), "t");
         assert_eq!(
             oauthbearer_message(None, None, None, "t"),
-            b"n,,\x01auth=Bearer t\x01\x01"
+            Ok(b"n,,\x01auth=Bearer t\x01\x01".to_vec())
         );
     }
 

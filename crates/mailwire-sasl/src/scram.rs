@@ -38,7 +38,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use mailwire_core::Secret;
 use sha2::{Digest, Sha256};
 
-use crate::error::{AuthError, ClientError, InvalidNonce};
+use crate::error::{AuthError, ClientError, InvalidInput};
 
 /// The largest iteration count a client agrees to compute, so that a hostile server
 /// cannot make it spin. RFC 7677 §4 asks for at least 4096; deployments use up to a few
@@ -142,12 +142,12 @@ fn xor(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
 }
 
 /// Checks a caller-supplied nonce: printable ASCII except `,` (RFC 5802 §7 `printable`).
-pub(crate) fn check_nonce(nonce: &str) -> Result<(), InvalidNonce> {
+pub(crate) fn check_nonce(nonce: &str) -> Result<(), InvalidInput> {
     let printable = |b: u8| (0x21..=0x7e).contains(&b) && b != b',';
     if !nonce.is_empty() && nonce.bytes().all(printable) {
         Ok(())
     } else {
-        Err(InvalidNonce)
+        Err(InvalidInput::new("nonce"))
     }
 }
 
@@ -404,7 +404,7 @@ mod tests {
         assert_eq!(check_nonce("rOprNGfwEbeRWgbNEkqO"), Ok(()));
         assert_eq!(check_nonce("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"), Ok(()));
         for bad in ["", "a,b", "a b", "é", "a\x7f"] {
-            assert_eq!(check_nonce(bad), Err(InvalidNonce), "{bad:?}");
+            assert_eq!(check_nonce(bad), Err(InvalidInput::new("nonce")), "{bad:?}");
         }
     }
 

@@ -4,7 +4,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use mailwire_core::Secret;
 use md5::Md5;
 
-use crate::error::{AuthError, InvalidNonce, NotPending};
+use crate::error::{AuthError, InvalidInput, NotPending};
 use crate::line::{Response, decode_response};
 use crate::mechanism::Mechanism;
 use crate::oauth::{OAuthError, TokenRequest, parse_oauthbearer, parse_xoauth2};
@@ -201,10 +201,10 @@ impl ServerExchange {
 
     /// A CRAM-MD5 exchange (RFC 2195) that sends `challenge`, which must be unique to this
     /// exchange: RFC 2195 suggests `<random-digits.timestamp@hostname>`.
-    pub fn cram_md5(challenge: &str) -> Result<Self, InvalidNonce> {
+    pub fn cram_md5(challenge: &str) -> Result<Self, InvalidInput> {
         let printable = |b: u8| (0x20..=0x7e).contains(&b);
         if challenge.is_empty() || !challenge.bytes().all(printable) {
-            return Err(InvalidNonce);
+            return Err(InvalidInput::new("challenge"));
         }
         Ok(Self::with_state(
             Mechanism::CramMd5,
@@ -237,7 +237,7 @@ impl ServerExchange {
     /// A SCRAM-SHA-256 exchange (RFC 5802, RFC 7677) that appends `nonce` to the client's
     /// nonce. It must be unpredictable and unique: at least 18 random bytes, base64-encoded,
     /// is usual. Printable ASCII without `,`.
-    pub fn scram_sha256(nonce: &str) -> Result<Self, InvalidNonce> {
+    pub fn scram_sha256(nonce: &str) -> Result<Self, InvalidInput> {
         scram::check_nonce(nonce)?;
         Ok(Self::with_state(
             Mechanism::ScramSha256,
@@ -249,7 +249,7 @@ impl ServerExchange {
 
     /// An exchange for `mechanism`, as named by the client. `nonce` is the CRAM-MD5
     /// challenge or the SCRAM server nonce; the other mechanisms ignore it.
-    pub fn new(mechanism: Mechanism, nonce: &str) -> Result<Self, InvalidNonce> {
+    pub fn new(mechanism: Mechanism, nonce: &str) -> Result<Self, InvalidInput> {
         match mechanism {
             Mechanism::Plain => Ok(Self::plain()),
             Mechanism::Login => Ok(Self::login()),

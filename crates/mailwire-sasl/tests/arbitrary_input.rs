@@ -25,12 +25,12 @@ fn server(mechanism: Mechanism) -> ServerExchange {
 fn client(mechanism: Mechanism) -> ClientExchange {
     let password = Secret::new(PASSWORD.to_owned());
     match mechanism {
-        Mechanism::Plain => ClientExchange::plain(Some("admin"), "user", &password),
+        Mechanism::Plain => ClientExchange::plain(Some("admin"), "user", &password).unwrap(),
         Mechanism::Login => ClientExchange::login("user", &password),
         Mechanism::CramMd5 => ClientExchange::cram_md5("user", &password),
-        Mechanism::XOAuth2 => ClientExchange::xoauth2("user", &password),
+        Mechanism::XOAuth2 => ClientExchange::xoauth2("user", &password).unwrap(),
         Mechanism::OAuthBearer => {
-            ClientExchange::oauthbearer(Some("user"), Some("host"), Some(143), &password)
+            ClientExchange::oauthbearer(Some("user"), Some("host"), Some(143), &password).unwrap()
         }
         Mechanism::ScramSha256 => {
             ClientExchange::scram_sha256(Some("admin"), "user", &password, "rOprNGfwEbeRWgbNEkqO")

@@ -131,16 +131,17 @@ fn server_for(mechanism: Mechanism) -> ServerExchange {
 
 fn client_for(mechanism: Mechanism, user: &str, password: &str) -> ClientExchange {
     match mechanism {
-        Mechanism::Plain => ClientExchange::plain(None, user, &secret(password)),
+        Mechanism::Plain => ClientExchange::plain(None, user, &secret(password)).unwrap(),
         Mechanism::Login => ClientExchange::login(user, &secret(password)),
         Mechanism::CramMd5 => ClientExchange::cram_md5(user, &secret(password)),
-        Mechanism::XOAuth2 => ClientExchange::xoauth2(user, &secret(password)),
+        Mechanism::XOAuth2 => ClientExchange::xoauth2(user, &secret(password)).unwrap(),
         Mechanism::OAuthBearer => ClientExchange::oauthbearer(
             Some(user),
             Some("mail.example"),
             Some(993),
             &secret(password),
-        ),
+        )
+        .unwrap(),
         Mechanism::ScramSha256 => {
             ClientExchange::scram_sha256(None, user, &secret(password), "fyko+d2lbbFgONRv9qkxdawL")
                 .unwrap()
@@ -232,7 +233,7 @@ fn authorization_identities_reach_the_outcome() {
         authzid: Some("ursel".into()),
     };
 
-    let client = ClientExchange::plain(Some("ursel"), "kurt", &secret(PASSWORD));
+    let client = ClientExchange::plain(Some("ursel"), "kurt", &secret(PASSWORD)).unwrap();
     let outcome = run(client, ServerExchange::plain(), true);
     assert_eq!(outcome.server, Ok(as_ursel.clone()));
     assert_eq!(as_ursel.acting_as(), "ursel");
@@ -248,7 +249,7 @@ fn authorization_identities_reach_the_outcome() {
         }
     );
 
-    let client = ClientExchange::plain(Some("root"), "kurt", &secret(PASSWORD));
+    let client = ClientExchange::plain(Some("root"), "kurt", &secret(PASSWORD)).unwrap();
     assert_eq!(
         run(client, ServerExchange::plain(), true).server,
         Err(AuthError::Credentials)
@@ -361,7 +362,7 @@ fn cram_md5_refuses_an_initial_response_and_bad_challenges() {
 
 #[test]
 fn client_steps_after_the_end_are_errors() {
-    let mut client = ClientExchange::plain(None, "kurt", &secret(PASSWORD));
+    let mut client = ClientExchange::plain(None, "kurt", &secret(PASSWORD)).unwrap();
     client.initial_response();
     assert_eq!(client.initial_response(), None);
     assert_eq!(client.respond(b""), Err(ClientError::UnexpectedChallenge));
@@ -406,7 +407,7 @@ fn initial_response_lines() {
     let mut server = ServerExchange::plain();
     assert_eq!(server.start_line(None), ServerStep::Challenge(Vec::new()));
 
-    let mut client = ClientExchange::plain(None, "kurt", &secret(PASSWORD));
+    let mut client = ClientExchange::plain(None, "kurt", &secret(PASSWORD)).unwrap();
     assert_eq!(
         client.initial_response_line().as_deref(),
         Some("AGt1cnQAeGlwajNwbG1x")
@@ -441,4 +442,76 @@ fn debug_output_hides_passwords_and_tokens() {
         assert!(!text.contains("120, 105, 112, 106"), "{text}");
     }
     assert!(printed.iter().any(|text| text.contains("[redacted]")));
+}
+
+#[test]
+fn clients_refuse_values_that_would_corrupt_their_messages() {
+    let what = |result: Result<ClientExchange, mailwire_sasl::InvalidInput>| {
+        result.map(|_| ()).map_err(|error| error.what())
+    };
+    let pw = secret(PASSWORD);
+    assert_eq!(
+        what(ClientExchange::plain(Some("a\0b"), "kurt", &pw)),
+        Err("authzid")
+    );
+    assert_eq!(
+        what(ClientExchange::plain(None, "ku\0rt", &pw)),
+        Err("authcid")
+    );
+    assert_eq!(what(ClientExchange::plain(None, "", &pw)), Err("authcid"));
+    assert_eq!(
+        what(ClientExchange::plain(None, "kurt", &secret(""))),
+        Err("password")
+    );
+    assert_eq!(
+        what(ClientExchange::xoauth2("ku\x01rt", &secret(TOKEN))),
+        Err("user")
+    );
+    assert_eq!(
+        what(ClientExchange::xoauth2("kurt", &secret("a b"))),
+        Err("token")
+    );
+    assert_eq!(
+        what(ClientExchange::xoauth2("kurt", &secret("="))),
+        Err("token")
+    );
+    assert_eq!(
+        what(ClientExchange::oauthbearer(
+            None,
+            Some("h\x01port=1"),
+            None,
+            &secret(TOKEN)
+        )),
+        Err("host")
+    );
+    assert_eq!(
+        what(ClientExchange::oauthbearer(
+            Some(""),
+            None,
+            None,
+            &secret(TOKEN)
+        )),
+        Err("user")
+    );
+    assert_eq!(
+        what(ClientExchange::scram_sha256(None, "", &pw, "n")),
+        Err("user")
+    );
+    assert_eq!(
+        what(ClientExchange::scram_sha256(Some(""), "k", &pw, "n")),
+        Err("authzid")
+    );
+    assert_eq!(
+        what(ClientExchange::scram_sha256(None, "k", &pw, "a,b")),
+        Err("nonce")
+    );
+    assert_eq!(
+        what(ClientExchange::oauthbearer(
+            None,
+            None,
+            None,
+            &secret(TOKEN)
+        )),
+        Ok(())
+    );
 }

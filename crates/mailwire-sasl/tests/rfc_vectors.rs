@@ -27,7 +27,7 @@ fn success(authcid: &str, authzid: Option<&str>) -> ServerStep {
 
 #[test]
 fn rfc_4616_tim_without_authzid() {
-    let mut client = ClientExchange::plain(None, "tim", &secret("tanstaaftanstaaf"));
+    let mut client = ClientExchange::plain(None, "tim", &secret("tanstaaftanstaaf")).unwrap();
     let mut server = ServerExchange::plain();
 
     // S: + ""
@@ -51,7 +51,7 @@ fn rfc_4616_tim_without_authzid() {
 
 #[test]
 fn rfc_4616_kurt_may_not_act_as_ursel() {
-    let mut client = ClientExchange::plain(Some("Ursel"), "Kurt", &secret("xipj3plmq"));
+    let mut client = ClientExchange::plain(Some("Ursel"), "Kurt", &secret("xipj3plmq")).unwrap();
     let initial = client.initial_response().unwrap();
     assert_eq!(initial, b"Ursel\0Kurt\0xipj3plmq");
     assert_eq!(
@@ -332,7 +332,8 @@ fn rfc_7628_client_initial_responses() {
             Some("server.example.com"),
             Some(port),
             &secret(RFC7628_TOKEN),
-        );
+        )
+        .unwrap();
         assert_eq!(
             encode_initial_response(&client.initial_response().unwrap()),
             expected
@@ -364,7 +365,8 @@ fn rfc_7628_failure_with_the_error_challenge() {
         Some("server.example.com"),
         Some(587),
         &secret(RFC7628_TOKEN),
-    );
+    )
+    .unwrap();
     let mut server = ServerExchange::oauthbearer();
     let initial = client.initial_response().unwrap();
     assert!(matches!(
@@ -403,7 +405,8 @@ const XOAUTH2_TOKEN: &str = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg";
 
 #[test]
 fn xoauth2_example() {
-    let mut client = ClientExchange::xoauth2("someuser@example.com", &secret(XOAUTH2_TOKEN));
+    let mut client =
+        ClientExchange::xoauth2("someuser@example.com", &secret(XOAUTH2_TOKEN)).unwrap();
     let initial = client.initial_response().unwrap();
     assert_eq!(encode_initial_response(&initial), XOAUTH2_INITIAL);
 
