@@ -337,6 +337,9 @@ impl ServerExchange {
     }
 
     /// Takes the client's answer to a challenge, already decoded.
+    ///
+    /// A message while the exchange waits for the application's answer, or after it
+    /// ended, fails it with [`AuthError::UnexpectedMessage`].
     pub fn receive(&mut self, message: &[u8]) -> ServerStep {
         match std::mem::replace(&mut self.state, State::Done) {
             State::AwaitPlain => match parse_plain(message) {
