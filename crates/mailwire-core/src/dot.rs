@@ -18,7 +18,10 @@
 //! are copied whole, so the cost per byte is close to that of a plain copy.
 
 use bytes::BufMut;
-use memchr::memchr2_iter;
+use std::sync::LazyLock;
+
+use memchr::memchr_iter;
+use memchr::memmem::Finder;
 
 /// What to do with a CR not followed by LF, or an LF not preceded by CR.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -155,63 +158,52 @@ impl DotStuffer {
         self.state = self.encode_mid(&input[i..], out);
     }
 
-    /// The bulk loop: `input` starts in the middle of a line.
+    /// The bulk of a chunk: `input` starts in the middle of a line, after a byte that is
+    /// not CR.
     fn encode_mid(&mut self, input: &[u8], out: &mut impl BufMut) -> State {
-        let normalize = self.policy == BareLineEnding::Normalize;
+        if !only_crlf(input) {
+            return self.encode_any(input, out);
+        }
+        // Every line ends in CRLF: only lines that start with a dot need attention.
+        let end = held_back_cr(input);
         let mut run = 0;
-        let mut skip_to = 0;
-        for at in memchr2_iter(b'\r', b'\n', input) {
-            if at < skip_to {
-                continue;
-            }
-            // Where the next line starts on the wire, if this CR or LF ends a line there.
-            let line = if input[at] == b'\n' {
+        for lf in LINE_DOT.find_iter(input) {
+            // Write the extra dot; the content's own dot leads the next run.
+            out.put_slice(&input[run..=lf]);
+            out.put_u8(b'.');
+            run = lf + 1;
+        }
+        out.put_slice(&input[run..end]);
+        end_state(input, end)
+    }
+
+    /// [`encode_mid`](Self::encode_mid) for chunks with bare CR or bare LF.
+    fn encode_any(&mut self, input: &[u8], out: &mut impl BufMut) -> State {
+        let normalize = self.policy == BareLineEnding::Normalize;
+        let end = held_back_cr(input);
+        let mut runs = Runs::new(input, normalize && has_bare_cr(input), true);
+        for lf in memchr_iter(b'\n', input) {
+            if lf == 0 || input[lf - 1] != b'\r' {
                 self.bare += 1;
                 if !normalize {
                     continue;
                 }
-                out.put_slice(&input[run..at]);
+                runs.copy_to(lf, out);
                 out.put_slice(b"\r\n");
-                run = at + 1;
-                at + 1
-            } else {
-                match input.get(at + 1) {
-                    None => {
-                        out.put_slice(&input[run..at]);
-                        return State::Cr;
-                    }
-                    Some(b'\n') => {
-                        skip_to = at + 2;
-                        at + 2
-                    }
-                    Some(_) => {
-                        self.bare += 1;
-                        if !normalize {
-                            continue;
-                        }
-                        out.put_slice(&input[run..=at]);
-                        out.put_u8(b'\n');
-                        run = at + 1;
-                        at + 1
-                    }
-                }
-            };
-            match input.get(line) {
-                None => {
-                    out.put_slice(&input[run..]);
-                    return State::LineStart;
-                }
-                Some(b'.') => {
-                    // Write the extra dot; the content's own dot leads the next run.
-                    out.put_slice(&input[run..line]);
-                    out.put_u8(b'.');
-                    run = line;
-                }
-                Some(_) => {}
+                runs.skip_to(lf + 1);
+            }
+            if input.get(lf + 1) == Some(&b'.') {
+                // Write the extra dot; the content's own dot leads the next run.
+                runs.copy_to(lf + 1, out);
+                out.put_u8(b'.');
             }
         }
-        out.put_slice(&input[run..]);
-        State::Mid
+        runs.copy_to(end, out);
+        self.bare += runs.bare_crs(end);
+        match end_state(input, end) {
+            State::Mid if normalize && input.ends_with(b"\n") => State::LineStart,
+            state => state,
+        }
     }
 
     /// Ends the content: a CRLF if it did not end with one, then the `.` line.
@@ -374,63 +366,224 @@ impl DotUnstuffer {
         }
     }
 
-    /// The bulk loop: `input` starts in the middle of a line. Returns the state at the end
-    /// and, if the terminating line was found, the offset just past it.
+    /// The bulk of a chunk: `input` starts in the middle of a line, after a byte that is
+    /// not CR. Returns the state at the end and, if the terminating line was found, the
+    /// offset just past it.
     fn decode_mid(&mut self, input: &[u8], out: &mut impl BufMut) -> (State, Option<usize>) {
-        let normalize = self.policy == BareLineEnding::Normalize;
+        if !only_crlf(input) {
+            return self.decode_any(input, out);
+        }
+        // Every line ends in CRLF: only lines that start with a dot need attention.
+        let end = held_back_cr(input);
         let mut run = 0;
-        let mut skip_to = 0;
-        for at in memchr2_iter(b'\r', b'\n', input) {
-            if at < skip_to {
-                continue;
-            }
-            if input[at] == b'\n' {
-                self.bare += 1;
-                if normalize {
-                    out.put_slice(&input[run..at]);
-                    out.put_slice(b"\r\n");
-                    run = at + 1;
-                }
-                continue;
-            }
-            match input.get(at + 1) {
-                None => {
-                    out.put_slice(&input[run..at]);
-                    return (State::Cr, None);
-                }
-                Some(b'\n') => {}
-                Some(_) => {
-                    self.bare += 1;
-                    if normalize {
-                        out.put_slice(&input[run..=at]);
-                        out.put_u8(b'\n');
-                        run = at + 1;
-                    }
-                    continue;
-                }
-            }
-            // A CRLF: the next byte starts a line.
-            let line = at + 2;
-            skip_to = line;
-            match input.get(line) {
-                None => {
-                    out.put_slice(&input[run..]);
-                    return (State::LineStart, None);
-                }
-                Some(b'.') => {}
-                Some(_) => continue,
-            }
+        for lf in LINE_DOT.find_iter(input) {
+            let line = lf + 1;
             out.put_slice(&input[run..line]);
-            match (input.get(line + 1), input.get(line + 2)) {
-                (None, _) => return (State::Dot, None),
-                (Some(b'\r'), None) => return (State::DotCr, None),
-                (Some(b'\r'), Some(b'\n')) => return (State::Done, Some(line + 3)),
-                // A stuffed dot: the run resumes after it.
-                _ => run = line + 1,
+            match after_line_dot(input, line) {
+                State::Mid => run = line + 1,
+                State::Done => return (State::Done, Some(line + 3)),
+                held => return (held, None),
             }
         }
-        out.put_slice(&input[run..]);
-        (State::Mid, None)
+        out.put_slice(&input[run..end]);
+        (end_state(input, end), None)
+    }
+
+    /// [`decode_mid`](Self::decode_mid) for chunks with bare CR or bare LF.
+    fn decode_any(&mut self, input: &[u8], out: &mut impl BufMut) -> (State, Option<usize>) {
+        let normalize = self.policy == BareLineEnding::Normalize;
+        let end = held_back_cr(input);
+        let mut runs = Runs::new(input, normalize && has_bare_cr(input), false);
+        for lf in memchr_iter(b'\n', input) {
+            if lf == 0 || input[lf - 1] != b'\r' {
+                self.bare += 1;
+                if normalize {
+                    runs.copy_to(lf, out);
+                    out.put_slice(b"\r\n");
+                    runs.skip_to(lf + 1);
+                }
+                continue;
+            }
+            let line = lf + 1;
+            if input.get(line) != Some(&b'.') {
+                continue;
+            }
+            runs.copy_to(line, out);
+            let held = match after_line_dot(input, line) {
+                // A stuffed dot: the run resumes after it.
+                State::Mid => {
+                    runs.skip_to(line + 1);
+                    continue;
+                }
+                held => held,
+            };
+            self.bare += runs.bare_crs(line);
+            return (held, (held == State::Done).then_some(line + 3));
+        }
+        runs.copy_to(end, out);
+        self.bare += runs.bare_crs(end);
+        (end_state(input, end), None)
+    }
+}
+
+/// A line that starts with a dot, as found in chunks whose lines all end in CRLF.
+static LINE_DOT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n."));
+
+/// What the bytes after a dot at a line start, at `input[line]`, make of it: [`State::Done`]
+/// for the terminating line, [`State::Mid`] for a stuffed dot, or the state to hold the dot
+/// (and a CR) in while the chunk ends too early to tell.
+fn after_line_dot(input: &[u8], line: usize) -> State {
+    match (input.get(line + 1), input.get(line + 2)) {
+        (None, _) => State::Dot,
+        (Some(b'\r'), None) => State::DotCr,
+        (Some(b'\r'), Some(b'\n')) => State::Done,
+        _ => State::Mid,
+    }
+}
+
+/// The state after a chunk handled in bulk, whose bytes up to `end` were written.
+fn end_state(input: &[u8], end: usize) -> State {
+    if end < input.len() {
+        State::Cr
+    } else if input.ends_with(b"\r\n") {
+        State::LineStart
+    } else {
+        State::Mid
+    }
+}
+
+/// Whether every CR in `input` is followed by LF and every LF preceded by CR, for a chunk
+/// that starts after a byte that is not CR. A final CR passes: the next chunk decides.
+fn only_crlf(input: &[u8]) -> bool {
+    const BLOCK: usize = 64;
+    if input.first() == Some(&b'\n') {
+        return false;
+    }
+    let Some(n) = input.len().checked_sub(1) else {
+        return true;
+    };
+    // For each pair of neighbours, "this is CR" must equal "the next is LF". Comparing
+    // fixed-size blocks without branches lets the compiler use vector instructions.
+    let (mut now, mut next) = (
+        input[..n].chunks_exact(BLOCK),
+        input[1..].chunks_exact(BLOCK),
+    );
+    let mismatches = |now: &[u8], next: &[u8]| {
+        now.iter().zip(next).fold(0u8, |acc, (&a, &b)| {
+            acc | (u8::from(a == b'\r') ^ u8::from(b == b'\n'))
+        })
+    };
+    for (a, b) in (&mut now).zip(&mut next) {
+        if mismatches(a, b) != 0 {
+            return false;
+        }
+    }
+    mismatches(now.remainder(), next.remainder()) == 0
+}
+
+/// Where the part of `input` that can be written now ends: before a final CR, whose fate
+/// depends on the byte after it.
+fn held_back_cr(input: &[u8]) -> usize {
+    match input.last() {
+        Some(b'\r') => input.len() - 1,
+        _ => input.len(),
+    }
+}
+
+/// Whether `input` holds a CR followed by a byte other than LF.
+fn has_bare_cr(input: &[u8]) -> bool {
+    count_bare_crs(input) > 0
+}
+
+/// CRs in `input` followed by a byte other than LF; a CR that ends `input` is not counted.
+fn count_bare_crs(input: &[u8]) -> u64 {
+    let Some(n) = input.len().checked_sub(1) else {
+        return 0;
+    };
+    // A branch-free sum over two equal-length slices, so that it compiles to vector code;
+    // summed in blocks so the per-block count fits the narrow accumulator it vectorises to.
+    let (now, next) = (&input[..n], &input[1..]);
+    now.chunks(255)
+        .zip(next.chunks(255))
+        .map(|(now, next)| {
+            let block: u8 = now
+                .iter()
+                .zip(next)
+                .map(|(&a, &b)| u8::from(a == b'\r') & u8::from(b != b'\n'))
+                .fold(0, u8::wrapping_add);
+            u64::from(block)
+        })
+        .sum()
+}
+
+/// Copies the unchanged runs of a chunk to the output, turning bare CRs into CRLF when the
+/// chunk has any and the policy says so.
+struct Runs<'a> {
+    input: &'a [u8],
+    /// Start of the run not yet written.
+    start: usize,
+    /// End of the region already counted for bare CRs.
+    counted: usize,
+    /// The chunk has bare CRs to normalise.
+    normalize_cr: bool,
+    /// Stuffing: a `.` after a normalised bare CR starts a line, and is doubled.
+    stuff: bool,
+    bare: u64,
+}
+
+impl<'a> Runs<'a> {
+    fn new(input: &'a [u8], normalize_cr: bool, stuff: bool) -> Self {
+        Self {
+            input,
+            start: 0,
+            counted: 0,
+            normalize_cr,
+            stuff,
+            bare: 0,
+        }
+    }
+
+    /// Writes the run up to `end`, and starts the next one there.
+    fn copy_to(&mut self, end: usize, out: &mut impl BufMut) {
+        let run = &self.input[self.start..end];
+        self.start = end;
+        if !self.normalize_cr {
+            out.put_slice(run);
+            return;
+        }
+        // A CR that ends a run is bare: runs end before a bare LF (so not after a CR), after
+        // a CRLF, or before a final CR that was held back.
+        let mut from = 0;
+        for cr in memchr_iter(b'\r', run) {
+            if run.get(cr + 1) == Some(&b'\n') {
+                continue;
+            }
+            self.bare += 1;
+            out.put_slice(&run[from..=cr]);
+            out.put_u8(b'\n');
+            if self.stuff && run.get(cr + 1) == Some(&b'.') {
+                out.put_u8(b'.');
+            }
+            from = cr + 1;
+        }
+        out.put_slice(&run[from..]);
+    }
+
+    /// Drops the bytes up to `at` without writing them.
+    fn skip_to(&mut self, at: usize) {
+        self.start = at;
+    }
+
+    /// Bare CRs in the chunk before `end` that were not reported yet.
+    fn bare_crs(&mut self, end: usize) -> u64 {
+        let found = if self.normalize_cr {
+            std::mem::take(&mut self.bare)
+        } else {
+            // One byte past `end`, so that a CR right before `end` is judged by its successor.
+            count_bare_crs(&self.input[self.counted..(end + 1).min(self.input.len())])
+        };
+        self.counted = end;
+        found
     }
 }
 
@@ -708,6 +861,18 @@ mod tests {
         )
     }
 
+    /// Content whose lines all end in CRLF, many of them starting with dots: the bulk path.
+    fn crlf_text() -> impl Strategy<Value = Vec<u8>> {
+        let line = proptest::collection::vec(prop_oneof![Just(b'.'), Just(b'a'), Just(b' ')], 0..6);
+        (proptest::collection::vec(line, 0..30), any::<bool>()).prop_map(|(lines, trailing)| {
+            let mut text = lines.join(&b"\r\n"[..]);
+            if trailing {
+                text.extend_from_slice(b"\r\n");
+            }
+            text
+        })
+    }
+
     fn policy() -> impl Strategy<Value = BareLineEnding> {
         prop_oneof![Just(BareLineEnding::Normalize), Just(BareLineEnding::Keep)]
     }
@@ -745,6 +910,23 @@ mod tests {
             let whole = reference_unstuff(policy, &wire);
             prop_assert!(whole.1.is_some());
             prop_assert_eq!(unstuff(policy, &split(&wire, &cuts)), whole);
+        }
+
+        #[test]
+        fn crlf_text_any_split_matches_the_reference(
+            content in crlf_text(),
+            cuts in proptest::collection::vec(0usize..1000, 0..6),
+            policy in policy(),
+        ) {
+            let (wire, bare) = reference_stuff(policy, &content);
+            prop_assert_eq!(bare, 0);
+            prop_assert_eq!(stuff(policy, &split(&content, &cuts)), (wire.clone(), 0));
+            let mut trailing = wire;
+            trailing.extend_from_slice(b"NEXT\r\n");
+            prop_assert_eq!(
+                unstuff(policy, &split(&trailing, &cuts)),
+                reference_unstuff(policy, &trailing)
+            );
         }
 
         #[test]
