@@ -6,17 +6,25 @@ use libfuzzer_sys::fuzz_target;
 use mailwire_smtp::{Command, Decoded};
 
 fuzz_target!(|data: &[u8]| {
-    let Decoded::Complete { value, .. } = Command::decode(data) else { return };
+    let Decoded::Complete { value, .. } = Command::decode(data) else {
+        return;
+    };
     let mut wire = Vec::new();
     value.encode(&mut wire);
     match Command::decode(&wire) {
-        Decoded::Complete { value: again, consumed } => {
+        Decoded::Complete {
+            value: again,
+            consumed,
+        } => {
             assert_eq!(consumed, wire.len());
             assert_eq!(again, value);
             let mut wire_again = Vec::new();
             again.encode(&mut wire_again);
             assert_eq!(wire_again, wire);
         }
-        other => panic!("{value:?} encoded as {:?} decodes as {other:?}", String::from_utf8_lossy(&wire)),
+        other => panic!(
+            "{value:?} encoded as {:?} decodes as {other:?}",
+            String::from_utf8_lossy(&wire)
+        ),
     }
 });

@@ -6,11 +6,20 @@ use libfuzzer_sys::fuzz_target;
 use mailwire_smtp::{Decoded, EhloResponse, Reply};
 
 fuzz_target!(|data: &[u8]| {
-    let Decoded::Complete { value, .. } = Reply::decode(data) else { return };
+    let Decoded::Complete { value, .. } = Reply::decode(data) else {
+        return;
+    };
     let mut wire = Vec::new();
     value.encode(&mut wire);
-    let Decoded::Complete { value: again, consumed } = Reply::decode(&wire) else {
-        panic!("{value:?} encoded as {:?} does not decode", String::from_utf8_lossy(&wire));
+    let Decoded::Complete {
+        value: again,
+        consumed,
+    } = Reply::decode(&wire)
+    else {
+        panic!(
+            "{value:?} encoded as {:?} does not decode",
+            String::from_utf8_lossy(&wire)
+        );
     };
     assert_eq!(consumed, wire.len());
     assert_eq!(again, value);
@@ -18,8 +27,14 @@ fuzz_target!(|data: &[u8]| {
         let reply = ehlo.to_reply();
         let mut wire = Vec::new();
         reply.encode(&mut wire);
-        let Decoded::Complete { value: ehlo_reply, .. } = Reply::decode(&wire) else {
-            panic!("EHLO reply {:?} does not decode", String::from_utf8_lossy(&wire));
+        let Decoded::Complete {
+            value: ehlo_reply, ..
+        } = Reply::decode(&wire)
+        else {
+            panic!(
+                "EHLO reply {:?} does not decode",
+                String::from_utf8_lossy(&wire)
+            );
         };
         assert_eq!(EhloResponse::from_reply(&ehlo_reply).as_ref(), Ok(&ehlo));
     }

@@ -4,20 +4,30 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mailwire_core::Session as _;
+use mailwire_core::{Secret, Session as _};
+use mailwire_smtp::sasl::Mechanism as SaslMechanism;
 use mailwire_smtp::server::{BareLineEndings, Config, Event, Session};
-use mailwire_smtp::{Decoded, Domain, Mechanism, Reply, ReplyCode};
+use mailwire_smtp::{Decoded, Domain, Reply, ReplyCode};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, rest)) = data.split_first() else { return };
-    let Some((&cut, input)) = rest.split_first() else { return };
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((&cut, input)) = rest.split_first() else {
+        return;
+    };
     let mut config = Config::new(Domain::new("mx.example.org").unwrap());
     config.lmtp = flags & 1 != 0;
     config.pipelining = flags & 2 != 0;
     config.chunking = flags & 4 != 0;
     config.starttls = flags & 8 != 0;
     config.auth_without_tls = flags & 16 != 0;
-    config.auth_mechanisms = vec![Mechanism::plain(), Mechanism::login()];
+    config.auth_mechanisms = vec![
+        SaslMechanism::Plain,
+        SaslMechanism::Login,
+        SaslMechanism::ScramSha256,
+        SaslMechanism::CramMd5,
+    ];
     config.max_line_len = 64 + usize::from(flags >> 5) * 64;
     config.max_message_size = Some(4096);
     config.max_recipients = 3;
@@ -28,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
         _ => BareLineEndings::Reject,
     };
     let mut server = Session::new(config);
+    server.set_auth_nonce("fuzznonce0123456789");
     let mut output = Vec::new();
     let mut turn = 0u32;
     let piece = usize::from(cut).max(1);
@@ -35,23 +46,26 @@ fuzz_target!(|data: &[u8]| {
         server.receive(chunk);
         while let Some(event) = server.poll_event() {
             turn += 1;
-            let decide = matches!(
-                event,
+            let no = Reply::new(ReplyCode::new(535).unwrap(), "no").unwrap();
+            match event {
                 Event::Mail { .. }
-                    | Event::Rcpt { .. }
-                    | Event::Message { .. }
-                    | Event::Auth { .. }
-                    | Event::AuthResponse { .. }
-            );
-            if decide {
-                if turn % 3 == 0 {
-                    let no = Reply::new(ReplyCode::new(550).unwrap(), "no").unwrap();
-                    server.reject(no).unwrap();
-                } else if turn % 5 == 0 && matches!(event, Event::Auth { .. }) {
-                    server.auth_challenge(b"more").unwrap();
-                } else {
-                    server.accept().unwrap();
+                | Event::Rcpt { .. }
+                | Event::Message { .. }
+                | Event::VerifyPassword { .. }
+                | Event::VerifyToken { .. } => {
+                    if turn % 3 == 0 {
+                        server.reject(no).unwrap();
+                    } else {
+                        server.accept().unwrap();
+                    }
                 }
+                Event::LookupSecret { .. } => {
+                    server
+                        .provide_secret(&Secret::new("secret".into()))
+                        .unwrap();
+                }
+                Event::LookupScramKeys { .. } => server.reject(no).unwrap(),
+                _ => {}
             }
         }
         while let Some(bytes) = server.transmit() {
@@ -69,7 +83,10 @@ fuzz_target!(|data: &[u8]| {
     while !rest.is_empty() {
         match Reply::decode(rest) {
             Decoded::Complete { consumed, .. } => rest = &rest[consumed..],
-            other => panic!("server wrote {:?}: {other:?}", String::from_utf8_lossy(rest)),
+            other => panic!(
+                "server wrote {:?}: {other:?}",
+                String::from_utf8_lossy(rest)
+            ),
         }
     }
 });

@@ -102,6 +102,10 @@ pub use path::{
 pub use reply::{EnhancedCode, MAX_REPLY_LEN, Reply, ReplyCode, ReplyError};
 pub use xtext::{XText, XTextError};
 
+/// The SASL mechanisms AUTH runs on, re-exported for their types ([`sasl::Mechanism`],
+/// [`sasl::ScramKeys`], [`sasl::Identity`] …).
+pub use mailwire_sasl as sasl;
+
 /// The outcome of decoding a value from the front of a buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]

@@ -15,7 +15,7 @@ struct Outcome {
     delivered: Vec<Delivered>,
     /// Every write of the client, in order.
     client_writes: Vec<Vec<u8>>,
-    authenticated_as: Option<Vec<u8>>,
+    authenticated_as: Option<String>,
 }
 
 /// Runs one connection: the client sends `message` to `recipients` (refusing "nobody"),
@@ -72,11 +72,10 @@ fn converse(
                     });
                     server.accept().unwrap();
                 }
-                ServerEvent::Auth {
-                    initial_response: Some(r),
-                    ..
+                ServerEvent::VerifyPassword {
+                    authcid, password, ..
                 } => {
-                    outcome.authenticated_as = Some(r.expose().clone());
+                    outcome.authenticated_as = Some(format!("{authcid}:{}", password.expose()));
                     server.accept().unwrap();
                 }
                 _ => {}
@@ -238,16 +237,13 @@ fn lmtp_pair() {
 fn starttls_and_auth_then_delivery() {
     let mut s = server_config();
     s.starttls = true;
-    s.auth_mechanisms = vec![Mechanism::plain()];
+    s.auth_mechanisms = vec![mailwire_smtp::sasl::Mechanism::Plain];
     s.require_auth = true;
     let mut c = client_config();
     c.tls = TlsPolicy::Required;
     c.credentials = Some(Credentials::new("tim", "tanstaaf"));
     let outcome = converse(s, c, &["b@x.org"], MESSAGE, 1);
-    assert_eq!(
-        outcome.authenticated_as.as_deref(),
-        Some(&b"\0tim\0tanstaaf"[..])
-    );
+    assert_eq!(outcome.authenticated_as.as_deref(), Some("tim:tanstaaf"));
     assert_eq!(outcome.delivered[0].body, MESSAGE);
     assert!(
         outcome

@@ -5,8 +5,9 @@ mod common;
 
 use common::{Harness, accept_all, config, reply};
 use mailwire_core::{Secret, Session as _, Transport};
+use mailwire_smtp::Verb;
+use mailwire_smtp::sasl::{AuthError, Mechanism};
 use mailwire_smtp::server::{AbortReason, BareLineEndings, Config, Event};
-use mailwire_smtp::{Mechanism, Verb};
 use proptest::prelude::*;
 
 fn plain() -> Config {
@@ -392,7 +393,7 @@ fn lmtp_accept_answers_for_every_recipient() {
 fn tls_config() -> Config {
     let mut c = plain();
     c.starttls = true;
-    c.auth_mechanisms = vec![Mechanism::plain(), Mechanism::login()];
+    c.auth_mechanisms = vec![Mechanism::Plain, Mechanism::Login];
     c
 }
 
@@ -433,16 +434,16 @@ fn auth_plain_with_an_initial_response() {
     let mut c = tls_config();
     c.implicit_tls = true;
     let policy: common::Policy = Box::new(|event, server| {
-        if let Event::Auth {
+        if let Event::VerifyPassword {
             mechanism,
-            initial_response,
+            authcid,
+            authzid,
+            password,
         } = event
         {
-            assert_eq!(mechanism, &Mechanism::plain());
-            assert_eq!(
-                initial_response,
-                &Some(Secret::new(b"\0tim\0tanstaaftanstaaf".to_vec()))
-            );
+            assert_eq!(*mechanism, Mechanism::Plain);
+            assert_eq!((authcid.as_str(), authzid), ("tim", &None));
+            assert_eq!(password, &Secret::new("tanstaaftanstaaf".to_owned()));
             server.accept().unwrap();
         }
     });
@@ -461,18 +462,19 @@ fn auth_plain_with_an_initial_response() {
 fn auth_login_with_challenges_and_cancel() {
     let mut c = tls_config();
     c.auth_without_tls = true;
-    let policy: common::Policy = Box::new(|event, server| match event {
-        Event::Auth {
-            initial_response: None,
-            ..
-        } => server.auth_challenge(b"Username:").unwrap(),
-        Event::AuthResponse { response } if response.expose() == b"tim" => {
-            server.auth_challenge(b"Password:").unwrap();
+    let policy: common::Policy = Box::new(|event, server| {
+        if let Event::VerifyPassword {
+            authcid, password, ..
+        } = event
+        {
+            assert_eq!(
+                (authcid.as_str(), password.expose().as_str()),
+                ("tim", "wrong")
+            );
+            server
+                .reject(reply(535, "5.7.8 Authentication credentials invalid"))
+                .unwrap();
         }
-        Event::AuthResponse { .. } => server
-            .reject(reply(535, "5.7.8 Authentication credentials invalid"))
-            .unwrap(),
-        _ => {}
     });
     let mut h = Harness::new(c, policy);
     h.take_output();
@@ -489,7 +491,10 @@ fn auth_login_with_challenges_and_cancel() {
         "334 VXNlcm5hbWU6\r\n501 5.0.0 Authentication cancelled\r\n\
          504 5.5.4 Unrecognized authentication type\r\n"
     );
-    assert!(h.events.contains(&Event::AuthCancelled));
+    assert!(h.events.contains(&Event::AuthFailed {
+        mechanism: Mechanism::Login,
+        error: AuthError::Cancelled
+    }));
     assert!(!h.server.is_authenticated());
 }
 

@@ -1,7 +1,7 @@
 //! What a server offers and enforces.
 
-use crate::mechanism::Mechanism;
 use crate::path::Domain;
+use mailwire_sasl::Mechanism;
 
 /// What a DATA body may contain in place of CRLF line endings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,7 +70,9 @@ pub struct Config {
     pub implicit_tls: bool,
     /// Refuse MAIL (`530 5.7.0`) until the connection is encrypted.
     pub require_encryption: bool,
-    /// SASL mechanisms offered with AUTH (RFC 4954); empty to offer none.
+    /// SASL mechanisms offered with AUTH (RFC 4954), run through mailwire-sasl; empty to
+    /// offer none. CRAM-MD5 and SCRAM-SHA-256 need a nonce per exchange
+    /// ([`Session::set_auth_nonce`](super::Session::set_auth_nonce)).
     pub auth_mechanisms: Vec<Mechanism>,
     /// Offer AUTH on an unencrypted connection too. Off by default: credentials would
     /// cross the network in the clear.

@@ -4,9 +4,9 @@ use bytes::Bytes;
 use mailwire_core::Secret;
 
 use crate::command::{Argument, Verb};
-use crate::mechanism::Mechanism;
 use crate::param::{MailParameters, RcptParameters};
 use crate::path::{ForwardPath, Host, ReversePath};
+use mailwire_sasl::{AuthError, Identity, Mechanism as SaslMechanism};
 
 /// What the server session reports. Events marked *decide* wait for the application's
 /// answer ([`Session::accept`](super::Session::accept),
@@ -61,21 +61,62 @@ pub enum Event {
     },
     /// The transaction was reset (RSET, or a new EHLO / HELO) before it completed.
     Reset,
-    /// *Decide*: the client wants to authenticate. Answer with
-    /// [`Session::auth_challenge`](super::Session::auth_challenge), `accept` or `reject`.
-    Auth {
-        /// The mechanism the client chose, one of those offered.
-        mechanism: Mechanism,
-        /// The initial response, decoded from base64 (empty for `=`).
-        initial_response: Option<Secret<Vec<u8>>>,
+    /// *Decide* (PLAIN, LOGIN): check the password, then
+    /// [`Session::accept`](super::Session::accept) or
+    /// [`Session::reject`](super::Session::reject). Check also that `authcid` may act as
+    /// `authzid`, when one is given.
+    VerifyPassword {
+        /// The mechanism.
+        mechanism: SaslMechanism,
+        /// The authentication identity.
+        authcid: String,
+        /// The authorization identity, if the client named one.
+        authzid: Option<String>,
+        /// The password.
+        password: Secret<String>,
     },
-    /// *Decide*: the client's answer to the last challenge.
-    AuthResponse {
-        /// The response, decoded from base64.
-        response: Secret<Vec<u8>>,
+    /// *Decide* (CRAM-MD5): answer with
+    /// [`Session::provide_secret`](super::Session::provide_secret), or `reject`.
+    LookupSecret {
+        /// The user name the client gave.
+        authcid: String,
     },
-    /// The client cancelled the SASL exchange with `*`.
-    AuthCancelled,
+    /// *Decide* (SCRAM-SHA-256): answer with
+    /// [`Session::provide_scram_keys`](super::Session::provide_scram_keys), or `reject`.
+    LookupScramKeys {
+        /// The user name the client gave.
+        authcid: String,
+        /// The authorization identity, if the client named one.
+        authzid: Option<String>,
+    },
+    /// *Decide* (XOAUTH2, OAUTHBEARER): check the bearer token, then `accept` or `reject`.
+    VerifyToken {
+        /// The mechanism.
+        mechanism: SaslMechanism,
+        /// The user the client claims to be.
+        user: Option<String>,
+        /// The token.
+        token: Secret<String>,
+        /// OAUTHBEARER's `host=`.
+        host: Option<String>,
+        /// OAUTHBEARER's `port=`.
+        port: Option<u16>,
+    },
+    /// AUTH succeeded.
+    Authenticated {
+        /// The mechanism.
+        mechanism: SaslMechanism,
+        /// Who authenticated, and as whom they act.
+        identity: Identity,
+    },
+    /// AUTH failed in the exchange itself (cancelled, malformed, wrong digest or proof);
+    /// the session answered the client.
+    AuthFailed {
+        /// The mechanism.
+        mechanism: SaslMechanism,
+        /// Why.
+        error: AuthError,
+    },
     /// VRFY or EXPN, answered by the session with `252` / `502`; reported for logging.
     Query {
         /// VRFY or EXPN.

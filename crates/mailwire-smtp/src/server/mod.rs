@@ -26,10 +26,11 @@ mod event;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{Buf, Bytes, BytesMut};
 use mailwire_core::{Secret, Transport};
+use mailwire_sasl::{
+    AuthError, Mechanism as SaslMechanism, ScramKeys, ServerExchange, ServerStep, line,
+};
 
 pub use config::{BareLineEndings, Config};
 pub use event::{AbortReason, Event};
@@ -77,8 +78,8 @@ pub enum Error {
         /// Replies given.
         got: usize,
     },
-    /// `auth_challenge` while no AUTH exchange waits for one.
-    #[error("no SASL exchange is waiting for a challenge")]
+    /// `provide_secret` or `provide_scram_keys` while no SASL exchange asked for one.
+    #[error("no SASL exchange is waiting for this answer")]
     NotAuthenticating,
 }
 
@@ -93,7 +94,7 @@ enum Phase {
     /// Reading the octets of a BDAT chunk.
     Bdat(BdatChunk),
     /// Reading the client's answer to a SASL challenge.
-    AuthResponse,
+    AuthResponse(Box<ServerExchange>),
     /// 220 to STARTTLS sent; waiting for the handshake.
     StartTls,
     /// The conversation is over.
@@ -110,7 +111,7 @@ enum Pending {
         to: ForwardPath,
     },
     Message,
-    Auth,
+    Auth(Box<ServerExchange>),
 }
 
 #[derive(Debug)]
@@ -145,6 +146,7 @@ pub struct Session {
     hello: Option<Verb>,
     tls: bool,
     authenticated: bool,
+    auth_nonce: Option<String>,
     tx: Option<Transaction>,
     errors: u32,
     transport: Transport,
@@ -163,6 +165,7 @@ impl Session {
             hello: None,
             tls: config.implicit_tls,
             authenticated: false,
+            auth_nonce: None,
             tx: None,
             errors: 0,
             transport: Transport::Open,
@@ -188,11 +191,11 @@ impl Session {
     /// Accepts what the pending event asked about, with the usual reply.
     pub fn accept(&mut self) -> Result<(), Error> {
         let pending = self.take_pending()?;
-        let reply = match &pending {
+        let reply = match pending {
+            Pending::Auth(exchange) => return self.accept_auth(exchange),
             Pending::Mail { .. } => Reply::fixed(250, Some((2, 1, 0)), "Ok"),
             Pending::Rcpt { .. } => Reply::fixed(250, Some((2, 1, 5)), "Ok"),
             Pending::Message => Reply::fixed(250, Some((2, 0, 0)), "Ok: queued"),
-            Pending::Auth => Reply::fixed(235, Some((2, 7, 0)), "Authentication successful"),
         };
         self.decide(pending, Ok(reply));
         Ok(())
@@ -203,8 +206,20 @@ impl Session {
         if !reply.code().is_success() {
             return Err(Error::NotASuccess { code: reply.code() });
         }
-        let pending = self.take_pending()?;
-        self.decide(pending, Ok(reply));
+        match self.take_pending()? {
+            // The exchange decides what follows (SCRAM still has a message to send).
+            Pending::Auth(exchange) => self.accept_auth(exchange),
+            pending => {
+                self.decide(pending, Ok(reply));
+                Ok(())
+            }
+        }
+    }
+
+    fn accept_auth(&mut self, mut exchange: Box<ServerExchange>) -> Result<(), Error> {
+        let step = exchange.accept().map_err(|_| Error::NotAuthenticating)?;
+        self.auth_step(exchange, step);
+        self.process();
         Ok(())
     }
 
@@ -239,17 +254,43 @@ impl Session {
         Ok(())
     }
 
-    /// Answers a pending [`Event::Auth`] or [`Event::AuthResponse`] with a SASL challenge
-    /// (sent as `334` and base64).
-    pub fn auth_challenge(&mut self, challenge: &[u8]) -> Result<(), Error> {
-        if !matches!(self.phase, Phase::Pending(Pending::Auth)) {
+    /// Answers [`Event::LookupSecret`] (CRAM-MD5) with the user's secret.
+    pub fn provide_secret(&mut self, secret: &Secret<String>) -> Result<(), Error> {
+        let Phase::Pending(Pending::Auth(exchange)) = &mut self.phase else {
             return Err(Error::NotAuthenticating);
+        };
+        let step = exchange
+            .provide_secret(secret)
+            .map_err(|_| Error::NotAuthenticating)?;
+        self.continue_auth(step)
+    }
+
+    /// Answers [`Event::LookupScramKeys`] (SCRAM-SHA-256) with the user's stored keys.
+    pub fn provide_scram_keys(&mut self, keys: ScramKeys) -> Result<(), Error> {
+        let Phase::Pending(Pending::Auth(exchange)) = &mut self.phase else {
+            return Err(Error::NotAuthenticating);
+        };
+        let step = exchange
+            .provide_scram_keys(keys)
+            .map_err(|_| Error::NotAuthenticating)?;
+        self.continue_auth(step)
+    }
+
+    fn continue_auth(&mut self, step: ServerStep) -> Result<(), Error> {
+        if let Phase::Pending(Pending::Auth(exchange)) =
+            std::mem::replace(&mut self.phase, Phase::Command)
+        {
+            self.auth_step(exchange, step);
         }
-        let text = BASE64.encode(challenge);
-        self.send(Reply::fixed(334, None, &text));
-        self.phase = Phase::AuthResponse;
         self.process();
         Ok(())
+    }
+
+    /// Sets the nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange (the session draws
+    /// no random numbers). Give a fresh one, unpredictable and printable ASCII without
+    /// `,`, before each; without one those mechanisms get `454 4.7.0`.
+    pub fn set_auth_nonce(&mut self, nonce: impl Into<String>) {
+        self.auth_nonce = Some(nonce.into());
     }
 
     fn take_pending(&mut self) -> Result<Pending, Error> {
@@ -288,8 +329,11 @@ impl Session {
                     self.send(reply.clone());
                 }
             }
-            Pending::Auth if accepted => self.authenticated = true,
-            Pending::Mail { .. } | Pending::Rcpt { .. } | Pending::Auth => {}
+            Pending::Auth(mut exchange) => {
+                let _ = exchange.reject();
+                self.errors += 1;
+            }
+            Pending::Mail { .. } | Pending::Rcpt { .. } => {}
         }
         self.send(reply);
         self.process();
@@ -351,7 +395,7 @@ impl Session {
     fn process(&mut self) {
         loop {
             let progressed = match self.phase {
-                Phase::Command | Phase::AuthResponse => self.step_line(),
+                Phase::Command | Phase::AuthResponse(_) => self.step_line(),
                 Phase::Data(_) => {
                     let mut input = std::mem::take(&mut self.input);
                     let used = self.feed_data(&input);
@@ -373,56 +417,112 @@ impl Session {
             None,
             TooLong,
             Command(Result<Command, CommandError>),
-            Auth(Option<Result<Vec<u8>, ()>>),
+            Auth(ServerStep),
         }
-        let auth = matches!(self.phase, Phase::AuthResponse);
-        let (consumed, line) = match self.framer.frame(&self.input) {
-            Frame::Line { line, consumed } if auth => {
-                let decoded = if line == b"*" {
-                    None
-                } else {
-                    Some(BASE64.decode(line).map_err(|_| ()))
-                };
-                (consumed, Line::Auth(decoded))
+        let (consumed, line) = match (self.framer.frame(&self.input), &mut self.phase) {
+            (Frame::Line { line, consumed }, Phase::AuthResponse(exchange)) => {
+                (consumed, Line::Auth(exchange.receive_line(line)))
             }
-            Frame::Line { line, consumed } => (consumed, Line::Command(Command::parse_line(line))),
-            Frame::Incomplete { consumed } => (consumed, Line::None),
-            Frame::TooLong { consumed } => (consumed, Line::TooLong),
+            (Frame::Line { line, consumed }, _) => {
+                (consumed, Line::Command(Command::parse_line(line)))
+            }
+            (Frame::Incomplete { consumed }, _) => (consumed, Line::None),
+            (Frame::TooLong { consumed }, _) => (consumed, Line::TooLong),
         };
         self.input.advance(consumed);
         match line {
             Line::None => return consumed > 0,
-            Line::TooLong if auth => {
-                self.phase = Phase::Command;
-                self.fail(Reply::fixed(
-                    500,
-                    Some((5, 5, 6)),
-                    "Authentication line too long",
-                ));
+            Line::TooLong => {
+                if let Phase::AuthResponse(_) = self.phase {
+                    self.phase = Phase::Command;
+                    self.fail(Reply::fixed(
+                        500,
+                        Some((5, 5, 6)),
+                        "Authentication line too long",
+                    ));
+                } else {
+                    self.fail(Reply::fixed(500, Some((5, 5, 2)), "Line too long"));
+                }
             }
-            Line::TooLong => self.fail(Reply::fixed(500, Some((5, 5, 2)), "Line too long")),
             Line::Command(command) => self.handle(command),
-            Line::Auth(None) => {
-                self.phase = Phase::Command;
-                self.events.push_back(Event::AuthCancelled);
-                self.send(Reply::fixed(
-                    501,
-                    Some((5, 0, 0)),
-                    "Authentication cancelled",
-                ));
-            }
-            Line::Auth(Some(Err(()))) => {
-                self.phase = Phase::Command;
-                self.fail(Reply::fixed(501, Some((5, 5, 2)), "Invalid base64"));
-            }
-            Line::Auth(Some(Ok(response))) => {
-                self.phase = Phase::Pending(Pending::Auth);
-                self.events.push_back(Event::AuthResponse {
-                    response: Secret::new(response),
-                });
+            Line::Auth(step) => {
+                if let Phase::AuthResponse(exchange) =
+                    std::mem::replace(&mut self.phase, Phase::Command)
+                {
+                    self.auth_step(exchange, step);
+                }
             }
         }
         true
+    }
+
+    /// Acts on what the SASL exchange needs next.
+    fn auth_step(&mut self, exchange: Box<ServerExchange>, step: ServerStep) {
+        let mechanism = exchange.mechanism();
+        let question = match step {
+            ServerStep::Challenge(challenge) => {
+                self.send(Reply::fixed(334, None, &line::encode_challenge(&challenge)));
+                self.phase = Phase::AuthResponse(exchange);
+                return;
+            }
+            ServerStep::VerifyPassword {
+                authcid,
+                authzid,
+                password,
+            } => Event::VerifyPassword {
+                mechanism,
+                authcid,
+                authzid,
+                password,
+            },
+            ServerStep::LookupSecret { authcid } => Event::LookupSecret { authcid },
+            ServerStep::LookupScramKeys { authcid, authzid } => {
+                Event::LookupScramKeys { authcid, authzid }
+            }
+            ServerStep::VerifyToken {
+                user,
+                token,
+                host,
+                port,
+            } => Event::VerifyToken {
+                mechanism,
+                user,
+                token,
+                host,
+                port,
+            },
+            ServerStep::Success { identity, .. } => {
+                self.phase = Phase::Command;
+                self.authenticated = true;
+                self.events.push_back(Event::Authenticated {
+                    mechanism,
+                    identity,
+                });
+                self.send(Reply::fixed(
+                    235,
+                    Some((2, 7, 0)),
+                    "Authentication successful",
+                ));
+                return;
+            }
+            ServerStep::Failure(error) => {
+                self.phase = Phase::Command;
+                let reply = match error {
+                    AuthError::Cancelled => {
+                        Reply::fixed(501, Some((5, 0, 0)), "Authentication cancelled")
+                    }
+                    AuthError::BadEncoding(_) | AuthError::Malformed { .. } => {
+                        Reply::fixed(501, Some((5, 5, 2)), "Malformed authentication response")
+                    }
+                    _ => Reply::fixed(535, Some((5, 7, 8)), "Authentication credentials invalid"),
+                };
+                self.events
+                    .push_back(Event::AuthFailed { mechanism, error });
+                return self.fail(reply);
+            }
+        };
+        self.events.push_back(question);
+        self.phase = Phase::Pending(Pending::Auth(exchange));
     }
 
     fn handle(&mut self, command: Result<Command, CommandError>) {
@@ -472,7 +572,7 @@ impl Session {
                 mechanism,
                 initial_response,
             } => {
-                self.on_auth(mechanism, initial_response.as_ref().map(|r| r.expose()));
+                self.on_auth(&mechanism, initial_response.as_ref().map(|r| r.expose()));
             }
         }
     }
@@ -515,18 +615,24 @@ impl Session {
         offer(c.dsn, Capability::Dsn);
         offer(c.starttls && !self.tls, Capability::StartTls);
         offer(c.require_tls_extension && self.tls, Capability::RequireTls);
-        offer(
-            self.auth_offered(),
-            Capability::Auth(c.auth_mechanisms.clone()),
-        );
+        let mechanisms: Vec<Mechanism> = self
+            .offered_mechanisms()
+            .filter_map(|m| Mechanism::new(m.as_str()))
+            .collect();
+        offer(!mechanisms.is_empty(), Capability::Auth(mechanisms));
         offer(true, Capability::Help);
         EhloResponse::for_domain(&c.hostname, caps)
     }
 
-    fn auth_offered(&self) -> bool {
-        !self.config.auth_mechanisms.is_empty()
-            && !self.authenticated
-            && (self.tls || self.config.auth_without_tls)
+    /// The mechanisms AUTH offers now: none once authenticated, and over an unencrypted
+    /// connection only those that send no reusable secret, unless allowed.
+    fn offered_mechanisms(&self) -> impl Iterator<Item = SaslMechanism> + '_ {
+        let clear_ok = self.tls || self.config.auth_without_tls;
+        self.config
+            .auth_mechanisms
+            .iter()
+            .copied()
+            .filter(move |m| !self.authenticated && (clear_ok || !m.sends_plaintext_secret()))
     }
 
     fn on_mail(&mut self, from: ReversePath, params: MailParameters) {
@@ -823,16 +929,9 @@ impl Session {
         self.input.clear();
     }
 
-    fn on_auth(&mut self, mechanism: Mechanism, initial: Option<&str>) {
+    fn on_auth(&mut self, mechanism: &Mechanism, initial: Option<&str>) {
         if self.config.auth_mechanisms.is_empty() {
             return self.fail(Reply::fixed(502, Some((5, 5, 1)), "AUTH not available"));
-        }
-        if !self.tls && !self.config.auth_without_tls {
-            return self.fail(Reply::fixed(
-                538,
-                Some((5, 7, 11)),
-                "Encryption required for requested authentication mechanism",
-            ));
         }
         if self.authenticated {
             return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Already authenticated"));
@@ -841,32 +940,34 @@ impl Session {
             return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Send EHLO first"));
         }
         if self.tx.is_some() {
-            return self.fail(Reply::fixed(
-                503,
-                Some((5, 5, 1)),
-                "AUTH not allowed during a transaction",
-            ));
+            let text = "AUTH not allowed during a transaction";
+            return self.fail(Reply::fixed(503, Some((5, 5, 1)), text));
         }
-        if !self.config.auth_mechanisms.contains(&mechanism) {
-            return self.fail(Reply::fixed(
-                504,
-                Some((5, 5, 4)),
-                "Unrecognized authentication type",
-            ));
-        }
-        let initial_response = match initial {
-            None => None,
-            Some("=") => Some(Vec::new()),
-            Some(text) => match BASE64.decode(text) {
-                Ok(bytes) => Some(bytes),
-                Err(_) => return self.fail(Reply::fixed(501, Some((5, 5, 2)), "Invalid base64")),
-            },
+        let requested = mechanism.as_str().parse::<SaslMechanism>().ok();
+        let Some(requested) = requested.filter(|m| self.config.auth_mechanisms.contains(m)) else {
+            let text = "Unrecognized authentication type";
+            return self.fail(Reply::fixed(504, Some((5, 5, 4)), text));
         };
-        self.events.push_back(Event::Auth {
-            mechanism,
-            initial_response: initial_response.map(Secret::new),
-        });
-        self.phase = Phase::Pending(Pending::Auth);
+        if !self.offered_mechanisms().any(|m| m == requested) {
+            let text = "Encryption required for requested authentication mechanism";
+            return self.fail(Reply::fixed(538, Some((5, 7, 11)), text));
+        }
+        let needs_nonce = matches!(
+            requested,
+            SaslMechanism::CramMd5 | SaslMechanism::ScramSha256
+        );
+        let nonce = if needs_nonce {
+            self.auth_nonce.take()
+        } else {
+            Some(String::new())
+        };
+        let exchange = nonce.and_then(|n| ServerExchange::new(requested, &n).ok());
+        let Some(mut exchange) = exchange else {
+            let text = "Temporary authentication failure";
+            return self.send(Reply::fixed(454, Some((4, 7, 0)), text));
+        };
+        let step = exchange.start_line(initial.map(str::as_bytes));
+        self.auth_step(Box::new(exchange), step);
     }
 }
 

@@ -38,8 +38,8 @@ pub(crate) fn needs_decision(event: &Event) -> bool {
         Event::Mail { .. }
             | Event::Rcpt { .. }
             | Event::Message { .. }
-            | Event::Auth { .. }
-            | Event::AuthResponse { .. }
+            | Event::VerifyPassword { .. }
+            | Event::VerifyToken { .. }
     )
 }
 
