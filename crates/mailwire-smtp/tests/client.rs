@@ -5,7 +5,7 @@ use mailwire_smtp::client::{
     Config, Credentials, Envelope, Event, Failure, MessageFailure, RecipientResult, Session,
     TlsPolicy,
 };
-use mailwire_smtp::{Body, ForwardPath, Host, Mailbox, Mechanism, ReversePath};
+use mailwire_smtp::{Body, ForwardPath, Host, Mailbox, ReversePath};
 
 fn config() -> Config {
     let mut c = Config::new(Host::parse("bar.com").unwrap());
@@ -279,7 +279,7 @@ fn starttls_then_auth_plain() {
     assert_eq!(
         events(&mut c)[..1],
         [Event::Authenticated {
-            mechanism: Mechanism::plain()
+            mechanism: mailwire_smtp::sasl::Mechanism::Plain
         }]
     );
     assert!(c.is_tls());

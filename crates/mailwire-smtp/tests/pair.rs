@@ -2,8 +2,9 @@
 
 use mailwire_core::{Session as _, Transport};
 use mailwire_smtp::client::{self, Credentials, Envelope, TlsPolicy};
+use mailwire_smtp::sasl::{Mechanism, ScramKeys};
 use mailwire_smtp::server::{self, Event as ServerEvent};
-use mailwire_smtp::{Domain, ForwardPath, Host, Mailbox, Mechanism, ReversePath};
+use mailwire_smtp::{Domain, ForwardPath, Host, Mailbox, ReversePath};
 
 struct Delivered {
     body: Vec<u8>,
@@ -28,6 +29,7 @@ fn converse(
     pieces: usize,
 ) -> Outcome {
     let mut server = server::Session::new(server_config);
+    server.set_auth_nonce("c2VydmVyIG5vbmNlIGZvciB0ZXN0cw");
     let mut client = client::Session::new(client_config);
     let envelope = Envelope::for_message(
         ReversePath::Mailbox(Mailbox::parse("sender@client.example").unwrap()),
@@ -71,6 +73,18 @@ fn converse(
                         recipients,
                     });
                     server.accept().unwrap();
+                }
+                ServerEvent::LookupScramKeys { authcid, .. } => {
+                    assert_eq!(authcid, "tim");
+                    let keys = ScramKeys::derive("tanstaaf", b"pepper", 4096);
+                    server.provide_scram_keys(keys).unwrap();
+                }
+                ServerEvent::Authenticated {
+                    mechanism,
+                    identity,
+                } => {
+                    let who = format!("{}:{}", identity.authcid, mechanism.as_str());
+                    outcome.authenticated_as.get_or_insert(who);
                 }
                 ServerEvent::VerifyPassword {
                     authcid, password, ..
@@ -237,7 +251,7 @@ fn lmtp_pair() {
 fn starttls_and_auth_then_delivery() {
     let mut s = server_config();
     s.starttls = true;
-    s.auth_mechanisms = vec![mailwire_smtp::sasl::Mechanism::Plain];
+    s.auth_mechanisms = vec![Mechanism::Plain];
     s.require_auth = true;
     let mut c = client_config();
     c.tls = TlsPolicy::Required;
@@ -249,7 +263,7 @@ fn starttls_and_auth_then_delivery() {
         outcome
             .client_events
             .contains(&client::Event::Authenticated {
-                mechanism: Mechanism::plain()
+                mechanism: Mechanism::Plain
             })
     );
 }
@@ -266,4 +280,48 @@ fn eight_bit_and_utf8_messages_get_their_parameters() {
         "{wire}"
     );
     assert_eq!(outcome.delivered[0].body, message);
+}
+
+#[test]
+fn scram_is_preferred_and_verifies_both_sides() {
+    let mut s = server_config();
+    s.auth_mechanisms = vec![Mechanism::Plain, Mechanism::ScramSha256];
+    s.auth_without_tls = true;
+    s.require_auth = true;
+    let mut c = client_config();
+    c.credentials = Some(Credentials::new("tim", "tanstaaf"));
+    c.scram_nonce = Some("Y2xpZW50IG5vbmNlIGZvciB0ZXN0cw".into());
+    let outcome = converse(s, c, &["b@x.org"], MESSAGE, 1);
+    assert_eq!(
+        outcome.authenticated_as.as_deref(),
+        Some("tim:SCRAM-SHA-256")
+    );
+    assert!(
+        outcome
+            .client_events
+            .contains(&client::Event::Authenticated {
+                mechanism: Mechanism::ScramSha256
+            })
+    );
+    assert_eq!(outcome.delivered[0].body, MESSAGE);
+    let wire = String::from_utf8(outcome.client_writes.concat()).unwrap();
+    assert!(!wire.contains("tanstaaf"));
+}
+
+#[test]
+fn a_wrong_scram_password_fails_on_both_sides() {
+    let mut s = server_config();
+    s.auth_mechanisms = vec![Mechanism::ScramSha256];
+    s.require_auth = true;
+    let mut c = client_config();
+    c.credentials = Some(Credentials::new("tim", "wrong"));
+    c.scram_nonce = Some("Y2xpZW50IG5vbmNlIGZvciB0ZXN0cw".into());
+    let outcome = converse(s, c, &["b@x.org"], MESSAGE, 1);
+    assert!(outcome.delivered.is_empty());
+    assert!(matches!(
+        outcome.client_events.last(),
+        Some(client::Event::Failed {
+            reason: client::Failure::AuthFailed { .. }
+        })
+    ));
 }

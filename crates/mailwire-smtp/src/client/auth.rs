@@ -1,82 +1,67 @@
-//! The client side of the SASL exchanges the session runs itself.
-//!
-//! PLAIN (RFC 4616) and LOGIN are the mechanisms every submission server offers; both send
-//! the password itself, which is why the session uses them only over TLS unless told
-//! otherwise.
+//! Picking the SASL mechanism the client authenticates with.
+
+use mailwire_sasl::{ClientExchange, Mechanism as SaslMechanism};
 
 use crate::client::config::Credentials;
 use crate::mechanism::Mechanism;
 
-#[derive(Debug)]
-pub(crate) enum ClientAuth {
-    Plain {
-        username: String,
-        password: mailwire_core::Secret<String>,
-    },
-    Login {
-        username: String,
-        password: mailwire_core::Secret<String>,
-        step: u8,
-    },
-}
+/// Password mechanisms, strongest first: SCRAM proves the password without sending it and
+/// authenticates the server; CRAM-MD5 does not send it; PLAIN and LOGIN do.
+const PASSWORD_PREFERENCE: [SaslMechanism; 4] = [
+    SaslMechanism::ScramSha256,
+    SaslMechanism::CramMd5,
+    SaslMechanism::Plain,
+    SaslMechanism::Login,
+];
 
-impl ClientAuth {
-    /// The strongest mechanism both sides support, from the server's list.
-    pub(crate) fn choose(offered: &[Mechanism], credentials: &Credentials) -> Option<Self> {
-        let username = credentials.username.clone();
-        let password = credentials.password.clone();
-        if offered.contains(&Mechanism::plain()) {
-            Some(Self::Plain { username, password })
-        } else if offered.contains(&Mechanism::login()) {
-            Some(Self::Login {
-                username,
-                password,
-                step: 0,
-            })
-        } else {
-            None
-        }
-    }
+const TOKEN_PREFERENCE: [SaslMechanism; 2] = [SaslMechanism::OAuthBearer, SaslMechanism::XOAuth2];
 
-    pub(crate) fn mechanism(&self) -> Mechanism {
-        match self {
-            Self::Plain { .. } => Mechanism::plain(),
-            Self::Login { .. } => Mechanism::login(),
-        }
-    }
-
-    /// The response sent with the AUTH command, if the mechanism has one.
-    pub(crate) fn initial_response(&self) -> Option<Vec<u8>> {
-        match self {
-            Self::Plain { username, password } => {
-                let mut r = Vec::with_capacity(username.len() + password.expose().len() + 2);
-                r.push(0);
-                r.extend_from_slice(username.as_bytes());
-                r.push(0);
-                r.extend_from_slice(password.expose().as_bytes());
-                Some(r)
-            }
-            Self::Login { .. } => None,
-        }
-    }
-
-    /// The answer to a server challenge; `None` when the mechanism has nothing more to say.
-    pub(crate) fn respond(&mut self, _challenge: &[u8]) -> Option<Vec<u8>> {
-        match self {
-            // PLAIN answers an empty challenge (server that wants no initial response) once.
-            Self::Plain { .. } => None,
-            Self::Login {
-                username,
-                password,
-                step,
-            } => {
-                *step += 1;
-                match *step {
-                    1 => Some(username.as_bytes().to_vec()),
-                    2 => Some(password.expose().as_bytes().to_vec()),
-                    _ => None,
+/// The strongest exchange both sides support, or `None`. Mechanisms that send a reusable
+/// secret are skipped unless `clear_ok`; SCRAM needs a nonce.
+pub(crate) fn choose(
+    offered: &[Mechanism],
+    credentials: &Credentials,
+    clear_ok: bool,
+    nonce: Option<&str>,
+) -> Option<ClientExchange> {
+    let offered: Vec<SaslMechanism> = offered
+        .iter()
+        .filter_map(|m| m.as_str().parse().ok())
+        .collect();
+    let usable =
+        |m: &SaslMechanism| offered.contains(m) && (clear_ok || !m.sends_plaintext_secret());
+    match credentials {
+        Credentials::Password {
+            username,
+            password,
+            authzid,
+        } => PASSWORD_PREFERENCE
+            .iter()
+            .filter(|m| usable(m))
+            .find_map(|m| match m {
+                SaslMechanism::ScramSha256 => {
+                    ClientExchange::scram_sha256(authzid.as_deref(), username, password, nonce?)
+                        .ok()
                 }
-            }
-        }
+                SaslMechanism::CramMd5 if authzid.is_none() => {
+                    Some(ClientExchange::cram_md5(username, password))
+                }
+                SaslMechanism::Plain => {
+                    ClientExchange::plain(authzid.as_deref(), username, password).ok()
+                }
+                SaslMechanism::Login if authzid.is_none() => {
+                    Some(ClientExchange::login(username, password))
+                }
+                _ => None,
+            }),
+        Credentials::Token { username, token } => TOKEN_PREFERENCE
+            .iter()
+            .filter(|m| usable(m))
+            .find_map(|m| match m {
+                SaslMechanism::OAuthBearer => {
+                    ClientExchange::oauthbearer(Some(username), None, None, token).ok()
+                }
+                _ => ClientExchange::xoauth2(username, token).ok(),
+            }),
     }
 }

@@ -18,21 +18,44 @@ pub enum TlsPolicy {
     Never,
 }
 
-/// A user name and password for AUTH.
+/// What the client authenticates with.
 #[derive(Debug, Clone)]
-pub struct Credentials {
-    /// The authentication identity.
-    pub username: String,
-    /// The password; never printed.
-    pub password: Secret<String>,
+#[non_exhaustive]
+pub enum Credentials {
+    /// A password: SCRAM-SHA-256 (given a nonce), CRAM-MD5, PLAIN or LOGIN, the strongest
+    /// the server offers.
+    Password {
+        /// The authentication identity.
+        username: String,
+        /// The password; never printed.
+        password: Secret<String>,
+        /// The identity to act as, if not the user's own (PLAIN and SCRAM only).
+        authzid: Option<String>,
+    },
+    /// An OAuth 2.0 bearer token: OAUTHBEARER or XOAUTH2.
+    Token {
+        /// The user the token belongs to.
+        username: String,
+        /// The token; never printed.
+        token: Secret<String>,
+    },
 }
 
 impl Credentials {
-    /// Credentials from a user name and a password.
+    /// A user name and password.
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Self {
+        Self::Password {
             username: username.into(),
             password: Secret::new(password.into()),
+            authzid: None,
+        }
+    }
+
+    /// A user name and bearer token.
+    pub fn token(username: impl Into<String>, token: impl Into<String>) -> Self {
+        Self::Token {
+            username: username.into(),
+            token: Secret::new(token.into()),
         }
     }
 }
@@ -60,8 +83,13 @@ pub struct Config {
     pub implicit_tls: bool,
     /// Authenticate with these after EHLO (and after TLS, if any).
     pub credentials: Option<Credentials>,
-    /// Send credentials over an unencrypted connection. Off by default.
+    /// Use mechanisms that send the password or token itself (PLAIN, LOGIN, XOAUTH2,
+    /// OAUTHBEARER) over an unencrypted connection. Off by default.
     pub auth_without_tls: bool,
+    /// A fresh, unpredictable nonce (printable ASCII without `,`, 18 random bytes in
+    /// base64 is usual) that lets the client use SCRAM-SHA-256. The session draws no
+    /// random numbers itself.
+    pub scram_nonce: Option<String>,
     /// Longest reply line accepted, CRLF included.
     pub max_reply_line_len: usize,
 }
@@ -76,6 +104,7 @@ impl Config {
             implicit_tls: false,
             credentials: None,
             auth_without_tls: false,
+            scram_nonce: None,
             max_reply_line_len: 4096,
         }
     }

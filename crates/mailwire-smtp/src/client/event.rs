@@ -1,9 +1,9 @@
 //! What the client session reports to the application.
 
 use crate::capability::EhloResponse;
-use crate::mechanism::Mechanism;
 use crate::path::ForwardPath;
 use crate::reply::Reply;
+use mailwire_sasl::Mechanism;
 
 /// What the client session reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +111,9 @@ pub enum Failure {
         /// Its reply.
         reply: Reply,
     },
+    /// The server said AUTH succeeded without proving it knows the password (SCRAM's
+    /// server signature was missing or wrong).
+    ServerNotVerified,
     /// The server is shutting down (421).
     ServiceClosing {
         /// Its reply.

@@ -26,8 +26,6 @@ mod event;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use mailwire_core::Transport;
 use mailwire_core::dot::DotStuffer;
@@ -39,9 +37,10 @@ pub use event::{Event, Failure, MessageFailure, RecipientResult};
 use crate::capability::{Capability, EhloResponse};
 use crate::command::{Command, InitialResponse};
 use crate::grammar::put_u64;
+use crate::mechanism::Mechanism;
 use crate::param::{Body, MailParameters, RcptParameters};
 use crate::reply::{Reply, ReplyAssembler, ReplyCode};
-use auth::ClientAuth;
+use mailwire_sasl::ClientExchange;
 
 /// The application called a method that does not fit the session's state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,7 +63,7 @@ enum Phase {
     Hello { helo: bool },
     StartTls,
     Handshake,
-    Auth(ClientAuth),
+    Auth(Box<ClientExchange>),
     Ready,
     Transaction(Box<Transaction>),
     Quit,
@@ -440,25 +439,22 @@ impl Session {
                 .capabilities
                 .as_ref()
                 .map_or(&[][..], EhloResponse::auth_mechanisms);
-            let allowed = self.tls || self.config.auth_without_tls;
-            let Some(auth) = ClientAuth::choose(offered, credentials).filter(|_| allowed) else {
+            let clear_ok = self.tls || self.config.auth_without_tls;
+            let nonce = self.config.scram_nonce.as_deref();
+            let Some(mut exchange) = auth::choose(offered, credentials, clear_ok, nonce) else {
                 return self.fail(Failure::NoMechanism, true);
             };
-            let initial_response = auth
-                .initial_response()
-                .map(|r| {
-                    if r.is_empty() {
-                        "=".to_owned()
-                    } else {
-                        BASE64.encode(r)
-                    }
-                })
+            let initial_response = exchange
+                .initial_response_line()
                 .and_then(InitialResponse::new);
-            self.command(&Command::Auth {
-                mechanism: auth.mechanism(),
-                initial_response,
-            });
-            self.phase = Phase::Auth(auth);
+            let mechanism = Mechanism::new(exchange.mechanism().as_str());
+            if let Some(mechanism) = mechanism {
+                self.command(&Command::Auth {
+                    mechanism,
+                    initial_response,
+                });
+            }
+            self.phase = Phase::Auth(Box::new(exchange));
             return;
         }
         self.phase = Phase::Ready;
@@ -467,31 +463,26 @@ impl Session {
         });
     }
 
-    fn on_auth_reply(&mut self, mut auth: ClientAuth, reply: Reply) {
+    fn on_auth_reply(&mut self, mut exchange: Box<ClientExchange>, reply: Reply) {
+        let mechanism = exchange.mechanism();
         if reply.code() == ReplyCode::AUTH_SUCCEEDED {
+            // SCRAM: only a server that proved it knows the password is trusted.
+            if exchange.finish(None).is_err() {
+                return self.fail(Failure::ServerNotVerified, true);
+            }
             self.authenticated = true;
-            self.events.push_back(Event::Authenticated {
-                mechanism: auth.mechanism(),
-            });
+            self.events.push_back(Event::Authenticated { mechanism });
             return self.after_hello();
         }
         if reply.code() == ReplyCode::AUTH_CONTINUE {
-            let challenge = reply
-                .lines()
-                .first()
-                .and_then(|l| BASE64.decode(l.trim()).ok());
-            match challenge.and_then(|c| auth.respond(&c)) {
-                Some(response) => {
-                    self.out.put_slice(BASE64.encode(response).as_bytes());
-                    self.out.put_slice(b"\r\n");
-                    self.phase = Phase::Auth(auth);
-                }
-                None => {
-                    // Nothing sensible to answer: cancel (RFC 4954 §4); the server replies 501.
-                    self.out.put_slice(b"*\r\n");
-                    self.phase = Phase::Auth(auth);
-                }
+            let challenge = reply.lines().first().map_or("", |l| l.trim());
+            match exchange.respond_line(challenge.as_bytes()) {
+                Ok(line) => self.out.put_slice(line.as_bytes()),
+                // Nothing sensible to answer: cancel (RFC 4954 §4); the server replies 501.
+                Err(_) => self.out.put_slice(b"*"),
             }
+            self.out.put_slice(b"\r\n");
+            self.phase = Phase::Auth(exchange);
             return;
         }
         self.fail(Failure::AuthFailed { reply }, true);
