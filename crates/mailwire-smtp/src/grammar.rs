@@ -4,13 +4,41 @@
 //! (SMTPUTF8) extends the grammar with `UTF8-non-ascii`; whether they form valid UTF-8 is
 //! checked once, when the caller turns the slice into a `String`.
 
+/// Builds a 256-entry class table from a byte predicate written as a `matches!`.
+macro_rules! class_table {
+    ($pattern:pat) => {{
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            #[allow(clippy::cast_possible_truncation, reason = "i < 256")]
+            let b = i as u8;
+            table[i] = matches!(b, $pattern);
+            i += 1;
+        }
+        table
+    }};
+}
+
 /// `atext` of RFC 5322 §3.2.3, extended with `UTF8-non-ascii` by RFC 6531 §3.3.
-pub(crate) const fn is_atext(b: u8) -> bool {
-    matches!(b,
-        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9'
+static ATEXT: [bool; 256] = class_table!(
+    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9'
         | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'/' | b'='
         | b'?' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~'
-        | 0x80..=0xff)
+        | 0x80..=0xff
+);
+
+/// Letters, digits, hyphen, and non-ASCII (U-labels): what a domain label is made of.
+static LDH: [bool; 256] =
+    class_table!(b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | 0x80..=0xff);
+
+/// `atext`, extended with `UTF8-non-ascii` (RFC 6531 §3.3).
+pub(crate) fn is_atext(b: u8) -> bool {
+    ATEXT[usize::from(b)]
+}
+
+/// Letter, digit, hyphen or non-ASCII.
+pub(crate) fn is_ldh(b: u8) -> bool {
+    LDH[usize::from(b)]
 }
 
 /// `qtextSMTP = %d32-33 / %d35-91 / %d93-126`, plus `UTF8-non-ascii` (RFC 6531).

@@ -17,7 +17,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use bytes::BufMut;
 
-use crate::grammar::{is_atext, is_qtext_smtp};
+use crate::grammar::{is_atext, is_ldh, is_qtext_smtp};
 
 /// Longest local part a receiver must accept, in octets (RFC 5321 §4.5.3.1.1).
 pub const MAX_LOCAL_PART_LEN: usize = 64;
@@ -105,26 +105,30 @@ impl fmt::Display for Domain {
     }
 }
 
-/// `Domain = sub-domain *("." sub-domain)`, `sub-domain = Let-dig [Ldh-str] / U-label`.
+/// `Domain = sub-domain *("." sub-domain)`, `sub-domain = Let-dig [Ldh-str] / U-label`,
+/// in one pass: labels of 1 to 63 octets that neither start nor end with a hyphen.
 fn validate_domain(s: &[u8]) -> Result<(), PathError> {
     if s.len() > MAX_DOMAIN_LEN {
         return Err(PathError::DomainTooLong);
     }
-    if s.is_empty() {
-        return Err(PathError::Domain);
-    }
-    let let_dig = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
-    for label in s.split(|&b| b == b'.') {
-        let (Some(&first), Some(&last)) = (label.first(), label.last()) else {
-            return Err(PathError::Domain);
-        };
-        if label.len() > MAX_LABEL_LEN
-            || !let_dig(first)
-            || !let_dig(last)
-            || !label.iter().all(|&b| let_dig(b) || b == b'-')
-        {
-            return Err(PathError::Domain);
+    let mut label_len = 0;
+    let mut prev = b'.';
+    for &b in s {
+        if b == b'.' {
+            if label_len == 0 || prev == b'-' {
+                return Err(PathError::Domain);
+            }
+            label_len = 0;
+        } else {
+            if !is_ldh(b) || (label_len == 0 && b == b'-') || label_len == MAX_LABEL_LEN {
+                return Err(PathError::Domain);
+            }
+            label_len += 1;
         }
+        prev = b;
+    }
+    if label_len == 0 || prev == b'-' {
+        return Err(PathError::Domain);
     }
     Ok(())
 }
@@ -508,7 +512,7 @@ pub(crate) fn scan_path(input: &[u8]) -> Result<(Scanned, usize), PathError> {
     {
         return Ok((Scanned::Postmaster, local_end + 1));
     }
-    let (mailbox, end) = scan_mailbox(input, i, |b| b == b'>')?;
+    let (mailbox, end) = mailbox_after_local_part(input, i, local_end, |b| b == b'>')?;
     if input.get(end) != Some(&b'>') {
         return Err(PathError::Brackets);
     }
@@ -578,6 +582,16 @@ fn scan_mailbox(
     is_end: impl Fn(u8) -> bool,
 ) -> Result<(Mailbox, usize), PathError> {
     let local_end = scan_local_part(input, start)?;
+    mailbox_after_local_part(input, start, local_end, is_end)
+}
+
+/// The rest of [`scan_mailbox`], once the local part is known to span `start..local_end`.
+fn mailbox_after_local_part(
+    input: &[u8],
+    start: usize,
+    local_end: usize,
+    is_end: impl Fn(u8) -> bool,
+) -> Result<(Mailbox, usize), PathError> {
     if local_end - start > MAX_LOCAL_PART_LEN {
         return Err(PathError::LocalPartTooLong);
     }

@@ -354,7 +354,7 @@ impl Reply {
         let mut assembler = ReplyAssembler::default();
         let mut pos = 0;
         loop {
-            let Some(end) = memchr::memmem::find(&input[pos..], b"\r\n").map(|e| pos + e) else {
+            let Some(end) = find_crlf(input, pos) else {
                 if input.len() > MAX_REPLY_LEN {
                     return Decoded::Invalid {
                         error: ReplyError::TooLong,
@@ -376,6 +376,17 @@ impl Reply {
                 Err(error) => return Decoded::Invalid { error, consumed },
             }
         }
+    }
+}
+
+/// The first CRLF at or after `from`.
+fn find_crlf(input: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let lf = from + memchr::memchr(b'\n', &input[from..])?;
+        if lf > from && input[lf - 1] == b'\r' {
+            return Some(lf - 1);
+        }
+        from = lf + 1;
     }
 }
 
