@@ -1068,3 +1068,85 @@ impl mailwire_core::Session for Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use mailwire_core::Session as _;
+
+    use super::*;
+    use crate::path::Domain;
+
+    fn in_data(chunk_size: usize) -> Session {
+        let mut config = Config::new(Domain::new("mx.example.org").unwrap());
+        config.max_message_size = None;
+        config.chunk_size = chunk_size;
+        let mut server = Session::new(config);
+        server
+            .receive(b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\nDATA\r\n");
+        while let Some(event) = server.poll_event() {
+            if matches!(event, Event::Mail { .. } | Event::Rcpt { .. }) {
+                server.accept().unwrap();
+            }
+        }
+        assert!(matches!(server.phase, Phase::Data(_)));
+        server
+    }
+
+    /// Memory is bounded by what one read brings, whatever the message size: nothing is
+    /// buffered between reads, and every chunk is at most `chunk_size`.
+    #[test]
+    fn a_large_body_streams_without_accumulating() {
+        let mut server = in_data(16 * 1024);
+        let line = b"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\r\n";
+        let read: Vec<u8> = line.iter().copied().cycle().take(64 * 1024).collect();
+        let mut total = 0usize;
+        for _ in 0..128 {
+            server.receive(&read);
+            assert!(server.input.is_empty());
+            while let Some(event) = server.poll_event() {
+                let Event::MessageData { chunk } = event else {
+                    panic!("{event:?}")
+                };
+                assert!(chunk.len() <= 16 * 1024);
+                total += chunk.len();
+            }
+        }
+        assert_eq!(total, 128 * 64 * 1024);
+        // The last read ended mid-line; the terminator needs its own CRLF first.
+        server.receive(b"\r\n.\r\n");
+        let events: Vec<Event> = std::iter::from_fn(|| server.poll_event()).collect();
+        assert!(
+            matches!(&events[..], [Event::MessageData { .. }, Event::Message { size, .. }]
+            if *size == 128 * 64 * 1024 + 2)
+        );
+    }
+
+    /// A BDAT chunk's announced size reserves nothing: bytes are handed on as they come.
+    #[test]
+    fn bdat_streams_as_it_arrives() {
+        let mut server = in_data(1024);
+        server.receive(b".\r\n");
+        while let Some(event) = server.poll_event() {
+            if matches!(event, Event::Message { .. }) {
+                server.accept().unwrap();
+            }
+        }
+        server.receive(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\n");
+        while let Some(event) = server.poll_event() {
+            if matches!(event, Event::Mail { .. } | Event::Rcpt { .. }) {
+                server.accept().unwrap();
+            }
+        }
+        server.receive(b"BDAT 1000000000 LAST\r\n");
+        assert!(server.input.capacity() < 64 * 1024);
+        server.receive(&[b'x'; 5000]);
+        assert!(server.input.is_empty());
+        let delivered: usize = std::iter::from_fn(|| server.poll_event())
+            .map(|e| match e {
+                Event::MessageData { chunk } => chunk.len(),
+                other => panic!("{other:?}"),
+            })
+            .sum();
+        assert_eq!(delivered, 5000);
+    }
+}
