@@ -20,6 +20,8 @@
 //! assert_eq!(&server.transmit().unwrap()[..], b"250 mx.example.org\r\n250 2.1.0 Ok\r\n");
 //! ```
 
+mod auth;
+mod body;
 mod config;
 mod event;
 
@@ -27,10 +29,8 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use mailwire_core::{Secret, Transport};
-use mailwire_sasl::{
-    AuthError, Mechanism as SaslMechanism, ScramKeys, ServerExchange, ServerStep, line,
-};
+use mailwire_core::Transport;
+use mailwire_sasl::{ServerExchange, ServerStep};
 
 pub use config::{BareLineEndings, Config};
 pub use event::{AbortReason, Event};
@@ -41,7 +41,7 @@ use crate::mechanism::Mechanism;
 use crate::param::{Body, MailParameters, RcptParameters};
 use crate::path::{ForwardPath, Host, ReversePath};
 use crate::reply::{Reply, ReplyCode};
-use mailwire_core::dot::{BareLineEnding, DotUnstuffer, Unstuffed};
+use mailwire_core::dot::DotUnstuffer;
 use mailwire_core::line::{Frame, LineFramer};
 
 /// How long the server waits for the client (RFC 5321 §4.5.3.2.7).
@@ -216,13 +216,6 @@ impl Session {
         }
     }
 
-    fn accept_auth(&mut self, mut exchange: Box<ServerExchange>) -> Result<(), Error> {
-        let step = exchange.accept().map_err(|_| Error::NotAuthenticating)?;
-        self.auth_step(exchange, step);
-        self.process();
-        Ok(())
-    }
-
     /// Refuses what the pending event asked about with a 4xx or 5xx reply.
     pub fn reject(&mut self, reply: Reply) -> Result<(), Error> {
         if !reply.code().is_failure() {
@@ -252,45 +245,6 @@ impl Session {
         }
         self.process();
         Ok(())
-    }
-
-    /// Answers [`Event::LookupSecret`] (CRAM-MD5) with the user's secret.
-    pub fn provide_secret(&mut self, secret: &Secret<String>) -> Result<(), Error> {
-        let Phase::Pending(Pending::Auth(exchange)) = &mut self.phase else {
-            return Err(Error::NotAuthenticating);
-        };
-        let step = exchange
-            .provide_secret(secret)
-            .map_err(|_| Error::NotAuthenticating)?;
-        self.continue_auth(step)
-    }
-
-    /// Answers [`Event::LookupScramKeys`] (SCRAM-SHA-256) with the user's stored keys.
-    pub fn provide_scram_keys(&mut self, keys: ScramKeys) -> Result<(), Error> {
-        let Phase::Pending(Pending::Auth(exchange)) = &mut self.phase else {
-            return Err(Error::NotAuthenticating);
-        };
-        let step = exchange
-            .provide_scram_keys(keys)
-            .map_err(|_| Error::NotAuthenticating)?;
-        self.continue_auth(step)
-    }
-
-    fn continue_auth(&mut self, step: ServerStep) -> Result<(), Error> {
-        if let Phase::Pending(Pending::Auth(exchange)) =
-            std::mem::replace(&mut self.phase, Phase::Command)
-        {
-            self.auth_step(exchange, step);
-        }
-        self.process();
-        Ok(())
-    }
-
-    /// Sets the nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange (the session draws
-    /// no random numbers). Give a fresh one, unpredictable and printable ASCII without
-    /// `,`, before each; without one those mechanisms get `454 4.7.0`.
-    pub fn set_auth_nonce(&mut self, nonce: impl Into<String>) {
-        self.auth_nonce = Some(nonce.into());
     }
 
     fn take_pending(&mut self) -> Result<Pending, Error> {
@@ -456,75 +410,6 @@ impl Session {
         true
     }
 
-    /// Acts on what the SASL exchange needs next.
-    fn auth_step(&mut self, exchange: Box<ServerExchange>, step: ServerStep) {
-        let mechanism = exchange.mechanism();
-        let question = match step {
-            ServerStep::Challenge(challenge) => {
-                self.send(Reply::fixed(334, None, &line::encode_challenge(&challenge)));
-                self.phase = Phase::AuthResponse(exchange);
-                return;
-            }
-            ServerStep::VerifyPassword {
-                authcid,
-                authzid,
-                password,
-            } => Event::VerifyPassword {
-                mechanism,
-                authcid,
-                authzid,
-                password,
-            },
-            ServerStep::LookupSecret { authcid } => Event::LookupSecret { authcid },
-            ServerStep::LookupScramKeys { authcid, authzid } => {
-                Event::LookupScramKeys { authcid, authzid }
-            }
-            ServerStep::VerifyToken {
-                user,
-                token,
-                host,
-                port,
-            } => Event::VerifyToken {
-                mechanism,
-                user,
-                token,
-                host,
-                port,
-            },
-            ServerStep::Success { identity, .. } => {
-                self.phase = Phase::Command;
-                self.authenticated = true;
-                self.events.push_back(Event::Authenticated {
-                    mechanism,
-                    identity,
-                });
-                self.send(Reply::fixed(
-                    235,
-                    Some((2, 7, 0)),
-                    "Authentication successful",
-                ));
-                return;
-            }
-            ServerStep::Failure(error) => {
-                self.phase = Phase::Command;
-                let reply = match error {
-                    AuthError::Cancelled => {
-                        Reply::fixed(501, Some((5, 0, 0)), "Authentication cancelled")
-                    }
-                    AuthError::BadEncoding(_) | AuthError::Malformed { .. } => {
-                        Reply::fixed(501, Some((5, 5, 2)), "Malformed authentication response")
-                    }
-                    _ => Reply::fixed(535, Some((5, 7, 8)), "Authentication credentials invalid"),
-                };
-                self.events
-                    .push_back(Event::AuthFailed { mechanism, error });
-                return self.fail(reply);
-            }
-        };
-        self.events.push_back(question);
-        self.phase = Phase::Pending(Pending::Auth(exchange));
-    }
-
     fn handle(&mut self, command: Result<Command, CommandError>) {
         let command = match command {
             Ok(c) => c,
@@ -624,17 +509,6 @@ impl Session {
         EhloResponse::for_domain(&c.hostname, caps)
     }
 
-    /// The mechanisms AUTH offers now: none once authenticated, and over an unencrypted
-    /// connection only those that send no reusable secret, unless allowed.
-    fn offered_mechanisms(&self) -> impl Iterator<Item = SaslMechanism> + '_ {
-        let clear_ok = self.tls || self.config.auth_without_tls;
-        self.config
-            .auth_mechanisms
-            .iter()
-            .copied()
-            .filter(move |m| !self.authenticated && (clear_ok || !m.sends_plaintext_secret()))
-    }
-
     fn on_mail(&mut self, from: ReversePath, params: MailParameters) {
         if self.hello.is_none() {
             return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Send EHLO first"));
@@ -672,7 +546,7 @@ impl Session {
         if let (Some(size), Some(max)) = (params.size, c.max_message_size)
             && size > max
         {
-            return Some(too_big());
+            return Some(body::too_big());
         }
         match params.body {
             Some(Body::EightBitMime) if !c.eight_bit_mime => {
@@ -736,184 +610,6 @@ impl Session {
         self.phase = Phase::Pending(Pending::Rcpt { to });
     }
 
-    fn on_data(&mut self) {
-        let Some(tx) = &self.tx else {
-            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Need MAIL command"));
-        };
-        if tx.recipients.is_empty() {
-            return self.fail(Reply::fixed(554, Some((5, 5, 1)), "No valid recipients"));
-        }
-        if tx.used_bdat {
-            return self.fail(Reply::fixed(
-                503,
-                Some((5, 5, 1)),
-                "DATA not allowed after BDAT",
-            ));
-        }
-        if tx.params.body == Some(Body::BinaryMime) {
-            return self.fail(Reply::fixed(
-                503,
-                Some((5, 5, 1)),
-                "BINARYMIME requires BDAT",
-            ));
-        }
-        let policy = match self.config.bare_line_endings {
-            BareLineEndings::Normalize => BareLineEnding::Normalize,
-            BareLineEndings::Keep | BareLineEndings::Reject => BareLineEnding::Keep,
-        };
-        self.send(Reply::fixed(354, None, "End data with <CR><LF>.<CR><LF>"));
-        self.phase = Phase::Data(DotUnstuffer::new().with_bare_line_endings(policy));
-    }
-
-    fn on_bdat(&mut self, size: u64, last: bool) {
-        if !self.config.chunking {
-            return self.fail(Reply::fixed(502, Some((5, 5, 1)), "BDAT not supported"));
-        }
-        let max = self.config.max_message_size;
-        let failure = match &mut self.tx {
-            None => Some(Reply::fixed(503, Some((5, 5, 1)), "Need MAIL command")),
-            Some(tx) if tx.recipients.is_empty() => {
-                Some(Reply::fixed(554, Some((5, 5, 1)), "No valid recipients"))
-            }
-            Some(tx) => {
-                tx.used_bdat = true;
-                let over = max.is_some_and(|m| tx.size.saturating_add(size) > m);
-                if over && tx.aborted.is_none() {
-                    tx.aborted = Some(AbortReason::TooBig);
-                    self.events.push_back(Event::MessageAborted {
-                        reason: AbortReason::TooBig,
-                    });
-                }
-                tx.aborted.map(abort_reply)
-            }
-        };
-        self.phase = Phase::Bdat(BdatChunk {
-            remaining: size,
-            size,
-            last,
-            failure,
-        });
-    }
-
-    fn step_bdat(&mut self) -> bool {
-        let Phase::Bdat(chunk) = &mut self.phase else {
-            return false;
-        };
-        if chunk.remaining > 0 {
-            let available = u64::try_from(self.input.len()).unwrap_or(u64::MAX);
-            let take = chunk.remaining.min(available);
-            if take == 0 {
-                return false;
-            }
-            chunk.remaining -= take;
-            let discard = chunk.failure.is_some();
-            let bytes = self
-                .input
-                .split_to(usize::try_from(take).unwrap_or(usize::MAX))
-                .freeze();
-            if !discard {
-                self.deliver(bytes);
-            }
-            return true;
-        }
-        let Phase::Bdat(chunk) = std::mem::replace(&mut self.phase, Phase::Command) else {
-            return false;
-        };
-        match chunk.failure {
-            Some(reply) => {
-                if chunk.last {
-                    self.tx = None;
-                }
-                if reply.code().get() == 552 {
-                    self.send(reply);
-                } else {
-                    self.fail(reply);
-                }
-            }
-            None if chunk.last => self.finish_message(),
-            None => {
-                let text = format!("{} octets received", chunk.size);
-                self.send(Reply::fixed(250, Some((2, 0, 0)), &text));
-            }
-        }
-        true
-    }
-
-    /// Feeds DATA body bytes through the unstuffer; returns how many it used.
-    fn feed_data(&mut self, input: &[u8]) -> usize {
-        let Phase::Data(unstuffer) = &mut self.phase else {
-            return 0;
-        };
-        if input.is_empty() {
-            return 0;
-        }
-        let mut body = BytesMut::with_capacity(input.len());
-        let (used, done) = match unstuffer.decode(input, &mut body) {
-            Unstuffed::Partial => (input.len(), false),
-            Unstuffed::Done { consumed } => (consumed, true),
-        };
-        let bare = unstuffer.bare_line_endings();
-        self.deliver(body.freeze());
-        if done {
-            self.phase = Phase::Command;
-            if bare > 0
-                && self.config.bare_line_endings == BareLineEndings::Reject
-                && let Some(tx) = &mut self.tx
-                && tx.aborted.is_none()
-            {
-                tx.aborted = Some(AbortReason::BareLineEnding);
-                self.events.push_back(Event::MessageAborted {
-                    reason: AbortReason::BareLineEnding,
-                });
-            }
-            self.finish_message();
-        }
-        used
-    }
-
-    /// Hands body bytes to the application, unless the message is over its size.
-    fn deliver(&mut self, mut bytes: Bytes) {
-        let Some(tx) = &mut self.tx else { return };
-        tx.size = tx
-            .size
-            .saturating_add(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
-        if tx.aborted.is_none() && self.config.max_message_size.is_some_and(|m| tx.size > m) {
-            tx.aborted = Some(AbortReason::TooBig);
-            self.events.push_back(Event::MessageAborted {
-                reason: AbortReason::TooBig,
-            });
-        }
-        if tx.aborted.is_some() {
-            return;
-        }
-        while !bytes.is_empty() {
-            let chunk = bytes.split_to(bytes.len().min(self.config.chunk_size.max(1)));
-            self.events.push_back(Event::MessageData { chunk });
-        }
-    }
-
-    fn finish_message(&mut self) {
-        let Some(tx) = &self.tx else { return };
-        if let Some(reason) = tx.aborted {
-            let times = if self.config.lmtp {
-                tx.recipients.len()
-            } else {
-                1
-            };
-            self.tx = None;
-            for _ in 0..times {
-                self.send(abort_reply(reason));
-            }
-            return;
-        }
-        self.events.push_back(Event::Message {
-            from: tx.from.clone(),
-            recipients: tx.recipients.clone(),
-            size: tx.size,
-        });
-        self.phase = Phase::Pending(Pending::Message);
-    }
-
     fn on_starttls(&mut self) {
         if !self.config.starttls {
             return self.fail(Reply::fixed(502, Some((5, 5, 1)), "STARTTLS not available"));
@@ -927,66 +623,6 @@ impl Session {
         // RFC 3207 §4.2: anything the client pipelined after STARTTLS is plaintext an
         // attacker may have injected.
         self.input.clear();
-    }
-
-    fn on_auth(&mut self, mechanism: &Mechanism, initial: Option<&str>) {
-        if self.config.auth_mechanisms.is_empty() {
-            return self.fail(Reply::fixed(502, Some((5, 5, 1)), "AUTH not available"));
-        }
-        if self.authenticated {
-            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Already authenticated"));
-        }
-        if self.hello.is_none() {
-            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Send EHLO first"));
-        }
-        if self.tx.is_some() {
-            let text = "AUTH not allowed during a transaction";
-            return self.fail(Reply::fixed(503, Some((5, 5, 1)), text));
-        }
-        let requested = mechanism.as_str().parse::<SaslMechanism>().ok();
-        let Some(requested) = requested.filter(|m| self.config.auth_mechanisms.contains(m)) else {
-            let text = "Unrecognized authentication type";
-            return self.fail(Reply::fixed(504, Some((5, 5, 4)), text));
-        };
-        if !self.offered_mechanisms().any(|m| m == requested) {
-            let text = "Encryption required for requested authentication mechanism";
-            return self.fail(Reply::fixed(538, Some((5, 7, 11)), text));
-        }
-        let needs_nonce = matches!(
-            requested,
-            SaslMechanism::CramMd5 | SaslMechanism::ScramSha256
-        );
-        let nonce = if needs_nonce {
-            self.auth_nonce.take()
-        } else {
-            Some(String::new())
-        };
-        let exchange = nonce.and_then(|n| ServerExchange::new(requested, &n).ok());
-        let Some(mut exchange) = exchange else {
-            let text = "Temporary authentication failure";
-            return self.send(Reply::fixed(454, Some((4, 7, 0)), text));
-        };
-        let step = exchange.start_line(initial.map(str::as_bytes));
-        self.auth_step(Box::new(exchange), step);
-    }
-}
-
-fn too_big() -> Reply {
-    Reply::fixed(
-        552,
-        Some((5, 3, 4)),
-        "Message size exceeds fixed maximum message size",
-    )
-}
-
-fn abort_reply(reason: AbortReason) -> Reply {
-    match reason {
-        AbortReason::BareLineEnding => Reply::fixed(
-            550,
-            Some((5, 6, 0)),
-            "Bare CR or LF not allowed in message data",
-        ),
-        _ => too_big(),
     }
 }
 
@@ -1066,87 +702,5 @@ impl mailwire_core::Session for Session {
             Phase::Pending(_) => self.input.len() < MAX_BUFFERED,
             _ => true,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use mailwire_core::Session as _;
-
-    use super::*;
-    use crate::path::Domain;
-
-    fn in_data(chunk_size: usize) -> Session {
-        let mut config = Config::new(Domain::new("mx.example.org").unwrap());
-        config.max_message_size = None;
-        config.chunk_size = chunk_size;
-        let mut server = Session::new(config);
-        server
-            .receive(b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\nDATA\r\n");
-        while let Some(event) = server.poll_event() {
-            if matches!(event, Event::Mail { .. } | Event::Rcpt { .. }) {
-                server.accept().unwrap();
-            }
-        }
-        assert!(matches!(server.phase, Phase::Data(_)));
-        server
-    }
-
-    /// Memory is bounded by what one read brings, whatever the message size: nothing is
-    /// buffered between reads, and every chunk is at most `chunk_size`.
-    #[test]
-    fn a_large_body_streams_without_accumulating() {
-        let mut server = in_data(16 * 1024);
-        let line = b"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\r\n";
-        let read: Vec<u8> = line.iter().copied().cycle().take(64 * 1024).collect();
-        let mut total = 0usize;
-        for _ in 0..128 {
-            server.receive(&read);
-            assert!(server.input.is_empty());
-            while let Some(event) = server.poll_event() {
-                let Event::MessageData { chunk } = event else {
-                    panic!("{event:?}")
-                };
-                assert!(chunk.len() <= 16 * 1024);
-                total += chunk.len();
-            }
-        }
-        assert_eq!(total, 128 * 64 * 1024);
-        // The last read ended mid-line; the terminator needs its own CRLF first.
-        server.receive(b"\r\n.\r\n");
-        let events: Vec<Event> = std::iter::from_fn(|| server.poll_event()).collect();
-        assert!(
-            matches!(&events[..], [Event::MessageData { .. }, Event::Message { size, .. }]
-            if *size == 128 * 64 * 1024 + 2)
-        );
-    }
-
-    /// A BDAT chunk's announced size reserves nothing: bytes are handed on as they come.
-    #[test]
-    fn bdat_streams_as_it_arrives() {
-        let mut server = in_data(1024);
-        server.receive(b".\r\n");
-        while let Some(event) = server.poll_event() {
-            if matches!(event, Event::Message { .. }) {
-                server.accept().unwrap();
-            }
-        }
-        server.receive(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\n");
-        while let Some(event) = server.poll_event() {
-            if matches!(event, Event::Mail { .. } | Event::Rcpt { .. }) {
-                server.accept().unwrap();
-            }
-        }
-        server.receive(b"BDAT 1000000000 LAST\r\n");
-        assert!(server.input.capacity() < 64 * 1024);
-        server.receive(&[b'x'; 5000]);
-        assert!(server.input.is_empty());
-        let delivered: usize = std::iter::from_fn(|| server.poll_event())
-            .map(|e| match e {
-                Event::MessageData { chunk } => chunk.len(),
-                other => panic!("{other:?}"),
-            })
-            .sum();
-        assert_eq!(delivered, 5000);
     }
 }
