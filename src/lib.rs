@@ -5,6 +5,7 @@
 //!
 //! - [`core`]: secrets, CRLF line framing, dot-stuffing, the sans-IO `Session` trait.
 //! - `sasl`: SASL mechanisms as sans-IO exchanges.
+//! - `smtp`: SMTP, ESMTP and LMTP codec with client and server sessions.
 
 pub use mailwire_core as core;
 #[cfg(feature = "sasl")]
