@@ -386,3 +386,103 @@ fn service_closing_ends_the_session() {
     ));
     assert_eq!(c.transport(), Transport::Close);
 }
+
+/// Plays a whole server stream, cut at `cuts`, against a client that sends one message
+/// and quits; returns what the client wrote and reported.
+fn play(config: Config, server: &[u8], cuts: &[usize]) -> (String, Vec<Event>) {
+    let mut c = Session::new(config);
+    let mut written = Vec::new();
+    let mut reported = Vec::new();
+    let mut start = 0;
+    for &end in cuts.iter().chain(std::iter::once(&server.len())) {
+        c.receive(&server[start..end]);
+        start = end;
+        while let Some(event) = c.poll_event() {
+            match &event {
+                Event::Ready { .. } => {
+                    let envelope = Envelope::new(from_addr(), vec![to("b@y.org"), to("c@y.org")]);
+                    c.send_mail(envelope).unwrap();
+                }
+                Event::SendBody => {
+                    c.write_body(b"Hi.\r\n.dot\r\n").unwrap();
+                    c.finish_body().unwrap();
+                }
+                Event::MessageDone { .. } => c.quit(),
+                _ => {}
+            }
+            reported.push(event);
+            while let Some(b) = c.transmit() {
+                written.extend_from_slice(&b);
+            }
+        }
+        while let Some(b) = c.transmit() {
+            written.extend_from_slice(&b);
+        }
+    }
+    (String::from_utf8(written).unwrap(), reported)
+}
+
+fn from_addr() -> ReversePath {
+    from("a@x.org")
+}
+
+const PIPELINED_SERVER: &[u8] = b"220 mx\r\n250-mx\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n\
+    250 2.1.0 ok\r\n250 2.1.5 ok\r\n550 5.1.1 no\r\n250 2.0.0 11 octets\r\n250 2.0.0 queued\r\n221 bye\r\n";
+
+const PLAIN_SERVER: &[u8] =
+    b"220 mx\r\n250 mx\r\n250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n";
+
+#[test]
+fn whole_server_streams_play_out_in_order() {
+    let (out, events) = play(config(), PIPELINED_SERVER, &[]);
+    assert_eq!(
+        out,
+        "EHLO bar.com\r\nMAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nRCPT TO:<c@y.org>\r\n\
+         BDAT 11\r\nHi.\r\n.dot\r\nBDAT 0 LAST\r\nQUIT\r\n"
+    );
+    let Some(Event::MessageDone { results }) = events
+        .iter()
+        .find(|e| matches!(e, Event::MessageDone { .. }))
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        results.iter().map(reply_text).collect::<Vec<_>>(),
+        [(250, "queued"), (550, "no")]
+    );
+
+    let (out, _) = play(config(), PLAIN_SERVER, &[]);
+    assert_eq!(
+        out,
+        "EHLO bar.com\r\nMAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nRCPT TO:<c@y.org>\r\nDATA\r\n\
+         Hi.\r\n..dot\r\n.\r\nQUIT\r\n"
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+    #[test]
+    fn any_split_of_the_server_stream_gives_the_same_conversation(
+        mut cuts in proptest::collection::vec(1..PIPELINED_SERVER.len(), 0..10),
+        mut plain_cuts in proptest::collection::vec(1..PLAIN_SERVER.len(), 0..10),
+    ) {
+        cuts.sort_unstable();
+        plain_cuts.sort_unstable();
+        proptest::prop_assert_eq!(play(config(), PIPELINED_SERVER, &cuts), play(config(), PIPELINED_SERVER, &[]));
+        proptest::prop_assert_eq!(play(config(), PLAIN_SERVER, &plain_cuts), play(config(), PLAIN_SERVER, &[]));
+    }
+}
+
+#[test]
+fn every_single_split_gives_the_same_conversation() {
+    let whole = play(config(), PIPELINED_SERVER, &[]);
+    for at in 1..PIPELINED_SERVER.len() {
+        assert_eq!(
+            play(config(), PIPELINED_SERVER, &[at]),
+            whole,
+            "split at {at}"
+        );
+    }
+    let bytewise: Vec<usize> = (1..PIPELINED_SERVER.len()).collect();
+    assert_eq!(play(config(), PIPELINED_SERVER, &bytewise), whole);
+}

@@ -217,6 +217,7 @@ impl Session {
             }
         }
         self.phase = Phase::Transaction(Box::new(tx));
+        self.process();
         Ok(())
     }
 
@@ -300,6 +301,7 @@ impl Session {
             tx.stuffer.finish(&mut self.out);
             tx.expect.extend(std::iter::repeat_n(Expect::Final, finals));
         }
+        self.process();
         Ok(())
     }
 
@@ -310,6 +312,7 @@ impl Session {
         }
         self.command(&Command::Quit);
         self.phase = Phase::Quit;
+        self.process();
     }
 
     fn command(&mut self, command: &Command) {
@@ -353,8 +356,21 @@ impl Session {
         self.input.clear();
     }
 
+    /// Whether the session waits for the application (to send a message, or to write the
+    /// body) before it reads on: replies buffered meanwhile are taken up afterwards, so any
+    /// split of the server's bytes gives the same conversation.
+    fn awaiting_application(&self) -> bool {
+        match &self.phase {
+            Phase::Ready => true,
+            Phase::Transaction(tx) => tx.body == BodyState::Writing,
+            _ => false,
+        }
+    }
+
     fn process(&mut self) {
-        while !matches!(self.phase, Phase::Closed | Phase::Handshake) {
+        while !matches!(self.phase, Phase::Closed | Phase::Handshake)
+            && !self.awaiting_application()
+        {
             let (consumed, outcome) = match self.framer.frame(&self.input) {
                 Frame::Line { line, consumed } => (consumed, Some(self.assembler.push_line(line))),
                 Frame::Incomplete { consumed } => (consumed, None),
