@@ -486,3 +486,13 @@ fn every_single_split_gives_the_same_conversation() {
     let bytewise: Vec<usize> = (1..PIPELINED_SERVER.len()).collect();
     assert_eq!(play(config(), PIPELINED_SERVER, &bytewise), whole);
 }
+
+#[test]
+fn chunking_without_pipelining_falls_back_to_data() {
+    let mut c = ready_client(config(), "250-mx\r\n250 CHUNKING\r\n");
+    c.send_mail(Envelope::new(from("a@x.org"), vec![to("b@y.org")]))
+        .unwrap();
+    assert_eq!(exchange(&mut c, ""), "MAIL FROM:<a@x.org>\r\n");
+    assert_eq!(exchange(&mut c, "250 ok\r\n"), "RCPT TO:<b@y.org>\r\n");
+    assert_eq!(exchange(&mut c, "250 ok\r\n"), "DATA\r\n");
+}

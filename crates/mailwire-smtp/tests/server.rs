@@ -596,3 +596,25 @@ proptest! {
         prop_assert_eq!(h.server.transport(), Transport::Close);
     }
 }
+
+#[test]
+fn refused_credentials_count_towards_the_error_limit() {
+    let mut c = tls_config();
+    c.implicit_tls = true;
+    c.max_errors = 2;
+    let policy: common::Policy = Box::new(|event, server| {
+        if let Event::VerifyPassword { .. } = event {
+            server.reject(reply(535, "5.7.8 no")).unwrap();
+        }
+    });
+    let mut h = Harness::new(c, policy);
+    h.take_output();
+    h.send(b"EHLO c.example\r\n");
+    h.take_output();
+    h.send(b"AUTH PLAIN AHRpbQB4\r\nAUTH PLAIN AHRpbQB5\r\nNOOP\r\n");
+    assert_eq!(
+        h.take_output(),
+        "535 5.7.8 no\r\n535 5.7.8 no\r\n421 4.7.0 Too many errors, closing connection\r\n"
+    );
+    assert_eq!(h.server.transport(), Transport::Close);
+}

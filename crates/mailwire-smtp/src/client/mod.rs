@@ -187,7 +187,9 @@ impl Session {
         };
         let has = |c: Capability| self.capabilities.as_ref().is_some_and(|e| e.has(&c));
         let pipelined = has(Capability::Pipelining);
-        let chunking = has(Capability::Chunking);
+        // BDAT chunks go out back to back, which RFC 3030 allows only with PIPELINING, unless
+        // the body is binary and BDAT is the only way.
+        let chunking = has(Capability::Chunking) && (pipelined || tx_body_is_binary(&envelope));
         let mut tx = Transaction {
             rcpt: vec![None; envelope.recipients.len()],
             envelope,
@@ -638,6 +640,10 @@ impl Session {
         };
         Some(Duration::from_secs(minutes * 60))
     }
+}
+
+fn tx_body_is_binary(envelope: &Envelope) -> bool {
+    envelope.body == Body::BinaryMime
 }
 
 impl mailwire_core::Session for Session {

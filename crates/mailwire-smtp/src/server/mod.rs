@@ -284,8 +284,11 @@ impl Session {
                 }
             }
             Pending::Auth(mut exchange) => {
+                // Refused credentials count towards the error limit, against guessing.
                 let _ = exchange.reject();
-                self.errors += 1;
+                self.fail(reply);
+                self.process();
+                return;
             }
             Pending::Mail { .. } | Pending::Rcpt { .. } => {}
         }
