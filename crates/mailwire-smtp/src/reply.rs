@@ -404,6 +404,8 @@ impl fmt::Display for Reply {
 pub(crate) struct ReplyAssembler {
     code: Option<ReplyCode>,
     lines: Vec<String>,
+    /// Wire bytes of the reply so far, CRLFs included.
+    len: usize,
 }
 
 impl ReplyAssembler {
@@ -414,6 +416,7 @@ impl ReplyAssembler {
         if !matches!(result, Ok(None)) {
             self.code = None;
             self.lines.clear();
+            self.len = 0;
         }
         result
     }
@@ -438,7 +441,8 @@ impl ReplyAssembler {
         if !is_text(text) {
             return Err(ReplyError::Text);
         }
-        if self.lines.len() * 4 > MAX_REPLY_LEN {
+        self.len += line.len() + 2;
+        if self.len > MAX_REPLY_LEN {
             return Err(ReplyError::TooLong);
         }
         self.lines.push(String::from_utf8_lossy(text).into_owned());
@@ -542,6 +546,27 @@ mod tests {
         assert_eq!(invalid(b"250 a\rb\r\n"), (ReplyError::Text, 9));
         let long = vec![b'2'; MAX_REPLY_LEN + 1];
         assert_eq!(invalid(&long), (ReplyError::TooLong, MAX_REPLY_LEN + 1));
+    }
+
+    #[test]
+    fn the_assembler_bounds_a_reply_line_by_line() {
+        let mut assembler = ReplyAssembler::default();
+        let line = format!("250-{}", "x".repeat(1000));
+        let mut pushed = 0;
+        let error = loop {
+            match assembler.push_line(line.as_bytes()) {
+                Ok(None) => pushed += line.len() + 2,
+                Ok(Some(reply)) => panic!("{reply:?}"),
+                Err(error) => break error,
+            }
+        };
+        assert_eq!(error, ReplyError::TooLong);
+        assert!(pushed <= MAX_REPLY_LEN && pushed + line.len() + 2 > MAX_REPLY_LEN);
+        // It starts afresh afterwards.
+        assert_eq!(
+            assembler.push_line(b"250 ok").unwrap().unwrap().lines(),
+            ["ok"]
+        );
     }
 
     #[test]
