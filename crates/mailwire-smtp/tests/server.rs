@@ -618,3 +618,32 @@ fn refused_credentials_count_towards_the_error_limit() {
     );
     assert_eq!(h.server.transport(), Transport::Close);
 }
+
+#[test]
+fn auth_lines_may_be_longer_than_commands() {
+    let mut c = tls_config();
+    c.implicit_tls = true;
+    c.auth_mechanisms = vec![Mechanism::XOAuth2];
+    let policy: common::Policy = Box::new(|event, server| {
+        if let Event::VerifyToken { user, token, .. } = event {
+            assert_eq!((user.as_deref(), token.expose().len()), (Some("tim"), 3000));
+            server.accept().unwrap();
+        }
+    });
+    let mut h = Harness::new(c, policy);
+    h.take_output();
+    h.send(b"EHLO c.example\r\n");
+    h.take_output();
+    let token = "t".repeat(3000);
+    let message = format!("user=tim\x01auth=Bearer {token}\x01\x01");
+    let line = format!("AUTH XOAUTH2 {}\r\n", base64_encode(message.as_bytes()));
+    assert!(line.len() > 4000);
+    h.send(line.as_bytes());
+    assert_eq!(h.take_output(), "235 2.7.0 Authentication successful\r\n");
+    h.send(format!("NOOP {}\r\n", "x".repeat(2000)).as_bytes());
+    assert_eq!(h.take_output(), "500 5.5.2 Line too long\r\n");
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    mailwire_smtp::sasl::line::encode_response(bytes)
+}

@@ -37,7 +37,8 @@ pub struct Config {
     /// Speak LMTP (RFC 2033): LHLO instead of EHLO / HELO, one reply per recipient after
     /// the data.
     pub lmtp: bool,
-    /// Longest command line, CRLF included. Longer lines get `500` and are skipped.
+    /// Longest command line, CRLF included. Longer lines get `500` and are skipped. AUTH
+    /// lines may reach 12288 octets (RFC 4954 §4) when AUTH is offered.
     pub max_line_len: usize,
     /// Recipients per transaction; more get `452 4.5.3`.
     pub max_recipients: usize,

@@ -155,7 +155,7 @@ pub struct Session {
 impl Session {
     /// Starts a conversation; the 220 greeting is ready to transmit.
     pub fn new(config: Config) -> Self {
-        let framer = LineFramer::new(config.max_line_len);
+        let framer = LineFramer::new(frame_limit(&config));
         let mut session = Self {
             phase: Phase::Command,
             input: BytesMut::new(),
@@ -379,6 +379,12 @@ impl Session {
         let (consumed, line) = match (self.framer.frame(&self.input), &mut self.phase) {
             (Frame::Line { line, consumed }, Phase::AuthResponse(exchange)) => {
                 (consumed, Line::Auth(exchange.receive_line(line)))
+            }
+            // AUTH lines may be longer than other commands (RFC 4954 §4).
+            (Frame::Line { line, consumed }, _)
+                if line.len() + 2 > self.config.max_line_len && !is_auth_command(line) =>
+            {
+                (consumed, Line::TooLong)
             }
             (Frame::Line { line, consumed }, _) => {
                 (consumed, Line::Command(Command::parse_line(line)))
@@ -629,6 +635,24 @@ impl Session {
     }
 }
 
+/// The longest line an AUTH exchange may send, CRLF included (RFC 4954 §4).
+const MAX_AUTH_LINE_LEN: usize = 12288;
+
+/// Lines are framed up to the AUTH limit when AUTH is offered; other commands are held to
+/// `max_line_len` once framed.
+fn frame_limit(config: &Config) -> usize {
+    if config.auth_mechanisms.is_empty() {
+        config.max_line_len
+    } else {
+        config.max_line_len.max(MAX_AUTH_LINE_LEN)
+    }
+}
+
+fn is_auth_command(line: &[u8]) -> bool {
+    line.get(..5)
+        .is_some_and(|verb| verb.eq_ignore_ascii_case(b"AUTH "))
+}
+
 impl mailwire_core::Session for Session {
     type Event = Event;
 
@@ -690,7 +714,7 @@ impl mailwire_core::Session for Session {
         self.tx = None;
         self.authenticated = false;
         self.input.clear();
-        self.framer = LineFramer::new(self.config.max_line_len);
+        self.framer = LineFramer::new(frame_limit(&self.config));
         self.phase = Phase::Command;
         self.transport = Transport::Open;
     }
