@@ -363,22 +363,28 @@ impl Command {
 
     /// Parses one command line without its CRLF.
     pub fn parse_line(line: &[u8]) -> Result<Self, CommandError> {
+        // Every production refuses CR and LF, so the line is searched for them only to
+        // name the error precisely.
+        Self::parse_args(line).map_err(|error| {
+            if memchr::memchr2(b'\r', b'\n', line).is_some() {
+                CommandError::BareLineEnding
+            } else {
+                error
+            }
+        })
+    }
+
+    fn parse_args(line: &[u8]) -> Result<Self, CommandError> {
         let (verb_bytes, args) = match memchr::memchr(b' ', line) {
             Some(sp) => (&line[..sp], &line[sp + 1..]),
             None => (line, &[][..]),
         };
         let Some(verb) = Verb::parse(verb_bytes) else {
-            if memchr::memchr2(b'\r', b'\n', line).is_some() {
-                return Err(CommandError::BareLineEnding);
-            }
             let shown = &verb_bytes[..verb_bytes.len().min(32)];
             return Err(CommandError::Unrecognized {
                 verb: String::from_utf8_lossy(shown).into_owned(),
             });
         };
-        if memchr::memchr2(b'\r', b'\n', args).is_some() {
-            return Err(CommandError::BareLineEnding);
-        }
         let syntax = CommandError::Syntax { verb };
         let args = trim_end(args);
         let none = |cmd: Self| {
