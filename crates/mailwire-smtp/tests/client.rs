@@ -496,3 +496,40 @@ fn chunking_without_pipelining_falls_back_to_data() {
     assert_eq!(exchange(&mut c, "250 ok\r\n"), "RCPT TO:<b@y.org>\r\n");
     assert_eq!(exchange(&mut c, "250 ok\r\n"), "DATA\r\n");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// Whatever the server sends, the client neither panics nor misuses its own API, and a
+    /// closed connection stays closed.
+    #[test]
+    fn arbitrary_server_bytes_never_panic(
+        prefix in proptest::sample::select(vec![
+            &b""[..],
+            b"220 mx\r\n250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n",
+            b"220 mx\r\n250 mx\r\n",
+        ]),
+        noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        cut in 1usize..64,
+    ) {
+        let mut c = Session::new(config());
+        let input: Vec<u8> = prefix.iter().chain(&noise).copied().collect();
+        for piece in input.chunks(cut) {
+            c.receive(piece);
+            while let Some(event) = c.poll_event() {
+                match event {
+                    Event::Ready { .. } => {
+                        c.send_mail(Envelope::new(from("a@x.org"), vec![to("b@y.org")])).unwrap();
+                    }
+                    Event::SendBody => {
+                        c.write_body(b"x\r\n").unwrap();
+                        c.finish_body().unwrap();
+                    }
+                    _ => {}
+                }
+            }
+            while c.transmit().is_some() {}
+        }
+        c.receive_eof();
+        proptest::prop_assert_eq!(c.transport(), Transport::Close);
+    }
+}
