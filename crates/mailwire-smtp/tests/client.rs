@@ -533,3 +533,49 @@ proptest::proptest! {
         proptest::prop_assert_eq!(c.transport(), Transport::Close);
     }
 }
+
+#[test]
+fn dsn_requests_go_out_when_the_server_offers_dsn() {
+    let dsn_envelope = || {
+        let mut e = Envelope::new(from("a@x.org"), vec![to("b@y.org")]);
+        e.dsn.ret = Some(mailwire_smtp::Ret::Headers);
+        e.dsn.envid = Some(mailwire_smtp::XText::new(b"QQ 314159".to_vec()));
+        e.dsn.notify = Some(mailwire_smtp::Notify {
+            failure: true,
+            delay: true,
+            success: false,
+        });
+        e
+    };
+    let mut c = ready_client(config(), "250-mx\r\n250-PIPELINING\r\n250 DSN\r\n");
+    c.send_mail(dsn_envelope()).unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org> RET=HDRS ENVID=QQ+20314159\r\nRCPT TO:<b@y.org> NOTIFY=FAILURE,DELAY\r\nDATA\r\n"
+    );
+    let mut c = ready_client(config(), "250-mx\r\n250 PIPELINING\r\n");
+    c.send_mail(dsn_envelope()).unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nDATA\r\n"
+    );
+}
+
+#[test]
+fn requiretls_needs_the_extension_over_tls() {
+    let mut envelope = Envelope::new(from("a@x.org"), vec![to("b@y.org")]);
+    envelope.require_tls = true;
+    let mut c = ready_client(config(), "250-mx\r\n250 REQUIRETLS\r\n");
+    c.send_mail(envelope.clone()).unwrap();
+    assert_eq!(
+        events(&mut c),
+        [Event::MessageFailed {
+            reason: MessageFailure::RequireTlsUnsupported
+        }]
+    );
+    let mut tls = config();
+    tls.implicit_tls = true;
+    let mut c = ready_client(tls, "250-mx\r\n250 REQUIRETLS\r\n");
+    c.send_mail(envelope).unwrap();
+    assert_eq!(exchange(&mut c, ""), "MAIL FROM:<a@x.org> REQUIRETLS\r\n");
+}

@@ -2,8 +2,9 @@
 
 use mailwire_core::Secret;
 
-use crate::param::Body;
+use crate::param::{Body, Notify, Ret};
 use crate::path::{ForwardPath, Host, ReversePath};
+use crate::xtext::XText;
 
 /// When the client upgrades to TLS with STARTTLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -127,6 +128,24 @@ pub struct Envelope {
     /// Whether the message needs SMTPUTF8 (UTF-8 in its header). Non-ASCII addresses in the
     /// envelope require it whatever this says.
     pub utf8_headers: bool,
+    /// DSN requests (RFC 3461): sent when the server offers DSN, dropped otherwise (the
+    /// server then reports as it always does).
+    pub dsn: DsnRequest,
+    /// REQUIRETLS (RFC 8689): the message must travel over TLS all the way; refused early
+    /// unless the server offers REQUIRETLS on an encrypted connection.
+    pub require_tls: bool,
+}
+
+/// What delivery status notifications the sender asks for (RFC 3461).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DsnRequest {
+    /// `RET=`: the whole message or only its headers in a failure report.
+    pub ret: Option<Ret>,
+    /// `ENVID=`: the sender's identifier for this transaction.
+    pub envid: Option<XText>,
+    /// `NOTIFY=` for every recipient.
+    pub notify: Option<Notify>,
 }
 
 impl Envelope {
@@ -138,6 +157,8 @@ impl Envelope {
             size: None,
             body: Body::SevenBit,
             utf8_headers: false,
+            dsn: DsnRequest::default(),
+            require_tls: false,
         }
     }
 
@@ -169,6 +190,8 @@ impl Envelope {
             size: u64::try_from(message.len()).ok(),
             body,
             utf8_headers: !message[..header_end].is_ascii(),
+            dsn: DsnRequest::default(),
+            require_tls: false,
         }
     }
 

@@ -80,6 +80,8 @@ pub enum MessageFailure {
     BinaryUnsupported,
     /// The message needs SMTPUTF8 and the server does not offer it.
     Utf8Unsupported,
+    /// The envelope asks for REQUIRETLS and the server does not offer it over TLS.
+    RequireTlsUnsupported,
     /// The server refused MAIL FROM.
     MailRejected {
         /// Its reply.

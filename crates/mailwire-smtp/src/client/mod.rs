@@ -31,7 +31,7 @@ use mailwire_core::Transport;
 use mailwire_core::dot::DotStuffer;
 use mailwire_core::line::{Frame, LineFramer};
 
-pub use config::{Config, Credentials, Envelope, TlsPolicy};
+pub use config::{Config, Credentials, DsnRequest, Envelope, TlsPolicy};
 pub use event::{Event, Failure, MessageFailure, RecipientResult};
 
 use crate::capability::{Capability, EhloResponse};
@@ -251,6 +251,16 @@ impl Session {
             }
             params.smtputf8 = true;
         }
+        if envelope.require_tls {
+            if !(self.tls && has(Capability::RequireTls)) {
+                return Err(MessageFailure::RequireTlsUnsupported);
+            }
+            params.requiretls = true;
+        }
+        if has(Capability::Dsn) {
+            params.ret = envelope.dsn.ret;
+            params.envid.clone_from(&envelope.dsn.envid);
+        }
         Ok(params)
     }
 
@@ -322,9 +332,17 @@ impl Session {
     }
 
     fn send_rcpt(&mut self, tx: &mut Transaction, i: usize) {
+        let mut params = RcptParameters::default();
+        let dsn = self
+            .capabilities
+            .as_ref()
+            .is_some_and(|e| e.has(&Capability::Dsn));
+        if dsn {
+            params.notify = tx.envelope.dsn.notify;
+        }
         let rcpt = Command::Rcpt {
             to: tx.envelope.recipients[i].clone(),
-            params: RcptParameters::default(),
+            params,
         };
         self.command(&rcpt);
         tx.expect.push_back(Expect::Rcpt(i));
