@@ -647,3 +647,17 @@ fn auth_lines_may_be_longer_than_commands() {
 fn base64_encode(bytes: &[u8]) -> String {
     mailwire_smtp::sasl::line::encode_response(bytes)
 }
+
+#[test]
+fn vrfy_expn_and_help_answers_are_configurable() {
+    let mut c = plain();
+    c.expn_reply = reply(250, "list@example.org");
+    c.help_reply = reply(214, "Ask postmaster@example.org");
+    let mut h = ready(c);
+    h.send(b"VRFY bob\r\nEXPN staff\r\nHELP\r\n");
+    assert_eq!(
+        h.take_output(),
+        "252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery\r\n\
+         250 list@example.org\r\n214 Ask postmaster@example.org\r\n"
+    );
+}

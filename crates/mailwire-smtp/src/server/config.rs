@@ -1,6 +1,7 @@
 //! What a server offers and enforces.
 
 use crate::path::Domain;
+use crate::reply::Reply;
 use mailwire_sasl::Mechanism;
 
 /// What a DATA body may contain in place of CRLF line endings.
@@ -82,6 +83,13 @@ pub struct Config {
     pub require_auth: bool,
     /// What to do with bare CR / LF in a DATA body.
     pub bare_line_endings: BareLineEndings,
+    /// The answer to VRFY: by default `252 2.5.0`, neither confirming nor denying
+    /// (RFC 5321 §3.5.3), so that addresses cannot be harvested.
+    pub vrfy_reply: Reply,
+    /// The answer to EXPN: by default `502 5.5.1`, not available.
+    pub expn_reply: Reply,
+    /// The answer to HELP: by default `214 2.0.0`.
+    pub help_reply: Reply,
 }
 
 impl Config {
@@ -113,6 +121,13 @@ impl Config {
             auth_without_tls: false,
             require_auth: false,
             bare_line_endings: BareLineEndings::Normalize,
+            vrfy_reply: Reply::fixed(
+                252,
+                Some((2, 5, 0)),
+                "Cannot VRFY user, but will accept message and attempt delivery",
+            ),
+            expn_reply: Reply::fixed(502, Some((5, 5, 1)), "EXPN not available"),
+            help_reply: Reply::fixed(214, Some((2, 0, 0)), "See RFC 5321"),
         }
     }
 }

@@ -117,7 +117,9 @@ pub enum Event {
         /// Why.
         error: AuthError,
     },
-    /// VRFY or EXPN, answered by the session with `252` / `502`; reported for logging.
+    /// VRFY or EXPN, answered by the session with the configured reply
+    /// ([`Config::vrfy_reply`](super::Config::vrfy_reply), `252` by default; `expn_reply`,
+    /// `502`); reported for logging.
     Query {
         /// VRFY or EXPN.
         verb: Verb,

@@ -437,24 +437,20 @@ impl Session {
                 self.send(Reply::fixed(250, Some((2, 0, 0)), "Ok"));
             }
             Command::Noop { .. } => self.send(Reply::fixed(250, Some((2, 0, 0)), "Ok")),
-            Command::Help { .. } => self.send(Reply::fixed(214, Some((2, 0, 0)), "See RFC 5321")),
+            Command::Help { .. } => self.send(self.config.help_reply.clone()),
             Command::Vrfy { query } => {
                 self.events.push_back(Event::Query {
                     verb: Verb::Vrfy,
                     query,
                 });
-                self.send(Reply::fixed(
-                    252,
-                    Some((2, 5, 0)),
-                    "Cannot VRFY user, but will accept message and attempt delivery",
-                ));
+                self.send(self.config.vrfy_reply.clone());
             }
             Command::Expn { query } => {
                 self.events.push_back(Event::Query {
                     verb: Verb::Expn,
                     query,
                 });
-                self.send(Reply::fixed(502, Some((5, 5, 1)), "EXPN not available"));
+                self.send(self.config.expn_reply.clone());
             }
             Command::Quit => {
                 self.reset_transaction();
