@@ -35,6 +35,11 @@ pub enum BareLineEnding {
     #[default]
     Normalize,
     /// Pass bare CR and bare LF through unchanged, as content.
+    ///
+    /// Use it to receive bytes exactly as sent. Think twice before sending with it: content
+    /// such as `x\n.\r\nMAIL FROM:` goes out as it is, and a receiver that takes a bare LF
+    /// for a line end reads `\n.\r\n` as the end of the data: the "SMTP smuggling" attack.
+    /// A relay should send with [`Normalize`](Self::Normalize).
     Keep,
 }
 
@@ -59,6 +64,9 @@ enum State {
 ///
 /// Feed the content with [`encode`](Self::encode) in chunks of any size, then call
 /// [`finish`](Self::finish) once for the terminating `.` line.
+///
+/// The output goes to a growable [`BufMut`] such as `Vec<u8>` or `BytesMut`: stuffing can
+/// make it longer than the input, and a fixed `&mut [u8]` panics when it runs out of room.
 ///
 /// ```
 /// use mailwire_core::dot::DotStuffer;
@@ -101,9 +109,16 @@ impl DotStuffer {
         self
     }
 
-    /// How many bare CRs and bare LFs the content held so far.
+    /// How many bare CRs and bare LFs the content held so far, since the stuffer was made
+    /// or [`reset`](Self::reset).
     pub fn bare_line_endings(&self) -> u64 {
         self.bare
+    }
+
+    /// Makes the stuffer ready for the next message and zeroes the bare line ending count.
+    pub fn reset(&mut self) {
+        self.state = State::LineStart;
+        self.bare = 0;
     }
 
     /// Stuffs the next chunk of content into `out`.
@@ -208,7 +223,8 @@ impl DotStuffer {
 
     /// Ends the content: a CRLF if it did not end with one, then the `.` line.
     ///
-    /// The stuffer is ready for a new message afterwards.
+    /// The stuffer is ready for a new message afterwards; the bare line ending count stays
+    /// readable until [`reset`](Self::reset).
     pub fn finish(&mut self, out: &mut impl BufMut) {
         match self.state {
             State::LineStart => out.put_slice(b".\r\n"),
@@ -245,7 +261,8 @@ pub enum Unstuffed {
 /// where they end.
 ///
 /// The content handed out includes the CRLF that ends its last line; the terminating
-/// `.` CRLF is not part of it.
+/// `.` CRLF is not part of it. As with [`DotStuffer`], the output goes to a growable
+/// [`BufMut`].
 ///
 /// ```
 /// use mailwire_core::dot::{DotUnstuffer, Unstuffed};
@@ -657,6 +674,21 @@ mod tests {
         let (wire, bare) = stuff(BareLineEnding::Keep, &[b"a\n.b\r.c\r\n.d\r\n"]);
         assert_eq!(wire, b"a\n.b\r.c\r\n..d\r\n.\r\n");
         assert_eq!(bare, 2);
+    }
+
+    #[test]
+    fn finish_readies_the_stuffer_and_reset_zeroes_the_count() {
+        let mut s = DotStuffer::new();
+        let mut out = Vec::new();
+        s.encode(b"a\nb", &mut out);
+        s.finish(&mut out);
+        assert_eq!(s.bare_line_endings(), 1);
+        s.encode(b".c", &mut out);
+        s.finish(&mut out);
+        assert_eq!(out, b"a\r\nb\r\n.\r\n..c\r\n.\r\n");
+        assert_eq!(s.bare_line_endings(), 1);
+        s.reset();
+        assert_eq!(s.bare_line_endings(), 0);
     }
 
     #[test]

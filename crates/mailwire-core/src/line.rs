@@ -443,7 +443,39 @@ mod tests {
         out
     }
 
+    /// The lines a lenient framer must report: any LF ends a line, a CR before it is
+    /// dropped, and the limit counts the line's raw bytes with its ending.
+    fn lenient_reference(input: &[u8], max_len: usize) -> Vec<Result<Vec<u8>, ()>> {
+        let mut out = Vec::new();
+        let mut rest = input;
+        while let Some(lf) = rest.iter().position(|&b| b == b'\n') {
+            let line = &rest[..lf];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            out.push(if lf < max_len {
+                Ok(line.to_vec())
+            } else {
+                Err(())
+            });
+            rest = &rest[lf + 1..];
+        }
+        if rest.len() >= max_len {
+            out.push(Err(()));
+        }
+        out
+    }
+
     proptest! {
+        #[test]
+        fn lenient_every_split_gives_the_reference_lines(
+            input in proptest::collection::vec(
+                prop_oneof![Just(b'\r'), Just(b'\n'), Just(b'a'), Just(b' ')], 0..300),
+            max_len in 2usize..24,
+            chunks in proptest::collection::vec(1usize..9, 1..6),
+        ) {
+            let mut f = LineFramer::new(max_len).with_line_ending(LineEnding::CrlfOrLf);
+            prop_assert_eq!(run(&mut f, &input, &chunks), lenient_reference(&input, max_len));
+        }
+
         #[test]
         fn every_split_gives_the_reference_lines(
             input in proptest::collection::vec(
