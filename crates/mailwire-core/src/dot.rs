@@ -126,6 +126,13 @@ impl DotStuffer {
     /// A trailing CR is held back until the next chunk (or [`finish`](Self::finish)) shows
     /// whether an LF follows it.
     pub fn encode(&mut self, input: &[u8], out: &mut impl BufMut) {
+        // Block by block, so that the passes over each block find it in cache.
+        for block in input.chunks(BLOCK) {
+            self.encode_block(block, out);
+        }
+    }
+
+    fn encode_block(&mut self, input: &[u8], out: &mut impl BufMut) {
         let normalize = self.policy == BareLineEnding::Normalize;
         let mut i = 0;
         // Settle the state left by the previous chunk, one byte at a time.
@@ -329,6 +336,23 @@ impl DotUnstuffer {
     /// chunk shows what it is. Once [`Unstuffed::Done`] was returned, further calls consume
     /// nothing until [`reset`](Self::reset).
     pub fn decode(&mut self, input: &[u8], out: &mut impl BufMut) -> Unstuffed {
+        // Block by block, so that the passes over each block find it in cache.
+        let mut offset = 0;
+        for block in input.chunks(BLOCK) {
+            if let Unstuffed::Done { consumed } = self.decode_block(block, out) {
+                return Unstuffed::Done {
+                    consumed: offset + consumed,
+                };
+            }
+            offset += block.len();
+        }
+        if self.state == State::Done {
+            return Unstuffed::Done { consumed: 0 };
+        }
+        Unstuffed::Partial
+    }
+
+    fn decode_block(&mut self, input: &[u8], out: &mut impl BufMut) -> Unstuffed {
         let normalize = self.policy == BareLineEnding::Normalize;
         let mut i = 0;
         while self.state != State::Mid {
@@ -442,6 +466,10 @@ impl DotUnstuffer {
         (end_state(input, end), None)
     }
 }
+
+/// How much input the bulk paths take at a time: small enough to stay in the first-level
+/// cache across the passes over it.
+const BLOCK: usize = 16 * 1024;
 
 /// A line that starts with a dot, as found in chunks whose lines all end in CRLF.
 static LINE_DOT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n."));
