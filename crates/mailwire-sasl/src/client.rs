@@ -37,6 +37,7 @@ use crate::server::cram_md5_digest;
 #[derive(Debug)]
 pub struct ClientExchange {
     mechanism: Mechanism,
+    min_iterations: u32,
     state: State,
 }
 
@@ -186,7 +187,35 @@ impl ClientExchange {
     }
 
     fn with_state(mechanism: Mechanism, state: State) -> Self {
-        ClientExchange { mechanism, state }
+        ClientExchange {
+            mechanism,
+            min_iterations: scram::MIN_ITERATIONS,
+            state,
+        }
+    }
+
+    /// Sets the smallest SCRAM iteration count the client accepts from the server
+    /// (default [`scram::MIN_ITERATIONS`], 4096, RFC 7677 §4); a server-first message
+    /// asking for fewer fails with [`ClientError::IterationCountTooLow`]. A minimum of 0
+    /// counts as 1. The other mechanisms ignore it.
+    ///
+    /// ```
+    /// use mailwire_core::Secret;
+    /// use mailwire_sasl::{ClientError, ClientExchange};
+    ///
+    /// let password = Secret::new("pencil".to_owned());
+    /// let mut client = ClientExchange::scram_sha256(None, "user", &password, "rOprNGfwEbeRWgbNEkqO")
+    ///     .unwrap()
+    ///     .with_min_iterations(10_000);
+    /// client.initial_response();
+    /// assert_eq!(
+    ///     client.respond(b"r=rOprNGfwEbeRWgbNEkqOserver,s=c2FsdA==,i=4096"),
+    ///     Err(ClientError::IterationCountTooLow { got: 4096, minimum: 10_000 })
+    /// );
+    /// ```
+    pub fn with_min_iterations(mut self, minimum: u32) -> Self {
+        self.min_iterations = minimum.max(1);
+        self
     }
 
     /// The mechanism.
@@ -267,7 +296,7 @@ impl ClientExchange {
                 Ok(response)
             }
             State::ScramAwaitFirst { state } => {
-                let (message, signature) = state.answer(challenge)?;
+                let (message, signature) = state.answer(challenge, self.min_iterations)?;
                 self.state = State::ScramAwaitFinal { signature };
                 Ok(message.into_bytes())
             }

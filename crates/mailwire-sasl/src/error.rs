@@ -68,6 +68,17 @@ pub enum ClientError {
     /// [`MAX_ITERATIONS`](crate::scram::MAX_ITERATIONS).
     #[error("refused SCRAM iteration count {0}")]
     IterationCount(u32),
+    /// The SCRAM server asked for fewer iterations than the client's minimum
+    /// ([`MIN_ITERATIONS`](crate::scram::MIN_ITERATIONS) unless set with
+    /// [`ClientExchange::with_min_iterations`](crate::ClientExchange::with_min_iterations)):
+    /// a man in the middle may be trying to make the proof cheap to attack offline.
+    #[error("SCRAM iteration count {got} is below the minimum of {minimum}")]
+    IterationCountTooLow {
+        /// The count the server asked for.
+        got: u32,
+        /// The client's minimum.
+        minimum: u32,
+    },
     /// The SCRAM server's signature is wrong: it does not know the password, or someone
     /// is in the middle.
     #[error("the server's signature does not verify")]

@@ -35,6 +35,7 @@ fn client(mechanism: Mechanism) -> ClientExchange {
         Mechanism::ScramSha256 => {
             ClientExchange::scram_sha256(Some("admin"), "user", &password, "rOprNGfwEbeRWgbNEkqO")
                 .unwrap()
+                .with_min_iterations(1)
         }
         _ => unreachable!(),
     }

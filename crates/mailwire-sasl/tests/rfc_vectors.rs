@@ -281,6 +281,48 @@ fn rfc_7677_client_refuses_a_nonce_it_did_not_start() {
 }
 
 #[test]
+fn scram_client_refuses_iteration_counts_below_its_minimum() {
+    // A man in the middle rewrites i=4096 to make the proof cheap to attack offline.
+    let with_count = |count: &str| SERVER_FIRST.replace("i=4096", count);
+    for (count, got) in [("i=1", 1), ("i=4095", 4095)] {
+        let mut client =
+            ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE).unwrap();
+        client.initial_response();
+        assert_eq!(
+            client.respond(with_count(count).as_bytes()),
+            Err(ClientError::IterationCountTooLow { got, minimum: 4096 })
+        );
+        assert_eq!(client.finish(None), Err(ClientError::UnexpectedChallenge));
+    }
+
+    // A minimum set by the caller, higher or lower.
+    let mut client = ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE)
+        .unwrap()
+        .with_min_iterations(5000);
+    client.initial_response();
+    assert_eq!(
+        client.respond(SERVER_FIRST.as_bytes()),
+        Err(ClientError::IterationCountTooLow {
+            got: 4096,
+            minimum: 5000
+        })
+    );
+    let mut client = ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE)
+        .unwrap()
+        .with_min_iterations(0);
+    client.initial_response();
+    assert!(client.respond(with_count("i=1").as_bytes()).is_ok());
+    let mut client = ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE)
+        .unwrap()
+        .with_min_iterations(0);
+    client.initial_response();
+    assert_eq!(
+        client.respond(with_count("i=0").as_bytes()),
+        Err(ClientError::IterationCount(0))
+    );
+}
+
+#[test]
 fn scram_channel_binding_flags() {
     // `y`: the client could bind but believes the server cannot. Accepted, and the
     // client-final's c= must repeat it ("eSws" is base64 of "y,,").
