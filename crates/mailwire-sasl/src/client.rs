@@ -20,7 +20,8 @@ use crate::server::cram_md5_digest;
 /// 3. answer each challenge line (`334 …`, `+ …`) with [`respond_line`](Self::respond_line)
 ///    (or [`respond`](Self::respond) on decoded bytes);
 /// 4. on the server's success reply, call [`finish`](Self::finish), which fails if the
-///    server has not proved itself (SCRAM): only then is the exchange a success.
+///    exchange has not completed, or the server has not proved itself (SCRAM): only then
+///    is the exchange a success.
 ///
 /// A server that rejects the credentials ends the exchange with its failure reply; the
 /// exchange has nothing to add (for the OAuth mechanisms, [`oauth_error`](Self::oauth_error)
@@ -327,7 +328,11 @@ impl ClientExchange {
 
     /// The server reported success, with `additional_data` if its success reply carried
     /// any. Succeeds only when the mechanism has said everything and, for SCRAM, the
-    /// server's signature verified.
+    /// server's signature verified:
+    ///
+    /// - before that, [`ClientError::Incomplete`] (SCRAM: [`ClientError::NotVerified`]);
+    /// - after the server refused a bearer token, [`ClientError::TokenRefused`];
+    /// - after a failed step, [`ClientError::UnexpectedChallenge`].
     pub fn finish(&mut self, additional_data: Option<&[u8]>) -> Result<(), ClientError> {
         let result = match (&self.state, additional_data) {
             (State::ScramAwaitFinal { signature }, Some(data)) => {
@@ -339,9 +344,18 @@ impl ClientExchange {
                 | State::ScramAwaitFinal { .. },
                 _,
             ) => Err(ClientError::NotVerified),
-            (_, Some(data)) if !data.is_empty() => Err(ClientError::UnexpectedChallenge),
+            (
+                State::OneMessage { .. }
+                | State::Login { .. }
+                | State::LoginUserSent { .. }
+                | State::CramMd5 { .. },
+                _,
+            ) => Err(ClientError::Incomplete),
+            // Keep the state, so that oauth_error still tells why.
+            (State::TokenRefused { .. }, _) => return Err(ClientError::TokenRefused),
             (State::Failed, _) => Err(ClientError::UnexpectedChallenge),
-            _ => Ok(()),
+            (State::Sent, Some(data)) if !data.is_empty() => Err(ClientError::UnexpectedChallenge),
+            (State::Sent, _) => Ok(()),
         };
         self.state = if result.is_ok() {
             State::Sent

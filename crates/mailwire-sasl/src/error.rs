@@ -91,6 +91,18 @@ pub enum ClientError {
     /// that never sent its signature).
     #[error("the server reported success without proving its identity")]
     NotVerified,
+    /// The server reported success before the client had sent everything the mechanism
+    /// needs: PLAIN, XOAUTH2 or OAUTHBEARER before the initial response, LOGIN before
+    /// the password, CRAM-MD5 before the challenge was answered.
+    #[error("the server reported success before the exchange completed")]
+    Incomplete,
+    /// The server reported success after it refused the bearer token: RFC 7628 §3.2.3
+    /// ends such an exchange in failure. [`ClientExchange::oauth_error`] still gives the
+    /// server's error.
+    ///
+    /// [`ClientExchange::oauth_error`]: crate::ClientExchange::oauth_error
+    #[error("the server reported success after refusing the token")]
+    TokenRefused,
 }
 
 /// An answer method was called when the exchange had not asked that question.

@@ -377,6 +377,45 @@ fn client_steps_after_the_end_are_errors() {
 }
 
 #[test]
+fn finish_fails_before_the_exchange_completes() {
+    let password = secret(PASSWORD);
+
+    // PLAIN before its initial response was produced.
+    let mut client = ClientExchange::plain(None, "kurt", &password).unwrap();
+    assert_eq!(client.finish(None), Err(ClientError::Incomplete));
+
+    // CRAM-MD5 before any challenge.
+    let mut client = ClientExchange::cram_md5("kurt", &password);
+    assert_eq!(client.finish(None), Err(ClientError::Incomplete));
+    let mut client = ClientExchange::cram_md5("kurt", &password);
+    client.respond(b"<1.2@host>").unwrap();
+    assert_eq!(client.finish(None), Ok(()));
+
+    // LOGIN before the password.
+    let mut client = ClientExchange::login("kurt", &password);
+    assert_eq!(client.finish(None), Err(ClientError::Incomplete));
+    let mut client = ClientExchange::login("kurt", &password);
+    client.respond(b"Username:").unwrap();
+    assert_eq!(client.finish(None), Err(ClientError::Incomplete));
+
+    // The bearer mechanisms, before the token and after the server refused it.
+    let token = secret(TOKEN);
+    let mut client = ClientExchange::oauthbearer(Some("kurt"), None, None, &token).unwrap();
+    assert_eq!(client.finish(None), Err(ClientError::Incomplete));
+    let mut client = ClientExchange::xoauth2("kurt", &token).unwrap();
+    client.initial_response().unwrap();
+    assert_eq!(
+        client.respond(br#"{"status":"401","schemes":"bearer"}"#),
+        Ok(Vec::new())
+    );
+    assert_eq!(client.finish(None), Err(ClientError::TokenRefused));
+    assert_eq!(
+        client.oauth_error(),
+        Some(&br#"{"status":"401","schemes":"bearer"}"#[..])
+    );
+}
+
+#[test]
 fn initial_response_lines() {
     let mut server = ServerExchange::plain();
     assert!(matches!(

@@ -438,6 +438,10 @@ fn rfc_7628_failure_with_the_error_challenge() {
         server.receive_line(dummy.as_bytes()),
         ServerStep::Failure(AuthError::Credentials)
     );
+
+    // A server that reports success instead has broken §3.2.3: the exchange failed.
+    assert_eq!(client.finish(None), Err(ClientError::TokenRefused));
+    assert!(client.oauth_error().is_some());
 }
 
 // ---- XOAUTH2 (Google's published example) ------------------------------------------------
