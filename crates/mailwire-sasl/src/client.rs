@@ -67,7 +67,8 @@ enum State {
         state: scram::ClientState,
     },
     ScramAwaitFinal {
-        signature: [u8; 32],
+        /// Secret, because whoever reads it can forge the server-final message.
+        signature: Secret<[u8; 32]>,
     },
     /// Everything sent (and for SCRAM, the server verified); waiting for the outcome.
     Sent,
@@ -298,11 +299,13 @@ impl ClientExchange {
             }
             State::ScramAwaitFirst { state } => {
                 let (message, signature) = state.answer(challenge, self.min_iterations)?;
-                self.state = State::ScramAwaitFinal { signature };
+                self.state = State::ScramAwaitFinal {
+                    signature: Secret::new(signature),
+                };
                 Ok(message.into_bytes())
             }
             State::ScramAwaitFinal { signature } => {
-                scram::check_server_final(challenge, &signature)?;
+                scram::check_server_final(challenge, signature.expose())?;
                 self.state = State::Sent;
                 Ok(Vec::new())
             }
@@ -336,7 +339,7 @@ impl ClientExchange {
     pub fn finish(&mut self, additional_data: Option<&[u8]>) -> Result<(), ClientError> {
         let result = match (&self.state, additional_data) {
             (State::ScramAwaitFinal { signature }, Some(data)) => {
-                scram::check_server_final(data, signature)
+                scram::check_server_final(data, signature.expose())
             }
             (
                 State::ScramNew { .. }

@@ -270,6 +270,31 @@ fn rfc_7677_client_refuses_a_wrong_server_signature() {
 }
 
 #[test]
+fn rfc_7677_client_debug_hides_the_expected_server_signature() {
+    let mut client =
+        ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE).unwrap();
+    client.initial_response();
+    client.respond(SERVER_FIRST.as_bytes()).unwrap();
+
+    // With these bytes a log reader could forge the server-final message.
+    let signature = STANDARD.decode(&SERVER_FINAL[2..]).unwrap();
+    let printed = format!("{client:?}");
+    let as_list = format!("{signature:?}");
+    assert!(
+        !printed.contains(&as_list[1..as_list.len() - 1]),
+        "{printed}"
+    );
+    assert!(!printed.contains(&SERVER_FINAL[2..]), "{printed}");
+    assert!(
+        printed.contains("signature: Secret([redacted])"),
+        "{printed}"
+    );
+
+    // The signature still verifies.
+    assert_eq!(client.respond(SERVER_FINAL.as_bytes()), Ok(Vec::new()));
+}
+
+#[test]
 fn rfc_7677_client_refuses_a_nonce_it_did_not_start() {
     let mut client =
         ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE).unwrap();
