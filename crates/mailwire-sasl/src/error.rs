@@ -109,7 +109,9 @@ pub enum ClientError {
 ///
 /// This is a bug in the calling code, not a mistake of the peer: for example
 /// [`ServerExchange::accept`](crate::ServerExchange::accept) while the exchange waits for
-/// SCRAM keys.
+/// SCRAM keys, or for a token, which takes
+/// [`ServerExchange::accept_as`](crate::ServerExchange::accept_as). The exchange is left as
+/// it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the exchange is not waiting for this answer")]
 pub struct NotPending;

@@ -44,9 +44,8 @@ fn client(mechanism: Mechanism) -> ClientExchange {
 /// Answers every question of the exchange: `yes` accepts and provides, otherwise refuses.
 fn answer(server: &mut ServerExchange, step: ServerStep, yes: bool) -> ServerStep {
     let answer = match step {
-        ServerStep::VerifyPassword { .. } | ServerStep::VerifyToken { .. } if yes => {
-            server.accept()
-        }
+        ServerStep::VerifyPassword { .. } if yes => server.accept(),
+        ServerStep::VerifyToken { .. } if yes => server.accept_as("user"),
         ServerStep::LookupSecret { .. } if yes => server.provide_secret(&Secret::new(PASSWORD)),
         ServerStep::LookupScramKeys { .. } if yes => server.provide_scram_keys(keys()),
         ServerStep::VerifyPassword { .. }

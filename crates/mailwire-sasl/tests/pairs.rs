@@ -44,11 +44,14 @@ impl Directory {
             {
                 server.provide_scram_keys(ScramKeys::derive(PASSWORD, b"kurt's salt", 4096))
             }
-            ServerStep::VerifyToken {
-                user: Some(user),
-                token,
-                ..
-            } if user == "kurt" && token == Secret::new(TOKEN.to_owned()) => server.accept(),
+            // TOKEN was issued to kurt; the client's user (XOAUTH2's account, OAUTHBEARER's
+            // authzid) must be one kurt may act as.
+            ServerStep::VerifyToken { user, token, .. }
+                if token == Secret::new(TOKEN.to_owned())
+                    && Self::may_act_as("kurt", user.as_deref()) =>
+            {
+                server.accept_as("kurt")
+            }
             ServerStep::LookupSecret { .. }
             | ServerStep::LookupScramKeys { .. }
             | ServerStep::VerifyToken { .. } => server.reject(),
@@ -171,10 +174,18 @@ fn every_mechanism_succeeds_with_the_right_credentials() {
         for initial in [true, false] {
             let client = client_for(mechanism, "kurt", credential(mechanism));
             let outcome = run(client, server_for(mechanism), initial);
+            // OAUTHBEARER's client sends a=kurt, the authzid.
+            let identity = match mechanism {
+                Mechanism::OAuthBearer => Identity {
+                    authzid: Some("kurt".into()),
+                    ..kurt()
+                },
+                _ => kurt(),
+            };
             assert_eq!(
                 outcome,
                 Outcome {
-                    server: Ok(kurt()),
+                    server: Ok(identity),
                     client: Ok(())
                 },
                 "{mechanism} {initial}"

@@ -5,8 +5,8 @@ use base64::engine::general_purpose::STANDARD;
 use mailwire_core::Secret;
 use mailwire_sasl::line::{decode_challenge, encode_challenge, encode_initial_response};
 use mailwire_sasl::{
-    AuthError, ClientError, ClientExchange, Identity, OAuthError, ScramKeys, ServerExchange,
-    ServerStep,
+    AuthError, ClientError, ClientExchange, Identity, NotPending, OAuthError, ScramKeys,
+    ServerExchange, ServerStep,
 };
 
 fn secret(s: &str) -> Secret<String> {
@@ -422,7 +422,59 @@ fn rfc_7628_server_success() {
             port: Some(143),
         }
     );
-    assert_eq!(server.accept(), Ok(success("user@example.com", None)));
+    // The token's subject is the application's to name; a= is only the identity the
+    // client asks to act as.
+    assert_eq!(server.accept(), Err(NotPending));
+    assert_eq!(
+        server.accept_as("subject-1234"),
+        Ok(success("subject-1234", Some("user@example.com")))
+    );
+}
+
+#[test]
+fn rfc_7628_server_smtp_initial_response() {
+    // §4.2: C: AUTH OAUTHBEARER <initial response>, on port 587.
+    let mut server = ServerExchange::oauthbearer();
+    assert_eq!(
+        server.start_line(Some(RFC7628_SMTP.as_bytes())),
+        ServerStep::VerifyToken {
+            user: Some("user@example.com".into()),
+            token: secret(RFC7628_TOKEN),
+            host: Some("server.example.com".into()),
+            port: Some(587),
+        }
+    );
+    assert_eq!(
+        server.accept_as("user@example.com"),
+        Ok(success("user@example.com", Some("user@example.com")))
+    );
+}
+
+#[test]
+fn token_answers_name_the_subject() {
+    // Without a=, the identity is the subject alone; accept() never yields an empty one.
+    let mut server = ServerExchange::oauthbearer();
+    assert!(matches!(
+        server.start(Some(b"n,,\x01auth=Bearer t0ken\x01\x01")),
+        ServerStep::VerifyToken { user: None, .. }
+    ));
+    assert_eq!(server.accept(), Err(NotPending));
+    assert!(!server.is_done());
+    assert_eq!(server.accept_as("kurt"), Ok(success("kurt", None)));
+
+    // XOAUTH2's user= is the account the token is for, not an authzid.
+    let mut server = ServerExchange::xoauth2();
+    server.start_line(Some(XOAUTH2_INITIAL.as_bytes()));
+    assert_eq!(server.accept(), Err(NotPending));
+    assert_eq!(
+        server.accept_as("someuser@example.com"),
+        Ok(success("someuser@example.com", None))
+    );
+
+    // A password's accept_as keeps the requested authzid.
+    let mut server = ServerExchange::plain();
+    server.start(Some(b"Ursel\0Kurt\0xipj3plmq"));
+    assert_eq!(server.accept_as("kurt"), Ok(success("kurt", Some("Ursel"))));
 }
 
 #[test]
