@@ -242,6 +242,42 @@ fn rfc_7677_server_refuses_a_wrong_proof() {
 }
 
 #[test]
+fn rfc_7677_server_refuses_a_client_final_with_a_wrong_nonce_or_binding() {
+    let refused = |client_final: &str| {
+        let mut server = ServerExchange::scram_sha256(SERVER_NONCE).unwrap();
+        server.start(Some(CLIENT_FIRST.as_bytes()));
+        server.provide_scram_keys(rfc_7677_keys()).unwrap();
+        let end = server.receive(client_final.as_bytes());
+        assert!(server.is_done());
+        end
+    };
+    // The last character of the combined nonce changed, the proof left as it was.
+    assert_eq!(
+        refused(&CLIENT_FINAL.replace("$k0,", "$k1,")),
+        ServerStep::Failure(AuthError::Malformed {
+            reason: "wrong nonce"
+        })
+    );
+    // Only the client's own nonce, without the server's part.
+    assert_eq!(
+        refused(&CLIENT_FINAL.replace("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0", "")),
+        ServerStep::Failure(AuthError::Malformed {
+            reason: "wrong nonce"
+        })
+    );
+    // c= must be base64 of the GS2 header "n,,"; "eSws" is "y,,", "bixh" is "n,a".
+    for binding in ["c=eSws", "c=bixh", "c=biws=", "c="] {
+        assert_eq!(
+            refused(&CLIENT_FINAL.replace("c=biws", binding)),
+            ServerStep::Failure(AuthError::Malformed {
+                reason: "channel binding does not repeat the GS2 header"
+            }),
+            "{binding}"
+        );
+    }
+}
+
+#[test]
 fn rfc_7677_client_refuses_a_wrong_server_signature() {
     for (server_final, error) in [
         (
