@@ -31,9 +31,9 @@ fuzz_target!(|data: &[u8]| {
 
     for _ in 0..64 {
         let answered = match step {
-            ServerStep::VerifyPassword { .. } | ServerStep::VerifyToken { .. } if yes => {
-                server.accept()
-            }
+            ServerStep::VerifyPassword { .. } if yes => server.accept(),
+            // A token's subject is the application's to name.
+            ServerStep::VerifyToken { .. } if yes => server.accept_as("user"),
             ServerStep::LookupSecret { .. } if yes => {
                 server.provide_secret(&Secret::new(b"tanstaaftanstaaf"))
             }

@@ -20,7 +20,8 @@ use crate::server::cram_md5_digest;
 /// 3. answer each challenge line (`334 …`, `+ …`) with [`respond_line`](Self::respond_line)
 ///    (or [`respond`](Self::respond) on decoded bytes);
 /// 4. on the server's success reply, call [`finish`](Self::finish), which fails if the
-///    server has not proved itself (SCRAM): only then is the exchange a success.
+///    exchange has not completed, or the server has not proved itself (SCRAM): only then
+///    is the exchange a success.
 ///
 /// A server that rejects the credentials ends the exchange with its failure reply; the
 /// exchange has nothing to add (for the OAuth mechanisms, [`oauth_error`](Self::oauth_error)
@@ -37,6 +38,7 @@ use crate::server::cram_md5_digest;
 #[derive(Debug)]
 pub struct ClientExchange {
     mechanism: Mechanism,
+    min_iterations: u32,
     state: State,
 }
 
@@ -65,7 +67,8 @@ enum State {
         state: scram::ClientState,
     },
     ScramAwaitFinal {
-        signature: [u8; 32],
+        /// Secret, because whoever reads it can forge the server-final message.
+        signature: Secret<[u8; 32]>,
     },
     /// Everything sent (and for SCRAM, the server verified); waiting for the outcome.
     Sent,
@@ -186,7 +189,35 @@ impl ClientExchange {
     }
 
     fn with_state(mechanism: Mechanism, state: State) -> Self {
-        ClientExchange { mechanism, state }
+        ClientExchange {
+            mechanism,
+            min_iterations: scram::MIN_ITERATIONS,
+            state,
+        }
+    }
+
+    /// Sets the smallest SCRAM iteration count the client accepts from the server
+    /// (default [`scram::MIN_ITERATIONS`], 4096, RFC 7677 §4); a server-first message
+    /// asking for fewer fails with [`ClientError::IterationCountTooLow`]. A minimum of 0
+    /// counts as 1. The other mechanisms ignore it.
+    ///
+    /// ```
+    /// use mailwire_core::Secret;
+    /// use mailwire_sasl::{ClientError, ClientExchange};
+    ///
+    /// let password = Secret::new("pencil".to_owned());
+    /// let mut client = ClientExchange::scram_sha256(None, "user", &password, "rOprNGfwEbeRWgbNEkqO")
+    ///     .unwrap()
+    ///     .with_min_iterations(10_000);
+    /// client.initial_response();
+    /// assert_eq!(
+    ///     client.respond(b"r=rOprNGfwEbeRWgbNEkqOserver,s=c2FsdA==,i=4096"),
+    ///     Err(ClientError::IterationCountTooLow { got: 4096, minimum: 10_000 })
+    /// );
+    /// ```
+    pub fn with_min_iterations(mut self, minimum: u32) -> Self {
+        self.min_iterations = minimum.max(1);
+        self
     }
 
     /// The mechanism.
@@ -267,12 +298,14 @@ impl ClientExchange {
                 Ok(response)
             }
             State::ScramAwaitFirst { state } => {
-                let (message, signature) = state.answer(challenge)?;
-                self.state = State::ScramAwaitFinal { signature };
+                let (message, signature) = state.answer(challenge, self.min_iterations)?;
+                self.state = State::ScramAwaitFinal {
+                    signature: Secret::new(signature),
+                };
                 Ok(message.into_bytes())
             }
             State::ScramAwaitFinal { signature } => {
-                scram::check_server_final(challenge, &signature)?;
+                scram::check_server_final(challenge, signature.expose())?;
                 self.state = State::Sent;
                 Ok(Vec::new())
             }
@@ -298,11 +331,15 @@ impl ClientExchange {
 
     /// The server reported success, with `additional_data` if its success reply carried
     /// any. Succeeds only when the mechanism has said everything and, for SCRAM, the
-    /// server's signature verified.
+    /// server's signature verified:
+    ///
+    /// - before that, [`ClientError::Incomplete`] (SCRAM: [`ClientError::NotVerified`]);
+    /// - after the server refused a bearer token, [`ClientError::TokenRefused`];
+    /// - after a failed step, [`ClientError::UnexpectedChallenge`].
     pub fn finish(&mut self, additional_data: Option<&[u8]>) -> Result<(), ClientError> {
         let result = match (&self.state, additional_data) {
             (State::ScramAwaitFinal { signature }, Some(data)) => {
-                scram::check_server_final(data, signature)
+                scram::check_server_final(data, signature.expose())
             }
             (
                 State::ScramNew { .. }
@@ -310,9 +347,18 @@ impl ClientExchange {
                 | State::ScramAwaitFinal { .. },
                 _,
             ) => Err(ClientError::NotVerified),
-            (_, Some(data)) if !data.is_empty() => Err(ClientError::UnexpectedChallenge),
+            (
+                State::OneMessage { .. }
+                | State::Login { .. }
+                | State::LoginUserSent { .. }
+                | State::CramMd5 { .. },
+                _,
+            ) => Err(ClientError::Incomplete),
+            // Keep the state, so that oauth_error still tells why.
+            (State::TokenRefused { .. }, _) => return Err(ClientError::TokenRefused),
             (State::Failed, _) => Err(ClientError::UnexpectedChallenge),
-            _ => Ok(()),
+            (State::Sent, Some(data)) if !data.is_empty() => Err(ClientError::UnexpectedChallenge),
+            (State::Sent, _) => Ok(()),
         };
         self.state = if result.is_ok() {
             State::Sent

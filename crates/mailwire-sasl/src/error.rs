@@ -68,6 +68,17 @@ pub enum ClientError {
     /// [`MAX_ITERATIONS`](crate::scram::MAX_ITERATIONS).
     #[error("refused SCRAM iteration count {0}")]
     IterationCount(u32),
+    /// The SCRAM server asked for fewer iterations than the client's minimum
+    /// ([`MIN_ITERATIONS`](crate::scram::MIN_ITERATIONS) unless set with
+    /// [`ClientExchange::with_min_iterations`](crate::ClientExchange::with_min_iterations)):
+    /// a man in the middle may be trying to make the proof cheap to attack offline.
+    #[error("SCRAM iteration count {got} is below the minimum of {minimum}")]
+    IterationCountTooLow {
+        /// The count the server asked for.
+        got: u32,
+        /// The client's minimum.
+        minimum: u32,
+    },
     /// The SCRAM server's signature is wrong: it does not know the password, or someone
     /// is in the middle.
     #[error("the server's signature does not verify")]
@@ -80,13 +91,27 @@ pub enum ClientError {
     /// that never sent its signature).
     #[error("the server reported success without proving its identity")]
     NotVerified,
+    /// The server reported success before the client had sent everything the mechanism
+    /// needs: PLAIN, XOAUTH2 or OAUTHBEARER before the initial response, LOGIN before
+    /// the password, CRAM-MD5 before the challenge was answered.
+    #[error("the server reported success before the exchange completed")]
+    Incomplete,
+    /// The server reported success after it refused the bearer token: RFC 7628 §3.2.3
+    /// ends such an exchange in failure. [`ClientExchange::oauth_error`] still gives the
+    /// server's error.
+    ///
+    /// [`ClientExchange::oauth_error`]: crate::ClientExchange::oauth_error
+    #[error("the server reported success after refusing the token")]
+    TokenRefused,
 }
 
 /// An answer method was called when the exchange had not asked that question.
 ///
 /// This is a bug in the calling code, not a mistake of the peer: for example
 /// [`ServerExchange::accept`](crate::ServerExchange::accept) while the exchange waits for
-/// SCRAM keys.
+/// SCRAM keys, or for a token, which takes
+/// [`ServerExchange::accept_as`](crate::ServerExchange::accept_as). The exchange is left as
+/// it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the exchange is not waiting for this answer")]
 pub struct NotPending;

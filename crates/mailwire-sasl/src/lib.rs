@@ -23,7 +23,8 @@
 //!   application decides credentials; the exchange checks digests and proofs, in constant
 //!   time.
 //! - [`ClientExchange`] builds the initial response, answers challenges, and succeeds in
-//!   [`ClientExchange::finish`] only once the server has proved itself (SCRAM).
+//!   [`ClientExchange::finish`] only once the exchange has completed and, for SCRAM, the
+//!   server has proved itself.
 //! - [`ScramKeys`] is what a SCRAM server stores instead of the password.
 //!
 //! Passwords and tokens are [`mailwire_core::Secret`]s, so they stay out of `Debug` output.

@@ -45,6 +45,14 @@ use crate::error::{AuthError, ClientError, InvalidInput};
 /// hundred thousand.
 pub const MAX_ITERATIONS: u32 = 10_000_000;
 
+/// The smallest iteration count a client accepts by default: RFC 7677 §4's minimum.
+///
+/// The count comes from the server-first message, which a man in the middle can write.
+/// With a low count, the client's proof makes offline guessing of the password cheap, so
+/// the client refuses it before computing anything. Lower it only for a server known to
+/// use fewer, with [`ClientExchange::with_min_iterations`](crate::ClientExchange::with_min_iterations).
+pub const MIN_ITERATIONS: u32 = 4096;
+
 /// What a SCRAM-SHA-256 server stores for a user instead of the password (RFC 5802 §3).
 ///
 /// Derive it once, when the password is set, with [`ScramKeys::derive`], and keep the
@@ -322,8 +330,12 @@ impl ClientState {
     }
 
     /// Answers the server-first-message: the client-final-message, and the server
-    /// signature to expect.
-    pub(crate) fn answer(&self, server_first: &[u8]) -> Result<(String, [u8; 32]), ClientError> {
+    /// signature to expect. Iteration counts below `min_iterations` are refused.
+    pub(crate) fn answer(
+        &self,
+        server_first: &[u8],
+        min_iterations: u32,
+    ) -> Result<(String, [u8; 32]), ClientError> {
         let malformed = |reason| ClientError::Malformed { reason };
         let server_first = std::str::from_utf8(server_first).map_err(|_| malformed("not UTF-8"))?;
         let mut attributes = server_first.split(',');
@@ -347,6 +359,12 @@ impl ClientState {
             .ok_or(malformed("bad iteration count"))?;
         if iterations == 0 || iterations > MAX_ITERATIONS {
             return Err(ClientError::IterationCount(iterations));
+        }
+        if iterations < min_iterations {
+            return Err(ClientError::IterationCountTooLow {
+                got: iterations,
+                minimum: min_iterations,
+            });
         }
 
         let without_proof = format!("c={},r={nonce}", STANDARD.encode(&self.gs2_header));

@@ -15,8 +15,8 @@ use crate::scram::{self, ClientFirst, ScramKeys};
 pub struct Identity {
     /// The authentication identity: whose credentials were checked (`tim`).
     pub authcid: String,
-    /// The authorization identity the client asked to act as, if it named one other than
-    /// itself (PLAIN's and SCRAM's `authzid`). Whether `authcid` may act as it is the
+    /// The authorization identity the client asked to act as, if it named one (PLAIN's
+    /// and SCRAM's `authzid`, OAUTHBEARER's `a=`). Whether `authcid` may act as it is the
     /// application's decision.
     pub authzid: Option<String>,
 }
@@ -67,12 +67,20 @@ pub enum ServerStep {
         /// The authorization identity, when the client named one.
         authzid: Option<String>,
     },
-    /// XOAUTH2, OAUTHBEARER: check the bearer token. Answer with
-    /// [`ServerExchange::accept`], [`ServerExchange::accept_as`] (to name the token's
-    /// subject), [`ServerExchange::reject`] or [`ServerExchange::reject_token`].
+    /// XOAUTH2, OAUTHBEARER: check the bearer token, and find whom it was issued to.
+    /// Answer with [`ServerExchange::accept_as`], naming that subject (the authcid), or
+    /// with [`ServerExchange::reject`] or [`ServerExchange::reject_token`].
+    /// [`ServerExchange::accept`] is refused here: nothing the client sent proves who it
+    /// is, only the token does.
     VerifyToken {
-        /// The user the client claims to be: XOAUTH2's `user=`, always present, or
-        /// OAUTHBEARER's optional `a=`.
+        /// What the client names, which the token does not prove by itself:
+        ///
+        /// - XOAUTH2's `user=`, always present: the account the client says the token is
+        ///   for. Check that the token grants access to it, and pass the account's name to
+        ///   `accept_as`; the [`Identity`] has no authzid.
+        /// - OAUTHBEARER's optional `a=`: the authorization identity (RFC 7628 §3.1), the
+        ///   user the client asks to act as. It becomes the [`Identity`]'s `authzid`;
+        ///   check that the token's subject may act as it, as for PLAIN's authzid.
         user: Option<String>,
         /// The bearer token.
         token: Secret<String>,
@@ -102,8 +110,9 @@ pub enum ServerStep {
 /// 2. call [`start`](Self::start) with the initial response if the command carried one;
 /// 3. act on each [`ServerStep`]: send a `Challenge` and feed the client's answer to
 ///    [`receive_line`](Self::receive_line); hand a `Verify*` / `Lookup*` question to the
-///    application and pass its answer back through [`accept`](Self::accept),
-///    [`reject`](Self::reject), [`provide_secret`](Self::provide_secret) or
+///    application and pass its answer back through [`accept`](Self::accept) (for a token,
+///    [`accept_as`](Self::accept_as)), [`reject`](Self::reject),
+///    [`provide_secret`](Self::provide_secret) or
 ///    [`provide_scram_keys`](Self::provide_scram_keys); until `Success` or `Failure`.
 ///
 /// ```
@@ -164,7 +173,8 @@ enum State {
         identity: Identity,
     },
     VerifyToken {
-        user: Option<String>,
+        /// OAUTHBEARER's `a=`; never XOAUTH2's `user=`, which names no authzid.
+        authzid: Option<String>,
     },
     LookupSecret {
         challenge: String,
@@ -388,7 +398,11 @@ impl ServerExchange {
                         host,
                         port,
                     }) => {
-                        self.state = State::VerifyToken { user: user.clone() };
+                        let authzid = match self.mechanism {
+                            Mechanism::OAuthBearer => user.clone(),
+                            _ => None,
+                        };
+                        self.state = State::VerifyToken { authzid };
                         ServerStep::VerifyToken {
                             user,
                             token,
@@ -463,42 +477,65 @@ impl ServerExchange {
         }
     }
 
-    /// Accepts the password or token of a [`ServerStep::VerifyPassword`] or
-    /// [`ServerStep::VerifyToken`]. The identity is the one the client gave (for
-    /// OAUTHBEARER without `a=`, an empty authcid: prefer [`accept_as`](Self::accept_as)).
+    /// Accepts the password of a [`ServerStep::VerifyPassword`]; the identity is the one
+    /// the client gave.
+    ///
+    /// A [`ServerStep::VerifyToken`] is answered with [`accept_as`](Self::accept_as)
+    /// instead: the client's claims do not say whom the token belongs to, so `accept`
+    /// fails there with [`NotPending`] and leaves the question pending.
     pub fn accept(&mut self) -> Result<ServerStep, NotPending> {
         match std::mem::replace(&mut self.state, State::Done) {
             State::VerifyPassword { identity } => Ok(ServerStep::Success {
                 identity,
                 additional_data: None,
             }),
-            State::VerifyToken { user } => Ok(ServerStep::Success {
-                identity: Identity {
-                    authcid: user.unwrap_or_default(),
-                    authzid: None,
-                },
-                additional_data: None,
-            }),
             state => self.not_pending(state),
         }
     }
 
-    /// Like [`accept`](Self::accept), but names the authenticated identity: the token's
-    /// subject, or the user's canonical name.
+    /// Accepts the password or token of a [`ServerStep::VerifyPassword`] or
+    /// [`ServerStep::VerifyToken`], naming the authenticated identity: the user's
+    /// canonical name, or the subject the application found the token was issued to. The
+    /// authzid is the one the client asked for (PLAIN's authzid, OAUTHBEARER's `a=`).
+    ///
+    /// ```
+    /// use mailwire_sasl::{Identity, ServerExchange, ServerStep};
+    ///
+    /// let mut server = ServerExchange::oauthbearer();
+    /// let step = server.start(Some(b"n,a=shared@example.com,\x01auth=Bearer vF9dft4q\x01\x01"));
+    /// let ServerStep::VerifyToken { user, token, .. } = step else { panic!() };
+    /// assert_eq!(user.as_deref(), Some("shared@example.com"));
+    ///
+    /// // The application finds that the token was issued to kurt, who may act as the
+    /// // shared account.
+    /// assert_eq!(token.expose(), "vF9dft4q");
+    /// let ServerStep::Success { identity, .. } = server.accept_as("kurt@example.com").unwrap()
+    /// else {
+    ///     panic!()
+    /// };
+    /// assert_eq!(
+    ///     identity,
+    ///     Identity {
+    ///         authcid: "kurt@example.com".into(),
+    ///         authzid: Some("shared@example.com".into())
+    ///     }
+    /// );
+    /// ```
     pub fn accept_as(&mut self, authcid: impl Into<String>) -> Result<ServerStep, NotPending> {
-        let step = self.accept()?;
-        Ok(match step {
-            ServerStep::Success {
-                mut identity,
-                additional_data,
-            } => {
-                identity.authcid = authcid.into();
-                ServerStep::Success {
-                    identity,
-                    additional_data,
-                }
-            }
-            other => other,
+        let identity = match std::mem::replace(&mut self.state, State::Done) {
+            State::VerifyPassword { identity } => Identity {
+                authcid: authcid.into(),
+                ..identity
+            },
+            State::VerifyToken { authzid } => Identity {
+                authcid: authcid.into(),
+                authzid,
+            },
+            state => return self.not_pending(state),
+        };
+        Ok(ServerStep::Success {
+            identity,
+            additional_data: None,
         })
     }
 

@@ -44,11 +44,14 @@ impl Directory {
             {
                 server.provide_scram_keys(ScramKeys::derive(PASSWORD, b"kurt's salt", 4096))
             }
-            ServerStep::VerifyToken {
-                user: Some(user),
-                token,
-                ..
-            } if user == "kurt" && token == Secret::new(TOKEN.to_owned()) => server.accept(),
+            // TOKEN was issued to kurt; the client's user (XOAUTH2's account, OAUTHBEARER's
+            // authzid) must be one kurt may act as.
+            ServerStep::VerifyToken { user, token, .. }
+                if token == Secret::new(TOKEN.to_owned())
+                    && Self::may_act_as("kurt", user.as_deref()) =>
+            {
+                server.accept_as("kurt")
+            }
             ServerStep::LookupSecret { .. }
             | ServerStep::LookupScramKeys { .. }
             | ServerStep::VerifyToken { .. } => server.reject(),
@@ -171,10 +174,18 @@ fn every_mechanism_succeeds_with_the_right_credentials() {
         for initial in [true, false] {
             let client = client_for(mechanism, "kurt", credential(mechanism));
             let outcome = run(client, server_for(mechanism), initial);
+            // OAUTHBEARER's client sends a=kurt, the authzid.
+            let identity = match mechanism {
+                Mechanism::OAuthBearer => Identity {
+                    authzid: Some("kurt".into()),
+                    ..kurt()
+                },
+                _ => kurt(),
+            };
             assert_eq!(
                 outcome,
                 Outcome {
-                    server: Ok(kurt()),
+                    server: Ok(identity),
                     client: Ok(())
                 },
                 "{mechanism} {initial}"
@@ -374,6 +385,45 @@ fn client_steps_after_the_end_are_errors() {
         Ok(PASSWORD.as_bytes().to_vec())
     );
     assert_eq!(client.respond(b"?"), Err(ClientError::UnexpectedChallenge));
+}
+
+#[test]
+fn finish_fails_before_the_exchange_completes() {
+    let password = secret(PASSWORD);
+
+    // PLAIN before its initial response was produced.
+    let mut client = ClientExchange::plain(None, "kurt", &password).unwrap();
+    assert_eq!(client.finish(None), Err(ClientError::Incomplete));
+
+    // CRAM-MD5 before any challenge.
+    let mut client = ClientExchange::cram_md5("kurt", &password);
+    assert_eq!(client.finish(None), Err(ClientError::Incomplete));
+    let mut client = ClientExchange::cram_md5("kurt", &password);
+    client.respond(b"<1.2@host>").unwrap();
+    assert_eq!(client.finish(None), Ok(()));
+
+    // LOGIN before the password.
+    let mut client = ClientExchange::login("kurt", &password);
+    assert_eq!(client.finish(None), Err(ClientError::Incomplete));
+    let mut client = ClientExchange::login("kurt", &password);
+    client.respond(b"Username:").unwrap();
+    assert_eq!(client.finish(None), Err(ClientError::Incomplete));
+
+    // The bearer mechanisms, before the token and after the server refused it.
+    let token = secret(TOKEN);
+    let mut client = ClientExchange::oauthbearer(Some("kurt"), None, None, &token).unwrap();
+    assert_eq!(client.finish(None), Err(ClientError::Incomplete));
+    let mut client = ClientExchange::xoauth2("kurt", &token).unwrap();
+    client.initial_response().unwrap();
+    assert_eq!(
+        client.respond(br#"{"status":"401","schemes":"bearer"}"#),
+        Ok(Vec::new())
+    );
+    assert_eq!(client.finish(None), Err(ClientError::TokenRefused));
+    assert_eq!(
+        client.oauth_error(),
+        Some(&br#"{"status":"401","schemes":"bearer"}"#[..])
+    );
 }
 
 #[test]

@@ -5,8 +5,8 @@ use base64::engine::general_purpose::STANDARD;
 use mailwire_core::Secret;
 use mailwire_sasl::line::{decode_challenge, encode_challenge, encode_initial_response};
 use mailwire_sasl::{
-    AuthError, ClientError, ClientExchange, Identity, OAuthError, ScramKeys, ServerExchange,
-    ServerStep,
+    AuthError, ClientError, ClientExchange, Identity, NotPending, OAuthError, ScramKeys,
+    ServerExchange, ServerStep,
 };
 
 fn secret(s: &str) -> Secret<String> {
@@ -242,6 +242,42 @@ fn rfc_7677_server_refuses_a_wrong_proof() {
 }
 
 #[test]
+fn rfc_7677_server_refuses_a_client_final_with_a_wrong_nonce_or_binding() {
+    let refused = |client_final: &str| {
+        let mut server = ServerExchange::scram_sha256(SERVER_NONCE).unwrap();
+        server.start(Some(CLIENT_FIRST.as_bytes()));
+        server.provide_scram_keys(rfc_7677_keys()).unwrap();
+        let end = server.receive(client_final.as_bytes());
+        assert!(server.is_done());
+        end
+    };
+    // The last character of the combined nonce changed, the proof left as it was.
+    assert_eq!(
+        refused(&CLIENT_FINAL.replace("$k0,", "$k1,")),
+        ServerStep::Failure(AuthError::Malformed {
+            reason: "wrong nonce"
+        })
+    );
+    // Only the client's own nonce, without the server's part.
+    assert_eq!(
+        refused(&CLIENT_FINAL.replace("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0", "")),
+        ServerStep::Failure(AuthError::Malformed {
+            reason: "wrong nonce"
+        })
+    );
+    // c= must be base64 of the GS2 header "n,,"; "eSws" is "y,,", "bixh" is "n,a".
+    for binding in ["c=eSws", "c=bixh", "c=biws=", "c="] {
+        assert_eq!(
+            refused(&CLIENT_FINAL.replace("c=biws", binding)),
+            ServerStep::Failure(AuthError::Malformed {
+                reason: "channel binding does not repeat the GS2 header"
+            }),
+            "{binding}"
+        );
+    }
+}
+
+#[test]
 fn rfc_7677_client_refuses_a_wrong_server_signature() {
     for (server_final, error) in [
         (
@@ -270,6 +306,31 @@ fn rfc_7677_client_refuses_a_wrong_server_signature() {
 }
 
 #[test]
+fn rfc_7677_client_debug_hides_the_expected_server_signature() {
+    let mut client =
+        ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE).unwrap();
+    client.initial_response();
+    client.respond(SERVER_FIRST.as_bytes()).unwrap();
+
+    // With these bytes a log reader could forge the server-final message.
+    let signature = STANDARD.decode(&SERVER_FINAL[2..]).unwrap();
+    let printed = format!("{client:?}");
+    let as_list = format!("{signature:?}");
+    assert!(
+        !printed.contains(&as_list[1..as_list.len() - 1]),
+        "{printed}"
+    );
+    assert!(!printed.contains(&SERVER_FINAL[2..]), "{printed}");
+    assert!(
+        printed.contains("signature: Secret([redacted])"),
+        "{printed}"
+    );
+
+    // The signature still verifies.
+    assert_eq!(client.respond(SERVER_FINAL.as_bytes()), Ok(Vec::new()));
+}
+
+#[test]
 fn rfc_7677_client_refuses_a_nonce_it_did_not_start() {
     let mut client =
         ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE).unwrap();
@@ -277,6 +338,48 @@ fn rfc_7677_client_refuses_a_nonce_it_did_not_start() {
     assert_eq!(
         client.respond(b"r=XOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"),
         Err(ClientError::NonceMismatch)
+    );
+}
+
+#[test]
+fn scram_client_refuses_iteration_counts_below_its_minimum() {
+    // A man in the middle rewrites i=4096 to make the proof cheap to attack offline.
+    let with_count = |count: &str| SERVER_FIRST.replace("i=4096", count);
+    for (count, got) in [("i=1", 1), ("i=4095", 4095)] {
+        let mut client =
+            ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE).unwrap();
+        client.initial_response();
+        assert_eq!(
+            client.respond(with_count(count).as_bytes()),
+            Err(ClientError::IterationCountTooLow { got, minimum: 4096 })
+        );
+        assert_eq!(client.finish(None), Err(ClientError::UnexpectedChallenge));
+    }
+
+    // A minimum set by the caller, higher or lower.
+    let mut client = ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE)
+        .unwrap()
+        .with_min_iterations(5000);
+    client.initial_response();
+    assert_eq!(
+        client.respond(SERVER_FIRST.as_bytes()),
+        Err(ClientError::IterationCountTooLow {
+            got: 4096,
+            minimum: 5000
+        })
+    );
+    let mut client = ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE)
+        .unwrap()
+        .with_min_iterations(0);
+    client.initial_response();
+    assert!(client.respond(with_count("i=1").as_bytes()).is_ok());
+    let mut client = ClientExchange::scram_sha256(None, "user", &secret("pencil"), CLIENT_NONCE)
+        .unwrap()
+        .with_min_iterations(0);
+    client.initial_response();
+    assert_eq!(
+        client.respond(with_count("i=0").as_bytes()),
+        Err(ClientError::IterationCount(0))
     );
 }
 
@@ -355,7 +458,59 @@ fn rfc_7628_server_success() {
             port: Some(143),
         }
     );
-    assert_eq!(server.accept(), Ok(success("user@example.com", None)));
+    // The token's subject is the application's to name; a= is only the identity the
+    // client asks to act as.
+    assert_eq!(server.accept(), Err(NotPending));
+    assert_eq!(
+        server.accept_as("subject-1234"),
+        Ok(success("subject-1234", Some("user@example.com")))
+    );
+}
+
+#[test]
+fn rfc_7628_server_smtp_initial_response() {
+    // §4.2: C: AUTH OAUTHBEARER <initial response>, on port 587.
+    let mut server = ServerExchange::oauthbearer();
+    assert_eq!(
+        server.start_line(Some(RFC7628_SMTP.as_bytes())),
+        ServerStep::VerifyToken {
+            user: Some("user@example.com".into()),
+            token: secret(RFC7628_TOKEN),
+            host: Some("server.example.com".into()),
+            port: Some(587),
+        }
+    );
+    assert_eq!(
+        server.accept_as("user@example.com"),
+        Ok(success("user@example.com", Some("user@example.com")))
+    );
+}
+
+#[test]
+fn token_answers_name_the_subject() {
+    // Without a=, the identity is the subject alone; accept() never yields an empty one.
+    let mut server = ServerExchange::oauthbearer();
+    assert!(matches!(
+        server.start(Some(b"n,,\x01auth=Bearer t0ken\x01\x01")),
+        ServerStep::VerifyToken { user: None, .. }
+    ));
+    assert_eq!(server.accept(), Err(NotPending));
+    assert!(!server.is_done());
+    assert_eq!(server.accept_as("kurt"), Ok(success("kurt", None)));
+
+    // XOAUTH2's user= is the account the token is for, not an authzid.
+    let mut server = ServerExchange::xoauth2();
+    server.start_line(Some(XOAUTH2_INITIAL.as_bytes()));
+    assert_eq!(server.accept(), Err(NotPending));
+    assert_eq!(
+        server.accept_as("someuser@example.com"),
+        Ok(success("someuser@example.com", None))
+    );
+
+    // A password's accept_as keeps the requested authzid.
+    let mut server = ServerExchange::plain();
+    server.start(Some(b"Ursel\0Kurt\0xipj3plmq"));
+    assert_eq!(server.accept_as("kurt"), Ok(success("kurt", Some("Ursel"))));
 }
 
 #[test]
@@ -396,6 +551,10 @@ fn rfc_7628_failure_with_the_error_challenge() {
         server.receive_line(dummy.as_bytes()),
         ServerStep::Failure(AuthError::Credentials)
     );
+
+    // A server that reports success instead has broken §3.2.3: the exchange failed.
+    assert_eq!(client.finish(None), Err(ClientError::TokenRefused));
+    assert!(client.oauth_error().is_some());
 }
 
 // ---- XOAUTH2 (Google's published example) ------------------------------------------------
