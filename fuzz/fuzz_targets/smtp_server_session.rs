@@ -51,12 +51,18 @@ fuzz_target!(|data: &[u8]| {
                 Event::Mail { .. }
                 | Event::Rcpt { .. }
                 | Event::Message { .. }
-                | Event::VerifyPassword { .. }
-                | Event::VerifyToken { .. } => {
+                | Event::VerifyPassword { .. } => {
                     if turn % 3 == 0 {
                         server.reject(no).unwrap();
                     } else {
                         server.accept().unwrap();
+                    }
+                }
+                Event::VerifyToken { .. } => {
+                    if turn % 3 == 0 {
+                        server.reject(no).unwrap();
+                    } else {
+                        server.accept_token("user").unwrap();
                     }
                 }
                 Event::LookupSecret { .. } => {

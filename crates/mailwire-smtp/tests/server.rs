@@ -7,7 +7,7 @@ use common::{Harness, accept_all, config, reply};
 use mailwire_core::{Secret, Session as _, Transport};
 use mailwire_smtp::Verb;
 use mailwire_smtp::sasl::{AuthError, Mechanism};
-use mailwire_smtp::server::{AbortReason, BareLineEndings, Config, Event};
+use mailwire_smtp::server::{AbortReason, BareLineEndings, Config, Error, Event};
 use proptest::prelude::*;
 
 fn plain() -> Config {
@@ -152,11 +152,11 @@ fn the_application_decides_with_its_own_replies() {
     );
     assert_eq!(
         h.server.accept(),
-        Err(mailwire_smtp::server::Error::NothingPending)
+        Err(Error::NothingPending)
     );
     assert_eq!(
         h.server.reject(reply(250, "x")),
-        Err(mailwire_smtp::server::Error::NotAFailure {
+        Err(Error::NotAFailure {
             code: mailwire_smtp::ReplyCode::OK
         })
     );
@@ -627,7 +627,9 @@ fn auth_lines_may_be_longer_than_commands() {
     let policy: common::Policy = Box::new(|event, server| {
         if let Event::VerifyToken { user, token, .. } = event {
             assert_eq!((user.as_deref(), token.expose().len()), (Some("tim"), 3000));
-            server.accept().unwrap();
+            // A token is accepted for the account it was issued to, not with plain `accept`.
+            assert!(matches!(server.accept(), Err(Error::NotAuthenticating)));
+            server.accept_token("tim").unwrap();
         }
     });
     let mut h = Harness::new(c, policy);

@@ -49,11 +49,34 @@ impl Session {
         self.auth_nonce = Some(nonce.into());
     }
 
+    /// Answers [`Event::VerifyToken`] (XOAUTH2, OAUTHBEARER): the token is good, and it
+    /// grants access to `subject`, the account the application found it was issued for.
+    ///
+    /// A bearer token names no verified user by itself, so tokens are accepted with this
+    /// method rather than [`accept`](Self::accept).
+    pub fn accept_token(&mut self, subject: &str) -> Result<(), Error> {
+        let Phase::Pending(Pending::Auth(exchange)) = &mut self.phase else {
+            return Err(Error::NotAuthenticating);
+        };
+        let step = exchange
+            .accept_as(subject)
+            .map_err(|_| Error::NotAuthenticating)?;
+        self.continue_auth(step)
+    }
+
     pub(super) fn accept_auth(&mut self, mut exchange: Box<ServerExchange>) -> Result<(), Error> {
-        let step = exchange.accept().map_err(|_| Error::NotAuthenticating)?;
-        self.auth_step(exchange, step);
-        self.process();
-        Ok(())
+        match exchange.accept() {
+            Ok(step) => {
+                self.auth_step(exchange, step);
+                self.process();
+                Ok(())
+            }
+            Err(_) => {
+                // A token waits for `accept_token`; the question stays open.
+                self.phase = Phase::Pending(Pending::Auth(exchange));
+                Err(Error::NotAuthenticating)
+            }
+        }
     }
 
     /// Acts on what the SASL exchange needs next.

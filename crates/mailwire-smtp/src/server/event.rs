@@ -89,7 +89,9 @@ pub enum Event {
         /// The authorization identity, if the client named one.
         authzid: Option<String>,
     },
-    /// *Decide* (XOAUTH2, OAUTHBEARER): check the bearer token, then `accept` or `reject`.
+    /// *Decide* (XOAUTH2, OAUTHBEARER): check the bearer token, then
+    /// [`Session::accept_token`](super::Session::accept_token) with the account it was
+    /// issued for, or `reject`.
     VerifyToken {
         /// The mechanism.
         mechanism: SaslMechanism,

@@ -78,7 +78,8 @@ pub enum Error {
         /// Replies given.
         got: usize,
     },
-    /// `provide_secret` or `provide_scram_keys` while no SASL exchange asked for one.
+    /// `provide_secret`, `provide_scram_keys` or `accept_token` while no SASL exchange asked
+    /// for that answer, or `accept` on a bearer token (use `accept_token`).
     #[error("no SASL exchange is waiting for this answer")]
     NotAuthenticating,
 }
