@@ -33,10 +33,12 @@ mod apop;
 mod argument;
 mod capability;
 mod command;
+mod core_shim;
 mod decode;
 mod greeting;
 mod listing;
 mod response;
+pub mod server;
 
 pub use apop::{ApopDigest, ApopDigestError, MAX_TIMESTAMP_LEN, Timestamp, TimestampError};
 pub use argument::{
