@@ -32,6 +32,7 @@
 mod apop;
 mod argument;
 mod capability;
+pub mod client;
 mod command;
 mod core_shim;
 mod decode;

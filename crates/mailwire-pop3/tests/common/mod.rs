@@ -104,12 +104,36 @@ impl App {
                     self.deleted = Some(deleted);
                     server.finish_update(true).unwrap();
                 }
+                Event::SaslStart {
+                    mechanism,
+                    initial_response,
+                } => {
+                    self.events.push(format!("sasl {mechanism}"));
+                    match initial_response {
+                        Some(data) => self.plain(server, data.expose()),
+                        None => server.sasl_challenge(b"").unwrap(),
+                    }
+                }
+                Event::SaslResponse { data } => self.plain(server, data.expose()),
                 Event::LoginFailed { user, failures } => {
                     self.events.push(format!("failed {user:?} {failures}"));
                 }
                 Event::Abandoned => self.abandoned = true,
                 other => self.events.push(format!("{other:?}")),
             }
+        }
+    }
+}
+
+impl App {
+    /// Checks a PLAIN message: authzid NUL authcid NUL password.
+    fn plain(&mut self, server: &mut Server, data: &[u8]) {
+        let parts: Vec<&[u8]> = data.split(|&b| b == 0).collect();
+        match parts[..] {
+            [b"", user, password] if password == self.password.as_bytes() => {
+                server.accept_sasl(String::from_utf8_lossy(user)).unwrap();
+            }
+            _ => server.reject_credentials().unwrap(),
         }
     }
 }
