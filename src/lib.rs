@@ -5,3 +5,5 @@
 pub use mailwire_core as core;
 #[cfg(feature = "sasl")]
 pub use mailwire_sasl as sasl;
+#[cfg(feature = "pop3")]
+pub use mailwire_pop3 as pop3;
