@@ -5,10 +5,36 @@
 //!
 //! - [`Secret`] keeps passwords and tokens out of `Debug` output and compares digests in
 //!   constant time.
+//! - [`line::LineFramer`] finds CRLF lines under a length limit and turns an over-long line
+//!   into one report, so the session can answer and carry on.
+//! - [`dot::DotStuffer`] and [`dot::DotUnstuffer`] apply and undo the dot-stuffing of SMTP
+//!   DATA and POP3 multi-line responses, streaming, ending only at CRLF `.` CRLF.
 //! - [`Session`] is the shape of every client and server session: bytes in, bytes and
 //!   events out, and a [`Transport`] decision (keep going, upgrade to TLS, close).
-#![cfg_attr(docsrs, feature(doc_cfg))]
+//!
+//! ```
+//! use mailwire_core::dot::{DotStuffer, DotUnstuffer, Unstuffed};
+//! use mailwire_core::line::{Frame, LineFramer};
+//!
+//! // A command line, then a message body as a client sends it after DATA.
+//! let mut wire = b"DATA\r\n".to_vec();
+//! let mut stuffer = DotStuffer::new();
+//! stuffer.encode(b"Subject: hi\r\n\r\n.signature\r\n", &mut wire);
+//! stuffer.finish(&mut wire);
+//! assert_eq!(&wire[6..], b"Subject: hi\r\n\r\n..signature\r\n.\r\n");
+//!
+//! // The server frames the command line, then unstuffs the body.
+//! let mut framer = LineFramer::new(512);
+//! let Frame::Line { line, consumed } = framer.frame(&wire) else { panic!() };
+//! assert_eq!(line, b"DATA");
+//! let mut body = Vec::new();
+//! let done = DotUnstuffer::new().decode(&wire[consumed..], &mut body);
+//! assert_eq!(done, Unstuffed::Done { consumed: wire.len() - consumed });
+//! assert_eq!(body, b"Subject: hi\r\n\r\n.signature\r\n");
+//! ```
 
+pub mod dot;
+pub mod line;
 mod secret;
 mod session;
 

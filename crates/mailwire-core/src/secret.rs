@@ -104,7 +104,10 @@ mod tests {
             user: String,
             password: Secret<String>,
         }
-        let login = Login { user: "tim".into(), password: Secret::new("tanstaaf".into()) };
+        let login = Login {
+            user: "tim".into(),
+            password: Secret::new("tanstaaf".into()),
+        };
         assert_eq!(
             format!("{login:?}"),
             r#"Login { user: "tim", password: Secret([redacted]) }"#
