@@ -93,7 +93,6 @@ mod argument;
 mod capability;
 pub mod client;
 mod command;
-mod core_shim;
 mod decode;
 mod greeting;
 mod listing;

@@ -13,7 +13,11 @@ mod event;
 use std::{collections::VecDeque, time::Duration};
 
 use bytes::{Bytes, BytesMut};
-use mailwire_core::{Session, Transport};
+use mailwire_core::{
+    Session, Transport,
+    dot::{BareLineEnding, DotUnstuffer, Unstuffed},
+    line::{Frame, LineFramer},
+};
 
 pub use self::{
     config::{Config, StlsPolicy},
@@ -23,10 +27,6 @@ use crate::{
     argument::{InitialResponse, Mechanism, MessageNumber, Password, UserName},
     capability::Capability,
     command::Command,
-    core_shim::{
-        dot::{DotUnstuffer, Unstuffed},
-        line::{Frame, LineFramer},
-    },
     greeting::Greeting,
     listing::{ListingError, ScanListing, UniqueIdListing},
     response::{Response, parse_continuation},
@@ -398,7 +398,8 @@ impl Client {
                 Command::Uidl { .. } => Body::Uids(Vec::new()),
                 Command::Retr { message } | Command::Top { message, .. } => Body::Message {
                     message,
-                    unstuffer: DotUnstuffer::new(),
+                    // Deliver what the server sent, minus the stuffing.
+                    unstuffer: DotUnstuffer::new().with_bare_line_endings(BareLineEnding::Keep),
                 },
                 _ => return self.protocol_error("unexpected multi-line response"),
             });

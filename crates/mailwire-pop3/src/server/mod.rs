@@ -15,7 +15,11 @@ use std::{collections::VecDeque, sync::Arc, time::Duration};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use bytes::{Bytes, BytesMut};
-use mailwire_core::{Secret, Session, Transport};
+use mailwire_core::{
+    Secret, Session, Transport,
+    dot::DotStuffer,
+    line::{Frame, LineFramer},
+};
 
 use self::top::TopFilter;
 pub use self::{
@@ -28,10 +32,6 @@ use crate::{
     argument::{MessageNumber, UserName},
     capability::{Capability, encode_capabilities},
     command::{Command, decode_base64},
-    core_shim::{
-        dot::DotStuffer,
-        line::{Frame, LineFramer},
-    },
     greeting::Greeting,
     listing::{ScanListing, UniqueIdListing},
     response::{Response, ResponseCode, Status},
