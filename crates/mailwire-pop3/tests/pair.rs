@@ -182,7 +182,7 @@ fn sasl_plain_is_preferred() {
             .with_apop(true)
             .with_sasl_mechanisms(vec![mailwire_pop3::Mechanism::new("PLAIN").unwrap()]),
         client::Config::default(),
-        LoginMethod::SaslPlain,
+        LoginMethod::Sasl(mailwire_sasl::Mechanism::Plain),
         true,
     );
 }

@@ -15,8 +15,8 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LoginMethod {
-    /// SASL `PLAIN` (RFC 5034, RFC 4616).
-    SaslPlain,
+    /// `AUTH` with a SASL mechanism (RFC 5034).
+    Sasl(mailwire_sasl::Mechanism),
     /// `APOP` (RFC 1939 §7).
     Apop,
     /// `USER` / `PASS` (RFC 1939 §7).
@@ -94,6 +94,12 @@ pub enum Event {
         /// The server's last answer.
         response: Response,
     },
+    /// The server accepted a SASL exchange without proving itself (SCRAM); the connection
+    /// is closed without `QUIT`, so nothing is deleted.
+    ServerNotVerified {
+        /// Why the exchange does not trust the server.
+        error: mailwire_sasl::ClientError,
+    },
     /// The server broke the protocol; the connection is closed.
     ProtocolError {
         /// What was wrong.
@@ -114,4 +120,8 @@ pub enum UsageError {
     /// No login method is both offered by the server and allowed by the configuration.
     #[error("no login method is both offered and allowed")]
     NoLoginMethod,
+    /// The server does not offer this SASL mechanism, or it would send a password in clear
+    /// over a connection the configuration does not allow it on.
+    #[error("SASL mechanism {0} is not offered or not allowed")]
+    MechanismNotAllowed(mailwire_sasl::Mechanism),
 }

@@ -2,7 +2,8 @@
 //!
 //! [`Client`] reads the greeting, asks for the capabilities, upgrades with `STLS` as the
 //! [`Config`] says, and then logs in with the best method that the server offers and the
-//! configuration allows: SASL `PLAIN`, then APOP, then `USER` / `PASS`. Once logged in it
+//! configuration allows: SASL `PLAIN`, then APOP, then `USER` / `PASS` — or with any
+//! [`mailwire_sasl::ClientExchange`] the application builds (SCRAM-SHA-256, OAUTHBEARER …). Once logged in it
 //! sends the TRANSACTION commands the application asks for — all at once when the server
 //! announced `PIPELINING`, one after another otherwise — and reports the answers as
 //! [`Event`]s; message bodies arrive unstuffed, chunk by chunk.
@@ -12,12 +13,14 @@ mod event;
 
 use std::{collections::VecDeque, time::Duration};
 
+use base64::{Engine as _, engine::general_purpose::STANDARD};
 use bytes::{Bytes, BytesMut};
 use mailwire_core::{
     Session, Transport,
     dot::{BareLineEnding, DotUnstuffer, Unstuffed},
     line::{Frame, LineFramer},
 };
+use mailwire_sasl::ClientExchange;
 
 pub use self::{
     config::{Config, StlsPolicy},
@@ -67,10 +70,16 @@ enum Phase {
 
 #[derive(Debug)]
 enum Login {
-    User { password: Password },
+    User {
+        password: Password,
+    },
     Pass,
     Apop,
-    SaslPlain { response: Vec<u8> },
+    Sasl {
+        exchange: Box<ClientExchange>,
+        /// An initial response too long for the command line, for the first challenge.
+        later: Option<Vec<u8>>,
+    },
 }
 
 #[derive(Debug)]
@@ -132,31 +141,13 @@ impl Client {
         if !matches!(self.phase, Phase::Ready) {
             return Err(wrong("login"));
         }
-        let password_ok = self.tls || self.config.allow_plaintext_password;
-        let plain = Mechanism::new("PLAIN").ok();
-        let sasl_plain = self.capabilities.iter().any(|c| match c {
-            Capability::Sasl { mechanisms } => {
-                plain.as_ref().is_some_and(|p| mechanisms.contains(p))
-            }
-            _ => false,
-        });
+        let password_ok = self.password_allowed();
         let timestamp = self.greeting.as_ref().and_then(|g| g.timestamp()).cloned();
-        if sasl_plain && password_ok {
-            let mut response = vec![0];
-            response.extend_from_slice(user.as_str().as_bytes());
-            response.push(0);
-            response.extend_from_slice(password.secret().expose().as_bytes());
-            let (initial_response, later) = match InitialResponse::new(response.clone()) {
-                Ok(ir) => (Some(ir), Vec::new()),
-                // Too long for the command line: send it after the empty challenge.
-                Err(_) => (None, response),
-            };
-            let mechanism = Mechanism::new("PLAIN").map_err(|_| UsageError::NoLoginMethod)?;
-            self.send(Command::Auth {
-                mechanism,
-                initial_response,
-            });
-            self.phase = Phase::LoggingIn(Login::SaslPlain { response: later });
+        if self.offers(mailwire_sasl::Mechanism::Plain)
+            && password_ok
+            && let Ok(exchange) = ClientExchange::plain(None, user.as_str(), password.secret())
+        {
+            return self.authenticate(exchange);
         } else if let (Some(ts), true) = (timestamp, self.config.allow_apop) {
             let digest = ts.digest(password.secret());
             self.send(Command::Apop { name: user, digest });
@@ -169,6 +160,56 @@ impl Client {
         }
         self.process();
         Ok(())
+    }
+
+    /// Logs in with a SASL exchange the application built, for any mechanism the server
+    /// offers in `CAPA` (or any, if the server gave no capabilities). Possible after
+    /// [`Event::Ready`] or [`Event::LoginFailed`].
+    ///
+    /// Mechanisms that send the password in clear (PLAIN, LOGIN) need TLS unless the
+    /// configuration allows plaintext passwords.
+    pub fn authenticate(&mut self, mut exchange: ClientExchange) -> Result<(), UsageError> {
+        if !matches!(self.phase, Phase::Ready) {
+            return Err(wrong("authenticate"));
+        }
+        let sasl = exchange.mechanism();
+        let offered = self.capabilities.is_empty() || self.offers(sasl);
+        if !offered || (sasl.sends_plaintext_secret() && !self.password_allowed()) {
+            return Err(UsageError::MechanismNotAllowed(sasl));
+        }
+        let mechanism =
+            Mechanism::new(sasl.as_str()).map_err(|_| UsageError::MechanismNotAllowed(sasl))?;
+        let (initial_response, later) = match exchange.initial_response() {
+            None => (None, None),
+            Some(data) => match InitialResponse::new(data.clone()) {
+                Ok(ir) => (Some(ir), None),
+                // Too long for the command line: it answers the first, empty challenge.
+                Err(_) => (None, Some(data)),
+            },
+        };
+        self.send(Command::Auth {
+            mechanism,
+            initial_response,
+        });
+        self.phase = Phase::LoggingIn(Login::Sasl {
+            exchange: Box::new(exchange),
+            later,
+        });
+        self.process();
+        Ok(())
+    }
+
+    fn password_allowed(&self) -> bool {
+        self.tls || self.config.allow_plaintext_password
+    }
+
+    fn offers(&self, mechanism: mailwire_sasl::Mechanism) -> bool {
+        self.capabilities.iter().any(|c| match c {
+            Capability::Sasl { mechanisms } => {
+                mechanisms.iter().any(|m| m.as_str() == mechanism.as_str())
+            }
+            _ => false,
+        })
     }
 
     /// `STAT`.
@@ -365,20 +406,17 @@ impl Client {
     }
 
     fn status_line(&mut self, line: &[u8]) {
-        if let Phase::LoggingIn(Login::SaslPlain { response }) = &mut self.phase
-            && let Some(_challenge) = parse_continuation(line)
+        if let Phase::LoggingIn(Login::Sasl { exchange, later }) = &mut self.phase
+            && let Some(challenge) = parse_continuation(line)
         {
-            // PLAIN has one message: it answers the first (empty) challenge, and any further
-            // challenge is answered with "*" to cancel.
-            let reply = if response.is_empty() {
-                b"*".to_vec()
-            } else {
-                use base64::Engine as _;
-                base64::engine::general_purpose::STANDARD
-                    .encode(std::mem::take(response))
-                    .into_bytes()
+            let reply = match later.take() {
+                Some(data) => STANDARD.encode(data),
+                // A challenge the mechanism cannot answer: cancel, and the server says -ERR.
+                None => exchange
+                    .respond_line(challenge)
+                    .unwrap_or_else(|_| "*".to_owned()),
             };
-            self.output.extend_from_slice(&reply);
+            self.output.extend_from_slice(reply.as_bytes());
             self.output.extend_from_slice(b"\r\n");
             return;
         }
@@ -482,11 +520,31 @@ impl Client {
                     _ => self.events.push_back(Event::LoginFailed { response }),
                 }
             }
-            Command::Pass { .. } | Command::Apop { .. } | Command::Auth { .. } => {
+            Command::Auth { .. } => {
+                let phase = std::mem::replace(&mut self.phase, Phase::Ready);
+                let Phase::LoggingIn(Login::Sasl { mut exchange, .. }) = phase else {
+                    return self.protocol_error("AUTH answered outside an exchange");
+                };
+                if !response.is_ok() {
+                    self.events.push_back(Event::LoginFailed { response });
+                    return;
+                }
+                match exchange.finish(None) {
+                    Ok(()) => {
+                        self.phase = Phase::Transaction;
+                        let method = LoginMethod::Sasl(exchange.mechanism());
+                        self.events.push_back(Event::LoggedIn { method });
+                    }
+                    Err(error) => {
+                        self.events.push_back(Event::ServerNotVerified { error });
+                        self.close();
+                    }
+                }
+            }
+            Command::Pass { .. } | Command::Apop { .. } => {
                 let method = match command {
                     Command::Pass { .. } => LoginMethod::UserPass,
-                    Command::Apop { .. } => LoginMethod::Apop,
-                    _ => LoginMethod::SaslPlain,
+                    _ => LoginMethod::Apop,
                 };
                 if response.is_ok() {
                     self.phase = Phase::Transaction;
