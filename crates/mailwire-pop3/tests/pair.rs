@@ -247,3 +247,31 @@ fn required_stls_refused_closes() {
     assert_eq!(response.text(), "STLS not available");
     assert_eq!(c.transport(), Transport::Close);
 }
+
+#[test]
+fn a_utf8_user_name_sends_utf8_first() {
+    let mut app = App::new(vec![]);
+    app.password = "pässwort".into();
+    let config = Config::default()
+        .with_plaintext_login(PlaintextLogin::Allow)
+        .with_utf8(true);
+    let mut s = server(config, None);
+    let mut c = Client::new(
+        client::Config::default()
+            .with_stls(StlsPolicy::Never)
+            .with_plaintext_password(true),
+    );
+    pump(&mut c, &mut s, &mut app);
+    c.login(
+        UserName::new("jörg").unwrap(),
+        Password::new("pässwort").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        pump(&mut c, &mut s, &mut app),
+        [Event::LoggedIn {
+            method: LoginMethod::UserPass
+        }]
+    );
+    assert_eq!(app.events, ["check jörg", "open jörg"]);
+}

@@ -425,3 +425,61 @@ fn any_split_and_chunking_gives_the_same_session() {
         }
     }
 }
+
+mod split_equivalence {
+    use proptest::prelude::*;
+
+    use super::{App, allow, message, run, server};
+
+    fn command() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "STAT\r\n",
+            "LIST\r\n",
+            "LIST 2\r\n",
+            "LIST 9\r\n",
+            "UIDL\r\n",
+            "UIDL 1\r\n",
+            "RETR 1\r\n",
+            "RETR 2\r\n",
+            "TOP 2 1\r\n",
+            "TOP 1 0\r\n",
+            "DELE 1\r\n",
+            "DELE 3\r\n",
+            "RSET\r\n",
+            "NOOP\r\n",
+            "CAPA\r\n",
+            "BOGUS\r\n",
+            "USER mrose\r\n",
+            "PASS tanstaaf\r\n",
+            "PASS nope\r\n",
+            "STLS\r\n",
+            "RETR 0\r\n",
+            "QUIT\r\n",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Any sequence of commands, split anywhere and with bodies streamed in any chunk
+        /// size, gives the same bytes and the same application events as sent whole.
+        #[test]
+        fn any_split_gives_the_same_session(
+            commands in prop::collection::vec(command(), 0..24),
+            split in 1usize..40,
+            chunk in 1usize..64,
+        ) {
+            let input: Vec<u8> = commands.concat().into_bytes();
+            let msgs = vec![message(90, "a"), b"x: y\r\n\r\n.dot\r\nbody".to_vec(), message(40, "c")];
+            let mut whole_app = App::new(msgs.clone());
+            whole_app.chunk = 1000;
+            let whole = run(&mut server(allow(), None), &mut whole_app, &input, input.len().max(1));
+            let mut split_app = App::new(msgs);
+            split_app.chunk = chunk;
+            let pieces = run(&mut server(allow(), None), &mut split_app, &input, split);
+            prop_assert_eq!(String::from_utf8_lossy(&pieces), String::from_utf8_lossy(&whole));
+            prop_assert_eq!(split_app.events, whole_app.events);
+            prop_assert_eq!(split_app.deleted, whole_app.deleted);
+        }
+    }
+}

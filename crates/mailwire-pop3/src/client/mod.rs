@@ -143,6 +143,16 @@ impl Client {
         }
         let password_ok = self.password_allowed();
         let timestamp = self.greeting.as_ref().and_then(|g| g.timestamp()).cloned();
+        if !user.is_ascii()
+            && self
+                .capabilities
+                .iter()
+                .any(|c| matches!(c, Capability::Utf8 { .. }))
+        {
+            // RFC 6856 §2: a UTF-8 user name needs UTF8 first. Its answer needs no action: a
+            // refusal shows in the login's own answer.
+            self.send(Command::Utf8);
+        }
         if self.offers(mailwire_sasl::Mechanism::Plain)
             && password_ok
             && let Ok(exchange) = ClientExchange::plain(None, user.as_str(), password.secret())
@@ -496,6 +506,7 @@ impl Client {
                 // A server without CAPA (RFC 1939 only).
                 self.capabilities_done(Vec::new());
             }
+            Command::Utf8 => {}
             Command::Stls if response.is_ok() => {
                 self.transport = Transport::StartTls;
                 self.input.clear();
