@@ -298,8 +298,30 @@ fn answers_out_of_turn_are_usage_errors() {
 }
 
 #[test]
+fn plain_mechanisms_follow_the_tls_rule() {
+    let mechanisms = vec![
+        Mechanism::new("PLAIN").unwrap(),
+        Mechanism::new("SCRAM-SHA-256").unwrap(),
+    ];
+    let mut s = server(Config::default().with_sasl_mechanisms(mechanisms), None);
+    let out = run(
+        &mut s,
+        &mut App::new(vec![]),
+        b"CAPA\r\nAUTH PLAIN\r\nUSER x\r\n",
+        100,
+    );
+    assert_eq!(
+        text(&out),
+        "+OK POP3 server ready\r\n+OK Capability list follows\r\nTOP\r\nSASL SCRAM-SHA-256\r\n\
+RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nUIDL\r\n.\r\n-ERR mechanism needs TLS\r\n-ERR USER needs TLS\r\n"
+    );
+}
+
+#[test]
 fn sasl_exchange_with_challenge_and_cancel() {
-    let config = Config::default().with_sasl_mechanisms(vec![Mechanism::new("PLAIN").unwrap()]);
+    let config = Config::default()
+        .with_implicit_tls(true)
+        .with_sasl_mechanisms(vec![Mechanism::new("PLAIN").unwrap()]);
     let mut s = server(config, None);
     s.transmit();
     s.receive(b"AUTH LOGIN\r\nAUTH PLAIN\r\n");

@@ -11,7 +11,7 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum PlaintextLogin {
-    /// Never: only APOP or SASL.
+    /// Never: only APOP or SASL (and SASL PLAIN / LOGIN only over TLS).
     Never,
     /// Only over TLS, implicit or after `STLS` (the default, RFC 2595 §3.1).
     #[default]
@@ -36,7 +36,9 @@ pub struct Config {
     /// Offer `APOP` (off by default: the server needs every user's secret in plaintext, and
     /// MD5 is weak). Needs a timestamp per connection, see [`Server::new`](super::Server::new).
     pub apop: bool,
-    /// SASL mechanisms offered with `AUTH`; the application runs the exchanges.
+    /// SASL mechanisms offered with `AUTH`; the application runs the exchanges (with
+    /// `mailwire_sasl::ServerExchange`, say). PLAIN and LOGIN follow [`Config::plaintext_login`]:
+    /// before TLS they are offered only with [`PlaintextLogin::Allow`].
     pub sasl_mechanisms: Vec<Mechanism>,
     /// Offer `STLS`; the driver must then be able to start TLS.
     pub stls: bool,

@@ -29,7 +29,7 @@ pub use self::{
 };
 use crate::{
     apop::{ApopDigest, Timestamp},
-    argument::{MessageNumber, UserName},
+    argument::{Mechanism, MessageNumber, UserName},
     capability::{Capability, encode_capabilities},
     command::{Command, decode_base64},
     greeting::Greeting,
@@ -465,6 +465,16 @@ impl Server {
         }
     }
 
+    /// Mechanisms that carry the password in clear (PLAIN, LOGIN) follow the `USER` / `PASS`
+    /// rule for TLS.
+    fn mechanism_allowed(&self, mechanism: &Mechanism) -> bool {
+        let plaintext = mechanism
+            .as_str()
+            .parse::<mailwire_sasl::Mechanism>()
+            .is_ok_and(mailwire_sasl::Mechanism::sends_plaintext_secret);
+        !plaintext || self.tls || self.config.plaintext_login == PlaintextLogin::Allow
+    }
+
     fn reads_commands(&self) -> bool {
         self.transport == Transport::Open
             && matches!(
@@ -562,7 +572,8 @@ impl Server {
                 if !self.plaintext_allowed() {
                     let text = match self.config.plaintext_login {
                         PlaintextLogin::Never => "USER not supported",
-                        _ => "USER needs TLS, use STLS first",
+                        _ if self.config.stls => "USER needs TLS, use STLS first",
+                        _ => "USER needs TLS",
                     };
                     return self.error(text);
                 }
@@ -596,6 +607,9 @@ impl Server {
             } => {
                 if !self.config.sasl_mechanisms.contains(&mechanism) {
                     return self.error("unsupported authentication mechanism");
+                }
+                if !self.mechanism_allowed(&mechanism) {
+                    return self.error("mechanism needs TLS");
                 }
                 let initial_response = initial_response.map(|ir| ir.into_secret());
                 self.events.push_back(Event::SaslStart {
@@ -772,10 +786,14 @@ impl Server {
         if authorization && self.plaintext_allowed() {
             caps.push(Capability::User);
         }
-        if authorization && !config.sasl_mechanisms.is_empty() {
-            caps.push(Capability::Sasl {
-                mechanisms: config.sasl_mechanisms.clone(),
-            });
+        let mechanisms: Vec<Mechanism> = config
+            .sasl_mechanisms
+            .iter()
+            .filter(|m| self.mechanism_allowed(m))
+            .cloned()
+            .collect();
+        if authorization && !mechanisms.is_empty() {
+            caps.push(Capability::Sasl { mechanisms });
         }
         caps.push(Capability::RespCodes);
         caps.push(Capability::AuthRespCode);
