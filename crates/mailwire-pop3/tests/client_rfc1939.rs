@@ -189,6 +189,22 @@ fn garbage_from_the_server_is_a_protocol_error() {
 }
 
 #[test]
+fn unsolicited_data_is_bounded() {
+    let mut c = Client::new(Config::default().with_implicit_tls(true));
+    c.receive(b"+OK hi\r\n+OK\r\n.\r\n");
+    assert!(matches!(events(&mut c)[..], [Event::Ready { .. }]));
+    c.receive(b"+OK early\r\n");
+    assert_eq!(events(&mut c), []);
+    c.receive(&[b'+'; 600]);
+    assert_eq!(
+        events(&mut c),
+        [Event::ProtocolError {
+            reason: "data without a command"
+        }]
+    );
+}
+
+#[test]
 fn commands_before_login_are_usage_errors() {
     let mut c = Client::new(Config::default());
     assert!(c.stat().is_err());

@@ -324,7 +324,11 @@ impl Client {
                 && self.in_flight.is_empty()
                 && !matches!(self.phase, Phase::Greeting)
             {
-                // Nothing asked: keep what the server sent until the application asks.
+                // Nothing asked: keep what the server sent until the application asks, but
+                // not more than a line's worth.
+                if self.input.len() > self.config.max_line {
+                    self.protocol_error("data without a command");
+                }
                 return;
             }
             if let Some(Body::Message { .. }) = self.body {
