@@ -505,3 +505,24 @@ mod split_equivalence {
         }
     }
 }
+
+#[test]
+fn input_waiting_for_the_application_is_bounded() {
+    let mut config = allow();
+    config.max_buffered_input = 64;
+    let mut s = server(config, None);
+    s.transmit();
+    s.receive(LOGIN);
+    assert!(matches!(s.poll_event(), Some(Event::CheckPassword { .. })));
+    // The session waits for the application; pipelined commands queue up.
+    assert!(s.wants_input());
+    s.receive(&b"NOOP\r\n".repeat(11));
+    assert!(!s.wants_input());
+    s.accept_credentials().unwrap();
+    assert!(matches!(s.poll_event(), Some(Event::OpenMaildrop { .. })));
+    s.open_maildrop(mailwire_pop3::server::Maildrop::default())
+        .unwrap();
+    assert!(s.wants_input());
+    let out = text(&s.transmit().unwrap());
+    assert_eq!(out.matches("+OK\r\n").count(), 11, "{out}");
+}

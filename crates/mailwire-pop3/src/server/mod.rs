@@ -3,8 +3,29 @@
 //! [`Server`] runs RFC 1939's three states — AUTHORIZATION, TRANSACTION, UPDATE — and
 //! answers every command itself, except where only the application knows: whether a
 //! password is right, which messages a maildrop holds, what a message contains, and
-//! whether the deletions went through. Those come out as [`Event`]s and go back in
-//! through the session's answer methods.
+//! whether the deletions went through. Those come out as [`Event`]s, and the application
+//! answers through the session's methods:
+//!
+//! | Event | Answer |
+//! | --- | --- |
+//! | [`Event::CheckPassword`] | [`accept_credentials`](Server::accept_credentials) / [`reject_credentials`](Server::reject_credentials) |
+//! | [`Event::ApopSecret`] | [`apop_secret`](Server::apop_secret) (the session compares the digest) |
+//! | [`Event::SaslStart`], [`Event::SaslResponse`] | [`sasl_challenge`](Server::sasl_challenge) / [`accept_sasl`](Server::accept_sasl) / [`reject_credentials`](Server::reject_credentials) |
+//! | [`Event::OpenMaildrop`] | [`open_maildrop`](Server::open_maildrop) / [`refuse_maildrop`](Server::refuse_maildrop) (`[IN-USE]`, `[SYS/TEMP]` …) |
+//! | [`Event::Retrieve`], [`Event::Top`] | [`send_body`](Server::send_body) per chunk, then [`end_body`](Server::end_body); or [`fail_body`](Server::fail_body) |
+//! | [`Event::Update`] | [`finish_update`](Server::finish_update) |
+//!
+//! [`Event::LoginFailed`], [`Event::SaslCancelled`] and [`Event::Abandoned`] need no answer.
+//! Commands pipelined behind a question wait, in order, until it is answered.
+//!
+//! `DELE` only marks a message: marked messages vanish from `STAT`, `LIST`, `UIDL`, `RETR`
+//! and `TOP`, `RSET` brings them back, and the application hears of them only in
+//! [`Event::Update`] after `QUIT`. A connection that ends any other way deletes nothing
+//! (RFC 1939 §6) and reports [`Event::Abandoned`] so the maildrop can be unlocked.
+//!
+//! For SASL, the application runs the mechanism (with `mailwire_sasl::ServerExchange`, for
+//! example) and the session carries its messages as `+ base64` lines. APOP is off unless
+//! [`Config::apop`] is set and a [`Timestamp`] is given for the connection.
 
 mod config;
 mod event;
