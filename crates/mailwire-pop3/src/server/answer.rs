@@ -3,6 +3,8 @@
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use mailwire_core::{Secret, Transport};
 
+#[cfg(doc)]
+use super::Event;
 use super::{
     Authenticating, Authorization, BodyFlow, Maildrop, Phase, Refusal, Server, Transaction,
     UsageError, unexpected,
@@ -10,7 +12,7 @@ use super::{
 use crate::response::{ResponseCode, Status};
 
 impl Server {
-    /// The password of [`Event::CheckPassword`](super::Event::CheckPassword) is right. The session asks for the
+    /// The password of [`Event::CheckPassword`] is right. The session asks for the
     /// maildrop next.
     pub fn accept_credentials(&mut self) -> Result<(), UsageError> {
         match std::mem::replace(&mut self.phase, Phase::Closed) {
@@ -25,7 +27,7 @@ impl Server {
         }
     }
 
-    /// The credentials of [`Event::CheckPassword`](super::Event::CheckPassword) or of a SASL exchange are wrong.
+    /// The credentials of [`Event::CheckPassword`] or of a SASL exchange are wrong.
     pub fn reject_credentials(&mut self) -> Result<(), UsageError> {
         match std::mem::replace(&mut self.phase, Phase::Closed) {
             Phase::Authenticating(Authenticating::Password { user }) => {
@@ -43,7 +45,7 @@ impl Server {
         }
     }
 
-    /// The shared secret for [`Event::ApopSecret`](super::Event::ApopSecret), or `None` for an unknown user. The
+    /// The shared secret for [`Event::ApopSecret`], or `None` for an unknown user. The
     /// session checks the digest in constant time.
     pub fn apop_secret(&mut self, secret: Option<Secret<String>>) -> Result<(), UsageError> {
         match std::mem::replace(&mut self.phase, Phase::Closed) {
@@ -95,7 +97,7 @@ impl Server {
         Ok(())
     }
 
-    /// The maildrop of [`Event::OpenMaildrop`](super::Event::OpenMaildrop), locked for this session. Enters TRANSACTION.
+    /// The maildrop of [`Event::OpenMaildrop`], locked for this session. Enters TRANSACTION.
     pub fn open_maildrop(&mut self, maildrop: Maildrop) -> Result<(), UsageError> {
         if !matches!(self.phase, Phase::OpeningMaildrop { .. }) {
             return Err(unexpected("open_maildrop"));
@@ -112,7 +114,7 @@ impl Server {
         Ok(())
     }
 
-    /// The maildrop of [`Event::OpenMaildrop`](super::Event::OpenMaildrop) cannot be opened. Back to AUTHORIZATION.
+    /// The maildrop of [`Event::OpenMaildrop`] cannot be opened. Back to AUTHORIZATION.
     pub fn refuse_maildrop(&mut self, refusal: Refusal) -> Result<(), UsageError> {
         if !matches!(self.phase, Phase::OpeningMaildrop { .. }) {
             return Err(unexpected("refuse_maildrop"));
@@ -129,7 +131,7 @@ impl Server {
         Ok(())
     }
 
-    /// The next chunk of the message of [`Event::Retrieve`](super::Event::Retrieve) or [`Event::Top`](super::Event::Top), as stored:
+    /// The next chunk of the message of [`Event::Retrieve`] or [`Event::Top`], as stored:
     /// the session dot-stuffs it and turns bare CR or LF into CRLF.
     pub fn send_body(&mut self, chunk: &[u8]) -> Result<BodyFlow, UsageError> {
         let Phase::Sending(sending) = &mut self.phase else {
@@ -191,7 +193,7 @@ impl Server {
         Ok(())
     }
 
-    /// Whether the deletions of [`Event::Update`](super::Event::Update) were carried out. The session says goodbye
+    /// Whether the deletions of [`Event::Update`] were carried out. The session says goodbye
     /// and closes.
     pub fn finish_update(&mut self, removed: bool) -> Result<(), UsageError> {
         let Phase::Updating { left } = self.phase else {
