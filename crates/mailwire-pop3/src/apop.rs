@@ -124,6 +124,51 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// Hands out a different [`Timestamp`] for every connection of one server process.
+///
+/// The caller supplies the process id and host name once, and the clock reading for each
+/// connection; a counter inside makes two connections in the same clock tick differ.
+///
+/// ```
+/// use mailwire_pop3::TimestampSequence;
+///
+/// let mut timestamps = TimestampSequence::new(1896, "dbc.mtview.ca.us").unwrap();
+/// let a = timestamps.next(697170952);
+/// let b = timestamps.next(697170952);
+/// assert_eq!(a.as_str(), "<1896.697170952.0@dbc.mtview.ca.us>");
+/// assert_ne!(a, b);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TimestampSequence {
+    process: u64,
+    host: String,
+    next: u64,
+}
+
+impl TimestampSequence {
+    /// A sequence for the process `process` on `host`.
+    pub fn new(process: u64, host: &str) -> Result<Self, TimestampError> {
+        // The longest numbers must fit too.
+        Timestamp::from_parts(u64::MAX, u64::MAX, u64::MAX, host)?;
+        Ok(Self {
+            process,
+            host: host.to_owned(),
+            next: 0,
+        })
+    }
+
+    /// The timestamp for a new connection, with the caller's clock reading.
+    pub fn next(&mut self, clock: u64) -> Timestamp {
+        let sequence = self.next;
+        self.next = self.next.wrapping_add(1);
+        // The host was checked with the longest numbers in `new`.
+        Timestamp(format!(
+            "<{}.{clock}.{sequence}@{}>",
+            self.process, self.host
+        ))
+    }
+}
+
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The argument of `APOP name digest`: 32 lowercase hexadecimal digits.
@@ -210,6 +255,21 @@ mod tests {
         assert!(Timestamp::parse("<1896host>").is_err());
         assert!(Timestamp::parse("<a@b@c>").is_err());
         assert!(Timestamp::parse(&format!("<a@{}>", "h".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn sequences_give_valid_distinct_timestamps() {
+        let mut seq = TimestampSequence::new(42, "pop.example.org").unwrap();
+        let a = seq.next(7);
+        let b = seq.next(7);
+        assert_eq!(
+            (a.as_str(), b.as_str()),
+            ("<42.7.0@pop.example.org>", "<42.7.1@pop.example.org>")
+        );
+        assert_eq!(Timestamp::parse(b.as_str()), Ok(b));
+        assert!(TimestampSequence::new(1, "bad host").is_err());
+        assert!(TimestampSequence::new(1, &"h".repeat(191)).is_ok());
+        assert!(TimestampSequence::new(1, &"h".repeat(192)).is_err());
     }
 
     #[test]

@@ -99,7 +99,9 @@ mod listing;
 mod response;
 pub mod server;
 
-pub use apop::{ApopDigest, ApopDigestError, MAX_TIMESTAMP_LEN, Timestamp, TimestampError};
+pub use apop::{
+    ApopDigest, ApopDigestError, MAX_TIMESTAMP_LEN, Timestamp, TimestampError, TimestampSequence,
+};
 pub use argument::{
     ArgumentError, InitialResponse, MAX_INITIAL_RESPONSE_LEN, MAX_MECHANISM_LEN, MAX_PASSWORD_LEN,
     MAX_USER_NAME_LEN, Mechanism, MessageNumber, Password, UserName,
