@@ -189,6 +189,40 @@ fn garbage_from_the_server_is_a_protocol_error() {
 }
 
 #[test]
+fn commands_go_out_together_when_the_server_pipelines() {
+    let mut c = Client::new(Config::default().with_implicit_tls(true));
+    c.receive(b"+OK ready\r\n");
+    assert_eq!(out(&mut c), "CAPA\r\n");
+    c.receive(b"+OK\r\nUSER\r\nPIPELINING\r\n.\r\n");
+    events(&mut c);
+    c.login(UserName::new("u").unwrap(), Password::new("p").unwrap())
+        .unwrap();
+    c.receive(b"+OK\r\n");
+    c.receive(b"+OK\r\n");
+    assert_eq!(
+        events(&mut c),
+        [Event::LoggedIn {
+            method: LoginMethod::UserPass
+        }]
+    );
+    out(&mut c);
+    c.stat().unwrap();
+    c.dele(n(1)).unwrap();
+    c.retr(n(2)).unwrap();
+    c.quit().unwrap();
+    assert_eq!(out(&mut c), "STAT\r\nDELE 1\r\nRETR 2\r\nQUIT\r\n");
+    c.receive(b"+OK 1 5\r\n-ERR no such message\r\n+OK\r\nhi\r\n.\r\n+OK bye\r\n");
+    let ev = events(&mut c);
+    assert_eq!(ev[0], Event::Stat { count: 1, size: 5 });
+    assert!(
+        matches!(&ev[1], Event::Failed { command, .. } if *command == mailwire_pop3::Command::Dele { message: n(1) })
+    );
+    assert!(matches!(&ev[2], Event::BodyChunk { data, .. } if &data[..] == b"hi\r\n"));
+    assert_eq!(ev[3], Event::BodyEnd { message: n(2) });
+    assert!(matches!(&ev[4], Event::Closed { response } if response.text() == "bye"));
+}
+
+#[test]
 fn unsolicited_data_is_bounded() {
     let mut c = Client::new(Config::default().with_implicit_tls(true));
     c.receive(b"+OK hi\r\n+OK\r\n.\r\n");
