@@ -8,6 +8,8 @@
 //! - `smtp`: SMTP, ESMTP and LMTP codec with client and server sessions.
 
 pub use mailwire_core as core;
+#[cfg(feature = "pop3")]
+pub use mailwire_pop3 as pop3;
 #[cfg(feature = "sasl")]
 pub use mailwire_sasl as sasl;
 #[cfg(feature = "smtp")]

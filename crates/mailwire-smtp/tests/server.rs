@@ -150,10 +150,7 @@ fn the_application_decides_with_its_own_replies() {
         h.take_output()
             .ends_with("250 2.1.0 Ok\r\n450 Mailbox busy\r\n")
     );
-    assert_eq!(
-        h.server.accept(),
-        Err(Error::NothingPending)
-    );
+    assert_eq!(h.server.accept(), Err(Error::NothingPending));
     assert_eq!(
         h.server.reject(reply(250, "x")),
         Err(Error::NotAFailure {

@@ -1,0 +1,78 @@
+//! What a client allows itself.
+
+use std::time::Duration;
+
+/// Whether the client upgrades with `STLS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StlsPolicy {
+    /// Never send `STLS`.
+    Never,
+    /// Send `STLS` when the server advertises it.
+    Opportunistic,
+    /// Send `STLS` whatever `CAPA` says, and give up if the server refuses (the default).
+    #[default]
+    Required,
+}
+
+/// Client settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The connection is TLS from the start (port 995); `STLS` is then never sent.
+    pub implicit_tls: bool,
+    /// The `STLS` policy for a connection that starts in plaintext.
+    pub stls: StlsPolicy,
+    /// Send a password (`USER` / `PASS`, SASL `PLAIN`) over a connection without TLS.
+    pub allow_plaintext_password: bool,
+    /// Log in with APOP when the greeting offers it and SASL is not available. APOP keeps
+    /// the password off the wire but relies on MD5.
+    pub allow_apop: bool,
+    /// Longest line accepted from the server, CRLF included.
+    pub max_line: usize,
+    /// How long to wait for the server.
+    pub timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            implicit_tls: false,
+            stls: StlsPolicy::default(),
+            allow_plaintext_password: false,
+            allow_apop: true,
+            max_line: crate::decode::MAX_RESPONSE_LINE,
+            timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+impl Config {
+    /// Marks the connection as TLS from the start.
+    #[must_use]
+    pub fn with_implicit_tls(mut self, on: bool) -> Self {
+        self.implicit_tls = on;
+        self
+    }
+
+    /// Sets the `STLS` policy.
+    #[must_use]
+    pub fn with_stls(mut self, policy: StlsPolicy) -> Self {
+        self.stls = policy;
+        self
+    }
+
+    /// Allows passwords over a connection without TLS.
+    #[must_use]
+    pub fn with_plaintext_password(mut self, on: bool) -> Self {
+        self.allow_plaintext_password = on;
+        self
+    }
+
+    /// Allows or forbids APOP.
+    #[must_use]
+    pub fn with_apop(mut self, on: bool) -> Self {
+        self.allow_apop = on;
+        self
+    }
+}

@@ -1,0 +1,101 @@
+//! Choosing and running a login method (RFC 1939 §7, RFC 5034, RFC 6856 §2).
+
+use mailwire_sasl::ClientExchange;
+
+use super::{Client, Login, Phase, UsageError, wrong};
+use crate::{
+    argument::{InitialResponse, Mechanism, Password, UserName},
+    capability::Capability,
+    command::Command,
+};
+
+impl Client {
+    /// Logs in with the best method offered and allowed: SASL `PLAIN`, APOP, `USER` /
+    /// `PASS`. Possible after [`Event::Ready`](super::Event::Ready) or
+    /// [`Event::LoginFailed`](super::Event::LoginFailed).
+    pub fn login(&mut self, user: UserName, password: Password) -> Result<(), UsageError> {
+        if !matches!(self.phase, Phase::Ready) {
+            return Err(wrong("login"));
+        }
+        let password_ok = self.password_allowed();
+        let timestamp = self.greeting.as_ref().and_then(|g| g.timestamp()).cloned();
+        if !user.is_ascii()
+            && self
+                .capabilities
+                .iter()
+                .any(|c| matches!(c, Capability::Utf8 { .. }))
+        {
+            // RFC 6856 §2: a UTF-8 user name needs UTF8 first. Its answer needs no action: a
+            // refusal shows in the login's own answer.
+            self.send(Command::Utf8);
+        }
+        if self.offers(mailwire_sasl::Mechanism::Plain)
+            && password_ok
+            && let Ok(exchange) = ClientExchange::plain(None, user.as_str(), password.secret())
+        {
+            return self.authenticate(exchange);
+        } else if let (Some(ts), true) = (timestamp, self.config.allow_apop) {
+            let digest = ts.digest(password.secret());
+            self.send(Command::Apop { name: user, digest });
+            self.phase = Phase::LoggingIn(Login::Apop);
+        } else if password_ok && (self.capabilities.is_empty() || self.has(&Capability::User)) {
+            self.send(Command::User { name: user });
+            self.phase = Phase::LoggingIn(Login::User { password });
+        } else {
+            return Err(UsageError::NoLoginMethod);
+        }
+        self.process();
+        Ok(())
+    }
+
+    /// Logs in with a SASL exchange the application built, for any mechanism the server
+    /// offers in `CAPA` (or any, if the server gave no capabilities). Possible after
+    /// [`Event::Ready`](super::Event::Ready) or
+    /// [`Event::LoginFailed`](super::Event::LoginFailed).
+    ///
+    /// Mechanisms that send the password in clear (PLAIN, LOGIN) need TLS unless the
+    /// configuration allows plaintext passwords.
+    pub fn authenticate(&mut self, mut exchange: ClientExchange) -> Result<(), UsageError> {
+        if !matches!(self.phase, Phase::Ready) {
+            return Err(wrong("authenticate"));
+        }
+        let sasl = exchange.mechanism();
+        let offered = self.capabilities.is_empty() || self.offers(sasl);
+        if !offered || (sasl.sends_plaintext_secret() && !self.password_allowed()) {
+            return Err(UsageError::MechanismNotAllowed(sasl));
+        }
+        let mechanism =
+            Mechanism::new(sasl.as_str()).map_err(|_| UsageError::MechanismNotAllowed(sasl))?;
+        let (initial_response, later) = match exchange.initial_response() {
+            None => (None, None),
+            Some(data) => match InitialResponse::new(data.clone()) {
+                Ok(ir) => (Some(ir), None),
+                // Too long for the command line: it answers the first, empty challenge.
+                Err(_) => (None, Some(data)),
+            },
+        };
+        self.send(Command::Auth {
+            mechanism,
+            initial_response,
+        });
+        self.phase = Phase::LoggingIn(Login::Sasl {
+            exchange: Box::new(exchange),
+            later,
+        });
+        self.process();
+        Ok(())
+    }
+
+    pub(super) fn password_allowed(&self) -> bool {
+        self.tls || self.config.allow_plaintext_password
+    }
+
+    fn offers(&self, mechanism: mailwire_sasl::Mechanism) -> bool {
+        self.capabilities.iter().any(|c| match c {
+            Capability::Sasl { mechanisms } => {
+                mechanisms.iter().any(|m| m.as_str() == mechanism.as_str())
+            }
+            _ => false,
+        })
+    }
+}

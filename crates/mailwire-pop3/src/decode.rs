@@ -1,0 +1,118 @@
+//! The outcome of decoding one message from the front of a buffer, and the line limits.
+
+use memchr::memchr;
+
+/// Longest command line, CRLF included (RFC 2449 §4).
+pub const MAX_COMMAND_LINE: usize = 255;
+
+/// Longest first line of a response, CRLF included (RFC 2449 §4).
+pub const MAX_RESPONSE_LINE: usize = 512;
+
+/// What a decoder found at the front of its input.
+///
+/// A partial message is a status, not an error: [`Decoded::Incomplete`] asks for more input.
+/// [`Decoded::Invalid`] says how many bytes the bad message covers so the caller can skip
+/// it and answer the peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum Decoded<T, E> {
+    /// A whole message; `consumed` bytes of input hold it, line ending included.
+    Complete {
+        /// The message.
+        value: T,
+        /// Bytes of input it took.
+        consumed: usize,
+    },
+    /// The input ends before the message does; call again with more.
+    Incomplete,
+    /// The input holds a message that breaks the grammar or a limit.
+    Invalid {
+        /// What is wrong.
+        error: E,
+        /// Bytes to drop from the front of the input. For a line longer than the limit
+        /// whose end has not arrived yet this is all of the input, and the caller keeps
+        /// dropping input up to and including the next line ending.
+        consumed: usize,
+    },
+}
+
+impl<T, E> Decoded<T, E> {
+    /// The value of a complete message, if there is one.
+    pub fn complete(self) -> Option<T> {
+        match self {
+            Self::Complete { value, .. } => Some(value),
+            Self::Incomplete | Self::Invalid { .. } => None,
+        }
+    }
+
+    /// Transforms the value of a complete message.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Decoded<U, E> {
+        match self {
+            Self::Complete { value, consumed } => Decoded::Complete {
+                value: f(value),
+                consumed,
+            },
+            Self::Incomplete => Decoded::Incomplete,
+            Self::Invalid { error, consumed } => Decoded::Invalid { error, consumed },
+        }
+    }
+}
+
+/// One CRLF-terminated line at the front of `input`, limited to `max_len` bytes including
+/// the CRLF.
+pub(crate) enum RawLine<'a> {
+    /// The line without its CRLF, and the bytes it took with it.
+    Line(&'a [u8], usize),
+    Incomplete,
+    /// No CRLF within the limit; the caller drops `input.len()` bytes.
+    TooLong,
+}
+
+pub(crate) fn raw_line(input: &[u8], max_len: usize) -> RawLine<'_> {
+    let window = &input[..input.len().min(max_len)];
+    let mut from = 0;
+    while let Some(i) = memchr(b'\n', &window[from..]) {
+        let lf = from + i;
+        if lf > 0 && window[lf - 1] == b'\r' {
+            return RawLine::Line(&input[..lf - 1], lf + 1);
+        }
+        from = lf + 1;
+    }
+    if input.len() >= max_len {
+        RawLine::TooLong
+    } else {
+        RawLine::Incomplete
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(input: &[u8], max: usize) -> Option<(&[u8], usize)> {
+        match raw_line(input, max) {
+            RawLine::Line(l, n) => Some((l, n)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn finds_the_first_crlf() {
+        assert_eq!(line(b"STAT\r\nNOOP\r\n", 255), Some((&b"STAT"[..], 6)));
+        assert_eq!(line(b"\r\n", 255), Some((&b""[..], 2)));
+    }
+
+    #[test]
+    fn a_bare_lf_does_not_end_a_line() {
+        assert!(matches!(raw_line(b"ST\nAT", 255), RawLine::Incomplete));
+        assert_eq!(line(b"ST\nAT\r\n", 255), Some((&b"ST\nAT"[..], 7)));
+    }
+
+    #[test]
+    fn the_limit_counts_the_crlf() {
+        assert_eq!(line(b"abc\r\n", 5), Some((&b"abc"[..], 5)));
+        assert!(matches!(raw_line(b"abcd\r\n", 5), RawLine::TooLong));
+        assert!(matches!(raw_line(b"abcd", 5), RawLine::Incomplete));
+        assert!(matches!(raw_line(b"abcde", 5), RawLine::TooLong));
+    }
+}

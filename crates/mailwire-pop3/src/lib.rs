@@ -1,0 +1,123 @@
+//! POP3 without I/O: a codec, and client and server sessions.
+//!
+//! RFC 1939 with the extensions that matter in practice: `CAPA` and response codes
+//! (RFC 2449), `STLS` (RFC 2595), SASL `AUTH` (RFC 5034), `UTF8` (RFC 6856), the `[SYS]` and
+//! `[AUTH]` codes (RFC 3206), and APOP.
+//!
+//! - **types**: [`Command`], [`Response`] with its [`ResponseCode`], [`ScanListing`],
+//!   [`UniqueIdListing`], [`Capability`], [`Greeting`] and its APOP [`Timestamp`].
+//!   Constructors validate, so every value encodes to valid wire bytes.
+//! - **codec**: decoders take the front of a buffer and say whether it holds a complete
+//!   message, needs more input, or is invalid (and how many bytes to skip); they never
+//!   panic and never reserve memory for a number the peer announced. Encoders cannot fail.
+//! - **sessions**: [`server::Server`] and [`client::Client`] implement
+//!   [`mailwire_core::Session`]: bytes in, bytes and events out, no I/O, no clock.
+//!
+//! APOP is supported on both sides, and off by default on the server: it needs every
+//! user's secret in plaintext there, and MD5 is weak.
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use mailwire_core::Session as _;
+//! use mailwire_pop3::{
+//!     Command, Decoded, MessageNumber, Password, Response, ResponseCode, Status, UniqueId,
+//!     UserName, client, server,
+//! };
+//!
+//! // Decode a command from the front of a buffer.
+//! let Decoded::Complete { value, consumed } = Command::decode(b"TOP 1 10\r\nQUIT\r\n") else {
+//!     panic!("a whole line is there");
+//! };
+//! assert_eq!(value, Command::Top { message: MessageNumber::new(1)?, lines: 10 });
+//! assert_eq!(consumed, 10);
+//! assert_eq!(Command::decode(b"QUI"), Decoded::Incomplete);
+//!
+//! // Encode a response with a code.
+//! let busy = Response::with_code(Status::Err, Some(ResponseCode::InUse), "maildrop locked")?;
+//! let mut wire = Vec::new();
+//! busy.encode(&mut wire);
+//! assert_eq!(wire, b"-ERR [IN-USE] maildrop locked\r\n");
+//!
+//! // A client and a server session, wired to each other in memory (over TLS, say).
+//! let config = server::Config::default().with_implicit_tls(true);
+//! let mut server = server::Server::new(Arc::new(config), None);
+//! let mut client = client::Client::new(client::Config::default().with_implicit_tls(true));
+//! let mut pump = |client: &mut client::Client, server: &mut server::Server| {
+//!     while let Some(bytes) = server.transmit() {
+//!         client.receive(&bytes);
+//!     }
+//!     while let Some(bytes) = client.transmit() {
+//!         server.receive(&bytes);
+//!     }
+//! };
+//!
+//! pump(&mut client, &mut server); // greeting, CAPA
+//! pump(&mut client, &mut server);
+//! assert!(matches!(client.poll_event(), Some(client::Event::Ready { .. })));
+//! client.login(UserName::new("tim")?, Password::new("tanstaaf")?)?;
+//! pump(&mut client, &mut server); // USER
+//! pump(&mut client, &mut server); // PASS
+//!
+//! // The application checks the password and opens the maildrop.
+//! let Some(server::Event::CheckPassword { password, .. }) = server.poll_event() else {
+//!     panic!()
+//! };
+//! assert_eq!(password.secret().expose(), "tanstaaf");
+//! server.accept_credentials()?;
+//! let Some(server::Event::OpenMaildrop { .. }) = server.poll_event() else { panic!() };
+//! let info = server::MessageInfo { size: 16, unique_id: UniqueId::new("m1")? };
+//! server.open_maildrop(server::Maildrop::new(vec![info]))?;
+//! pump(&mut client, &mut server);
+//! assert!(matches!(client.poll_event(), Some(client::Event::LoggedIn { .. })));
+//!
+//! // RETR: the server streams the message, the client receives it unstuffed.
+//! client.retr(MessageNumber::new(1)?)?;
+//! pump(&mut client, &mut server);
+//! let Some(server::Event::Retrieve { .. }) = server.poll_event() else { panic!() };
+//! server.send_body(b"Subject: hi\r\n\r\n")?;
+//! server.send_body(b".\r\n")?;
+//! server.end_body()?;
+//! pump(&mut client, &mut server);
+//! let mut body = Vec::new();
+//! while let Some(client::Event::BodyChunk { data, .. }) = client.poll_event() {
+//!     body.extend_from_slice(&data);
+//! }
+//! assert_eq!(body, b"Subject: hi\r\n\r\n.\r\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod apop;
+mod argument;
+mod capability;
+pub mod client;
+mod command;
+mod decode;
+mod greeting;
+mod listing;
+mod response;
+pub mod server;
+
+pub use apop::{
+    ApopDigest, ApopDigestError, MAX_TIMESTAMP_LEN, Timestamp, TimestampError, TimestampSequence,
+};
+pub use argument::{
+    ArgumentError, InitialResponse, MAX_INITIAL_RESPONSE_LEN, MAX_MECHANISM_LEN, MAX_PASSWORD_LEN,
+    MAX_USER_NAME_LEN, Mechanism, MessageNumber, Password, UserName,
+};
+pub use capability::{
+    Capability, CapabilityError, Expire, Implementation, OtherCapability, decode_capabilities,
+    encode_capabilities,
+};
+pub use command::{Command, CommandError};
+pub use decode::{Decoded, MAX_COMMAND_LINE, MAX_RESPONSE_LINE};
+pub use greeting::Greeting;
+pub use listing::{
+    ListingError, MAX_UNIQUE_ID_LEN, ScanListing, UniqueId, UniqueIdError, UniqueIdListing,
+    decode_lines, decode_scan_listings, decode_unique_id_listings, encode_lines,
+    encode_scan_listings, encode_unique_id_listings,
+};
+pub use response::{
+    ExtensionCode, Response, ResponseCode, ResponseError, Status, TextError, parse_continuation,
+};

@@ -1,0 +1,204 @@
+//! What a server offers and its limits.
+
+use std::time::Duration;
+
+use crate::{
+    argument::Mechanism,
+    capability::{Expire, Implementation},
+};
+
+/// When `USER` / `PASS` are accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PlaintextLogin {
+    /// Never: only APOP or SASL (and SASL PLAIN / LOGIN only over TLS).
+    Never,
+    /// Only over TLS, implicit or after `STLS` (the default, RFC 2595 §3.1).
+    #[default]
+    RequireTls,
+    /// Also over an unencrypted connection. The password crosses the network in clear.
+    Allow,
+}
+
+/// Server settings, shared by all connections.
+///
+/// Built from [`Config::default`] and the `with_*` methods; the fields are public for
+/// reading.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The host name used in the goodbye line.
+    pub host: String,
+    /// The greeting's text; an APOP timestamp is appended to it.
+    pub greeting: String,
+    /// `USER` / `PASS` policy.
+    pub plaintext_login: PlaintextLogin,
+    /// Offer `APOP` (off by default: the server needs every user's secret in plaintext, and
+    /// MD5 is weak). Needs a timestamp per connection, see [`Server::new`](super::Server::new).
+    pub apop: bool,
+    /// SASL mechanisms offered with `AUTH`; the application runs the exchanges (with
+    /// `mailwire_sasl::ServerExchange`, say). PLAIN and LOGIN follow [`Config::plaintext_login`]:
+    /// before TLS they are offered only with [`PlaintextLogin::Allow`].
+    pub sasl_mechanisms: Vec<Mechanism>,
+    /// Offer `STLS`; the driver must then be able to start TLS.
+    pub stls: bool,
+    /// The connection is TLS from the start (port 995).
+    pub implicit_tls: bool,
+    /// Offer `UTF8` (RFC 6856).
+    pub utf8: bool,
+    /// Answer `TOP`.
+    pub top: bool,
+    /// Answer `UIDL`.
+    pub uidl: bool,
+    /// Announce `PIPELINING`. Commands are always answered in order; this only tells clients
+    /// they may send several at once.
+    pub pipelining: bool,
+    /// Announce `EXPIRE`.
+    pub expire: Option<Expire>,
+    /// Announce `LOGIN-DELAY` with this many seconds.
+    pub login_delay: Option<u32>,
+    /// Announce `IMPLEMENTATION`.
+    pub implementation: Option<Implementation>,
+    /// Failed logins after which the connection is closed.
+    pub max_login_failures: u32,
+    /// Invalid or misplaced commands after which the connection is closed.
+    pub max_errors: u32,
+    /// Longest command line, CRLF included (255 per RFC 2449 §4).
+    pub max_command_line: usize,
+    /// Longest SASL response line during `AUTH`, CRLF included.
+    pub max_sasl_line: usize,
+    /// Unprocessed input held while waiting for the application, before
+    /// [`wants_input`](mailwire_core::Session::wants_input) turns false.
+    pub max_buffered_input: usize,
+    /// The inactivity timeout; RFC 1939 §3 asks for at least 10 minutes.
+    pub timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: "localhost".to_owned(),
+            greeting: "POP3 server ready".to_owned(),
+            plaintext_login: PlaintextLogin::default(),
+            apop: false,
+            sasl_mechanisms: Vec::new(),
+            stls: false,
+            implicit_tls: false,
+            utf8: false,
+            top: true,
+            uidl: true,
+            pipelining: true,
+            expire: None,
+            login_delay: None,
+            implementation: None,
+            max_login_failures: 3,
+            max_errors: 10,
+            max_command_line: crate::decode::MAX_COMMAND_LINE,
+            max_sasl_line: 12 * 1024,
+            max_buffered_input: 64 * 1024,
+            timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+impl Config {
+    /// Sets the host name shown in the goodbye line.
+    #[must_use]
+    pub fn with_host(mut self, host: impl Into<String>) -> Self {
+        self.host = host.into();
+        self
+    }
+
+    /// Sets the greeting's text.
+    #[must_use]
+    pub fn with_greeting(mut self, text: impl Into<String>) -> Self {
+        self.greeting = text.into();
+        self
+    }
+
+    /// Sets the `USER` / `PASS` policy.
+    #[must_use]
+    pub fn with_plaintext_login(mut self, policy: PlaintextLogin) -> Self {
+        self.plaintext_login = policy;
+        self
+    }
+
+    /// Turns APOP on or off.
+    #[must_use]
+    pub fn with_apop(mut self, on: bool) -> Self {
+        self.apop = on;
+        self
+    }
+
+    /// Sets the SASL mechanisms offered.
+    #[must_use]
+    pub fn with_sasl_mechanisms(mut self, mechanisms: Vec<Mechanism>) -> Self {
+        self.sasl_mechanisms = mechanisms;
+        self
+    }
+
+    /// Offers `STLS`.
+    #[must_use]
+    pub fn with_stls(mut self, on: bool) -> Self {
+        self.stls = on;
+        self
+    }
+
+    /// Marks connections as TLS from the start.
+    #[must_use]
+    pub fn with_implicit_tls(mut self, on: bool) -> Self {
+        self.implicit_tls = on;
+        self
+    }
+
+    /// Offers `UTF8`.
+    #[must_use]
+    pub fn with_utf8(mut self, on: bool) -> Self {
+        self.utf8 = on;
+        self
+    }
+
+    /// Turns `TOP` and `UIDL` on or off.
+    #[must_use]
+    pub fn with_top_and_uidl(mut self, top: bool, uidl: bool) -> Self {
+        self.top = top;
+        self.uidl = uidl;
+        self
+    }
+
+    /// Announces `PIPELINING` or not.
+    #[must_use]
+    pub fn with_pipelining(mut self, on: bool) -> Self {
+        self.pipelining = on;
+        self
+    }
+
+    /// Announces `EXPIRE`.
+    #[must_use]
+    pub fn with_expire(mut self, expire: Option<Expire>) -> Self {
+        self.expire = expire;
+        self
+    }
+
+    /// Announces `LOGIN-DELAY`.
+    #[must_use]
+    pub fn with_login_delay(mut self, seconds: Option<u32>) -> Self {
+        self.login_delay = seconds;
+        self
+    }
+
+    /// Announces `IMPLEMENTATION`.
+    #[must_use]
+    pub fn with_implementation(mut self, implementation: Option<Implementation>) -> Self {
+        self.implementation = implementation;
+        self
+    }
+
+    /// Sets the failed logins and errors after which the connection is closed.
+    #[must_use]
+    pub fn with_limits(mut self, max_login_failures: u32, max_errors: u32) -> Self {
+        self.max_login_failures = max_login_failures;
+        self.max_errors = max_errors;
+        self
+    }
+}

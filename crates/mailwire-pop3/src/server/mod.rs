@@ -1,0 +1,445 @@
+//! The server side of a POP3 conversation.
+//!
+//! [`Server`] runs RFC 1939's three states — AUTHORIZATION, TRANSACTION, UPDATE — and
+//! answers every command itself, except where only the application knows: whether a
+//! password is right, which messages a maildrop holds, what a message contains, and
+//! whether the deletions went through. Those come out as [`Event`]s, and the application
+//! answers through the session's methods:
+//!
+//! | Event | Answer |
+//! | --- | --- |
+//! | [`Event::CheckPassword`] | [`accept_credentials`](Server::accept_credentials) / [`reject_credentials`](Server::reject_credentials) |
+//! | [`Event::ApopSecret`] | [`apop_secret`](Server::apop_secret) (the session compares the digest) |
+//! | [`Event::SaslStart`], [`Event::SaslResponse`] | [`sasl_challenge`](Server::sasl_challenge) / [`accept_sasl`](Server::accept_sasl) / [`reject_credentials`](Server::reject_credentials) |
+//! | [`Event::OpenMaildrop`] | [`open_maildrop`](Server::open_maildrop) / [`refuse_maildrop`](Server::refuse_maildrop) (`[IN-USE]`, `[SYS/TEMP]` …) |
+//! | [`Event::Retrieve`], [`Event::Top`] | [`send_body`](Server::send_body) per chunk, then [`end_body`](Server::end_body); or [`fail_body`](Server::fail_body) |
+//! | [`Event::Update`] | [`finish_update`](Server::finish_update) |
+//!
+//! [`Event::LoginFailed`], [`Event::SaslCancelled`] and [`Event::Abandoned`] need no answer.
+//! Commands pipelined behind a question wait, in order, until it is answered.
+//!
+//! `DELE` only marks a message: marked messages vanish from `STAT`, `LIST`, `UIDL`, `RETR`
+//! and `TOP`, `RSET` brings them back, and the application hears of them only in
+//! [`Event::Update`] after `QUIT`. A connection that ends any other way deletes nothing
+//! (RFC 1939 §6) and reports [`Event::Abandoned`] so the maildrop can be unlocked.
+//!
+//! For SASL, the application runs the mechanism (with `mailwire_sasl::ServerExchange`, for
+//! example) and the session carries its messages as `+ base64` lines. APOP is off unless
+//! [`Config::apop`] is set and a [`Timestamp`] is given for the connection.
+
+mod answer;
+mod authorization;
+mod config;
+mod event;
+mod maildrop;
+mod top;
+mod transaction;
+
+use std::{collections::VecDeque, sync::Arc, time::Duration};
+
+use bytes::{Bytes, BytesMut};
+use mailwire_core::{
+    Session, Transport,
+    dot::DotStuffer,
+    line::{Frame, LineFramer},
+};
+
+use self::top::TopFilter;
+pub use self::{
+    config::{Config, PlaintextLogin},
+    event::{BodyFlow, Event, Refusal, UsageError},
+    maildrop::{Deleted, Maildrop, MessageInfo},
+};
+use crate::{
+    apop::{ApopDigest, Timestamp},
+    argument::{Mechanism, UserName},
+    capability::{Capability, encode_capabilities},
+    command::Command,
+    greeting::Greeting,
+    response::{Response, ResponseCode, Status},
+};
+
+/// A POP3 server session for one connection.
+///
+/// ```
+/// use std::sync::Arc;
+/// use mailwire_core::Session as _;
+/// use mailwire_pop3::server::{Config, Event, Maildrop, MessageInfo, PlaintextLogin, Server};
+/// use mailwire_pop3::UniqueId;
+///
+/// let config = Config::default().with_plaintext_login(PlaintextLogin::Allow);
+/// let mut server = Server::new(Arc::new(config), None);
+/// assert_eq!(&server.transmit().unwrap()[..], b"+OK POP3 server ready\r\n");
+///
+/// server.receive(b"USER tim\r\nPASS tanstaaf\r\n");
+/// assert_eq!(&server.transmit().unwrap()[..], b"+OK send PASS\r\n");
+/// let Some(Event::CheckPassword { user, password }) = server.poll_event() else { panic!() };
+/// assert_eq!((user.as_str(), password.secret().expose().as_str()), ("tim", "tanstaaf"));
+/// server.accept_credentials()?;
+///
+/// let Some(Event::OpenMaildrop { user }) = server.poll_event() else { panic!() };
+/// let info = MessageInfo { size: 120, unique_id: UniqueId::new("a1")? };
+/// server.open_maildrop(Maildrop::new(vec![info]))?;
+/// assert_eq!(&server.transmit().unwrap()[..], b"+OK tim's maildrop has 1 messages (120 octets)\r\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Server {
+    config: Arc<Config>,
+    timestamp: Option<Timestamp>,
+    phase: Phase,
+    framer: LineFramer,
+    input: BytesMut,
+    output: BytesMut,
+    events: VecDeque<Event>,
+    transport: Transport,
+    tls: bool,
+    utf8: bool,
+    eof: bool,
+    errors: u32,
+    failures: u32,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Authorization(Authorization),
+    Authenticating(Authenticating),
+    OpeningMaildrop {
+        user: String,
+    },
+    Transaction(Transaction),
+    Sending(Sending),
+    /// Waiting for the application to apply the deletions.
+    Updating {
+        left: usize,
+    },
+    Closed,
+}
+
+#[derive(Debug, Default)]
+struct Authorization {
+    /// The name of an accepted `USER`, waiting for `PASS`.
+    user: Option<UserName>,
+}
+
+#[derive(Debug)]
+enum Authenticating {
+    Password {
+        user: UserName,
+    },
+    Apop {
+        user: UserName,
+        digest: ApopDigest,
+    },
+    /// The application owes a SASL answer.
+    SaslServer,
+    /// The client owes a SASL response line.
+    SaslClient,
+}
+
+#[derive(Debug)]
+struct Transaction {
+    user: String,
+    maildrop: Maildrop,
+}
+
+#[derive(Debug)]
+struct Sending {
+    transaction: Transaction,
+    status: Response,
+    started: bool,
+    stuffer: DotStuffer,
+    top: Option<TopFilter>,
+}
+
+fn unexpected(answer: &'static str) -> UsageError {
+    UsageError::Unexpected { answer }
+}
+
+impl Server {
+    /// A session for a new connection; queues the greeting.
+    ///
+    /// With [`Config::apop`] on, `timestamp` goes into the greeting and APOP is accepted;
+    /// it must differ for every connection (see [`Timestamp::from_parts`]). Without a
+    /// timestamp APOP is not offered.
+    pub fn new(config: Arc<Config>, timestamp: Option<Timestamp>) -> Self {
+        let timestamp = timestamp.filter(|_| config.apop);
+        let framer = LineFramer::new(config.max_command_line.max(config.max_sasl_line));
+        let mut server = Self {
+            tls: config.implicit_tls,
+            config,
+            timestamp,
+            phase: Phase::Authorization(Authorization::default()),
+            framer,
+            input: BytesMut::new(),
+            output: BytesMut::new(),
+            events: VecDeque::new(),
+            transport: Transport::Open,
+            utf8: false,
+            eof: false,
+            errors: 0,
+            failures: 0,
+        };
+        let greeting = Greeting::new(&server.config.greeting, server.timestamp.clone())
+            .or_else(|_| Greeting::new("POP3 server ready", server.timestamp.clone()));
+        if let Ok(greeting) = greeting {
+            greeting.encode(&mut server.output);
+        }
+        server
+    }
+
+    /// Whether the connection is under TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The authenticated user, once the maildrop is open.
+    pub fn user(&self) -> Option<&str> {
+        match &self.phase {
+            Phase::Transaction(tx) => Some(&tx.user),
+            Phase::Sending(s) => Some(&s.transaction.user),
+            _ => None,
+        }
+    }
+
+    /// Whether the session is in the TRANSACTION state (a body may be in flight).
+    pub fn is_transaction(&self) -> bool {
+        matches!(self.phase, Phase::Transaction(_) | Phase::Sending(_))
+    }
+
+    fn reply(&mut self, status: Status, code: Option<ResponseCode>, text: &str) {
+        let response = Response::with_code(status, code.clone(), text)
+            .or_else(|_| Response::with_code(status, code, ""));
+        if let Ok(response) = response {
+            response.encode(&mut self.output);
+        }
+    }
+
+    fn ok(&mut self, text: &str) {
+        self.reply(Status::Ok, None, text);
+    }
+
+    fn err(&mut self, text: &str) {
+        self.reply(Status::Err, None, text);
+    }
+
+    /// A peer mistake: answer it and close after too many.
+    fn error(&mut self, text: &str) {
+        self.err(text);
+        self.errors += 1;
+        if self.errors >= self.config.max_errors {
+            self.err("too many errors, closing");
+            self.close();
+        }
+    }
+
+    fn open(&mut self, user: String) {
+        self.events
+            .push_back(Event::OpenMaildrop { user: user.clone() });
+        self.phase = Phase::OpeningMaildrop { user };
+    }
+
+    fn login_failed(&mut self, user: Option<String>) {
+        self.failures += 1;
+        self.reply(
+            Status::Err,
+            Some(ResponseCode::Auth),
+            "authentication failed",
+        );
+        self.events.push_back(Event::LoginFailed {
+            user,
+            failures: self.failures,
+        });
+        self.phase = Phase::Authorization(Authorization::default());
+        if self.failures >= self.config.max_login_failures {
+            self.err("too many failed logins, closing");
+            self.close();
+        } else {
+            self.process();
+        }
+    }
+
+    /// Ends the session without UPDATE; an opened maildrop is released untouched.
+    fn close(&mut self) {
+        if matches!(self.phase, Phase::Transaction(_) | Phase::Sending(_)) {
+            self.events.push_back(Event::Abandoned);
+        }
+        self.phase = Phase::Closed;
+        self.transport = Transport::Close;
+        self.input.clear();
+    }
+
+    fn reads_commands(&self) -> bool {
+        self.transport == Transport::Open
+            && matches!(
+                self.phase,
+                Phase::Authorization(_)
+                    | Phase::Transaction(_)
+                    | Phase::Authenticating(Authenticating::SaslClient)
+            )
+    }
+
+    /// Handles buffered lines while the session can act on them alone.
+    fn process(&mut self) {
+        while self.reads_commands() {
+            let frame = self.framer.frame(&self.input);
+            let consumed = frame.consumed();
+            let line = match frame {
+                Frame::Line { line, .. } => Some(Ok(line.to_vec())),
+                Frame::TooLong { .. } => Some(Err(())),
+                Frame::Incomplete { .. } => None,
+            };
+            let _ = self.input.split_to(consumed);
+            match line {
+                Some(Ok(line)) => self.line(&line),
+                Some(Err(())) => self.too_long(),
+                None if consumed > 0 => {}
+                None => {
+                    if self.eof {
+                        self.close();
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn too_long(&mut self) {
+        if matches!(
+            self.phase,
+            Phase::Authenticating(Authenticating::SaslClient)
+        ) {
+            self.login_failed(None);
+        } else {
+            self.error("line too long");
+        }
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        if matches!(
+            self.phase,
+            Phase::Authenticating(Authenticating::SaslClient)
+        ) {
+            return self.sasl_line(line);
+        }
+        if line.len() + 2 > self.config.max_command_line {
+            return self.error("line too long");
+        }
+        let command = match Command::parse(line) {
+            Ok(command) => command,
+            Err(e) => return self.error(&e.to_string()),
+        };
+        match std::mem::replace(&mut self.phase, Phase::Closed) {
+            Phase::Authorization(auth) => self.authorization(auth, command),
+            Phase::Transaction(tx) => self.transaction(tx, &command),
+            other => self.phase = other,
+        }
+    }
+
+    fn capa(&mut self) {
+        let authorization = matches!(self.phase, Phase::Authorization(_));
+        let config = &self.config;
+        let mut caps = Vec::new();
+        if config.top {
+            caps.push(Capability::Top);
+        }
+        if authorization && self.plaintext_allowed() {
+            caps.push(Capability::User);
+        }
+        let mechanisms: Vec<Mechanism> = config
+            .sasl_mechanisms
+            .iter()
+            .filter(|m| self.mechanism_allowed(m))
+            .cloned()
+            .collect();
+        if authorization && !mechanisms.is_empty() {
+            caps.push(Capability::Sasl { mechanisms });
+        }
+        caps.push(Capability::RespCodes);
+        caps.push(Capability::AuthRespCode);
+        if config.pipelining {
+            caps.push(Capability::Pipelining);
+        }
+        if authorization && config.stls && !self.tls {
+            caps.push(Capability::Stls);
+        }
+        if authorization && config.utf8 {
+            caps.push(Capability::Utf8 { user: false });
+        }
+        if let Some(policy) = config.expire {
+            caps.push(Capability::Expire {
+                policy,
+                per_user: false,
+            });
+        }
+        if let Some(seconds) = config.login_delay {
+            caps.push(Capability::LoginDelay {
+                seconds,
+                per_user: false,
+            });
+        }
+        if config.uidl {
+            caps.push(Capability::Uidl);
+        }
+        if let Some(implementation) = &config.implementation {
+            caps.push(Capability::Implementation(implementation.clone()));
+        }
+        self.ok("Capability list follows");
+        encode_capabilities(&caps, &mut self.output);
+    }
+}
+
+impl Session for Server {
+    type Event = Event;
+
+    fn receive(&mut self, bytes: &[u8]) {
+        if self.transport != Transport::Open {
+            // Closed, or plaintext sent after STLS before the handshake: dropped.
+            return;
+        }
+        self.input.extend_from_slice(bytes);
+        self.process();
+    }
+
+    fn receive_eof(&mut self) {
+        // Lines already received still count (a pipelined QUIT must reach UPDATE); the
+        // session closes once it runs out of them, after any answer it waits for.
+        self.eof = true;
+        self.process();
+    }
+
+    fn timed_out(&mut self) {
+        // RFC 1939 §3: no UPDATE and no response; just close.
+        self.close();
+    }
+
+    fn transmit(&mut self) -> Option<Bytes> {
+        (!self.output.is_empty()).then(|| self.output.split().freeze())
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    fn tls_established(&mut self) {
+        if self.transport == Transport::StartTls {
+            self.tls = true;
+            self.transport = Transport::Open;
+            self.process();
+        }
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        (!matches!(self.phase, Phase::Closed)).then_some(self.config.timeout)
+    }
+
+    fn wants_input(&self) -> bool {
+        self.transport == Transport::Open
+            && !matches!(self.phase, Phase::Closed)
+            && (self.reads_commands() || self.input.len() < self.config.max_buffered_input)
+    }
+}

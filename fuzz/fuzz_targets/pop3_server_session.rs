@@ -1,0 +1,80 @@
+//! The server session on arbitrary client bytes in arbitrary splits, with an application
+//! that accepts every login and serves a three-message maildrop. No panic, no answer
+//! method misused by a well-behaved application, and nothing read after close.
+
+#![no_main]
+
+use std::sync::Arc;
+
+use libfuzzer_sys::fuzz_target;
+use mailwire_core::{Secret, Session as _, Transport};
+use mailwire_pop3::{
+    Mechanism, Timestamp, UniqueId,
+    server::{BodyFlow, Config, Event, Maildrop, MessageInfo, PlaintextLogin, Server},
+};
+
+const BODY: &[u8] = b"From: a\r\nSubject: b\r\n\r\n.line\r\n.\r\nlast";
+
+fn answer(s: &mut Server) {
+    while let Some(event) = s.poll_event() {
+        let r = match event {
+            Event::CheckPassword { .. } => s.accept_credentials(),
+            Event::ApopSecret { .. } => s.apop_secret(Some(Secret::new("tanstaaf".into()))),
+            Event::SaslStart {
+                initial_response: None,
+                ..
+            } => s.sasl_challenge(b""),
+            Event::SaslStart { .. } | Event::SaslResponse { .. } => s.accept_sasl("u"),
+            Event::OpenMaildrop { .. } => {
+                let infos = (0..3)
+                    .map(|i| MessageInfo {
+                        size: BODY.len() as u64,
+                        unique_id: UniqueId::new(format!("id{i}")).unwrap(),
+                    })
+                    .collect();
+                s.open_maildrop(Maildrop::new(infos))
+            }
+            Event::Retrieve { .. } | Event::Top { .. } => {
+                for chunk in BODY.chunks(5) {
+                    if s.send_body(chunk) == Ok(BodyFlow::Enough) {
+                        break;
+                    }
+                }
+                s.end_body()
+            }
+            Event::Update { .. } => s.finish_update(true),
+            _ => Ok(()),
+        };
+        r.expect("the session asked for this answer");
+    }
+}
+
+fuzz_target!(|input: (Vec<u8>, Vec<u8>)| {
+    let (data, splits) = input;
+    let config = Config::default()
+        .with_plaintext_login(PlaintextLogin::Allow)
+        .with_apop(true)
+        .with_stls(true)
+        .with_utf8(true)
+        .with_sasl_mechanisms(vec![Mechanism::new("PLAIN").unwrap()]);
+    let ts = Timestamp::from_parts(1, 2, 3, "fuzz.example").unwrap();
+    let mut s = Server::new(Arc::new(config), Some(ts));
+    let mut rest = &data[..];
+    let mut splits = splits.iter().cycle();
+    while !rest.is_empty() {
+        let n = usize::from(*splits.next().unwrap_or(&255)).clamp(1, rest.len());
+        let (piece, tail) = rest.split_at(n);
+        s.receive(piece);
+        rest = tail;
+        answer(&mut s);
+        while s.transmit().is_some() {}
+        match s.transport() {
+            Transport::StartTls => s.tls_established(),
+            Transport::Close => return,
+            _ => {}
+        }
+    }
+    s.receive_eof();
+    answer(&mut s);
+    while s.transmit().is_some() {}
+});
