@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The example mail server against clients nobody here wrote: Python's smtplib and poplib,
+# and curl. Mail goes in over SMTP and comes back over POP3, byte for byte.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+cargo build --quiet --locked --example mail-server
+server="${CARGO_TARGET_DIR:-target}/debug/examples/mail-server"
+
+work=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+read -r smtp_port pop3_port < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+for s in socks: s.close()')
+
+"$server" --maildir "$work/mail" --smtp "127.0.0.1:$smtp_port" --pop3 "127.0.0.1:$pop3_port" \
+    --user alice --password 'open sesame' 2>"$work/server.log" &
+pid=$!
+
+python3 .ci/interop/mail_server_python.py "$smtp_port" "$pop3_port" "$work/mail"
+
+# curl: send one message over SMTP, fetch it back over POP3 (curl unstuffs too).
+printf 'From: curl@example.org\r\nSubject: by curl\r\n\r\nline one\r\n.dot line\r\n' >"$work/curl.eml"
+curl --silent --show-error "smtp://127.0.0.1:$smtp_port" --mail-from curl@example.org \
+    --mail-rcpt alice@example.org --upload-file "$work/curl.eml"
+curl --silent --show-error "pop3://127.0.0.1:$pop3_port/1" --user 'alice:open sesame' >"$work/fetched.eml"
+cmp "$work/curl.eml" "$work/fetched.eml"
+curl --silent --show-error "pop3://127.0.0.1:$pop3_port/" --user 'alice:open sesame' >"$work/list.txt"
+grep -qx "1 $(stat -c %s "$work/curl.eml")"$'\r' "$work/list.txt"
+echo "curl: SMTP in, POP3 out, identical"
+
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+echo "interop: mail-server with smtplib, poplib and curl passed"

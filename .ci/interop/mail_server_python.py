@@ -1,0 +1,104 @@
+"""Python's smtplib and poplib against the example mail server, checking exact bytes."""
+
+import os
+import poplib
+import smtplib
+import socket
+import sys
+import time
+
+smtp_port, pop3_port, maildir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+
+deadline = time.time() + 30
+while True:
+    try:
+        socket.create_connection(("127.0.0.1", smtp_port), timeout=1).close()
+        socket.create_connection(("127.0.0.1", pop3_port), timeout=1).close()
+        break
+    except OSError:
+        if time.time() > deadline:
+            sys.exit("the server did not start listening")
+        time.sleep(0.1)
+
+lines = [
+    b"From: Alice <alice@example.org>",
+    b"To: Bob <bob@example.org>",
+    b"Subject: interop",
+    b"",
+    b"Hello Bob,",
+    b".this line starts with a dot",
+    b"..and this one with two",
+    b".",
+    b"caf\xc3\xa9 in 8-bit",
+] + [b"line %05d of a longer body" % i for i in range(2000)]
+message = b"\r\n".join(lines) + b"\r\n"
+
+with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
+    code, _ = smtp.ehlo("client.example.org")
+    assert code == 250, code
+    for feature in ("pipelining", "8bitmime", "size", "enhancedstatuscodes"):
+        assert smtp.has_extn(feature), f"EHLO does not offer {feature}: {smtp.esmtp_features}"
+    refused = smtp.sendmail(
+        "alice@example.org", ["bob@example.org", "carol@example.org"], message,
+        mail_options=["BODY=8BITMIME"],
+    )
+    assert refused == {}, refused
+    code, text = smtp.noop()
+    assert code == 250, (code, text)
+    # A second message, on the same connection, after RSET.
+    smtp.rset()
+    smtp.sendmail("<>", ["bob@example.org"], b"Subject: second\r\n\r\nshort\r\n")
+    # A message over the size limit is refused by the client's SIZE check or the server.
+    code, text = smtp.docmd("MAIL FROM:<a@example.org> SIZE=99999999999")
+    assert code == 552, (code, text)
+
+stored = sorted(os.listdir(os.path.join(maildir, "new")))
+assert len(stored) == 2, stored
+with open(os.path.join(maildir, "new", stored[0]), "rb") as f:
+    assert f.read() == message, "the stored message differs from what smtplib sent"
+print("smtplib: 2 messages delivered, stored byte for byte")
+
+pop = poplib.POP3("127.0.0.1", pop3_port, timeout=30)
+assert pop.getwelcome().startswith(b"+OK"), pop.getwelcome()
+capa = pop.capa()
+assert "UIDL" in capa and "TOP" in capa and "USER" in capa, capa
+pop.user("alice")
+try:
+    pop.pass_("wrong")
+    sys.exit("a wrong password was accepted")
+except poplib.error_proto:
+    pass
+pop.close()
+
+pop = poplib.POP3("127.0.0.1", pop3_port, timeout=30)
+pop.user("alice")
+pop.pass_("open sesame")
+count, size = pop.stat()
+assert count == 2, count
+assert size == len(message) + len(b"Subject: second\r\n\r\nshort\r\n"), size
+_, listing, _ = pop.list()
+assert listing[0] == b"1 %d" % len(message), listing
+_, uids, _ = pop.uidl()
+assert [u.split()[1].decode() for u in uids] == [s.split(":")[0] for s in stored], uids
+_, got, octets = pop.retr(1)
+assert b"\r\n".join(got) + b"\r\n" == message, "RETR differs from the message"
+_, top, _ = pop.top(1, 2)
+assert top == lines[:4] + lines[4:6], top
+pop.dele(1)
+count, _ = pop.stat()
+assert count == 1, count
+pop.rset()
+count, _ = pop.stat()
+assert count == 2, count
+pop.dele(2)
+pop.quit()
+assert len(os.listdir(os.path.join(maildir, "new"))) == 1
+print("poplib: STAT, LIST, UIDL, RETR, TOP, DELE, RSET, QUIT as expected")
+
+# Leave the maildrop empty for the curl check that follows.
+pop = poplib.POP3("127.0.0.1", pop3_port, timeout=30)
+pop.user("alice")
+pop.pass_("open sesame")
+pop.dele(1)
+pop.quit()
+assert os.listdir(os.path.join(maildir, "new")) == []
