@@ -192,7 +192,7 @@ fn phrase_to_name(words: &[(bool, Vec<u8>)]) -> Option<String> {
         joined.extend_from_slice(w);
     }
     let name = decode_text(&joined);
-    let name = name.trim();
+    let name = name.trim_matches(|c: char| c.is_ascii_whitespace());
     (!name.is_empty()).then(|| name.to_owned())
 }
 
@@ -314,7 +314,7 @@ fn address(c: &mut Cursor<'_, '_>, in_group: bool) -> Option<Address> {
                 let name = comment
                     .as_deref()
                     .map(decode_text)
-                    .map(|n| n.trim().to_owned())
+                    .map(|n| n.trim_matches(|c: char| c.is_ascii_whitespace()).to_owned())
                     .filter(|n| !n.is_empty());
                 return Some(Address::Mailbox(Mailbox {
                     name,
@@ -346,7 +346,7 @@ fn address(c: &mut Cursor<'_, '_>, in_group: bool) -> Option<Address> {
     let name = comment
         .as_deref()
         .map(decode_text)
-        .map(|n| n.trim().to_owned())
+        .map(|n| n.trim_matches(|c: char| c.is_ascii_whitespace()).to_owned())
         .filter(|n| !n.is_empty());
     Some(Address::Mailbox(Mailbox {
         name,

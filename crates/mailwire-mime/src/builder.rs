@@ -108,6 +108,9 @@ fn is_atext(b: u8) -> bool {
 fn unstructured_tokens(text: &str) -> Vec<String> {
     let mut tokens = Vec::new();
     let mut run: Vec<&str> = Vec::new();
+    // Blank words after a run: they join it if another encoded word follows, because a
+    // reader drops whitespace between encoded words.
+    let mut blanks: Vec<&str> = Vec::new();
     let needs = |w: &str| {
         !w.is_ascii()
             || w.bytes().any(|b| b < 32 && b != b'\t')
@@ -116,18 +119,23 @@ fn unstructured_tokens(text: &str) -> Vec<String> {
     };
     for word in text.split(' ') {
         if needs(word) {
+            run.append(&mut blanks);
             run.push(word);
-            continue;
+        } else if !run.is_empty() && word.bytes().all(|b| b == b'\t') {
+            blanks.push(word);
+        } else {
+            if !run.is_empty() {
+                tokens.extend(encode_words(&run.join(" ")));
+                run.clear();
+            }
+            tokens.extend(blanks.drain(..).map(str::to_owned));
+            tokens.push(word.to_owned());
         }
-        if !run.is_empty() {
-            tokens.extend(encode_words(&run.join(" ")));
-            run.clear();
-        }
-        tokens.push(word.to_owned());
     }
     if !run.is_empty() {
         tokens.extend(encode_words(&run.join(" ")));
     }
+    tokens.extend(blanks.into_iter().map(str::to_owned));
     tokens
 }
 
@@ -848,6 +856,22 @@ mod tests {
             Message::parse(&raw).subject().as_deref(),
             Some(subject.trim_end())
         );
+    }
+
+    #[test]
+    fn spaces_between_encoded_runs_survive() {
+        for subject in [
+            "\u{a1}  \u{a1}",
+            "\u{a1} \t \u{a1}",
+            "\u{a1}  x",
+            "x \t \u{a1}",
+        ] {
+            let raw = MessageBuilder::new()
+                .subject(subject)
+                .build()
+                .expect("builds");
+            assert_eq!(Message::parse(&raw).subject().as_deref(), Some(subject));
+        }
     }
 
     #[test]

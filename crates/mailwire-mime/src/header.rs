@@ -312,7 +312,7 @@ pub(crate) fn parse_header<'a>(
     let mut terminated = false;
     let mut too_large = false;
     // An mbox "From " line before the first field is not part of the header.
-    if input.starts_with(b"From ") {
+    if input.starts_with(b"From ") && field_name(&input[..line_len(input, 0)]).is_none() {
         at += line_len(input, 0);
     }
     while at < input.len() {
@@ -439,6 +439,14 @@ mod tests {
         assert_eq!(h.subject().as_deref(), Some("caf\u{e9} \u{2615}"));
         let (h, _, _) = parse(b"Subject: caf\xe9\r\n\r\n");
         assert_eq!(h.subject().as_deref(), Some("caf\u{e9}"));
+    }
+
+    #[test]
+    fn mbox_from_line_is_skipped() {
+        let (h, _, d) = parse(b"From jdoe@x.test Mon Jan  1 10:00:00 2024\nFrom : a@b\n\n");
+        assert!(d.is_empty());
+        assert_eq!(h.fields().len(), 1);
+        assert_eq!(h.fields()[0].name(), "From");
     }
 
     #[test]
