@@ -141,7 +141,11 @@ fn unstructured_tokens(text: &str) -> Vec<String> {
 
 /// A display name as tokens: atoms, one quoted string, or encoded words.
 fn phrase_tokens(name: &str) -> Vec<String> {
-    if !name.is_ascii() || name.bytes().any(|b| b < 32 || b == 127) || looks_encoded(name) {
+    if !name.is_ascii()
+        || name.bytes().any(|b| b < 32 || b == 127)
+        || looks_encoded(name)
+        || name.len() > 900
+    {
         return encode_words(name);
     }
     if name
@@ -223,7 +227,7 @@ fn is_attr_char(b: u8) -> bool {
 /// A parameter as tokens: `name=value`, `name="value"`, or RFC 2231 sections.
 fn param_tokens(name: &str, value: &str, header: &str) -> Result<Vec<String>, BuildError> {
     check_value(header, value)?;
-    if value.is_ascii() {
+    if value.is_ascii() && !looks_encoded(value) && value.len() <= 900 {
         if is_token(value) {
             return Ok(vec![format!("{name}={value}")]);
         }
@@ -954,6 +958,26 @@ mod tests {
         assert_eq!(att[0].filename(), Some("\u{fc}ber-lange-datei-".repeat(4)));
         assert_eq!(att[0].decoded(), &[1, 2, 3]);
         assert_eq!(att[0].transfer_encoding().as_str(), "base64");
+    }
+
+    #[test]
+    fn values_that_would_read_as_encoded_words_are_protected() {
+        let long = "x, ".repeat(400);
+        let raw = MessageBuilder::new()
+            .from(Mailbox::new(Some(&long), "a@x.test"))
+            .attachment("text/plain", "=?utf-8?q?a?=", b"x".to_vec())
+            .build()
+            .expect("builds");
+        assert!(raw.split(|&b| b == b'\n').all(|l| l.len() <= 999));
+        let msg = Message::parse(&raw);
+        assert_eq!(
+            msg.from_mailboxes()[0].name.as_deref(),
+            Some(long.trim_end())
+        );
+        assert_eq!(
+            msg.attachments()[0].filename().as_deref(),
+            Some("=?utf-8?q?a?=")
+        );
     }
 
     #[test]
