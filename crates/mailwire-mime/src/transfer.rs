@@ -92,45 +92,76 @@ fn flush_quantum(pending: &mut Vec<u8>, out: &mut Vec<u8>) -> bool {
     ok
 }
 
+/// Decodes base64 one byte at a time: alphabet bytes gathered in quanta, `=` ends a
+/// quantum, whitespace skipped, anything else counted as damage.
+fn decode_base64_slow(input: &[u8], pending: &mut Vec<u8>, out: &mut Vec<u8>) -> usize {
+    let mut damage = 0;
+    for &b in input {
+        if is_b64(b) {
+            pending.push(b);
+            if pending.len() == 4 {
+                if LENIENT_B64.decode_vec(&pending[..], out).is_err() {
+                    damage += 1;
+                }
+                pending.clear();
+            }
+        } else if b == b'=' {
+            if !flush_quantum(pending, out) {
+                damage += 1;
+            }
+        } else if !b.is_ascii_whitespace() {
+            damage += 1;
+        }
+    }
+    damage
+}
+
+/// How much line content is gathered before one call into the decoder.
+const BASE64_CHUNK: usize = 32 * 1024;
+
+/// Decodes gathered line content: whole quanta at once when clean, byte by byte when not.
+/// Unless `last`, up to three trailing characters stay in `gathered` for the next call.
+fn decode_base64_gathered(
+    gathered: &mut Vec<u8>,
+    pending: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+    last: bool,
+) -> usize {
+    let n = if last {
+        gathered.len()
+    } else {
+        gathered.len() / 4 * 4
+    };
+    if pending.is_empty() {
+        let before = out.len();
+        if LENIENT_B64.decode_vec(&gathered[..n], out).is_ok() {
+            gathered.drain(..n);
+            return 0;
+        }
+        out.truncate(before);
+    }
+    let damage = decode_base64_slow(gathered, pending, out);
+    gathered.clear();
+    damage
+}
+
 /// Decodes base64, skipping line breaks and whitespace. Returns the bytes and the number
 /// of damaged spots (junk bytes, a truncated final quantum).
 pub(crate) fn decode_base64(input: &[u8]) -> (Vec<u8>, usize) {
     let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
     let mut pending: Vec<u8> = Vec::new();
+    let mut gathered: Vec<u8> = Vec::with_capacity(input.len().min(BASE64_CHUNK + 128));
     let mut damage = 0;
     let mut start = 0;
     while start < input.len() {
         let end = memchr(b'\n', &input[start..]).map_or(input.len(), |i| start + i);
-        let line = trim_wsp(&input[start..end]);
+        gathered.extend_from_slice(trim_wsp(&input[start..end]));
         start = end + 1;
-        if line.is_empty() {
-            continue;
-        }
-        if pending.is_empty() && line.len().is_multiple_of(4) {
-            let before = out.len();
-            if LENIENT_B64.decode_vec(line, &mut out).is_ok() {
-                continue;
-            }
-            out.truncate(before);
-        }
-        for &b in line {
-            if is_b64(b) {
-                pending.push(b);
-                if pending.len() == 4 {
-                    if LENIENT_B64.decode_vec(&pending[..], &mut out).is_err() {
-                        damage += 1;
-                    }
-                    pending.clear();
-                }
-            } else if b == b'=' {
-                if !flush_quantum(&mut pending, &mut out) {
-                    damage += 1;
-                }
-            } else if !b.is_ascii_whitespace() {
-                damage += 1;
-            }
+        if gathered.len() >= BASE64_CHUNK {
+            damage += decode_base64_gathered(&mut gathered, &mut pending, &mut out, false);
         }
     }
+    damage += decode_base64_gathered(&mut gathered, &mut pending, &mut out, true);
     if !flush_quantum(&mut pending, &mut out) {
         damage += 1;
     }
@@ -426,6 +457,21 @@ mod tests {
         assert_eq!(decode_base64(b"QQ==QUJD"), (b"AABC".to_vec(), 0));
         assert_eq!(decode_base64(b"QUJDR"), (b"ABC".to_vec(), 1));
         assert_eq!(decode_base64(b""), (Vec::new(), 0));
+        assert_eq!(decode_base64(b"QUJD\r\nRA"), (b"ABCD".to_vec(), 0));
+        assert_eq!(decode_base64(b"QUJD\r\nR"), (b"ABC".to_vec(), 1));
+    }
+
+    #[test]
+    fn base64_across_chunks_with_damage_in_the_middle() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(3 * BASE64_CHUNK).collect();
+        let mut enc = Vec::new();
+        encode_base64(&data, &mut enc);
+        assert_eq!(decode_base64(&enc), (data.clone(), 0));
+        let mid = enc.len() / 2;
+        let mut damaged = enc[..mid].to_vec();
+        damaged.extend_from_slice(b"!!");
+        damaged.extend_from_slice(&enc[mid..]);
+        assert_eq!(decode_base64(&damaged), (data, 2));
     }
 
     #[test]
