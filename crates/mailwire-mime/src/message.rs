@@ -19,6 +19,9 @@ pub struct Message<'a> {
 }
 
 /// The fields IMAP's `ENVELOPE` carries (RFC 3501 §7.4.2), read from one header.
+///
+/// Fields are as written: an absent `Sender` or `Reply-To` is empty here, and a server
+/// applies the RFC 3501 rule (use `From`) itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Envelope {
     /// `Date`.

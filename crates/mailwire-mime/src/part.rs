@@ -146,7 +146,6 @@ pub struct Part<'a> {
     header_offset: usize,
     body_offset: usize,
     body: &'a [u8],
-    lines: usize,
     kind: PartKind<'a>,
     content: Content<'a>,
     uuencoded: Vec<UuFile>,
@@ -214,9 +213,9 @@ impl<'a> Part<'a> {
     }
 
     /// Body size in lines (IMAP `body-fld-lines`): line ends counted, plus one for a last
-    /// line without a line end.
+    /// line without a line end. Counted on each call (one pass over the body).
     pub fn body_lines(&self) -> usize {
-        self.lines
+        count_lines(self.body)
     }
 
     /// What the part contains.
@@ -515,7 +514,6 @@ fn parse_entity<'a>(
         header_offset: start,
         body_offset,
         body,
-        lines: count_lines(body),
         kind: PartKind::Leaf,
         content: Content::None,
         uuencoded: Vec::new(),
