@@ -227,7 +227,10 @@ fn is_attr_char(b: u8) -> bool {
 /// A parameter as tokens: `name=value`, `name="value"`, or RFC 2231 sections.
 fn param_tokens(name: &str, value: &str, header: &str) -> Result<Vec<String>, BuildError> {
     check_value(header, value)?;
-    if value.is_ascii() && !looks_encoded(value) && value.len() <= 900 {
+    // A value that would not fit on a folded line goes into RFC 2231 sections; the
+    // boundary never does, as some readers only look for the plain form.
+    let fits = name == "boundary" || name.len() + value.len() + 5 <= FOLD_AT;
+    if value.is_ascii() && !looks_encoded(value) && fits {
         if is_token(value) {
             return Ok(vec![format!("{name}={value}")]);
         }
@@ -978,6 +981,22 @@ mod tests {
             msg.attachments()[0].filename().as_deref(),
             Some("=?utf-8?q?a?=")
         );
+    }
+
+    #[test]
+    fn long_parameters_are_folded_in_sections() {
+        let name = format!("{}.txt", "a-rather-long-report-name ".repeat(5).trim_end());
+        let raw = MessageBuilder::new()
+            .attachment("text/plain", &name, b"x".to_vec())
+            .build()
+            .expect("builds");
+        let text = String::from_utf8(raw.clone()).expect("ascii");
+        assert!(text.lines().all(|l| l.len() <= 78), "{text}");
+        assert!(
+            text.contains("filename*0*=utf-8''a-rather-long-report-name%20"),
+            "{text}"
+        );
+        assert_eq!(Message::parse(&raw).attachments()[0].filename(), Some(name));
     }
 
     #[test]
