@@ -489,3 +489,40 @@ x",
         Some("http://x.test/a")
     );
 }
+
+#[test]
+fn message_global_is_parsed_with_utf8_headers() {
+    let raw = "Content-Type: multipart/mixed; boundary=g\r
+\r
+--g\r
+Content-Type: message/global\r
+\r
+Subject: \u{3053}\u{3093}\u{306b}\u{3061}\u{306f}\r
+From: \u{7530}\u{4e2d} <tanaka@\u{4f8b}.jp>\r
+\r
+\u{672c}\u{6587}\r
+--g--\r
+";
+    let m = Message::parse(raw.as_bytes());
+    assert!(m.defects().is_empty(), "{:?}", m.defects());
+    let inner = m
+        .part("1")
+        .and_then(|p| p.message())
+        .expect("enclosed message");
+    assert_eq!(inner.number().to_string(), "1.1");
+    assert_eq!(
+        inner.header().subject().as_deref(),
+        Some("\u{3053}\u{3093}\u{306b}\u{3061}\u{306f}")
+    );
+    let from = inner.header().addresses("From");
+    let mb = &from[0].mailboxes()[0];
+    assert_eq!(
+        (
+            mb.name.as_deref(),
+            mb.local_part.as_str(),
+            mb.domain.as_str()
+        ),
+        (Some("\u{7530}\u{4e2d}"), "tanaka", "\u{4f8b}.jp")
+    );
+    assert_eq!(inner.text(), Some("\u{672c}\u{6587}"));
+}
