@@ -56,11 +56,13 @@
 //! ```
 
 mod address;
+mod body_part;
 mod builder;
 mod charset;
 mod date;
 mod defect;
 mod encoded_word;
+mod folding;
 mod header;
 mod html;
 mod message;
@@ -72,7 +74,8 @@ mod structured;
 mod transfer;
 
 pub use address::{Address, Group, Mailbox, mailboxes};
-pub use builder::{BodyPart, BuildError, MessageBuilder};
+pub use body_part::BodyPart;
+pub use builder::{BuildError, MessageBuilder};
 pub use charset::Charset;
 pub use date::{Civil, DateTime};
 pub use defect::Defect;
