@@ -7,7 +7,9 @@ use crate::date::DateTime;
 use crate::defect::Defect;
 use crate::header::Header;
 use crate::html::html_to_text;
-use crate::part::{Limits, Part, PartKind, PartNumber, parse_message};
+use crate::limits::Limits;
+use crate::part::{Part, PartKind, parse_message};
+use crate::part_number::PartNumber;
 
 /// A parsed message, borrowing from its input.
 ///
