@@ -413,6 +413,12 @@ end
     assert_eq!(text.uuencoded().len(), 1);
     assert_eq!(text.uuencoded()[0].name, "cat.txt");
     assert_eq!(text.uuencoded()[0].data, b"Cat");
+    let all = m.uuencoded();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        (all[0].0.to_string(), all[0].1.mode),
+        ("1".to_owned(), 0o644)
+    );
     let dog = m.part("2").expect("part 2");
     assert_eq!(dog.transfer_encoding(), &TransferEncoding::UuEncode);
     assert_eq!(dog.decoded(), b"Dog");
