@@ -411,6 +411,18 @@ mod tests {
     }
 
     #[test]
+    fn surrounding_whitespace_is_trimmed_even_when_encoded() {
+        let raw = MessageBuilder::new()
+            .subject("\t\u{5d2}\t)zSS\t")
+            .build()
+            .expect("builds");
+        assert_eq!(
+            Message::parse(&raw).subject().as_deref(),
+            Some("\u{5d2}\t)zSS")
+        );
+    }
+
+    #[test]
     fn rejects_header_injection() {
         assert_eq!(
             MessageBuilder::new().subject("hi\r\nBcc: x@y").build(),

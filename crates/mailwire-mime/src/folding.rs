@@ -57,6 +57,8 @@ pub(crate) fn is_atext(b: u8) -> bool {
 /// Unstructured text as tokens: plain words as they are, runs of words that need it as
 /// RFC 2047 encoded words.
 pub(crate) fn unstructured_tokens(text: &str) -> Vec<String> {
+    // Readers ignore whitespace around a value; trimming here keeps round trips exact.
+    let text = text.trim_matches(|c: char| c.is_ascii_whitespace());
     let mut tokens = Vec::new();
     let mut run: Vec<&str> = Vec::new();
     // Blank words after a run: they join it if another encoded word follows, because a
@@ -92,6 +94,7 @@ pub(crate) fn unstructured_tokens(text: &str) -> Vec<String> {
 
 /// A display name as tokens: atoms, one quoted string, or encoded words.
 pub(crate) fn phrase_tokens(name: &str) -> Vec<String> {
+    let name = name.trim_matches(|c: char| c.is_ascii_whitespace());
     if !name.is_ascii()
         || name.bytes().any(|b| b < 32 || b == 127)
         || looks_encoded(name)
