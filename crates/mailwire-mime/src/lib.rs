@@ -27,6 +27,17 @@
 //! assert!(msg.defects().is_empty());
 //! ```
 //!
+//! # For IMAP servers
+//!
+//! Every [`Part`] knows its IMAP [`PartNumber`] (`1`, `1.2`, `1.2.3`; the parts of an
+//! enclosed `message/rfc822` continue its number), the offsets of its header and body in
+//! the input ([`Part::header_offset`], [`Part::body_offset`]), the body's size in octets and
+//! lines ([`Part::body_size`], [`Part::body_lines`]) and its raw bytes, so `BODY[1.2]`,
+//! `BODY[1.2.MIME]`, `BODY[HEADER.FIELDS (...)]` ([`Header::get_all`], [`HeaderField::raw`])
+//! and `BODYSTRUCTURE` (parameters, disposition, language, location) need no second
+//! parse. [`Envelope`] gathers the `ENVELOPE` fields, addresses as display name, route,
+//! local part and domain, groups kept.
+//!
 //! Building is the reverse, and reproducible: the caller supplies `Date`, `Message-ID`
 //! and the boundary prefix.
 //!
