@@ -513,6 +513,11 @@ fn parse_multipart<'a>(
         }
         let end = found.get(i + 1).map_or(body.len(), |n| n.content_end);
         let end = end.max(d.next_start);
+        // Without a closing delimiter, a blank tail after the last delimiter is most
+        // likely a close delimiter written without its dashes, not a part.
+        if i + 1 == found.len() && body[d.next_start..end].iter().all(u8::is_ascii_whitespace) {
+            break;
+        }
         let child = parse_entity(
             ctx,
             body_offset + d.next_start,

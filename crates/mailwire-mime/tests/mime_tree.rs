@@ -532,3 +532,35 @@ From: \u{7530}\u{4e2d} <tanaka@\u{4f8b}.jp>\r
     );
     assert_eq!(inner.text(), Some("\u{672c}\u{6587}"));
 }
+
+#[test]
+fn a_blank_tail_after_the_last_delimiter_is_not_a_part() {
+    let raw = crlf(
+        "Date: Tue, 7 Apr 2026 10:00:t <x@y.test>
+Date: Tue, 7 Apr 2026 10:00:01 +0000
+Content-Type: multipart/alternative; boundary=a
+
+--a
+Content-Type: text/html
+
+<p>only &auml;</p>
+--a
+
+",
+    );
+    let m = Message::parse(&raw);
+    assert_eq!(m.root().parts().len(), 1);
+    assert_eq!(
+        m.defects()
+            .into_iter()
+            .map(|(_, d)| d.clone())
+            .collect::<Vec<_>>(),
+        vec![Defect::MissingClosingBoundary]
+    );
+    assert_eq!(m.text_body().as_deref(), Some("only \u{e4}"));
+    // The first Date field cannot be read; the second can.
+    assert_eq!(
+        m.date().map(|d| d.to_rfc3339()).as_deref(),
+        Some("2026-04-07T10:00:01+00:00")
+    );
+}
