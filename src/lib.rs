@@ -5,9 +5,13 @@
 //!
 //! - [`core`]: secrets, CRLF line framing, dot-stuffing, the sans-IO `Session` trait.
 //! - `sasl`: SASL mechanisms as sans-IO exchanges.
+//! - `mime`: RFC 5322 and MIME messages, parsed and built.
 //! - `smtp`: SMTP, ESMTP and LMTP codec with client and server sessions.
+//! - `pop3`: POP3 codec with client and server sessions, APOP included.
 
 pub use mailwire_core as core;
+#[cfg(feature = "mime")]
+pub use mailwire_mime as mime;
 #[cfg(feature = "pop3")]
 pub use mailwire_pop3 as pop3;
 #[cfg(feature = "sasl")]
