@@ -579,3 +579,24 @@ fn requiretls_needs_the_extension_over_tls() {
     c.send_mail(envelope).unwrap();
     assert_eq!(exchange(&mut c, ""), "MAIL FROM:<a@x.org> REQUIRETLS\r\n");
 }
+
+#[test]
+fn a_server_that_talks_unasked_is_cut_off_not_buffered() {
+    let mut c = ready_client(config(), "250-foo.com\r\n250 PIPELINING\r\n");
+    events(&mut c);
+    // Replies that arrive while the client waits for the application are kept...
+    assert_eq!(exchange(&mut c, "250 2.0.0 early\r\n"), "");
+    assert!(events(&mut c).is_empty());
+    assert_eq!(c.transport(), Transport::Open);
+    // ...but not without limit.
+    let flood = "X".repeat(64 * 1024);
+    assert_eq!(exchange(&mut c, &flood), "");
+    assert_eq!(
+        events(&mut c),
+        vec![Event::Failed {
+            reason: Failure::Protocol
+        }]
+    );
+    assert_eq!(c.transport(), Transport::Close);
+    assert!(!c.wants_input());
+}

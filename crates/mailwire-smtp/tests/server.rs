@@ -660,3 +660,67 @@ fn vrfy_expn_and_help_answers_are_configurable() {
          250 list@example.org\r\n214 Ask postmaster@example.org\r\n"
     );
 }
+
+#[test]
+fn lmtp_refuses_an_oversized_bdat_message_once_per_recipient() {
+    let mut c = plain();
+    c.lmtp = true;
+    c.chunking = true;
+    c.max_message_size = Some(10);
+    let mut h = Harness::new(c, accept_all());
+    h.take_output();
+    h.send(b"LHLO c.example\r\nMAIL FROM:<a@x.org>\r\nRCPT TO:<b@x.org>\r\nRCPT TO:<c@x.org>\r\n");
+    h.take_output();
+    h.send(b"BDAT 20 LAST\r\n01234567890123456789");
+    assert_eq!(
+        h.take_output(),
+        "552 5.3.4 Message size exceeds fixed maximum message size\r\n\
+         552 5.3.4 Message size exceeds fixed maximum message size\r\n"
+    );
+    h.send(b"NOOP\r\n");
+    assert_eq!(h.take_output(), "250 2.0.0 Ok\r\n");
+}
+
+#[test]
+fn starttls_reports_the_transaction_it_drops() {
+    let mut h = ready(tls_config());
+    h.send(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\nSTARTTLS\r\n");
+    assert!(
+        h.take_output()
+            .ends_with("220 2.0.0 Ready to start TLS\r\n")
+    );
+    h.take_events();
+    h.server.tls_established();
+    h.pump();
+    assert_eq!(h.take_events(), vec![Event::Reset]);
+}
+
+#[test]
+fn helo_clients_get_no_extensions() {
+    let mut c = plain();
+    c.chunking = true;
+    c.implicit_tls = true;
+    c.auth_mechanisms = vec![Mechanism::Plain];
+    let mut h = Harness::new(c, accept_all());
+    h.take_output();
+    h.send(b"HELO c.example\r\n");
+    assert_eq!(h.take_output(), "250 mx.example.org\r\n");
+    h.send(b"AUTH PLAIN AGEAYg==\r\n");
+    assert_eq!(h.take_output(), "503 5.5.1 AUTH needs EHLO\r\n");
+    h.send(b"MAIL FROM:<a@c.example> BODY=8BITMIME\r\n");
+    assert_eq!(h.take_output(), "555 5.5.4 Parameters need EHLO\r\n");
+    h.send(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org> NOTIFY=NEVER\r\n");
+    assert_eq!(
+        h.take_output(),
+        "250 2.1.0 Ok\r\n555 5.5.4 Parameters need EHLO\r\n"
+    );
+    h.send(b"RCPT TO:<b@x.org>\r\nBDAT 2 LAST\r\nhi");
+    assert_eq!(
+        h.take_output(),
+        "250 2.1.5 Ok\r\n503 5.5.1 BDAT needs EHLO\r\n"
+    );
+    // The two octets of the refused chunk were read as data, not as a command, and the
+    // refused last chunk ended the transaction.
+    h.send(b"DATA\r\n");
+    assert_eq!(h.take_output(), "503 5.5.1 Need MAIL command\r\n");
+}

@@ -673,6 +673,11 @@ impl mailwire_core::Session for Session {
         }
         self.input.extend_from_slice(bytes);
         self.process();
+        if self.awaiting_application() && self.input.len() > self.config.max_reply_line_len {
+            // Nothing was asked: a server that keeps talking is not speaking SMTP, and its
+            // bytes must not pile up while the application takes its time.
+            self.fail(Failure::Protocol, false);
+        }
     }
 
     fn receive_eof(&mut self) {

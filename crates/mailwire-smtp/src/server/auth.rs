@@ -6,6 +6,7 @@ use mailwire_sasl::{
 };
 
 use super::{Error, Event, Pending, Phase, Session};
+use crate::command::Verb;
 use crate::mechanism::Mechanism;
 use crate::reply::Reply;
 
@@ -168,6 +169,9 @@ impl Session {
         }
         if self.hello.is_none() {
             return self.fail(Reply::fixed(503, Some((5, 5, 1)), "Send EHLO first"));
+        }
+        if self.hello == Some(Verb::Helo) {
+            return self.fail(Reply::fixed(503, Some((5, 5, 1)), "AUTH needs EHLO"));
         }
         if self.tx.is_some() {
             let text = "AUTH not allowed during a transaction";

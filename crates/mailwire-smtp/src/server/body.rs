@@ -5,6 +5,7 @@ use bytes::{Bytes, BytesMut};
 use mailwire_core::dot::{BareLineEnding, DotUnstuffer, Unstuffed};
 
 use super::{AbortReason, BareLineEndings, BdatChunk, Event, Pending, Phase, Session};
+use crate::command::Verb;
 use crate::param::Body;
 use crate::reply::Reply;
 
@@ -43,7 +44,10 @@ impl Session {
             return self.fail(Reply::fixed(502, Some((5, 5, 1)), "BDAT not supported"));
         }
         let max = self.config.max_message_size;
+        // HELO offered no extensions; the chunk is still read, and dropped.
+        let after_helo = self.hello == Some(Verb::Helo);
         let failure = match &mut self.tx {
+            _ if after_helo => Some(Reply::fixed(503, Some((5, 5, 1)), "BDAT needs EHLO")),
             None => Some(Reply::fixed(503, Some((5, 5, 1)), "Need MAIL command")),
             Some(tx) if tx.recipients.is_empty() => {
                 Some(Reply::fixed(554, Some((5, 5, 1)), "No valid recipients"))
@@ -94,8 +98,17 @@ impl Session {
         };
         match chunk.failure {
             Some(reply) => {
+                // LMTP answers the end of a message once per accepted recipient (RFC 2033
+                // §4.2), refusals included.
+                let mut replies = 1;
                 if chunk.last {
+                    if self.config.lmtp {
+                        replies = self.tx.as_ref().map_or(1, |tx| tx.recipients.len().max(1));
+                    }
                     self.tx = None;
+                }
+                for _ in 1..replies {
+                    self.send(reply.clone());
                 }
                 if reply.code().get() == 552 {
                     self.send(reply);

@@ -549,6 +549,9 @@ impl Session {
     fn check_mail(&self, from: &ReversePath, params: &MailParameters) -> Option<Reply> {
         let c = &self.config;
         let unsupported = |text: &str| Some(Reply::fixed(555, Some((5, 5, 4)), text));
+        if self.hello == Some(Verb::Helo) && *params != MailParameters::default() {
+            return unsupported("Parameters need EHLO");
+        }
         if let (Some(size), Some(max)) = (params.size, c.max_message_size)
             && size > max
         {
@@ -593,6 +596,9 @@ impl Session {
             return self.send(Reply::fixed(452, Some((4, 5, 3)), "Too many recipients"));
         }
         let unsupported = |text: &str| Reply::fixed(555, Some((5, 5, 4)), text);
+        if self.hello == Some(Verb::Helo) && *params != RcptParameters::default() {
+            return self.send(unsupported("Parameters need EHLO"));
+        }
         if (params.notify.is_some() || params.orcpt.is_some()) && !self.config.dsn {
             return self.send(unsupported("DSN not supported"));
         }
@@ -708,7 +714,7 @@ impl mailwire_core::Session for Session {
         // RFC 3207 §4.2: forget everything learnt before the handshake.
         self.tls = true;
         self.hello = None;
-        self.tx = None;
+        self.reset_transaction();
         self.authenticated = false;
         self.input.clear();
         self.framer = LineFramer::new(frame_limit(&self.config));
