@@ -247,3 +247,41 @@ fn commands_before_login_are_usage_errors() {
             .is_err()
     );
 }
+
+#[test]
+fn a_listing_longer_than_the_limit_is_a_protocol_error() {
+    let mut config = Config::default().with_stls(StlsPolicy::Never);
+    config.max_listing_entries = 3;
+    let mut c = Client::new(config);
+    c.receive(b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n");
+    out(&mut c);
+    c.receive(b"-ERR unknown command\r\n");
+    events(&mut c);
+    c.login(
+        UserName::new("mrose").unwrap(),
+        Password::new("tanstaaf").unwrap(),
+    )
+    .unwrap();
+    out(&mut c);
+    c.receive(b"+OK maildrop has 4 messages (400 octets)\r\n");
+    events(&mut c);
+
+    // Three entries are within the limit.
+    c.list(None).unwrap();
+    out(&mut c);
+    c.receive(b"+OK 3 messages\r\n1 100\r\n2 100\r\n3 100\r\n.\r\n");
+    assert!(
+        matches!(&events(&mut c)[..], [Event::ScanListings { listings }] if listings.len() == 3)
+    );
+    // A fourth is not.
+    c.list(None).unwrap();
+    out(&mut c);
+    c.receive(b"+OK 4 messages\r\n1 100\r\n2 100\r\n3 100\r\n4 100\r\n.\r\n");
+    assert_eq!(
+        events(&mut c),
+        [Event::ProtocolError {
+            reason: "listing longer than the configured maximum"
+        }]
+    );
+    assert_eq!(c.transport(), Transport::Close);
+}

@@ -526,3 +526,21 @@ fn input_waiting_for_the_application_is_bounded() {
     let out = text(&s.transmit().unwrap());
     assert_eq!(out.matches("+OK\r\n").count(), 11, "{out}");
 }
+
+#[test]
+fn utf8_given_before_stls_does_not_carry_over() {
+    let mut s = server(allow().with_utf8(true).with_stls(true), None);
+    let out = run(&mut s, &mut App::new(vec![]), b"UTF8\r\nSTLS\r\n", 100);
+    assert_eq!(
+        text(&out),
+        "+OK POP3 server ready\r\n+OK UTF8 enabled\r\n+OK Begin TLS negotiation\r\n"
+    );
+    assert!(s.is_tls());
+    let out = run(
+        &mut s,
+        &mut App::new(vec![]),
+        "USER jörg\r\n".as_bytes(),
+        100,
+    );
+    assert_eq!(text(&out), "-ERR [UTF8] use UTF8 first\r\n");
+}

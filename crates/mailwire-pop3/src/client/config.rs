@@ -32,6 +32,9 @@ pub struct Config {
     pub max_line: usize,
     /// How long to wait for the server.
     pub timeout: Duration,
+    /// Most entries accepted in one `LIST`, `UIDL` or `CAPA` listing; a longer one is a
+    /// protocol error, so a hostile server cannot make the client hold unbounded memory.
+    pub max_listing_entries: usize,
 }
 
 impl Default for Config {
@@ -43,6 +46,7 @@ impl Default for Config {
             allow_apop: true,
             max_line: crate::decode::MAX_RESPONSE_LINE,
             timeout: Duration::from_secs(600),
+            max_listing_entries: 250_000,
         }
     }
 }

@@ -325,6 +325,15 @@ impl Client {
             return;
         }
         let line = line.strip_prefix(b".").unwrap_or(line);
+        let entries = match &self.body {
+            Some(Body::Capa(caps)) => caps.len(),
+            Some(Body::Scan(l)) => l.len(),
+            Some(Body::Uids(l)) => l.len(),
+            Some(Body::Message { .. }) | None => 0,
+        };
+        if entries >= self.config.max_listing_entries {
+            return self.protocol_error("listing longer than the configured maximum");
+        }
         let parsed: Result<(), ListingError> = match &mut self.body {
             Some(Body::Capa(caps)) => Capability::parse(line).map(|c| caps.push(c)),
             Some(Body::Scan(l)) => ScanListing::parse(line).map(|s| l.push(s)),

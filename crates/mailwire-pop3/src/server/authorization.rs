@@ -113,8 +113,10 @@ impl Server {
                     return self.error("STLS not available");
                 }
                 self.ok("Begin TLS negotiation");
-                // Anything the client sent after STLS predates the handshake (RFC 2595 §3.1).
+                // Anything the client sent after STLS predates the handshake (RFC 2595 §3.1),
+                // and nothing said in plaintext carries over into TLS.
                 self.input.clear();
+                self.utf8 = false;
                 self.framer = LineFramer::new(self.framer_len());
                 self.transport = Transport::StartTls;
             }
