@@ -40,7 +40,69 @@ use crate::types::{
 /// ```
 pub fn decode_command(input: &[u8], limits: &Limits) -> Result<Decoded<Command>, DecodeError> {
     let depth = limits.max_depth;
-    run(input, limits, true, true, |i| command(i, depth))
+    let decoded = run(input, limits, true, true, |i| command(i, depth))?;
+    if let Decoded::LiteralAnnounced { tag, position, .. } = &decoded {
+        // Refuse an unknown command before its literal is invited (RFC 3501 §7.5).
+        if !known_command(input) {
+            return Err(DecodeError::Syntax {
+                tag: Some(tag.clone()),
+                offset: tag.as_str().len() + 1,
+                reason: "unknown command",
+                skip: *position,
+            });
+        }
+    }
+    Ok(decoded)
+}
+
+const COMMANDS: [&str; 31] = [
+    "CAPABILITY",
+    "NOOP",
+    "LOGOUT",
+    "STARTTLS",
+    "AUTHENTICATE",
+    "LOGIN",
+    "SELECT",
+    "EXAMINE",
+    "CREATE",
+    "DELETE",
+    "RENAME",
+    "SUBSCRIBE",
+    "UNSUBSCRIBE",
+    "LIST",
+    "LSUB",
+    "STATUS",
+    "APPEND",
+    "CHECK",
+    "CLOSE",
+    "UNSELECT",
+    "EXPUNGE",
+    "SEARCH",
+    "FETCH",
+    "STORE",
+    "COPY",
+    "MOVE",
+    "IDLE",
+    "NAMESPACE",
+    "ENABLE",
+    "ID",
+    "UID",
+];
+
+/// Whether the command at the start of `input` has a name this decoder knows.
+fn known_command(input: &[u8]) -> bool {
+    let Ok((rest, _)) = tag_(input) else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix(b" ") else {
+        return false;
+    };
+    let Ok((_, name)) = atom_bytes(rest) else {
+        return false;
+    };
+    COMMANDS
+        .iter()
+        .any(|c| name.eq_ignore_ascii_case(c.as_bytes()))
 }
 
 /// Decodes a line the client sends during AUTHENTICATE: base64, or `*` to cancel.
