@@ -78,6 +78,11 @@ pub(crate) fn sp(i: &[u8]) -> PResult<'_, char> {
     expect("space expected", char(' ')).parse(i)
 }
 
+/// One or more spaces, where servers are known to send more than one.
+pub(crate) fn spaces1(i: &[u8]) -> PResult<'_, &[u8]> {
+    expect("space expected", take_while1(|b| b == b' ')).parse(i)
+}
+
 pub(crate) fn crlf(i: &[u8]) -> PResult<'_, &[u8]> {
     expect("end of line expected", tag("\r\n")).parse(i)
 }

@@ -14,7 +14,7 @@ use super::command::{id_parameters, section, section_binary};
 use super::primitive::{
     PResult, atom, atom_bytes, crlf, date_time, delimiter, expect, fail, flag_fetch_list,
     flag_list_lenient, flag_perm_list, literal_data, mailbox, nstring, number, number64, nz_number,
-    nz_number64, paren_list, sequence_set, skip_spaces, sp, string, tag_, text,
+    nz_number64, paren_list, sequence_set, skip_spaces, sp, spaces1, string, tag_, text,
 };
 use super::{DecodeError, Decoded, lenient_text, run};
 use crate::codec::framer::Limits;
@@ -267,9 +267,10 @@ fn data(i: &[u8], depth: usize) -> PResult<'_, Data> {
     } else if is("FLAGS") {
         map(preceded(sp, flag_list_lenient), Data::Flags).parse(i)
     } else if is("NAMESPACE") {
-        let (i, personal) = preceded(sp, namespaces).parse(i)?;
-        let (i, other) = preceded(sp, namespaces).parse(i)?;
-        let (i, shared) = preceded(sp, namespaces).parse(i)?;
+        // RFC 2342's own example 5.5 puts two spaces between the last two.
+        let (i, personal) = preceded(spaces1, namespaces).parse(i)?;
+        let (i, other) = preceded(spaces1, namespaces).parse(i)?;
+        let (i, shared) = preceded(spaces1, namespaces).parse(i)?;
         Ok((
             i,
             Data::Namespace {
