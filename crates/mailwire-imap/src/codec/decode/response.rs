@@ -12,7 +12,7 @@ use nom::sequence::{delimited, preceded};
 use super::body::{body, envelope};
 use super::command::{id_parameters, section, section_binary};
 use super::primitive::{
-    PResult, atom, atom_bytes, crlf, date_time, delimiter, expect, fail, flag_fetch_list,
+    PResult, astring, atom, atom_bytes, crlf, date_time, delimiter, expect, fail, flag_fetch_list,
     flag_list_lenient, flag_perm_list, literal_data, mailbox, nstring, number, number64, nz_number,
     nz_number64, paren_list, sequence_set, skip_spaces, sp, spaces1, string, tag_, text,
 };
@@ -169,7 +169,7 @@ fn code(i: &[u8]) -> PResult<'_, Code> {
     } else if is("CAPABILITY") {
         map(capabilities, Code::Capability).parse(rest)
     } else if is("BADCHARSET") {
-        let (r, list) = opt(preceded(sp, paren_list(string))).parse(rest)?;
+        let (r, list) = opt(preceded(sp, paren_list(astring))).parse(rest)?;
         let charsets = list
             .unwrap_or_default()
             .into_iter()
