@@ -799,5 +799,34 @@ proptest! {
             bytes[i] = b;
         }
         all_decoders(&bytes);
+        // Whatever the lenient decoder accepts re-encodes to something it reads back the same.
+        if let Ok(Decoded::Complete { value, .. }) = decode_response(&bytes, &Limits::default()) {
+            let again = common::encode_resp(&value);
+            prop_assert_eq!(
+                decode_response(&again, &Limits::default()),
+                Ok(Decoded::Complete { value, consumed: again.len() })
+            );
+        }
+    }
+
+    #[test]
+    fn decoded_damaged_commands_round_trip(
+        tag in tag(),
+        body in command_body(),
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+    ) {
+        let mut bytes =
+            mailwire_imap::codec::encode_command(&Command::new(tag, body), LiteralMode::Sync).into_bytes();
+        for (at, b) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = b;
+        }
+        if let Ok(Decoded::Complete { value, .. }) = decode_command(&bytes, &Limits::default()) {
+            let again = common::encode_cmd(&value);
+            prop_assert_eq!(
+                decode_command(&again, &Limits::default()),
+                Ok(Decoded::Complete { value, consumed: again.len() })
+            );
+        }
     }
 }
