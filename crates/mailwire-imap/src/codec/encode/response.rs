@@ -3,6 +3,7 @@
 
 use super::Writer;
 use super::command::{id_parameters, section, section_binary};
+use crate::types::chars::is_text_char;
 use crate::types::{
     Address, Body, BodyExtension, BodyKind, BodyStructure, Code, Completion, Condition, Continue,
     Data, DispositionExtension, Envelope, Greeting, IString, MessageDataItem, NamespaceDescription,
@@ -153,7 +154,10 @@ fn resp_code(w: &mut Writer, code: &Code) {
             w.atom(name);
             if let Some(text) = text {
                 w.sp();
-                w.raw(text.as_bytes());
+                // The field is free text; only what the grammar allows before `]` is sent.
+                for b in text.bytes().filter(|&b| b != b']' && is_text_char(b)) {
+                    w.out.push(b);
+                }
             }
         }
     }
@@ -541,5 +545,44 @@ fn body_extension(w: &mut Writer, ext: &BodyExtension) {
         BodyExtension::Number(n) => w.num(*n),
         BodyExtension::List(items) if items.is_empty() => w.raw(b"NIL"),
         BodyExtension::List(items) => w.list(items, body_extension),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Atom, Tag, Tagged};
+
+    #[test]
+    fn free_text_in_an_unknown_code_stays_inside_the_brackets() {
+        let response = Response::Tagged(Tagged {
+            tag: Tag::new("a").unwrap(),
+            completion: Completion::No,
+            code: Some(Code::Other {
+                name: Atom::new("X-LIMIT").unwrap(),
+                text: Some("10] \r\nbroken".into()),
+            }),
+            text: Text::new("too many").unwrap(),
+        });
+        let mut out = Vec::new();
+        encode_response(&response, &mut out);
+        assert_eq!(out, b"a NO [X-LIMIT 10 broken] too many\r\n");
+    }
+
+    #[test]
+    fn empty_lists_where_the_grammar_allows_nil() {
+        let mut w = Writer::with_buffer(Vec::new());
+        envelope(&mut w, &Envelope::default());
+        assert_eq!(w.out, b"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
+        let mut out = Vec::new();
+        encode_response(
+            &Response::Data(Data::Namespace {
+                personal: vec![],
+                other: vec![],
+                shared: vec![],
+            }),
+            &mut out,
+        );
+        assert_eq!(out, b"* NAMESPACE NIL NIL NIL\r\n");
     }
 }
