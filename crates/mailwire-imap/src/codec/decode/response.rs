@@ -206,7 +206,7 @@ fn other_code(i: &[u8]) -> PResult<'_, Code> {
     let (i, name) = atom(i)?;
     let (i, text) = opt(preceded(
         char(' '),
-        take_while(|b: u8| b != b']' && b != b'\r' && b != b'\n'),
+        take_while(|b: u8| b != b']' && crate::types::chars::is_text_char(b)),
     ))
     .parse(i)?;
     let text = text.map(|t| String::from_utf8_lossy(t).into_owned());
