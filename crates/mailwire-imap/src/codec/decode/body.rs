@@ -295,3 +295,60 @@ fn body_extension(i: &[u8], depth: usize) -> PResult<'_, BodyExtension> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_addresses() {
+        // RFC 3501 §7.4.2: a group starts with a NIL host and ends with NIL mailbox and host.
+        let (_, list) =
+            address_list(b"((NIL NIL \"friends\" NIL)(\"A\" NIL \"a\" \"x\")(NIL NIL NIL NIL))")
+                .unwrap();
+        assert_eq!(list.len(), 3);
+        assert_eq!(
+            (list[0].mailbox.clone(), list[0].host.clone()),
+            (Some(IString::new("friends").unwrap()), None)
+        );
+        assert_eq!(list[2], Address::default());
+    }
+
+    #[test]
+    fn languages_in_three_forms() {
+        assert_eq!(languages(b"NIL").unwrap().1, Vec::<IString>::new());
+        assert_eq!(
+            languages(b"\"en\"").unwrap().1,
+            vec![IString::new("en").unwrap()]
+        );
+        assert_eq!(languages(b"(\"en\" \"fr\")").unwrap().1.len(), 2);
+        assert!(languages(b"()").is_err());
+    }
+
+    #[test]
+    fn single_part_stops_where_extension_data_stops() {
+        let (rest, b) = body(
+            b"(\"IMAGE\" \"PNG\" NIL NIL NIL \"BASE64\" 10 NIL NIL) tail",
+            4,
+        )
+        .unwrap();
+        assert_eq!(rest, b" tail");
+        let BodyStructure::Single {
+            body,
+            extension: Some(ext),
+        } = b
+        else {
+            panic!()
+        };
+        assert!(matches!(body.kind, BodyKind::Basic { .. }));
+        assert_eq!(ext.md5, None);
+        assert_eq!(
+            ext.tail,
+            Some(DispositionExtension {
+                disposition: None,
+                tail: None
+            })
+        );
+        assert!(body_extension(b"(((1)))", 2).is_err());
+    }
+}

@@ -693,3 +693,78 @@ fn search_key(i: &[u8], depth: usize) -> PResult<'_, SearchKey> {
         fail(i, "unknown search key")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complete<T: std::fmt::Debug>(r: PResult<'_, T>) -> T {
+        let (rest, v) = r.unwrap();
+        assert!(rest.is_empty(), "left {:?}", String::from_utf8_lossy(rest));
+        v
+    }
+
+    #[test]
+    fn sections() {
+        let s = complete(section(b"[1.2.HEADER.FIELDS.NOT (A \"B C\")]"));
+        assert_eq!(s.part(), &[1, 2]);
+        assert_eq!(
+            s.text(),
+            Some(&SectionText::HeaderFieldsNot(vec![
+                IString::new("A").unwrap(),
+                IString::new("B C").unwrap()
+            ]))
+        );
+        assert_eq!(complete(section(b"[]")), Section::full());
+        assert_eq!(
+            complete(section(b"[text]")).text(),
+            Some(&SectionText::Text)
+        );
+        assert!(section(b"[MIME]").is_err(), "MIME needs a part");
+        assert!(section(b"[0]").is_err());
+        assert!(section(b"[1.]").is_err());
+        assert!(section(b"[HEADER.FIELDS ()]").is_err());
+        assert_eq!(complete(section_binary(b"[3.1]")), vec![3, 1]);
+    }
+
+    #[test]
+    fn store_flags_with_or_without_parentheses() {
+        let a = complete(store(b" 1 +FLAGS \\Seen \\Draft", false));
+        let b = complete(store(b" 1 +FLAGS (\\Seen \\Draft)", false));
+        assert_eq!(a, b);
+        assert!(store(b" 1 FLAG (\\Seen)", false).is_err());
+        assert!(store(b" 1 +FLAGS.LOUD (\\Seen)", false).is_err());
+    }
+
+    #[test]
+    fn commands_are_case_insensitive_and_arguments_strict() {
+        assert_eq!(
+            complete(command_body(b"uid fetch 1 fast", 8)),
+            CommandBody::Fetch {
+                set: "1".parse().unwrap(),
+                items: FetchItems::Fast,
+                changed_since: None,
+                uid: true
+            }
+        );
+        let refused = |i: &[u8]| command_body(i, 8).map_or(true, |(rest, _)| !rest.is_empty());
+        assert!(refused(b"SELECT INBOX (QRESYNC)"));
+        assert!(refused(b"UID FROB 1"));
+        assert!(refused(b"STATUS INBOX ()"));
+        assert!(refused(b"APPEND INBOX"));
+        assert!(refused(b"ENABLE"));
+        assert!(refused(b"AUTHENTICATE PLAIN ==="));
+        assert!(refused(b"LOGIN a"));
+    }
+
+    #[test]
+    fn search_depth_is_limited() {
+        let deep = format!("SEARCH {}ALL{}", "(".repeat(20), ")".repeat(20));
+        assert!(command_body(deep.as_bytes(), 32).is_ok());
+        let err = command_body(deep.as_bytes(), 8).unwrap_err();
+        let nom::Err::Error(e) = err else { panic!() };
+        assert_eq!(e.reason, "search keys nested too deeply");
+        let nots = format!("SEARCH {}ALL", "NOT ".repeat(100));
+        assert!(command_body(nots.as_bytes(), 64).is_err());
+    }
+}

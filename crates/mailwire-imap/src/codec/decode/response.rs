@@ -491,3 +491,71 @@ fn strip_extensions(b: crate::types::BodyStructure) -> crate::types::BodyStructu
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Atom;
+
+    #[test]
+    fn codes_that_do_not_parse_as_known_ones_are_kept_whole() {
+        let (_, c) = code(b"UIDNEXT abc]").unwrap();
+        assert_eq!(
+            c,
+            Code::Other {
+                name: Atom::new("UIDNEXT").unwrap(),
+                text: Some("abc".into())
+            }
+        );
+        let (_, c) = code(b"X-NOTHING]").unwrap();
+        assert_eq!(
+            c,
+            Code::Other {
+                name: Atom::new("X-NOTHING").unwrap(),
+                text: None
+            }
+        );
+        let (rest, c) = code(b"badcharset (UTF-8 \"x y\")]").unwrap();
+        assert_eq!(rest, b"]");
+        assert_eq!(
+            c,
+            Code::BadCharset(vec![
+                Charset::new("UTF-8").unwrap(),
+                Charset::new("x y").unwrap()
+            ])
+        );
+    }
+
+    #[test]
+    fn a_bracket_that_is_no_code_is_text() {
+        let (_, (code, text)) = resp_text(b" [not a code").unwrap();
+        assert_eq!((code, text.as_str()), (None, "[not a code"));
+        let (_, (code, text)) = resp_text(b" [ALERT]done").unwrap();
+        assert_eq!((code, text.as_str()), (Some(Code::Alert), "done"));
+    }
+
+    #[test]
+    fn status_items_and_unknown_data() {
+        let (_, d) = data(
+            b"STATUS x (UIDVALIDITY 7 UNSEEN 0 RECENT 1 HIGHESTMODSEQ 9)",
+            8,
+        )
+        .unwrap();
+        assert_eq!(
+            d,
+            Data::Status {
+                mailbox: crate::types::Mailbox::new("x").unwrap(),
+                items: vec![
+                    StatusItem::UidValidity(7),
+                    StatusItem::Unseen(0),
+                    StatusItem::Recent(1),
+                    StatusItem::HighestModSeq(9)
+                ]
+            }
+        );
+        assert!(data(b"STATUS x (SIZE 7)", 8).is_err());
+        assert!(data(b"0 EXPUNGE", 8).is_err());
+        assert!(data(b"1 FETCH ()", 8).is_err());
+        assert!(data(b"1 FETCH (X-GM-MSGID 1)", 8).is_err());
+    }
+}
