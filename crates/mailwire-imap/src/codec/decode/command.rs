@@ -40,7 +40,7 @@ use crate::types::{
 /// ```
 pub fn decode_command(input: &[u8], limits: &Limits) -> Result<Decoded<Command>, DecodeError> {
     let depth = limits.max_depth;
-    let decoded = run(input, limits, true, true, |i| command(i, depth))?;
+    let decoded = run(input, limits, true, true, false, |i| command(i, depth))?;
     if let Decoded::LiteralAnnounced { tag, position, .. } = &decoded {
         // Refuse an unknown command before its literal is invited (RFC 3501 §7.5).
         if !known_command(input) {
@@ -110,7 +110,7 @@ pub fn decode_authenticate_data(
     input: &[u8],
     limits: &Limits,
 ) -> Result<Decoded<AuthenticateData>, DecodeError> {
-    run(input, limits, false, false, |i| {
+    run(input, limits, false, false, false, |i| {
         if let Ok((rest, _)) = tag::<_, _, super::PError<'_>>("*\r\n").parse(i) {
             return Ok((rest, AuthenticateData::Cancel));
         }
@@ -122,7 +122,7 @@ pub fn decode_authenticate_data(
 
 /// Decodes the `DONE` that ends IDLE (case-insensitively).
 pub fn decode_idle_done(input: &[u8], limits: &Limits) -> Result<Decoded<()>, DecodeError> {
-    run(input, limits, false, false, |i| {
+    run(input, limits, false, false, false, |i| {
         value((), (expect("DONE expected", tag_no_case("DONE")), crlf)).parse(i)
     })
 }

@@ -1,5 +1,21 @@
 //! Response decoding (client side), RFC 3501 §9 `response`, leniently where real servers
 //! are known to deviate.
+//!
+//! Accepted beyond the grammar, each covered by a test in `tests/quirks.rs`:
+//!
+//! - spaces between the addresses of an address list (Outlook), and `()` for an empty list;
+//! - a response code with no text after it, as in Gmail's `* OK [HIGHESTMODSEQ n]`, and a
+//!   status word with no text at all;
+//! - `+` with no text;
+//! - NIL as a body's transfer encoding (iCloud), read as an empty string;
+//! - an empty STATUS list (163.com);
+//! - `\*` inside FLAGS and FETCH flag lists (skipped) and `]` inside flag keywords;
+//! - 8-bit bytes inside quoted strings and text (read as UTF-8, lossily for text);
+//! - a space after the last SEARCH result, spaces between the parts of a multipart, more
+//!   than one space between NAMESPACE lists.
+//!
+//! Framing happens before parsing, so a text that ends in `{n}` just before its CRLF is
+//! taken for a literal announcement.
 
 use nom::Parser;
 use nom::branch::alt;
@@ -35,7 +51,7 @@ use crate::types::{
 /// ```
 pub fn decode_response(input: &[u8], limits: &Limits) -> Result<Decoded<Response>, DecodeError> {
     let depth = limits.max_depth;
-    run(input, limits, true, false, |i| {
+    run(input, limits, true, false, true, |i| {
         let (i, r) = response(i, depth)?;
         let (i, _) = crlf(i)?;
         Ok((i, r))
@@ -44,7 +60,7 @@ pub fn decode_response(input: &[u8], limits: &Limits) -> Result<Decoded<Response
 
 /// Decodes the server's greeting: an untagged OK, PREAUTH or BYE.
 pub fn decode_greeting(input: &[u8], limits: &Limits) -> Result<Decoded<Greeting>, DecodeError> {
-    run(input, limits, false, false, |i| {
+    run(input, limits, false, false, true, |i| {
         let (i, _) = expect("'* ' expected", tag("* ")).parse(i)?;
         let (j, s) = status(i)?;
         if matches!(s.condition, Condition::No | Condition::Bad) {
@@ -442,11 +458,15 @@ fn message_data_item(i: &[u8], depth: usize) -> PResult<'_, MessageDataItem> {
     } else if is("BODY") {
         map(
             |i| body(i, depth),
-            |b| MessageDataItem::Body(strip_extensions(b)),
+            |b| MessageDataItem::Body(Box::new(strip_extensions(b))),
         )
         .parse(i)
     } else if is("BODYSTRUCTURE") {
-        map(|i| body(i, depth), MessageDataItem::BodyStructure).parse(i)
+        map(
+            |i| body(i, depth),
+            |b| MessageDataItem::BodyStructure(Box::new(b)),
+        )
+        .parse(i)
     } else if is("UID") {
         map(nz_number, MessageDataItem::Uid).parse(i)
     } else if is("MODSEQ") {
