@@ -12,9 +12,9 @@ use nom::multi::separated_list1;
 use nom::sequence::{delimited, preceded};
 
 use super::primitive::{
-    PResult, astring, atom, atom_bytes, crlf, date, date_time, expect, fail, flag, flag_list,
-    list_mailbox, literal_data, mailbox, nil, nstring, number, number64, nz_number, nz_number64,
-    paren_list1, sequence_set, sp, string, tag_,
+    KEYWORD_MAX, PResult, astring, atom, atom_bytes, crlf, date, date_time, expect, fail, flag,
+    flag_list, list_mailbox, literal_data, mailbox, nil, nstring, number, number64, nz_number,
+    nz_number64, paren_list1, sequence_set, sp, string, tag_, upper,
 };
 use super::{DecodeError, Decoded, run};
 use crate::codec::framer::Limits;
@@ -148,145 +148,127 @@ fn command(i: &[u8], depth: usize) -> PResult<'_, Command> {
 }
 
 fn command_body(i: &[u8], depth: usize) -> PResult<'_, CommandBody> {
-    let (rest, name) = atom_bytes(i)?;
-    let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
-    let i = rest;
-    if is("UID") {
-        let (i, _) = sp(i)?;
-        let (i, name) = atom_bytes(i)?;
-        let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
-        return if is("FETCH") {
-            fetch(i, true)
-        } else if is("SEARCH") {
-            search(i, true, depth)
-        } else if is("STORE") {
-            store(i, true)
-        } else if is("COPY") {
-            copy_or_move(i, true, false)
-        } else if is("MOVE") {
-            copy_or_move(i, true, true)
-        } else if is("EXPUNGE") {
-            map(preceded(sp, sequence_set), |uids| CommandBody::UidExpunge {
-                uids,
-            })
-            .parse(i)
-        } else {
-            fail(i, "unknown UID command")
-        };
-    }
-    let simple = [
-        ("CAPABILITY", CommandBody::Capability),
-        ("NOOP", CommandBody::Noop),
-        ("LOGOUT", CommandBody::Logout),
-        ("STARTTLS", CommandBody::StartTls),
-        ("CHECK", CommandBody::Check),
-        ("CLOSE", CommandBody::Close),
-        ("UNSELECT", CommandBody::Unselect),
-        ("EXPUNGE", CommandBody::Expunge),
-        ("IDLE", CommandBody::Idle),
-        ("NAMESPACE", CommandBody::Namespace),
-    ];
-    if let Some((_, body)) = simple.into_iter().find(|(n, _)| is(n)) {
-        return Ok((i, body));
-    }
+    let (i, name) = atom_bytes(i)?;
+    let mut buf = [0u8; KEYWORD_MAX];
     let one_mailbox = |i| preceded(sp, mailbox).parse(i);
-    if is("AUTHENTICATE") {
-        let (i, _) = sp(i)?;
-        let (i, mechanism) = atom(i)?;
-        let (i, ir) = opt(preceded(
-            sp,
-            alt((
-                value(Vec::new(), char('=')),
-                expect("initial response expected", base64_nonempty),
-            )),
-        ))
-        .parse(i)?;
-        Ok((
-            i,
-            CommandBody::Authenticate {
-                mechanism,
-                initial_response: ir.map(Secret::new),
-            },
-        ))
-    } else if is("LOGIN") {
-        let (i, username) = preceded(sp, astring).parse(i)?;
-        let (i, password) = preceded(sp, astring).parse(i)?;
-        Ok((
-            i,
-            CommandBody::Login {
-                username,
-                password: Secret::new(password),
-            },
-        ))
-    } else if is("SELECT") || is("EXAMINE") {
-        let (i, mailbox) = one_mailbox(i)?;
-        let (i, condstore) = map(opt(preceded(sp, tag_no_case("(CONDSTORE)"))), |c| {
-            c.is_some()
-        })
-        .parse(i)?;
-        if is("SELECT") {
-            Ok((i, CommandBody::Select { mailbox, condstore }))
-        } else {
-            Ok((i, CommandBody::Examine { mailbox, condstore }))
+    match upper(name, &mut buf) {
+        b"UID" => {
+            let (i, _) = sp(i)?;
+            let (i, name) = atom_bytes(i)?;
+            match upper(name, &mut buf) {
+                b"FETCH" => fetch(i, true),
+                b"SEARCH" => search(i, true, depth),
+                b"STORE" => store(i, true),
+                b"COPY" => copy_or_move(i, true, false),
+                b"MOVE" => copy_or_move(i, true, true),
+                b"EXPUNGE" => map(preceded(sp, sequence_set), |uids| CommandBody::UidExpunge {
+                    uids,
+                })
+                .parse(i),
+                _ => fail(i, "unknown UID command"),
+            }
         }
-    } else if is("CREATE") {
-        map(one_mailbox, |mailbox| CommandBody::Create { mailbox }).parse(i)
-    } else if is("DELETE") {
-        map(one_mailbox, |mailbox| CommandBody::Delete { mailbox }).parse(i)
-    } else if is("SUBSCRIBE") {
-        map(one_mailbox, |mailbox| CommandBody::Subscribe { mailbox }).parse(i)
-    } else if is("UNSUBSCRIBE") {
-        map(one_mailbox, |mailbox| CommandBody::Unsubscribe { mailbox }).parse(i)
-    } else if is("RENAME") {
-        let (i, from) = one_mailbox(i)?;
-        let (i, to) = one_mailbox(i)?;
-        Ok((i, CommandBody::Rename { from, to }))
-    } else if is("LIST") || is("LSUB") {
-        let (i, reference) = one_mailbox(i)?;
-        let (i, pattern) = preceded(sp, list_mailbox).parse(i)?;
-        let pattern = ListMailbox::from_string(pattern);
-        if is("LIST") {
-            Ok((i, CommandBody::List { reference, pattern }))
-        } else {
-            Ok((i, CommandBody::Lsub { reference, pattern }))
+        b"CAPABILITY" => Ok((i, CommandBody::Capability)),
+        b"NOOP" => Ok((i, CommandBody::Noop)),
+        b"LOGOUT" => Ok((i, CommandBody::Logout)),
+        b"STARTTLS" => Ok((i, CommandBody::StartTls)),
+        b"CHECK" => Ok((i, CommandBody::Check)),
+        b"CLOSE" => Ok((i, CommandBody::Close)),
+        b"UNSELECT" => Ok((i, CommandBody::Unselect)),
+        b"EXPUNGE" => Ok((i, CommandBody::Expunge)),
+        b"IDLE" => Ok((i, CommandBody::Idle)),
+        b"NAMESPACE" => Ok((i, CommandBody::Namespace)),
+        b"AUTHENTICATE" => {
+            let (i, _) = sp(i)?;
+            let (i, mechanism) = atom(i)?;
+            let (i, ir) = opt(preceded(
+                sp,
+                alt((
+                    value(Vec::new(), char('=')),
+                    expect("initial response expected", base64_nonempty),
+                )),
+            ))
+            .parse(i)?;
+            let initial_response = ir.map(Secret::new);
+            Ok((
+                i,
+                CommandBody::Authenticate {
+                    mechanism,
+                    initial_response,
+                },
+            ))
         }
-    } else if is("STATUS") {
-        let (i, mailbox) = one_mailbox(i)?;
-        let (i, attributes) = preceded(sp, paren_list1(status_attribute)).parse(i)?;
-        Ok((
-            i,
-            CommandBody::Status {
-                mailbox,
-                attributes,
-            },
-        ))
-    } else if is("APPEND") {
-        append(i)
-    } else if is("SEARCH") {
-        search(i, false, depth)
-    } else if is("FETCH") {
-        fetch(i, false)
-    } else if is("STORE") {
-        store(i, false)
-    } else if is("COPY") {
-        copy_or_move(i, false, false)
-    } else if is("MOVE") {
-        copy_or_move(i, false, true)
-    } else if is("ENABLE") {
-        let (i, caps) = nom::multi::many1(preceded(sp, atom)).parse(i)?;
-        Ok((
-            i,
-            CommandBody::Enable {
-                capabilities: caps.into_iter().map(Capability::from_atom).collect(),
-            },
-        ))
-    } else if is("ID") {
-        map(preceded(sp, id_parameters), |parameters| CommandBody::Id {
+        b"LOGIN" => {
+            let (i, username) = preceded(sp, astring).parse(i)?;
+            let (i, password) = preceded(sp, astring).parse(i)?;
+            Ok((
+                i,
+                CommandBody::Login {
+                    username,
+                    password: Secret::new(password),
+                },
+            ))
+        }
+        kind @ (b"SELECT" | b"EXAMINE") => {
+            let select = kind == b"SELECT";
+            let (i, mailbox) = one_mailbox(i)?;
+            let (i, condstore) = map(opt(preceded(sp, tag_no_case("(CONDSTORE)"))), |c| {
+                c.is_some()
+            })
+            .parse(i)?;
+            if select {
+                Ok((i, CommandBody::Select { mailbox, condstore }))
+            } else {
+                Ok((i, CommandBody::Examine { mailbox, condstore }))
+            }
+        }
+        b"CREATE" => map(one_mailbox, |mailbox| CommandBody::Create { mailbox }).parse(i),
+        b"DELETE" => map(one_mailbox, |mailbox| CommandBody::Delete { mailbox }).parse(i),
+        b"SUBSCRIBE" => map(one_mailbox, |mailbox| CommandBody::Subscribe { mailbox }).parse(i),
+        b"UNSUBSCRIBE" => map(one_mailbox, |mailbox| CommandBody::Unsubscribe { mailbox }).parse(i),
+        b"RENAME" => {
+            let (i, from) = one_mailbox(i)?;
+            let (i, to) = one_mailbox(i)?;
+            Ok((i, CommandBody::Rename { from, to }))
+        }
+        kind @ (b"LIST" | b"LSUB") => {
+            let list = kind == b"LIST";
+            let (i, reference) = one_mailbox(i)?;
+            let (i, pattern) = preceded(sp, list_mailbox).parse(i)?;
+            let pattern = ListMailbox::from_string(pattern);
+            if list {
+                Ok((i, CommandBody::List { reference, pattern }))
+            } else {
+                Ok((i, CommandBody::Lsub { reference, pattern }))
+            }
+        }
+        b"STATUS" => {
+            let (i, mailbox) = one_mailbox(i)?;
+            let (i, attributes) = preceded(sp, paren_list1(status_attribute)).parse(i)?;
+            Ok((
+                i,
+                CommandBody::Status {
+                    mailbox,
+                    attributes,
+                },
+            ))
+        }
+        b"APPEND" => append(i),
+        b"SEARCH" => search(i, false, depth),
+        b"FETCH" => fetch(i, false),
+        b"STORE" => store(i, false),
+        b"COPY" => copy_or_move(i, false, false),
+        b"MOVE" => copy_or_move(i, false, true),
+        b"ENABLE" => {
+            let (i, caps) = nom::multi::many1(preceded(sp, atom)).parse(i)?;
+            let capabilities = caps.into_iter().map(Capability::from_atom).collect();
+            Ok((i, CommandBody::Enable { capabilities }))
+        }
+        b"ID" => map(preceded(sp, id_parameters), |parameters| CommandBody::Id {
             parameters,
         })
-        .parse(i)
-    } else {
-        fail(i, "unknown command")
+        .parse(i),
+        _ => fail(i, "unknown command"),
     }
 }
 
@@ -436,58 +418,58 @@ fn fetch_attribute(i: &[u8]) -> PResult<'_, FetchAttribute> {
         take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'.'),
     )
     .parse(i)?;
-    let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
-    let bracket = rest.starts_with(b"[");
-    let plain = [
-        ("ENVELOPE", FetchAttribute::Envelope),
-        ("FLAGS", FetchAttribute::Flags),
-        ("INTERNALDATE", FetchAttribute::InternalDate),
-        ("RFC822", FetchAttribute::Rfc822),
-        ("RFC822.HEADER", FetchAttribute::Rfc822Header),
-        ("RFC822.SIZE", FetchAttribute::Rfc822Size),
-        ("RFC822.TEXT", FetchAttribute::Rfc822Text),
-        ("BODYSTRUCTURE", FetchAttribute::BodyStructure),
-        ("UID", FetchAttribute::Uid),
-        ("MODSEQ", FetchAttribute::ModSeq),
-    ];
-    if !bracket {
-        if is("BODY") {
-            return Ok((rest, FetchAttribute::Body));
-        }
-        return match plain.into_iter().find(|(n, _)| is(n)) {
-            Some((_, a)) => Ok((rest, a)),
-            None => fail(i, "unknown fetch attribute"),
+    let mut buf = [0u8; KEYWORD_MAX];
+    let name = upper(name, &mut buf);
+    if !rest.starts_with(b"[") {
+        let attribute = match name {
+            b"BODY" => FetchAttribute::Body,
+            b"ENVELOPE" => FetchAttribute::Envelope,
+            b"FLAGS" => FetchAttribute::Flags,
+            b"INTERNALDATE" => FetchAttribute::InternalDate,
+            b"RFC822" => FetchAttribute::Rfc822,
+            b"RFC822.HEADER" => FetchAttribute::Rfc822Header,
+            b"RFC822.SIZE" => FetchAttribute::Rfc822Size,
+            b"RFC822.TEXT" => FetchAttribute::Rfc822Text,
+            b"BODYSTRUCTURE" => FetchAttribute::BodyStructure,
+            b"UID" => FetchAttribute::Uid,
+            b"MODSEQ" => FetchAttribute::ModSeq,
+            _ => return fail(i, "unknown fetch attribute"),
         };
+        return Ok((rest, attribute));
     }
-    if is("BODY") || is("BODY.PEEK") {
-        let (rest, section) = section(rest)?;
-        let (rest, partial) = opt(partial).parse(rest)?;
-        return Ok((
-            rest,
-            FetchAttribute::BodySection {
-                peek: is("BODY.PEEK"),
-                section,
-                partial,
-            },
-        ));
+    match name {
+        b"BODY" | b"BODY.PEEK" => {
+            let peek = name == b"BODY.PEEK";
+            let (rest, section) = section(rest)?;
+            let (rest, partial) = opt(partial).parse(rest)?;
+            Ok((
+                rest,
+                FetchAttribute::BodySection {
+                    peek,
+                    section,
+                    partial,
+                },
+            ))
+        }
+        b"BINARY" | b"BINARY.PEEK" => {
+            let peek = name == b"BINARY.PEEK";
+            let (rest, part) = section_binary(rest)?;
+            let (rest, partial) = opt(partial).parse(rest)?;
+            Ok((
+                rest,
+                FetchAttribute::Binary {
+                    peek,
+                    part,
+                    partial,
+                },
+            ))
+        }
+        b"BINARY.SIZE" => {
+            let (rest, part) = section_binary(rest)?;
+            Ok((rest, FetchAttribute::BinarySize { part }))
+        }
+        _ => fail(i, "unknown fetch attribute"),
     }
-    if is("BINARY") || is("BINARY.PEEK") {
-        let (rest, part) = section_binary(rest)?;
-        let (rest, partial) = opt(partial).parse(rest)?;
-        return Ok((
-            rest,
-            FetchAttribute::Binary {
-                peek: is("BINARY.PEEK"),
-                part,
-                partial,
-            },
-        ));
-    }
-    if is("BINARY.SIZE") {
-        let (rest, part) = section_binary(rest)?;
-        return Ok((rest, FetchAttribute::BinarySize { part }));
-    }
-    fail(i, "unknown fetch attribute")
 }
 
 /// `"<" number "." nz-number ">"`
@@ -607,90 +589,66 @@ fn search_key(i: &[u8], depth: usize) -> PResult<'_, SearchKey> {
         Some(b'0'..=b'9' | b'*') => return map(sequence_set, SearchKey::SequenceSet).parse(i),
         _ => {}
     }
-    let (rest, name) = atom_bytes(i)?;
-    let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
-    let plain = [
-        ("ALL", SearchKey::All),
-        ("ANSWERED", SearchKey::Answered),
-        ("DELETED", SearchKey::Deleted),
-        ("DRAFT", SearchKey::Draft),
-        ("FLAGGED", SearchKey::Flagged),
-        ("NEW", SearchKey::New),
-        ("OLD", SearchKey::Old),
-        ("RECENT", SearchKey::Recent),
-        ("SEEN", SearchKey::Seen),
-        ("UNANSWERED", SearchKey::Unanswered),
-        ("UNDELETED", SearchKey::Undeleted),
-        ("UNDRAFT", SearchKey::Undraft),
-        ("UNFLAGGED", SearchKey::Unflagged),
-        ("UNSEEN", SearchKey::Unseen),
-    ];
-    if let Some((_, k)) = plain.into_iter().find(|(n, _)| is(n)) {
-        return Ok((rest, k));
-    }
-    let i = rest;
-    let strings: [(&str, StringKey); 7] = [
-        ("BCC", SearchKey::Bcc),
-        ("BODY", SearchKey::Body),
-        ("CC", SearchKey::Cc),
-        ("FROM", SearchKey::From),
-        ("SUBJECT", SearchKey::Subject),
-        ("TEXT", SearchKey::Text),
-        ("TO", SearchKey::To),
-    ];
-    if let Some((_, f)) = strings.into_iter().find(|(n, _)| is(n)) {
-        return map(preceded(sp, astring), f).parse(i);
-    }
-    let dates: [(&str, DateKey); 6] = [
-        ("BEFORE", SearchKey::Before),
-        ("ON", SearchKey::On),
-        ("SINCE", SearchKey::Since),
-        ("SENTBEFORE", SearchKey::SentBefore),
-        ("SENTON", SearchKey::SentOn),
-        ("SENTSINCE", SearchKey::SentSince),
-    ];
-    if let Some((_, f)) = dates.into_iter().find(|(n, _)| is(n)) {
-        return map(preceded(sp, date), f).parse(i);
-    }
-    if is("HEADER") {
-        let (i, field) = preceded(sp, astring).parse(i)?;
-        let (i, v) = preceded(sp, astring).parse(i)?;
-        Ok((i, SearchKey::Header(field, v)))
-    } else if is("KEYWORD") {
-        map(preceded(sp, atom), SearchKey::Keyword).parse(i)
-    } else if is("UNKEYWORD") {
-        map(preceded(sp, atom), SearchKey::Unkeyword).parse(i)
-    } else if is("LARGER") {
-        map(preceded(sp, number), SearchKey::Larger).parse(i)
-    } else if is("SMALLER") {
-        map(preceded(sp, number), SearchKey::Smaller).parse(i)
-    } else if is("UID") {
-        map(preceded(sp, sequence_set), SearchKey::Uid).parse(i)
-    } else if is("NOT") {
-        map(preceded(sp, |i| search_key(i, depth)), |k| {
-            SearchKey::Not(Box::new(k))
-        })
-        .parse(i)
-    } else if is("OR") {
-        let (i, a) = preceded(sp, |i| search_key(i, depth)).parse(i)?;
-        let (i, b) = preceded(sp, |i| search_key(i, depth)).parse(i)?;
-        Ok((i, SearchKey::Or(Box::new(a), Box::new(b))))
-    } else if is("MODSEQ") {
-        // search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer
-        let (i, _) = opt((
-            sp,
-            string,
-            sp,
-            alt((
+    let (i, name) = atom_bytes(i)?;
+    let mut buf = [0u8; KEYWORD_MAX];
+    let with_string = |i, f: StringKey| map(preceded(sp, astring), f).parse(i);
+    let with_date = |i, f: DateKey| map(preceded(sp, date), f).parse(i);
+    let key = |i| preceded(sp, |i| search_key(i, depth)).parse(i);
+    match upper(name, &mut buf) {
+        b"ALL" => Ok((i, SearchKey::All)),
+        b"ANSWERED" => Ok((i, SearchKey::Answered)),
+        b"DELETED" => Ok((i, SearchKey::Deleted)),
+        b"DRAFT" => Ok((i, SearchKey::Draft)),
+        b"FLAGGED" => Ok((i, SearchKey::Flagged)),
+        b"NEW" => Ok((i, SearchKey::New)),
+        b"OLD" => Ok((i, SearchKey::Old)),
+        b"RECENT" => Ok((i, SearchKey::Recent)),
+        b"SEEN" => Ok((i, SearchKey::Seen)),
+        b"UNANSWERED" => Ok((i, SearchKey::Unanswered)),
+        b"UNDELETED" => Ok((i, SearchKey::Undeleted)),
+        b"UNDRAFT" => Ok((i, SearchKey::Undraft)),
+        b"UNFLAGGED" => Ok((i, SearchKey::Unflagged)),
+        b"UNSEEN" => Ok((i, SearchKey::Unseen)),
+        b"BCC" => with_string(i, SearchKey::Bcc),
+        b"BODY" => with_string(i, SearchKey::Body),
+        b"CC" => with_string(i, SearchKey::Cc),
+        b"FROM" => with_string(i, SearchKey::From),
+        b"SUBJECT" => with_string(i, SearchKey::Subject),
+        b"TEXT" => with_string(i, SearchKey::Text),
+        b"TO" => with_string(i, SearchKey::To),
+        b"BEFORE" => with_date(i, SearchKey::Before),
+        b"ON" => with_date(i, SearchKey::On),
+        b"SINCE" => with_date(i, SearchKey::Since),
+        b"SENTBEFORE" => with_date(i, SearchKey::SentBefore),
+        b"SENTON" => with_date(i, SearchKey::SentOn),
+        b"SENTSINCE" => with_date(i, SearchKey::SentSince),
+        b"HEADER" => {
+            let (i, field) = preceded(sp, astring).parse(i)?;
+            let (i, v) = preceded(sp, astring).parse(i)?;
+            Ok((i, SearchKey::Header(field, v)))
+        }
+        b"KEYWORD" => map(preceded(sp, atom), SearchKey::Keyword).parse(i),
+        b"UNKEYWORD" => map(preceded(sp, atom), SearchKey::Unkeyword).parse(i),
+        b"LARGER" => map(preceded(sp, number), SearchKey::Larger).parse(i),
+        b"SMALLER" => map(preceded(sp, number), SearchKey::Smaller).parse(i),
+        b"UID" => map(preceded(sp, sequence_set), SearchKey::Uid).parse(i),
+        b"NOT" => map(key, |k| SearchKey::Not(Box::new(k))).parse(i),
+        b"OR" => {
+            let (i, a) = key(i)?;
+            let (i, b) = key(i)?;
+            Ok((i, SearchKey::Or(Box::new(a), Box::new(b))))
+        }
+        b"MODSEQ" => {
+            // search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer
+            let entry_type = alt((
                 tag_no_case("priv"),
                 tag_no_case("shared"),
                 tag_no_case("all"),
-            )),
-        ))
-        .parse(i)?;
-        map(preceded(sp, number64), SearchKey::ModSeq).parse(i)
-    } else {
-        fail(i, "unknown search key")
+            ));
+            let (i, _) = opt((sp, string, sp, entry_type)).parse(i)?;
+            map(preceded(sp, number64), SearchKey::ModSeq).parse(i)
+        }
+        _ => fail(i, "unknown search key"),
     }
 }
 

@@ -75,6 +75,21 @@ pub(crate) fn expect<'a, O>(
     }
 }
 
+/// The longest keyword dispatched through [`upper`].
+pub(crate) const KEYWORD_MAX: usize = 24;
+
+/// `name` in upper case, for matching keywords case-insensitively; empty when it is too
+/// long to be one.
+pub(crate) fn upper<'b>(name: &[u8], buf: &'b mut [u8; KEYWORD_MAX]) -> &'b [u8] {
+    if name.len() > KEYWORD_MAX {
+        return &[];
+    }
+    let out = &mut buf[..name.len()];
+    out.copy_from_slice(name);
+    out.make_ascii_uppercase();
+    out
+}
+
 pub(crate) fn sp(i: &[u8]) -> PResult<'_, char> {
     expect("space expected", char(' ')).parse(i)
 }

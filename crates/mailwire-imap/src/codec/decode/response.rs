@@ -28,9 +28,10 @@ use nom::sequence::{delimited, preceded};
 use super::body::{body, envelope};
 use super::command::{id_parameters, section, section_binary};
 use super::primitive::{
-    PResult, astring, atom, atom_bytes, crlf, date_time, delimiter, expect, fail, flag_fetch_list,
-    flag_list_lenient, flag_perm_list, literal_data, mailbox, nstring, number, number64, nz_number,
-    nz_number64, paren_list, sequence_set, skip_spaces, sp, spaces1, string, tag_, text,
+    KEYWORD_MAX, PResult, astring, atom, atom_bytes, crlf, date_time, delimiter, expect, fail,
+    flag_fetch_list, flag_list_lenient, flag_perm_list, literal_data, mailbox, nstring, number,
+    number64, nz_number, nz_number64, paren_list, sequence_set, skip_spaces, sp, spaces1, string,
+    tag_, text, upper,
 };
 use super::{DecodeError, Decoded, lenient_text, run};
 use crate::codec::framer::Limits;
@@ -441,42 +442,32 @@ fn message_data_item(i: &[u8], depth: usize) -> PResult<'_, MessageDataItem> {
         return Ok((i, MessageDataItem::BinarySize { part, size }));
     }
     let (i, _) = sp(i)?;
-    if is("FLAGS") {
-        map(flag_fetch_list, MessageDataItem::Flags).parse(i)
-    } else if is("ENVELOPE") {
-        map(envelope, |e| MessageDataItem::Envelope(Box::new(e))).parse(i)
-    } else if is("INTERNALDATE") {
-        map(date_time, MessageDataItem::InternalDate).parse(i)
-    } else if is("RFC822") {
-        map(nstring, MessageDataItem::Rfc822).parse(i)
-    } else if is("RFC822.HEADER") {
-        map(nstring, MessageDataItem::Rfc822Header).parse(i)
-    } else if is("RFC822.TEXT") {
-        map(nstring, MessageDataItem::Rfc822Text).parse(i)
-    } else if is("RFC822.SIZE") {
-        map(number, MessageDataItem::Rfc822Size).parse(i)
-    } else if is("BODY") {
-        map(
+    let mut buf = [0u8; KEYWORD_MAX];
+    match upper(name, &mut buf) {
+        b"FLAGS" => map(flag_fetch_list, MessageDataItem::Flags).parse(i),
+        b"UID" => map(nz_number, MessageDataItem::Uid).parse(i),
+        b"ENVELOPE" => map(envelope, |e| MessageDataItem::Envelope(Box::new(e))).parse(i),
+        b"INTERNALDATE" => map(date_time, MessageDataItem::InternalDate).parse(i),
+        b"RFC822" => map(nstring, MessageDataItem::Rfc822).parse(i),
+        b"RFC822.HEADER" => map(nstring, MessageDataItem::Rfc822Header).parse(i),
+        b"RFC822.TEXT" => map(nstring, MessageDataItem::Rfc822Text).parse(i),
+        b"RFC822.SIZE" => map(number, MessageDataItem::Rfc822Size).parse(i),
+        b"BODY" => map(
             |i| body(i, depth),
             |b| MessageDataItem::Body(Box::new(strip_extensions(b))),
         )
-        .parse(i)
-    } else if is("BODYSTRUCTURE") {
-        map(
+        .parse(i),
+        b"BODYSTRUCTURE" => map(
             |i| body(i, depth),
             |b| MessageDataItem::BodyStructure(Box::new(b)),
         )
-        .parse(i)
-    } else if is("UID") {
-        map(nz_number, MessageDataItem::Uid).parse(i)
-    } else if is("MODSEQ") {
-        map(
+        .parse(i),
+        b"MODSEQ" => map(
             delimited(char('('), nz_number64, char(')')),
             MessageDataItem::ModSeq,
         )
-        .parse(i)
-    } else {
-        fail(i, "unknown fetch item")
+        .parse(i),
+        _ => fail(i, "unknown fetch item"),
     }
 }
 
