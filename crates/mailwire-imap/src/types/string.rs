@@ -5,6 +5,15 @@ use std::fmt;
 use super::ValidationError;
 use super::chars::{is_atom_char, is_tag_char, is_text_char};
 
+/// Bytes the decoder checked to be ASCII (or, for a peer quirk, nearly so) as a `String`.
+fn ascii_or_lossy(bytes: &[u8]) -> String {
+    if bytes.is_ascii() {
+        bytes.iter().map(|&b| char::from(b)).collect()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
 /// `atom = 1*ATOM-CHAR`: a non-empty run of printable ASCII without the atom-specials
 /// (`(){ %*"\]` and controls).
 ///
@@ -36,7 +45,7 @@ impl Atom {
     /// Wraps bytes the decoder has already checked (or, for a documented peer quirk,
     /// accepted); they are ASCII.
     pub(crate) fn unchecked(bytes: &[u8]) -> Self {
-        Self(String::from_utf8_lossy(bytes).into_owned())
+        Self(ascii_or_lossy(bytes))
     }
 
     /// The atom's text.
@@ -84,7 +93,7 @@ impl Tag {
     }
 
     pub(crate) fn unchecked(bytes: &[u8]) -> Self {
-        Self(String::from_utf8_lossy(bytes).into_owned())
+        Self(ascii_or_lossy(bytes))
     }
 
     /// The tag's text.
