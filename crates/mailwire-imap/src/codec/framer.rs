@@ -32,6 +32,16 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Limits for a client reading a server: lines up to 16 MiB, since a SEARCH or
+    /// ESEARCH result for a large mailbox comes as one long line; other limits as
+    /// [`Limits::default`].
+    pub fn for_client() -> Self {
+        Self {
+            max_line: 16 * 1024 * 1024,
+            ..Self::default()
+        }
+    }
+
     /// Limits with a different largest literal.
     pub fn with_max_literal(mut self, max_literal: u32) -> Self {
         self.max_literal = max_literal;
@@ -428,6 +438,20 @@ mod tests {
         assert_eq!(
             scan_as(b"ab\ncd", &l, false).unwrap_err(),
             FrameError::BareLf { offset: 2 }
+        );
+    }
+
+    #[test]
+    fn a_client_accepts_long_search_lines() {
+        let mut line = b"* SEARCH".to_vec();
+        for uid in 1..=100_000u32 {
+            line.extend_from_slice(format!(" {uid}").as_bytes());
+        }
+        line.extend_from_slice(b"\r\n");
+        assert!(scan_as(&line, &Limits::default(), true).is_err());
+        assert_eq!(
+            scan_as(&line, &Limits::for_client(), true).unwrap(),
+            Scan::Complete(line.len())
         );
     }
 
