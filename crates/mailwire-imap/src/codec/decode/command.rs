@@ -5,23 +5,24 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use mailwire_core::Secret;
 use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::{tag, tag_no_case, take_while1};
+use nom::bytes::complete::{tag, tag_no_case};
 use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::multi::separated_list1;
 use nom::sequence::{delimited, preceded};
 
+use super::fetch::fetch_attribute;
 use super::primitive::{
-    KEYWORD_MAX, PResult, astring, atom, atom_bytes, crlf, date, date_time, expect, fail, flag,
-    flag_list, list_mailbox, literal_data, mailbox, nil, nstring, number, number64, nz_number,
-    nz_number64, paren_list1, sequence_set, sp, string, tag_, upper,
+    KEYWORD_MAX, PResult, astring, atom, atom_bytes, crlf, date_time, expect, fail, flag,
+    flag_list, list_mailbox, literal_data, mailbox, nil, nstring, number64, nz_number64,
+    paren_list1, sequence_set, sp, string, tag_, upper,
 };
+use super::search::search;
 use super::{DecodeError, Decoded, run};
 use crate::codec::framer::Limits;
 use crate::types::{
-    AppendMessage, AuthenticateData, Capability, Charset, Command, CommandBody, FetchAttribute,
-    FetchItems, IString, ListMailbox, NString, Partial, SearchKey, Section, SectionText,
-    StatusAttribute, StoreKind,
+    AppendMessage, AuthenticateData, Capability, Command, CommandBody, FetchItems, IString,
+    ListMailbox, NString, StatusAttribute, StoreKind,
 };
 
 /// Decodes one command from the start of `input`.
@@ -412,246 +413,6 @@ fn fetch(i: &[u8], uid: bool) -> PResult<'_, CommandBody> {
     ))
 }
 
-fn fetch_attribute(i: &[u8]) -> PResult<'_, FetchAttribute> {
-    let (rest, name) = expect(
-        "fetch attribute expected",
-        take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'.'),
-    )
-    .parse(i)?;
-    let mut buf = [0u8; KEYWORD_MAX];
-    let name = upper(name, &mut buf);
-    if !rest.starts_with(b"[") {
-        let attribute = match name {
-            b"BODY" => FetchAttribute::Body,
-            b"ENVELOPE" => FetchAttribute::Envelope,
-            b"FLAGS" => FetchAttribute::Flags,
-            b"INTERNALDATE" => FetchAttribute::InternalDate,
-            b"RFC822" => FetchAttribute::Rfc822,
-            b"RFC822.HEADER" => FetchAttribute::Rfc822Header,
-            b"RFC822.SIZE" => FetchAttribute::Rfc822Size,
-            b"RFC822.TEXT" => FetchAttribute::Rfc822Text,
-            b"BODYSTRUCTURE" => FetchAttribute::BodyStructure,
-            b"UID" => FetchAttribute::Uid,
-            b"MODSEQ" => FetchAttribute::ModSeq,
-            _ => return fail(i, "unknown fetch attribute"),
-        };
-        return Ok((rest, attribute));
-    }
-    match name {
-        b"BODY" | b"BODY.PEEK" => {
-            let peek = name == b"BODY.PEEK";
-            let (rest, section) = section(rest)?;
-            let (rest, partial) = opt(partial).parse(rest)?;
-            Ok((
-                rest,
-                FetchAttribute::BodySection {
-                    peek,
-                    section,
-                    partial,
-                },
-            ))
-        }
-        b"BINARY" | b"BINARY.PEEK" => {
-            let peek = name == b"BINARY.PEEK";
-            let (rest, part) = section_binary(rest)?;
-            let (rest, partial) = opt(partial).parse(rest)?;
-            Ok((
-                rest,
-                FetchAttribute::Binary {
-                    peek,
-                    part,
-                    partial,
-                },
-            ))
-        }
-        b"BINARY.SIZE" => {
-            let (rest, part) = section_binary(rest)?;
-            Ok((rest, FetchAttribute::BinarySize { part }))
-        }
-        _ => fail(i, "unknown fetch attribute"),
-    }
-}
-
-/// `"<" number "." nz-number ">"`
-fn partial(i: &[u8]) -> PResult<'_, Partial> {
-    let (i, _) = char('<').parse(i)?;
-    let (i, offset) = number(i)?;
-    let (i, _) = char('.').parse(i)?;
-    let (i, length) = nz_number(i)?;
-    let (i, _) = char('>').parse(i)?;
-    Ok((i, Partial { offset, length }))
-}
-
-fn part_path(i: &[u8]) -> PResult<'_, Vec<u32>> {
-    let (mut i, first) = nz_number(i)?;
-    let mut out = vec![first.get()];
-    while let Some(rest) = i.strip_prefix(b".") {
-        if !rest.first().is_some_and(u8::is_ascii_digit) {
-            break;
-        }
-        let (rest, n) = nz_number(rest)?;
-        out.push(n.get());
-        i = rest;
-    }
-    Ok((i, out))
-}
-
-/// `section-binary = "[" [section-part] "]"`
-pub(crate) fn section_binary(i: &[u8]) -> PResult<'_, Vec<u32>> {
-    let (i, _) = char('[').parse(i)?;
-    if let Some(rest) = i.strip_prefix(b"]") {
-        return Ok((rest, Vec::new()));
-    }
-    let (i, part) = part_path(i)?;
-    let (i, _) = expect("']' expected", char(']')).parse(i)?;
-    Ok((i, part))
-}
-
-/// `section = "[" [section-spec] "]"`
-pub(crate) fn section(i: &[u8]) -> PResult<'_, Section> {
-    let start = i;
-    let (i, _) = char('[').parse(i)?;
-    if let Some(rest) = i.strip_prefix(b"]") {
-        return Ok((rest, Section::full()));
-    }
-    let (i, part) = if i.first().is_some_and(u8::is_ascii_digit) {
-        part_path(i)?
-    } else {
-        (i, Vec::new())
-    };
-    let (i, text) = if part.is_empty() {
-        map(section_text, Some).parse(i)?
-    } else {
-        opt(preceded(char('.'), section_text)).parse(i)?
-    };
-    let (i, _) = expect("']' expected", char(']')).parse(i)?;
-    match Section::new(part, text) {
-        Ok(s) => Ok((i, s)),
-        Err(_) => fail(start, "invalid section"),
-    }
-}
-
-fn section_text(i: &[u8]) -> PResult<'_, SectionText> {
-    let header_list = |i| paren_list1(astring).parse(i);
-    alt((
-        map(
-            preceded(tag_no_case("HEADER.FIELDS.NOT "), header_list),
-            SectionText::HeaderFieldsNot,
-        ),
-        map(
-            preceded(tag_no_case("HEADER.FIELDS "), header_list),
-            SectionText::HeaderFields,
-        ),
-        value(SectionText::Header, tag_no_case("HEADER")),
-        value(SectionText::Text, tag_no_case("TEXT")),
-        value(SectionText::Mime, tag_no_case("MIME")),
-    ))
-    .parse(i)
-}
-
-/// `search = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key)`
-fn search(i: &[u8], uid: bool, depth: usize) -> PResult<'_, CommandBody> {
-    let (i, charset) = opt(preceded(
-        (sp, tag_no_case("CHARSET"), sp),
-        expect("charset expected", astring),
-    ))
-    .parse(i)?;
-    let charset = match charset {
-        None => None,
-        Some(c) => match c.as_str().and_then(|s| Charset::new(s).ok()) {
-            Some(c) => Some(c),
-            None => return fail(i, "bad charset"),
-        },
-    };
-    let (i, criteria) = nom::multi::many1(preceded(sp, |i| search_key(i, depth))).parse(i)?;
-    Ok((
-        i,
-        CommandBody::Search {
-            charset,
-            criteria,
-            uid,
-        },
-    ))
-}
-
-type StringKey = fn(IString) -> SearchKey;
-type DateKey = fn(crate::types::Date) -> SearchKey;
-
-fn search_key(i: &[u8], depth: usize) -> PResult<'_, SearchKey> {
-    let Some(depth) = depth.checked_sub(1) else {
-        return fail(i, "search keys nested too deeply");
-    };
-    match i.first() {
-        Some(b'(') => {
-            let (rest, keys) = paren_list1(|i| search_key(i, depth)).parse(i)?;
-            return Ok((rest, SearchKey::And(keys)));
-        }
-        Some(b'0'..=b'9' | b'*') => return map(sequence_set, SearchKey::SequenceSet).parse(i),
-        _ => {}
-    }
-    let (i, name) = atom_bytes(i)?;
-    let mut buf = [0u8; KEYWORD_MAX];
-    let with_string = |i, f: StringKey| map(preceded(sp, astring), f).parse(i);
-    let with_date = |i, f: DateKey| map(preceded(sp, date), f).parse(i);
-    let key = |i| preceded(sp, |i| search_key(i, depth)).parse(i);
-    match upper(name, &mut buf) {
-        b"ALL" => Ok((i, SearchKey::All)),
-        b"ANSWERED" => Ok((i, SearchKey::Answered)),
-        b"DELETED" => Ok((i, SearchKey::Deleted)),
-        b"DRAFT" => Ok((i, SearchKey::Draft)),
-        b"FLAGGED" => Ok((i, SearchKey::Flagged)),
-        b"NEW" => Ok((i, SearchKey::New)),
-        b"OLD" => Ok((i, SearchKey::Old)),
-        b"RECENT" => Ok((i, SearchKey::Recent)),
-        b"SEEN" => Ok((i, SearchKey::Seen)),
-        b"UNANSWERED" => Ok((i, SearchKey::Unanswered)),
-        b"UNDELETED" => Ok((i, SearchKey::Undeleted)),
-        b"UNDRAFT" => Ok((i, SearchKey::Undraft)),
-        b"UNFLAGGED" => Ok((i, SearchKey::Unflagged)),
-        b"UNSEEN" => Ok((i, SearchKey::Unseen)),
-        b"BCC" => with_string(i, SearchKey::Bcc),
-        b"BODY" => with_string(i, SearchKey::Body),
-        b"CC" => with_string(i, SearchKey::Cc),
-        b"FROM" => with_string(i, SearchKey::From),
-        b"SUBJECT" => with_string(i, SearchKey::Subject),
-        b"TEXT" => with_string(i, SearchKey::Text),
-        b"TO" => with_string(i, SearchKey::To),
-        b"BEFORE" => with_date(i, SearchKey::Before),
-        b"ON" => with_date(i, SearchKey::On),
-        b"SINCE" => with_date(i, SearchKey::Since),
-        b"SENTBEFORE" => with_date(i, SearchKey::SentBefore),
-        b"SENTON" => with_date(i, SearchKey::SentOn),
-        b"SENTSINCE" => with_date(i, SearchKey::SentSince),
-        b"HEADER" => {
-            let (i, field) = preceded(sp, astring).parse(i)?;
-            let (i, v) = preceded(sp, astring).parse(i)?;
-            Ok((i, SearchKey::Header(field, v)))
-        }
-        b"KEYWORD" => map(preceded(sp, atom), SearchKey::Keyword).parse(i),
-        b"UNKEYWORD" => map(preceded(sp, atom), SearchKey::Unkeyword).parse(i),
-        b"LARGER" => map(preceded(sp, number), SearchKey::Larger).parse(i),
-        b"SMALLER" => map(preceded(sp, number), SearchKey::Smaller).parse(i),
-        b"UID" => map(preceded(sp, sequence_set), SearchKey::Uid).parse(i),
-        b"NOT" => map(key, |k| SearchKey::Not(Box::new(k))).parse(i),
-        b"OR" => {
-            let (i, a) = key(i)?;
-            let (i, b) = key(i)?;
-            Ok((i, SearchKey::Or(Box::new(a), Box::new(b))))
-        }
-        b"MODSEQ" => {
-            // search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer
-            let entry_type = alt((
-                tag_no_case("priv"),
-                tag_no_case("shared"),
-                tag_no_case("all"),
-            ));
-            let (i, _) = opt((sp, string, sp, entry_type)).parse(i)?;
-            map(preceded(sp, number64), SearchKey::ModSeq).parse(i)
-        }
-        _ => fail(i, "unknown search key"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -660,29 +421,6 @@ mod tests {
         let (rest, v) = r.unwrap();
         assert!(rest.is_empty(), "left {:?}", String::from_utf8_lossy(rest));
         v
-    }
-
-    #[test]
-    fn sections() {
-        let s = complete(section(b"[1.2.HEADER.FIELDS.NOT (A \"B C\")]"));
-        assert_eq!(s.part(), &[1, 2]);
-        assert_eq!(
-            s.text(),
-            Some(&SectionText::HeaderFieldsNot(vec![
-                IString::new("A").unwrap(),
-                IString::new("B C").unwrap()
-            ]))
-        );
-        assert_eq!(complete(section(b"[]")), Section::full());
-        assert_eq!(
-            complete(section(b"[text]")).text(),
-            Some(&SectionText::Text)
-        );
-        assert!(section(b"[MIME]").is_err(), "MIME needs a part");
-        assert!(section(b"[0]").is_err());
-        assert!(section(b"[1.]").is_err());
-        assert!(section(b"[HEADER.FIELDS ()]").is_err());
-        assert_eq!(complete(section_binary(b"[3.1]")), vec![3, 1]);
     }
 
     #[test]

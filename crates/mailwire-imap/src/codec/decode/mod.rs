@@ -2,8 +2,10 @@
 
 mod body;
 mod command;
+mod fetch;
 pub(crate) mod primitive;
 mod response;
+mod search;
 
 use thiserror::Error;
 

@@ -26,7 +26,8 @@ use nom::multi::many0;
 use nom::sequence::{delimited, preceded};
 
 use super::body::{body, envelope};
-use super::command::{id_parameters, section, section_binary};
+use super::command::id_parameters;
+use super::fetch::{section, section_binary};
 use super::primitive::{
     KEYWORD_MAX, PResult, astring, atom, atom_bytes, crlf, date_time, delimiter, expect, fail,
     flag_fetch_list, flag_list_lenient, flag_perm_list, literal_data, mailbox, nstring, number,
