@@ -213,11 +213,13 @@ fn code(i: &[u8]) -> PResult<'_, Code> {
             },
         ))
     } else {
-        fail(i, "unknown code")
+        return other_code(i);
     };
+    // A known code with arguments that do not parse is no code at all: the caller reads
+    // the bracket as text, which re-encodes to the same bytes.
     match known {
         Ok((r, c)) if r.starts_with(b"]") => Ok((r, c)),
-        _ => other_code(i),
+        _ => fail(i, "malformed response code"),
     }
 }
 
@@ -537,15 +539,10 @@ mod tests {
     use crate::types::Atom;
 
     #[test]
-    fn codes_that_do_not_parse_as_known_ones_are_kept_whole() {
-        let (_, c) = code(b"UIDNEXT abc]").unwrap();
-        assert_eq!(
-            c,
-            Code::Other {
-                name: Atom::new("UIDNEXT").unwrap(),
-                text: Some("abc".into())
-            }
-        );
+    fn malformed_known_codes_are_text_and_unknown_codes_kept_whole() {
+        assert!(code(b"UIDNEXT abc]").is_err());
+        let (_, (got, text)) = resp_text(b" [UIDNEXT abc] x").unwrap();
+        assert_eq!((got, text.as_str()), (None, "[UIDNEXT abc] x"));
         let (_, c) = code(b"X-NOTHING]").unwrap();
         assert_eq!(
             c,
