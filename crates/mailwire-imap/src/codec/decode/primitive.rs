@@ -239,8 +239,14 @@ pub(crate) fn literal(i: &[u8]) -> PResult<'_, &[u8]> {
 /// `string = quoted / literal`
 pub(crate) fn string(i: &[u8]) -> PResult<'_, IString> {
     match i.first() {
-        Some(b'"') => map(quoted, |q| IString::from_slice(&q)).parse(i),
-        Some(b'{') => map(literal, IString::from_slice).parse(i),
+        Some(b'"') => {
+            let (rest, q) = quoted(i)?;
+            Ok((rest, IString::from_slice(&q)))
+        }
+        Some(b'{') => {
+            let (rest, d) = literal(i)?;
+            Ok((rest, IString::from_slice(d)))
+        }
         _ => fail(i, "string expected"),
     }
 }
@@ -249,19 +255,27 @@ pub(crate) fn string(i: &[u8]) -> PResult<'_, IString> {
 pub(crate) fn astring(i: &[u8]) -> PResult<'_, IString> {
     match i.first() {
         Some(b'"' | b'{') => string(i),
-        _ => map(
-            expect("string expected", take_while1(is_astring_char)),
-            IString::from_slice,
-        )
-        .parse(i),
+        _ => {
+            let n = i.iter().take_while(|&&b| is_astring_char(b)).count();
+            if n == 0 {
+                return fail(i, "string expected");
+            }
+            Ok((&i[n..], IString::from_slice(&i[..n])))
+        }
     }
 }
 
 /// `nstring = string / nil`
 pub(crate) fn nstring(i: &[u8]) -> PResult<'_, NString> {
     match i.first() {
-        Some(b'"' | b'{') => map(string, Some).parse(i),
-        _ => value(None, expect("string or NIL expected", nil)).parse(i),
+        Some(b'"' | b'{') => {
+            let (rest, s) = string(i)?;
+            Ok((rest, Some(s)))
+        }
+        _ => match i.get(..3) {
+            Some(n) if n.eq_ignore_ascii_case(b"NIL") => Ok((&i[3..], None)),
+            _ => fail(i, "string or NIL expected"),
+        },
     }
 }
 
