@@ -177,7 +177,7 @@ fn responses(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("imap_response/{name}"));
         group.throughput(Throughput::Bytes(input.len() as u64));
         group.bench_function("mailwire", |b| {
-            b.iter(|| mailwire_responses(input, &limits))
+            b.iter(|| mailwire_responses(input, &limits));
         });
         group.bench_function("imap-proto", |b| b.iter(|| proto_responses(input)));
         group.bench_function("imap-codec", |b| b.iter(|| codec_responses(input)));
