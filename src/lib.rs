@@ -8,8 +8,11 @@
 //! - `mime`: RFC 5322 and MIME messages, parsed and built.
 //! - `smtp`: SMTP, ESMTP and LMTP codec with client and server sessions.
 //! - `pop3`: POP3 codec with client and server sessions, APOP included.
+//! - `imap`: IMAP4rev1 codec, both directions, with the common extensions.
 
 pub use mailwire_core as core;
+#[cfg(feature = "imap")]
+pub use mailwire_imap as imap;
 #[cfg(feature = "mime")]
 pub use mailwire_mime as mime;
 #[cfg(feature = "pop3")]
