@@ -7,6 +7,8 @@
 //! - `sasl`: SASL mechanisms as sans-IO exchanges.
 
 pub use mailwire_core as core;
+#[cfg(feature = "imap")]
+pub use mailwire_imap as imap;
 #[cfg(feature = "sasl")]
 pub use mailwire_sasl as sasl;
 

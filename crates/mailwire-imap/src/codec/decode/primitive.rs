@@ -1,0 +1,576 @@
+//! The lexical layer of RFC 3501 §9: numbers, atoms, strings, dates, sequence sets, flags.
+//!
+//! Every parser here runs on a complete frame (see the framer), so "not enough input"
+//! is a syntax error at this level.
+
+use std::num::{NonZeroU32, NonZeroU64};
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, tag_no_case, take, take_while, take_while1};
+use nom::character::complete::char;
+use nom::combinator::{map, opt, value};
+use nom::error::{ErrorKind, ParseError};
+use nom::multi::separated_list1;
+use nom::sequence::{delimited, preceded};
+use nom::{IResult, Parser};
+
+use crate::types::chars::{is_astring_char, is_atom_char, is_list_char, is_tag_char, is_text_char};
+use crate::types::{
+    Atom, Date, DateTime, Delimiter, Flag, FlagFetch, FlagPerm, IString, MONTHS, Mailbox, NString,
+    SeqNumber, SeqRange, SequenceSet, Tag,
+};
+
+/// A parse failure: where, and what was expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PError<'a> {
+    pub(crate) input: &'a [u8],
+    pub(crate) reason: &'static str,
+}
+
+impl<'a> ParseError<&'a [u8]> for PError<'a> {
+    fn from_error_kind(input: &'a [u8], kind: ErrorKind) -> Self {
+        let reason = match kind {
+            ErrorKind::Tag => "unexpected token",
+            ErrorKind::Char => "unexpected character",
+            ErrorKind::Digit => "number expected",
+            ErrorKind::Eof => "unexpected end",
+            _ => "syntax error",
+        };
+        Self { input, reason }
+    }
+
+    fn append(_: &'a [u8], _: ErrorKind, other: Self) -> Self {
+        other
+    }
+
+    fn or(self, other: Self) -> Self {
+        // Report the alternative that got furthest.
+        if other.input.len() <= self.input.len() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+pub(crate) type PResult<'a, T> = IResult<&'a [u8], T, PError<'a>>;
+
+pub(crate) fn fail<'a, T>(input: &'a [u8], reason: &'static str) -> PResult<'a, T> {
+    Err(nom::Err::Error(PError { input, reason }))
+}
+
+/// Replaces the reason of a failure of `parser`.
+pub(crate) fn expect<'a, O>(
+    reason: &'static str,
+    mut parser: impl Parser<&'a [u8], Output = O, Error = PError<'a>>,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, O> {
+    move |i| {
+        parser.parse(i).map_err(|e| {
+            e.map(|e| PError {
+                input: e.input,
+                reason,
+            })
+        })
+    }
+}
+
+pub(crate) fn sp(i: &[u8]) -> PResult<'_, char> {
+    expect("space expected", char(' ')).parse(i)
+}
+
+/// One or more spaces, where servers are known to send more than one.
+pub(crate) fn spaces1(i: &[u8]) -> PResult<'_, &[u8]> {
+    expect("space expected", take_while1(|b| b == b' ')).parse(i)
+}
+
+pub(crate) fn crlf(i: &[u8]) -> PResult<'_, &[u8]> {
+    expect("end of line expected", tag("\r\n")).parse(i)
+}
+
+fn digits(i: &[u8]) -> PResult<'_, &[u8]> {
+    expect("number expected", take_while1(|b: u8| b.is_ascii_digit())).parse(i)
+}
+
+/// `number`: an unsigned 32-bit integer.
+pub(crate) fn number(i: &[u8]) -> PResult<'_, u32> {
+    let (rest, d) = digits(i)?;
+    match fold_digits(d).and_then(|n| u32::try_from(n).ok()) {
+        Some(n) => Ok((rest, n)),
+        None => fail(i, "number too large"),
+    }
+}
+
+/// `number64` (RFC 9051; CONDSTORE's mod-sequence values): an unsigned 63-bit integer.
+pub(crate) fn number64(i: &[u8]) -> PResult<'_, u64> {
+    let (rest, d) = digits(i)?;
+    match fold_digits(d).filter(|&n| n <= i64::MAX as u64) {
+        Some(n) => Ok((rest, n)),
+        None => fail(i, "number too large"),
+    }
+}
+
+fn fold_digits(d: &[u8]) -> Option<u64> {
+    d.iter().try_fold(0u64, |n, &b| {
+        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
+}
+
+/// `nz-number`
+pub(crate) fn nz_number(i: &[u8]) -> PResult<'_, NonZeroU32> {
+    let (rest, n) = number(i)?;
+    match NonZeroU32::new(n) {
+        Some(n) => Ok((rest, n)),
+        None => fail(i, "zero where a non-zero number is required"),
+    }
+}
+
+/// `mod-sequence-value`: a non-zero number64.
+pub(crate) fn nz_number64(i: &[u8]) -> PResult<'_, NonZeroU64> {
+    let (rest, n) = number64(i)?;
+    match NonZeroU64::new(n) {
+        Some(n) => Ok((rest, n)),
+        None => fail(i, "zero where a non-zero number is required"),
+    }
+}
+
+pub(crate) fn atom_bytes(i: &[u8]) -> PResult<'_, &[u8]> {
+    expect("atom expected", take_while1(is_atom_char)).parse(i)
+}
+
+pub(crate) fn atom(i: &[u8]) -> PResult<'_, Atom> {
+    map(atom_bytes, Atom::unchecked).parse(i)
+}
+
+pub(crate) fn tag_(i: &[u8]) -> PResult<'_, Tag> {
+    map(
+        expect("tag expected", take_while1(is_tag_char)),
+        Tag::unchecked,
+    )
+    .parse(i)
+}
+
+pub(crate) fn nil(i: &[u8]) -> PResult<'_, ()> {
+    value((), tag_no_case("NIL")).parse(i)
+}
+
+/// `quoted = DQUOTE *QUOTED-CHAR DQUOTE`. Bytes above 0x7f are accepted: servers send
+/// UTF-8 in quoted strings.
+pub(crate) fn quoted(i: &[u8]) -> PResult<'_, Vec<u8>> {
+    let Some(body) = i.strip_prefix(b"\"") else {
+        return fail(i, "string expected");
+    };
+    let mut out = Vec::new();
+    let mut pos = 0;
+    loop {
+        let Some(at) = memchr::memchr2(b'"', b'\\', &body[pos..]) else {
+            return fail(i, "unterminated quoted string");
+        };
+        let run = &body[pos..pos + at];
+        if let Some(bad) = run.iter().position(|&b| b == b'\r' || b == b'\n' || b == 0) {
+            return fail(&body[pos + bad..], "line break or NUL in quoted string");
+        }
+        out.extend_from_slice(run);
+        pos += at;
+        if body[pos] == b'"' {
+            return Ok((&body[pos + 1..], out));
+        }
+        match body.get(pos + 1) {
+            Some(&c @ (b'"' | b'\\')) => {
+                out.push(c);
+                pos += 2;
+            }
+            _ => return fail(&body[pos..], "bad escape in quoted string"),
+        }
+    }
+}
+
+/// `literal = "{" number ["+"] "}" CRLF *CHAR8`, or with `binary`, `literal8 = "~{" …`
+/// whose data may hold NUL. The framer has already checked the length against the limits
+/// and made sure the data is there.
+pub(crate) fn literal_data(binary: bool) -> impl FnMut(&[u8]) -> PResult<'_, &[u8]> {
+    move |i| {
+        let (i, _) = if binary {
+            tag("~{").parse(i)?
+        } else {
+            tag("{").parse(i)?
+        };
+        let (i, n) = number(i)?;
+        let (i, _) = opt(char('+')).parse(i)?;
+        let (i, _) = tag("}\r\n").parse(i)?;
+        let (rest, data) = take(n as usize).parse(i)?;
+        if !binary && memchr::memchr(0, data).is_some() {
+            return fail(i, "NUL in literal");
+        }
+        Ok((rest, data))
+    }
+}
+
+pub(crate) fn literal(i: &[u8]) -> PResult<'_, &[u8]> {
+    literal_data(false)(i)
+}
+
+/// `string = quoted / literal`
+pub(crate) fn string(i: &[u8]) -> PResult<'_, IString> {
+    match i.first() {
+        Some(b'"') => map(quoted, IString::unchecked).parse(i),
+        Some(b'{') => map(literal, |d| IString::unchecked(d.to_vec())).parse(i),
+        _ => fail(i, "string expected"),
+    }
+}
+
+/// `astring = 1*ASTRING-CHAR / string`
+pub(crate) fn astring(i: &[u8]) -> PResult<'_, IString> {
+    match i.first() {
+        Some(b'"' | b'{') => string(i),
+        _ => map(
+            expect("string expected", take_while1(is_astring_char)),
+            |a: &[u8]| IString::unchecked(a.to_vec()),
+        )
+        .parse(i),
+    }
+}
+
+/// `nstring = string / nil`
+pub(crate) fn nstring(i: &[u8]) -> PResult<'_, NString> {
+    match i.first() {
+        Some(b'"' | b'{') => map(string, Some).parse(i),
+        _ => value(None, expect("string or NIL expected", nil)).parse(i),
+    }
+}
+
+/// `mailbox = "INBOX" / astring`
+pub(crate) fn mailbox(i: &[u8]) -> PResult<'_, Mailbox> {
+    map(expect("mailbox expected", astring), Mailbox::from_string).parse(i)
+}
+
+/// `list-mailbox = 1*list-char / string`
+pub(crate) fn list_mailbox(i: &[u8]) -> PResult<'_, IString> {
+    match i.first() {
+        Some(b'"' | b'{') => string(i),
+        _ => map(
+            expect("pattern expected", take_while1(is_list_char)),
+            |a: &[u8]| IString::unchecked(a.to_vec()),
+        )
+        .parse(i),
+    }
+}
+
+/// `text = 1*TEXT-CHAR`, leniently: possibly empty, with 8-bit bytes.
+pub(crate) fn text(i: &[u8]) -> PResult<'_, &[u8]> {
+    take_while(|b: u8| is_text_char(b) || b >= 0x80).parse(i)
+}
+
+/// `QUOTED-CHAR` in quotes, or NIL: a hierarchy delimiter.
+pub(crate) fn delimiter(i: &[u8]) -> PResult<'_, Option<Delimiter>> {
+    if i.first() != Some(&b'"') {
+        return value(None, expect("delimiter or NIL expected", nil)).parse(i);
+    }
+    let (rest, q) = quoted(i)?;
+    match q.as_slice() {
+        [b] => match Delimiter::from_byte(*b) {
+            Some(d) => Ok((rest, Some(d))),
+            None => fail(i, "bad delimiter"),
+        },
+        _ => fail(i, "delimiter must be one character"),
+    }
+}
+
+fn month(i: &[u8]) -> PResult<'_, u8> {
+    let (rest, m) = take(3usize).parse(i)?;
+    match MONTHS
+        .iter()
+        .position(|name| name.as_bytes().eq_ignore_ascii_case(m))
+    {
+        Some(p) => Ok((rest, u8::try_from(p + 1).unwrap_or(1))),
+        None => fail(i, "month expected"),
+    }
+}
+
+fn fixed_digits(n: usize) -> impl FnMut(&[u8]) -> PResult<'_, u16> {
+    move |i| {
+        let (rest, d) = take(n).parse(i)?;
+        if !d.iter().all(u8::is_ascii_digit) {
+            return fail(i, "digit expected");
+        }
+        Ok((
+            rest,
+            d.iter().fold(0u16, |n, b| n * 10 + u16::from(b - b'0')),
+        ))
+    }
+}
+
+fn small(n: u16) -> u8 {
+    u8::try_from(n).unwrap_or(u8::MAX)
+}
+
+/// `date = date-text / DQUOTE date-text DQUOTE`; `date-text = date-day "-" date-month "-" date-year`
+pub(crate) fn date(i: &[u8]) -> PResult<'_, Date> {
+    let quotedp = i.first() == Some(&b'"');
+    let j = if quotedp { &i[1..] } else { i };
+    let (j, day) = alt((fixed_digits(2), fixed_digits(1))).parse(j)?;
+    let (j, _) = char('-').parse(j)?;
+    let (j, m) = month(j)?;
+    let (j, _) = char('-').parse(j)?;
+    let (j, year) = fixed_digits(4)(j)?;
+    let (j, _) = if quotedp {
+        char('"').parse(j)?
+    } else {
+        (j, ' ')
+    };
+    match Date::new(year, m, small(day)) {
+        Ok(d) => Ok((j, d)),
+        Err(_) => fail(i, "no such date"),
+    }
+}
+
+/// `date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE`
+pub(crate) fn date_time(i: &[u8]) -> PResult<'_, DateTime> {
+    let (j, _) = expect("date-time expected", char('"')).parse(i)?;
+    let (j, day) = alt((
+        preceded(char(' '), fixed_digits(1)),
+        fixed_digits(2),
+        fixed_digits(1),
+    ))
+    .parse(j)?;
+    let (j, _) = char('-').parse(j)?;
+    let (j, m) = month(j)?;
+    let (j, _) = char('-').parse(j)?;
+    let (j, year) = fixed_digits(4)(j)?;
+    let (j, _) = sp(j)?;
+    let (j, h) = fixed_digits(2)(j)?;
+    let (j, _) = char(':').parse(j)?;
+    let (j, min) = fixed_digits(2)(j)?;
+    let (j, _) = char(':').parse(j)?;
+    let (j, s) = fixed_digits(2)(j)?;
+    let (j, _) = sp(j)?;
+    let (j, sign) = alt((char('+'), char('-'))).parse(j)?;
+    let (j, zone) = fixed_digits(4)(j)?;
+    let (j, _) = char('"').parse(j)?;
+    let Ok(zone_i) = i16::try_from(zone / 100 * 60 + zone % 100) else {
+        return fail(i, "bad zone");
+    };
+    if zone % 100 > 59 {
+        return fail(i, "bad zone");
+    }
+    let zone_minutes = if sign == '-' { -zone_i } else { zone_i };
+    let result = Date::new(year, m, small(day))
+        .and_then(|d| DateTime::new(d, small(h), small(min), small(s), zone_minutes));
+    match result {
+        Ok(dt) => Ok((j, dt)),
+        Err(_) => fail(i, "no such date-time"),
+    }
+}
+
+fn seq_number(i: &[u8]) -> PResult<'_, SeqNumber> {
+    alt((
+        value(SeqNumber::Largest, char('*')),
+        map(nz_number, SeqNumber::Value),
+    ))
+    .parse(i)
+}
+
+fn seq_range(i: &[u8]) -> PResult<'_, SeqRange> {
+    let (i, a) = seq_number(i)?;
+    match opt(preceded(char(':'), seq_number)).parse(i)? {
+        (i, Some(b)) => Ok((i, SeqRange::Range(a, b))),
+        (i, None) => Ok((i, SeqRange::Single(a))),
+    }
+}
+
+/// `sequence-set = (seq-number / seq-range) *("," sequence-set)`
+pub(crate) fn sequence_set(i: &[u8]) -> PResult<'_, SequenceSet> {
+    let (rest, ranges) = expect(
+        "sequence set expected",
+        separated_list1(char(','), seq_range),
+    )
+    .parse(i)?;
+    match SequenceSet::new(ranges) {
+        Ok(s) => Ok((rest, s)),
+        Err(_) => fail(i, "sequence set expected"),
+    }
+}
+
+/// A flag keyword. `lenient` also takes `]`, which some servers put in keywords.
+fn keyword(lenient: bool) -> impl FnMut(&[u8]) -> PResult<'_, Atom> {
+    move |i| {
+        let (rest, a) = expect(
+            "flag expected",
+            take_while1(|b| is_atom_char(b) || (lenient && b == b']')),
+        )
+        .parse(i)?;
+        Ok((rest, Atom::unchecked(a)))
+    }
+}
+
+/// `flag`; the flag extension `\*` comes back as `None` for the caller to judge.
+fn flag_or_wildcard(lenient: bool) -> impl FnMut(&[u8]) -> PResult<'_, Option<Flag>> {
+    move |i| {
+        if let Some(rest) = i.strip_prefix(b"\\") {
+            if let Some(rest) = rest.strip_prefix(b"*") {
+                return Ok((rest, None));
+            }
+            let (rest, a) = keyword(lenient)(rest)?;
+            return Ok((rest, Some(Flag::system(a))));
+        }
+        map(keyword(lenient), |a| Some(Flag::Keyword(a))).parse(i)
+    }
+}
+
+/// `flag`, strictly.
+pub(crate) fn flag(i: &[u8]) -> PResult<'_, Flag> {
+    match flag_or_wildcard(false)(i)? {
+        (rest, Some(f)) => Ok((rest, f)),
+        (_, None) => fail(i, "\\* is not a flag here"),
+    }
+}
+
+/// `flag-list = "(" [flag *(SP flag)] ")"`, strictly.
+pub(crate) fn flag_list(i: &[u8]) -> PResult<'_, Vec<Flag>> {
+    paren_list(flag)(i)
+}
+
+/// A server's `flag-list` (FLAGS response): `]` allowed in keywords, `\*` skipped.
+pub(crate) fn flag_list_lenient(i: &[u8]) -> PResult<'_, Vec<Flag>> {
+    let (rest, flags) = paren_list(flag_or_wildcard(true))(i)?;
+    Ok((rest, flags.into_iter().flatten().collect()))
+}
+
+/// `"(" [flag-perm *(SP flag-perm)] ")"`, leniently.
+pub(crate) fn flag_perm_list(i: &[u8]) -> PResult<'_, Vec<FlagPerm>> {
+    let (rest, flags) = paren_list(flag_or_wildcard(true))(i)?;
+    Ok((
+        rest,
+        flags
+            .into_iter()
+            .map(|f| f.map_or(FlagPerm::Wildcard, FlagPerm::Flag))
+            .collect(),
+    ))
+}
+
+/// `"(" [flag-fetch *(SP flag-fetch)] ")"`, leniently.
+pub(crate) fn flag_fetch_list(i: &[u8]) -> PResult<'_, Vec<FlagFetch>> {
+    let (rest, flags) = paren_list(flag_or_wildcard(true))(i)?;
+    let flags = flags
+        .into_iter()
+        .flatten()
+        .map(|f| match f {
+            Flag::Extension(a) if a.eq_ignore_case("Recent") => FlagFetch::Recent,
+            f => FlagFetch::Flag(f),
+        })
+        .collect();
+    Ok((rest, flags))
+}
+
+/// `"(" [item *(SP item)] ")"`, with extra spaces tolerated.
+pub(crate) fn paren_list<'a, O>(
+    mut item: impl FnMut(&'a [u8]) -> PResult<'a, O>,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, Vec<O>> {
+    move |i| {
+        let (mut i, _) = expect("'(' expected", char('(')).parse(i)?;
+        let mut out = Vec::new();
+        loop {
+            i = skip_spaces(i);
+            if let Some(rest) = i.strip_prefix(b")") {
+                return Ok((rest, out));
+            }
+            if !out.is_empty() && i.is_empty() {
+                return fail(i, "')' expected");
+            }
+            let (rest, o) = item(i)?;
+            out.push(o);
+            i = rest;
+            if !i.starts_with(b" ") && !i.starts_with(b")") {
+                return fail(i, "')' expected");
+            }
+        }
+    }
+}
+
+pub(crate) fn skip_spaces(i: &[u8]) -> &[u8] {
+    let n = i.iter().take_while(|&&b| b == b' ').count();
+    &i[n..]
+}
+
+/// `"(" item *(SP item) ")"`, non-empty and strict.
+pub(crate) fn paren_list1<'a, O>(
+    item: impl Parser<&'a [u8], Output = O, Error = PError<'a>>,
+) -> impl Parser<&'a [u8], Output = Vec<O>, Error = PError<'a>> {
+    delimited(char('('), separated_list1(char(' '), item), char(')'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_check_their_range() {
+        assert_eq!(number(b"4294967295 ").unwrap(), (&b" "[..], u32::MAX));
+        assert_eq!(
+            number(b"4294967296").unwrap_err(),
+            nom::Err::Error(PError {
+                input: b"4294967296",
+                reason: "number too large"
+            })
+        );
+        assert!(nz_number(b"0").is_err());
+        assert_eq!(number64(b"9223372036854775807").unwrap().1, i64::MAX as u64);
+        assert!(number64(b"9223372036854775808").is_err());
+    }
+
+    #[test]
+    fn strings_in_all_forms() {
+        assert_eq!(
+            quoted(b"\"a\\\"b\\\\c\" x").unwrap(),
+            (&b" x"[..], b"a\"b\\c".to_vec())
+        );
+        assert_eq!(quoted(b"\"caf\xc3\xa9\"").unwrap().1, "café".as_bytes());
+        assert!(quoted(b"\"a\\b\"").is_err());
+        assert!(quoted(b"\"a\r\n\"").is_err());
+        assert!(quoted(b"\"abc").is_err());
+        assert_eq!(literal(b"{3}\r\nabcd").unwrap(), (&b"d"[..], &b"abc"[..]));
+        assert_eq!(literal(b"{3+}\r\nabc").unwrap().1, b"abc");
+        assert!(literal(b"{3}\r\na\0c").is_err());
+        assert_eq!(literal_data(true)(b"~{3}\r\na\0c").unwrap().1, b"a\0c");
+        assert_eq!(astring(b"foo]bar baz").unwrap().1.as_bytes(), b"foo]bar");
+        assert_eq!(nstring(b"nil").unwrap().1, None);
+        assert!(nstring(b"foo").is_err());
+    }
+
+    #[test]
+    fn dates_both_forms() {
+        assert_eq!(
+            date(b"1-Feb-1994").unwrap().1,
+            Date::new(1994, 2, 1).unwrap()
+        );
+        assert_eq!(
+            date(b"\"01-feb-1994\"").unwrap().1,
+            Date::new(1994, 2, 1).unwrap()
+        );
+        assert!(date(b"31-Feb-1994").is_err());
+        let dt = date_time(b"\" 7-Jul-1994 02:44:25 -0700\"").unwrap().1;
+        assert_eq!(
+            dt,
+            DateTime::new(Date::new(1994, 7, 7).unwrap(), 2, 44, 25, -420).unwrap()
+        );
+        assert!(date_time(b"\"17-Jul-1994 02:44:25 -0760\"").is_err());
+    }
+
+    #[test]
+    fn flags_strict_and_lenient() {
+        assert_eq!(
+            flag_list(b"(\\Seen $Junk)").unwrap().1,
+            vec![Flag::Seen, Flag::Keyword(Atom::new("$Junk").unwrap())]
+        );
+        assert!(flag_list(b"(\\*)").is_err());
+        assert!(flag_list(b"(a]b)").is_err());
+        assert_eq!(flag_list_lenient(b"(\\Seen \\* a]b)").unwrap().1.len(), 2);
+        assert_eq!(
+            flag_perm_list(b"(\\Deleted \\*)").unwrap().1,
+            vec![FlagPerm::Flag(Flag::Deleted), FlagPerm::Wildcard]
+        );
+        assert_eq!(
+            flag_fetch_list(b"(\\Recent)").unwrap().1,
+            vec![FlagFetch::Recent]
+        );
+    }
+}

@@ -1,0 +1,434 @@
+//! Framing: splitting the byte stream into lines and literals before anything is parsed.
+//!
+//! An IMAP message is a line, unless the line ends with a literal announcement
+//! (`{n}`, `{n+}` or `~{n}` just before the CRLF): then `n` bytes of literal data follow,
+//! and after them the message goes on with another line. The framer finds these
+//! boundaries under [`Limits`], checking each announced length as a number: nothing is
+//! reserved for a literal before its bytes arrive.
+
+use thiserror::Error;
+
+/// Size limits applied while framing and parsing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Longest line, CRLF excluded, literal data not counted.
+    pub max_line: usize,
+    /// Largest literal.
+    pub max_literal: u32,
+    /// Deepest nesting of parenthesised structures (BODYSTRUCTURE, search keys).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    /// 64 KiB lines (RFC 7162 §4 asks for at least 8192 octets), 64 MiB literals, depth 64.
+    fn default() -> Self {
+        Self {
+            max_line: 64 * 1024,
+            max_literal: 64 * 1024 * 1024,
+            max_depth: 64,
+        }
+    }
+}
+
+impl Limits {
+    /// Limits with a different largest literal.
+    pub fn with_max_literal(mut self, max_literal: u32) -> Self {
+        self.max_literal = max_literal;
+        self
+    }
+
+    /// Limits with a different longest line.
+    pub fn with_max_line(mut self, max_line: usize) -> Self {
+        self.max_line = max_line;
+        self
+    }
+
+    /// Limits with a different nesting depth.
+    pub fn with_max_depth(mut self, max_depth: usize) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+}
+
+/// A literal announced at the end of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiteralAnnouncement {
+    /// Its length in bytes.
+    pub length: u32,
+    /// `{n}` or `~{n}`: the sender waits for a continuation request.
+    pub sync: bool,
+    /// `~{n}`: a `literal8` (RFC 3516), which may hold NUL bytes.
+    pub binary: bool,
+}
+
+/// A stream that cannot be framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FrameError {
+    /// A line is longer than [`Limits::max_line`].
+    #[error("line longer than {limit} bytes at {offset}")]
+    LineTooLong {
+        /// Where the line starts.
+        offset: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A literal is announced larger than [`Limits::max_literal`].
+    #[error("literal of {length} bytes exceeds {limit} at {offset}")]
+    LiteralTooLarge {
+        /// Where the line that announces it starts.
+        offset: usize,
+        /// The announced length (it may not fit 32 bits).
+        length: u64,
+        /// The limit.
+        limit: u32,
+        /// Whether the sender waits for a continuation (if not, the data is on its way).
+        sync: bool,
+    },
+    /// A line ends with LF alone.
+    #[error("line ended without CR at {offset}")]
+    BareLf {
+        /// Where the LF is.
+        offset: usize,
+    },
+}
+
+/// What [`scan`] found at the start of its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scan {
+    /// A complete message of this many bytes.
+    Complete(usize),
+    /// The last line is not complete.
+    Incomplete,
+    /// A literal was announced and its data has not all arrived.
+    Literal {
+        /// The announcement.
+        announcement: LiteralAnnouncement,
+        /// How many of its bytes are there.
+        have: usize,
+        /// Where its data starts.
+        position: usize,
+    },
+}
+
+/// Finds the end of the first complete message in `input`.
+pub(crate) fn scan(input: &[u8], limits: &Limits) -> Result<Scan, FrameError> {
+    let mut pos = 0;
+    loop {
+        let line = next_line(input, pos, limits)?;
+        let Some(end) = line else {
+            return Ok(Scan::Incomplete);
+        };
+        // end is the index of LF.
+        let content = &input[pos..end - 1];
+        match announcement(content, limits).map_err(|e| with_offset(e, pos))? {
+            None => return Ok(Scan::Complete(end + 1)),
+            Some(a) => {
+                let data_start = end + 1;
+                let have = input.len() - data_start;
+                let len = a.length as usize;
+                if have < len {
+                    return Ok(Scan::Literal {
+                        announcement: a,
+                        have,
+                        position: data_start,
+                    });
+                }
+                pos = data_start + len;
+            }
+        }
+    }
+}
+
+fn with_offset(e: FrameError, offset: usize) -> FrameError {
+    match e {
+        FrameError::LiteralTooLarge {
+            length,
+            limit,
+            sync,
+            ..
+        } => FrameError::LiteralTooLarge {
+            offset,
+            length,
+            limit,
+            sync,
+        },
+        other => other,
+    }
+}
+
+/// The index of the LF ending the line that starts at `pos`, if it is there.
+fn next_line(input: &[u8], pos: usize, limits: &Limits) -> Result<Option<usize>, FrameError> {
+    let rest = &input[pos..];
+    // Look no further than the limit allows: a line of max_line bytes plus CRLF.
+    let window = &rest[..rest.len().min(limits.max_line.saturating_add(2))];
+    match memchr::memchr(b'\n', window) {
+        Some(i) => {
+            if i == 0 || window[i - 1] != b'\r' {
+                return Err(FrameError::BareLf { offset: pos + i });
+            }
+            if i - 1 > limits.max_line {
+                return Err(FrameError::LineTooLong {
+                    offset: pos,
+                    limit: limits.max_line,
+                });
+            }
+            Ok(Some(pos + i))
+        }
+        None if rest.len() > limits.max_line + 1 => Err(FrameError::LineTooLong {
+            offset: pos,
+            limit: limits.max_line,
+        }),
+        None => Ok(None),
+    }
+}
+
+/// The literal `line` (without its CRLF) announces, if any.
+pub(crate) fn announcement(
+    line: &[u8],
+    limits: &Limits,
+) -> Result<Option<LiteralAnnouncement>, FrameError> {
+    let Some(inner) = line.strip_suffix(b"}") else {
+        return Ok(None);
+    };
+    let Some(open) = memchr::memrchr(b'{', inner) else {
+        return Ok(None);
+    };
+    let mut digits = &inner[open + 1..];
+    let sync = match digits.strip_suffix(b"+") {
+        Some(d) => {
+            digits = d;
+            false
+        }
+        None => true,
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Ok(None);
+    }
+    let binary = open > 0 && inner[open - 1] == b'~';
+    let length = digits
+        .iter()
+        .try_fold(0u64, |n, &d| {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })
+        .unwrap_or(u64::MAX);
+    match u32::try_from(length) {
+        Ok(length) if length <= limits.max_literal => Ok(Some(LiteralAnnouncement {
+            length,
+            sync,
+            binary,
+        })),
+        _ => Err(FrameError::LiteralTooLarge {
+            offset: 0,
+            length,
+            limit: limits.max_literal,
+            sync,
+        }),
+    }
+}
+
+/// A piece of the stream, as [`Framer::next`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameEvent {
+    /// A line of `len` bytes including its CRLF, possibly announcing a literal.
+    Line {
+        /// Bytes to consume.
+        len: usize,
+        /// The literal it announces.
+        literal: Option<LiteralAnnouncement>,
+    },
+    /// `len` bytes of literal data; `remaining` more are still to come.
+    LiteralData {
+        /// Bytes to consume.
+        len: usize,
+        /// Bytes of the literal after these.
+        remaining: u32,
+    },
+}
+
+/// A streaming framer: lines one at a time, literal data in whatever chunks arrive.
+///
+/// ```
+/// use mailwire_imap::codec::{FrameEvent, Framer, Limits};
+///
+/// let mut framer = Framer::new(Limits::default());
+/// let input = b"a1 LOGIN {3}\r\nfoo bar\r\n";
+/// let first = framer.next(input).unwrap().unwrap();
+/// assert!(matches!(first, FrameEvent::Line { len: 14, literal: Some(l) } if l.length == 3));
+/// assert_eq!(framer.next(&input[14..]).unwrap(), Some(FrameEvent::LiteralData { len: 3, remaining: 0 }));
+/// assert_eq!(framer.next(&input[17..]).unwrap(), Some(FrameEvent::Line { len: 6, literal: None }));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Framer {
+    limits: Limits,
+    literal_remaining: u32,
+}
+
+impl Framer {
+    /// A framer at the start of a line.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            literal_remaining: 0,
+        }
+    }
+
+    /// Whether the framer is inside literal data.
+    pub fn in_literal(&self) -> bool {
+        self.literal_remaining > 0
+    }
+
+    /// The next piece at the start of `input`, or `None` if more input is needed. The
+    /// caller consumes the returned length before calling again.
+    pub fn next(&mut self, input: &[u8]) -> Result<Option<FrameEvent>, FrameError> {
+        if self.literal_remaining > 0 {
+            if input.is_empty() {
+                return Ok(None);
+            }
+            let take = input.len().min(self.literal_remaining as usize);
+            // take <= literal_remaining, a u32.
+            self.literal_remaining -= u32::try_from(take).unwrap_or(self.literal_remaining);
+            return Ok(Some(FrameEvent::LiteralData {
+                len: take,
+                remaining: self.literal_remaining,
+            }));
+        }
+        let Some(end) = next_line(input, 0, &self.limits)? else {
+            return Ok(None);
+        };
+        let literal = announcement(&input[..end - 1], &self.limits)?;
+        if let Some(a) = literal {
+            self.literal_remaining = a.length;
+        }
+        Ok(Some(FrameEvent::Line {
+            len: end + 1,
+            literal,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_message_ends_across_literals() {
+        let l = Limits::default();
+        let msg = b"a LOGIN {3}\r\nfoo {3+}\r\nbar\r\nrest";
+        assert_eq!(scan(msg, &l).unwrap(), Scan::Complete(msg.len() - 4));
+        assert_eq!(scan(b"a NOOP", &l).unwrap(), Scan::Incomplete);
+        assert_eq!(
+            scan(b"a LOGIN {3}\r\nf", &l).unwrap(),
+            Scan::Literal {
+                announcement: LiteralAnnouncement {
+                    length: 3,
+                    sync: true,
+                    binary: false
+                },
+                have: 1,
+                position: 13
+            }
+        );
+    }
+
+    #[test]
+    fn a_4gib_literal_is_a_number_to_check() {
+        let l = Limits::default();
+        let err = scan(b"a APPEND x {4294967295}\r\n", &l).unwrap_err();
+        assert_eq!(
+            err,
+            FrameError::LiteralTooLarge {
+                offset: 0,
+                length: 4_294_967_295,
+                limit: l.max_literal,
+                sync: true
+            }
+        );
+        let huge = scan(b"a APPEND x {99999999999999999999999+}\r\n", &l).unwrap_err();
+        assert!(matches!(
+            huge,
+            FrameError::LiteralTooLarge {
+                length: u64::MAX,
+                sync: false,
+                ..
+            }
+        ));
+        let big = Limits::default().with_max_literal(u32::MAX);
+        assert!(matches!(
+            scan(b"a APPEND x {4294967295}\r\n", &big).unwrap(),
+            Scan::Literal { have: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn limits_lines_and_refuses_bare_lf() {
+        let l = Limits::default().with_max_line(8);
+        assert_eq!(scan(b"12345678\r\n", &l).unwrap(), Scan::Complete(10));
+        assert_eq!(
+            scan(b"123456789\r\n", &l).unwrap_err(),
+            FrameError::LineTooLong {
+                offset: 0,
+                limit: 8
+            }
+        );
+        assert_eq!(scan(b"123456789", &l).unwrap(), Scan::Incomplete);
+        assert!(scan(b"1234567890", &l).is_err());
+        assert_eq!(
+            scan(b"ab\ncd", &l).unwrap_err(),
+            FrameError::BareLf { offset: 2 }
+        );
+    }
+
+    #[test]
+    fn things_that_look_like_literals() {
+        let l = Limits::default();
+        assert_eq!(announcement(b"* OK {}", &l).unwrap(), None);
+        assert_eq!(announcement(b"* OK {x}", &l).unwrap(), None);
+        assert_eq!(
+            announcement(b"a APPEND b ~{5}", &l).unwrap(),
+            Some(LiteralAnnouncement {
+                length: 5,
+                sync: true,
+                binary: true
+            })
+        );
+    }
+
+    #[test]
+    fn streams_literal_data_in_chunks() {
+        let mut f = Framer::new(Limits::default());
+        assert_eq!(f.next(b"* 1 FETCH (BODY[] {10}\r").unwrap(), None);
+        let ev = f.next(b"* 1 FETCH (BODY[] {10}\r\n0123").unwrap().unwrap();
+        assert!(matches!(
+            ev,
+            FrameEvent::Line {
+                len: 24,
+                literal: Some(_)
+            }
+        ));
+        assert!(f.in_literal());
+        assert_eq!(
+            f.next(b"0123").unwrap(),
+            Some(FrameEvent::LiteralData {
+                len: 4,
+                remaining: 6
+            })
+        );
+        assert_eq!(f.next(b"").unwrap(), None);
+        assert_eq!(
+            f.next(b"456789)\r\n").unwrap(),
+            Some(FrameEvent::LiteralData {
+                len: 6,
+                remaining: 0
+            })
+        );
+        assert_eq!(
+            f.next(b")\r\n").unwrap(),
+            Some(FrameEvent::Line {
+                len: 3,
+                literal: None
+            })
+        );
+    }
+}

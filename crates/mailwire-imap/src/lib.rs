@@ -1,0 +1,65 @@
+//! IMAP4rev1 (RFC 3501) as types and a codec, without I/O.
+//!
+//! The crate has two layers, with room for a third:
+//!
+//! - [`types`]: the protocol's vocabulary — [`Command`](types::Command),
+//!   [`Response`](types::Response), [`SequenceSet`](types::SequenceSet),
+//!   [`BodyStructure`](types::BodyStructure) and the rest. Constructors validate, so a value
+//!   that exists can be encoded.
+//! - [`codec`]: a [`Framer`](codec::Framer) that splits the stream into lines and literals
+//!   under [`Limits`](codec::Limits), decoders that tell a complete message from an
+//!   incomplete one and from an announced synchronising literal, and encoders that cannot
+//!   fail. The command encoder yields [`Fragment`](codec::Fragment)s so that a client can
+//!   wait for the server's `+` before each synchronising literal.
+//!
+//! Besides RFC 3501 the codec knows the syntax of IDLE, NAMESPACE, UIDPLUS, MOVE, ENABLE,
+//! ID, UNSELECT, LITERAL+/LITERAL-, MULTIAPPEND, SPECIAL-USE, CHILDREN, CONDSTORE, SASL-IR
+//! and the literal8 of BINARY. Responses are decoded leniently where widely used servers
+//! deviate from the grammar; encoding is strict.
+//!
+//! ```
+//! use mailwire_imap::codec::{
+//!     Decoded, Fragment, Limits, LiteralMode, decode_command, decode_response, encode_command,
+//!     encode_response,
+//! };
+//! use mailwire_imap::types::{Command, CommandBody, IString, Response, Tag};
+//! use mailwire_core::Secret;
+//!
+//! let limits = Limits::default();
+//!
+//! // A server decodes a command...
+//! let input = b"a001 LOGIN SMITH SESAME\r\n";
+//! let Decoded::Complete { value: command, consumed } = decode_command(input, &limits).unwrap()
+//! else { panic!("a whole command") };
+//! assert_eq!(consumed, input.len());
+//! assert_eq!(command.body, CommandBody::Login {
+//!     username: IString::new("SMITH").unwrap(),
+//!     password: Secret::new(IString::new("SESAME").unwrap()),
+//! });
+//!
+//! // ...and its answer.
+//! let Decoded::Complete { value: reply, .. } =
+//!     decode_response(b"a001 OK LOGIN completed\r\n", &limits).unwrap()
+//! else { panic!("a whole response") };
+//! let mut out = Vec::new();
+//! encode_response(&reply, &mut out);
+//! assert_eq!(out, b"a001 OK LOGIN completed\r\n");
+//!
+//! // A client encodes a command whose password needs a literal, and sends it in pieces.
+//! let login = Command::new(Tag::new("a002").unwrap(), CommandBody::Login {
+//!     username: IString::new("fred").unwrap(),
+//!     password: Secret::new(IString::new("two\r\nlines").unwrap()),
+//! });
+//! let encoded = encode_command(&login, LiteralMode::Sync);
+//! let fragments: Vec<_> = encoded.fragments().collect();
+//! assert_eq!(fragments, [
+//!     Fragment::Line(b"a002 LOGIN fred {10}\r\n"),
+//!     Fragment::Literal { data: b"two\r\nlines", sync: true },
+//!     Fragment::Line(b"\r\n"),
+//! ]);
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod codec;
+pub mod types;

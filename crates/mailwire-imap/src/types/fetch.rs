@@ -1,0 +1,127 @@
+//! FETCH attributes (RFC 3501 §6.4.5) and the message data FETCH returns (§7.4.2).
+
+use std::num::{NonZeroU32, NonZeroU64};
+
+use super::body::BodyStructure;
+use super::datetime::DateTime;
+use super::envelope::Envelope;
+use super::flag::FlagFetch;
+use super::section::{Partial, Section};
+use super::string::NString;
+
+/// One `fetch-att`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FetchAttribute {
+    /// `ENVELOPE`
+    Envelope,
+    /// `FLAGS`
+    Flags,
+    /// `INTERNALDATE`
+    InternalDate,
+    /// `RFC822`
+    Rfc822,
+    /// `RFC822.HEADER`
+    Rfc822Header,
+    /// `RFC822.SIZE`
+    Rfc822Size,
+    /// `RFC822.TEXT`
+    Rfc822Text,
+    /// `BODY`
+    Body,
+    /// `BODYSTRUCTURE`
+    BodyStructure,
+    /// `UID`
+    Uid,
+    /// `BODY[section]<partial>` or, with `peek`, `BODY.PEEK[section]<partial>`.
+    BodySection {
+        /// `.PEEK`: do not set `\Seen`.
+        peek: bool,
+        /// The section.
+        section: Section,
+        /// The octet range.
+        partial: Option<Partial>,
+    },
+    /// `BINARY[part]<partial>` or `BINARY.PEEK[…]` (RFC 3516).
+    Binary {
+        /// `.PEEK`
+        peek: bool,
+        /// The part path.
+        part: Vec<u32>,
+        /// The octet range.
+        partial: Option<Partial>,
+    },
+    /// `BINARY.SIZE[part]` (RFC 3516).
+    BinarySize {
+        /// The part path.
+        part: Vec<u32>,
+    },
+    /// `MODSEQ` (RFC 7162).
+    ModSeq,
+}
+
+/// What FETCH asks for: a macro or a list of attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FetchItems {
+    /// `ALL` = `(FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)`
+    All,
+    /// `FAST` = `(FLAGS INTERNALDATE RFC822.SIZE)`
+    Fast,
+    /// `FULL` = `(FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY)`
+    Full,
+    /// Attributes, at least one; a single one goes on the wire without parentheses.
+    Attributes(Vec<FetchAttribute>),
+}
+
+/// One item of a FETCH response (`msg-att`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MessageDataItem {
+    /// `BODY` (the structure without extension data).
+    Body(BodyStructure),
+    /// `BODYSTRUCTURE`
+    BodyStructure(BodyStructure),
+    /// `BODY[section]<origin> nstring`
+    BodySection {
+        /// The section.
+        section: Section,
+        /// The first octet, for a partial fetch.
+        origin: Option<u32>,
+        /// The data.
+        data: NString,
+    },
+    /// `BINARY[part]<origin>` with its data (RFC 3516); `None` for NIL.
+    Binary {
+        /// The part path.
+        part: Vec<u32>,
+        /// The first octet, for a partial fetch.
+        origin: Option<u32>,
+        /// The decoded content; it may hold NUL bytes.
+        data: Option<Vec<u8>>,
+    },
+    /// `BINARY.SIZE[part] number` (RFC 3516).
+    BinarySize {
+        /// The part path.
+        part: Vec<u32>,
+        /// The decoded size.
+        size: u32,
+    },
+    /// `ENVELOPE`
+    Envelope(Box<Envelope>),
+    /// `FLAGS`
+    Flags(Vec<FlagFetch>),
+    /// `INTERNALDATE`
+    InternalDate(DateTime),
+    /// `RFC822`
+    Rfc822(NString),
+    /// `RFC822.HEADER`
+    Rfc822Header(NString),
+    /// `RFC822.TEXT`
+    Rfc822Text(NString),
+    /// `RFC822.SIZE`
+    Rfc822Size(u32),
+    /// `UID`
+    Uid(NonZeroU32),
+    /// `MODSEQ (n)` (RFC 7162).
+    ModSeq(NonZeroU64),
+}

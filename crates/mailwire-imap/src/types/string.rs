@@ -1,0 +1,328 @@
+//! The string forms of RFC 3501 §4.3: atoms, tags, text, and string content.
+
+use std::fmt;
+
+use super::ValidationError;
+use super::chars::{is_atom_char, is_tag_char, is_text_char};
+
+/// `atom = 1*ATOM-CHAR`: a non-empty run of printable ASCII without the atom-specials
+/// (`(){ %*"\]` and controls).
+///
+/// ```
+/// use mailwire_imap::types::Atom;
+///
+/// assert!(Atom::new("IMAP4rev1").is_ok());
+/// assert!(Atom::new("two words").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Atom(String);
+
+impl Atom {
+    /// Validates an atom.
+    pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err(ValidationError::Empty("atom"));
+        }
+        if let Some(pos) = value.bytes().position(|b| !is_atom_char(b)) {
+            return Err(ValidationError::Byte {
+                what: "atom",
+                byte: value.as_bytes()[pos],
+            });
+        }
+        Ok(Self(value))
+    }
+
+    /// Wraps bytes the decoder has already checked (or, for a documented peer quirk,
+    /// accepted); they are ASCII.
+    pub(crate) fn unchecked(bytes: &[u8]) -> Self {
+        Self(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// The atom's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Compares ignoring ASCII case, as IMAP keywords compare.
+    pub fn eq_ignore_case(&self, other: &str) -> bool {
+        self.0.eq_ignore_ascii_case(other)
+    }
+}
+
+impl fmt::Display for Atom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A command tag: `1*<any ASTRING-CHAR except "+">`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tag(String);
+
+impl Tag {
+    /// Validates a tag.
+    ///
+    /// ```
+    /// use mailwire_imap::types::Tag;
+    ///
+    /// assert!(Tag::new("a001").is_ok());
+    /// assert!(Tag::new("a+1").is_err());
+    /// ```
+    pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err(ValidationError::Empty("tag"));
+        }
+        if let Some(pos) = value.bytes().position(|b| !is_tag_char(b)) {
+            return Err(ValidationError::Byte {
+                what: "tag",
+                byte: value.as_bytes()[pos],
+            });
+        }
+        Ok(Self(value))
+    }
+
+    pub(crate) fn unchecked(bytes: &[u8]) -> Self {
+        Self(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// The tag's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Human-readable text at the end of a response: `1*TEXT-CHAR`.
+///
+/// [`Text::new`] accepts only non-empty 7-bit text without CR and LF. The decoder also
+/// accepts an empty text (servers that send a response code or `+` with nothing after it)
+/// and 8-bit bytes (read as UTF-8, lossily).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Text(String);
+
+impl Text {
+    /// Validates text.
+    pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err(ValidationError::Empty("text"));
+        }
+        if let Some(pos) = value.bytes().position(|b| !is_text_char(b)) {
+            return Err(ValidationError::Byte {
+                what: "text",
+                byte: value.as_bytes()[pos],
+            });
+        }
+        Ok(Self(value))
+    }
+
+    pub(crate) fn lenient(bytes: &[u8]) -> Self {
+        Self(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the text is empty (only possible for decoded text).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The content of an IMAP `string` or `astring`: any bytes but NUL.
+///
+/// The wire form (atom, quoted string or literal) is the encoder's choice, made from the
+/// content: an atom where the grammar allows one and the content is an atom, a quoted
+/// string for 7-bit content without CR and LF, a literal otherwise. Two strings are equal
+/// when their contents are, whatever form they arrived in.
+///
+/// ```
+/// use mailwire_imap::types::IString;
+///
+/// let s = IString::new("Fred Foobar").unwrap();
+/// assert_eq!(s.as_bytes(), b"Fred Foobar");
+/// assert!(IString::new(&b"nul\0"[..]).is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct IString(Vec<u8>);
+
+impl IString {
+    /// Validates string content (no NUL byte).
+    pub fn new(value: impl Into<Vec<u8>>) -> Result<Self, ValidationError> {
+        let value = value.into();
+        if value.contains(&0) {
+            return Err(ValidationError::Byte {
+                what: "string",
+                byte: 0,
+            });
+        }
+        Ok(Self(value))
+    }
+
+    pub(crate) fn unchecked(value: Vec<u8>) -> Self {
+        Self(value)
+    }
+
+    /// The content.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The content as UTF-8, if it is.
+    pub fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.0).ok()
+    }
+
+    /// Unwraps the content.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the string is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl AsRef<[u8]> for IString {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for IString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl TryFrom<&str> for IString {
+    type Error = ValidationError;
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+/// `nstring = string / nil`.
+pub type NString = Option<IString>;
+
+/// A charset name as SEARCH and BADCHARSET carry it: `astring`, restricted here to
+/// printable ASCII so that it always has an atom or quoted form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Charset(String);
+
+impl Charset {
+    /// Validates a charset name.
+    pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err(ValidationError::Empty("charset"));
+        }
+        if let Some(pos) = value.bytes().position(|b| !is_text_char(b)) {
+            return Err(ValidationError::Byte {
+                what: "charset",
+                byte: value.as_bytes()[pos],
+            });
+        }
+        Ok(Self(value))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A hierarchy delimiter: `QUOTED-CHAR`, one 7-bit character other than CR and LF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Delimiter(u8);
+
+impl Delimiter {
+    /// Validates a delimiter.
+    pub fn new(value: char) -> Result<Self, ValidationError> {
+        match u8::try_from(value) {
+            Ok(b) if is_text_char(b) => Ok(Self(b)),
+            _ => Err(ValidationError::Invalid("delimiter")),
+        }
+    }
+
+    pub(crate) fn from_byte(b: u8) -> Option<Self> {
+        is_text_char(b).then_some(Self(b))
+    }
+
+    /// The character.
+    pub fn as_char(self) -> char {
+        char::from(self.0)
+    }
+
+    pub(crate) fn as_byte(self) -> u8 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atoms_reject_specials_and_empty() {
+        assert_eq!(Atom::new("").unwrap_err(), ValidationError::Empty("atom"));
+        assert_eq!(
+            Atom::new("a]b").unwrap_err(),
+            ValidationError::Byte {
+                what: "atom",
+                byte: b']'
+            }
+        );
+        assert_eq!(
+            Atom::new("\\Seen").unwrap_err(),
+            ValidationError::Byte {
+                what: "atom",
+                byte: b'\\'
+            }
+        );
+        assert_eq!(Atom::new("$Forwarded").unwrap().as_str(), "$Forwarded");
+    }
+
+    #[test]
+    fn tags_allow_brackets_but_not_plus() {
+        assert_eq!(Tag::new("a]1").unwrap().as_str(), "a]1");
+        assert!(Tag::new("+").is_err());
+        assert!(Tag::new("*").is_err());
+    }
+
+    #[test]
+    fn text_refuses_line_breaks_and_8bit() {
+        assert!(Text::new("done").is_ok());
+        assert!(Text::new("a\r\nb").is_err());
+        assert!(Text::new("é").is_err());
+        assert!(Text::new("").is_err());
+    }
+
+    #[test]
+    fn delimiter_is_one_ascii_char() {
+        assert_eq!(Delimiter::new('/').unwrap().as_char(), '/');
+        assert!(Delimiter::new('\n').is_err());
+        assert!(Delimiter::new('é').is_err());
+    }
+}
