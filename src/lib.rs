@@ -9,6 +9,8 @@
 pub use mailwire_core as core;
 #[cfg(feature = "imap")]
 pub use mailwire_imap as imap;
+#[cfg(feature = "mime")]
+pub use mailwire_mime as mime;
 #[cfg(feature = "sasl")]
 pub use mailwire_sasl as sasl;
 

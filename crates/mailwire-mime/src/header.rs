@@ -1,0 +1,457 @@
+//! The header section: fields split, unfolded on demand, raw bytes kept (RFC 5322 §2.2).
+
+use std::borrow::Cow;
+
+use memchr::memchr;
+
+use crate::address::{self, Address};
+use crate::date::{self, DateTime};
+use crate::encoded_word;
+use crate::msgid;
+use crate::param::{ContentDisposition, ContentType};
+use crate::transfer::TransferEncoding;
+
+/// One header field as it appeared in the input.
+///
+/// `raw` is the whole field, name to the line end of its last folded line, so writing
+/// every field's `raw` back in order reproduces the header section byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderField<'a> {
+    name: &'a str,
+    value: &'a [u8],
+    raw: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> HeaderField<'a> {
+    /// The field name as written (compare with [`str::eq_ignore_ascii_case`]).
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The value as written: everything after the colon up to, not including, the final
+    /// line end; folds (CRLF + whitespace) are still inside.
+    pub fn raw_value(&self) -> &'a [u8] {
+        self.value
+    }
+
+    /// The whole field as written, including the name and the final line end.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Offset of the field's first byte in the parsed input.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The value unfolded (RFC 5322 §2.2.3: every line end followed by whitespace removed)
+    /// with surrounding whitespace trimmed. Borrowed when the field was not folded.
+    pub fn unfolded(&self) -> Cow<'a, [u8]> {
+        unfold(trim_wsp(self.value))
+    }
+
+    /// The value as unstructured text: unfolded, RFC 2047 encoded words decoded, 8-bit
+    /// text read as UTF-8 (RFC 6532) or, failing that, as windows-1252.
+    pub fn text(&self) -> String {
+        encoded_word::decode_text(&self.unfolded())
+    }
+}
+
+/// Removes line ends that are followed by whitespace (a fold); other line ends stay.
+pub(crate) fn unfold(value: &[u8]) -> Cow<'_, [u8]> {
+    if memchr(b'\n', value).is_none() && memchr(b'\r', value).is_none() {
+        return Cow::Borrowed(value);
+    }
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        let b = value[i];
+        if b == b'\r' || b == b'\n' {
+            i += 1;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+pub(crate) fn trim_wsp(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if first.is_ascii_whitespace() {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = s {
+        if last.is_ascii_whitespace() {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    s
+}
+
+/// A parsed header section.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Header<'a> {
+    fields: Vec<HeaderField<'a>>,
+    raw: &'a [u8],
+    offset: usize,
+}
+
+/// What went wrong while splitting a header section; see [`crate::Defect`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderDamage {
+    /// A line that is neither a field nor a continuation, at this offset.
+    JunkLine(usize),
+    /// The section went past the byte limit; fields after it were dropped.
+    TooLarge,
+    /// The input ended before the empty line that closes the section.
+    Unterminated,
+}
+
+impl<'a> Header<'a> {
+    /// All fields in order.
+    pub fn fields(&self) -> &[HeaderField<'a>] {
+        &self.fields
+    }
+
+    /// The header section as written, including the empty line that ends it (if any).
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Offset of the section's first byte in the parsed input.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The first field with this name (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&HeaderField<'a>> {
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Every field with this name (case-insensitive), in order.
+    pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField<'a>> + 's {
+        self.fields
+            .iter()
+            .filter(move |f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The first field's value as decoded text (see [`HeaderField::text`]).
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name).map(HeaderField::text)
+    }
+
+    /// Addresses of every field with this name, concatenated (a message with two `To`
+    /// fields is damaged, but both lists are kept).
+    pub fn addresses(&self, name: &str) -> Vec<Address> {
+        let mut out = Vec::new();
+        for f in self.get_all(name) {
+            out.extend(address::parse_address_list(&f.unfolded()));
+        }
+        out
+    }
+
+    /// The `Subject` field, decoded.
+    pub fn subject(&self) -> Option<String> {
+        self.text("Subject")
+    }
+
+    /// The `Date` field, if present and readable.
+    pub fn date(&self) -> Option<DateTime> {
+        self.get("Date")
+            .and_then(|f| date::parse_date(&f.unfolded()))
+    }
+
+    /// The `Message-ID` field's identifier, without angle brackets.
+    pub fn message_id(&self) -> Option<String> {
+        self.get("Message-ID")
+            .and_then(|f| msgid::parse_msg_ids(&f.unfolded()).into_iter().next())
+    }
+
+    /// The identifiers in `In-Reply-To`, without angle brackets.
+    pub fn in_reply_to(&self) -> Vec<String> {
+        self.get("In-Reply-To")
+            .map(|f| msgid::parse_msg_ids(&f.unfolded()))
+            .unwrap_or_default()
+    }
+
+    /// The identifiers in `References`, without angle brackets.
+    pub fn references(&self) -> Vec<String> {
+        self.get("References")
+            .map(|f| msgid::parse_msg_ids(&f.unfolded()))
+            .unwrap_or_default()
+    }
+
+    /// The `Content-Type` field, if present.
+    pub fn content_type(&self) -> Option<ContentType> {
+        self.get("Content-Type")
+            .map(|f| ContentType::parse(&f.unfolded()))
+    }
+
+    /// The `Content-Disposition` field, if present (RFC 2183).
+    pub fn content_disposition(&self) -> Option<ContentDisposition> {
+        self.get("Content-Disposition")
+            .map(|f| ContentDisposition::parse(&f.unfolded()))
+    }
+
+    /// The `Content-Transfer-Encoding` field, if present.
+    pub fn content_transfer_encoding(&self) -> Option<TransferEncoding> {
+        self.get("Content-Transfer-Encoding")
+            .map(|f| TransferEncoding::parse(&f.unfolded()))
+    }
+
+    /// The `Content-ID` field's identifier, without angle brackets.
+    pub fn content_id(&self) -> Option<String> {
+        self.get("Content-ID")
+            .and_then(|f| msgid::parse_msg_ids(&f.unfolded()).into_iter().next())
+    }
+
+    /// The `Content-Description` field, decoded.
+    pub fn content_description(&self) -> Option<String> {
+        self.text("Content-Description")
+    }
+
+    /// The `Content-Language` field's tags (RFC 3282), as written.
+    pub fn content_language(&self) -> Vec<String> {
+        self.get("Content-Language")
+            .map(|f| {
+                let v = f.unfolded();
+                crate::structured::strip_comments(&v)
+                    .split(|&b| b == b',')
+                    .map(|t| String::from_utf8_lossy(trim_wsp(t)).into_owned())
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The `Content-Location` field (RFC 2557), unfolded with whitespace removed.
+    pub fn content_location(&self) -> Option<String> {
+        self.get("Content-Location").map(|f| {
+            let v = f.unfolded();
+            let s: Vec<u8> = trim_quotes(&crate::structured::strip_comments(&v))
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            String::from_utf8_lossy(&s).into_owned()
+        })
+    }
+
+    /// The `MIME-Version` field as `(major, minor)`, comments ignored.
+    pub fn mime_version(&self) -> Option<(u32, u32)> {
+        let f = self.get("MIME-Version")?;
+        let unfolded = f.unfolded();
+        let v = crate::structured::strip_comments(&unfolded);
+        let s = std::str::from_utf8(&v).ok()?;
+        let (major, minor) = s.split_once('.')?;
+        let major = major.trim().parse().ok()?;
+        let minor = minor.trim().parse().ok()?;
+        Some((major, minor))
+    }
+}
+
+fn trim_quotes(s: &[u8]) -> &[u8] {
+    let s = trim_wsp(s);
+    match s {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => s,
+    }
+}
+
+/// Returns the length of the line starting at `at`, including its line end.
+fn line_len(input: &[u8], at: usize) -> usize {
+    match memchr(b'\n', &input[at..]) {
+        Some(i) => i + 1,
+        None => input.len() - at,
+    }
+}
+
+fn is_blank_line(line: &[u8]) -> bool {
+    line == b"\n" || line == b"\r\n"
+}
+
+fn field_name(line: &[u8]) -> Option<&str> {
+    let colon = memchr(b':', line)?;
+    let name = &line[..colon];
+    // RFC 5322 §4.5 allows whitespace between the name and the colon.
+    let mut end = name.len();
+    while end > 0 && (name[end - 1] == b' ' || name[end - 1] == b'\t') {
+        end -= 1;
+    }
+    let name = &name[..end];
+    if name.is_empty() || !name.iter().all(|&b| (33..=126).contains(&b)) {
+        return None;
+    }
+    std::str::from_utf8(name).ok()
+}
+
+fn strip_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Splits the header section at the start of `input` (whose first byte is at `base` in the
+/// whole message). Returns the header and the length of the section, separator included.
+pub(crate) fn parse_header<'a>(
+    input: &'a [u8],
+    base: usize,
+    max_bytes: usize,
+    damage: &mut Vec<HeaderDamage>,
+) -> (Header<'a>, usize) {
+    let mut fields = Vec::new();
+    let mut at = 0;
+    let mut terminated = false;
+    let mut too_large = false;
+    // An mbox "From " line before the first field is not part of the header.
+    if input.starts_with(b"From ") && field_name(&input[..line_len(input, 0)]).is_none() {
+        at += line_len(input, 0);
+    }
+    while at < input.len() {
+        let len = line_len(input, at);
+        let line = &input[at..at + len];
+        if is_blank_line(line) {
+            at += len;
+            terminated = true;
+            break;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            // A continuation with no field to continue.
+            damage.push(HeaderDamage::JunkLine(base + at));
+            at += len;
+            continue;
+        }
+        let start = at;
+        at += len;
+        while at < input.len() && (input[at] == b' ' || input[at] == b'\t') {
+            let l = line_len(input, at);
+            // A whitespace-only line ends the header in some lenient readers, but RFC 5322
+            // treats it as a fold; keep it as a fold.
+            at += l;
+        }
+        let raw = &input[start..at];
+        if too_large || at > max_bytes {
+            if !too_large {
+                damage.push(HeaderDamage::TooLarge);
+                too_large = true;
+            }
+            continue;
+        }
+        match field_name(line) {
+            Some(name) => {
+                let colon = memchr(b':', raw).unwrap_or(0);
+                let value = strip_line_end(&raw[colon + 1..]);
+                fields.push(HeaderField {
+                    name,
+                    value,
+                    raw,
+                    offset: base + start,
+                });
+            }
+            None => damage.push(HeaderDamage::JunkLine(base + start)),
+        }
+    }
+    if !terminated && !input.is_empty() {
+        damage.push(HeaderDamage::Unterminated);
+    }
+    (
+        Header {
+            fields,
+            raw: &input[..at],
+            offset: base,
+        },
+        at,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(input: &[u8]) -> (Header<'_>, usize, Vec<HeaderDamage>) {
+        let mut d = Vec::new();
+        let (h, n) = parse_header(input, 0, usize::MAX, &mut d);
+        (h, n, d)
+    }
+
+    #[test]
+    fn splits_fields_and_keeps_raw_bytes() {
+        let input = b"Subject: hello\r\n there\r\nFrom: a@b.c\r\n\r\nbody";
+        let (h, n, d) = parse(input);
+        assert!(d.is_empty());
+        assert_eq!(n, 39);
+        assert_eq!(&input[n..], b"body");
+        assert_eq!(h.fields().len(), 2);
+        assert_eq!(h.fields()[0].raw(), b"Subject: hello\r\n there\r\n");
+        assert_eq!(h.fields()[0].raw_value(), b" hello\r\n there");
+        assert_eq!(&*h.fields()[0].unfolded(), b"hello there");
+        assert_eq!(h.subject().as_deref(), Some("hello there"));
+        assert_eq!(h.fields()[1].offset(), 24);
+        let rebuilt: Vec<u8> = h
+            .fields()
+            .iter()
+            .flat_map(|f| f.raw().iter().copied())
+            .chain(*b"\r\n")
+            .collect();
+        assert_eq!(rebuilt, h.raw());
+    }
+
+    #[test]
+    fn accepts_lf_only_and_space_before_colon() {
+        let (h, n, d) = parse(b"Subject : x\nX-A: 1\n\nbody");
+        assert!(d.is_empty());
+        assert_eq!(n, 20);
+        assert_eq!(h.get("subject").map(HeaderField::name), Some("Subject"));
+        assert_eq!(h.text("x-a").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn reports_junk_and_missing_separator() {
+        let (h, n, d) = parse(b"Subject: x\r\nnot a field\r\nTo: y");
+        assert_eq!(n, 30);
+        assert_eq!(h.fields().len(), 2);
+        assert_eq!(
+            d,
+            vec![HeaderDamage::JunkLine(12), HeaderDamage::Unterminated]
+        );
+    }
+
+    #[test]
+    fn size_limit_drops_later_fields() {
+        let mut d = Vec::new();
+        let (h, n) = parse_header(b"A: 1\r\nB: 2\r\nC: 3\r\n\r\n", 0, 8, &mut d);
+        assert_eq!(n, 20);
+        assert_eq!(h.fields().len(), 1);
+        assert_eq!(d, vec![HeaderDamage::TooLarge]);
+    }
+
+    #[test]
+    fn eight_bit_header_text() {
+        let (h, _, _) = parse("Subject: caf\u{e9} \u{2615}\r\n\r\n".as_bytes());
+        assert_eq!(h.subject().as_deref(), Some("caf\u{e9} \u{2615}"));
+        let (h, _, _) = parse(b"Subject: caf\xe9\r\n\r\n");
+        assert_eq!(h.subject().as_deref(), Some("caf\u{e9}"));
+    }
+
+    #[test]
+    fn mbox_from_line_is_skipped() {
+        let (h, _, d) = parse(b"From jdoe@x.test Mon Jan  1 10:00:00 2024\nFrom : a@b\n\n");
+        assert!(d.is_empty());
+        assert_eq!(h.fields().len(), 1);
+        assert_eq!(h.fields()[0].name(), "From");
+    }
+
+    #[test]
+    fn mime_version_with_comment() {
+        let (h, _, _) = parse(b"MIME-Version: 1.(produced by MetaSend Vx.x)0\r\n\r\n");
+        assert_eq!(h.mime_version(), Some((1, 0)));
+    }
+}

@@ -1,0 +1,742 @@
+//! The MIME tree (RFC 2045, RFC 2046): parts with their headers, offsets, sizes, line
+//! counts, IMAP part numbers and decoded content.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use memchr::memmem;
+
+use crate::charset::{Charset, lossy_text};
+use crate::defect::Defect;
+use crate::header::{Header, HeaderDamage, parse_header};
+use crate::param::{ContentDisposition, ContentType};
+use crate::transfer::{self, TransferEncoding, UuFile};
+
+/// Limits that keep a hostile message from costing more than it should.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Deepest nesting of multiparts and enclosed messages (default 32).
+    pub max_depth: usize,
+    /// Largest header section of one part, in bytes (default 256 KiB).
+    pub max_header_bytes: usize,
+    /// Most parts in one message, enclosed messages included (default 10 000).
+    pub max_parts: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 32,
+            max_header_bytes: 256 * 1024,
+            max_parts: 10_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Sets the nesting depth limit.
+    #[must_use]
+    pub fn with_max_depth(mut self, n: usize) -> Limits {
+        self.max_depth = n;
+        self
+    }
+
+    /// Sets the per-part header size limit.
+    #[must_use]
+    pub fn with_max_header_bytes(mut self, n: usize) -> Limits {
+        self.max_header_bytes = n;
+        self
+    }
+
+    /// Sets the part count limit.
+    #[must_use]
+    pub fn with_max_parts(mut self, n: usize) -> Limits {
+        self.max_parts = n;
+        self
+    }
+}
+
+/// An IMAP part number (RFC 3501 §6.4.5): `1`, `1.2`, `1.2.3`.
+///
+/// The top-level multipart of a message has the empty number; a single-part message's
+/// body is `1`. The message inside a `message/rfc822` part numbered `2` has number `2`
+/// when it is multipart (its parts are `2.1`, `2.2` …) and `2.1` when it is not.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct PartNumber(Vec<u32>);
+
+impl PartNumber {
+    /// The numbers, outermost first.
+    pub fn as_slice(&self) -> &[u32] {
+        &self.0
+    }
+
+    /// Whether this is the empty number of a top-level multipart.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Reads `1.2.3`; `None` for anything else (the empty string is the empty number).
+    pub fn parse(s: &str) -> Option<PartNumber> {
+        if s.is_empty() {
+            return Some(PartNumber::default());
+        }
+        s.split('.')
+            .map(|n| n.parse::<u32>().ok().filter(|&n| n > 0))
+            .collect::<Option<Vec<_>>>()
+            .map(PartNumber)
+    }
+
+    fn child(&self, n: usize) -> PartNumber {
+        let mut v = self.0.clone();
+        v.push(u32::try_from(n).unwrap_or(u32::MAX));
+        PartNumber(v)
+    }
+}
+
+impl fmt::Display for PartNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, n) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a part contains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PartKind<'a> {
+    /// A leaf: text, image, application data …
+    Leaf,
+    /// A `multipart/*` with its parts.
+    Multipart {
+        /// Bytes before the first delimiter line.
+        preamble: &'a [u8],
+        /// Bytes after the closing delimiter line.
+        epilogue: &'a [u8],
+        /// The body parts, in order.
+        parts: Vec<Part<'a>>,
+    },
+    /// A `message/rfc822` or `message/global` with the message it encloses.
+    Message(Box<Part<'a>>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Content<'a> {
+    None,
+    Bytes(Cow<'a, [u8]>),
+    /// Decoded text; `raw` holds the transfer-decoded bytes when they differ from `text`.
+    Text {
+        text: Cow<'a, str>,
+        raw: Option<Cow<'a, [u8]>>,
+    },
+}
+
+/// One entity of the MIME tree: a whole message, a body part or an enclosed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part<'a> {
+    number: PartNumber,
+    header: Header<'a>,
+    content_type: ContentType,
+    encoding: TransferEncoding,
+    header_offset: usize,
+    body_offset: usize,
+    body: &'a [u8],
+    kind: PartKind<'a>,
+    content: Content<'a>,
+    uuencoded: Vec<UuFile>,
+    defects: Vec<Defect>,
+}
+
+impl<'a> Part<'a> {
+    /// The IMAP part number.
+    pub fn number(&self) -> &PartNumber {
+        &self.number
+    }
+
+    /// The header fields.
+    pub fn header(&self) -> &Header<'a> {
+        &self.header
+    }
+
+    /// The content type, the RFC 2045 default (`text/plain; charset=us-ascii`, or
+    /// `message/rfc822` inside a `multipart/digest`) when there is no field.
+    pub fn content_type(&self) -> &ContentType {
+        &self.content_type
+    }
+
+    /// The `Content-Transfer-Encoding` (7bit when absent).
+    pub fn transfer_encoding(&self) -> &TransferEncoding {
+        &self.encoding
+    }
+
+    /// The `Content-Disposition`, if any.
+    pub fn content_disposition(&self) -> Option<ContentDisposition> {
+        self.header.content_disposition()
+    }
+
+    /// The `Content-ID`, without angle brackets.
+    pub fn content_id(&self) -> Option<String> {
+        self.header.content_id()
+    }
+
+    /// The file name: the disposition's `filename`, else the type's `name`.
+    pub fn filename(&self) -> Option<String> {
+        self.content_disposition()
+            .and_then(|d| d.filename().map(str::to_owned))
+            .or_else(|| self.content_type.param("name").map(str::to_owned))
+    }
+
+    /// Offset of the first header byte in the parsed input.
+    pub fn header_offset(&self) -> usize {
+        self.header_offset
+    }
+
+    /// Offset of the first body byte in the parsed input.
+    pub fn body_offset(&self) -> usize {
+        self.body_offset
+    }
+
+    /// The body as written (still transfer-encoded); for a body part it excludes the line
+    /// end before the next delimiter, as RFC 2046 §5.1.1 says.
+    pub fn raw_body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// Body size in octets, as written (IMAP `body-fld-octets`).
+    pub fn body_size(&self) -> usize {
+        self.body.len()
+    }
+
+    /// Body size in lines (IMAP `body-fld-lines`): line ends counted, plus one for a last
+    /// line without a line end. Counted on each call (one pass over the body).
+    pub fn body_lines(&self) -> usize {
+        count_lines(self.body)
+    }
+
+    /// What the part contains.
+    pub fn kind(&self) -> &PartKind<'a> {
+        &self.kind
+    }
+
+    /// The body parts of a multipart; empty otherwise.
+    pub fn parts(&self) -> &[Part<'a>] {
+        match &self.kind {
+            PartKind::Multipart { parts, .. } => parts,
+            _ => &[],
+        }
+    }
+
+    /// The enclosed message of a `message/rfc822` part.
+    pub fn message(&self) -> Option<&Part<'a>> {
+        match &self.kind {
+            PartKind::Message(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Whether the part is a multipart.
+    pub fn is_multipart(&self) -> bool {
+        matches!(self.kind, PartKind::Multipart { .. })
+    }
+
+    /// The transfer-decoded content of a leaf (empty for multiparts and messages).
+    pub fn decoded(&self) -> &[u8] {
+        match &self.content {
+            Content::None => &[],
+            Content::Bytes(b) => b,
+            Content::Text { raw: Some(r), .. } => r,
+            Content::Text { text, raw: None } => text.as_bytes(),
+        }
+    }
+
+    /// The content of a `text/*` leaf converted to UTF-8 (uuencoded blocks removed).
+    pub fn text(&self) -> Option<&str> {
+        match &self.content {
+            Content::Text { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// Files found uuencoded inside a `text/plain` body.
+    pub fn uuencoded(&self) -> &[UuFile] {
+        &self.uuencoded
+    }
+
+    /// Damage found in this part (not in its children).
+    pub fn defects(&self) -> &[Defect] {
+        &self.defects
+    }
+
+    /// Whether a reader would call this an attachment rather than message text: an
+    /// `attachment` disposition, an enclosed message, a named text part not marked inline,
+    /// or a non-text leaf without a `Content-ID` that is not marked inline.
+    pub fn is_attachment(&self) -> bool {
+        let disp = self.content_disposition();
+        if disp.as_ref().is_some_and(ContentDisposition::is_attachment) {
+            return true;
+        }
+        let inline = disp.as_ref().is_some_and(ContentDisposition::is_inline);
+        match &self.kind {
+            PartKind::Message(_) => true,
+            PartKind::Multipart { .. } => false,
+            PartKind::Leaf if self.content_type.main_type() == "text" => {
+                !inline && self.filename().is_some()
+            }
+            PartKind::Leaf => !inline && self.content_id().is_none(),
+        }
+    }
+}
+
+struct Ctx<'a> {
+    input: &'a [u8],
+    limits: Limits,
+    parts: usize,
+}
+
+/// Where a delimiter line was found in a multipart body.
+struct Delimiter {
+    /// Where the content before it ends (its preceding line end excluded).
+    content_end: usize,
+    /// Where the content after it starts (after its own line end).
+    next_start: usize,
+    close: bool,
+}
+
+/// Finds delimiter lines (`--boundary`, `--boundary--`) at line starts.
+fn delimiters(body: &[u8], boundary: &[u8]) -> Vec<Delimiter> {
+    let mut pattern = Vec::with_capacity(boundary.len() + 2);
+    pattern.extend_from_slice(b"--");
+    pattern.extend_from_slice(boundary);
+    let finder = memmem::Finder::new(&pattern);
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(rel) = finder.find(&body[from..]) {
+        let pos = from + rel;
+        from = pos + pattern.len();
+        if pos > 0 && body[pos - 1] != b'\n' {
+            continue;
+        }
+        let after = &body[pos + pattern.len()..];
+        let close = after.starts_with(b"--");
+        let rest = if close { &after[2..] } else { after };
+        let eol = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        // Transport padding only; anything else means a longer boundary.
+        if !rest[..eol]
+            .iter()
+            .all(|&b| b == b' ' || b == b'\t' || b == b'\r')
+        {
+            continue;
+        }
+        let mut content_end = pos;
+        if content_end > 0 && body[content_end - 1] == b'\n' {
+            content_end -= 1;
+            if content_end > 0 && body[content_end - 1] == b'\r' {
+                content_end -= 1;
+            }
+        }
+        let next_start = (pos + pattern.len() + usize::from(close) * 2 + eol + 1).min(body.len());
+        out.push(Delimiter {
+            content_end,
+            next_start,
+            close,
+        });
+        if close {
+            break;
+        }
+        from = next_start;
+    }
+    out
+}
+
+fn count_lines(body: &[u8]) -> usize {
+    let n = memchr::memchr_iter(b'\n', body).count();
+    n + usize::from(!body.is_empty() && !body.ends_with(b"\n"))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A whole message (top level or enclosed): a leaf body gets number `base.1`.
+    Message,
+    /// A body part of a multipart, numbered by its parent.
+    BodyPart,
+}
+
+fn convert_text<'a>(
+    decoded: Cow<'a, [u8]>,
+    ct: &ContentType,
+    defects: &mut Vec<Defect>,
+) -> Content<'a> {
+    let label = ct.charset().unwrap_or("us-ascii");
+    let charset = Charset::for_label(label);
+    let ascii_family = charset
+        .is_none_or(|c| matches!(c, Charset::Whatwg(e) if e == encoding_rs::WINDOWS_1252))
+        && matches!(
+            label.trim().to_ascii_lowercase().as_str(),
+            "us-ascii" | "ascii" | "us" | "ansi_x3.4-1968" | ""
+        );
+    // Undeclared or "us-ascii" 8-bit text is UTF-8 when it validates (RFC 6532 habits).
+    let charset = if ascii_family && std::str::from_utf8(&decoded).is_ok() {
+        Charset::Whatwg(encoding_rs::UTF_8)
+    } else {
+        match charset {
+            Some(c) => c,
+            None => {
+                defects.push(Defect::UnknownCharset(label.to_owned()));
+                return match decoded {
+                    Cow::Borrowed(b) => Content::Text {
+                        text: lossy_text(b),
+                        raw: None,
+                    }
+                    .normalized(b),
+                    Cow::Owned(v) => {
+                        let text = lossy_text(&v).into_owned();
+                        Content::Text {
+                            text: Cow::Owned(text),
+                            raw: Some(Cow::Owned(v)),
+                        }
+                        .normalized_owned()
+                    }
+                };
+            }
+        }
+    };
+    match decoded {
+        Cow::Borrowed(b) => {
+            let (text, bad) = charset.decode(b);
+            if bad {
+                defects.push(Defect::InvalidCharsetData(label.to_owned()));
+            }
+            Content::Text { text, raw: None }.normalized(b)
+        }
+        Cow::Owned(v) => {
+            let reusable = matches!(charset, Charset::Whatwg(e) if e == encoding_rs::UTF_8 || e.is_ascii_compatible() && v.is_ascii());
+            if reusable {
+                let (text, bad) = charset.decode_vec(v);
+                if bad {
+                    defects.push(Defect::InvalidCharsetData(label.to_owned()));
+                }
+                return Content::Text {
+                    text: Cow::Owned(text),
+                    raw: None,
+                };
+            }
+            let (text, bad) = charset.decode(&v);
+            if bad {
+                defects.push(Defect::InvalidCharsetData(label.to_owned()));
+            }
+            let text = text.into_owned();
+            Content::Text {
+                text: Cow::Owned(text),
+                raw: Some(Cow::Owned(v)),
+            }
+            .normalized_owned()
+        }
+    }
+}
+
+impl<'a> Content<'a> {
+    /// Drops `raw` when the text's bytes are the decoded bytes.
+    fn normalized(self, decoded: &'a [u8]) -> Content<'a> {
+        match self {
+            Content::Text { text, raw: None } if text.as_bytes() != decoded => Content::Text {
+                text,
+                raw: Some(Cow::Borrowed(decoded)),
+            },
+            other => other,
+        }
+    }
+
+    fn normalized_owned(self) -> Content<'a> {
+        match self {
+            Content::Text { text, raw: Some(r) } if r.as_ref() == text.as_bytes() => {
+                Content::Text { text, raw: None }
+            }
+            other => other,
+        }
+    }
+}
+
+fn add_header_damage(damage: &[HeaderDamage], limits: &Limits, defects: &mut Vec<Defect>) {
+    for d in damage {
+        defects.push(match *d {
+            HeaderDamage::JunkLine(offset) => Defect::JunkHeaderLine { offset },
+            HeaderDamage::TooLarge => Defect::HeaderTooLarge {
+                limit: limits.max_header_bytes,
+            },
+            HeaderDamage::Unterminated => Defect::UnterminatedHeader,
+        });
+    }
+}
+
+fn parse_entity<'a>(
+    ctx: &mut Ctx<'a>,
+    start: usize,
+    end: usize,
+    base: &PartNumber,
+    role: Role,
+    digest: bool,
+    depth: usize,
+) -> Part<'a> {
+    ctx.parts += 1;
+    let slice = &ctx.input[start..end];
+    let mut defects = Vec::new();
+    let mut damage = Vec::new();
+    let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
+    add_header_damage(&damage, &ctx.limits, &mut defects);
+    let content_type = match header.content_type() {
+        Some(ct) if ct.is_malformed() => {
+            defects.push(Defect::MalformedContentType);
+            ContentType::default()
+        }
+        Some(ct) => ct,
+        None if digest => ContentType::new("message", "rfc822"),
+        None => ContentType::default(),
+    };
+    let encoding = header.content_transfer_encoding().unwrap_or_default();
+    let body_offset = start + hlen;
+    let body = &ctx.input[body_offset..end];
+    let is_multipart = content_type.main_type() == "multipart";
+    let is_message = content_type.is("message", "rfc822") || content_type.is("message", "global");
+    let number = match role {
+        Role::Message if is_multipart => base.clone(),
+        Role::Message => base.child(1),
+        Role::BodyPart => base.clone(),
+    };
+    let mut part = Part {
+        number,
+        header,
+        encoding,
+        header_offset: start,
+        body_offset,
+        body,
+        kind: PartKind::Leaf,
+        content: Content::None,
+        uuencoded: Vec::new(),
+        defects: Vec::new(),
+        content_type,
+    };
+    let composite = is_multipart || is_message;
+    let mut as_leaf = true;
+    if composite && depth >= ctx.limits.max_depth {
+        defects.push(Defect::NestingTooDeep {
+            limit: ctx.limits.max_depth,
+        });
+    } else if composite && ctx.parts >= ctx.limits.max_parts {
+        defects.push(Defect::TooManyParts {
+            limit: ctx.limits.max_parts,
+        });
+    } else if is_multipart {
+        if !part.encoding.is_identity() {
+            defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
+        }
+        match part
+            .content_type
+            .boundary()
+            .filter(|b| !b.is_empty())
+            .map(|b| b.as_bytes().to_vec())
+        {
+            None => defects.push(Defect::MissingBoundaryParameter),
+            Some(boundary) => {
+                as_leaf = false;
+                part.kind =
+                    parse_multipart(ctx, &part, body_offset, &boundary, depth, &mut defects);
+            }
+        }
+    } else if is_message {
+        if part.encoding.is_identity() {
+            as_leaf = false;
+            let inner = parse_entity(
+                ctx,
+                body_offset,
+                end,
+                &part.number,
+                Role::Message,
+                false,
+                depth + 1,
+            );
+            part.kind = PartKind::Message(Box::new(inner));
+        } else {
+            defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
+        }
+    }
+    if as_leaf {
+        decode_leaf(&mut part, &mut defects);
+    }
+    part.defects = defects;
+    part
+}
+
+fn parse_multipart<'a>(
+    ctx: &mut Ctx<'a>,
+    part: &Part<'a>,
+    body_offset: usize,
+    boundary: &[u8],
+    depth: usize,
+    defects: &mut Vec<Defect>,
+) -> PartKind<'a> {
+    let body = part.body;
+    let found = delimiters(body, boundary);
+    let digest = part.content_type.subtype() == "digest";
+    let Some(first) = found.first() else {
+        defects.push(Defect::BoundaryNotFound);
+        return PartKind::Multipart {
+            preamble: body,
+            epilogue: &[],
+            parts: Vec::new(),
+        };
+    };
+    let preamble = &body[..first.content_end];
+    let mut parts = Vec::new();
+    let mut closed = false;
+    for (i, d) in found.iter().enumerate() {
+        if d.close {
+            closed = true;
+            break;
+        }
+        if ctx.parts >= ctx.limits.max_parts {
+            defects.push(Defect::TooManyParts {
+                limit: ctx.limits.max_parts,
+            });
+            break;
+        }
+        let end = found.get(i + 1).map_or(body.len(), |n| n.content_end);
+        let end = end.max(d.next_start);
+        let child = parse_entity(
+            ctx,
+            body_offset + d.next_start,
+            body_offset + end,
+            &part.number.child(parts.len() + 1),
+            Role::BodyPart,
+            digest,
+            depth + 1,
+        );
+        parts.push(child);
+    }
+    let epilogue = match found.last() {
+        Some(last) if closed => &body[last.next_start..],
+        _ => {
+            defects.push(Defect::MissingClosingBoundary);
+            &[][..]
+        }
+    };
+    PartKind::Multipart {
+        preamble,
+        epilogue,
+        parts,
+    }
+}
+
+fn decode_leaf<'a>(part: &mut Part<'a>, defects: &mut Vec<Defect>) {
+    let (decoded, damage) = transfer::decode(&part.encoding, part.body);
+    if damage > 0 {
+        defects.push(match part.encoding {
+            TransferEncoding::Base64 => Defect::InvalidBase64 { count: damage },
+            TransferEncoding::QuotedPrintable => Defect::InvalidQuotedPrintable { count: damage },
+            _ => Defect::InvalidUuencode { count: damage },
+        });
+    }
+    if let TransferEncoding::Other(name) = &part.encoding {
+        defects.push(Defect::UnknownTransferEncoding(name.clone()));
+    }
+    if part.content_type.main_type() != "text" {
+        part.content = Content::Bytes(decoded);
+        return;
+    }
+    let mut content = convert_text(decoded, &part.content_type, defects);
+    if part.content_type.subtype() == "plain"
+        && let Content::Text { text, raw } = &mut content
+        && memmem::find(text.as_bytes(), b"begin ").is_some()
+    {
+        let blocks = transfer::find_uu_blocks(text.as_bytes());
+        if !blocks.is_empty() {
+            let mut kept = String::with_capacity(text.len());
+            let mut at = 0;
+            for (s, e, file) in blocks {
+                kept.push_str(&text[at..s]);
+                at = e;
+                part.uuencoded.push(file);
+            }
+            kept.push_str(&text[at..]);
+            if raw.is_none() {
+                *raw = Some(Cow::Owned(text.as_bytes().to_vec()));
+            }
+            *text = Cow::Owned(kept);
+        }
+    }
+    part.content = content;
+}
+
+/// Parses a whole message.
+pub(crate) fn parse_message(input: &[u8], limits: Limits) -> Part<'_> {
+    let mut ctx = Ctx {
+        input,
+        limits,
+        parts: 0,
+    };
+    parse_entity(
+        &mut ctx,
+        0,
+        input.len(),
+        &PartNumber::default(),
+        Role::Message,
+        false,
+        0,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_need_line_starts_and_padding_only() {
+        let body = b"pre\r\n--b\r\nA\r\n--bc\r\nx --b\r\n--b  \r\nB\r\n--b--\r\nepi";
+        let d = delimiters(body, b"b");
+        assert_eq!(d.len(), 3);
+        assert_eq!(&body[..d[0].content_end], b"pre");
+        assert_eq!(
+            &body[d[0].next_start..d[1].content_end],
+            b"A\r\n--bc\r\nx --b"
+        );
+        assert_eq!(&body[d[1].next_start..d[2].content_end], b"B");
+        assert!(d[2].close);
+        assert_eq!(&body[d[2].next_start..], b"epi");
+    }
+
+    #[test]
+    fn part_numbers_display_and_parse() {
+        assert_eq!(
+            PartNumber::parse("1.2.3").map(|n| n.to_string()).as_deref(),
+            Some("1.2.3")
+        );
+        assert_eq!(PartNumber::parse(""), Some(PartNumber::default()));
+        assert_eq!(PartNumber::parse("1..2"), None);
+        assert_eq!(PartNumber::parse("0"), None);
+    }
+
+    #[test]
+    fn line_counts() {
+        assert_eq!(count_lines(b""), 0);
+        assert_eq!(count_lines(b"a"), 1);
+        assert_eq!(count_lines(b"a\r\n"), 1);
+        assert_eq!(count_lines(b"a\r\nb"), 2);
+    }
+
+    #[test]
+    fn limits_turn_deep_nesting_into_leaves() {
+        let mut msg = Vec::new();
+        for _ in 0..5 {
+            msg.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+        }
+        msg.extend_from_slice(b"Subject: deep\r\n\r\nbody");
+        let root = parse_message(&msg, Limits::default().with_max_depth(2));
+        let inner = root.message().and_then(Part::message).expect("two levels");
+        assert!(inner.message().is_none());
+        assert_eq!(inner.defects(), &[Defect::NestingTooDeep { limit: 2 }]);
+    }
+}
