@@ -62,4 +62,5 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod codec;
+pub mod message;
 pub mod types;
