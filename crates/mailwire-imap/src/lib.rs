@@ -63,4 +63,5 @@
 
 pub mod codec;
 pub mod message;
+pub mod server;
 pub mod types;

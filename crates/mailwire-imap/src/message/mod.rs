@@ -12,7 +12,7 @@
 //!
 //! let raw = b"Subject: hi\r\nFrom: a@x.test\r\n\r\nHello\r\n";
 //! let msg = ParsedMessage::parse(raw);
-//! assert_eq!(msg.size(), 40);
+//! assert_eq!(msg.size(), 38);
 //! let text = Section::new(vec![], Some(SectionText::Text)).unwrap();
 //! assert_eq!(msg.section(&text), Some(&b"Hello\r\n"[..]));
 //! ```
