@@ -12,6 +12,15 @@
 //!   fail. The command encoder yields [`Fragment`](codec::Fragment)s so that a client can
 //!   wait for the server's `+` before each synchronising literal.
 //!
+//! Decoders take the bytes received so far and return [`Decoded`](codec::Decoded): a
+//! complete message and how many bytes it used, `Incomplete` (read more; every prefix of a
+//! valid message is incomplete), or — for commands — `LiteralAnnounced` with the tag and
+//! length of a synchronising literal, so that a server can answer `+` or refuse before
+//! the data is sent. Errors ([`DecodeError`](codec::DecodeError)) carry the tag when one
+//! was read, the offset, a reason and how many bytes to skip. No decoder reserves memory
+//! for a length the peer announced: a literal is checked against
+//! [`Limits::max_literal`](codec::Limits) as a number.
+//!
 //! Besides RFC 3501 the codec knows the syntax of IDLE, NAMESPACE, UIDPLUS, MOVE, ENABLE,
 //! ID, UNSELECT, LITERAL+/LITERAL-, MULTIAPPEND, SPECIAL-USE, CHILDREN, CONDSTORE, SASL-IR
 //! and the literal8 of BINARY. Responses are decoded leniently where widely used servers

@@ -91,7 +91,10 @@ fn icloud_sends_nil_body_encoding() {
     let items = fetch_items(
         b"* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL NIL 12 1 NIL NIL NIL NIL))\r\n",
     );
-    let MessageDataItem::BodyStructure(BodyStructure::Single { body, .. }) = &items[0] else {
+    let MessageDataItem::BodyStructure(structure) = &items[0] else {
+        panic!()
+    };
+    let BodyStructure::Single { body, .. } = structure.as_ref() else {
         panic!()
     };
     assert_eq!(body.encoding, s(""));
@@ -191,7 +194,10 @@ fn spaces_between_body_parts() {
     let items = fetch_items(
         b"* 1 FETCH (BODY ((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1) (\"TEXT\" \"HTML\" NIL NIL NIL \"7BIT\" 1 1) \"ALTERNATIVE\"))\r\n",
     );
-    let MessageDataItem::Body(BodyStructure::Multi { bodies, .. }) = &items[0] else {
+    let MessageDataItem::Body(structure) = &items[0] else {
+        panic!()
+    };
+    let BodyStructure::Multi { bodies, .. } = structure.as_ref() else {
         panic!()
     };
     assert_eq!(bodies.len(), 2);
@@ -202,8 +208,10 @@ fn empty_parameter_and_address_lists() {
     let items = fetch_items(
         b"* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" () NIL NIL \"7BIT\" 1 1 NIL (\"inline\" ()) NIL NIL) ENVELOPE (NIL NIL () NIL NIL NIL NIL NIL NIL NIL))\r\n",
     );
-    let MessageDataItem::BodyStructure(BodyStructure::Single { body, extension }) = &items[0]
-    else {
+    let MessageDataItem::BodyStructure(structure) = &items[0] else {
+        panic!()
+    };
+    let BodyStructure::Single { body, extension } = structure.as_ref() else {
         panic!()
     };
     assert!(body.params.is_empty());

@@ -247,7 +247,7 @@ BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r
     );
     assert_eq!(
         items[4],
-        MessageDataItem::Body(BodyStructure::Single {
+        MessageDataItem::Body(Box::new(BodyStructure::Single {
             body: Body {
                 kind: BodyKind::Text {
                     subtype: s("PLAIN"),
@@ -260,7 +260,7 @@ BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r
                 octets: 3028,
             },
             extension: None
-        })
+        }))
     );
 }
 
@@ -302,11 +302,14 @@ fn bodystructure_with_extension_data() {
     let Response::Data(Data::Fetch { items, .. }) = canonical_response(line.as_bytes()) else {
         panic!()
     };
-    let MessageDataItem::BodyStructure(BodyStructure::Multi {
+    let MessageDataItem::BodyStructure(structure) = &items[0] else {
+        panic!()
+    };
+    let BodyStructure::Multi {
         bodies,
         subtype,
         extension,
-    }) = &items[0]
+    } = structure.as_ref()
     else {
         panic!()
     };

@@ -10,6 +10,7 @@ use mailwire_core::Secret;
 use mailwire_imap::codec::{Decoded, Limits, LiteralMode, decode_command, decode_response};
 use mailwire_imap::types::*;
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
 fn atom() -> impl Strategy<Value = Atom> {
     "[A-Za-z0-9$_.+-]{1,10}".prop_map(|s| Atom::new(s).unwrap())
@@ -566,8 +567,8 @@ fn body_structure(extensions: bool) -> impl Strategy<Value = BodyStructure> {
 
 fn message_data_item() -> impl Strategy<Value = MessageDataItem> {
     prop_oneof![
-        body_structure(false).prop_map(MessageDataItem::Body),
-        body_structure(true).prop_map(MessageDataItem::BodyStructure),
+        body_structure(false).prop_map(|b| MessageDataItem::Body(Box::new(b))),
+        body_structure(true).prop_map(|b| MessageDataItem::BodyStructure(Box::new(b))),
         (section(), prop::option::of(any::<u32>()), nstring()).prop_map(
             |(section, origin, data)| MessageDataItem::BodySection {
                 section,
@@ -726,39 +727,106 @@ fn response() -> impl Strategy<Value = Response> {
     ]
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
-    #[test]
-    fn commands_round_trip(tag in tag(), body in command_body(), plus in any::<bool>()) {
-        let command = Command::new(tag, body);
-        let mode = if plus { LiteralMode::Plus } else { LiteralMode::Sync };
-        let bytes = mailwire_imap::codec::encode_command(&command, mode).into_bytes();
-        let decoded = decode_command(&bytes, &Limits::default());
-        prop_assert_eq!(decoded, Ok(Decoded::Complete { value: command, consumed: bytes.len() }));
-    }
-
-    #[test]
-    fn responses_round_trip(response in response()) {
-        let bytes = common::encode_resp(&response);
-        let decoded = decode_response(&bytes, &Limits::default());
-        prop_assert_eq!(decoded, Ok(Decoded::Complete { value: response, consumed: bytes.len() }));
-    }
+/// Runs a property on a thread with a large stack: the generators of nested bodies and
+/// search keys recurse deeply in unoptimised builds.
+fn check<S>(cases: u32, strategy: fn() -> S, property: fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S: Strategy + 'static,
+    S::Value: 'static,
+{
+    let run = move || {
+        let strategy = strategy();
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+            cases,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        });
+        if let Err(e) = runner.run(&strategy, property) {
+            panic!("{e}");
+        }
+    };
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
-
-    #[test]
-    fn command_prefixes_are_never_errors(tag in tag(), body in command_body()) {
-        let bytes = mailwire_imap::codec::encode_command(&Command::new(tag, body), LiteralMode::Sync);
-        command_prefixes_are_incomplete(bytes.as_bytes());
+fn damaged(mut bytes: Vec<u8>, flips: Vec<(prop::sample::Index, u8)>) -> Vec<u8> {
+    for (at, b) in flips {
+        let i = at.index(bytes.len());
+        bytes[i] = b;
     }
+    bytes
+}
 
-    #[test]
-    fn response_prefixes_are_never_errors(response in response()) {
+fn flips() -> impl Strategy<Value = Vec<(prop::sample::Index, u8)>> {
+    prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4)
+}
+
+#[test]
+fn commands_round_trip() {
+    check(
+        256,
+        || (tag(), command_body(), any::<bool>()),
+        |(tag, body, plus)| {
+            let command = Command::new(tag, body);
+            let mode = if plus {
+                LiteralMode::Plus
+            } else {
+                LiteralMode::Sync
+            };
+            let bytes = mailwire_imap::codec::encode_command(&command, mode).into_bytes();
+            let decoded = decode_command(&bytes, &Limits::default());
+            prop_assert_eq!(
+                decoded,
+                Ok(Decoded::Complete {
+                    value: command,
+                    consumed: bytes.len()
+                })
+            );
+            Ok(())
+        },
+    );
+}
+
+#[test]
+fn responses_round_trip() {
+    check(256, response, |response| {
+        let bytes = common::encode_resp(&response);
+        let decoded = decode_response(&bytes, &Limits::default());
+        prop_assert_eq!(
+            decoded,
+            Ok(Decoded::Complete {
+                value: response,
+                consumed: bytes.len()
+            })
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn command_prefixes_are_never_errors() {
+    check(
+        32,
+        || (tag(), command_body()),
+        |(tag, body)| {
+            let bytes =
+                mailwire_imap::codec::encode_command(&Command::new(tag, body), LiteralMode::Sync);
+            command_prefixes_are_incomplete(bytes.as_bytes());
+            Ok(())
+        },
+    );
+}
+
+#[test]
+fn response_prefixes_are_never_errors() {
+    check(32, response, |response| {
         response_prefixes_are_incomplete(&common::encode_resp(&response));
-    }
+        Ok(())
+    });
 }
 
 fn all_decoders(bytes: &[u8]) {
@@ -780,53 +848,67 @@ fn all_decoders(bytes: &[u8]) {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+#[test]
+fn decoders_never_panic_on_noise() {
+    check(
+        256,
+        || prop::collection::vec(any::<u8>(), 0..200),
+        |bytes| {
+            all_decoders(&bytes);
+            Ok(())
+        },
+    );
+}
 
-    #[test]
-    fn decoders_never_panic_on_noise(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-        all_decoders(&bytes);
-    }
+#[test]
+fn decoders_never_panic_on_damaged_messages() {
+    check(
+        256,
+        || (response(), flips()),
+        |(response, flips)| {
+            let bytes = damaged(common::encode_resp(&response), flips);
+            all_decoders(&bytes);
+            // Whatever the lenient decoder accepts re-encodes to something it reads back the same.
+            if let Ok(Decoded::Complete { value, .. }) = decode_response(&bytes, &Limits::default())
+            {
+                let again = common::encode_resp(&value);
+                prop_assert_eq!(
+                    decode_response(&again, &Limits::default()),
+                    Ok(Decoded::Complete {
+                        value,
+                        consumed: again.len()
+                    })
+                );
+            }
+            Ok(())
+        },
+    );
+}
 
-    #[test]
-    fn decoders_never_panic_on_damaged_messages(
-        response in response(),
-        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
-    ) {
-        let mut bytes = common::encode_resp(&response);
-        for (at, b) in flips {
-            let i = at.index(bytes.len());
-            bytes[i] = b;
-        }
-        all_decoders(&bytes);
-        // Whatever the lenient decoder accepts re-encodes to something it reads back the same.
-        if let Ok(Decoded::Complete { value, .. }) = decode_response(&bytes, &Limits::default()) {
-            let again = common::encode_resp(&value);
-            prop_assert_eq!(
-                decode_response(&again, &Limits::default()),
-                Ok(Decoded::Complete { value, consumed: again.len() })
+#[test]
+fn decoded_damaged_commands_round_trip() {
+    check(
+        256,
+        || (tag(), command_body(), flips()),
+        |(tag, body, flips)| {
+            let bytes = damaged(
+                mailwire_imap::codec::encode_command(&Command::new(tag, body), LiteralMode::Sync)
+                    .into_bytes(),
+                flips,
             );
-        }
-    }
-
-    #[test]
-    fn decoded_damaged_commands_round_trip(
-        tag in tag(),
-        body in command_body(),
-        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
-    ) {
-        let mut bytes =
-            mailwire_imap::codec::encode_command(&Command::new(tag, body), LiteralMode::Sync).into_bytes();
-        for (at, b) in flips {
-            let i = at.index(bytes.len());
-            bytes[i] = b;
-        }
-        if let Ok(Decoded::Complete { value, .. }) = decode_command(&bytes, &Limits::default()) {
-            let again = common::encode_cmd(&value);
-            prop_assert_eq!(
-                decode_command(&again, &Limits::default()),
-                Ok(Decoded::Complete { value, consumed: again.len() })
-            );
-        }
-    }
+            all_decoders(&bytes);
+            if let Ok(Decoded::Complete { value, .. }) = decode_command(&bytes, &Limits::default())
+            {
+                let again = common::encode_cmd(&value);
+                prop_assert_eq!(
+                    decode_command(&again, &Limits::default()),
+                    Ok(Decoded::Complete {
+                        value,
+                        consumed: again.len()
+                    })
+                );
+            }
+            Ok(())
+        },
+    );
 }

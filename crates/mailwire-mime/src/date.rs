@@ -308,7 +308,8 @@ pub(crate) fn parse_date(value: &[u8]) -> Option<DateTime> {
         3 => 1900 + y,
         _ => y,
     };
-    let (h, m, s) = clock.unwrap_or((0, 0, 0));
+    // A date without a readable time is damage, not midnight.
+    let (h, m, s) = clock?;
     DateTime::from_civil(year, mon?, day?, h, m, s.min(59), zone.unwrap_or(0))
 }
 
@@ -383,6 +384,7 @@ mod tests {
         assert_eq!(d("1 Jan 2001 25:00:00 +0000"), None);
         assert_eq!(d("garbage"), None);
         assert_eq!(d("99999999999999 Jan 2001"), None);
+        assert_eq!(d("Tue, 7 Apr 2026 10:00:t <x@y>"), None);
     }
 
     #[test]

@@ -164,10 +164,10 @@ impl<'a> Header<'a> {
         self.text("Subject")
     }
 
-    /// The `Date` field, if present and readable.
+    /// The first readable `Date` field.
     pub fn date(&self) -> Option<DateTime> {
-        self.get("Date")
-            .and_then(|f| date::parse_date(&f.unfolded()))
+        self.get_all("Date")
+            .find_map(|f| date::parse_date(&f.unfolded()))
     }
 
     /// The `Message-ID` field's identifier, without angle brackets.

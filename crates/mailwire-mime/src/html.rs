@@ -3,7 +3,24 @@
 //! Tags are dropped, `script` and `style` contents and comments removed, block elements
 //! turned into line breaks, whitespace collapsed and character references decoded.
 
+/// HTML 4 names of U+00A0 to U+00FF, in code point order.
+const LATIN1: [&str; 96] = [
+    "nbsp", "iexcl", "cent", "pound", "curren", "yen", "brvbar", "sect", "uml", "copy", "ordf",
+    "laquo", "not", "shy", "reg", "macr", "deg", "plusmn", "sup2", "sup3", "acute", "micro",
+    "para", "middot", "cedil", "sup1", "ordm", "raquo", "frac14", "frac12", "frac34", "iquest",
+    "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute",
+    "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute",
+    "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute",
+    "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
+    "egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde",
+    "ograve", "oacute", "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc",
+    "uuml", "yacute", "thorn", "yuml",
+];
+
 fn entity(name: &str) -> Option<char> {
+    if let Some(i) = LATIN1.iter().position(|&n| n == name) {
+        return char::from_u32(0xa0 + u32::try_from(i).ok()?);
+    }
     if let Some(num) = name.strip_prefix('#') {
         let code = match num.strip_prefix(['x', 'X']) {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,
@@ -17,9 +34,6 @@ fn entity(name: &str) -> Option<char> {
         "gt" | "GT" => '>',
         "quot" | "QUOT" => '"',
         "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "copy" => '\u{a9}',
-        "reg" => '\u{ae}',
         "trade" => '\u{2122}',
         "mdash" => '\u{2014}',
         "ndash" => '\u{2013}',
@@ -174,5 +188,9 @@ mod tests {
             "a b <AB> &bogus; &"
         );
         assert_eq!(html_to_text("<STYLE>p{}</STYLE>x<p"), "x");
+        assert_eq!(
+            html_to_text("Fr&ouml;sche &szlig; &Eacute;t&eacute; &yuml;&iexcl;"),
+            "Fr\u{f6}sche \u{df} \u{c9}t\u{e9} \u{ff}\u{a1}"
+        );
     }
 }

@@ -27,6 +27,17 @@
 //! assert!(msg.defects().is_empty());
 //! ```
 //!
+//! # For IMAP servers
+//!
+//! Every [`Part`] knows its IMAP [`PartNumber`] (`1`, `1.2`, `1.2.3`; the parts of an
+//! enclosed `message/rfc822` continue its number), the offsets of its header and body in
+//! the input ([`Part::header_offset`], [`Part::body_offset`]), the body's size in octets and
+//! lines ([`Part::body_size`], [`Part::body_lines`]) and its raw bytes, so `BODY[1.2]`,
+//! `BODY[1.2.MIME]`, `BODY[HEADER.FIELDS (...)]` ([`Header::get_all`], [`HeaderField::raw`])
+//! and `BODYSTRUCTURE` (parameters, disposition, language, location) need no second
+//! parse. [`Envelope`] gathers the `ENVELOPE` fields, addresses as display name, route,
+//! local part and domain, groups kept.
+//!
 //! Building is the reverse, and reproducible: the caller supplies `Date`, `Message-ID`
 //! and the boundary prefix.
 //!
@@ -56,32 +67,39 @@
 //! ```
 
 mod address;
+mod body_part;
 mod builder;
 mod charset;
 mod date;
 mod defect;
 mod encoded_word;
+mod folding;
 mod header;
 mod html;
+mod limits;
 mod message;
 mod msgid;
 mod param;
 mod part;
+mod part_number;
 mod stream;
 mod structured;
 mod transfer;
 
 pub use address::{Address, Group, Mailbox, mailboxes};
-pub use builder::{BodyPart, BuildError, MessageBuilder};
+pub use body_part::BodyPart;
+pub use builder::{BuildError, MessageBuilder};
 pub use charset::Charset;
 pub use date::{Civil, DateTime};
 pub use defect::Defect;
 pub use encoded_word::decode_text as decode_encoded_words;
 pub use header::{Header, HeaderField};
 pub use html::html_to_text;
+pub use limits::Limits;
 pub use message::{Envelope, Message, Parts};
 pub use param::{ContentDisposition, ContentType, Param};
-pub use part::{Limits, Part, PartKind, PartNumber};
+pub use part::{Part, PartKind};
+pub use part_number::PartNumber;
 pub use stream::MessageParser;
 pub use transfer::{TransferEncoding, UuFile};
 

@@ -7,7 +7,10 @@ use crate::date::DateTime;
 use crate::defect::Defect;
 use crate::header::Header;
 use crate::html::html_to_text;
-use crate::part::{Limits, Part, PartKind, PartNumber, parse_message};
+use crate::limits::Limits;
+use crate::part::{Part, PartKind, parse_message};
+use crate::part_number::PartNumber;
+use crate::transfer::UuFile;
 
 /// A parsed message, borrowing from its input.
 ///
@@ -272,6 +275,14 @@ impl<'a> Message<'a> {
         let id = id.strip_prefix("cid:").unwrap_or(id);
         let id = id.trim_start_matches('<').trim_end_matches('>');
         self.parts().find(|p| p.content_id().as_deref() == Some(id))
+    }
+
+    /// Files uuencoded inside `text/plain` bodies (old mailers' attachments), with the
+    /// number of the part that carried each.
+    pub fn uuencoded(&self) -> Vec<(&PartNumber, &UuFile)> {
+        self.parts()
+            .flat_map(|p| p.uuencoded().iter().map(move |f| (p.number(), f)))
+            .collect()
     }
 
     /// Every defect with the number of the part it was found in.

@@ -246,8 +246,16 @@ impl ContentType {
     /// ```
     pub fn parse(value: &[u8]) -> ContentType {
         let value = strip_comments(value);
-        let segments = split_params(&value);
-        let first = segments.first().map_or(&b""[..], |s| trim_wsp(s));
+        let mut segments = split_params(&value);
+        let mut first = segments.first().map_or(&b""[..], |s| trim_wsp(s));
+        // `multipart/mixed boundary=x`: a missing `;` before the first parameter.
+        if let Some(ws) = first.iter().position(u8::is_ascii_whitespace)
+            && memchr::memchr(b'=', &first[ws..]).is_some()
+        {
+            let (kind, param) = first.split_at(ws);
+            first = trim_wsp(kind);
+            segments.insert(1, param);
+        }
         let params = parse_params(segments.get(1..).unwrap_or_default());
         let halves = first
             .iter()
@@ -448,6 +456,11 @@ mod tests {
         assert_eq!(ct.param("x"), Some("a;b"));
         let ct = ContentType::parse(b"application/pdf; name=\"=?UTF-8?B?w6ku?=pdf\"");
         assert_eq!(ct.param("name"), Some("\u{e9}.pdf"));
+        let ct = ContentType::parse(b"multipart/mixed\r\n\tboundary=\"b\"");
+        assert_eq!(
+            (ct.mime_type().as_str(), ct.boundary(), ct.is_malformed()),
+            ("multipart/mixed", Some("b"), false)
+        );
         let bad = ContentType::parse(b"garbage; charset=utf-8");
         assert!(bad.is_malformed());
         assert_eq!(bad.mime_type(), "text/plain");

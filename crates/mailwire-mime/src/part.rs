@@ -2,109 +2,16 @@
 //! counts, IMAP part numbers and decoded content.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use memchr::memmem;
 
 use crate::charset::{Charset, lossy_text};
 use crate::defect::Defect;
 use crate::header::{Header, HeaderDamage, parse_header};
+use crate::limits::Limits;
 use crate::param::{ContentDisposition, ContentType};
+use crate::part_number::PartNumber;
 use crate::transfer::{self, TransferEncoding, UuFile};
-
-/// Limits that keep a hostile message from costing more than it should.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Limits {
-    /// Deepest nesting of multiparts and enclosed messages (default 32).
-    pub max_depth: usize,
-    /// Largest header section of one part, in bytes (default 256 KiB).
-    pub max_header_bytes: usize,
-    /// Most parts in one message, enclosed messages included (default 10 000).
-    pub max_parts: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_depth: 32,
-            max_header_bytes: 256 * 1024,
-            max_parts: 10_000,
-        }
-    }
-}
-
-impl Limits {
-    /// Sets the nesting depth limit.
-    #[must_use]
-    pub fn with_max_depth(mut self, n: usize) -> Limits {
-        self.max_depth = n;
-        self
-    }
-
-    /// Sets the per-part header size limit.
-    #[must_use]
-    pub fn with_max_header_bytes(mut self, n: usize) -> Limits {
-        self.max_header_bytes = n;
-        self
-    }
-
-    /// Sets the part count limit.
-    #[must_use]
-    pub fn with_max_parts(mut self, n: usize) -> Limits {
-        self.max_parts = n;
-        self
-    }
-}
-
-/// An IMAP part number (RFC 3501 §6.4.5): `1`, `1.2`, `1.2.3`.
-///
-/// The top-level multipart of a message has the empty number; a single-part message's
-/// body is `1`. The message inside a `message/rfc822` part numbered `2` has number `2`
-/// when it is multipart (its parts are `2.1`, `2.2` …) and `2.1` when it is not.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-pub struct PartNumber(Vec<u32>);
-
-impl PartNumber {
-    /// The numbers, outermost first.
-    pub fn as_slice(&self) -> &[u32] {
-        &self.0
-    }
-
-    /// Whether this is the empty number of a top-level multipart.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Reads `1.2.3`; `None` for anything else (the empty string is the empty number).
-    pub fn parse(s: &str) -> Option<PartNumber> {
-        if s.is_empty() {
-            return Some(PartNumber::default());
-        }
-        s.split('.')
-            .map(|n| n.parse::<u32>().ok().filter(|&n| n > 0))
-            .collect::<Option<Vec<_>>>()
-            .map(PartNumber)
-    }
-
-    fn child(&self, n: usize) -> PartNumber {
-        let mut v = self.0.clone();
-        v.push(u32::try_from(n).unwrap_or(u32::MAX));
-        PartNumber(v)
-    }
-}
-
-impl fmt::Display for PartNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, n) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(".")?;
-            }
-            write!(f, "{n}")?;
-        }
-        Ok(())
-    }
-}
 
 /// What a part contains.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -606,6 +513,11 @@ fn parse_multipart<'a>(
         }
         let end = found.get(i + 1).map_or(body.len(), |n| n.content_end);
         let end = end.max(d.next_start);
+        // Without a closing delimiter, a blank tail after the last delimiter is most
+        // likely a close delimiter written without its dashes, not a part.
+        if i + 1 == found.len() && body[d.next_start..end].iter().all(u8::is_ascii_whitespace) {
+            break;
+        }
         let child = parse_entity(
             ctx,
             body_offset + d.next_start,
@@ -706,17 +618,6 @@ mod tests {
         assert_eq!(&body[d[1].next_start..d[2].content_end], b"B");
         assert!(d[2].close);
         assert_eq!(&body[d[2].next_start..], b"epi");
-    }
-
-    #[test]
-    fn part_numbers_display_and_parse() {
-        assert_eq!(
-            PartNumber::parse("1.2.3").map(|n| n.to_string()).as_deref(),
-            Some("1.2.3")
-        );
-        assert_eq!(PartNumber::parse(""), Some(PartNumber::default()));
-        assert_eq!(PartNumber::parse("1..2"), None);
-        assert_eq!(PartNumber::parse("0"), None);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use memchr::memchr;
 
 use crate::header::{Header, parse_header};
+use crate::limits::Limits;
 use crate::message::Message;
-use crate::part::Limits;
 
 /// Collects a message from chunks of any size and parses it.
 ///

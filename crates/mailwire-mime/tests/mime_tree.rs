@@ -413,6 +413,12 @@ end
     assert_eq!(text.uuencoded().len(), 1);
     assert_eq!(text.uuencoded()[0].name, "cat.txt");
     assert_eq!(text.uuencoded()[0].data, b"Cat");
+    let all = m.uuencoded();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        (all[0].0.to_string(), all[0].1.mode),
+        ("1".to_owned(), 0o644)
+    );
     let dog = m.part("2").expect("part 2");
     assert_eq!(dog.transfer_encoding(), &TransferEncoding::UuEncode);
     assert_eq!(dog.decoded(), b"Dog");
@@ -487,5 +493,74 @@ x",
     assert_eq!(
         root.header().content_location().as_deref(),
         Some("http://x.test/a")
+    );
+}
+
+#[test]
+fn message_global_is_parsed_with_utf8_headers() {
+    let raw = "Content-Type: multipart/mixed; boundary=g\r
+\r
+--g\r
+Content-Type: message/global\r
+\r
+Subject: \u{3053}\u{3093}\u{306b}\u{3061}\u{306f}\r
+From: \u{7530}\u{4e2d} <tanaka@\u{4f8b}.jp>\r
+\r
+\u{672c}\u{6587}\r
+--g--\r
+";
+    let m = Message::parse(raw.as_bytes());
+    assert!(m.defects().is_empty(), "{:?}", m.defects());
+    let inner = m
+        .part("1")
+        .and_then(|p| p.message())
+        .expect("enclosed message");
+    assert_eq!(inner.number().to_string(), "1.1");
+    assert_eq!(
+        inner.header().subject().as_deref(),
+        Some("\u{3053}\u{3093}\u{306b}\u{3061}\u{306f}")
+    );
+    let from = inner.header().addresses("From");
+    let mb = &from[0].mailboxes()[0];
+    assert_eq!(
+        (
+            mb.name.as_deref(),
+            mb.local_part.as_str(),
+            mb.domain.as_str()
+        ),
+        (Some("\u{7530}\u{4e2d}"), "tanaka", "\u{4f8b}.jp")
+    );
+    assert_eq!(inner.text(), Some("\u{672c}\u{6587}"));
+}
+
+#[test]
+fn a_blank_tail_after_the_last_delimiter_is_not_a_part() {
+    let raw = crlf(
+        "Date: Tue, 7 Apr 2026 10:00:t <x@y.test>
+Date: Tue, 7 Apr 2026 10:00:01 +0000
+Content-Type: multipart/alternative; boundary=a
+
+--a
+Content-Type: text/html
+
+<p>only &auml;</p>
+--a
+
+",
+    );
+    let m = Message::parse(&raw);
+    assert_eq!(m.root().parts().len(), 1);
+    assert_eq!(
+        m.defects()
+            .into_iter()
+            .map(|(_, d)| d.clone())
+            .collect::<Vec<_>>(),
+        vec![Defect::MissingClosingBoundary]
+    );
+    assert_eq!(m.text_body().as_deref(), Some("only \u{e4}"));
+    // The first Date field cannot be read; the second can.
+    assert_eq!(
+        m.date().map(|d| d.to_rfc3339()).as_deref(),
+        Some("2026-04-07T10:00:01+00:00")
     );
 }

@@ -185,3 +185,74 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+#[test]
+fn built_trees_with_custom_headers_and_enclosed_messages_parse_back() {
+    use mailwire_mime::BodyPart;
+    let inner = MessageBuilder::new()
+        .from(Mailbox::new(None, "inner@example.test"))
+        .subject("inner")
+        .boundary("=_in")
+        .text("inside\n")
+        .html("<p>inside</p>")
+        .build()
+        .expect("inner builds");
+    let raw = MessageBuilder::new()
+        .from(Mailbox::new(Some("Outer"), "outer@example.test"))
+        .header("X-Priority", "3 (Normal)")
+        .header("X-Note", "d\u{e9}j\u{e0} vu")
+        .boundary("=_out")
+        .body(BodyPart::multipart(
+            "mixed",
+            vec![
+                BodyPart::text("plain", "see below\n")
+                    .header("X-Part", "first")
+                    .description("the note"),
+                BodyPart::message(inner.clone()),
+                BodyPart::multipart(
+                    "related",
+                    vec![
+                        BodyPart::text("html", "<img src=cid:i@x>"),
+                        BodyPart::binary("image/gif", b"GIF89a".to_vec()).inline("i@x"),
+                    ],
+                ),
+            ],
+        ))
+        .build()
+        .expect("outer builds");
+    let m = Message::parse(&raw);
+    assert!(m.defects().is_empty(), "{:?}", m.defects());
+    assert_eq!(m.header().text("x-priority").as_deref(), Some("3 (Normal)"));
+    assert_eq!(
+        m.header().text("X-Note").as_deref(),
+        Some("d\u{e9}j\u{e0} vu")
+    );
+    let first = m.part("1").expect("part 1");
+    assert_eq!(first.header().text("X-Part").as_deref(), Some("first"));
+    assert_eq!(
+        first.header().content_description().as_deref(),
+        Some("the note")
+    );
+    let enclosed = m.part("2").expect("part 2");
+    assert_eq!(enclosed.raw_body(), inner.as_slice());
+    let inner_root = enclosed.message().expect("enclosed");
+    assert_eq!(inner_root.header().subject().as_deref(), Some("inner"));
+    assert_eq!(m.part("2.1").and_then(|p| p.text()), Some("inside\r\n"));
+    assert_eq!(m.part("2.2").and_then(|p| p.text()), Some("<p>inside</p>"));
+    assert_eq!(
+        m.by_content_id("<i@x>").map(|p| p.decoded()),
+        Some(&b"GIF89a"[..])
+    );
+    assert_eq!(
+        m.part("3.2").map(|p| p.number().to_string()).as_deref(),
+        Some("3.2")
+    );
+    assert_eq!(m.text_body().as_deref(), Some("see below\r\n"));
+    assert_eq!(
+        m.attachments()
+            .iter()
+            .map(|p| p.number().to_string())
+            .collect::<Vec<_>>(),
+        ["2"]
+    );
+}

@@ -32,6 +32,16 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Limits for a client reading a server: lines up to 16 MiB, since a SEARCH or
+    /// ESEARCH result for a large mailbox comes as one long line; other limits as
+    /// [`Limits::default`].
+    pub fn for_client() -> Self {
+        Self {
+            max_line: 16 * 1024 * 1024,
+            ..Self::default()
+        }
+    }
+
     /// Limits with a different largest literal.
     pub fn with_max_literal(mut self, max_literal: u32) -> Self {
         self.max_literal = max_literal;
@@ -112,8 +122,9 @@ pub(crate) enum Scan {
     },
 }
 
-/// Finds the end of the first complete message in `input`.
-pub(crate) fn scan(input: &[u8], limits: &Limits) -> Result<Scan, FrameError> {
+/// Finds the end of the first complete message in `input`; `responses` says that it comes
+/// from a server, whose status responses and continuation requests hold no literal.
+pub(crate) fn scan_as(input: &[u8], limits: &Limits, responses: bool) -> Result<Scan, FrameError> {
     let mut pos = 0;
     loop {
         let line = next_line(input, pos, limits)?;
@@ -122,6 +133,9 @@ pub(crate) fn scan(input: &[u8], limits: &Limits) -> Result<Scan, FrameError> {
         };
         // end is the index of LF.
         let content = &input[pos..end - 1];
+        if responses && pos == 0 && is_status_line(content) {
+            return Ok(Scan::Complete(end + 1));
+        }
         match announcement(content, limits).map_err(|e| with_offset(e, pos))? {
             None => return Ok(Scan::Complete(end + 1)),
             Some(a) => {
@@ -181,6 +195,26 @@ fn next_line(input: &[u8], pos: usize, limits: &Limits) -> Result<Option<usize>,
             limit: limits.max_line,
         }),
         None => Ok(None),
+    }
+}
+
+/// Whether `line` is a status response (`tag OK/NO/BAD …`, `* OK/NO/BAD/PREAUTH/BYE …`)
+/// or a continuation request: free text that may end in `{n}` without announcing anything.
+pub(crate) fn is_status_line(line: &[u8]) -> bool {
+    if line.starts_with(b"+") {
+        return true;
+    }
+    let Some(sp) = memchr::memchr(b' ', line) else {
+        return false;
+    };
+    let (tag, rest) = (&line[..sp], &line[sp + 1..]);
+    let word_end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    let word = &rest[..word_end];
+    let is = |w: &[u8]| word.eq_ignore_ascii_case(w);
+    if tag == b"*" {
+        is(b"OK") || is(b"NO") || is(b"BAD") || is(b"PREAUTH") || is(b"BYE")
+    } else {
+        is(b"OK") || is(b"NO") || is(b"BAD")
     }
 }
 
@@ -263,14 +297,28 @@ pub enum FrameEvent {
 pub struct Framer {
     limits: Limits,
     literal_remaining: u32,
+    responses: bool,
+    line_start: bool,
 }
 
 impl Framer {
-    /// A framer at the start of a line.
+    /// A framer at the start of a line, for either direction: any line ending in `{n}`
+    /// announces a literal.
     pub fn new(limits: Limits) -> Self {
         Self {
             limits,
             literal_remaining: 0,
+            responses: false,
+            line_start: true,
+        }
+    }
+
+    /// A framer for a server's output: a status response or continuation request is free
+    /// text, and a `{n}` at its end announces nothing.
+    pub fn for_responses(limits: Limits) -> Self {
+        Self {
+            responses: true,
+            ..Self::new(limits)
         }
     }
 
@@ -297,7 +345,14 @@ impl Framer {
         let Some(end) = next_line(input, 0, &self.limits)? else {
             return Ok(None);
         };
-        let literal = announcement(&input[..end - 1], &self.limits)?;
+        let line = &input[..end - 1];
+        let literal = if self.responses && self.line_start && is_status_line(line) {
+            None
+        } else {
+            announcement(line, &self.limits)?
+        };
+        // The next line starts a new message unless this one announced a literal.
+        self.line_start = literal.is_none();
         if let Some(a) = literal {
             self.literal_remaining = a.length;
         }
@@ -316,10 +371,13 @@ mod tests {
     fn finds_message_ends_across_literals() {
         let l = Limits::default();
         let msg = b"a LOGIN {3}\r\nfoo {3+}\r\nbar\r\nrest";
-        assert_eq!(scan(msg, &l).unwrap(), Scan::Complete(msg.len() - 4));
-        assert_eq!(scan(b"a NOOP", &l).unwrap(), Scan::Incomplete);
         assert_eq!(
-            scan(b"a LOGIN {3}\r\nf", &l).unwrap(),
+            scan_as(msg, &l, false).unwrap(),
+            Scan::Complete(msg.len() - 4)
+        );
+        assert_eq!(scan_as(b"a NOOP", &l, false).unwrap(), Scan::Incomplete);
+        assert_eq!(
+            scan_as(b"a LOGIN {3}\r\nf", &l, false).unwrap(),
             Scan::Literal {
                 announcement: LiteralAnnouncement {
                     length: 3,
@@ -335,7 +393,7 @@ mod tests {
     #[test]
     fn a_4gib_literal_is_a_number_to_check() {
         let l = Limits::default();
-        let err = scan(b"a APPEND x {4294967295}\r\n", &l).unwrap_err();
+        let err = scan_as(b"a APPEND x {4294967295}\r\n", &l, false).unwrap_err();
         assert_eq!(
             err,
             FrameError::LiteralTooLarge {
@@ -345,7 +403,7 @@ mod tests {
                 sync: true
             }
         );
-        let huge = scan(b"a APPEND x {99999999999999999999999+}\r\n", &l).unwrap_err();
+        let huge = scan_as(b"a APPEND x {99999999999999999999999+}\r\n", &l, false).unwrap_err();
         assert!(matches!(
             huge,
             FrameError::LiteralTooLarge {
@@ -356,7 +414,7 @@ mod tests {
         ));
         let big = Limits::default().with_max_literal(u32::MAX);
         assert!(matches!(
-            scan(b"a APPEND x {4294967295}\r\n", &big).unwrap(),
+            scan_as(b"a APPEND x {4294967295}\r\n", &big, false).unwrap(),
             Scan::Literal { have: 0, .. }
         ));
     }
@@ -364,19 +422,36 @@ mod tests {
     #[test]
     fn limits_lines_and_refuses_bare_lf() {
         let l = Limits::default().with_max_line(8);
-        assert_eq!(scan(b"12345678\r\n", &l).unwrap(), Scan::Complete(10));
         assert_eq!(
-            scan(b"123456789\r\n", &l).unwrap_err(),
+            scan_as(b"12345678\r\n", &l, false).unwrap(),
+            Scan::Complete(10)
+        );
+        assert_eq!(
+            scan_as(b"123456789\r\n", &l, false).unwrap_err(),
             FrameError::LineTooLong {
                 offset: 0,
                 limit: 8
             }
         );
-        assert_eq!(scan(b"123456789", &l).unwrap(), Scan::Incomplete);
-        assert!(scan(b"1234567890", &l).is_err());
+        assert_eq!(scan_as(b"123456789", &l, false).unwrap(), Scan::Incomplete);
+        assert!(scan_as(b"1234567890", &l, false).is_err());
         assert_eq!(
-            scan(b"ab\ncd", &l).unwrap_err(),
+            scan_as(b"ab\ncd", &l, false).unwrap_err(),
             FrameError::BareLf { offset: 2 }
+        );
+    }
+
+    #[test]
+    fn a_client_accepts_long_search_lines() {
+        let mut line = b"* SEARCH".to_vec();
+        for uid in 1..=100_000u32 {
+            line.extend_from_slice(format!(" {uid}").as_bytes());
+        }
+        line.extend_from_slice(b"\r\n");
+        assert!(scan_as(&line, &Limits::default(), true).is_err());
+        assert_eq!(
+            scan_as(&line, &Limits::for_client(), true).unwrap(),
+            Scan::Complete(line.len())
         );
     }
 
@@ -393,6 +468,60 @@ mod tests {
                 binary: true
             })
         );
+    }
+
+    #[test]
+    fn status_text_ending_in_braces_is_no_literal() {
+        let l = Limits::default();
+        assert_eq!(
+            scan_as(b"* OK see {5}\r\n", &l, true).unwrap(),
+            Scan::Complete(14)
+        );
+        assert_eq!(
+            scan_as(b"a1 NO see {5}\r\n", &l, true).unwrap(),
+            Scan::Complete(15)
+        );
+        assert_eq!(scan_as(b"+ {5}\r\n", &l, true).unwrap(), Scan::Complete(7));
+        assert!(matches!(
+            scan_as(b"* OK see {5}\r\n", &l, false).unwrap(),
+            Scan::Literal { .. }
+        ));
+        assert!(matches!(
+            scan_as(b"* 1 FETCH (BODY[] {5}\r\n", &l, true).unwrap(),
+            Scan::Literal { .. }
+        ));
+        let mut f = Framer::for_responses(l);
+        assert_eq!(
+            f.next(b"* BYE {1}\r\n").unwrap(),
+            Some(FrameEvent::Line {
+                len: 11,
+                literal: None
+            })
+        );
+        let ev = f.next(b"* 1 FETCH (BODY[] {2}\r\n").unwrap().unwrap();
+        assert!(matches!(
+            ev,
+            FrameEvent::Line {
+                literal: Some(_),
+                ..
+            }
+        ));
+        assert_eq!(
+            f.next(b"ab").unwrap(),
+            Some(FrameEvent::LiteralData {
+                len: 2,
+                remaining: 0
+            })
+        );
+        // The rest of the FETCH line is no new message, even if it reads like one.
+        let ev = f.next(b" OK {1}\r\n").unwrap().unwrap();
+        assert!(matches!(
+            ev,
+            FrameEvent::Line {
+                literal: Some(_),
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -149,9 +149,9 @@ impl<'a> ParsedMessage<'a> {
         let nstring = |b: &[u8]| IString::new(b).ok();
         Some(match attribute {
             FetchAttribute::Envelope => MessageDataItem::Envelope(Box::new(self.envelope())),
-            FetchAttribute::Body => MessageDataItem::Body(self.body_structure(false)),
+            FetchAttribute::Body => MessageDataItem::Body(Box::new(self.body_structure(false))),
             FetchAttribute::BodyStructure => {
-                MessageDataItem::BodyStructure(self.body_structure(true))
+                MessageDataItem::BodyStructure(Box::new(self.body_structure(true)))
             }
             FetchAttribute::Rfc822 => MessageDataItem::Rfc822(nstring(self.raw())),
             FetchAttribute::Rfc822Header => {

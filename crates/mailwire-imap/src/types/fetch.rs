@@ -78,9 +78,9 @@ pub enum FetchItems {
 #[non_exhaustive]
 pub enum MessageDataItem {
     /// `BODY` (the structure without extension data).
-    Body(BodyStructure),
+    Body(Box<BodyStructure>),
     /// `BODYSTRUCTURE`
-    BodyStructure(BodyStructure),
+    BodyStructure(Box<BodyStructure>),
     /// `BODY[section]<origin> nstring`
     BodySection {
         /// The section.

@@ -41,20 +41,25 @@ impl Flag {
 
     /// The flag named by `\name`, with `name` compared case-insensitively.
     pub(crate) fn system(name: Atom) -> Self {
-        let s = name.as_str();
-        if s.eq_ignore_ascii_case("Answered") {
-            Self::Answered
-        } else if s.eq_ignore_ascii_case("Flagged") {
-            Self::Flagged
-        } else if s.eq_ignore_ascii_case("Deleted") {
-            Self::Deleted
-        } else if s.eq_ignore_ascii_case("Seen") {
-            Self::Seen
-        } else if s.eq_ignore_ascii_case("Draft") {
-            Self::Draft
-        } else {
-            Self::Extension(name)
-        }
+        Self::known(name.as_str().as_bytes()).unwrap_or(Self::Extension(name))
+    }
+
+    /// The flag named by `\name`, from bytes the decoder has checked.
+    pub(crate) fn system_bytes(name: &[u8]) -> Self {
+        Self::known(name).unwrap_or_else(|| Self::Extension(Atom::unchecked(name)))
+    }
+
+    fn known(name: &[u8]) -> Option<Self> {
+        [
+            (&b"Answered"[..], Self::Answered),
+            (b"Flagged", Self::Flagged),
+            (b"Deleted", Self::Deleted),
+            (b"Seen", Self::Seen),
+            (b"Draft", Self::Draft),
+        ]
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, f)| f)
     }
 }
 

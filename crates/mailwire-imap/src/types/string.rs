@@ -5,6 +5,15 @@ use std::fmt;
 use super::ValidationError;
 use super::chars::{is_atom_char, is_tag_char, is_text_char};
 
+/// Bytes the decoder checked to be ASCII (or, for a peer quirk, nearly so) as a `String`.
+fn ascii_or_lossy(bytes: &[u8]) -> String {
+    if bytes.is_ascii() {
+        bytes.iter().map(|&b| char::from(b)).collect()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
 /// `atom = 1*ATOM-CHAR`: a non-empty run of printable ASCII without the atom-specials
 /// (`(){ %*"\]` and controls).
 ///
@@ -36,7 +45,7 @@ impl Atom {
     /// Wraps bytes the decoder has already checked (or, for a documented peer quirk,
     /// accepted); they are ASCII.
     pub(crate) fn unchecked(bytes: &[u8]) -> Self {
-        Self(String::from_utf8_lossy(bytes).into_owned())
+        Self(ascii_or_lossy(bytes))
     }
 
     /// The atom's text.
@@ -84,7 +93,7 @@ impl Tag {
     }
 
     pub(crate) fn unchecked(bytes: &[u8]) -> Self {
-        Self(String::from_utf8_lossy(bytes).into_owned())
+        Self(ascii_or_lossy(bytes))
     }
 
     /// The tag's text.
@@ -151,6 +160,9 @@ impl fmt::Display for Text {
 /// string for 7-bit content without CR and LF, a literal otherwise. Two strings are equal
 /// when their contents are, whatever form they arrived in.
 ///
+/// Short contents (most header fields, names and parameters) are stored inline, without
+/// an allocation of their own.
+///
 /// ```
 /// use mailwire_imap::types::IString;
 ///
@@ -158,61 +170,123 @@ impl fmt::Display for Text {
 /// assert_eq!(s.as_bytes(), b"Fred Foobar");
 /// assert!(IString::new(&b"nul\0"[..]).is_err());
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct IString(Vec<u8>);
+#[derive(Clone)]
+pub struct IString(Repr);
+
+const INLINE: usize = 22;
+
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Vec<u8>),
+}
 
 impl IString {
     /// Validates string content (no NUL byte).
     pub fn new(value: impl Into<Vec<u8>>) -> Result<Self, ValidationError> {
         let value = value.into();
-        if value.contains(&0) {
+        if memchr::memchr(0, &value).is_some() {
             return Err(ValidationError::Byte {
                 what: "string",
                 byte: 0,
             });
         }
-        Ok(Self(value))
+        Ok(Self::unchecked(value))
     }
 
     pub(crate) fn unchecked(value: Vec<u8>) -> Self {
-        Self(value)
+        if value.len() <= INLINE {
+            Self::from_slice(&value)
+        } else {
+            Self(Repr::Heap(value))
+        }
+    }
+
+    /// Content the decoder has checked, copied inline when it is short.
+    pub(crate) fn from_slice(value: &[u8]) -> Self {
+        match u8::try_from(value.len()) {
+            Ok(len) if value.len() <= INLINE => {
+                let mut buf = [0u8; INLINE];
+                buf[..value.len()].copy_from_slice(value);
+                Self(Repr::Inline { len, buf })
+            }
+            _ => Self(Repr::Heap(value.to_vec())),
+        }
     }
 
     /// The content.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            Repr::Inline { len, buf } => &buf[..usize::from(*len)],
+            Repr::Heap(v) => v,
+        }
     }
 
     /// The content as UTF-8, if it is.
     pub fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.0).ok()
+        std::str::from_utf8(self.as_bytes()).ok()
     }
 
     /// Unwraps the content.
     pub fn into_bytes(self) -> Vec<u8> {
-        self.0
+        match self.0 {
+            Repr::Inline { .. } => self.as_bytes().to_vec(),
+            Repr::Heap(v) => v,
+        }
     }
 
     /// The length in bytes.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.as_bytes().len()
     }
 
     /// Whether the string is empty.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_bytes().is_empty()
+    }
+}
+
+impl Default for IString {
+    fn default() -> Self {
+        Self::from_slice(b"")
+    }
+}
+
+impl PartialEq for IString {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for IString {}
+
+impl std::hash::Hash for IString {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl PartialOrd for IString {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for IString {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
     }
 }
 
 impl AsRef<[u8]> for IString {
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        self.as_bytes()
     }
 }
 
 impl fmt::Debug for IString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", String::from_utf8_lossy(&self.0))
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
     }
 }
 
@@ -317,6 +391,27 @@ mod tests {
         assert!(Text::new("a\r\nb").is_err());
         assert!(Text::new("é").is_err());
         assert!(Text::new("").is_err());
+    }
+
+    #[test]
+    fn strings_compare_by_content_whatever_their_storage() {
+        let short = IString::new("short").unwrap();
+        let long = IString::new("a string longer than the inline buffer").unwrap();
+        assert_eq!(short.as_bytes(), b"short");
+        assert_eq!(long.len(), 38);
+        assert_eq!(
+            IString::unchecked(b"short".to_vec()),
+            IString::from_slice(b"short")
+        );
+        let boundary = vec![b'x'; INLINE];
+        assert_eq!(
+            IString::new(boundary.clone()).unwrap().into_bytes(),
+            boundary
+        );
+        let over = vec![b'y'; INLINE + 1];
+        assert_eq!(IString::from_slice(&over).as_bytes(), &over[..]);
+        assert!(short != long && short > long);
+        assert_eq!(IString::default().len(), 0);
     }
 
     #[test]

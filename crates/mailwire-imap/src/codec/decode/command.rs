@@ -5,23 +5,24 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use mailwire_core::Secret;
 use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::{tag, tag_no_case, take_while1};
+use nom::bytes::complete::{tag, tag_no_case};
 use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::multi::separated_list1;
 use nom::sequence::{delimited, preceded};
 
+use super::fetch::fetch_attribute;
 use super::primitive::{
-    PResult, astring, atom, atom_bytes, crlf, date, date_time, expect, fail, flag, flag_list,
-    list_mailbox, literal_data, mailbox, nil, nstring, number, number64, nz_number, nz_number64,
-    paren_list1, sequence_set, sp, string, tag_,
+    KEYWORD_MAX, PResult, astring, atom, atom_bytes, crlf, date_time, expect, fail, flag,
+    flag_list, list_mailbox, literal_data, mailbox, nil, nstring, number64, nz_number64,
+    paren_list1, sequence_set, sp, string, tag_, upper,
 };
+use super::search::search;
 use super::{DecodeError, Decoded, run};
 use crate::codec::framer::Limits;
 use crate::types::{
-    AppendMessage, AuthenticateData, Capability, Charset, Command, CommandBody, FetchAttribute,
-    FetchItems, IString, ListMailbox, NString, Partial, SearchKey, Section, SectionText,
-    StatusAttribute, StoreKind,
+    AppendMessage, AuthenticateData, Capability, Command, CommandBody, FetchItems, IString,
+    ListMailbox, NString, StatusAttribute, StoreKind,
 };
 
 /// Decodes one command from the start of `input`.
@@ -40,7 +41,7 @@ use crate::types::{
 /// ```
 pub fn decode_command(input: &[u8], limits: &Limits) -> Result<Decoded<Command>, DecodeError> {
     let depth = limits.max_depth;
-    let decoded = run(input, limits, true, true, |i| command(i, depth))?;
+    let decoded = run(input, limits, true, true, false, |i| command(i, depth))?;
     if let Decoded::LiteralAnnounced { tag, position, .. } = &decoded {
         // Refuse an unknown command before its literal is invited (RFC 3501 §7.5).
         if !known_command(input) {
@@ -110,7 +111,7 @@ pub fn decode_authenticate_data(
     input: &[u8],
     limits: &Limits,
 ) -> Result<Decoded<AuthenticateData>, DecodeError> {
-    run(input, limits, false, false, |i| {
+    run(input, limits, false, false, false, |i| {
         if let Ok((rest, _)) = tag::<_, _, super::PError<'_>>("*\r\n").parse(i) {
             return Ok((rest, AuthenticateData::Cancel));
         }
@@ -122,7 +123,7 @@ pub fn decode_authenticate_data(
 
 /// Decodes the `DONE` that ends IDLE (case-insensitively).
 pub fn decode_idle_done(input: &[u8], limits: &Limits) -> Result<Decoded<()>, DecodeError> {
-    run(input, limits, false, false, |i| {
+    run(input, limits, false, false, false, |i| {
         value((), (expect("DONE expected", tag_no_case("DONE")), crlf)).parse(i)
     })
 }
@@ -148,145 +149,127 @@ fn command(i: &[u8], depth: usize) -> PResult<'_, Command> {
 }
 
 fn command_body(i: &[u8], depth: usize) -> PResult<'_, CommandBody> {
-    let (rest, name) = atom_bytes(i)?;
-    let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
-    let i = rest;
-    if is("UID") {
-        let (i, _) = sp(i)?;
-        let (i, name) = atom_bytes(i)?;
-        let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
-        return if is("FETCH") {
-            fetch(i, true)
-        } else if is("SEARCH") {
-            search(i, true, depth)
-        } else if is("STORE") {
-            store(i, true)
-        } else if is("COPY") {
-            copy_or_move(i, true, false)
-        } else if is("MOVE") {
-            copy_or_move(i, true, true)
-        } else if is("EXPUNGE") {
-            map(preceded(sp, sequence_set), |uids| CommandBody::UidExpunge {
-                uids,
-            })
-            .parse(i)
-        } else {
-            fail(i, "unknown UID command")
-        };
-    }
-    let simple = [
-        ("CAPABILITY", CommandBody::Capability),
-        ("NOOP", CommandBody::Noop),
-        ("LOGOUT", CommandBody::Logout),
-        ("STARTTLS", CommandBody::StartTls),
-        ("CHECK", CommandBody::Check),
-        ("CLOSE", CommandBody::Close),
-        ("UNSELECT", CommandBody::Unselect),
-        ("EXPUNGE", CommandBody::Expunge),
-        ("IDLE", CommandBody::Idle),
-        ("NAMESPACE", CommandBody::Namespace),
-    ];
-    if let Some((_, body)) = simple.into_iter().find(|(n, _)| is(n)) {
-        return Ok((i, body));
-    }
+    let (i, name) = atom_bytes(i)?;
+    let mut buf = [0u8; KEYWORD_MAX];
     let one_mailbox = |i| preceded(sp, mailbox).parse(i);
-    if is("AUTHENTICATE") {
-        let (i, _) = sp(i)?;
-        let (i, mechanism) = atom(i)?;
-        let (i, ir) = opt(preceded(
-            sp,
-            alt((
-                value(Vec::new(), char('=')),
-                expect("initial response expected", base64_nonempty),
-            )),
-        ))
-        .parse(i)?;
-        Ok((
-            i,
-            CommandBody::Authenticate {
-                mechanism,
-                initial_response: ir.map(Secret::new),
-            },
-        ))
-    } else if is("LOGIN") {
-        let (i, username) = preceded(sp, astring).parse(i)?;
-        let (i, password) = preceded(sp, astring).parse(i)?;
-        Ok((
-            i,
-            CommandBody::Login {
-                username,
-                password: Secret::new(password),
-            },
-        ))
-    } else if is("SELECT") || is("EXAMINE") {
-        let (i, mailbox) = one_mailbox(i)?;
-        let (i, condstore) = map(opt(preceded(sp, tag_no_case("(CONDSTORE)"))), |c| {
-            c.is_some()
-        })
-        .parse(i)?;
-        if is("SELECT") {
-            Ok((i, CommandBody::Select { mailbox, condstore }))
-        } else {
-            Ok((i, CommandBody::Examine { mailbox, condstore }))
+    match upper(name, &mut buf) {
+        b"UID" => {
+            let (i, _) = sp(i)?;
+            let (i, name) = atom_bytes(i)?;
+            match upper(name, &mut buf) {
+                b"FETCH" => fetch(i, true),
+                b"SEARCH" => search(i, true, depth),
+                b"STORE" => store(i, true),
+                b"COPY" => copy_or_move(i, true, false),
+                b"MOVE" => copy_or_move(i, true, true),
+                b"EXPUNGE" => map(preceded(sp, sequence_set), |uids| CommandBody::UidExpunge {
+                    uids,
+                })
+                .parse(i),
+                _ => fail(i, "unknown UID command"),
+            }
         }
-    } else if is("CREATE") {
-        map(one_mailbox, |mailbox| CommandBody::Create { mailbox }).parse(i)
-    } else if is("DELETE") {
-        map(one_mailbox, |mailbox| CommandBody::Delete { mailbox }).parse(i)
-    } else if is("SUBSCRIBE") {
-        map(one_mailbox, |mailbox| CommandBody::Subscribe { mailbox }).parse(i)
-    } else if is("UNSUBSCRIBE") {
-        map(one_mailbox, |mailbox| CommandBody::Unsubscribe { mailbox }).parse(i)
-    } else if is("RENAME") {
-        let (i, from) = one_mailbox(i)?;
-        let (i, to) = one_mailbox(i)?;
-        Ok((i, CommandBody::Rename { from, to }))
-    } else if is("LIST") || is("LSUB") {
-        let (i, reference) = one_mailbox(i)?;
-        let (i, pattern) = preceded(sp, list_mailbox).parse(i)?;
-        let pattern = ListMailbox::from_string(pattern);
-        if is("LIST") {
-            Ok((i, CommandBody::List { reference, pattern }))
-        } else {
-            Ok((i, CommandBody::Lsub { reference, pattern }))
+        b"CAPABILITY" => Ok((i, CommandBody::Capability)),
+        b"NOOP" => Ok((i, CommandBody::Noop)),
+        b"LOGOUT" => Ok((i, CommandBody::Logout)),
+        b"STARTTLS" => Ok((i, CommandBody::StartTls)),
+        b"CHECK" => Ok((i, CommandBody::Check)),
+        b"CLOSE" => Ok((i, CommandBody::Close)),
+        b"UNSELECT" => Ok((i, CommandBody::Unselect)),
+        b"EXPUNGE" => Ok((i, CommandBody::Expunge)),
+        b"IDLE" => Ok((i, CommandBody::Idle)),
+        b"NAMESPACE" => Ok((i, CommandBody::Namespace)),
+        b"AUTHENTICATE" => {
+            let (i, _) = sp(i)?;
+            let (i, mechanism) = atom(i)?;
+            let (i, ir) = opt(preceded(
+                sp,
+                alt((
+                    value(Vec::new(), char('=')),
+                    expect("initial response expected", base64_nonempty),
+                )),
+            ))
+            .parse(i)?;
+            let initial_response = ir.map(Secret::new);
+            Ok((
+                i,
+                CommandBody::Authenticate {
+                    mechanism,
+                    initial_response,
+                },
+            ))
         }
-    } else if is("STATUS") {
-        let (i, mailbox) = one_mailbox(i)?;
-        let (i, attributes) = preceded(sp, paren_list1(status_attribute)).parse(i)?;
-        Ok((
-            i,
-            CommandBody::Status {
-                mailbox,
-                attributes,
-            },
-        ))
-    } else if is("APPEND") {
-        append(i)
-    } else if is("SEARCH") {
-        search(i, false, depth)
-    } else if is("FETCH") {
-        fetch(i, false)
-    } else if is("STORE") {
-        store(i, false)
-    } else if is("COPY") {
-        copy_or_move(i, false, false)
-    } else if is("MOVE") {
-        copy_or_move(i, false, true)
-    } else if is("ENABLE") {
-        let (i, caps) = nom::multi::many1(preceded(sp, atom)).parse(i)?;
-        Ok((
-            i,
-            CommandBody::Enable {
-                capabilities: caps.into_iter().map(Capability::from_atom).collect(),
-            },
-        ))
-    } else if is("ID") {
-        map(preceded(sp, id_parameters), |parameters| CommandBody::Id {
+        b"LOGIN" => {
+            let (i, username) = preceded(sp, astring).parse(i)?;
+            let (i, password) = preceded(sp, astring).parse(i)?;
+            Ok((
+                i,
+                CommandBody::Login {
+                    username,
+                    password: Secret::new(password),
+                },
+            ))
+        }
+        kind @ (b"SELECT" | b"EXAMINE") => {
+            let select = kind == b"SELECT";
+            let (i, mailbox) = one_mailbox(i)?;
+            let (i, condstore) = map(opt(preceded(sp, tag_no_case("(CONDSTORE)"))), |c| {
+                c.is_some()
+            })
+            .parse(i)?;
+            if select {
+                Ok((i, CommandBody::Select { mailbox, condstore }))
+            } else {
+                Ok((i, CommandBody::Examine { mailbox, condstore }))
+            }
+        }
+        b"CREATE" => map(one_mailbox, |mailbox| CommandBody::Create { mailbox }).parse(i),
+        b"DELETE" => map(one_mailbox, |mailbox| CommandBody::Delete { mailbox }).parse(i),
+        b"SUBSCRIBE" => map(one_mailbox, |mailbox| CommandBody::Subscribe { mailbox }).parse(i),
+        b"UNSUBSCRIBE" => map(one_mailbox, |mailbox| CommandBody::Unsubscribe { mailbox }).parse(i),
+        b"RENAME" => {
+            let (i, from) = one_mailbox(i)?;
+            let (i, to) = one_mailbox(i)?;
+            Ok((i, CommandBody::Rename { from, to }))
+        }
+        kind @ (b"LIST" | b"LSUB") => {
+            let list = kind == b"LIST";
+            let (i, reference) = one_mailbox(i)?;
+            let (i, pattern) = preceded(sp, list_mailbox).parse(i)?;
+            let pattern = ListMailbox::from_string(pattern);
+            if list {
+                Ok((i, CommandBody::List { reference, pattern }))
+            } else {
+                Ok((i, CommandBody::Lsub { reference, pattern }))
+            }
+        }
+        b"STATUS" => {
+            let (i, mailbox) = one_mailbox(i)?;
+            let (i, attributes) = preceded(sp, paren_list1(status_attribute)).parse(i)?;
+            Ok((
+                i,
+                CommandBody::Status {
+                    mailbox,
+                    attributes,
+                },
+            ))
+        }
+        b"APPEND" => append(i),
+        b"SEARCH" => search(i, false, depth),
+        b"FETCH" => fetch(i, false),
+        b"STORE" => store(i, false),
+        b"COPY" => copy_or_move(i, false, false),
+        b"MOVE" => copy_or_move(i, false, true),
+        b"ENABLE" => {
+            let (i, caps) = nom::multi::many1(preceded(sp, atom)).parse(i)?;
+            let capabilities = caps.into_iter().map(Capability::from_atom).collect();
+            Ok((i, CommandBody::Enable { capabilities }))
+        }
+        b"ID" => map(preceded(sp, id_parameters), |parameters| CommandBody::Id {
             parameters,
         })
-        .parse(i)
-    } else {
-        fail(i, "unknown command")
+        .parse(i),
+        _ => fail(i, "unknown command"),
     }
 }
 
@@ -430,270 +413,6 @@ fn fetch(i: &[u8], uid: bool) -> PResult<'_, CommandBody> {
     ))
 }
 
-fn fetch_attribute(i: &[u8]) -> PResult<'_, FetchAttribute> {
-    let (rest, name) = expect(
-        "fetch attribute expected",
-        take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'.'),
-    )
-    .parse(i)?;
-    let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
-    let bracket = rest.starts_with(b"[");
-    let plain = [
-        ("ENVELOPE", FetchAttribute::Envelope),
-        ("FLAGS", FetchAttribute::Flags),
-        ("INTERNALDATE", FetchAttribute::InternalDate),
-        ("RFC822", FetchAttribute::Rfc822),
-        ("RFC822.HEADER", FetchAttribute::Rfc822Header),
-        ("RFC822.SIZE", FetchAttribute::Rfc822Size),
-        ("RFC822.TEXT", FetchAttribute::Rfc822Text),
-        ("BODYSTRUCTURE", FetchAttribute::BodyStructure),
-        ("UID", FetchAttribute::Uid),
-        ("MODSEQ", FetchAttribute::ModSeq),
-    ];
-    if !bracket {
-        if is("BODY") {
-            return Ok((rest, FetchAttribute::Body));
-        }
-        return match plain.into_iter().find(|(n, _)| is(n)) {
-            Some((_, a)) => Ok((rest, a)),
-            None => fail(i, "unknown fetch attribute"),
-        };
-    }
-    if is("BODY") || is("BODY.PEEK") {
-        let (rest, section) = section(rest)?;
-        let (rest, partial) = opt(partial).parse(rest)?;
-        return Ok((
-            rest,
-            FetchAttribute::BodySection {
-                peek: is("BODY.PEEK"),
-                section,
-                partial,
-            },
-        ));
-    }
-    if is("BINARY") || is("BINARY.PEEK") {
-        let (rest, part) = section_binary(rest)?;
-        let (rest, partial) = opt(partial).parse(rest)?;
-        return Ok((
-            rest,
-            FetchAttribute::Binary {
-                peek: is("BINARY.PEEK"),
-                part,
-                partial,
-            },
-        ));
-    }
-    if is("BINARY.SIZE") {
-        let (rest, part) = section_binary(rest)?;
-        return Ok((rest, FetchAttribute::BinarySize { part }));
-    }
-    fail(i, "unknown fetch attribute")
-}
-
-/// `"<" number "." nz-number ">"`
-fn partial(i: &[u8]) -> PResult<'_, Partial> {
-    let (i, _) = char('<').parse(i)?;
-    let (i, offset) = number(i)?;
-    let (i, _) = char('.').parse(i)?;
-    let (i, length) = nz_number(i)?;
-    let (i, _) = char('>').parse(i)?;
-    Ok((i, Partial { offset, length }))
-}
-
-fn part_path(i: &[u8]) -> PResult<'_, Vec<u32>> {
-    let (mut i, first) = nz_number(i)?;
-    let mut out = vec![first.get()];
-    while let Some(rest) = i.strip_prefix(b".") {
-        if !rest.first().is_some_and(u8::is_ascii_digit) {
-            break;
-        }
-        let (rest, n) = nz_number(rest)?;
-        out.push(n.get());
-        i = rest;
-    }
-    Ok((i, out))
-}
-
-/// `section-binary = "[" [section-part] "]"`
-pub(crate) fn section_binary(i: &[u8]) -> PResult<'_, Vec<u32>> {
-    let (i, _) = char('[').parse(i)?;
-    if let Some(rest) = i.strip_prefix(b"]") {
-        return Ok((rest, Vec::new()));
-    }
-    let (i, part) = part_path(i)?;
-    let (i, _) = expect("']' expected", char(']')).parse(i)?;
-    Ok((i, part))
-}
-
-/// `section = "[" [section-spec] "]"`
-pub(crate) fn section(i: &[u8]) -> PResult<'_, Section> {
-    let start = i;
-    let (i, _) = char('[').parse(i)?;
-    if let Some(rest) = i.strip_prefix(b"]") {
-        return Ok((rest, Section::full()));
-    }
-    let (i, part) = if i.first().is_some_and(u8::is_ascii_digit) {
-        part_path(i)?
-    } else {
-        (i, Vec::new())
-    };
-    let (i, text) = if part.is_empty() {
-        map(section_text, Some).parse(i)?
-    } else {
-        opt(preceded(char('.'), section_text)).parse(i)?
-    };
-    let (i, _) = expect("']' expected", char(']')).parse(i)?;
-    match Section::new(part, text) {
-        Ok(s) => Ok((i, s)),
-        Err(_) => fail(start, "invalid section"),
-    }
-}
-
-fn section_text(i: &[u8]) -> PResult<'_, SectionText> {
-    let header_list = |i| paren_list1(astring).parse(i);
-    alt((
-        map(
-            preceded(tag_no_case("HEADER.FIELDS.NOT "), header_list),
-            SectionText::HeaderFieldsNot,
-        ),
-        map(
-            preceded(tag_no_case("HEADER.FIELDS "), header_list),
-            SectionText::HeaderFields,
-        ),
-        value(SectionText::Header, tag_no_case("HEADER")),
-        value(SectionText::Text, tag_no_case("TEXT")),
-        value(SectionText::Mime, tag_no_case("MIME")),
-    ))
-    .parse(i)
-}
-
-/// `search = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key)`
-fn search(i: &[u8], uid: bool, depth: usize) -> PResult<'_, CommandBody> {
-    let (i, charset) = opt(preceded(
-        (sp, tag_no_case("CHARSET"), sp),
-        expect("charset expected", astring),
-    ))
-    .parse(i)?;
-    let charset = match charset {
-        None => None,
-        Some(c) => match c.as_str().and_then(|s| Charset::new(s).ok()) {
-            Some(c) => Some(c),
-            None => return fail(i, "bad charset"),
-        },
-    };
-    let (i, criteria) = nom::multi::many1(preceded(sp, |i| search_key(i, depth))).parse(i)?;
-    Ok((
-        i,
-        CommandBody::Search {
-            charset,
-            criteria,
-            uid,
-        },
-    ))
-}
-
-type StringKey = fn(IString) -> SearchKey;
-type DateKey = fn(crate::types::Date) -> SearchKey;
-
-fn search_key(i: &[u8], depth: usize) -> PResult<'_, SearchKey> {
-    let Some(depth) = depth.checked_sub(1) else {
-        return fail(i, "search keys nested too deeply");
-    };
-    match i.first() {
-        Some(b'(') => {
-            let (rest, keys) = paren_list1(|i| search_key(i, depth)).parse(i)?;
-            return Ok((rest, SearchKey::And(keys)));
-        }
-        Some(b'0'..=b'9' | b'*') => return map(sequence_set, SearchKey::SequenceSet).parse(i),
-        _ => {}
-    }
-    let (rest, name) = atom_bytes(i)?;
-    let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
-    let plain = [
-        ("ALL", SearchKey::All),
-        ("ANSWERED", SearchKey::Answered),
-        ("DELETED", SearchKey::Deleted),
-        ("DRAFT", SearchKey::Draft),
-        ("FLAGGED", SearchKey::Flagged),
-        ("NEW", SearchKey::New),
-        ("OLD", SearchKey::Old),
-        ("RECENT", SearchKey::Recent),
-        ("SEEN", SearchKey::Seen),
-        ("UNANSWERED", SearchKey::Unanswered),
-        ("UNDELETED", SearchKey::Undeleted),
-        ("UNDRAFT", SearchKey::Undraft),
-        ("UNFLAGGED", SearchKey::Unflagged),
-        ("UNSEEN", SearchKey::Unseen),
-    ];
-    if let Some((_, k)) = plain.into_iter().find(|(n, _)| is(n)) {
-        return Ok((rest, k));
-    }
-    let i = rest;
-    let strings: [(&str, StringKey); 7] = [
-        ("BCC", SearchKey::Bcc),
-        ("BODY", SearchKey::Body),
-        ("CC", SearchKey::Cc),
-        ("FROM", SearchKey::From),
-        ("SUBJECT", SearchKey::Subject),
-        ("TEXT", SearchKey::Text),
-        ("TO", SearchKey::To),
-    ];
-    if let Some((_, f)) = strings.into_iter().find(|(n, _)| is(n)) {
-        return map(preceded(sp, astring), f).parse(i);
-    }
-    let dates: [(&str, DateKey); 6] = [
-        ("BEFORE", SearchKey::Before),
-        ("ON", SearchKey::On),
-        ("SINCE", SearchKey::Since),
-        ("SENTBEFORE", SearchKey::SentBefore),
-        ("SENTON", SearchKey::SentOn),
-        ("SENTSINCE", SearchKey::SentSince),
-    ];
-    if let Some((_, f)) = dates.into_iter().find(|(n, _)| is(n)) {
-        return map(preceded(sp, date), f).parse(i);
-    }
-    if is("HEADER") {
-        let (i, field) = preceded(sp, astring).parse(i)?;
-        let (i, v) = preceded(sp, astring).parse(i)?;
-        Ok((i, SearchKey::Header(field, v)))
-    } else if is("KEYWORD") {
-        map(preceded(sp, atom), SearchKey::Keyword).parse(i)
-    } else if is("UNKEYWORD") {
-        map(preceded(sp, atom), SearchKey::Unkeyword).parse(i)
-    } else if is("LARGER") {
-        map(preceded(sp, number), SearchKey::Larger).parse(i)
-    } else if is("SMALLER") {
-        map(preceded(sp, number), SearchKey::Smaller).parse(i)
-    } else if is("UID") {
-        map(preceded(sp, sequence_set), SearchKey::Uid).parse(i)
-    } else if is("NOT") {
-        map(preceded(sp, |i| search_key(i, depth)), |k| {
-            SearchKey::Not(Box::new(k))
-        })
-        .parse(i)
-    } else if is("OR") {
-        let (i, a) = preceded(sp, |i| search_key(i, depth)).parse(i)?;
-        let (i, b) = preceded(sp, |i| search_key(i, depth)).parse(i)?;
-        Ok((i, SearchKey::Or(Box::new(a), Box::new(b))))
-    } else if is("MODSEQ") {
-        // search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer
-        let (i, _) = opt((
-            sp,
-            string,
-            sp,
-            alt((
-                tag_no_case("priv"),
-                tag_no_case("shared"),
-                tag_no_case("all"),
-            )),
-        ))
-        .parse(i)?;
-        map(preceded(sp, number64), SearchKey::ModSeq).parse(i)
-    } else {
-        fail(i, "unknown search key")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -702,29 +421,6 @@ mod tests {
         let (rest, v) = r.unwrap();
         assert!(rest.is_empty(), "left {:?}", String::from_utf8_lossy(rest));
         v
-    }
-
-    #[test]
-    fn sections() {
-        let s = complete(section(b"[1.2.HEADER.FIELDS.NOT (A \"B C\")]"));
-        assert_eq!(s.part(), &[1, 2]);
-        assert_eq!(
-            s.text(),
-            Some(&SectionText::HeaderFieldsNot(vec![
-                IString::new("A").unwrap(),
-                IString::new("B C").unwrap()
-            ]))
-        );
-        assert_eq!(complete(section(b"[]")), Section::full());
-        assert_eq!(
-            complete(section(b"[text]")).text(),
-            Some(&SectionText::Text)
-        );
-        assert!(section(b"[MIME]").is_err(), "MIME needs a part");
-        assert!(section(b"[0]").is_err());
-        assert!(section(b"[1.]").is_err());
-        assert!(section(b"[HEADER.FIELDS ()]").is_err());
-        assert_eq!(complete(section_binary(b"[3.1]")), vec![3, 1]);
     }
 
     #[test]

@@ -2,12 +2,14 @@
 
 mod body;
 mod command;
+mod fetch;
 pub(crate) mod primitive;
 mod response;
+mod search;
 
 use thiserror::Error;
 
-use super::framer::{FrameError, Limits, Scan, scan};
+use super::framer::{FrameError, Limits, Scan, scan_as};
 use crate::types::chars::is_tag_char;
 use crate::types::{Tag, Text};
 use primitive::PError;
@@ -148,34 +150,36 @@ pub(crate) fn run<'a, T>(
     limits: &Limits,
     tagged: bool,
     allow_sync_literal: bool,
+    from_server: bool,
     parse: impl FnOnce(&'a [u8]) -> Result<(&'a [u8], T), nom::Err<PError<'a>>>,
 ) -> Result<Decoded<T>, DecodeError> {
-    let len = match scan(input, limits).map_err(|e| frame_error(input, e, tagged))? {
-        Scan::Complete(len) => len,
-        Scan::Incomplete => return Ok(Decoded::Incomplete),
-        Scan::Literal {
-            announcement,
-            have,
-            position,
-        } => {
-            if allow_sync_literal && announcement.sync && have == 0 {
-                return match leading_tag(input) {
-                    Some(tag) => Ok(Decoded::LiteralAnnounced {
-                        tag,
-                        length: announcement.length,
-                        position,
-                    }),
-                    None => Err(DecodeError::Syntax {
-                        tag: None,
-                        offset: 0,
-                        reason: "tag expected",
-                        skip: position,
-                    }),
-                };
+    let len =
+        match scan_as(input, limits, from_server).map_err(|e| frame_error(input, e, tagged))? {
+            Scan::Complete(len) => len,
+            Scan::Incomplete => return Ok(Decoded::Incomplete),
+            Scan::Literal {
+                announcement,
+                have,
+                position,
+            } => {
+                if allow_sync_literal && announcement.sync && have == 0 {
+                    return match leading_tag(input) {
+                        Some(tag) => Ok(Decoded::LiteralAnnounced {
+                            tag,
+                            length: announcement.length,
+                            position,
+                        }),
+                        None => Err(DecodeError::Syntax {
+                            tag: None,
+                            offset: 0,
+                            reason: "tag expected",
+                            skip: position,
+                        }),
+                    };
+                }
+                return Ok(Decoded::Incomplete);
             }
-            return Ok(Decoded::Incomplete);
-        }
-    };
+        };
     let frame = &input[..len];
     match parse(frame) {
         Ok(([], value)) => Ok(Decoded::Complete {

@@ -3,6 +3,7 @@
 //! Every parser here runs on a complete frame (see the framer), so "not enough input"
 //! is a syntax error at this level.
 
+use std::borrow::Cow;
 use std::num::{NonZeroU32, NonZeroU64};
 
 use nom::branch::alt;
@@ -72,6 +73,21 @@ pub(crate) fn expect<'a, O>(
             })
         })
     }
+}
+
+/// The longest keyword dispatched through [`upper`].
+pub(crate) const KEYWORD_MAX: usize = 24;
+
+/// `name` in upper case, for matching keywords case-insensitively; empty when it is too
+/// long to be one.
+pub(crate) fn upper<'b>(name: &[u8], buf: &'b mut [u8; KEYWORD_MAX]) -> &'b [u8] {
+    if name.len() > KEYWORD_MAX {
+        return &[];
+    }
+    let out = &mut buf[..name.len()];
+    out.copy_from_slice(name);
+    out.make_ascii_uppercase();
+    out
 }
 
 pub(crate) fn sp(i: &[u8]) -> PResult<'_, char> {
@@ -155,28 +171,37 @@ pub(crate) fn nil(i: &[u8]) -> PResult<'_, ()> {
 
 /// `quoted = DQUOTE *QUOTED-CHAR DQUOTE`. Bytes above 0x7f are accepted: servers send
 /// UTF-8 in quoted strings.
-pub(crate) fn quoted(i: &[u8]) -> PResult<'_, Vec<u8>> {
+pub(crate) fn quoted(i: &[u8]) -> PResult<'_, Cow<'_, [u8]>> {
     let Some(body) = i.strip_prefix(b"\"") else {
         return fail(i, "string expected");
     };
-    let mut out = Vec::new();
     let mut pos = 0;
+    let mut out: Option<Vec<u8>> = None;
     loop {
         let Some(at) = memchr::memchr2(b'"', b'\\', &body[pos..]) else {
             return fail(i, "unterminated quoted string");
         };
         let run = &body[pos..pos + at];
-        if let Some(bad) = run.iter().position(|&b| b == b'\r' || b == b'\n' || b == 0) {
+        if let Some(bad) = memchr::memchr3(b'\r', b'\n', 0, run) {
             return fail(&body[pos + bad..], "line break or NUL in quoted string");
         }
-        out.extend_from_slice(run);
         pos += at;
         if body[pos] == b'"' {
-            return Ok((&body[pos + 1..], out));
+            // Without escapes the content is one slice, copied once.
+            let value = match out {
+                None => Cow::Borrowed(run),
+                Some(mut v) => {
+                    v.extend_from_slice(run);
+                    Cow::Owned(v)
+                }
+            };
+            return Ok((&body[pos + 1..], value));
         }
         match body.get(pos + 1) {
             Some(&c @ (b'"' | b'\\')) => {
-                out.push(c);
+                let v = out.get_or_insert_with(Vec::new);
+                v.extend_from_slice(run);
+                v.push(c);
                 pos += 2;
             }
             _ => return fail(&body[pos..], "bad escape in quoted string"),
@@ -212,8 +237,8 @@ pub(crate) fn literal(i: &[u8]) -> PResult<'_, &[u8]> {
 /// `string = quoted / literal`
 pub(crate) fn string(i: &[u8]) -> PResult<'_, IString> {
     match i.first() {
-        Some(b'"') => map(quoted, IString::unchecked).parse(i),
-        Some(b'{') => map(literal, |d| IString::unchecked(d.to_vec())).parse(i),
+        Some(b'"') => map(quoted, |q| IString::from_slice(&q)).parse(i),
+        Some(b'{') => map(literal, IString::from_slice).parse(i),
         _ => fail(i, "string expected"),
     }
 }
@@ -224,7 +249,7 @@ pub(crate) fn astring(i: &[u8]) -> PResult<'_, IString> {
         Some(b'"' | b'{') => string(i),
         _ => map(
             expect("string expected", take_while1(is_astring_char)),
-            |a: &[u8]| IString::unchecked(a.to_vec()),
+            IString::from_slice,
         )
         .parse(i),
     }
@@ -249,7 +274,7 @@ pub(crate) fn list_mailbox(i: &[u8]) -> PResult<'_, IString> {
         Some(b'"' | b'{') => string(i),
         _ => map(
             expect("pattern expected", take_while1(is_list_char)),
-            |a: &[u8]| IString::unchecked(a.to_vec()),
+            IString::from_slice,
         )
         .parse(i),
     }
@@ -266,7 +291,7 @@ pub(crate) fn delimiter(i: &[u8]) -> PResult<'_, Option<Delimiter>> {
         return value(None, expect("delimiter or NIL expected", nil)).parse(i);
     }
     let (rest, q) = quoted(i)?;
-    match q.as_slice() {
+    match &*q {
         [b] => match Delimiter::from_byte(*b) {
             Some(d) => Ok((rest, Some(d))),
             None => fail(i, "bad delimiter"),
@@ -390,15 +415,14 @@ pub(crate) fn sequence_set(i: &[u8]) -> PResult<'_, SequenceSet> {
     }
 }
 
-/// A flag keyword. `lenient` also takes `]`, which some servers put in keywords.
-fn keyword(lenient: bool) -> impl FnMut(&[u8]) -> PResult<'_, Atom> {
+/// The bytes of a flag keyword. `lenient` also takes `]`, which some servers put in keywords.
+fn keyword(lenient: bool) -> impl FnMut(&[u8]) -> PResult<'_, &[u8]> {
     move |i| {
-        let (rest, a) = expect(
+        expect(
             "flag expected",
             take_while1(|b| is_atom_char(b) || (lenient && b == b']')),
         )
-        .parse(i)?;
-        Ok((rest, Atom::unchecked(a)))
+        .parse(i)
     }
 }
 
@@ -409,10 +433,13 @@ fn flag_or_wildcard(lenient: bool) -> impl FnMut(&[u8]) -> PResult<'_, Option<Fl
             if let Some(rest) = rest.strip_prefix(b"*") {
                 return Ok((rest, None));
             }
-            let (rest, a) = keyword(lenient)(rest)?;
-            return Ok((rest, Some(Flag::system(a))));
+            let (rest, name) = keyword(lenient)(rest)?;
+            return Ok((rest, Some(Flag::system_bytes(name))));
         }
-        map(keyword(lenient), |a| Some(Flag::Keyword(a))).parse(i)
+        map(keyword(lenient), |a| {
+            Some(Flag::Keyword(Atom::unchecked(a)))
+        })
+        .parse(i)
     }
 }
 
@@ -521,7 +548,7 @@ mod tests {
     fn strings_in_all_forms() {
         assert_eq!(
             quoted(b"\"a\\\"b\\\\c\" x").unwrap(),
-            (&b" x"[..], b"a\"b\\c".to_vec())
+            (&b" x"[..], Cow::Owned(b"a\"b\\c".to_vec()))
         );
         assert_eq!(quoted(b"\"caf\xc3\xa9\"").unwrap().1, "café".as_bytes());
         assert!(quoted(b"\"a\\b\"").is_err());

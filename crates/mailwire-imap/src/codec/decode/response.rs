@@ -1,5 +1,21 @@
 //! Response decoding (client side), RFC 3501 §9 `response`, leniently where real servers
 //! are known to deviate.
+//!
+//! Accepted beyond the grammar, each covered by a test in `tests/quirks.rs`:
+//!
+//! - spaces between the addresses of an address list (Outlook), and `()` for an empty list;
+//! - a response code with no text after it, as in Gmail's `* OK [HIGHESTMODSEQ n]`, and a
+//!   status word with no text at all;
+//! - `+` with no text;
+//! - NIL as a body's transfer encoding (iCloud), read as an empty string;
+//! - an empty STATUS list (163.com);
+//! - `\*` inside FLAGS and FETCH flag lists (skipped) and `]` inside flag keywords;
+//! - 8-bit bytes inside quoted strings and text (read as UTF-8, lossily for text);
+//! - a space after the last SEARCH result, spaces between the parts of a multipart, more
+//!   than one space between NAMESPACE lists.
+//!
+//! Framing happens before parsing, so a text that ends in `{n}` just before its CRLF is
+//! taken for a literal announcement.
 
 use nom::Parser;
 use nom::branch::alt;
@@ -10,11 +26,13 @@ use nom::multi::many0;
 use nom::sequence::{delimited, preceded};
 
 use super::body::{body, envelope};
-use super::command::{id_parameters, section, section_binary};
+use super::command::id_parameters;
+use super::fetch::{section, section_binary};
 use super::primitive::{
-    PResult, astring, atom, atom_bytes, crlf, date_time, delimiter, expect, fail, flag_fetch_list,
-    flag_list_lenient, flag_perm_list, literal_data, mailbox, nstring, number, number64, nz_number,
-    nz_number64, paren_list, sequence_set, skip_spaces, sp, spaces1, string, tag_, text,
+    KEYWORD_MAX, PResult, astring, atom, atom_bytes, crlf, date_time, delimiter, expect, fail,
+    flag_fetch_list, flag_list_lenient, flag_perm_list, literal_data, mailbox, nstring, number,
+    number64, nz_number, nz_number64, paren_list, sequence_set, skip_spaces, sp, spaces1, string,
+    tag_, text, upper,
 };
 use super::{DecodeError, Decoded, lenient_text, run};
 use crate::codec::framer::Limits;
@@ -35,7 +53,7 @@ use crate::types::{
 /// ```
 pub fn decode_response(input: &[u8], limits: &Limits) -> Result<Decoded<Response>, DecodeError> {
     let depth = limits.max_depth;
-    run(input, limits, true, false, |i| {
+    run(input, limits, true, false, true, |i| {
         let (i, r) = response(i, depth)?;
         let (i, _) = crlf(i)?;
         Ok((i, r))
@@ -44,7 +62,7 @@ pub fn decode_response(input: &[u8], limits: &Limits) -> Result<Decoded<Response
 
 /// Decodes the server's greeting: an untagged OK, PREAUTH or BYE.
 pub fn decode_greeting(input: &[u8], limits: &Limits) -> Result<Decoded<Greeting>, DecodeError> {
-    run(input, limits, false, false, |i| {
+    run(input, limits, false, false, true, |i| {
         let (i, _) = expect("'* ' expected", tag("* ")).parse(i)?;
         let (j, s) = status(i)?;
         if matches!(s.condition, Condition::No | Condition::Bad) {
@@ -425,38 +443,32 @@ fn message_data_item(i: &[u8], depth: usize) -> PResult<'_, MessageDataItem> {
         return Ok((i, MessageDataItem::BinarySize { part, size }));
     }
     let (i, _) = sp(i)?;
-    if is("FLAGS") {
-        map(flag_fetch_list, MessageDataItem::Flags).parse(i)
-    } else if is("ENVELOPE") {
-        map(envelope, |e| MessageDataItem::Envelope(Box::new(e))).parse(i)
-    } else if is("INTERNALDATE") {
-        map(date_time, MessageDataItem::InternalDate).parse(i)
-    } else if is("RFC822") {
-        map(nstring, MessageDataItem::Rfc822).parse(i)
-    } else if is("RFC822.HEADER") {
-        map(nstring, MessageDataItem::Rfc822Header).parse(i)
-    } else if is("RFC822.TEXT") {
-        map(nstring, MessageDataItem::Rfc822Text).parse(i)
-    } else if is("RFC822.SIZE") {
-        map(number, MessageDataItem::Rfc822Size).parse(i)
-    } else if is("BODY") {
-        map(
+    let mut buf = [0u8; KEYWORD_MAX];
+    match upper(name, &mut buf) {
+        b"FLAGS" => map(flag_fetch_list, MessageDataItem::Flags).parse(i),
+        b"UID" => map(nz_number, MessageDataItem::Uid).parse(i),
+        b"ENVELOPE" => map(envelope, |e| MessageDataItem::Envelope(Box::new(e))).parse(i),
+        b"INTERNALDATE" => map(date_time, MessageDataItem::InternalDate).parse(i),
+        b"RFC822" => map(nstring, MessageDataItem::Rfc822).parse(i),
+        b"RFC822.HEADER" => map(nstring, MessageDataItem::Rfc822Header).parse(i),
+        b"RFC822.TEXT" => map(nstring, MessageDataItem::Rfc822Text).parse(i),
+        b"RFC822.SIZE" => map(number, MessageDataItem::Rfc822Size).parse(i),
+        b"BODY" => map(
             |i| body(i, depth),
-            |b| MessageDataItem::Body(strip_extensions(b)),
+            |b| MessageDataItem::Body(Box::new(strip_extensions(b))),
         )
-        .parse(i)
-    } else if is("BODYSTRUCTURE") {
-        map(|i| body(i, depth), MessageDataItem::BodyStructure).parse(i)
-    } else if is("UID") {
-        map(nz_number, MessageDataItem::Uid).parse(i)
-    } else if is("MODSEQ") {
-        map(
+        .parse(i),
+        b"BODYSTRUCTURE" => map(
+            |i| body(i, depth),
+            |b| MessageDataItem::BodyStructure(Box::new(b)),
+        )
+        .parse(i),
+        b"MODSEQ" => map(
             delimited(char('('), nz_number64, char(')')),
             MessageDataItem::ModSeq,
         )
-        .parse(i)
-    } else {
-        fail(i, "unknown fetch item")
+        .parse(i),
+        _ => fail(i, "unknown fetch item"),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Encoding: types to wire bytes. Validated types always encode; nothing here fails.
 
+mod body;
 mod command;
 mod response;
 
