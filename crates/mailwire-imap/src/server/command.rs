@@ -919,7 +919,11 @@ impl ServerSession {
     }
 
     /// Answers [`Event::Messages`] with the messages that still exist.
-    pub fn provide_messages(&mut self, messages: Vec<StoredMessage>) -> Result<(), NotPending> {
+    pub fn provide_messages(&mut self, mut messages: Vec<StoredMessage>) -> Result<(), NotPending> {
+        // Looked up by UID below; stores usually hand them over in order already.
+        if !messages.is_sorted_by_key(|m| m.uid) {
+            messages.sort_unstable_by_key(|m| m.uid);
+        }
         match self.take_pending() {
             Pending::Fetch {
                 tag,
@@ -931,7 +935,7 @@ impl ServerSession {
                     Some(v) if !v.read_only && attributes.iter().any(sets_seen) => targets
                         .iter()
                         .filter(|&&(seq, u)| {
-                            !v.has_flag(seq, &Flag::Seen) && messages.iter().any(|m| m.uid == u)
+                            !v.has_flag(seq, &Flag::Seen) && find(&messages, u).is_some()
                         })
                         .filter_map(|&(seq, u)| {
                             v.by_seq(seq)
@@ -983,7 +987,7 @@ impl ServerSession {
         if let Some(v) = self.view() {
             for &(seq, u) in targets {
                 let Some(info) = v.by_seq(seq) else { continue };
-                let stored = messages.iter().find(|m| m.uid == u);
+                let stored = find(messages, u);
                 if needs_store && stored.is_none() {
                     // Expunged elsewhere and not yet reported: nothing to say about it.
                     continue;
@@ -1032,7 +1036,7 @@ impl ServerSession {
             let largest_uid = v.largest_uid();
             for (i, info) in v.messages.iter().enumerate() {
                 let seq = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                let stored = messages.iter().find(|m| m.uid == info.uid);
+                let stored = find(messages, info.uid);
                 let parsed = stored.map(|m| ParsedMessage::parse(&m.raw));
                 let c = Candidate {
                     seq,
@@ -1053,6 +1057,14 @@ impl ServerSession {
         let name = if uid { "UID SEARCH" } else { "SEARCH" };
         self.finish(tag, &format!("{name} completed"), uid);
     }
+}
+
+/// The message with `uid` among messages sorted by UID.
+fn find(messages: &[StoredMessage], uid: u32) -> Option<&StoredMessage> {
+    messages
+        .binary_search_by_key(&uid, |m| m.uid)
+        .ok()
+        .and_then(|i| messages.get(i))
 }
 
 /// UIDs of messages marked `\Deleted`, limited to `set` (UID EXPUNGE).
