@@ -361,7 +361,11 @@ impl ClientSession {
                     self.set_capabilities(caps.clone());
                 }
                 if s.condition == Condition::Bye {
-                    self.transport = Transport::Close;
+                    // Before LOGOUT's completion the BYE is expected; otherwise the
+                    // server is closing on its own.
+                    if !self.in_flight.iter().any(|f| f.name == "LOGOUT") {
+                        self.transport = Transport::Close;
+                    }
                     self.events.push_back(ClientEvent::Bye { text: s.text });
                     return;
                 }
