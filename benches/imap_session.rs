@@ -54,7 +54,7 @@ fn stored() -> Vec<StoredMessage> {
         .map(|uid| StoredMessage {
             uid,
             internal_date: date,
-            raw: message(uid),
+            raw: message(uid).into(),
         })
         .collect()
 }

@@ -52,7 +52,7 @@ fn serve(s: &mut ServerSession, flags: &mut [Vec<Flag>; 3]) {
                             120,
                         )
                         .unwrap(),
-                        raw: MESSAGES[uid as usize - 1].to_vec(),
+                        raw: MESSAGES[uid as usize - 1].to_vec().into(),
                     })
                     .collect(),
             ),

@@ -70,7 +70,7 @@ impl Store {
                         .map(|&uid| StoredMessage {
                             uid,
                             internal_date: date,
-                            raw: raw(uid),
+                            raw: raw(uid).into(),
                         })
                         .collect();
                     s.provide_messages(msgs).unwrap();

@@ -72,7 +72,7 @@ impl Store {
                         .map(|(uid, _, raw)| StoredMessage {
                             uid: *uid,
                             internal_date: internal_date(),
-                            raw: raw.clone(),
+                            raw: raw.clone().into(),
                         })
                         .collect();
                     s.provide_messages(found).unwrap();

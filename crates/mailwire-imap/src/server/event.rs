@@ -183,8 +183,9 @@ pub struct StoredMessage {
     pub uid: u32,
     /// INTERNALDATE.
     pub internal_date: DateTime,
-    /// The message as stored.
-    pub raw: Vec<u8>,
+    /// The message as stored; [`Bytes`](bytes::Bytes) so that a store can hand out a
+    /// buffer it keeps without copying it.
+    pub raw: bytes::Bytes,
 }
 
 /// One line of a LIST or LSUB answer.
