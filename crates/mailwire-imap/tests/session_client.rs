@@ -292,3 +292,47 @@ fn authenticate_with_initial_response_then_idle_sees_expunge() {
     assert_eq!(done.len(), 1);
     assert_eq!((done[0].1, done[0].2), ("IDLE", Completion::Ok));
 }
+
+#[test]
+fn every_split_of_the_server_stream_gives_the_same_client_events() {
+    // Record what the server says to the pipelined §8 commands.
+    let (mut c, mut s, mut store) = pair();
+    section8_commands(&mut c);
+    let mut from_server = Vec::new();
+    loop {
+        let mut moved = false;
+        while let Some(b) = c.transmit() {
+            s.receive(&b);
+            moved = true;
+        }
+        store.serve(&mut s);
+        while let Some(b) = s.transmit() {
+            from_server.extend_from_slice(&b);
+            c.receive(&b);
+            moved = true;
+        }
+        if !moved {
+            break;
+        }
+    }
+    let events = |chunks: &[&[u8]]| {
+        let mut c = ClientSession::new();
+        section8_commands(&mut c);
+        for chunk in chunks {
+            c.receive(chunk);
+            while c.transmit().is_some() {}
+        }
+        std::iter::from_fn(|| c.poll_event())
+            .map(|e| format!("{e:?}"))
+            .collect::<Vec<_>>()
+    };
+    let whole = events(&[&from_server]);
+    assert_eq!(
+        whole.iter().filter(|e| e.starts_with("Completed")).count(),
+        6
+    );
+    for cut in (1..from_server.len()).step_by(7) {
+        let (a, b) = from_server.split_at(cut);
+        assert_eq!(events(&[a, b]), whole, "split at {cut}");
+    }
+}
