@@ -107,6 +107,12 @@ impl Store {
                     let dest: Vec<u32> = (500..).take(uids.len()).collect();
                     s.accept_copy(NonZeroU32::new(9).unwrap(), &dest).unwrap();
                 }
+                Event::Append { mailbox, messages } => {
+                    let sizes: Vec<usize> = messages.iter().map(|m| m.data.len()).collect();
+                    self.events.push(format!("append {mailbox:?} {sizes:?}"));
+                    s.accept_append(NonZeroU32::new(9).unwrap(), &[200, 201][..sizes.len()])
+                        .unwrap();
+                }
                 other => {
                     self.events.push(format!("refused {other:?}"));
                     s.reject("Not here").unwrap();
@@ -603,4 +609,28 @@ fn search_with_unknown_charset_names_the_known_ones() {
         ),
         "* SEARCH 1\r\nc2 OK SEARCH completed\r\n"
     );
+}
+
+#[test]
+fn append_waits_for_its_literal_and_reports_appenduid() {
+    let mut store = rfc3501_store();
+    let (out, _) = run(
+        &mut store,
+        plaintext_config(),
+        &[
+            b"a1 LOGIN mrc secret\r\na2 APPEND INBOX (\\Seen) {5}\r\n",
+            b"hello {3+}\r\nbye\r\na3 CREATE Archive\r\n",
+        ],
+    );
+    let lines = lines_after_greeting(&out);
+    assert_eq!(
+        lines[1..],
+        [
+            "+ Ready for literal data",
+            "a2 OK [APPENDUID 9 200,201] APPEND completed",
+            "a3 NO Not here",
+        ]
+    );
+    assert_eq!(store.events[2], "append Inbox [5, 3]");
+    assert!(store.events[3].starts_with("refused Manage(Create"));
 }
