@@ -47,7 +47,8 @@ fn search_result(uids: u32) -> Vec<u8> {
 
 fn append_1mib() -> Vec<u8> {
     let mut out = b"a1 APPEND INBOX (\\Seen) {1048576+}\r\n".to_vec();
-    let line = b"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n";
+    let line =
+        b"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n";
     while out.len() < 36 + 1_048_576 {
         out.extend_from_slice(line);
     }
@@ -69,11 +70,18 @@ fn command_mix() -> Vec<u8> {
         "a9 FETCH 2:4 (FLAGS BODY[HEADER.FIELDS (DATE FROM)])\r\n",
         "a10 NOOP\r\n",
     ];
-    commands.iter().cycle().take(1000).flat_map(|c| c.bytes()).collect()
+    commands
+        .iter()
+        .cycle()
+        .take(1000)
+        .flat_map(|c| c.bytes())
+        .collect()
 }
 
 fn limits() -> Limits {
-    Limits::default().with_max_line(4 * 1024 * 1024).with_max_literal(16 * 1024 * 1024)
+    Limits::default()
+        .with_max_line(4 * 1024 * 1024)
+        .with_max_literal(16 * 1024 * 1024)
 }
 
 fn mailwire_responses(mut input: &[u8], limits: &Limits) -> usize {
@@ -106,7 +114,9 @@ fn codec_responses(mut input: &[u8]) -> usize {
     let codec = ResponseCodec::default();
     let mut n = 0;
     while !input.is_empty() {
-        let Ok((rest, value)) = codec.decode(input) else { panic!("imap-codec failed") };
+        let Ok((rest, value)) = codec.decode(input) else {
+            panic!("imap-codec failed")
+        };
         black_box(value);
         input = rest;
         n += 1;
@@ -131,7 +141,9 @@ fn codec_commands(mut input: &[u8]) -> usize {
     let codec = CommandCodec::default();
     let mut n = 0;
     while !input.is_empty() {
-        let Ok((rest, value)) = codec.decode(input) else { panic!("imap-codec failed") };
+        let Ok((rest, value)) = codec.decode(input) else {
+            panic!("imap-codec failed")
+        };
         black_box(value);
         input = rest;
         n += 1;
@@ -158,10 +170,15 @@ fn inputs() -> Inputs {
 fn responses(c: &mut Criterion) {
     let inputs = inputs();
     let limits = limits();
-    for (name, input) in [("fetch_1000", &inputs.fetch), ("search_100k", &inputs.search)] {
+    for (name, input) in [
+        ("fetch_1000", &inputs.fetch),
+        ("search_100k", &inputs.search),
+    ] {
         let mut group = c.benchmark_group(format!("imap_response/{name}"));
         group.throughput(Throughput::Bytes(input.len() as u64));
-        group.bench_function("mailwire", |b| b.iter(|| mailwire_responses(input, &limits)));
+        group.bench_function("mailwire", |b| {
+            b.iter(|| mailwire_responses(input, &limits));
+        });
         group.bench_function("imap-proto", |b| b.iter(|| proto_responses(input)));
         group.bench_function("imap-codec", |b| b.iter(|| codec_responses(input)));
         group.finish();
@@ -171,7 +188,10 @@ fn responses(c: &mut Criterion) {
 fn commands(c: &mut Criterion) {
     let inputs = inputs();
     let limits = limits();
-    for (name, input) in [("append_1mib", &inputs.append), ("mix_1000", &inputs.commands)] {
+    for (name, input) in [
+        ("append_1mib", &inputs.append),
+        ("mix_1000", &inputs.commands),
+    ] {
         let mut group = c.benchmark_group(format!("imap_command/{name}"));
         group.throughput(Throughput::Bytes(input.len() as u64));
         group.bench_function("mailwire", |b| b.iter(|| mailwire_commands(input, &limits)));
@@ -201,7 +221,12 @@ fn time(f: &mut impl FnMut() -> usize, reps: u32) -> Duration {
 
 /// Times `ours` and `theirs` in alternation, 15 rounds, and prints the median of the
 /// per-round ratios: alternating keeps the load of a shared machine from favouring either.
-fn ratio(label: &str, peer: &str, mut ours: impl FnMut() -> usize, mut theirs: impl FnMut() -> usize) {
+fn ratio(
+    label: &str,
+    peer: &str,
+    mut ours: impl FnMut() -> usize,
+    mut theirs: impl FnMut() -> usize,
+) {
     let (r_ours, r_theirs) = (reps_for(&mut ours), reps_for(&mut theirs));
     let mut rounds: Vec<(f64, Duration, Duration)> = (0..15)
         .map(|_| {
@@ -219,14 +244,35 @@ fn print_ratios() {
     let inputs = inputs();
     let limits = limits();
     println!("\nspeed ratios (median of 15 alternating rounds; above 1 means mailwire is faster):");
-    for (name, input) in [("fetch_1000", &inputs.fetch), ("search_100k", &inputs.search)] {
+    for (name, input) in [
+        ("fetch_1000", &inputs.fetch),
+        ("search_100k", &inputs.search),
+    ] {
         let label = format!("response {name}");
-        ratio(&label, "imap-proto", || mailwire_responses(input, &limits), || proto_responses(input));
-        ratio(&label, "imap-codec", || mailwire_responses(input, &limits), || codec_responses(input));
+        ratio(
+            &label,
+            "imap-proto",
+            || mailwire_responses(input, &limits),
+            || proto_responses(input),
+        );
+        ratio(
+            &label,
+            "imap-codec",
+            || mailwire_responses(input, &limits),
+            || codec_responses(input),
+        );
     }
-    for (name, input) in [("append_1mib", &inputs.append), ("mix_1000", &inputs.commands)] {
+    for (name, input) in [
+        ("append_1mib", &inputs.append),
+        ("mix_1000", &inputs.commands),
+    ] {
         let label = format!("command {name}");
-        ratio(&label, "imap-codec", || mailwire_commands(input, &limits), || codec_commands(input));
+        ratio(
+            &label,
+            "imap-codec",
+            || mailwire_commands(input, &limits),
+            || codec_commands(input),
+        );
     }
 }
 
@@ -240,13 +286,25 @@ fn main() {
     let inputs = inputs();
     let limits = limits();
     // Every decoder reads every input whole before anything is timed.
-    assert_eq!(mailwire_responses(&inputs.fetch, &limits), proto_responses(&inputs.fetch));
-    assert_eq!(mailwire_responses(&inputs.fetch, &limits), codec_responses(&inputs.fetch));
+    assert_eq!(
+        mailwire_responses(&inputs.fetch, &limits),
+        proto_responses(&inputs.fetch)
+    );
+    assert_eq!(
+        mailwire_responses(&inputs.fetch, &limits),
+        codec_responses(&inputs.fetch)
+    );
     assert_eq!(mailwire_responses(&inputs.search, &limits), 1);
     assert_eq!(proto_responses(&inputs.search), 1);
     assert_eq!(codec_responses(&inputs.search), 1);
-    assert_eq!(mailwire_commands(&inputs.append, &limits), codec_commands(&inputs.append));
-    assert_eq!(mailwire_commands(&inputs.commands, &limits), codec_commands(&inputs.commands));
+    assert_eq!(
+        mailwire_commands(&inputs.append, &limits),
+        codec_commands(&inputs.append)
+    );
+    assert_eq!(
+        mailwire_commands(&inputs.commands, &limits),
+        codec_commands(&inputs.commands)
+    );
     if !ratios_only() {
         benches();
         Criterion::default().configure_from_args().final_summary();

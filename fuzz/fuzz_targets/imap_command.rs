@@ -9,7 +9,9 @@ fuzz_target!(|data: &[u8]| {
     let limits = Limits::default().with_max_line(4096).with_max_literal(4096);
     match decode_command(data, &limits) {
         Ok(Decoded::Complete { consumed, .. }) => assert!(consumed > 0 && consumed <= data.len()),
-        Ok(Decoded::LiteralAnnounced { position, length, .. }) => {
+        Ok(Decoded::LiteralAnnounced {
+            position, length, ..
+        }) => {
             assert!(position <= data.len() && length <= 4096);
         }
         Ok(Decoded::Incomplete) | Err(_) => {}

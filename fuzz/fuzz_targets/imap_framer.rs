@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use mailwire_imap::codec::{FrameEvent, Framer, Limits};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&split, data)) = data.split_first() else { return };
+    let Some((&split, data)) = data.split_first() else {
+        return;
+    };
     let limits = Limits::default().with_max_line(256).with_max_literal(1024);
     // Feed the input in chunks of `split + 1` bytes, the way a socket would.
     let chunk = usize::from(split) + 1;

@@ -8,6 +8,9 @@ use mailwire_imap::types::Condition;
 fuzz_target!(|data: &[u8]| {
     if let Ok(Decoded::Complete { value, consumed }) = decode_greeting(data, &Limits::default()) {
         assert!(consumed <= data.len());
-        assert!(matches!(value.condition, Condition::Ok | Condition::PreAuth | Condition::Bye));
+        assert!(matches!(
+            value.condition,
+            Condition::Ok | Condition::PreAuth | Condition::Bye
+        ));
     }
 });

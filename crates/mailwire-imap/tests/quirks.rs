@@ -218,3 +218,21 @@ fn empty_parameter_and_address_lists() {
     let dsp = extension.as_ref().unwrap().tail.as_ref().unwrap();
     assert_eq!(dsp.disposition.as_ref().unwrap().params, vec![]);
 }
+
+#[test]
+fn a_malformed_known_code_is_read_as_text_and_survives_re_encoding() {
+    // Found by fuzzing: `]` may sit in a keyword, so a broken PERMANENTFLAGS list must not
+    // be read as an unknown code whose re-encoding parses as a well-formed one.
+    let line = b"* OK [PERMANENTFLAGS (\\Del Me&&& e`t]\\eDel)] NTF&&&tL\xff\xffed\r\n";
+    let Response::Status(st) = response(line) else {
+        panic!()
+    };
+    assert_eq!(st.code, None);
+    assert!(
+        st.text
+            .as_str()
+            .starts_with("[PERMANENTFLAGS (\\Del Me&&& e`t]\\eDel)] NTF")
+    );
+    let again = encode_resp(&Response::Status(st.clone()));
+    assert_eq!(response(&again), Response::Status(st));
+}

@@ -519,8 +519,8 @@ fn invalid_commands_report_tag_offset_and_length() {
         (
             b"a1 LOGIN \"unterminated\r\n",
             Some("a1"),
-            9,
-            "unterminated quoted string",
+            22,
+            "line break or NUL in quoted string",
         ),
         (
             b"a1 FETCH 0 FLAGS\r\n",

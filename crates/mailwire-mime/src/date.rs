@@ -87,11 +87,12 @@ pub struct Civil {
 }
 
 impl DateTime {
-    /// An instant: seconds since 1970-01-01T00:00:00Z, and the offset east of UTC in minutes
-    /// it is to be shown in (clamped to ±23:59).
+    /// An instant: seconds since 1970-01-01T00:00:00Z (clamped to 0001-01-01 – 9999-12-30,
+    /// so that the local year has four digits), and the offset east of UTC in minutes it is
+    /// to be shown in (clamped to ±23:59).
     pub fn from_timestamp(timestamp: i64, offset_minutes: i32) -> DateTime {
         DateTime {
-            timestamp,
+            timestamp: timestamp.clamp(-62_135_596_800, 253_402_128_000),
             offset_minutes: offset_minutes.clamp(-1439, 1439),
         }
     }
@@ -376,6 +377,15 @@ mod tests {
             DateTime::from_timestamp(951_782_400, 0).to_rfc5322(),
             "Tue, 29 Feb 2000 00:00:00 +0000"
         );
+    }
+
+    #[test]
+    fn extreme_timestamps_are_clamped() {
+        let max = DateTime::from_timestamp(i64::MAX, i32::MAX);
+        assert_eq!(max.to_rfc3339(), "9999-12-30T23:59:00+23:59");
+        let min = DateTime::from_timestamp(i64::MIN, i32::MIN);
+        assert_eq!(min.to_rfc3339(), "0000-12-31T00:01:00-23:59");
+        assert_eq!(min.to_rfc5322(), "Sun, 31 Dec 0000 00:01:00 -2359");
     }
 
     #[test]

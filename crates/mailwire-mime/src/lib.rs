@@ -4,7 +4,7 @@
 //! chunks) and never fails: damage becomes a list of [`Defect`]s on the part where it was
 //! found. Headers keep their raw bytes; structured fields (addresses, dates, message ids,
 //! `Content-Type` with RFC 2231 parameters) are read on demand; RFC 2047 encoded words are
-//! decoded; the MIME tree records every part's header and body offsets, body size, line
+//! decoded; the MIME tree gives every part its header and body offsets, body size, line
 //! count and IMAP part number; leaves are transfer-decoded (base64, quoted-printable,
 //! uuencode) and `text/*` converted to UTF-8 from its charset.
 //!

@@ -175,38 +175,40 @@ pub(crate) fn quoted(i: &[u8]) -> PResult<'_, Cow<'_, [u8]>> {
     let Some(body) = i.strip_prefix(b"\"") else {
         return fail(i, "string expected");
     };
-    let mut pos = 0;
+    // Quoted strings are short: one scalar pass beats setting up vector searches.
     let mut out: Option<Vec<u8>> = None;
-    loop {
-        let Some(at) = memchr::memchr2(b'"', b'\\', &body[pos..]) else {
-            return fail(i, "unterminated quoted string");
-        };
-        let run = &body[pos..pos + at];
-        if let Some(bad) = memchr::memchr3(b'\r', b'\n', 0, run) {
-            return fail(&body[pos + bad..], "line break or NUL in quoted string");
-        }
-        pos += at;
-        if body[pos] == b'"' {
-            // Without escapes the content is one slice, copied once.
-            let value = match out {
-                None => Cow::Borrowed(run),
-                Some(mut v) => {
-                    v.extend_from_slice(run);
-                    Cow::Owned(v)
-                }
-            };
-            return Ok((&body[pos + 1..], value));
-        }
-        match body.get(pos + 1) {
-            Some(&c @ (b'"' | b'\\')) => {
-                let v = out.get_or_insert_with(Vec::new);
-                v.extend_from_slice(run);
-                v.push(c);
-                pos += 2;
+    let mut start = 0;
+    let mut pos = 0;
+    while let Some(&b) = body.get(pos) {
+        match b {
+            b'"' => {
+                let run = &body[start..pos];
+                let value = match out {
+                    None => Cow::Borrowed(run),
+                    Some(mut v) => {
+                        v.extend_from_slice(run);
+                        Cow::Owned(v)
+                    }
+                };
+                return Ok((&body[pos + 1..], value));
             }
-            _ => return fail(&body[pos..], "bad escape in quoted string"),
+            b'\\' => match body.get(pos + 1) {
+                Some(&c @ (b'"' | b'\\')) => {
+                    let v = out.get_or_insert_with(Vec::new);
+                    v.extend_from_slice(&body[start..pos]);
+                    v.push(c);
+                    pos += 2;
+                    start = pos;
+                }
+                _ => return fail(&body[pos..], "bad escape in quoted string"),
+            },
+            b'\r' | b'\n' | 0 => {
+                return fail(&body[pos..], "line break or NUL in quoted string");
+            }
+            _ => pos += 1,
         }
     }
+    fail(i, "unterminated quoted string")
 }
 
 /// `literal = "{" number ["+"] "}" CRLF *CHAR8`, or with `binary`, `literal8 = "~{" …`
@@ -237,8 +239,14 @@ pub(crate) fn literal(i: &[u8]) -> PResult<'_, &[u8]> {
 /// `string = quoted / literal`
 pub(crate) fn string(i: &[u8]) -> PResult<'_, IString> {
     match i.first() {
-        Some(b'"') => map(quoted, |q| IString::from_slice(&q)).parse(i),
-        Some(b'{') => map(literal, IString::from_slice).parse(i),
+        Some(b'"') => {
+            let (rest, q) = quoted(i)?;
+            Ok((rest, IString::from_slice(&q)))
+        }
+        Some(b'{') => {
+            let (rest, d) = literal(i)?;
+            Ok((rest, IString::from_slice(d)))
+        }
         _ => fail(i, "string expected"),
     }
 }
@@ -247,19 +255,27 @@ pub(crate) fn string(i: &[u8]) -> PResult<'_, IString> {
 pub(crate) fn astring(i: &[u8]) -> PResult<'_, IString> {
     match i.first() {
         Some(b'"' | b'{') => string(i),
-        _ => map(
-            expect("string expected", take_while1(is_astring_char)),
-            IString::from_slice,
-        )
-        .parse(i),
+        _ => {
+            let n = i.iter().take_while(|&&b| is_astring_char(b)).count();
+            if n == 0 {
+                return fail(i, "string expected");
+            }
+            Ok((&i[n..], IString::from_slice(&i[..n])))
+        }
     }
 }
 
 /// `nstring = string / nil`
 pub(crate) fn nstring(i: &[u8]) -> PResult<'_, NString> {
     match i.first() {
-        Some(b'"' | b'{') => map(string, Some).parse(i),
-        _ => value(None, expect("string or NIL expected", nil)).parse(i),
+        Some(b'"' | b'{') => {
+            let (rest, s) = string(i)?;
+            Ok((rest, Some(s)))
+        }
+        _ => match i.get(..3) {
+            Some(n) if n.eq_ignore_ascii_case(b"NIL") => Ok((&i[3..], None)),
+            _ => fail(i, "string or NIL expected"),
+        },
     }
 }
 

@@ -17,6 +17,8 @@
 //! Framing happens before parsing, so a text that ends in `{n}` just before its CRLF is
 //! taken for a literal announcement.
 
+use std::num::NonZeroU32;
+
 use nom::Parser;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, tag_no_case, take_while};
@@ -211,11 +213,13 @@ fn code(i: &[u8]) -> PResult<'_, Code> {
             },
         ))
     } else {
-        fail(i, "unknown code")
+        return other_code(i);
     };
+    // A known code with arguments that do not parse is no code at all: the caller reads
+    // the bracket as text, which re-encodes to the same bytes.
     match known {
         Ok((r, c)) if r.starts_with(b"]") => Ok((r, c)),
-        _ => other_code(i),
+        _ => fail(i, "malformed response code"),
     }
 }
 
@@ -273,7 +277,7 @@ fn data(i: &[u8], depth: usize) -> PResult<'_, Data> {
         let (i, items) = preceded(sp, paren_list(status_item)).parse(i)?;
         Ok((i, Data::Status { mailbox, items }))
     } else if is("SEARCH") {
-        let (i, ids) = many0(preceded(char(' '), nz_number)).parse(i)?;
+        let (i, ids) = search_ids(i)?;
         let (i, modseq) = opt(preceded(
             char(' '),
             delimited(tag_no_case("(MODSEQ "), nz_number64, char(')')),
@@ -305,6 +309,31 @@ fn data(i: &[u8], depth: usize) -> PResult<'_, Data> {
     } else {
         fail(i, "unknown response")
     }
+}
+
+/// `*(SP nz-number)`, by hand: a SEARCH result can hold millions of numbers.
+fn search_ids(mut i: &[u8]) -> PResult<'_, Vec<NonZeroU32>> {
+    let mut ids = Vec::new();
+    while let [b' ', first @ b'0'..=b'9', ..] = i {
+        let mut n = u32::from(first - b'0');
+        let mut len = 2;
+        while let Some(&d @ b'0'..=b'9') = i.get(len) {
+            match n
+                .checked_mul(10)
+                .and_then(|n| n.checked_add(u32::from(d - b'0')))
+            {
+                Some(v) => n = v,
+                None => return fail(&i[1..], "number too large"),
+            }
+            len += 1;
+        }
+        match NonZeroU32::new(n) {
+            Some(n) => ids.push(n),
+            None => return fail(&i[1..], "zero where a non-zero number is required"),
+        }
+        i = &i[len..];
+    }
+    Ok((i, ids))
 }
 
 fn mailbox_attribute(i: &[u8]) -> PResult<'_, MailboxAttribute> {
@@ -384,7 +413,7 @@ fn numbered(i: &[u8], depth: usize) -> PResult<'_, Data> {
     if is("RECENT") {
         return Ok((rest, Data::Recent(n)));
     }
-    let Some(nz) = std::num::NonZeroU32::new(n) else {
+    let Some(nz) = NonZeroU32::new(n) else {
         return fail(i, "zero where a non-zero number is required");
     };
     if is("EXPUNGE") {
@@ -510,15 +539,10 @@ mod tests {
     use crate::types::Atom;
 
     #[test]
-    fn codes_that_do_not_parse_as_known_ones_are_kept_whole() {
-        let (_, c) = code(b"UIDNEXT abc]").unwrap();
-        assert_eq!(
-            c,
-            Code::Other {
-                name: Atom::new("UIDNEXT").unwrap(),
-                text: Some("abc".into())
-            }
-        );
+    fn malformed_known_codes_are_text_and_unknown_codes_kept_whole() {
+        assert!(code(b"UIDNEXT abc]").is_err());
+        let (_, (got, text)) = resp_text(b" [UIDNEXT abc] x").unwrap();
+        assert_eq!((got, text.as_str()), (None, "[UIDNEXT abc] x"));
         let (_, c) = code(b"X-NOTHING]").unwrap();
         assert_eq!(
             c,
@@ -535,6 +559,20 @@ mod tests {
                 Charset::new("UTF-8").unwrap(),
                 Charset::new("x y").unwrap()
             ])
+        );
+    }
+
+    #[test]
+    fn search_results() {
+        let (rest, ids) = search_ids(b" 1 4294967295 (MODSEQ 1)").unwrap();
+        assert_eq!(rest, b" (MODSEQ 1)");
+        assert_eq!(ids, vec![NonZeroU32::MIN, NonZeroU32::MAX]);
+        assert_eq!(search_ids(b"").unwrap().1, vec![]);
+        assert!(search_ids(b" 4294967296").is_err());
+        assert!(search_ids(b" 0").is_err());
+        assert_eq!(
+            search_ids(b" 12 ").unwrap(),
+            (&b" "[..], vec![NonZeroU32::new(12).unwrap()])
         );
     }
 
