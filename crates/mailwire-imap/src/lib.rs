@@ -26,6 +26,16 @@
 //! and the literal8 of BINARY. Responses are decoded leniently where widely used servers
 //! deviate from the grammar; encoding is strict.
 //!
+//! On top of the codec sit the sessions and the message model:
+//!
+//! - [`message`]: ENVELOPE, BODY, BODYSTRUCTURE, `BODY[section]<partial>` and SEARCH keys
+//!   computed from a raw RFC 5322 message parsed by `mailwire-mime`.
+//! - [`server`]: the server session — RFC 3501's states, capabilities, LOGIN and SASL,
+//!   STARTTLS, literals, IDLE, and each connection's view of the selected mailbox, with
+//!   the application answering [`server::Event`]s.
+//! - [`client`]: the client session — tags, literals, pipelining, results per command and
+//!   unsolicited updates as [`client::ClientEvent`]s.
+//!
 //! ```
 //! use mailwire_imap::codec::{
 //!     Decoded, Fragment, Limits, LiteralMode, decode_command, decode_response, encode_command,
@@ -70,5 +80,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod client;
 pub mod codec;
+pub mod message;
+pub mod server;
 pub mod types;

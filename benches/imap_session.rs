@@ -1,0 +1,204 @@
+//! FETCH of FLAGS, ENVELOPE and BODYSTRUCTURE for 10,000 messages: through the server
+//! session (command decoding, the mailbox view, MIME parsing of every message, response
+//! encoding) beside the codec alone encoding the same, already computed, responses.
+//! Before criterion runs, a short timing pass prints the session's time relative to the
+//! codec's (the target is at most 2).
+
+#![allow(clippy::print_stdout, reason = "the benchmark prints its ratio")]
+
+use std::hint::black_box;
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mailwire::core::Session;
+use mailwire::imap::codec::encode_response;
+use mailwire::imap::message::ParsedMessage;
+use mailwire::imap::server::{
+    Config, Event, Greeting, MailboxSnapshot, MessageInfo, ServerSession, StoredMessage,
+};
+use mailwire::imap::types::{Date, DateTime, Flag, Response};
+
+const COUNT: u32 = 10_000;
+const FETCH: &[u8] = b"f FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE)\r\n";
+
+/// Three message shapes in turn: plain text, multipart/alternative with an attachment,
+/// and a forwarded message.
+fn message(n: u32) -> Vec<u8> {
+    let head = format!(
+        "Date: Wed, 1 May 2024 09:{:02}:00 +0200\r\nFrom: Sender {n} <s{n}@x.test>\r\n\
+To: ann@y.test, Bob <bob@z.test>\r\nSubject: report number {n}\r\n\
+Message-ID: <{n}@x.test>\r\nMIME-Version: 1.0\r\n",
+        n % 60
+    );
+    let body = match n % 3 {
+        0 => "Content-Type: text/plain; charset=utf-8\r\n\r\nThe figures are in.\r\nRegards.\r\n"
+            .to_owned(),
+        1 => "Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n\
+Content-Type: multipart/alternative; boundary=b2\r\n\r\n--b2\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\nplain\r\n--b2\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n<p>html</p>\r\n--b2--\r\n--b1\r\n\
+Content-Type: application/pdf; name=r.pdf\r\nContent-Disposition: attachment; filename=r.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjc=\r\n--b1--\r\n"
+            .to_owned(),
+        _ => {
+            "Content-Type: message/rfc822\r\n\r\nSubject: earlier\r\nFrom: c@w.test\r\n\r\nold\r\n"
+                .to_owned()
+        }
+    };
+    (head + &body).into_bytes()
+}
+
+fn stored() -> Vec<StoredMessage> {
+    let date = DateTime::new(Date::new(2024, 5, 1).unwrap(), 9, 30, 0, 120).unwrap();
+    (1..=COUNT)
+        .map(|uid| StoredMessage {
+            uid,
+            internal_date: date,
+            raw: message(uid).into(),
+        })
+        .collect()
+}
+
+/// A session logged in with INBOX selected.
+fn selected() -> ServerSession {
+    let mut config = Config::default();
+    config.plaintext_auth = true;
+    let mut s = ServerSession::new(config, Greeting::Ready);
+    s.receive(b"a LOGIN u p\r\nb SELECT INBOX\r\n");
+    while let Some(e) = s.poll_event() {
+        match e {
+            Event::CheckPassword { .. } => s.accept_credentials().unwrap(),
+            Event::Select { .. } => s
+                .open_mailbox(MailboxSnapshot {
+                    uid_validity: NonZeroU32::MIN,
+                    uid_next: NonZeroU32::new(COUNT + 1).unwrap(),
+                    flags: vec![Flag::Seen],
+                    keywords_allowed: true,
+                    messages: (1..=COUNT)
+                        .map(|uid| MessageInfo {
+                            uid,
+                            flags: if uid % 2 == 0 {
+                                vec![Flag::Seen]
+                            } else {
+                                vec![]
+                            },
+                            recent: false,
+                        })
+                        .collect(),
+                })
+                .unwrap(),
+            _ => {}
+        }
+    }
+    while s.transmit().is_some() {}
+    s
+}
+
+/// One FETCH through the session; the store hands over its messages by value, as a
+/// store reading them from disk would.
+fn through_session(s: &mut ServerSession, messages: &[StoredMessage]) -> usize {
+    s.receive(FETCH);
+    while let Some(e) = s.poll_event() {
+        if let Event::Messages { .. } = e {
+            s.provide_messages(messages.to_vec()).unwrap();
+        }
+    }
+    let mut n = 0;
+    while let Some(b) = s.transmit() {
+        n += b.len();
+    }
+    n
+}
+
+fn codec_alone(responses: &[Response], out: &mut Vec<u8>) -> usize {
+    out.clear();
+    for r in responses {
+        encode_response(r, out);
+    }
+    out.len()
+}
+
+/// The responses the session sends, decoded once so that the codec encodes the same.
+fn responses(s: &mut ServerSession, messages: &[StoredMessage]) -> Vec<Response> {
+    s.receive(FETCH);
+    while let Some(e) = s.poll_event() {
+        if let Event::Messages { .. } = e {
+            s.provide_messages(messages.to_vec()).unwrap();
+        }
+    }
+    let mut wire = Vec::new();
+    while let Some(b) = s.transmit() {
+        wire.extend_from_slice(&b);
+    }
+    let limits = mailwire::imap::codec::Limits::default();
+    let mut out = Vec::new();
+    let mut rest = &wire[..];
+    while let Ok(mailwire::imap::codec::Decoded::Complete { value, consumed }) =
+        mailwire::imap::codec::decode_response(rest, &limits)
+    {
+        out.push(value);
+        rest = &rest[consumed..];
+    }
+    assert!(rest.is_empty());
+    out
+}
+
+fn time(mut f: impl FnMut() -> usize, budget: Duration) -> Duration {
+    let start = Instant::now();
+    let mut runs = 0u32;
+    while start.elapsed() < budget || runs < 3 {
+        black_box(f());
+        runs += 1;
+    }
+    start.elapsed() / runs
+}
+
+fn bench(c: &mut Criterion) {
+    let messages = stored();
+    let mut session = selected();
+    let fetched = responses(&mut session, &messages);
+    assert_eq!(fetched.len(), COUNT as usize + 1);
+    let mut out = Vec::new();
+    let bytes = codec_alone(&fetched, &mut out);
+    assert_eq!(through_session(&mut session, &messages), bytes);
+
+    let budget = Duration::from_secs(2);
+    let ours = time(|| through_session(&mut session, &messages), budget);
+    let codec = time(|| codec_alone(&fetched, &mut out), budget);
+    // The share of the session's time spent computing the items from raw messages.
+    let model = time(
+        || {
+            messages
+                .iter()
+                .map(|m| {
+                    let p = ParsedMessage::parse(&m.raw);
+                    black_box((p.envelope(), p.body_structure(true)));
+                    1
+                })
+                .sum()
+        },
+        budget,
+    );
+    println!(
+        "\nFETCH 1:{COUNT} (FLAGS ENVELOPE BODYSTRUCTURE), {bytes} bytes: session {:.1} ms, \
+codec alone {:.1} ms, ratio {:.2}; of the session's time, parsing the messages and \
+computing ENVELOPE and BODYSTRUCTURE takes {:.1} ms\n",
+        ours.as_secs_f64() * 1e3,
+        codec.as_secs_f64() * 1e3,
+        ours.as_secs_f64() / codec.as_secs_f64(),
+        model.as_secs_f64() * 1e3,
+    );
+
+    let mut g = c.benchmark_group("imap_session/fetch_10000");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.sample_size(10);
+    g.bench_function("session", |b| {
+        b.iter(|| through_session(&mut session, &messages));
+    });
+    g.bench_function("codec", |b| b.iter(|| codec_alone(&fetched, &mut out)));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,653 @@
+//! The IMAP4rev1 client session: tags, literals, pipelining and results, without I/O.
+//!
+//! The application queues commands ([`command`](ClientSession::command),
+//! [`login`](ClientSession::login), [`authenticate`](ClientSession::authenticate),
+//! [`idle`](ClientSession::idle) …), each getting a tag. The session writes them as the
+//! protocol allows — pipelined, except that STARTTLS, AUTHENTICATE and IDLE wait for the
+//! commands before them and hold back those after; a synchronising literal waits for the
+//! server's `+` unless the server announced `LITERAL+` — and reports each command's
+//! completion with the untagged data that answered it. EXISTS, RECENT, EXPUNGE and FETCH
+//! that no command asked for come as [`ClientEvent::Unsolicited`].
+//!
+//! Capabilities are read from the greeting's code or asked for, and asked again after
+//! STARTTLS and after login unless the server's OK carries them.
+//!
+//! ```
+//! use mailwire_core::Session;
+//! use mailwire_imap::client::{ClientEvent, ClientSession};
+//! use mailwire_imap::types::Completion;
+//!
+//! let mut c = ClientSession::new();
+//! c.receive(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n");
+//! assert!(matches!(c.poll_event(), Some(ClientEvent::Greeting { .. })));
+//! let tag = c.login("fred", "secret").unwrap();
+//! assert_eq!(&c.transmit().unwrap()[..], b"A1 LOGIN fred secret\r\n");
+//! c.receive(b"A1 OK [CAPABILITY IMAP4rev1 IDLE] done\r\n");
+//! let completed = std::iter::from_fn(|| c.poll_event())
+//!     .find_map(|e| match e {
+//!         ClientEvent::Completed { tag, completion, .. } => Some((tag, completion)),
+//!         _ => None,
+//!     });
+//! assert_eq!(completed, Some((tag, Completion::Ok)));
+//! assert!(c.has_capability(&mailwire_imap::types::Capability::Idle));
+//! ```
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use bytes::Bytes;
+use mailwire_core::{Secret, Session, Transport};
+use mailwire_sasl::ClientExchange;
+use thiserror::Error;
+
+use crate::codec::{
+    Decoded, Fragment, Limits, LiteralMode, decode_greeting, decode_response, encode_command,
+};
+use crate::types::{
+    Capability, Code, Command, CommandBody, Completion, Condition, Data, IString, Response, Status,
+    Tag, Text,
+};
+
+/// What the client session reports.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// The server's greeting.
+    Greeting {
+        /// OK, PREAUTH or BYE.
+        condition: Condition,
+        /// Its text.
+        text: Text,
+    },
+    /// A command completed, with the untagged responses that answered it, in order.
+    Completed {
+        /// The command's tag.
+        tag: Tag,
+        /// The command's name (`UID FETCH` …).
+        command: &'static str,
+        /// OK, NO or BAD.
+        completion: Completion,
+        /// The tagged response's code.
+        code: Option<Code>,
+        /// The tagged response's text.
+        text: Text,
+        /// Untagged data that answered the command.
+        data: Vec<Data>,
+        /// Untagged status responses (`* OK [UIDVALIDITY …]` …) received meanwhile.
+        statuses: Vec<Status>,
+    },
+    /// Untagged data no pending command asked for: EXISTS, RECENT, EXPUNGE, FETCH of flags
+    /// changed elsewhere.
+    Unsolicited(Data),
+    /// An untagged status outside any command, such as an `[ALERT]`.
+    Status(Status),
+    /// The server now advertises these capabilities.
+    Capabilities(Vec<Capability>),
+    /// The server accepted IDLE: updates follow until [`ClientSession::done`].
+    Idling {
+        /// The IDLE command's tag.
+        tag: Tag,
+    },
+    /// The server said BYE; the connection closes.
+    Bye {
+        /// Its text.
+        text: Text,
+    },
+    /// The server sent something that could not be read; it was skipped.
+    Malformed {
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// The application asked for something the session cannot do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The server advertised LOGINDISABLED.
+    #[error("the server disabled LOGIN")]
+    LoginDisabled,
+    /// The connection is closing or closed.
+    #[error("the connection is closed")]
+    Closed,
+    /// A string holds a byte IMAP cannot carry (NUL).
+    #[error("invalid string")]
+    InvalidString,
+    /// No IDLE is in progress.
+    #[error("not idling")]
+    NotIdling,
+}
+
+/// What a command needs when it completes, or while it runs.
+#[derive(Debug)]
+enum Kind {
+    Plain,
+    Barrier,
+    StartTls,
+    Login,
+    Authenticate(Box<ClientExchange>),
+    Idle,
+    /// The session's own CAPABILITY, not reported as a completion.
+    RefreshCapabilities,
+}
+
+impl Kind {
+    fn is_barrier(&self) -> bool {
+        matches!(
+            self,
+            Kind::Barrier | Kind::StartTls | Kind::Authenticate(_) | Kind::Idle
+        )
+    }
+}
+
+#[derive(Debug)]
+struct Queued {
+    tag: Tag,
+    name: &'static str,
+    kind: Kind,
+    /// What to write; between pieces the server's `+` is awaited.
+    pieces: VecDeque<Vec<u8>>,
+}
+
+#[derive(Debug)]
+struct InFlight {
+    tag: Tag,
+    name: &'static str,
+    kind: Kind,
+    rest: VecDeque<Vec<u8>>,
+    data: Vec<Data>,
+    statuses: Vec<Status>,
+}
+
+/// An IMAP4rev1 client session for one connection.
+#[derive(Debug)]
+pub struct ClientSession {
+    limits: Limits,
+    input: Vec<u8>,
+    out: Vec<u8>,
+    events: VecDeque<ClientEvent>,
+    greeted: bool,
+    capabilities: Vec<Capability>,
+    next_tag: u64,
+    queue: VecDeque<Queued>,
+    in_flight: VecDeque<InFlight>,
+    transport: Transport,
+}
+
+impl Default for ClientSession {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientSession {
+    /// A session waiting for the server's greeting.
+    pub fn new() -> Self {
+        Self {
+            limits: Limits::for_client(),
+            input: Vec::new(),
+            out: Vec::new(),
+            events: VecDeque::new(),
+            greeted: false,
+            capabilities: Vec::new(),
+            next_tag: 1,
+            queue: VecDeque::new(),
+            in_flight: VecDeque::new(),
+            transport: Transport::Open,
+        }
+    }
+
+    /// The server's capabilities as last advertised.
+    pub fn capabilities(&self) -> &[Capability] {
+        &self.capabilities
+    }
+
+    /// Whether the server advertised `cap`.
+    pub fn has_capability(&self, cap: &Capability) -> bool {
+        self.capabilities.contains(cap)
+    }
+
+    fn next_tag(&mut self) -> Tag {
+        loop {
+            let n = self.next_tag;
+            self.next_tag += 1;
+            if let Ok(tag) = Tag::new(format!("A{n}")) {
+                return tag;
+            }
+        }
+    }
+
+    fn enqueue(&mut self, body: CommandBody, kind: Kind) -> Result<Tag, ClientError> {
+        if self.transport == Transport::Close {
+            return Err(ClientError::Closed);
+        }
+        let tag = self.next_tag();
+        let name = body.name();
+        let mode = if self.has_capability(&Capability::LiteralPlus) {
+            LiteralMode::Plus
+        } else {
+            LiteralMode::Sync
+        };
+        let encoded = encode_command(&Command::new(tag.clone(), body), mode);
+        let mut pieces = VecDeque::new();
+        let mut current = Vec::new();
+        for fragment in encoded.fragments() {
+            match fragment {
+                Fragment::Line(b) => current.extend_from_slice(b),
+                Fragment::Literal { data, sync } => {
+                    if sync {
+                        pieces.push_back(std::mem::take(&mut current));
+                    }
+                    current.extend_from_slice(data);
+                }
+            }
+        }
+        pieces.push_back(current);
+        self.queue.push_back(Queued {
+            tag: tag.clone(),
+            name,
+            kind,
+            pieces,
+        });
+        self.pump();
+        Ok(tag)
+    }
+
+    /// Queues any command; returns its tag.
+    pub fn command(&mut self, body: CommandBody) -> Result<Tag, ClientError> {
+        let kind = match body {
+            CommandBody::StartTls => Kind::StartTls,
+            CommandBody::Idle => Kind::Idle,
+            CommandBody::Login { .. } => Kind::Login,
+            CommandBody::Authenticate { .. } => Kind::Barrier,
+            _ => Kind::Plain,
+        };
+        self.enqueue(body, kind)
+    }
+
+    /// Queues LOGIN, unless the server disabled it.
+    pub fn login(&mut self, username: &str, password: &str) -> Result<Tag, ClientError> {
+        if self.has_capability(&Capability::LoginDisabled) {
+            return Err(ClientError::LoginDisabled);
+        }
+        let username = IString::new(username).map_err(|_| ClientError::InvalidString)?;
+        let password = IString::new(password).map_err(|_| ClientError::InvalidString)?;
+        self.enqueue(
+            CommandBody::Login {
+                username,
+                password: Secret::new(password),
+            },
+            Kind::Login,
+        )
+    }
+
+    /// Queues AUTHENTICATE for a SASL exchange, with its initial response on the command
+    /// line when the server offers SASL-IR (RFC 4959).
+    pub fn authenticate(&mut self, mut exchange: ClientExchange) -> Result<Tag, ClientError> {
+        let mechanism = crate::types::Atom::new(exchange.mechanism().as_str())
+            .map_err(|_| ClientError::InvalidString)?;
+        let initial_response = if self.has_capability(&Capability::SaslIr) {
+            exchange.initial_response().map(Secret::new)
+        } else {
+            None
+        };
+        self.enqueue(
+            CommandBody::Authenticate {
+                mechanism,
+                initial_response,
+            },
+            Kind::Authenticate(Box::new(exchange)),
+        )
+    }
+
+    /// Queues IDLE (RFC 2177).
+    pub fn idle(&mut self) -> Result<Tag, ClientError> {
+        self.enqueue(CommandBody::Idle, Kind::Idle)
+    }
+
+    /// Ends IDLE with `DONE`.
+    pub fn done(&mut self) -> Result<(), ClientError> {
+        match self.in_flight.back() {
+            Some(f) if matches!(f.kind, Kind::Idle) => {
+                self.out.extend_from_slice(b"DONE\r\n");
+                Ok(())
+            }
+            _ => Err(ClientError::NotIdling),
+        }
+    }
+
+    /// Writes queued commands as far as the protocol allows.
+    fn pump(&mut self) {
+        while let Some(front) = self.queue.front() {
+            let blocked = self.in_flight.back().is_some_and(|last| {
+                !last.rest.is_empty() || last.kind.is_barrier() || front.kind.is_barrier()
+            });
+            if blocked {
+                return;
+            }
+            let Some(mut q) = self.queue.pop_front() else {
+                return;
+            };
+            if let Some(first) = q.pieces.pop_front() {
+                self.out.extend_from_slice(&first);
+            }
+            self.in_flight.push_back(InFlight {
+                tag: q.tag,
+                name: q.name,
+                kind: q.kind,
+                rest: q.pieces,
+                data: Vec::new(),
+                statuses: Vec::new(),
+            });
+        }
+    }
+
+    fn refresh_capabilities(&mut self) {
+        self.capabilities.clear();
+        let _ = self.enqueue(CommandBody::Capability, Kind::RefreshCapabilities);
+    }
+
+    fn set_capabilities(&mut self, caps: Vec<Capability>) {
+        self.capabilities.clone_from(&caps);
+        self.events.push_back(ClientEvent::Capabilities(caps));
+    }
+
+    fn response(&mut self, response: Response) {
+        match response {
+            Response::Tagged(t) => self.completed(t),
+            Response::Continue(c) => self.continued(c.text.as_str().as_bytes()),
+            Response::Status(s) => {
+                if let Some(Code::Capability(caps)) = &s.code {
+                    self.set_capabilities(caps.clone());
+                }
+                if s.condition == Condition::Bye {
+                    // Before LOGOUT's completion the BYE is expected; otherwise the
+                    // server is closing on its own.
+                    if !self.in_flight.iter().any(|f| f.name == "LOGOUT") {
+                        self.transport = Transport::Close;
+                    }
+                    self.events.push_back(ClientEvent::Bye { text: s.text });
+                    return;
+                }
+                match self.in_flight.front_mut() {
+                    Some(f) => f.statuses.push(s),
+                    None => self.events.push_back(ClientEvent::Status(s)),
+                }
+            }
+            Response::Data(d) => self.data(d),
+        }
+    }
+
+    fn data(&mut self, d: Data) {
+        if let Data::Capability(caps) = &d {
+            self.set_capabilities(caps.clone());
+        }
+        let wanted = |f: &InFlight| match &d {
+            Data::Exists(_) | Data::Recent(_) | Data::Flags(_) => {
+                matches!(f.name, "SELECT" | "EXAMINE")
+            }
+            Data::Expunge(_) => matches!(f.name, "EXPUNGE" | "UID EXPUNGE" | "MOVE" | "UID MOVE"),
+            Data::Fetch { .. } => {
+                matches!(f.name, "FETCH" | "UID FETCH" | "STORE" | "UID STORE")
+            }
+            _ => true,
+        };
+        let owner = match &d {
+            Data::Exists(_) | Data::Recent(_) | Data::Expunge(_) | Data::Fetch { .. } => {
+                self.in_flight.iter_mut().find(|f| wanted(f))
+            }
+            _ => self.in_flight.front_mut(),
+        };
+        match owner {
+            Some(f) => f.data.push(d),
+            None => self.events.push_back(ClientEvent::Unsolicited(d)),
+        }
+    }
+
+    fn continued(&mut self, text: &[u8]) {
+        let Some(f) = self.in_flight.back_mut() else {
+            self.events.push_back(ClientEvent::Malformed {
+                reason: "continuation request with no command waiting".into(),
+            });
+            return;
+        };
+        if let Some(piece) = f.rest.pop_front() {
+            self.out.extend_from_slice(&piece);
+        } else if let Kind::Authenticate(exchange) = &mut f.kind {
+            match exchange.respond_line(text) {
+                Ok(line) => {
+                    self.out.extend_from_slice(line.as_bytes());
+                    self.out.extend_from_slice(b"\r\n");
+                }
+                Err(_) => self.out.extend_from_slice(b"*\r\n"),
+            }
+        } else if matches!(f.kind, Kind::Idle) {
+            let tag = f.tag.clone();
+            self.events.push_back(ClientEvent::Idling { tag });
+        }
+        self.pump();
+    }
+
+    fn completed(&mut self, t: crate::types::Tagged) {
+        let Some(i) = self.in_flight.iter().position(|f| f.tag == t.tag) else {
+            self.events.push_back(ClientEvent::Malformed {
+                reason: format!("completion for unknown tag {}", t.tag.as_str()),
+            });
+            return;
+        };
+        let Some(f) = self.in_flight.remove(i) else {
+            return;
+        };
+        let ok = t.completion == Completion::Ok;
+        let caps_in_code = matches!(t.code, Some(Code::Capability(_)));
+        if let Some(Code::Capability(caps)) = &t.code {
+            self.set_capabilities(caps.clone());
+        }
+        match f.kind {
+            Kind::RefreshCapabilities => {
+                self.pump();
+                return;
+            }
+            Kind::StartTls if ok => {
+                self.transport = Transport::StartTls;
+                self.input.clear();
+            }
+            Kind::Login | Kind::Authenticate(_) if ok && !caps_in_code => {
+                self.refresh_capabilities();
+            }
+            _ => {}
+        }
+        if f.name == "LOGOUT" && ok {
+            self.transport = Transport::Close;
+        }
+        self.events.push_back(ClientEvent::Completed {
+            tag: f.tag,
+            command: f.name,
+            completion: t.completion,
+            code: t.code,
+            text: t.text,
+            data: f.data,
+            statuses: f.statuses,
+        });
+        self.pump();
+    }
+
+    fn process(&mut self) {
+        while self.transport != Transport::Close && !self.input.is_empty() {
+            if self.transport == Transport::StartTls {
+                return;
+            }
+            let decoded = if self.greeted {
+                decode_response(&self.input, &self.limits)
+            } else {
+                decode_greeting(&self.input, &self.limits).map(|d| match d {
+                    Decoded::Complete { value, consumed } => Decoded::Complete {
+                        value: Response::Status(value),
+                        consumed,
+                    },
+                    Decoded::Incomplete => Decoded::Incomplete,
+                    Decoded::LiteralAnnounced {
+                        tag,
+                        length,
+                        position,
+                    } => Decoded::LiteralAnnounced {
+                        tag,
+                        length,
+                        position,
+                    },
+                })
+            };
+            match decoded {
+                Ok(Decoded::Complete { value, consumed }) => {
+                    self.input.drain(..consumed.min(self.input.len()));
+                    if self.greeted {
+                        self.response(value);
+                    } else if let Response::Status(g) = value {
+                        self.greeting(g);
+                    }
+                }
+                Ok(_) => return,
+                Err(e) => {
+                    let skip = match &e {
+                        crate::codec::DecodeError::Syntax { skip, .. }
+                        | crate::codec::DecodeError::LiteralTooLarge { skip, .. } => *skip,
+                        _ => memchr::memchr(b'\n', &self.input).map_or(self.input.len(), |p| p + 1),
+                    };
+                    self.input.drain(..skip.clamp(1, self.input.len()));
+                    self.events.push_back(ClientEvent::Malformed {
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn greeting(&mut self, g: Status) {
+        self.greeted = true;
+        let caps = match g.code {
+            Some(Code::Capability(caps)) => Some(caps),
+            _ => None,
+        };
+        self.events.push_back(ClientEvent::Greeting {
+            condition: g.condition,
+            text: g.text,
+        });
+        if g.condition == Condition::Bye {
+            self.transport = Transport::Close;
+            return;
+        }
+        match caps {
+            Some(caps) => self.set_capabilities(caps),
+            None => self.refresh_capabilities(),
+        }
+    }
+}
+
+impl Session for ClientSession {
+    type Event = ClientEvent;
+
+    fn receive(&mut self, bytes: &[u8]) {
+        if self.transport != Transport::Open {
+            return;
+        }
+        self.input.extend_from_slice(bytes);
+        self.process();
+    }
+
+    fn receive_eof(&mut self) {
+        self.transport = Transport::Close;
+    }
+
+    fn timed_out(&mut self) {
+        self.transport = Transport::Close;
+    }
+
+    fn transmit(&mut self) -> Option<Bytes> {
+        (!self.out.is_empty()).then(|| Bytes::from(std::mem::take(&mut self.out)))
+    }
+
+    fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.events.pop_front()
+    }
+
+    fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    fn tls_established(&mut self) {
+        if self.transport == Transport::StartTls {
+            self.transport = Transport::Open;
+            self.refresh_capabilities();
+        }
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn greeted(caps: &str) -> ClientSession {
+        let mut c = ClientSession::new();
+        c.receive(format!("* OK [CAPABILITY IMAP4rev1 {caps}] hi\r\n").as_bytes());
+        while c.poll_event().is_some() {}
+        c
+    }
+
+    #[test]
+    fn synchronising_literal_waits_for_continuation() {
+        let mut c = greeted("AUTH=PLAIN");
+        c.login("fred", "two\r\nlines").unwrap();
+        assert_eq!(&c.transmit().unwrap()[..], b"A1 LOGIN fred {10}\r\n");
+        c.command(CommandBody::Noop).unwrap();
+        assert!(c.transmit().is_none());
+        c.receive(b"+ go\r\n");
+        assert_eq!(&c.transmit().unwrap()[..], b"two\r\nlines\r\nA2 NOOP\r\n");
+    }
+
+    #[test]
+    fn literal_plus_sends_at_once() {
+        let mut c = greeted("LITERAL+");
+        c.login("fred", "two\r\nlines").unwrap();
+        assert_eq!(
+            &c.transmit().unwrap()[..],
+            b"A1 LOGIN fred {10+}\r\ntwo\r\nlines\r\n"
+        );
+    }
+
+    #[test]
+    fn untagged_data_goes_with_its_command_or_is_unsolicited() {
+        let mut c = greeted("IDLE");
+        c.command(CommandBody::Noop).unwrap();
+        c.receive(b"* 3 EXPUNGE\r\n* 5 EXISTS\r\nA1 OK done\r\n");
+        assert!(
+            matches!(c.poll_event(), Some(ClientEvent::Unsolicited(Data::Expunge(n))) if n.get() == 3)
+        );
+        assert!(matches!(
+            c.poll_event(),
+            Some(ClientEvent::Unsolicited(Data::Exists(5)))
+        ));
+        let Some(ClientEvent::Completed { data, .. }) = c.poll_event() else {
+            panic!("completion")
+        };
+        assert!(data.is_empty());
+    }
+
+    #[test]
+    fn login_disabled_is_refused_locally() {
+        let mut c = greeted("LOGINDISABLED STARTTLS");
+        assert_eq!(c.login("a", "b"), Err(ClientError::LoginDisabled));
+        c.command(CommandBody::StartTls).unwrap();
+        c.command(CommandBody::Noop).unwrap();
+        assert_eq!(&c.transmit().unwrap()[..], b"A1 STARTTLS\r\n");
+        c.receive(b"A1 OK go\r\n");
+        assert_eq!(c.transport(), Transport::StartTls);
+        c.tls_established();
+        // Capabilities are asked again; the NOOP waits behind STARTTLS no longer.
+        assert_eq!(&c.transmit().unwrap()[..], b"A2 NOOP\r\nA3 CAPABILITY\r\n");
+        assert!(c.capabilities().is_empty());
+    }
+}

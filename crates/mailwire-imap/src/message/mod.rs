@@ -1,0 +1,310 @@
+//! A message model that answers FETCH and SEARCH from a raw RFC 5322 message.
+//!
+//! [`ParsedMessage`] wraps [`mailwire_mime::Message`] and computes what RFC 3501 §7.4.2
+//! asks of a server: `ENVELOPE`, `BODY`, `BODYSTRUCTURE` with extension data,
+//! `RFC822.SIZE`, and the bytes of `BODY[section]<partial>` for part numbers, `HEADER`,
+//! `HEADER.FIELDS`, `HEADER.FIELDS.NOT`, `TEXT` and `MIME`. [`search`] evaluates SEARCH
+//! keys over the same model.
+//!
+//! ```
+//! use mailwire_imap::message::ParsedMessage;
+//! use mailwire_imap::types::{Section, SectionText};
+//!
+//! let raw = b"Subject: hi\r\nFrom: a@x.test\r\n\r\nHello\r\n";
+//! let msg = ParsedMessage::parse(raw);
+//! assert_eq!(msg.size(), 38);
+//! let text = Section::new(vec![], Some(SectionText::Text)).unwrap();
+//! assert_eq!(msg.section(&text), Some(&b"Hello\r\n"[..]));
+//! ```
+
+pub mod search;
+mod structure;
+
+use mailwire_mime::{Message, Part};
+
+use crate::types::{
+    BodyStructure, Envelope, FetchAttribute, IString, MessageDataItem, Partial, Section,
+    SectionText,
+};
+
+/// A raw message parsed once, answering the message-derived FETCH items.
+#[derive(Debug, Clone)]
+pub struct ParsedMessage<'a> {
+    message: Message<'a>,
+}
+
+/// Where a part path leads: the message itself (or an enclosed one), or a body part.
+#[derive(Clone, Copy)]
+enum Entity<'m, 'a> {
+    Message(&'m Part<'a>),
+    Part(&'m Part<'a>),
+}
+
+impl<'a> ParsedMessage<'a> {
+    /// Parses `raw`. Parsing never fails: damaged messages are answered as well as their
+    /// structure allows.
+    pub fn parse(raw: &'a [u8]) -> Self {
+        Self {
+            message: Message::parse(raw),
+        }
+    }
+
+    /// The MIME parse of the message.
+    pub fn mime(&self) -> &Message<'a> {
+        &self.message
+    }
+
+    /// The message as stored.
+    pub fn raw(&self) -> &'a [u8] {
+        self.message.raw()
+    }
+
+    /// `RFC822.SIZE`: the message's length in octets.
+    pub fn size(&self) -> u32 {
+        u32::try_from(self.raw().len()).unwrap_or(u32::MAX)
+    }
+
+    /// `ENVELOPE`.
+    pub fn envelope(&self) -> Envelope {
+        structure::envelope(self.message.header())
+    }
+
+    /// `BODYSTRUCTURE` when `extended`, else `BODY`.
+    pub fn body_structure(&self, extended: bool) -> BodyStructure {
+        structure::body_structure(self.message.root(), extended)
+    }
+
+    /// Follows a part path (RFC 3501 §6.4.5): a multipart's parts are numbered from 1; a
+    /// non-multipart message has the single part 1; the parts of a `message/rfc822` part
+    /// are those of the message it encloses.
+    fn entity(&self, path: &[u32]) -> Option<Entity<'_, 'a>> {
+        let mut at = Entity::Message(self.message.root());
+        for &n in path {
+            let index = usize::try_from(n).ok()?.checked_sub(1)?;
+            at = loop {
+                match at {
+                    Entity::Message(m) if m.is_multipart() => {
+                        break Entity::Part(m.parts().get(index)?);
+                    }
+                    Entity::Message(m) => {
+                        break if index == 0 {
+                            Entity::Part(m)
+                        } else {
+                            return None;
+                        };
+                    }
+                    Entity::Part(p) if p.is_multipart() => {
+                        break Entity::Part(p.parts().get(index)?);
+                    }
+                    Entity::Part(p) => at = Entity::Message(p.message()?),
+                }
+            };
+        }
+        Some(at)
+    }
+
+    /// The bytes of `BODY[section]`, or `None` when the message has no such part.
+    pub fn section(&self, section: &Section) -> Option<&'a [u8]> {
+        let at = self.entity(section.part())?;
+        // HEADER, HEADER.FIELDS and TEXT address a message: the top-level one, or the one
+        // a message/rfc822 part encloses.
+        let message_of = |e: Entity<'_, 'a>| match e {
+            Entity::Message(m) => Some(m.clone()),
+            Entity::Part(p) => p.message().cloned(),
+        };
+        match section.text() {
+            None => match at {
+                Entity::Message(_) if section.part().is_empty() => Some(self.raw()),
+                Entity::Message(m) | Entity::Part(m) => Some(m.raw_body()),
+            },
+            Some(SectionText::Header) => message_of(at).map(|m| m.header().raw()),
+            Some(SectionText::Text) => message_of(at).map(|m| m.raw_body()),
+            Some(SectionText::Mime) => match at {
+                Entity::Message(m) | Entity::Part(m) => Some(m.header().raw()),
+            },
+            Some(SectionText::HeaderFields(_) | SectionText::HeaderFieldsNot(_)) => None,
+        }
+    }
+
+    /// The bytes of `BODY[section]` as an owned buffer: header field selections are
+    /// assembled here; other sections are copied.
+    pub fn section_bytes(&self, section: &Section) -> Option<Vec<u8>> {
+        let (names, keep) = match section.text() {
+            Some(SectionText::HeaderFields(names)) => (names, true),
+            Some(SectionText::HeaderFieldsNot(names)) => (names, false),
+            _ => return self.section(section).map(<[u8]>::to_vec),
+        };
+        let at = self.entity(section.part())?;
+        let message = match at {
+            Entity::Message(m) => m,
+            Entity::Part(p) => p.message()?,
+        };
+        Some(header_fields(message, names, keep))
+    }
+
+    /// Answers one message-derived FETCH attribute; `None` for attributes that come from
+    /// the store rather than the message (`FLAGS`, `UID`, `INTERNALDATE`, `MODSEQ`) and
+    /// for the BINARY extension.
+    pub fn fetch(&self, attribute: &FetchAttribute) -> Option<MessageDataItem> {
+        let nstring = |b: &[u8]| IString::new(b).ok();
+        Some(match attribute {
+            FetchAttribute::Envelope => MessageDataItem::Envelope(Box::new(self.envelope())),
+            FetchAttribute::Body => MessageDataItem::Body(Box::new(self.body_structure(false))),
+            FetchAttribute::BodyStructure => {
+                MessageDataItem::BodyStructure(Box::new(self.body_structure(true)))
+            }
+            FetchAttribute::Rfc822 => MessageDataItem::Rfc822(nstring(self.raw())),
+            FetchAttribute::Rfc822Header => {
+                MessageDataItem::Rfc822Header(nstring(self.message.header().raw()))
+            }
+            FetchAttribute::Rfc822Text => {
+                MessageDataItem::Rfc822Text(nstring(self.message.root().raw_body()))
+            }
+            FetchAttribute::Rfc822Size => MessageDataItem::Rfc822Size(self.size()),
+            FetchAttribute::BodySection {
+                section, partial, ..
+            } => {
+                let data = self
+                    .section_bytes(section)
+                    .map(|d| partial_range(&d, *partial).to_vec())
+                    .unwrap_or_default();
+                MessageDataItem::BodySection {
+                    section: section.clone(),
+                    origin: partial.map(|p| p.offset),
+                    data: nstring(&data),
+                }
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// The `<offset.length>` range of `data` (RFC 3501 §6.4.5): empty when the offset is past
+/// the end, cut short at the end.
+pub fn partial_range(data: &[u8], partial: Option<Partial>) -> &[u8] {
+    let Some(p) = partial else { return data };
+    let start = usize::try_from(p.offset)
+        .unwrap_or(usize::MAX)
+        .min(data.len());
+    let len = usize::try_from(p.length.get()).unwrap_or(usize::MAX);
+    &data[start..start.saturating_add(len).min(data.len())]
+}
+
+/// The fields of `message`'s header whose names are (`keep`) or are not in `names`,
+/// followed by the empty line, as RFC 3501 §6.4.5 asks for `HEADER.FIELDS`.
+fn header_fields(message: &Part<'_>, names: &[IString], keep: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for field in message.header().fields() {
+        let listed = names
+            .iter()
+            .any(|n| n.as_bytes().eq_ignore_ascii_case(field.name().as_bytes()));
+        if listed == keep {
+            out.extend_from_slice(field.raw());
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+
+    use super::*;
+
+    const NESTED: &[u8] = b"From: a@x.test\r\n\
+Subject: nested\r\n\
+Content-Type: multipart/mixed; boundary=outer\r\n\
+\r\n\
+--outer\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+first\r\n\
+--outer\r\n\
+Content-Type: message/rfc822\r\n\
+\r\n\
+Subject: inner\r\n\
+Content-Type: multipart/alternative; boundary=in\r\n\
+\r\n\
+--in\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+plain\r\n\
+--in\r\n\
+Content-Type: text/html\r\n\
+\r\n\
+<p>html</p>\r\n\
+--in--\r\n\
+--outer--\r\n";
+
+    fn section(part: &[u32], text: Option<SectionText>) -> Section {
+        Section::new(part.to_vec(), text).unwrap()
+    }
+
+    #[test]
+    fn part_paths_reach_enclosed_messages() {
+        let msg = ParsedMessage::parse(NESTED);
+        assert_eq!(msg.section(&section(&[1], None)), Some(&b"first"[..]));
+        assert_eq!(msg.section(&section(&[2, 1], None)), Some(&b"plain"[..]));
+        assert_eq!(
+            msg.section(&section(&[2, 2], None)),
+            Some(&b"<p>html</p>"[..])
+        );
+        assert_eq!(
+            msg.section(&section(&[2, 2], Some(SectionText::Mime))),
+            Some(&b"Content-Type: text/html\r\n\r\n"[..])
+        );
+        assert_eq!(
+            msg.section(&section(&[2], Some(SectionText::Header))),
+            Some(
+                &b"Subject: inner\r\nContent-Type: multipart/alternative; boundary=in\r\n\r\n"[..]
+            )
+        );
+        assert_eq!(msg.section(&section(&[3], None)), None);
+        assert_eq!(msg.section(&section(&[1, 1], None)), None);
+        assert_eq!(msg.section(&section(&[1], Some(SectionText::Header))), None);
+        assert_eq!(msg.section(&Section::full()), Some(NESTED));
+    }
+
+    #[test]
+    fn single_part_message_has_part_one() {
+        let raw = b"Subject: x\r\n\r\nbody\r\n";
+        let msg = ParsedMessage::parse(raw);
+        assert_eq!(msg.section(&section(&[1], None)), Some(&b"body\r\n"[..]));
+        assert_eq!(msg.section(&section(&[2], None)), None);
+    }
+
+    #[test]
+    fn header_fields_keep_order_and_end_with_blank_line() {
+        let msg = ParsedMessage::parse(NESTED);
+        let names = vec![
+            IString::new("subject").unwrap(),
+            IString::new("FROM").unwrap(),
+        ];
+        assert_eq!(
+            msg.section_bytes(&section(
+                &[],
+                Some(SectionText::HeaderFields(names.clone()))
+            )),
+            Some(b"From: a@x.test\r\nSubject: nested\r\n\r\n".to_vec())
+        );
+        assert_eq!(
+            msg.section_bytes(&section(&[], Some(SectionText::HeaderFieldsNot(names)))),
+            Some(b"Content-Type: multipart/mixed; boundary=outer\r\n\r\n".to_vec())
+        );
+    }
+
+    #[test]
+    fn partial_ranges_clip() {
+        let p = |offset, length| {
+            Some(Partial {
+                offset,
+                length: NonZeroU32::new(length).unwrap(),
+            })
+        };
+        assert_eq!(partial_range(b"abcdef", p(2, 3)), b"cde");
+        assert_eq!(partial_range(b"abcdef", p(4, 10)), b"ef");
+        assert_eq!(partial_range(b"abcdef", p(9, 1)), b"");
+        assert_eq!(partial_range(b"abcdef", None), b"abcdef");
+    }
+}

@@ -1,0 +1,1079 @@
+//! Commands checked against the state, handled or turned into questions, and the
+//! application's answers turned into responses.
+
+use std::num::NonZeroU32;
+use std::str::FromStr;
+
+use mailwire_core::Transport;
+use mailwire_sasl::{AuthError, Mechanism, ServerExchange, ServerStep};
+
+use super::event::{Event, ListEntry, MailboxChange, MailboxSnapshot, NotPending, StoredMessage};
+use super::view::View;
+use super::{Mode, Pending, ServerSession, State};
+use crate::message::ParsedMessage;
+use crate::message::search::{Candidate, matches_all, needs_message};
+use crate::types::{
+    Command, CommandBody, Completion, Condition, Data, FetchAttribute, FetchItems, Flag, FlagFetch,
+    FlagPerm, MessageDataItem, NamespaceDescription, Response, SearchKey, SequenceSet, StatusItem,
+    StoreKind, Tag,
+};
+
+/// Where a command may be given (RFC 3501 §6).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Allowed {
+    Any,
+    NotAuthenticated,
+    Authenticated,
+    Selected,
+}
+
+fn allowed(body: &CommandBody) -> Allowed {
+    match body {
+        CommandBody::Capability
+        | CommandBody::Noop
+        | CommandBody::Logout
+        | CommandBody::Id { .. } => Allowed::Any,
+        CommandBody::StartTls | CommandBody::Authenticate { .. } | CommandBody::Login { .. } => {
+            Allowed::NotAuthenticated
+        }
+        CommandBody::Check
+        | CommandBody::Close
+        | CommandBody::Unselect
+        | CommandBody::Expunge
+        | CommandBody::UidExpunge { .. }
+        | CommandBody::Search { .. }
+        | CommandBody::Fetch { .. }
+        | CommandBody::Store { .. }
+        | CommandBody::Copy { .. }
+        | CommandBody::Move { .. } => Allowed::Selected,
+        _ => Allowed::Authenticated,
+    }
+}
+
+/// An untagged `FETCH (FLAGS (…) [UID n])` for a message of the view.
+pub(super) fn flags_response(view: &View, seq: u32, uid: Option<u32>) -> Option<Response> {
+    let m = view.by_seq(seq)?;
+    let mut items = vec![MessageDataItem::Flags(flag_fetch(&m.flags, m.recent))];
+    if let Some(uid) = uid.and_then(NonZeroU32::new) {
+        items.push(MessageDataItem::Uid(uid));
+    }
+    Some(Response::Data(Data::Fetch {
+        seq: NonZeroU32::new(seq)?,
+        items,
+    }))
+}
+
+fn flag_fetch(flags: &[Flag], recent: bool) -> Vec<FlagFetch> {
+    let mut out: Vec<FlagFetch> = flags.iter().cloned().map(FlagFetch::Flag).collect();
+    if recent {
+        out.push(FlagFetch::Recent);
+    }
+    out
+}
+
+fn expand(items: FetchItems) -> Vec<FetchAttribute> {
+    use FetchAttribute as A;
+    match items {
+        FetchItems::All => vec![A::Flags, A::InternalDate, A::Rfc822Size, A::Envelope],
+        FetchItems::Fast => vec![A::Flags, A::InternalDate, A::Rfc822Size],
+        FetchItems::Full => vec![
+            A::Flags,
+            A::InternalDate,
+            A::Rfc822Size,
+            A::Envelope,
+            A::Body,
+        ],
+        FetchItems::Attributes(a) => a,
+    }
+}
+
+/// Whether an attribute sets `\Seen` (RFC 3501 §6.4.5).
+fn sets_seen(a: &FetchAttribute) -> bool {
+    matches!(
+        a,
+        FetchAttribute::Rfc822
+            | FetchAttribute::Rfc822Text
+            | FetchAttribute::BodySection { peek: false, .. }
+    )
+}
+
+/// Whether keys or attributes need the stored message (its content or internal date).
+fn search_needs_store(keys: &[SearchKey]) -> bool {
+    fn dated(k: &SearchKey) -> bool {
+        match k {
+            SearchKey::Before(_) | SearchKey::On(_) | SearchKey::Since(_) => true,
+            SearchKey::Not(k) => dated(k),
+            SearchKey::Or(a, b) => dated(a) || dated(b),
+            SearchKey::And(ks) => ks.iter().any(dated),
+            _ => false,
+        }
+    }
+    needs_message(keys) || keys.iter().any(dated)
+}
+
+fn store(current: &[Flag], kind: StoreKind, flags: &[Flag]) -> Vec<Flag> {
+    match kind {
+        StoreKind::Replace => {
+            let mut out: Vec<Flag> = Vec::new();
+            for f in flags {
+                if !out.contains(f) {
+                    out.push(f.clone());
+                }
+            }
+            out
+        }
+        StoreKind::Add => {
+            let mut out = current.to_vec();
+            for f in flags {
+                if !out.contains(f) {
+                    out.push(f.clone());
+                }
+            }
+            out
+        }
+        StoreKind::Remove => current
+            .iter()
+            .filter(|f| !flags.contains(f))
+            .cloned()
+            .collect(),
+    }
+}
+
+fn uid_set(uids: &[u32]) -> Option<SequenceSet> {
+    let ranges = uids
+        .iter()
+        .filter_map(|&u| NonZeroU32::new(u))
+        .map(|u| crate::types::SeqRange::Single(crate::types::SeqNumber::Value(u)))
+        .collect();
+    SequenceSet::new(ranges).ok()
+}
+
+impl ServerSession {
+    fn view(&self) -> Option<&View> {
+        match &self.state {
+            State::Selected(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    fn view_mut(&mut self) -> Option<&mut View> {
+        match &mut self.state {
+            State::Selected(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    fn ask(&mut self, pending: Pending, event: Event) {
+        self.pending = pending;
+        self.events.push_back(event);
+    }
+
+    /// Handles one decoded command.
+    pub(super) fn command(&mut self, command: Command) {
+        let Command { tag, body } = command;
+        let fits = matches!(
+            (allowed(&body), &self.state),
+            (Allowed::Any, _)
+                | (Allowed::NotAuthenticated, State::NotAuthenticated)
+                | (
+                    Allowed::Authenticated,
+                    State::Authenticated | State::Selected(_)
+                )
+                | (Allowed::Selected, State::Selected(_))
+        );
+        if !fits {
+            let text = format!("{} not allowed in this state", body.name());
+            self.bad(Some(tag), &text);
+            return;
+        }
+        let name = body.name();
+        match body {
+            CommandBody::Capability => {
+                let caps = self.capabilities();
+                self.write(&Response::Data(Data::Capability(caps)));
+                self.finish(tag, "CAPABILITY completed", true);
+            }
+            CommandBody::Noop | CommandBody::Check => {
+                self.finish(tag, &format!("{name} completed"), true);
+            }
+            CommandBody::Logout => {
+                self.untagged(Condition::Bye, None, "Logging out");
+                self.tagged(tag, Completion::Ok, None, "LOGOUT completed");
+                self.close();
+            }
+            CommandBody::Id { .. } => {
+                self.write(&Response::Data(Data::Id { parameters: None }));
+                self.finish(tag, "ID completed", true);
+            }
+            CommandBody::StartTls => {
+                if self.tls || !self.config.starttls {
+                    self.bad(Some(tag), "STARTTLS not available");
+                    return;
+                }
+                self.tagged(tag, Completion::Ok, None, "Begin TLS negotiation now");
+                // RFC 3501 §6.2.1: anything the client sent after STARTTLS is discarded.
+                self.input.clear();
+                self.reset_framer();
+                self.transport = Transport::StartTls;
+            }
+            CommandBody::Login { username, password } => {
+                if !self.plaintext_allowed() {
+                    self.tagged(
+                        tag,
+                        Completion::No,
+                        None,
+                        "Plaintext login disabled; use STARTTLS",
+                    );
+                    return;
+                }
+                let username = String::from_utf8_lossy(username.as_bytes()).into_owned();
+                let password = String::from_utf8_lossy(password.expose().as_bytes()).into_owned();
+                self.ask(
+                    Pending::Credentials {
+                        tag,
+                        username: Some(username.clone()),
+                        exchange: None,
+                    },
+                    Event::CheckPassword {
+                        username,
+                        authzid: None,
+                        password: password.into(),
+                    },
+                );
+            }
+            CommandBody::Authenticate {
+                mechanism,
+                initial_response,
+            } => {
+                let offered = Mechanism::from_str(mechanism.as_str())
+                    .ok()
+                    .filter(|&m| self.mechanism_offered(m));
+                let Some(exchange) = offered.and_then(|m| ServerExchange::new(m, "").ok()) else {
+                    self.tagged(tag, Completion::No, None, "Unsupported mechanism");
+                    return;
+                };
+                let mut exchange = Box::new(exchange);
+                let step = exchange.start(initial_response.as_ref().map(|r| r.expose().as_slice()));
+                self.sasl_step(tag, exchange, step);
+            }
+            CommandBody::Select { mailbox, .. } | CommandBody::Examine { mailbox, .. } => {
+                let read_only = name == "EXAMINE";
+                // Selecting closes the selected mailbox first, without expunging.
+                self.state = State::Authenticated;
+                self.ask(
+                    Pending::Select {
+                        tag,
+                        mailbox: mailbox.clone(),
+                        read_only,
+                    },
+                    Event::Select { mailbox, read_only },
+                );
+            }
+            CommandBody::Create { mailbox } => {
+                self.manage(tag, name, MailboxChange::Create { mailbox });
+            }
+            CommandBody::Delete { mailbox } => {
+                self.manage(tag, name, MailboxChange::Delete { mailbox });
+            }
+            CommandBody::Rename { from, to } => {
+                self.manage(tag, name, MailboxChange::Rename { from, to });
+            }
+            CommandBody::Subscribe { mailbox } => {
+                self.manage(tag, name, MailboxChange::Subscribe { mailbox });
+            }
+            CommandBody::Unsubscribe { mailbox } => {
+                self.manage(tag, name, MailboxChange::Unsubscribe { mailbox });
+            }
+            CommandBody::List { reference, pattern } | CommandBody::Lsub { reference, pattern } => {
+                let subscribed = name == "LSUB";
+                self.ask(
+                    Pending::List { tag, subscribed },
+                    Event::List {
+                        reference,
+                        pattern,
+                        subscribed,
+                    },
+                );
+            }
+            CommandBody::Status {
+                mailbox,
+                attributes,
+            } => {
+                self.ask(
+                    Pending::Status {
+                        tag,
+                        mailbox: mailbox.clone(),
+                    },
+                    Event::Status {
+                        mailbox,
+                        attributes,
+                    },
+                );
+            }
+            CommandBody::Append { mailbox, messages } => {
+                self.ask(Pending::Append { tag }, Event::Append { mailbox, messages });
+            }
+            CommandBody::Namespace => {
+                let personal = NamespaceDescription {
+                    prefix: crate::types::IString::default(),
+                    delimiter: crate::types::Delimiter::new(self.config.delimiter).ok(),
+                    extensions: Vec::new(),
+                };
+                self.write(&Response::Data(Data::Namespace {
+                    personal: vec![personal],
+                    other: Vec::new(),
+                    shared: Vec::new(),
+                }));
+                self.finish(tag, "NAMESPACE completed", true);
+            }
+            CommandBody::Enable { .. } => {
+                // None of the extensions ENABLE can turn on is implemented.
+                self.write(&Response::Data(Data::Enabled {
+                    capabilities: Vec::new(),
+                }));
+                self.finish(tag, "ENABLE completed", true);
+            }
+            CommandBody::Idle => {
+                self.continuation("idling");
+                self.mode = Mode::Idle(tag);
+                self.announce(true);
+            }
+            CommandBody::Close | CommandBody::Unselect => {
+                let deleted = match self.view() {
+                    Some(v) if name == "CLOSE" && !v.read_only => deleted_uids(v, None),
+                    _ => Vec::new(),
+                };
+                if deleted.is_empty() {
+                    self.state = State::Authenticated;
+                    self.tagged(tag, Completion::Ok, None, &format!("{name} completed"));
+                } else {
+                    self.ask(
+                        Pending::Expunge {
+                            tag,
+                            uids: deleted.clone(),
+                            close: true,
+                        },
+                        Event::Expunge { uids: deleted },
+                    );
+                }
+            }
+            CommandBody::Expunge | CommandBody::UidExpunge { .. } => {
+                let Some(v) = self.view() else { return };
+                if v.read_only {
+                    self.tagged(tag, Completion::No, None, "Mailbox is read-only");
+                    return;
+                }
+                let set = match &body {
+                    CommandBody::UidExpunge { uids } => Some(uids),
+                    _ => None,
+                };
+                let deleted = deleted_uids(v, set);
+                if deleted.is_empty() {
+                    self.finish(tag, &format!("{name} completed"), true);
+                } else {
+                    self.ask(
+                        Pending::Expunge {
+                            tag,
+                            uids: deleted.clone(),
+                            close: false,
+                        },
+                        Event::Expunge { uids: deleted },
+                    );
+                }
+            }
+            CommandBody::Search {
+                charset,
+                criteria,
+                uid,
+            } => {
+                if let Some(c) = charset {
+                    let known = ["US-ASCII", "UTF-8"];
+                    if !known.iter().any(|k| c.as_str().eq_ignore_ascii_case(k)) {
+                        let charsets = known
+                            .iter()
+                            .filter_map(|k| crate::types::Charset::new(*k).ok())
+                            .collect();
+                        self.tagged(
+                            tag,
+                            Completion::No,
+                            Some(crate::types::Code::BadCharset(charsets)),
+                            "Unsupported charset",
+                        );
+                        return;
+                    }
+                }
+                let Some(v) = self.view() else { return };
+                if search_needs_store(&criteria) && v.exists() > 0 {
+                    let uids = v.messages.iter().map(|m| m.uid).collect();
+                    self.ask(
+                        Pending::Search {
+                            tag,
+                            keys: criteria,
+                            uid,
+                        },
+                        Event::Messages { uids },
+                    );
+                } else {
+                    self.search_reply(tag, &criteria, uid, &[]);
+                }
+            }
+            CommandBody::Fetch {
+                set, items, uid, ..
+            } => {
+                let Some(targets) = self.targets(&tag, &set, uid) else {
+                    return;
+                };
+                let mut attributes = expand(items);
+                if uid && !attributes.contains(&FetchAttribute::Uid) {
+                    attributes.insert(0, FetchAttribute::Uid);
+                }
+                let needs_store = attributes
+                    .iter()
+                    .any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
+                if needs_store && !targets.is_empty() {
+                    let uids = targets.iter().map(|&(_, u)| u).collect();
+                    self.ask(
+                        Pending::Fetch {
+                            tag,
+                            attributes,
+                            targets,
+                            uid,
+                        },
+                        Event::Messages { uids },
+                    );
+                } else {
+                    self.fetch_reply(tag, &attributes, &targets, uid, &[], &[]);
+                }
+            }
+            CommandBody::Store {
+                set,
+                kind,
+                silent,
+                flags,
+                uid,
+                ..
+            } => {
+                if self.view().is_some_and(|v| v.read_only) {
+                    self.tagged(tag, Completion::No, None, "Mailbox is read-only");
+                    return;
+                }
+                let Some(targets) = self.targets(&tag, &set, uid) else {
+                    return;
+                };
+                let Some(v) = self.view() else { return };
+                let updates: Vec<(u32, Vec<Flag>)> = targets
+                    .iter()
+                    .filter_map(|&(seq, u)| {
+                        v.by_seq(seq).map(|m| (u, store(&m.flags, kind, &flags)))
+                    })
+                    .collect();
+                if updates.is_empty() {
+                    self.finish(tag, &format!("{name} completed"), uid);
+                } else {
+                    self.ask(
+                        Pending::Store {
+                            tag,
+                            updates: updates.clone(),
+                            silent,
+                            uid,
+                        },
+                        Event::SetFlags { updates },
+                    );
+                }
+            }
+            CommandBody::Copy { set, mailbox, uid } | CommandBody::Move { set, mailbox, uid } => {
+                let remove = name.ends_with("MOVE");
+                if remove && self.view().is_some_and(|v| v.read_only) {
+                    self.tagged(tag, Completion::No, None, "Mailbox is read-only");
+                    return;
+                }
+                let Some(targets) = self.targets(&tag, &set, uid) else {
+                    return;
+                };
+                if targets.is_empty() {
+                    self.finish(tag, &format!("{name} completed"), true);
+                    return;
+                }
+                let uids: Vec<u32> = targets.iter().map(|&(_, u)| u).collect();
+                self.ask(
+                    Pending::Copy {
+                        tag,
+                        uids: uids.clone(),
+                        remove,
+                    },
+                    Event::Copy {
+                        uids,
+                        destination: mailbox,
+                        remove,
+                    },
+                );
+            }
+        }
+    }
+
+    fn manage(&mut self, tag: Tag, name: &'static str, change: MailboxChange) {
+        self.ask(Pending::Manage { tag, name }, Event::Manage(change));
+    }
+
+    /// The `(seq, uid)` pairs a command's set names, or `None` after answering BAD to a
+    /// sequence set that names messages that do not exist.
+    fn targets(&mut self, tag: &Tag, set: &SequenceSet, uid: bool) -> Option<Vec<(u32, u32)>> {
+        let v = self.view()?;
+        if !uid && !v.seq_set_valid(set) {
+            self.bad(Some(tag.clone()), "Invalid message sequence number");
+            return None;
+        }
+        Some(v.resolve(set, uid))
+    }
+
+    pub(super) fn sasl_step(&mut self, tag: Tag, exchange: Box<ServerExchange>, step: ServerStep) {
+        use base64::Engine as _;
+        match step {
+            ServerStep::Challenge(data) => {
+                let text = base64::engine::general_purpose::STANDARD.encode(data);
+                // An empty challenge is a bare `+ ` line (RFC 3501 §7.5).
+                if text.is_empty() {
+                    self.out.extend_from_slice(b"+ \r\n");
+                } else {
+                    self.continuation(&text);
+                }
+                self.mode = Mode::SaslLine(tag, exchange);
+            }
+            ServerStep::VerifyPassword {
+                authcid,
+                authzid,
+                password,
+            } => self.ask(
+                Pending::Credentials {
+                    tag,
+                    username: None,
+                    exchange: Some(exchange),
+                },
+                Event::CheckPassword {
+                    username: authcid,
+                    authzid,
+                    password,
+                },
+            ),
+            ServerStep::VerifyToken { user, token, .. } => self.ask(
+                Pending::Credentials {
+                    tag,
+                    username: None,
+                    exchange: Some(exchange),
+                },
+                Event::CheckToken { user, token },
+            ),
+            ServerStep::Success { identity, .. } => {
+                self.logged_in(tag, identity.acting_as().to_owned());
+            }
+            ServerStep::Failure(AuthError::Cancelled) => {
+                self.bad(Some(tag), "AUTHENTICATE cancelled");
+            }
+            ServerStep::Failure(AuthError::Credentials) => {
+                self.tagged(tag, Completion::No, None, "Authentication failed");
+            }
+            ServerStep::Failure(_)
+            | ServerStep::LookupSecret { .. }
+            | ServerStep::LookupScramKeys { .. } => {
+                self.bad(Some(tag), "Invalid AUTHENTICATE exchange");
+            }
+        }
+    }
+
+    fn logged_in(&mut self, tag: Tag, user: String) {
+        self.state = State::Authenticated;
+        self.user = Some(user.clone());
+        self.events.push_back(Event::LoggedIn { user });
+        let caps = self.capabilities();
+        self.tagged(
+            tag,
+            Completion::Ok,
+            Some(crate::types::Code::Capability(caps)),
+            "Logged in",
+        );
+    }
+
+    // ---- answers ----
+
+    fn take_pending(&mut self) -> Pending {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Accepts the credentials of [`Event::CheckPassword`] or [`Event::CheckToken`].
+    pub fn accept_credentials(&mut self) -> Result<(), NotPending> {
+        match self.take_pending() {
+            Pending::Credentials {
+                tag,
+                username,
+                exchange,
+            } => {
+                match exchange {
+                    Some(mut ex) => {
+                        let step = ex.accept().map_err(|_| NotPending)?;
+                        self.sasl_step(tag, ex, step);
+                    }
+                    None => self.logged_in(tag, username.unwrap_or_default()),
+                }
+                super::Session::receive(self, &[]);
+                Ok(())
+            }
+            other => {
+                self.pending = other;
+                Err(NotPending)
+            }
+        }
+    }
+
+    /// Refuses the pending question with a tagged `NO` and `text`.
+    pub fn reject(&mut self, text: &str) -> Result<(), NotPending> {
+        match self.take_pending() {
+            Pending::None => Err(NotPending),
+            Pending::Credentials {
+                tag,
+                exchange: Some(mut ex),
+                ..
+            } => {
+                let step = ex.reject().map_err(|_| NotPending)?;
+                self.sasl_step(tag, ex, step);
+                self.resume();
+                Ok(())
+            }
+            Pending::FetchSeen {
+                tag,
+                attributes,
+                targets,
+                uid,
+                messages,
+                ..
+            } => {
+                // The flags could not be stored: answer without setting \Seen.
+                self.fetch_reply(tag, &attributes, &targets, uid, &messages, &[]);
+                self.resume();
+                Ok(())
+            }
+            Pending::Credentials { tag, .. }
+            | Pending::Select { tag, .. }
+            | Pending::Fetch { tag, .. }
+            | Pending::Search { tag, .. }
+            | Pending::Store { tag, .. }
+            | Pending::Expunge { tag, .. }
+            | Pending::Copy { tag, .. }
+            | Pending::Append { tag }
+            | Pending::List { tag, .. }
+            | Pending::Status { tag, .. }
+            | Pending::Manage { tag, .. } => {
+                self.tagged(tag, Completion::No, None, text);
+                self.resume();
+                Ok(())
+            }
+        }
+    }
+
+    /// Goes on with pipelined input after an answer.
+    fn resume(&mut self) {
+        super::Session::receive(self, &[]);
+    }
+
+    /// Accepts [`Event::SetFlags`], [`Event::Expunge`], [`Event::Copy`],
+    /// [`Event::Append`] or [`Event::Manage`] without response codes.
+    pub fn accept(&mut self) -> Result<(), NotPending> {
+        match self.take_pending() {
+            Pending::Store {
+                tag,
+                updates,
+                silent,
+                uid,
+            } => {
+                let mut lines = Vec::new();
+                if let Some(v) = self.view_mut() {
+                    for (u, flags) in updates {
+                        if let Some(seq) = v.seq_of(u) {
+                            if let Some(m) = v.by_seq_mut(seq) {
+                                m.flags = flags;
+                            }
+                            if !silent {
+                                lines.extend(flags_response(v, seq, uid.then_some(u)));
+                            }
+                        }
+                    }
+                }
+                for l in &lines {
+                    self.write(l);
+                }
+                let name = if uid { "UID STORE" } else { "STORE" };
+                self.finish(tag, &format!("{name} completed"), uid);
+            }
+            Pending::FetchSeen {
+                tag,
+                attributes,
+                targets,
+                uid,
+                messages,
+                updates,
+            } => {
+                let newly_seen: Vec<u32> = updates.iter().map(|&(u, _)| u).collect();
+                if let Some(v) = self.view_mut() {
+                    for (u, flags) in updates {
+                        if let Some(m) = v.seq_of(u).and_then(|s| v.by_seq_mut(s)) {
+                            m.flags = flags;
+                        }
+                    }
+                }
+                self.fetch_reply(tag, &attributes, &targets, uid, &messages, &newly_seen);
+            }
+            Pending::Expunge { tag, uids, close } => {
+                if close {
+                    self.state = State::Authenticated;
+                    self.tagged(tag, Completion::Ok, None, "CLOSE completed");
+                } else {
+                    self.expunge_lines(&uids);
+                    self.finish(tag, "EXPUNGE completed", true);
+                }
+            }
+            Pending::Copy { tag, uids, remove } => self.copied(tag, &uids, remove, None),
+            Pending::Append { tag } => self.finish(tag, "APPEND completed", true),
+            Pending::Manage { tag, name } => self.finish(tag, &format!("{name} completed"), true),
+            other => {
+                self.pending = other;
+                return Err(NotPending);
+            }
+        }
+        self.resume();
+        Ok(())
+    }
+
+    fn expunge_lines(&mut self, uids: &[u32]) {
+        let seqs = self.view_mut().map(|v| v.expunge(uids)).unwrap_or_default();
+        for seq in seqs.into_iter().filter_map(NonZeroU32::new) {
+            self.write(&Response::Data(Data::Expunge(seq)));
+        }
+    }
+
+    fn copied(&mut self, tag: Tag, uids: &[u32], remove: bool, code: Option<crate::types::Code>) {
+        if remove {
+            // RFC 6851 §4.3: COPYUID goes in an untagged OK before the expunges.
+            if let Some(code) = code {
+                self.untagged(Condition::Ok, Some(code), "Moved UIDs");
+            }
+            self.expunge_lines(uids);
+            self.finish(tag, "MOVE completed", true);
+        } else {
+            self.announce(true);
+            self.tagged(tag, Completion::Ok, code, "COPY completed");
+        }
+    }
+
+    /// Accepts [`Event::Copy`] with UIDPLUS's COPYUID: the destination's UIDVALIDITY and
+    /// the UIDs the copies got, in the order of the event's `uids`.
+    pub fn accept_copy(
+        &mut self,
+        uid_validity: NonZeroU32,
+        destination_uids: &[u32],
+    ) -> Result<(), NotPending> {
+        match self.take_pending() {
+            Pending::Copy { tag, uids, remove } => {
+                let code =
+                    uid_set(&uids)
+                        .zip(uid_set(destination_uids))
+                        .map(|(source, destination)| crate::types::Code::CopyUid {
+                            uid_validity,
+                            source,
+                            destination,
+                        });
+                self.copied(tag, &uids, remove, code);
+                self.resume();
+                Ok(())
+            }
+            other => {
+                self.pending = other;
+                Err(NotPending)
+            }
+        }
+    }
+
+    /// Accepts [`Event::Append`] with UIDPLUS's APPENDUID.
+    pub fn accept_append(
+        &mut self,
+        uid_validity: NonZeroU32,
+        uids: &[u32],
+    ) -> Result<(), NotPending> {
+        match self.take_pending() {
+            Pending::Append { tag } => {
+                let code =
+                    uid_set(uids).map(|uids| crate::types::Code::AppendUid { uid_validity, uids });
+                self.announce(true);
+                self.tagged(tag, Completion::Ok, code, "APPEND completed");
+                self.resume();
+                Ok(())
+            }
+            other => {
+                self.pending = other;
+                Err(NotPending)
+            }
+        }
+    }
+
+    /// Answers [`Event::Select`]: the mailbox is open.
+    pub fn open_mailbox(&mut self, snapshot: MailboxSnapshot) -> Result<(), NotPending> {
+        let Pending::Select {
+            tag,
+            mailbox,
+            read_only,
+        } = self.take_pending()
+        else {
+            return Err(NotPending);
+        };
+        let flags = snapshot.flags.clone();
+        let keywords = snapshot.keywords_allowed;
+        let view = View::new(mailbox, read_only, snapshot);
+        self.write(&Response::Data(Data::Flags(flags.clone())));
+        self.write(&Response::Data(Data::Exists(view.exists())));
+        self.write(&Response::Data(Data::Recent(view.recent())));
+        let first_unseen = view
+            .messages
+            .iter()
+            .position(|m| !m.flags.contains(&Flag::Seen))
+            .and_then(|i| u32::try_from(i + 1).ok())
+            .and_then(NonZeroU32::new);
+        if let Some(n) = first_unseen {
+            self.untagged(
+                Condition::Ok,
+                Some(crate::types::Code::Unseen(n)),
+                &format!("Message {n} is first unseen"),
+            );
+        }
+        let mut permanent: Vec<FlagPerm> = Vec::new();
+        if !read_only {
+            permanent.extend(flags.into_iter().map(FlagPerm::Flag));
+            if keywords {
+                permanent.push(FlagPerm::Wildcard);
+            }
+        }
+        self.untagged(
+            Condition::Ok,
+            Some(crate::types::Code::PermanentFlags(permanent)),
+            "Limited",
+        );
+        self.untagged(
+            Condition::Ok,
+            Some(crate::types::Code::UidValidity(view.uid_validity)),
+            "UIDs valid",
+        );
+        self.untagged(
+            Condition::Ok,
+            Some(crate::types::Code::UidNext(view.uid_next)),
+            "Predicted next UID",
+        );
+        let (code, name) = if read_only {
+            (crate::types::Code::ReadOnly, "EXAMINE")
+        } else {
+            (crate::types::Code::ReadWrite, "SELECT")
+        };
+        self.state = State::Selected(Box::new(view));
+        self.tagged(
+            tag,
+            Completion::Ok,
+            Some(code),
+            &format!("{name} completed"),
+        );
+        self.resume();
+        Ok(())
+    }
+
+    /// Answers [`Event::List`].
+    pub fn list(&mut self, entries: Vec<ListEntry>) -> Result<(), NotPending> {
+        let Pending::List { tag, subscribed } = self.take_pending() else {
+            return Err(NotPending);
+        };
+        for e in entries {
+            let data = if subscribed {
+                Data::Lsub {
+                    attributes: e.attributes,
+                    delimiter: e.delimiter,
+                    mailbox: e.mailbox,
+                }
+            } else {
+                Data::List {
+                    attributes: e.attributes,
+                    delimiter: e.delimiter,
+                    mailbox: e.mailbox,
+                }
+            };
+            self.write(&Response::Data(data));
+        }
+        let name = if subscribed { "LSUB" } else { "LIST" };
+        self.finish(tag, &format!("{name} completed"), true);
+        self.resume();
+        Ok(())
+    }
+
+    /// Answers [`Event::Status`].
+    pub fn status(&mut self, items: Vec<StatusItem>) -> Result<(), NotPending> {
+        let Pending::Status { tag, mailbox } = self.take_pending() else {
+            return Err(NotPending);
+        };
+        self.write(&Response::Data(Data::Status { mailbox, items }));
+        self.finish(tag, "STATUS completed", true);
+        self.resume();
+        Ok(())
+    }
+
+    /// Answers [`Event::Messages`] with the messages that still exist.
+    pub fn provide_messages(&mut self, mut messages: Vec<StoredMessage>) -> Result<(), NotPending> {
+        // Looked up by UID below; stores usually hand them over in order already.
+        if !messages.is_sorted_by_key(|m| m.uid) {
+            messages.sort_unstable_by_key(|m| m.uid);
+        }
+        match self.take_pending() {
+            Pending::Fetch {
+                tag,
+                attributes,
+                targets,
+                uid,
+            } => {
+                let updates: Vec<(u32, Vec<Flag>)> = match self.view() {
+                    Some(v) if !v.read_only && attributes.iter().any(sets_seen) => targets
+                        .iter()
+                        .filter(|&&(seq, u)| {
+                            !v.has_flag(seq, &Flag::Seen) && find(&messages, u).is_some()
+                        })
+                        .filter_map(|&(seq, u)| {
+                            v.by_seq(seq)
+                                .map(|m| (u, store(&m.flags, StoreKind::Add, &[Flag::Seen])))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if updates.is_empty() {
+                    self.fetch_reply(tag, &attributes, &targets, uid, &messages, &[]);
+                } else {
+                    self.ask(
+                        Pending::FetchSeen {
+                            tag,
+                            attributes,
+                            targets,
+                            uid,
+                            messages,
+                            updates: updates.clone(),
+                        },
+                        Event::SetFlags { updates },
+                    );
+                    return Ok(());
+                }
+            }
+            Pending::Search { tag, keys, uid } => self.search_reply(tag, &keys, uid, &messages),
+            other => {
+                self.pending = other;
+                return Err(NotPending);
+            }
+        }
+        self.resume();
+        Ok(())
+    }
+
+    fn fetch_reply(
+        &mut self,
+        tag: Tag,
+        attributes: &[FetchAttribute],
+        targets: &[(u32, u32)],
+        uid: bool,
+        messages: &[StoredMessage],
+        newly_seen: &[u32],
+    ) {
+        let needs_store = attributes
+            .iter()
+            .any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
+        let mut lines = Vec::with_capacity(targets.len());
+        if let Some(v) = self.view() {
+            for &(seq, u) in targets {
+                let Some(info) = v.by_seq(seq) else { continue };
+                let stored = find(messages, u);
+                if needs_store && stored.is_none() {
+                    // Expunged elsewhere and not yet reported: nothing to say about it.
+                    continue;
+                }
+                let parsed = stored.map(|m| ParsedMessage::parse(&m.raw));
+                let mut items = Vec::with_capacity(attributes.len() + 1);
+                for a in attributes {
+                    let item = match a {
+                        FetchAttribute::Flags => {
+                            Some(MessageDataItem::Flags(flag_fetch(&info.flags, info.recent)))
+                        }
+                        FetchAttribute::Uid => NonZeroU32::new(u).map(MessageDataItem::Uid),
+                        FetchAttribute::InternalDate => {
+                            stored.map(|m| MessageDataItem::InternalDate(m.internal_date))
+                        }
+                        other => parsed.as_ref().and_then(|p| p.fetch(other)),
+                    };
+                    items.extend(item);
+                }
+                // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
+                if newly_seen.contains(&u) && !attributes.contains(&FetchAttribute::Flags) {
+                    items.push(MessageDataItem::Flags(flag_fetch(&info.flags, info.recent)));
+                }
+                if let (false, Some(seq)) = (items.is_empty(), NonZeroU32::new(seq)) {
+                    lines.push(Response::Data(Data::Fetch { seq, items }));
+                }
+            }
+        }
+        for l in &lines {
+            self.write(l);
+        }
+        let name = if uid { "UID FETCH" } else { "FETCH" };
+        self.finish(tag, &format!("{name} completed"), uid);
+    }
+
+    fn search_reply(
+        &mut self,
+        tag: Tag,
+        keys: &[SearchKey],
+        uid: bool,
+        messages: &[StoredMessage],
+    ) {
+        let mut ids = Vec::new();
+        if let Some(v) = self.view() {
+            let largest_seq = v.exists();
+            let largest_uid = v.largest_uid();
+            for (i, info) in v.messages.iter().enumerate() {
+                let seq = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                let stored = find(messages, info.uid);
+                let parsed = stored.map(|m| ParsedMessage::parse(&m.raw));
+                let c = Candidate {
+                    seq,
+                    uid: info.uid,
+                    largest_seq,
+                    largest_uid,
+                    flags: &info.flags,
+                    recent: info.recent,
+                    internal_date: stored.map(|m| m.internal_date),
+                    message: parsed.as_ref(),
+                };
+                if matches_all(keys, &c) {
+                    ids.extend(NonZeroU32::new(if uid { info.uid } else { seq }));
+                }
+            }
+        }
+        self.write(&Response::Data(Data::Search { ids, modseq: None }));
+        let name = if uid { "UID SEARCH" } else { "SEARCH" };
+        self.finish(tag, &format!("{name} completed"), uid);
+    }
+}
+
+/// The message with `uid` among messages sorted by UID.
+fn find(messages: &[StoredMessage], uid: u32) -> Option<&StoredMessage> {
+    messages
+        .binary_search_by_key(&uid, |m| m.uid)
+        .ok()
+        .and_then(|i| messages.get(i))
+}
+
+/// UIDs of messages marked `\Deleted`, limited to `set` (UID EXPUNGE).
+fn deleted_uids(v: &View, set: Option<&SequenceSet>) -> Vec<u32> {
+    let largest = v.largest_uid();
+    v.messages
+        .iter()
+        .filter(|m| m.flags.contains(&Flag::Deleted))
+        .filter(|m| set.is_none_or(|s| s.contains(m.uid, largest)))
+        .map(|m| m.uid)
+        .collect()
+}

@@ -1,0 +1,674 @@
+//! The IMAP4rev1 server session: RFC 3501's states and rules, without I/O.
+//!
+//! [`ServerSession`] reads commands from the bytes it [`receive`](Session::receive)s,
+//! answers what it can by itself (CAPABILITY, NOOP, NAMESPACE, FETCH of flags, SEARCH,
+//! the state machine's refusals) and asks the application, through [`Event`]s, for what
+//! only the message store knows. Each question is answered by calling a method on the
+//! session; the session then writes the untagged data and the tagged completion in the
+//! order RFC 3501 §7 requires. Pipelined commands wait their turn.
+//!
+//! The session keeps the client's view of the selected mailbox: changes made elsewhere
+//! are reported with [`notify`](ServerSession::notify) at any time, and reach the client
+//! only when RFC 3501 §5.2 and §7.4.1 allow — new messages and flag changes at the end of
+//! any command, expunges never during FETCH, STORE or SEARCH (their UID forms may), and
+//! everything at once while the client IDLEs.
+//!
+//! ```
+//! use mailwire_core::{Session, Transport};
+//! use mailwire_imap::server::{Config, Event, Greeting, ServerSession};
+//!
+//! let mut config = Config::default();
+//! config.plaintext_auth = true;
+//! let mut s = ServerSession::new(config, Greeting::Ready);
+//! assert!(s.transmit().unwrap().starts_with(b"* OK [CAPABILITY IMAP4rev1 "));
+//!
+//! s.receive(b"a1 LOGIN fred secret\r\n");
+//! let Some(Event::CheckPassword { username, password, .. }) = s.poll_event() else { panic!() };
+//! assert_eq!((username.as_str(), password.expose().as_str()), ("fred", "secret"));
+//! s.accept_credentials().unwrap();
+//! assert!(matches!(s.poll_event(), Some(Event::LoggedIn { .. })));
+//! assert!(s.transmit().unwrap().starts_with(b"a1 OK [CAPABILITY IMAP4rev1 "));
+//!
+//! s.receive(b"a2 LOGOUT\r\n");
+//! assert_eq!(&s.transmit().unwrap()[..], b"* BYE Logging out\r\na2 OK LOGOUT completed\r\n");
+//! assert_eq!(s.transport(), Transport::Close);
+//! ```
+
+mod command;
+mod event;
+mod view;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use bytes::Bytes;
+use mailwire_core::{Session, Transport};
+use mailwire_sasl::{Mechanism, ServerExchange};
+
+use crate::codec::decode::leading_tag;
+use crate::codec::{FrameError, FrameEvent, Framer, Limits, encode_response};
+use crate::types::{
+    Capability, Code, Completion, Condition, Continue, FetchAttribute, Flag, Response, SearchKey,
+    Status, Tag, Tagged, Text,
+};
+
+pub use event::{
+    Event, ListEntry, MailboxChange, MailboxSnapshot, MailboxUpdate, MessageInfo, NotPending,
+    StoredMessage,
+};
+use view::View;
+
+/// How the server presents itself and what it allows.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Line, literal and nesting limits for commands.
+    pub limits: Limits,
+    /// The connection is already under TLS (port 993).
+    pub tls: bool,
+    /// Offer STARTTLS while the connection is in plaintext.
+    pub starttls: bool,
+    /// Allow LOGIN and plaintext SASL mechanisms without TLS (off by default:
+    /// LOGINDISABLED is advertised instead).
+    pub plaintext_auth: bool,
+    /// SASL mechanisms to offer. PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER are supported;
+    /// CRAM-MD5 and SCRAM-SHA-256 need a nonce the session cannot make and are skipped.
+    pub mechanisms: Vec<Mechanism>,
+    /// Bad commands tolerated before the session says BYE.
+    pub max_errors: u32,
+    /// The hierarchy delimiter NAMESPACE reports.
+    pub delimiter: char,
+    /// Capabilities the application implements beyond the session's (for instance
+    /// `CHILDREN` or `SPECIAL-USE`, when its LIST answers carry those attributes).
+    pub extra_capabilities: Vec<Capability>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            tls: false,
+            starttls: true,
+            plaintext_auth: false,
+            mechanisms: vec![Mechanism::Plain, Mechanism::Login],
+            max_errors: 10,
+            delimiter: '/',
+            extra_capabilities: Vec::new(),
+        }
+    }
+}
+
+/// The greeting the session opens with (RFC 3501 §7.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Greeting {
+    /// `* OK`: the client must authenticate.
+    Ready,
+    /// `* PREAUTH`: the connection is already authenticated as this user.
+    PreAuth {
+        /// The user.
+        user: String,
+    },
+    /// `* BYE`: the server refuses the connection.
+    Bye,
+}
+
+/// RFC 3501 §3.
+#[derive(Debug)]
+enum State {
+    NotAuthenticated,
+    Authenticated,
+    Selected(Box<View>),
+    Logout,
+}
+
+/// How the next line is read.
+#[derive(Debug)]
+enum Mode {
+    Command,
+    /// Waiting for `DONE`.
+    Idle(Tag),
+    /// Waiting for an AUTHENTICATE response line.
+    SaslLine(Tag, Box<ServerExchange>),
+}
+
+/// The question the application has not answered yet.
+#[derive(Debug, Default)]
+enum Pending {
+    #[default]
+    None,
+    Credentials {
+        tag: Tag,
+        username: Option<String>,
+        exchange: Option<Box<ServerExchange>>,
+    },
+    Select {
+        tag: Tag,
+        mailbox: crate::types::Mailbox,
+        read_only: bool,
+    },
+    Fetch {
+        tag: Tag,
+        attributes: Vec<FetchAttribute>,
+        targets: Vec<(u32, u32)>,
+        uid: bool,
+    },
+    FetchSeen {
+        tag: Tag,
+        attributes: Vec<FetchAttribute>,
+        targets: Vec<(u32, u32)>,
+        uid: bool,
+        messages: Vec<StoredMessage>,
+        updates: Vec<(u32, Vec<Flag>)>,
+    },
+    Search {
+        tag: Tag,
+        keys: Vec<SearchKey>,
+        uid: bool,
+    },
+    Store {
+        tag: Tag,
+        updates: Vec<(u32, Vec<Flag>)>,
+        silent: bool,
+        uid: bool,
+    },
+    Expunge {
+        tag: Tag,
+        uids: Vec<u32>,
+        close: bool,
+    },
+    Copy {
+        tag: Tag,
+        uids: Vec<u32>,
+        remove: bool,
+    },
+    Append {
+        tag: Tag,
+    },
+    List {
+        tag: Tag,
+        subscribed: bool,
+    },
+    Status {
+        tag: Tag,
+        mailbox: crate::types::Mailbox,
+    },
+    Manage {
+        tag: Tag,
+        name: &'static str,
+    },
+}
+
+/// An IMAP4rev1 server session for one connection.
+///
+/// Drive it through the [`Session`] trait; answer its [`Event`]s with the methods below.
+#[derive(Debug)]
+pub struct ServerSession {
+    config: Config,
+    state: State,
+    tls: bool,
+    mode: Mode,
+    pending: Pending,
+    input: Vec<u8>,
+    framer: Framer,
+    /// Bytes of `input` already framed as part of the message being read.
+    scanned: usize,
+    /// Literal bytes of a refused command still to be thrown away as they arrive.
+    skip_bytes: u64,
+    /// Throw away input up to the next line end.
+    skip_line: bool,
+    out: Vec<u8>,
+    events: VecDeque<Event>,
+    transport: Transport,
+    errors: u32,
+    user: Option<String>,
+}
+
+impl ServerSession {
+    /// A session that has just sent `greeting`.
+    pub fn new(config: Config, greeting: Greeting) -> Self {
+        let mut s = Self {
+            framer: Framer::new(config.limits),
+            tls: config.tls,
+            config,
+            state: State::NotAuthenticated,
+            mode: Mode::Command,
+            pending: Pending::None,
+            input: Vec::new(),
+            scanned: 0,
+            skip_bytes: 0,
+            skip_line: false,
+            out: Vec::new(),
+            events: VecDeque::new(),
+            transport: Transport::Open,
+            errors: 0,
+            user: None,
+        };
+        match greeting {
+            Greeting::Ready => {
+                let caps = s.capabilities();
+                s.untagged(
+                    Condition::Ok,
+                    Some(Code::Capability(caps)),
+                    "IMAP4rev1 ready",
+                );
+            }
+            Greeting::PreAuth { user } => {
+                s.state = State::Authenticated;
+                s.user = Some(user);
+                let caps = s.capabilities();
+                s.untagged(
+                    Condition::PreAuth,
+                    Some(Code::Capability(caps)),
+                    "Logged in",
+                );
+            }
+            Greeting::Bye => {
+                s.untagged(Condition::Bye, None, "Service unavailable");
+                s.close();
+            }
+        }
+        s
+    }
+
+    // ---- getters ----
+
+    /// The authenticated user, once logged in.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// The selected mailbox, if any.
+    pub fn selected(&self) -> Option<&crate::types::Mailbox> {
+        match &self.state {
+            State::Selected(view) => Some(&view.mailbox),
+            _ => None,
+        }
+    }
+
+    /// Whether the client may log in with a plaintext password now.
+    fn plaintext_allowed(&self) -> bool {
+        self.tls || self.config.plaintext_auth
+    }
+
+    fn mechanism_offered(&self, m: Mechanism) -> bool {
+        self.config.mechanisms.contains(&m)
+            && m.sends_plaintext_secret()
+            && self.plaintext_allowed()
+    }
+
+    /// The capabilities for the current state and connection (RFC 3501 §6.1.1).
+    pub fn capabilities(&self) -> Vec<Capability> {
+        let mut caps = vec![Capability::Imap4Rev1];
+        if matches!(self.state, State::NotAuthenticated) {
+            if !self.tls && self.config.starttls {
+                caps.push(Capability::StartTls);
+            }
+            if !self.plaintext_allowed() {
+                caps.push(Capability::LoginDisabled);
+            }
+            for &m in &self.config.mechanisms {
+                if let (true, Ok(atom)) = (
+                    self.mechanism_offered(m),
+                    crate::types::Atom::new(m.as_str()),
+                ) {
+                    caps.push(Capability::Auth(atom));
+                }
+            }
+            caps.push(Capability::SaslIr);
+        }
+        caps.extend([
+            Capability::LiteralPlus,
+            Capability::Idle,
+            Capability::Namespace,
+            Capability::UidPlus,
+            Capability::Move,
+            Capability::Enable,
+            Capability::Id,
+            Capability::Unselect,
+            Capability::MultiAppend,
+        ]);
+        caps.extend(self.config.extra_capabilities.iter().cloned());
+        caps
+    }
+
+    // ---- output helpers ----
+
+    fn write(&mut self, response: &Response) {
+        encode_response(response, &mut self.out);
+    }
+
+    /// Response text from `s`, with anything RFC 3501's `TEXT-CHAR` forbids replaced.
+    fn text(s: &str) -> Option<Text> {
+        let clean: String = s
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect();
+        Text::new(if clean.is_empty() {
+            "-".to_owned()
+        } else {
+            clean
+        })
+        .ok()
+    }
+
+    fn tagged(&mut self, tag: Tag, completion: Completion, code: Option<Code>, text: &str) {
+        match Self::text(text) {
+            Some(text) => self.write(&Response::Tagged(Tagged {
+                tag,
+                completion,
+                code,
+                text,
+            })),
+            None => {
+                let word: &[u8] = match completion {
+                    Completion::Ok => b" OK -\r\n",
+                    Completion::No => b" NO -\r\n",
+                    Completion::Bad => b" BAD -\r\n",
+                };
+                self.out.extend_from_slice(tag.as_str().as_bytes());
+                self.out.extend_from_slice(word);
+            }
+        }
+    }
+
+    fn untagged(&mut self, condition: Condition, code: Option<Code>, text: &str) {
+        if let Some(text) = Self::text(text) {
+            self.write(&Response::Status(Status {
+                condition,
+                code,
+                text,
+            }));
+        }
+    }
+
+    fn continuation(&mut self, text: &str) {
+        if let Some(text) = Self::text(text) {
+            self.write(&Response::Continue(Continue { code: None, text }));
+        }
+    }
+
+    fn close(&mut self) {
+        self.state = State::Logout;
+        self.transport = Transport::Close;
+        self.pending = Pending::None;
+        self.input.clear();
+    }
+
+    /// A BAD reply; too many of them end the session.
+    fn bad(&mut self, tag: Option<Tag>, text: &str) {
+        self.errors = self.errors.saturating_add(1);
+        match tag {
+            Some(tag) => self.tagged(tag, Completion::Bad, None, text),
+            None => self.untagged(Condition::Bad, None, text),
+        }
+        if self.errors >= self.config.max_errors {
+            self.untagged(Condition::Bye, None, "Too many invalid commands");
+            self.close();
+        }
+    }
+
+    // ---- input ----
+
+    fn reset_framer(&mut self) {
+        self.framer = Framer::new(self.config.limits);
+        self.scanned = 0;
+    }
+
+    /// Largest amount of unprocessed input held while the application decides.
+    fn input_cap(&self) -> usize {
+        let limits = self.config.limits;
+        limits
+            .max_line
+            .saturating_mul(2)
+            .saturating_add(usize::try_from(limits.max_literal).unwrap_or(usize::MAX))
+    }
+
+    /// Reads and handles messages until input runs out or a question is pending.
+    fn process(&mut self) {
+        loop {
+            if !matches!(self.pending, Pending::None) || self.transport != Transport::Open {
+                return;
+            }
+            if self.skip_bytes > 0 {
+                let n = usize::try_from(self.skip_bytes)
+                    .unwrap_or(usize::MAX)
+                    .min(self.input.len());
+                self.input.drain(..n);
+                self.skip_bytes -= n as u64;
+                if self.skip_bytes > 0 {
+                    return;
+                }
+                continue;
+            }
+            if self.skip_line {
+                match memchr::memchr(b'\n', &self.input) {
+                    Some(p) => {
+                        self.input.drain(..=p);
+                        self.skip_line = false;
+                        continue;
+                    }
+                    None => {
+                        self.input.clear();
+                        return;
+                    }
+                }
+            }
+            match self.framer.next(&self.input[self.scanned..]) {
+                Ok(None) => return,
+                Ok(Some(FrameEvent::LiteralData { len, .. })) => self.scanned += len,
+                Ok(Some(FrameEvent::Line { len, literal })) => {
+                    self.scanned += len;
+                    match literal {
+                        None => {
+                            let rest = self.input.split_off(self.scanned);
+                            let message = std::mem::replace(&mut self.input, rest);
+                            self.reset_framer();
+                            self.message(&message);
+                        }
+                        Some(l) if l.sync && matches!(self.mode, Mode::Command) => {
+                            self.continuation("Ready for literal data");
+                        }
+                        Some(_) => {}
+                    }
+                }
+                Err(e) => self.frame_error(e),
+            }
+        }
+    }
+
+    fn frame_error(&mut self, e: FrameError) {
+        let tag = leading_tag(&self.input);
+        let start = self.scanned;
+        self.reset_framer();
+        match e {
+            FrameError::LineTooLong { .. } => {
+                self.input.drain(..start.min(self.input.len()));
+                self.skip_line = true;
+                self.bad(tag, "Line too long");
+            }
+            FrameError::LiteralTooLarge {
+                offset,
+                length,
+                sync,
+                ..
+            } => {
+                let from = (start + offset).min(self.input.len());
+                let end = memchr::memchr(b'\n', &self.input[from..])
+                    .map_or(self.input.len(), |p| from + p + 1);
+                self.input.drain(..end);
+                if !sync {
+                    // The data is on its way: throw it away as it comes, then the rest of
+                    // the command's line.
+                    self.skip_bytes = length;
+                    self.skip_line = true;
+                }
+                self.bad(tag, "Literal too large");
+            }
+            FrameError::BareLf { offset } => {
+                let end = (start + offset + 1).min(self.input.len());
+                self.input.drain(..end);
+                self.bad(tag, "Line ended without CR");
+            }
+        }
+    }
+
+    /// One complete message from the client, read according to the mode.
+    fn message(&mut self, message: &[u8]) {
+        let limits = self.config.limits;
+        match std::mem::replace(&mut self.mode, Mode::Command) {
+            Mode::Command => match crate::codec::decode_command(message, &limits) {
+                Ok(crate::codec::Decoded::Complete { value, .. }) => self.command(value),
+                Ok(_) => self.bad(leading_tag(message), "Incomplete command"),
+                Err(e) => {
+                    let tag = e.tag().cloned();
+                    let text = match e {
+                        crate::codec::DecodeError::Syntax { reason, .. } => reason,
+                        _ => "Invalid command",
+                    };
+                    self.bad(tag, text);
+                }
+            },
+            Mode::Idle(tag) => match crate::codec::decode_idle_done(message, &limits) {
+                Ok(crate::codec::Decoded::Complete { .. }) => {
+                    self.finish(tag, "IDLE terminated", true);
+                }
+                _ => self.bad(Some(tag), "Expected DONE"),
+            },
+            Mode::SaslLine(tag, mut exchange) => {
+                match crate::codec::decode_authenticate_data(message, &limits) {
+                    Ok(crate::codec::Decoded::Complete { value, .. }) => {
+                        let step = match value {
+                            crate::types::AuthenticateData::Response(data) => {
+                                exchange.receive(data.expose())
+                            }
+                            crate::types::AuthenticateData::Cancel => {
+                                self.bad(Some(tag), "AUTHENTICATE cancelled");
+                                return;
+                            }
+                        };
+                        self.sasl_step(tag, exchange, step);
+                    }
+                    _ => self.bad(Some(tag), "Invalid AUTHENTICATE response"),
+                }
+            }
+        }
+    }
+
+    /// Writes what the selected mailbox's changes allow now, then the tagged OK.
+    fn finish(&mut self, tag: Tag, text: &str, allow_expunge: bool) {
+        self.announce(allow_expunge);
+        self.tagged(tag, Completion::Ok, None, text);
+    }
+
+    fn announce(&mut self, allow_expunge: bool) {
+        let State::Selected(view) = &mut self.state else {
+            return;
+        };
+        let a = view.announce(allow_expunge);
+        let flag_lines: Vec<Response> = a
+            .flags
+            .iter()
+            .filter_map(|&seq| command::flags_response(view, seq, None))
+            .collect();
+        for seq in a.expunged {
+            if let Some(n) = std::num::NonZeroU32::new(seq) {
+                self.write(&Response::Data(crate::types::Data::Expunge(n)));
+            }
+        }
+        if let Some(n) = a.exists {
+            self.write(&Response::Data(crate::types::Data::Exists(n)));
+        }
+        if let Some(n) = a.recent {
+            self.write(&Response::Data(crate::types::Data::Recent(n)));
+        }
+        for line in &flag_lines {
+            self.write(line);
+        }
+    }
+
+    // ---- mutators: the application's answers and notices ----
+
+    /// Reports a change to the selected mailbox made elsewhere. It reaches the client
+    /// when the rules allow: at once during IDLE, otherwise at the end of a command.
+    /// Ignored when no mailbox is selected.
+    pub fn notify(&mut self, update: MailboxUpdate) {
+        if let State::Selected(view) = &mut self.state {
+            view.update(update);
+            if matches!(self.mode, Mode::Idle(_)) {
+                self.announce(true);
+            }
+        }
+    }
+}
+
+impl Session for ServerSession {
+    type Event = Event;
+
+    fn receive(&mut self, mut bytes: &[u8]) {
+        if self.transport != Transport::Open {
+            return;
+        }
+        if self.skip_bytes > 0 && self.input.is_empty() {
+            let n = usize::try_from(self.skip_bytes)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            bytes = &bytes[n..];
+            self.skip_bytes -= n as u64;
+        }
+        if self.input.len().saturating_add(bytes.len()) > self.input_cap() {
+            self.untagged(Condition::Bye, None, "Too much input");
+            self.close();
+            return;
+        }
+        self.input.extend_from_slice(bytes);
+        self.process();
+    }
+
+    fn receive_eof(&mut self) {
+        self.close();
+    }
+
+    fn timed_out(&mut self) {
+        if self.transport == Transport::Open {
+            self.untagged(Condition::Bye, None, "Autologout; idle for too long");
+            self.close();
+        }
+    }
+
+    fn transmit(&mut self) -> Option<Bytes> {
+        (!self.out.is_empty()).then(|| Bytes::from(std::mem::take(&mut self.out)))
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    fn tls_established(&mut self) {
+        if self.transport == Transport::StartTls {
+            self.tls = true;
+            self.transport = Transport::Open;
+        }
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        // RFC 3501 §5.4: at least 30 minutes of inactivity before an autologout.
+        Some(Duration::from_secs(30 * 60))
+    }
+
+    fn wants_input(&self) -> bool {
+        self.transport == Transport::Open
+            && (matches!(self.pending, Pending::None)
+                || self.input.len() < self.config.limits.max_line)
+    }
+}

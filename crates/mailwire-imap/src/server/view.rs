@@ -1,0 +1,282 @@
+//! One connection's view of the selected mailbox: sequence numbers ↔ UIDs, and the
+//! changes made elsewhere that the client has not been told about yet.
+
+use std::num::NonZeroU32;
+
+use crate::types::{Flag, Mailbox, SeqNumber, SeqRange, SequenceSet};
+
+use super::event::{MailboxSnapshot, MailboxUpdate, MessageInfo};
+
+/// The selected mailbox as this client knows it.
+#[derive(Debug, Clone)]
+pub(crate) struct View {
+    pub(crate) mailbox: Mailbox,
+    pub(crate) read_only: bool,
+    pub(crate) uid_validity: NonZeroU32,
+    pub(crate) uid_next: NonZeroU32,
+    /// The messages the client knows, by sequence number (index + 1).
+    pub(crate) messages: Vec<MessageInfo>,
+    /// Expunged elsewhere, still numbered until an EXPUNGE response is allowed.
+    pending_expunge: Vec<u32>,
+    /// Appended elsewhere, not numbered until an EXISTS response announces them.
+    pending_new: Vec<MessageInfo>,
+    /// Messages whose flags changed elsewhere (already changed in `messages`).
+    pending_flags: Vec<u32>,
+}
+
+/// What the client must be told, in order (RFC 3501 §7.4.1, §7.3.1).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Announcements {
+    /// Sequence numbers to report expunged, each valid at the time it is sent.
+    pub(crate) expunged: Vec<u32>,
+    /// The new EXISTS count, if it changed.
+    pub(crate) exists: Option<u32>,
+    /// The new RECENT count, if new messages arrived.
+    pub(crate) recent: Option<u32>,
+    /// Sequence numbers whose flags to report.
+    pub(crate) flags: Vec<u32>,
+}
+
+impl View {
+    pub(crate) fn new(mailbox: Mailbox, read_only: bool, snapshot: MailboxSnapshot) -> Self {
+        let mut messages = snapshot.messages;
+        messages.sort_by_key(|m| m.uid);
+        messages.dedup_by_key(|m| m.uid);
+        messages.retain(|m| m.uid != 0);
+        Self {
+            mailbox,
+            read_only,
+            uid_validity: snapshot.uid_validity,
+            uid_next: snapshot.uid_next,
+            messages,
+            pending_expunge: Vec::new(),
+            pending_new: Vec::new(),
+            pending_flags: Vec::new(),
+        }
+    }
+
+    pub(crate) fn exists(&self) -> u32 {
+        count(self.messages.len())
+    }
+
+    pub(crate) fn recent(&self) -> u32 {
+        count(self.messages.iter().filter(|m| m.recent).count())
+    }
+
+    pub(crate) fn largest_uid(&self) -> u32 {
+        self.messages.last().map_or(0, |m| m.uid)
+    }
+
+    /// The sequence number of `uid`, if the client knows the message.
+    pub(crate) fn seq_of(&self, uid: u32) -> Option<u32> {
+        self.messages
+            .binary_search_by_key(&uid, |m| m.uid)
+            .ok()
+            .map(|i| count(i + 1))
+    }
+
+    /// The message with sequence number `seq`.
+    pub(crate) fn by_seq(&self, seq: u32) -> Option<&MessageInfo> {
+        self.messages
+            .get(usize::try_from(seq).ok()?.checked_sub(1)?)
+    }
+
+    pub(crate) fn by_seq_mut(&mut self, seq: u32) -> Option<&mut MessageInfo> {
+        self.messages
+            .get_mut(usize::try_from(seq).ok()?.checked_sub(1)?)
+    }
+
+    /// The `(seq, uid)` pairs a set names, ascending; numbers beyond the mailbox are
+    /// ignored (RFC 3501 §6.4.8 for UIDs; for sequence numbers the caller checks first).
+    pub(crate) fn resolve(&self, set: &SequenceSet, uid: bool) -> Vec<(u32, u32)> {
+        let largest = if uid {
+            self.largest_uid()
+        } else {
+            self.exists()
+        };
+        if largest == 0 {
+            return Vec::new();
+        }
+        if uid {
+            self.messages
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| set.contains(m.uid, largest))
+                .map(|(i, m)| (count(i + 1), m.uid))
+                .collect()
+        } else {
+            self.messages
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| set.contains(count(i + 1), largest))
+                .map(|(i, m)| (count(i + 1), m.uid))
+                .collect()
+        }
+    }
+
+    /// Whether a sequence set names only existing sequence numbers (RFC 3501 §9: a
+    /// number above the mailbox's size is an error).
+    pub(crate) fn seq_set_valid(&self, set: &SequenceSet) -> bool {
+        let exists = self.exists();
+        let ok = |n: SeqNumber| match n {
+            SeqNumber::Value(v) => v.get() <= exists,
+            SeqNumber::Largest => exists > 0,
+        };
+        set.ranges().iter().all(|r| match *r {
+            SeqRange::Single(a) => ok(a),
+            SeqRange::Range(a, b) => ok(a) && ok(b),
+        })
+    }
+
+    /// Records a change made elsewhere; nothing is told to the client yet.
+    pub(crate) fn update(&mut self, update: MailboxUpdate) {
+        match update {
+            MailboxUpdate::Appended { uid, flags, recent } => {
+                let known = self
+                    .largest_uid()
+                    .max(self.pending_new.last().map_or(0, |m| m.uid));
+                if uid > known {
+                    self.pending_new.push(MessageInfo { uid, flags, recent });
+                    if let Some(next) = uid.checked_add(1).and_then(NonZeroU32::new) {
+                        self.uid_next = self.uid_next.max(next);
+                    }
+                }
+            }
+            MailboxUpdate::Expunged { uid } => {
+                if let Some(i) = self.pending_new.iter().position(|m| m.uid == uid) {
+                    self.pending_new.remove(i);
+                } else if self.seq_of(uid).is_some() && !self.pending_expunge.contains(&uid) {
+                    self.pending_expunge.push(uid);
+                }
+            }
+            MailboxUpdate::Flags { uid, flags } => {
+                if let Some(m) = self.pending_new.iter_mut().find(|m| m.uid == uid) {
+                    m.flags = flags;
+                } else if let Some(seq) = self.seq_of(uid) {
+                    if let Some(m) = self.by_seq_mut(seq) {
+                        m.flags = flags;
+                    }
+                    if !self.pending_flags.contains(&uid) {
+                        self.pending_flags.push(uid);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Removes messages this session expunged itself, giving the sequence number to
+    /// report for each, in the order to send them.
+    pub(crate) fn expunge(&mut self, uids: &[u32]) -> Vec<u32> {
+        let mut out = Vec::new();
+        for &uid in uids {
+            if let Some(seq) = self.seq_of(uid) {
+                self.messages.remove(usize::try_from(seq - 1).unwrap_or(0));
+                self.pending_expunge.retain(|&u| u != uid);
+                self.pending_flags.retain(|&u| u != uid);
+                out.push(seq);
+            }
+        }
+        out
+    }
+
+    /// Applies what may be told now: expunges only when `allow_expunge`, then new
+    /// messages, then flag changes.
+    pub(crate) fn announce(&mut self, allow_expunge: bool) -> Announcements {
+        let mut a = Announcements::default();
+        if allow_expunge && !self.pending_expunge.is_empty() {
+            let uids = std::mem::take(&mut self.pending_expunge);
+            a.expunged = self.expunge(&uids);
+        }
+        if !self.pending_new.is_empty() {
+            self.messages.append(&mut self.pending_new);
+            a.exists = Some(self.exists());
+            a.recent = Some(self.recent());
+        }
+        let flags = std::mem::take(&mut self.pending_flags);
+        a.flags = flags.iter().filter_map(|&uid| self.seq_of(uid)).collect();
+        a.flags.sort_unstable();
+        a
+    }
+
+    /// Whether a message's flags include `flag`.
+    pub(crate) fn has_flag(&self, seq: u32, flag: &Flag) -> bool {
+        self.by_seq(seq).is_some_and(|m| m.flags.contains(flag))
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(uids: &[u32]) -> View {
+        View::new(
+            Mailbox::Inbox,
+            false,
+            MailboxSnapshot {
+                uid_validity: NonZeroU32::new(7).unwrap(),
+                uid_next: NonZeroU32::new(100).unwrap(),
+                flags: vec![],
+                keywords_allowed: true,
+                messages: uids
+                    .iter()
+                    .map(|&uid| MessageInfo {
+                        uid,
+                        flags: vec![],
+                        recent: false,
+                    })
+                    .collect(),
+            },
+        )
+    }
+
+    #[test]
+    fn expunges_wait_until_allowed_and_renumber() {
+        let mut v = view(&[10, 20, 30, 40]);
+        v.update(MailboxUpdate::Expunged { uid: 20 });
+        v.update(MailboxUpdate::Expunged { uid: 40 });
+        let held = v.announce(false);
+        assert_eq!(held, Announcements::default());
+        assert_eq!(v.seq_of(40), Some(4));
+        let told = v.announce(true);
+        // 20 is sequence 2; then 40 has become sequence 3.
+        assert_eq!(told.expunged, [2, 3]);
+        assert_eq!(v.exists(), 2);
+        assert_eq!(v.seq_of(30), Some(2));
+    }
+
+    #[test]
+    fn new_messages_numbered_only_once_announced() {
+        let mut v = view(&[10]);
+        v.update(MailboxUpdate::Appended {
+            uid: 11,
+            flags: vec![],
+            recent: true,
+        });
+        v.update(MailboxUpdate::Appended {
+            uid: 5,
+            flags: vec![],
+            recent: true,
+        });
+        assert_eq!(v.exists(), 1);
+        assert_eq!(v.seq_of(11), None);
+        let a = v.announce(false);
+        assert_eq!((a.exists, a.recent), (Some(2), Some(1)));
+        assert_eq!(v.seq_of(11), Some(2));
+        assert_eq!(v.uid_next.get(), 100);
+    }
+
+    #[test]
+    fn resolves_sets_by_sequence_and_uid() {
+        let v = view(&[10, 20, 30]);
+        let set = |s: &str| s.parse::<SequenceSet>().unwrap();
+        assert_eq!(v.resolve(&set("2:*"), false), [(2, 20), (3, 30)]);
+        assert_eq!(v.resolve(&set("15:25,99"), true), [(2, 20)]);
+        assert_eq!(v.resolve(&set("*"), true), [(3, 30)]);
+        assert!(v.seq_set_valid(&set("1:3")));
+        assert!(!v.seq_set_valid(&set("4")));
+    }
+}

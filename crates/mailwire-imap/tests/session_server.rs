@@ -1,0 +1,636 @@
+//! The server session against an in-memory mailbox: the RFC 3501 §8 sample session,
+//! state violations, literals, STARTTLS, AUTHENTICATE, expunge visibility and input
+//! splits.
+
+use std::num::NonZeroU32;
+
+use mailwire_core::{Session, Transport};
+use mailwire_imap::server::{
+    Config, Event, Greeting, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, ServerSession,
+    StoredMessage,
+};
+use mailwire_imap::types::{Date, DateTime, Flag, StatusItem};
+
+/// One mailbox, INBOX, of messages by ascending UID.
+struct Store {
+    messages: Vec<(u32, Vec<Flag>, Vec<u8>)>,
+    recent: Vec<u32>,
+    events: Vec<String>,
+}
+
+fn internal_date() -> DateTime {
+    DateTime::new(Date::new(1996, 7, 17).unwrap(), 2, 44, 25, -7 * 60).unwrap()
+}
+
+impl Store {
+    /// Answers every event the session has, as a simple server would.
+    fn serve(&mut self, s: &mut ServerSession) {
+        while let Some(event) = s.poll_event() {
+            match event {
+                Event::CheckPassword {
+                    username, password, ..
+                } => {
+                    self.events.push(format!("password {username}"));
+                    if password.expose() == "secret" {
+                        s.accept_credentials().unwrap();
+                    } else {
+                        s.reject("Wrong password").unwrap();
+                    }
+                }
+                Event::LoggedIn { user } => self.events.push(format!("logged in {user}")),
+                Event::Select { .. } => {
+                    let snapshot = MailboxSnapshot {
+                        uid_validity: NonZeroU32::new(3_857_529_045).unwrap(),
+                        uid_next: NonZeroU32::new(self.messages.last().map_or(1, |m| m.0 + 1))
+                            .unwrap(),
+                        flags: vec![
+                            Flag::Answered,
+                            Flag::Flagged,
+                            Flag::Deleted,
+                            Flag::Seen,
+                            Flag::Draft,
+                        ],
+                        keywords_allowed: false,
+                        messages: self
+                            .messages
+                            .iter()
+                            .map(|(uid, flags, _)| MessageInfo {
+                                uid: *uid,
+                                flags: flags.clone(),
+                                recent: self.recent.contains(uid),
+                            })
+                            .collect(),
+                    };
+                    s.open_mailbox(snapshot).unwrap();
+                }
+                Event::Messages { uids } => {
+                    self.events.push(format!("messages {}", uids.len()));
+                    let found = self
+                        .messages
+                        .iter()
+                        .filter(|m| uids.contains(&m.0))
+                        .map(|(uid, _, raw)| StoredMessage {
+                            uid: *uid,
+                            internal_date: internal_date(),
+                            raw: raw.clone().into(),
+                        })
+                        .collect();
+                    s.provide_messages(found).unwrap();
+                }
+                Event::SetFlags { updates } => {
+                    for (uid, flags) in updates {
+                        self.events.push(format!("flags {uid} {}", flags.len()));
+                        if let Some(m) = self.messages.iter_mut().find(|m| m.0 == uid) {
+                            m.1 = flags;
+                        }
+                    }
+                    s.accept().unwrap();
+                }
+                Event::Expunge { uids } => {
+                    self.events.push(format!("expunge {uids:?}"));
+                    self.messages.retain(|m| !uids.contains(&m.0));
+                    s.accept().unwrap();
+                }
+                Event::List { .. } => {
+                    s.list(vec![ListEntry {
+                        attributes: vec![],
+                        delimiter: mailwire_imap::types::Delimiter::new('/').ok(),
+                        mailbox: mailwire_imap::types::Mailbox::Inbox,
+                    }])
+                    .unwrap();
+                }
+                Event::Status { .. } => {
+                    let n = u32::try_from(self.messages.len()).unwrap();
+                    s.status(vec![StatusItem::Messages(n)]).unwrap();
+                }
+                Event::Copy { uids, .. } => {
+                    let dest: Vec<u32> = (500..).take(uids.len()).collect();
+                    s.accept_copy(NonZeroU32::new(9).unwrap(), &dest).unwrap();
+                }
+                Event::Append { mailbox, messages } => {
+                    let sizes: Vec<usize> = messages.iter().map(|m| m.data.len()).collect();
+                    self.events.push(format!("append {mailbox:?} {sizes:?}"));
+                    s.accept_append(NonZeroU32::new(9).unwrap(), &[200, 201][..sizes.len()])
+                        .unwrap();
+                }
+                other => {
+                    self.events.push(format!("refused {other:?}"));
+                    s.reject("Not here").unwrap();
+                }
+            }
+        }
+    }
+}
+
+/// The message 12 of the RFC 3501 §8 sample, rebuilt from what its FETCH reveals.
+fn rfc3501_message() -> Vec<u8> {
+    let mut raw = b"Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\n\
+From: Terry Gray <gray@cac.washington.edu>\r\n\
+Subject: IMAP4rev1 WG mtg summary and minutes\r\n\
+To: imap@cac.washington.edu\r\n\
+cc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\n\
+Message-Id: <B27397-0100000@cac.washington.edu>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\
+\r\n"
+        .to_vec();
+    for _ in 0..91 {
+        raw.extend_from_slice(b"0123456789012345678901234567890\r\n");
+    }
+    raw.extend_from_slice(b"the last line of it all\r\n");
+    raw
+}
+
+fn short(n: u32) -> Vec<u8> {
+    format!("Subject: message {n}\r\nFrom: a@x.test\r\n\r\nbody {n}\r\n").into_bytes()
+}
+
+/// 18 messages, UIDs 101..=118; 17 and 18 recent, only 17 and 18 unseen, 12 the RFC's.
+fn rfc3501_store() -> Store {
+    let messages = (1..=18u32)
+        .map(|n| {
+            let flags = if n >= 17 { vec![] } else { vec![Flag::Seen] };
+            let raw = if n == 12 { rfc3501_message() } else { short(n) };
+            (100 + n, flags, raw)
+        })
+        .collect();
+    Store {
+        messages,
+        recent: vec![117, 118],
+        events: vec![],
+    }
+}
+
+fn plaintext_config() -> Config {
+    let mut c = Config::default();
+    c.plaintext_auth = true;
+    c.starttls = false;
+    c
+}
+
+/// Feeds `input` in the given chunks, serving events after each, and returns all output.
+fn run(store: &mut Store, config: Config, chunks: &[&[u8]]) -> (String, ServerSession) {
+    let mut s = ServerSession::new(config, Greeting::Ready);
+    let mut out = Vec::new();
+    out.extend_from_slice(&s.transmit().unwrap());
+    for chunk in chunks {
+        s.receive(chunk);
+        store.serve(&mut s);
+        while let Some(b) = s.transmit() {
+            out.extend_from_slice(&b);
+        }
+    }
+    (String::from_utf8(out).unwrap(), s)
+}
+
+const RFC3501_CLIENT: &[u8] = b"a001 login mrc secret\r\n\
+a002 select inbox\r\n\
+a003 fetch 12 full\r\n\
+a004 fetch 12 body[header]\r\n\
+a005 store 12 +flags \\deleted\r\n\
+a006 logout\r\n";
+
+fn rfc3501_expected() -> String {
+    let raw = rfc3501_message();
+    let header = &raw[..raw.len() - 3028];
+    let caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR LITERAL+ IDLE NAMESPACE UIDPLUS MOVE \
+ENABLE ID UNSELECT MULTIAPPEND";
+    let authed = "IMAP4rev1 LITERAL+ IDLE NAMESPACE UIDPLUS MOVE ENABLE ID UNSELECT MULTIAPPEND";
+    format!(
+        "* OK [CAPABILITY {caps}] IMAP4rev1 ready\r\n\
+a001 OK [CAPABILITY {authed}] Logged in\r\n\
+* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n\
+* 18 EXISTS\r\n\
+* 2 RECENT\r\n\
+* OK [UNSEEN 17] Message 17 is first unseen\r\n\
+* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)] Limited\r\n\
+* OK [UIDVALIDITY 3857529045] UIDs valid\r\n\
+* OK [UIDNEXT 119] Predicted next UID\r\n\
+a002 OK [READ-WRITE] SELECT completed\r\n\
+* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE {size} \
+ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" \
+((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) \
+((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) \
+((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) \
+((NIL NIL \"imap\" \"cac.washington.edu\")) \
+((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) \
+NIL NIL \"<B27397-0100000@cac.washington.edu>\") \
+BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r\n\
+a003 OK FETCH completed\r\n\
+* 12 FETCH (BODY[HEADER] {{{hlen}}}\r\n{header})\r\n\
+a004 OK FETCH completed\r\n\
+* 12 FETCH (FLAGS (\\Seen \\Deleted))\r\n\
+a005 OK STORE completed\r\n\
+* BYE Logging out\r\n\
+a006 OK LOGOUT completed\r\n",
+        size = raw.len(),
+        hlen = header.len(),
+        header = String::from_utf8(header.to_vec()).unwrap(),
+    )
+}
+
+#[test]
+fn rfc3501_section8_sample_session() {
+    let mut store = rfc3501_store();
+    let (out, s) = run(&mut store, plaintext_config(), &[RFC3501_CLIENT]);
+    assert_eq!(out, rfc3501_expected());
+    assert_eq!(s.transport(), Transport::Close);
+    assert_eq!(
+        store.events,
+        [
+            "password mrc",
+            "logged in mrc",
+            "messages 1",
+            "messages 1",
+            "flags 112 2"
+        ]
+    );
+    assert_eq!(store.messages[11].1, [Flag::Seen, Flag::Deleted]);
+}
+
+#[test]
+fn every_split_gives_the_same_output() {
+    let whole = run(&mut rfc3501_store(), plaintext_config(), &[RFC3501_CLIENT]).0;
+    for cut in 1..RFC3501_CLIENT.len() {
+        let (a, b) = RFC3501_CLIENT.split_at(cut);
+        let (out, _) = run(&mut rfc3501_store(), plaintext_config(), &[a, b]);
+        assert_eq!(out, whole, "split at {cut}");
+    }
+    let bytes: Vec<&[u8]> = RFC3501_CLIENT.chunks(1).collect();
+    assert_eq!(
+        run(&mut rfc3501_store(), plaintext_config(), &bytes).0,
+        whole
+    );
+}
+
+fn lines_after_greeting(out: &str) -> Vec<&str> {
+    out.split("\r\n")
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn commands_out_of_state_are_refused() {
+    let mut store = rfc3501_store();
+    let (out, _) = run(
+        &mut store,
+        plaintext_config(),
+        &[
+            b"b1 FETCH 1 FLAGS\r\nb2 SELECT INBOX\r\nb3 CLOSE\r\nb4 LOGIN mrc secret\r\n\
+b5 LOGIN mrc secret\r\nb6 AUTHENTICATE PLAIN\r\nb7 EXPUNGE\r\nb8 SELECT INBOX\r\n\
+b9 STARTTLS\r\nb10 FOO\r\n",
+        ],
+    );
+    let lines = lines_after_greeting(&out);
+    let tagged: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with('b'))
+        .collect();
+    assert_eq!(
+        tagged[..5],
+        [
+            "b1 BAD FETCH not allowed in this state",
+            "b2 BAD SELECT not allowed in this state",
+            "b3 BAD CLOSE not allowed in this state",
+            tagged[3],
+            "b5 BAD LOGIN not allowed in this state",
+        ]
+    );
+    assert!(tagged[3].starts_with("b4 OK [CAPABILITY IMAP4rev1 "));
+    assert_eq!(tagged[5], "b6 BAD AUTHENTICATE not allowed in this state");
+    assert_eq!(tagged[6], "b7 BAD EXPUNGE not allowed in this state");
+    assert_eq!(tagged[7], "b8 OK [READ-WRITE] SELECT completed");
+    assert_eq!(tagged[8], "b9 BAD STARTTLS not allowed in this state");
+    assert!(tagged[9].starts_with("b10 BAD "), "{}", tagged[9]);
+}
+
+#[test]
+fn repeated_errors_end_with_bye() {
+    let mut config = plaintext_config();
+    config.max_errors = 3;
+    let (out, s) = run(
+        &mut rfc3501_store(),
+        config,
+        &[b"x1 NOPE\r\nx2 FETCH 1 FLAGS\r\n)(\r\nx4 NOOP\r\n"],
+    );
+    let lines = lines_after_greeting(&out);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[0].starts_with("x1 BAD "));
+    assert_eq!(lines[1], "x2 BAD FETCH not allowed in this state");
+    assert!(lines[2].starts_with("* BAD "));
+    assert_eq!(lines[3], "* BYE Too many invalid commands");
+    assert_eq!(s.transport(), Transport::Close);
+}
+
+#[test]
+fn login_disabled_without_tls_until_starttls() {
+    let mut store = rfc3501_store();
+    let (out, mut s) = run(
+        &mut store,
+        Config::default(),
+        &[b"t1 CAPABILITY\r\nt2 LOGIN mrc secret\r\nt3 STARTTLS\r\nt4 NOOP\r\n"],
+    );
+    assert_eq!(
+        lines_after_greeting(&out),
+        [
+            "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED SASL-IR LITERAL+ IDLE NAMESPACE \
+UIDPLUS MOVE ENABLE ID UNSELECT MULTIAPPEND",
+            "t1 OK CAPABILITY completed",
+            "t2 NO Plaintext login disabled; use STARTTLS",
+            "t3 OK Begin TLS negotiation now",
+        ]
+    );
+    // The pipelined NOOP was thrown away with the plaintext.
+    assert_eq!(s.transport(), Transport::StartTls);
+    s.tls_established();
+    s.receive(b"t5 CAPABILITY\r\n");
+    assert_eq!(
+        &s.transmit().unwrap()[..],
+        b"* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR LITERAL+ IDLE NAMESPACE \
+UIDPLUS MOVE ENABLE ID UNSELECT MULTIAPPEND\r\nt5 OK CAPABILITY completed\r\n"
+    );
+    assert!(store.events.is_empty());
+}
+
+#[test]
+fn authenticate_plain_with_and_without_initial_response() {
+    let mut store = rfc3501_store();
+    // "\0mrc\0secret" and "\0mrc\0wrong".
+    let (out, s) = run(
+        &mut store,
+        plaintext_config(),
+        &[
+            b"p1 AUTHENTICATE PLAIN AG1yYwB3cm9uZw==\r\n",
+            b"p2 AUTHENTICATE PLAIN\r\n",
+            b"AG1yYwBzZWNyZXQ=\r\n",
+        ],
+    );
+    let lines = lines_after_greeting(&out);
+    assert_eq!(lines[0], "p1 NO Authentication failed");
+    assert_eq!(lines[1], "+ ");
+    assert!(lines[2].starts_with("p2 OK [CAPABILITY IMAP4rev1 LITERAL+"));
+    assert_eq!(s.user(), Some("mrc"));
+    assert_eq!(
+        store.events,
+        ["password mrc", "password mrc", "logged in mrc"]
+    );
+}
+
+#[test]
+fn cancelled_authenticate_is_bad() {
+    let (out, s) = run(
+        &mut rfc3501_store(),
+        plaintext_config(),
+        &[b"p1 AUTHENTICATE LOGIN\r\n*\r\np2 AUTHENTICATE CRAM-MD5\r\n"],
+    );
+    assert_eq!(
+        lines_after_greeting(&out),
+        [
+            "+ VXNlcm5hbWU6",
+            "p1 BAD AUTHENTICATE cancelled",
+            "p2 NO Unsupported mechanism"
+        ]
+    );
+    assert_eq!(s.user(), None);
+}
+
+#[test]
+fn synchronising_literal_gets_a_continuation() {
+    let mut store = rfc3501_store();
+    let (out, s) = run(
+        &mut store,
+        plaintext_config(),
+        &[b"l1 LOGIN {3}\r\n", b"mrc {6}\r\n", b"secret\r\n"],
+    );
+    let lines = lines_after_greeting(&out);
+    assert_eq!(lines[0], "+ Ready for literal data");
+    assert_eq!(lines[1], "+ Ready for literal data");
+    assert!(lines[2].starts_with("l1 OK [CAPABILITY "));
+    assert_eq!(s.user(), Some("mrc"));
+}
+
+#[test]
+fn oversized_literals_are_refused_and_skipped_unbuffered() {
+    let mut config = plaintext_config();
+    config.limits = config.limits.with_max_literal(1024);
+    let mut s = ServerSession::new(config, Greeting::Ready);
+    s.transmit();
+    // Synchronising: the client waits, and sends the next command.
+    s.receive(b"a1 APPEND INBOX {5000}\r\na2 NOOP\r\n");
+    assert_eq!(
+        &s.transmit().unwrap()[..],
+        b"a1 BAD Literal too large\r\na2 OK NOOP completed\r\n"
+    );
+    // Non-synchronising: the data comes anyway and is thrown away as it arrives.
+    s.receive(b"a3 APPEND INBOX {3000000+}\r\n");
+    assert_eq!(&s.transmit().unwrap()[..], b"a3 BAD Literal too large\r\n");
+    let chunk = vec![b'x'; 100_000];
+    for _ in 0..30 {
+        s.receive(&chunk);
+        assert!(s.transmit().is_none());
+    }
+    s.receive(b" (\\Seen)\r\na4 NOOP\r\n");
+    assert_eq!(&s.transmit().unwrap()[..], b"a4 OK NOOP completed\r\n");
+}
+
+fn select(store: &mut Store) -> ServerSession {
+    let (_, s) = run(
+        store,
+        plaintext_config(),
+        &[b"s1 LOGIN mrc secret\r\ns2 SELECT INBOX\r\n"],
+    );
+    s
+}
+
+fn exchange(s: &mut ServerSession, store: &mut Store, input: &[u8]) -> String {
+    s.receive(input);
+    store.serve(s);
+    let mut out = Vec::new();
+    while let Some(b) = s.transmit() {
+        out.extend_from_slice(&b);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn expunges_from_elsewhere_wait_for_a_command_that_allows_them() {
+    let mut store = rfc3501_store();
+    let mut s = select(&mut store);
+    s.notify(MailboxUpdate::Expunged { uid: 102 });
+    s.notify(MailboxUpdate::Flags {
+        uid: 101,
+        flags: vec![Flag::Seen, Flag::Flagged],
+    });
+    // Nothing is sent while no command is in progress.
+    assert!(s.transmit().is_none());
+    assert_eq!(
+        exchange(&mut s, &mut store, b"f1 FETCH 2:3 FLAGS\r\n"),
+        "* 2 FETCH (FLAGS (\\Seen))\r\n* 3 FETCH (FLAGS (\\Seen))\r\n\
+* 1 FETCH (FLAGS (\\Seen \\Flagged))\r\nf1 OK FETCH completed\r\n"
+    );
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"f2 STORE 18 +FLAGS.SILENT (\\Answered)\r\n"
+        ),
+        "f2 OK STORE completed\r\n"
+    );
+    assert_eq!(
+        exchange(&mut s, &mut store, b"f3 SEARCH UNSEEN\r\n"),
+        "* SEARCH 17 18\r\nf3 OK SEARCH completed\r\n"
+    );
+    assert_eq!(
+        exchange(&mut s, &mut store, b"f4 NOOP\r\n"),
+        "* 2 EXPUNGE\r\nf4 OK NOOP completed\r\n"
+    );
+    // Now message 18 is number 17.
+    assert_eq!(
+        exchange(&mut s, &mut store, b"f5 FETCH 17 (UID FLAGS)\r\n"),
+        "* 17 FETCH (UID 118 FLAGS (\\Answered \\Recent))\r\nf5 OK FETCH completed\r\n"
+    );
+}
+
+#[test]
+fn uid_commands_and_idle_may_carry_expunges_and_new_messages() {
+    let mut store = rfc3501_store();
+    let mut s = select(&mut store);
+    s.notify(MailboxUpdate::Expunged { uid: 118 });
+    assert_eq!(
+        exchange(&mut s, &mut store, b"u1 UID FETCH 118 FLAGS\r\n"),
+        "* 18 FETCH (UID 118 FLAGS (\\Recent))\r\n* 18 EXPUNGE\r\nu1 OK UID FETCH completed\r\n"
+    );
+    assert_eq!(exchange(&mut s, &mut store, b"u2 IDLE\r\n"), "+ idling\r\n");
+    s.notify(MailboxUpdate::Appended {
+        uid: 130,
+        flags: vec![],
+        recent: true,
+    });
+    s.notify(MailboxUpdate::Expunged { uid: 101 });
+    let mut pushed = Vec::new();
+    while let Some(b) = s.transmit() {
+        pushed.extend_from_slice(&b);
+    }
+    assert_eq!(
+        String::from_utf8(pushed).unwrap(),
+        "* 18 EXISTS\r\n* 2 RECENT\r\n* 1 EXPUNGE\r\n"
+    );
+    assert_eq!(
+        exchange(&mut s, &mut store, b"DONE\r\nu3 UID SEARCH UID 120:*\r\n"),
+        "u2 OK IDLE terminated\r\n* SEARCH 130\r\nu3 OK UID SEARCH completed\r\n"
+    );
+}
+
+#[test]
+fn body_fetch_sets_seen_but_peek_does_not() {
+    let mut store = rfc3501_store();
+    let mut s = select(&mut store);
+    assert_eq!(
+        exchange(&mut s, &mut store, b"k1 FETCH 17 BODY.PEEK[TEXT]\r\n"),
+        "* 17 FETCH (BODY[TEXT] {9}\r\nbody 17\r\n)\r\nk1 OK FETCH completed\r\n"
+    );
+    assert!(store.messages[16].1.is_empty());
+    assert_eq!(
+        exchange(&mut s, &mut store, b"k2 FETCH 17 BODY[1]<0.4>\r\n"),
+        "* 17 FETCH (BODY[1]<0> \"body\" FLAGS (\\Seen \\Recent))\r\nk2 OK FETCH completed\r\n"
+    );
+    assert_eq!(store.messages[16].1, [Flag::Seen]);
+}
+
+#[test]
+fn move_reports_copyuid_then_expunges() {
+    let mut store = rfc3501_store();
+    let mut s = select(&mut store);
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"m1 MOVE 2:3 Archive\r\nm2 FETCH 2 UID\r\n"
+        ),
+        "* OK [COPYUID 9 102,103 500,501] Moved UIDs\r\n* 2 EXPUNGE\r\n* 2 EXPUNGE\r\n\
+m1 OK MOVE completed\r\n* 2 FETCH (UID 104)\r\nm2 OK FETCH completed\r\n"
+    );
+}
+
+#[test]
+fn expunge_close_and_examine() {
+    let mut store = rfc3501_store();
+    let mut s = select(&mut store);
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"e1 STORE 1,3 +FLAGS.SILENT (\\Deleted)\r\ne2 EXPUNGE\r\n"
+        ),
+        "e1 OK STORE completed\r\n* 1 EXPUNGE\r\n* 2 EXPUNGE\r\ne2 OK EXPUNGE completed\r\n"
+    );
+    assert_eq!(store.messages.len(), 16);
+    assert_eq!(
+        exchange(&mut s, &mut store, b"e3 EXAMINE INBOX\r\n")
+            .lines()
+            .last(),
+        Some("e3 OK [READ-ONLY] EXAMINE completed")
+    );
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"e4 STORE 1 +FLAGS (\\Deleted)\r\ne5 CLOSE\r\ne6 FETCH 1 UID\r\n"
+        ),
+        "e4 NO Mailbox is read-only\r\ne5 OK CLOSE completed\r\n\
+e6 BAD FETCH not allowed in this state\r\n"
+    );
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"e7 LIST \"\" *\r\ne8 STATUS INBOX (MESSAGES)\r\n"
+        ),
+        "* LIST () \"/\" INBOX\r\ne7 OK LIST completed\r\n* STATUS INBOX (MESSAGES 16)\r\n\
+e8 OK STATUS completed\r\n"
+    );
+}
+
+#[test]
+fn search_with_unknown_charset_names_the_known_ones() {
+    let mut store = rfc3501_store();
+    let mut s = select(&mut store);
+    assert_eq!(
+        exchange(&mut s, &mut store, b"c1 SEARCH CHARSET KOI8-R TEXT x\r\n"),
+        "c1 NO [BADCHARSET (US-ASCII UTF-8)] Unsupported charset\r\n"
+    );
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"c2 SEARCH CHARSET UTF-8 SUBJECT \"message 1\" NOT 10:*\r\n"
+        ),
+        "* SEARCH 1\r\nc2 OK SEARCH completed\r\n"
+    );
+}
+
+#[test]
+fn append_waits_for_its_literal_and_reports_appenduid() {
+    let mut store = rfc3501_store();
+    let (out, _) = run(
+        &mut store,
+        plaintext_config(),
+        &[
+            b"a1 LOGIN mrc secret\r\na2 APPEND INBOX (\\Seen) {5}\r\n",
+            b"hello {3+}\r\nbye\r\na3 CREATE Archive\r\n",
+        ],
+    );
+    let lines = lines_after_greeting(&out);
+    assert_eq!(
+        lines[1..],
+        [
+            "+ Ready for literal data",
+            "a2 OK [APPENDUID 9 200,201] APPEND completed",
+            "a3 NO Not here",
+        ]
+    );
+    assert_eq!(store.events[2], "append Inbox [5, 3]");
+    assert!(store.events[3].starts_with("refused Manage(Create"));
+}
