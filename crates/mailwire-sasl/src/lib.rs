@@ -114,6 +114,7 @@
 
 mod client;
 mod error;
+mod gs2;
 pub mod line;
 mod mechanism;
 mod oauth;

@@ -14,7 +14,8 @@
 use mailwire_core::Secret;
 
 use crate::error::{AuthError, InvalidInput};
-use crate::scram::{decode_saslname, encode_saslname};
+use crate::gs2;
+use crate::scram::encode_saslname;
 
 /// What a bearer-token client sent, for the application to check.
 #[derive(Debug)]
@@ -145,28 +146,11 @@ fn is_b64token(token: &str) -> bool {
 }
 
 pub(crate) fn parse_oauthbearer(message: &[u8]) -> Result<TokenRequest, AuthError> {
-    let message = std::str::from_utf8(message).map_err(|_| AuthError::malformed("not UTF-8"))?;
-    let (flag, rest) = message
-        .split_once(',')
-        .ok_or(AuthError::malformed("no GS2 header"))?;
-    match flag {
-        "n" | "y" => {}
-        _ if flag.starts_with("p=") => return Err(AuthError::UnsupportedChannelBinding),
-        _ => return Err(AuthError::malformed("bad channel binding flag")),
-    }
-    let (authzid, pairs) = rest
-        .split_once(',')
-        .ok_or(AuthError::malformed("no GS2 header"))?;
-    let user = match authzid {
-        "" => None,
-        _ => Some(
-            authzid
-                .strip_prefix("a=")
-                .and_then(decode_saslname)
-                .filter(|user| !user.is_empty())
-                .ok_or(AuthError::malformed("bad authzid"))?,
-        ),
-    };
+    let gs2::Gs2 {
+        authzid: user,
+        rest: pairs,
+        ..
+    } = gs2::split(message)?;
     let pairs = pairs
         .strip_prefix('\x01')
         .and_then(|pairs| pairs.strip_suffix("\x01\x01"))

@@ -39,6 +39,7 @@ use mailwire_core::Secret;
 use sha2::{Digest, Sha256};
 
 use crate::error::{AuthError, ClientError, InvalidInput};
+use crate::gs2;
 
 /// The largest iteration count a client agrees to compute, so that a hostile server
 /// cannot make it spin. RFC 7677 §4 asks for at least 4096; deployments use up to a few
@@ -194,29 +195,12 @@ pub(crate) struct ClientFirst {
 }
 
 pub(crate) fn parse_client_first(message: &[u8]) -> Result<ClientFirst, AuthError> {
-    let message = std::str::from_utf8(message).map_err(|_| AuthError::malformed("not UTF-8"))?;
-    let (flag, rest) = message
-        .split_once(',')
-        .ok_or(AuthError::malformed("no GS2 header"))?;
-    match flag {
-        "n" | "y" => {}
-        _ if flag.starts_with("p=") => return Err(AuthError::UnsupportedChannelBinding),
-        _ => return Err(AuthError::malformed("bad channel binding flag")),
-    }
-    let (authzid, bare) = rest
-        .split_once(',')
-        .ok_or(AuthError::malformed("no GS2 header"))?;
-    let authzid = match authzid {
-        "" => None,
-        _ => Some(
-            authzid
-                .strip_prefix("a=")
-                .and_then(decode_saslname)
-                .filter(|name| !name.is_empty())
-                .ok_or(AuthError::malformed("bad authzid"))?,
-        ),
-    };
-    let gs2_header = message[..message.len() - bare.len()].to_owned();
+    let gs2::Gs2 {
+        header,
+        authzid,
+        rest: bare,
+    } = gs2::split(message)?;
+    let gs2_header = header.to_owned();
 
     let mut attributes = bare.split(',');
     let username = match attributes.next() {
