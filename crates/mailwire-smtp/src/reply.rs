@@ -162,19 +162,18 @@ impl EnhancedCode {
     /// Parses a code at the start of `text`, followed by SP or the end; returns it and how
     /// many bytes to skip (the trailing SP included).
     fn parse_prefix(text: &[u8]) -> Option<(Self, usize)> {
+        /// One to three digits at `start`; a fourth digit makes it no number.
         fn number(text: &[u8], start: usize) -> Option<(u16, usize)> {
-            let len = text[start..]
-                .iter()
-                .take(4)
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-            if len == 0 || len > 3 {
-                return None;
+            let mut n = 0;
+            let mut i = start;
+            while let Some(&d @ b'0'..=b'9') = text.get(i) {
+                if i - start == 3 {
+                    return None;
+                }
+                n = n * 10 + u16::from(d - b'0');
+                i += 1;
             }
-            let n = text[start..start + len]
-                .iter()
-                .fold(0, |n, &b| n * 10 + u16::from(b - b'0'));
-            Some((n, start + len))
+            (i > start).then_some((n, i))
         }
         let class = match text.first() {
             Some(&d @ (b'2' | b'4' | b'5')) => d - b'0',
@@ -403,6 +402,9 @@ impl fmt::Display for Reply {
 #[derive(Debug, Default)]
 pub(crate) struct ReplyAssembler {
     code: Option<ReplyCode>,
+    /// The enhanced code the first line starts with, when its class matches the reply
+    /// code: every line that repeats it has it removed before its text is kept.
+    enhanced: Option<EnhancedCode>,
     lines: Vec<String>,
     /// Wire bytes of the reply so far, CRLFs included.
     len: usize,
@@ -415,6 +417,7 @@ impl ReplyAssembler {
         let result = self.push_line_inner(line);
         if !matches!(result, Ok(None)) {
             self.code = None;
+            self.enhanced = None;
             self.lines.clear();
             self.len = 0;
         }
@@ -432,7 +435,7 @@ impl ReplyAssembler {
             return Err(ReplyError::MixedCodes);
         }
         self.code = Some(code);
-        let (last, text) = match line.get(3) {
+        let (last, mut text) = match line.get(3) {
             None => (true, &line[3..]),
             Some(b' ') => (true, &line[4..]),
             Some(b'-') => (false, &line[4..]),
@@ -445,28 +448,34 @@ impl ReplyAssembler {
         if self.len > MAX_REPLY_LEN {
             return Err(ReplyError::TooLong);
         }
-        self.lines.push(String::from_utf8_lossy(text).into_owned());
+        // The code is recognised on the bytes, so that only the text after it is copied.
+        let prefix = EnhancedCode::parse_prefix(text);
+        if self.lines.is_empty() {
+            self.enhanced = prefix.map(|(e, _)| e).filter(|e| e.class == code.class());
+        }
+        if let (Some(enhanced), Some((e, skip))) = (self.enhanced, prefix)
+            && e == enhanced
+        {
+            text = &text[skip..];
+        }
+        self.lines.push(text_to_string(text));
         if !last {
             return Ok(None);
         }
-        let mut lines = std::mem::take(&mut self.lines);
-        let enhanced = EnhancedCode::parse_prefix(lines[0].as_bytes())
-            .map(|(e, _)| e)
-            .filter(|e| e.class == code.class());
-        if let Some(enhanced) = enhanced {
-            for line in &mut lines {
-                if let Some((e, skip)) = EnhancedCode::parse_prefix(line.as_bytes())
-                    && e == enhanced
-                {
-                    line.drain(..skip);
-                }
-            }
-        }
         Ok(Some(Reply {
             code,
-            enhanced,
-            lines,
+            enhanced: self.enhanced,
+            lines: std::mem::take(&mut self.lines),
         }))
+    }
+}
+
+/// Reply text as a `String`; invalid UTF-8 is replaced, as a reply is only ever shown.
+fn text_to_string(text: &[u8]) -> String {
+    // `from_utf8` checks ASCII a word at a time; the lossy path is for the rare rest.
+    match std::str::from_utf8(text) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(text).into_owned(),
     }
 }
 
