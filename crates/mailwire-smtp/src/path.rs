@@ -78,30 +78,88 @@ pub enum PathError {
 /// assert!(Domain::new("-x.example").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Domain(String);
+pub struct Domain(InlineText);
 
 impl Domain {
     /// Validates a domain name.
     pub fn new(name: impl Into<String>) -> Result<Self, PathError> {
         let name = name.into();
         validate_domain(name.as_bytes())?;
-        Ok(Self(name))
+        Ok(Self(InlineText::new(&name)))
     }
 
     /// The domain as written.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// Whether every label is ASCII (no SMTPUTF8 needed).
     pub fn is_ascii(&self) -> bool {
-        self.0.is_ascii()
+        self.0.as_str().is_ascii()
     }
 }
 
 impl fmt::Display for Domain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
+    }
+}
+
+/// Text of a domain or a local part. Nearly all are short, so up to [`Self::INLINE`]
+/// octets are held in place and only longer ones are allocated: decoding MAIL, RCPT or
+/// EHLO then rarely allocates for them.
+#[derive(Clone)]
+enum InlineText {
+    Inline {
+        len: u8,
+        bytes: [u8; InlineText::INLINE],
+    },
+    Heap(Box<str>),
+}
+
+impl InlineText {
+    /// As many octets as fit beside the length in the space of a `String`.
+    const INLINE: usize = 22;
+
+    fn new(text: &str) -> Self {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= Self::INLINE => {
+                let mut bytes = [0; Self::INLINE];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Heap(text.into()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // The bytes were copied from a `str`, whole, so the check cannot fail.
+            Self::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Self::Heap(text) => text,
+        }
+    }
+}
+
+impl PartialEq for InlineText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for InlineText {}
+
+impl std::hash::Hash for InlineText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for InlineText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_str().fmt(f)
     }
 }
 
@@ -250,7 +308,7 @@ impl Host {
             _ => {
                 validate_domain(s)?;
                 let name = std::str::from_utf8(s).map_err(|_| PathError::Utf8)?;
-                Ok(Self::Domain(Domain(name.to_owned())))
+                Ok(Self::Domain(Domain(InlineText::new(name))))
             }
         }
     }
@@ -294,7 +352,7 @@ impl From<Domain> for Host {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Mailbox {
-    local_part: String,
+    local_part: InlineText,
     host: Host,
 }
 
@@ -310,7 +368,10 @@ impl Mailbox {
         if local_part.len() > MAX_LOCAL_PART_LEN {
             return Err(PathError::LocalPartTooLong);
         }
-        Ok(Self { local_part, host })
+        Ok(Self {
+            local_part: InlineText::new(&local_part),
+            host,
+        })
     }
 
     /// Parses `local-part@host`.
@@ -324,7 +385,7 @@ impl Mailbox {
 
     /// The local part as sent: a dot-string, or a quoted string with its quotes.
     pub fn local_part(&self) -> &str {
-        &self.local_part
+        self.local_part.as_str()
     }
 
     /// The domain or address literal after the `@`.
@@ -334,13 +395,13 @@ impl Mailbox {
 
     /// Whether the mailbox is all ASCII; a non-ASCII one needs SMTPUTF8 (RFC 6531).
     pub fn is_ascii(&self) -> bool {
-        self.local_part.is_ascii() && self.host.is_ascii()
+        self.local_part().is_ascii() && self.host.is_ascii()
     }
 }
 
 impl fmt::Display for Mailbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.local_part, self.host)
+        write!(f, "{}@{}", self.local_part(), self.host)
     }
 }
 
@@ -475,10 +536,10 @@ impl fmt::Display for ForwardPath {
 
 fn encode_mailbox(m: &Mailbox, out: &mut impl BufMut) {
     out.put_u8(b'<');
-    out.put_slice(m.local_part.as_bytes());
+    out.put_slice(m.local_part().as_bytes());
     out.put_u8(b'@');
     match &m.host {
-        Host::Domain(d) => out.put_slice(d.0.as_bytes()),
+        Host::Domain(d) => out.put_slice(d.as_str().as_bytes()),
         Host::Literal(l) => out.put_slice(l.to_string().as_bytes()),
     }
     out.put_u8(b'>');
@@ -612,9 +673,9 @@ fn mailbox_after_local_part(
                 .count()
     };
     let host = Host::parse_bytes(&input[host_start..host_end])?;
-    let local_part = std::str::from_utf8(&input[start..local_end])
-        .map_err(|_| PathError::Utf8)?
-        .to_owned();
+    let local_part = InlineText::new(
+        std::str::from_utf8(&input[start..local_end]).map_err(|_| PathError::Utf8)?,
+    );
     Ok((Mailbox { local_part, host }, host_end))
 }
 
@@ -790,6 +851,21 @@ mod tests {
         assert_eq!(ForwardPath::parse("<@>"), Err(PathError::SourceRoute));
         assert_eq!(ForwardPath::parse("<"), Err(PathError::LocalPart));
         assert_eq!(ForwardPath::parse(""), Err(PathError::Brackets));
+    }
+
+    #[test]
+    fn short_and_long_names_read_back_alike() {
+        assert_eq!(
+            format!("{:?}", mailbox("a@b.org")),
+            r#"Mailbox { local_part: "a", host: Domain(Domain("b.org")) }"#
+        );
+        for len in [InlineText::INLINE, InlineText::INLINE + 1] {
+            let local = "l".repeat(len);
+            let domain = format!("{}.org", "d".repeat(len));
+            let m = mailbox(&format!("{local}@{domain}"));
+            assert_eq!((m.local_part(), m.host().to_string()), (&*local, domain));
+            assert_eq!(m, Mailbox::new(local, m.host().clone()).unwrap());
+        }
     }
 
     #[test]
