@@ -122,13 +122,29 @@ impl InlineText {
     const INLINE: usize = 22;
 
     fn new(text: &str) -> Self {
+        Self::inline(text.as_bytes()).unwrap_or_else(|| Self::Heap(text.into()))
+    }
+
+    /// Text from bytes, `None` unless they are UTF-8.
+    fn from_utf8(text: &[u8]) -> Option<Self> {
+        // Short ASCII, the usual case, is checked more cheaply than by `from_utf8`.
+        if text.is_ascii()
+            && let Some(inline) = Self::inline(text)
+        {
+            return Some(inline);
+        }
+        std::str::from_utf8(text).ok().map(Self::new)
+    }
+
+    /// Holds `text`, known to be UTF-8, in place if it fits.
+    fn inline(text: &[u8]) -> Option<Self> {
         match u8::try_from(text.len()) {
             Ok(len) if text.len() <= Self::INLINE => {
                 let mut bytes = [0; Self::INLINE];
-                bytes[..text.len()].copy_from_slice(text.as_bytes());
-                Self::Inline { len, bytes }
+                bytes[..text.len()].copy_from_slice(text);
+                Some(Self::Inline { len, bytes })
             }
-            _ => Self::Heap(text.into()),
+            _ => None,
         }
     }
 
@@ -169,26 +185,20 @@ fn validate_domain(s: &[u8]) -> Result<(), PathError> {
     if s.len() > MAX_DOMAIN_LEN {
         return Err(PathError::DomainTooLong);
     }
-    let mut label_len = 0;
-    let mut prev = b'.';
-    for &b in s {
-        if b == b'.' {
-            if label_len == 0 || prev == b'-' {
-                return Err(PathError::Domain);
-            }
-            label_len = 0;
-        } else {
-            if !is_ldh(b) || (label_len == 0 && b == b'-') || label_len == MAX_LABEL_LEN {
-                return Err(PathError::Domain);
-            }
-            label_len += 1;
+    let mut rest = s;
+    loop {
+        let len = rest.iter().take_while(|&&b| is_ldh(b)).count();
+        let label = &rest[..len];
+        let ok = len <= MAX_LABEL_LEN
+            && label.first().is_some_and(|&b| b != b'-')
+            && label.last().is_some_and(|&b| b != b'-');
+        match rest.get(len) {
+            _ if !ok => return Err(PathError::Domain),
+            None => return Ok(()),
+            Some(b'.') => rest = &rest[len + 1..],
+            Some(_) => return Err(PathError::Domain),
         }
-        prev = b;
     }
-    if label_len == 0 || prev == b'-' {
-        return Err(PathError::Domain);
-    }
-    Ok(())
 }
 
 /// An address literal: `[192.0.2.1]`, `[IPv6:2001:db8::1]` or a general literal
@@ -307,8 +317,8 @@ impl Host {
             [b'[', inner @ .., b']'] => AddressLiteral::parse_inner(inner).map(Self::Literal),
             _ => {
                 validate_domain(s)?;
-                let name = std::str::from_utf8(s).map_err(|_| PathError::Utf8)?;
-                Ok(Self::Domain(Domain(InlineText::new(name))))
+                let name = InlineText::from_utf8(s).ok_or(PathError::Utf8)?;
+                Ok(Self::Domain(Domain(name)))
             }
         }
     }
@@ -673,9 +683,7 @@ fn mailbox_after_local_part(
                 .count()
     };
     let host = Host::parse_bytes(&input[host_start..host_end])?;
-    let local_part = InlineText::new(
-        std::str::from_utf8(&input[start..local_end]).map_err(|_| PathError::Utf8)?,
-    );
+    let local_part = InlineText::from_utf8(&input[start..local_end]).ok_or(PathError::Utf8)?;
     Ok((Mailbox { local_part, host }, host_end))
 }
 
@@ -866,6 +874,19 @@ mod tests {
             assert_eq!((m.local_part(), m.host().to_string()), (&*local, domain));
             assert_eq!(m, Mailbox::new(local, m.host().clone()).unwrap());
         }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_refused() {
+        let path = |bytes: &[u8]| {
+            let mut path = b"<".to_vec();
+            path.extend_from_slice(bytes);
+            path.push(b'>');
+            scan_path(&path).map(|_| ())
+        };
+        assert_eq!(path(b"\xff@x.org"), Err(PathError::Utf8));
+        assert_eq!(path(b"u@\xc3x.org"), Err(PathError::Utf8));
+        assert_eq!(path("\u{e9}@\u{e9}.org".as_bytes()), Ok(()));
     }
 
     #[test]
