@@ -433,8 +433,9 @@ pub(crate) struct ReplyAssembler {
     /// The enhanced code the first line starts with, when its class matches the reply
     /// code: every line that repeats it has it removed before its text is kept.
     enhanced: Option<EnhancedCode>,
-    /// The text so far, lines joined by `\n` as [`Reply`] keeps them.
-    text: String,
+    /// The text so far, lines joined by `\n` as [`Reply`] keeps them; checked as UTF-8
+    /// once, when the reply is complete.
+    text: Vec<u8>,
     /// Lines taken so far.
     lines: usize,
     /// Wire bytes of the reply so far, CRLFs included.
@@ -491,9 +492,9 @@ impl ReplyAssembler {
             text = &text[skip..];
         }
         if self.lines > 0 {
-            self.text.push('\n');
+            self.text.push(b'\n');
         }
-        push_text(&mut self.text, text);
+        self.text.extend_from_slice(text);
         self.lines += 1;
         if !last {
             return Ok(None);
@@ -501,18 +502,17 @@ impl ReplyAssembler {
         Ok(Some(Reply {
             code,
             enhanced: self.enhanced,
-            text: std::mem::take(&mut self.text),
+            text: into_text(std::mem::take(&mut self.text)),
         }))
     }
 }
 
-/// Appends reply text; invalid UTF-8 is replaced, as a reply is only ever shown.
-fn push_text(out: &mut String, text: &[u8]) {
-    // `from_utf8` checks ASCII a word at a time; the lossy path is for the rare rest.
-    match std::str::from_utf8(text) {
-        Ok(text) => out.push_str(text),
-        Err(_) => out.push_str(&String::from_utf8_lossy(text)),
-    }
+/// Reply text as a `String`; invalid UTF-8 is replaced, as a reply is only ever shown.
+/// Replacing in the joined text equals replacing line by line: `\n` ends every invalid
+/// sequence.
+fn into_text(text: Vec<u8>) -> String {
+    String::from_utf8(text)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -625,6 +625,15 @@ mod tests {
                 .lines()
                 .collect::<Vec<_>>(),
             ["ok"]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_line_by_line() {
+        let r = decode_all(b"250-a\xffb\r\n250-x\xe2\x82\r\n250 \xe2\x82\xacc\xc3\r\n");
+        assert_eq!(
+            r.lines().collect::<Vec<_>>(),
+            ["a\u{fffd}b", "x\u{fffd}", "\u{20ac}c\u{fffd}"]
         );
     }
 
