@@ -268,14 +268,14 @@ impl EhloResponse {
         if reply.code() != ReplyCode::OK {
             return Err(CapabilityError::NotOk);
         }
-        let (first, rest) = reply.lines().split_first().ok_or(CapabilityError::Domain)?;
+        let mut lines = reply.lines();
+        let first = lines.next().ok_or(CapabilityError::Domain)?;
         let first = first.trim_start_matches(' ');
         let (domain, greeting) = match first.split_once(' ') {
             Some((d, g)) => (d, Some(g.to_owned())),
             None => (first, None),
         };
-        let capabilities = rest
-            .iter()
+        let capabilities = lines
             .enumerate()
             .map(|(i, line)| {
                 Capability::parse_bytes(line.as_bytes())

@@ -362,6 +362,8 @@ impl Command {
     }
 
     /// Parses one command line without its CRLF.
+    // Inlined into `decode` so that the command is built in place rather than moved.
+    #[inline]
     pub fn parse_line(line: &[u8]) -> Result<Self, CommandError> {
         // Every production refuses CR and LF, so the line is searched for them only to
         // name the error precisely.
@@ -374,11 +376,9 @@ impl Command {
         })
     }
 
+    #[inline]
     fn parse_args(line: &[u8]) -> Result<Self, CommandError> {
-        let (verb_bytes, args) = match memchr::memchr(b' ', line) {
-            Some(sp) => (&line[..sp], &line[sp + 1..]),
-            None => (line, &[][..]),
-        };
+        let (verb_bytes, args) = split_verb(line);
         let Some(verb) = Verb::parse(verb_bytes) else {
             let shown = &verb_bytes[..verb_bytes.len().min(32)];
             return Err(CommandError::Unrecognized {
@@ -577,6 +577,24 @@ impl fmt::Display for Command {
         let mut out = Vec::new();
         self.encode(&mut out);
         f.write_str(&String::from_utf8_lossy(&out))
+    }
+}
+
+/// Splits the verb from its arguments at the first space. Almost every verb has four
+/// letters, so that position is tried before a search.
+fn split_verb(line: &[u8]) -> (&[u8], &[u8]) {
+    if let Some(four) = line.get(..4)
+        && !four.contains(&b' ')
+    {
+        match line.get(4) {
+            None => return (line, &[]),
+            Some(b' ') => return (four, &line[5..]),
+            Some(_) => {}
+        }
+    }
+    match line.iter().position(|&b| b == b' ') {
+        Some(sp) => (&line[..sp], &line[sp + 1..]),
+        None => (line, &[]),
     }
 }
 

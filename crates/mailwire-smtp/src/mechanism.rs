@@ -5,6 +5,7 @@
 //! mech-char = UPPER-ALPHA / DIGIT / HYPHEN / UNDERSCORE
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A SASL mechanism name, upper case (lower case input is folded).
@@ -17,17 +18,28 @@ use std::fmt;
 /// assert!(Mechanism::new("A B").is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Mechanism(String);
+pub struct Mechanism(Cow<'static, str>);
+
+/// Names common enough that decoding them should not allocate.
+const WELL_KNOWN: [&str; 7] = [
+    "PLAIN",
+    "LOGIN",
+    "XOAUTH2",
+    "OAUTHBEARER",
+    "SCRAM-SHA-256",
+    "SCRAM-SHA-1",
+    "CRAM-MD5",
+];
 
 impl Mechanism {
     /// `PLAIN` (RFC 4616).
     pub fn plain() -> Self {
-        Self("PLAIN".into())
+        Self(Cow::Borrowed("PLAIN"))
     }
 
     /// `LOGIN` (draft-murchison-sasl-login).
     pub fn login() -> Self {
-        Self("LOGIN".into())
+        Self(Cow::Borrowed("LOGIN"))
     }
 
     /// Validates a mechanism name and folds it to upper case.
@@ -35,12 +47,23 @@ impl Mechanism {
         let mut name = name.into();
         Self::is_valid(name.as_bytes()).then(|| {
             name.make_ascii_uppercase();
-            Self(name)
+            Self(Cow::Owned(name))
         })
     }
 
     pub(crate) fn from_bytes(name: &[u8]) -> Option<Self> {
-        Self::is_valid(name).then(|| Self(String::from_utf8_lossy(name).to_ascii_uppercase()))
+        if !Self::is_valid(name) {
+            return None;
+        }
+        if let Some(known) = WELL_KNOWN
+            .iter()
+            .find(|k| k.as_bytes().eq_ignore_ascii_case(name))
+        {
+            return Some(Self(Cow::Borrowed(known)));
+        }
+        Some(Self(Cow::Owned(
+            String::from_utf8_lossy(name).to_ascii_uppercase(),
+        )))
     }
 
     fn is_valid(name: &[u8]) -> bool {

@@ -78,30 +78,104 @@ pub enum PathError {
 /// assert!(Domain::new("-x.example").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Domain(String);
+pub struct Domain(InlineText);
 
 impl Domain {
     /// Validates a domain name.
     pub fn new(name: impl Into<String>) -> Result<Self, PathError> {
         let name = name.into();
         validate_domain(name.as_bytes())?;
-        Ok(Self(name))
+        Ok(Self(InlineText::new(&name)))
     }
 
     /// The domain as written.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// Whether every label is ASCII (no SMTPUTF8 needed).
     pub fn is_ascii(&self) -> bool {
-        self.0.is_ascii()
+        self.0.as_str().is_ascii()
     }
 }
 
 impl fmt::Display for Domain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
+    }
+}
+
+/// Text of a domain or a local part. Nearly all are short, so up to [`Self::INLINE`]
+/// octets are held in place and only longer ones are allocated: decoding MAIL, RCPT or
+/// EHLO then rarely allocates for them.
+#[derive(Clone)]
+enum InlineText {
+    Inline {
+        len: u8,
+        bytes: [u8; InlineText::INLINE],
+    },
+    Heap(Box<str>),
+}
+
+impl InlineText {
+    /// As many octets as fit beside the length in the space of a `String`.
+    const INLINE: usize = 22;
+
+    fn new(text: &str) -> Self {
+        Self::inline(text.as_bytes()).unwrap_or_else(|| Self::Heap(text.into()))
+    }
+
+    /// Text from bytes, `None` unless they are UTF-8.
+    fn from_utf8(text: &[u8]) -> Option<Self> {
+        // Short ASCII, the usual case, is checked more cheaply than by `from_utf8`.
+        if text.is_ascii()
+            && let Some(inline) = Self::inline(text)
+        {
+            return Some(inline);
+        }
+        std::str::from_utf8(text).ok().map(Self::new)
+    }
+
+    /// Holds `text`, known to be UTF-8, in place if it fits.
+    fn inline(text: &[u8]) -> Option<Self> {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= Self::INLINE => {
+                let mut bytes = [0; Self::INLINE];
+                bytes[..text.len()].copy_from_slice(text);
+                Some(Self::Inline { len, bytes })
+            }
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // The bytes were copied from a `str`, whole, so the check cannot fail.
+            Self::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Self::Heap(text) => text,
+        }
+    }
+}
+
+impl PartialEq for InlineText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for InlineText {}
+
+impl std::hash::Hash for InlineText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for InlineText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_str().fmt(f)
     }
 }
 
@@ -111,26 +185,20 @@ fn validate_domain(s: &[u8]) -> Result<(), PathError> {
     if s.len() > MAX_DOMAIN_LEN {
         return Err(PathError::DomainTooLong);
     }
-    let mut label_len = 0;
-    let mut prev = b'.';
-    for &b in s {
-        if b == b'.' {
-            if label_len == 0 || prev == b'-' {
-                return Err(PathError::Domain);
-            }
-            label_len = 0;
-        } else {
-            if !is_ldh(b) || (label_len == 0 && b == b'-') || label_len == MAX_LABEL_LEN {
-                return Err(PathError::Domain);
-            }
-            label_len += 1;
+    let mut rest = s;
+    loop {
+        let len = rest.iter().take_while(|&&b| is_ldh(b)).count();
+        let label = &rest[..len];
+        let ok = len <= MAX_LABEL_LEN
+            && label.first().is_some_and(|&b| b != b'-')
+            && label.last().is_some_and(|&b| b != b'-');
+        match rest.get(len) {
+            _ if !ok => return Err(PathError::Domain),
+            None => return Ok(()),
+            Some(b'.') => rest = &rest[len + 1..],
+            Some(_) => return Err(PathError::Domain),
         }
-        prev = b;
     }
-    if label_len == 0 || prev == b'-' {
-        return Err(PathError::Domain);
-    }
-    Ok(())
 }
 
 /// An address literal: `[192.0.2.1]`, `[IPv6:2001:db8::1]` or a general literal
@@ -249,8 +317,8 @@ impl Host {
             [b'[', inner @ .., b']'] => AddressLiteral::parse_inner(inner).map(Self::Literal),
             _ => {
                 validate_domain(s)?;
-                let name = std::str::from_utf8(s).map_err(|_| PathError::Utf8)?;
-                Ok(Self::Domain(Domain(name.to_owned())))
+                let name = InlineText::from_utf8(s).ok_or(PathError::Utf8)?;
+                Ok(Self::Domain(Domain(name)))
             }
         }
     }
@@ -294,7 +362,7 @@ impl From<Domain> for Host {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Mailbox {
-    local_part: String,
+    local_part: InlineText,
     host: Host,
 }
 
@@ -310,7 +378,10 @@ impl Mailbox {
         if local_part.len() > MAX_LOCAL_PART_LEN {
             return Err(PathError::LocalPartTooLong);
         }
-        Ok(Self { local_part, host })
+        Ok(Self {
+            local_part: InlineText::new(&local_part),
+            host,
+        })
     }
 
     /// Parses `local-part@host`.
@@ -324,7 +395,7 @@ impl Mailbox {
 
     /// The local part as sent: a dot-string, or a quoted string with its quotes.
     pub fn local_part(&self) -> &str {
-        &self.local_part
+        self.local_part.as_str()
     }
 
     /// The domain or address literal after the `@`.
@@ -334,13 +405,13 @@ impl Mailbox {
 
     /// Whether the mailbox is all ASCII; a non-ASCII one needs SMTPUTF8 (RFC 6531).
     pub fn is_ascii(&self) -> bool {
-        self.local_part.is_ascii() && self.host.is_ascii()
+        self.local_part().is_ascii() && self.host.is_ascii()
     }
 }
 
 impl fmt::Display for Mailbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.local_part, self.host)
+        write!(f, "{}@{}", self.local_part(), self.host)
     }
 }
 
@@ -475,10 +546,10 @@ impl fmt::Display for ForwardPath {
 
 fn encode_mailbox(m: &Mailbox, out: &mut impl BufMut) {
     out.put_u8(b'<');
-    out.put_slice(m.local_part.as_bytes());
+    out.put_slice(m.local_part().as_bytes());
     out.put_u8(b'@');
     match &m.host {
-        Host::Domain(d) => out.put_slice(d.0.as_bytes()),
+        Host::Domain(d) => out.put_slice(d.as_str().as_bytes()),
         Host::Literal(l) => out.put_slice(l.to_string().as_bytes()),
     }
     out.put_u8(b'>');
@@ -612,9 +683,7 @@ fn mailbox_after_local_part(
                 .count()
     };
     let host = Host::parse_bytes(&input[host_start..host_end])?;
-    let local_part = std::str::from_utf8(&input[start..local_end])
-        .map_err(|_| PathError::Utf8)?
-        .to_owned();
+    let local_part = InlineText::from_utf8(&input[start..local_end]).ok_or(PathError::Utf8)?;
     Ok((Mailbox { local_part, host }, host_end))
 }
 
@@ -790,6 +859,34 @@ mod tests {
         assert_eq!(ForwardPath::parse("<@>"), Err(PathError::SourceRoute));
         assert_eq!(ForwardPath::parse("<"), Err(PathError::LocalPart));
         assert_eq!(ForwardPath::parse(""), Err(PathError::Brackets));
+    }
+
+    #[test]
+    fn short_and_long_names_read_back_alike() {
+        assert_eq!(
+            format!("{:?}", mailbox("a@b.org")),
+            r#"Mailbox { local_part: "a", host: Domain(Domain("b.org")) }"#
+        );
+        for len in [InlineText::INLINE, InlineText::INLINE + 1] {
+            let local = "l".repeat(len);
+            let domain = format!("{}.org", "d".repeat(len));
+            let m = mailbox(&format!("{local}@{domain}"));
+            assert_eq!((m.local_part(), m.host().to_string()), (&*local, domain));
+            assert_eq!(m, Mailbox::new(local, m.host().clone()).unwrap());
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_refused() {
+        let path = |bytes: &[u8]| {
+            let mut path = b"<".to_vec();
+            path.extend_from_slice(bytes);
+            path.push(b'>');
+            scan_path(&path).map(|_| ())
+        };
+        assert_eq!(path(b"\xff@x.org"), Err(PathError::Utf8));
+        assert_eq!(path(b"u@\xc3x.org"), Err(PathError::Utf8));
+        assert_eq!(path("\u{e9}@\u{e9}.org".as_bytes()), Ok(()));
     }
 
     #[test]

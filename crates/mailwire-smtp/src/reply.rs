@@ -162,19 +162,18 @@ impl EnhancedCode {
     /// Parses a code at the start of `text`, followed by SP or the end; returns it and how
     /// many bytes to skip (the trailing SP included).
     fn parse_prefix(text: &[u8]) -> Option<(Self, usize)> {
+        /// One to three digits at `start`; a fourth digit makes it no number.
         fn number(text: &[u8], start: usize) -> Option<(u16, usize)> {
-            let len = text[start..]
-                .iter()
-                .take(4)
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-            if len == 0 || len > 3 {
-                return None;
+            let mut n = 0;
+            let mut i = start;
+            while let Some(&d @ b'0'..=b'9') = text.get(i) {
+                if i - start == 3 {
+                    return None;
+                }
+                n = n * 10 + u16::from(d - b'0');
+                i += 1;
             }
-            let n = text[start..start + len]
-                .iter()
-                .fold(0, |n, &b| n * 10 + u16::from(b - b'0'));
-            Some((n, start + len))
+            (i > start).then_some((n, i))
         }
         let class = match text.first() {
             Some(&d @ (b'2' | b'4' | b'5')) => d - b'0',
@@ -240,11 +239,13 @@ impl fmt::Display for EnhancedCode {
 ///     .unwrap();
 /// assert_eq!(reply.to_string(), "250-2.0.0 Ok\r\n250 2.0.0 queued as 1A2B\r\n");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Reply {
     code: ReplyCode,
     enhanced: Option<EnhancedCode>,
-    lines: Vec<String>,
+    /// The text lines in one buffer, joined by `\n` (which no line can hold): a reply of
+    /// any number of lines costs one allocation.
+    text: String,
 }
 
 impl Reply {
@@ -259,17 +260,26 @@ impl Reply {
         code: ReplyCode,
         lines: impl IntoIterator<Item = S>,
     ) -> Result<Self, ReplyError> {
-        let lines: Vec<String> = lines.into_iter().map(Into::into).collect();
-        if lines.is_empty() {
-            return Err(ReplyError::Empty);
+        let mut text = String::new();
+        let mut count = 0;
+        for line in lines {
+            let line = line.into();
+            if !is_text(line.as_bytes()) {
+                return Err(ReplyError::Text);
+            }
+            if count > 0 {
+                text.push('\n');
+            }
+            text.push_str(&line);
+            count += 1;
         }
-        if !lines.iter().all(|l| is_text(l.as_bytes())) {
-            return Err(ReplyError::Text);
+        if count == 0 {
+            return Err(ReplyError::Empty);
         }
         Ok(Self {
             code,
             enhanced: None,
-            lines,
+            text,
         })
     }
 
@@ -290,7 +300,7 @@ impl Reply {
         Self {
             code: ReplyCode(code),
             enhanced,
-            lines: vec![text.to_owned()],
+            text: text.to_owned(),
         }
     }
 
@@ -304,9 +314,16 @@ impl Reply {
         self.enhanced
     }
 
-    /// The text lines, without codes.
-    pub fn lines(&self) -> &[String] {
-        &self.lines
+    /// The text lines, without codes: at least one, possibly empty.
+    ///
+    /// ```
+    /// use mailwire_smtp::{Reply, ReplyCode};
+    ///
+    /// let reply = Reply::new(ReplyCode::OK, "mx.example.org\nSIZE 1000").unwrap();
+    /// assert_eq!(reply.lines().collect::<Vec<_>>(), ["mx.example.org", "SIZE 1000"]);
+    /// ```
+    pub fn lines(&self) -> std::str::Split<'_, char> {
+        self.text.split('\n')
     }
 
     /// Drops the enhanced code (for a server configured without ENHANCEDSTATUSCODES).
@@ -318,11 +335,11 @@ impl Reply {
     /// Writes the reply, every line ending in CRLF.
     pub fn encode(&self, out: &mut impl BufMut) {
         let digits = self.code.digits();
-        let last = self.lines.len() - 1;
-        for (i, line) in self.lines.iter().enumerate() {
+        let mut lines = self.lines().peekable();
+        while let Some(line) = lines.next() {
             out.put_slice(&digits);
             let has_text = self.enhanced.is_some() || !line.is_empty();
-            if i != last {
+            if lines.peek().is_some() {
                 out.put_u8(b'-');
             } else if has_text {
                 out.put_u8(b' ');
@@ -347,7 +364,7 @@ impl Reply {
     ///     panic!()
     /// };
     /// assert_eq!((value.code().get(), consumed), (250, 14));
-    /// assert_eq!(value.lines(), ["a", "b"]);
+    /// assert_eq!(value.lines().collect::<Vec<_>>(), ["a", "b"]);
     /// assert!(matches!(Reply::decode(b"250-a\r\n250 b"), Decoded::Incomplete));
     /// ```
     pub fn decode(input: &[u8]) -> Decoded<Self, ReplyError> {
@@ -390,6 +407,16 @@ fn find_crlf(input: &[u8], mut from: usize) -> Option<usize> {
     }
 }
 
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reply")
+            .field("code", &self.code)
+            .field("enhanced", &self.enhanced)
+            .field("lines", &self.lines().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 impl fmt::Display for Reply {
     /// The wire form, CRLFs included.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -403,7 +430,14 @@ impl fmt::Display for Reply {
 #[derive(Debug, Default)]
 pub(crate) struct ReplyAssembler {
     code: Option<ReplyCode>,
-    lines: Vec<String>,
+    /// The enhanced code the first line starts with, when its class matches the reply
+    /// code: every line that repeats it has it removed before its text is kept.
+    enhanced: Option<EnhancedCode>,
+    /// The text so far, lines joined by `\n` as [`Reply`] keeps them; checked as UTF-8
+    /// once, when the reply is complete.
+    text: Vec<u8>,
+    /// Lines taken so far.
+    lines: usize,
     /// Wire bytes of the reply so far, CRLFs included.
     len: usize,
 }
@@ -415,7 +449,9 @@ impl ReplyAssembler {
         let result = self.push_line_inner(line);
         if !matches!(result, Ok(None)) {
             self.code = None;
-            self.lines.clear();
+            self.enhanced = None;
+            self.text.clear();
+            self.lines = 0;
             self.len = 0;
         }
         result
@@ -432,7 +468,7 @@ impl ReplyAssembler {
             return Err(ReplyError::MixedCodes);
         }
         self.code = Some(code);
-        let (last, text) = match line.get(3) {
+        let (last, mut text) = match line.get(3) {
             None => (true, &line[3..]),
             Some(b' ') => (true, &line[4..]),
             Some(b'-') => (false, &line[4..]),
@@ -445,29 +481,38 @@ impl ReplyAssembler {
         if self.len > MAX_REPLY_LEN {
             return Err(ReplyError::TooLong);
         }
-        self.lines.push(String::from_utf8_lossy(text).into_owned());
+        // The code is recognised on the bytes, so that only the text after it is copied.
+        let prefix = EnhancedCode::parse_prefix(text);
+        if self.lines == 0 {
+            self.enhanced = prefix.map(|(e, _)| e).filter(|e| e.class == code.class());
+        }
+        if let (Some(enhanced), Some((e, skip))) = (self.enhanced, prefix)
+            && e == enhanced
+        {
+            text = &text[skip..];
+        }
+        if self.lines > 0 {
+            self.text.push(b'\n');
+        }
+        self.text.extend_from_slice(text);
+        self.lines += 1;
         if !last {
             return Ok(None);
         }
-        let mut lines = std::mem::take(&mut self.lines);
-        let enhanced = EnhancedCode::parse_prefix(lines[0].as_bytes())
-            .map(|(e, _)| e)
-            .filter(|e| e.class == code.class());
-        if let Some(enhanced) = enhanced {
-            for line in &mut lines {
-                if let Some((e, skip)) = EnhancedCode::parse_prefix(line.as_bytes())
-                    && e == enhanced
-                {
-                    line.drain(..skip);
-                }
-            }
-        }
         Ok(Some(Reply {
             code,
-            enhanced,
-            lines,
+            enhanced: self.enhanced,
+            text: into_text(std::mem::take(&mut self.text)),
         }))
     }
+}
+
+/// Reply text as a `String`; invalid UTF-8 is replaced, as a reply is only ever shown.
+/// Replacing in the joined text equals replacing line by line: `\n` ends every invalid
+/// sequence.
+fn into_text(text: Vec<u8>) -> String {
+    String::from_utf8(text)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -487,12 +532,15 @@ mod tests {
     fn rfc_5321_appendix_d_replies() {
         let r = decode_all(b"220 foo.com Simple Mail Transfer Service Ready\r\n");
         assert_eq!(r.code(), ReplyCode::SERVICE_READY);
-        assert_eq!(r.lines(), ["foo.com Simple Mail Transfer Service Ready"]);
+        assert_eq!(
+            r.lines().collect::<Vec<_>>(),
+            ["foo.com Simple Mail Transfer Service Ready"]
+        );
         let r = decode_all(
             b"250-foo.com greets bar.com\r\n250-8BITMIME\r\n250-SIZE\r\n250-DSN\r\n250 HELP\r\n",
         );
         assert_eq!(
-            r.lines(),
+            r.lines().collect::<Vec<_>>(),
             ["foo.com greets bar.com", "8BITMIME", "SIZE", "DSN", "HELP"]
         );
         assert_eq!(r.enhanced(), None);
@@ -505,25 +553,31 @@ mod tests {
     fn enhanced_codes_rfc_2034() {
         let r = decode_all(b"250-2.1.5 Ok\r\n250 2.1.5 really\r\n");
         assert_eq!(r.enhanced(), EnhancedCode::new(2, 1, 5));
-        assert_eq!(r.lines(), ["Ok", "really"]);
+        assert_eq!(r.lines().collect::<Vec<_>>(), ["Ok", "really"]);
         let r = decode_all(b"550 5.1.1 <bob@example.org>... User unknown\r\n");
         assert_eq!(r.enhanced(), EnhancedCode::new(5, 1, 1));
-        assert_eq!(r.lines(), ["<bob@example.org>... User unknown"]);
+        assert_eq!(
+            r.lines().collect::<Vec<_>>(),
+            ["<bob@example.org>... User unknown"]
+        );
         // A class that differs from the reply code is text, not an enhanced code.
         let r = decode_all(b"250 5.1.1 odd\r\n");
         assert_eq!(
-            (r.enhanced(), r.lines()),
-            (None, &["5.1.1 odd".to_owned()][..])
+            (r.enhanced(), r.lines().collect::<Vec<_>>()),
+            (None, vec!["5.1.1 odd"])
         );
         // Four digits are not a subject.
         assert_eq!(decode_all(b"250 2.1000.0 x\r\n").enhanced(), None);
-        assert_eq!(decode_all(b"250 2.0.0\r\n").lines(), [""]);
+        assert_eq!(
+            decode_all(b"250 2.0.0\r\n").lines().collect::<Vec<_>>(),
+            [""]
+        );
     }
 
     #[test]
     fn empty_text_and_bare_codes() {
         let r = decode_all(b"250\r\n");
-        assert_eq!(r.lines(), [""]);
+        assert_eq!(r.lines().collect::<Vec<_>>(), [""]);
         assert_eq!(r.to_string(), "250\r\n");
         assert_eq!(decode_all(b"250 \r\n"), r);
         assert_eq!(
@@ -564,8 +618,22 @@ mod tests {
         assert!(pushed <= MAX_REPLY_LEN && pushed + line.len() + 2 > MAX_REPLY_LEN);
         // It starts afresh afterwards.
         assert_eq!(
-            assembler.push_line(b"250 ok").unwrap().unwrap().lines(),
+            assembler
+                .push_line(b"250 ok")
+                .unwrap()
+                .unwrap()
+                .lines()
+                .collect::<Vec<_>>(),
             ["ok"]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_line_by_line() {
+        let r = decode_all(b"250-a\xffb\r\n250-x\xe2\x82\r\n250 \xe2\x82\xacc\xc3\r\n");
+        assert_eq!(
+            r.lines().collect::<Vec<_>>(),
+            ["a\u{fffd}b", "x\u{fffd}", "\u{20ac}c\u{fffd}"]
         );
     }
 

@@ -36,7 +36,10 @@ fn from(s: &str) -> ReversePath {
 }
 
 fn reply_text(r: &RecipientResult) -> (u16, &str) {
-    (r.reply.code().get(), r.reply.lines()[0].as_str())
+    (
+        r.reply.code().get(),
+        r.reply.lines().next().unwrap_or_default(),
+    )
 }
 
 /// RFC 5321 Appendix D.1 from the client's side, without PIPELINING.

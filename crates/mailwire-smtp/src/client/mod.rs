@@ -511,7 +511,7 @@ impl Session {
             return self.after_hello();
         }
         if reply.code() == ReplyCode::AUTH_CONTINUE {
-            let challenge = reply.lines().first().map_or("", |l| l.trim());
+            let challenge = reply.lines().next().map_or("", str::trim);
             match exchange.respond_line(challenge.as_bytes()) {
                 Ok(line) => self.out.put_slice(line.as_bytes()),
                 // Nothing sensible to answer: cancel (RFC 4954 §4); the server replies 501.
