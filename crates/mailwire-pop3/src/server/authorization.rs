@@ -1,11 +1,12 @@
 //! The AUTHORIZATION state (RFC 1939 §4, §7; RFC 2595; RFC 5034; RFC 6856).
 
 use mailwire_core::{Secret, Transport, line::LineFramer};
+use mailwire_sasl::line::{self, Response};
 
 use super::{Authenticating, Authorization, Event, Phase, PlaintextLogin, Server};
 use crate::{
     argument::Mechanism,
-    command::{Command, decode_base64},
+    command::Command,
     response::{ResponseCode, Status},
 };
 
@@ -29,19 +30,14 @@ impl Server {
     }
 
     pub(super) fn sasl_line(&mut self, line: &[u8]) {
-        if line == b"*" {
-            self.err("authentication cancelled");
-            self.events.push_back(Event::SaslCancelled);
-            self.phase = Phase::Authorization(Authorization::default());
-            return;
-        }
-        let data = if line.is_empty() {
-            Ok(Vec::new())
-        } else {
-            decode_base64(line)
-        };
-        match data {
-            Ok(data) => {
+        // The same line conventions as SMTP and IMAP: `*` cancels, base64 otherwise.
+        match line::decode_response(line) {
+            Ok(Response::Cancel) => {
+                self.err("authentication cancelled");
+                self.events.push_back(Event::SaslCancelled);
+                self.phase = Phase::Authorization(Authorization::default());
+            }
+            Ok(Response::Data(data)) => {
                 self.phase = Phase::Authenticating(Authenticating::SaslServer);
                 self.events.push_back(Event::SaslResponse {
                     data: Secret::new(data),
