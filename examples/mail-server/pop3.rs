@@ -121,19 +121,29 @@ pub(crate) fn serve(
                     removed &= fs::remove_file(&m.path).is_ok();
                 }
             }
+            // Unlock before the session queues its +OK, so a client that reconnects as
+            // soon as it reads the reply finds the maildrop free.
+            unlock(account, &mut holding_lock);
             let _ = server.finish_update(removed);
             eprintln!("pop3 {peer}: removed {} message(s)", deleted.len());
         }
-        Event::Abandoned => {}
+        Event::Abandoned => {
+            unlock(account, &mut holding_lock);
+        }
         Event::LoginFailed { user, failures } => {
             eprintln!("pop3 {peer}: login failed for {user:?} ({failures} so far)");
         }
         _ => {}
     });
-    if holding_lock {
-        account.locked.store(false, Ordering::Release);
-    }
+    unlock(account, &mut holding_lock);
     if let Err(e) = result {
         eprintln!("pop3 {peer}: {e}");
+    }
+}
+
+/// Releases the maildrop lock if this connection holds it.
+fn unlock(account: &Account, holding_lock: &mut bool) {
+    if std::mem::take(holding_lock) {
+        account.locked.store(false, Ordering::Release);
     }
 }
