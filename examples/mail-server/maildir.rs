@@ -1,8 +1,9 @@
 //! A Maildir (one folder, `tmp/`, `new/`, `cur/`) for one user.
 //!
 //! Delivery writes into `tmp/` and renames into `new/`, so a reader never sees half a
-//! message. POP3 sees the messages of `new/` and `cur/`, ordered by name, which starts
-//! with the delivery time.
+//! message. POP3 and IMAP see the messages of `new/` and `cur/`, ordered by name, which
+//! starts with the delivery time. IMAP moves a message it has seen into `cur/` and keeps
+//! its flags in the file name's info part (`name:2,FS` for `\Flagged` and `\Seen`).
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -26,6 +27,12 @@ pub(crate) struct Stored {
     pub(crate) size: u64,
     /// Its name without Maildir flags: unique and stable, the POP3 unique-id.
     pub(crate) unique: String,
+    /// The flag letters of its info part (`S`, `R`, `F`, `T`, `D`, sorted).
+    pub(crate) flags: String,
+    /// Still in `new/`: no IMAP client has seen it.
+    pub(crate) new: bool,
+    /// When it was stored, in seconds since the Unix epoch.
+    pub(crate) modified: i64,
 }
 
 /// A message being delivered, in `tmp/`.
@@ -76,16 +83,42 @@ impl Maildir {
             for entry in fs::read_dir(self.root.join(sub))? {
                 let entry = entry?;
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let unique = name.split(':').next().unwrap_or(&name).to_owned();
+                let (unique, info) = name.split_once(':').unwrap_or((&name, ""));
+                let flags = info.strip_prefix("2,").unwrap_or("").to_owned();
+                let metadata = entry.metadata()?;
+                let modified = metadata
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
                 messages.push(Stored {
                     path: entry.path(),
-                    size: entry.metadata()?.len(),
-                    unique,
+                    size: metadata.len(),
+                    unique: unique.to_owned(),
+                    flags,
+                    new: sub == "new",
+                    modified,
                 });
             }
         }
         messages.sort_by(|a, b| a.unique.cmp(&b.unique));
         Ok(messages)
+    }
+
+    /// Moves a message into `cur/` with these flag letters; returns its new path.
+    pub(crate) fn set_flags(&self, message: &Stored, flags: &str) -> io::Result<PathBuf> {
+        let mut letters: Vec<char> = flags.chars().collect();
+        letters.sort_unstable();
+        letters.dedup();
+        let info: String = letters.into_iter().collect();
+        let to = self
+            .root
+            .join("cur")
+            .join(format!("{}:2,{info}", message.unique));
+        if to != message.path {
+            fs::rename(&message.path, &to)?;
+        }
+        Ok(to)
     }
 }
 
