@@ -392,21 +392,28 @@ impl ClientSession {
         if let Data::Capability(caps) = &d {
             self.set_capabilities(caps.clone());
         }
-        let wanted = |f: &InFlight| match &d {
-            Data::Exists(_) | Data::Recent(_) | Data::Flags(_) => {
-                matches!(f.name, "SELECT" | "EXAMINE")
-            }
-            Data::Expunge(_) => matches!(f.name, "EXPUNGE" | "UID EXPUNGE" | "MOVE" | "UID MOVE"),
-            Data::Fetch { .. } => {
-                matches!(f.name, "FETCH" | "UID FETCH" | "STORE" | "UID STORE")
-            }
-            _ => true,
+        // The commands whose answer this data is (RFC 3501 §7 names, per response, the
+        // commands that cause it). Mailbox-size and message-status updates may also come
+        // unbidden (§7.3, §7.4), and so may any data no command in flight asks for.
+        let causes: &[&str] = match &d {
+            Data::Capability(_) => &["CAPABILITY", "LOGIN", "AUTHENTICATE", "STARTTLS"],
+            Data::List { .. } => &["LIST"],
+            Data::Lsub { .. } => &["LSUB"],
+            Data::Status { .. } => &["STATUS"],
+            Data::Search { .. } => &["SEARCH", "UID SEARCH"],
+            Data::Flags(_) | Data::Exists(_) | Data::Recent(_) => &["SELECT", "EXAMINE"],
+            Data::Expunge(_) => &["EXPUNGE", "UID EXPUNGE", "MOVE", "UID MOVE"],
+            Data::Fetch { .. } => &["FETCH", "UID FETCH", "STORE", "UID STORE"],
+            Data::Namespace { .. } => &["NAMESPACE"],
+            Data::Id { .. } => &["ID"],
+            Data::Enabled { .. } => &["ENABLE"],
+            #[allow(unreachable_patterns, reason = "Data is non-exhaustive")]
+            _ => &[],
         };
-        let owner = match &d {
-            Data::Exists(_) | Data::Recent(_) | Data::Expunge(_) | Data::Fetch { .. } => {
-                self.in_flight.iter_mut().find(|f| wanted(f))
-            }
-            _ => self.in_flight.front_mut(),
+        let owner = if causes.is_empty() {
+            self.in_flight.front_mut()
+        } else {
+            self.in_flight.iter_mut().find(|f| causes.contains(&f.name))
         };
         match owner {
             Some(f) => f.data.push(d),
@@ -637,7 +644,7 @@ impl Session for ClientSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::MessageDataItem;
+    use crate::types::{ListMailbox, Mailbox, MessageDataItem, StatusAttribute};
 
     fn greeted(caps: &str) -> ClientSession {
         let mut c = ClientSession::new();
@@ -683,6 +690,60 @@ mod tests {
             panic!("completion")
         };
         assert!(data.is_empty());
+    }
+
+    #[test]
+    fn pipelined_answers_go_to_the_commands_that_asked() {
+        let mut c = greeted("IDLE");
+        let list = c
+            .command(CommandBody::List {
+                reference: Mailbox::new("").unwrap(),
+                pattern: ListMailbox::new("*").unwrap(),
+            })
+            .unwrap();
+        let status = c
+            .command(CommandBody::Status {
+                mailbox: Mailbox::Inbox,
+                attributes: vec![StatusAttribute::Messages],
+            })
+            .unwrap();
+        c.receive(
+            b"* STATUS INBOX (MESSAGES 2)\r\n* LIST () \"/\" INBOX\r\n* 4 EXISTS\r\n\
+              * SEARCH 1\r\nA1 OK listed\r\nA2 OK status\r\n",
+        );
+        let mut seen = Vec::new();
+        while let Some(e) = c.poll_event() {
+            match e {
+                ClientEvent::Completed { tag, data, .. } => seen.push((Some(tag), data)),
+                ClientEvent::Unsolicited(d) => seen.push((None, vec![d])),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let kinds: Vec<(Option<Tag>, Vec<&str>)> = seen
+            .iter()
+            .map(|(tag, data)| {
+                let names = data
+                    .iter()
+                    .map(|d| match d {
+                        Data::Status { .. } => "STATUS",
+                        Data::List { .. } => "LIST",
+                        Data::Exists(_) => "EXISTS",
+                        Data::Search { .. } => "SEARCH",
+                        _ => "other",
+                    })
+                    .collect();
+                (tag.clone(), names)
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (None, vec!["EXISTS"]),
+                (None, vec!["SEARCH"]),
+                (Some(list), vec!["LIST"]),
+                (Some(status), vec!["STATUS"]),
+            ]
+        );
     }
 
     #[test]
