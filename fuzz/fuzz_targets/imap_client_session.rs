@@ -54,6 +54,7 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>)| {
             Transport::Close => {
                 c.receive(b"* OK ignored after close\r\n");
                 assert!(c.poll_event().is_none());
+                assert!(c.transmit().is_none());
                 return;
             }
             _ => {}
