@@ -44,8 +44,9 @@ const READ_SIZE: usize = 64 * 1024;
 
 fn mailwire_commands(mut input: &[u8]) -> usize {
     let mut n = 0;
-    while let Decoded::Complete { value, consumed } = Command::decode(input) {
-        black_box(value);
+    // The result goes to `black_box` as `decode` returned it, as smtp-proto's does above:
+    // moving the value out of it first would time a copy that smtp-proto is not asked for.
+    while let Decoded::Complete { consumed, .. } = black_box(Command::decode(input)) {
         input = &input[consumed..];
         n += 1;
     }
@@ -65,8 +66,7 @@ fn smtp_proto_commands(input: &[u8]) -> usize {
 
 fn mailwire_replies(mut input: &[u8]) -> usize {
     let mut n = 0;
-    while let Decoded::Complete { value, consumed } = Reply::decode(input) {
-        black_box(value);
+    while let Decoded::Complete { consumed, .. } = black_box(Reply::decode(input)) {
         input = &input[consumed..];
         n += 1;
     }

@@ -141,7 +141,7 @@ impl InlineText {
         match u8::try_from(text.len()) {
             Ok(len) if text.len() <= Self::INLINE => {
                 let mut bytes = [0; Self::INLINE];
-                bytes[..text.len()].copy_from_slice(text);
+                copy_short(&mut bytes, text);
                 Some(Self::Inline { len, bytes })
             }
             _ => None,
@@ -155,6 +155,27 @@ impl InlineText {
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
             }
             Self::Heap(text) => text,
+        }
+    }
+}
+
+/// Copies `src` (at most 22 octets) to the front of `dst` with fixed-size, possibly
+/// overlapping moves: a copy of a variable length would be a call to `memcpy`, which costs
+/// more than the short copy itself.
+fn copy_short(dst: &mut [u8; InlineText::INLINE], src: &[u8]) {
+    let n = src.len();
+    if n >= 16 {
+        dst[..16].copy_from_slice(&src[..16]);
+        dst[n - 16..n].copy_from_slice(&src[n - 16..]);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..n].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..n].copy_from_slice(&src[n - 4..]);
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
         }
     }
 }
@@ -210,13 +231,29 @@ pub enum AddressLiteral {
     Ipv4(Ipv4Addr),
     /// `IPv6-address-literal = "IPv6:" IPv6-addr`
     Ipv6(Ipv6Addr),
-    /// `General-address-literal = Standardized-tag ":" 1*dcontent`
-    General {
-        /// The standardized tag (an `Ldh-str`).
-        tag: String,
-        /// The content after the colon: `%d33-90 / %d94-126`.
-        content: String,
-    },
+    /// `General-address-literal = Standardized-tag ":" 1*dcontent`; boxed because it is
+    /// rare and would otherwise double the size of every [`Host`] and [`Mailbox`].
+    General(Box<GeneralLiteral>),
+}
+
+/// A general address literal's tag and content (RFC 5321 §4.1.3), validated by
+/// [`AddressLiteral::general`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GeneralLiteral {
+    tag: String,
+    content: String,
+}
+
+impl GeneralLiteral {
+    /// The standardized tag (an `Ldh-str`).
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// The content after the colon: `%d33-90 / %d94-126`.
+    pub fn content(&self) -> &str {
+        &self.content
+    }
 }
 
 impl AddressLiteral {
@@ -233,7 +270,7 @@ impl AddressLiteral {
         let content_ok =
             !content.is_empty() && content.bytes().all(|b| matches!(b, 33..=90 | 94..=126));
         if tag_ok && content_ok {
-            Ok(Self::General { tag, content })
+            Ok(Self::General(Box::new(GeneralLiteral { tag, content })))
         } else {
             Err(PathError::AddressLiteral)
         }
@@ -281,7 +318,7 @@ impl fmt::Display for AddressLiteral {
         match self {
             Self::Ipv4(a) => write!(f, "[{a}]"),
             Self::Ipv6(a) => write!(f, "[IPv6:{a}]"),
-            Self::General { tag, content } => write!(f, "[{tag}:{content}]"),
+            Self::General(g) => write!(f, "[{}:{}]", g.tag, g.content),
         }
     }
 }
@@ -792,10 +829,7 @@ mod tests {
         );
         assert_eq!(
             mailbox("u@[x-tag:abc]").host(),
-            &Host::Literal(AddressLiteral::General {
-                tag: "x-tag".into(),
-                content: "abc".into()
-            })
+            &Host::Literal(AddressLiteral::general("x-tag", "abc").unwrap())
         );
         assert_eq!(mailbox("u@[010.0.0.1]").to_string(), "u@[10.0.0.1]");
         assert_eq!(
