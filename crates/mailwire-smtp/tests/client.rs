@@ -564,6 +564,71 @@ fn dsn_requests_go_out_when_the_server_offers_dsn() {
     );
 }
 
+/// RFC 3461 §4.1, §4.2: NOTIFY and ORCPT belong to each RCPT.
+#[test]
+fn dsn_notify_and_orcpt_per_recipient() {
+    use mailwire_smtp::client::RecipientDsn;
+    use mailwire_smtp::{Notify, OriginalRecipient, XText};
+    let envelope = || {
+        let mut e = Envelope::new(
+            from("a@x.org"),
+            vec![to("b+tag@y.org"), to("c@y.org"), to("d@y.org")],
+        );
+        e.dsn.notify = Some(Notify::NEVER);
+        e.dsn.recipients = vec![
+            RecipientDsn::new(
+                Some(Notify {
+                    success: true,
+                    failure: true,
+                    delay: false,
+                }),
+                OriginalRecipient::new("rfc822", XText::new(b"B+tag=1@old.example".to_vec())),
+            ),
+            RecipientDsn::new(
+                None,
+                OriginalRecipient::new("rfc822", XText::new(b"C \"Q\"@y.org".to_vec())),
+            ),
+        ];
+        e
+    };
+    let mut c = ready_client(config(), "250-mx\r\n250-PIPELINING\r\n250 DSN\r\n");
+    c.send_mail(envelope()).unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\n\
+         RCPT TO:<b+tag@y.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;B+2Btag+3D1@old.example\r\n\
+         RCPT TO:<c@y.org> NOTIFY=NEVER ORCPT=rfc822;C+20\"Q\"@y.org\r\n\
+         RCPT TO:<d@y.org> NOTIFY=NEVER\r\n\
+         DATA\r\n"
+    );
+
+    // One command at a time, the same parameters go with the same recipients.
+    let mut c = ready_client(config(), "250-mx\r\n250 DSN\r\n");
+    c.send_mail(envelope()).unwrap();
+    assert_eq!(exchange(&mut c, ""), "MAIL FROM:<a@x.org>\r\n");
+    assert_eq!(
+        exchange(&mut c, "250 OK\r\n"),
+        "RCPT TO:<b+tag@y.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;B+2Btag+3D1@old.example\r\n"
+    );
+    assert_eq!(
+        exchange(&mut c, "550 no\r\n"),
+        "RCPT TO:<c@y.org> NOTIFY=NEVER ORCPT=rfc822;C+20\"Q\"@y.org\r\n"
+    );
+    assert_eq!(
+        exchange(&mut c, "250 OK\r\n"),
+        "RCPT TO:<d@y.org> NOTIFY=NEVER\r\n"
+    );
+
+    // A server without DSN gets neither parameter.
+    let mut c = ready_client(config(), "250-mx\r\n250 PIPELINING\r\n");
+    c.send_mail(envelope()).unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\nRCPT TO:<b+tag@y.org>\r\nRCPT TO:<c@y.org>\r\n\
+         RCPT TO:<d@y.org>\r\nDATA\r\n"
+    );
+}
+
 #[test]
 fn requiretls_needs_the_extension_over_tls() {
     let mut envelope = Envelope::new(from("a@x.org"), vec![to("b@y.org")]);

@@ -31,7 +31,7 @@ use mailwire_core::Transport;
 use mailwire_core::dot::DotStuffer;
 use mailwire_core::line::{Frame, LineFramer};
 
-pub use config::{Config, Credentials, DsnRequest, Envelope, TlsPolicy};
+pub use config::{Config, Credentials, DsnRequest, Envelope, RecipientDsn, TlsPolicy};
 pub use event::{Event, Failure, MessageFailure, RecipientResult};
 
 use crate::capability::{Capability, EhloResponse};
@@ -338,7 +338,9 @@ impl Session {
             .as_ref()
             .is_some_and(|e| e.has(&Capability::Dsn));
         if dsn {
-            params.notify = tx.envelope.dsn.notify;
+            let (notify, orcpt) = tx.envelope.dsn.for_recipient(i);
+            params.notify = notify;
+            params.orcpt = orcpt.cloned();
         }
         let rcpt = Command::Rcpt {
             to: tx.envelope.recipients[i].clone(),
