@@ -564,6 +564,64 @@ fn dsn_requests_go_out_when_the_server_offers_dsn() {
     );
 }
 
+/// RFC 3030 §3: after a refused BDAT chunk the client sends no more chunks, and learns of
+/// the refusal while it is still writing the body.
+#[test]
+fn a_refused_bdat_chunk_stops_the_body_at_once() {
+    use mailwire_smtp::client::BodyOutcome;
+    let mut c = ready_client(config(), "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+    c.send_mail(Envelope::new(
+        from("a@x.org"),
+        vec![to("b@y.org"), to("c@y.org")],
+    ))
+    .unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nRCPT TO:<c@y.org>\r\n"
+    );
+    assert_eq!(
+        exchange(&mut c, "250 OK\r\n250 OK\r\n550 5.1.1 unknown\r\n"),
+        ""
+    );
+    let ev = events(&mut c);
+    assert!(matches!(ev.last(), Some(Event::SendBody)), "{ev:?}");
+    assert_eq!(c.write_body(b"one\r\n"), Ok(BodyOutcome::Queued));
+    assert_eq!(c.write_body(b"two\r\n"), Ok(BodyOutcome::Queued));
+    assert_eq!(exchange(&mut c, ""), "BDAT 5\r\none\r\nBDAT 5\r\ntwo\r\n");
+    // The refusal of the first chunk is read at once: RSET goes out, nothing more.
+    assert_eq!(
+        exchange(&mut c, "554 5.6.0 content refused\r\n"),
+        "RSET\r\n"
+    );
+    assert_eq!(
+        c.write_body(b"three\r\n"),
+        Ok(BodyOutcome::TransactionFailed)
+    );
+    assert_eq!(c.finish_body(), Ok(BodyOutcome::TransactionFailed));
+    assert_eq!(exchange(&mut c, ""), "");
+    assert!(events(&mut c).is_empty());
+    // The chunk already in the pipeline is discarded by the server, then RSET is answered.
+    assert_eq!(
+        exchange(&mut c, "503 5.5.1 discarded\r\n250 2.0.0 reset\r\n"),
+        ""
+    );
+    let ev = events(&mut c);
+    let [Event::MessageDone { results }] = &ev[..] else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        results.iter().map(reply_text).collect::<Vec<_>>(),
+        [(554, "content refused"), (550, "unknown")]
+    );
+    // The session is ready for the next message.
+    c.send_mail(Envelope::new(from("a@x.org"), vec![to("b@y.org")]))
+        .unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\n"
+    );
+}
+
 /// RFC 3461 §4.1, §4.2: NOTIFY and ORCPT belong to each RCPT.
 #[test]
 fn dsn_notify_and_orcpt_per_recipient() {

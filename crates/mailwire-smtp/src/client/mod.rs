@@ -84,7 +84,24 @@ enum Expect {
 enum BodyState {
     NotYet,
     Writing,
+    /// The server refused a BDAT chunk while the body was being written: no more chunks
+    /// go out (RFC 3030 §3), and the transaction is reset.
+    Refused,
     Finished,
+}
+
+/// What became of a piece of the body given to [`Session::write_body`] or of
+/// [`Session::finish_body`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyOutcome {
+    /// Queued for sending.
+    Queued,
+    /// The server already refused a BDAT chunk of this message, so the transaction has
+    /// failed and nothing more of the body is sent; [`Event::MessageDone`] reports the
+    /// refusal for every accepted recipient once the server has answered the RSET that
+    /// ends the transaction.
+    TransactionFailed,
 }
 
 #[derive(Debug)]
@@ -265,16 +282,20 @@ impl Session {
     }
 
     /// Writes the next piece of the body (the message as it should arrive, lines ending
-    /// in CRLF). With DATA it is dot-stuffed; with BDAT it becomes one chunk.
-    pub fn write_body(&mut self, bytes: &[u8]) -> Result<(), Error> {
+    /// in CRLF). With DATA it is dot-stuffed; with BDAT it becomes one chunk, and the
+    /// server's reply to each chunk is read as soon as it arrives: once one refuses a
+    /// chunk, this returns [`BodyOutcome::TransactionFailed`] and sends nothing.
+    pub fn write_body(&mut self, bytes: &[u8]) -> Result<BodyOutcome, Error> {
         let Phase::Transaction(tx) = &mut self.phase else {
             return Err(Error::NotSendingBody);
         };
-        if tx.body != BodyState::Writing {
-            return Err(Error::NotSendingBody);
+        match tx.body {
+            BodyState::Writing => {}
+            BodyState::Refused => return Ok(BodyOutcome::TransactionFailed),
+            BodyState::NotYet | BodyState::Finished => return Err(Error::NotSendingBody),
         }
         if bytes.is_empty() {
-            return Ok(());
+            return Ok(BodyOutcome::Queued);
         }
         if tx.chunking {
             self.out.put_slice(b"BDAT ");
@@ -285,20 +306,25 @@ impl Session {
             self.out.put_slice(b"\r\n");
             self.out.put_slice(bytes);
             tx.expect.push_back(Expect::Bdat { last: false });
+            // A reply that came before the application wrote is read now.
+            self.process();
         } else {
             tx.stuffer.encode(bytes, &mut self.out);
         }
-        Ok(())
+        Ok(BodyOutcome::Queued)
     }
 
-    /// Ends the body.
-    pub fn finish_body(&mut self) -> Result<(), Error> {
+    /// Ends the body; [`BodyOutcome::TransactionFailed`] (and nothing sent) if the server
+    /// has already refused a BDAT chunk.
+    pub fn finish_body(&mut self) -> Result<BodyOutcome, Error> {
         let lmtp = self.config.lmtp;
         let Phase::Transaction(tx) = &mut self.phase else {
             return Err(Error::NotSendingBody);
         };
-        if tx.body != BodyState::Writing {
-            return Err(Error::NotSendingBody);
+        match tx.body {
+            BodyState::Writing => {}
+            BodyState::Refused => return Ok(BodyOutcome::TransactionFailed),
+            BodyState::NotYet | BodyState::Finished => return Err(Error::NotSendingBody),
         }
         tx.body = BodyState::Finished;
         let finals = if lmtp { tx.accepted() } else { 1 };
@@ -314,7 +340,7 @@ impl Session {
             tx.expect.extend(std::iter::repeat_n(Expect::Final, finals));
         }
         self.process();
-        Ok(())
+        Ok(BodyOutcome::Queued)
     }
 
     /// Ends the conversation politely: QUIT, then close.
@@ -380,11 +406,12 @@ impl Session {
 
     /// Whether the session waits for the application (to send a message, or to write the
     /// body) before it reads on: replies buffered meanwhile are taken up afterwards, so any
-    /// split of the server's bytes gives the same conversation.
+    /// split of the server's bytes gives the same conversation. Replies to BDAT chunks
+    /// already sent are read while the body is written, so that a refusal stops it.
     fn awaiting_application(&self) -> bool {
         match &self.phase {
             Phase::Ready => true,
-            Phase::Transaction(tx) => tx.body == BodyState::Writing,
+            Phase::Transaction(tx) => tx.body == BodyState::Writing && tx.expect.is_empty(),
             _ => false,
         }
     }
@@ -573,6 +600,13 @@ impl Session {
             Expect::Bdat { last } => {
                 if !reply.code().is_success() && tx.data_failure.is_none() {
                     tx.data_failure = Some(reply);
+                    if tx.body == BodyState::Writing {
+                        // RFC 3030 §3: no more chunks. The server discards those already
+                        // sent; RSET leaves no doubt about where the transaction stands.
+                        tx.body = BodyState::Refused;
+                        self.command(&Command::Rset);
+                        tx.expect.push_back(Expect::Rset);
+                    }
                 } else if last {
                     tx.finals.push(reply);
                 }
