@@ -564,6 +564,45 @@ fn dsn_requests_go_out_when_the_server_offers_dsn() {
     );
 }
 
+/// RFC 2920 §3.1: EHLO and DATA may only end a pipelined group, so QUIT waits for their
+/// replies (and for the end of the message DATA starts), and for the greeting.
+#[test]
+fn quit_waits_for_the_replies_that_end_a_group() {
+    let mut c = Session::new(config());
+    c.quit();
+    assert_eq!(exchange(&mut c, ""), "");
+    assert_eq!(exchange(&mut c, "220 mx ESMTP\r\n"), "QUIT\r\n");
+
+    let mut c = Session::new(config());
+    assert_eq!(exchange(&mut c, "220 mx ESMTP\r\n"), "EHLO bar.com\r\n");
+    c.quit();
+    assert_eq!(exchange(&mut c, ""), "");
+    assert_eq!(exchange(&mut c, "250-mx\r\n250 PIPELINING\r\n"), "QUIT\r\n");
+    assert_eq!(exchange(&mut c, "221 bye\r\n"), "");
+    assert_eq!(c.transport(), Transport::Close);
+
+    let mut c = ready_client(config(), "250-mx\r\n250 PIPELINING\r\n");
+    c.send_mail(Envelope::new(from("a@x.org"), vec![to("b@y.org")]))
+        .unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nDATA\r\n"
+    );
+    // Sent now, QUIT would be read as the first line of the message.
+    c.quit();
+    assert_eq!(exchange(&mut c, ""), "");
+    assert_eq!(exchange(&mut c, "250 OK\r\n250 OK\r\n354 go ahead\r\n"), "");
+    assert!(matches!(events(&mut c).last(), Some(Event::SendBody)));
+    c.write_body(b"hi\r\n").unwrap();
+    c.finish_body().unwrap();
+    assert_eq!(exchange(&mut c, ""), "hi\r\n.\r\n");
+    assert_eq!(exchange(&mut c, "250 queued\r\n"), "QUIT\r\n");
+    assert!(matches!(
+        &events(&mut c)[..],
+        [Event::MessageDone { results }] if results[0].is_delivered()
+    ));
+}
+
 /// RFC 3030 §3: after a refused BDAT chunk the client sends no more chunks, and learns of
 /// the refusal while it is still writing the body.
 #[test]

@@ -43,20 +43,16 @@ fn ehlo_lists_the_configured_extensions() {
     );
 }
 
-#[test]
-fn a_pipelined_batch_is_answered_in_one_write() {
-    let mut h = Harness::new(plain(), accept_all());
-    h.take_output();
-    h.server.receive(
-        b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.example.org>\r\n\
-          RCPT TO:<c@mx.example.org>\r\nDATA\r\n",
-    );
+/// Feeds `input` at once, makes every decision as it comes, and returns each write.
+fn writes_for(h: &mut Harness, input: &[u8]) -> Vec<String> {
+    h.server.receive(input);
     let mut writes = Vec::new();
     loop {
         while let Some(event) = h.server.poll_event() {
             if common::needs_decision(&event) {
-                // Nothing goes out while a decision is pending.
-                assert_eq!(h.server.transmit(), None);
+                if let Some(bytes) = h.server.transmit() {
+                    writes.push(String::from_utf8(bytes.to_vec()).unwrap());
+                }
                 h.server.accept().unwrap();
             }
         }
@@ -65,12 +61,53 @@ fn a_pipelined_batch_is_answered_in_one_write() {
             None => break,
         }
     }
+    writes
+}
+
+#[test]
+fn a_pipelined_batch_is_answered_in_one_write() {
+    let mut h = ready(plain());
     assert_eq!(
-        writes,
-        [format!(
-            "{EHLO_DEFAULT}250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n\
-             354 End data with <CR><LF>.<CR><LF>\r\n"
-        )]
+        writes_for(
+            &mut h,
+            b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.example.org>\r\n\
+              RCPT TO:<c@mx.example.org>\r\nDATA\r\n"
+        ),
+        ["250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n\
+          354 End data with <CR><LF>.<CR><LF>\r\n"]
+    );
+}
+
+/// RFC 2920 §3.1, §3.2: the reply to a command that must end a group goes out without
+/// waiting for what a client wrongly pipelined after it, and every reply goes out once
+/// the input is used up, even while the application decides on the last command.
+#[test]
+fn replies_are_flushed_at_the_end_of_a_group_and_of_the_input() {
+    let mut h = Harness::new(plain(), accept_all());
+    h.take_output();
+    assert_eq!(
+        writes_for(
+            &mut h,
+            b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.example.org>\r\n"
+        ),
+        [
+            EHLO_DEFAULT.to_string(),
+            "250 2.1.0 Ok\r\n".into(),
+            "250 2.1.5 Ok\r\n".into()
+        ]
+    );
+    // RSET's reply waits while MAIL is decided with more commands behind it; NOOP ends
+    // a group, so everything up to its reply goes before RCPT's decision.
+    assert_eq!(
+        writes_for(
+            &mut h,
+            b"RSET\r\nMAIL FROM:<a@c.example>\r\nNOOP\r\nRCPT TO:<b@mx.example.org>\r\nRCPT TO:<c@mx.example.org>\r\n"
+        ),
+        [
+            "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n250 2.0.0 Ok\r\n".to_string(),
+            "250 2.1.5 Ok\r\n".into(),
+            "250 2.1.5 Ok\r\n".into()
+        ]
     );
 }
 

@@ -154,6 +154,8 @@ pub struct Session {
     tls_refused: bool,
     authenticated: bool,
     transport: Transport,
+    /// `quit` was called while a reply the client must wait for was outstanding.
+    quit_requested: bool,
 }
 
 impl Session {
@@ -172,6 +174,7 @@ impl Session {
             tls_refused: false,
             authenticated: false,
             transport: Transport::Open,
+            quit_requested: false,
         }
     }
 
@@ -344,13 +347,25 @@ impl Session {
     }
 
     /// Ends the conversation politely: QUIT, then close.
+    ///
+    /// QUIT goes out at once when nothing is under way. Otherwise it waits: for the
+    /// greeting, for the reply to EHLO, STARTTLS or AUTH (which may only end a pipelined
+    /// group, RFC 2920 §3.1), or for the end of the message being sent.
     pub fn quit(&mut self) {
-        if matches!(self.phase, Phase::Quit | Phase::Closed | Phase::Handshake) {
-            return;
+        match self.phase {
+            Phase::Quit | Phase::Closed => {}
+            Phase::Ready => {
+                self.send_quit();
+                self.process();
+            }
+            _ => self.quit_requested = true,
         }
+    }
+
+    fn send_quit(&mut self) {
+        self.quit_requested = false;
         self.command(&Command::Quit);
         self.phase = Phase::Quit;
-        self.process();
     }
 
     fn command(&mut self, command: &Command) {
@@ -440,7 +455,13 @@ impl Session {
             return self.fail(Failure::ServiceClosing { reply }, false);
         }
         match std::mem::replace(&mut self.phase, Phase::Closed) {
-            Phase::Greeting if reply.code() == ReplyCode::SERVICE_READY => self.hello(),
+            Phase::Greeting if reply.code() == ReplyCode::SERVICE_READY => {
+                if self.quit_requested {
+                    self.send_quit();
+                } else {
+                    self.hello();
+                }
+            }
             Phase::Greeting => self.fail(Failure::Greeting { reply }, true),
             Phase::Hello { helo } => self.on_hello_reply(helo, reply),
             Phase::StartTls if reply.code() == ReplyCode::SERVICE_READY => {
@@ -475,6 +496,9 @@ impl Session {
         if helo || self.config.lmtp || !reply.code().is_failure() {
             return self.fail(Failure::Hello { reply }, true);
         }
+        if self.quit_requested {
+            return self.send_quit();
+        }
         // RFC 5321 §3.2: a server that does not know EHLO may know HELO.
         let host = self.config.hostname.clone();
         self.command(&Command::Helo { host });
@@ -483,6 +507,9 @@ impl Session {
 
     /// After EHLO: STARTTLS, then AUTH, then ready.
     fn after_hello(&mut self) {
+        if self.quit_requested {
+            return self.send_quit();
+        }
         let offers = |c: Capability| self.capabilities.as_ref().is_some_and(|e| e.has(&c));
         if !self.tls && !self.tls_refused && self.config.tls != TlsPolicy::Never {
             if offers(Capability::StartTls) {
@@ -639,6 +666,13 @@ impl Session {
     }
 
     fn finish_transaction(&mut self, tx: Box<Transaction>) {
+        self.report_transaction(tx);
+        if self.quit_requested {
+            self.send_quit();
+        }
+    }
+
+    fn report_transaction(&mut self, tx: Box<Transaction>) {
         self.phase = Phase::Ready;
         if !tx.mail_ok() {
             let reply = tx
@@ -757,7 +791,11 @@ impl mailwire_core::Session for Session {
         self.framer = LineFramer::new(self.config.max_reply_line_len);
         self.assembler = ReplyAssembler::default();
         self.transport = Transport::Open;
-        self.hello();
+        if self.quit_requested {
+            self.send_quit();
+        } else {
+            self.hello();
+        }
     }
 
     fn timeout(&self) -> Option<Duration> {
