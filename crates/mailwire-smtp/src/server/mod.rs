@@ -193,6 +193,15 @@ impl Session {
         self.authenticated
     }
 
+    /// Received bytes not yet worked through: part of a command line, or what the client
+    /// sent while a decision is pending. Never more than a line (at most
+    /// [`Config::max_line_len`], or the AUTH line limit when AUTH is offered) unless a
+    /// decision is pending, and then [`wants_input`](mailwire_core::Session::wants_input)
+    /// turns false past 64 KiB.
+    pub fn buffered(&self) -> usize {
+        self.input.len()
+    }
+
     /// Accepts what the pending event asked about, with the usual reply.
     pub fn accept(&mut self) -> Result<(), Error> {
         let pending = self.take_pending()?;
