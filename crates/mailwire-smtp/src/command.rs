@@ -617,6 +617,7 @@ fn argument(args: &[u8]) -> Option<Argument> {
 }
 
 /// Splits `[SP*] Path [SP params]`: clients often put a space after `FROM:`.
+#[inline]
 fn split_path(verb: Verb, rest: &[u8]) -> Result<(Scanned, &[u8]), CommandError> {
     let start = rest.iter().take_while(|&&b| b == b' ').count();
     let (path, end) =

@@ -222,6 +222,35 @@ fn validate_domain(s: &[u8]) -> Result<(), PathError> {
     }
 }
 
+/// Scans a domain from `start` to the first octet that is neither part of a label nor a
+/// dot, checking the labels on the way as [`validate_domain`] does; returns where it ends.
+/// One pass instead of finding the end and then validating.
+fn scan_domain(input: &[u8], start: usize) -> Result<usize, PathError> {
+    let mut i = start;
+    let mut labels_ok = true;
+    loop {
+        let label_start = i;
+        while input.get(i).is_some_and(|&b| is_ldh(b)) {
+            i += 1;
+        }
+        let label = &input[label_start..i];
+        labels_ok &= label.len() <= MAX_LABEL_LEN
+            && label.first().is_some_and(|&b| b != b'-')
+            && label.last().is_some_and(|&b| b != b'-');
+        if input.get(i) != Some(&b'.') {
+            break;
+        }
+        i += 1;
+    }
+    if i - start > MAX_DOMAIN_LEN {
+        Err(PathError::DomainTooLong)
+    } else if labels_ok {
+        Ok(i)
+    } else {
+        Err(PathError::Domain)
+    }
+}
+
 /// An address literal: `[192.0.2.1]`, `[IPv6:2001:db8::1]` or a general literal
 /// `[tag:content]` (RFC 5321 §4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -601,6 +630,8 @@ pub(crate) enum Scanned {
 }
 
 /// Scans `Path / "<>"` at the start of `input`; returns the path and the index after `>`.
+// Inlined so that the mailbox is built where the command will hold it, not copied there.
+#[inline]
 pub(crate) fn scan_path(input: &[u8]) -> Result<(Scanned, usize), PathError> {
     if input.first() != Some(&b'<') {
         return Err(PathError::Brackets);
@@ -694,6 +725,7 @@ fn scan_mailbox(
 }
 
 /// The rest of [`scan_mailbox`], once the local part is known to span `start..local_end`.
+#[inline]
 fn mailbox_after_local_part(
     input: &[u8],
     start: usize,
@@ -707,19 +739,20 @@ fn mailbox_after_local_part(
         return Err(PathError::MissingAt);
     }
     let host_start = local_end + 1;
-    let host_end = if input.get(host_start) == Some(&b'[') {
-        match memchr::memchr(b']', &input[host_start..]) {
+    let (host, host_end) = if input.get(host_start) == Some(&b'[') {
+        let host_end = match memchr::memchr(b']', &input[host_start..]) {
             Some(close) => host_start + close + 1,
             None => return Err(PathError::AddressLiteral),
-        }
+        };
+        (Host::parse_bytes(&input[host_start..host_end])?, host_end)
     } else {
-        host_start
-            + input[host_start..]
-                .iter()
-                .take_while(|&&b| !is_end(b))
-                .count()
+        let host_end = scan_domain(input, host_start)?;
+        if input.get(host_end).is_some_and(|&b| !is_end(b)) {
+            return Err(PathError::Domain);
+        }
+        let name = InlineText::from_utf8(&input[host_start..host_end]).ok_or(PathError::Utf8)?;
+        (Host::Domain(Domain(name)), host_end)
     };
-    let host = Host::parse_bytes(&input[host_start..host_end])?;
     let local_part = InlineText::from_utf8(&input[start..local_end]).ok_or(PathError::Utf8)?;
     Ok((Mailbox { local_part, host }, host_end))
 }
@@ -882,6 +915,43 @@ mod tests {
             ForwardPath::parse(&format!("<{local}@{host}g>")),
             Err(PathError::PathTooLong)
         );
+    }
+
+    /// A mailbox's domain is scanned and checked in one pass; it must agree with
+    /// [`Domain::new`] on what it refuses.
+    #[test]
+    fn mailbox_domains_are_checked_like_domains() {
+        let label = "b".repeat(63);
+        let longest = [label.as_str(); 4].join(".");
+        assert_eq!(
+            Mailbox::parse(&format!("u@{longest}"))
+                .unwrap()
+                .host()
+                .to_string(),
+            longest
+        );
+        for (domain, error) in [
+            (format!("{longest}x"), PathError::DomainTooLong),
+            (format!("{}.x", "c".repeat(64)), PathError::Domain),
+            ("x..org".into(), PathError::Domain),
+            ("x.org.".into(), PathError::Domain),
+            ("-x.org".into(), PathError::Domain),
+            ("x-.org".into(), PathError::Domain),
+            ("x_y.org".into(), PathError::Domain),
+            ("x.org y".into(), PathError::Domain),
+        ] {
+            assert_eq!(Domain::new(domain.clone()), Err(error), "{domain}");
+            assert_eq!(
+                Mailbox::parse(&format!("u@{domain}")),
+                Err(error),
+                "{domain}"
+            );
+            assert_eq!(
+                ForwardPath::parse(&format!("<u@{domain}>")),
+                Err(error),
+                "{domain}"
+            );
+        }
     }
 
     #[test]
