@@ -109,6 +109,21 @@ fn replies_are_flushed_at_the_end_of_a_group_and_of_the_input() {
             "250 2.1.5 Ok\r\n".into()
         ]
     );
+    // Part of a line behind a pending decision is not a command waiting: the input is
+    // used up, so RSET's reply goes out while MAIL is decided.
+    h.server
+        .receive(b"RSET\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.exa");
+    assert!(matches!(h.server.poll_event(), Some(Event::Reset)));
+    assert!(matches!(h.server.poll_event(), Some(Event::Mail { .. })));
+    assert_eq!(
+        h.server.transmit().as_deref(),
+        Some(&b"250 2.0.0 Ok\r\n"[..])
+    );
+    h.server.accept().unwrap();
+    assert_eq!(
+        h.server.transmit().as_deref(),
+        Some(&b"250 2.1.0 Ok\r\n"[..])
+    );
 }
 
 #[test]

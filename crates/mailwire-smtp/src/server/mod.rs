@@ -734,11 +734,14 @@ impl mailwire_core::Session for Session {
 
     fn transmit(&mut self) -> Option<Bytes> {
         // Replies to a pipelined batch go out together, once the batch is processed
-        // (RFC 2920 §3.2): all of them when the input is used up, even if a decision is
-        // pending; while one is pending with more commands waiting behind it, only those
-        // up to a command that ends a group, whose client waits for them.
+        // (RFC 2920 §3.2): all of them when the input is used up (nothing but part of a
+        // line is left), even if a decision is pending; while one is pending with more
+        // commands waiting behind it, only those up to a command that ends a group, whose
+        // client waits for them.
         let ready = match self.phase {
-            Phase::Pending(_) if !self.input.is_empty() => self.flush_to.min(self.out.len()),
+            Phase::Pending(_) if memchr::memchr(b'\n', &self.input).is_some() => {
+                self.flush_to.min(self.out.len())
+            }
             _ => self.out.len(),
         };
         self.flush_to = self.flush_to.saturating_sub(ready);
