@@ -2,9 +2,11 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_rustls::{TlsAcceptor, TlsConnector, client, server};
 
@@ -38,9 +40,42 @@ impl Tls {
         }
     }
 
+    /// Client-side TLS for `server_name` (a DNS name or an IP address), trusting the
+    /// certificates in `roots`, with rustls's safe defaults and the *ring* provider.
+    pub fn client_with_roots(
+        server_name: &str,
+        roots: RootCertStore,
+    ) -> Result<Self, rustls::Error> {
+        let server_name = ServerName::try_from(server_name.to_owned())
+            .map_err(|e| rustls::Error::General(e.to_string()))?;
+        let config =
+            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+        Ok(Self::client(
+            TlsConnector::from(Arc::new(config)),
+            server_name,
+        ))
+    }
+
     /// Server-side TLS.
     pub fn server(acceptor: TlsAcceptor) -> Self {
         Self::Server(acceptor)
+    }
+
+    /// Server-side TLS with one certificate chain and its private key, with rustls's safe
+    /// defaults and the *ring* provider.
+    pub fn server_with_certificate(
+        chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+        key: rustls::pki_types::PrivateKeyDer<'static>,
+    ) -> Result<Self, rustls::Error> {
+        let config =
+            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()?
+                .with_no_client_auth()
+                .with_single_cert(chain, key)?;
+        Ok(Self::server(TlsAcceptor::from(Arc::new(config))))
     }
 
     /// Whether a handshake can be run.
