@@ -10,8 +10,9 @@
 //! - [`MaybeTlsStream`] and [`Tls`]: a stream that is plaintext or TLS on either side
 //!   (tokio-rustls), for STARTTLS upgrades and for implicit TLS (ports 465, 993, 995).
 //! - [`codec`]: `tokio_util` decoders and encoders for SMTP, POP3 and IMAP messages.
-//! - [`smtp::SmtpClient`] and [`pop3::Pop3Client`]: async clients that send a message or
-//!   fetch a maildrop through the sans-IO client sessions.
+//! - [`smtp::SmtpClient`], [`pop3::Pop3Client`] and [`imap::ImapClient`]: async clients
+//!   that send a message, fetch a maildrop or run IMAP commands through the sans-IO client
+//!   sessions.
 //! - [`server::Server`]: accepts connections and runs a session with a handler on each,
 //!   in its own task, reporting each connection's outcome as a value.
 //!
@@ -59,6 +60,7 @@
 
 pub mod codec;
 mod driver;
+pub mod imap;
 pub mod pop3;
 pub mod server;
 pub mod smtp;

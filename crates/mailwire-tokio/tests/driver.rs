@@ -559,3 +559,120 @@ async fn an_untrusted_certificate_fails_the_handshake() {
     );
     assert!(server.await.unwrap().is_err());
 }
+
+/// Reads one CRLF-terminated line.
+async fn read_line(io: &mut (impl AsyncReadExt + Unpin)) -> String {
+    let mut out = Vec::new();
+    while !out.ends_with(b"\r\n") {
+        let mut byte = [0];
+        io.read_exact(&mut byte).await.unwrap();
+        out.push(byte[0]);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn imap_login_select_fetch_against_a_transcript() {
+    use mailwire_imap::codec::{Limits, decode_command};
+    use mailwire_imap::types::{Data, Mailbox, MessageDataItem};
+    use mailwire_tokio::imap::ImapClient;
+
+    let (client_io, mut server_io) = tokio::io::duplex(4096);
+    let server = tokio::spawn(async move {
+        let transcript: [(&str, &[u8]); 5] = [
+            (
+                "A1 LOGIN fred secret\r\n",
+                b"A1 OK [CAPABILITY IMAP4rev1] logged in\r\n",
+            ),
+            (
+                "A2 SELECT INBOX\r\n",
+                b"* 1 EXISTS\r\n* OK [UIDVALIDITY 3] ok\r\nA2 OK [READ-WRITE] selected\r\n",
+            ),
+            (
+                "A3 FETCH 1 BODY.PEEK[]\r\n",
+                b"* 1 FETCH (BODY[] {7}\r\nhel\r\nlo)\r\n* 2 EXISTS\r\nA3 OK done\r\n",
+            ),
+            ("A4 NOOP\r\n", b"A4 NO not now\r\n"),
+            ("A5 LOGOUT\r\n", b"* BYE bye\r\nA5 OK done\r\n"),
+        ];
+        server_io
+            .write_all(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+            .await
+            .unwrap();
+        for (line, answer) in transcript {
+            assert_eq!(read_line(&mut server_io).await, line);
+            server_io.write_all(answer).await.unwrap();
+        }
+        let mut rest = Vec::new();
+        server_io.read_to_end(&mut rest).await.unwrap();
+        rest
+    });
+
+    let mut imap = ImapClient::start(MaybeTlsStream::Plain(client_io), Tls::None)
+        .await
+        .unwrap();
+    imap.login("fred", "secret").await.unwrap();
+    let selected = imap.select(Mailbox::new("INBOX").unwrap()).await.unwrap();
+    assert_eq!(selected.text.to_string(), "selected");
+    assert!(selected.data.contains(&Data::Exists(1)), "{selected:?}");
+
+    let fetch = decode_command(b"X FETCH 1 BODY.PEEK[]\r\n", &Limits::default())
+        .unwrap()
+        .complete()
+        .unwrap()
+        .0
+        .body;
+    let fetched = imap.run(fetch).await.unwrap();
+    let [Data::Fetch { seq, items }] = &fetched.data[..] else {
+        panic!("{fetched:?}")
+    };
+    assert_eq!(seq.get(), 1);
+    let [
+        MessageDataItem::BodySection {
+            data: Some(body), ..
+        },
+    ] = &items[..]
+    else {
+        panic!("{items:?}")
+    };
+    assert_eq!(body.as_bytes(), b"hel\r\nlo");
+    assert_eq!(imap.take_unsolicited(), [Data::Exists(2)]);
+
+    let refused = imap
+        .run(mailwire_imap::types::CommandBody::Noop)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &refused,
+            mailwire_tokio::imap::ImapError::Refused { completion: mailwire_imap::types::Completion::No, text }
+                if text.to_string() == "not now"
+        ),
+        "{refused}"
+    );
+    imap.logout().await.unwrap();
+    assert_eq!(server.await.unwrap(), b"");
+}
+
+#[tokio::test]
+async fn an_unanswered_event_stalls_the_driver() {
+    let (mut client_io, server_io) = tokio::io::duplex(1 << 20);
+    let server = tokio::spawn(async move {
+        Connection::new(
+            MaybeTlsStream::Plain(server_io),
+            Session::new(smtp_config()),
+            Tls::None,
+        )
+        // Answers nothing: MAIL waits for a decision forever.
+        .run_with(|_, _| {})
+        .await
+    });
+    // MAIL, then more pipelined commands than the session buffers while it waits.
+    let mut input = b"HELO client.example\r\nMAIL FROM:<a@client.example>\r\n".to_vec();
+    while input.len() < 80 * 1024 {
+        input.extend_from_slice(b"NOOP\r\n");
+    }
+    client_io.write_all(&input).await.unwrap();
+    let err = server.await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::Stalled), "{err}");
+}
