@@ -1,4 +1,4 @@
-//! Lists and retrieves messages over POP3.
+//! Lists and retrieves messages over POP3, or IMAP with `--imap`.
 //!
 //! ```text
 //! cargo run --example mail-fetch -- --server 127.0.0.1:1110 --user user --password password \
@@ -6,13 +6,19 @@
 //! cargo run --example mail-fetch -- ... --message 1      # message 1 to standard output
 //! cargo run --example mail-fetch -- ... --all --out DIR  # every message to DIR/N.eml
 //! cargo run --example mail-fetch -- ... --all --out DIR --delete
+//! cargo run --example mail-fetch -- --imap --server 127.0.0.1:1143 ... --all --out DIR
 //! ```
 //!
 //! Messages come out byte for byte as the server stores them (POP3's dot-stuffing undone).
 //! With `--delete` the retrieved messages are deleted when the session ends, and only if
-//! every one of them was written.
+//! every one of them was written (over IMAP: flagged `\Deleted`, then expunged).
 //!
-//! `--starttls` upgrades with STLS, `--tls` uses TLS from the start (port 995); without
+//! Over IMAP the listing shows sequence number, size and UID of each message in the
+//! mailbox (`--mailbox`, INBOX by default); messages are fetched with `BODY.PEEK[]`, so
+//! they stay unread.
+//!
+//! `--starttls` upgrades with STLS (or STARTTLS), `--tls` uses TLS from the start (port
+//! 995, or 993 for IMAP); without
 //! either, the password is sent only with `--allow-plaintext-auth` (for a server on
 //! loopback).
 
@@ -24,13 +30,19 @@
 #[path = "common/tls.rs"]
 mod tls;
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use mailwire::imap::types::{
+    CommandBody, Data, FetchAttribute, FetchItems, Flag, Mailbox, MessageDataItem, Section,
+    SeqNumber, SeqRange, SequenceSet, StoreKind,
+};
 use mailwire::pop3::client::{Config, StlsPolicy};
 use mailwire::pop3::{MessageNumber, Password, UserName};
 use mailwire::tokio::Tls;
+use mailwire::tokio::imap::ImapClient;
 use mailwire::tokio::pop3::Pop3Client;
 use tokio::io::AsyncWriteExt as _;
 
@@ -74,6 +86,12 @@ struct Args {
     /// Delete the retrieved messages from the server.
     #[arg(long)]
     delete: bool,
+    /// Speak IMAP instead of POP3.
+    #[arg(long)]
+    imap: bool,
+    /// The IMAP mailbox to read.
+    #[arg(long, default_value = "INBOX", requires = "imap")]
+    mailbox: String,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -88,13 +106,6 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let config = Config::default()
-        .with_stls(if args.starttls {
-            StlsPolicy::Required
-        } else {
-            StlsPolicy::Never
-        })
-        .with_plaintext_password(args.allow_plaintext_auth);
     let tls = if args.starttls || args.tls {
         tls::settings(
             &args.server,
@@ -104,6 +115,21 @@ async fn run(args: Args) -> Result<(), String> {
     } else {
         Tls::None
     };
+    if args.imap {
+        run_imap(&args, tls).await
+    } else {
+        run_pop3(&args, tls).await
+    }
+}
+
+async fn run_pop3(args: &Args, tls: Tls) -> Result<(), String> {
+    let config = Config::default()
+        .with_stls(if args.starttls {
+            StlsPolicy::Required
+        } else {
+            StlsPolicy::Never
+        })
+        .with_plaintext_password(args.allow_plaintext_auth);
     let server = &args.server;
     let mut pop3 = Pop3Client::connect(server.as_str(), config, tls, args.tls)
         .await
@@ -170,4 +196,145 @@ async fn run(args: Args) -> Result<(), String> {
         }
     }
     pop3.quit().await.map_err(|e| format!("quit: {e}"))
+}
+
+async fn run_imap(args: &Args, tls: Tls) -> Result<(), String> {
+    let server = &args.server;
+    let mut imap = ImapClient::connect(server.as_str(), tls, args.tls)
+        .await
+        .map_err(|e| format!("{server}: {e}"))?;
+    if args.starttls {
+        imap.starttls()
+            .await
+            .map_err(|e| format!("STARTTLS: {e}"))?;
+    }
+    if !args.starttls && !args.tls && !args.allow_plaintext_auth {
+        return Err(
+            "the connection is not encrypted: add --allow-plaintext-auth to log in anyway".into(),
+        );
+    }
+    imap.login(&args.user, &args.password)
+        .await
+        .map_err(|e| format!("login: {e}"))?;
+    let mailbox = Mailbox::new(args.mailbox.as_bytes().to_vec())
+        .map_err(|e| format!("bad mailbox {:?}: {e}", args.mailbox))?;
+    let selected = imap
+        .select(mailbox)
+        .await
+        .map_err(|e| format!("select {}: {e}", args.mailbox))?;
+    let exists = selected
+        .data
+        .iter()
+        .find_map(|d| match d {
+            Data::Exists(n) => Some(*n),
+            _ => None,
+        })
+        .unwrap_or(0);
+
+    let wanted: Vec<NonZeroU32> = if args.all {
+        (1..=exists).filter_map(NonZeroU32::new).collect()
+    } else {
+        args.messages
+            .iter()
+            .map(|&n| NonZeroU32::new(n).ok_or(format!("bad message number {n}")))
+            .collect::<Result<_, _>>()?
+    };
+
+    if wanted.is_empty() && exists > 0 {
+        let listing = imap
+            .run(fetch(
+                SequenceSet::all(),
+                vec![FetchAttribute::Rfc822Size, FetchAttribute::Uid],
+            ))
+            .await
+            .map_err(|e| format!("fetch: {e}"))?;
+        for data in &listing.data {
+            let Data::Fetch { seq, items } = data else {
+                continue;
+            };
+            let (mut size, mut uid) = (None, None);
+            for item in items {
+                match item {
+                    MessageDataItem::Rfc822Size(s) => size = Some(*s),
+                    MessageDataItem::Uid(u) => uid = Some(*u),
+                    _ => {}
+                }
+            }
+            let show = |v: Option<_>| v.map_or("-".to_owned(), |v: u32| v.to_string());
+            println!("{seq} {} {}", show(size), show(uid.map(NonZeroU32::get)));
+        }
+    }
+
+    for &message in &wanted {
+        let body = vec![FetchAttribute::BodySection {
+            peek: true,
+            section: Section::full(),
+            partial: None,
+        }];
+        let fetched = imap
+            .run(fetch(SequenceSet::single(message), body))
+            .await
+            .map_err(|e| format!("message {message}: {e}"))?;
+        let content = fetched
+            .data
+            .iter()
+            .find_map(|d| match d {
+                Data::Fetch { seq, items } if *seq == message => {
+                    items.iter().find_map(|i| match i {
+                        MessageDataItem::BodySection {
+                            data: Some(data), ..
+                        } => Some(data.as_bytes()),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            })
+            .ok_or(format!("message {message}: the server sent no body"))?;
+        match &args.out {
+            Some(dir) => {
+                let path = dir.join(format!("{message}.eml"));
+                tokio::fs::write(&path, content)
+                    .await
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+            None => {
+                let mut stdout = tokio::io::stdout();
+                stdout.write_all(content).await.map_err(|e| e.to_string())?;
+                stdout.flush().await.map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    if args.delete && !wanted.is_empty() {
+        let set = SequenceSet::new(
+            wanted
+                .iter()
+                .map(|&n| SeqRange::Single(SeqNumber::Value(n)))
+                .collect(),
+        )
+        .map_err(|e| e.to_string())?;
+        imap.run(CommandBody::Store {
+            set,
+            kind: StoreKind::Add,
+            silent: true,
+            flags: vec![Flag::Deleted],
+            unchanged_since: None,
+            uid: false,
+        })
+        .await
+        .map_err(|e| format!("store: {e}"))?;
+        imap.run(CommandBody::Expunge)
+            .await
+            .map_err(|e| format!("expunge: {e}"))?;
+    }
+    imap.logout().await.map_err(|e| format!("logout: {e}"))
+}
+
+/// `FETCH set (attributes)`.
+fn fetch(set: SequenceSet, attributes: Vec<FetchAttribute>) -> CommandBody {
+    CommandBody::Fetch {
+        set,
+        items: FetchItems::Attributes(attributes),
+        changed_since: None,
+        uid: false,
+    }
 }

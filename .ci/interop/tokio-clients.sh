@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tokio example clients against the example mail server, with Python's poplib as the
-# referee: mail goes in with mail-send and comes back with mail-fetch and with poplib,
-# byte for byte.
+# referee: mail goes in with mail-send and comes back with mail-fetch (POP3 and IMAP) and
+# with poplib, byte for byte.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -9,7 +9,18 @@ cargo build --quiet --locked --examples
 bin="${CARGO_TARGET_DIR:-target}/debug/examples"
 
 work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+cleanup() {
+    local status=$?
+    if [ "$status" -ne 0 ] && [ -f "$work/server.log" ]; then
+        echo "-- server log" >&2
+        cat "$work/server.log" >&2
+    fi
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rm -rf "$work"
+}
+pid=
+trap cleanup EXIT
 
 read -r smtp_port pop3_port imap_port < <(python3 -c '
 import socket
@@ -23,9 +34,10 @@ for s in socks: s.close()')
     --user alice --password 'open sesame' 2>"$work/server.log" &
 pid=$!
 
-for port in "$smtp_port" "$pop3_port"; do
+for port in "$smtp_port" "$pop3_port" "$imap_port"; do
     for _ in $(seq 300); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+        kill -0 "$pid"
         sleep 0.1
     done
 done
@@ -57,28 +69,41 @@ echo "mail-send: 2 messages accepted"
 
 fetch=("$bin/mail-fetch" --server "127.0.0.1:$pop3_port" --user alice
     --password 'open sesame' --allow-plaintext-auth)
+# The server numbers messages in the order of their Maildir names, which need not be the
+# order of delivery: find the long one by its size.
 "${fetch[@]}" >"$work/list.txt"
 [ "$(wc -l <"$work/list.txt")" -eq 2 ]
-grep -q "^1 $size " "$work/list.txt"
-"${fetch[@]}" --message 1 >"$work/fetched.eml"
+n=$(awk -v size="$size" '$2 == size { print $1 }' "$work/list.txt")
+[ -n "$n" ]
+"${fetch[@]}" --message "$n" >"$work/fetched.eml"
 cmp "$work/message.eml" "$work/fetched.eml"
 echo "mail-fetch: list and RETR to standard output, identical"
 
-python3 - "$pop3_port" "$work/message.eml" <<'PY'
+python3 - "$pop3_port" "$work/message.eml" "$n" <<'PY'
 import poplib, sys
 pop = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=30)
 pop.user("alice")
 pop.pass_("open sesame")
-_, got, _ = pop.retr(1)
+_, got, _ = pop.retr(int(sys.argv[3]))
 assert b"\r\n".join(got) + b"\r\n" == open(sys.argv[2], "rb").read(), "poplib RETR differs"
 pop.quit()
 print("poplib: the message mail-send delivered, identical")
 PY
 
+imap=("$bin/mail-fetch" --imap --server "127.0.0.1:$imap_port" --user alice
+    --password 'open sesame' --allow-plaintext-auth)
+"${imap[@]}" >"$work/imap-list.txt"
+[ "$(wc -l <"$work/imap-list.txt")" -eq 2 ]
+seq=$(awk -v size="$size" '$2 == size { print $1 }' "$work/imap-list.txt")
+[ -n "$seq" ]
+"${imap[@]}" --message "$seq" >"$work/imap.eml"
+cmp "$work/message.eml" "$work/imap.eml"
+echo "mail-fetch --imap: list and BODY.PEEK[] to standard output, identical"
+
 mkdir "$work/out"
 "${fetch[@]}" --all --out "$work/out" --delete
-cmp "$work/message.eml" "$work/out/1.eml"
-cmp "$work/second.eml" "$work/out/2.eml"
+cmp "$work/message.eml" "$work/out/$n.eml"
+cmp "$work/second.eml" "$work/out/$((3 - n)).eml"
 [ -z "$(ls "$work/mail/new")" ]
 "${fetch[@]}" >"$work/list.txt"
 [ ! -s "$work/list.txt" ]
