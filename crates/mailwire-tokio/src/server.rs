@@ -1,12 +1,13 @@
 //! Serving a protocol: accept connections, run a session and a [`Handler`] on each in its
 //! own task, and report how each ended.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 
 use mailwire_core::Session;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::task::{self, JoinSet};
 
 use crate::{Connection, Error, Handler, MaybeTlsStream, Tls};
 
@@ -64,6 +65,8 @@ pub struct Server<F> {
     implicit_tls: bool,
     make: F,
     tasks: JoinSet<Finished>,
+    /// Each task's peer, to report a task that panicked.
+    peers: HashMap<task::Id, SocketAddr>,
 }
 
 impl<F, S, H> Server<F>
@@ -83,6 +86,7 @@ where
             implicit_tls,
             make,
             tasks: JoinSet::new(),
+            peers: HashMap::new(),
         }
     }
 
@@ -107,12 +111,20 @@ where
                     let (socket, peer) = accepted?;
                     self.spawn(socket, peer);
                 }
-                Some(joined) = self.tasks.join_next() => {
-                    return Ok(joined.unwrap_or_else(|e| Finished {
-                        // The peer is lost with the task; report the listener's address.
-                        peer: self.listener.local_addr().unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
-                        result: Err(Error::Io(io::Error::other(e.to_string()))),
-                    }));
+                Some(joined) = self.tasks.join_next_with_id() => {
+                    return Ok(match joined {
+                        Ok((id, finished)) => {
+                            self.peers.remove(&id);
+                            finished
+                        }
+                        Err(e) => Finished {
+                            peer: self
+                                .peers
+                                .remove(&e.id())
+                                .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
+                            result: Err(Error::Io(io::Error::other(e.to_string()))),
+                        },
+                    });
                 }
             }
         }
@@ -122,10 +134,11 @@ where
         let (session, mut handler) = (self.make)(peer);
         let tls = self.tls.clone();
         let implicit = self.implicit_tls;
-        self.tasks.spawn(async move {
+        let handle = self.tasks.spawn(async move {
             let result = serve(socket, session, &mut handler, tls, implicit).await;
             Finished { peer, result }
         });
+        self.peers.insert(handle.id(), peer);
     }
 }
 

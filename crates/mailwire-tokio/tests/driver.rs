@@ -676,3 +676,40 @@ async fn an_unanswered_event_stalls_the_driver() {
     let err = server.await.unwrap().unwrap_err();
     assert!(matches!(err, Error::Stalled), "{err}");
 }
+
+/// Panics on the first MAIL.
+#[derive(Debug)]
+struct Panics;
+
+impl Handler<Session> for Panics {
+    async fn handle(&mut self, _: &mut Session, event: Event) {
+        assert!(!matches!(event, Event::Mail { .. }), "handler gave up");
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_reported_with_its_peer() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut server = Server::new(listener, Tls::None, false, |_peer| {
+        (Session::new(smtp_config()), Panics)
+    });
+    let client = tokio::spawn(async move {
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let local = tcp.local_addr().unwrap();
+        tcp.write_all(b"HELO client.example\r\nMAIL FROM:<a@client.example>\r\n")
+            .await
+            .unwrap();
+        let mut rest = Vec::new();
+        // The connection drops with the task.
+        let _ = tcp.read_to_end(&mut rest).await;
+        local
+    });
+    let finished = server.next_finished().await.unwrap();
+    let local = client.await.unwrap();
+    assert_eq!(finished.peer, local);
+    let Err(Error::Io(e)) = finished.result else {
+        panic!("{:?}", finished.result)
+    };
+    assert_eq!(e.kind(), std::io::ErrorKind::Other);
+}
