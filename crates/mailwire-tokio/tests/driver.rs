@@ -713,3 +713,71 @@ async fn a_panicking_handler_is_reported_with_its_peer() {
     };
     assert_eq!(e.kind(), std::io::ErrorKind::Other);
 }
+
+#[tokio::test]
+async fn pop3_stls_on_both_sides() {
+    let (client_tls, server_tls) = tls_pair();
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let maildrop = Maildrop1::default();
+    let mut handler = maildrop.clone();
+    let server = tokio::spawn(async move {
+        let mut config = Pop3Config::default();
+        config.stls = true;
+        config.sasl_mechanisms.clear();
+        // USER / PASS only once encrypted: the default.
+        let session = Pop3Server::new(Arc::new(config), None);
+        Connection::new(MaybeTlsStream::Plain(server_io), session, server_tls)
+            .run(&mut handler)
+            .await
+    });
+    let config = mailwire_pop3::client::Config::default();
+    let mut pop3 = Pop3Client::start(MaybeTlsStream::Plain(client_io), config, client_tls)
+        .await
+        .unwrap();
+    assert!(pop3.is_tls());
+    pop3.login(
+        UserName::new("tim").unwrap(),
+        Password::new("tanstaaf").unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut body = Vec::new();
+    pop3.retr(MessageNumber::new(1).unwrap(), &mut body)
+        .await
+        .unwrap();
+    assert_eq!(body, MESSAGE);
+    pop3.quit().await.unwrap();
+    let session = server.await.unwrap().unwrap();
+    assert!(session.is_tls());
+}
+
+#[tokio::test]
+async fn a_large_message_streams_through_a_small_pipe() {
+    // 300 KiB through a 1 KiB pipe: the client writes each piece before reading the next.
+    let mut message = b"Subject: large\r\n\r\n".to_vec();
+    let mut i = 0;
+    while message.len() < 300 * 1024 {
+        message.extend_from_slice(format!(".line {i:06} of the body\r\n").as_bytes());
+        i += 1;
+    }
+    let (client_io, server_io) = tokio::io::duplex(1024);
+    let recorder = Recorder::default();
+    let server = spawn_smtp_server(server_io, smtp_config(), Tls::None, recorder.clone());
+    let mut smtp = SmtpClient::start(
+        MaybeTlsStream::Plain(client_io),
+        client_config(TlsPolicy::Never),
+        Tls::None,
+    )
+    .await
+    .unwrap();
+    let to = vec![ForwardPath::parse("<b@mx.example.org>").unwrap()];
+    let from = ReversePath::parse("<a@client.example>").unwrap();
+    let results = smtp
+        .send(Envelope::for_message(from, to, &message), &message[..])
+        .await
+        .unwrap();
+    assert!(results[0].is_delivered());
+    smtp.quit().await.unwrap();
+    server.await.unwrap().unwrap();
+    assert_eq!(recorder.seen().bodies, [message]);
+}
