@@ -228,7 +228,14 @@ where
         };
         match with_timeout(timeout, stream.read(&mut self.buf)).await {
             None => self.session.timed_out(),
+            // A TLS peer that closes without close_notify is an EOF too: the session
+            // knows whether the conversation was complete (an SMTP body cut short is
+            // dropped, not delivered), so a truncation gains an attacker nothing.
             Some(Ok(0)) => {
+                self.eof = true;
+                self.session.receive_eof();
+            }
+            Some(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
                 self.eof = true;
                 self.session.receive_eof();
             }

@@ -100,7 +100,10 @@ where
                 Some(Event::Ready { capabilities }) => {
                     return Ok(Self { conn, capabilities });
                 }
-                Some(Event::Failed { reason }) => return Err(SmtpError::Failed(reason)),
+                Some(Event::Failed { reason }) => {
+                    wind_down(&mut conn).await;
+                    return Err(SmtpError::Failed(reason));
+                }
                 Some(_) => {}
                 None => return Err(SmtpError::Closed),
             }
@@ -143,7 +146,10 @@ where
                 }
                 Some(Event::MessageDone { results }) => return Ok(results),
                 Some(Event::MessageFailed { reason }) => return Err(SmtpError::Message(reason)),
-                Some(Event::Failed { reason }) => return Err(SmtpError::Failed(reason)),
+                Some(Event::Failed { reason }) => {
+                    wind_down(&mut self.conn).await;
+                    return Err(SmtpError::Failed(reason));
+                }
                 Some(_) => {}
                 None => return Err(SmtpError::Closed),
             }
@@ -161,4 +167,13 @@ where
     pub fn connection_mut(&mut self) -> &mut Connection<Session, IO> {
         &mut self.conn
     }
+}
+
+/// Lets a session that gave up send its QUIT and close, so the server sees a clean end.
+async fn wind_down<IO>(conn: &mut Connection<Session, IO>)
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    // The connection is being abandoned: a failure here changes nothing for the caller.
+    while let Ok(Some(_)) = conn.next_event().await {}
 }

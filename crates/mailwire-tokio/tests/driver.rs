@@ -85,6 +85,21 @@ impl Recorder {
                     session.accept().unwrap();
                 }
             }
+            Event::VerifyPassword {
+                authcid, password, ..
+            } => {
+                seen.senders.push(format!("auth {authcid}"));
+                if password.expose() == "tanstaaf" {
+                    session.accept().unwrap();
+                } else {
+                    let reply = mailwire_smtp::Reply::new(
+                        mailwire_smtp::ReplyCode::new(535).unwrap(),
+                        "bad credentials",
+                    )
+                    .unwrap();
+                    session.reject(reply).unwrap();
+                }
+            }
             Event::MessageData { chunk } => seen.body.extend_from_slice(&chunk),
             Event::Message { .. } => {
                 let body = std::mem::take(&mut seen.body);
@@ -780,4 +795,92 @@ async fn a_large_message_streams_through_a_small_pipe() {
     smtp.quit().await.unwrap();
     server.await.unwrap().unwrap();
     assert_eq!(recorder.seen().bodies, [message]);
+}
+
+#[tokio::test]
+async fn smtp_auth_after_starttls() {
+    let (client_tls, server_tls) = tls_pair();
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let mut config = smtp_config();
+    config.starttls = true;
+    config.auth_mechanisms = vec![mailwire_smtp::sasl::Mechanism::Plain];
+    config.require_auth = true;
+    let recorder = Recorder::default();
+    let server = spawn_smtp_server(server_io, config, server_tls, recorder.clone());
+
+    let mut client = client_config(TlsPolicy::Opportunistic);
+    client.credentials = Some(client::Credentials::new("tim", "tanstaaf"));
+    let mut smtp = SmtpClient::start(MaybeTlsStream::Plain(client_io), client, client_tls)
+        .await
+        .unwrap();
+    assert!(smtp.is_tls());
+    let results = smtp
+        .send(envelope(&["<b@mx.example.org>"]), MESSAGE)
+        .await
+        .unwrap();
+    assert!(results[0].is_delivered());
+    smtp.quit().await.unwrap();
+    let session = server.await.unwrap().unwrap();
+    assert!(session.is_authenticated());
+    assert_eq!(recorder.seen().senders, ["auth tim", "<a@client.example>"]);
+}
+
+#[tokio::test]
+async fn smtp_auth_refused() {
+    let (client_tls, server_tls) = tls_pair();
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let mut config = smtp_config();
+    config.starttls = true;
+    config.auth_mechanisms = vec![mailwire_smtp::sasl::Mechanism::Plain];
+    let server = spawn_smtp_server(server_io, config, server_tls, Recorder::default());
+
+    let mut client = client_config(TlsPolicy::Required);
+    client.credentials = Some(client::Credentials::new("tim", "wrong"));
+    let err = SmtpClient::start(MaybeTlsStream::Plain(client_io), client, client_tls)
+        .await
+        .unwrap_err();
+    let mailwire_tokio::smtp::SmtpError::Failed(client::Failure::AuthFailed { reply }) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(reply.code().get(), 535);
+    let session = server.await.unwrap().unwrap();
+    assert!(!session.is_authenticated());
+}
+
+#[tokio::test]
+async fn a_tls_peer_leaving_without_close_notify_is_an_eof() {
+    let (client_tls, server_tls) = tls_pair();
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let recorder = Recorder::default();
+    let server = tokio::spawn(async move {
+        let stream = MaybeTlsStream::Plain(server_io)
+            .upgrade(&server_tls)
+            .await
+            .unwrap();
+        assert!(stream.is_tls());
+        let mut config = smtp_config();
+        config.implicit_tls = true;
+        let mut recorder = recorder;
+        Connection::new(stream, Session::new(config), server_tls)
+            .run(&mut recorder)
+            .await
+    });
+    let Tls::Client {
+        connector,
+        server_name,
+    } = client_tls
+    else {
+        unreachable!()
+    };
+    let mut tls = connector.connect(server_name, client_io).await.unwrap();
+    assert_eq!(
+        read_reply(&mut tls).await,
+        "220 mx.example.org ESMTP ready\r\n"
+    );
+    tls.write_all(b"HELO client.example\r\n").await.unwrap();
+    assert_eq!(read_reply(&mut tls).await, "250 mx.example.org\r\n");
+    // Gone, without a TLS close_notify.
+    drop(tls);
+    let session = server.await.unwrap().unwrap();
+    assert_eq!(session.transport(), mailwire_core::Transport::Close);
 }
