@@ -10,7 +10,7 @@
 //! - `pop3`: POP3 codec with client and server sessions, APOP included.
 //! - `imap`: IMAP4rev1 codec, both directions, with the common extensions.
 //! - `tokio`: the tokio adapter: connection driver, TLS (rustls), codecs, async clients and
-//!   a server helper.
+//!   a server helper (turns on `smtp`, `pop3` and `imap`).
 
 pub use mailwire_core as core;
 #[cfg(feature = "imap")]

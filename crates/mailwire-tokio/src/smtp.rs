@@ -29,10 +29,10 @@ pub enum SmtpError {
     #[error("TLS is required and no TLS settings were given")]
     TlsUnavailable,
     /// The connection cannot be used for mail.
-    #[error("SMTP session failed: {0:?}")]
+    #[error("SMTP session failed: {}", describe_failure(.0))]
     Failed(Failure),
     /// The message was not sent; the connection can take the next one.
-    #[error("message not sent: {0:?}")]
+    #[error("message not sent: {}", describe_message_failure(.0))]
     Message(MessageFailure),
     /// The session refused the call (see [`client::Error`]).
     #[error(transparent)]
@@ -167,6 +167,54 @@ where
     pub fn connection_mut(&mut self) -> &mut Connection<Session, IO> {
         &mut self.conn
     }
+}
+
+fn describe_failure(failure: &Failure) -> String {
+    match failure {
+        Failure::Greeting { reply } => format!("the server's greeting was {}", reply_text(reply)),
+        Failure::Hello { reply } => format!("EHLO and HELO were refused: {}", reply_text(reply)),
+        Failure::TlsUnavailable => "the server does not offer STARTTLS, or refused it".into(),
+        Failure::NoMechanism => {
+            "the server offers no AUTH mechanism usable on this connection".into()
+        }
+        Failure::AuthFailed { reply } => format!("authentication failed: {}", reply_text(reply)),
+        Failure::ServerNotVerified => "the server did not prove it knows the password".into(),
+        Failure::ServiceClosing { reply } => {
+            format!("the server is closing: {}", reply_text(reply))
+        }
+        Failure::Protocol => "the server broke the protocol".into(),
+        Failure::ConnectionLost => "the connection closed or timed out".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn describe_message_failure(failure: &MessageFailure) -> String {
+    match failure {
+        MessageFailure::TooBig { limit } => {
+            format!("the message is larger than the server's limit of {limit} octets")
+        }
+        MessageFailure::EightBitUnsupported => {
+            "the message is 8-bit and the server does not offer 8BITMIME".into()
+        }
+        MessageFailure::BinaryUnsupported => {
+            "the message is binary and the server does not offer CHUNKING and BINARYMIME".into()
+        }
+        MessageFailure::Utf8Unsupported => {
+            "the message needs SMTPUTF8 and the server does not offer it".into()
+        }
+        MessageFailure::RequireTlsUnsupported => {
+            "REQUIRETLS was asked for and the server does not offer it over TLS".into()
+        }
+        MessageFailure::MailRejected { reply } => {
+            format!("the server refused the sender: {}", reply_text(reply))
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// A reply on one line, without its CRLF.
+fn reply_text(reply: &mailwire_smtp::Reply) -> String {
+    reply.to_string().trim_end().replace("\r\n", " / ")
 }
 
 /// Lets a session that gave up send its QUIT and close, so the server sees a clean end.

@@ -839,6 +839,10 @@ async fn smtp_auth_refused() {
     let err = SmtpClient::start(MaybeTlsStream::Plain(client_io), client, client_tls)
         .await
         .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "SMTP session failed: authentication failed: 535 bad credentials"
+    );
     let mailwire_tokio::smtp::SmtpError::Failed(client::Failure::AuthFailed { reply }) = err else {
         panic!("{err}")
     };
