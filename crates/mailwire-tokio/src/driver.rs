@@ -275,7 +275,11 @@ where
 /// What answers the events of a session of type `S`, possibly after async work.
 ///
 /// Used by [`Connection::run`] and the server helper. The handler answers by calling the
-/// concrete session's methods (`accept`, `reject`, `send_body` …) before returning.
+/// concrete session's methods (`accept`, `reject`, `send_body` …) before returning; what
+/// the session queues is written once it returns. A handler that streams a large body
+/// (a POP3 `RETR`) therefore has it all queued at once: to hold one piece at a time, drive
+/// the connection with [`Connection::next_event`] and call [`Connection::flush`] after
+/// each piece instead.
 ///
 /// ```
 /// use mailwire_smtp::server::{Event, Session};
