@@ -2,10 +2,12 @@
 
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use mailwire_core::{Session, Transport};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 use crate::stream::{MaybeTlsStream, Tls};
 
@@ -69,8 +71,9 @@ pub enum Error {
 /// # }
 /// ```
 ///
-/// The driver holds one read buffer of fixed size; what the session transmits is written
-/// before anything more is read, so memory stays within the session's own limits.
+/// The driver holds one read buffer of fixed size and no write buffer: each piece the
+/// session transmits is written out before the next is asked for, and input is taken only
+/// while [`Session::wants_input`] says so, so memory stays within the session's own limits.
 #[derive(Debug)]
 pub struct Connection<S, IO> {
     // `None` only while a TLS handshake has the stream, or after one failed.
@@ -139,7 +142,9 @@ where
     /// by [`Session::tls_established`]); then, if the session wants input, reads once with
     /// [`Session::timeout`] and passes what came to [`Session::receive`],
     /// [`Session::receive_eof`] or [`Session::timed_out`]; and goes round again until there
-    /// is an event or the connection closes.
+    /// is an event or the connection closes. While a write waits for the peer to take it,
+    /// what the peer sends meanwhile is read and passed on too, as far as the session wants
+    /// input, so that two sides writing at once cannot block each other.
     ///
     /// Cancel-safe only between reads: dropping the future while it writes may lose output.
     pub async fn next_event(&mut self) -> Result<Option<S::Event>, Error> {
@@ -186,7 +191,14 @@ where
         };
         let mut wrote = false;
         while let Some(bytes) = self.session.transmit() {
-            with_timeout(timeout, stream.write_all(&bytes))
+            let write = write_reading(
+                stream,
+                &mut self.session,
+                &mut self.buf,
+                &mut self.eof,
+                &bytes,
+            );
+            with_timeout(timeout, write)
                 .await
                 .ok_or(Error::WriteTimeout(timeout.unwrap_or_default()))??;
             wrote = true;
@@ -298,6 +310,59 @@ where
 pub trait Handler<S: Session> {
     /// Handles one event.
     fn handle(&mut self, session: &mut S, event: S::Event) -> impl Future<Output = ()> + Send;
+}
+
+/// Writes all of `bytes`, and whenever the peer is not taking them, reads what it sent
+/// meanwhile into the session.
+///
+/// A peer may itself be blocked writing replies we have not read (SMTP answers every BDAT
+/// chunk): reading while our write waits keeps both sides moving, and the session's own
+/// limits (through [`Session::wants_input`]) still bound what is taken in.
+async fn write_reading<S, IO>(
+    stream: &mut MaybeTlsStream<IO>,
+    session: &mut S,
+    buf: &mut [u8],
+    eof: &mut bool,
+    bytes: &[u8],
+) -> io::Result<()>
+where
+    S: Session,
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut written = 0;
+    std::future::poll_fn(|cx| {
+        loop {
+            while written < bytes.len() {
+                match Pin::new(&mut *stream).poll_write(cx, &bytes[written..]) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                    Poll::Ready(Ok(n)) => written += n,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => break,
+                }
+            }
+            if written == bytes.len() {
+                return Poll::Ready(Ok(()));
+            }
+            if *eof || session.transport() != Transport::Open || !session.wants_input() {
+                return Poll::Pending;
+            }
+            let mut read = ReadBuf::new(buf);
+            match Pin::new(&mut *stream).poll_read(cx, &mut read) {
+                Poll::Ready(Ok(())) if read.filled().is_empty() => {
+                    *eof = true;
+                    session.receive_eof();
+                }
+                Poll::Ready(Ok(())) => session.receive(read.filled()),
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    *eof = true;
+                    session.receive_eof();
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    })
+    .await
 }
 
 fn lost_stream() -> Error {

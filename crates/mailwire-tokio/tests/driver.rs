@@ -888,3 +888,38 @@ async fn a_tls_peer_leaving_without_close_notify_is_an_eof() {
     let session = server.await.unwrap().unwrap();
     assert_eq!(session.transport(), mailwire_core::Transport::Close);
 }
+
+#[tokio::test(start_paused = true)]
+async fn bdat_replies_are_read_while_the_body_streams() {
+    // Each 64 KiB BDAT chunk gets its own reply; through a 128-byte pipe the server's
+    // replies fill it long before the body is sent, unless the client reads them as it
+    // goes. (With the paused clock, a deadlock would end in the sessions' timeouts.)
+    let mut message = b"Subject: chunks\r\n\r\n".to_vec();
+    while message.len() < 1024 * 1024 {
+        message.extend_from_slice(b"0123456789abcdef0123456789abcdef0123456789abcdef012345\r\n");
+    }
+    let (client_io, server_io) = tokio::io::duplex(128);
+    let recorder = Recorder::default();
+    let server = spawn_smtp_server(server_io, smtp_config(), Tls::None, recorder.clone());
+    let mut smtp = SmtpClient::start(
+        MaybeTlsStream::Plain(client_io),
+        client_config(TlsPolicy::Never),
+        Tls::None,
+    )
+    .await
+    .unwrap();
+    assert!(
+        smtp.capabilities()
+            .is_some_and(|c| c.has(&mailwire_smtp::Capability::Chunking))
+    );
+    let to = vec![ForwardPath::parse("<b@mx.example.org>").unwrap()];
+    let from = ReversePath::parse("<a@client.example>").unwrap();
+    let results = smtp
+        .send(Envelope::for_message(from, to, &message), &message[..])
+        .await
+        .unwrap();
+    assert!(results[0].is_delivered());
+    smtp.quit().await.unwrap();
+    server.await.unwrap().unwrap();
+    assert_eq!(recorder.seen().bodies, [message]);
+}
