@@ -22,24 +22,33 @@ cleanup() {
 pid=
 trap cleanup EXIT
 
-read -r smtp_port pop3_port imap_port < <(python3 -c '
+# Ports are picked free and then bound by the server; another program may take one in
+# between, so a server that fails to start is tried again on fresh ports.
+start_server() {
+    read -r smtp_port pop3_port imap_port < <(python3 -c '
 import socket
 socks = [socket.socket() for _ in range(3)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))
 for s in socks: s.close()')
-
-"$bin/mail-server" --maildir "$work/mail" --smtp "127.0.0.1:$smtp_port" \
-    --pop3 "127.0.0.1:$pop3_port" --imap "127.0.0.1:$imap_port" \
-    --user alice --password 'open sesame' 2>"$work/server.log" &
-pid=$!
-
-for port in "$smtp_port" "$pop3_port" "$imap_port"; do
-    for _ in $(seq 300); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-        kill -0 "$pid"
-        sleep 0.1
+    "$bin/mail-server" --maildir "$work/mail" --smtp "127.0.0.1:$smtp_port" \
+        --pop3 "127.0.0.1:$pop3_port" --imap "127.0.0.1:$imap_port" \
+        --user alice --password 'open sesame' 2>"$work/server.log" &
+    pid=$!
+    for port in "$smtp_port" "$pop3_port" "$imap_port"; do
+        for _ in $(seq 300); do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue 2; fi
+            kill -0 "$pid" 2>/dev/null || return 1
+            sleep 0.1
+        done
+        return 1
     done
+}
+for attempt in 1 2 3 4 5; do
+    if start_server; then break; fi
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    [ "$attempt" -lt 5 ] || { cat "$work/server.log" >&2; exit 1; }
 done
 
 # Dot lines, 8-bit text and a body larger than one 64 KiB write.
