@@ -5,21 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 cargo build --quiet --locked --example mail-server
-server="${CARGO_TARGET_DIR:-target}/debug/examples/mail-server"
-
-work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-read -r smtp_port pop3_port imap_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))
-for s in socks: s.close()')
-
-"$server" --maildir "$work/mail" --smtp "127.0.0.1:$smtp_port" --pop3 "127.0.0.1:$pop3_port" \
-    --imap "127.0.0.1:$imap_port" --user alice --password 'open sesame' 2>"$work/server.log" &
-pid=$!
+source .ci/interop/mail-server.bash
+start_mail_server --user alice --password 'open sesame'
 
 python3 .ci/interop/mail_server_imap.py "$smtp_port" "$imap_port" "$work/mail"
 
@@ -32,6 +19,4 @@ curl --silent --show-error "imap://127.0.0.1:$imap_port/INBOX?SUBJECT%20appended
 grep -qx '\* SEARCH 2'$'\r' "$work/search.txt"
 echo "curl: IMAP FETCH of a section and SEARCH as expected"
 
-kill "$pid"
-wait "$pid" 2>/dev/null || true
 echo "interop: mail-server IMAP with smtplib, imaplib and curl passed"

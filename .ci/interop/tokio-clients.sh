@@ -8,48 +8,8 @@ cd "$(dirname "$0")/../.."
 cargo build --quiet --locked --examples
 bin="${CARGO_TARGET_DIR:-target}/debug/examples"
 
-work=$(mktemp -d)
-cleanup() {
-    local status=$?
-    if [ "$status" -ne 0 ] && [ -f "$work/server.log" ]; then
-        echo "-- server log" >&2
-        cat "$work/server.log" >&2
-    fi
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    rm -rf "$work"
-}
-pid=
-trap cleanup EXIT
-
-# Ports are picked free and then bound by the server; another program may take one in
-# between, so a server that fails to start is tried again on fresh ports.
-start_server() {
-    read -r smtp_port pop3_port imap_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))
-for s in socks: s.close()')
-    "$bin/mail-server" --maildir "$work/mail" --smtp "127.0.0.1:$smtp_port" \
-        --pop3 "127.0.0.1:$pop3_port" --imap "127.0.0.1:$imap_port" \
-        --user alice --password 'open sesame' 2>"$work/server.log" &
-    pid=$!
-    for port in "$smtp_port" "$pop3_port" "$imap_port"; do
-        for _ in $(seq 300); do
-            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue 2; fi
-            kill -0 "$pid" 2>/dev/null || return 1
-            sleep 0.1
-        done
-        return 1
-    done
-}
-for attempt in 1 2 3 4 5; do
-    if start_server; then break; fi
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    [ "$attempt" -lt 5 ] || { cat "$work/server.log" >&2; exit 1; }
-done
+source .ci/interop/mail-server.bash
+start_mail_server --user alice --password 'open sesame'
 
 # Dot lines, 8-bit text and a body larger than one 64 KiB write.
 python3 - "$work/message.eml" <<'PY'
@@ -78,8 +38,8 @@ echo "mail-send: 2 messages accepted"
 
 fetch=("$bin/mail-fetch" --server "127.0.0.1:$pop3_port" --user alice
     --password 'open sesame' --allow-plaintext-auth)
-# The server numbers messages in the order of their Maildir names, which need not be the
-# order of delivery: find the long one by its size.
+# The server numbers messages in delivery order; the long one is found by its size, so the
+# check does not rest on that.
 "${fetch[@]}" >"$work/list.txt"
 [ "$(wc -l <"$work/list.txt")" -eq 2 ]
 n=$(awk -v size="$size" '$2 == size { print $1 }' "$work/list.txt")
@@ -118,6 +78,4 @@ cmp "$work/second.eml" "$work/out/$((3 - n)).eml"
 [ ! -s "$work/list.txt" ]
 echo "mail-fetch: --all --out --delete wrote both and emptied the maildrop"
 
-kill "$pid"
-wait "$pid" 2>/dev/null || true
 echo "interop: tokio clients against mail-server passed"

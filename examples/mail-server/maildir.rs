@@ -9,7 +9,7 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The mail folder.
 #[derive(Debug)]
@@ -60,12 +60,10 @@ impl Maildir {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        let name = format!(
-            "{}.M{}P{}Q{}.mailwire",
-            now.as_secs(),
-            now.subsec_micros(),
+        let name = unique_name(
+            now,
             std::process::id(),
-            self.deliveries.fetch_add(1, Ordering::Relaxed)
+            self.deliveries.fetch_add(1, Ordering::Relaxed),
         );
         let tmp = self.root.join("tmp").join(&name);
         let file = File::create(&tmp)?;
@@ -122,6 +120,16 @@ impl Maildir {
     }
 }
 
+/// A message's unique name: `secs.MmicrosPpidQcount.mailwire`, the fields after the
+/// seconds fixed-width so that names sort in delivery order.
+fn unique_name(since_epoch: Duration, pid: u32, count: u64) -> String {
+    format!(
+        "{}.M{:06}P{pid}Q{count:06}.mailwire",
+        since_epoch.as_secs(),
+        since_epoch.subsec_micros()
+    )
+}
+
 impl Delivery {
     /// Appends part of the message.
     pub(crate) fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
@@ -144,5 +152,44 @@ impl Delivery {
     pub(crate) fn abandon(self) {
         // A leftover file in tmp/ is harmless; Maildir readers ignore tmp/.
         let _ = fs::remove_file(&self.tmp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_sort_in_delivery_order() {
+        let at = |secs, micros: u32| Duration::new(secs, micros * 1000);
+        let names = [
+            unique_name(at(1_700_000_000, 99_999), 7, 9),
+            unique_name(at(1_700_000_000, 100_000), 7, 10),
+            unique_name(at(1_700_000_001, 5), 7, 11),
+        ];
+        assert_eq!(names[0], "1700000000.M099999P7Q000009.mailwire");
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(sorted, names);
+    }
+
+    #[test]
+    fn messages_list_in_delivery_order() {
+        let root = std::env::temp_dir().join(format!("mailwire-maildir-{}", std::process::id()));
+        let maildir = Maildir::open(&root).unwrap();
+        let mut names = Vec::new();
+        for n in 0..25 {
+            let mut d = maildir.deliver().unwrap();
+            d.write(format!("Subject: {n}\r\n\r\n").as_bytes()).unwrap();
+            names.push(d.commit().unwrap());
+        }
+        let listed: Vec<String> = maildir
+            .messages()
+            .unwrap()
+            .into_iter()
+            .map(|m| m.unique)
+            .collect();
+        fs::remove_dir_all(&root).unwrap();
+        assert_eq!(listed, names);
     }
 }

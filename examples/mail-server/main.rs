@@ -102,11 +102,13 @@ fn run(args: Args) -> Result<(), String> {
         TcpListener::bind(args.pop3).map_err(|e| format!("cannot listen on {}: {e}", args.pop3))?;
     let imap_listener =
         TcpListener::bind(args.imap).map_err(|e| format!("cannot listen on {}: {e}", args.imap))?;
+    // The bound addresses, so that port 0 (any free port) shows which one was taken.
+    let bound = |l: &TcpListener, asked: SocketAddr| l.local_addr().unwrap_or(asked);
     eprintln!(
         "mail-server: SMTP on {}, POP3 on {}, IMAP on {}, Maildir {}",
-        args.smtp,
-        args.pop3,
-        args.imap,
+        bound(&smtp_listener, args.smtp),
+        bound(&pop3_listener, args.pop3),
+        bound(&imap_listener, args.imap),
         args.maildir.display()
     );
 
