@@ -634,3 +634,53 @@ fn append_waits_for_its_literal_and_reports_appenduid() {
     assert_eq!(store.events[2], "append Inbox [5, 3]");
     assert!(store.events[3].starts_with("refused Manage(Create"));
 }
+
+/// Every message of the store with a MIME tree: nested multiparts and an enclosed message.
+fn structured_store() -> Store {
+    let mut store = rfc3501_store();
+    store.messages[0].2 = b"From: a@x.test\r\nSubject: nested\r\n\
+Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: text/plain\r\n\r\n\
+first\r\n--o\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\nFrom: b@y.test\r\n\r\n\
+old\r\n--o--\r\n"
+        .to_vec();
+    store
+}
+
+#[test]
+fn repeated_fetches_are_answered_alike_with_and_without_the_item_cache() {
+    const FETCHES: &[u8] = b"f1 FETCH 1:* (ENVELOPE BODYSTRUCTURE)\r\n\
+f2 FETCH 1:* (FLAGS ENVELOPE BODY BODYSTRUCTURE UID)\r\n\
+f3 UID FETCH 101:103 (BODYSTRUCTURE RFC822.SIZE ENVELOPE)\r\n";
+    let answer = |cache_bytes: usize| {
+        let mut store = structured_store();
+        let mut config = plaintext_config();
+        config.fetch_cache_bytes = cache_bytes;
+        let (_, mut s) = run(
+            &mut store,
+            config,
+            &[b"s1 LOGIN mrc secret\r\ns2 SELECT INBOX\r\n"],
+        );
+        let first = exchange(&mut s, &mut store, FETCHES);
+        let second = exchange(&mut s, &mut store, FETCHES);
+        (first, second)
+    };
+    let (uncached, uncached_again) = answer(0);
+    assert_eq!(uncached, uncached_again);
+    // Large enough for everything; then so small that entries are dropped all the time.
+    for budget in [1 << 20, 300] {
+        let (first, second) = answer(budget);
+        assert_eq!(first, uncached, "budget {budget}");
+        assert_eq!(second, uncached, "budget {budget}");
+    }
+    // Checked by hand: part 2's body is the 37 octets and 4 lines from `Subject: inner`.
+    assert!(uncached.starts_with(
+        "* 1 FETCH (ENVELOPE (NIL \"nested\" ((NIL NIL \"a\" \"x.test\")) \
+((NIL NIL \"a\" \"x.test\")) ((NIL NIL \"a\" \"x.test\")) NIL NIL NIL NIL NIL) \
+BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 5 1 NIL NIL NIL NIL)\
+(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 37 (NIL \"inner\" \
+((NIL NIL \"b\" \"y.test\")) ((NIL NIL \"b\" \"y.test\")) ((NIL NIL \"b\" \"y.test\")) \
+NIL NIL NIL NIL NIL) (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 3 1 \
+NIL NIL NIL NIL) 4 NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"o\") NIL NIL NIL))\r\n"
+    ));
+    assert!(uncached.ends_with("f3 OK UID FETCH completed\r\n"));
+}

@@ -38,13 +38,16 @@ pub(crate) fn envelope(header: &Header<'_>) -> Envelope {
 }
 
 fn nstring(bytes: &[u8]) -> NString {
-    IString::new(bytes).ok()
+    // Copied inline when short, with no intermediate buffer.
+    memchr::memchr(0, bytes)
+        .is_none()
+        .then(|| IString::from_slice(bytes))
 }
 
 fn string(s: &str) -> IString {
     // Text from the MIME parser holds no NUL once decoded into a `String` we built; a NUL
     // that slipped through is dropped rather than failing the whole response.
-    IString::new(s.as_bytes()).unwrap_or_else(|_| {
+    nstring(s.as_bytes()).unwrap_or_else(|| {
         IString::new(s.bytes().filter(|&b| b != 0).collect::<Vec<u8>>()).unwrap_or_default()
     })
 }
@@ -92,7 +95,16 @@ fn encode_name(name: &str) -> String {
 }
 
 fn upper(s: &str) -> IString {
-    string(&s.to_ascii_uppercase())
+    // Type names and parameter names are short: uppercased on the stack.
+    let mut buf = [0u8; 32];
+    match buf.get_mut(..s.len()) {
+        Some(b) => {
+            b.copy_from_slice(s.as_bytes());
+            b.make_ascii_uppercase();
+            nstring(b).unwrap_or_else(|| string(&s.to_ascii_uppercase()))
+        }
+        None => string(&s.to_ascii_uppercase()),
+    }
 }
 
 fn params(list: &[mailwire_mime::Param]) -> Vec<(IString, IString)> {

@@ -8,10 +8,12 @@ use mailwire_core::Transport;
 use mailwire_sasl::{AuthError, Mechanism, ServerExchange, ServerStep};
 
 use super::event::{Event, ListEntry, MailboxChange, MailboxSnapshot, NotPending, StoredMessage};
+use super::item_cache::{CachedItem, ItemCache};
 use super::view::View;
 use super::{Mode, Pending, ServerSession, State};
+use crate::codec::encode_response;
 use crate::message::ParsedMessage;
-use crate::message::search::{Candidate, matches_all, needs_message};
+use crate::message::search::{Candidate, matches_all, needs_message, reads_body};
 use crate::types::{
     Command, CommandBody, Completion, Condition, Data, FetchAttribute, FetchItems, Flag, FlagFetch,
     FlagPerm, MessageDataItem, NamespaceDescription, Response, SearchKey, SequenceSet, StatusItem,
@@ -825,7 +827,8 @@ impl ServerSession {
         };
         let flags = snapshot.flags.clone();
         let keywords = snapshot.keywords_allowed;
-        let view = View::new(mailbox, read_only, snapshot);
+        let mut view = View::new(mailbox, read_only, snapshot);
+        view.cache = ItemCache::new(self.config.fetch_cache_bytes);
         self.write(&Response::Data(Data::Flags(flags.clone())));
         self.write(&Response::Data(Data::Exists(view.exists())));
         self.write(&Response::Data(Data::Recent(view.recent())));
@@ -983,42 +986,79 @@ impl ServerSession {
         let needs_store = attributes
             .iter()
             .any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
-        let mut lines = Vec::with_capacity(targets.len());
-        if let Some(v) = self.view() {
+        // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
+        let report_flags = !newly_seen.is_empty() && !attributes.contains(&FetchAttribute::Flags);
+        let mut out = std::mem::take(&mut self.out);
+        let mut scratch = Vec::new();
+        let mut line = Vec::new();
+        if let Some(v) = self.view_mut() {
             for &(seq, u) in targets {
-                let Some(info) = v.by_seq(seq) else { continue };
+                let Some(seq) = NonZeroU32::new(seq) else {
+                    continue;
+                };
+                let Some(info) = usize::try_from(seq.get() - 1)
+                    .ok()
+                    .and_then(|i| v.messages.get(i))
+                else {
+                    continue;
+                };
                 let stored = find(messages, u);
                 if needs_store && stored.is_none() {
                     // Expunged elsewhere and not yet reported: nothing to say about it.
                     continue;
                 }
-                let parsed = stored.map(|m| ParsedMessage::parse(&m.raw));
-                let mut items = Vec::with_capacity(attributes.len() + 1);
+                // Parsed on first need: not at all when every item is kept already.
+                let mut parsed = None;
+                line.clear();
+                let mut count = 0;
+                let flags_item = || MessageDataItem::Flags(flag_fetch(&info.flags, info.recent));
                 for a in attributes {
+                    let kept = match a {
+                        FetchAttribute::Envelope => Some(CachedItem::Envelope),
+                        FetchAttribute::Body => Some(CachedItem::Body),
+                        FetchAttribute::BodyStructure => Some(CachedItem::BodyStructure),
+                        _ => None,
+                    };
+                    if let Some(bytes) = kept.and_then(|k| v.cache.get(u, k)) {
+                        push_item(&mut line, &mut count, bytes);
+                        continue;
+                    }
                     let item = match a {
-                        FetchAttribute::Flags => {
-                            Some(MessageDataItem::Flags(flag_fetch(&info.flags, info.recent)))
-                        }
+                        FetchAttribute::Flags => Some(flags_item()),
                         FetchAttribute::Uid => NonZeroU32::new(u).map(MessageDataItem::Uid),
                         FetchAttribute::InternalDate => {
                             stored.map(|m| MessageDataItem::InternalDate(m.internal_date))
                         }
-                        other => parsed.as_ref().and_then(|p| p.fetch(other)),
+                        other => stored.and_then(|m| {
+                            parsed
+                                .get_or_insert_with(|| ParsedMessage::parse(&m.raw))
+                                .fetch(other)
+                        }),
                     };
-                    items.extend(item);
+                    let Some(item) = item else { continue };
+                    let bytes = encode_item(seq, item, &mut scratch);
+                    push_item(&mut line, &mut count, bytes);
+                    if let Some(k) = kept {
+                        v.cache.insert(u, k, bytes);
+                    }
                 }
-                // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
-                if newly_seen.contains(&u) && !attributes.contains(&FetchAttribute::Flags) {
-                    items.push(MessageDataItem::Flags(flag_fetch(&info.flags, info.recent)));
+                if report_flags && newly_seen.contains(&u) {
+                    push_item(
+                        &mut line,
+                        &mut count,
+                        encode_item(seq, flags_item(), &mut scratch),
+                    );
                 }
-                if let (false, Some(seq)) = (items.is_empty(), NonZeroU32::new(seq)) {
-                    lines.push(Response::Data(Data::Fetch { seq, items }));
+                if count > 0 {
+                    out.extend_from_slice(b"* ");
+                    out.extend_from_slice(seq.to_string().as_bytes());
+                    out.extend_from_slice(b" FETCH (");
+                    out.extend_from_slice(&line);
+                    out.extend_from_slice(b")\r\n");
                 }
             }
         }
-        for l in &lines {
-            self.write(l);
-        }
+        self.out = out;
         let name = if uid { "UID FETCH" } else { "FETCH" };
         self.finish(tag, &format!("{name} completed"), uid);
     }
@@ -1031,13 +1071,18 @@ impl ServerSession {
         messages: &[StoredMessage],
     ) {
         let mut ids = Vec::new();
+        let parse = if reads_body(keys) {
+            ParsedMessage::parse_full
+        } else {
+            ParsedMessage::parse
+        };
         if let Some(v) = self.view() {
             let largest_seq = v.exists();
             let largest_uid = v.largest_uid();
             for (i, info) in v.messages.iter().enumerate() {
                 let seq = u32::try_from(i + 1).unwrap_or(u32::MAX);
                 let stored = find(messages, info.uid);
-                let parsed = stored.map(|m| ParsedMessage::parse(&m.raw));
+                let parsed = stored.map(|m| parse(&m.raw));
                 let c = Candidate {
                     seq,
                     uid: info.uid,
@@ -1057,6 +1102,35 @@ impl ServerSession {
         let name = if uid { "UID SEARCH" } else { "SEARCH" };
         self.finish(tag, &format!("{name} completed"), uid);
     }
+}
+
+/// One FETCH item as the codec encodes it inside a FETCH response, written into `scratch`.
+fn encode_item(seq: NonZeroU32, item: MessageDataItem, scratch: &mut Vec<u8>) -> &[u8] {
+    scratch.clear();
+    encode_response(
+        &Response::Data(Data::Fetch {
+            seq,
+            items: vec![item],
+        }),
+        scratch,
+    );
+    // `* <seq> FETCH (` <item> `)` CRLF; the item itself may hold parentheses and
+    // literals, but the list opens at the first `(`.
+    let start = scratch
+        .iter()
+        .position(|&b| b == b'(')
+        .map_or(scratch.len(), |i| i + 1);
+    let end = scratch.len().saturating_sub(3).max(start);
+    &scratch[start..end]
+}
+
+/// Appends an encoded item to a FETCH line's list, space-separated.
+fn push_item(line: &mut Vec<u8>, count: &mut usize, item: &[u8]) {
+    if *count > 0 {
+        line.push(b' ');
+    }
+    line.extend_from_slice(item);
+    *count += 1;
 }
 
 /// The message with `uid` among messages sorted by UID.

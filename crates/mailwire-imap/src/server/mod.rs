@@ -36,6 +36,7 @@
 
 mod command;
 mod event;
+mod item_cache;
 mod view;
 
 use std::collections::VecDeque;
@@ -81,6 +82,11 @@ pub struct Config {
     /// Capabilities the application implements beyond the session's (for instance
     /// `CHILDREN` or `SPECIAL-USE`, when its LIST answers carry those attributes).
     pub extra_capabilities: Vec<Capability>,
+    /// Bytes of encoded `ENVELOPE`, `BODY` and `BODYSTRUCTURE` items the session keeps
+    /// for the selected mailbox, so that fetching them again does not parse the messages
+    /// again (default 8 MiB; 0 keeps none). A message's content cannot change under its
+    /// UID, so what is kept stays right; it is dropped when another mailbox is selected.
+    pub fetch_cache_bytes: usize,
 }
 
 impl Default for Config {
@@ -94,6 +100,7 @@ impl Default for Config {
             max_errors: 10,
             delimiter: '/',
             extra_capabilities: Vec::new(),
+            fetch_cache_bytes: 8 << 20,
         }
     }
 }
