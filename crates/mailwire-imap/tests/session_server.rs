@@ -684,3 +684,43 @@ NIL NIL NIL NIL) 4 NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"o\") NIL NIL NIL))
     ));
     assert!(uncached.ends_with("f3 OK UID FETCH completed\r\n"));
 }
+
+#[test]
+fn literals_are_invited_only_for_commands_allowed_in_the_state() {
+    let mut store = rfc3501_store();
+    let mut s = ServerSession::new(plaintext_config(), Greeting::Ready);
+    s.transmit();
+    let mut say = |input: &[u8]| {
+        s.receive(input);
+        store.serve(&mut s);
+        let mut out = Vec::new();
+        while let Some(b) = s.transmit() {
+            out.extend_from_slice(&b);
+        }
+        String::from_utf8(out).unwrap()
+    };
+    // Not authenticated: APPEND is refused before its literal is asked for, and the
+    // client, which sends nothing more for it, goes on with its next command.
+    assert_eq!(
+        say(b"a1 APPEND INBOX {5}\r\n"),
+        "a1 BAD APPEND not allowed in this state\r\n"
+    );
+    assert_eq!(say(b"a2 NOOP\r\n"), "a2 OK NOOP completed\r\n");
+    assert_eq!(
+        say(b"a3 uid fetch 1 (BODY[HEADER.FIELDS ({7}\r\n"),
+        "a3 BAD UID FETCH not allowed in this state\r\n"
+    );
+    assert_eq!(say(b"a4 FROB {3}\r\n"), "a4 BAD Unknown command\r\n");
+    // Allowed here: the literal is invited.
+    assert_eq!(say(b"a5 LOGIN {3}\r\n"), "+ Ready for literal data\r\n");
+    assert!(say(b"mrc secret\r\n").starts_with("a5 OK [CAPABILITY IMAP4rev1 "));
+    // Authenticated now: LOGIN is refused up front, APPEND invited.
+    assert_eq!(
+        say(b"a6 LOGIN {3}\r\n"),
+        "a6 BAD LOGIN not allowed in this state\r\n"
+    );
+    assert_eq!(
+        say(b"a7 APPEND INBOX {5}\r\n"),
+        "+ Ready for literal data\r\n"
+    );
+}

@@ -480,7 +480,13 @@ impl ServerSession {
                             self.message(&message);
                         }
                         Some(l) if l.sync && matches!(self.mode, Mode::Command) => {
-                            self.continuation("Ready for literal data");
+                            let line = self.input[..self.scanned].to_vec();
+                            if self.literal_allowed(&line) {
+                                self.continuation("Ready for literal data");
+                            } else {
+                                self.input.drain(..self.scanned);
+                                self.reset_framer();
+                            }
                         }
                         Some(_) => {}
                     }
