@@ -724,3 +724,158 @@ fn literals_are_invited_only_for_commands_allowed_in_the_state() {
         "+ Ready for literal data\r\n"
     );
 }
+
+/// Feeds `input` and returns what the session writes, answering no event.
+fn said(s: &mut ServerSession, input: &[u8]) -> String {
+    s.receive(input);
+    let mut out = Vec::new();
+    while let Some(b) = s.transmit() {
+        out.extend_from_slice(&b);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn challenge_response_config() -> Config {
+    let mut c = Config::default();
+    c.starttls = false;
+    c.mechanisms = vec![
+        mailwire_sasl::Mechanism::ScramSha256,
+        mailwire_sasl::Mechanism::CramMd5,
+    ];
+    c
+}
+
+#[test]
+fn challenge_response_mechanisms_are_offered_only_with_a_nonce() {
+    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    s.transmit();
+    assert_eq!(
+        said(&mut s, b"c1 CAPABILITY\r\n"),
+        "* CAPABILITY IMAP4rev1 LOGINDISABLED SASL-IR LITERAL+ IDLE NAMESPACE UIDPLUS MOVE \
+ENABLE ID UNSELECT MULTIAPPEND\r\nc1 OK CAPABILITY completed\r\n"
+    );
+    assert_eq!(
+        said(&mut s, b"c2 AUTHENTICATE CRAM-MD5\r\n"),
+        "c2 NO Unsupported mechanism\r\n"
+    );
+    s.set_auth_nonce("<1896.697170952@postoffice.reston.mci.net>");
+    assert_eq!(
+        said(&mut s, b"c3 CAPABILITY\r\n"),
+        "* CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=SCRAM-SHA-256 AUTH=CRAM-MD5 SASL-IR \
+LITERAL+ IDLE NAMESPACE UIDPLUS MOVE ENABLE ID UNSELECT MULTIAPPEND\r\n\
+c3 OK CAPABILITY completed\r\n"
+    );
+}
+
+#[test]
+fn authenticate_cram_md5_rfc2195_exchange() {
+    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    s.transmit();
+    s.set_auth_nonce("<1896.697170952@postoffice.reston.mci.net>");
+    // RFC 2195 §2's example, challenge and response in base64.
+    assert_eq!(
+        said(&mut s, b"a1 AUTHENTICATE CRAM-MD5\r\n"),
+        "+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"
+    );
+    assert_eq!(
+        said(
+            &mut s,
+            b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"
+        ),
+        ""
+    );
+    match s.poll_event() {
+        Some(Event::LookupSecret { username }) => assert_eq!(username, "tim"),
+        other => panic!("{other:?}"),
+    }
+    s.provide_secret(&mailwire_core::Secret::new("tanstaaftanstaaf".to_owned()))
+        .unwrap();
+    assert!(matches!(s.poll_event(), Some(Event::LoggedIn { user }) if user == "tim"));
+    assert_eq!(
+        said(&mut s, b""),
+        "a1 OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE NAMESPACE UIDPLUS MOVE ENABLE ID UNSELECT \
+MULTIAPPEND] Logged in\r\n"
+    );
+    assert_eq!(s.user(), Some("tim"));
+
+    // A wrong digest is refused with NO, and the session stays unauthenticated.
+    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    s.transmit();
+    s.set_auth_nonce("<1896.697170952@postoffice.reston.mci.net>");
+    said(&mut s, b"b1 AUTHENTICATE CRAM-MD5\r\n");
+    said(
+        &mut s,
+        b"dGltIDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw\r\n",
+    );
+    assert!(matches!(s.poll_event(), Some(Event::LookupSecret { .. })));
+    s.provide_secret(&mailwire_core::Secret::new("tanstaaftanstaaf".to_owned()))
+        .unwrap();
+    assert_eq!(said(&mut s, b""), "b1 NO Authentication failed\r\n");
+    assert_eq!(s.user(), None);
+    // Each exchange uses up its nonce: without a new one the mechanism is not offered.
+    assert_eq!(
+        said(&mut s, b"b2 AUTHENTICATE CRAM-MD5\r\n"),
+        "b2 NO Unsupported mechanism\r\n"
+    );
+}
+
+#[test]
+fn authenticate_scram_sha256_rfc7677_exchange() {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    s.transmit();
+    s.set_auth_nonce("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0");
+    // RFC 7677 §3's example, driven by the client half of mailwire-sasl.
+    let mut client = mailwire_sasl::ClientExchange::scram_sha256(
+        None,
+        "user",
+        &mailwire_core::Secret::new("pencil".to_owned()),
+        "rOprNGfwEbeRWgbNEkqO",
+    )
+    .unwrap();
+    let first = client.initial_response().unwrap();
+    assert_eq!(first, b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+    assert_eq!(
+        said(
+            &mut s,
+            format!("a1 AUTHENTICATE SCRAM-SHA-256 {}\r\n", b64(&first)).as_bytes()
+        ),
+        ""
+    );
+    match s.poll_event() {
+        Some(Event::LookupScramKeys { username, authzid }) => {
+            assert_eq!((username.as_str(), authzid), ("user", None));
+        }
+        other => panic!("{other:?}"),
+    }
+    let salt = base64::engine::general_purpose::STANDARD
+        .decode("W22ZaJ0SNY7soEsUEjb6gQ==")
+        .unwrap();
+    s.provide_scram_keys(mailwire_sasl::ScramKeys::derive("pencil", &salt, 4096))
+        .unwrap();
+    let server_first =
+        b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    assert_eq!(said(&mut s, b""), format!("+ {}\r\n", b64(server_first)));
+    let client_final = client.respond(server_first).unwrap();
+    assert_eq!(
+        client_final,
+        b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,\
+p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+    );
+    let server_final = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+    assert_eq!(
+        said(&mut s, format!("{}\r\n", b64(&client_final)).as_bytes()),
+        format!("+ {}\r\n", b64(server_final))
+    );
+    // IMAP4rev1 has no room for data in the tagged OK: the client answers the server's
+    // final message with an empty response.
+    assert_eq!(client.respond(server_final).unwrap(), b"");
+    assert_eq!(
+        said(&mut s, b"\r\n"),
+        "a1 OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE NAMESPACE UIDPLUS MOVE ENABLE ID UNSELECT \
+MULTIAPPEND] Logged in\r\n"
+    );
+    assert!(matches!(s.poll_event(), Some(Event::LoggedIn { user }) if user == "user"));
+    client.finish(None).unwrap();
+}

@@ -4,8 +4,9 @@
 use std::num::NonZeroU32;
 use std::str::FromStr;
 
+use mailwire_core::Secret;
 use mailwire_core::Transport;
-use mailwire_sasl::{AuthError, Mechanism, ServerExchange, ServerStep};
+use mailwire_sasl::{AuthError, Mechanism, ScramKeys, ServerExchange, ServerStep};
 
 use super::event::{Event, ListEntry, MailboxChange, MailboxSnapshot, NotPending, StoredMessage};
 use super::item_cache::{CachedItem, ItemCache};
@@ -299,7 +300,15 @@ impl ServerSession {
                 let offered = Mechanism::from_str(mechanism.as_str())
                     .ok()
                     .filter(|&m| self.mechanism_offered(m));
-                let Some(exchange) = offered.and_then(|m| ServerExchange::new(m, "").ok()) else {
+                let exchange = offered.and_then(|m| {
+                    let nonce = if m.sends_plaintext_secret() {
+                        String::new()
+                    } else {
+                        self.auth_nonce.take()?
+                    };
+                    ServerExchange::new(m, &nonce).ok()
+                });
+                let Some(exchange) = exchange else {
                     self.tagged(tag, Completion::No, None, "Unsupported mechanism");
                     return;
                 };
@@ -623,9 +632,26 @@ impl ServerSession {
             ServerStep::Failure(AuthError::Credentials) => {
                 self.tagged(tag, Completion::No, None, "Authentication failed");
             }
-            ServerStep::Failure(_)
-            | ServerStep::LookupSecret { .. }
-            | ServerStep::LookupScramKeys { .. } => {
+            ServerStep::LookupSecret { authcid } => self.ask(
+                Pending::Credentials {
+                    tag,
+                    username: None,
+                    exchange: Some(exchange),
+                },
+                Event::LookupSecret { username: authcid },
+            ),
+            ServerStep::LookupScramKeys { authcid, authzid } => self.ask(
+                Pending::Credentials {
+                    tag,
+                    username: None,
+                    exchange: Some(exchange),
+                },
+                Event::LookupScramKeys {
+                    username: authcid,
+                    authzid,
+                },
+            ),
+            ServerStep::Failure(_) => {
                 self.bad(Some(tag), "Invalid AUTHENTICATE exchange");
             }
         }
@@ -656,20 +682,61 @@ impl ServerSession {
             Pending::Credentials {
                 tag,
                 username,
-                exchange,
+                exchange: None,
             } => {
-                match exchange {
-                    Some(mut ex) => {
-                        let step = ex.accept().map_err(|_| NotPending)?;
-                        self.sasl_step(tag, ex, step);
-                    }
-                    None => self.logged_in(tag, username.unwrap_or_default()),
-                }
-                super::Session::receive(self, &[]);
+                self.logged_in(tag, username.unwrap_or_default());
+                self.resume();
                 Ok(())
+            }
+            pending @ Pending::Credentials { .. } => {
+                self.pending = pending;
+                self.exchange_answer(|ex| ex.accept().ok())
             }
             other => {
                 self.pending = other;
+                Err(NotPending)
+            }
+        }
+    }
+
+    /// Answers [`Event::LookupSecret`] (CRAM-MD5) with the user's plaintext secret; the
+    /// exchange checks the client's digest against it.
+    pub fn provide_secret(&mut self, secret: &Secret<String>) -> Result<(), NotPending> {
+        self.exchange_answer(|ex| ex.provide_secret(secret).ok())
+    }
+
+    /// Answers [`Event::LookupScramKeys`] (SCRAM-SHA-256) with the user's stored keys; the
+    /// exchange checks the client's proof against them.
+    pub fn provide_scram_keys(&mut self, keys: ScramKeys) -> Result<(), NotPending> {
+        self.exchange_answer(|ex| ex.provide_scram_keys(keys).ok())
+    }
+
+    /// Passes an answer to the pending SASL exchange; the question stays pending when it
+    /// was not one the answer fits.
+    fn exchange_answer(
+        &mut self,
+        answer: impl FnOnce(&mut ServerExchange) -> Option<ServerStep>,
+    ) -> Result<(), NotPending> {
+        let Pending::Credentials {
+            tag,
+            username,
+            exchange: Some(mut ex),
+        } = self.take_pending()
+        else {
+            return Err(NotPending);
+        };
+        match answer(&mut ex) {
+            Some(step) => {
+                self.sasl_step(tag, ex, step);
+                self.resume();
+                Ok(())
+            }
+            None => {
+                self.pending = Pending::Credentials {
+                    tag,
+                    username,
+                    exchange: Some(ex),
+                };
                 Err(NotPending)
             }
         }

@@ -72,8 +72,11 @@ pub struct Config {
     /// Allow LOGIN and plaintext SASL mechanisms without TLS (off by default:
     /// LOGINDISABLED is advertised instead).
     pub plaintext_auth: bool,
-    /// SASL mechanisms to offer. PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER are supported;
-    /// CRAM-MD5 and SCRAM-SHA-256 need a nonce the session cannot make and are skipped.
+    /// SASL mechanisms to offer. PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER are offered where
+    /// plaintext authentication is allowed; CRAM-MD5 and SCRAM-SHA-256 whenever the
+    /// application has given the session a nonce for the next exchange
+    /// ([`ServerSession::set_auth_nonce`]). CRAM-MD5 needs the plaintext secret on the
+    /// server and rests on MD5: list it only for clients that know nothing better.
     pub mechanisms: Vec<Mechanism>,
     /// Bad commands tolerated before the session says BYE.
     pub max_errors: u32,
@@ -229,6 +232,8 @@ pub struct ServerSession {
     transport: Transport,
     errors: u32,
     user: Option<String>,
+    /// The nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange.
+    auth_nonce: Option<String>,
 }
 
 impl ServerSession {
@@ -250,6 +255,7 @@ impl ServerSession {
             transport: Transport::Open,
             errors: 0,
             user: None,
+            auth_nonce: None,
         };
         match greeting {
             Greeting::Ready => {
@@ -300,8 +306,20 @@ impl ServerSession {
 
     fn mechanism_offered(&self, m: Mechanism) -> bool {
         self.config.mechanisms.contains(&m)
-            && m.sends_plaintext_secret()
-            && self.plaintext_allowed()
+            && if m.sends_plaintext_secret() {
+                self.plaintext_allowed()
+            } else {
+                // CRAM-MD5 and SCRAM-SHA-256: the session makes no nonce itself.
+                self.auth_nonce.is_some()
+            }
+    }
+
+    /// Sets the nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange: the session reads
+    /// no randomness, so the application gives it one, fresh and unpredictable, printable
+    /// ASCII without `,`. Each exchange uses up the nonce it starts with; those two
+    /// mechanisms are advertised and accepted only while a nonce is set.
+    pub fn set_auth_nonce(&mut self, nonce: impl Into<String>) {
+        self.auth_nonce = Some(nonce.into());
     }
 
     /// The capabilities for the current state and connection (RFC 3501 §6.1.1).
