@@ -1,5 +1,7 @@
 //! ENVELOPE, BODY and BODYSTRUCTURE (RFC 3501 §7.4.2) computed from a parsed message.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use mailwire_mime::{Address as MimeAddress, Header, Mailbox as MimeMailbox, Part};
 
@@ -86,12 +88,12 @@ fn address(m: &MimeMailbox) -> Address {
 
 /// A display name as a header would carry it: ASCII as is, anything else as one RFC 2047
 /// encoded word, so that the envelope stays 7-bit as RFC 3501 clients expect.
-fn encode_name(name: &str) -> String {
+fn encode_name(name: &str) -> Cow<'_, str> {
     if name.is_ascii() {
-        return name.to_owned();
+        return Cow::Borrowed(name);
     }
     let b64 = base64::engine::general_purpose::STANDARD.encode(name.as_bytes());
-    format!("=?UTF-8?B?{b64}?=")
+    Cow::Owned(format!("=?UTF-8?B?{b64}?="))
 }
 
 fn upper(s: &str) -> IString {
