@@ -879,3 +879,65 @@ MULTIAPPEND] Logged in\r\n"
     assert!(matches!(s.poll_event(), Some(Event::LoggedIn { user }) if user == "user"));
     client.finish(None).unwrap();
 }
+
+#[test]
+fn id_namespace_and_enable_answer_from_the_configuration() {
+    use mailwire_imap::server::Namespaces;
+    use mailwire_imap::types::{Delimiter, IString, NamespaceDescription};
+    let s = |v: &str| IString::new(v).unwrap();
+    let ns = |prefix: &str| NamespaceDescription {
+        prefix: s(prefix),
+        delimiter: Delimiter::new('/').ok(),
+        extensions: Vec::new(),
+    };
+    // The defaults: no identification, one personal namespace.
+    let mut store = rfc3501_store();
+    let mut session = select(&mut store);
+    assert_eq!(
+        exchange(
+            &mut session,
+            &mut store,
+            b"i1 ID (\"name\" \"client\")\r\ni2 NAMESPACE\r\ni3 ENABLE CONDSTORE X-UNKNOWN\r\n"
+        ),
+        "* ID NIL\r\ni1 OK ID completed\r\n\
+* NAMESPACE ((\"\" \"/\")) NIL NIL\r\ni2 OK NAMESPACE completed\r\n\
+* ENABLED\r\ni3 OK ENABLE completed\r\n"
+    );
+
+    let mut config = plaintext_config();
+    config.id = vec![
+        (s("name"), Some(s("mailwire"))),
+        (s("version"), Some(s("0.1"))),
+        (s("support-url"), None),
+    ];
+    config.namespaces = Some(Namespaces {
+        personal: vec![ns("")],
+        other: vec![ns("~")],
+        shared: vec![ns("#shared/"), ns("#public/")],
+    });
+    let mut store = rfc3501_store();
+    let (_, mut session) = run(&mut store, config, &[b"s1 LOGIN mrc secret\r\n"]);
+    assert_eq!(
+        exchange(&mut session, &mut store, b"i4 ID NIL\r\ni5 NAMESPACE\r\n"),
+        "* ID (\"name\" \"mailwire\" \"version\" \"0.1\" \"support-url\" NIL)\r\n\
+i4 OK ID completed\r\n\
+* NAMESPACE ((\"\" \"/\")) ((\"~\" \"/\")) ((\"#shared/\" \"/\")(\"#public/\" \"/\"))\r\n\
+i5 OK NAMESPACE completed\r\n"
+    );
+}
+
+#[test]
+fn id_sends_at_most_thirty_pairs() {
+    use mailwire_imap::types::IString;
+    let mut config = plaintext_config();
+    config.id = (0..31)
+        .map(|i| (IString::new(format!("f{i}")).unwrap(), None))
+        .collect();
+    let mut store = rfc3501_store();
+    let (out, _) = run(&mut store, config, &[b"i1 ID NIL\r\n"]);
+    let fields: Vec<String> = (0..30).map(|i| format!("\"f{i}\" NIL")).collect();
+    assert!(out.ends_with(&format!(
+        "* ID ({})\r\ni1 OK ID completed\r\n",
+        fields.join(" ")
+    )));
+}

@@ -254,7 +254,9 @@ impl ServerSession {
                 self.close();
             }
             CommandBody::Id { .. } => {
-                self.write(&Response::Data(Data::Id { parameters: None }));
+                let id = &self.config.id;
+                let parameters = (!id.is_empty()).then(|| id.iter().take(30).cloned().collect());
+                self.write(&Response::Data(Data::Id { parameters }));
                 self.finish(tag, "ID completed", true);
             }
             CommandBody::StartTls => {
@@ -374,20 +376,29 @@ impl ServerSession {
                 self.ask(Pending::Append { tag }, Event::Append { mailbox, messages });
             }
             CommandBody::Namespace => {
-                let personal = NamespaceDescription {
-                    prefix: crate::types::IString::default(),
-                    delimiter: crate::types::Delimiter::new(self.config.delimiter).ok(),
-                    extensions: Vec::new(),
+                let data = match &self.config.namespaces {
+                    Some(ns) => Data::Namespace {
+                        personal: ns.personal.clone(),
+                        other: ns.other.clone(),
+                        shared: ns.shared.clone(),
+                    },
+                    None => Data::Namespace {
+                        personal: vec![NamespaceDescription {
+                            prefix: crate::types::IString::default(),
+                            delimiter: crate::types::Delimiter::new(self.config.delimiter).ok(),
+                            extensions: Vec::new(),
+                        }],
+                        other: Vec::new(),
+                        shared: Vec::new(),
+                    },
                 };
-                self.write(&Response::Data(Data::Namespace {
-                    personal: vec![personal],
-                    other: Vec::new(),
-                    shared: Vec::new(),
-                }));
+                self.write(&Response::Data(data));
                 self.finish(tag, "NAMESPACE completed", true);
             }
             CommandBody::Enable { .. } => {
-                // None of the extensions ENABLE can turn on is implemented.
+                // None of the extensions ENABLE can turn on (CONDSTORE, QRESYNC,
+                // UTF8=ACCEPT …) is implemented; RFC 5161 §3.1: what the server does not
+                // support is left out of ENABLED, which may then be empty.
                 self.write(&Response::Data(Data::Enabled {
                     capabilities: Vec::new(),
                 }));

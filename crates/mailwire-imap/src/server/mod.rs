@@ -49,8 +49,8 @@ use mailwire_sasl::{Mechanism, ServerExchange};
 use crate::codec::decode::leading_tag;
 use crate::codec::{FrameError, FrameEvent, Framer, Limits, encode_response};
 use crate::types::{
-    Capability, Code, Completion, Condition, Continue, FetchAttribute, Flag, Response, SearchKey,
-    Status, Tag, Tagged, Text,
+    Capability, Code, Completion, Condition, Continue, FetchAttribute, Flag, IString, NString,
+    NamespaceDescription, Response, SearchKey, Status, Tag, Tagged, Text,
 };
 
 pub use event::{
@@ -85,6 +85,13 @@ pub struct Config {
     /// Capabilities the application implements beyond the session's (for instance
     /// `CHILDREN` or `SPECIAL-USE`, when its LIST answers carry those attributes).
     pub extra_capabilities: Vec<Capability>,
+    /// The server's identification for ID (RFC 2971 §3.3): field and value pairs such
+    /// as `name`, `version` and `vendor`. Empty (the default) answers `* ID NIL`; at most
+    /// the first 30 pairs are sent, as RFC 2971 allows no more.
+    pub id: Vec<(IString, NString)>,
+    /// The NAMESPACE answer (RFC 2342). `None` (the default) reports one personal
+    /// namespace with an empty prefix and [`delimiter`](Self::delimiter), and no others.
+    pub namespaces: Option<Namespaces>,
     /// Bytes of encoded `ENVELOPE`, `BODY` and `BODYSTRUCTURE` items the session keeps
     /// for the selected mailbox, so that fetching them again does not parse the messages
     /// again (default 8 MiB; 0 keeps none). A message's content cannot change under its
@@ -103,9 +110,23 @@ impl Default for Config {
             max_errors: 10,
             delimiter: '/',
             extra_capabilities: Vec::new(),
+            id: Vec::new(),
+            namespaces: None,
             fetch_cache_bytes: 8 << 20,
         }
     }
+}
+
+/// The three kinds of namespace NAMESPACE reports (RFC 2342 §5); an empty list is sent
+/// as `NIL`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Namespaces {
+    /// The user's own mailboxes.
+    pub personal: Vec<NamespaceDescription>,
+    /// Other users' mailboxes.
+    pub other: Vec<NamespaceDescription>,
+    /// Mailboxes shared among users.
+    pub shared: Vec<NamespaceDescription>,
 }
 
 /// The greeting the session opens with (RFC 3501 §7.1).
