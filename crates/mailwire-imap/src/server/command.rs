@@ -1,6 +1,7 @@
 //! Commands checked against the state, handled or turned into questions, and the
 //! application's answers turned into responses.
 
+use std::io::Write as _;
 use std::num::NonZeroU32;
 use std::str::FromStr;
 
@@ -1177,9 +1178,8 @@ impl ServerSession {
                     );
                 }
                 if count > 0 {
-                    out.extend_from_slice(b"* ");
-                    out.extend_from_slice(seq.to_string().as_bytes());
-                    out.extend_from_slice(b" FETCH (");
+                    // Writing into a Vec cannot fail.
+                    let _ = write!(out, "* {seq} FETCH (");
                     out.extend_from_slice(&line);
                     out.extend_from_slice(b")\r\n");
                 }
