@@ -31,8 +31,13 @@ use mailwire_core::Secret;
 use crate::Decoded;
 use crate::grammar::{is_text, parse_u64, put_u64};
 use crate::mechanism::Mechanism;
-use crate::param::{MailParameters, ParamError, RcptParameters};
-use crate::path::{ForwardPath, Host, PathError, ReversePath, Scanned, scan_path};
+use crate::param::{
+    MailParameters, MailParametersRef, ParamError, RcptParameters, RcptParametersRef,
+};
+use crate::path::{
+    ForwardPath, ForwardPathRef, Host, HostRef, PathError, ReversePath, ReversePathRef, Scanned,
+    scan_path,
+};
 use crate::reply::Reply;
 
 /// The longest command line a server must accept, CRLF included (RFC 5321 §4.5.3.1.4).
@@ -143,8 +148,11 @@ impl Argument {
     /// Validates an argument.
     pub fn new(text: impl Into<String>) -> Option<Self> {
         let text = text.into();
-        let ok = !text.is_empty() && is_text(text.as_bytes()) && !text.ends_with([' ', '\t']);
-        ok.then_some(Self(text))
+        Self::is_valid(&text).then_some(Self(text))
+    }
+
+    fn is_valid(text: &str) -> bool {
+        !text.is_empty() && is_text(text.as_bytes()) && !text.ends_with([' ', '\t'])
     }
 
     /// The text.
@@ -162,11 +170,14 @@ impl InitialResponse {
     /// Validates the base64 alphabet (`A-Z a-z 0-9 + / =`); `=` alone is an empty response.
     pub fn new(base64: impl Into<String>) -> Option<Self> {
         let base64 = base64.into();
-        let ok = !base64.is_empty()
+        Self::is_valid(base64.as_bytes()).then(|| Self(Secret::new(base64)))
+    }
+
+    fn is_valid(base64: &[u8]) -> bool {
+        !base64.is_empty()
             && base64
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
-        ok.then(|| Self(Secret::new(base64)))
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
     }
 
     /// The base64 text as sent (`=` for empty).
@@ -337,6 +348,28 @@ impl CommandError {
     }
 }
 
+/// Finds the first CRLF-ended line of `input` and parses it with `parse`.
+#[inline]
+fn decode_line<'a, T>(
+    input: &'a [u8],
+    parse: impl FnOnce(&'a [u8]) -> Result<T, CommandError>,
+) -> Decoded<T, CommandError> {
+    let mut from = 0;
+    loop {
+        let Some(lf) = memchr::memchr(b'\n', &input[from..]).map(|i| from + i) else {
+            return Decoded::Incomplete;
+        };
+        if lf > 0 && input[lf - 1] == b'\r' {
+            let consumed = lf + 1;
+            return match parse(&input[..lf - 1]) {
+                Ok(value) => Decoded::Complete { value, consumed },
+                Err(error) => Decoded::Invalid { error, consumed },
+            };
+        }
+        from = lf + 1;
+    }
+}
+
 impl Command {
     /// Decodes one command from the start of `input`: complete up to its CRLF, incomplete
     /// while no CRLF has arrived, or invalid with the number of bytes to skip.
@@ -345,156 +378,15 @@ impl Command {
     /// must bound its buffer (the server session does, at [`MAX_COMMAND_LINE_LEN`] by
     /// default).
     pub fn decode(input: &[u8]) -> Decoded<Self, CommandError> {
-        let mut from = 0;
-        loop {
-            let Some(lf) = memchr::memchr(b'\n', &input[from..]).map(|i| from + i) else {
-                return Decoded::Incomplete;
-            };
-            if lf > 0 && input[lf - 1] == b'\r' {
-                let consumed = lf + 1;
-                return match Self::parse_line(&input[..lf - 1]) {
-                    Ok(value) => Decoded::Complete { value, consumed },
-                    Err(error) => Decoded::Invalid { error, consumed },
-                };
-            }
-            from = lf + 1;
-        }
+        decode_line(input, Self::parse_line)
     }
 
-    /// Parses one command line without its CRLF.
+    /// Parses one command line without its CRLF: [`CommandRef::parse_line`], then
+    /// [`CommandRef::into_owned`].
     // Inlined into `decode` so that the command is built in place rather than moved.
     #[inline]
     pub fn parse_line(line: &[u8]) -> Result<Self, CommandError> {
-        // Every production refuses CR and LF, so the line is searched for them only to
-        // name the error precisely.
-        Self::parse_args(line).map_err(|error| {
-            if memchr::memchr2(b'\r', b'\n', line).is_some() {
-                CommandError::BareLineEnding
-            } else {
-                error
-            }
-        })
-    }
-
-    #[inline]
-    fn parse_args(line: &[u8]) -> Result<Self, CommandError> {
-        let (verb_bytes, args) = split_verb(line);
-        let Some(verb) = Verb::parse(verb_bytes) else {
-            let shown = &verb_bytes[..verb_bytes.len().min(32)];
-            return Err(CommandError::Unrecognized {
-                verb: String::from_utf8_lossy(shown).into_owned(),
-            });
-        };
-        let syntax = CommandError::Syntax { verb };
-        let args = trim_end(args);
-        let none = |cmd: Self| {
-            if args.is_empty() {
-                Ok(cmd)
-            } else {
-                Err(syntax.clone())
-            }
-        };
-        match verb {
-            Verb::Helo | Verb::Ehlo | Verb::Lhlo => {
-                let host = Host::parse_bytes(args).map_err(|_| syntax.clone())?;
-                Ok(match verb {
-                    Verb::Helo => Self::Helo { host },
-                    Verb::Ehlo => Self::Ehlo { host },
-                    _ => Self::Lhlo { host },
-                })
-            }
-            Verb::Mail => {
-                let rest = strip_prefix_ignore_case(args, b"FROM:").ok_or(syntax)?;
-                let (path, params) = split_path(verb, rest)?;
-                let from = match path {
-                    Scanned::Null => ReversePath::Null,
-                    Scanned::Mailbox(m) => ReversePath::Mailbox(m),
-                    Scanned::Postmaster => {
-                        return Err(CommandError::Path {
-                            verb,
-                            error: PathError::MissingAt,
-                        });
-                    }
-                };
-                let params = MailParameters::parse(params)
-                    .map_err(|error| CommandError::Param { verb, error })?;
-                Ok(Self::Mail { from, params })
-            }
-            Verb::Rcpt => {
-                let rest = strip_prefix_ignore_case(args, b"TO:").ok_or(syntax)?;
-                let (path, params) = split_path(verb, rest)?;
-                let to = match path {
-                    Scanned::Null => {
-                        return Err(CommandError::Path {
-                            verb,
-                            error: PathError::NullPath,
-                        });
-                    }
-                    Scanned::Postmaster => ForwardPath::Postmaster,
-                    Scanned::Mailbox(m) => ForwardPath::Mailbox(m),
-                };
-                let params = RcptParameters::parse(params)
-                    .map_err(|error| CommandError::Param { verb, error })?;
-                Ok(Self::Rcpt { to, params })
-            }
-            Verb::Data => none(Self::Data),
-            Verb::Rset => none(Self::Rset),
-            Verb::Quit => none(Self::Quit),
-            Verb::StartTls => none(Self::StartTls),
-            Verb::Bdat => {
-                let (size, marker) = match args.iter().position(|&b| b == b' ') {
-                    Some(sp) => (&args[..sp], Some(&args[sp + 1..])),
-                    None => (args, None),
-                };
-                let size = parse_u64(size).ok_or(syntax.clone())?;
-                let last = match marker {
-                    None => false,
-                    Some(m) if m.eq_ignore_ascii_case(b"LAST") => true,
-                    Some(_) => return Err(syntax),
-                };
-                Ok(Self::Bdat { size, last })
-            }
-            Verb::Vrfy | Verb::Expn => {
-                let query = argument(args).ok_or(syntax)?;
-                Ok(if verb == Verb::Vrfy {
-                    Self::Vrfy { query }
-                } else {
-                    Self::Expn { query }
-                })
-            }
-            Verb::Help | Verb::Noop => {
-                let arg = if args.is_empty() {
-                    None
-                } else {
-                    Some(argument(args).ok_or(syntax)?)
-                };
-                Ok(if verb == Verb::Help {
-                    Self::Help { topic: arg }
-                } else {
-                    Self::Noop { text: arg }
-                })
-            }
-            Verb::Auth => {
-                let (mechanism, response) = match args.iter().position(|&b| b == b' ') {
-                    Some(sp) => (&args[..sp], Some(&args[sp + 1..])),
-                    None => (args, None),
-                };
-                let mechanism = Mechanism::from_bytes(mechanism).ok_or(syntax.clone())?;
-                let initial_response = match response {
-                    None => None,
-                    Some(r) => Some(
-                        std::str::from_utf8(r)
-                            .ok()
-                            .and_then(InitialResponse::new)
-                            .ok_or(syntax)?,
-                    ),
-                };
-                Ok(Self::Auth {
-                    mechanism,
-                    initial_response,
-                })
-            }
-        }
+        CommandRef::parse_line(line).map(CommandRef::into_owned)
     }
 
     /// The command's verb.
@@ -580,6 +472,304 @@ impl fmt::Display for Command {
     }
 }
 
+/// A command as sent, every text a view into the line it was parsed from: the same grammar,
+/// limits and errors as [`Command`], without copying anything.
+///
+/// [`CommandRef::into_owned`] gives the [`Command`] that [`Command::decode`] would have.
+/// Texts that have a canonical form in `Command` are kept as sent here: the AUTH mechanism
+/// keeps its case, and xtext parameter values stay encoded ([`XTextRef`](crate::XTextRef)).
+///
+/// ```
+/// use mailwire_smtp::{CommandRef, Decoded, HostRef, ReversePathRef};
+///
+/// let input = b"MAIL FROM:<Smith@bar.com> SIZE=1024 X-TAG=a\r\nRCPT";
+/// let Decoded::Complete { value, consumed } = CommandRef::decode(input) else { panic!() };
+/// assert_eq!(consumed, 45);
+/// let CommandRef::Mail { from: ReversePathRef::Mailbox(from), params } = &value else {
+///     panic!()
+/// };
+/// assert_eq!(from.local_part(), "Smith");
+/// assert_eq!(from.host(), HostRef::Domain("bar.com"));
+/// assert_eq!(params.size, Some(1024));
+/// let other: Vec<_> = params.other().map(|p| (p.keyword(), p.value())).collect();
+/// assert_eq!(other, [("X-TAG", Some("a"))]);
+/// assert_eq!(value.into_owned().to_string(), "MAIL FROM:<Smith@bar.com> SIZE=1024 X-TAG=a\r\n");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CommandRef<'a> {
+    /// `HELO host`
+    Helo {
+        /// The client's name for itself.
+        host: HostRef<'a>,
+    },
+    /// `EHLO host`
+    Ehlo {
+        /// The client's name for itself.
+        host: HostRef<'a>,
+    },
+    /// `LHLO host` (LMTP, RFC 2033)
+    Lhlo {
+        /// The client's name for itself.
+        host: HostRef<'a>,
+    },
+    /// `MAIL FROM:<path> params`
+    Mail {
+        /// The sender, or `<>`.
+        from: ReversePathRef<'a>,
+        /// ESMTP parameters.
+        params: MailParametersRef<'a>,
+    },
+    /// `RCPT TO:<path> params`
+    Rcpt {
+        /// The recipient.
+        to: ForwardPathRef<'a>,
+        /// ESMTP parameters.
+        params: RcptParametersRef<'a>,
+    },
+    /// `DATA`
+    Data,
+    /// `BDAT size [LAST]` (RFC 3030)
+    Bdat {
+        /// The chunk's length in octets: a length to check, never a buffer to reserve.
+        size: u64,
+        /// Whether this is the last chunk.
+        last: bool,
+    },
+    /// `RSET`
+    Rset,
+    /// `VRFY string`
+    Vrfy {
+        /// The user or mailbox to verify, valid as an [`Argument`].
+        query: &'a str,
+    },
+    /// `EXPN string`
+    Expn {
+        /// The list to expand, valid as an [`Argument`].
+        query: &'a str,
+    },
+    /// `HELP [string]`
+    Help {
+        /// The topic, valid as an [`Argument`].
+        topic: Option<&'a str>,
+    },
+    /// `NOOP [string]`
+    Noop {
+        /// Ignored text, valid as an [`Argument`].
+        text: Option<&'a str>,
+    },
+    /// `QUIT`
+    Quit,
+    /// `STARTTLS` (RFC 3207)
+    StartTls,
+    /// `AUTH mechanism [initial-response]` (RFC 4954)
+    Auth {
+        /// The SASL mechanism name as sent, valid as a [`Mechanism`]; compare it without
+        /// regard to case.
+        mechanism: &'a str,
+        /// The first client response, base64, valid as an [`InitialResponse`].
+        initial_response: Option<Secret<&'a str>>,
+    },
+}
+
+impl<'a> CommandRef<'a> {
+    /// Decodes one command from the start of `input`, as [`Command::decode`] does.
+    pub fn decode(input: &'a [u8]) -> Decoded<Self, CommandError> {
+        decode_line(input, Self::parse_line)
+    }
+
+    /// Parses one command line without its CRLF.
+    #[inline]
+    pub fn parse_line(line: &'a [u8]) -> Result<Self, CommandError> {
+        // Every production refuses CR and LF, so the line is searched for them only to
+        // name the error precisely.
+        Self::parse_args(line).map_err(|error| {
+            if memchr::memchr2(b'\r', b'\n', line).is_some() {
+                CommandError::BareLineEnding
+            } else {
+                error
+            }
+        })
+    }
+
+    #[inline]
+    fn parse_args(line: &'a [u8]) -> Result<Self, CommandError> {
+        let (verb_bytes, args) = split_verb(line);
+        let Some(verb) = Verb::parse(verb_bytes) else {
+            let shown = &verb_bytes[..verb_bytes.len().min(32)];
+            return Err(CommandError::Unrecognized {
+                verb: String::from_utf8_lossy(shown).into_owned(),
+            });
+        };
+        let syntax = CommandError::Syntax { verb };
+        let args = trim_end(args);
+        let none = |cmd: Self| {
+            if args.is_empty() {
+                Ok(cmd)
+            } else {
+                Err(syntax.clone())
+            }
+        };
+        match verb {
+            Verb::Helo | Verb::Ehlo | Verb::Lhlo => {
+                let host = HostRef::parse_bytes(args).map_err(|_| syntax.clone())?;
+                Ok(match verb {
+                    Verb::Helo => Self::Helo { host },
+                    Verb::Ehlo => Self::Ehlo { host },
+                    _ => Self::Lhlo { host },
+                })
+            }
+            Verb::Mail => {
+                let rest = strip_prefix_ignore_case(args, b"FROM:").ok_or(syntax)?;
+                let (path, params) = split_path(verb, rest)?;
+                let from = ReversePathRef::from_scanned(path)
+                    .map_err(|error| CommandError::Path { verb, error })?;
+                let params = MailParametersRef::parse(params)
+                    .map_err(|error| CommandError::Param { verb, error })?;
+                Ok(Self::Mail { from, params })
+            }
+            Verb::Rcpt => {
+                let rest = strip_prefix_ignore_case(args, b"TO:").ok_or(syntax)?;
+                let (path, params) = split_path(verb, rest)?;
+                let to = ForwardPathRef::from_scanned(path)
+                    .map_err(|error| CommandError::Path { verb, error })?;
+                let params = RcptParametersRef::parse(params)
+                    .map_err(|error| CommandError::Param { verb, error })?;
+                Ok(Self::Rcpt { to, params })
+            }
+            Verb::Data => none(Self::Data),
+            Verb::Rset => none(Self::Rset),
+            Verb::Quit => none(Self::Quit),
+            Verb::StartTls => none(Self::StartTls),
+            Verb::Bdat => {
+                let (size, marker) = match args.iter().position(|&b| b == b' ') {
+                    Some(sp) => (&args[..sp], Some(&args[sp + 1..])),
+                    None => (args, None),
+                };
+                let size = parse_u64(size).ok_or(syntax.clone())?;
+                let last = match marker {
+                    None => false,
+                    Some(m) if m.eq_ignore_ascii_case(b"LAST") => true,
+                    Some(_) => return Err(syntax),
+                };
+                Ok(Self::Bdat { size, last })
+            }
+            Verb::Vrfy | Verb::Expn => {
+                let query = argument(args).ok_or(syntax)?;
+                Ok(if verb == Verb::Vrfy {
+                    Self::Vrfy { query }
+                } else {
+                    Self::Expn { query }
+                })
+            }
+            Verb::Help | Verb::Noop => {
+                let arg = if args.is_empty() {
+                    None
+                } else {
+                    Some(argument(args).ok_or(syntax)?)
+                };
+                Ok(if verb == Verb::Help {
+                    Self::Help { topic: arg }
+                } else {
+                    Self::Noop { text: arg }
+                })
+            }
+            Verb::Auth => {
+                let (mechanism, response) = match args.iter().position(|&b| b == b' ') {
+                    Some(sp) => (&args[..sp], Some(&args[sp + 1..])),
+                    None => (args, None),
+                };
+                let mechanism = Mechanism::is_valid(mechanism)
+                    .then(|| std::str::from_utf8(mechanism).ok())
+                    .flatten()
+                    .ok_or(syntax.clone())?;
+                let initial_response = match response {
+                    None => None,
+                    Some(r) if InitialResponse::is_valid(r) => {
+                        Some(Secret::new(std::str::from_utf8(r).map_err(|_| syntax)?))
+                    }
+                    Some(_) => return Err(syntax),
+                };
+                Ok(Self::Auth {
+                    mechanism,
+                    initial_response,
+                })
+            }
+        }
+    }
+
+    /// The command's verb.
+    pub fn verb(&self) -> Verb {
+        match self {
+            Self::Helo { .. } => Verb::Helo,
+            Self::Ehlo { .. } => Verb::Ehlo,
+            Self::Lhlo { .. } => Verb::Lhlo,
+            Self::Mail { .. } => Verb::Mail,
+            Self::Rcpt { .. } => Verb::Rcpt,
+            Self::Data => Verb::Data,
+            Self::Bdat { .. } => Verb::Bdat,
+            Self::Rset => Verb::Rset,
+            Self::Vrfy { .. } => Verb::Vrfy,
+            Self::Expn { .. } => Verb::Expn,
+            Self::Help { .. } => Verb::Help,
+            Self::Noop { .. } => Verb::Noop,
+            Self::Quit => Verb::Quit,
+            Self::StartTls => Verb::StartTls,
+            Self::Auth { .. } => Verb::Auth,
+        }
+    }
+
+    /// The owned command, as [`Command::parse_line`] gives it.
+    #[inline]
+    pub fn into_owned(self) -> Command {
+        let owned = |arg: &str| Argument(arg.to_owned());
+        match self {
+            Self::Helo { host } => Command::Helo {
+                host: host.into_owned(),
+            },
+            Self::Ehlo { host } => Command::Ehlo {
+                host: host.into_owned(),
+            },
+            Self::Lhlo { host } => Command::Lhlo {
+                host: host.into_owned(),
+            },
+            Self::Mail { from, params } => Command::Mail {
+                from: from.into_owned(),
+                params: params.into_owned(),
+            },
+            Self::Rcpt { to, params } => Command::Rcpt {
+                to: to.into_owned(),
+                params: params.into_owned(),
+            },
+            Self::Data => Command::Data,
+            Self::Bdat { size, last } => Command::Bdat { size, last },
+            Self::Rset => Command::Rset,
+            Self::Vrfy { query } => Command::Vrfy {
+                query: owned(query),
+            },
+            Self::Expn { query } => Command::Expn {
+                query: owned(query),
+            },
+            Self::Help { topic } => Command::Help {
+                topic: topic.map(owned),
+            },
+            Self::Noop { text } => Command::Noop {
+                text: text.map(owned),
+            },
+            Self::Quit => Command::Quit,
+            Self::StartTls => Command::StartTls,
+            Self::Auth {
+                mechanism,
+                initial_response,
+            } => Command::Auth {
+                mechanism: Mechanism::from_valid(mechanism),
+                initial_response: initial_response
+                    .map(|r| InitialResponse(Secret::new((*r.expose()).to_owned()))),
+            },
+        }
+    }
+}
+
 /// Splits the verb from its arguments at the first space. Almost every verb has four
 /// letters, so that position is tried before a search.
 fn split_verb(line: &[u8]) -> (&[u8], &[u8]) {
@@ -612,13 +802,15 @@ fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> 
         .then(|| &s[prefix.len()..])
 }
 
-fn argument(args: &[u8]) -> Option<Argument> {
-    Argument::new(std::str::from_utf8(args).ok()?)
+fn argument(args: &[u8]) -> Option<&str> {
+    std::str::from_utf8(args)
+        .ok()
+        .filter(|text| Argument::is_valid(text))
 }
 
 /// Splits `[SP*] Path [SP params]`: clients often put a space after `FROM:`.
 #[inline]
-fn split_path(verb: Verb, rest: &[u8]) -> Result<(Scanned, &[u8]), CommandError> {
+fn split_path(verb: Verb, rest: &[u8]) -> Result<(Scanned<'_>, &[u8]), CommandError> {
     let start = rest.iter().take_while(|&&b| b == b' ').count();
     let (path, end) =
         scan_path(&rest[start..]).map_err(|error| CommandError::Path { verb, error })?;
