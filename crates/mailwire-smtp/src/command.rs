@@ -1198,6 +1198,314 @@ mod tests {
         assert!(size_of::<Mailbox>() <= 56, "{}", size_of::<Mailbox>());
     }
 
+    /// Valid lines and the wire form of the command they parse to.
+    fn valid_corpus() -> Vec<(Vec<u8>, String)> {
+        let long_local = "a".repeat(64);
+        let label = "d".repeat(63);
+        let long_domain = format!("{label}.{label}.{label}.{label}"); // 255 octets
+        // `<a@…>` of 256 octets, the longest path.
+        let longest_path_domain = format!("{label}.{label}.{label}.{}", "d".repeat(60));
+        let same = |line: &str| (line.as_bytes().to_vec(), format!("{line}\r\n"));
+        let to = |line: &str, wire: &str| (line.as_bytes().to_vec(), format!("{wire}\r\n"));
+        vec![
+            same("EHLO bar.com"),
+            same("HELO bar.com"),
+            same("LHLO foo.example"),
+            same("EHLO [192.0.2.1]"),
+            same("EHLO [IPv6:2001:db8::1]"),
+            same("EHLO [x-tag:abc]"),
+            same("EHLO 例子.测试"),
+            same("MAIL FROM:<Smith@bar.com>"),
+            to("mail from: <>  ", "MAIL FROM:<>"),
+            to(
+                "MAIL FROM:<@hosta.int,@jkl.org:userc@d.bar.org>",
+                "MAIL FROM:<userc@d.bar.org>",
+            ),
+            same(r#"MAIL FROM:<"John \"Q\" Public"@example.com> SIZE=100"#),
+            same("MAIL FROM:<δοκιμή@例子.测试> SMTPUTF8"),
+            same("MAIL FROM:<a@[IPv6:::1]>"),
+            to(
+                "MAIL FROM:<a@b.org> SIZE=12345 body=8bitmime SMTPUTF8 RET=HDRS ENVID=QQ314159 AUTH=<> REQUIRETLS X-A=1 X-B",
+                "MAIL FROM:<a@b.org> SIZE=12345 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ314159 AUTH=<> REQUIRETLS X-A=1 X-B",
+            ),
+            to(
+                "MAIL FROM:<a@b.org> ENVID=x+2By AUTH=a+40b.org",
+                "MAIL FROM:<a@b.org> ENVID=x+2By AUTH=a@b.org",
+            ),
+            same("MAIL FROM:<a@b.org> BODY=BINARYMIME RET=FULL X-UTF8=δ"),
+            same("RCPT TO:<Postmaster>"),
+            to("rcpt to:<postmaster>", "RCPT TO:<Postmaster>"),
+            same("RCPT TO:<Postmaster@foo.com>"),
+            to(
+                "RCPT TO:<c@d.org> NOTIFY=DELAY ORCPT=rfc822;c+40d.org",
+                "RCPT TO:<c@d.org> NOTIFY=DELAY ORCPT=rfc822;c@d.org",
+            ),
+            to(
+                "RCPT TO:<c@d.org> notify=never",
+                "RCPT TO:<c@d.org> NOTIFY=NEVER",
+            ),
+            same("RCPT TO:<c@d.org> SIZE=10 X-Y"),
+            same(&format!("RCPT TO:<{long_local}@x.org>")),
+            same(&format!("EHLO {long_domain}")),
+            same(&format!("RCPT TO:<a@{longest_path_domain}>")),
+            same("DATA"),
+            to("rset", "RSET"),
+            same("QUIT"),
+            to("StartTLS  ", "STARTTLS"),
+            same("NOOP"),
+            same("NOOP hello there"),
+            to("HELP   ", "HELP"),
+            same("HELP MAIL"),
+            same("VRFY Crispin"),
+            same("EXPN Example-People"),
+            same("BDAT 1000"),
+            to("bdat 0 last", "BDAT 0 LAST"),
+            same("BDAT 18446744073709551615 LAST"),
+            to(
+                "AUTH plain dGVzdAB0ZXN0ADEyMzQ=",
+                "AUTH PLAIN dGVzdAB0ZXN0ADEyMzQ=",
+            ),
+            same("AUTH LOGIN"),
+            same("AUTH PLAIN ="),
+            to("auth x-custom_1", "AUTH X-CUSTOM_1"),
+        ]
+    }
+
+    /// Invalid lines and the error both parsers must give.
+    fn invalid_corpus() -> Vec<(Vec<u8>, CommandError)> {
+        let syntax = |verb| CommandError::Syntax { verb };
+        let path = |verb, error| CommandError::Path { verb, error };
+        let param = |error| CommandError::Param {
+            verb: Verb::Mail,
+            error,
+        };
+        let label = "d".repeat(63);
+        vec![
+            (
+                b"XCLIENT NAME=x".to_vec(),
+                CommandError::Unrecognized {
+                    verb: "XCLIENT".into(),
+                },
+            ),
+            (
+                Vec::new(),
+                CommandError::Unrecognized {
+                    verb: String::new(),
+                },
+            ),
+            (b"DATA now".to_vec(), syntax(Verb::Data)),
+            (b"EHLO".to_vec(), syntax(Verb::Ehlo)),
+            (b"EHLO bad_name".to_vec(), syntax(Verb::Ehlo)),
+            (b"HELO [300.1.1.1]".to_vec(), syntax(Verb::Helo)),
+            (b"MAIL TO:<a@b.org>".to_vec(), syntax(Verb::Mail)),
+            (
+                b"MAIL FROM:a@b.org".to_vec(),
+                path(Verb::Mail, PathError::Brackets),
+            ),
+            (
+                b"MAIL FROM:<Postmaster>".to_vec(),
+                path(Verb::Mail, PathError::MissingAt),
+            ),
+            (
+                b"MAIL FROM:<@bad_route:a@b.org>".to_vec(),
+                path(Verb::Mail, PathError::SourceRoute),
+            ),
+            (
+                b"MAIL FROM:<\xff@b.org>".to_vec(),
+                path(Verb::Mail, PathError::Utf8),
+            ),
+            (
+                b"MAIL FROM:<\"a\x01\"@b.org>".to_vec(),
+                path(Verb::Mail, PathError::LocalPart),
+            ),
+            (
+                b"RCPT TO:<>".to_vec(),
+                path(Verb::Rcpt, PathError::NullPath),
+            ),
+            (
+                b"RCPT TO:<a@b.org>SIZE=1".to_vec(),
+                path(Verb::Rcpt, PathError::Brackets),
+            ),
+            (
+                b"RCPT TO:<a@@b.org>".to_vec(),
+                path(Verb::Rcpt, PathError::Domain),
+            ),
+            (
+                b"RCPT TO:<a@[300.1.1.1]>".to_vec(),
+                path(Verb::Rcpt, PathError::AddressLiteral),
+            ),
+            (
+                b"RCPT TO:<a@[IPv6:zz]>".to_vec(),
+                path(Verb::Rcpt, PathError::AddressLiteral),
+            ),
+            (
+                format!("RCPT TO:<{}@x.org>", "a".repeat(65)).into_bytes(),
+                path(Verb::Rcpt, PathError::LocalPartTooLong),
+            ),
+            (
+                format!("RCPT TO:<a@{label}.{label}.{label}.{label}.b>").into_bytes(),
+                path(Verb::Rcpt, PathError::DomainTooLong),
+            ),
+            (
+                format!("RCPT TO:<a@{}.org>", "d".repeat(64)).into_bytes(),
+                path(Verb::Rcpt, PathError::Domain),
+            ),
+            (
+                format!(
+                    "RCPT TO:<{}@{label}.{label}.{label}.{label}>",
+                    "a".repeat(64)
+                )
+                .into_bytes(),
+                path(Verb::Rcpt, PathError::PathTooLong),
+            ),
+            (
+                format!("RCPT TO:<ab@{label}.{label}.{label}.{}>", "d".repeat(60)).into_bytes(),
+                path(Verb::Rcpt, PathError::PathTooLong),
+            ),
+            (
+                b"MAIL FROM:<> SIZE=x".to_vec(),
+                param(ParamError::Value { keyword: "SIZE" }),
+            ),
+            (
+                b"MAIL FROM:<> SIZE=1 size=2".to_vec(),
+                param(ParamError::Duplicate { keyword: "SIZE" }),
+            ),
+            (
+                b"MAIL FROM:<> SMTPUTF8=yes".to_vec(),
+                param(ParamError::Value {
+                    keyword: "SMTPUTF8",
+                }),
+            ),
+            (
+                format!("MAIL FROM:<> ENVID={}", "a".repeat(101)).into_bytes(),
+                param(ParamError::Value { keyword: "ENVID" }),
+            ),
+            (
+                b"MAIL FROM:<> AUTH=a+2".to_vec(),
+                param(ParamError::Value { keyword: "AUTH" }),
+            ),
+            (b"MAIL FROM:<> X-A=".to_vec(), param(ParamError::Syntax)),
+            (b"MAIL FROM:<> X-A=1 =x".to_vec(), param(ParamError::Syntax)),
+            (
+                b"RCPT TO:<a@b.org> NOTIFY=NEVER,DELAY".to_vec(),
+                CommandError::Param {
+                    verb: Verb::Rcpt,
+                    error: ParamError::Value { keyword: "NOTIFY" },
+                },
+            ),
+            (
+                b"RCPT TO:<a@b.org> ORCPT=rfc822".to_vec(),
+                CommandError::Param {
+                    verb: Verb::Rcpt,
+                    error: ParamError::Value { keyword: "ORCPT" },
+                },
+            ),
+            (b"BDAT 18446744073709551616".to_vec(), syntax(Verb::Bdat)),
+            (b"BDAT 10 FIRST".to_vec(), syntax(Verb::Bdat)),
+            (b"VRFY".to_vec(), syntax(Verb::Vrfy)),
+            (b"NOOP \xff".to_vec(), syntax(Verb::Noop)),
+            (b"AUTH".to_vec(), syntax(Verb::Auth)),
+            (b"AUTH PLAIN a*b".to_vec(), syntax(Verb::Auth)),
+            (b"AUTH XXXXXXXXXXXXXXXXXXXXX".to_vec(), syntax(Verb::Auth)),
+            (b"NOOP a\rb".to_vec(), CommandError::BareLineEnding),
+            (
+                b"MAIL FROM:<a@b.org>\n.\r".to_vec(),
+                CommandError::BareLineEnding,
+            ),
+        ]
+    }
+
+    /// Whether `part` lies inside `line`: the borrowed parse copied nothing.
+    fn within(line: &[u8], part: &str) -> bool {
+        let range = line.as_ptr_range();
+        let part = part.as_bytes().as_ptr_range();
+        range.start <= part.start && part.end <= range.end
+    }
+
+    #[test]
+    fn borrowed_and_owned_parses_agree_on_the_corpus() {
+        for (line, wire) in valid_corpus() {
+            let shown = String::from_utf8_lossy(&line);
+            let owned = Command::parse_line(&line).unwrap_or_else(|e| panic!("{shown}: {e}"));
+            let borrowed = CommandRef::parse_line(&line).unwrap_or_else(|e| panic!("{shown}: {e}"));
+            assert_eq!(owned.to_string(), wire, "{shown}");
+            assert_eq!(borrowed.verb(), owned.verb(), "{shown}");
+            match &borrowed {
+                CommandRef::Mail {
+                    from: ReversePathRef::Mailbox(m),
+                    ..
+                }
+                | CommandRef::Rcpt {
+                    to: ForwardPathRef::Mailbox(m),
+                    ..
+                } => {
+                    assert!(within(&line, m.local_part()), "{shown}");
+                    if let HostRef::Domain(d) = m.host() {
+                        assert!(within(&line, d), "{shown}");
+                    }
+                }
+                CommandRef::Vrfy { query: text }
+                | CommandRef::Expn { query: text }
+                | CommandRef::Noop { text: Some(text) } => assert!(within(&line, text)),
+                _ => {}
+            }
+            assert_eq!(borrowed.into_owned(), owned, "{shown}");
+        }
+        for (line, error) in invalid_corpus() {
+            let shown = String::from_utf8_lossy(&line);
+            assert_eq!(
+                Command::parse_line(&line).as_ref().err(),
+                Some(&error),
+                "{shown}"
+            );
+            assert_eq!(CommandRef::parse_line(&line).err(), Some(error), "{shown}");
+        }
+    }
+
+    #[test]
+    fn borrowed_parse_keeps_what_was_sent() {
+        let line = b"MAIL FROM:<a@b.org> SIZE=5 ENVID=x+2By X-A=1 BODY=7BIT X-B";
+        let Ok(CommandRef::Mail { from, params }) = CommandRef::parse_line(line) else {
+            panic!()
+        };
+        assert_eq!(from.mailbox().map(|m| m.local_part()), Some("a"));
+        assert_eq!(params.size, Some(5));
+        assert_eq!(params.body, Some(Body::SevenBit));
+        assert_eq!(params.envid.map(|x| x.as_encoded()), Some("x+2By"));
+        let other: Vec<_> = params.other().map(|p| (p.keyword(), p.value())).collect();
+        assert_eq!(other, [("X-A", Some("1")), ("X-B", None)]);
+        let line = b"RCPT TO:<c@[IPv6:2001:db8::1]> ORCPT=utf-8;c+40d NOTIFY=SUCCESS";
+        let Ok(CommandRef::Rcpt { to, params }) = CommandRef::parse_line(line) else {
+            panic!()
+        };
+        assert_eq!(
+            to.mailbox().map(|m| m.host()),
+            Some(HostRef::Literal(crate::AddressLiteralRef::Ipv6(
+                "2001:db8::1".parse().unwrap()
+            )))
+        );
+        let orcpt = params.orcpt.unwrap();
+        assert_eq!(
+            (orcpt.addr_type(), orcpt.address().as_encoded()),
+            ("utf-8", "c+40d")
+        );
+        assert_eq!(params.other().count(), 0);
+        let Ok(CommandRef::Auth {
+            mechanism,
+            initial_response,
+        }) = CommandRef::parse_line(b"AUTH plain dGVzdA==")
+        else {
+            panic!()
+        };
+        assert_eq!(mechanism, "plain");
+        assert_eq!(
+            initial_response.as_ref().map(|r| *r.expose()),
+            Some("dGVzdA==")
+        );
+        let shown = format!("{:?}", CommandRef::parse_line(b"AUTH PLAIN dGVzdA=="));
+        assert!(!shown.contains("dGVzd"), "{shown}");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
@@ -1208,6 +1516,20 @@ mod tests {
                 Decoded::Complete { value, consumed } => {
                     prop_assert_eq!(consumed, wire.len());
                     prop_assert_eq!(value, command);
+                }
+                other => prop_assert!(false, "{:?} from {:?}", other, String::from_utf8_lossy(&wire)),
+            }
+        }
+
+        #[test]
+        fn borrowed_round_trip(command in arb_command()) {
+            let mut wire = Vec::new();
+            command.encode(&mut wire);
+            match CommandRef::decode(&wire) {
+                Decoded::Complete { value, consumed } => {
+                    prop_assert_eq!(consumed, wire.len());
+                    prop_assert_eq!(value.verb(), command.verb());
+                    prop_assert_eq!(value.into_owned(), command);
                 }
                 other => prop_assert!(false, "{:?} from {:?}", other, String::from_utf8_lossy(&wire)),
             }
