@@ -99,9 +99,9 @@ pub use param::{
     Ret,
 };
 pub use path::{
-    AddressLiteral, AddressLiteralRef, Domain, ForwardPath, ForwardPathRef, GeneralLiteral, Host,
-    HostRef, MAX_DOMAIN_LEN, MAX_LOCAL_PART_LEN, MAX_PATH_LEN, Mailbox, MailboxRef, PathError,
-    ReversePath, ReversePathRef,
+    AddressLiteral, AddressLiteralRef, Domain, DomainRef, ForwardPath, ForwardPathRef,
+    GeneralLiteral, Host, HostRef, MAX_DOMAIN_LEN, MAX_LOCAL_PART_LEN, MAX_PATH_LEN, Mailbox,
+    MailboxRef, PathError, ReversePath, ReversePathRef,
 };
 pub use reply::{EnhancedCode, MAX_REPLY_LEN, Reply, ReplyCode, ReplyError};
 pub use xtext::{XText, XTextError, XTextRef};

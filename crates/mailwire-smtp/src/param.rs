@@ -446,16 +446,14 @@ pub struct MailParametersRef<'a> {
     pub auth: Option<XTextRef<'a>>,
     /// `REQUIRETLS` (RFC 8689).
     pub requiretls: bool,
-    /// The whole validated list, walked again by `other`.
+    /// The whole validated list if it holds other parameters, walked again by `other`;
+    /// empty if not, so that the usual command skips that walk.
     list: &'a [u8],
 }
 
 impl<'a> MailParametersRef<'a> {
     pub(crate) fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
-        let mut p = Self {
-            list: input,
-            ..Self::default()
-        };
+        let mut p = Self::default();
         for (keyword, value) in params(input) {
             match known(&MAIL_KNOWN, keyword) {
                 Some(k @ "SIZE") => set(&mut p.size, k, value.and_then(parse_u64)),
@@ -493,7 +491,10 @@ impl<'a> MailParametersRef<'a> {
                     set(&mut p.auth, k, auth)
                 }
                 Some(k @ "REQUIRETLS") => set_flag(&mut p.requiretls, k, value),
-                _ => other(keyword, value),
+                _ => {
+                    p.list = input;
+                    other(keyword, value)
+                }
             }?;
         }
         Ok(p)
@@ -555,23 +556,23 @@ pub struct RcptParametersRef<'a> {
     pub notify: Option<Notify>,
     /// `ORCPT=` (RFC 3461).
     pub orcpt: Option<OriginalRecipientRef<'a>>,
-    /// The whole validated list, walked again by `other`.
+    /// As in [`MailParametersRef`].
     list: &'a [u8],
 }
 
 impl<'a> RcptParametersRef<'a> {
     pub(crate) fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
-        let mut p = Self {
-            list: input,
-            ..Self::default()
-        };
+        let mut p = Self::default();
         for (keyword, value) in params(input) {
             match known(&RCPT_KNOWN, keyword) {
                 Some(k @ "NOTIFY") => set(&mut p.notify, k, value.and_then(Notify::parse)),
                 Some(k @ "ORCPT") => {
                     set(&mut p.orcpt, k, value.and_then(OriginalRecipientRef::parse))
                 }
-                _ => other(keyword, value),
+                _ => {
+                    p.list = input;
+                    other(keyword, value)
+                }
             }?;
         }
         Ok(p)

@@ -125,6 +125,17 @@ impl InlineText {
         Self::inline(text.as_bytes()).unwrap_or_else(|| Self::Heap(text.into()))
     }
 
+    /// Text from octets already checked to be UTF-8; short ASCII, the usual case, is copied
+    /// in place without a second check.
+    fn from_checked(text: &[u8]) -> Self {
+        if text.is_ascii()
+            && let Some(inline) = Self::inline(text)
+        {
+            return inline;
+        }
+        Self::new(as_text(text))
+    }
+
     /// Holds `text`, known to be UTF-8, in place if it fits.
     fn inline(text: &[u8]) -> Option<Self> {
         match u8::try_from(text.len()) {
@@ -186,6 +197,49 @@ impl std::hash::Hash for InlineText {
 impl fmt::Debug for InlineText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.as_str().fmt(f)
+    }
+}
+
+/// Refuses octets that are not UTF-8. The usual ASCII text costs one `is_ascii` scan; the
+/// views keep the octets and turn them into text ([`as_text`]) only when asked.
+fn check_utf8(text: &[u8]) -> Result<&[u8], PathError> {
+    if text.is_ascii() || std::str::from_utf8(text).is_ok() {
+        Ok(text)
+    } else {
+        Err(PathError::Utf8)
+    }
+}
+
+/// Octets that passed [`check_utf8`] as text.
+fn as_text(text: &[u8]) -> &str {
+    // Checked when parsed, so the conversion cannot fail.
+    std::str::from_utf8(text).unwrap_or_default()
+}
+
+/// A domain name as sent, validated as [`Domain::new`] does: a view into the input.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DomainRef<'a>(&'a [u8]);
+
+impl<'a> DomainRef<'a> {
+    /// The domain as written.
+    pub fn as_str(&self) -> &'a str {
+        as_text(self.0)
+    }
+
+    /// Whether every label is ASCII (no SMTPUTF8 needed).
+    pub fn is_ascii(&self) -> bool {
+        self.0.is_ascii()
+    }
+
+    /// The owned domain.
+    pub fn into_owned(self) -> Domain {
+        Domain(InlineText::from_checked(self.0))
+    }
+}
+
+impl fmt::Debug for DomainRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DomainRef").field(&self.as_str()).finish()
     }
 }
 
@@ -435,8 +489,8 @@ impl fmt::Display for Host {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HostRef<'a> {
-    /// A domain name, validated as [`Domain::new`] does.
-    Domain(&'a str),
+    /// A domain name.
+    Domain(DomainRef<'a>),
     /// An address literal in brackets.
     Literal(AddressLiteralRef<'a>),
 }
@@ -447,8 +501,7 @@ impl<'a> HostRef<'a> {
             [b'[', inner @ .., b']'] => AddressLiteralRef::parse_inner(inner).map(Self::Literal),
             _ => {
                 validate_domain(s)?;
-                let name = std::str::from_utf8(s).map_err(|_| PathError::Utf8)?;
-                Ok(Self::Domain(name))
+                Ok(Self::Domain(DomainRef(check_utf8(s)?)))
             }
         }
     }
@@ -464,7 +517,7 @@ impl<'a> HostRef<'a> {
     /// The owned host.
     pub fn into_owned(self) -> Host {
         match self {
-            Self::Domain(d) => Host::Domain(Domain(InlineText::new(d))),
+            Self::Domain(d) => Host::Domain(d.into_owned()),
             Self::Literal(l) => Host::Literal(l.into_owned()),
         }
     }
@@ -545,16 +598,25 @@ impl fmt::Display for Mailbox {
 }
 
 /// A mailbox as sent: local part and domain are views into the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MailboxRef<'a> {
-    local_part: &'a str,
+    local_part: &'a [u8],
     host: HostRef<'a>,
+}
+
+impl fmt::Debug for MailboxRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailboxRef")
+            .field("local_part", &self.local_part())
+            .field("host", &self.host)
+            .finish()
+    }
 }
 
 impl<'a> MailboxRef<'a> {
     /// The local part as sent: a dot-string, or a quoted string with its quotes.
     pub fn local_part(&self) -> &'a str {
-        self.local_part
+        as_text(self.local_part)
     }
 
     /// The domain or address literal after the `@`.
@@ -571,7 +633,7 @@ impl<'a> MailboxRef<'a> {
     #[inline]
     pub fn into_owned(self) -> Mailbox {
         Mailbox {
-            local_part: InlineText::new(self.local_part),
+            local_part: InlineText::from_checked(self.local_part),
             host: self.host.into_owned(),
         }
     }
@@ -909,11 +971,10 @@ fn mailbox_after_local_part(
         if input.get(host_end).is_some_and(|&b| !is_end(b)) {
             return Err(PathError::Domain);
         }
-        let name =
-            std::str::from_utf8(&input[host_start..host_end]).map_err(|_| PathError::Utf8)?;
-        (HostRef::Domain(name), host_end)
+        let name = check_utf8(&input[host_start..host_end])?;
+        (HostRef::Domain(DomainRef(name)), host_end)
     };
-    let local_part = std::str::from_utf8(&input[start..local_end]).map_err(|_| PathError::Utf8)?;
+    let local_part = check_utf8(&input[start..local_end])?;
     Ok((MailboxRef { local_part, host }, host_end))
 }
 

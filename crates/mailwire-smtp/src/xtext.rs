@@ -108,40 +108,36 @@ fn walk(encoded: &[u8], mut octet: impl FnMut(u8)) -> Result<(), XTextError> {
 /// assert_eq!(id.into_owned().as_bytes(), b"QQ314159+x=");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct XTextRef<'a> {
-    encoded: &'a str,
-    decoded_len: usize,
-}
+pub struct XTextRef<'a>(&'a str);
 
 impl<'a> XTextRef<'a> {
     /// Validates the xtext form, with the errors of [`XText::decode`].
     pub fn parse(encoded: &'a [u8]) -> Result<Self, XTextError> {
-        let mut decoded_len = 0;
-        walk(encoded, |_| decoded_len += 1)?;
+        walk(encoded, |_| {})?;
         // Valid xtext is ASCII, so this conversion cannot fail.
         let encoded = std::str::from_utf8(encoded).map_err(|e| XTextError {
             offset: e.valid_up_to(),
         })?;
-        Ok(Self {
-            encoded,
-            decoded_len,
-        })
+        Ok(Self(encoded))
     }
 
     /// The xtext form as sent.
     pub fn as_encoded(&self) -> &'a str {
-        self.encoded
+        self.0
     }
 
     /// How many octets the value decodes to.
     pub fn decoded_len(&self) -> usize {
-        self.decoded_len
+        let mut len = 0;
+        // Validated by `parse`, so the walk goes to the end.
+        let _ = walk(self.0.as_bytes(), |_| len += 1);
+        len
     }
 
     /// Decodes the value.
     pub fn into_owned(self) -> XText {
         // Validated by `parse`, so decoding cannot fail.
-        XText::decode(self.encoded.as_bytes()).unwrap_or_default()
+        XText::decode(self.0.as_bytes()).unwrap_or_default()
     }
 }
 
