@@ -508,6 +508,7 @@ impl<'a> MailParametersRef<'a> {
     }
 
     /// The owned parameters, xtext values decoded.
+    #[inline]
     pub fn into_owned(self) -> MailParameters {
         MailParameters {
             size: self.size,
@@ -586,6 +587,7 @@ impl<'a> RcptParametersRef<'a> {
     }
 
     /// The owned parameters, xtext values decoded.
+    #[inline]
     pub fn into_owned(self) -> RcptParameters {
         RcptParameters {
             notify: self.notify,

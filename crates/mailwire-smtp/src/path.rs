@@ -125,15 +125,11 @@ impl InlineText {
         Self::inline(text.as_bytes()).unwrap_or_else(|| Self::Heap(text.into()))
     }
 
-    /// Text from octets already checked to be UTF-8; short ASCII, the usual case, is copied
+    /// Text from octets already checked to be UTF-8 ([`check_utf8`]): short text is copied
     /// in place without a second check.
+    #[inline]
     fn from_checked(text: &[u8]) -> Self {
-        if text.is_ascii()
-            && let Some(inline) = Self::inline(text)
-        {
-            return inline;
-        }
-        Self::new(as_text(text))
+        Self::inline(text).unwrap_or_else(|| Self::Heap(as_text(text).into()))
     }
 
     /// Holds `text`, known to be UTF-8, in place if it fits.
@@ -232,6 +228,7 @@ impl<'a> DomainRef<'a> {
     }
 
     /// The owned domain.
+    #[inline]
     pub fn into_owned(self) -> Domain {
         Domain(InlineText::from_checked(self.0))
     }
@@ -515,6 +512,7 @@ impl<'a> HostRef<'a> {
     }
 
     /// The owned host.
+    #[inline]
     pub fn into_owned(self) -> Host {
         match self {
             Self::Domain(d) => Host::Domain(d.into_owned()),
