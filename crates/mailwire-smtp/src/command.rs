@@ -386,7 +386,7 @@ impl Command {
     // Inlined into `decode` so that the command is built in place rather than moved.
     #[inline]
     pub fn parse_line(line: &[u8]) -> Result<Self, CommandError> {
-        CommandRef::parse_line(line).map(CommandRef::into_owned)
+        CommandRef::parse_line_inlined(line).map(CommandRef::into_owned)
     }
 
     /// The command's verb.
@@ -580,8 +580,15 @@ impl<'a> CommandRef<'a> {
     }
 
     /// Parses one command line without its CRLF.
-    #[inline]
     pub fn parse_line(line: &'a [u8]) -> Result<Self, CommandError> {
+        Self::parse_line_inlined(line)
+    }
+
+    /// [`Self::parse_line`], inlined where [`Command::parse_line`] makes the command owned,
+    /// so that the borrowed command is taken apart in registers rather than moved through
+    /// memory on its way to the owned one.
+    #[inline(always)]
+    fn parse_line_inlined(line: &'a [u8]) -> Result<Self, CommandError> {
         // Every production refuses CR and LF, so the line is searched for them only to
         // name the error precisely.
         Self::parse_args(line).map_err(|error| {
@@ -593,7 +600,7 @@ impl<'a> CommandRef<'a> {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn parse_args(line: &'a [u8]) -> Result<Self, CommandError> {
         let (verb_bytes, args) = split_verb(line);
         let Some(verb) = Verb::parse(verb_bytes) else {
