@@ -31,8 +31,13 @@ use mailwire_core::Secret;
 use crate::Decoded;
 use crate::grammar::{is_text, parse_u64, put_u64};
 use crate::mechanism::Mechanism;
-use crate::param::{MailParameters, ParamError, RcptParameters};
-use crate::path::{ForwardPath, Host, PathError, ReversePath, Scanned, scan_path};
+use crate::param::{
+    MailParameters, MailParametersRef, ParamError, RcptParameters, RcptParametersRef,
+};
+use crate::path::{
+    ForwardPath, ForwardPathRef, Host, HostRef, PathError, ReversePath, ReversePathRef, Scanned,
+    scan_path,
+};
 use crate::reply::Reply;
 
 /// The longest command line a server must accept, CRLF included (RFC 5321 §4.5.3.1.4).
@@ -143,8 +148,11 @@ impl Argument {
     /// Validates an argument.
     pub fn new(text: impl Into<String>) -> Option<Self> {
         let text = text.into();
-        let ok = !text.is_empty() && is_text(text.as_bytes()) && !text.ends_with([' ', '\t']);
-        ok.then_some(Self(text))
+        Self::is_valid(&text).then_some(Self(text))
+    }
+
+    fn is_valid(text: &str) -> bool {
+        !text.is_empty() && is_text(text.as_bytes()) && !text.ends_with([' ', '\t'])
     }
 
     /// The text.
@@ -162,11 +170,14 @@ impl InitialResponse {
     /// Validates the base64 alphabet (`A-Z a-z 0-9 + / =`); `=` alone is an empty response.
     pub fn new(base64: impl Into<String>) -> Option<Self> {
         let base64 = base64.into();
-        let ok = !base64.is_empty()
+        Self::is_valid(base64.as_bytes()).then(|| Self(Secret::new(base64)))
+    }
+
+    fn is_valid(base64: &[u8]) -> bool {
+        !base64.is_empty()
             && base64
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
-        ok.then(|| Self(Secret::new(base64)))
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
     }
 
     /// The base64 text as sent (`=` for empty).
@@ -337,6 +348,28 @@ impl CommandError {
     }
 }
 
+/// Finds the first CRLF-ended line of `input` and parses it with `parse`.
+#[inline]
+fn decode_line<'a, T>(
+    input: &'a [u8],
+    parse: impl FnOnce(&'a [u8]) -> Result<T, CommandError>,
+) -> Decoded<T, CommandError> {
+    let mut from = 0;
+    loop {
+        let Some(lf) = memchr::memchr(b'\n', &input[from..]).map(|i| from + i) else {
+            return Decoded::Incomplete;
+        };
+        if lf > 0 && input[lf - 1] == b'\r' {
+            let consumed = lf + 1;
+            return match parse(&input[..lf - 1]) {
+                Ok(value) => Decoded::Complete { value, consumed },
+                Err(error) => Decoded::Invalid { error, consumed },
+            };
+        }
+        from = lf + 1;
+    }
+}
+
 impl Command {
     /// Decodes one command from the start of `input`: complete up to its CRLF, incomplete
     /// while no CRLF has arrived, or invalid with the number of bytes to skip.
@@ -345,156 +378,15 @@ impl Command {
     /// must bound its buffer (the server session does, at [`MAX_COMMAND_LINE_LEN`] by
     /// default).
     pub fn decode(input: &[u8]) -> Decoded<Self, CommandError> {
-        let mut from = 0;
-        loop {
-            let Some(lf) = memchr::memchr(b'\n', &input[from..]).map(|i| from + i) else {
-                return Decoded::Incomplete;
-            };
-            if lf > 0 && input[lf - 1] == b'\r' {
-                let consumed = lf + 1;
-                return match Self::parse_line(&input[..lf - 1]) {
-                    Ok(value) => Decoded::Complete { value, consumed },
-                    Err(error) => Decoded::Invalid { error, consumed },
-                };
-            }
-            from = lf + 1;
-        }
+        decode_line(input, Self::parse_line)
     }
 
-    /// Parses one command line without its CRLF.
+    /// Parses one command line without its CRLF: [`CommandRef::parse_line`], then
+    /// [`CommandRef::into_owned`].
     // Inlined into `decode` so that the command is built in place rather than moved.
     #[inline]
     pub fn parse_line(line: &[u8]) -> Result<Self, CommandError> {
-        // Every production refuses CR and LF, so the line is searched for them only to
-        // name the error precisely.
-        Self::parse_args(line).map_err(|error| {
-            if memchr::memchr2(b'\r', b'\n', line).is_some() {
-                CommandError::BareLineEnding
-            } else {
-                error
-            }
-        })
-    }
-
-    #[inline]
-    fn parse_args(line: &[u8]) -> Result<Self, CommandError> {
-        let (verb_bytes, args) = split_verb(line);
-        let Some(verb) = Verb::parse(verb_bytes) else {
-            let shown = &verb_bytes[..verb_bytes.len().min(32)];
-            return Err(CommandError::Unrecognized {
-                verb: String::from_utf8_lossy(shown).into_owned(),
-            });
-        };
-        let syntax = CommandError::Syntax { verb };
-        let args = trim_end(args);
-        let none = |cmd: Self| {
-            if args.is_empty() {
-                Ok(cmd)
-            } else {
-                Err(syntax.clone())
-            }
-        };
-        match verb {
-            Verb::Helo | Verb::Ehlo | Verb::Lhlo => {
-                let host = Host::parse_bytes(args).map_err(|_| syntax.clone())?;
-                Ok(match verb {
-                    Verb::Helo => Self::Helo { host },
-                    Verb::Ehlo => Self::Ehlo { host },
-                    _ => Self::Lhlo { host },
-                })
-            }
-            Verb::Mail => {
-                let rest = strip_prefix_ignore_case(args, b"FROM:").ok_or(syntax)?;
-                let (path, params) = split_path(verb, rest)?;
-                let from = match path {
-                    Scanned::Null => ReversePath::Null,
-                    Scanned::Mailbox(m) => ReversePath::Mailbox(m),
-                    Scanned::Postmaster => {
-                        return Err(CommandError::Path {
-                            verb,
-                            error: PathError::MissingAt,
-                        });
-                    }
-                };
-                let params = MailParameters::parse(params)
-                    .map_err(|error| CommandError::Param { verb, error })?;
-                Ok(Self::Mail { from, params })
-            }
-            Verb::Rcpt => {
-                let rest = strip_prefix_ignore_case(args, b"TO:").ok_or(syntax)?;
-                let (path, params) = split_path(verb, rest)?;
-                let to = match path {
-                    Scanned::Null => {
-                        return Err(CommandError::Path {
-                            verb,
-                            error: PathError::NullPath,
-                        });
-                    }
-                    Scanned::Postmaster => ForwardPath::Postmaster,
-                    Scanned::Mailbox(m) => ForwardPath::Mailbox(m),
-                };
-                let params = RcptParameters::parse(params)
-                    .map_err(|error| CommandError::Param { verb, error })?;
-                Ok(Self::Rcpt { to, params })
-            }
-            Verb::Data => none(Self::Data),
-            Verb::Rset => none(Self::Rset),
-            Verb::Quit => none(Self::Quit),
-            Verb::StartTls => none(Self::StartTls),
-            Verb::Bdat => {
-                let (size, marker) = match args.iter().position(|&b| b == b' ') {
-                    Some(sp) => (&args[..sp], Some(&args[sp + 1..])),
-                    None => (args, None),
-                };
-                let size = parse_u64(size).ok_or(syntax.clone())?;
-                let last = match marker {
-                    None => false,
-                    Some(m) if m.eq_ignore_ascii_case(b"LAST") => true,
-                    Some(_) => return Err(syntax),
-                };
-                Ok(Self::Bdat { size, last })
-            }
-            Verb::Vrfy | Verb::Expn => {
-                let query = argument(args).ok_or(syntax)?;
-                Ok(if verb == Verb::Vrfy {
-                    Self::Vrfy { query }
-                } else {
-                    Self::Expn { query }
-                })
-            }
-            Verb::Help | Verb::Noop => {
-                let arg = if args.is_empty() {
-                    None
-                } else {
-                    Some(argument(args).ok_or(syntax)?)
-                };
-                Ok(if verb == Verb::Help {
-                    Self::Help { topic: arg }
-                } else {
-                    Self::Noop { text: arg }
-                })
-            }
-            Verb::Auth => {
-                let (mechanism, response) = match args.iter().position(|&b| b == b' ') {
-                    Some(sp) => (&args[..sp], Some(&args[sp + 1..])),
-                    None => (args, None),
-                };
-                let mechanism = Mechanism::from_bytes(mechanism).ok_or(syntax.clone())?;
-                let initial_response = match response {
-                    None => None,
-                    Some(r) => Some(
-                        std::str::from_utf8(r)
-                            .ok()
-                            .and_then(InitialResponse::new)
-                            .ok_or(syntax)?,
-                    ),
-                };
-                Ok(Self::Auth {
-                    mechanism,
-                    initial_response,
-                })
-            }
-        }
+        CommandRef::parse_line_inlined(line).map(CommandRef::into_owned)
     }
 
     /// The command's verb.
@@ -580,6 +472,312 @@ impl fmt::Display for Command {
     }
 }
 
+/// A command as sent, every text a view into the line it was parsed from: the same grammar,
+/// limits and errors as [`Command`], without copying anything.
+///
+/// [`CommandRef::into_owned`] gives the [`Command`] that [`Command::decode`] would have.
+/// Texts that have a canonical form in `Command` are kept as sent here: the AUTH mechanism
+/// keeps its case, and xtext parameter values stay encoded ([`XTextRef`](crate::XTextRef)).
+///
+/// ```
+/// use mailwire_smtp::{CommandRef, Decoded, HostRef, ReversePathRef};
+///
+/// let input = b"MAIL FROM:<Smith@bar.com> SIZE=1024 X-TAG=a\r\nRCPT";
+/// let Decoded::Complete { value, consumed } = CommandRef::decode(input) else { panic!() };
+/// assert_eq!(consumed, 45);
+/// let CommandRef::Mail { from: ReversePathRef::Mailbox(from), params } = &value else {
+///     panic!()
+/// };
+/// assert_eq!(from.local_part(), "Smith");
+/// let HostRef::Domain(domain) = from.host() else { panic!() };
+/// assert_eq!(domain.as_str(), "bar.com");
+/// assert_eq!(params.size, Some(1024));
+/// let other: Vec<_> = params.other().map(|p| (p.keyword(), p.value())).collect();
+/// assert_eq!(other, [("X-TAG", Some("a"))]);
+/// assert_eq!(value.into_owned().to_string(), "MAIL FROM:<Smith@bar.com> SIZE=1024 X-TAG=a\r\n");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CommandRef<'a> {
+    /// `HELO host`
+    Helo {
+        /// The client's name for itself.
+        host: HostRef<'a>,
+    },
+    /// `EHLO host`
+    Ehlo {
+        /// The client's name for itself.
+        host: HostRef<'a>,
+    },
+    /// `LHLO host` (LMTP, RFC 2033)
+    Lhlo {
+        /// The client's name for itself.
+        host: HostRef<'a>,
+    },
+    /// `MAIL FROM:<path> params`
+    Mail {
+        /// The sender, or `<>`.
+        from: ReversePathRef<'a>,
+        /// ESMTP parameters.
+        params: MailParametersRef<'a>,
+    },
+    /// `RCPT TO:<path> params`
+    Rcpt {
+        /// The recipient.
+        to: ForwardPathRef<'a>,
+        /// ESMTP parameters.
+        params: RcptParametersRef<'a>,
+    },
+    /// `DATA`
+    Data,
+    /// `BDAT size [LAST]` (RFC 3030)
+    Bdat {
+        /// The chunk's length in octets: a length to check, never a buffer to reserve.
+        size: u64,
+        /// Whether this is the last chunk.
+        last: bool,
+    },
+    /// `RSET`
+    Rset,
+    /// `VRFY string`
+    Vrfy {
+        /// The user or mailbox to verify, valid as an [`Argument`].
+        query: &'a str,
+    },
+    /// `EXPN string`
+    Expn {
+        /// The list to expand, valid as an [`Argument`].
+        query: &'a str,
+    },
+    /// `HELP [string]`
+    Help {
+        /// The topic, valid as an [`Argument`].
+        topic: Option<&'a str>,
+    },
+    /// `NOOP [string]`
+    Noop {
+        /// Ignored text, valid as an [`Argument`].
+        text: Option<&'a str>,
+    },
+    /// `QUIT`
+    Quit,
+    /// `STARTTLS` (RFC 3207)
+    StartTls,
+    /// `AUTH mechanism [initial-response]` (RFC 4954)
+    Auth {
+        /// The SASL mechanism name as sent, valid as a [`Mechanism`]; compare it without
+        /// regard to case.
+        mechanism: &'a str,
+        /// The first client response, base64, valid as an [`InitialResponse`].
+        initial_response: Option<Secret<&'a str>>,
+    },
+}
+
+impl<'a> CommandRef<'a> {
+    /// Decodes one command from the start of `input`, as [`Command::decode`] does.
+    pub fn decode(input: &'a [u8]) -> Decoded<Self, CommandError> {
+        decode_line(input, Self::parse_line)
+    }
+
+    /// Parses one command line without its CRLF.
+    pub fn parse_line(line: &'a [u8]) -> Result<Self, CommandError> {
+        Self::parse_line_inlined(line)
+    }
+
+    /// [`Self::parse_line`], inlined where [`Command::parse_line`] makes the command owned,
+    /// so that the borrowed command is taken apart in registers rather than moved through
+    /// memory on its way to the owned one.
+    #[inline(always)]
+    fn parse_line_inlined(line: &'a [u8]) -> Result<Self, CommandError> {
+        // Every production refuses CR and LF, so the line is searched for them only to
+        // name the error precisely.
+        Self::parse_args(line).map_err(|error| {
+            if memchr::memchr2(b'\r', b'\n', line).is_some() {
+                CommandError::BareLineEnding
+            } else {
+                error
+            }
+        })
+    }
+
+    #[inline(always)]
+    fn parse_args(line: &'a [u8]) -> Result<Self, CommandError> {
+        let (verb_bytes, args) = split_verb(line);
+        let Some(verb) = Verb::parse(verb_bytes) else {
+            let shown = &verb_bytes[..verb_bytes.len().min(32)];
+            return Err(CommandError::Unrecognized {
+                verb: String::from_utf8_lossy(shown).into_owned(),
+            });
+        };
+        let syntax = CommandError::Syntax { verb };
+        let args = trim_end(args);
+        let none = |cmd: Self| {
+            if args.is_empty() {
+                Ok(cmd)
+            } else {
+                Err(syntax.clone())
+            }
+        };
+        match verb {
+            Verb::Helo | Verb::Ehlo | Verb::Lhlo => {
+                let host = HostRef::parse_bytes(args).map_err(|_| syntax.clone())?;
+                Ok(match verb {
+                    Verb::Helo => Self::Helo { host },
+                    Verb::Ehlo => Self::Ehlo { host },
+                    _ => Self::Lhlo { host },
+                })
+            }
+            Verb::Mail => {
+                let rest = strip_prefix_ignore_case(args, b"FROM:").ok_or(syntax)?;
+                let (path, params) = split_path(verb, rest)?;
+                let from = ReversePathRef::from_scanned(path)
+                    .map_err(|error| CommandError::Path { verb, error })?;
+                let params = MailParametersRef::parse(params)
+                    .map_err(|error| CommandError::Param { verb, error })?;
+                Ok(Self::Mail { from, params })
+            }
+            Verb::Rcpt => {
+                let rest = strip_prefix_ignore_case(args, b"TO:").ok_or(syntax)?;
+                let (path, params) = split_path(verb, rest)?;
+                let to = ForwardPathRef::from_scanned(path)
+                    .map_err(|error| CommandError::Path { verb, error })?;
+                let params = RcptParametersRef::parse(params)
+                    .map_err(|error| CommandError::Param { verb, error })?;
+                Ok(Self::Rcpt { to, params })
+            }
+            Verb::Data => none(Self::Data),
+            Verb::Rset => none(Self::Rset),
+            Verb::Quit => none(Self::Quit),
+            Verb::StartTls => none(Self::StartTls),
+            Verb::Bdat => {
+                let (size, marker) = match args.iter().position(|&b| b == b' ') {
+                    Some(sp) => (&args[..sp], Some(&args[sp + 1..])),
+                    None => (args, None),
+                };
+                let size = parse_u64(size).ok_or(syntax.clone())?;
+                let last = match marker {
+                    None => false,
+                    Some(m) if m.eq_ignore_ascii_case(b"LAST") => true,
+                    Some(_) => return Err(syntax),
+                };
+                Ok(Self::Bdat { size, last })
+            }
+            Verb::Vrfy | Verb::Expn => {
+                let query = argument(args).ok_or(syntax)?;
+                Ok(if verb == Verb::Vrfy {
+                    Self::Vrfy { query }
+                } else {
+                    Self::Expn { query }
+                })
+            }
+            Verb::Help | Verb::Noop => {
+                let arg = if args.is_empty() {
+                    None
+                } else {
+                    Some(argument(args).ok_or(syntax)?)
+                };
+                Ok(if verb == Verb::Help {
+                    Self::Help { topic: arg }
+                } else {
+                    Self::Noop { text: arg }
+                })
+            }
+            Verb::Auth => {
+                let (mechanism, response) = match args.iter().position(|&b| b == b' ') {
+                    Some(sp) => (&args[..sp], Some(&args[sp + 1..])),
+                    None => (args, None),
+                };
+                let mechanism = Mechanism::is_valid(mechanism)
+                    .then(|| std::str::from_utf8(mechanism).ok())
+                    .flatten()
+                    .ok_or(syntax.clone())?;
+                let initial_response = match response {
+                    None => None,
+                    Some(r) if InitialResponse::is_valid(r) => {
+                        Some(Secret::new(std::str::from_utf8(r).map_err(|_| syntax)?))
+                    }
+                    Some(_) => return Err(syntax),
+                };
+                Ok(Self::Auth {
+                    mechanism,
+                    initial_response,
+                })
+            }
+        }
+    }
+
+    /// The command's verb.
+    pub fn verb(&self) -> Verb {
+        match self {
+            Self::Helo { .. } => Verb::Helo,
+            Self::Ehlo { .. } => Verb::Ehlo,
+            Self::Lhlo { .. } => Verb::Lhlo,
+            Self::Mail { .. } => Verb::Mail,
+            Self::Rcpt { .. } => Verb::Rcpt,
+            Self::Data => Verb::Data,
+            Self::Bdat { .. } => Verb::Bdat,
+            Self::Rset => Verb::Rset,
+            Self::Vrfy { .. } => Verb::Vrfy,
+            Self::Expn { .. } => Verb::Expn,
+            Self::Help { .. } => Verb::Help,
+            Self::Noop { .. } => Verb::Noop,
+            Self::Quit => Verb::Quit,
+            Self::StartTls => Verb::StartTls,
+            Self::Auth { .. } => Verb::Auth,
+        }
+    }
+
+    /// The owned command, as [`Command::parse_line`] gives it.
+    #[inline]
+    pub fn into_owned(self) -> Command {
+        let owned = |arg: &str| Argument(arg.to_owned());
+        match self {
+            Self::Helo { host } => Command::Helo {
+                host: host.into_owned(),
+            },
+            Self::Ehlo { host } => Command::Ehlo {
+                host: host.into_owned(),
+            },
+            Self::Lhlo { host } => Command::Lhlo {
+                host: host.into_owned(),
+            },
+            Self::Mail { from, params } => Command::Mail {
+                from: from.into_owned(),
+                params: params.into_owned(),
+            },
+            Self::Rcpt { to, params } => Command::Rcpt {
+                to: to.into_owned(),
+                params: params.into_owned(),
+            },
+            Self::Data => Command::Data,
+            Self::Bdat { size, last } => Command::Bdat { size, last },
+            Self::Rset => Command::Rset,
+            Self::Vrfy { query } => Command::Vrfy {
+                query: owned(query),
+            },
+            Self::Expn { query } => Command::Expn {
+                query: owned(query),
+            },
+            Self::Help { topic } => Command::Help {
+                topic: topic.map(owned),
+            },
+            Self::Noop { text } => Command::Noop {
+                text: text.map(owned),
+            },
+            Self::Quit => Command::Quit,
+            Self::StartTls => Command::StartTls,
+            Self::Auth {
+                mechanism,
+                initial_response,
+            } => Command::Auth {
+                mechanism: Mechanism::from_valid(mechanism),
+                initial_response: initial_response
+                    .map(|r| InitialResponse(Secret::new((*r.expose()).to_owned()))),
+            },
+        }
+    }
+}
+
 /// Splits the verb from its arguments at the first space. Almost every verb has four
 /// letters, so that position is tried before a search.
 fn split_verb(line: &[u8]) -> (&[u8], &[u8]) {
@@ -612,13 +810,15 @@ fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> 
         .then(|| &s[prefix.len()..])
 }
 
-fn argument(args: &[u8]) -> Option<Argument> {
-    Argument::new(std::str::from_utf8(args).ok()?)
+fn argument(args: &[u8]) -> Option<&str> {
+    std::str::from_utf8(args)
+        .ok()
+        .filter(|text| Argument::is_valid(text))
 }
 
 /// Splits `[SP*] Path [SP params]`: clients often put a space after `FROM:`.
 #[inline]
-fn split_path(verb: Verb, rest: &[u8]) -> Result<(Scanned, &[u8]), CommandError> {
+fn split_path(verb: Verb, rest: &[u8]) -> Result<(Scanned<'_>, &[u8]), CommandError> {
     let start = rest.iter().take_while(|&&b| b == b' ').count();
     let (path, end) =
         scan_path(&rest[start..]).map_err(|error| CommandError::Path { verb, error })?;
@@ -1006,6 +1206,314 @@ mod tests {
         assert!(size_of::<Mailbox>() <= 56, "{}", size_of::<Mailbox>());
     }
 
+    /// Valid lines and the wire form of the command they parse to.
+    fn valid_corpus() -> Vec<(Vec<u8>, String)> {
+        let long_local = "a".repeat(64);
+        let label = "d".repeat(63);
+        let long_domain = format!("{label}.{label}.{label}.{label}"); // 255 octets
+        // `<a@…>` of 256 octets, the longest path.
+        let longest_path_domain = format!("{label}.{label}.{label}.{}", "d".repeat(60));
+        let same = |line: &str| (line.as_bytes().to_vec(), format!("{line}\r\n"));
+        let to = |line: &str, wire: &str| (line.as_bytes().to_vec(), format!("{wire}\r\n"));
+        vec![
+            same("EHLO bar.com"),
+            same("HELO bar.com"),
+            same("LHLO foo.example"),
+            same("EHLO [192.0.2.1]"),
+            same("EHLO [IPv6:2001:db8::1]"),
+            same("EHLO [x-tag:abc]"),
+            same("EHLO 例子.测试"),
+            same("MAIL FROM:<Smith@bar.com>"),
+            to("mail from: <>  ", "MAIL FROM:<>"),
+            to(
+                "MAIL FROM:<@hosta.int,@jkl.org:userc@d.bar.org>",
+                "MAIL FROM:<userc@d.bar.org>",
+            ),
+            same(r#"MAIL FROM:<"John \"Q\" Public"@example.com> SIZE=100"#),
+            same("MAIL FROM:<δοκιμή@例子.测试> SMTPUTF8"),
+            same("MAIL FROM:<a@[IPv6:::1]>"),
+            to(
+                "MAIL FROM:<a@b.org> SIZE=12345 body=8bitmime SMTPUTF8 RET=HDRS ENVID=QQ314159 AUTH=<> REQUIRETLS X-A=1 X-B",
+                "MAIL FROM:<a@b.org> SIZE=12345 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ314159 AUTH=<> REQUIRETLS X-A=1 X-B",
+            ),
+            to(
+                "MAIL FROM:<a@b.org> ENVID=x+2By AUTH=a+40b.org",
+                "MAIL FROM:<a@b.org> ENVID=x+2By AUTH=a@b.org",
+            ),
+            same("MAIL FROM:<a@b.org> BODY=BINARYMIME RET=FULL X-UTF8=δ"),
+            same("RCPT TO:<Postmaster>"),
+            to("rcpt to:<postmaster>", "RCPT TO:<Postmaster>"),
+            same("RCPT TO:<Postmaster@foo.com>"),
+            to(
+                "RCPT TO:<c@d.org> NOTIFY=DELAY ORCPT=rfc822;c+40d.org",
+                "RCPT TO:<c@d.org> NOTIFY=DELAY ORCPT=rfc822;c@d.org",
+            ),
+            to(
+                "RCPT TO:<c@d.org> notify=never",
+                "RCPT TO:<c@d.org> NOTIFY=NEVER",
+            ),
+            same("RCPT TO:<c@d.org> SIZE=10 X-Y"),
+            same(&format!("RCPT TO:<{long_local}@x.org>")),
+            same(&format!("EHLO {long_domain}")),
+            same(&format!("RCPT TO:<a@{longest_path_domain}>")),
+            same("DATA"),
+            to("rset", "RSET"),
+            same("QUIT"),
+            to("StartTLS  ", "STARTTLS"),
+            same("NOOP"),
+            same("NOOP hello there"),
+            to("HELP   ", "HELP"),
+            same("HELP MAIL"),
+            same("VRFY Crispin"),
+            same("EXPN Example-People"),
+            same("BDAT 1000"),
+            to("bdat 0 last", "BDAT 0 LAST"),
+            same("BDAT 18446744073709551615 LAST"),
+            to(
+                "AUTH plain dGVzdAB0ZXN0ADEyMzQ=",
+                "AUTH PLAIN dGVzdAB0ZXN0ADEyMzQ=",
+            ),
+            same("AUTH LOGIN"),
+            same("AUTH PLAIN ="),
+            to("auth x-custom_1", "AUTH X-CUSTOM_1"),
+        ]
+    }
+
+    /// Invalid lines and the error both parsers must give.
+    fn invalid_corpus() -> Vec<(Vec<u8>, CommandError)> {
+        let syntax = |verb| CommandError::Syntax { verb };
+        let path = |verb, error| CommandError::Path { verb, error };
+        let param = |error| CommandError::Param {
+            verb: Verb::Mail,
+            error,
+        };
+        let label = "d".repeat(63);
+        vec![
+            (
+                b"XCLIENT NAME=x".to_vec(),
+                CommandError::Unrecognized {
+                    verb: "XCLIENT".into(),
+                },
+            ),
+            (
+                Vec::new(),
+                CommandError::Unrecognized {
+                    verb: String::new(),
+                },
+            ),
+            (b"DATA now".to_vec(), syntax(Verb::Data)),
+            (b"EHLO".to_vec(), syntax(Verb::Ehlo)),
+            (b"EHLO bad_name".to_vec(), syntax(Verb::Ehlo)),
+            (b"HELO [300.1.1.1]".to_vec(), syntax(Verb::Helo)),
+            (b"MAIL TO:<a@b.org>".to_vec(), syntax(Verb::Mail)),
+            (
+                b"MAIL FROM:a@b.org".to_vec(),
+                path(Verb::Mail, PathError::Brackets),
+            ),
+            (
+                b"MAIL FROM:<Postmaster>".to_vec(),
+                path(Verb::Mail, PathError::MissingAt),
+            ),
+            (
+                b"MAIL FROM:<@bad_route:a@b.org>".to_vec(),
+                path(Verb::Mail, PathError::SourceRoute),
+            ),
+            (
+                b"MAIL FROM:<\xff@b.org>".to_vec(),
+                path(Verb::Mail, PathError::Utf8),
+            ),
+            (
+                b"MAIL FROM:<\"a\x01\"@b.org>".to_vec(),
+                path(Verb::Mail, PathError::LocalPart),
+            ),
+            (
+                b"RCPT TO:<>".to_vec(),
+                path(Verb::Rcpt, PathError::NullPath),
+            ),
+            (
+                b"RCPT TO:<a@b.org>SIZE=1".to_vec(),
+                path(Verb::Rcpt, PathError::Brackets),
+            ),
+            (
+                b"RCPT TO:<a@@b.org>".to_vec(),
+                path(Verb::Rcpt, PathError::Domain),
+            ),
+            (
+                b"RCPT TO:<a@[300.1.1.1]>".to_vec(),
+                path(Verb::Rcpt, PathError::AddressLiteral),
+            ),
+            (
+                b"RCPT TO:<a@[IPv6:zz]>".to_vec(),
+                path(Verb::Rcpt, PathError::AddressLiteral),
+            ),
+            (
+                format!("RCPT TO:<{}@x.org>", "a".repeat(65)).into_bytes(),
+                path(Verb::Rcpt, PathError::LocalPartTooLong),
+            ),
+            (
+                format!("RCPT TO:<a@{label}.{label}.{label}.{label}.b>").into_bytes(),
+                path(Verb::Rcpt, PathError::DomainTooLong),
+            ),
+            (
+                format!("RCPT TO:<a@{}.org>", "d".repeat(64)).into_bytes(),
+                path(Verb::Rcpt, PathError::Domain),
+            ),
+            (
+                format!(
+                    "RCPT TO:<{}@{label}.{label}.{label}.{label}>",
+                    "a".repeat(64)
+                )
+                .into_bytes(),
+                path(Verb::Rcpt, PathError::PathTooLong),
+            ),
+            (
+                format!("RCPT TO:<ab@{label}.{label}.{label}.{}>", "d".repeat(60)).into_bytes(),
+                path(Verb::Rcpt, PathError::PathTooLong),
+            ),
+            (
+                b"MAIL FROM:<> SIZE=x".to_vec(),
+                param(ParamError::Value { keyword: "SIZE" }),
+            ),
+            (
+                b"MAIL FROM:<> SIZE=1 size=2".to_vec(),
+                param(ParamError::Duplicate { keyword: "SIZE" }),
+            ),
+            (
+                b"MAIL FROM:<> SMTPUTF8=yes".to_vec(),
+                param(ParamError::Value {
+                    keyword: "SMTPUTF8",
+                }),
+            ),
+            (
+                format!("MAIL FROM:<> ENVID={}", "a".repeat(101)).into_bytes(),
+                param(ParamError::Value { keyword: "ENVID" }),
+            ),
+            (
+                b"MAIL FROM:<> AUTH=a+2".to_vec(),
+                param(ParamError::Value { keyword: "AUTH" }),
+            ),
+            (b"MAIL FROM:<> X-A=".to_vec(), param(ParamError::Syntax)),
+            (b"MAIL FROM:<> X-A=1 =x".to_vec(), param(ParamError::Syntax)),
+            (
+                b"RCPT TO:<a@b.org> NOTIFY=NEVER,DELAY".to_vec(),
+                CommandError::Param {
+                    verb: Verb::Rcpt,
+                    error: ParamError::Value { keyword: "NOTIFY" },
+                },
+            ),
+            (
+                b"RCPT TO:<a@b.org> ORCPT=rfc822".to_vec(),
+                CommandError::Param {
+                    verb: Verb::Rcpt,
+                    error: ParamError::Value { keyword: "ORCPT" },
+                },
+            ),
+            (b"BDAT 18446744073709551616".to_vec(), syntax(Verb::Bdat)),
+            (b"BDAT 10 FIRST".to_vec(), syntax(Verb::Bdat)),
+            (b"VRFY".to_vec(), syntax(Verb::Vrfy)),
+            (b"NOOP \xff".to_vec(), syntax(Verb::Noop)),
+            (b"AUTH".to_vec(), syntax(Verb::Auth)),
+            (b"AUTH PLAIN a*b".to_vec(), syntax(Verb::Auth)),
+            (b"AUTH XXXXXXXXXXXXXXXXXXXXX".to_vec(), syntax(Verb::Auth)),
+            (b"NOOP a\rb".to_vec(), CommandError::BareLineEnding),
+            (
+                b"MAIL FROM:<a@b.org>\n.\r".to_vec(),
+                CommandError::BareLineEnding,
+            ),
+        ]
+    }
+
+    /// Whether `part` lies inside `line`: the borrowed parse copied nothing.
+    fn within(line: &[u8], part: &str) -> bool {
+        let range = line.as_ptr_range();
+        let part = part.as_bytes().as_ptr_range();
+        range.start <= part.start && part.end <= range.end
+    }
+
+    #[test]
+    fn borrowed_and_owned_parses_agree_on_the_corpus() {
+        for (line, wire) in valid_corpus() {
+            let shown = String::from_utf8_lossy(&line);
+            let owned = Command::parse_line(&line).unwrap_or_else(|e| panic!("{shown}: {e}"));
+            let borrowed = CommandRef::parse_line(&line).unwrap_or_else(|e| panic!("{shown}: {e}"));
+            assert_eq!(owned.to_string(), wire, "{shown}");
+            assert_eq!(borrowed.verb(), owned.verb(), "{shown}");
+            match &borrowed {
+                CommandRef::Mail {
+                    from: ReversePathRef::Mailbox(m),
+                    ..
+                }
+                | CommandRef::Rcpt {
+                    to: ForwardPathRef::Mailbox(m),
+                    ..
+                } => {
+                    assert!(within(&line, m.local_part()), "{shown}");
+                    if let HostRef::Domain(d) = m.host() {
+                        assert!(within(&line, d.as_str()), "{shown}");
+                    }
+                }
+                CommandRef::Vrfy { query: text }
+                | CommandRef::Expn { query: text }
+                | CommandRef::Noop { text: Some(text) } => assert!(within(&line, text)),
+                _ => {}
+            }
+            assert_eq!(borrowed.into_owned(), owned, "{shown}");
+        }
+        for (line, error) in invalid_corpus() {
+            let shown = String::from_utf8_lossy(&line);
+            assert_eq!(
+                Command::parse_line(&line).as_ref().err(),
+                Some(&error),
+                "{shown}"
+            );
+            assert_eq!(CommandRef::parse_line(&line).err(), Some(error), "{shown}");
+        }
+    }
+
+    #[test]
+    fn borrowed_parse_keeps_what_was_sent() {
+        let line = b"MAIL FROM:<a@b.org> SIZE=5 ENVID=x+2By X-A=1 BODY=7BIT X-B";
+        let Ok(CommandRef::Mail { from, params }) = CommandRef::parse_line(line) else {
+            panic!()
+        };
+        assert_eq!(from.mailbox().map(|m| m.local_part()), Some("a"));
+        assert_eq!(params.size, Some(5));
+        assert_eq!(params.body, Some(Body::SevenBit));
+        assert_eq!(params.envid.map(|x| x.as_encoded()), Some("x+2By"));
+        let other: Vec<_> = params.other().map(|p| (p.keyword(), p.value())).collect();
+        assert_eq!(other, [("X-A", Some("1")), ("X-B", None)]);
+        let line = b"RCPT TO:<c@[IPv6:2001:db8::1]> ORCPT=utf-8;c+40d NOTIFY=SUCCESS";
+        let Ok(CommandRef::Rcpt { to, params }) = CommandRef::parse_line(line) else {
+            panic!()
+        };
+        assert_eq!(
+            to.mailbox().map(|m| m.host()),
+            Some(HostRef::Literal(crate::AddressLiteralRef::Ipv6(
+                "2001:db8::1".parse().unwrap()
+            )))
+        );
+        let orcpt = params.orcpt.unwrap();
+        assert_eq!(
+            (orcpt.addr_type(), orcpt.address().as_encoded()),
+            ("utf-8", "c+40d")
+        );
+        assert_eq!(params.other().count(), 0);
+        let Ok(CommandRef::Auth {
+            mechanism,
+            initial_response,
+        }) = CommandRef::parse_line(b"AUTH plain dGVzdA==")
+        else {
+            panic!()
+        };
+        assert_eq!(mechanism, "plain");
+        assert_eq!(
+            initial_response.as_ref().map(|r| *r.expose()),
+            Some("dGVzdA==")
+        );
+        let shown = format!("{:?}", CommandRef::parse_line(b"AUTH PLAIN dGVzdA=="));
+        assert!(!shown.contains("dGVzd"), "{shown}");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
@@ -1016,6 +1524,20 @@ mod tests {
                 Decoded::Complete { value, consumed } => {
                     prop_assert_eq!(consumed, wire.len());
                     prop_assert_eq!(value, command);
+                }
+                other => prop_assert!(false, "{:?} from {:?}", other, String::from_utf8_lossy(&wire)),
+            }
+        }
+
+        #[test]
+        fn borrowed_round_trip(command in arb_command()) {
+            let mut wire = Vec::new();
+            command.encode(&mut wire);
+            match CommandRef::decode(&wire) {
+                Decoded::Complete { value, consumed } => {
+                    prop_assert_eq!(consumed, wire.len());
+                    prop_assert_eq!(value.verb(), command.verb());
+                    prop_assert_eq!(value.into_owned(), command);
                 }
                 other => prop_assert!(false, "{:?} from {:?}", other, String::from_utf8_lossy(&wire)),
             }

@@ -89,18 +89,22 @@ pub mod client;
 pub mod server;
 
 pub use capability::{Capability, CapabilityError, EhloResponse, OtherCapability};
-pub use command::{Argument, Command, CommandError, InitialResponse, MAX_COMMAND_LINE_LEN, Verb};
+pub use command::{
+    Argument, Command, CommandError, CommandRef, InitialResponse, MAX_COMMAND_LINE_LEN, Verb,
+};
 pub use mechanism::Mechanism;
 pub use param::{
-    Body, MAX_ENVID_LEN, MailParameters, Notify, OriginalRecipient, ParamError, Parameter,
-    RcptParameters, Ret,
+    Body, MAX_ENVID_LEN, MailParameters, MailParametersRef, Notify, OriginalRecipient,
+    OriginalRecipientRef, ParamError, Parameter, ParameterRef, RcptParameters, RcptParametersRef,
+    Ret,
 };
 pub use path::{
-    AddressLiteral, Domain, ForwardPath, GeneralLiteral, Host, MAX_DOMAIN_LEN, MAX_LOCAL_PART_LEN,
-    MAX_PATH_LEN, Mailbox, PathError, ReversePath,
+    AddressLiteral, AddressLiteralRef, Domain, DomainRef, ForwardPath, ForwardPathRef,
+    GeneralLiteral, Host, HostRef, MAX_DOMAIN_LEN, MAX_LOCAL_PART_LEN, MAX_PATH_LEN, Mailbox,
+    MailboxRef, PathError, ReversePath, ReversePathRef,
 };
 pub use reply::{EnhancedCode, MAX_REPLY_LEN, Reply, ReplyCode, ReplyError};
-pub use xtext::{XText, XTextError};
+pub use xtext::{XText, XTextError, XTextRef};
 
 /// The SASL mechanisms AUTH runs on, re-exported for their types ([`sasl::Mechanism`],
 /// [`sasl::ScramKeys`], [`sasl::Identity`] …).

@@ -55,18 +55,18 @@ impl Mechanism {
         if !Self::is_valid(name) {
             return None;
         }
-        if let Some(known) = WELL_KNOWN
-            .iter()
-            .find(|k| k.as_bytes().eq_ignore_ascii_case(name))
-        {
-            return Some(Self(Cow::Borrowed(known)));
-        }
-        Some(Self(Cow::Owned(
-            String::from_utf8_lossy(name).to_ascii_uppercase(),
-        )))
+        std::str::from_utf8(name).ok().map(Self::from_valid)
     }
 
-    fn is_valid(name: &[u8]) -> bool {
+    /// A name already checked by [`Self::is_valid`], folded to upper case.
+    pub(crate) fn from_valid(name: &str) -> Self {
+        match WELL_KNOWN.iter().find(|k| k.eq_ignore_ascii_case(name)) {
+            Some(known) => Self(Cow::Borrowed(known)),
+            None => Self(Cow::Owned(name.to_ascii_uppercase())),
+        }
+    }
+
+    pub(crate) fn is_valid(name: &[u8]) -> bool {
         (1..=20).contains(&name.len())
             && name
                 .iter()

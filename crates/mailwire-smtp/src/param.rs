@@ -16,7 +16,7 @@ use std::fmt;
 use bytes::BufMut;
 
 use crate::grammar::{is_atext, is_esmtp_keyword, is_esmtp_value_char, parse_u64, put_u64};
-use crate::xtext::XText;
+use crate::xtext::{XText, XTextRef};
 
 /// Longest `ENVID` value, decoded (RFC 3461 §4.4).
 pub const MAX_ENVID_LEN: usize = 100;
@@ -144,8 +144,7 @@ impl OriginalRecipient {
     /// An original recipient; `addr_type` is an atom such as `rfc822` or `utf-8`.
     pub fn new(addr_type: impl Into<String>, address: XText) -> Option<Self> {
         let addr_type = addr_type.into();
-        let ok = !addr_type.is_empty() && addr_type.bytes().all(|b| b.is_ascii() && is_atext(b));
-        ok.then(|| Self {
+        is_addr_type(addr_type.as_bytes()).then(|| Self {
             addr_type: addr_type.into_boxed_str(),
             address,
         })
@@ -160,12 +159,49 @@ impl OriginalRecipient {
     pub fn address(&self) -> &XText {
         &self.address
     }
+}
 
-    fn parse(value: &[u8]) -> Option<Self> {
+/// `addr-type = atom` (RFC 3461 §4.2), ASCII only.
+fn is_addr_type(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| b.is_ascii() && is_atext(b))
+}
+
+/// `ORCPT=addr-type;xtext` as sent: a view into the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OriginalRecipientRef<'a> {
+    addr_type: &'a str,
+    address: XTextRef<'a>,
+}
+
+impl<'a> OriginalRecipientRef<'a> {
+    fn parse(value: &'a [u8]) -> Option<Self> {
         let semi = value.iter().position(|&b| b == b';')?;
-        let addr_type = std::str::from_utf8(&value[..semi]).ok()?;
-        let address = XText::decode(&value[semi + 1..]).ok()?;
-        Self::new(addr_type, address)
+        let (addr_type, address) = (&value[..semi], &value[semi + 1..]);
+        if !is_addr_type(addr_type) {
+            return None;
+        }
+        Some(Self {
+            addr_type: std::str::from_utf8(addr_type).ok()?,
+            address: XTextRef::parse(address).ok()?,
+        })
+    }
+
+    /// The address type (`rfc822`, …).
+    pub fn addr_type(&self) -> &'a str {
+        self.addr_type
+    }
+
+    /// The address, still in xtext form.
+    pub fn address(&self) -> XTextRef<'a> {
+        self.address
+    }
+
+    /// The owned value, the address decoded.
+    pub fn into_owned(self) -> OriginalRecipient {
+        OriginalRecipient {
+            addr_type: self.addr_type.into(),
+            address: self.address.into_owned(),
+        }
     }
 }
 
@@ -198,18 +234,7 @@ impl Parameter {
     /// Validates syntax only (decoding keeps a known keyword that does not belong to the
     /// command it came with, e.g. SIZE on RCPT).
     fn unchecked_known(keyword: &[u8], value: Option<&[u8]>) -> Option<Self> {
-        if !is_esmtp_keyword(keyword) {
-            return None;
-        }
-        let value = match value {
-            Some(v) if !v.is_empty() && v.iter().all(|&b| is_esmtp_value_char(b)) => {
-                Some(std::str::from_utf8(v).ok()?.to_owned())
-            }
-            Some(_) => return None,
-            None => None,
-        };
-        let keyword = std::str::from_utf8(keyword).ok()?.to_owned();
-        Some(Self { keyword, value })
+        ParameterRef::parse(keyword, value).map(ParameterRef::into_owned)
     }
 
     /// The keyword as sent.
@@ -236,6 +261,49 @@ impl fmt::Display for Parameter {
         match &self.value {
             Some(v) => write!(f, "{}={v}", self.keyword),
             None => f.write_str(&self.keyword),
+        }
+    }
+}
+
+/// A parameter this crate has no type for, as sent: a view into the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ParameterRef<'a> {
+    keyword: &'a str,
+    value: Option<&'a str>,
+}
+
+impl<'a> ParameterRef<'a> {
+    /// `esmtp-keyword ["=" esmtp-value]`, syntax only.
+    fn parse(keyword: &'a [u8], value: Option<&'a [u8]>) -> Option<Self> {
+        if !is_esmtp_keyword(keyword) {
+            return None;
+        }
+        let value = match value {
+            Some(v) if !v.is_empty() && v.iter().all(|&b| is_esmtp_value_char(b)) => {
+                Some(std::str::from_utf8(v).ok()?)
+            }
+            Some(_) => return None,
+            None => None,
+        };
+        let keyword = std::str::from_utf8(keyword).ok()?;
+        Some(Self { keyword, value })
+    }
+
+    /// The keyword as sent.
+    pub fn keyword(&self) -> &'a str {
+        self.keyword
+    }
+
+    /// The value, if any.
+    pub fn value(&self) -> Option<&'a str> {
+        self.value
+    }
+
+    /// The owned parameter.
+    pub fn into_owned(self) -> Parameter {
+        Parameter {
+            keyword: self.keyword.to_owned(),
+            value: self.value.map(str::to_owned),
         }
     }
 }
@@ -295,19 +363,16 @@ pub struct RcptParameters {
     pub other: Vec<Parameter>,
 }
 
-/// Calls `f` for each `keyword[=value]` of a space-separated list. Extra spaces are
-/// tolerated (clients send trailing spaces).
-fn for_each_param(
-    input: &[u8],
-    mut f: impl FnMut(&[u8], Option<&[u8]>) -> Result<(), ParamError>,
-) -> Result<(), ParamError> {
-    for token in input.split(|&b| b == b' ').filter(|t| !t.is_empty()) {
-        match token.iter().position(|&b| b == b'=') {
-            Some(eq) => f(&token[..eq], Some(&token[eq + 1..]))?,
-            None => f(token, None)?,
-        }
-    }
-    Ok(())
+/// The `keyword[=value]` items of a space-separated list. Extra spaces are tolerated
+/// (clients send trailing spaces).
+fn params(input: &[u8]) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+    input
+        .split(|&b| b == b' ')
+        .filter(|t| !t.is_empty())
+        .map(|token| match token.iter().position(|&b| b == b'=') {
+            Some(eq) => (&token[..eq], Some(&token[eq + 1..])),
+            None => (token, None),
+        })
 }
 
 fn set<T>(slot: &mut Option<T>, keyword: &'static str, value: Option<T>) -> Result<(), ParamError> {
@@ -333,61 +398,218 @@ fn set_flag(
     Ok(())
 }
 
-fn other(
-    list: &mut Vec<Parameter>,
-    keyword: &[u8],
-    value: Option<&[u8]>,
-) -> Result<(), ParamError> {
-    list.push(Parameter::unchecked_known(keyword, value).ok_or(ParamError::Syntax)?);
-    Ok(())
+/// Checks a parameter kept in `other`.
+fn other(keyword: &[u8], value: Option<&[u8]>) -> Result<(), ParamError> {
+    ParameterRef::parse(keyword, value)
+        .map(drop)
+        .ok_or(ParamError::Syntax)
 }
 
-impl MailParameters {
-    pub(crate) fn parse(input: &[u8]) -> Result<Self, ParamError> {
+/// The keywords MAIL has typed fields for.
+const MAIL_KNOWN: [&str; 7] = [
+    "SIZE",
+    "BODY",
+    "SMTPUTF8",
+    "RET",
+    "ENVID",
+    "AUTH",
+    "REQUIRETLS",
+];
+
+/// The keywords RCPT has typed fields for.
+const RCPT_KNOWN: [&str; 2] = ["NOTIFY", "ORCPT"];
+
+/// `keyword` as spelled in `known`, if it is one of them.
+fn known(known: &[&'static str], keyword: &[u8]) -> Option<&'static str> {
+    known
+        .iter()
+        .find(|k| keyword.eq_ignore_ascii_case(k.as_bytes()))
+        .copied()
+}
+
+/// The parameters of MAIL FROM as sent: typed fields for the known ones, the others
+/// through [`MailParametersRef::other`]; every text a view into the command line.
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct MailParametersRef<'a> {
+    /// `SIZE=` (RFC 1870): the sender's estimate of the message size in octets.
+    pub size: Option<u64>,
+    /// `BODY=` (RFC 6152, RFC 3030).
+    pub body: Option<Body>,
+    /// `SMTPUTF8` (RFC 6531).
+    pub smtputf8: bool,
+    /// `RET=` (RFC 3461).
+    pub ret: Option<Ret>,
+    /// `ENVID=` (RFC 3461), at most [`MAX_ENVID_LEN`] octets decoded.
+    pub envid: Option<XTextRef<'a>>,
+    /// `AUTH=` (RFC 4954 §5): the authenticated submitter, or `<>`.
+    pub auth: Option<XTextRef<'a>>,
+    /// `REQUIRETLS` (RFC 8689).
+    pub requiretls: bool,
+    /// The whole validated list if it holds other parameters, walked again by `other`;
+    /// empty if not, so that the usual command skips that walk.
+    list: &'a [u8],
+}
+
+impl<'a> MailParametersRef<'a> {
+    pub(crate) fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
         let mut p = Self::default();
-        for_each_param(input, |keyword, value| {
-            let is = |k: &str| keyword.eq_ignore_ascii_case(k.as_bytes());
-            if is("SIZE") {
-                set(&mut p.size, "SIZE", value.and_then(parse_u64))
-            } else if is("BODY") {
-                let body = value.and_then(|v| {
-                    [Body::SevenBit, Body::EightBitMime, Body::BinaryMime]
-                        .into_iter()
-                        .find(|b| v.eq_ignore_ascii_case(b.as_str().as_bytes()))
-                });
-                set(&mut p.body, "BODY", body)
-            } else if is("SMTPUTF8") {
-                set_flag(&mut p.smtputf8, "SMTPUTF8", value)
-            } else if is("RET") {
-                let ret = value.and_then(|v| {
-                    if v.eq_ignore_ascii_case(b"FULL") {
-                        Some(Ret::Full)
-                    } else if v.eq_ignore_ascii_case(b"HDRS") {
-                        Some(Ret::Headers)
-                    } else {
-                        None
-                    }
-                });
-                set(&mut p.ret, "RET", ret)
-            } else if is("ENVID") {
-                let envid = value
-                    .and_then(|v| XText::decode(v).ok())
-                    .filter(|x| !x.as_bytes().is_empty() && x.as_bytes().len() <= MAX_ENVID_LEN);
-                set(&mut p.envid, "ENVID", envid)
-            } else if is("AUTH") {
-                let auth = value.and_then(|v| XText::decode(v).ok());
-                set(
-                    &mut p.auth,
-                    "AUTH",
-                    auth.filter(|x| !x.as_bytes().is_empty()),
-                )
-            } else if is("REQUIRETLS") {
-                set_flag(&mut p.requiretls, "REQUIRETLS", value)
-            } else {
-                other(&mut p.other, keyword, value)
-            }
-        })?;
+        for (keyword, value) in params(input) {
+            match known(&MAIL_KNOWN, keyword) {
+                Some(k @ "SIZE") => set(&mut p.size, k, value.and_then(parse_u64)),
+                Some(k @ "BODY") => {
+                    let body = value.and_then(|v| {
+                        [Body::SevenBit, Body::EightBitMime, Body::BinaryMime]
+                            .into_iter()
+                            .find(|b| v.eq_ignore_ascii_case(b.as_str().as_bytes()))
+                    });
+                    set(&mut p.body, k, body)
+                }
+                Some(k @ "SMTPUTF8") => set_flag(&mut p.smtputf8, k, value),
+                Some(k @ "RET") => {
+                    let ret = value.and_then(|v| {
+                        if v.eq_ignore_ascii_case(b"FULL") {
+                            Some(Ret::Full)
+                        } else if v.eq_ignore_ascii_case(b"HDRS") {
+                            Some(Ret::Headers)
+                        } else {
+                            None
+                        }
+                    });
+                    set(&mut p.ret, k, ret)
+                }
+                Some(k @ "ENVID") => {
+                    let envid = value
+                        .and_then(|v| XTextRef::parse(v).ok())
+                        .filter(|x| (1..=MAX_ENVID_LEN).contains(&x.decoded_len()));
+                    set(&mut p.envid, k, envid)
+                }
+                Some(k @ "AUTH") => {
+                    let auth = value
+                        .and_then(|v| XTextRef::parse(v).ok())
+                        .filter(|x| x.decoded_len() > 0);
+                    set(&mut p.auth, k, auth)
+                }
+                Some(k @ "REQUIRETLS") => set_flag(&mut p.requiretls, k, value),
+                _ => {
+                    p.list = input;
+                    other(keyword, value)
+                }
+            }?;
+        }
         Ok(p)
+    }
+
+    /// Every other parameter, in the order sent.
+    pub fn other(&self) -> impl Iterator<Item = ParameterRef<'a>> + use<'a> {
+        params(self.list)
+            .filter(|(keyword, _)| known(&MAIL_KNOWN, keyword).is_none())
+            .filter_map(|(keyword, value)| ParameterRef::parse(keyword, value))
+    }
+
+    /// The owned parameters, xtext values decoded.
+    #[inline]
+    pub fn into_owned(self) -> MailParameters {
+        MailParameters {
+            size: self.size,
+            body: self.body,
+            smtputf8: self.smtputf8,
+            ret: self.ret,
+            envid: self.envid.map(XTextRef::into_owned),
+            auth: self.auth.map(XTextRef::into_owned),
+            requiretls: self.requiretls,
+            other: self.other().map(ParameterRef::into_owned).collect(),
+        }
+    }
+}
+
+impl PartialEq for MailParametersRef<'_> {
+    /// Equal when the typed fields are and the other parameters are, in the same order.
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.size,
+            self.body,
+            self.smtputf8,
+            self.ret,
+            self.envid,
+            self.auth,
+            self.requiretls,
+        ) == (
+            other.size,
+            other.body,
+            other.smtputf8,
+            other.ret,
+            other.envid,
+            other.auth,
+            other.requiretls,
+        ) && self.other().eq(other.other())
+    }
+}
+
+impl Eq for MailParametersRef<'_> {}
+
+/// The parameters of RCPT TO as sent: typed fields for the known ones, the others
+/// through [`RcptParametersRef::other`]; every text a view into the command line.
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct RcptParametersRef<'a> {
+    /// `NOTIFY=` (RFC 3461).
+    pub notify: Option<Notify>,
+    /// `ORCPT=` (RFC 3461).
+    pub orcpt: Option<OriginalRecipientRef<'a>>,
+    /// As in [`MailParametersRef`].
+    list: &'a [u8],
+}
+
+impl<'a> RcptParametersRef<'a> {
+    pub(crate) fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
+        let mut p = Self::default();
+        for (keyword, value) in params(input) {
+            match known(&RCPT_KNOWN, keyword) {
+                Some(k @ "NOTIFY") => set(&mut p.notify, k, value.and_then(Notify::parse)),
+                Some(k @ "ORCPT") => {
+                    set(&mut p.orcpt, k, value.and_then(OriginalRecipientRef::parse))
+                }
+                _ => {
+                    p.list = input;
+                    other(keyword, value)
+                }
+            }?;
+        }
+        Ok(p)
+    }
+
+    /// Every other parameter, in the order sent.
+    pub fn other(&self) -> impl Iterator<Item = ParameterRef<'a>> + use<'a> {
+        params(self.list)
+            .filter(|(keyword, _)| known(&RCPT_KNOWN, keyword).is_none())
+            .filter_map(|(keyword, value)| ParameterRef::parse(keyword, value))
+    }
+
+    /// The owned parameters, xtext values decoded.
+    #[inline]
+    pub fn into_owned(self) -> RcptParameters {
+        RcptParameters {
+            notify: self.notify,
+            orcpt: self.orcpt.map(OriginalRecipientRef::into_owned),
+            other: self.other().map(ParameterRef::into_owned).collect(),
+        }
+    }
+}
+
+impl PartialEq for RcptParametersRef<'_> {
+    /// Equal when the typed fields are and the other parameters are, in the same order.
+    fn eq(&self, other: &Self) -> bool {
+        (self.notify, self.orcpt) == (other.notify, other.orcpt) && self.other().eq(other.other())
+    }
+}
+
+impl Eq for RcptParametersRef<'_> {}
+
+impl MailParameters {
+    #[cfg(test)]
+    pub(crate) fn parse(input: &[u8]) -> Result<Self, ParamError> {
+        MailParametersRef::parse(input).map(MailParametersRef::into_owned)
     }
 
     /// Writes the parameters, each preceded by a space.
@@ -435,22 +657,9 @@ fn encode_nonempty_xtext(x: &XText, out: &mut impl BufMut) {
 }
 
 impl RcptParameters {
+    #[cfg(test)]
     pub(crate) fn parse(input: &[u8]) -> Result<Self, ParamError> {
-        let mut p = Self::default();
-        for_each_param(input, |keyword, value| {
-            if keyword.eq_ignore_ascii_case(b"NOTIFY") {
-                set(&mut p.notify, "NOTIFY", value.and_then(Notify::parse))
-            } else if keyword.eq_ignore_ascii_case(b"ORCPT") {
-                set(
-                    &mut p.orcpt,
-                    "ORCPT",
-                    value.and_then(OriginalRecipient::parse),
-                )
-            } else {
-                other(&mut p.other, keyword, value)
-            }
-        })?;
-        Ok(p)
+        RcptParametersRef::parse(input).map(RcptParametersRef::into_owned)
     }
 
     /// Writes the parameters, each preceded by a space.

@@ -125,15 +125,11 @@ impl InlineText {
         Self::inline(text.as_bytes()).unwrap_or_else(|| Self::Heap(text.into()))
     }
 
-    /// Text from bytes, `None` unless they are UTF-8.
-    fn from_utf8(text: &[u8]) -> Option<Self> {
-        // Short ASCII, the usual case, is checked more cheaply than by `from_utf8`.
-        if text.is_ascii()
-            && let Some(inline) = Self::inline(text)
-        {
-            return Some(inline);
-        }
-        std::str::from_utf8(text).ok().map(Self::new)
+    /// Text from octets already checked to be UTF-8 ([`check_utf8`]): short text is copied
+    /// in place without a second check.
+    #[inline]
+    fn from_checked(text: &[u8]) -> Self {
+        Self::inline(text).unwrap_or_else(|| Self::Heap(as_text(text).into()))
     }
 
     /// Holds `text`, known to be UTF-8, in place if it fits.
@@ -197,6 +193,50 @@ impl std::hash::Hash for InlineText {
 impl fmt::Debug for InlineText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.as_str().fmt(f)
+    }
+}
+
+/// Refuses octets that are not UTF-8. The usual ASCII text costs one `is_ascii` scan; the
+/// views keep the octets and turn them into text ([`as_text`]) only when asked.
+fn check_utf8(text: &[u8]) -> Result<&[u8], PathError> {
+    if text.is_ascii() || std::str::from_utf8(text).is_ok() {
+        Ok(text)
+    } else {
+        Err(PathError::Utf8)
+    }
+}
+
+/// Octets that passed [`check_utf8`] as text.
+fn as_text(text: &[u8]) -> &str {
+    // Checked when parsed, so the conversion cannot fail.
+    std::str::from_utf8(text).unwrap_or_default()
+}
+
+/// A domain name as sent, validated as [`Domain::new`] does: a view into the input.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DomainRef<'a>(&'a [u8]);
+
+impl<'a> DomainRef<'a> {
+    /// The domain as written.
+    pub fn as_str(&self) -> &'a str {
+        as_text(self.0)
+    }
+
+    /// Whether every label is ASCII (no SMTPUTF8 needed).
+    pub fn is_ascii(&self) -> bool {
+        self.0.is_ascii()
+    }
+
+    /// The owned domain.
+    #[inline]
+    pub fn into_owned(self) -> Domain {
+        Domain(InlineText::from_checked(self.0))
+    }
+}
+
+impl fmt::Debug for DomainRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DomainRef").field(&self.as_str()).finish()
     }
 }
 
@@ -289,24 +329,49 @@ impl AddressLiteral {
     /// A general address literal, validated.
     pub fn general(tag: impl Into<String>, content: impl Into<String>) -> Result<Self, PathError> {
         let (tag, content) = (tag.into(), content.into());
-        let tag_ok = tag
-            .as_bytes()
-            .first()
-            .is_some_and(u8::is_ascii_alphanumeric)
-            && tag.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric)
-            && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !tag.eq_ignore_ascii_case("IPv6");
-        let content_ok =
-            !content.is_empty() && content.bytes().all(|b| matches!(b, 33..=90 | 94..=126));
-        if tag_ok && content_ok {
+        if is_general_literal(&tag, &content) {
             Ok(Self::General(Box::new(GeneralLiteral { tag, content })))
         } else {
             Err(PathError::AddressLiteral)
         }
     }
+}
 
+/// `General-address-literal = Standardized-tag ":" 1*dcontent`, the tag an `Ldh-str` other
+/// than `IPv6`.
+fn is_general_literal(tag: &str, content: &str) -> bool {
+    let tag_ok = tag
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphanumeric)
+        && tag.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric)
+        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !tag.eq_ignore_ascii_case("IPv6");
+    let content_ok =
+        !content.is_empty() && content.bytes().all(|b| matches!(b, 33..=90 | 94..=126));
+    tag_ok && content_ok
+}
+
+/// An address literal as sent: the general literal's text is a view into the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AddressLiteralRef<'a> {
+    /// `IPv4-address-literal`
+    Ipv4(Ipv4Addr),
+    /// `IPv6-address-literal`
+    Ipv6(Ipv6Addr),
+    /// `General-address-literal = Standardized-tag ":" 1*dcontent`
+    General {
+        /// The standardized tag.
+        tag: &'a str,
+        /// The content after the colon.
+        content: &'a str,
+    },
+}
+
+impl<'a> AddressLiteralRef<'a> {
     /// Parses the text between the brackets.
-    fn parse_inner(inner: &[u8]) -> Result<Self, PathError> {
+    fn parse_inner(inner: &'a [u8]) -> Result<Self, PathError> {
         if inner.len() > 5 && inner[..5].eq_ignore_ascii_case(b"IPv6:") {
             let text = std::str::from_utf8(&inner[5..]).map_err(|_| PathError::AddressLiteral)?;
             return text
@@ -319,11 +384,27 @@ impl AddressLiteral {
                 std::str::from_utf8(&inner[..colon]).map_err(|_| PathError::AddressLiteral)?;
             let content =
                 std::str::from_utf8(&inner[colon + 1..]).map_err(|_| PathError::AddressLiteral)?;
-            return Self::general(tag, content);
+            return if is_general_literal(tag, content) {
+                Ok(Self::General { tag, content })
+            } else {
+                Err(PathError::AddressLiteral)
+            };
         }
         parse_ipv4(inner)
             .map(Self::Ipv4)
             .ok_or(PathError::AddressLiteral)
+    }
+
+    /// The owned literal.
+    pub fn into_owned(self) -> AddressLiteral {
+        match self {
+            Self::Ipv4(a) => AddressLiteral::Ipv4(a),
+            Self::Ipv6(a) => AddressLiteral::Ipv6(a),
+            Self::General { tag, content } => AddressLiteral::General(Box::new(GeneralLiteral {
+                tag: tag.to_owned(),
+                content: content.to_owned(),
+            })),
+        }
     }
 }
 
@@ -379,14 +460,7 @@ impl Host {
     }
 
     pub(crate) fn parse_bytes(s: &[u8]) -> Result<Self, PathError> {
-        match s {
-            [b'[', inner @ .., b']'] => AddressLiteral::parse_inner(inner).map(Self::Literal),
-            _ => {
-                validate_domain(s)?;
-                let name = InlineText::from_utf8(s).ok_or(PathError::Utf8)?;
-                Ok(Self::Domain(Domain(name)))
-            }
-        }
+        HostRef::parse_bytes(s).map(HostRef::into_owned)
     }
 
     /// Whether the host needs no SMTPUTF8.
@@ -403,6 +477,46 @@ impl fmt::Display for Host {
         match self {
             Self::Domain(d) => d.fmt(f),
             Self::Literal(l) => l.fmt(f),
+        }
+    }
+}
+
+/// What follows the `@` of a mailbox, or the argument of HELO / EHLO / LHLO, as sent: a
+/// view into the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HostRef<'a> {
+    /// A domain name.
+    Domain(DomainRef<'a>),
+    /// An address literal in brackets.
+    Literal(AddressLiteralRef<'a>),
+}
+
+impl<'a> HostRef<'a> {
+    pub(crate) fn parse_bytes(s: &'a [u8]) -> Result<Self, PathError> {
+        match s {
+            [b'[', inner @ .., b']'] => AddressLiteralRef::parse_inner(inner).map(Self::Literal),
+            _ => {
+                validate_domain(s)?;
+                Ok(Self::Domain(DomainRef(check_utf8(s)?)))
+            }
+        }
+    }
+
+    /// Whether the host needs no SMTPUTF8.
+    pub fn is_ascii(&self) -> bool {
+        match self {
+            Self::Domain(d) => d.is_ascii(),
+            Self::Literal(_) => true,
+        }
+    }
+
+    /// The owned host.
+    #[inline]
+    pub fn into_owned(self) -> Host {
+        match self {
+            Self::Domain(d) => Host::Domain(d.into_owned()),
+            Self::Literal(l) => Host::Literal(l.into_owned()),
         }
     }
 }
@@ -456,7 +570,7 @@ impl Mailbox {
         if end != s.len() {
             return Err(PathError::Domain);
         }
-        Ok(mailbox)
+        Ok(mailbox.into_owned())
     }
 
     /// The local part as sent: a dot-string, or a quoted string with its quotes.
@@ -478,6 +592,121 @@ impl Mailbox {
 impl fmt::Display for Mailbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}@{}", self.local_part(), self.host)
+    }
+}
+
+/// A mailbox as sent: local part and domain are views into the input.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MailboxRef<'a> {
+    local_part: &'a [u8],
+    host: HostRef<'a>,
+}
+
+impl fmt::Debug for MailboxRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailboxRef")
+            .field("local_part", &self.local_part())
+            .field("host", &self.host)
+            .finish()
+    }
+}
+
+impl<'a> MailboxRef<'a> {
+    /// The local part as sent: a dot-string, or a quoted string with its quotes.
+    pub fn local_part(&self) -> &'a str {
+        as_text(self.local_part)
+    }
+
+    /// The domain or address literal after the `@`.
+    pub fn host(&self) -> HostRef<'a> {
+        self.host
+    }
+
+    /// Whether the mailbox is all ASCII; a non-ASCII one needs SMTPUTF8 (RFC 6531).
+    pub fn is_ascii(&self) -> bool {
+        self.local_part.is_ascii() && self.host.is_ascii()
+    }
+
+    /// The owned mailbox.
+    #[inline]
+    pub fn into_owned(self) -> Mailbox {
+        Mailbox {
+            local_part: InlineText::from_checked(self.local_part),
+            host: self.host.into_owned(),
+        }
+    }
+}
+
+/// The argument of MAIL FROM as sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReversePathRef<'a> {
+    /// `<>`
+    Null,
+    /// `<mailbox>`
+    Mailbox(MailboxRef<'a>),
+}
+
+impl<'a> ReversePathRef<'a> {
+    /// The mailbox, unless this is the null path.
+    pub fn mailbox(&self) -> Option<MailboxRef<'a>> {
+        match self {
+            Self::Null => None,
+            Self::Mailbox(m) => Some(*m),
+        }
+    }
+
+    /// The owned path.
+    #[inline]
+    pub fn into_owned(self) -> ReversePath {
+        match self {
+            Self::Null => ReversePath::Null,
+            Self::Mailbox(m) => ReversePath::Mailbox(m.into_owned()),
+        }
+    }
+
+    /// `<Postmaster>` names a recipient, never a sender.
+    pub(crate) fn from_scanned(path: Scanned<'a>) -> Result<Self, PathError> {
+        match path {
+            Scanned::Null => Ok(Self::Null),
+            Scanned::Mailbox(m) => Ok(Self::Mailbox(m)),
+            Scanned::Postmaster => Err(PathError::MissingAt),
+        }
+    }
+}
+
+/// The argument of RCPT TO as sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ForwardPathRef<'a> {
+    /// `<Postmaster>` without a domain, in any case.
+    Postmaster,
+    /// `<mailbox>`
+    Mailbox(MailboxRef<'a>),
+}
+
+impl<'a> ForwardPathRef<'a> {
+    /// The mailbox, unless this is `<Postmaster>`.
+    pub fn mailbox(&self) -> Option<MailboxRef<'a>> {
+        match self {
+            Self::Postmaster => None,
+            Self::Mailbox(m) => Some(*m),
+        }
+    }
+
+    /// The owned path.
+    #[inline]
+    pub fn into_owned(self) -> ForwardPath {
+        match self {
+            Self::Postmaster => ForwardPath::Postmaster,
+            Self::Mailbox(m) => ForwardPath::Mailbox(m.into_owned()),
+        }
+    }
+
+    pub(crate) fn from_scanned(path: Scanned<'a>) -> Result<Self, PathError> {
+        match path {
+            Scanned::Null => Err(PathError::NullPath),
+            Scanned::Postmaster => Ok(Self::Postmaster),
+            Scanned::Mailbox(m) => Ok(Self::Mailbox(m)),
+        }
     }
 }
 
@@ -515,12 +744,7 @@ impl ReversePath {
         if end != s.len() {
             return Err(PathError::Brackets);
         }
-        Ok(match path {
-            Scanned::Null => Self::Null,
-            Scanned::Mailbox(m) => Self::Mailbox(m),
-            // `<Postmaster>` names a recipient, never a sender.
-            Scanned::Postmaster => return Err(PathError::MissingAt),
-        })
+        ReversePathRef::from_scanned(path).map(ReversePathRef::into_owned)
     }
 
     /// The mailbox, unless this is the null path.
@@ -553,15 +777,7 @@ impl ForwardPath {
         if end != s.len() {
             return Err(PathError::Brackets);
         }
-        Self::from_scanned(path)
-    }
-
-    fn from_scanned(path: Scanned) -> Result<Self, PathError> {
-        match path {
-            Scanned::Null => Err(PathError::NullPath),
-            Scanned::Postmaster => Ok(Self::Postmaster),
-            Scanned::Mailbox(m) => Ok(Self::Mailbox(m)),
-        }
+        ForwardPathRef::from_scanned(path).map(ForwardPathRef::into_owned)
     }
 
     /// The mailbox, unless this is `<Postmaster>`.
@@ -622,17 +838,17 @@ fn encode_mailbox(m: &Mailbox, out: &mut impl BufMut) {
 }
 
 /// A path as scanned, before the caller decides whether `<>` or `<Postmaster>` is allowed.
-#[derive(Debug)]
-pub(crate) enum Scanned {
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scanned<'a> {
     Null,
     Postmaster,
-    Mailbox(Mailbox),
+    Mailbox(MailboxRef<'a>),
 }
 
 /// Scans `Path / "<>"` at the start of `input`; returns the path and the index after `>`.
 // Inlined so that the mailbox is built where the command will hold it, not copied there.
 #[inline]
-pub(crate) fn scan_path(input: &[u8]) -> Result<(Scanned, usize), PathError> {
+pub(crate) fn scan_path(input: &[u8]) -> Result<(Scanned<'_>, usize), PathError> {
     if input.first() != Some(&b'<') {
         return Err(PathError::Brackets);
     }
@@ -719,7 +935,7 @@ fn scan_mailbox(
     input: &[u8],
     start: usize,
     is_end: impl Fn(u8) -> bool,
-) -> Result<(Mailbox, usize), PathError> {
+) -> Result<(MailboxRef<'_>, usize), PathError> {
     let local_end = scan_local_part(input, start)?;
     mailbox_after_local_part(input, start, local_end, is_end)
 }
@@ -731,7 +947,7 @@ fn mailbox_after_local_part(
     start: usize,
     local_end: usize,
     is_end: impl Fn(u8) -> bool,
-) -> Result<(Mailbox, usize), PathError> {
+) -> Result<(MailboxRef<'_>, usize), PathError> {
     if local_end - start > MAX_LOCAL_PART_LEN {
         return Err(PathError::LocalPartTooLong);
     }
@@ -744,17 +960,20 @@ fn mailbox_after_local_part(
             Some(close) => host_start + close + 1,
             None => return Err(PathError::AddressLiteral),
         };
-        (Host::parse_bytes(&input[host_start..host_end])?, host_end)
+        (
+            HostRef::parse_bytes(&input[host_start..host_end])?,
+            host_end,
+        )
     } else {
         let host_end = scan_domain(input, host_start)?;
         if input.get(host_end).is_some_and(|&b| !is_end(b)) {
             return Err(PathError::Domain);
         }
-        let name = InlineText::from_utf8(&input[host_start..host_end]).ok_or(PathError::Utf8)?;
-        (Host::Domain(Domain(name)), host_end)
+        let name = check_utf8(&input[host_start..host_end])?;
+        (HostRef::Domain(DomainRef(name)), host_end)
     };
-    let local_part = InlineText::from_utf8(&input[start..local_end]).ok_or(PathError::Utf8)?;
-    Ok((Mailbox { local_part, host }, host_end))
+    let local_part = check_utf8(&input[start..local_end])?;
+    Ok((MailboxRef { local_part, host }, host_end))
 }
 
 #[cfg(test)]

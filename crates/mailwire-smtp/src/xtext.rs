@@ -43,29 +43,7 @@ impl XText {
     /// Decodes the xtext form.
     pub fn decode(encoded: &[u8]) -> Result<Self, XTextError> {
         let mut out = Vec::with_capacity(encoded.len());
-        let mut i = 0;
-        while let Some(&b) = encoded.get(i) {
-            match b {
-                b'+' => {
-                    let hex = |j: usize| match encoded.get(j) {
-                        Some(&d @ b'0'..=b'9') => Some(d - b'0'),
-                        Some(&d @ b'A'..=b'F') => Some(d - b'A' + 10),
-                        _ => None,
-                    };
-                    let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
-                        return Err(XTextError { offset: i });
-                    };
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                }
-                b'=' => return Err(XTextError { offset: i }),
-                b'!'..=b'~' => {
-                    out.push(b);
-                    i += 1;
-                }
-                _ => return Err(XTextError { offset: i }),
-            }
-        }
+        walk(encoded, |b| out.push(b))?;
         Ok(Self(out.into_boxed_slice()))
     }
 
@@ -84,6 +62,82 @@ impl XText {
                 out.put_slice(&[b'+', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
             }
         }
+    }
+}
+
+/// Walks the xtext form, handing each decoded octet to `octet`: the one place the grammar
+/// lives, for decoding and for validating without decoding ([`XTextRef`]).
+fn walk(encoded: &[u8], mut octet: impl FnMut(u8)) -> Result<(), XTextError> {
+    let mut i = 0;
+    while let Some(&b) = encoded.get(i) {
+        match b {
+            b'+' => {
+                let hex = |j: usize| match encoded.get(j) {
+                    Some(&d @ b'0'..=b'9') => Some(d - b'0'),
+                    Some(&d @ b'A'..=b'F') => Some(d - b'A' + 10),
+                    _ => None,
+                };
+                let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
+                    return Err(XTextError { offset: i });
+                };
+                octet(hi << 4 | lo);
+                i += 3;
+            }
+            b'=' => return Err(XTextError { offset: i }),
+            b'!'..=b'~' => {
+                octet(b);
+                i += 1;
+            }
+            _ => return Err(XTextError { offset: i }),
+        }
+    }
+    Ok(())
+}
+
+/// An xtext value as sent, validated but not decoded: a view into the command line.
+///
+/// Equality compares the encoded form, so `A` and `+41` differ here although they decode
+/// to the same octet.
+///
+/// ```
+/// use mailwire_smtp::XTextRef;
+///
+/// let id = XTextRef::parse(b"QQ314159+2Bx+3D").unwrap();
+/// assert_eq!(id.as_encoded(), "QQ314159+2Bx+3D");
+/// assert_eq!(id.decoded_len(), 11);
+/// assert_eq!(id.into_owned().as_bytes(), b"QQ314159+x=");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct XTextRef<'a>(&'a str);
+
+impl<'a> XTextRef<'a> {
+    /// Validates the xtext form, with the errors of [`XText::decode`].
+    pub fn parse(encoded: &'a [u8]) -> Result<Self, XTextError> {
+        walk(encoded, |_| {})?;
+        // Valid xtext is ASCII, so this conversion cannot fail.
+        let encoded = std::str::from_utf8(encoded).map_err(|e| XTextError {
+            offset: e.valid_up_to(),
+        })?;
+        Ok(Self(encoded))
+    }
+
+    /// The xtext form as sent.
+    pub fn as_encoded(&self) -> &'a str {
+        self.0
+    }
+
+    /// How many octets the value decodes to.
+    pub fn decoded_len(&self) -> usize {
+        let mut len = 0;
+        // Validated by `parse`, so the walk goes to the end.
+        let _ = walk(self.0.as_bytes(), |_| len += 1);
+        len
+    }
+
+    /// Decodes the value.
+    pub fn into_owned(self) -> XText {
+        // Validated by `parse`, so decoding cannot fail.
+        XText::decode(self.0.as_bytes()).unwrap_or_default()
     }
 }
 
