@@ -88,7 +88,7 @@ fn namespace_rfc2342() {
     assert_eq!(personal[1].prefix, s("#mh/"));
     assert_eq!(
         personal[1].extensions,
-        vec![(s("X-PARAM"), vec![s("FLAG1"), s("FLAG2")])]
+        vec![(s("X-PARAM"), NonEmpty::from([s("FLAG1"), s("FLAG2")]))]
     );
     // RFC 2342 example 5.5 has two spaces before the last NIL; that is tolerated.
     stable_response(b"* NAMESPACE ((\"INBOX.\" \".\")) NIL  NIL\r\n");
@@ -219,7 +219,7 @@ fn multiappend_rfc3502() {
         c.body,
         CommandBody::Append {
             mailbox: Mailbox::new("saved-messages").unwrap(),
-            messages: vec![
+            messages: NonEmpty::from([
                 AppendMessage {
                     flags: vec![Flag::Seen],
                     date: None,
@@ -230,7 +230,7 @@ fn multiappend_rfc3502() {
                     date: Some(date),
                     data: MSG2.as_bytes().to_vec()
                 },
-            ]
+            ])
         }
     );
     // The client sends it in five pieces, waiting for `+` before each literal.
@@ -288,7 +288,7 @@ fn literal_plus_and_minus_rfc7888() {
         Tag::new("a").unwrap(),
         CommandBody::Append {
             mailbox: Mailbox::Inbox,
-            messages: vec![
+            messages: NonEmpty::from([
                 AppendMessage {
                     flags: vec![],
                     date: None,
@@ -299,7 +299,7 @@ fn literal_plus_and_minus_rfc7888() {
                     date: None,
                     data: big,
                 },
-            ],
+            ]),
         },
     );
     let minus = encode_command(&append, LiteralMode::Minus);
@@ -396,10 +396,10 @@ fn enable_rfc5161() {
     assert_eq!(
         canonical_command(b"t2 ENABLE CONDSTORE X-GOOD-IDEA\r\n").body,
         CommandBody::Enable {
-            capabilities: vec![
+            capabilities: NonEmpty::from([
                 Capability::CondStore,
                 Capability::Other(atom("X-GOOD-IDEA"))
-            ]
+            ])
         }
     );
     assert_eq!(
@@ -437,7 +437,7 @@ fn condstore_rfc7162() {
         stable_command(b"s100 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345)\r\n").body,
         CommandBody::Fetch {
             set: "1:*".parse().unwrap(),
-            items: FetchItems::Attributes(vec![FetchAttribute::Flags]),
+            items: FetchItems::Attributes(NonEmpty::from([FetchAttribute::Flags])),
             changed_since: Some(std::num::NonZeroU64::new(12345).unwrap()),
             uid: true
         }
@@ -456,10 +456,10 @@ fn condstore_rfc7162() {
         canonical_response(b"* 1 FETCH (UID 4 MODSEQ (12121231000))\r\n"),
         Response::Data(Data::Fetch {
             seq: nz(1),
-            items: vec![
+            items: NonEmpty::from([
                 MessageDataItem::Uid(nz(4)),
                 MessageDataItem::ModSeq(std::num::NonZeroU64::new(12_121_231_000).unwrap())
-            ]
+            ])
         })
     );
     canonical(&[
@@ -506,7 +506,7 @@ fn binary_literal8_rfc3516() {
         r,
         Response::Data(Data::Fetch {
             seq: nz(1),
-            items: vec![
+            items: NonEmpty::from([
                 MessageDataItem::Binary {
                     part: vec![1],
                     origin: Some(0),
@@ -516,7 +516,7 @@ fn binary_literal8_rfc3516() {
                     part: vec![1],
                     size: 3
                 }
-            ]
+            ])
         })
     );
 }

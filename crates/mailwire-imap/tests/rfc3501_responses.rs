@@ -282,11 +282,11 @@ Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\
         r,
         Response::Data(Data::Fetch {
             seq: nz(12),
-            items: vec![MessageDataItem::BodySection {
+            items: NonEmpty::from([MessageDataItem::BodySection {
                 section: Section::new(vec![], Some(SectionText::Header)).unwrap(),
                 origin: None,
                 data: Some(s(header))
-            }]
+            }])
         })
     );
 }
@@ -338,11 +338,14 @@ fn bodystructure_with_extension_data() {
         loc.extensions,
         vec![
             BodyExtension::Number(7),
-            BodyExtension::List(vec![
+            BodyExtension::List(NonEmpty::from([
                 BodyExtension::String(Some(s("x"))),
                 BodyExtension::String(None),
-                BodyExtension::List(vec![BodyExtension::Number(1), BodyExtension::Number(2)])
-            ])
+                BodyExtension::List(NonEmpty::from([
+                    BodyExtension::Number(1),
+                    BodyExtension::Number(2)
+                ]))
+            ]))
         ]
     );
     let BodyStructure::Single { body, .. } = &bodies[2] else {

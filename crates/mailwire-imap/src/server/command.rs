@@ -14,8 +14,8 @@ use crate::message::ParsedMessage;
 use crate::message::search::{Candidate, matches_all, needs_message};
 use crate::types::{
     Command, CommandBody, Completion, Condition, Data, FetchAttribute, FetchItems, Flag, FlagFetch,
-    FlagPerm, MessageDataItem, NamespaceDescription, Response, SearchKey, SequenceSet, StatusItem,
-    StoreKind, Tag,
+    FlagPerm, MessageDataItem, NamespaceDescription, NonEmpty, Response, SearchKey, SequenceSet,
+    StatusItem, StoreKind, Tag,
 };
 
 /// Where a command may be given (RFC 3501 §6).
@@ -53,7 +53,7 @@ fn allowed(body: &CommandBody) -> Allowed {
 /// An untagged `FETCH (FLAGS (…) [UID n])` for a message of the view.
 pub(super) fn flags_response(view: &View, seq: u32, uid: Option<u32>) -> Option<Response> {
     let m = view.by_seq(seq)?;
-    let mut items = vec![MessageDataItem::Flags(flag_fetch(&m.flags, m.recent))];
+    let mut items = NonEmpty::new(MessageDataItem::Flags(flag_fetch(&m.flags, m.recent)));
     if let Some(uid) = uid.and_then(NonZeroU32::new) {
         items.push(MessageDataItem::Uid(uid));
     }
@@ -83,7 +83,7 @@ fn expand(items: FetchItems) -> Vec<FetchAttribute> {
             A::Envelope,
             A::Body,
         ],
-        FetchItems::Attributes(a) => a,
+        FetchItems::Attributes(a) => a.into_vec(),
     }
 }
 
@@ -306,12 +306,18 @@ impl ServerSession {
                     },
                     Event::Status {
                         mailbox,
-                        attributes,
+                        attributes: attributes.into_vec(),
                     },
                 );
             }
             CommandBody::Append { mailbox, messages } => {
-                self.ask(Pending::Append { tag }, Event::Append { mailbox, messages });
+                self.ask(
+                    Pending::Append { tag },
+                    Event::Append {
+                        mailbox,
+                        messages: messages.into_vec(),
+                    },
+                );
             }
             CommandBody::Namespace => {
                 let personal = NamespaceDescription {
@@ -408,7 +414,7 @@ impl ServerSession {
                     self.ask(
                         Pending::Search {
                             tag,
-                            keys: criteria,
+                            keys: criteria.into_vec(),
                             uid,
                         },
                         Event::Messages { uids },
@@ -1011,7 +1017,8 @@ impl ServerSession {
                 if newly_seen.contains(&u) && !attributes.contains(&FetchAttribute::Flags) {
                     items.push(MessageDataItem::Flags(flag_fetch(&info.flags, info.recent)));
                 }
-                if let (false, Some(seq)) = (items.is_empty(), NonZeroU32::new(seq)) {
+                if let (Some(items), Some(seq)) = (NonEmpty::from_vec(items), NonZeroU32::new(seq))
+                {
                     lines.push(Response::Data(Data::Fetch { seq, items }));
                 }
             }

@@ -6,6 +6,7 @@ use super::body::BodyStructure;
 use super::datetime::DateTime;
 use super::envelope::Envelope;
 use super::flag::FlagFetch;
+use super::non_empty::NonEmpty;
 use super::section::{Partial, Section};
 use super::string::NString;
 
@@ -69,8 +70,8 @@ pub enum FetchItems {
     Fast,
     /// `FULL` = `(FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY)`
     Full,
-    /// Attributes, at least one; a single one goes on the wire without parentheses.
-    Attributes(Vec<FetchAttribute>),
+    /// Attributes; a single one goes on the wire without parentheses.
+    Attributes(NonEmpty<FetchAttribute>),
 }
 
 /// One item of a FETCH response (`msg-att`).

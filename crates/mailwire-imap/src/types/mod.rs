@@ -9,6 +9,7 @@ mod envelope;
 mod fetch;
 mod flag;
 mod mailbox;
+mod non_empty;
 mod response;
 mod search;
 mod section;
@@ -29,6 +30,7 @@ pub use envelope::{Address, Envelope};
 pub use fetch::{FetchAttribute, FetchItems, MessageDataItem};
 pub use flag::{Flag, FlagFetch, FlagPerm, MailboxAttribute, StoreKind};
 pub use mailbox::{ListMailbox, Mailbox};
+pub use non_empty::NonEmpty;
 pub use response::{
     Completion, Condition, Continue, Data, Greeting, NamespaceDescription, Response, Status, Tagged,
 };

@@ -6,6 +6,7 @@ use super::code::{Capability, Code};
 use super::fetch::MessageDataItem;
 use super::flag::{Flag, MailboxAttribute};
 use super::mailbox::Mailbox;
+use super::non_empty::NonEmpty;
 use super::status::StatusItem;
 use super::string::{Delimiter, IString, NString, Tag, Text};
 
@@ -94,7 +95,7 @@ pub struct NamespaceDescription {
     /// The hierarchy delimiter, if any.
     pub delimiter: Option<Delimiter>,
     /// `Namespace-Response-Extension`s: a name and its values.
-    pub extensions: Vec<(IString, Vec<IString>)>,
+    pub extensions: Vec<(IString, NonEmpty<IString>)>,
 }
 
 /// Untagged server data.
@@ -147,8 +148,8 @@ pub enum Data {
     Fetch {
         /// The message sequence number.
         seq: NonZeroU32,
-        /// The items, at least one.
-        items: Vec<MessageDataItem>,
+        /// The items.
+        items: NonEmpty<MessageDataItem>,
     },
     /// `NAMESPACE personal other shared` (RFC 2342); NIL is an empty list.
     Namespace {

@@ -22,7 +22,7 @@ use super::{DecodeError, Decoded, run};
 use crate::codec::framer::Limits;
 use crate::types::{
     AppendMessage, AuthenticateData, Capability, Command, CommandBody, FetchItems, IString,
-    ListMailbox, NString, StatusAttribute, StoreKind,
+    ListMailbox, NString, NonEmpty, StatusAttribute, StoreKind,
 };
 
 /// Decodes one command from the start of `input`.
@@ -261,8 +261,12 @@ fn command_body(i: &[u8], depth: usize) -> PResult<'_, CommandBody> {
         b"COPY" => copy_or_move(i, false, false),
         b"MOVE" => copy_or_move(i, false, true),
         b"ENABLE" => {
-            let (i, caps) = nom::multi::many1(preceded(sp, atom)).parse(i)?;
-            let capabilities = caps.into_iter().map(Capability::from_atom).collect();
+            let (mut i, first) = preceded(sp, atom).parse(i)?;
+            let mut capabilities = NonEmpty::new(Capability::from_atom(first));
+            while let Ok((rest, cap)) = preceded(sp, atom).parse(i) {
+                capabilities.push(Capability::from_atom(cap));
+                i = rest;
+            }
             Ok((i, CommandBody::Enable { capabilities }))
         }
         b"ID" => map(preceded(sp, id_parameters), |parameters| CommandBody::Id {
@@ -317,24 +321,28 @@ fn status_attribute(i: &[u8]) -> PResult<'_, StatusAttribute> {
 /// `[SP flag-list] [SP date-time] SP (literal / literal8)`.
 fn append(i: &[u8]) -> PResult<'_, CommandBody> {
     let (mut i, mailbox) = preceded(sp, mailbox).parse(i)?;
-    let mut messages = Vec::new();
+    let mut messages: Option<NonEmpty<AppendMessage>> = None;
     while i.starts_with(b" ") {
         let (j, flags) = opt(preceded(sp, flag_list)).parse(i)?;
         let (j, date) = opt(preceded(sp, date_time)).parse(j)?;
         let (j, _) = sp(j)?;
         let binary = j.starts_with(b"~");
         let (j, data) = expect("literal expected", literal_data(binary)).parse(j)?;
-        messages.push(AppendMessage {
+        let message = AppendMessage {
             flags: flags.unwrap_or_default(),
             date,
             data: data.to_vec(),
-        });
+        };
+        match &mut messages {
+            Some(list) => list.push(message),
+            None => messages = Some(NonEmpty::new(message)),
+        }
         i = j;
     }
-    if messages.is_empty() {
-        return fail(i, "message expected");
+    match messages {
+        Some(messages) => Ok((i, CommandBody::Append { mailbox, messages })),
+        None => fail(i, "message expected"),
     }
-    Ok((i, CommandBody::Append { mailbox, messages }))
 }
 
 fn copy_or_move(i: &[u8], uid: bool, is_move: bool) -> PResult<'_, CommandBody> {
@@ -393,7 +401,9 @@ fn fetch(i: &[u8], uid: bool) -> PResult<'_, CommandBody> {
             value(FetchItems::All, tag_no_case("ALL")),
             value(FetchItems::Fast, tag_no_case("FAST")),
             value(FetchItems::Full, tag_no_case("FULL")),
-            map(fetch_attribute, |a| FetchItems::Attributes(vec![a])),
+            map(fetch_attribute, |a| {
+                FetchItems::Attributes(NonEmpty::new(a))
+            }),
         ))
         .parse(i)?
     };

@@ -153,7 +153,7 @@ fn section_text(i: &[u8]) -> PResult<'_, SectionText> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::IString;
+    use crate::types::{IString, NonEmpty};
 
     fn complete<T: std::fmt::Debug>(r: PResult<'_, T>) -> T {
         let (rest, v) = r.unwrap();
@@ -167,10 +167,10 @@ mod tests {
         assert_eq!(s.part(), &[1, 2]);
         assert_eq!(
             s.text(),
-            Some(&SectionText::HeaderFieldsNot(vec![
+            Some(&SectionText::HeaderFieldsNot(NonEmpty::from([
                 IString::new("A").unwrap(),
                 IString::new("B C").unwrap()
-            ]))
+            ])))
         );
         assert_eq!(complete(section(b"[]")), Section::full());
         assert_eq!(

@@ -12,13 +12,13 @@ use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::error::{ErrorKind, ParseError};
 use nom::multi::separated_list1;
-use nom::sequence::{delimited, preceded};
+use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
 use crate::types::chars::{is_astring_char, is_atom_char, is_list_char, is_tag_char, is_text_char};
 use crate::types::{
     Atom, Date, DateTime, Delimiter, Flag, FlagFetch, FlagPerm, IString, MONTHS, Mailbox, NString,
-    SeqNumber, SeqRange, SequenceSet, Tag,
+    NonEmpty, SeqNumber, SeqRange, SequenceSet, Tag,
 };
 
 /// A parse failure: where, and what was expected.
@@ -536,9 +536,20 @@ pub(crate) fn skip_spaces(i: &[u8]) -> &[u8] {
 
 /// `"(" item *(SP item) ")"`, non-empty and strict.
 pub(crate) fn paren_list1<'a, O>(
-    item: impl Parser<&'a [u8], Output = O, Error = PError<'a>>,
-) -> impl Parser<&'a [u8], Output = Vec<O>, Error = PError<'a>> {
-    delimited(char('('), separated_list1(char(' '), item), char(')'))
+    mut item: impl FnMut(&'a [u8]) -> PResult<'a, O>,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, NonEmpty<O>> {
+    move |i| {
+        let (i, _) = expect("'(' expected", char('(')).parse(i)?;
+        let (mut i, first) = item(i)?;
+        let mut out = NonEmpty::new(first);
+        while let Some(rest) = i.strip_prefix(b" ") {
+            let (rest, o) = item(rest)?;
+            out.push(o);
+            i = rest;
+        }
+        let (i, _) = expect("')' expected", char(')')).parse(i)?;
+        Ok((i, out))
+    }
 }
 
 #[cfg(test)]

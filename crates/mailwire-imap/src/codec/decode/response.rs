@@ -40,7 +40,7 @@ use super::{DecodeError, Decoded, lenient_text, run};
 use crate::codec::framer::Limits;
 use crate::types::{
     Capability, Charset, Code, Completion, Condition, Continue, Data, Greeting, MailboxAttribute,
-    MessageDataItem, NamespaceDescription, Response, Status, StatusItem, Tagged, Text,
+    MessageDataItem, NamespaceDescription, NonEmpty, Response, Status, StatusItem, Tagged, Text,
 };
 
 /// Decodes one response from the start of `input`.
@@ -422,9 +422,9 @@ fn numbered(i: &[u8], depth: usize) -> PResult<'_, Data> {
     if is("FETCH") {
         let (rest, _) = sp(rest)?;
         let (rest, items) = paren_list(|i| message_data_item(i, depth))(rest)?;
-        if items.is_empty() {
+        let Some(items) = NonEmpty::from_vec(items) else {
             return fail(rest, "empty FETCH response");
-        }
+        };
         return Ok((rest, Data::Fetch { seq: nz, items }));
     }
     fail(i, "unknown response")
@@ -504,29 +504,30 @@ fn message_data_item(i: &[u8], depth: usize) -> PResult<'_, MessageDataItem> {
 /// BODY carries no extension data; a server that sends some anyway has it dropped, so
 /// that the value encodes back to a valid BODY.
 fn strip_extensions(b: crate::types::BodyStructure) -> crate::types::BodyStructure {
-    use crate::types::{BodyKind, BodyStructure};
+    use crate::types::{Body, BodyKind, BodyStructure};
     match b {
-        BodyStructure::Single { mut body, .. } => {
-            if let BodyKind::Message { body: inner, .. } = &mut body.kind {
-                let taken = std::mem::replace(
-                    inner.as_mut(),
-                    BodyStructure::Multi {
-                        bodies: Vec::new(),
-                        subtype: Default::default(),
-                        extension: None,
-                    },
-                );
-                **inner = strip_extensions(taken);
-            }
+        BodyStructure::Single { body, .. } => {
+            let kind = match body.kind {
+                BodyKind::Message {
+                    envelope,
+                    body: inner,
+                    lines,
+                } => BodyKind::Message {
+                    envelope,
+                    body: Box::new(strip_extensions(*inner)),
+                    lines,
+                },
+                other => other,
+            };
             BodyStructure::Single {
-                body,
+                body: Body { kind, ..body },
                 extension: None,
             }
         }
         BodyStructure::Multi {
             bodies, subtype, ..
         } => BodyStructure::Multi {
-            bodies: bodies.into_iter().map(strip_extensions).collect(),
+            bodies: bodies.map(strip_extensions),
             subtype,
             extension: None,
         },

@@ -10,7 +10,7 @@ use super::primitive::{
     KEYWORD_MAX, PResult, astring, atom, atom_bytes, date, expect, fail, number, number64,
     paren_list1, sequence_set, sp, string, upper,
 };
-use crate::types::{Charset, CommandBody, IString, SearchKey};
+use crate::types::{Charset, CommandBody, IString, NonEmpty, SearchKey};
 
 /// `search = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key)`
 pub(crate) fn search(i: &[u8], uid: bool, depth: usize) -> PResult<'_, CommandBody> {
@@ -26,7 +26,13 @@ pub(crate) fn search(i: &[u8], uid: bool, depth: usize) -> PResult<'_, CommandBo
             None => return fail(i, "bad charset"),
         },
     };
-    let (i, criteria) = nom::multi::many1(preceded(sp, |i| search_key(i, depth))).parse(i)?;
+    let (mut i, first) = preceded(sp, |i| search_key(i, depth)).parse(i)?;
+    let mut criteria = NonEmpty::new(first);
+    while i.starts_with(b" ") {
+        let (rest, key) = preceded(sp, |i| search_key(i, depth)).parse(i)?;
+        criteria.push(key);
+        i = rest;
+    }
     Ok((
         i,
         CommandBody::Search {
