@@ -533,3 +533,122 @@ fn mailbox_names_in_modified_utf7() {
         Mailbox::from_utf8("~peter/mail/台北/日本語").unwrap()
     );
 }
+
+fn other_item(name: &str, value: &[u8]) -> MessageDataItem {
+    MessageDataItem::Other(
+        OtherItem::new(Atom::new(name).unwrap(), RawValue::new(value).unwrap()).unwrap(),
+    )
+}
+
+#[test]
+fn gmail_fetch_items_are_kept_as_sent() {
+    // The shape of Gmail's IMAP extensions: X-GM-THRID and X-GM-MSGID are 64-bit numbers,
+    // X-GM-LABELS a list of flags, atoms and strings.
+    let line = b"* 1 FETCH (X-GM-THRID 1278455344230334865 X-GM-MSGID 1278455344230334866 \
+X-GM-LABELS (\\Inbox \\Sent Important \"Muy Importante\") UID 4)\r\n";
+    let r = stable_response(line);
+    assert_eq!(
+        r,
+        Response::Data(Data::Fetch {
+            seq: nz(1),
+            items: NonEmpty::from([
+                other_item("X-GM-THRID", b"1278455344230334865"),
+                other_item("X-GM-MSGID", b"1278455344230334866"),
+                other_item(
+                    "X-GM-LABELS",
+                    b"(\\Inbox \\Sent Important \"Muy Importante\")"
+                ),
+                MessageDataItem::Uid(nz(4)),
+            ]),
+        })
+    );
+    assert_eq!(encode_resp(&r), line);
+    let Response::Data(Data::Fetch { items, .. }) = &r else {
+        unreachable!()
+    };
+    let MessageDataItem::Other(msgid) = &items[1] else {
+        unreachable!()
+    };
+    assert_eq!(msgid.value().as_number(), Some(1_278_455_344_230_334_866));
+}
+
+#[test]
+fn gmail_labels_with_literals_and_none() {
+    let line = b"* 2 FETCH (X-GM-LABELS ({5}\r\nfo\r\no \\Starred) FLAGS (\\Seen))\r\n";
+    let r = stable_response(line);
+    assert_eq!(
+        r,
+        Response::Data(Data::Fetch {
+            seq: nz(2),
+            items: NonEmpty::from([
+                other_item("X-GM-LABELS", b"({5}\r\nfo\r\no \\Starred)"),
+                MessageDataItem::Flags(vec![FlagFetch::Flag(Flag::Seen)]),
+            ]),
+        })
+    );
+    assert_eq!(encode_resp(&r), line);
+    let empty = stable_response(b"* 3 FETCH (X-GM-LABELS () UID 9)\r\n");
+    assert_eq!(
+        empty,
+        Response::Data(Data::Fetch {
+            seq: nz(3),
+            items: NonEmpty::from([
+                other_item("X-GM-LABELS", b"()"),
+                MessageDataItem::Uid(nz(9)),
+            ]),
+        })
+    );
+}
+
+#[test]
+fn unknown_untagged_responses_keep_their_text() {
+    let other = |number, name: &str, rest: &[u8]| {
+        Response::Data(Data::Other(
+            OtherData::new(
+                number,
+                Atom::new(name).unwrap(),
+                Unparsed::new(rest).unwrap(),
+            )
+            .unwrap(),
+        ))
+    };
+    for (line, expected) in [
+        (&b"* XFOO 1 2 3\r\n"[..], other(None, "XFOO", b"1 2 3")),
+        (b"* 3 XBAR (a b)\r\n", other(Some(3), "XBAR", b"(a b)")),
+        (b"* XEMPTY\r\n", other(None, "XEMPTY", b"")),
+        (
+            b"* 7 XLIT {4}\r\na\r\nb and ~{2}\r\n\0\n more\r\n",
+            other(Some(7), "XLIT", b"{4}\r\na\r\nb and ~{2}\r\n\0\n more"),
+        ),
+    ] {
+        let r = stable_response(line);
+        assert_eq!(r, expected);
+        assert_eq!(encode_resp(&r), line);
+    }
+}
+
+#[test]
+fn unknown_names_cannot_pose_as_known_ones() {
+    let value = RawValue::new(&b"1"[..]).unwrap();
+    for known in ["UID", "body", "BINARY.SIZE", "X[1"] {
+        assert!(OtherItem::new(Atom::new(known).unwrap(), value.clone()).is_err());
+    }
+    assert!(OtherData::new(None, Atom::new("search").unwrap(), Unparsed::default()).is_err());
+    assert!(OtherData::new(Some(1), Atom::new("FETCH").unwrap(), Unparsed::default()).is_err());
+    assert!(OtherData::new(Some(1), Atom::new("SEARCH").unwrap(), Unparsed::default()).is_ok());
+    // A malformed known response is still an error.
+    for bad in [
+        &b"* 1 FETCH (UID x)\r\n"[..],
+        b"* 1 FETCH (X-GM-MSGID)\r\n",
+        b"* 1 FETCH (X-GM-LABELS (a)\r\n",
+        b"* 1 EXPUNGE x\r\n",
+        b"* LIST x\r\n",
+        b"* XFOO\0\r\n",
+    ] {
+        assert!(
+            mailwire_imap::codec::decode_response(bad, &Limits::default()).is_err(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}

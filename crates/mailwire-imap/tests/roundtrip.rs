@@ -602,7 +602,37 @@ fn message_data_item() -> impl Strategy<Value = MessageDataItem> {
         any::<u32>().prop_map(MessageDataItem::Rfc822Size),
         nz32().prop_map(MessageDataItem::Uid),
         modseq().prop_map(MessageDataItem::ModSeq),
+        ("X-[A-Z0-9-]{1,10}", raw_value()).prop_map(|(name, value)| {
+            MessageDataItem::Other(
+                OtherItem::new(Atom::new(name).unwrap(), RawValue::new(value).unwrap()).unwrap(),
+            )
+        }),
     ]
+}
+
+/// The bytes of one value of unknown meaning: bare words, strings, literals and lists.
+fn raw_value() -> impl Strategy<Value = Vec<u8>> {
+    let leaf = prop_oneof![
+        "[0-9]{1,20}".prop_map(String::into_bytes),
+        "\\\\?[A-Za-z0-9$.\\[\\]-]{1,8}".prop_map(String::into_bytes),
+        "[ -~]{0,8}".prop_map(|s| {
+            let escaped = s.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("\"{escaped}\"").into_bytes()
+        }),
+        prop::collection::vec(any::<u8>(), 0..8).prop_map(|d| {
+            let mut out = format!("~{{{}}}\r\n", d.len()).into_bytes();
+            out.extend_from_slice(&d);
+            out
+        }),
+    ];
+    leaf.prop_recursive(3, 12, 3, |inner| {
+        prop::collection::vec(inner, 0..3).prop_map(|items| {
+            let mut out = b"(".to_vec();
+            out.extend(items.join(&b' '));
+            out.push(b')');
+            out
+        })
+    })
 }
 
 fn delimiter() -> impl Strategy<Value = Option<Delimiter>> {
@@ -693,6 +723,26 @@ fn data() -> impl Strategy<Value = Data> {
             }
         }),
         id_parameters().prop_map(|parameters| Data::Id { parameters }),
+        (
+            prop::option::of(any::<u32>()),
+            "X[A-Z0-9-]{0,8}",
+            "[ -~]{0,20}",
+            prop::option::of(prop::collection::vec(any::<u8>(), 0..8)),
+        )
+            .prop_filter_map(
+                "text ending in a literal announcement",
+                |(number, name, text, literal)| {
+                    let mut rest = text.into_bytes();
+                    if let Some(data) = literal {
+                        rest.extend(format!(" {{{}}}\r\n", data.len()).into_bytes());
+                        rest.extend(data);
+                        rest.extend(b" end");
+                    }
+                    let rest = Unparsed::new(rest).ok()?;
+                    let other = OtherData::new(number, Atom::new(name).unwrap(), rest);
+                    Some(Data::Other(other.unwrap()))
+                },
+            ),
     ]
 }
 
