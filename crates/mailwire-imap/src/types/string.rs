@@ -7,11 +7,7 @@ use super::chars::{is_atom_char, is_tag_char, is_text_char};
 
 /// Bytes the decoder checked to be ASCII (or, for a peer quirk, nearly so) as a `String`.
 fn ascii_or_lossy(bytes: &[u8]) -> String {
-    if bytes.is_ascii() {
-        bytes.iter().map(|&b| char::from(b)).collect()
-    } else {
-        String::from_utf8_lossy(bytes).into_owned()
-    }
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// `atom = 1*ATOM-CHAR`: a non-empty run of printable ASCII without the atom-specials

@@ -3,22 +3,22 @@
 
 use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::{tag_no_case, take_while1};
+use nom::bytes::complete::tag_no_case;
 use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::sequence::preceded;
 
 use super::primitive::{
-    KEYWORD_MAX, PResult, astring, expect, fail, number, nz_number, paren_list1, upper,
+    KEYWORD_MAX, PResult, astring, expect, fail, number, nz_number, paren_list1, span1, upper,
 };
 use crate::types::{FetchAttribute, Partial, Section, SectionText};
 
 pub(crate) fn fetch_attribute(i: &[u8]) -> PResult<'_, FetchAttribute> {
-    let (rest, name) = expect(
+    let (rest, name) = span1(
+        i,
+        |b| b.is_ascii_alphanumeric() || b == b'.',
         "fetch attribute expected",
-        take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'.'),
-    )
-    .parse(i)?;
+    )?;
     let mut buf = [0u8; KEYWORD_MAX];
     let name = upper(name, &mut buf);
     if !rest.starts_with(b"[") {
