@@ -32,6 +32,13 @@ impl<T> NonEmpty<T> {
         Self(vec![first])
     }
 
+    /// A list of one element, with room for `capacity` before it grows.
+    pub(crate) fn with_capacity(first: T, capacity: usize) -> Self {
+        let mut items = Vec::with_capacity(capacity.max(1));
+        items.push(first);
+        Self(items)
+    }
+
     /// The list of `items`, or `None` when there are none.
     pub fn from_vec(items: Vec<T>) -> Option<Self> {
         (!items.is_empty()).then_some(Self(items))

@@ -3,13 +3,13 @@
 
 use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::tag_no_case;
 use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::sequence::preceded;
 
 use super::primitive::{
-    KEYWORD_MAX, PResult, astring, expect, fail, number, nz_number, paren_list1, span1, upper,
+    KEYWORD_MAX, PResult, astring, expect, fail, number, nz_number, paren_list1, span1, tag_ci,
+    upper,
 };
 use crate::types::{FetchAttribute, Partial, Section, SectionText};
 
@@ -136,16 +136,16 @@ fn section_text(i: &[u8]) -> PResult<'_, SectionText> {
     let header_list = |i| paren_list1(astring).parse(i);
     alt((
         map(
-            preceded(tag_no_case("HEADER.FIELDS.NOT "), header_list),
+            preceded(tag_ci("HEADER.FIELDS.NOT "), header_list),
             SectionText::HeaderFieldsNot,
         ),
         map(
-            preceded(tag_no_case("HEADER.FIELDS "), header_list),
+            preceded(tag_ci("HEADER.FIELDS "), header_list),
             SectionText::HeaderFields,
         ),
-        value(SectionText::Header, tag_no_case("HEADER")),
-        value(SectionText::Text, tag_no_case("TEXT")),
-        value(SectionText::Mime, tag_no_case("MIME")),
+        value(SectionText::Header, tag_ci("HEADER")),
+        value(SectionText::Text, tag_ci("TEXT")),
+        value(SectionText::Mime, tag_ci("MIME")),
     ))
     .parse(i)
 }

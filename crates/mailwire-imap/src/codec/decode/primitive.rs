@@ -107,6 +107,14 @@ pub(crate) fn span1<'a>(
     Ok((rest, token))
 }
 
+/// `kw`, compared ignoring ASCII case, as IMAP keywords compare.
+pub(crate) fn tag_ci<'a>(kw: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, &'a [u8]> {
+    move |i| match i.get(..kw.len()) {
+        Some(p) if p.eq_ignore_ascii_case(kw.as_bytes()) => Ok((&i[kw.len()..], p)),
+        _ => fail(i, "unexpected token"),
+    }
+}
+
 pub(crate) fn sp(i: &[u8]) -> PResult<'_, char> {
     match i.split_first() {
         Some((b' ', rest)) => Ok((rest, ' ')),
@@ -468,7 +476,8 @@ pub(crate) fn sequence_set(i: &[u8]) -> PResult<'_, SequenceSet> {
             reason: "sequence set expected",
         })
     })?;
-    let mut ranges = vec![first];
+    let mut ranges = Vec::with_capacity(4);
+    ranges.push(first);
     while let Some(after) = rest.strip_prefix(b",")
         && let Ok((after, r)) = seq_range(after)
     {
@@ -570,6 +579,10 @@ pub(crate) fn paren_list<'a, O>(
                 return fail(i, "')' expected");
             }
             let (rest, o) = item(i)?;
+            if out.capacity() == 0 {
+                // FETCH responses carry several items: grow once, not twice.
+                out.reserve_exact(8);
+            }
             out.push(o);
             i = rest;
             if !i.starts_with(b" ") && !i.starts_with(b")") {
@@ -591,7 +604,8 @@ pub(crate) fn paren_list1<'a, O>(
     move |i| {
         let (i, _) = expect("'(' expected", char('(')).parse(i)?;
         let (mut i, first) = item(i)?;
-        let mut out = NonEmpty::new(first);
+        // Growing from one element would move the list twice for a typical few items.
+        let mut out = NonEmpty::with_capacity(first, 4);
         while let Some(rest) = i.strip_prefix(b" ") {
             let (rest, o) = item(rest)?;
             out.push(o);
