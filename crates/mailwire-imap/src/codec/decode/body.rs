@@ -12,8 +12,8 @@ use crate::types::{
     SinglePartExtension,
 };
 
-/// `envelope`
-pub(crate) fn envelope(i: &[u8]) -> PResult<'_, Envelope> {
+/// `envelope`, boxed where it is built: every holder boxes it, and it is large to move.
+pub(crate) fn envelope(i: &[u8]) -> PResult<'_, Box<Envelope>> {
     let (i, _) = expect("envelope expected", char('(')).parse(i)?;
     let (i, date) = nstring(i)?;
     let (i, subject) = spaced(nstring)(i)?;
@@ -28,7 +28,7 @@ pub(crate) fn envelope(i: &[u8]) -> PResult<'_, Envelope> {
     let (i, _) = expect("')' expected", char(')')).parse(i)?;
     Ok((
         i,
-        Envelope {
+        Box::new(Envelope {
             date,
             subject,
             from,
@@ -39,7 +39,7 @@ pub(crate) fn envelope(i: &[u8]) -> PResult<'_, Envelope> {
             bcc,
             in_reply_to,
             message_id,
-        },
+        }),
     ))
 }
 
@@ -169,7 +169,7 @@ fn single(i: &[u8], depth: usize) -> PResult<'_, BodyStructure> {
         (
             i,
             BodyKind::Message {
-                envelope: Box::new(envelope),
+                envelope,
                 body: Box::new(inner),
                 lines,
             },

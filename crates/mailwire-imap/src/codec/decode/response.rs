@@ -515,7 +515,7 @@ fn message_data_item(i: &[u8], depth: usize) -> PResult<'_, MessageDataItem> {
     match name_upper {
         b"FLAGS" => map(flag_fetch_list, MessageDataItem::Flags).parse(i),
         b"UID" => map(nz_number, MessageDataItem::Uid).parse(i),
-        b"ENVELOPE" => map(envelope, |e| MessageDataItem::Envelope(Box::new(e))).parse(i),
+        b"ENVELOPE" => map(envelope, MessageDataItem::Envelope).parse(i),
         b"INTERNALDATE" => map(date_time, MessageDataItem::InternalDate).parse(i),
         b"RFC822" => map(nstring, MessageDataItem::Rfc822).parse(i),
         b"RFC822.HEADER" => map(nstring, MessageDataItem::Rfc822Header).parse(i),
