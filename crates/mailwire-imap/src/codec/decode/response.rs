@@ -28,7 +28,7 @@ use std::num::NonZeroU32;
 
 use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::{tag, tag_no_case, take_while};
+use nom::bytes::complete::{tag, take_while};
 use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::multi::many0;
@@ -41,7 +41,7 @@ use super::primitive::{
     KEYWORD_MAX, PResult, astring, atom, atom_bytes, crlf, date_time, delimiter, expect, fail,
     flag_fetch_list, flag_list_lenient, flag_perm_list, literal_data, mailbox, nstring, number,
     number64, nz_number, nz_number64, paren_list, sequence_set, skip_spaces, sp, spaces1, string,
-    tag_, text, upper,
+    tag_, tag_ci, text, upper,
 };
 use super::{DecodeError, Decoded, lenient_text, run};
 use crate::codec::framer::Limits;
@@ -94,7 +94,10 @@ fn response(i: &[u8], depth: usize) -> PResult<'_, Response> {
         return Ok((rest, Response::Continue(Continue { code, text })));
     }
     if let Some(rest) = i.strip_prefix(b"* ") {
-        if let Ok((r, s)) = status(rest) {
+        // Numbered data (EXISTS, FETCH …) is most of a server's output and never a status.
+        if !rest.first().is_some_and(u8::is_ascii_digit)
+            && let Ok((r, s)) = status(rest)
+        {
             return Ok((r, Response::Status(s)));
         }
         return map(|i| data(i, depth), Response::Data).parse(rest);
@@ -102,9 +105,9 @@ fn response(i: &[u8], depth: usize) -> PResult<'_, Response> {
     let (i, tag) = tag_(i)?;
     let (i, _) = sp(i)?;
     let (i, completion) = alt((
-        value(Completion::Ok, tag_no_case("OK")),
-        value(Completion::No, tag_no_case("NO")),
-        value(Completion::Bad, tag_no_case("BAD")),
+        value(Completion::Ok, tag_ci("OK")),
+        value(Completion::No, tag_ci("NO")),
+        value(Completion::Bad, tag_ci("BAD")),
     ))
     .parse(i)?;
     let (i, (code, text)) = resp_text(i)?;
@@ -122,11 +125,11 @@ fn response(i: &[u8], depth: usize) -> PResult<'_, Response> {
 /// `resp-cond-state / resp-cond-auth / resp-cond-bye`, after `* `.
 fn status(i: &[u8]) -> PResult<'_, Status> {
     let (i, condition) = alt((
-        value(Condition::Ok, tag_no_case("OK")),
-        value(Condition::No, tag_no_case("NO")),
-        value(Condition::Bad, tag_no_case("BAD")),
-        value(Condition::PreAuth, tag_no_case("PREAUTH")),
-        value(Condition::Bye, tag_no_case("BYE")),
+        value(Condition::Ok, tag_ci("OK")),
+        value(Condition::No, tag_ci("NO")),
+        value(Condition::Bad, tag_ci("BAD")),
+        value(Condition::PreAuth, tag_ci("PREAUTH")),
+        value(Condition::Bye, tag_ci("BYE")),
     ))
     .parse(i)?;
     if !matches!(i.first(), Some(b' ' | b'\r')) {
@@ -291,7 +294,7 @@ fn data(i: &[u8], depth: usize) -> PResult<'_, Data> {
         let (i, ids) = search_ids(i)?;
         let (i, modseq) = opt(preceded(
             char(' '),
-            delimited(tag_no_case("(MODSEQ "), nz_number64, char(')')),
+            delimited(tag_ci("(MODSEQ "), nz_number64, char(')')),
         ))
         .parse(i)?;
         // Some servers end the list with a space.
