@@ -9,6 +9,8 @@
 //! - `smtp`: SMTP, ESMTP and LMTP codec with client and server sessions.
 //! - `pop3`: POP3 codec with client and server sessions, APOP included.
 //! - `imap`: IMAP4rev1 codec, both directions, with the common extensions.
+//! - `tokio`: the tokio adapter: connection driver, TLS (rustls), codecs, async clients and
+//!   a server helper (turns on `smtp`, `pop3` and `imap`).
 
 pub use mailwire_core as core;
 #[cfg(feature = "imap")]
@@ -21,6 +23,8 @@ pub use mailwire_pop3 as pop3;
 pub use mailwire_sasl as sasl;
 #[cfg(feature = "smtp")]
 pub use mailwire_smtp as smtp;
+#[cfg(feature = "tokio")]
+pub use mailwire_tokio as tokio;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

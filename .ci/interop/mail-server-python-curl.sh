@@ -5,21 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 cargo build --quiet --locked --example mail-server
-server="${CARGO_TARGET_DIR:-target}/debug/examples/mail-server"
-
-work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-read -r smtp_port pop3_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))
-for s in socks: s.close()')
-
-"$server" --maildir "$work/mail" --smtp "127.0.0.1:$smtp_port" --pop3 "127.0.0.1:$pop3_port" \
-    --user alice --password 'open sesame' 2>"$work/server.log" &
-pid=$!
+source .ci/interop/mail-server.bash
+start_mail_server --user alice --password 'open sesame'
 
 python3 .ci/interop/mail_server_python.py "$smtp_port" "$pop3_port" "$work/mail"
 
@@ -33,6 +20,4 @@ curl --silent --show-error "pop3://127.0.0.1:$pop3_port/" --user 'alice:open ses
 grep -qx "1 $(stat -c %s "$work/curl.eml")"$'\r' "$work/list.txt"
 echo "curl: SMTP in, POP3 out, identical"
 
-kill "$pid"
-wait "$pid" 2>/dev/null || true
 echo "interop: mail-server with smtplib, poplib and curl passed"

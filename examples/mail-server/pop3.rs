@@ -4,7 +4,7 @@ use std::fs::{self, File};
 use std::io::Read;
 use std::net::TcpStream;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use mailwire::core::constant_time_eq;
 use mailwire::pop3::UniqueId;
@@ -12,16 +12,9 @@ use mailwire::pop3::server::{
     BodyFlow, Config, Event, Maildrop, MessageInfo, PlaintextLogin, Refusal, Server,
 };
 
+use crate::Account;
 use crate::driver::drive;
 use crate::maildir::{Maildir, Stored};
-
-/// Who may log in, and the lock on the one maildrop.
-#[derive(Debug)]
-pub(crate) struct Account {
-    pub(crate) user: String,
-    pub(crate) password: String,
-    pub(crate) locked: AtomicBool,
-}
 
 /// The session settings this server uses.
 pub(crate) fn config(hostname: &str) -> Config {

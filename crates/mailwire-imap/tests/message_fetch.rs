@@ -211,3 +211,105 @@ fn a_multipart_without_parts_is_described_as_one_part() {
         Ok(mailwire_imap::codec::Decoded::Complete { .. })
     ));
 }
+
+/// Messages of many shapes, damaged ones included, for comparing the structure-only parse
+/// with the full one.
+fn varied_corpus() -> Vec<Vec<u8>> {
+    let mut corpus: Vec<Vec<u8>> = vec![
+        rfc3501_message(),
+        // Nested multiparts, an enclosed message with its own multipart, a digest.
+        b"From: =?ISO-8859-1?Q?Andr=E9?= Pirard <pirard@vm1.ulg.ac.be>\r\n\
+To: Friends: a@x.test, \"B. B.\" <b@y.test>;, c@z.test (Cee)\r\n\
+Cc: undisclosed-recipients:;\r\nReply-To: <@route.test,@r2.test:r@x.test>\r\n\
+Subject: =?UTF-8?B?Q2Fmw6k=?= and =?utf-8?q?more?=\r\n\
+Message-ID: <1@x.test>\r\nIn-Reply-To: <0@x.test>\r\n\
+Content-Type: multipart/mixed; boundary=\"outer b\"\r\n\r\npreamble\r\n\
+--outer b\r\nContent-Type: multipart/alternative; boundary=in\r\n\r\n\
+--in\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\r\n=C0 midi=\r\n?\r\n\
+--in\r\nContent-Type: text/html; charset=utf-8\r\nContent-Language: fr, en\r\n\
+Content-Location: http://x.test/a\r\n\r\n<p>\xc3\xa0 midi</p>\r\n--in--\r\n\
+--outer b\r\nContent-Type: message/rfc822\r\nContent-Description: forwarded\r\n\r\n\
+Subject: inner\r\nFrom: c@w.test\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n\
+--d\r\n\r\nSubject: digested\r\n\r\nbody\r\n--d--\r\n\
+--outer b\r\nContent-Type: application/pdf; name*0=\"r\"; name*1=\".pdf\"\r\n\
+Content-Disposition: attachment; filename*=utf-8''%C3%A9.pdf; size=4\r\n\
+Content-Transfer-Encoding: base64\r\nContent-ID: <pdf@x.test>\r\nContent-MD5: abc=\r\n\r\n\
+JVBERi0xLjc=\r\n--outer b--\r\nepilogue\r\n"
+            .to_vec(),
+        // Damage: junk header line, bad base64, unknown charset, 8-bit header text.
+        b"Subject: caf\xe9\r\nthis is not a field\r\nFrom: \"unterminated <a@x.test>\r\n\
+Content-Type: text/plain; charset=x-unknown-thing\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n"
+            .to_vec(),
+        // A multipart whose boundary never appears, one without a boundary, one unclosed.
+        b"Content-Type: multipart/mixed; boundary=zz\r\n\r\nno parts here\r\n".to_vec(),
+        b"Content-Type: multipart/mixed\r\n\r\n--x\r\n\r\nA\r\n".to_vec(),
+        b"Content-Type: multipart/mixed; boundary=u\r\n\r\n--u\r\nContent-Type: text/plain\r\n\r\n\
+open\r\n--u\r\n\r\n"
+            .to_vec(),
+        // An encoded enclosed message, uuencode in text, a header with no body, no header.
+        b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA==\r\n"
+            .to_vec(),
+        b"Content-Type: text/plain\r\n\r\nbegin 644 a.txt\r\n#86)C\r\n`\r\nend\r\n".to_vec(),
+        b"Subject: only a header\r\n".to_vec(),
+        b"\r\njust a body".to_vec(),
+        Vec::new(),
+        b"From: a@x.test\nSubject: bare LF\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\
+Content-Type: text/plain\n\nx\n--b--\n"
+            .to_vec(),
+        b"Subject: nul\0inside\r\nFrom: a\0b@x.test\r\n\r\nbody\0\r\n".to_vec(),
+    ];
+    // Nesting past the parser's depth limit.
+    let mut deep = Vec::new();
+    for _ in 0..40 {
+        deep.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+    }
+    deep.extend_from_slice(b"Subject: deep\r\n\r\nbody\r\n");
+    corpus.push(deep);
+    corpus
+}
+
+#[test]
+fn structure_only_parse_answers_like_the_full_parse() {
+    let section = |part: &[u32], text: Option<SectionText>| FetchAttribute::BodySection {
+        peek: true,
+        section: Section::new(part.to_vec(), text).unwrap(),
+        partial: None,
+    };
+    let names = NonEmpty::new(IString::new("subject").unwrap());
+    let mut attributes = vec![
+        FetchAttribute::Envelope,
+        FetchAttribute::Body,
+        FetchAttribute::BodyStructure,
+        FetchAttribute::Rfc822,
+        FetchAttribute::Rfc822Header,
+        FetchAttribute::Rfc822Text,
+        FetchAttribute::Rfc822Size,
+        section(&[], Some(SectionText::HeaderFields(names.clone()))),
+        section(&[], Some(SectionText::HeaderFieldsNot(names))),
+    ];
+    for path in [&[1][..], &[2], &[3], &[1, 1], &[1, 2], &[2, 1], &[2, 1, 1]] {
+        attributes.push(section(path, None));
+        attributes.push(section(path, Some(SectionText::Mime)));
+        attributes.push(section(path, Some(SectionText::Header)));
+        attributes.push(section(path, Some(SectionText::Text)));
+    }
+    for raw in varied_corpus() {
+        let structure = ParsedMessage::parse(&raw);
+        let full = ParsedMessage::parse_full(&raw);
+        assert!(!structure.is_full() && full.is_full());
+        assert_eq!(structure.envelope(), full.envelope());
+        assert_eq!(structure.body_structure(true), full.body_structure(true));
+        assert_eq!(structure.body_structure(false), full.body_structure(false));
+        for a in &attributes {
+            assert_eq!(structure.fetch(a), full.fetch(a), "{a:?}");
+        }
+        assert_eq!(
+            structure.mime().header(),
+            full.mime().header(),
+            "{}",
+            String::from_utf8_lossy(&raw)
+        );
+    }
+}

@@ -634,3 +634,310 @@ fn append_waits_for_its_literal_and_reports_appenduid() {
     assert_eq!(store.events[2], "append Inbox [5, 3]");
     assert!(store.events[3].starts_with("refused Manage(Create"));
 }
+
+/// Every message of the store with a MIME tree: nested multiparts and an enclosed message.
+fn structured_store() -> Store {
+    let mut store = rfc3501_store();
+    store.messages[0].2 = b"From: a@x.test\r\nSubject: nested\r\n\
+Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: text/plain\r\n\r\n\
+first\r\n--o\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\nFrom: b@y.test\r\n\r\n\
+old\r\n--o--\r\n"
+        .to_vec();
+    store
+}
+
+#[test]
+fn repeated_fetches_are_answered_alike_with_and_without_the_item_cache() {
+    const FETCHES: &[u8] = b"f1 FETCH 1:* (ENVELOPE BODYSTRUCTURE)\r\n\
+f2 FETCH 1:* (FLAGS ENVELOPE BODY BODYSTRUCTURE UID)\r\n\
+f3 UID FETCH 101:103 (BODYSTRUCTURE RFC822.SIZE ENVELOPE)\r\n";
+    let answer = |cache_bytes: usize| {
+        let mut store = structured_store();
+        let mut config = plaintext_config();
+        config.fetch_cache_bytes = cache_bytes;
+        let (_, mut s) = run(
+            &mut store,
+            config,
+            &[b"s1 LOGIN mrc secret\r\ns2 SELECT INBOX\r\n"],
+        );
+        let first = exchange(&mut s, &mut store, FETCHES);
+        let second = exchange(&mut s, &mut store, FETCHES);
+        (first, second)
+    };
+    let (uncached, uncached_again) = answer(0);
+    assert_eq!(uncached, uncached_again);
+    // Large enough for everything; then so small that entries are dropped all the time.
+    for budget in [1 << 20, 300] {
+        let (first, second) = answer(budget);
+        assert_eq!(first, uncached, "budget {budget}");
+        assert_eq!(second, uncached, "budget {budget}");
+    }
+    // Checked by hand: part 2's body is the 37 octets and 4 lines from `Subject: inner`.
+    assert!(uncached.starts_with(
+        "* 1 FETCH (ENVELOPE (NIL \"nested\" ((NIL NIL \"a\" \"x.test\")) \
+((NIL NIL \"a\" \"x.test\")) ((NIL NIL \"a\" \"x.test\")) NIL NIL NIL NIL NIL) \
+BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 5 1 NIL NIL NIL NIL)\
+(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 37 (NIL \"inner\" \
+((NIL NIL \"b\" \"y.test\")) ((NIL NIL \"b\" \"y.test\")) ((NIL NIL \"b\" \"y.test\")) \
+NIL NIL NIL NIL NIL) (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 3 1 \
+NIL NIL NIL NIL) 4 NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"o\") NIL NIL NIL))\r\n"
+    ));
+    assert!(uncached.ends_with("f3 OK UID FETCH completed\r\n"));
+}
+
+#[test]
+fn literals_are_invited_only_for_commands_allowed_in_the_state() {
+    let mut store = rfc3501_store();
+    let mut s = ServerSession::new(plaintext_config(), Greeting::Ready);
+    s.transmit();
+    let mut say = |input: &[u8]| {
+        s.receive(input);
+        store.serve(&mut s);
+        let mut out = Vec::new();
+        while let Some(b) = s.transmit() {
+            out.extend_from_slice(&b);
+        }
+        String::from_utf8(out).unwrap()
+    };
+    // Not authenticated: APPEND is refused before its literal is asked for, and the
+    // client, which sends nothing more for it, goes on with its next command.
+    assert_eq!(
+        say(b"a1 APPEND INBOX {5}\r\n"),
+        "a1 BAD APPEND not allowed in this state\r\n"
+    );
+    assert_eq!(say(b"a2 NOOP\r\n"), "a2 OK NOOP completed\r\n");
+    assert_eq!(
+        say(b"a3 uid fetch 1 (BODY[HEADER.FIELDS ({7}\r\n"),
+        "a3 BAD UID FETCH not allowed in this state\r\n"
+    );
+    assert_eq!(say(b"a4 FROB {3}\r\n"), "a4 BAD Unknown command\r\n");
+    // Allowed here: the literal is invited.
+    assert_eq!(say(b"a5 LOGIN {3}\r\n"), "+ Ready for literal data\r\n");
+    assert!(say(b"mrc secret\r\n").starts_with("a5 OK [CAPABILITY IMAP4rev1 "));
+    // Authenticated now: LOGIN is refused up front, APPEND invited.
+    assert_eq!(
+        say(b"a6 LOGIN {3}\r\n"),
+        "a6 BAD LOGIN not allowed in this state\r\n"
+    );
+    assert_eq!(
+        say(b"a7 APPEND INBOX {5}\r\n"),
+        "+ Ready for literal data\r\n"
+    );
+}
+
+/// Feeds `input` and returns what the session writes, answering no event.
+fn said(s: &mut ServerSession, input: &[u8]) -> String {
+    s.receive(input);
+    let mut out = Vec::new();
+    while let Some(b) = s.transmit() {
+        out.extend_from_slice(&b);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn challenge_response_config() -> Config {
+    let mut c = Config::default();
+    c.starttls = false;
+    c.mechanisms = vec![
+        mailwire_sasl::Mechanism::ScramSha256,
+        mailwire_sasl::Mechanism::CramMd5,
+    ];
+    c
+}
+
+#[test]
+fn challenge_response_mechanisms_are_offered_only_with_a_nonce() {
+    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    s.transmit();
+    assert_eq!(
+        said(&mut s, b"c1 CAPABILITY\r\n"),
+        "* CAPABILITY IMAP4rev1 LOGINDISABLED SASL-IR LITERAL+ IDLE NAMESPACE UIDPLUS MOVE \
+ENABLE ID UNSELECT MULTIAPPEND\r\nc1 OK CAPABILITY completed\r\n"
+    );
+    assert_eq!(
+        said(&mut s, b"c2 AUTHENTICATE CRAM-MD5\r\n"),
+        "c2 NO Unsupported mechanism\r\n"
+    );
+    s.set_auth_nonce("<1896.697170952@postoffice.reston.mci.net>");
+    assert_eq!(
+        said(&mut s, b"c3 CAPABILITY\r\n"),
+        "* CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=SCRAM-SHA-256 AUTH=CRAM-MD5 SASL-IR \
+LITERAL+ IDLE NAMESPACE UIDPLUS MOVE ENABLE ID UNSELECT MULTIAPPEND\r\n\
+c3 OK CAPABILITY completed\r\n"
+    );
+}
+
+#[test]
+fn authenticate_cram_md5_rfc2195_exchange() {
+    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    s.transmit();
+    s.set_auth_nonce("<1896.697170952@postoffice.reston.mci.net>");
+    // RFC 2195 §2's example, challenge and response in base64.
+    assert_eq!(
+        said(&mut s, b"a1 AUTHENTICATE CRAM-MD5\r\n"),
+        "+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"
+    );
+    assert_eq!(
+        said(
+            &mut s,
+            b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"
+        ),
+        ""
+    );
+    match s.poll_event() {
+        Some(Event::LookupSecret { username }) => assert_eq!(username, "tim"),
+        other => panic!("{other:?}"),
+    }
+    s.provide_secret(&mailwire_core::Secret::new("tanstaaftanstaaf".to_owned()))
+        .unwrap();
+    assert!(matches!(s.poll_event(), Some(Event::LoggedIn { user }) if user == "tim"));
+    assert_eq!(
+        said(&mut s, b""),
+        "a1 OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE NAMESPACE UIDPLUS MOVE ENABLE ID UNSELECT \
+MULTIAPPEND] Logged in\r\n"
+    );
+    assert_eq!(s.user(), Some("tim"));
+
+    // A wrong digest is refused with NO, and the session stays unauthenticated.
+    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    s.transmit();
+    s.set_auth_nonce("<1896.697170952@postoffice.reston.mci.net>");
+    said(&mut s, b"b1 AUTHENTICATE CRAM-MD5\r\n");
+    said(
+        &mut s,
+        b"dGltIDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw\r\n",
+    );
+    assert!(matches!(s.poll_event(), Some(Event::LookupSecret { .. })));
+    s.provide_secret(&mailwire_core::Secret::new("tanstaaftanstaaf".to_owned()))
+        .unwrap();
+    assert_eq!(said(&mut s, b""), "b1 NO Authentication failed\r\n");
+    assert_eq!(s.user(), None);
+    // Each exchange uses up its nonce: without a new one the mechanism is not offered.
+    assert_eq!(
+        said(&mut s, b"b2 AUTHENTICATE CRAM-MD5\r\n"),
+        "b2 NO Unsupported mechanism\r\n"
+    );
+}
+
+#[test]
+fn authenticate_scram_sha256_rfc7677_exchange() {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    s.transmit();
+    s.set_auth_nonce("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0");
+    // RFC 7677 §3's example, driven by the client half of mailwire-sasl.
+    let mut client = mailwire_sasl::ClientExchange::scram_sha256(
+        None,
+        "user",
+        &mailwire_core::Secret::new("pencil".to_owned()),
+        "rOprNGfwEbeRWgbNEkqO",
+    )
+    .unwrap();
+    let first = client.initial_response().unwrap();
+    assert_eq!(first, b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+    assert_eq!(
+        said(
+            &mut s,
+            format!("a1 AUTHENTICATE SCRAM-SHA-256 {}\r\n", b64(&first)).as_bytes()
+        ),
+        ""
+    );
+    match s.poll_event() {
+        Some(Event::LookupScramKeys { username, authzid }) => {
+            assert_eq!((username.as_str(), authzid), ("user", None));
+        }
+        other => panic!("{other:?}"),
+    }
+    let salt = base64::engine::general_purpose::STANDARD
+        .decode("W22ZaJ0SNY7soEsUEjb6gQ==")
+        .unwrap();
+    s.provide_scram_keys(mailwire_sasl::ScramKeys::derive("pencil", &salt, 4096))
+        .unwrap();
+    let server_first =
+        b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    assert_eq!(said(&mut s, b""), format!("+ {}\r\n", b64(server_first)));
+    let client_final = client.respond(server_first).unwrap();
+    assert_eq!(
+        client_final,
+        b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,\
+p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+    );
+    let server_final = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+    assert_eq!(
+        said(&mut s, format!("{}\r\n", b64(&client_final)).as_bytes()),
+        format!("+ {}\r\n", b64(server_final))
+    );
+    // IMAP4rev1 has no room for data in the tagged OK: the client answers the server's
+    // final message with an empty response.
+    assert_eq!(client.respond(server_final).unwrap(), b"");
+    assert_eq!(
+        said(&mut s, b"\r\n"),
+        "a1 OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE NAMESPACE UIDPLUS MOVE ENABLE ID UNSELECT \
+MULTIAPPEND] Logged in\r\n"
+    );
+    assert!(matches!(s.poll_event(), Some(Event::LoggedIn { user }) if user == "user"));
+    client.finish(None).unwrap();
+}
+
+#[test]
+fn id_namespace_and_enable_answer_from_the_configuration() {
+    use mailwire_imap::server::Namespaces;
+    use mailwire_imap::types::{Delimiter, IString, NamespaceDescription};
+    let s = |v: &str| IString::new(v).unwrap();
+    let ns = |prefix: &str| NamespaceDescription {
+        prefix: s(prefix),
+        delimiter: Delimiter::new('/').ok(),
+        extensions: Vec::new(),
+    };
+    // The defaults: no identification, one personal namespace.
+    let mut store = rfc3501_store();
+    let mut session = select(&mut store);
+    assert_eq!(
+        exchange(
+            &mut session,
+            &mut store,
+            b"i1 ID (\"name\" \"client\")\r\ni2 NAMESPACE\r\ni3 ENABLE CONDSTORE X-UNKNOWN\r\n"
+        ),
+        "* ID NIL\r\ni1 OK ID completed\r\n\
+* NAMESPACE ((\"\" \"/\")) NIL NIL\r\ni2 OK NAMESPACE completed\r\n\
+* ENABLED\r\ni3 OK ENABLE completed\r\n"
+    );
+
+    let mut config = plaintext_config();
+    config.id = vec![
+        (s("name"), Some(s("mailwire"))),
+        (s("version"), Some(s("0.1"))),
+        (s("support-url"), None),
+    ];
+    config.namespaces = Some(Namespaces {
+        personal: vec![ns("")],
+        other: vec![ns("~")],
+        shared: vec![ns("#shared/"), ns("#public/")],
+    });
+    let mut store = rfc3501_store();
+    let (_, mut session) = run(&mut store, config, &[b"s1 LOGIN mrc secret\r\n"]);
+    assert_eq!(
+        exchange(&mut session, &mut store, b"i4 ID NIL\r\ni5 NAMESPACE\r\n"),
+        "* ID (\"name\" \"mailwire\" \"version\" \"0.1\" \"support-url\" NIL)\r\n\
+i4 OK ID completed\r\n\
+* NAMESPACE ((\"\" \"/\")) ((\"~\" \"/\")) ((\"#shared/\" \"/\")(\"#public/\" \"/\"))\r\n\
+i5 OK NAMESPACE completed\r\n"
+    );
+}
+
+#[test]
+fn id_sends_at_most_thirty_pairs() {
+    use mailwire_imap::types::IString;
+    let mut config = plaintext_config();
+    config.id = (0..31)
+        .map(|i| (IString::new(format!("f{i}")).unwrap(), None))
+        .collect();
+    let mut store = rfc3501_store();
+    let (out, _) = run(&mut store, config, &[b"i1 ID NIL\r\n"]);
+    let fields: Vec<String> = (0..30).map(|i| format!("\"f{i}\" NIL")).collect();
+    assert!(out.ends_with(&format!(
+        "* ID ({})\r\ni1 OK ID completed\r\n",
+        fields.join(" ")
+    )));
+}

@@ -183,17 +183,36 @@ fn text(bytes: &[u8]) -> String {
     crate::charset::lossy_text(bytes).into_owned()
 }
 
-fn phrase_to_name(words: &[(bool, Vec<u8>)]) -> Option<String> {
-    let mut joined = Vec::new();
-    for (i, (space, w)) in words.iter().enumerate() {
-        if i > 0 && *space {
-            joined.push(b' ');
+/// `text` for bytes already owned: no copy when they are UTF-8.
+fn owned_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| text(e.as_bytes()))
+}
+
+/// `s` without surrounding ASCII whitespace; `None` when nothing is left.
+fn trimmed(mut s: String) -> Option<String> {
+    let is_ws = |c: char| c.is_ascii_whitespace();
+    let end = s.trim_end_matches(is_ws).len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start_matches(is_ws).len();
+    s.drain(..start);
+    (!s.is_empty()).then_some(s)
+}
+
+fn phrase_to_name(words: &[(bool, &[u8])]) -> Option<String> {
+    let name = match words {
+        [(_, w)] => decode_text(w),
+        _ => {
+            let mut joined = Vec::new();
+            for (i, (space, w)) in words.iter().enumerate() {
+                if i > 0 && *space {
+                    joined.push(b' ');
+                }
+                joined.extend_from_slice(w);
+            }
+            decode_text(&joined)
         }
-        joined.extend_from_slice(w);
-    }
-    let name = decode_text(&joined);
-    let name = name.trim_matches(|c: char| c.is_ascii_whitespace());
-    (!name.is_empty()).then(|| name.to_owned())
+    };
+    trimmed(name)
 }
 
 /// Reads the inside of `<…>`, after the `<`.
@@ -236,14 +255,14 @@ fn angle_addr(c: &mut Cursor<'_, '_>, name: Option<String>) -> Mailbox {
     Mailbox {
         name,
         route,
-        local_part: text(&local),
-        domain: text(&domain),
+        local_part: owned_text(local),
+        domain: owned_text(domain),
     }
 }
 
 /// Reads one mailbox or group; `None` for an empty element.
-fn address(c: &mut Cursor<'_, '_>, in_group: bool) -> Option<Address> {
-    let mut phrase: Vec<(bool, Vec<u8>)> = Vec::new();
+fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<Address> {
+    let mut phrase: Vec<(bool, &'t [u8])> = Vec::new();
     let mut comment: Option<Vec<u8>> = None;
     while let Some(t) = c.peek() {
         let space = c.toks[c.at].space_before;
@@ -311,23 +330,19 @@ fn address(c: &mut Cursor<'_, '_>, in_group: bool) -> Option<Address> {
                     name.extend_from_slice(&domain);
                     return Some(Address::Mailbox(angle_addr(c, Some(text(&name)))));
                 }
-                let name = comment
-                    .as_deref()
-                    .map(decode_text)
-                    .map(|n| n.trim_matches(|c: char| c.is_ascii_whitespace()).to_owned())
-                    .filter(|n| !n.is_empty());
+                let name = comment.as_deref().map(decode_text).and_then(trimmed);
                 return Some(Address::Mailbox(Mailbox {
                     name,
                     route: Vec::new(),
-                    local_part: text(&local),
-                    domain: text(&domain),
+                    local_part: owned_text(local),
+                    domain: owned_text(domain),
                 }));
             }
             Token::Special(b',') => break,
             Token::Special(b';') if in_group => break,
             Token::Special(_) => c.at += 1,
             t => {
-                phrase.push((space, word_bytes(t).unwrap_or_default().to_vec()));
+                phrase.push((space, word_bytes(t).unwrap_or_default()));
                 c.at += 1;
             }
         }
@@ -343,15 +358,11 @@ fn address(c: &mut Cursor<'_, '_>, in_group: bool) -> Option<Address> {
         }
         local.extend_from_slice(w);
     }
-    let name = comment
-        .as_deref()
-        .map(decode_text)
-        .map(|n| n.trim_matches(|c: char| c.is_ascii_whitespace()).to_owned())
-        .filter(|n| !n.is_empty());
+    let name = comment.as_deref().map(decode_text).and_then(trimmed);
     Some(Address::Mailbox(Mailbox {
         name,
         route: Vec::new(),
-        local_part: text(&local),
+        local_part: owned_text(local),
         domain: String::new(),
     }))
 }

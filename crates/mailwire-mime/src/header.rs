@@ -307,7 +307,8 @@ pub(crate) fn parse_header<'a>(
     max_bytes: usize,
     damage: &mut Vec<HeaderDamage>,
 ) -> (Header<'a>, usize) {
-    let mut fields = Vec::new();
+    // Room for a typical part header without regrowing; a message header grows once.
+    let mut fields = Vec::with_capacity(8);
     let mut at = 0;
     let mut terminated = false;
     let mut too_large = false;

@@ -95,8 +95,39 @@ struct Section<'a> {
     value: &'a [u8],
 }
 
+/// `name=value` of a segment, both trimmed; `None` without `=` or without a name.
+fn name_value(seg: &[u8]) -> Option<(&[u8], &[u8])> {
+    let eq = memchr::memchr(b'=', seg)?;
+    let name = trim_wsp(&seg[..eq]);
+    (!name.is_empty()).then(|| (name, trim_wsp(&seg[eq + 1..])))
+}
+
 /// Parses the `;`-separated parameter list after the type.
 fn parse_params(segments: &[&[u8]]) -> Vec<Param> {
+    // Most lists have no RFC 2231 sections or extended values: each parameter is one
+    // segment, the first of a repeated name wins.
+    let simple = segments
+        .iter()
+        .filter_map(|seg| name_value(seg))
+        .all(|(name, _)| memchr::memchr(b'*', name).is_none());
+    if simple {
+        let mut params: Vec<Param> = Vec::with_capacity(segments.len());
+        for (raw_name, value) in segments.iter().filter_map(|seg| name_value(seg)) {
+            let name = String::from_utf8_lossy(raw_name).to_ascii_lowercase();
+            if params.iter().any(|p| p.name == name) {
+                continue;
+            }
+            params.push(Param {
+                name,
+                // Many mailers put RFC 2047 words in parameters although RFC 2047 §5
+                // forbids it.
+                value: decode_text(&unquote(value)),
+                charset: None,
+                language: None,
+            });
+        }
+        return params;
+    }
     let mut order: Vec<String> = Vec::new();
     let mut sections: Vec<(String, Section<'_>)> = Vec::new();
     for seg in segments {
@@ -391,6 +422,19 @@ impl ContentDisposition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_lists_keep_the_first_of_a_repeated_name() {
+        let ct = ContentType::parse(
+            b"text/plain; A=1; b=\"x; y\"; a=2; =nameless; noeq; c==?utf-8?q?caf=C3=A9?=",
+        );
+        let got: Vec<(&str, &str)> = ct
+            .params()
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(got, [("a", "1"), ("b", "x; y"), ("c", "caf\u{e9}")]);
+    }
 
     #[test]
     fn rfc2045_examples() {

@@ -151,7 +151,8 @@ impl<'a> Part<'a> {
         matches!(self.kind, PartKind::Multipart { .. })
     }
 
-    /// The transfer-decoded content of a leaf (empty for multiparts and messages).
+    /// The transfer-decoded content of a leaf (empty for multiparts and messages, and
+    /// after [`Message::parse_structure`](crate::Message::parse_structure)).
     pub fn decoded(&self) -> &[u8] {
         match &self.content {
             Content::None => &[],
@@ -161,7 +162,8 @@ impl<'a> Part<'a> {
         }
     }
 
-    /// The content of a `text/*` leaf converted to UTF-8 (uuencoded blocks removed).
+    /// The content of a `text/*` leaf converted to UTF-8 (uuencoded blocks removed);
+    /// `None` after [`Message::parse_structure`](crate::Message::parse_structure).
     pub fn text(&self) -> Option<&str> {
         match &self.content {
             Content::Text { text, .. } => Some(text),
@@ -203,6 +205,9 @@ struct Ctx<'a> {
     input: &'a [u8],
     limits: Limits,
     parts: usize,
+    /// Whether leaves are transfer-decoded and text converted; off for a structure-only
+    /// parse.
+    decode: bool,
 }
 
 /// Where a delimiter line was found in a multipart body.
@@ -471,7 +476,7 @@ fn parse_entity<'a>(
             defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
         }
     }
-    if as_leaf {
+    if as_leaf && ctx.decode {
         decode_leaf(&mut part, &mut defects);
     }
     part.defects = defects;
@@ -583,12 +588,13 @@ fn decode_leaf<'a>(part: &mut Part<'a>, defects: &mut Vec<Defect>) {
     part.content = content;
 }
 
-/// Parses a whole message.
-pub(crate) fn parse_message(input: &[u8], limits: Limits) -> Part<'_> {
+/// Parses a whole message; leaves are decoded only when `decode` is true.
+pub(crate) fn parse_message(input: &[u8], limits: Limits, decode: bool) -> Part<'_> {
     let mut ctx = Ctx {
         input,
         limits,
         parts: 0,
+        decode,
     };
     parse_entity(
         &mut ctx,
@@ -635,7 +641,7 @@ mod tests {
             msg.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
         }
         msg.extend_from_slice(b"Subject: deep\r\n\r\nbody");
-        let root = parse_message(&msg, Limits::default().with_max_depth(2));
+        let root = parse_message(&msg, Limits::default().with_max_depth(2), true);
         let inner = root.message().and_then(Part::message).expect("two levels");
         assert!(inner.message().is_none());
         assert_eq!(inner.defects(), &[Defect::NestingTooDeep { limit: 2 }]);

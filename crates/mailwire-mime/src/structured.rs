@@ -129,7 +129,8 @@ fn comment(input: &[u8]) -> (Cow<'_, [u8]>, usize) {
 
 /// Splits a structured value into tokens.
 pub(crate) fn lex(mut input: &[u8]) -> Vec<Spanned<'_>> {
-    let mut out = Vec::new();
+    // About one token per four bytes in addresses; sized once rather than grown.
+    let mut out = Vec::with_capacity(input.len() / 4 + 1);
     let mut space_before = false;
     while let Some(&b) = input.first() {
         if is_ws(b) {

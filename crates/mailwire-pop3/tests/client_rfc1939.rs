@@ -285,3 +285,90 @@ fn a_listing_longer_than_the_limit_is_a_protocol_error() {
     );
     assert_eq!(c.transport(), Transport::Close);
 }
+
+/// A client logged-in-ready against a server offering SASL PLAIN, USER and an APOP
+/// timestamp, over a connection where plaintext passwords are allowed.
+fn ready_with_plain() -> Client {
+    let mut c = Client::new(
+        Config::default()
+            .with_stls(StlsPolicy::Never)
+            .with_plaintext_password(true),
+    );
+    c.receive(b"+OK ready <7.1@host.test>\r\n");
+    assert_eq!(out(&mut c), "CAPA\r\n");
+    c.receive(b"+OK\r\nSASL PLAIN\r\nUSER\r\n.\r\n");
+    assert!(matches!(events(&mut c)[..], [Event::Ready { .. }]));
+    c.login(
+        UserName::new("mrose").unwrap(),
+        Password::new("tanstaaf").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(out(&mut c), "AUTH PLAIN AG1yb3NlAHRhbnN0YWFm\r\n");
+    c
+}
+
+/// RFC 3206 §4: `[AUTH]` says the credentials are wrong, so trying them again with
+/// another method is pointless; a bare -ERR says the mechanism failed, so the next one
+/// (APOP here, the greeting having a timestamp) is tried.
+#[test]
+fn login_falls_back_after_a_sasl_failure_that_is_not_about_credentials() {
+    let mut c = ready_with_plain();
+    c.receive(b"-ERR [AUTH] invalid credentials\r\n");
+    let ev = events(&mut c);
+    let [Event::LoginFailed { response }] = &ev[..] else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(response.text(), "invalid credentials");
+    assert_eq!(out(&mut c), "");
+
+    let mut c = ready_with_plain();
+    c.receive(b"-ERR PLAIN is broken today\r\n");
+    assert_eq!(events(&mut c), []);
+    // MD5("<7.1@host.test>tanstaaf"), computed independently.
+    assert_eq!(
+        out(&mut c),
+        "APOP mrose 60ab2971204e4e6f47579c1e9c87395e\r\n"
+    );
+    c.receive(b"+OK maildrop ready\r\n");
+    assert_eq!(
+        events(&mut c),
+        [Event::LoggedIn {
+            method: LoginMethod::Apop
+        }]
+    );
+}
+
+/// Without APOP, the fallback is USER / PASS.
+#[test]
+fn login_falls_back_to_user_and_pass() {
+    let mut c = Client::new(
+        Config::default()
+            .with_stls(StlsPolicy::Never)
+            .with_plaintext_password(true)
+            .with_apop(false),
+    );
+    c.receive(b"+OK ready\r\n");
+    out(&mut c);
+    c.receive(b"+OK\r\nSASL PLAIN\r\nUSER\r\n.\r\n");
+    events(&mut c);
+    c.login(UserName::new("tim").unwrap(), Password::new("pw").unwrap())
+        .unwrap();
+    assert_eq!(out(&mut c), "AUTH PLAIN AHRpbQBwdw==\r\n");
+    c.receive(b"-ERR [SYS/TEMP] try later\r\n");
+    assert!(matches!(events(&mut c)[..], [Event::LoginFailed { .. }]));
+    c.login(UserName::new("tim").unwrap(), Password::new("pw").unwrap())
+        .unwrap();
+    assert_eq!(out(&mut c), "AUTH PLAIN AHRpbQBwdw==\r\n");
+    c.receive(b"-ERR unsupported\r\n");
+    assert_eq!(events(&mut c), []);
+    assert_eq!(out(&mut c), "USER tim\r\n");
+    c.receive(b"+OK\r\n");
+    assert_eq!(out(&mut c), "PASS pw\r\n");
+    c.receive(b"+OK in\r\n");
+    assert_eq!(
+        events(&mut c),
+        [Event::LoggedIn {
+            method: LoginMethod::UserPass
+        }]
+    );
+}

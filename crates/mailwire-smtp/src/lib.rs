@@ -96,8 +96,8 @@ pub use param::{
     RcptParameters, Ret,
 };
 pub use path::{
-    AddressLiteral, Domain, ForwardPath, Host, MAX_DOMAIN_LEN, MAX_LOCAL_PART_LEN, MAX_PATH_LEN,
-    Mailbox, PathError, ReversePath,
+    AddressLiteral, Domain, ForwardPath, GeneralLiteral, Host, MAX_DOMAIN_LEN, MAX_LOCAL_PART_LEN,
+    MAX_PATH_LEN, Mailbox, PathError, ReversePath,
 };
 pub use reply::{EnhancedCode, MAX_REPLY_LEN, Reply, ReplyCode, ReplyError};
 pub use xtext::{XText, XTextError};

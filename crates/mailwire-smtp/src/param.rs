@@ -136,7 +136,7 @@ impl Notify {
 /// `ORCPT=addr-type;xtext` of RCPT (RFC 3461 §4.2): the recipient as the sender gave it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OriginalRecipient {
-    addr_type: String,
+    addr_type: Box<str>,
     address: XText,
 }
 
@@ -145,7 +145,10 @@ impl OriginalRecipient {
     pub fn new(addr_type: impl Into<String>, address: XText) -> Option<Self> {
         let addr_type = addr_type.into();
         let ok = !addr_type.is_empty() && addr_type.bytes().all(|b| b.is_ascii() && is_atext(b));
-        ok.then_some(Self { addr_type, address })
+        ok.then(|| Self {
+            addr_type: addr_type.into_boxed_str(),
+            address,
+        })
     }
 
     /// The address type (`rfc822`, …).
@@ -159,7 +162,7 @@ impl OriginalRecipient {
     }
 
     fn parse(value: &[u8]) -> Option<Self> {
-        let semi = memchr::memchr(b';', value)?;
+        let semi = value.iter().position(|&b| b == b';')?;
         let addr_type = std::str::from_utf8(&value[..semi]).ok()?;
         let address = XText::decode(&value[semi + 1..]).ok()?;
         Self::new(addr_type, address)
@@ -299,7 +302,7 @@ fn for_each_param(
     mut f: impl FnMut(&[u8], Option<&[u8]>) -> Result<(), ParamError>,
 ) -> Result<(), ParamError> {
     for token in input.split(|&b| b == b' ').filter(|t| !t.is_empty()) {
-        match memchr::memchr(b'=', token) {
+        match token.iter().position(|&b| b == b'=') {
             Some(eq) => f(&token[..eq], Some(&token[eq + 1..]))?,
             None => f(token, None)?,
         }

@@ -141,7 +141,7 @@ impl InlineText {
         match u8::try_from(text.len()) {
             Ok(len) if text.len() <= Self::INLINE => {
                 let mut bytes = [0; Self::INLINE];
-                bytes[..text.len()].copy_from_slice(text);
+                copy_short(&mut bytes, text);
                 Some(Self::Inline { len, bytes })
             }
             _ => None,
@@ -155,6 +155,27 @@ impl InlineText {
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
             }
             Self::Heap(text) => text,
+        }
+    }
+}
+
+/// Copies `src` (at most 22 octets) to the front of `dst` with fixed-size, possibly
+/// overlapping moves: a copy of a variable length would be a call to `memcpy`, which costs
+/// more than the short copy itself.
+fn copy_short(dst: &mut [u8; InlineText::INLINE], src: &[u8]) {
+    let n = src.len();
+    if n >= 16 {
+        dst[..16].copy_from_slice(&src[..16]);
+        dst[n - 16..n].copy_from_slice(&src[n - 16..]);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..n].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..n].copy_from_slice(&src[n - 4..]);
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
         }
     }
 }
@@ -201,6 +222,35 @@ fn validate_domain(s: &[u8]) -> Result<(), PathError> {
     }
 }
 
+/// Scans a domain from `start` to the first octet that is neither part of a label nor a
+/// dot, checking the labels on the way as [`validate_domain`] does; returns where it ends.
+/// One pass instead of finding the end and then validating.
+fn scan_domain(input: &[u8], start: usize) -> Result<usize, PathError> {
+    let mut i = start;
+    let mut labels_ok = true;
+    loop {
+        let label_start = i;
+        while input.get(i).is_some_and(|&b| is_ldh(b)) {
+            i += 1;
+        }
+        let label = &input[label_start..i];
+        labels_ok &= label.len() <= MAX_LABEL_LEN
+            && label.first().is_some_and(|&b| b != b'-')
+            && label.last().is_some_and(|&b| b != b'-');
+        if input.get(i) != Some(&b'.') {
+            break;
+        }
+        i += 1;
+    }
+    if i - start > MAX_DOMAIN_LEN {
+        Err(PathError::DomainTooLong)
+    } else if labels_ok {
+        Ok(i)
+    } else {
+        Err(PathError::Domain)
+    }
+}
+
 /// An address literal: `[192.0.2.1]`, `[IPv6:2001:db8::1]` or a general literal
 /// `[tag:content]` (RFC 5321 §4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -210,13 +260,29 @@ pub enum AddressLiteral {
     Ipv4(Ipv4Addr),
     /// `IPv6-address-literal = "IPv6:" IPv6-addr`
     Ipv6(Ipv6Addr),
-    /// `General-address-literal = Standardized-tag ":" 1*dcontent`
-    General {
-        /// The standardized tag (an `Ldh-str`).
-        tag: String,
-        /// The content after the colon: `%d33-90 / %d94-126`.
-        content: String,
-    },
+    /// `General-address-literal = Standardized-tag ":" 1*dcontent`; boxed because it is
+    /// rare and would otherwise double the size of every [`Host`] and [`Mailbox`].
+    General(Box<GeneralLiteral>),
+}
+
+/// A general address literal's tag and content (RFC 5321 §4.1.3), validated by
+/// [`AddressLiteral::general`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GeneralLiteral {
+    tag: String,
+    content: String,
+}
+
+impl GeneralLiteral {
+    /// The standardized tag (an `Ldh-str`).
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// The content after the colon: `%d33-90 / %d94-126`.
+    pub fn content(&self) -> &str {
+        &self.content
+    }
 }
 
 impl AddressLiteral {
@@ -233,7 +299,7 @@ impl AddressLiteral {
         let content_ok =
             !content.is_empty() && content.bytes().all(|b| matches!(b, 33..=90 | 94..=126));
         if tag_ok && content_ok {
-            Ok(Self::General { tag, content })
+            Ok(Self::General(Box::new(GeneralLiteral { tag, content })))
         } else {
             Err(PathError::AddressLiteral)
         }
@@ -281,7 +347,7 @@ impl fmt::Display for AddressLiteral {
         match self {
             Self::Ipv4(a) => write!(f, "[{a}]"),
             Self::Ipv6(a) => write!(f, "[IPv6:{a}]"),
-            Self::General { tag, content } => write!(f, "[{tag}:{content}]"),
+            Self::General(g) => write!(f, "[{}:{}]", g.tag, g.content),
         }
     }
 }
@@ -564,6 +630,8 @@ pub(crate) enum Scanned {
 }
 
 /// Scans `Path / "<>"` at the start of `input`; returns the path and the index after `>`.
+// Inlined so that the mailbox is built where the command will hold it, not copied there.
+#[inline]
 pub(crate) fn scan_path(input: &[u8]) -> Result<(Scanned, usize), PathError> {
     if input.first() != Some(&b'<') {
         return Err(PathError::Brackets);
@@ -657,6 +725,7 @@ fn scan_mailbox(
 }
 
 /// The rest of [`scan_mailbox`], once the local part is known to span `start..local_end`.
+#[inline]
 fn mailbox_after_local_part(
     input: &[u8],
     start: usize,
@@ -670,19 +739,20 @@ fn mailbox_after_local_part(
         return Err(PathError::MissingAt);
     }
     let host_start = local_end + 1;
-    let host_end = if input.get(host_start) == Some(&b'[') {
-        match memchr::memchr(b']', &input[host_start..]) {
+    let (host, host_end) = if input.get(host_start) == Some(&b'[') {
+        let host_end = match memchr::memchr(b']', &input[host_start..]) {
             Some(close) => host_start + close + 1,
             None => return Err(PathError::AddressLiteral),
-        }
+        };
+        (Host::parse_bytes(&input[host_start..host_end])?, host_end)
     } else {
-        host_start
-            + input[host_start..]
-                .iter()
-                .take_while(|&&b| !is_end(b))
-                .count()
+        let host_end = scan_domain(input, host_start)?;
+        if input.get(host_end).is_some_and(|&b| !is_end(b)) {
+            return Err(PathError::Domain);
+        }
+        let name = InlineText::from_utf8(&input[host_start..host_end]).ok_or(PathError::Utf8)?;
+        (Host::Domain(Domain(name)), host_end)
     };
-    let host = Host::parse_bytes(&input[host_start..host_end])?;
     let local_part = InlineText::from_utf8(&input[start..local_end]).ok_or(PathError::Utf8)?;
     Ok((Mailbox { local_part, host }, host_end))
 }
@@ -792,10 +862,7 @@ mod tests {
         );
         assert_eq!(
             mailbox("u@[x-tag:abc]").host(),
-            &Host::Literal(AddressLiteral::General {
-                tag: "x-tag".into(),
-                content: "abc".into()
-            })
+            &Host::Literal(AddressLiteral::general("x-tag", "abc").unwrap())
         );
         assert_eq!(mailbox("u@[010.0.0.1]").to_string(), "u@[10.0.0.1]");
         assert_eq!(
@@ -848,6 +915,43 @@ mod tests {
             ForwardPath::parse(&format!("<{local}@{host}g>")),
             Err(PathError::PathTooLong)
         );
+    }
+
+    /// A mailbox's domain is scanned and checked in one pass; it must agree with
+    /// [`Domain::new`] on what it refuses.
+    #[test]
+    fn mailbox_domains_are_checked_like_domains() {
+        let label = "b".repeat(63);
+        let longest = [label.as_str(); 4].join(".");
+        assert_eq!(
+            Mailbox::parse(&format!("u@{longest}"))
+                .unwrap()
+                .host()
+                .to_string(),
+            longest
+        );
+        for (domain, error) in [
+            (format!("{longest}x"), PathError::DomainTooLong),
+            (format!("{}.x", "c".repeat(64)), PathError::Domain),
+            ("x..org".into(), PathError::Domain),
+            ("x.org.".into(), PathError::Domain),
+            ("-x.org".into(), PathError::Domain),
+            ("x-.org".into(), PathError::Domain),
+            ("x_y.org".into(), PathError::Domain),
+            ("x.org y".into(), PathError::Domain),
+        ] {
+            assert_eq!(Domain::new(domain.clone()), Err(error), "{domain}");
+            assert_eq!(
+                Mailbox::parse(&format!("u@{domain}")),
+                Err(error),
+                "{domain}"
+            );
+            assert_eq!(
+                ForwardPath::parse(&format!("<u@{domain}>")),
+                Err(error),
+                "{domain}"
+            );
+        }
     }
 
     #[test]

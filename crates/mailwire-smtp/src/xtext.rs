@@ -30,12 +30,14 @@ pub struct XTextError {
 /// assert_eq!(id.to_string(), "QQ314159+2Bx+3D");
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct XText(Vec<u8>);
+// A boxed slice rather than a `Vec`: the value never grows, and the smaller size keeps the
+// MAIL and RCPT commands that carry it small.
+pub struct XText(Box<[u8]>);
 
 impl XText {
     /// Wraps decoded octets. Every byte string has an xtext form.
     pub fn new(value: impl Into<Vec<u8>>) -> Self {
-        Self(value.into())
+        Self(value.into().into_boxed_slice())
     }
 
     /// Decodes the xtext form.
@@ -64,7 +66,7 @@ impl XText {
                 _ => return Err(XTextError { offset: i }),
             }
         }
-        Ok(Self(out))
+        Ok(Self(out.into_boxed_slice()))
     }
 
     /// The decoded octets.

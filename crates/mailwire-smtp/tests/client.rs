@@ -564,6 +564,168 @@ fn dsn_requests_go_out_when_the_server_offers_dsn() {
     );
 }
 
+/// RFC 2920 §3.1: EHLO and DATA may only end a pipelined group, so QUIT waits for their
+/// replies (and for the end of the message DATA starts), and for the greeting.
+#[test]
+fn quit_waits_for_the_replies_that_end_a_group() {
+    let mut c = Session::new(config());
+    c.quit();
+    assert_eq!(exchange(&mut c, ""), "");
+    assert_eq!(exchange(&mut c, "220 mx ESMTP\r\n"), "QUIT\r\n");
+
+    let mut c = Session::new(config());
+    assert_eq!(exchange(&mut c, "220 mx ESMTP\r\n"), "EHLO bar.com\r\n");
+    c.quit();
+    assert_eq!(exchange(&mut c, ""), "");
+    assert_eq!(exchange(&mut c, "250-mx\r\n250 PIPELINING\r\n"), "QUIT\r\n");
+    assert_eq!(exchange(&mut c, "221 bye\r\n"), "");
+    assert_eq!(c.transport(), Transport::Close);
+
+    let mut c = ready_client(config(), "250-mx\r\n250 PIPELINING\r\n");
+    c.send_mail(Envelope::new(from("a@x.org"), vec![to("b@y.org")]))
+        .unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nDATA\r\n"
+    );
+    // Sent now, QUIT would be read as the first line of the message.
+    c.quit();
+    assert_eq!(exchange(&mut c, ""), "");
+    assert_eq!(exchange(&mut c, "250 OK\r\n250 OK\r\n354 go ahead\r\n"), "");
+    assert!(matches!(events(&mut c).last(), Some(Event::SendBody)));
+    c.write_body(b"hi\r\n").unwrap();
+    c.finish_body().unwrap();
+    assert_eq!(exchange(&mut c, ""), "hi\r\n.\r\n");
+    assert_eq!(exchange(&mut c, "250 queued\r\n"), "QUIT\r\n");
+    assert!(matches!(
+        &events(&mut c)[..],
+        [Event::MessageDone { results }] if results[0].is_delivered()
+    ));
+}
+
+/// RFC 3030 §3: after a refused BDAT chunk the client sends no more chunks, and learns of
+/// the refusal while it is still writing the body.
+#[test]
+fn a_refused_bdat_chunk_stops_the_body_at_once() {
+    use mailwire_smtp::client::BodyOutcome;
+    let mut c = ready_client(config(), "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+    c.send_mail(Envelope::new(
+        from("a@x.org"),
+        vec![to("b@y.org"), to("c@y.org")],
+    ))
+    .unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nRCPT TO:<c@y.org>\r\n"
+    );
+    assert_eq!(
+        exchange(&mut c, "250 OK\r\n250 OK\r\n550 5.1.1 unknown\r\n"),
+        ""
+    );
+    let ev = events(&mut c);
+    assert!(matches!(ev.last(), Some(Event::SendBody)), "{ev:?}");
+    assert_eq!(c.write_body(b"one\r\n"), Ok(BodyOutcome::Queued));
+    assert_eq!(c.write_body(b"two\r\n"), Ok(BodyOutcome::Queued));
+    assert_eq!(exchange(&mut c, ""), "BDAT 5\r\none\r\nBDAT 5\r\ntwo\r\n");
+    // The refusal of the first chunk is read at once: RSET goes out, nothing more.
+    assert_eq!(
+        exchange(&mut c, "554 5.6.0 content refused\r\n"),
+        "RSET\r\n"
+    );
+    assert_eq!(
+        c.write_body(b"three\r\n"),
+        Ok(BodyOutcome::TransactionFailed)
+    );
+    assert_eq!(c.finish_body(), Ok(BodyOutcome::TransactionFailed));
+    assert_eq!(exchange(&mut c, ""), "");
+    assert!(events(&mut c).is_empty());
+    // The chunk already in the pipeline is discarded by the server, then RSET is answered.
+    assert_eq!(
+        exchange(&mut c, "503 5.5.1 discarded\r\n250 2.0.0 reset\r\n"),
+        ""
+    );
+    let ev = events(&mut c);
+    let [Event::MessageDone { results }] = &ev[..] else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        results.iter().map(reply_text).collect::<Vec<_>>(),
+        [(554, "content refused"), (550, "unknown")]
+    );
+    // The session is ready for the next message.
+    c.send_mail(Envelope::new(from("a@x.org"), vec![to("b@y.org")]))
+        .unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\n"
+    );
+}
+
+/// RFC 3461 §4.1, §4.2: NOTIFY and ORCPT belong to each RCPT.
+#[test]
+fn dsn_notify_and_orcpt_per_recipient() {
+    use mailwire_smtp::client::RecipientDsn;
+    use mailwire_smtp::{Notify, OriginalRecipient, XText};
+    let envelope = || {
+        let mut e = Envelope::new(
+            from("a@x.org"),
+            vec![to("b+tag@y.org"), to("c@y.org"), to("d@y.org")],
+        );
+        e.dsn.notify = Some(Notify::NEVER);
+        e.dsn.recipients = vec![
+            RecipientDsn::new(
+                Some(Notify {
+                    success: true,
+                    failure: true,
+                    delay: false,
+                }),
+                OriginalRecipient::new("rfc822", XText::new(b"B+tag=1@old.example".to_vec())),
+            ),
+            RecipientDsn::new(
+                None,
+                OriginalRecipient::new("rfc822", XText::new(b"C \"Q\"@y.org".to_vec())),
+            ),
+        ];
+        e
+    };
+    let mut c = ready_client(config(), "250-mx\r\n250-PIPELINING\r\n250 DSN\r\n");
+    c.send_mail(envelope()).unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\n\
+         RCPT TO:<b+tag@y.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;B+2Btag+3D1@old.example\r\n\
+         RCPT TO:<c@y.org> NOTIFY=NEVER ORCPT=rfc822;C+20\"Q\"@y.org\r\n\
+         RCPT TO:<d@y.org> NOTIFY=NEVER\r\n\
+         DATA\r\n"
+    );
+
+    // One command at a time, the same parameters go with the same recipients.
+    let mut c = ready_client(config(), "250-mx\r\n250 DSN\r\n");
+    c.send_mail(envelope()).unwrap();
+    assert_eq!(exchange(&mut c, ""), "MAIL FROM:<a@x.org>\r\n");
+    assert_eq!(
+        exchange(&mut c, "250 OK\r\n"),
+        "RCPT TO:<b+tag@y.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;B+2Btag+3D1@old.example\r\n"
+    );
+    assert_eq!(
+        exchange(&mut c, "550 no\r\n"),
+        "RCPT TO:<c@y.org> NOTIFY=NEVER ORCPT=rfc822;C+20\"Q\"@y.org\r\n"
+    );
+    assert_eq!(
+        exchange(&mut c, "250 OK\r\n"),
+        "RCPT TO:<d@y.org> NOTIFY=NEVER\r\n"
+    );
+
+    // A server without DSN gets neither parameter.
+    let mut c = ready_client(config(), "250-mx\r\n250 PIPELINING\r\n");
+    c.send_mail(envelope()).unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\nRCPT TO:<b+tag@y.org>\r\nRCPT TO:<c@y.org>\r\n\
+         RCPT TO:<d@y.org>\r\nDATA\r\n"
+    );
+}
+
 #[test]
 fn requiretls_needs_the_extension_over_tls() {
     let mut envelope = Envelope::new(from("a@x.org"), vec![to("b@y.org")]);

@@ -43,20 +43,16 @@ fn ehlo_lists_the_configured_extensions() {
     );
 }
 
-#[test]
-fn a_pipelined_batch_is_answered_in_one_write() {
-    let mut h = Harness::new(plain(), accept_all());
-    h.take_output();
-    h.server.receive(
-        b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.example.org>\r\n\
-          RCPT TO:<c@mx.example.org>\r\nDATA\r\n",
-    );
+/// Feeds `input` at once, makes every decision as it comes, and returns each write.
+fn writes_for(h: &mut Harness, input: &[u8]) -> Vec<String> {
+    h.server.receive(input);
     let mut writes = Vec::new();
     loop {
         while let Some(event) = h.server.poll_event() {
             if common::needs_decision(&event) {
-                // Nothing goes out while a decision is pending.
-                assert_eq!(h.server.transmit(), None);
+                if let Some(bytes) = h.server.transmit() {
+                    writes.push(String::from_utf8(bytes.to_vec()).unwrap());
+                }
                 h.server.accept().unwrap();
             }
         }
@@ -65,12 +61,68 @@ fn a_pipelined_batch_is_answered_in_one_write() {
             None => break,
         }
     }
+    writes
+}
+
+#[test]
+fn a_pipelined_batch_is_answered_in_one_write() {
+    let mut h = ready(plain());
     assert_eq!(
-        writes,
-        [format!(
-            "{EHLO_DEFAULT}250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n\
-             354 End data with <CR><LF>.<CR><LF>\r\n"
-        )]
+        writes_for(
+            &mut h,
+            b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.example.org>\r\n\
+              RCPT TO:<c@mx.example.org>\r\nDATA\r\n"
+        ),
+        ["250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n\
+          354 End data with <CR><LF>.<CR><LF>\r\n"]
+    );
+}
+
+/// RFC 2920 §3.1, §3.2: the reply to a command that must end a group goes out without
+/// waiting for what a client wrongly pipelined after it, and every reply goes out once
+/// the input is used up, even while the application decides on the last command.
+#[test]
+fn replies_are_flushed_at_the_end_of_a_group_and_of_the_input() {
+    let mut h = Harness::new(plain(), accept_all());
+    h.take_output();
+    assert_eq!(
+        writes_for(
+            &mut h,
+            b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.example.org>\r\n"
+        ),
+        [
+            EHLO_DEFAULT.to_string(),
+            "250 2.1.0 Ok\r\n".into(),
+            "250 2.1.5 Ok\r\n".into()
+        ]
+    );
+    // RSET's reply waits while MAIL is decided with more commands behind it; NOOP ends
+    // a group, so everything up to its reply goes before RCPT's decision.
+    assert_eq!(
+        writes_for(
+            &mut h,
+            b"RSET\r\nMAIL FROM:<a@c.example>\r\nNOOP\r\nRCPT TO:<b@mx.example.org>\r\nRCPT TO:<c@mx.example.org>\r\n"
+        ),
+        [
+            "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n250 2.0.0 Ok\r\n".to_string(),
+            "250 2.1.5 Ok\r\n".into(),
+            "250 2.1.5 Ok\r\n".into()
+        ]
+    );
+    // Part of a line behind a pending decision is not a command waiting: the input is
+    // used up, so RSET's reply goes out while MAIL is decided.
+    h.server
+        .receive(b"RSET\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@mx.exa");
+    assert!(matches!(h.server.poll_event(), Some(Event::Reset)));
+    assert!(matches!(h.server.poll_event(), Some(Event::Mail { .. })));
+    assert_eq!(
+        h.server.transmit().as_deref(),
+        Some(&b"250 2.0.0 Ok\r\n"[..])
+    );
+    h.server.accept().unwrap();
+    assert_eq!(
+        h.server.transmit().as_deref(),
+        Some(&b"250 2.1.0 Ok\r\n"[..])
     );
 }
 
@@ -583,15 +635,76 @@ proptest! {
         prop_assert_eq!(run_split(&cuts), run_split(&[]));
     }
 
+    /// Whatever a client sends, in whatever pieces: no panic, the session holds no more
+    /// than one line of unprocessed input, body bytes never outnumber what was sent, and
+    /// every byte the server writes is a well-formed reply.
     #[test]
-    fn arbitrary_input_never_panics(input in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let mut h = Harness::new(plain(), accept_all());
-        h.send(b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\n");
-        h.send(&input);
+    fn arbitrary_input_keeps_the_session_bounded_and_its_replies_valid(
+        pieces in proptest::collection::vec(client_piece(), 0..24),
+        cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..8),
+    ) {
+        let input = pieces.concat();
+        let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(input.len() + 1)).collect();
+        cuts.sort_unstable();
+        let config = plain();
+        let line_limit = config.max_line_len;
+        let mut h = Harness::new(config, accept_all());
+        let mut from = 0;
+        for &to in cuts.iter().chain(std::iter::once(&input.len())) {
+            h.send(&input[from..to]);
+            from = to;
+            prop_assert!(
+                h.server.buffered() <= line_limit,
+                "{} bytes held after {} of {}", h.server.buffered(), to, input.len()
+            );
+        }
         h.server.receive_eof();
         h.pump();
         prop_assert_eq!(h.server.transport(), Transport::Close);
+        prop_assert!(h.body().len() <= input.len());
+
+        let output = h.take_output();
+        let mut rest = output.as_bytes();
+        prop_assert!(rest.starts_with(b"220 mx.example.org "));
+        while !rest.is_empty() {
+            match mailwire_smtp::Reply::decode(rest) {
+                mailwire_smtp::Decoded::Complete { consumed, .. } => rest = &rest[consumed..],
+                other => prop_assert!(false, "{:?} at {:?}", other, String::from_utf8_lossy(rest)),
+            }
+        }
     }
+}
+
+/// Pieces of client input: commands that reach every phase (DATA, BDAT, AUTH, STARTTLS),
+/// lines over the limit, bare CR and LF, and random bytes.
+fn client_piece() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::sample::select(vec![
+            &b"EHLO c.example\r\n"[..],
+            b"HELO c.example\r\n",
+            b"MAIL FROM:<a@c.example>\r\n",
+            b"MAIL FROM:<> SIZE=10 BODY=8BITMIME\r\n",
+            b"RCPT TO:<b@x.org>\r\n",
+            b"RCPT TO:<Postmaster> NOTIFY=NEVER\r\n",
+            b"DATA\r\n",
+            b"BDAT 5\r\n",
+            b"BDAT 0 LAST\r\n",
+            b"BDAT 18446744073709551615 LAST\r\n",
+            b".\r\n",
+            b"\r\n.\r\n",
+            b"RSET\r\n",
+            b"NOOP\r\n",
+            b"VRFY x\r\n",
+            b"AUTH PLAIN\r\n",
+            b"STARTTLS\r\n",
+            b"QUIT\r\n",
+            b"\r",
+            b"\n",
+        ])
+        .prop_map(<[u8]>::to_vec),
+        (1usize..3000).prop_map(|n| vec![b'x'; n]),
+        proptest::collection::vec(any::<u8>(), 0..64),
+    ]
 }
 
 #[test]

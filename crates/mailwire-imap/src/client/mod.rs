@@ -41,7 +41,8 @@ use mailwire_sasl::ClientExchange;
 use thiserror::Error;
 
 use crate::codec::{
-    Decoded, Fragment, Limits, LiteralMode, decode_greeting, decode_response, encode_command,
+    Decoded, Fragment, FrameEvent, Framer, Limits, LiteralMode, decode_greeting, decode_response,
+    encode_command,
 };
 use crate::types::{
     Capability, Code, Command, CommandBody, Completion, Condition, Data, IString, Response, Status,
@@ -164,6 +165,12 @@ struct InFlight {
 pub struct ClientSession {
     limits: Limits,
     input: Vec<u8>,
+    /// Bytes at the front of `input` already decoded.
+    start: usize,
+    /// How far `framer` has looked into `input` for the end of the next response, so
+    /// a response arriving in many pieces is scanned once, not again on every piece.
+    scanned: usize,
+    framer: Framer,
     out: Vec<u8>,
     events: VecDeque<ClientEvent>,
     greeted: bool,
@@ -186,6 +193,9 @@ impl ClientSession {
         Self {
             limits: Limits::for_client(),
             input: Vec::new(),
+            start: 0,
+            scanned: 0,
+            framer: Framer::for_responses(Limits::for_client()),
             out: Vec::new(),
             events: VecDeque::new(),
             greeted: false,
@@ -382,21 +392,28 @@ impl ClientSession {
         if let Data::Capability(caps) = &d {
             self.set_capabilities(caps.clone());
         }
-        let wanted = |f: &InFlight| match &d {
-            Data::Exists(_) | Data::Recent(_) | Data::Flags(_) => {
-                matches!(f.name, "SELECT" | "EXAMINE")
-            }
-            Data::Expunge(_) => matches!(f.name, "EXPUNGE" | "UID EXPUNGE" | "MOVE" | "UID MOVE"),
-            Data::Fetch { .. } => {
-                matches!(f.name, "FETCH" | "UID FETCH" | "STORE" | "UID STORE")
-            }
-            _ => true,
+        // The commands whose answer this data is (RFC 3501 §7 names, per response, the
+        // commands that cause it). Mailbox-size and message-status updates may also come
+        // unbidden (§7.3, §7.4), and so may any data no command in flight asks for.
+        let causes: &[&str] = match &d {
+            Data::Capability(_) => &["CAPABILITY", "LOGIN", "AUTHENTICATE", "STARTTLS"],
+            Data::List { .. } => &["LIST"],
+            Data::Lsub { .. } => &["LSUB"],
+            Data::Status { .. } => &["STATUS"],
+            Data::Search { .. } => &["SEARCH", "UID SEARCH"],
+            Data::Flags(_) | Data::Exists(_) | Data::Recent(_) => &["SELECT", "EXAMINE"],
+            Data::Expunge(_) => &["EXPUNGE", "UID EXPUNGE", "MOVE", "UID MOVE"],
+            Data::Fetch { .. } => &["FETCH", "UID FETCH", "STORE", "UID STORE"],
+            Data::Namespace { .. } => &["NAMESPACE"],
+            Data::Id { .. } => &["ID"],
+            Data::Enabled { .. } => &["ENABLE"],
+            #[allow(unreachable_patterns, reason = "Data is non-exhaustive")]
+            _ => &[],
         };
-        let owner = match &d {
-            Data::Exists(_) | Data::Recent(_) | Data::Expunge(_) | Data::Fetch { .. } => {
-                self.in_flight.iter_mut().find(|f| wanted(f))
-            }
-            _ => self.in_flight.front_mut(),
+        let owner = if causes.is_empty() {
+            self.in_flight.front_mut()
+        } else {
+            self.in_flight.iter_mut().find(|f| causes.contains(&f.name))
         };
         match owner {
             Some(f) => f.data.push(d),
@@ -450,7 +467,9 @@ impl ClientSession {
             }
             Kind::StartTls if ok => {
                 self.transport = Transport::StartTls;
+                // Plaintext that followed the reply must not be read as protected data.
                 self.input.clear();
+                self.advance_to(0);
             }
             Kind::Login | Kind::Authenticate(_) if ok && !caps_in_code => {
                 self.refresh_capabilities();
@@ -472,15 +491,44 @@ impl ClientSession {
         self.pump();
     }
 
-    fn process(&mut self) {
-        while self.transport != Transport::Close && !self.input.is_empty() {
-            if self.transport == Transport::StartTls {
-                return;
+    /// Whether a whole response is buffered after `start`: frames forward from where
+    /// the last call stopped. A framing error counts as whole, for the decoder to report.
+    fn response_buffered(&mut self) -> bool {
+        loop {
+            match self.framer.next(&self.input[self.scanned..]) {
+                Ok(Some(FrameEvent::Line { len, literal })) => {
+                    self.scanned += len;
+                    if literal.is_none() {
+                        return true;
+                    }
+                }
+                Ok(Some(FrameEvent::LiteralData { len, .. })) => self.scanned += len,
+                Ok(None) => return false,
+                Err(_) => return true,
             }
+        }
+    }
+
+    /// Marks the input up to `start` as decoded; framing starts again there.
+    fn advance_to(&mut self, start: usize) {
+        self.start = start;
+        self.scanned = start;
+        self.framer = Framer::for_responses(self.limits);
+    }
+
+    fn process(&mut self) {
+        while self.transport != Transport::Close && self.start < self.input.len() {
+            if self.transport == Transport::StartTls {
+                break;
+            }
+            if !self.response_buffered() {
+                break;
+            }
+            let rest = &self.input[self.start..];
             let decoded = if self.greeted {
-                decode_response(&self.input, &self.limits)
+                decode_response(rest, &self.limits)
             } else {
-                decode_greeting(&self.input, &self.limits).map(|d| match d {
+                decode_greeting(rest, &self.limits).map(|d| match d {
                     Decoded::Complete { value, consumed } => Decoded::Complete {
                         value: Response::Status(value),
                         consumed,
@@ -499,26 +547,33 @@ impl ClientSession {
             };
             match decoded {
                 Ok(Decoded::Complete { value, consumed }) => {
-                    self.input.drain(..consumed.min(self.input.len()));
+                    self.advance_to(self.start + consumed.min(rest.len()));
                     if self.greeted {
                         self.response(value);
                     } else if let Response::Status(g) = value {
                         self.greeting(g);
                     }
                 }
-                Ok(_) => return,
+                Ok(_) => break,
                 Err(e) => {
                     let skip = match &e {
                         crate::codec::DecodeError::Syntax { skip, .. }
                         | crate::codec::DecodeError::LiteralTooLarge { skip, .. } => *skip,
-                        _ => memchr::memchr(b'\n', &self.input).map_or(self.input.len(), |p| p + 1),
+                        _ => memchr::memchr(b'\n', rest).map_or(rest.len(), |p| p + 1),
                     };
-                    self.input.drain(..skip.clamp(1, self.input.len()));
+                    self.advance_to(self.start + skip.clamp(1, rest.len()));
                     self.events.push_back(ClientEvent::Malformed {
                         reason: e.to_string(),
                     });
                 }
             }
+        }
+        // Drop what was decoded once per call, not once per response.
+        let done = self.start.min(self.input.len());
+        if done > 0 {
+            self.input.drain(..done);
+            self.start = 0;
+            self.scanned -= done.min(self.scanned);
         }
     }
 
@@ -589,6 +644,7 @@ impl Session for ClientSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::{ListMailbox, Mailbox, MessageDataItem, NonEmpty, StatusAttribute};
 
     fn greeted(caps: &str) -> ClientSession {
         let mut c = ClientSession::new();
@@ -637,6 +693,60 @@ mod tests {
     }
 
     #[test]
+    fn pipelined_answers_go_to_the_commands_that_asked() {
+        let mut c = greeted("IDLE");
+        let list = c
+            .command(CommandBody::List {
+                reference: Mailbox::new("").unwrap(),
+                pattern: ListMailbox::new("*").unwrap(),
+            })
+            .unwrap();
+        let status = c
+            .command(CommandBody::Status {
+                mailbox: Mailbox::Inbox,
+                attributes: NonEmpty::new(StatusAttribute::Messages),
+            })
+            .unwrap();
+        c.receive(
+            b"* STATUS INBOX (MESSAGES 2)\r\n* LIST () \"/\" INBOX\r\n* 4 EXISTS\r\n\
+              * SEARCH 1\r\nA1 OK listed\r\nA2 OK status\r\n",
+        );
+        let mut seen = Vec::new();
+        while let Some(e) = c.poll_event() {
+            match e {
+                ClientEvent::Completed { tag, data, .. } => seen.push((Some(tag), data)),
+                ClientEvent::Unsolicited(d) => seen.push((None, vec![d])),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let kinds: Vec<(Option<Tag>, Vec<&str>)> = seen
+            .iter()
+            .map(|(tag, data)| {
+                let names = data
+                    .iter()
+                    .map(|d| match d {
+                        Data::Status { .. } => "STATUS",
+                        Data::List { .. } => "LIST",
+                        Data::Exists(_) => "EXISTS",
+                        Data::Search { .. } => "SEARCH",
+                        _ => "other",
+                    })
+                    .collect();
+                (tag.clone(), names)
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (None, vec!["EXISTS"]),
+                (None, vec!["SEARCH"]),
+                (Some(list), vec!["LIST"]),
+                (Some(status), vec!["STATUS"]),
+            ]
+        );
+    }
+
+    #[test]
     fn login_disabled_is_refused_locally() {
         let mut c = greeted("LOGINDISABLED STARTTLS");
         assert_eq!(c.login("a", "b"), Err(ClientError::LoginDisabled));
@@ -649,5 +759,86 @@ mod tests {
         // Capabilities are asked again; the NOOP waits behind STARTTLS no longer.
         assert_eq!(&c.transmit().unwrap()[..], b"A2 NOOP\r\nA3 CAPABILITY\r\n");
         assert!(c.capabilities().is_empty());
+    }
+
+    /// The bytes of the `BODY[]` item of the FETCH data received, after the completion.
+    fn fetched_body(c: &mut ClientSession) -> Vec<u8> {
+        let mut body = None;
+        let mut completed = false;
+        while let Some(e) = c.poll_event() {
+            let data = match e {
+                ClientEvent::Unsolicited(d) => vec![d],
+                ClientEvent::Completed { data, .. } => {
+                    completed = true;
+                    data
+                }
+                other => panic!("unexpected {other:?}"),
+            };
+            for d in data {
+                let Data::Fetch { items, .. } = d else {
+                    panic!("unexpected {d:?}")
+                };
+                for item in items.iter() {
+                    if let MessageDataItem::BodySection { data: Some(s), .. } = item {
+                        body = Some(s.as_bytes().to_vec());
+                    }
+                }
+            }
+        }
+        assert!(completed);
+        body.expect("FETCH data with BODY[]")
+    }
+
+    #[test]
+    fn a_large_literal_arriving_in_pieces_is_decoded_once_whole() {
+        let literal: Vec<u8> = (0..1 << 20).map(|i| b"abc\r\n"[i % 5]).collect();
+        let mut wire = format!("* 1 FETCH (BODY[] {{{}}}\r\n", literal.len()).into_bytes();
+        wire.extend_from_slice(&literal);
+        wire.extend_from_slice(b")\r\nA1 OK done\r\n");
+        for piece in [1, 7, 4096, 65536] {
+            let mut c = greeted("IDLE");
+            c.command(CommandBody::Noop).unwrap();
+            while c.transmit().is_some() {}
+            for chunk in wire.chunks(piece) {
+                c.receive(chunk);
+            }
+            assert_eq!(fetched_body(&mut c), literal, "pieces of {piece}");
+            assert!(c.input.is_empty());
+        }
+    }
+
+    #[test]
+    fn many_responses_in_one_read_and_a_bad_line_between_them() {
+        let mut c = greeted("IDLE");
+        c.command(CommandBody::Noop).unwrap();
+        let mut wire = Vec::new();
+        for n in 1..=2000 {
+            wire.extend_from_slice(format!("* {n} EXISTS\r\n").as_bytes());
+        }
+        wire.extend_from_slice(b"* 3 FETCH ()\r\n* 2001 EXISTS\r\nA1 OK done\r\n* 9 RE");
+        c.receive(&wire);
+        let mut exists = Vec::new();
+        let mut malformed = 0;
+        let mut completed = 0;
+        while let Some(e) = c.poll_event() {
+            match e {
+                ClientEvent::Unsolicited(Data::Exists(n)) => exists.push(n),
+                ClientEvent::Malformed { .. } => malformed += 1,
+                ClientEvent::Completed { completion, .. } => {
+                    assert_eq!(completion, Completion::Ok);
+                    completed += 1;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(exists, (1..=2001).collect::<Vec<u32>>());
+        assert_eq!((malformed, completed), (1, 1));
+        assert_eq!(c.input, b"* 9 RE");
+        c.receive(b"CENT\r\n");
+        assert!(matches!(
+            c.poll_event(),
+            Some(ClientEvent::Unsolicited(Data::Recent(9)))
+        ));
+        assert!(c.input.is_empty());
     }
 }

@@ -31,6 +31,8 @@ use crate::types::{
 #[derive(Debug, Clone)]
 pub struct ParsedMessage<'a> {
     message: Message<'a>,
+    /// Whether leaves were decoded ([`ParsedMessage::parse_full`]).
+    full: bool,
 }
 
 /// Where a part path leads: the message itself (or an enclosed one), or a body part.
@@ -41,15 +43,31 @@ enum Entity<'m, 'a> {
 }
 
 impl<'a> ParsedMessage<'a> {
-    /// Parses `raw`. Parsing never fails: damaged messages are answered as well as their
-    /// structure allows.
+    /// Parses the structure of `raw`: headers and the MIME tree, which is all that FETCH
+    /// needs, leaving bodies undecoded (see [`Message::parse_structure`]). Parsing never
+    /// fails: damaged messages are answered as well as their structure allows.
     pub fn parse(raw: &'a [u8]) -> Self {
         Self {
-            message: Message::parse(raw),
+            message: Message::parse_structure(raw),
+            full: false,
         }
     }
 
-    /// The MIME parse of the message.
+    /// Parses `raw` fully, leaves transfer-decoded and text converted to UTF-8, as SEARCH
+    /// `BODY` and `TEXT` need. Every FETCH answer is the same as after [`Self::parse`].
+    pub fn parse_full(raw: &'a [u8]) -> Self {
+        Self {
+            message: Message::parse(raw),
+            full: true,
+        }
+    }
+
+    /// Whether bodies were decoded ([`Self::parse_full`]) rather than the structure only.
+    pub fn is_full(&self) -> bool {
+        self.full
+    }
+
+    /// The MIME parse of the message (structure only unless made by [`Self::parse_full`]).
     pub fn mime(&self) -> &Message<'a> {
         &self.message
     }

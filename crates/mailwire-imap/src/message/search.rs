@@ -50,6 +50,20 @@ pub fn needs_message(keys: &[SearchKey]) -> bool {
     })
 }
 
+/// Whether any key in `keys` reads message bodies (`BODY`, `TEXT`), which needs the
+/// message parsed with [`ParsedMessage::parse_full`] rather than structure only.
+pub fn reads_body(keys: &[SearchKey]) -> bool {
+    keys.iter().any(|k| match k {
+        SearchKey::Body(_) | SearchKey::Text(_) => true,
+        SearchKey::Not(k) => reads_body(std::slice::from_ref(k)),
+        SearchKey::Or(a, b) => {
+            reads_body(std::slice::from_ref(a)) || reads_body(std::slice::from_ref(b))
+        }
+        SearchKey::And(ks) => reads_body(ks),
+        _ => false,
+    })
+}
+
 /// Whether the candidate matches every key (SEARCH's implicit AND).
 pub fn matches_all(keys: &[SearchKey], c: &Candidate<'_, '_>) -> bool {
     keys.iter().all(|k| matches(k, c))
@@ -88,7 +102,15 @@ fn header_contains(c: &Candidate<'_, '_>, name: &[u8], needle: &IString) -> bool
 
 fn body_contains(c: &Candidate<'_, '_>, needle: &IString) -> bool {
     let Some(m) = c.message else { return false };
-    m.mime().leaves().any(|part| match part.text() {
+    // Bodies are decoded only by a full parse; a structure-only one is redone fully here.
+    let full;
+    let mime = if m.is_full() {
+        m.mime()
+    } else {
+        full = mailwire_mime::Message::parse(m.raw());
+        &full
+    };
+    mime.leaves().any(|part| match part.text() {
         Some(text) => contains(text, needle),
         None => contains(&String::from_utf8_lossy(part.decoded()), needle),
     })

@@ -1,5 +1,7 @@
 //! ENVELOPE, BODY and BODYSTRUCTURE (RFC 3501 §7.4.2) computed from a parsed message.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use mailwire_mime::{Address as MimeAddress, Header, Mailbox as MimeMailbox, Part};
 
@@ -39,13 +41,16 @@ pub(crate) fn envelope(header: &Header<'_>) -> Envelope {
 }
 
 fn nstring(bytes: &[u8]) -> NString {
-    IString::new(bytes).ok()
+    // Copied inline when short, with no intermediate buffer.
+    memchr::memchr(0, bytes)
+        .is_none()
+        .then(|| IString::from_slice(bytes))
 }
 
 fn string(s: &str) -> IString {
     // Text from the MIME parser holds no NUL once decoded into a `String` we built; a NUL
     // that slipped through is dropped rather than failing the whole response.
-    IString::new(s.as_bytes()).unwrap_or_else(|_| {
+    nstring(s.as_bytes()).unwrap_or_else(|| {
         IString::new(s.bytes().filter(|&b| b != 0).collect::<Vec<u8>>()).unwrap_or_default()
     })
 }
@@ -84,16 +89,25 @@ fn address(m: &MimeMailbox) -> Address {
 
 /// A display name as a header would carry it: ASCII as is, anything else as one RFC 2047
 /// encoded word, so that the envelope stays 7-bit as RFC 3501 clients expect.
-fn encode_name(name: &str) -> String {
+fn encode_name(name: &str) -> Cow<'_, str> {
     if name.is_ascii() {
-        return name.to_owned();
+        return Cow::Borrowed(name);
     }
     let b64 = base64::engine::general_purpose::STANDARD.encode(name.as_bytes());
-    format!("=?UTF-8?B?{b64}?=")
+    Cow::Owned(format!("=?UTF-8?B?{b64}?="))
 }
 
 fn upper(s: &str) -> IString {
-    string(&s.to_ascii_uppercase())
+    // Type names and parameter names are short: uppercased on the stack.
+    let mut buf = [0u8; 32];
+    match buf.get_mut(..s.len()) {
+        Some(b) => {
+            b.copy_from_slice(s.as_bytes());
+            b.make_ascii_uppercase();
+            nstring(b).unwrap_or_else(|| string(&s.to_ascii_uppercase()))
+        }
+        None => string(&s.to_ascii_uppercase()),
+    }
 }
 
 fn params(list: &[mailwire_mime::Param]) -> Vec<(IString, IString)> {

@@ -1,17 +1,22 @@
 //! Commands checked against the state, handled or turned into questions, and the
 //! application's answers turned into responses.
 
+use std::io::Write as _;
 use std::num::NonZeroU32;
 use std::str::FromStr;
 
+use mailwire_core::Secret;
 use mailwire_core::Transport;
-use mailwire_sasl::{AuthError, Mechanism, ServerExchange, ServerStep};
+use mailwire_sasl::{AuthError, Mechanism, ScramKeys, ServerExchange, ServerStep};
 
 use super::event::{Event, ListEntry, MailboxChange, MailboxSnapshot, NotPending, StoredMessage};
+use super::item_cache::{CachedItem, ItemCache};
 use super::view::View;
 use super::{Mode, Pending, ServerSession, State};
+use crate::codec::decode::leading_tag;
+use crate::codec::encode_response;
 use crate::message::ParsedMessage;
-use crate::message::search::{Candidate, matches_all, needs_message};
+use crate::message::search::{Candidate, matches_all, needs_message, reads_body};
 use crate::types::{
     Command, CommandBody, Completion, Condition, Data, FetchAttribute, FetchItems, Flag, FlagFetch,
     FlagPerm, MessageDataItem, NamespaceDescription, NonEmpty, Response, SearchKey, SequenceSet,
@@ -28,25 +33,83 @@ enum Allowed {
 }
 
 fn allowed(body: &CommandBody) -> Allowed {
-    match body {
-        CommandBody::Capability
-        | CommandBody::Noop
-        | CommandBody::Logout
-        | CommandBody::Id { .. } => Allowed::Any,
-        CommandBody::StartTls | CommandBody::Authenticate { .. } | CommandBody::Login { .. } => {
-            Allowed::NotAuthenticated
+    allowed_by_name(body.name()).unwrap_or(Allowed::Authenticated)
+}
+
+/// The states a command may be given in, by its name as [`CommandBody::name`] spells it;
+/// `None` for a name that is no command.
+fn allowed_by_name(name: &str) -> Option<Allowed> {
+    Some(match name {
+        "CAPABILITY" | "NOOP" | "LOGOUT" | "ID" => Allowed::Any,
+        "STARTTLS" | "AUTHENTICATE" | "LOGIN" => Allowed::NotAuthenticated,
+        "CHECK" | "CLOSE" | "UNSELECT" | "EXPUNGE" | "UID EXPUNGE" | "SEARCH" | "UID SEARCH"
+        | "FETCH" | "UID FETCH" | "STORE" | "UID STORE" | "COPY" | "UID COPY" | "MOVE"
+        | "UID MOVE" => Allowed::Selected,
+        "SELECT" | "EXAMINE" | "CREATE" | "DELETE" | "RENAME" | "SUBSCRIBE" | "UNSUBSCRIBE"
+        | "LIST" | "LSUB" | "STATUS" | "APPEND" | "IDLE" | "NAMESPACE" | "ENABLE" => {
+            Allowed::Authenticated
         }
-        CommandBody::Check
-        | CommandBody::Close
-        | CommandBody::Unselect
-        | CommandBody::Expunge
-        | CommandBody::UidExpunge { .. }
-        | CommandBody::Search { .. }
-        | CommandBody::Fetch { .. }
-        | CommandBody::Store { .. }
-        | CommandBody::Copy { .. }
-        | CommandBody::Move { .. } => Allowed::Selected,
-        _ => Allowed::Authenticated,
+        _ => return None,
+    })
+}
+
+/// The command name at the start of a command line after its tag (`UID FETCH` for a UID
+/// command), uppercased, when it is readable.
+fn command_name(line: &[u8], tag_len: usize) -> Option<String> {
+    let word = |from: usize| -> Option<(String, usize)> {
+        let rest = line.get(from..)?;
+        let n = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        (n > 0).then(|| {
+            let w = String::from_utf8_lossy(&rest[..n]).to_ascii_uppercase();
+            (w, from + n)
+        })
+    };
+    let (first, end) = word(tag_len + 1)?;
+    if first == "UID" && line.get(end) == Some(&b' ') {
+        let (second, _) = word(end + 1)?;
+        return Some(format!("UID {second}"));
+    }
+    Some(first)
+}
+
+impl ServerSession {
+    /// Whether a command whose line announced a synchronising literal may go on: the
+    /// client is invited to send the literal only when the command is one the session
+    /// knows and allows in the current state (RFC 3501 §7.5: otherwise a tagged response
+    /// tells it not to). On refusal the command's bytes so far are dropped.
+    pub(super) fn literal_allowed(&mut self, line: &[u8]) -> bool {
+        let Some(tag) = leading_tag(line) else {
+            // Without a tag there is nothing to refuse it with; the command's decoding
+            // will answer once it is complete.
+            return true;
+        };
+        let name = command_name(line, tag.as_str().len());
+        let Some(allowed) = name.as_deref().and_then(allowed_by_name) else {
+            self.bad(Some(tag), "Unknown command");
+            return false;
+        };
+        if self.fits(allowed) {
+            return true;
+        }
+        let text = format!("{} not allowed in this state", name.unwrap_or_default());
+        self.bad(Some(tag), &text);
+        false
+    }
+
+    fn fits(&self, allowed: Allowed) -> bool {
+        matches!(
+            (allowed, &self.state),
+            (Allowed::Any, _)
+                | (Allowed::NotAuthenticated, State::NotAuthenticated)
+                | (
+                    Allowed::Authenticated,
+                    State::Authenticated | State::Selected(_)
+                )
+                | (Allowed::Selected, State::Selected(_))
+        )
     }
 }
 
@@ -171,17 +234,7 @@ impl ServerSession {
     /// Handles one decoded command.
     pub(super) fn command(&mut self, command: Command) {
         let Command { tag, body } = command;
-        let fits = matches!(
-            (allowed(&body), &self.state),
-            (Allowed::Any, _)
-                | (Allowed::NotAuthenticated, State::NotAuthenticated)
-                | (
-                    Allowed::Authenticated,
-                    State::Authenticated | State::Selected(_)
-                )
-                | (Allowed::Selected, State::Selected(_))
-        );
-        if !fits {
+        if !self.fits(allowed(&body)) {
             let text = format!("{} not allowed in this state", body.name());
             self.bad(Some(tag), &text);
             return;
@@ -202,7 +255,9 @@ impl ServerSession {
                 self.close();
             }
             CommandBody::Id { .. } => {
-                self.write(&Response::Data(Data::Id { parameters: None }));
+                let id = &self.config.id;
+                let parameters = (!id.is_empty()).then(|| id.iter().take(30).cloned().collect());
+                self.write(&Response::Data(Data::Id { parameters }));
                 self.finish(tag, "ID completed", true);
             }
             CommandBody::StartTls => {
@@ -248,7 +303,15 @@ impl ServerSession {
                 let offered = Mechanism::from_str(mechanism.as_str())
                     .ok()
                     .filter(|&m| self.mechanism_offered(m));
-                let Some(exchange) = offered.and_then(|m| ServerExchange::new(m, "").ok()) else {
+                let exchange = offered.and_then(|m| {
+                    let nonce = if m.sends_plaintext_secret() {
+                        String::new()
+                    } else {
+                        self.auth_nonce.take()?
+                    };
+                    ServerExchange::new(m, &nonce).ok()
+                });
+                let Some(exchange) = exchange else {
                     self.tagged(tag, Completion::No, None, "Unsupported mechanism");
                     return;
                 };
@@ -320,20 +383,29 @@ impl ServerSession {
                 );
             }
             CommandBody::Namespace => {
-                let personal = NamespaceDescription {
-                    prefix: crate::types::IString::default(),
-                    delimiter: crate::types::Delimiter::new(self.config.delimiter).ok(),
-                    extensions: Vec::new(),
+                let data = match &self.config.namespaces {
+                    Some(ns) => Data::Namespace {
+                        personal: ns.personal.clone(),
+                        other: ns.other.clone(),
+                        shared: ns.shared.clone(),
+                    },
+                    None => Data::Namespace {
+                        personal: vec![NamespaceDescription {
+                            prefix: crate::types::IString::default(),
+                            delimiter: crate::types::Delimiter::new(self.config.delimiter).ok(),
+                            extensions: Vec::new(),
+                        }],
+                        other: Vec::new(),
+                        shared: Vec::new(),
+                    },
                 };
-                self.write(&Response::Data(Data::Namespace {
-                    personal: vec![personal],
-                    other: Vec::new(),
-                    shared: Vec::new(),
-                }));
+                self.write(&Response::Data(data));
                 self.finish(tag, "NAMESPACE completed", true);
             }
             CommandBody::Enable { .. } => {
-                // None of the extensions ENABLE can turn on is implemented.
+                // None of the extensions ENABLE can turn on (CONDSTORE, QRESYNC,
+                // UTF8=ACCEPT …) is implemented; RFC 5161 §3.1: what the server does not
+                // support is left out of ENABLED, which may then be empty.
                 self.write(&Response::Data(Data::Enabled {
                     capabilities: Vec::new(),
                 }));
@@ -578,9 +650,26 @@ impl ServerSession {
             ServerStep::Failure(AuthError::Credentials) => {
                 self.tagged(tag, Completion::No, None, "Authentication failed");
             }
-            ServerStep::Failure(_)
-            | ServerStep::LookupSecret { .. }
-            | ServerStep::LookupScramKeys { .. } => {
+            ServerStep::LookupSecret { authcid } => self.ask(
+                Pending::Credentials {
+                    tag,
+                    username: None,
+                    exchange: Some(exchange),
+                },
+                Event::LookupSecret { username: authcid },
+            ),
+            ServerStep::LookupScramKeys { authcid, authzid } => self.ask(
+                Pending::Credentials {
+                    tag,
+                    username: None,
+                    exchange: Some(exchange),
+                },
+                Event::LookupScramKeys {
+                    username: authcid,
+                    authzid,
+                },
+            ),
+            ServerStep::Failure(_) => {
                 self.bad(Some(tag), "Invalid AUTHENTICATE exchange");
             }
         }
@@ -611,20 +700,61 @@ impl ServerSession {
             Pending::Credentials {
                 tag,
                 username,
-                exchange,
+                exchange: None,
             } => {
-                match exchange {
-                    Some(mut ex) => {
-                        let step = ex.accept().map_err(|_| NotPending)?;
-                        self.sasl_step(tag, ex, step);
-                    }
-                    None => self.logged_in(tag, username.unwrap_or_default()),
-                }
-                super::Session::receive(self, &[]);
+                self.logged_in(tag, username.unwrap_or_default());
+                self.resume();
                 Ok(())
+            }
+            pending @ Pending::Credentials { .. } => {
+                self.pending = pending;
+                self.exchange_answer(|ex| ex.accept().ok())
             }
             other => {
                 self.pending = other;
+                Err(NotPending)
+            }
+        }
+    }
+
+    /// Answers [`Event::LookupSecret`] (CRAM-MD5) with the user's plaintext secret; the
+    /// exchange checks the client's digest against it.
+    pub fn provide_secret(&mut self, secret: &Secret<String>) -> Result<(), NotPending> {
+        self.exchange_answer(|ex| ex.provide_secret(secret).ok())
+    }
+
+    /// Answers [`Event::LookupScramKeys`] (SCRAM-SHA-256) with the user's stored keys; the
+    /// exchange checks the client's proof against them.
+    pub fn provide_scram_keys(&mut self, keys: ScramKeys) -> Result<(), NotPending> {
+        self.exchange_answer(|ex| ex.provide_scram_keys(keys).ok())
+    }
+
+    /// Passes an answer to the pending SASL exchange; the question stays pending when it
+    /// was not one the answer fits.
+    fn exchange_answer(
+        &mut self,
+        answer: impl FnOnce(&mut ServerExchange) -> Option<ServerStep>,
+    ) -> Result<(), NotPending> {
+        let Pending::Credentials {
+            tag,
+            username,
+            exchange: Some(mut ex),
+        } = self.take_pending()
+        else {
+            return Err(NotPending);
+        };
+        match answer(&mut ex) {
+            Some(step) => {
+                self.sasl_step(tag, ex, step);
+                self.resume();
+                Ok(())
+            }
+            None => {
+                self.pending = Pending::Credentials {
+                    tag,
+                    username,
+                    exchange: Some(ex),
+                };
                 Err(NotPending)
             }
         }
@@ -831,7 +961,8 @@ impl ServerSession {
         };
         let flags = snapshot.flags.clone();
         let keywords = snapshot.keywords_allowed;
-        let view = View::new(mailbox, read_only, snapshot);
+        let mut view = View::new(mailbox, read_only, snapshot);
+        view.cache = ItemCache::new(self.config.fetch_cache_bytes);
         self.write(&Response::Data(Data::Flags(flags.clone())));
         self.write(&Response::Data(Data::Exists(view.exists())));
         self.write(&Response::Data(Data::Recent(view.recent())));
@@ -989,43 +1120,78 @@ impl ServerSession {
         let needs_store = attributes
             .iter()
             .any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
-        let mut lines = Vec::with_capacity(targets.len());
-        if let Some(v) = self.view() {
+        // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
+        let report_flags = !newly_seen.is_empty() && !attributes.contains(&FetchAttribute::Flags);
+        let mut out = std::mem::take(&mut self.out);
+        let mut scratch = Vec::new();
+        let mut line = Vec::new();
+        if let Some(v) = self.view_mut() {
             for &(seq, u) in targets {
-                let Some(info) = v.by_seq(seq) else { continue };
+                let Some(seq) = NonZeroU32::new(seq) else {
+                    continue;
+                };
+                let Some(info) = usize::try_from(seq.get() - 1)
+                    .ok()
+                    .and_then(|i| v.messages.get(i))
+                else {
+                    continue;
+                };
                 let stored = find(messages, u);
                 if needs_store && stored.is_none() {
                     // Expunged elsewhere and not yet reported: nothing to say about it.
                     continue;
                 }
-                let parsed = stored.map(|m| ParsedMessage::parse(&m.raw));
-                let mut items = Vec::with_capacity(attributes.len() + 1);
+                // Parsed on first need: not at all when every item is kept already.
+                let mut parsed = None;
+                line.clear();
+                let mut count = 0;
+                let flags_item = || MessageDataItem::Flags(flag_fetch(&info.flags, info.recent));
                 for a in attributes {
+                    let kept = match a {
+                        FetchAttribute::Envelope => Some(CachedItem::Envelope),
+                        FetchAttribute::Body => Some(CachedItem::Body),
+                        FetchAttribute::BodyStructure => Some(CachedItem::BodyStructure),
+                        _ => None,
+                    };
+                    if let Some(bytes) = kept.and_then(|k| v.cache.get(u, k)) {
+                        push_item(&mut line, &mut count, bytes);
+                        continue;
+                    }
                     let item = match a {
-                        FetchAttribute::Flags => {
-                            Some(MessageDataItem::Flags(flag_fetch(&info.flags, info.recent)))
-                        }
+                        FetchAttribute::Flags => Some(flags_item()),
                         FetchAttribute::Uid => NonZeroU32::new(u).map(MessageDataItem::Uid),
                         FetchAttribute::InternalDate => {
                             stored.map(|m| MessageDataItem::InternalDate(m.internal_date))
                         }
-                        other => parsed.as_ref().and_then(|p| p.fetch(other)),
+                        other => stored.and_then(|m| {
+                            parsed
+                                .get_or_insert_with(|| ParsedMessage::parse(&m.raw))
+                                .fetch(other)
+                        }),
                     };
-                    items.extend(item);
+                    let Some(item) = item else { continue };
+                    let bytes = encode_item(seq, item, &mut scratch);
+                    push_item(&mut line, &mut count, bytes);
+                    if let Some(k) = kept {
+                        v.cache.insert(u, k, bytes);
+                    }
                 }
-                // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
-                if newly_seen.contains(&u) && !attributes.contains(&FetchAttribute::Flags) {
-                    items.push(MessageDataItem::Flags(flag_fetch(&info.flags, info.recent)));
+                if report_flags && newly_seen.contains(&u) {
+                    push_item(
+                        &mut line,
+                        &mut count,
+                        encode_item(seq, flags_item(), &mut scratch),
+                    );
                 }
-                if let (Some(items), Some(seq)) = (NonEmpty::from_vec(items), NonZeroU32::new(seq))
-                {
-                    lines.push(Response::Data(Data::Fetch { seq, items }));
+                if count > 0 {
+                    // Writing into a Vec cannot fail.
+                    let _ = write!(out, "* {seq} FETCH (");
+                    out.extend_from_slice(&line);
+                    out.extend_from_slice(b")\r\n");
                 }
             }
         }
-        for l in &lines {
-            self.write(l);
-        }
+        self.out = out;
         let name = if uid { "UID FETCH" } else { "FETCH" };
         self.finish(tag, &format!("{name} completed"), uid);
     }
@@ -1038,13 +1204,18 @@ impl ServerSession {
         messages: &[StoredMessage],
     ) {
         let mut ids = Vec::new();
+        let parse = if reads_body(keys) {
+            ParsedMessage::parse_full
+        } else {
+            ParsedMessage::parse
+        };
         if let Some(v) = self.view() {
             let largest_seq = v.exists();
             let largest_uid = v.largest_uid();
             for (i, info) in v.messages.iter().enumerate() {
                 let seq = u32::try_from(i + 1).unwrap_or(u32::MAX);
                 let stored = find(messages, info.uid);
-                let parsed = stored.map(|m| ParsedMessage::parse(&m.raw));
+                let parsed = stored.map(|m| parse(&m.raw));
                 let c = Candidate {
                     seq,
                     uid: info.uid,
@@ -1064,6 +1235,35 @@ impl ServerSession {
         let name = if uid { "UID SEARCH" } else { "SEARCH" };
         self.finish(tag, &format!("{name} completed"), uid);
     }
+}
+
+/// One FETCH item as the codec encodes it inside a FETCH response, written into `scratch`.
+fn encode_item(seq: NonZeroU32, item: MessageDataItem, scratch: &mut Vec<u8>) -> &[u8] {
+    scratch.clear();
+    encode_response(
+        &Response::Data(Data::Fetch {
+            seq,
+            items: NonEmpty::new(item),
+        }),
+        scratch,
+    );
+    // `* <seq> FETCH (` <item> `)` CRLF; the item itself may hold parentheses and
+    // literals, but the list opens at the first `(`.
+    let start = scratch
+        .iter()
+        .position(|&b| b == b'(')
+        .map_or(scratch.len(), |i| i + 1);
+    let end = scratch.len().saturating_sub(3).max(start);
+    &scratch[start..end]
+}
+
+/// Appends an encoded item to a FETCH line's list, space-separated.
+fn push_item(line: &mut Vec<u8>, count: &mut usize, item: &[u8]) {
+    if *count > 0 {
+        line.push(b' ');
+    }
+    line.extend_from_slice(item);
+    *count += 1;
 }
 
 /// The message with `uid` among messages sorted by UID.

@@ -37,6 +37,23 @@ pub enum Event {
         /// The token.
         token: Secret<String>,
     },
+    /// AUTHENTICATE CRAM-MD5: look up the user's plaintext secret. Answer with
+    /// [`provide_secret`](super::ServerSession::provide_secret), or
+    /// [`reject`](super::ServerSession::reject) an unknown user.
+    LookupSecret {
+        /// The user name the client gave.
+        username: String,
+    },
+    /// AUTHENTICATE SCRAM-SHA-256: look up the user's stored keys. Answer with
+    /// [`provide_scram_keys`](super::ServerSession::provide_scram_keys), or
+    /// [`reject`](super::ServerSession::reject) an unknown user (which tells the client
+    /// the user does not exist; keys derived from a server secret hide that, RFC 5802 §9).
+    LookupScramKeys {
+        /// The user name the client gave.
+        username: String,
+        /// The identity to act as, when the client named another one.
+        authzid: Option<String>,
+    },
     /// The client logged in as `user`. No answer needed.
     LoggedIn {
         /// The authenticated user (the authorization identity if one was given).

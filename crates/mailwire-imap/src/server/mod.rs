@@ -36,6 +36,7 @@
 
 mod command;
 mod event;
+mod item_cache;
 mod view;
 
 use std::collections::VecDeque;
@@ -48,8 +49,8 @@ use mailwire_sasl::{Mechanism, ServerExchange};
 use crate::codec::decode::leading_tag;
 use crate::codec::{FrameError, FrameEvent, Framer, Limits, encode_response};
 use crate::types::{
-    Capability, Code, Completion, Condition, Continue, FetchAttribute, Flag, Response, SearchKey,
-    Status, Tag, Tagged, Text,
+    Capability, Code, Completion, Condition, Continue, FetchAttribute, Flag, IString, NString,
+    NamespaceDescription, Response, SearchKey, Status, Tag, Tagged, Text,
 };
 
 pub use event::{
@@ -71,8 +72,11 @@ pub struct Config {
     /// Allow LOGIN and plaintext SASL mechanisms without TLS (off by default:
     /// LOGINDISABLED is advertised instead).
     pub plaintext_auth: bool,
-    /// SASL mechanisms to offer. PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER are supported;
-    /// CRAM-MD5 and SCRAM-SHA-256 need a nonce the session cannot make and are skipped.
+    /// SASL mechanisms to offer. PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER are offered where
+    /// plaintext authentication is allowed; CRAM-MD5 and SCRAM-SHA-256 whenever the
+    /// application has given the session a nonce for the next exchange
+    /// ([`ServerSession::set_auth_nonce`]). CRAM-MD5 needs the plaintext secret on the
+    /// server and rests on MD5: list it only for clients that know nothing better.
     pub mechanisms: Vec<Mechanism>,
     /// Bad commands tolerated before the session says BYE.
     pub max_errors: u32,
@@ -81,6 +85,18 @@ pub struct Config {
     /// Capabilities the application implements beyond the session's (for instance
     /// `CHILDREN` or `SPECIAL-USE`, when its LIST answers carry those attributes).
     pub extra_capabilities: Vec<Capability>,
+    /// The server's identification for ID (RFC 2971 §3.3): field and value pairs such
+    /// as `name`, `version` and `vendor`. Empty (the default) answers `* ID NIL`; at most
+    /// the first 30 pairs are sent, as RFC 2971 allows no more.
+    pub id: Vec<(IString, NString)>,
+    /// The NAMESPACE answer (RFC 2342). `None` (the default) reports one personal
+    /// namespace with an empty prefix and [`delimiter`](Self::delimiter), and no others.
+    pub namespaces: Option<Namespaces>,
+    /// Bytes of encoded `ENVELOPE`, `BODY` and `BODYSTRUCTURE` items the session keeps
+    /// for the selected mailbox, so that fetching them again does not parse the messages
+    /// again (default 8 MiB; 0 keeps none). A message's content cannot change under its
+    /// UID, so what is kept stays right; it is dropped when another mailbox is selected.
+    pub fetch_cache_bytes: usize,
 }
 
 impl Default for Config {
@@ -94,8 +110,23 @@ impl Default for Config {
             max_errors: 10,
             delimiter: '/',
             extra_capabilities: Vec::new(),
+            id: Vec::new(),
+            namespaces: None,
+            fetch_cache_bytes: 8 << 20,
         }
     }
+}
+
+/// The three kinds of namespace NAMESPACE reports (RFC 2342 §5); an empty list is sent
+/// as `NIL`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Namespaces {
+    /// The user's own mailboxes.
+    pub personal: Vec<NamespaceDescription>,
+    /// Other users' mailboxes.
+    pub other: Vec<NamespaceDescription>,
+    /// Mailboxes shared among users.
+    pub shared: Vec<NamespaceDescription>,
 }
 
 /// The greeting the session opens with (RFC 3501 §7.1).
@@ -222,6 +253,8 @@ pub struct ServerSession {
     transport: Transport,
     errors: u32,
     user: Option<String>,
+    /// The nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange.
+    auth_nonce: Option<String>,
 }
 
 impl ServerSession {
@@ -243,6 +276,7 @@ impl ServerSession {
             transport: Transport::Open,
             errors: 0,
             user: None,
+            auth_nonce: None,
         };
         match greeting {
             Greeting::Ready => {
@@ -293,8 +327,20 @@ impl ServerSession {
 
     fn mechanism_offered(&self, m: Mechanism) -> bool {
         self.config.mechanisms.contains(&m)
-            && m.sends_plaintext_secret()
-            && self.plaintext_allowed()
+            && if m.sends_plaintext_secret() {
+                self.plaintext_allowed()
+            } else {
+                // CRAM-MD5 and SCRAM-SHA-256: the session makes no nonce itself.
+                self.auth_nonce.is_some()
+            }
+    }
+
+    /// Sets the nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange: the session reads
+    /// no randomness, so the application gives it one, fresh and unpredictable, printable
+    /// ASCII without `,`. Each exchange uses up the nonce it starts with; those two
+    /// mechanisms are advertised and accepted only while a nonce is set.
+    pub fn set_auth_nonce(&mut self, nonce: impl Into<String>) {
+        self.auth_nonce = Some(nonce.into());
     }
 
     /// The capabilities for the current state and connection (RFC 3501 §6.1.1).
@@ -473,7 +519,13 @@ impl ServerSession {
                             self.message(&message);
                         }
                         Some(l) if l.sync && matches!(self.mode, Mode::Command) => {
-                            self.continuation("Ready for literal data");
+                            let line = self.input[..self.scanned].to_vec();
+                            if self.literal_allowed(&line) {
+                                self.continuation("Ready for literal data");
+                            } else {
+                                self.input.drain(..self.scanned);
+                                self.reset_framer();
+                            }
                         }
                         Some(_) => {}
                     }

@@ -6,6 +6,7 @@ use std::num::NonZeroU32;
 use crate::types::{Flag, Mailbox, SeqNumber, SeqRange, SequenceSet};
 
 use super::event::{MailboxSnapshot, MailboxUpdate, MessageInfo};
+use super::item_cache::ItemCache;
 
 /// The selected mailbox as this client knows it.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub(crate) struct View {
     pending_new: Vec<MessageInfo>,
     /// Messages whose flags changed elsewhere (already changed in `messages`).
     pending_flags: Vec<u32>,
+    /// Encoded FETCH items computed from the messages' content.
+    pub(crate) cache: ItemCache,
 }
 
 /// What the client must be told, in order (RFC 3501 §7.4.1, §7.3.1).
@@ -52,6 +55,7 @@ impl View {
             pending_expunge: Vec::new(),
             pending_new: Vec::new(),
             pending_flags: Vec::new(),
+            cache: ItemCache::default(),
         }
     }
 
@@ -173,6 +177,7 @@ impl View {
                 self.messages.remove(usize::try_from(seq - 1).unwrap_or(0));
                 self.pending_expunge.retain(|&u| u != uid);
                 self.pending_flags.retain(|&u| u != uid);
+                self.cache.remove(uid);
                 out.push(seq);
             }
         }

@@ -13,12 +13,14 @@ impl Client {
     /// Logs in with the best method offered and allowed: SASL `PLAIN`, APOP, `USER` /
     /// `PASS`. Possible after [`Event::Ready`](super::Event::Ready) or
     /// [`Event::LoginFailed`](super::Event::LoginFailed).
+    ///
+    /// When the server refuses `AUTH PLAIN` without a response code — a broken or
+    /// disabled mechanism rather than bad credentials, which RFC 3206 marks `[AUTH]` —
+    /// the next method is tried before the login is reported failed.
     pub fn login(&mut self, user: UserName, password: Password) -> Result<(), UsageError> {
         if !matches!(self.phase, Phase::Ready) {
             return Err(wrong("login"));
         }
-        let password_ok = self.password_allowed();
-        let timestamp = self.greeting.as_ref().and_then(|g| g.timestamp()).cloned();
         if !user.is_ascii()
             && self
                 .capabilities
@@ -30,11 +32,29 @@ impl Client {
             self.send(Command::Utf8);
         }
         if self.offers(mailwire_sasl::Mechanism::Plain)
-            && password_ok
+            && self.password_allowed()
             && let Ok(exchange) = ClientExchange::plain(None, user.as_str(), password.secret())
         {
-            return self.authenticate(exchange);
-        } else if let (Some(ts), true) = (timestamp, self.config.allow_apop) {
+            self.authenticate(exchange)?;
+            if let Phase::LoggingIn(Login::Sasl { fallback, .. }) = &mut self.phase {
+                *fallback = Some((user, password));
+            }
+            return Ok(());
+        }
+        self.login_without_sasl(user, password)?;
+        self.process();
+        Ok(())
+    }
+
+    /// Sends APOP, else `USER`, as offered and allowed.
+    pub(super) fn login_without_sasl(
+        &mut self,
+        user: UserName,
+        password: Password,
+    ) -> Result<(), UsageError> {
+        let password_ok = self.password_allowed();
+        let timestamp = self.greeting.as_ref().and_then(|g| g.timestamp()).cloned();
+        if let (Some(ts), true) = (timestamp, self.config.allow_apop) {
             let digest = ts.digest(password.secret());
             self.send(Command::Apop { name: user, digest });
             self.phase = Phase::LoggingIn(Login::Apop);
@@ -44,7 +64,6 @@ impl Client {
         } else {
             return Err(UsageError::NoLoginMethod);
         }
-        self.process();
         Ok(())
     }
 
@@ -81,6 +100,7 @@ impl Client {
         self.phase = Phase::LoggingIn(Login::Sasl {
             exchange: Box::new(exchange),
             later,
+            fallback: None,
         });
         self.process();
         Ok(())

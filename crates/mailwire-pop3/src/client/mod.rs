@@ -31,7 +31,7 @@ pub use self::{
     event::{Event, LoginMethod, UsageError},
 };
 use crate::{
-    argument::{MessageNumber, Password},
+    argument::{MessageNumber, Password, UserName},
     capability::Capability,
     command::Command,
     greeting::Greeting,
@@ -83,6 +83,8 @@ enum Login {
         exchange: Box<ClientExchange>,
         /// An initial response too long for the command line, for the first challenge.
         later: Option<Vec<u8>>,
+        /// The credentials `login` chose SASL for, to try the next method with.
+        fallback: Option<(UserName, Password)>,
     },
 }
 
@@ -346,7 +348,9 @@ impl Client {
     }
 
     fn status_line(&mut self, line: &[u8]) {
-        if let Phase::LoggingIn(Login::Sasl { exchange, later }) = &mut self.phase
+        if let Phase::LoggingIn(Login::Sasl {
+            exchange, later, ..
+        }) = &mut self.phase
             && let Some(challenge) = parse_continuation(line)
         {
             let reply = match later.take() {
@@ -463,11 +467,24 @@ impl Client {
             }
             Command::Auth { .. } => {
                 let phase = std::mem::replace(&mut self.phase, Phase::Ready);
-                let Phase::LoggingIn(Login::Sasl { mut exchange, .. }) = phase else {
+                let Phase::LoggingIn(Login::Sasl {
+                    mut exchange,
+                    fallback,
+                    ..
+                }) = phase
+                else {
                     return self.protocol_error("AUTH answered outside an exchange");
                 };
                 if !response.is_ok() {
-                    self.events.push_back(Event::LoginFailed { response });
+                    let retried = match fallback {
+                        Some((user, password)) if response.code().is_none() => {
+                            self.login_without_sasl(user, password).is_ok()
+                        }
+                        _ => false,
+                    };
+                    if !retried {
+                        self.events.push_back(Event::LoginFailed { response });
+                    }
                     return;
                 }
                 match exchange.finish(None) {

@@ -2,7 +2,7 @@
 
 use mailwire_core::Secret;
 
-use crate::param::{Body, Notify, Ret};
+use crate::param::{Body, Notify, OriginalRecipient, Ret};
 use crate::path::{ForwardPath, Host, ReversePath};
 use crate::xtext::XText;
 
@@ -144,8 +144,53 @@ pub struct DsnRequest {
     pub ret: Option<Ret>,
     /// `ENVID=`: the sender's identifier for this transaction.
     pub envid: Option<XText>,
-    /// `NOTIFY=` for every recipient.
+    /// `NOTIFY=` for every recipient that does not ask for its own in `recipients`.
     pub notify: Option<Notify>,
+    /// What each recipient asks for itself, by position in [`Envelope::recipients`]
+    /// (RFC 3461 §4.1 and §4.2 make NOTIFY and ORCPT parameters of each RCPT). A
+    /// recipient past the end of this list gets `notify` and no ORCPT.
+    pub recipients: Vec<RecipientDsn>,
+}
+
+/// The DSN parameters of one RCPT (RFC 3461 §4.1, §4.2).
+///
+/// ```
+/// use mailwire_smtp::client::RecipientDsn;
+/// use mailwire_smtp::{Notify, OriginalRecipient, XText};
+///
+/// let dsn = RecipientDsn::new(
+///     Some(Notify { success: true, ..Notify::NEVER }),
+///     OriginalRecipient::new("rfc822", XText::new(b"Bob@example.com".to_vec())),
+/// );
+/// assert_eq!(dsn.orcpt.unwrap().address().to_string(), "Bob@example.com");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecipientDsn {
+    /// `NOTIFY=` for this recipient; `None` falls back to [`DsnRequest::notify`].
+    pub notify: Option<Notify>,
+    /// `ORCPT=addr-type;xtext`: the recipient as the sender first gave it.
+    pub orcpt: Option<OriginalRecipient>,
+}
+
+impl RecipientDsn {
+    /// A recipient's own NOTIFY and ORCPT.
+    pub fn new(notify: Option<Notify>, orcpt: Option<OriginalRecipient>) -> Self {
+        Self { notify, orcpt }
+    }
+}
+
+impl DsnRequest {
+    /// The NOTIFY and ORCPT parameters for the recipient at `index`.
+    pub(crate) fn for_recipient(
+        &self,
+        index: usize,
+    ) -> (Option<Notify>, Option<&OriginalRecipient>) {
+        match self.recipients.get(index) {
+            Some(own) => (own.notify.or(self.notify), own.orcpt.as_ref()),
+            None => (self.notify, None),
+        }
+    }
 }
 
 impl Envelope {

@@ -31,7 +31,7 @@ use mailwire_core::Transport;
 use mailwire_core::dot::DotStuffer;
 use mailwire_core::line::{Frame, LineFramer};
 
-pub use config::{Config, Credentials, DsnRequest, Envelope, TlsPolicy};
+pub use config::{Config, Credentials, DsnRequest, Envelope, RecipientDsn, TlsPolicy};
 pub use event::{Event, Failure, MessageFailure, RecipientResult};
 
 use crate::capability::{Capability, EhloResponse};
@@ -84,7 +84,24 @@ enum Expect {
 enum BodyState {
     NotYet,
     Writing,
+    /// The server refused a BDAT chunk while the body was being written: no more chunks
+    /// go out (RFC 3030 §3), and the transaction is reset.
+    Refused,
     Finished,
+}
+
+/// What became of a piece of the body given to [`Session::write_body`] or of
+/// [`Session::finish_body`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyOutcome {
+    /// Queued for sending.
+    Queued,
+    /// The server already refused a BDAT chunk of this message, so the transaction has
+    /// failed and nothing more of the body is sent; [`Event::MessageDone`] reports the
+    /// refusal for every accepted recipient once the server has answered the RSET that
+    /// ends the transaction.
+    TransactionFailed,
 }
 
 #[derive(Debug)]
@@ -137,6 +154,8 @@ pub struct Session {
     tls_refused: bool,
     authenticated: bool,
     transport: Transport,
+    /// `quit` was called while a reply the client must wait for was outstanding.
+    quit_requested: bool,
 }
 
 impl Session {
@@ -155,6 +174,7 @@ impl Session {
             tls_refused: false,
             authenticated: false,
             transport: Transport::Open,
+            quit_requested: false,
         }
     }
 
@@ -265,16 +285,20 @@ impl Session {
     }
 
     /// Writes the next piece of the body (the message as it should arrive, lines ending
-    /// in CRLF). With DATA it is dot-stuffed; with BDAT it becomes one chunk.
-    pub fn write_body(&mut self, bytes: &[u8]) -> Result<(), Error> {
+    /// in CRLF). With DATA it is dot-stuffed; with BDAT it becomes one chunk, and the
+    /// server's reply to each chunk is read as soon as it arrives: once one refuses a
+    /// chunk, this returns [`BodyOutcome::TransactionFailed`] and sends nothing.
+    pub fn write_body(&mut self, bytes: &[u8]) -> Result<BodyOutcome, Error> {
         let Phase::Transaction(tx) = &mut self.phase else {
             return Err(Error::NotSendingBody);
         };
-        if tx.body != BodyState::Writing {
-            return Err(Error::NotSendingBody);
+        match tx.body {
+            BodyState::Writing => {}
+            BodyState::Refused => return Ok(BodyOutcome::TransactionFailed),
+            BodyState::NotYet | BodyState::Finished => return Err(Error::NotSendingBody),
         }
         if bytes.is_empty() {
-            return Ok(());
+            return Ok(BodyOutcome::Queued);
         }
         if tx.chunking {
             self.out.put_slice(b"BDAT ");
@@ -285,20 +309,25 @@ impl Session {
             self.out.put_slice(b"\r\n");
             self.out.put_slice(bytes);
             tx.expect.push_back(Expect::Bdat { last: false });
+            // A reply that came before the application wrote is read now.
+            self.process();
         } else {
             tx.stuffer.encode(bytes, &mut self.out);
         }
-        Ok(())
+        Ok(BodyOutcome::Queued)
     }
 
-    /// Ends the body.
-    pub fn finish_body(&mut self) -> Result<(), Error> {
+    /// Ends the body; [`BodyOutcome::TransactionFailed`] (and nothing sent) if the server
+    /// has already refused a BDAT chunk.
+    pub fn finish_body(&mut self) -> Result<BodyOutcome, Error> {
         let lmtp = self.config.lmtp;
         let Phase::Transaction(tx) = &mut self.phase else {
             return Err(Error::NotSendingBody);
         };
-        if tx.body != BodyState::Writing {
-            return Err(Error::NotSendingBody);
+        match tx.body {
+            BodyState::Writing => {}
+            BodyState::Refused => return Ok(BodyOutcome::TransactionFailed),
+            BodyState::NotYet | BodyState::Finished => return Err(Error::NotSendingBody),
         }
         tx.body = BodyState::Finished;
         let finals = if lmtp { tx.accepted() } else { 1 };
@@ -314,17 +343,29 @@ impl Session {
             tx.expect.extend(std::iter::repeat_n(Expect::Final, finals));
         }
         self.process();
-        Ok(())
+        Ok(BodyOutcome::Queued)
     }
 
     /// Ends the conversation politely: QUIT, then close.
+    ///
+    /// QUIT goes out at once when nothing is under way. Otherwise it waits: for the
+    /// greeting, for the reply to EHLO, STARTTLS or AUTH (which may only end a pipelined
+    /// group, RFC 2920 §3.1), or for the end of the message being sent.
     pub fn quit(&mut self) {
-        if matches!(self.phase, Phase::Quit | Phase::Closed | Phase::Handshake) {
-            return;
+        match self.phase {
+            Phase::Quit | Phase::Closed => {}
+            Phase::Ready => {
+                self.send_quit();
+                self.process();
+            }
+            _ => self.quit_requested = true,
         }
+    }
+
+    fn send_quit(&mut self) {
+        self.quit_requested = false;
         self.command(&Command::Quit);
         self.phase = Phase::Quit;
-        self.process();
     }
 
     fn command(&mut self, command: &Command) {
@@ -338,7 +379,9 @@ impl Session {
             .as_ref()
             .is_some_and(|e| e.has(&Capability::Dsn));
         if dsn {
-            params.notify = tx.envelope.dsn.notify;
+            let (notify, orcpt) = tx.envelope.dsn.for_recipient(i);
+            params.notify = notify;
+            params.orcpt = orcpt.cloned();
         }
         let rcpt = Command::Rcpt {
             to: tx.envelope.recipients[i].clone(),
@@ -378,11 +421,12 @@ impl Session {
 
     /// Whether the session waits for the application (to send a message, or to write the
     /// body) before it reads on: replies buffered meanwhile are taken up afterwards, so any
-    /// split of the server's bytes gives the same conversation.
+    /// split of the server's bytes gives the same conversation. Replies to BDAT chunks
+    /// already sent are read while the body is written, so that a refusal stops it.
     fn awaiting_application(&self) -> bool {
         match &self.phase {
             Phase::Ready => true,
-            Phase::Transaction(tx) => tx.body == BodyState::Writing,
+            Phase::Transaction(tx) => tx.body == BodyState::Writing && tx.expect.is_empty(),
             _ => false,
         }
     }
@@ -411,7 +455,13 @@ impl Session {
             return self.fail(Failure::ServiceClosing { reply }, false);
         }
         match std::mem::replace(&mut self.phase, Phase::Closed) {
-            Phase::Greeting if reply.code() == ReplyCode::SERVICE_READY => self.hello(),
+            Phase::Greeting if reply.code() == ReplyCode::SERVICE_READY => {
+                if self.quit_requested {
+                    self.send_quit();
+                } else {
+                    self.hello();
+                }
+            }
             Phase::Greeting => self.fail(Failure::Greeting { reply }, true),
             Phase::Hello { helo } => self.on_hello_reply(helo, reply),
             Phase::StartTls if reply.code() == ReplyCode::SERVICE_READY => {
@@ -446,6 +496,9 @@ impl Session {
         if helo || self.config.lmtp || !reply.code().is_failure() {
             return self.fail(Failure::Hello { reply }, true);
         }
+        if self.quit_requested {
+            return self.send_quit();
+        }
         // RFC 5321 §3.2: a server that does not know EHLO may know HELO.
         let host = self.config.hostname.clone();
         self.command(&Command::Helo { host });
@@ -454,6 +507,9 @@ impl Session {
 
     /// After EHLO: STARTTLS, then AUTH, then ready.
     fn after_hello(&mut self) {
+        if self.quit_requested {
+            return self.send_quit();
+        }
         let offers = |c: Capability| self.capabilities.as_ref().is_some_and(|e| e.has(&c));
         if !self.tls && !self.tls_refused && self.config.tls != TlsPolicy::Never {
             if offers(Capability::StartTls) {
@@ -571,6 +627,13 @@ impl Session {
             Expect::Bdat { last } => {
                 if !reply.code().is_success() && tx.data_failure.is_none() {
                     tx.data_failure = Some(reply);
+                    if tx.body == BodyState::Writing {
+                        // RFC 3030 §3: no more chunks. The server discards those already
+                        // sent; RSET leaves no doubt about where the transaction stands.
+                        tx.body = BodyState::Refused;
+                        self.command(&Command::Rset);
+                        tx.expect.push_back(Expect::Rset);
+                    }
                 } else if last {
                     tx.finals.push(reply);
                 }
@@ -603,6 +666,13 @@ impl Session {
     }
 
     fn finish_transaction(&mut self, tx: Box<Transaction>) {
+        self.report_transaction(tx);
+        if self.quit_requested {
+            self.send_quit();
+        }
+    }
+
+    fn report_transaction(&mut self, tx: Box<Transaction>) {
         self.phase = Phase::Ready;
         if !tx.mail_ok() {
             let reply = tx
@@ -721,7 +791,11 @@ impl mailwire_core::Session for Session {
         self.framer = LineFramer::new(self.config.max_reply_line_len);
         self.assembler = ReplyAssembler::default();
         self.transport = Transport::Open;
-        self.hello();
+        if self.quit_requested {
+            self.send_quit();
+        } else {
+            self.hello();
+        }
     }
 
     fn timeout(&self) -> Option<Duration> {

@@ -151,6 +151,9 @@ pub struct Session {
     tx: Option<Transaction>,
     errors: u32,
     transport: Transport,
+    /// How much of `out` may go out while a decision is pending and more input waits:
+    /// up to the reply to the last command that must end a pipelined group.
+    flush_to: usize,
 }
 
 impl Session {
@@ -170,6 +173,7 @@ impl Session {
             tx: None,
             errors: 0,
             transport: Transport::Open,
+            flush_to: 0,
             config,
         };
         let text = format!("{} {}", session.config.hostname, session.config.greeting);
@@ -187,6 +191,15 @@ impl Session {
     /// Whether the client authenticated.
     pub fn is_authenticated(&self) -> bool {
         self.authenticated
+    }
+
+    /// Received bytes not yet worked through: part of a command line, or what the client
+    /// sent while a decision is pending. Never more than a line (at most
+    /// [`Config::max_line_len`], or the AUTH line limit when AUTH is offered) unless a
+    /// decision is pending, and then [`wants_input`](mailwire_core::Session::wants_input)
+    /// turns false past 64 KiB.
+    pub fn buffered(&self) -> usize {
+        self.input.len()
     }
 
     /// Accepts what the pending event asked about, with the usual reply.
@@ -425,6 +438,15 @@ impl Session {
             Ok(c) => c,
             Err(e) => return self.fail(e.reply()),
         };
+        let ends_group = ends_pipelined_group(command.verb());
+        self.dispatch(command);
+        if ends_group {
+            // The client waits for this reply before it sends more (RFC 2920 §3.1).
+            self.flush_to = self.out.len();
+        }
+    }
+
+    fn dispatch(&mut self, command: Command) {
         match command {
             Command::Helo { host } => self.on_hello(Verb::Helo, host),
             Command::Ehlo { host } => self.on_hello(Verb::Ehlo, host),
@@ -651,6 +673,25 @@ fn frame_limit(config: &Config) -> usize {
     }
 }
 
+/// Commands that may only be the last of a pipelined group (RFC 2920 §3.1, with STARTTLS
+/// by RFC 3207 §4.2 and AUTH, whose exchange needs the reply): the client waits for
+/// their reply.
+fn ends_pipelined_group(verb: Verb) -> bool {
+    matches!(
+        verb,
+        Verb::Ehlo
+            | Verb::Helo
+            | Verb::Lhlo
+            | Verb::Data
+            | Verb::Vrfy
+            | Verb::Expn
+            | Verb::Quit
+            | Verb::Noop
+            | Verb::StartTls
+            | Verb::Auth
+    )
+}
+
 fn is_auth_command(line: &[u8]) -> bool {
     line.get(..5)
         .is_some_and(|verb| verb.eq_ignore_ascii_case(b"AUTH "))
@@ -692,11 +733,19 @@ impl mailwire_core::Session for Session {
     }
 
     fn transmit(&mut self) -> Option<Bytes> {
-        // Replies to a pipelined batch go out together, once the batch is processed.
-        if matches!(self.phase, Phase::Pending(_)) || self.out.is_empty() {
-            return None;
-        }
-        Some(self.out.split().freeze())
+        // Replies to a pipelined batch go out together, once the batch is processed
+        // (RFC 2920 §3.2): all of them when the input is used up (nothing but part of a
+        // line is left), even if a decision is pending; while one is pending with more
+        // commands waiting behind it, only those up to a command that ends a group, whose
+        // client waits for them.
+        let ready = match self.phase {
+            Phase::Pending(_) if memchr::memchr(b'\n', &self.input).is_some() => {
+                self.flush_to.min(self.out.len())
+            }
+            _ => self.out.len(),
+        };
+        self.flush_to = self.flush_to.saturating_sub(ready);
+        (ready > 0).then(|| self.out.split_to(ready).freeze())
     }
 
     fn poll_event(&mut self) -> Option<Event> {

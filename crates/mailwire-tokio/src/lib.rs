@@ -1,0 +1,73 @@
+//! Tokio for the mailwire sessions: sockets, buffers, timers and TLS, and nothing a session
+//! could own.
+//!
+//! - [`Connection`] drives any [`mailwire_core::Session`] — SMTP, POP3 or IMAP, client or
+//!   server — over any `AsyncRead + AsyncWrite` stream: it hands out events with
+//!   [`Connection::next_event`], writes what the session sends, reads with the session's
+//!   timeout, and upgrades to TLS in place when the session accepts or sends STARTTLS /
+//!   STLS. The application answers each event on the session, synchronously or after its
+//!   own async work; [`Handler`] packages that for servers.
+//! - [`MaybeTlsStream`] and [`Tls`]: a stream that is plaintext or TLS on either side
+//!   (tokio-rustls), for STARTTLS upgrades and for implicit TLS (ports 465, 993, 995).
+//! - [`codec`]: `tokio_util` decoders and encoders for SMTP, POP3 and IMAP messages.
+//! - [`smtp::SmtpClient`], [`pop3::Pop3Client`] and [`imap::ImapClient`]: async clients
+//!   that send a message, fetch a maildrop or run IMAP commands through the sans-IO client
+//!   sessions.
+//! - [`server::Server`]: accepts connections and runs a session with a handler on each,
+//!   in its own task, reporting each connection's outcome as a value.
+//!
+//! A server session and a client, over an in-memory pipe:
+//!
+//! ```
+//! use mailwire_smtp::server::{Config, Event, Session};
+//! use mailwire_smtp::{Domain, ForwardPath, Host, ReversePath};
+//! use mailwire_smtp::client::{self, Envelope, TlsPolicy};
+//! use mailwire_tokio::{Connection, MaybeTlsStream, Tls};
+//! use mailwire_tokio::smtp::SmtpClient;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let (client_io, server_io) = tokio::io::duplex(4096);
+//! let server = tokio::spawn(async move {
+//!     let session = Session::new(Config::new(Domain::new("mx.example.org").unwrap()));
+//!     let conn = Connection::new(MaybeTlsStream::Plain(server_io), session, Tls::None);
+//!     let mut body = Vec::new();
+//!     conn.run_with(|session, event| match event {
+//!         Event::MessageData { chunk } => body.extend_from_slice(&chunk),
+//!         Event::Mail { .. } | Event::Rcpt { .. } | Event::Message { .. } => {
+//!             let _ = session.accept();
+//!         }
+//!         _ => {}
+//!     })
+//!     .await
+//!     .map(|_| body)
+//! });
+//!
+//! let mut config = client::Config::new(Host::parse("client.example").unwrap());
+//! config.tls = TlsPolicy::Never;
+//! let mut smtp = SmtpClient::start(MaybeTlsStream::Plain(client_io), config, Tls::None).await?;
+//! let message = b"Subject: hi\r\n\r\n.dot\r\n";
+//! let to = vec![ForwardPath::parse("<b@mx.example.org>")?];
+//! let envelope = Envelope::for_message(ReversePath::parse("<a@client.example>")?, to, message);
+//! let results = smtp.send(envelope, &message[..]).await?;
+//! assert!(results[0].is_delivered());
+//! smtp.quit().await?;
+//! assert_eq!(server.await??, message);
+//! # Ok(())
+//! # }
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod codec;
+mod driver;
+pub mod imap;
+pub mod pop3;
+pub mod server;
+pub mod smtp;
+mod stream;
+
+pub use driver::{Connection, DEFAULT_READ_BUFFER, Error, Handler};
+pub use stream::{MaybeTlsStream, Tls};
+
+/// The TLS libraries underneath, re-exported so their types match the ones used here.
+pub use {rustls, tokio_rustls};
