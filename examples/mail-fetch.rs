@@ -36,8 +36,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mailwire::imap::types::{
-    CommandBody, Data, FetchAttribute, FetchItems, Flag, Mailbox, MessageDataItem, Section,
-    SeqNumber, SeqRange, SequenceSet, StoreKind,
+    CommandBody, Data, FetchAttribute, FetchItems, Flag, Mailbox, MessageDataItem, NonEmpty,
+    Section, SeqNumber, SeqRange, SequenceSet, StoreKind,
 };
 use mailwire::pop3::client::{Config, StlsPolicy};
 use mailwire::pop3::{MessageNumber, Password, UserName};
@@ -244,7 +244,7 @@ async fn run_imap(args: &Args, tls: Tls) -> Result<(), String> {
         let listing = imap
             .run(fetch(
                 SequenceSet::all(),
-                vec![FetchAttribute::Rfc822Size, FetchAttribute::Uid],
+                NonEmpty::from([FetchAttribute::Rfc822Size, FetchAttribute::Uid]),
             ))
             .await
             .map_err(|e| format!("fetch: {e}"))?;
@@ -266,11 +266,11 @@ async fn run_imap(args: &Args, tls: Tls) -> Result<(), String> {
     }
 
     for &message in &wanted {
-        let body = vec![FetchAttribute::BodySection {
+        let body = NonEmpty::new(FetchAttribute::BodySection {
             peek: true,
             section: Section::full(),
             partial: None,
-        }];
+        });
         let fetched = imap
             .run(fetch(SequenceSet::single(message), body))
             .await
@@ -330,7 +330,7 @@ async fn run_imap(args: &Args, tls: Tls) -> Result<(), String> {
 }
 
 /// `FETCH set (attributes)`.
-fn fetch(set: SequenceSet, attributes: Vec<FetchAttribute>) -> CommandBody {
+fn fetch(set: SequenceSet, attributes: NonEmpty<FetchAttribute>) -> CommandBody {
     CommandBody::Fetch {
         set,
         items: FetchItems::Attributes(attributes),

@@ -88,7 +88,7 @@ fn namespace_rfc2342() {
     assert_eq!(personal[1].prefix, s("#mh/"));
     assert_eq!(
         personal[1].extensions,
-        vec![(s("X-PARAM"), vec![s("FLAG1"), s("FLAG2")])]
+        vec![(s("X-PARAM"), NonEmpty::from([s("FLAG1"), s("FLAG2")]))]
     );
     // RFC 2342 example 5.5 has two spaces before the last NIL; that is tolerated.
     stable_response(b"* NAMESPACE ((\"INBOX.\" \".\")) NIL  NIL\r\n");
@@ -219,7 +219,7 @@ fn multiappend_rfc3502() {
         c.body,
         CommandBody::Append {
             mailbox: Mailbox::new("saved-messages").unwrap(),
-            messages: vec![
+            messages: NonEmpty::from([
                 AppendMessage {
                     flags: vec![Flag::Seen],
                     date: None,
@@ -230,7 +230,7 @@ fn multiappend_rfc3502() {
                     date: Some(date),
                     data: MSG2.as_bytes().to_vec()
                 },
-            ]
+            ])
         }
     );
     // The client sends it in five pieces, waiting for `+` before each literal.
@@ -288,7 +288,7 @@ fn literal_plus_and_minus_rfc7888() {
         Tag::new("a").unwrap(),
         CommandBody::Append {
             mailbox: Mailbox::Inbox,
-            messages: vec![
+            messages: NonEmpty::from([
                 AppendMessage {
                     flags: vec![],
                     date: None,
@@ -299,7 +299,7 @@ fn literal_plus_and_minus_rfc7888() {
                     date: None,
                     data: big,
                 },
-            ],
+            ]),
         },
     );
     let minus = encode_command(&append, LiteralMode::Minus);
@@ -396,10 +396,10 @@ fn enable_rfc5161() {
     assert_eq!(
         canonical_command(b"t2 ENABLE CONDSTORE X-GOOD-IDEA\r\n").body,
         CommandBody::Enable {
-            capabilities: vec![
+            capabilities: NonEmpty::from([
                 Capability::CondStore,
                 Capability::Other(atom("X-GOOD-IDEA"))
-            ]
+            ])
         }
     );
     assert_eq!(
@@ -437,7 +437,7 @@ fn condstore_rfc7162() {
         stable_command(b"s100 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345)\r\n").body,
         CommandBody::Fetch {
             set: "1:*".parse().unwrap(),
-            items: FetchItems::Attributes(vec![FetchAttribute::Flags]),
+            items: FetchItems::Attributes(NonEmpty::from([FetchAttribute::Flags])),
             changed_since: Some(std::num::NonZeroU64::new(12345).unwrap()),
             uid: true
         }
@@ -456,10 +456,10 @@ fn condstore_rfc7162() {
         canonical_response(b"* 1 FETCH (UID 4 MODSEQ (12121231000))\r\n"),
         Response::Data(Data::Fetch {
             seq: nz(1),
-            items: vec![
+            items: NonEmpty::from([
                 MessageDataItem::Uid(nz(4)),
                 MessageDataItem::ModSeq(std::num::NonZeroU64::new(12_121_231_000).unwrap())
-            ]
+            ])
         })
     );
     canonical(&[
@@ -506,7 +506,7 @@ fn binary_literal8_rfc3516() {
         r,
         Response::Data(Data::Fetch {
             seq: nz(1),
-            items: vec![
+            items: NonEmpty::from([
                 MessageDataItem::Binary {
                     part: vec![1],
                     origin: Some(0),
@@ -516,7 +516,7 @@ fn binary_literal8_rfc3516() {
                     part: vec![1],
                     size: 3
                 }
-            ]
+            ])
         })
     );
 }
@@ -532,4 +532,123 @@ fn mailbox_names_in_modified_utf7() {
         mailbox,
         Mailbox::from_utf8("~peter/mail/台北/日本語").unwrap()
     );
+}
+
+fn other_item(name: &str, value: &[u8]) -> MessageDataItem {
+    MessageDataItem::Other(
+        OtherItem::new(Atom::new(name).unwrap(), RawValue::new(value).unwrap()).unwrap(),
+    )
+}
+
+#[test]
+fn gmail_fetch_items_are_kept_as_sent() {
+    // The shape of Gmail's IMAP extensions: X-GM-THRID and X-GM-MSGID are 64-bit numbers,
+    // X-GM-LABELS a list of flags, atoms and strings.
+    let line = b"* 1 FETCH (X-GM-THRID 1278455344230334865 X-GM-MSGID 1278455344230334866 \
+X-GM-LABELS (\\Inbox \\Sent Important \"Muy Importante\") UID 4)\r\n";
+    let r = stable_response(line);
+    assert_eq!(
+        r,
+        Response::Data(Data::Fetch {
+            seq: nz(1),
+            items: NonEmpty::from([
+                other_item("X-GM-THRID", b"1278455344230334865"),
+                other_item("X-GM-MSGID", b"1278455344230334866"),
+                other_item(
+                    "X-GM-LABELS",
+                    b"(\\Inbox \\Sent Important \"Muy Importante\")"
+                ),
+                MessageDataItem::Uid(nz(4)),
+            ]),
+        })
+    );
+    assert_eq!(encode_resp(&r), line);
+    let Response::Data(Data::Fetch { items, .. }) = &r else {
+        unreachable!()
+    };
+    let MessageDataItem::Other(msgid) = &items[1] else {
+        unreachable!()
+    };
+    assert_eq!(msgid.value().as_number(), Some(1_278_455_344_230_334_866));
+}
+
+#[test]
+fn gmail_labels_with_literals_and_none() {
+    let line = b"* 2 FETCH (X-GM-LABELS ({5}\r\nfo\r\no \\Starred) FLAGS (\\Seen))\r\n";
+    let r = stable_response(line);
+    assert_eq!(
+        r,
+        Response::Data(Data::Fetch {
+            seq: nz(2),
+            items: NonEmpty::from([
+                other_item("X-GM-LABELS", b"({5}\r\nfo\r\no \\Starred)"),
+                MessageDataItem::Flags(vec![FlagFetch::Flag(Flag::Seen)]),
+            ]),
+        })
+    );
+    assert_eq!(encode_resp(&r), line);
+    let empty = stable_response(b"* 3 FETCH (X-GM-LABELS () UID 9)\r\n");
+    assert_eq!(
+        empty,
+        Response::Data(Data::Fetch {
+            seq: nz(3),
+            items: NonEmpty::from([
+                other_item("X-GM-LABELS", b"()"),
+                MessageDataItem::Uid(nz(9)),
+            ]),
+        })
+    );
+}
+
+#[test]
+fn unknown_untagged_responses_keep_their_text() {
+    let other = |number, name: &str, rest: &[u8]| {
+        Response::Data(Data::Other(
+            OtherData::new(
+                number,
+                Atom::new(name).unwrap(),
+                Unparsed::new(rest).unwrap(),
+            )
+            .unwrap(),
+        ))
+    };
+    for (line, expected) in [
+        (&b"* XFOO 1 2 3\r\n"[..], other(None, "XFOO", b"1 2 3")),
+        (b"* 3 XBAR (a b)\r\n", other(Some(3), "XBAR", b"(a b)")),
+        (b"* XEMPTY\r\n", other(None, "XEMPTY", b"")),
+        (
+            b"* 7 XLIT {4}\r\na\r\nb and ~{2}\r\n\0\n more\r\n",
+            other(Some(7), "XLIT", b"{4}\r\na\r\nb and ~{2}\r\n\0\n more"),
+        ),
+    ] {
+        let r = stable_response(line);
+        assert_eq!(r, expected);
+        assert_eq!(encode_resp(&r), line);
+    }
+}
+
+#[test]
+fn unknown_names_cannot_pose_as_known_ones() {
+    let value = RawValue::new(&b"1"[..]).unwrap();
+    for known in ["UID", "body", "BINARY.SIZE", "X[1"] {
+        assert!(OtherItem::new(Atom::new(known).unwrap(), value.clone()).is_err());
+    }
+    assert!(OtherData::new(None, Atom::new("search").unwrap(), Unparsed::default()).is_err());
+    assert!(OtherData::new(Some(1), Atom::new("FETCH").unwrap(), Unparsed::default()).is_err());
+    assert!(OtherData::new(Some(1), Atom::new("SEARCH").unwrap(), Unparsed::default()).is_ok());
+    // A malformed known response is still an error.
+    for bad in [
+        &b"* 1 FETCH (UID x)\r\n"[..],
+        b"* 1 FETCH (X-GM-MSGID)\r\n",
+        b"* 1 FETCH (X-GM-LABELS (a)\r\n",
+        b"* 1 EXPUNGE x\r\n",
+        b"* LIST x\r\n",
+        b"* XFOO\0\r\n",
+    ] {
+        assert!(
+            mailwire_imap::codec::decode_response(bad, &Limits::default()).is_err(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
 }

@@ -6,7 +6,8 @@ use std::num::NonZeroU32;
 use mailwire_imap::codec::encode_response;
 use mailwire_imap::message::ParsedMessage;
 use mailwire_imap::types::{
-    Data, FetchAttribute, IString, MessageDataItem, Partial, Response, Section, SectionText,
+    Data, FetchAttribute, IString, MessageDataItem, NonEmpty, Partial, Response, Section,
+    SectionText,
 };
 
 fn fetch_line(raw: &[u8], attributes: &[FetchAttribute]) -> String {
@@ -16,7 +17,7 @@ fn fetch_line(raw: &[u8], attributes: &[FetchAttribute]) -> String {
     encode_response(
         &Response::Data(Data::Fetch {
             seq: NonZeroU32::new(12).unwrap(),
-            items,
+            items: NonEmpty::try_from(items).unwrap(),
         }),
         &mut out,
     );
@@ -191,6 +192,26 @@ fn body_sections_of_real_shaped_message() {
     );
 }
 
+#[test]
+fn a_multipart_without_parts_is_described_as_one_part() {
+    // `body-type-mpart` needs at least one body; a multipart whose boundary never occurs
+    // has none, so it is described as a basic part of its own type.
+    let raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\nno parts here\r\n";
+    let line = fetch_line(raw, &[FetchAttribute::Body]);
+    assert_eq!(
+        line,
+        "* 12 FETCH (BODY (\"MULTIPART\" \"MIXED\" (\"BOUNDARY\" \"b\") NIL NIL \"7BIT\" 15))\r\n"
+    );
+    let decoded = mailwire_imap::codec::decode_response(
+        line.as_bytes(),
+        &mailwire_imap::codec::Limits::default(),
+    );
+    assert!(matches!(
+        decoded,
+        Ok(mailwire_imap::codec::Decoded::Complete { .. })
+    ));
+}
+
 /// Messages of many shapes, damaged ones included, for comparing the structure-only parse
 /// with the full one.
 fn varied_corpus() -> Vec<Vec<u8>> {
@@ -256,7 +277,7 @@ fn structure_only_parse_answers_like_the_full_parse() {
         section: Section::new(part.to_vec(), text).unwrap(),
         partial: None,
     };
-    let names = vec![IString::new("subject").unwrap()];
+    let names = NonEmpty::new(IString::new("subject").unwrap());
     let mut attributes = vec![
         FetchAttribute::Envelope,
         FetchAttribute::Body,

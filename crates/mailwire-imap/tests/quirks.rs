@@ -10,7 +10,7 @@ fn fetch_items(line: &[u8]) -> Vec<MessageDataItem> {
     let Response::Data(Data::Fetch { items, .. }) = stable_response(line) else {
         panic!()
     };
-    items
+    items.into_vec()
 }
 
 #[test]

@@ -179,7 +179,7 @@ fn status() {
         body("A042 STATUS blurdybloop (UIDNEXT MESSAGES)\r\n"),
         CommandBody::Status {
             mailbox: Mailbox::new("blurdybloop").unwrap(),
-            attributes: vec![StatusAttribute::UidNext, StatusAttribute::Messages]
+            attributes: NonEmpty::from([StatusAttribute::UidNext, StatusAttribute::Messages])
         }
     );
 }
@@ -212,11 +212,11 @@ fn append_with_a_synchronising_literal() {
         body(&whole),
         CommandBody::Append {
             mailbox: Mailbox::new("saved-messages").unwrap(),
-            messages: vec![AppendMessage {
+            messages: NonEmpty::from([AppendMessage {
                 flags: vec![Flag::Seen],
                 date: None,
                 data: APPEND_MESSAGE.as_bytes().to_vec()
-            }]
+            }])
         }
     );
 }
@@ -243,11 +243,11 @@ fn search() {
         body("A282 SEARCH FLAGGED SINCE 1-Feb-1994 NOT FROM Smith\r\n"),
         CommandBody::Search {
             charset: None,
-            criteria: vec![
+            criteria: NonEmpty::from([
                 SearchKey::Flagged,
                 SearchKey::Since(date),
                 SearchKey::Not(Box::new(SearchKey::From(s("Smith"))))
-            ],
+            ]),
             uid: false
         }
     );
@@ -257,7 +257,7 @@ fn search() {
         body("A283 SEARCH TEXT \"string not in mailbox\"\r\n"),
         CommandBody::Search {
             charset: None,
-            criteria: vec![SearchKey::Text(s("string not in mailbox"))],
+            criteria: NonEmpty::from([SearchKey::Text(s("string not in mailbox"))]),
             uid: false
         }
     );
@@ -266,7 +266,7 @@ fn search() {
         body(utf8),
         CommandBody::Search {
             charset: Some(Charset::new("UTF-8").unwrap()),
-            criteria: vec![SearchKey::Text(s("日本"))],
+            criteria: NonEmpty::from([SearchKey::Text(s("日本"))]),
             uid: false
         }
     );
@@ -288,10 +288,10 @@ UNKEYWORD $j UNSEEN 2,4:7,9,12:* MODSEQ 620162338\r\n";
         criteria[17],
         SearchKey::Or(
             Box::new(SearchKey::Seen),
-            Box::new(SearchKey::And(vec![
+            Box::new(SearchKey::And(NonEmpty::from([
                 SearchKey::Unseen,
                 SearchKey::SequenceSet("1:5".parse().unwrap())
-            ]))
+            ])))
         )
     );
     assert_eq!(
@@ -307,18 +307,21 @@ fn fetch() {
         body("A654 FETCH 2:4 (FLAGS BODY[HEADER.FIELDS (DATE FROM)])\r\n"),
         CommandBody::Fetch {
             set: "2:4".parse().unwrap(),
-            items: FetchItems::Attributes(vec![
+            items: FetchItems::Attributes(NonEmpty::from([
                 FetchAttribute::Flags,
                 FetchAttribute::BodySection {
                     peek: false,
                     section: Section::new(
                         vec![],
-                        Some(SectionText::HeaderFields(vec![s("DATE"), s("FROM")]))
+                        Some(SectionText::HeaderFields(NonEmpty::from([
+                            s("DATE"),
+                            s("FROM")
+                        ])))
                     )
                     .unwrap(),
                     partial: None
                 }
-            ]),
+            ])),
             changed_since: None,
             uid: false
         }
@@ -327,7 +330,7 @@ fn fetch() {
         body("A999 UID FETCH 4827313:4828442 FLAGS\r\n"),
         CommandBody::Fetch {
             set: "4827313:4828442".parse().unwrap(),
-            items: FetchItems::Attributes(vec![FetchAttribute::Flags]),
+            items: FetchItems::Attributes(NonEmpty::from([FetchAttribute::Flags])),
             changed_since: None,
             uid: true
         }
@@ -490,11 +493,11 @@ fn sample_session_commands() {
     };
     assert_eq!(
         items,
-        FetchItems::Attributes(vec![FetchAttribute::BodySection {
+        FetchItems::Attributes(NonEmpty::from([FetchAttribute::BodySection {
             peek: false,
             section: Section::new(vec![], Some(SectionText::Header)).unwrap(),
             partial: None
-        }])
+        }]))
     );
     assert_eq!(
         command(b"a005 store 12 +flags \\deleted\r\n").body,

@@ -139,19 +139,31 @@ fn select_responses_have_exact_values() {
 
 #[test]
 fn non_canonical_forms_keep_their_values() {
-    // `\NoSelect` re-encodes as `\Noselect`; the XPIG-LATIN data is not a known response.
+    // `\NoSelect` re-encodes as `\Noselect`.
     let r = stable_response(b"* LSUB (\\NoSelect) \".\" #news.comp.mail\r\n");
     assert_eq!(
         encode_resp(&r),
         b"* LSUB (\\Noselect) \".\" #news.comp.mail\r\n"
     );
-    assert!(
-        mailwire_imap::codec::decode_response(
-            b"* XPIG-LATIN ow-nay eaking-spay ig-pay atin-lay\r\n",
-            &Limits::default()
-        )
-        .is_err()
+}
+
+#[test]
+fn unknown_responses_are_kept_whole() {
+    // RFC 3501 §6.1.1's example of data no client is expected to know.
+    let line = b"* XPIG-LATIN ow-nay eaking-spay ig-pay atin-lay\r\n";
+    let r = stable_response(line);
+    assert_eq!(
+        r,
+        Response::Data(Data::Other(
+            OtherData::new(
+                None,
+                Atom::new("XPIG-LATIN").unwrap(),
+                Unparsed::new(&b"ow-nay eaking-spay ig-pay atin-lay"[..]).unwrap()
+            )
+            .unwrap()
+        ))
     );
+    assert_eq!(encode_resp(&r), line);
 }
 
 #[test]
@@ -282,11 +294,11 @@ Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\
         r,
         Response::Data(Data::Fetch {
             seq: nz(12),
-            items: vec![MessageDataItem::BodySection {
+            items: NonEmpty::from([MessageDataItem::BodySection {
                 section: Section::new(vec![], Some(SectionText::Header)).unwrap(),
                 origin: None,
                 data: Some(s(header))
-            }]
+            }])
         })
     );
 }
@@ -338,11 +350,14 @@ fn bodystructure_with_extension_data() {
         loc.extensions,
         vec![
             BodyExtension::Number(7),
-            BodyExtension::List(vec![
+            BodyExtension::List(NonEmpty::from([
                 BodyExtension::String(Some(s("x"))),
                 BodyExtension::String(None),
-                BodyExtension::List(vec![BodyExtension::Number(1), BodyExtension::Number(2)])
-            ])
+                BodyExtension::List(NonEmpty::from([
+                    BodyExtension::Number(1),
+                    BodyExtension::Number(2)
+                ]))
+            ]))
         ]
     );
     let BodyStructure::Single { body, .. } = &bodies[2] else {

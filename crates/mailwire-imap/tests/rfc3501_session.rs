@@ -115,10 +115,10 @@ fn server_side_of_the_sample_session() {
         responses[11],
         Response::Data(Data::Fetch {
             seq: nz(12),
-            items: vec![MessageDataItem::Flags(vec![
+            items: NonEmpty::from([MessageDataItem::Flags(vec![
                 FlagFetch::Flag(Flag::Seen),
                 FlagFetch::Flag(Flag::Deleted)
-            ])]
+            ])])
         })
     );
     let tags: Vec<_> = responses

@@ -12,6 +12,11 @@ use mailwire_imap::types::*;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
+/// Lists of one to `max - 1` elements.
+fn non_empty<S: Strategy>(element: S, max: usize) -> impl Strategy<Value = NonEmpty<S::Value>> {
+    prop::collection::vec(element, 1..max).prop_map(|v| NonEmpty::try_from(v).unwrap())
+}
+
 fn atom() -> impl Strategy<Value = Atom> {
     "[A-Za-z0-9$_.+-]{1,10}".prop_map(|s| Atom::new(s).unwrap())
 }
@@ -103,8 +108,8 @@ fn section() -> impl Strategy<Value = Section> {
         Just(SectionText::Header),
         Just(SectionText::Text),
         Just(SectionText::Mime),
-        prop::collection::vec(istring(), 1..3).prop_map(SectionText::HeaderFields),
-        prop::collection::vec(istring(), 1..3).prop_map(SectionText::HeaderFieldsNot),
+        non_empty(istring(), 3).prop_map(SectionText::HeaderFields),
+        non_empty(istring(), 3).prop_map(SectionText::HeaderFieldsNot),
     ];
     (
         prop::collection::vec(1u32..100, 0..3),
@@ -194,7 +199,7 @@ fn search_key() -> impl Strategy<Value = SearchKey> {
             inner.clone().prop_map(|k| SearchKey::Not(Box::new(k))),
             (inner.clone(), inner.clone())
                 .prop_map(|(a, b)| SearchKey::Or(Box::new(a), Box::new(b))),
-            prop::collection::vec(inner, 1..3).prop_map(SearchKey::And),
+            non_empty(inner, 3).prop_map(SearchKey::And),
         ]
     })
 }
@@ -240,7 +245,7 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
         }),
         (
             mailbox(),
-            prop::collection::vec(
+            non_empty(
                 prop::sample::select(vec![
                     StatusAttribute::Messages,
                     StatusAttribute::Recent,
@@ -249,7 +254,7 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
                     StatusAttribute::Unseen,
                     StatusAttribute::HighestModSeq,
                 ]),
-                1..4
+                4
             )
         )
             .prop_map(|(mailbox, attributes)| CommandBody::Status {
@@ -258,7 +263,7 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
             }),
         (
             mailbox(),
-            prop::collection::vec(
+            non_empty(
                 (
                     prop::collection::vec(flag(), 0..3),
                     prop::option::of(date_time()),
@@ -269,7 +274,7 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
                         date,
                         data
                     }),
-                1..3
+                3
             )
         )
             .prop_map(|(mailbox, messages)| CommandBody::Append { mailbox, messages }),
@@ -278,7 +283,7 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
         sequence_set().prop_map(|uids| CommandBody::UidExpunge { uids }),
         (
             prop::option::of("[A-Za-z0-9 -]{1,10}".prop_map(|c| Charset::new(c).unwrap())),
-            prop::collection::vec(search_key(), 1..4),
+            non_empty(search_key(), 4),
             any::<bool>()
         )
             .prop_map(|(charset, criteria, uid)| CommandBody::Search {
@@ -292,7 +297,7 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
                 Just(FetchItems::All),
                 Just(FetchItems::Fast),
                 Just(FetchItems::Full),
-                prop::collection::vec(fetch_attribute(), 1..5).prop_map(FetchItems::Attributes),
+                non_empty(fetch_attribute(), 5).prop_map(FetchItems::Attributes),
             ],
             prop::option::of(modseq()),
             any::<bool>()
@@ -339,8 +344,7 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
             username,
             password: Secret::new(p)
         }),
-        prop::collection::vec(capability(), 1..4)
-            .prop_map(|capabilities| CommandBody::Enable { capabilities }),
+        non_empty(capability(), 4).prop_map(|capabilities| CommandBody::Enable { capabilities }),
         id_parameters().prop_map(|parameters| CommandBody::Id { parameters }),
     ];
     prop_oneof![simple, mailboxes, selected, other]
@@ -441,7 +445,7 @@ fn body_extension() -> impl Strategy<Value = BodyExtension> {
         any::<u32>().prop_map(BodyExtension::Number)
     ]
     .prop_recursive(2, 8, 3, |inner| {
-        prop::collection::vec(inner, 1..3).prop_map(BodyExtension::List)
+        non_empty(inner, 3).prop_map(BodyExtension::List)
     })
 }
 
@@ -554,13 +558,14 @@ fn body_structure(extensions: bool) -> impl Strategy<Value = BodyStructure> {
                     }
                 },
             );
-        let multi = (prop::collection::vec(inner, 1..3), istring(), multi_ext).prop_map(
-            |(bodies, subtype, extension)| BodyStructure::Multi {
-                bodies,
-                subtype,
-                extension,
-            },
-        );
+        let multi =
+            (non_empty(inner, 3), istring(), multi_ext).prop_map(|(bodies, subtype, extension)| {
+                BodyStructure::Multi {
+                    bodies,
+                    subtype,
+                    extension,
+                }
+            });
         prop_oneof![message, multi]
     })
 }
@@ -597,7 +602,37 @@ fn message_data_item() -> impl Strategy<Value = MessageDataItem> {
         any::<u32>().prop_map(MessageDataItem::Rfc822Size),
         nz32().prop_map(MessageDataItem::Uid),
         modseq().prop_map(MessageDataItem::ModSeq),
+        ("X-[A-Z0-9-]{1,10}", raw_value()).prop_map(|(name, value)| {
+            MessageDataItem::Other(
+                OtherItem::new(Atom::new(name).unwrap(), RawValue::new(value).unwrap()).unwrap(),
+            )
+        }),
     ]
+}
+
+/// The bytes of one value of unknown meaning: bare words, strings, literals and lists.
+fn raw_value() -> impl Strategy<Value = Vec<u8>> {
+    let leaf = prop_oneof![
+        "[0-9]{1,20}".prop_map(String::into_bytes),
+        "\\\\?[A-Za-z0-9$.\\[\\]-]{1,8}".prop_map(String::into_bytes),
+        "[ -~]{0,8}".prop_map(|s| {
+            let escaped = s.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("\"{escaped}\"").into_bytes()
+        }),
+        prop::collection::vec(any::<u8>(), 0..8).prop_map(|d| {
+            let mut out = format!("~{{{}}}\r\n", d.len()).into_bytes();
+            out.extend_from_slice(&d);
+            out
+        }),
+    ];
+    leaf.prop_recursive(3, 12, 3, |inner| {
+        prop::collection::vec(inner, 0..3).prop_map(|items| {
+            let mut out = b"(".to_vec();
+            out.extend(items.join(&b' '));
+            out.push(b')');
+            out
+        })
+    })
 }
 
 fn delimiter() -> impl Strategy<Value = Option<Delimiter>> {
@@ -620,7 +655,7 @@ fn namespaces() -> impl Strategy<Value = Vec<NamespaceDescription>> {
         (
             istring(),
             delimiter(),
-            prop::collection::vec((istring(), prop::collection::vec(istring(), 1..3)), 0..2),
+            prop::collection::vec((istring(), non_empty(istring(), 3)), 0..2),
         )
             .prop_map(|(prefix, delimiter, extensions)| NamespaceDescription {
                 prefix,
@@ -678,7 +713,7 @@ fn data() -> impl Strategy<Value = Data> {
         any::<u32>().prop_map(Data::Exists),
         any::<u32>().prop_map(Data::Recent),
         nz32().prop_map(Data::Expunge),
-        (nz32(), prop::collection::vec(message_data_item(), 1..4))
+        (nz32(), non_empty(message_data_item(), 4))
             .prop_map(|(seq, items)| Data::Fetch { seq, items }),
         (namespaces(), namespaces(), namespaces()).prop_map(|(personal, other, shared)| {
             Data::Namespace {
@@ -688,6 +723,26 @@ fn data() -> impl Strategy<Value = Data> {
             }
         }),
         id_parameters().prop_map(|parameters| Data::Id { parameters }),
+        (
+            prop::option::of(any::<u32>()),
+            "X[A-Z0-9-]{0,8}",
+            "[ -~]{0,20}",
+            prop::option::of(prop::collection::vec(any::<u8>(), 0..8)),
+        )
+            .prop_filter_map(
+                "text ending in a literal announcement",
+                |(number, name, text, literal)| {
+                    let mut rest = text.into_bytes();
+                    if let Some(data) = literal {
+                        rest.extend(format!(" {{{}}}\r\n", data.len()).into_bytes());
+                        rest.extend(data);
+                        rest.extend(b" end");
+                    }
+                    let rest = Unparsed::new(rest).ok()?;
+                    let other = OtherData::new(number, Atom::new(name).unwrap(), rest);
+                    Some(Data::Other(other.unwrap()))
+                },
+            ),
     ]
 }
 

@@ -11,7 +11,7 @@ use mailwire_imap::server::{
 };
 use mailwire_imap::types::{
     Capability, CommandBody, Completion, Data, Date, DateTime, FetchItems, Flag, FlagFetch,
-    IString, Mailbox, MessageDataItem, Section, SectionText, StoreKind,
+    IString, Mailbox, MessageDataItem, NonEmpty, Section, SectionText, StoreKind,
 };
 use mailwire_sasl::ClientExchange;
 
@@ -150,11 +150,13 @@ fn section8_commands(c: &mut ClientSession) {
     .unwrap();
     c.command(CommandBody::Fetch {
         set: "12".parse().unwrap(),
-        items: FetchItems::Attributes(vec![mailwire_imap::types::FetchAttribute::BodySection {
-            peek: false,
-            section: Section::new(vec![], Some(SectionText::Header)).unwrap(),
-            partial: None,
-        }]),
+        items: FetchItems::Attributes(NonEmpty::from([
+            mailwire_imap::types::FetchAttribute::BodySection {
+                peek: false,
+                section: Section::new(vec![], Some(SectionText::Header)).unwrap(),
+                partial: None,
+            },
+        ])),
         changed_since: None,
         uid: false,
     })
@@ -212,10 +214,10 @@ fn check_section8(done: &[(String, &'static str, Completion, Vec<Data>)]) {
         done[4].3,
         [Data::Fetch {
             seq: NonZeroU32::new(12).unwrap(),
-            items: vec![MessageDataItem::Flags(vec![
+            items: NonEmpty::from([MessageDataItem::Flags(vec![
                 FlagFetch::Flag(Flag::Seen),
                 FlagFetch::Flag(Flag::Deleted)
-            ])]
+            ])])
         }]
     );
 }

@@ -644,7 +644,7 @@ impl Session for ClientSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{ListMailbox, Mailbox, MessageDataItem, StatusAttribute};
+    use crate::types::{ListMailbox, Mailbox, MessageDataItem, NonEmpty, StatusAttribute};
 
     fn greeted(caps: &str) -> ClientSession {
         let mut c = ClientSession::new();
@@ -704,7 +704,7 @@ mod tests {
         let status = c
             .command(CommandBody::Status {
                 mailbox: Mailbox::Inbox,
-                attributes: vec![StatusAttribute::Messages],
+                attributes: NonEmpty::new(StatusAttribute::Messages),
             })
             .unwrap();
         c.receive(
@@ -815,7 +815,7 @@ mod tests {
         for n in 1..=2000 {
             wire.extend_from_slice(format!("* {n} EXISTS\r\n").as_bytes());
         }
-        wire.extend_from_slice(b"* 3 FROB\r\n* 2001 EXISTS\r\nA1 OK done\r\n* 9 RE");
+        wire.extend_from_slice(b"* 3 FETCH ()\r\n* 2001 EXISTS\r\nA1 OK done\r\n* 9 RE");
         c.receive(&wire);
         let mut exists = Vec::new();
         let mut malformed = 0;

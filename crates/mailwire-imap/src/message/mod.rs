@@ -229,6 +229,7 @@ mod tests {
     use std::num::NonZeroU32;
 
     use super::*;
+    use crate::types::NonEmpty;
 
     const NESTED: &[u8] = b"From: a@x.test\r\n\
 Subject: nested\r\n\
@@ -295,10 +296,10 @@ Content-Type: text/html\r\n\
     #[test]
     fn header_fields_keep_order_and_end_with_blank_line() {
         let msg = ParsedMessage::parse(NESTED);
-        let names = vec![
+        let names = NonEmpty::from([
             IString::new("subject").unwrap(),
             IString::new("FROM").unwrap(),
-        ];
+        ]);
         assert_eq!(
             msg.section_bytes(&section(
                 &[],

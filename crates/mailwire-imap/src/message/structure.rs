@@ -7,7 +7,8 @@ use mailwire_mime::{Address as MimeAddress, Header, Mailbox as MimeMailbox, Part
 
 use crate::types::{
     Address, Body, BodyKind, BodyStructure, Disposition, DispositionExtension, Envelope, IString,
-    LanguageExtension, LocationExtension, MultiPartExtension, NString, SinglePartExtension,
+    LanguageExtension, LocationExtension, MultiPartExtension, NString, NonEmpty,
+    SinglePartExtension,
 };
 
 /// The envelope of the message whose header is `header`.
@@ -145,12 +146,12 @@ pub(crate) fn body_structure(part: &Part<'_>, extended: bool) -> BodyStructure {
         }
     };
     let ct = part.content_type();
-    if part.is_multipart() {
-        let bodies = part
-            .parts()
-            .iter()
-            .map(|p| body_structure(p, extended))
-            .collect();
+    // A multipart without parts has no multipart form: it is described as a single part.
+    let bodies = part.is_multipart().then(|| {
+        let parts = part.parts().iter().map(|p| body_structure(p, extended));
+        NonEmpty::from_vec(parts.collect())
+    });
+    if let Some(Some(bodies)) = bodies {
         return BodyStructure::Multi {
             bodies,
             subtype: upper(ct.subtype()),

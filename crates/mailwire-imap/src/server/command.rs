@@ -19,8 +19,8 @@ use crate::message::ParsedMessage;
 use crate::message::search::{Candidate, matches_all, needs_message, reads_body};
 use crate::types::{
     Command, CommandBody, Completion, Condition, Data, FetchAttribute, FetchItems, Flag, FlagFetch,
-    FlagPerm, MessageDataItem, NamespaceDescription, Response, SearchKey, SequenceSet, StatusItem,
-    StoreKind, Tag,
+    FlagPerm, MessageDataItem, NamespaceDescription, NonEmpty, Response, SearchKey, SequenceSet,
+    StatusItem, StoreKind, Tag,
 };
 
 /// Where a command may be given (RFC 3501 §6).
@@ -116,7 +116,7 @@ impl ServerSession {
 /// An untagged `FETCH (FLAGS (…) [UID n])` for a message of the view.
 pub(super) fn flags_response(view: &View, seq: u32, uid: Option<u32>) -> Option<Response> {
     let m = view.by_seq(seq)?;
-    let mut items = vec![MessageDataItem::Flags(flag_fetch(&m.flags, m.recent))];
+    let mut items = NonEmpty::new(MessageDataItem::Flags(flag_fetch(&m.flags, m.recent)));
     if let Some(uid) = uid.and_then(NonZeroU32::new) {
         items.push(MessageDataItem::Uid(uid));
     }
@@ -146,7 +146,7 @@ fn expand(items: FetchItems) -> Vec<FetchAttribute> {
             A::Envelope,
             A::Body,
         ],
-        FetchItems::Attributes(a) => a,
+        FetchItems::Attributes(a) => a.into_vec(),
     }
 }
 
@@ -369,12 +369,18 @@ impl ServerSession {
                     },
                     Event::Status {
                         mailbox,
-                        attributes,
+                        attributes: attributes.into_vec(),
                     },
                 );
             }
             CommandBody::Append { mailbox, messages } => {
-                self.ask(Pending::Append { tag }, Event::Append { mailbox, messages });
+                self.ask(
+                    Pending::Append { tag },
+                    Event::Append {
+                        mailbox,
+                        messages: messages.into_vec(),
+                    },
+                );
             }
             CommandBody::Namespace => {
                 let data = match &self.config.namespaces {
@@ -480,7 +486,7 @@ impl ServerSession {
                     self.ask(
                         Pending::Search {
                             tag,
-                            keys: criteria,
+                            keys: criteria.into_vec(),
                             uid,
                         },
                         Event::Messages { uids },
@@ -1237,7 +1243,7 @@ fn encode_item(seq: NonZeroU32, item: MessageDataItem, scratch: &mut Vec<u8>) ->
     encode_response(
         &Response::Data(Data::Fetch {
             seq,
-            items: vec![item],
+            items: NonEmpty::new(item),
         }),
         scratch,
     );

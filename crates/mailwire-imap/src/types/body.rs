@@ -1,6 +1,7 @@
 //! BODYSTRUCTURE and BODY (RFC 3501 §7.4.2): a message's MIME tree as the server describes it.
 
 use super::envelope::Envelope;
+use super::non_empty::NonEmpty;
 use super::string::{IString, NString};
 
 /// `body`: a single part or a multipart.
@@ -15,8 +16,8 @@ pub enum BodyStructure {
     },
     /// `body-type-mpart`
     Multi {
-        /// The parts, at least one.
-        bodies: Vec<BodyStructure>,
+        /// The parts.
+        bodies: NonEmpty<BodyStructure>,
         /// `media-subtype`, such as `MIXED`.
         subtype: IString,
         /// `body-ext-mpart`
@@ -130,6 +131,6 @@ pub enum BodyExtension {
     String(NString),
     /// A number.
     Number(u32),
-    /// A non-empty parenthesised list.
-    List(Vec<BodyExtension>),
+    /// A parenthesised list.
+    List(NonEmpty<BodyExtension>),
 }

@@ -9,6 +9,7 @@ use super::datetime::DateTime;
 use super::fetch::FetchItems;
 use super::flag::{Flag, StoreKind};
 use super::mailbox::{ListMailbox, Mailbox};
+use super::non_empty::NonEmpty;
 use super::search::SearchKey;
 use super::sequence::SequenceSet;
 use super::status::StatusAttribute;
@@ -126,15 +127,15 @@ pub enum CommandBody {
     Status {
         /// The mailbox.
         mailbox: Mailbox,
-        /// The attributes, at least one.
-        attributes: Vec<StatusAttribute>,
+        /// The attributes.
+        attributes: NonEmpty<StatusAttribute>,
     },
     /// `APPEND mailbox [flags] [date-time] literal`, repeated under MULTIAPPEND.
     Append {
         /// The mailbox.
         mailbox: Mailbox,
-        /// The messages, at least one.
-        messages: Vec<AppendMessage>,
+        /// The messages.
+        messages: NonEmpty<AppendMessage>,
     },
     /// `CHECK`
     Check,
@@ -153,8 +154,8 @@ pub enum CommandBody {
     Search {
         /// The charset of the strings in the keys.
         charset: Option<Charset>,
-        /// The keys, at least one; all must match.
-        criteria: Vec<SearchKey>,
+        /// The keys; all must match.
+        criteria: NonEmpty<SearchKey>,
         /// `UID SEARCH`
         uid: bool,
     },
@@ -208,8 +209,8 @@ pub enum CommandBody {
     Namespace,
     /// `ENABLE capability …` (RFC 5161)
     Enable {
-        /// The capabilities to enable, at least one.
-        capabilities: Vec<Capability>,
+        /// The capabilities to enable.
+        capabilities: NonEmpty<Capability>,
     },
     /// `ID (field value …)` or `ID NIL` (RFC 2971)
     Id {

@@ -2,12 +2,15 @@
 
 use std::num::{NonZeroU32, NonZeroU64};
 
+use super::ValidationError;
 use super::body::BodyStructure;
 use super::datetime::DateTime;
 use super::envelope::Envelope;
 use super::flag::FlagFetch;
+use super::non_empty::NonEmpty;
+use super::raw::RawValue;
 use super::section::{Partial, Section};
-use super::string::NString;
+use super::string::{Atom, NString};
 
 /// One `fetch-att`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -69,8 +72,8 @@ pub enum FetchItems {
     Fast,
     /// `FULL` = `(FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY)`
     Full,
-    /// Attributes, at least one; a single one goes on the wire without parentheses.
-    Attributes(Vec<FetchAttribute>),
+    /// Attributes; a single one goes on the wire without parentheses.
+    Attributes(NonEmpty<FetchAttribute>),
 }
 
 /// One item of a FETCH response (`msg-att`).
@@ -124,4 +127,78 @@ pub enum MessageDataItem {
     Uid(NonZeroU32),
     /// `MODSEQ (n)` (RFC 7162).
     ModSeq(NonZeroU64),
+    /// An item the codec does not know, such as Gmail's `X-GM-MSGID` or `X-GM-LABELS`.
+    Other(OtherItem),
+}
+
+/// The names of the FETCH response items the codec decodes itself.
+pub(crate) const KNOWN_ITEMS: [&str; 13] = [
+    "BODY",
+    "BODYSTRUCTURE",
+    "ENVELOPE",
+    "FLAGS",
+    "INTERNALDATE",
+    "RFC822",
+    "RFC822.HEADER",
+    "RFC822.TEXT",
+    "RFC822.SIZE",
+    "UID",
+    "MODSEQ",
+    "BINARY",
+    "BINARY.SIZE",
+];
+
+/// A FETCH item the codec does not know: `name SP value`, the value kept as sent.
+///
+/// ```
+/// use mailwire_imap::types::{Atom, OtherItem, RawValue};
+///
+/// let labels = OtherItem::new(
+///     Atom::new("X-GM-LABELS").unwrap(),
+///     RawValue::new(&b"(\\Inbox \"foo\")"[..]).unwrap(),
+/// )
+/// .unwrap();
+/// assert_eq!(labels.name().as_str(), "X-GM-LABELS");
+/// // A known item is not an unknown one.
+/// let uid = OtherItem::new(Atom::new("uid").unwrap(), RawValue::new(&b"4"[..]).unwrap());
+/// assert!(uid.is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherItem {
+    name: Atom,
+    value: RawValue,
+}
+
+impl OtherItem {
+    /// An item named `name`, which must be none of the items the codec knows and hold no
+    /// `[`, with its value.
+    pub fn new(name: Atom, value: RawValue) -> Result<Self, ValidationError> {
+        if KNOWN_ITEMS.iter().any(|k| name.eq_ignore_case(k)) {
+            return Err(ValidationError::Invalid(
+                "a known FETCH item as an unknown one",
+            ));
+        }
+        if name.as_str().contains('[') {
+            return Err(ValidationError::Byte {
+                what: "FETCH item name",
+                byte: b'[',
+            });
+        }
+        Ok(Self { name, value })
+    }
+
+    /// An item the decoder has checked.
+    pub(crate) fn unchecked(name: Atom, value: RawValue) -> Self {
+        Self { name, value }
+    }
+
+    /// The item's name.
+    pub fn name(&self) -> &Atom {
+        &self.name
+    }
+
+    /// The item's value, as sent.
+    pub fn value(&self) -> &RawValue {
+        &self.value
+    }
 }

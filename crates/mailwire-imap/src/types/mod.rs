@@ -9,6 +9,8 @@ mod envelope;
 mod fetch;
 mod flag;
 mod mailbox;
+mod non_empty;
+mod raw;
 mod response;
 mod search;
 mod section;
@@ -26,11 +28,16 @@ pub use command::{AppendMessage, AuthenticateData, Command, CommandBody};
 pub(crate) use datetime::MONTHS;
 pub use datetime::{Date, DateTime};
 pub use envelope::{Address, Envelope};
-pub use fetch::{FetchAttribute, FetchItems, MessageDataItem};
+pub(crate) use fetch::KNOWN_ITEMS;
+pub use fetch::{FetchAttribute, FetchItems, MessageDataItem, OtherItem};
 pub use flag::{Flag, FlagFetch, FlagPerm, MailboxAttribute, StoreKind};
 pub use mailbox::{ListMailbox, Mailbox};
+pub use non_empty::NonEmpty;
+pub use raw::{RawValue, Unparsed};
+pub(crate) use raw::{unparsed_error, value_len};
 pub use response::{
-    Completion, Condition, Continue, Data, Greeting, NamespaceDescription, Response, Status, Tagged,
+    Completion, Condition, Continue, Data, Greeting, NamespaceDescription, OtherData, Response,
+    Status, Tagged,
 };
 pub use search::SearchKey;
 pub use section::{Partial, Section, SectionText};

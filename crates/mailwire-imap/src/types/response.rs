@@ -2,12 +2,15 @@
 
 use std::num::{NonZeroU32, NonZeroU64};
 
+use super::ValidationError;
 use super::code::{Capability, Code};
 use super::fetch::MessageDataItem;
 use super::flag::{Flag, MailboxAttribute};
 use super::mailbox::Mailbox;
+use super::non_empty::NonEmpty;
+use super::raw::Unparsed;
 use super::status::StatusItem;
-use super::string::{Delimiter, IString, NString, Tag, Text};
+use super::string::{Atom, Delimiter, IString, NString, Tag, Text};
 
 /// Anything a server sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +97,7 @@ pub struct NamespaceDescription {
     /// The hierarchy delimiter, if any.
     pub delimiter: Option<Delimiter>,
     /// `Namespace-Response-Extension`s: a name and its values.
-    pub extensions: Vec<(IString, Vec<IString>)>,
+    pub extensions: Vec<(IString, NonEmpty<IString>)>,
 }
 
 /// Untagged server data.
@@ -147,8 +150,8 @@ pub enum Data {
     Fetch {
         /// The message sequence number.
         seq: NonZeroU32,
-        /// The items, at least one.
-        items: Vec<MessageDataItem>,
+        /// The items.
+        items: NonEmpty<MessageDataItem>,
     },
     /// `NAMESPACE personal other shared` (RFC 2342); NIL is an empty list.
     Namespace {
@@ -169,4 +172,82 @@ pub enum Data {
         /// What was enabled, possibly nothing.
         capabilities: Vec<Capability>,
     },
+    /// A response the codec does not know, such as `* XFOO 1 2 3` or `* 3 XBAR (a b)`.
+    Other(OtherData),
+}
+
+/// An untagged response the codec does not know: `[number SP] name [SP text]`, its text
+/// kept as sent.
+///
+/// ```
+/// use mailwire_imap::types::{Atom, OtherData, Unparsed};
+///
+/// let xbar = OtherData::new(
+///     Some(3),
+///     Atom::new("XBAR").unwrap(),
+///     Unparsed::new(&b"(a b)"[..]).unwrap(),
+/// )
+/// .unwrap();
+/// assert_eq!((xbar.number(), xbar.name().as_str()), (Some(3), "XBAR"));
+/// // A known response is not an unknown one.
+/// let exists = OtherData::new(Some(3), Atom::new("EXISTS").unwrap(), Unparsed::default());
+/// assert!(exists.is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherData {
+    number: Option<u32>,
+    name: Atom,
+    rest: Unparsed,
+}
+
+/// Untagged responses the codec decodes itself: without a number, and after one.
+const KNOWN_DATA: [&str; 14] = [
+    "CAPABILITY",
+    "ENABLED",
+    "LIST",
+    "LSUB",
+    "STATUS",
+    "SEARCH",
+    "FLAGS",
+    "NAMESPACE",
+    "ID",
+    "OK",
+    "NO",
+    "BAD",
+    "PREAUTH",
+    "BYE",
+];
+const KNOWN_NUMBERED: [&str; 4] = ["EXISTS", "RECENT", "EXPUNGE", "FETCH"];
+
+impl OtherData {
+    /// An untagged response named `name`, after `number` if there is one, which must not
+    /// be one the codec knows, with the text after the name.
+    pub fn new(number: Option<u32>, name: Atom, rest: Unparsed) -> Result<Self, ValidationError> {
+        let known: &[&str] = match number {
+            None => &KNOWN_DATA,
+            Some(_) => &KNOWN_NUMBERED,
+        };
+        if known.iter().any(|k| name.eq_ignore_case(k)) {
+            return Err(ValidationError::Invalid(
+                "a known response as an unknown one",
+            ));
+        }
+        Ok(Self { number, name, rest })
+    }
+
+    /// The number before the name, as in `* 3 XBAR`.
+    pub fn number(&self) -> Option<u32> {
+        self.number
+    }
+
+    /// The response's name.
+    pub fn name(&self) -> &Atom {
+        &self.name
+    }
+
+    /// What follows the name and a space, up to the CRLF that ends the response; literals
+    /// included.
+    pub fn rest(&self) -> &Unparsed {
+        &self.rest
+    }
 }

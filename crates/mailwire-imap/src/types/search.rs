@@ -1,6 +1,7 @@
 //! SEARCH criteria (`search-key`, RFC 3501 §6.4.4, with CONDSTORE's MODSEQ).
 
 use super::datetime::Date;
+use super::non_empty::NonEmpty;
 use super::sequence::SequenceSet;
 use super::string::{Atom, IString};
 
@@ -80,8 +81,8 @@ pub enum SearchKey {
     Unseen,
     /// A bare `sequence-set`.
     SequenceSet(SequenceSet),
-    /// `"(" search-key *(SP search-key) ")"`, at least one key.
-    And(Vec<SearchKey>),
+    /// `"(" search-key *(SP search-key) ")"`.
+    And(NonEmpty<SearchKey>),
     /// `MODSEQ mod-sequence-valzer` (RFC 7162; the optional entry name is read and
     /// dropped).
     ModSeq(u64),

@@ -3,6 +3,7 @@
 use std::num::NonZeroU32;
 
 use super::ValidationError;
+use super::non_empty::NonEmpty;
 use super::string::IString;
 
 /// `section-msgtext` and `MIME`: which text of a part.
@@ -11,9 +12,9 @@ pub enum SectionText {
     /// `HEADER`
     Header,
     /// `HEADER.FIELDS (name …)`
-    HeaderFields(Vec<IString>),
+    HeaderFields(NonEmpty<IString>),
     /// `HEADER.FIELDS.NOT (name …)`
-    HeaderFieldsNot(Vec<IString>),
+    HeaderFieldsNot(NonEmpty<IString>),
     /// `TEXT`
     Text,
     /// `MIME`: the MIME header of a part; only after a part number.
@@ -36,21 +37,13 @@ pub struct Section {
 }
 
 impl Section {
-    /// A section. Part numbers are non-zero; `MIME` needs a part; header lists are non-empty.
+    /// A section. Part numbers are non-zero; `MIME` needs a part.
     pub fn new(part: Vec<u32>, text: Option<SectionText>) -> Result<Self, ValidationError> {
         if part.contains(&0) {
             return Err(ValidationError::Invalid("section part"));
         }
-        match &text {
-            Some(SectionText::Mime) if part.is_empty() => {
-                return Err(ValidationError::Invalid("MIME section without a part"));
-            }
-            Some(SectionText::HeaderFields(f) | SectionText::HeaderFieldsNot(f))
-                if f.is_empty() =>
-            {
-                return Err(ValidationError::Empty("header list"));
-            }
-            _ => {}
+        if part.is_empty() && text == Some(SectionText::Mime) {
+            return Err(ValidationError::Invalid("MIME section without a part"));
         }
         Ok(Self { part, text })
     }

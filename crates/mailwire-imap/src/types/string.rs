@@ -7,11 +7,7 @@ use super::chars::{is_atom_char, is_tag_char, is_text_char};
 
 /// Bytes the decoder checked to be ASCII (or, for a peer quirk, nearly so) as a `String`.
 fn ascii_or_lossy(bytes: &[u8]) -> String {
-    if bytes.is_ascii() {
-        bytes.iter().map(|&b| char::from(b)).collect()
-    } else {
-        String::from_utf8_lossy(bytes).into_owned()
-    }
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// `atom = 1*ATOM-CHAR`: a non-empty run of printable ASCII without the atom-specials
@@ -66,8 +62,31 @@ impl fmt::Display for Atom {
 }
 
 /// A command tag: `1*<any ASTRING-CHAR except "+">`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Tag(String);
+///
+/// Tags are short: up to 22 bytes are stored inline, without an allocation of their own.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Tag(TagRepr);
+
+/// Tag bytes are ASCII. A tag of at most [`INLINE`] bytes is always `Inline`, zero
+/// padded, so the derived comparisons compare contents.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum TagRepr {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(String),
+}
+
+impl TagRepr {
+    fn from_ascii(bytes: &[u8]) -> Self {
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= INLINE => {
+                let mut buf = [0u8; INLINE];
+                buf[..bytes.len()].copy_from_slice(bytes);
+                Self::Inline { len, buf }
+            }
+            _ => Self::Heap(ascii_or_lossy(bytes)),
+        }
+    }
+}
 
 impl Tag {
     /// Validates a tag.
@@ -89,22 +108,35 @@ impl Tag {
                 byte: value.as_bytes()[pos],
             });
         }
-        Ok(Self(value))
+        Ok(Self(TagRepr::from_ascii(value.as_bytes())))
     }
 
+    /// Wraps bytes the decoder has checked to be tag characters, which are ASCII.
     pub(crate) fn unchecked(bytes: &[u8]) -> Self {
-        Self(ascii_or_lossy(bytes))
+        Self(TagRepr::from_ascii(bytes))
     }
 
     /// The tag's text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            // Tag characters are ASCII, so this is never the empty fallback.
+            TagRepr::Inline { len, buf } => {
+                std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default()
+            }
+            TagRepr::Heap(s) => s,
+        }
+    }
+}
+
+impl fmt::Debug for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Tag").field(&self.as_str()).finish()
     }
 }
 
 impl fmt::Display for Tag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -357,6 +389,19 @@ impl Delimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_short_and_long_read_back() {
+        let long = "t".repeat(40);
+        for text in ["a", "A0001", "x".repeat(22).as_str(), long.as_str()] {
+            let tag = Tag::new(text).unwrap();
+            assert_eq!(tag.as_str(), text);
+            assert_eq!(tag.to_string(), text);
+            assert_eq!(format!("{tag:?}"), format!("Tag({text:?})"));
+            assert_eq!(Tag::unchecked(text.as_bytes()), tag);
+        }
+        assert_ne!(Tag::new("a1").unwrap(), Tag::new("a10").unwrap());
+    }
 
     #[test]
     fn atoms_reject_specials_and_empty() {

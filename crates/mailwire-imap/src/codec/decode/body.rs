@@ -8,12 +8,12 @@ use super::primitive::{
 };
 use crate::types::{
     Address, Body, BodyExtension, BodyKind, BodyStructure, Disposition, DispositionExtension,
-    Envelope, IString, LanguageExtension, LocationExtension, MultiPartExtension, NString,
+    Envelope, IString, LanguageExtension, LocationExtension, MultiPartExtension, NString, NonEmpty,
     SinglePartExtension,
 };
 
-/// `envelope`
-pub(crate) fn envelope(i: &[u8]) -> PResult<'_, Envelope> {
+/// `envelope`, boxed where it is built: every holder boxes it, and it is large to move.
+pub(crate) fn envelope(i: &[u8]) -> PResult<'_, Box<Envelope>> {
     let (i, _) = expect("envelope expected", char('(')).parse(i)?;
     let (i, date) = nstring(i)?;
     let (i, subject) = spaced(nstring)(i)?;
@@ -28,7 +28,7 @@ pub(crate) fn envelope(i: &[u8]) -> PResult<'_, Envelope> {
     let (i, _) = expect("')' expected", char(')')).parse(i)?;
     Ok((
         i,
-        Envelope {
+        Box::new(Envelope {
             date,
             subject,
             from,
@@ -39,7 +39,7 @@ pub(crate) fn envelope(i: &[u8]) -> PResult<'_, Envelope> {
             bcc,
             in_reply_to,
             message_id,
-        },
+        }),
     ))
 }
 
@@ -107,17 +107,14 @@ pub(crate) fn body(i: &[u8], depth: usize) -> PResult<'_, BodyStructure> {
 }
 
 /// `body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]`
-fn multipart(mut i: &[u8], depth: usize) -> PResult<'_, BodyStructure> {
-    let mut bodies = Vec::new();
+fn multipart(i: &[u8], depth: usize) -> PResult<'_, BodyStructure> {
+    let (rest, first) = body(i, depth)?;
+    let mut bodies = NonEmpty::new(first);
+    let mut i = after_part(rest);
     while i.starts_with(b"(") {
         let (rest, b) = body(i, depth)?;
         bodies.push(b);
-        // Some servers separate the parts with a space.
-        i = if rest.starts_with(b" (") {
-            &rest[1..]
-        } else {
-            rest
-        };
+        i = after_part(rest);
     }
     let (i, subtype) = spaced(string)(i)?;
     let (i, extension) = if i.starts_with(b" ") {
@@ -135,6 +132,15 @@ fn multipart(mut i: &[u8], depth: usize) -> PResult<'_, BodyStructure> {
             extension,
         },
     ))
+}
+
+/// Some servers separate the parts of a multipart with a space.
+fn after_part(rest: &[u8]) -> &[u8] {
+    if rest.starts_with(b" (") {
+        &rest[1..]
+    } else {
+        rest
+    }
 }
 
 /// `body-type-1part [SP body-ext-1part]`
@@ -163,7 +169,7 @@ fn single(i: &[u8], depth: usize) -> PResult<'_, BodyStructure> {
         (
             i,
             BodyKind::Message {
-                envelope: Box::new(envelope),
+                envelope,
                 body: Box::new(inner),
                 lines,
             },
@@ -269,7 +275,8 @@ fn disposition(i: &[u8]) -> PResult<'_, Option<Disposition>> {
 /// `body-fld-lang = nstring / "(" string *(SP string) ")"`
 fn languages(i: &[u8]) -> PResult<'_, Vec<IString>> {
     if i.first() == Some(&b'(') {
-        return paren_list1(string).parse(i);
+        let (i, list) = paren_list1(string)(i)?;
+        return Ok((i, list.into_vec()));
     }
     let (i, s): (_, NString) = nstring(i)?;
     Ok((i, s.into_iter().collect()))

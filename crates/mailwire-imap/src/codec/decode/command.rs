@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use mailwire_core::Secret;
 use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::{tag, tag_no_case};
+use nom::bytes::complete::tag;
 use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::multi::separated_list1;
@@ -15,14 +15,14 @@ use super::fetch::fetch_attribute;
 use super::primitive::{
     KEYWORD_MAX, PResult, astring, atom, atom_bytes, crlf, date_time, expect, fail, flag,
     flag_list, list_mailbox, literal_data, mailbox, nil, nstring, number64, nz_number64,
-    paren_list1, sequence_set, sp, string, tag_, upper,
+    paren_list1, sequence_set, sp, string, tag_, tag_ci, upper,
 };
 use super::search::search;
 use super::{DecodeError, Decoded, run};
 use crate::codec::framer::Limits;
 use crate::types::{
     AppendMessage, AuthenticateData, Capability, Command, CommandBody, FetchItems, IString,
-    ListMailbox, NString, StatusAttribute, StoreKind,
+    ListMailbox, NString, NonEmpty, StatusAttribute, StoreKind,
 };
 
 /// Decodes one command from the start of `input`.
@@ -124,7 +124,7 @@ pub fn decode_authenticate_data(
 /// Decodes the `DONE` that ends IDLE (case-insensitively).
 pub fn decode_idle_done(input: &[u8], limits: &Limits) -> Result<Decoded<()>, DecodeError> {
     run(input, limits, false, false, false, |i| {
-        value((), (expect("DONE expected", tag_no_case("DONE")), crlf)).parse(i)
+        value((), (expect("DONE expected", tag_ci("DONE")), crlf)).parse(i)
     })
 }
 
@@ -213,10 +213,8 @@ fn command_body(i: &[u8], depth: usize) -> PResult<'_, CommandBody> {
         kind @ (b"SELECT" | b"EXAMINE") => {
             let select = kind == b"SELECT";
             let (i, mailbox) = one_mailbox(i)?;
-            let (i, condstore) = map(opt(preceded(sp, tag_no_case("(CONDSTORE)"))), |c| {
-                c.is_some()
-            })
-            .parse(i)?;
+            let (i, condstore) =
+                map(opt(preceded(sp, tag_ci("(CONDSTORE)"))), |c| c.is_some()).parse(i)?;
             if select {
                 Ok((i, CommandBody::Select { mailbox, condstore }))
             } else {
@@ -261,8 +259,12 @@ fn command_body(i: &[u8], depth: usize) -> PResult<'_, CommandBody> {
         b"COPY" => copy_or_move(i, false, false),
         b"MOVE" => copy_or_move(i, false, true),
         b"ENABLE" => {
-            let (i, caps) = nom::multi::many1(preceded(sp, atom)).parse(i)?;
-            let capabilities = caps.into_iter().map(Capability::from_atom).collect();
+            let (mut i, first) = preceded(sp, atom).parse(i)?;
+            let mut capabilities = NonEmpty::new(Capability::from_atom(first));
+            while let Ok((rest, cap)) = preceded(sp, atom).parse(i) {
+                capabilities.push(Capability::from_atom(cap));
+                i = rest;
+            }
             Ok((i, CommandBody::Enable { capabilities }))
         }
         b"ID" => map(preceded(sp, id_parameters), |parameters| CommandBody::Id {
@@ -317,24 +319,28 @@ fn status_attribute(i: &[u8]) -> PResult<'_, StatusAttribute> {
 /// `[SP flag-list] [SP date-time] SP (literal / literal8)`.
 fn append(i: &[u8]) -> PResult<'_, CommandBody> {
     let (mut i, mailbox) = preceded(sp, mailbox).parse(i)?;
-    let mut messages = Vec::new();
+    let mut messages: Option<NonEmpty<AppendMessage>> = None;
     while i.starts_with(b" ") {
         let (j, flags) = opt(preceded(sp, flag_list)).parse(i)?;
         let (j, date) = opt(preceded(sp, date_time)).parse(j)?;
         let (j, _) = sp(j)?;
         let binary = j.starts_with(b"~");
         let (j, data) = expect("literal expected", literal_data(binary)).parse(j)?;
-        messages.push(AppendMessage {
+        let message = AppendMessage {
             flags: flags.unwrap_or_default(),
             date,
             data: data.to_vec(),
-        });
+        };
+        match &mut messages {
+            Some(list) => list.push(message),
+            None => messages = Some(NonEmpty::new(message)),
+        }
         i = j;
     }
-    if messages.is_empty() {
-        return fail(i, "message expected");
+    match messages {
+        Some(messages) => Ok((i, CommandBody::Append { mailbox, messages })),
+        None => fail(i, "message expected"),
     }
-    Ok((i, CommandBody::Append { mailbox, messages }))
 }
 
 fn copy_or_move(i: &[u8], uid: bool, is_move: bool) -> PResult<'_, CommandBody> {
@@ -355,7 +361,7 @@ fn store(i: &[u8], uid: bool) -> PResult<'_, CommandBody> {
     let (i, set) = preceded(sp, sequence_set).parse(i)?;
     let (i, unchanged_since) = opt(preceded(
         sp,
-        delimited(tag_no_case("(UNCHANGEDSINCE "), number64, char(')')),
+        delimited(tag_ci("(UNCHANGEDSINCE "), number64, char(')')),
     ))
     .parse(i)?;
     let (i, _) = sp(i)?;
@@ -365,8 +371,8 @@ fn store(i: &[u8], uid: bool) -> PResult<'_, CommandBody> {
         value(StoreKind::Replace, tag("")),
     ))
     .parse(i)?;
-    let (i, _) = expect("FLAGS expected", tag_no_case("FLAGS")).parse(i)?;
-    let (i, silent) = map(opt(tag_no_case(".SILENT")), |s| s.is_some()).parse(i)?;
+    let (i, _) = expect("FLAGS expected", tag_ci("FLAGS")).parse(i)?;
+    let (i, silent) = map(opt(tag_ci(".SILENT")), |s| s.is_some()).parse(i)?;
     let (i, _) = sp(i)?;
     let (i, flags) = alt((flag_list, separated_list1(sp, flag))).parse(i)?;
     Ok((
@@ -390,16 +396,18 @@ fn fetch(i: &[u8], uid: bool) -> PResult<'_, CommandBody> {
         map(paren_list1(fetch_attribute), FetchItems::Attributes).parse(i)?
     } else {
         alt((
-            value(FetchItems::All, tag_no_case("ALL")),
-            value(FetchItems::Fast, tag_no_case("FAST")),
-            value(FetchItems::Full, tag_no_case("FULL")),
-            map(fetch_attribute, |a| FetchItems::Attributes(vec![a])),
+            value(FetchItems::All, tag_ci("ALL")),
+            value(FetchItems::Fast, tag_ci("FAST")),
+            value(FetchItems::Full, tag_ci("FULL")),
+            map(fetch_attribute, |a| {
+                FetchItems::Attributes(NonEmpty::new(a))
+            }),
         ))
         .parse(i)?
     };
     let (i, changed_since) = opt(preceded(
         sp,
-        delimited(tag_no_case("(CHANGEDSINCE "), nz_number64, char(')')),
+        delimited(tag_ci("(CHANGEDSINCE "), nz_number64, char(')')),
     ))
     .parse(i)?;
     Ok((

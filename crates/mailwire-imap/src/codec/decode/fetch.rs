@@ -3,22 +3,22 @@
 
 use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::{tag_no_case, take_while1};
 use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::sequence::preceded;
 
 use super::primitive::{
-    KEYWORD_MAX, PResult, astring, expect, fail, number, nz_number, paren_list1, upper,
+    KEYWORD_MAX, PResult, astring, expect, fail, number, nz_number, paren_list1, span1, tag_ci,
+    upper,
 };
 use crate::types::{FetchAttribute, Partial, Section, SectionText};
 
 pub(crate) fn fetch_attribute(i: &[u8]) -> PResult<'_, FetchAttribute> {
-    let (rest, name) = expect(
+    let (rest, name) = span1(
+        i,
+        |b| b.is_ascii_alphanumeric() || b == b'.',
         "fetch attribute expected",
-        take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'.'),
-    )
-    .parse(i)?;
+    )?;
     let mut buf = [0u8; KEYWORD_MAX];
     let name = upper(name, &mut buf);
     if !rest.starts_with(b"[") {
@@ -136,16 +136,16 @@ fn section_text(i: &[u8]) -> PResult<'_, SectionText> {
     let header_list = |i| paren_list1(astring).parse(i);
     alt((
         map(
-            preceded(tag_no_case("HEADER.FIELDS.NOT "), header_list),
+            preceded(tag_ci("HEADER.FIELDS.NOT "), header_list),
             SectionText::HeaderFieldsNot,
         ),
         map(
-            preceded(tag_no_case("HEADER.FIELDS "), header_list),
+            preceded(tag_ci("HEADER.FIELDS "), header_list),
             SectionText::HeaderFields,
         ),
-        value(SectionText::Header, tag_no_case("HEADER")),
-        value(SectionText::Text, tag_no_case("TEXT")),
-        value(SectionText::Mime, tag_no_case("MIME")),
+        value(SectionText::Header, tag_ci("HEADER")),
+        value(SectionText::Text, tag_ci("TEXT")),
+        value(SectionText::Mime, tag_ci("MIME")),
     ))
     .parse(i)
 }
@@ -153,7 +153,7 @@ fn section_text(i: &[u8]) -> PResult<'_, SectionText> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::IString;
+    use crate::types::{IString, NonEmpty};
 
     fn complete<T: std::fmt::Debug>(r: PResult<'_, T>) -> T {
         let (rest, v) = r.unwrap();
@@ -167,10 +167,10 @@ mod tests {
         assert_eq!(s.part(), &[1, 2]);
         assert_eq!(
             s.text(),
-            Some(&SectionText::HeaderFieldsNot(vec![
+            Some(&SectionText::HeaderFieldsNot(NonEmpty::from([
                 IString::new("A").unwrap(),
                 IString::new("B C").unwrap()
-            ]))
+            ])))
         );
         assert_eq!(complete(section(b"[]")), Section::full());
         assert_eq!(

@@ -14,6 +14,13 @@
 //! - a space after the last SEARCH result, spaces between the parts of a multipart, more
 //!   than one space between NAMESPACE lists.
 //!
+//! Responses and FETCH items the codec does not know are kept rather than refused: an
+//! untagged `* [n] NAME …` becomes [`Data::Other`] with the rest of the message as sent
+//! (literals included), and a FETCH item `NAME value` becomes [`MessageDataItem::Other`]
+//! with the bytes of its one value (an atom, number, string, literal or nested list, no
+//! deeper than [`Limits::max_depth`]). A known name with arguments that break its grammar
+//! is still an error.
+//!
 //! Framing happens before parsing, so a text that ends in `{n}` just before its CRLF is
 //! taken for a literal announcement.
 
@@ -21,7 +28,7 @@ use std::num::NonZeroU32;
 
 use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::{tag, tag_no_case, take_while};
+use nom::bytes::complete::{tag, take_while};
 use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::multi::many0;
@@ -34,13 +41,17 @@ use super::primitive::{
     KEYWORD_MAX, PResult, astring, atom, atom_bytes, crlf, date_time, delimiter, expect, fail,
     flag_fetch_list, flag_list_lenient, flag_perm_list, literal_data, mailbox, nstring, number,
     number64, nz_number, nz_number64, paren_list, sequence_set, skip_spaces, sp, spaces1, string,
-    tag_, text, upper,
+    tag_, tag_ci, text, upper,
 };
 use super::{DecodeError, Decoded, lenient_text, run};
 use crate::codec::framer::Limits;
+use crate::types::chars::is_atom_char;
+use crate::types::{
+    Atom, KNOWN_ITEMS, OtherData, OtherItem, RawValue, Unparsed, unparsed_error, value_len,
+};
 use crate::types::{
     Capability, Charset, Code, Completion, Condition, Continue, Data, Greeting, MailboxAttribute,
-    MessageDataItem, NamespaceDescription, Response, Status, StatusItem, Tagged, Text,
+    MessageDataItem, NamespaceDescription, NonEmpty, Response, Status, StatusItem, Tagged, Text,
 };
 
 /// Decodes one response from the start of `input`.
@@ -83,7 +94,10 @@ fn response(i: &[u8], depth: usize) -> PResult<'_, Response> {
         return Ok((rest, Response::Continue(Continue { code, text })));
     }
     if let Some(rest) = i.strip_prefix(b"* ") {
-        if let Ok((r, s)) = status(rest) {
+        // Numbered data (EXISTS, FETCH …) is most of a server's output and never a status.
+        if !rest.first().is_some_and(u8::is_ascii_digit)
+            && let Ok((r, s)) = status(rest)
+        {
             return Ok((r, Response::Status(s)));
         }
         return map(|i| data(i, depth), Response::Data).parse(rest);
@@ -91,9 +105,9 @@ fn response(i: &[u8], depth: usize) -> PResult<'_, Response> {
     let (i, tag) = tag_(i)?;
     let (i, _) = sp(i)?;
     let (i, completion) = alt((
-        value(Completion::Ok, tag_no_case("OK")),
-        value(Completion::No, tag_no_case("NO")),
-        value(Completion::Bad, tag_no_case("BAD")),
+        value(Completion::Ok, tag_ci("OK")),
+        value(Completion::No, tag_ci("NO")),
+        value(Completion::Bad, tag_ci("BAD")),
     ))
     .parse(i)?;
     let (i, (code, text)) = resp_text(i)?;
@@ -111,11 +125,11 @@ fn response(i: &[u8], depth: usize) -> PResult<'_, Response> {
 /// `resp-cond-state / resp-cond-auth / resp-cond-bye`, after `* `.
 fn status(i: &[u8]) -> PResult<'_, Status> {
     let (i, condition) = alt((
-        value(Condition::Ok, tag_no_case("OK")),
-        value(Condition::No, tag_no_case("NO")),
-        value(Condition::Bad, tag_no_case("BAD")),
-        value(Condition::PreAuth, tag_no_case("PREAUTH")),
-        value(Condition::Bye, tag_no_case("BYE")),
+        value(Condition::Ok, tag_ci("OK")),
+        value(Condition::No, tag_ci("NO")),
+        value(Condition::Bad, tag_ci("BAD")),
+        value(Condition::PreAuth, tag_ci("PREAUTH")),
+        value(Condition::Bye, tag_ci("BYE")),
     ))
     .parse(i)?;
     if !matches!(i.first(), Some(b' ' | b'\r')) {
@@ -280,7 +294,7 @@ fn data(i: &[u8], depth: usize) -> PResult<'_, Data> {
         let (i, ids) = search_ids(i)?;
         let (i, modseq) = opt(preceded(
             char(' '),
-            delimited(tag_no_case("(MODSEQ "), nz_number64, char(')')),
+            delimited(tag_ci("(MODSEQ "), nz_number64, char(')')),
         ))
         .parse(i)?;
         // Some servers end the list with a space.
@@ -307,7 +321,7 @@ fn data(i: &[u8], depth: usize) -> PResult<'_, Data> {
         })
         .parse(i)
     } else {
-        fail(i, "unknown response")
+        other_data(None, name, i)
     }
 }
 
@@ -413,21 +427,41 @@ fn numbered(i: &[u8], depth: usize) -> PResult<'_, Data> {
     if is("RECENT") {
         return Ok((rest, Data::Recent(n)));
     }
+    if !is("EXPUNGE") && !is("FETCH") {
+        return other_data(Some(n), name, rest);
+    }
     let Some(nz) = NonZeroU32::new(n) else {
         return fail(i, "zero where a non-zero number is required");
     };
     if is("EXPUNGE") {
         return Ok((rest, Data::Expunge(nz)));
     }
-    if is("FETCH") {
+    {
         let (rest, _) = sp(rest)?;
         let (rest, items) = paren_list(|i| message_data_item(i, depth))(rest)?;
-        if items.is_empty() {
+        let Some(items) = NonEmpty::from_vec(items) else {
             return fail(rest, "empty FETCH response");
-        }
-        return Ok((rest, Data::Fetch { seq: nz, items }));
+        };
+        Ok((rest, Data::Fetch { seq: nz, items }))
     }
-    fail(i, "unknown response")
+}
+
+/// `[number SP] name [SP text]` for a response the codec does not know; `i` follows the
+/// name and holds the rest of the message, literals and the final CRLF included.
+fn other_data<'a>(number: Option<u32>, name: &'a [u8], i: &'a [u8]) -> PResult<'a, Data> {
+    let text = i.strip_suffix(b"\r\n").unwrap_or(i);
+    let rest = match text.split_first() {
+        None => text,
+        Some((b' ', rest)) => rest,
+        Some(_) => return fail(i, "space expected"),
+    };
+    if let Some(offset) = unparsed_error(rest) {
+        return fail(&rest[offset..], "bad text in unknown response");
+    }
+    match OtherData::new(number, Atom::unchecked(name), Unparsed::unchecked(rest)) {
+        Ok(d) => Ok((&i[text.len()..], Data::Other(d))),
+        Err(_) => fail(i, "malformed response"),
+    }
 }
 
 fn origin(i: &[u8]) -> PResult<'_, Option<u32>> {
@@ -436,12 +470,16 @@ fn origin(i: &[u8]) -> PResult<'_, Option<u32>> {
 
 /// `msg-att-dynamic / msg-att-static`
 fn message_data_item(i: &[u8], depth: usize) -> PResult<'_, MessageDataItem> {
-    let (rest, name) =
-        nom::bytes::complete::take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'.')
-            .parse(i)
-            .or_else(|_: nom::Err<super::PError<'_>>| fail(i, "fetch item expected"))?;
+    let start = i;
+    let n = i
+        .iter()
+        .take_while(|&&b| is_atom_char(b) && b != b'[')
+        .count();
+    if n == 0 {
+        return fail(i, "fetch item expected");
+    }
+    let (name, i) = i.split_at(n);
     let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
-    let i = rest;
     if is("BODY") && i.starts_with(b"[") {
         let (i, section) = section(i)?;
         let (i, origin) = origin(i)?;
@@ -471,12 +509,16 @@ fn message_data_item(i: &[u8], depth: usize) -> PResult<'_, MessageDataItem> {
         let (i, size) = preceded(sp, number).parse(i)?;
         return Ok((i, MessageDataItem::BinarySize { part, size }));
     }
-    let (i, _) = sp(i)?;
     let mut buf = [0u8; KEYWORD_MAX];
-    match upper(name, &mut buf) {
+    let name_upper = upper(name, &mut buf);
+    if !KNOWN_ITEMS.iter().any(|k| k.as_bytes() == name_upper) {
+        return other_item(start, name, i, depth);
+    }
+    let (i, _) = sp(i)?;
+    match name_upper {
         b"FLAGS" => map(flag_fetch_list, MessageDataItem::Flags).parse(i),
         b"UID" => map(nz_number, MessageDataItem::Uid).parse(i),
-        b"ENVELOPE" => map(envelope, |e| MessageDataItem::Envelope(Box::new(e))).parse(i),
+        b"ENVELOPE" => map(envelope, MessageDataItem::Envelope).parse(i),
         b"INTERNALDATE" => map(date_time, MessageDataItem::InternalDate).parse(i),
         b"RFC822" => map(nstring, MessageDataItem::Rfc822).parse(i),
         b"RFC822.HEADER" => map(nstring, MessageDataItem::Rfc822Header).parse(i),
@@ -501,32 +543,53 @@ fn message_data_item(i: &[u8], depth: usize) -> PResult<'_, MessageDataItem> {
     }
 }
 
+/// `name SP value` for an item the codec does not know; `rest` follows the name.
+fn other_item<'a>(
+    start: &'a [u8],
+    name: &'a [u8],
+    rest: &'a [u8],
+    depth: usize,
+) -> PResult<'a, MessageDataItem> {
+    if rest.starts_with(b"[") {
+        return fail(start, "unknown fetch item");
+    }
+    let (rest, _) = sp(rest)?;
+    match value_len(rest, depth) {
+        Ok(n) => {
+            let item = OtherItem::unchecked(Atom::unchecked(name), RawValue::unchecked(&rest[..n]));
+            Ok((&rest[n..], MessageDataItem::Other(item)))
+        }
+        Err(e) => fail(&rest[e.offset..], e.reason),
+    }
+}
+
 /// BODY carries no extension data; a server that sends some anyway has it dropped, so
 /// that the value encodes back to a valid BODY.
 fn strip_extensions(b: crate::types::BodyStructure) -> crate::types::BodyStructure {
-    use crate::types::{BodyKind, BodyStructure};
+    use crate::types::{Body, BodyKind, BodyStructure};
     match b {
-        BodyStructure::Single { mut body, .. } => {
-            if let BodyKind::Message { body: inner, .. } = &mut body.kind {
-                let taken = std::mem::replace(
-                    inner.as_mut(),
-                    BodyStructure::Multi {
-                        bodies: Vec::new(),
-                        subtype: Default::default(),
-                        extension: None,
-                    },
-                );
-                **inner = strip_extensions(taken);
-            }
+        BodyStructure::Single { body, .. } => {
+            let kind = match body.kind {
+                BodyKind::Message {
+                    envelope,
+                    body: inner,
+                    lines,
+                } => BodyKind::Message {
+                    envelope,
+                    body: Box::new(strip_extensions(*inner)),
+                    lines,
+                },
+                other => other,
+            };
             BodyStructure::Single {
-                body,
+                body: Body { kind, ..body },
                 extension: None,
             }
         }
         BodyStructure::Multi {
             bodies, subtype, ..
         } => BodyStructure::Multi {
-            bodies: bodies.into_iter().map(strip_extensions).collect(),
+            bodies: bodies.map(strip_extensions),
             subtype,
             extension: None,
         },
@@ -606,6 +669,45 @@ mod tests {
         assert!(data(b"STATUS x (SIZE 7)", 8).is_err());
         assert!(data(b"0 EXPUNGE", 8).is_err());
         assert!(data(b"1 FETCH ()", 8).is_err());
-        assert!(data(b"1 FETCH (X-GM-MSGID 1)", 8).is_err());
+        assert!(data(b"1 FETCH (X-GM-MSGID)", 8).is_err());
+        assert!(data(b"1 FETCH (X-FOO[1] 2)", 8).is_err());
+        assert!(data(b"1 FETCH (UID-X 2", 8).is_err());
+    }
+
+    #[test]
+    fn unknown_items_and_responses_keep_their_bytes() {
+        let (rest, d) = data(b"1 FETCH (UID-X (a (b)) UID 4)", 8).unwrap();
+        assert_eq!(rest, b"");
+        let Data::Fetch { items, .. } = d else {
+            panic!("{d:?}")
+        };
+        let MessageDataItem::Other(other) = items.first() else {
+            panic!("{items:?}")
+        };
+        assert_eq!(other.name().as_str(), "UID-X");
+        assert_eq!(other.value().as_bytes(), b"(a (b))");
+        assert_eq!(items[1], MessageDataItem::Uid(NonZeroU32::new(4).unwrap()));
+        // Unknown values nest no deeper than the limit.
+        assert!(data(b"1 FETCH (X ((a)))", 2).is_ok());
+        let Err(nom::Err::Error(e)) = data(b"1 FETCH (X ((a)))", 1) else {
+            panic!()
+        };
+        assert_eq!(
+            (e.reason, e.input),
+            ("value nested too deeply", &b"(a)))"[..])
+        );
+
+        let (rest, d) = data(b"0 XBAR\r\n", 8).unwrap();
+        assert_eq!(rest, b"\r\n");
+        let Data::Other(other) = d else { panic!() };
+        assert_eq!(
+            (other.number(), other.rest().as_bytes()),
+            (Some(0), &b""[..])
+        );
+        // Known names are held to their grammar.
+        assert!(data(b"OK(\r\n", 8).is_err());
+        assert!(data(b"3 EXISTS x\r\n", 8).is_ok_and(|(rest, _)| rest == b" x\r\n"));
+        assert!(data(b"XFOO\0\r\n", 8).is_err());
+        assert!(data(b"XFOO a\rb\r\n", 8).is_err());
     }
 }

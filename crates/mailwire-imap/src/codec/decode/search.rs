@@ -2,20 +2,19 @@
 
 use nom::Parser;
 use nom::branch::alt;
-use nom::bytes::complete::tag_no_case;
 use nom::combinator::{map, opt};
 use nom::sequence::preceded;
 
 use super::primitive::{
     KEYWORD_MAX, PResult, astring, atom, atom_bytes, date, expect, fail, number, number64,
-    paren_list1, sequence_set, sp, string, upper,
+    paren_list1, sequence_set, sp, string, tag_ci, upper,
 };
-use crate::types::{Charset, CommandBody, IString, SearchKey};
+use crate::types::{Charset, CommandBody, IString, NonEmpty, SearchKey};
 
 /// `search = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key)`
 pub(crate) fn search(i: &[u8], uid: bool, depth: usize) -> PResult<'_, CommandBody> {
     let (i, charset) = opt(preceded(
-        (sp, tag_no_case("CHARSET"), sp),
+        (sp, tag_ci("CHARSET"), sp),
         expect("charset expected", astring),
     ))
     .parse(i)?;
@@ -26,7 +25,13 @@ pub(crate) fn search(i: &[u8], uid: bool, depth: usize) -> PResult<'_, CommandBo
             None => return fail(i, "bad charset"),
         },
     };
-    let (i, criteria) = nom::multi::many1(preceded(sp, |i| search_key(i, depth))).parse(i)?;
+    let (mut i, first) = preceded(sp, |i| search_key(i, depth)).parse(i)?;
+    let mut criteria = NonEmpty::new(first);
+    while i.starts_with(b" ") {
+        let (rest, key) = preceded(sp, |i| search_key(i, depth)).parse(i)?;
+        criteria.push(key);
+        i = rest;
+    }
     Ok((
         i,
         CommandBody::Search {
@@ -103,11 +108,7 @@ fn search_key(i: &[u8], depth: usize) -> PResult<'_, SearchKey> {
         }
         b"MODSEQ" => {
             // search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer
-            let entry_type = alt((
-                tag_no_case("priv"),
-                tag_no_case("shared"),
-                tag_no_case("all"),
-            ));
+            let entry_type = alt((tag_ci("priv"), tag_ci("shared"), tag_ci("all")));
             let (i, _) = opt((sp, string, sp, entry_type)).parse(i)?;
             map(preceded(sp, number64), SearchKey::ModSeq).parse(i)
         }

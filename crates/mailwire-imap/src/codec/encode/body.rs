@@ -169,7 +169,6 @@ fn body_extension(w: &mut Writer, ext: &BodyExtension) {
     match ext {
         BodyExtension::String(s) => w.nstring(s),
         BodyExtension::Number(n) => w.num(*n),
-        BodyExtension::List(items) if items.is_empty() => w.raw(b"NIL"),
         BodyExtension::List(items) => w.list(items, body_extension),
     }
 }

@@ -140,10 +140,6 @@ fn body(w: &mut Writer, body: &CommandBody) {
                 w.raw(b" CHARSET ");
                 w.astring(charset.as_str().as_bytes());
             }
-            // An empty conjunction matches everything.
-            if criteria.is_empty() {
-                w.raw(b" ALL");
-            }
             for key in criteria {
                 w.sp();
                 search_key(w, key);
@@ -229,7 +225,7 @@ fn fetch_items(w: &mut Writer, items: &FetchItems) {
         FetchItems::All => w.raw(b"ALL"),
         FetchItems::Fast => w.raw(b"FAST"),
         FetchItems::Full => w.raw(b"FULL"),
-        FetchItems::Attributes(atts) if atts.len() == 1 => fetch_attribute(w, &atts[0]),
+        FetchItems::Attributes(atts) if atts.len() == 1 => fetch_attribute(w, atts.first()),
         FetchItems::Attributes(atts) => w.list(atts, fetch_attribute),
     }
 }
@@ -411,10 +407,6 @@ fn search_key(w: &mut Writer, key: &SearchKey) {
         }
         SearchKey::SequenceSet(set) => {
             w.sequence_set(set);
-            return;
-        }
-        SearchKey::And(keys) if keys.is_empty() => {
-            w.raw(b"ALL");
             return;
         }
         SearchKey::And(keys) => {

@@ -261,6 +261,17 @@ fn data(w: &mut Writer, d: &Data) {
                 w.raw(c.to_string().as_bytes());
             }
         }
+        Data::Other(other) => {
+            if let Some(n) = other.number() {
+                w.num(n);
+                w.sp();
+            }
+            w.atom(other.name());
+            if !other.rest().is_empty() {
+                w.sp();
+                w.raw(other.rest().as_bytes());
+            }
+        }
     }
 }
 
@@ -367,6 +378,11 @@ fn message_data_item(w: &mut Writer, item: &MessageDataItem) {
             w.raw(b"MODSEQ (");
             w.num(n.get());
             w.raw(b")");
+        }
+        MessageDataItem::Other(other) => {
+            w.atom(other.name());
+            w.sp();
+            w.raw(other.value().as_bytes());
         }
     }
 }
