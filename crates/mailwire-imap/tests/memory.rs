@@ -14,7 +14,9 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 #[test]
 fn a_4gib_literal_costs_no_more_than_its_line() {
     let line = b"a1 APPEND INBOX {4294967295}\r\n";
-    let generous = Limits::default().with_max_literal(u32::MAX);
+    let generous = Limits::default()
+        .with_max_literal(u32::MAX)
+        .with_max_message(usize::MAX);
     let strict = Limits::default();
 
     let region = Region::new(GLOBAL);

@@ -188,14 +188,20 @@ impl Default for ClientSession {
 }
 
 impl ClientSession {
-    /// A session waiting for the server's greeting.
+    /// A session waiting for the server's greeting, reading responses under
+    /// [`Limits::for_client`].
     pub fn new() -> Self {
+        Self::with_limits(Limits::for_client())
+    }
+
+    /// A session waiting for the server's greeting, reading responses under `limits`.
+    pub fn with_limits(limits: Limits) -> Self {
         Self {
-            limits: Limits::for_client(),
+            limits,
             input: Vec::new(),
             start: 0,
             scanned: 0,
-            framer: Framer::for_responses(Limits::for_client()),
+            framer: Framer::for_responses(limits),
             out: Vec::new(),
             events: VecDeque::new(),
             greeted: false,

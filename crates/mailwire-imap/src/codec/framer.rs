@@ -18,15 +18,21 @@ pub struct Limits {
     pub max_literal: u32,
     /// Deepest nesting of parenthesised structures (BODYSTRUCTURE, search keys).
     pub max_depth: usize,
+    /// Largest message: one command or response with its lines and all its literals.
+    /// A literal that would take a message past it is refused like an oversized literal,
+    /// so a peer cannot grow a message without end by chaining literals.
+    pub max_message: usize,
 }
 
 impl Default for Limits {
-    /// 64 KiB lines (RFC 7162 §4 asks for at least 8192 octets), 64 MiB literals, depth 64.
+    /// 64 KiB lines (RFC 7162 §4 asks for at least 8192 octets), 64 MiB literals, depth 64,
+    /// 128 MiB messages.
     fn default() -> Self {
         Self {
             max_line: 64 * 1024,
             max_literal: 64 * 1024 * 1024,
             max_depth: 64,
+            max_message: 128 * 1024 * 1024,
         }
     }
 }
@@ -51,6 +57,12 @@ impl Limits {
     /// Limits with a different longest line.
     pub fn with_max_line(mut self, max_line: usize) -> Self {
         self.max_line = max_line;
+        self
+    }
+
+    /// Limits with a different largest message.
+    pub fn with_max_message(mut self, max_message: usize) -> Self {
+        self.max_message = max_message;
         self
     }
 
@@ -140,6 +152,7 @@ pub(crate) fn scan_as(input: &[u8], limits: &Limits, responses: bool) -> Result<
             None => return Ok(Scan::Complete(end + 1)),
             Some(a) => {
                 let data_start = end + 1;
+                check_budget(data_start, a, limits).map_err(|e| with_offset(e, pos))?;
                 let have = input.len() - data_start;
                 let len = a.length as usize;
                 if have < len {
@@ -153,6 +166,25 @@ pub(crate) fn scan_as(input: &[u8], limits: &Limits, responses: bool) -> Result<
             }
         }
     }
+}
+
+/// Refuses `literal` if, after the `so_far` bytes of its message, it would take the message
+/// past [`Limits::max_message`]; the limit reported is what was left.
+fn check_budget(
+    so_far: usize,
+    literal: LiteralAnnouncement,
+    limits: &Limits,
+) -> Result<(), FrameError> {
+    let left = limits.max_message.saturating_sub(so_far);
+    if literal.length as usize > left {
+        return Err(FrameError::LiteralTooLarge {
+            offset: 0,
+            length: u64::from(literal.length),
+            limit: u32::try_from(left).unwrap_or(u32::MAX),
+            sync: literal.sync,
+        });
+    }
+    Ok(())
 }
 
 fn with_offset(e: FrameError, offset: usize) -> FrameError {
@@ -299,6 +331,8 @@ pub struct Framer {
     literal_remaining: u32,
     responses: bool,
     line_start: bool,
+    /// Bytes of the current message framed so far.
+    message_len: usize,
 }
 
 impl Framer {
@@ -310,6 +344,7 @@ impl Framer {
             literal_remaining: 0,
             responses: false,
             line_start: true,
+            message_len: 0,
         }
     }
 
@@ -335,6 +370,7 @@ impl Framer {
                 return Ok(None);
             }
             let take = input.len().min(self.literal_remaining as usize);
+            self.message_len += take;
             // take <= literal_remaining, a u32.
             self.literal_remaining -= u32::try_from(take).unwrap_or(self.literal_remaining);
             return Ok(Some(FrameEvent::LiteralData {
@@ -353,8 +389,18 @@ impl Framer {
         };
         // The next line starts a new message unless this one announced a literal.
         self.line_start = literal.is_none();
-        if let Some(a) = literal {
-            self.literal_remaining = a.length;
+        match literal {
+            Some(a) => {
+                let so_far = self.message_len + end + 1;
+                if let Err(e) = check_budget(so_far, a, &self.limits) {
+                    self.line_start = true;
+                    self.message_len = 0;
+                    return Err(e);
+                }
+                self.message_len = so_far;
+                self.literal_remaining = a.length;
+            }
+            None => self.message_len = 0,
         }
         Ok(Some(FrameEvent::Line {
             len: end + 1,
@@ -412,9 +458,18 @@ mod tests {
                 ..
             }
         ));
+        // Within the literal limit but past the message limit: refused all the same.
         let big = Limits::default().with_max_literal(u32::MAX);
         assert!(matches!(
-            scan_as(b"a APPEND x {4294967295}\r\n", &big, false).unwrap(),
+            scan_as(b"a APPEND x {4294967295}\r\n", &big, false).unwrap_err(),
+            FrameError::LiteralTooLarge {
+                length: 4_294_967_295,
+                ..
+            }
+        ));
+        let bigger = big.with_max_message(usize::MAX);
+        assert!(matches!(
+            scan_as(b"a APPEND x {4294967295}\r\n", &bigger, false).unwrap(),
             Scan::Literal { have: 0, .. }
         ));
     }
