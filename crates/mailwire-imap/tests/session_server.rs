@@ -324,6 +324,27 @@ fn repeated_errors_end_with_bye() {
     assert_eq!(s.transport(), Transport::Close);
 }
 
+/// A literal refused for its command's state can be the last error allowed: the session
+/// ends there, with the literal's line and everything after it dropped.
+#[test]
+fn a_refused_literal_that_ends_the_session() {
+    let mut config = plaintext_config();
+    config.max_errors = 1;
+    let (out, s) = run(
+        &mut rfc3501_store(),
+        config,
+        &[b"a1 APPEND INBOX {3}\r\n", b"abc\r\na2 NOOP\r\n"],
+    );
+    assert_eq!(
+        lines_after_greeting(&out),
+        [
+            "a1 BAD APPEND not allowed in this state",
+            "* BYE Too many invalid commands"
+        ]
+    );
+    assert_eq!(s.transport(), Transport::Close);
+}
+
 #[test]
 fn login_disabled_without_tls_until_starttls() {
     let mut store = rfc3501_store();

@@ -523,7 +523,10 @@ impl ServerSession {
                             if self.literal_allowed(&line) {
                                 self.continuation("Ready for literal data");
                             } else {
-                                self.input.drain(..self.scanned);
+                                // The refusal may have ended the session (too many errors),
+                                // which drops the input already.
+                                let refused = self.scanned.min(self.input.len());
+                                self.input.drain(..refused);
                                 self.reset_framer();
                             }
                         }
