@@ -74,14 +74,12 @@ impl ImapClient<TcpStream> {
         tls: Tls,
         implicit_tls: bool,
     ) -> Result<Self, ImapError> {
-        let tcp = TcpStream::connect(addr).await.map_err(ImapError::Connect)?;
-        let mut stream = MaybeTlsStream::Plain(tcp);
-        if implicit_tls {
-            if !tls.is_available() {
-                return Err(ImapError::TlsUnavailable);
-            }
-            stream = stream.upgrade(&tls).await.map_err(ImapError::Connect)?;
+        if implicit_tls && !tls.is_available() {
+            return Err(ImapError::TlsUnavailable);
         }
+        let stream = MaybeTlsStream::connect(addr, &tls, implicit_tls)
+            .await
+            .map_err(ImapError::Connect)?;
         Self::start(stream, tls).await
     }
 }

@@ -78,14 +78,12 @@ impl Pop3Client<TcpStream> {
         tls: Tls,
         implicit_tls: bool,
     ) -> Result<Self, Pop3Error> {
-        let tcp = TcpStream::connect(addr).await.map_err(Pop3Error::Connect)?;
-        let mut stream = MaybeTlsStream::Plain(tcp);
-        if implicit_tls {
-            if !tls.is_available() {
-                return Err(Pop3Error::TlsUnavailable);
-            }
-            stream = stream.upgrade(&tls).await.map_err(Pop3Error::Connect)?;
+        if implicit_tls && !tls.is_available() {
+            return Err(Pop3Error::TlsUnavailable);
         }
+        let stream = MaybeTlsStream::connect(addr, &tls, implicit_tls)
+            .await
+            .map_err(Pop3Error::Connect)?;
         Self::start(stream, config, tls).await
     }
 }

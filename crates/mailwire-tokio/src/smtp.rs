@@ -61,14 +61,12 @@ impl SmtpClient<TcpStream> {
         tls: Tls,
         implicit_tls: bool,
     ) -> Result<Self, SmtpError> {
-        let tcp = TcpStream::connect(addr).await.map_err(SmtpError::Connect)?;
-        let mut stream = MaybeTlsStream::Plain(tcp);
-        if implicit_tls {
-            if !tls.is_available() {
-                return Err(SmtpError::TlsUnavailable);
-            }
-            stream = stream.upgrade(&tls).await.map_err(SmtpError::Connect)?;
+        if implicit_tls && !tls.is_available() {
+            return Err(SmtpError::TlsUnavailable);
         }
+        let stream = MaybeTlsStream::connect(addr, &tls, implicit_tls)
+            .await
+            .map_err(SmtpError::Connect)?;
         Self::start(stream, config, tls).await
     }
 }

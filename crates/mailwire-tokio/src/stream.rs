@@ -114,6 +114,23 @@ pub enum MaybeTlsStream<IO> {
     ServerTls(Box<server::TlsStream<IO>>),
 }
 
+impl MaybeTlsStream<tokio::net::TcpStream> {
+    /// Connects over TCP and, with `implicit_tls`, runs the TLS handshake at once (ports
+    /// 465, 995, 993). The clients check that `tls` is available before calling.
+    pub(crate) async fn connect(
+        addr: impl tokio::net::ToSocketAddrs,
+        tls: &Tls,
+        implicit_tls: bool,
+    ) -> io::Result<Self> {
+        let stream = Self::Plain(tokio::net::TcpStream::connect(addr).await?);
+        if implicit_tls {
+            stream.upgrade(tls).await
+        } else {
+            Ok(stream)
+        }
+    }
+}
+
 impl<IO> MaybeTlsStream<IO>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
