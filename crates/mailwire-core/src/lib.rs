@@ -33,10 +33,12 @@
 //! assert_eq!(body, b"Subject: hi\r\n\r\n.signature\r\n");
 //! ```
 
+mod decoded;
 pub mod dot;
 pub mod line;
 mod secret;
 mod session;
 
+pub use decoded::Decoded;
 pub use secret::{Secret, constant_time_eq};
 pub use session::{Session, Transport};

@@ -110,24 +110,6 @@ pub use xtext::{XText, XTextError, XTextRef};
 /// [`sasl::ScramKeys`], [`sasl::Identity`] …).
 pub use mailwire_sasl as sasl;
 
-/// The outcome of decoding a value from the front of a buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[must_use]
-pub enum Decoded<T, E> {
-    /// A whole value, and how many bytes of the input it took.
-    Complete {
-        /// The value.
-        value: T,
-        /// Bytes to drop from the front of the input.
-        consumed: usize,
-    },
-    /// The input ends before the value does: read more and try again. Not an error.
-    Incomplete,
-    /// The input holds a malformed value.
-    Invalid {
-        /// What is wrong, with what is needed to answer the peer.
-        error: E,
-        /// Bytes to drop to get past it (the whole offending line).
-        consumed: usize,
-    },
-}
+/// The outcome of decoding a value from the front of a buffer (shared by every mailwire
+/// codec).
+pub use mailwire_core::Decoded;
