@@ -22,6 +22,8 @@ mod structure;
 
 use mailwire_mime::{Message, Part};
 
+use crate::codec::encode::Writer;
+
 use crate::types::{
     BodyStructure, Envelope, FetchAttribute, IString, MessageDataItem, Partial, Section,
     SectionText,
@@ -90,6 +92,44 @@ impl<'a> ParsedMessage<'a> {
     /// `BODYSTRUCTURE` when `extended`, else `BODY`.
     pub fn body_structure(&self, extended: bool) -> BodyStructure {
         structure::body_structure(self.message.root(), extended)
+    }
+
+    /// Appends `ENVELOPE`'s value to `out` as a FETCH response carries it: the bytes the
+    /// codec would encode [`Self::envelope`] to, written with no intermediate value.
+    ///
+    /// ```
+    /// use mailwire_imap::message::ParsedMessage;
+    ///
+    /// let msg = ParsedMessage::parse(b"Subject: hi\r\nFrom: Ann <a@x.test>\r\n\r\nHello\r\n");
+    /// let mut out = Vec::new();
+    /// msg.write_envelope(&mut out);
+    /// assert_eq!(
+    ///     out,
+    ///     b"(NIL \"hi\" ((\"Ann\" NIL \"a\" \"x.test\")) ((\"Ann\" NIL \"a\" \"x.test\")) \
+    /// ((\"Ann\" NIL \"a\" \"x.test\")) NIL NIL NIL NIL NIL)"
+    /// );
+    /// ```
+    pub fn write_envelope(&self, out: &mut Vec<u8>) {
+        let mut w = Writer::with_buffer(std::mem::take(out));
+        structure::write_envelope(&mut w, self.message.header());
+        *out = w.out;
+    }
+
+    /// Appends `BODYSTRUCTURE`'s value (`extended`) or `BODY`'s to `out`: the bytes the
+    /// codec would encode [`Self::body_structure`] to.
+    ///
+    /// ```
+    /// use mailwire_imap::message::ParsedMessage;
+    ///
+    /// let msg = ParsedMessage::parse(b"Content-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n");
+    /// let mut out = Vec::new();
+    /// msg.write_body_structure(false, &mut out);
+    /// assert_eq!(out, b"(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 7 1)");
+    /// ```
+    pub fn write_body_structure(&self, extended: bool, out: &mut Vec<u8>) {
+        let mut w = Writer::with_buffer(std::mem::take(out));
+        structure::write_body_structure(&mut w, self.message.root(), extended);
+        *out = w.out;
     }
 
     /// Follows a part path (RFC 3501 §6.4.5): a multipart's parts are numbered from 1; a

@@ -1,90 +1,293 @@
-//! ENVELOPE, BODY and BODYSTRUCTURE (RFC 3501 §7.4.2) computed from a parsed message.
+//! ENVELOPE, BODY and BODYSTRUCTURE (RFC 3501 §7.4.2) written from a parsed message.
+//!
+//! The items are written straight into response bytes, with no intermediate values: a
+//! server answering FETCH for a whole mailbox spends its time here. The typed
+//! [`Envelope`] and [`BodyStructure`] are read back from the same bytes by the codec's
+//! decoder, so there is one mapping from a message to its items.
 
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use mailwire_mime::{Address as MimeAddress, Header, Mailbox as MimeMailbox, Part};
+use mailwire_mime::{Address as MimeAddress, Header, Mailbox as MimeMailbox, Param, Part};
 
-use crate::types::{
-    Address, Body, BodyKind, BodyStructure, Disposition, DispositionExtension, Envelope, IString,
-    LanguageExtension, LocationExtension, MultiPartExtension, NString, NonEmpty,
-    SinglePartExtension,
-};
+use crate::codec::decode::body as decode;
+use crate::codec::encode::Writer;
+use crate::types::{Body, BodyKind, BodyStructure, Envelope, IString};
 
-/// The envelope of the message whose header is `header`.
+/// Writes the `envelope` of the message whose header is `header`.
 ///
 /// Strings are the fields as written (unfolded), encoded words left encoded, as clients
 /// expect to decode them. `Sender` and `Reply-To` default to `From` (RFC 3501 §7.4.2).
-pub(crate) fn envelope(header: &Header<'_>) -> Envelope {
-    let raw = |name: &str| -> NString { header.get(name).and_then(|f| nstring(&f.unfolded())) };
-    let from = addresses(&header.addresses("From"));
-    let mut sender = addresses(&header.addresses("Sender"));
-    if sender.is_empty() {
-        sender.clone_from(&from);
+pub(crate) fn write_envelope(w: &mut Writer, header: &Header<'_>) {
+    w.raw(b"(");
+    field(w, header, "Date");
+    w.sp();
+    field(w, header, "Subject");
+    let from = header.addresses("From");
+    w.sp();
+    address_list(w, &from);
+    for name in ["Sender", "Reply-To"] {
+        let list = header.addresses(name);
+        w.sp();
+        address_list(w, if list.is_empty() { &from } else { &list });
     }
-    let mut reply_to = addresses(&header.addresses("Reply-To"));
-    if reply_to.is_empty() {
-        reply_to.clone_from(&from);
+    for name in ["To", "Cc", "Bcc"] {
+        w.sp();
+        address_list(w, &header.addresses(name));
     }
-    Envelope {
-        date: raw("Date"),
-        subject: raw("Subject"),
-        from,
-        sender,
-        reply_to,
-        to: addresses(&header.addresses("To")),
-        cc: addresses(&header.addresses("Cc")),
-        bcc: addresses(&header.addresses("Bcc")),
-        in_reply_to: raw("In-Reply-To"),
-        message_id: raw("Message-ID"),
-    }
+    w.sp();
+    field(w, header, "In-Reply-To");
+    w.sp();
+    field(w, header, "Message-ID");
+    w.raw(b")");
 }
 
-fn nstring(bytes: &[u8]) -> NString {
-    // Copied inline when short, with no intermediate buffer.
-    memchr::memchr(0, bytes)
-        .is_none()
-        .then(|| IString::from_slice(bytes))
-}
-
-fn string(s: &str) -> IString {
-    // Text from the MIME parser holds no NUL once decoded into a `String` we built; a NUL
-    // that slipped through is dropped rather than failing the whole response.
-    nstring(s.as_bytes()).unwrap_or_else(|| {
-        IString::new(s.bytes().filter(|&b| b != 0).collect::<Vec<u8>>()).unwrap_or_default()
-    })
-}
-
-/// `address` list; a group becomes its start marker, members and end marker (RFC 3501
-/// §7.4.2: a NIL host marks group syntax).
-fn addresses(list: &[MimeAddress]) -> Vec<Address> {
-    let mut out = Vec::new();
-    for a in list {
-        match a {
-            MimeAddress::Mailbox(m) => out.push(address(m)),
-            MimeAddress::Group(g) => {
-                out.push(Address {
-                    mailbox: Some(string(&g.name)),
-                    ..Address::default()
+/// Writes the structure of `part`: `body` as `BODY` gives it when `extended` is false,
+/// with the extension data of `BODYSTRUCTURE` when true.
+pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bool) {
+    let ct = part.content_type();
+    w.raw(b"(");
+    // A multipart without parts has no multipart form: it is described as a single part.
+    if part.is_multipart() && !part.parts().is_empty() {
+        for p in part.parts() {
+            write_body_structure(w, p, extended);
+        }
+        w.sp();
+        upper(w, ct.subtype());
+        if extended {
+            w.sp();
+            params(w, ct.params());
+            disposition_tail(w, part);
+        }
+        w.raw(b")");
+        return;
+    }
+    let header = part.header();
+    let inner = part.message();
+    // A message/rfc822 part left unparsed (transfer-encoded, or past the nesting limit)
+    // still takes the message form: `"MESSAGE" "RFC822"` is always followed by an
+    // envelope and a body in the grammar, so clients would misread a basic form.
+    let message = inner.is_some() || ct.is("message", "rfc822");
+    let text = !message && ct.main_type() == "text";
+    if message {
+        w.raw(b"\"MESSAGE\" \"RFC822\"");
+    } else if text {
+        w.raw(b"\"TEXT\" ");
+        upper(w, ct.subtype());
+    } else {
+        upper(w, ct.main_type());
+        w.sp();
+        upper(w, ct.subtype());
+    }
+    w.sp();
+    params(w, ct.params());
+    w.sp();
+    field(w, header, "Content-ID");
+    w.sp();
+    field(w, header, "Content-Description");
+    w.sp();
+    upper(w, part.transfer_encoding().as_str());
+    w.sp();
+    w.num(octets(part.body_size()));
+    if message {
+        w.sp();
+        match inner {
+            Some(inner) => {
+                write_envelope(w, inner.header());
+                w.sp();
+                write_body_structure(w, inner, extended);
+            }
+            None => {
+                w.raw(EMPTY_ENVELOPE);
+                w.sp();
+                w.raw(if extended {
+                    EMPTY_BODYSTRUCTURE
+                } else {
+                    EMPTY_BODY
                 });
-                out.extend(g.members.iter().map(address));
-                out.push(Address::default());
             }
         }
     }
-    out
+    if message || text {
+        w.sp();
+        w.num(octets(part.body_lines()));
+    }
+    if extended {
+        w.sp();
+        field(w, header, "Content-MD5");
+        disposition_tail(w, part);
+    }
+    w.raw(b")");
 }
 
-fn address(m: &MimeMailbox) -> Address {
-    Address {
-        name: m.name.as_deref().map(|n| string(&encode_name(n))),
-        adl: (!m.route.is_empty()).then(|| {
-            let route: Vec<String> = m.route.iter().map(|d| format!("@{d}")).collect();
-            string(&route.join(","))
-        }),
-        mailbox: Some(string(&m.local_part)),
-        host: Some(string(&m.domain)),
+/// The envelope of a message that was not parsed.
+const EMPTY_ENVELOPE: &[u8] = b"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
+/// The body of a message that was not parsed: empty text (RFC 2045 §5.2 defaults).
+const EMPTY_BODY: &[u8] = b"(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0)";
+const EMPTY_BODYSTRUCTURE: &[u8] =
+    b"(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0 NIL NIL NIL NIL)";
+
+/// The envelope of the message whose header is `header`, as a value.
+pub(crate) fn envelope(header: &Header<'_>) -> Envelope {
+    let mut w = Writer::with_buffer(Vec::new());
+    write_envelope(&mut w, header);
+    match decode::envelope(&w.out) {
+        Ok(([], e)) => *e,
+        _ => {
+            debug_assert!(false, "written envelope does not decode");
+            Envelope::default()
+        }
     }
+}
+
+/// The structure of `part` as a value (see [`write_body_structure`]).
+pub(crate) fn body_structure(part: &Part<'_>, extended: bool) -> BodyStructure {
+    let mut w = Writer::with_buffer(Vec::new());
+    write_body_structure(&mut w, part, extended);
+    match decode::body(&w.out, usize::MAX) {
+        Ok(([], b)) => b,
+        _ => {
+            debug_assert!(false, "written body structure does not decode");
+            BodyStructure::Single {
+                body: Body {
+                    kind: BodyKind::Text {
+                        subtype: IString::from_slice(b"PLAIN"),
+                        lines: 0,
+                    },
+                    params: Vec::new(),
+                    id: None,
+                    description: None,
+                    encoding: IString::from_slice(b"7BIT"),
+                    octets: 0,
+                },
+                extension: None,
+            }
+        }
+    }
+}
+
+/// A header field's value, unfolded, as an `nstring`: `NIL` when the field is absent or
+/// holds a NUL, which no IMAP string can carry.
+fn field(w: &mut Writer, header: &Header<'_>, name: &str) {
+    match header.get(name).map(|f| f.unfolded()) {
+        Some(v) if memchr::memchr(0, &v).is_none() => w.string(&v),
+        _ => w.raw(b"NIL"),
+    }
+}
+
+/// Text as a `string`, quoted when it can be and a literal otherwise; a NUL that slipped
+/// into decoded text is dropped rather than failing the whole response.
+fn text(w: &mut Writer, s: &[u8]) {
+    if memchr::memchr(0, s).is_none() {
+        w.string(s);
+    } else {
+        let kept: Vec<u8> = s.iter().copied().filter(|&b| b != 0).collect();
+        w.string(&kept);
+    }
+}
+
+/// Type, subtype, parameter and encoding names are written in upper case.
+fn upper(w: &mut Writer, s: &str) {
+    // They are short: uppercased on the stack.
+    let mut buf = [0u8; 64];
+    match buf.get_mut(..s.len()) {
+        Some(b) => {
+            b.copy_from_slice(s.as_bytes());
+            b.make_ascii_uppercase();
+            text(w, b);
+        }
+        None => text(w, s.to_ascii_uppercase().as_bytes()),
+    }
+}
+
+/// `body-fld-param`: `NIL` for none.
+fn params(w: &mut Writer, list: &[Param]) {
+    if list.is_empty() {
+        w.raw(b"NIL");
+        return;
+    }
+    w.raw(b"(");
+    for (i, p) in list.iter().enumerate() {
+        if i > 0 {
+            w.sp();
+        }
+        upper(w, &p.name);
+        w.sp();
+        text(w, p.value.as_bytes());
+    }
+    w.raw(b")");
+}
+
+/// `body-fld-dsp`, `body-fld-lang` and `body-fld-loc`, each after a space.
+fn disposition_tail(w: &mut Writer, part: &Part<'_>) {
+    w.sp();
+    match part.content_disposition() {
+        None => w.raw(b"NIL"),
+        Some(d) => {
+            w.raw(b"(");
+            upper(w, d.kind());
+            w.sp();
+            params(w, d.params());
+            w.raw(b")");
+        }
+    }
+    let header = part.header();
+    w.sp();
+    match header.content_language().as_slice() {
+        [] => w.raw(b"NIL"),
+        [one] => text(w, one.as_bytes()),
+        many => w.list(many, |w, l| text(w, l.as_bytes())),
+    }
+    w.sp();
+    match header.content_location() {
+        None => w.raw(b"NIL"),
+        Some(l) => text(w, l.as_bytes()),
+    }
+}
+
+/// `env-from` and the other address lists: `NIL` when empty; a group becomes its start
+/// marker, members and end marker (RFC 3501 §7.4.2: a NIL host marks group syntax).
+fn address_list(w: &mut Writer, list: &[MimeAddress]) {
+    if list.is_empty() {
+        w.raw(b"NIL");
+        return;
+    }
+    w.raw(b"(");
+    for a in list {
+        match a {
+            MimeAddress::Mailbox(m) => address(w, m),
+            MimeAddress::Group(g) => {
+                w.raw(b"(NIL NIL ");
+                text(w, g.name.as_bytes());
+                w.raw(b" NIL)");
+                for m in &g.members {
+                    address(w, m);
+                }
+                w.raw(b"(NIL NIL NIL NIL)");
+            }
+        }
+    }
+    w.raw(b")");
+}
+
+fn address(w: &mut Writer, m: &MimeMailbox) {
+    w.raw(b"(");
+    match &m.name {
+        Some(n) => text(w, encode_name(n).as_bytes()),
+        None => w.raw(b"NIL"),
+    }
+    w.sp();
+    if m.route.is_empty() {
+        w.raw(b"NIL");
+    } else {
+        let route: Vec<String> = m.route.iter().map(|d| format!("@{d}")).collect();
+        text(w, route.join(",").as_bytes());
+    }
+    w.sp();
+    text(w, m.local_part.as_bytes());
+    w.sp();
+    text(w, m.domain.as_bytes());
+    w.raw(b")");
 }
 
 /// A display name as a header would carry it: ASCII as is, anything else as one RFC 2047
@@ -97,113 +300,22 @@ fn encode_name(name: &str) -> Cow<'_, str> {
     Cow::Owned(format!("=?UTF-8?B?{b64}?="))
 }
 
-fn upper(s: &str) -> IString {
-    // Type names and parameter names are short: uppercased on the stack.
-    let mut buf = [0u8; 32];
-    match buf.get_mut(..s.len()) {
-        Some(b) => {
-            b.copy_from_slice(s.as_bytes());
-            b.make_ascii_uppercase();
-            nstring(b).unwrap_or_else(|| string(&s.to_ascii_uppercase()))
-        }
-        None => string(&s.to_ascii_uppercase()),
-    }
-}
-
-fn params(list: &[mailwire_mime::Param]) -> Vec<(IString, IString)> {
-    list.iter()
-        .map(|p| (upper(&p.name), string(&p.value)))
-        .collect()
-}
-
 fn octets(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// The structure of `part`: `BODY` when `extended` is false, `BODYSTRUCTURE` when true.
-pub(crate) fn body_structure(part: &Part<'_>, extended: bool) -> BodyStructure {
-    let header = part.header();
-    let disposition_tail = || {
-        let disposition = part.content_disposition().map(|d| Disposition {
-            kind: upper(d.kind()),
-            params: params(d.params()),
-        });
-        let languages: Vec<IString> = header
-            .content_language()
-            .iter()
-            .map(|l| string(l))
-            .collect();
-        let location = header.content_location().map(|l| string(&l));
-        DispositionExtension {
-            disposition,
-            tail: Some(LanguageExtension {
-                languages,
-                tail: Some(LocationExtension {
-                    location,
-                    extensions: Vec::new(),
-                }),
-            }),
-        }
-    };
-    let ct = part.content_type();
-    // A multipart without parts has no multipart form: it is described as a single part.
-    let bodies = part.is_multipart().then(|| {
-        let parts = part.parts().iter().map(|p| body_structure(p, extended));
-        NonEmpty::from_vec(parts.collect())
-    });
-    if let Some(Some(bodies)) = bodies {
-        return BodyStructure::Multi {
-            bodies,
-            subtype: upper(ct.subtype()),
-            extension: extended.then(|| MultiPartExtension {
-                params: params(ct.params()),
-                tail: Some(disposition_tail()),
-            }),
-        };
-    }
-    let kind = if let Some(inner) = part.message() {
-        BodyKind::Message {
-            envelope: Box::new(envelope(inner.header())),
-            body: Box::new(body_structure(inner, extended)),
-            lines: octets(part.body_lines()),
-        }
-    } else if ct.main_type() == "text" {
-        BodyKind::Text {
-            subtype: upper(ct.subtype()),
-            lines: octets(part.body_lines()),
-        }
-    } else {
-        BodyKind::Basic {
-            media_type: upper(ct.main_type()),
-            subtype: upper(ct.subtype()),
-        }
-    };
-    let body = Body {
-        kind,
-        params: params(ct.params()),
-        id: header
-            .get("Content-ID")
-            .and_then(|f| nstring(&f.unfolded())),
-        description: header
-            .get("Content-Description")
-            .and_then(|f| nstring(&f.unfolded())),
-        encoding: upper(part.transfer_encoding().as_str()),
-        octets: octets(part.body_size()),
-    };
-    BodyStructure::Single {
-        body,
-        extension: extended.then(|| SinglePartExtension {
-            md5: header
-                .get("Content-MD5")
-                .and_then(|f| nstring(&f.unfolded())),
-            tail: Some(disposition_tail()),
-        }),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn written(raw: &[u8], extended: bool) -> (String, String) {
+        let msg = mailwire_mime::Message::parse_structure(raw);
+        let mut w = Writer::with_buffer(Vec::new());
+        write_envelope(&mut w, msg.header());
+        let envelope = String::from_utf8(std::mem::take(&mut w.out)).unwrap();
+        write_body_structure(&mut w, msg.root(), extended);
+        (envelope, String::from_utf8(w.out).unwrap())
+    }
 
     #[test]
     fn non_ascii_names_become_one_encoded_word() {
@@ -236,5 +348,46 @@ mod tests {
             to[4].host.as_ref().map(IString::as_bytes),
             Some(&b"z.test"[..])
         );
+    }
+
+    #[test]
+    fn sender_and_reply_to_default_to_from_and_nul_fields_are_nil() {
+        let (e, _) = written(
+            b"From: Ann <a@x.test>\r\nSubject: a\0b\r\nReply-To: r@y.test\r\n\r\n",
+            true,
+        );
+        assert_eq!(
+            e,
+            "(NIL NIL ((\"Ann\" NIL \"a\" \"x.test\")) ((\"Ann\" NIL \"a\" \"x.test\")) \
+((NIL NIL \"r\" \"y.test\")) NIL NIL NIL NIL NIL)"
+        );
+    }
+
+    #[test]
+    fn an_encoded_message_part_keeps_the_message_form() {
+        // RFC 2046 §5.2.1 forbids encoding message/rfc822 with base64, but such parts exist;
+        // the grammar needs an envelope and a body after "MESSAGE" "RFC822".
+        let raw = b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+U3ViamVjdDogeA0KDQp5DQo=\r\n";
+        let (_, body) = written(raw, false);
+        assert_eq!(
+            body,
+            "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"BASE64\" 26 \
+(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) \
+(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0) 1)"
+        );
+        let (_, body) = written(raw, true);
+        assert_eq!(
+            body,
+            "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"BASE64\" 26 \
+(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) \
+(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0 NIL NIL NIL NIL) 1 \
+NIL NIL NIL NIL)"
+        );
+        let msg = mailwire_mime::Message::parse_structure(raw);
+        let BodyStructure::Single { body, .. } = body_structure(msg.root(), true) else {
+            panic!("a single part");
+        };
+        assert!(matches!(body.kind, BodyKind::Message { lines: 1, .. }));
     }
 }

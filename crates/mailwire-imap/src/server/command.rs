@@ -1157,6 +1157,31 @@ impl ServerSession {
                         push_item(&mut line, &mut count, bytes);
                         continue;
                     }
+                    // The structure items are written straight into the line.
+                    if let (Some(k), Some(m)) = (kept, stored) {
+                        let p = parsed.get_or_insert_with(|| ParsedMessage::parse(&m.raw));
+                        if count > 0 {
+                            line.push(b' ');
+                        }
+                        let start = line.len();
+                        match k {
+                            CachedItem::Envelope => {
+                                line.extend_from_slice(b"ENVELOPE ");
+                                p.write_envelope(&mut line);
+                            }
+                            CachedItem::Body => {
+                                line.extend_from_slice(b"BODY ");
+                                p.write_body_structure(false, &mut line);
+                            }
+                            CachedItem::BodyStructure => {
+                                line.extend_from_slice(b"BODYSTRUCTURE ");
+                                p.write_body_structure(true, &mut line);
+                            }
+                        }
+                        count += 1;
+                        v.cache.insert(u, k, &line[start..]);
+                        continue;
+                    }
                     let item = match a {
                         FetchAttribute::Flags => Some(flags_item()),
                         FetchAttribute::Uid => NonZeroU32::new(u).map(MessageDataItem::Uid),

@@ -1,6 +1,6 @@
 //! Decoding: wire bytes to types. Frame first (see [`super::framer`]), parse second.
 
-mod body;
+pub(crate) mod body;
 mod command;
 mod fetch;
 pub(crate) mod primitive;
