@@ -12,6 +12,7 @@
 //! The reader is lenient: empty list elements, a missing `>` or `;`, a bare local part,
 //! and a display name in a trailing comment (`jdoe@example.org (John Doe)`) are accepted.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::encoded_word::decode_text;
@@ -141,6 +142,60 @@ pub fn mailboxes(list: &[Address]) -> Vec<&Mailbox> {
     list.iter().flat_map(Address::mailboxes).collect()
 }
 
+/// A mailbox as read from a field, borrowing from it where it can: a display name that is
+/// one word without encoded words, a local part or domain that is one word.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MailboxRef<'t> {
+    /// The display name, encoded words decoded; `None` when absent or empty.
+    pub name: Option<Cow<'t, str>>,
+    /// The obsolete source route, domains without `@`; usually empty.
+    pub route: Vec<Cow<'t, str>>,
+    /// The local part, quoting removed.
+    pub local_part: Cow<'t, str>,
+    /// The domain; empty when the address had none.
+    pub domain: Cow<'t, str>,
+}
+
+impl MailboxRef<'_> {
+    /// The owned [`Mailbox`] with the same values.
+    pub fn into_owned(self) -> Mailbox {
+        Mailbox {
+            name: self.name.map(Cow::into_owned),
+            route: self.route.into_iter().map(Cow::into_owned).collect(),
+            local_part: self.local_part.into_owned(),
+            domain: self.domain.into_owned(),
+        }
+    }
+}
+
+/// One element of an address list as read, borrowing from the field (see
+/// [`crate::Header::for_each_address`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressRef<'t> {
+    /// A single mailbox.
+    Mailbox(MailboxRef<'t>),
+    /// A group: its display name, decoded, and its members.
+    Group {
+        /// The group's display name.
+        name: Cow<'t, str>,
+        /// Its members, possibly none.
+        members: Vec<MailboxRef<'t>>,
+    },
+}
+
+impl AddressRef<'_> {
+    /// The owned [`Address`] with the same values.
+    pub fn into_owned(self) -> Address {
+        match self {
+            AddressRef::Mailbox(m) => Address::Mailbox(m.into_owned()),
+            AddressRef::Group { name, members } => Address::Group(Group {
+                name: name.into_owned(),
+                members: members.into_iter().map(MailboxRef::into_owned).collect(),
+            }),
+        }
+    }
+}
+
 struct Cursor<'t, 'a> {
     toks: &'t [Spanned<'a>],
     at: usize,
@@ -164,43 +219,72 @@ fn word_bytes<'x>(t: &'x Token<'_>) -> Option<&'x [u8]> {
     }
 }
 
-/// Reads `local` or `domain` text: words glued together until a separator.
-fn read_glued(c: &mut Cursor<'_, '_>, comment: &mut Option<Vec<u8>>, stop_at_at: bool) -> Vec<u8> {
-    let mut out = Vec::new();
+/// Reads `local` or `domain` text: words glued together until a separator. Borrowed when
+/// it is one word.
+fn read_glued<'t>(
+    c: &mut Cursor<'t, '_>,
+    comment: &mut Option<&'t [u8]>,
+    stop_at_at: bool,
+) -> Cow<'t, [u8]> {
+    let mut out: Cow<'t, [u8]> = Cow::Borrowed(&[]);
     while let Some(t) = c.peek() {
         match t {
-            Token::Comment(text) => *comment = Some(text.to_vec()),
+            Token::Comment(text) => *comment = Some(text),
             Token::Special(b'@') if stop_at_at => break,
             Token::Special(_) => break,
-            t => out.extend_from_slice(word_bytes(t).unwrap_or_default()),
+            t => {
+                let w = word_bytes(t).unwrap_or_default();
+                if out.is_empty() {
+                    out = Cow::Borrowed(w);
+                } else {
+                    out.to_mut().extend_from_slice(w);
+                }
+            }
         }
         c.at += 1;
     }
     out
 }
 
-fn text(bytes: &[u8]) -> String {
-    crate::charset::lossy_text(bytes).into_owned()
+/// Bytes as text: UTF-8 when they are, else windows-1252; borrowed when UTF-8.
+fn text(bytes: Cow<'_, [u8]>) -> Cow<'_, str> {
+    match bytes {
+        Cow::Borrowed(b) => crate::charset::lossy_text(b),
+        Cow::Owned(v) => Cow::Owned(
+            String::from_utf8(v)
+                .unwrap_or_else(|e| crate::charset::lossy_text(e.as_bytes()).into_owned()),
+        ),
+    }
 }
 
-/// `text` for bytes already owned: no copy when they are UTF-8.
-fn owned_text(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| text(e.as_bytes()))
+/// Unstructured text with encoded words decoded; borrowed when there are none.
+fn decoded(bytes: &[u8]) -> Cow<'_, str> {
+    if memchr::memmem::find(bytes, b"=?").is_none() {
+        crate::charset::lossy_text(bytes)
+    } else {
+        Cow::Owned(decode_text(bytes))
+    }
 }
 
 /// `s` without surrounding ASCII whitespace; `None` when nothing is left.
-fn trimmed(mut s: String) -> Option<String> {
+fn trimmed(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
     let is_ws = |c: char| c.is_ascii_whitespace();
-    let end = s.trim_end_matches(is_ws).len();
-    s.truncate(end);
-    let start = s.len() - s.trim_start_matches(is_ws).len();
-    s.drain(..start);
+    let s = match s {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim_matches(is_ws)),
+        Cow::Owned(mut o) => {
+            let end = o.trim_end_matches(is_ws).len();
+            o.truncate(end);
+            let start = o.len() - o.trim_start_matches(is_ws).len();
+            o.drain(..start);
+            Cow::Owned(o)
+        }
+    };
     (!s.is_empty()).then_some(s)
 }
 
-fn phrase_to_name(words: &[(bool, &[u8])]) -> Option<String> {
+fn phrase_to_name<'t>(words: &[(bool, &'t [u8])]) -> Option<Cow<'t, str>> {
     let name = match words {
-        [(_, w)] => decode_text(w),
+        [(_, w)] => decoded(w),
         _ => {
             let mut joined = Vec::new();
             for (i, (space, w)) in words.iter().enumerate() {
@@ -209,14 +293,14 @@ fn phrase_to_name(words: &[(bool, &[u8])]) -> Option<String> {
                 }
                 joined.extend_from_slice(w);
             }
-            decode_text(&joined)
+            Cow::Owned(decode_text(&joined))
         }
     };
     trimmed(name)
 }
 
 /// Reads the inside of `<…>`, after the `<`.
-fn angle_addr(c: &mut Cursor<'_, '_>, name: Option<String>) -> Mailbox {
+fn angle_addr<'t>(c: &mut Cursor<'t, '_>, name: Option<Cow<'t, str>>) -> MailboxRef<'t> {
     let mut ignored = None;
     let mut route = Vec::new();
     // obs-route: "@" domain *("," ["@" domain]) ":"
@@ -226,7 +310,7 @@ fn angle_addr(c: &mut Cursor<'_, '_>, name: Option<String>) -> Mailbox {
             c.at += 1;
             let d = read_glued(c, &mut ignored, true);
             if !d.is_empty() {
-                route.push(text(&d));
+                route.push(text(d));
             }
         }
         if c.is_special(b':') {
@@ -237,7 +321,7 @@ fn angle_addr(c: &mut Cursor<'_, '_>, name: Option<String>) -> Mailbox {
         }
     }
     let local = read_glued(c, &mut ignored, true);
-    let mut domain = Vec::new();
+    let mut domain = Cow::Borrowed(&[][..]);
     if c.is_special(b'@') {
         c.at += 1;
         domain = read_glued(c, &mut ignored, true);
@@ -252,28 +336,29 @@ fn angle_addr(c: &mut Cursor<'_, '_>, name: Option<String>) -> Mailbox {
             break;
         }
     }
-    Mailbox {
+    route.shrink_to_fit();
+    MailboxRef {
         name,
         route,
-        local_part: owned_text(local),
-        domain: owned_text(domain),
+        local_part: text(local),
+        domain: text(domain),
     }
 }
 
 /// Reads one mailbox or group; `None` for an empty element.
-fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<Address> {
+fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>> {
     let mut phrase: Vec<(bool, &'t [u8])> = Vec::new();
-    let mut comment: Option<Vec<u8>> = None;
+    let mut comment: Option<&'t [u8]> = None;
     while let Some(t) = c.peek() {
         let space = c.toks[c.at].space_before;
         match t {
             Token::Comment(text) => {
-                comment = Some(text.to_vec());
+                comment = Some(text);
                 c.at += 1;
             }
             Token::Special(b'<') => {
                 c.at += 1;
-                let mut m = angle_addr(c, phrase_to_name(&phrase));
+                let m = angle_addr(c, phrase_to_name(&phrase));
                 // Comments after the address are not a name.
                 while let Some(Token::Comment(_)) = c.peek() {
                     c.at += 1;
@@ -281,8 +366,7 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<Address> {
                 if m.local_part.is_empty() && m.domain.is_empty() && m.name.is_none() {
                     return None;
                 }
-                m.route.shrink_to_fit();
-                return Some(Address::Mailbox(m));
+                return Some(AddressRef::Mailbox(m));
             }
             Token::Special(b':') if !in_group => {
                 c.at += 1;
@@ -298,20 +382,24 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<Address> {
                         continue;
                     }
                     let before = c.at;
-                    if let Some(Address::Mailbox(m)) = address(c, true) {
+                    if let Some(AddressRef::Mailbox(m)) = address(c, true) {
                         members.push(m);
                     }
                     if c.at == before {
                         c.at += 1;
                     }
                 }
-                return Some(Address::Group(Group { name, members }));
+                return Some(AddressRef::Group { name, members });
             }
             Token::Special(b'@') => {
                 c.at += 1;
-                let mut local = Vec::new();
+                let mut local: Cow<'t, [u8]> = Cow::Borrowed(&[]);
                 for (_, w) in &phrase {
-                    local.extend_from_slice(w);
+                    if local.is_empty() {
+                        local = Cow::Borrowed(w);
+                    } else {
+                        local.to_mut().extend_from_slice(w);
+                    }
                 }
                 let domain = read_glued(c, &mut comment, true);
                 if local.is_empty() && domain.is_empty() {
@@ -319,23 +407,24 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<Address> {
                 }
                 // A trailing comment holds the name in the old `addr (Name)` style.
                 while let Some(Token::Comment(text)) = c.peek() {
-                    comment = Some(text.to_vec());
+                    comment = Some(text);
                     c.at += 1;
                 }
                 if c.is_special(b'<') {
                     // `a@b <c@d>`: the first part was a (bad) display name.
                     c.at += 1;
-                    let mut name = local;
+                    let mut name = local.into_owned();
                     name.push(b'@');
                     name.extend_from_slice(&domain);
-                    return Some(Address::Mailbox(angle_addr(c, Some(text(&name)))));
+                    let name = text(Cow::Owned(name));
+                    return Some(AddressRef::Mailbox(angle_addr(c, Some(name))));
                 }
-                let name = comment.as_deref().map(decode_text).and_then(trimmed);
-                return Some(Address::Mailbox(Mailbox {
+                let name = comment.and_then(|t| trimmed(decoded(t)));
+                return Some(AddressRef::Mailbox(MailboxRef {
                     name,
                     route: Vec::new(),
-                    local_part: owned_text(local),
-                    domain: owned_text(domain),
+                    local_part: text(local),
+                    domain: text(domain),
                 }));
             }
             Token::Special(b',') => break,
@@ -358,29 +447,35 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<Address> {
         }
         local.extend_from_slice(w);
     }
-    let name = comment.as_deref().map(decode_text).and_then(trimmed);
-    Some(Address::Mailbox(Mailbox {
+    let name = comment.and_then(|t| trimmed(decoded(t)));
+    Some(AddressRef::Mailbox(MailboxRef {
         name,
         route: Vec::new(),
-        local_part: owned_text(local),
-        domain: String::new(),
+        local_part: text(Cow::Owned(local)),
+        domain: Cow::Borrowed(""),
     }))
 }
 
-/// Reads an address list (`From`, `To`, `Cc`, `Bcc`, `Reply-To`, `Sender` …).
-pub(crate) fn parse_address_list(value: &[u8]) -> Vec<Address> {
+/// Reads an address list (`From`, `To`, `Cc`, `Bcc`, `Reply-To`, `Sender` …), handing
+/// each element to `each` as it is read.
+pub(crate) fn read_address_list(value: &[u8], mut each: impl FnMut(AddressRef<'_>)) {
     let toks = lex(value);
     let mut c = Cursor { toks: &toks, at: 0 };
-    let mut out = Vec::new();
     while c.peek().is_some() {
         let before = c.at;
         if let Some(a) = address(&mut c, false) {
-            out.push(a);
+            each(a);
         }
         if c.is_special(b',') || c.at == before {
             c.at += 1;
         }
     }
+}
+
+/// Reads an address list into owned values.
+pub(crate) fn parse_address_list(value: &[u8]) -> Vec<Address> {
+    let mut out = Vec::new();
+    read_address_list(value, |a| out.push(a.into_owned()));
     out
 }
 
@@ -450,6 +545,37 @@ mod tests {
             ]
         );
         assert_eq!(mb(None, "a b", "x.test").address(), "\"a b\"@x.test");
+    }
+
+    #[test]
+    fn one_word_parts_are_borrowed_from_the_field() {
+        let mut seen = Vec::new();
+        read_address_list(
+            b"Ann <ann@x.test>, \"Bob B\" <b@y.test>, =?UTF-8?Q?Zo=C3=AB?= <z@z.test>, j(Jo)@w",
+            |a| {
+                let AddressRef::Mailbox(m) = a else {
+                    panic!("mailboxes only")
+                };
+                let name = m
+                    .name
+                    .as_ref()
+                    .map(|n| (n.to_string(), matches!(n, Cow::Borrowed(_))));
+                seen.push((
+                    name,
+                    matches!(m.local_part, Cow::Borrowed(_)),
+                    matches!(m.domain, Cow::Borrowed(_)),
+                ));
+            },
+        );
+        assert_eq!(
+            seen,
+            [
+                (Some(("Ann".to_owned(), true)), true, true),
+                (Some(("Bob B".to_owned(), true)), true, true),
+                (Some(("Zo\u{eb}".to_owned(), false)), true, true),
+                (Some(("Jo".to_owned(), true)), true, true),
+            ]
+        );
     }
 
     #[test]

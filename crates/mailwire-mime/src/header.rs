@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use memchr::memchr;
 
-use crate::address::{self, Address};
+use crate::address::{self, Address, AddressRef};
 use crate::date::{self, DateTime};
 use crate::encoded_word;
 use crate::msgid;
@@ -157,6 +157,28 @@ impl<'a> Header<'a> {
             out.extend(address::parse_address_list(&f.unfolded()));
         }
         out
+    }
+
+    /// Reads the addresses of every field with this name, in order, handing each to
+    /// `each` borrowed from the field where it can be: the same values as
+    /// [`Header::addresses`] without building owned ones.
+    ///
+    /// ```
+    /// use mailwire_mime::{AddressRef, Message};
+    ///
+    /// let msg = Message::parse(b"To: Ann <ann@x.test>, \"B. Jones\" <bob@y.test>\r\n\r\n");
+    /// let mut seen = Vec::new();
+    /// msg.header().for_each_address("to", |a| {
+    ///     if let AddressRef::Mailbox(m) = a {
+    ///         seen.push(format!("{:?} {}@{}", m.name, m.local_part, m.domain));
+    ///     }
+    /// });
+    /// assert_eq!(seen, [r#"Some("Ann") ann@x.test"#, r#"Some("B. Jones") bob@y.test"#]);
+    /// ```
+    pub fn for_each_address(&self, name: &str, mut each: impl FnMut(AddressRef<'_>)) {
+        for f in self.get_all(name) {
+            address::read_address_list(&f.unfolded(), &mut each);
+        }
     }
 
     /// The `Subject` field, decoded.

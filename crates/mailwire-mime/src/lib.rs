@@ -86,7 +86,7 @@ mod stream;
 mod structured;
 mod transfer;
 
-pub use address::{Address, Group, Mailbox, mailboxes};
+pub use address::{Address, AddressRef, Group, Mailbox, MailboxRef, mailboxes};
 pub use body_part::BodyPart;
 pub use builder::{BuildError, MessageBuilder};
 pub use charset::Charset;

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use mailwire_mime::{Address as MimeAddress, Header, Mailbox as MimeMailbox, Param, Part};
+use mailwire_mime::{AddressRef, Header, MailboxRef, Param, Part};
 
 use crate::codec::decode::body as decode;
 use crate::codec::encode::Writer;
@@ -23,17 +23,20 @@ pub(crate) fn write_envelope(w: &mut Writer, header: &Header<'_>) {
     field(w, header, "Date");
     w.sp();
     field(w, header, "Subject");
-    let from = header.addresses("From");
     w.sp();
-    address_list(w, &from);
+    let from_start = w.out.len();
+    address_list(w, header, "From");
+    let from = from_start..w.out.len();
     for name in ["Sender", "Reply-To"] {
-        let list = header.addresses(name);
         w.sp();
-        address_list(w, if list.is_empty() { &from } else { &list });
+        if !address_list(w, header, name) {
+            w.out.truncate(w.out.len() - b"NIL".len());
+            w.out.extend_from_within(from.clone());
+        }
     }
     for name in ["To", "Cc", "Bcc"] {
         w.sp();
-        address_list(w, &header.addresses(name));
+        address_list(w, header, name);
     }
     w.sp();
     field(w, header, "In-Reply-To");
@@ -247,30 +250,36 @@ fn disposition_tail(w: &mut Writer, part: &Part<'_>) {
 
 /// `env-from` and the other address lists: `NIL` when empty; a group becomes its start
 /// marker, members and end marker (RFC 3501 §7.4.2: a NIL host marks group syntax).
-fn address_list(w: &mut Writer, list: &[MimeAddress]) {
-    if list.is_empty() {
-        w.raw(b"NIL");
-        return;
-    }
+/// Returns whether the list had any element.
+fn address_list(w: &mut Writer, header: &Header<'_>, name: &str) -> bool {
+    let start = w.out.len();
     w.raw(b"(");
-    for a in list {
+    let mut any = false;
+    header.for_each_address(name, |a| {
+        any = true;
         match a {
-            MimeAddress::Mailbox(m) => address(w, m),
-            MimeAddress::Group(g) => {
+            AddressRef::Mailbox(m) => address(w, &m),
+            AddressRef::Group { name, members } => {
                 w.raw(b"(NIL NIL ");
-                text(w, g.name.as_bytes());
+                text(w, name.as_bytes());
                 w.raw(b" NIL)");
-                for m in &g.members {
+                for m in &members {
                     address(w, m);
                 }
                 w.raw(b"(NIL NIL NIL NIL)");
             }
         }
+    });
+    if any {
+        w.raw(b")");
+    } else {
+        w.out.truncate(start);
+        w.raw(b"NIL");
     }
-    w.raw(b")");
+    any
 }
 
-fn address(w: &mut Writer, m: &MimeMailbox) {
+fn address(w: &mut Writer, m: &MailboxRef<'_>) {
     w.raw(b"(");
     match &m.name {
         Some(n) => text(w, encode_name(n).as_bytes()),

@@ -162,10 +162,16 @@ impl Writer {
 
     /// `string`: quoted when the content allows it, else a literal.
     pub(crate) fn string(&mut self, s: &[u8]) {
-        if s.iter().all(|&b| is_text_char(b)) {
-            self.quoted(s);
-        } else {
-            self.literal(s, false);
+        // Most strings need no backslash: checked and copied as one run.
+        match s.iter().position(|&b| !is_quoted_plain(b)) {
+            None => {
+                self.out.reserve(s.len() + 2);
+                self.out.push(b'"');
+                self.out.extend_from_slice(s);
+                self.out.push(b'"');
+            }
+            Some(i) if s[i..].iter().all(|&b| is_text_char(b)) => self.quoted(s),
+            Some(_) => self.literal(s, false),
         }
     }
 
@@ -183,12 +189,17 @@ impl Writer {
     pub(crate) fn quoted(&mut self, s: &[u8]) {
         self.out.reserve(s.len() + 2);
         self.out.push(b'"');
-        for &b in s {
+        // Runs of plain bytes are copied whole; each other byte starts a run after its
+        // backslash.
+        let mut run = 0;
+        for (i, &b) in s.iter().enumerate() {
             if !is_quoted_plain(b) {
+                self.out.extend_from_slice(&s[run..i]);
                 self.out.push(b'\\');
+                run = i;
             }
-            self.out.push(b);
         }
+        self.out.extend_from_slice(&s[run..]);
         self.out.push(b'"');
     }
 
