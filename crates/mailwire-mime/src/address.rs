@@ -259,7 +259,7 @@ fn text(bytes: Cow<'_, [u8]>) -> Cow<'_, str> {
 
 /// Unstructured text with encoded words decoded; borrowed when there are none.
 fn decoded(bytes: &[u8]) -> Cow<'_, str> {
-    if memchr::memmem::find(bytes, b"=?").is_none() {
+    if crate::encoded_word::find_word_start(bytes).is_none() {
         crate::charset::lossy_text(bytes)
     } else {
         Cow::Owned(decode_text(bytes))
@@ -282,19 +282,31 @@ fn trimmed(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
     (!s.is_empty()).then_some(s)
 }
 
-fn phrase_to_name<'t>(words: &[(bool, &'t [u8])]) -> Option<Cow<'t, str>> {
-    let name = match words {
-        [(_, w)] => decoded(w),
-        _ => {
-            let mut joined = Vec::new();
-            for (i, (space, w)) in words.iter().enumerate() {
-                if i > 0 && *space {
-                    joined.push(b' ');
-                }
-                joined.extend_from_slice(w);
-            }
-            Cow::Owned(decode_text(&joined))
+/// The words of a phrase: the word tokens among `toks`, each with whether whitespace
+/// came before it (comments and stray specials in between are not part of it).
+fn phrase_words<'t>(toks: &'t [Spanned<'_>]) -> impl Iterator<Item = (bool, &'t [u8])> {
+    toks.iter()
+        .filter_map(|t| word_bytes(&t.token).map(|w| (t.space_before, w)))
+}
+
+/// The words of a phrase joined, one space where whitespace separated two.
+fn joined(toks: &[Spanned<'_>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, (space, w)) in phrase_words(toks).enumerate() {
+        if i > 0 && space {
+            out.push(b' ');
         }
+        out.extend_from_slice(w);
+    }
+    out
+}
+
+fn phrase_to_name<'t>(toks: &'t [Spanned<'_>]) -> Option<Cow<'t, str>> {
+    let mut words = phrase_words(toks);
+    let name = match (words.next(), words.next()) {
+        (None, _) => return None,
+        (Some((_, w)), None) => decoded(w),
+        _ => Cow::Owned(decode_text(&joined(toks))),
     };
     trimmed(name)
 }
@@ -347,10 +359,12 @@ fn angle_addr<'t>(c: &mut Cursor<'t, '_>, name: Option<Cow<'t, str>>) -> Mailbox
 
 /// Reads one mailbox or group; `None` for an empty element.
 fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>> {
-    let mut phrase: Vec<(bool, &'t [u8])> = Vec::new();
+    // The phrase is the word tokens from here to where the reading stops.
+    let start = c.at;
+    let toks = c.toks;
     let mut comment: Option<&'t [u8]> = None;
     while let Some(t) = c.peek() {
-        let space = c.toks[c.at].space_before;
+        let phrase = &toks[start..c.at];
         match t {
             Token::Comment(text) => {
                 comment = Some(text);
@@ -358,7 +372,7 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>>
             }
             Token::Special(b'<') => {
                 c.at += 1;
-                let m = angle_addr(c, phrase_to_name(&phrase));
+                let m = angle_addr(c, phrase_to_name(phrase));
                 // Comments after the address are not a name.
                 while let Some(Token::Comment(_)) = c.peek() {
                     c.at += 1;
@@ -370,7 +384,7 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>>
             }
             Token::Special(b':') if !in_group => {
                 c.at += 1;
-                let name = phrase_to_name(&phrase).unwrap_or_default();
+                let name = phrase_to_name(phrase).unwrap_or_default();
                 let mut members = Vec::new();
                 while c.peek().is_some() {
                     if c.is_special(b';') {
@@ -394,7 +408,7 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>>
             Token::Special(b'@') => {
                 c.at += 1;
                 let mut local: Cow<'t, [u8]> = Cow::Borrowed(&[]);
-                for (_, w) in &phrase {
+                for (_, w) in phrase_words(phrase) {
                     if local.is_empty() {
                         local = Cow::Borrowed(w);
                     } else {
@@ -430,23 +444,15 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>>
             Token::Special(b',') => break,
             Token::Special(b';') if in_group => break,
             Token::Special(_) => c.at += 1,
-            t => {
-                phrase.push((space, word_bytes(t).unwrap_or_default()));
-                c.at += 1;
-            }
+            _ => c.at += 1,
         }
     }
-    if phrase.is_empty() {
+    let phrase = &toks[start..c.at];
+    if phrase_words(phrase).next().is_none() {
         return None;
     }
     // A bare word such as `postmaster` or `undisclosed-recipients`.
-    let mut local = Vec::new();
-    for (i, (space, w)) in phrase.iter().enumerate() {
-        if i > 0 && *space {
-            local.push(b' ');
-        }
-        local.extend_from_slice(w);
-    }
+    let local = joined(phrase);
     let name = comment.and_then(|t| trimmed(decoded(t)));
     Some(AddressRef::Mailbox(MailboxRef {
         name,

@@ -100,6 +100,12 @@ enum Piece<'a> {
     Encoded { charset: &'a [u8], bytes: Vec<u8> },
 }
 
+/// Where `=?` first occurs. Header values are short: a plain scan beats setting up a
+/// substring searcher.
+pub(crate) fn find_word_start(input: &[u8]) -> Option<usize> {
+    input.windows(2).position(|w| w == b"=?")
+}
+
 /// Decodes unstructured text (a Subject, a display name): encoded words become UTF-8,
 /// everything else is read as UTF-8 or windows-1252.
 ///
@@ -110,14 +116,14 @@ enum Piece<'a> {
 /// );
 /// ```
 pub fn decode_text(input: &[u8]) -> String {
-    let Some(first) = memchr::memmem::find(input, b"=?") else {
+    let Some(first) = find_word_start(input) else {
         return lossy_text(input).into_owned();
     };
     let mut pieces: Vec<Piece<'_>> = Vec::new();
     let mut text_start = 0;
     let mut at = first;
     while at < input.len() {
-        let Some(found) = memchr::memmem::find(&input[at..], b"=?") else {
+        let Some(found) = find_word_start(&input[at..]) else {
             break;
         };
         let start = at + found;

@@ -11,8 +11,6 @@
 
 use std::borrow::Cow;
 
-use nom::IResult;
-use nom::bytes::complete::take_while1;
 
 /// One token of a structured value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +34,7 @@ pub(crate) struct Spanned<'a> {
     pub(crate) space_before: bool,
 }
 
-fn is_special(b: u8) -> bool {
+const fn is_special(b: u8) -> bool {
     matches!(
         b,
         b'(' | b')' | b'<' | b'>' | b'[' | b']' | b':' | b';' | b'@' | b'\\' | b',' | b'"'
@@ -47,8 +45,26 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn atom(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    take_while1(|b: u8| b >= 128 || (b > 32 && b != 127 && !is_special(b)))(input)
+/// Bytes that make up atoms: printable ASCII other than specials, and 8-bit bytes.
+const ATOM: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        // `b` < 256, so the cast keeps every bit.
+        #[allow(clippy::cast_possible_truncation, reason = "b < 256")]
+        let byte = b as u8;
+        t[b] = byte >= 128 || (byte > 32 && byte != 127 && !is_special(byte));
+        b += 1;
+    }
+    t
+};
+
+/// The length of the atom at the start of `input`; 0 when there is none.
+fn atom_len(input: &[u8]) -> usize {
+    input
+        .iter()
+        .position(|&b| !ATOM[usize::from(b)])
+        .unwrap_or(input.len())
 }
 
 /// Reads a delimited run (quoted string, literal) from after its opening byte; returns the
@@ -155,9 +171,9 @@ pub(crate) fn lex(mut input: &[u8]) -> Vec<Spanned<'_>> {
                 lit.push(b']');
                 (Token::Literal(Cow::Owned(lit)), n + 1)
             }
-            _ => match atom(input) {
-                Ok((rest, a)) => (Token::Atom(a), input.len() - rest.len()),
-                Err(_) => (Token::Special(b), 1),
+            _ => match atom_len(input) {
+                0 => (Token::Special(b), 1),
+                n => (Token::Atom(&input[..n]), n),
             },
         };
         out.push(Spanned {

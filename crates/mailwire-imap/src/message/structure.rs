@@ -12,6 +12,7 @@ use mailwire_mime::{AddressRef, Header, MailboxRef, Param, Part};
 
 use crate::codec::decode::body as decode;
 use crate::codec::encode::Writer;
+use crate::types::chars::is_quoted_plain;
 use crate::types::{Body, BodyKind, BodyStructure, Envelope, IString};
 
 /// Writes the `envelope` of the message whose header is `header`.
@@ -172,20 +173,45 @@ pub(crate) fn body_structure(part: &Part<'_>, extended: bool) -> BodyStructure {
 /// A header field's value, unfolded, as an `nstring`: `NIL` when the field is absent or
 /// holds a NUL, which no IMAP string can carry.
 fn field(w: &mut Writer, header: &Header<'_>, name: &str) {
-    match header.get(name).map(|f| f.unfolded()) {
-        Some(v) if memchr::memchr(0, &v).is_none() => w.string(&v),
+    let Some(f) = header.get(name) else {
+        w.raw(b"NIL");
+        return;
+    };
+    // Most values are one line of plain text: written from the field as it is.
+    let value = trim(f.raw_value());
+    if value.iter().all(|&b| is_quoted_plain(b)) {
+        w.plain_quoted(value);
+        return;
+    }
+    match f.unfolded() {
+        v if memchr::memchr(0, &v).is_none() => w.string(&v),
         _ => w.raw(b"NIL"),
     }
+}
+
+/// `value` without surrounding whitespace, as [`mailwire_mime::HeaderField::unfolded`] trims it.
+fn trim(value: &[u8]) -> &[u8] {
+    let start = value
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    &value[start..end]
 }
 
 /// Text as a `string`, quoted when it can be and a literal otherwise; a NUL that slipped
 /// into decoded text is dropped rather than failing the whole response.
 fn text(w: &mut Writer, s: &[u8]) {
-    if memchr::memchr(0, s).is_none() {
-        w.string(s);
-    } else {
-        let kept: Vec<u8> = s.iter().copied().filter(|&b| b != 0).collect();
-        w.string(&kept);
+    match s.iter().position(|&b| !is_quoted_plain(b)) {
+        None => w.plain_quoted(s),
+        Some(i) if memchr::memchr(0, &s[i..]).is_some() => {
+            let kept: Vec<u8> = s.iter().copied().filter(|&b| b != 0).collect();
+            w.string(&kept);
+        }
+        Some(_) => w.string(s),
     }
 }
 

@@ -164,12 +164,7 @@ impl Writer {
     pub(crate) fn string(&mut self, s: &[u8]) {
         // Most strings need no backslash: checked and copied as one run.
         match s.iter().position(|&b| !is_quoted_plain(b)) {
-            None => {
-                self.out.reserve(s.len() + 2);
-                self.out.push(b'"');
-                self.out.extend_from_slice(s);
-                self.out.push(b'"');
-            }
+            None => self.plain_quoted(s),
             Some(i) if s[i..].iter().all(|&b| is_text_char(b)) => self.quoted(s),
             Some(_) => self.literal(s, false),
         }
@@ -184,6 +179,14 @@ impl Writer {
             Some(s) => self.string(s.as_bytes()),
             None => self.raw(b"NIL"),
         }
+    }
+
+    /// A quoted string of bytes the caller found to need no backslash.
+    pub(crate) fn plain_quoted(&mut self, s: &[u8]) {
+        self.out.reserve(s.len() + 2);
+        self.out.push(b'"');
+        self.out.extend_from_slice(s);
+        self.out.push(b'"');
     }
 
     pub(crate) fn quoted(&mut self, s: &[u8]) {
