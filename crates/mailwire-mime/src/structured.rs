@@ -11,7 +11,6 @@
 
 use std::borrow::Cow;
 
-
 /// One token of a structured value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Token<'a> {
@@ -145,8 +144,9 @@ fn comment(input: &[u8]) -> (Cow<'_, [u8]>, usize) {
 
 /// Splits a structured value into tokens.
 pub(crate) fn lex(mut input: &[u8]) -> Vec<Spanned<'_>> {
-    // About one token per four bytes in addresses; sized once rather than grown.
-    let mut out = Vec::with_capacity(input.len() / 4 + 1);
+    // Addresses run up to about one token per two bytes (`a@b` is three): sized once
+    // rather than regrown.
+    let mut out = Vec::with_capacity(input.len() / 2 + 2);
     let mut space_before = false;
     while let Some(&b) = input.first() {
         if is_ws(b) {
