@@ -448,9 +448,7 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>>
         }
     }
     let phrase = &toks[start..c.at];
-    if phrase_words(phrase).next().is_none() {
-        return None;
-    }
+    phrase_words(phrase).next()?;
     // A bare word such as `postmaster` or `undisclosed-recipients`.
     let local = joined(phrase);
     let name = comment.and_then(|t| trimmed(decoded(t)));
