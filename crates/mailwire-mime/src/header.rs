@@ -8,7 +8,7 @@ use crate::address::{self, Address};
 use crate::date::{self, DateTime};
 use crate::encoded_word;
 use crate::msgid;
-use crate::param::{ContentDisposition, ContentType};
+use crate::param::{ContentDisposition, ContentDispositionRef, ContentType, ContentTypeRef};
 use crate::transfer::TransferEncoding;
 
 /// One header field as it appeared in the input.
@@ -192,14 +192,26 @@ impl<'a> Header<'a> {
 
     /// The `Content-Type` field, if present.
     pub fn content_type(&self) -> Option<ContentType> {
+        self.content_type_ref().map(ContentTypeRef::into_owned)
+    }
+
+    /// The `Content-Type` field read without copying (see [`ContentTypeRef`]), if present.
+    pub fn content_type_ref(&self) -> Option<ContentTypeRef<'a>> {
         self.get("Content-Type")
-            .map(|f| ContentType::parse(&f.unfolded()))
+            .map(|f| ContentTypeRef::read(f.unfolded()))
     }
 
     /// The `Content-Disposition` field, if present (RFC 2183).
     pub fn content_disposition(&self) -> Option<ContentDisposition> {
+        self.content_disposition_ref()
+            .map(ContentDispositionRef::into_owned)
+    }
+
+    /// The `Content-Disposition` field read without copying (see
+    /// [`ContentDispositionRef`]), if present.
+    pub fn content_disposition_ref(&self) -> Option<ContentDispositionRef<'a>> {
         self.get("Content-Disposition")
-            .map(|f| ContentDisposition::parse(&f.unfolded()))
+            .map(|f| ContentDispositionRef::read(f.unfolded()))
     }
 
     /// The `Content-Transfer-Encoding` field, if present.

@@ -2,14 +2,16 @@
 //! counts, IMAP part numbers and decoded content.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::sync::OnceLock;
 
 use memchr::memmem;
 
 use crate::charset::{Charset, lossy_text};
 use crate::defect::Defect;
-use crate::header::{Header, HeaderDamage, parse_header};
+use crate::header::{Header, HeaderDamage, parse_header, trim_wsp, unfold};
 use crate::limits::Limits;
-use crate::param::{ContentDisposition, ContentType};
+use crate::param::{ContentDisposition, ContentDispositionRef, ContentType, ContentTypeRef};
 use crate::part_number::PartNumber;
 use crate::transfer::{self, TransferEncoding, UuFile};
 
@@ -43,12 +45,72 @@ enum Content<'a> {
     },
 }
 
+/// Where a part's content type comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TypeSource<'a> {
+    /// The raw value of a readable `Content-Type` field.
+    Field(&'a [u8]),
+    /// No field, or an unreadable one: `text/plain; charset=us-ascii` (RFC 2045 §5.2).
+    Default,
+    /// No field in a `multipart/digest`: `message/rfc822` (RFC 2046 §5.1.5).
+    Digest,
+}
+
+impl<'a> TypeSource<'a> {
+    fn read(self) -> ContentTypeRef<'a> {
+        match self {
+            TypeSource::Field(raw) => ContentTypeRef::read(unfold(trim_wsp(raw))),
+            TypeSource::Default => ContentTypeRef::parse(b"text/plain; charset=us-ascii"),
+            TypeSource::Digest => ContentTypeRef::parse(b"message/rfc822"),
+        }
+    }
+}
+
+/// A part's content type: read from its source on demand, the owned copy built once.
+#[derive(Clone)]
+struct TypeField<'a> {
+    source: TypeSource<'a>,
+    owned: OnceLock<ContentType>,
+}
+
+impl<'a> TypeField<'a> {
+    fn new(source: TypeSource<'a>) -> TypeField<'a> {
+        TypeField {
+            source,
+            owned: OnceLock::new(),
+        }
+    }
+
+    fn read(&self) -> ContentTypeRef<'a> {
+        self.source.read()
+    }
+
+    fn owned(&self) -> &ContentType {
+        self.owned.get_or_init(|| self.read().into_owned())
+    }
+}
+
+/// The owned copy is a function of the source.
+impl PartialEq for TypeField<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for TypeField<'_> {}
+
+impl fmt::Debug for TypeField<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.read(), f)
+    }
+}
+
 /// One entity of the MIME tree: a whole message, a body part or an enclosed message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part<'a> {
     number: PartNumber,
     header: Header<'a>,
-    content_type: ContentType,
+    content_type: TypeField<'a>,
     encoding: TransferEncoding,
     header_offset: usize,
     body_offset: usize,
@@ -73,7 +135,27 @@ impl<'a> Part<'a> {
     /// The content type, the RFC 2045 default (`text/plain; charset=us-ascii`, or
     /// `message/rfc822` inside a `multipart/digest`) when there is no field.
     pub fn content_type(&self) -> &ContentType {
-        &self.content_type
+        self.content_type.owned()
+    }
+
+    /// The content type as [`Part::content_type`] gives it, read without copying:
+    /// type, subtype and parameters borrow from the field where they can.
+    ///
+    /// ```
+    /// use mailwire_mime::Message;
+    ///
+    /// let raw = b"Content-Type: text/plain; charset=utf-8; format=flowed\r\n\r\nhi\r\n";
+    /// let msg = Message::parse_structure(raw);
+    /// let ct = msg.root().content_type_ref();
+    /// assert_eq!(ct.main_type(), "text");
+    /// assert_eq!(ct.subtype(), "plain");
+    /// let params: Vec<String> = ct.params().map(|p| format!("{}={}", p.name, p.value)).collect();
+    /// assert_eq!(params, ["charset=utf-8", "format=flowed"]);
+    /// assert_eq!(ct.charset().as_deref(), Some("utf-8"));
+    /// assert_eq!(ct.into_owned(), *msg.root().content_type());
+    /// ```
+    pub fn content_type_ref(&self) -> ContentTypeRef<'a> {
+        self.content_type.read()
     }
 
     /// The `Content-Transfer-Encoding` (7bit when absent).
@@ -86,6 +168,23 @@ impl<'a> Part<'a> {
         self.header.content_disposition()
     }
 
+    /// The `Content-Disposition` read without copying, if any; its kind and parameters
+    /// are those of [`Part::content_disposition`].
+    ///
+    /// ```
+    /// use mailwire_mime::Message;
+    ///
+    /// let raw = b"Content-Disposition: ATTACHMENT; filename=\"r.pdf\"\r\n\r\n";
+    /// let msg = Message::parse_structure(raw);
+    /// let cd = msg.root().content_disposition_ref().expect("a disposition");
+    /// assert_eq!(cd.kind(), "attachment");
+    /// assert_eq!(cd.filename().as_deref(), Some("r.pdf"));
+    /// assert_eq!(cd.params().count(), 1);
+    /// ```
+    pub fn content_disposition_ref(&self) -> Option<ContentDispositionRef<'a>> {
+        self.header.content_disposition_ref()
+    }
+
     /// The `Content-ID`, without angle brackets.
     pub fn content_id(&self) -> Option<String> {
         self.header.content_id()
@@ -95,7 +194,7 @@ impl<'a> Part<'a> {
     pub fn filename(&self) -> Option<String> {
         self.content_disposition()
             .and_then(|d| d.filename().map(str::to_owned))
-            .or_else(|| self.content_type.param("name").map(str::to_owned))
+            .or_else(|| self.content_type_ref().param("name").map(Cow::into_owned))
     }
 
     /// Offset of the first header byte in the parsed input.
@@ -185,15 +284,18 @@ impl<'a> Part<'a> {
     /// `attachment` disposition, an enclosed message, a named text part not marked inline,
     /// or a non-text leaf without a `Content-ID` that is not marked inline.
     pub fn is_attachment(&self) -> bool {
-        let disp = self.content_disposition();
-        if disp.as_ref().is_some_and(ContentDisposition::is_attachment) {
+        let disp = self.content_disposition_ref();
+        if disp
+            .as_ref()
+            .is_some_and(ContentDispositionRef::is_attachment)
+        {
             return true;
         }
-        let inline = disp.as_ref().is_some_and(ContentDisposition::is_inline);
+        let inline = disp.as_ref().is_some_and(ContentDispositionRef::is_inline);
         match &self.kind {
             PartKind::Message(_) => true,
             PartKind::Multipart { .. } => false,
-            PartKind::Leaf if self.content_type.main_type() == "text" => {
+            PartKind::Leaf if self.content_type_ref().main_type() == "text" => {
                 !inline && self.filename().is_some()
             }
             PartKind::Leaf => !inline && self.content_id().is_none(),
@@ -280,10 +382,11 @@ enum Role {
 
 fn convert_text<'a>(
     decoded: Cow<'a, [u8]>,
-    ct: &ContentType,
+    ct: &ContentTypeRef<'_>,
     defects: &mut Vec<Defect>,
 ) -> Content<'a> {
-    let label = ct.charset().unwrap_or("us-ascii");
+    let charset_param = ct.charset();
+    let label = charset_param.as_deref().unwrap_or("us-ascii");
     let charset = Charset::for_label(label);
     let ascii_family = charset
         .is_none_or(|c| matches!(c, Charset::Whatwg(e) if e == encoding_rs::WINDOWS_1252))
@@ -400,20 +503,23 @@ fn parse_entity<'a>(
     let mut damage = Vec::new();
     let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
     add_header_damage(&damage, &ctx.limits, &mut defects);
-    let content_type = match header.content_type() {
-        Some(ct) if ct.is_malformed() => {
-            defects.push(Defect::MalformedContentType);
-            ContentType::default()
-        }
-        Some(ct) => ct,
-        None if digest => ContentType::new("message", "rfc822"),
-        None => ContentType::default(),
+    let mut source = match header.get("Content-Type") {
+        Some(f) => TypeSource::Field(f.raw_value()),
+        None if digest => TypeSource::Digest,
+        None => TypeSource::Default,
     };
+    let mut ct = source.read();
+    if ct.is_malformed() {
+        defects.push(Defect::MalformedContentType);
+        source = TypeSource::Default;
+        ct = source.read();
+    }
+    let content_type = TypeField::new(source);
     let encoding = header.content_transfer_encoding().unwrap_or_default();
     let body_offset = start + hlen;
     let body = &ctx.input[body_offset..end];
-    let is_multipart = content_type.main_type() == "multipart";
-    let is_message = content_type.is("message", "rfc822") || content_type.is("message", "global");
+    let is_multipart = ct.main_type() == "multipart";
+    let is_message = ct.is("message", "rfc822") || ct.is("message", "global");
     let number = match role {
         Role::Message if is_multipart => base.clone(),
         Role::Message => base.child(1),
@@ -446,17 +552,20 @@ fn parse_entity<'a>(
         if !part.encoding.is_identity() {
             defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
         }
-        match part
-            .content_type
-            .boundary()
-            .filter(|b| !b.is_empty())
-            .map(|b| b.as_bytes().to_vec())
-        {
+        match ct.boundary().filter(|b| !b.is_empty()) {
             None => defects.push(Defect::MissingBoundaryParameter),
             Some(boundary) => {
                 as_leaf = false;
-                part.kind =
-                    parse_multipart(ctx, &part, body_offset, &boundary, depth, &mut defects);
+                let digest = ct.subtype() == "digest";
+                part.kind = parse_multipart(
+                    ctx,
+                    &part,
+                    body_offset,
+                    boundary.as_bytes(),
+                    digest,
+                    depth,
+                    &mut defects,
+                );
             }
         }
     } else if is_message {
@@ -477,7 +586,7 @@ fn parse_entity<'a>(
         }
     }
     if as_leaf && ctx.decode {
-        decode_leaf(&mut part, &mut defects);
+        decode_leaf(&mut part, &ct, &mut defects);
     }
     part.defects = defects;
     part
@@ -488,12 +597,12 @@ fn parse_multipart<'a>(
     part: &Part<'a>,
     body_offset: usize,
     boundary: &[u8],
+    digest: bool,
     depth: usize,
     defects: &mut Vec<Defect>,
 ) -> PartKind<'a> {
     let body = part.body;
     let found = delimiters(body, boundary);
-    let digest = part.content_type.subtype() == "digest";
     let Some(first) = found.first() else {
         defects.push(Defect::BoundaryNotFound);
         return PartKind::Multipart {
@@ -548,7 +657,7 @@ fn parse_multipart<'a>(
     }
 }
 
-fn decode_leaf<'a>(part: &mut Part<'a>, defects: &mut Vec<Defect>) {
+fn decode_leaf<'a>(part: &mut Part<'a>, ct: &ContentTypeRef<'_>, defects: &mut Vec<Defect>) {
     let (decoded, damage) = transfer::decode(&part.encoding, part.body);
     if damage > 0 {
         defects.push(match part.encoding {
@@ -560,12 +669,12 @@ fn decode_leaf<'a>(part: &mut Part<'a>, defects: &mut Vec<Defect>) {
     if let TransferEncoding::Other(name) = &part.encoding {
         defects.push(Defect::UnknownTransferEncoding(name.clone()));
     }
-    if part.content_type.main_type() != "text" {
+    if ct.main_type() != "text" {
         part.content = Content::Bytes(decoded);
         return;
     }
-    let mut content = convert_text(decoded, &part.content_type, defects);
-    if part.content_type.subtype() == "plain"
+    let mut content = convert_text(decoded, ct, defects);
+    if ct.subtype() == "plain"
         && let Content::Text { text, raw } = &mut content
         && memmem::find(text.as_bytes(), b"begin ").is_some()
     {
