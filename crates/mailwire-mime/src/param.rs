@@ -122,7 +122,8 @@ fn unquote(v: &[u8]) -> Cow<'_, [u8]> {
 /// mailers put them in parameters although RFC 2047 §5 forbids it, and 8-bit bytes read
 /// as [`decode_text`] reads them. Borrowed when the bytes are UTF-8 without `=?`.
 fn plain_value(bytes: Cow<'_, [u8]>) -> Cow<'_, str> {
-    if memchr::memmem::find(&bytes, b"=?").is_some() {
+    // A one-byte search: building a substring searcher costs more than these values.
+    if memchr::memchr_iter(b'=', &bytes).any(|i| bytes.get(i + 1) == Some(&b'?')) {
         return Cow::Owned(decode_text(&bytes));
     }
     match bytes {
@@ -356,15 +357,25 @@ const KNOWN_NAMES: &[&str] = &[
 impl Name {
     fn read(value: &[u8], start: usize, end: usize) -> Name {
         let bytes = &value[start..end];
-        if let Some(known) = KNOWN_NAMES
+        let lowercase = !bytes.iter().any(u8::is_ascii_uppercase);
+        if lowercase && (bytes.is_ascii() || std::str::from_utf8(bytes).is_ok()) {
+            return Name::Span(start, end);
+        }
+        match KNOWN_NAMES
             .iter()
             .find(|k| bytes.eq_ignore_ascii_case(k.as_bytes()))
         {
-            return Name::Known(known);
+            Some(known) => Name::Known(known),
+            None => Name::Lowered(String::from_utf8_lossy(bytes).to_ascii_lowercase()),
         }
-        match lower_name(bytes) {
-            Cow::Borrowed(_) => Name::Span(start, end),
-            Cow::Owned(s) => Name::Lowered(s),
+    }
+
+    /// Whether the name is `other` (case-insensitive).
+    fn is(&self, value: &[u8], other: &str) -> bool {
+        match self {
+            Name::Known(s) => s.eq_ignore_ascii_case(other),
+            Name::Span(start, end) => value[*start..*end].eq_ignore_ascii_case(other.as_bytes()),
+            Name::Lowered(s) => s.eq_ignore_ascii_case(other),
         }
     }
 
@@ -379,7 +390,7 @@ impl Name {
     fn into_owned(self, value: &[u8]) -> Cow<'static, str> {
         match self {
             Name::Known(s) => Cow::Borrowed(s),
-            Name::Span(..) => Cow::Owned(self.as_str(value).to_owned()),
+            Name::Span(..) => type_name(self.as_str(value)),
             Name::Lowered(s) => Cow::Owned(s),
         }
     }
@@ -583,10 +594,30 @@ impl<'a> ContentTypeRef<'a> {
             inserted = Some((start + ws, end));
             (start, end) = trim_span(v, start, start + ws);
         }
+        // RFC 2045 §5.1: any CHAR except SPACE, CTLs and tspecials.
         let is_token = |s: &[u8]| {
             !s.is_empty()
-                && s.iter()
-                    .all(|&b| b > b' ' && b < 127 && !b"()<>@,;:\\\"/[]?=".contains(&b))
+                && s.iter().all(|&b| {
+                    b > b' '
+                        && b < 127
+                        && !matches!(
+                            b,
+                            b'(' | b')'
+                                | b'<'
+                                | b'>'
+                                | b'@'
+                                | b','
+                                | b';'
+                                | b':'
+                                | b'\\'
+                                | b'"'
+                                | b'/'
+                                | b'['
+                                | b']'
+                                | b'?'
+                                | b'='
+                        )
+                })
         };
         let halves = memchr::memchr(b'/', &v[start..end]).map(|i| {
             (
@@ -624,7 +655,17 @@ impl<'a> ContentTypeRef<'a> {
 
     /// Whether this is `main/sub` (case-insensitive).
     pub fn is(&self, main: &str, sub: &str) -> bool {
-        self.main_type().eq_ignore_ascii_case(main) && self.subtype().eq_ignore_ascii_case(sub)
+        self.main.is(&self.list.value, main) && self.sub.is(&self.list.value, sub)
+    }
+
+    /// Whether the top-level type is `main` (case-insensitive).
+    pub(crate) fn main_is(&self, main: &str) -> bool {
+        self.main.is(&self.list.value, main)
+    }
+
+    /// Whether the subtype is `sub` (case-insensitive).
+    pub(crate) fn subtype_is(&self, sub: &str) -> bool {
+        self.sub.is(&self.list.value, sub)
     }
 
     /// Whether the written value could not be read and `text/plain` was used.
@@ -725,12 +766,12 @@ impl<'a> ContentDispositionRef<'a> {
 
     /// Whether the type is `attachment`.
     pub fn is_attachment(&self) -> bool {
-        self.kind() == "attachment"
+        self.kind.is(&self.list.value, "attachment")
     }
 
     /// Whether the type is `inline`.
     pub fn is_inline(&self) -> bool {
-        self.kind() == "inline"
+        self.kind.is(&self.list.value, "inline")
     }
 
     /// The parameters, as [`ContentDisposition::params`] has them.

@@ -321,50 +321,84 @@ struct Delimiter {
     close: bool,
 }
 
-/// Finds delimiter lines (`--boundary`, `--boundary--`) at line starts.
-fn delimiters(body: &[u8], boundary: &[u8]) -> Vec<Delimiter> {
-    let mut pattern = Vec::with_capacity(boundary.len() + 2);
-    pattern.extend_from_slice(b"--");
-    pattern.extend_from_slice(boundary);
-    let finder = memmem::Finder::new(&pattern);
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(rel) = finder.find(&body[from..]) {
-        let pos = from + rel;
-        from = pos + pattern.len();
-        if pos > 0 && body[pos - 1] != b'\n' {
-            continue;
-        }
-        let after = &body[pos + pattern.len()..];
-        let close = after.starts_with(b"--");
-        let rest = if close { &after[2..] } else { after };
-        let eol = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-        // Transport padding only; anything else means a longer boundary.
-        if !rest[..eol]
-            .iter()
-            .all(|&b| b == b' ' || b == b'\t' || b == b'\r')
-        {
-            continue;
-        }
-        let mut content_end = pos;
-        if content_end > 0 && body[content_end - 1] == b'\n' {
-            content_end -= 1;
-            if content_end > 0 && body[content_end - 1] == b'\r' {
-                content_end -= 1;
-            }
-        }
-        let next_start = (pos + pattern.len() + usize::from(close) * 2 + eol + 1).min(body.len());
-        out.push(Delimiter {
-            content_end,
-            next_start,
-            close,
-        });
-        if close {
-            break;
-        }
-        from = next_start;
+/// `--boundary`, in `buf` when the boundary has an RFC 2046 length (at most 70).
+fn dash_boundary<'b>(boundary: &[u8], buf: &'b mut [u8; 80]) -> Cow<'b, [u8]> {
+    let n = boundary.len() + 2;
+    if n <= buf.len() {
+        buf[..2].copy_from_slice(b"--");
+        buf[2..n].copy_from_slice(boundary);
+        Cow::Borrowed(&buf[..n])
+    } else {
+        Cow::Owned([&b"--"[..], boundary].concat())
     }
-    out
+}
+
+/// Finds delimiter lines (`--boundary`, `--boundary--`) at line starts, up to and
+/// including the first close delimiter.
+struct Delimiters<'b, 'p> {
+    body: &'b [u8],
+    finder: memmem::Finder<'p>,
+    from: usize,
+    done: bool,
+}
+
+impl<'b, 'p> Delimiters<'b, 'p> {
+    /// `pattern` is the dash-boundary, `--` and the boundary.
+    fn new(body: &'b [u8], pattern: &'p [u8]) -> Delimiters<'b, 'p> {
+        Delimiters {
+            body,
+            finder: memmem::Finder::new(pattern),
+            from: 0,
+            done: false,
+        }
+    }
+}
+
+impl Iterator for Delimiters<'_, '_> {
+    type Item = Delimiter;
+
+    fn next(&mut self) -> Option<Delimiter> {
+        if self.done {
+            return None;
+        }
+        let body = self.body;
+        let len = self.finder.needle().len();
+        while let Some(rel) = self.finder.find(&body[self.from..]) {
+            let pos = self.from + rel;
+            self.from = pos + len;
+            if pos > 0 && body[pos - 1] != b'\n' {
+                continue;
+            }
+            let after = &body[pos + len..];
+            let close = after.starts_with(b"--");
+            let rest = if close { &after[2..] } else { after };
+            let eol = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            // Transport padding only; anything else means a longer boundary.
+            if !rest[..eol]
+                .iter()
+                .all(|&b| b == b' ' || b == b'\t' || b == b'\r')
+            {
+                continue;
+            }
+            let mut content_end = pos;
+            if content_end > 0 && body[content_end - 1] == b'\n' {
+                content_end -= 1;
+                if content_end > 0 && body[content_end - 1] == b'\r' {
+                    content_end -= 1;
+                }
+            }
+            let next_start = (pos + len + usize::from(close) * 2 + eol + 1).min(body.len());
+            self.done = close;
+            self.from = next_start;
+            return Some(Delimiter {
+                content_end,
+                next_start,
+                close,
+            });
+        }
+        self.done = true;
+        None
+    }
 }
 
 fn count_lines(body: &[u8]) -> usize {
@@ -518,7 +552,7 @@ fn parse_entity<'a>(
     let encoding = header.content_transfer_encoding().unwrap_or_default();
     let body_offset = start + hlen;
     let body = &ctx.input[body_offset..end];
-    let is_multipart = ct.main_type() == "multipart";
+    let is_multipart = ct.main_is("multipart");
     let is_message = ct.is("message", "rfc822") || ct.is("message", "global");
     let number = match role {
         Role::Message if is_multipart => base.clone(),
@@ -556,7 +590,7 @@ fn parse_entity<'a>(
             None => defects.push(Defect::MissingBoundaryParameter),
             Some(boundary) => {
                 as_leaf = false;
-                let digest = ct.subtype() == "digest";
+                let digest = ct.subtype_is("digest");
                 part.kind = parse_multipart(
                     ctx,
                     &part,
@@ -602,8 +636,10 @@ fn parse_multipart<'a>(
     defects: &mut Vec<Defect>,
 ) -> PartKind<'a> {
     let body = part.body;
-    let found = delimiters(body, boundary);
-    let Some(first) = found.first() else {
+    let mut buf = [0; 80];
+    let pattern = dash_boundary(boundary, &mut buf);
+    let mut found = Delimiters::new(body, &pattern).peekable();
+    let Some(first) = found.peek() else {
         defects.push(Defect::BoundaryNotFound);
         return PartKind::Multipart {
             preamble: body,
@@ -613,10 +649,10 @@ fn parse_multipart<'a>(
     };
     let preamble = &body[..first.content_end];
     let mut parts = Vec::new();
-    let mut closed = false;
-    for (i, d) in found.iter().enumerate() {
+    let mut closed = None;
+    while let Some(d) = found.next() {
         if d.close {
-            closed = true;
+            closed = Some(d.next_start);
             break;
         }
         if ctx.parts >= ctx.limits.max_parts {
@@ -625,11 +661,12 @@ fn parse_multipart<'a>(
             });
             break;
         }
-        let end = found.get(i + 1).map_or(body.len(), |n| n.content_end);
+        let next = found.peek();
+        let end = next.map_or(body.len(), |n| n.content_end);
         let end = end.max(d.next_start);
         // Without a closing delimiter, a blank tail after the last delimiter is most
         // likely a close delimiter written without its dashes, not a part.
-        if i + 1 == found.len() && body[d.next_start..end].iter().all(u8::is_ascii_whitespace) {
+        if next.is_none() && body[d.next_start..end].iter().all(u8::is_ascii_whitespace) {
             break;
         }
         let child = parse_entity(
@@ -643,9 +680,9 @@ fn parse_multipart<'a>(
         );
         parts.push(child);
     }
-    let epilogue = match found.last() {
-        Some(last) if closed => &body[last.next_start..],
-        _ => {
+    let epilogue = match closed {
+        Some(next_start) => &body[next_start..],
+        None => {
             defects.push(Defect::MissingClosingBoundary);
             &[][..]
         }
@@ -723,7 +760,7 @@ mod tests {
     #[test]
     fn delimiters_need_line_starts_and_padding_only() {
         let body = b"pre\r\n--b\r\nA\r\n--bc\r\nx --b\r\n--b  \r\nB\r\n--b--\r\nepi";
-        let d = delimiters(body, b"b");
+        let d: Vec<Delimiter> = Delimiters::new(body, b"--b").collect();
         assert_eq!(d.len(), 3);
         assert_eq!(&body[..d[0].content_end], b"pre");
         assert_eq!(
