@@ -134,6 +134,9 @@ impl<'a> Part<'a> {
 
     /// The content type, the RFC 2045 default (`text/plain; charset=us-ascii`, or
     /// `message/rfc822` inside a `multipart/digest`) when there is no field.
+    ///
+    /// Built from the field on the first call and kept; [`Part::content_type_ref`] reads
+    /// the same values without building owned strings.
     pub fn content_type(&self) -> &ContentType {
         self.content_type.owned()
     }
@@ -770,6 +773,30 @@ mod tests {
         assert_eq!(&body[d[1].next_start..d[2].content_end], b"B");
         assert!(d[2].close);
         assert_eq!(&body[d[2].next_start..], b"epi");
+    }
+
+    #[test]
+    fn long_boundaries_are_found_too() {
+        let boundary = "b".repeat(100);
+        let raw = format!(
+            "Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n--{boundary}\r\n\r\nA\r\n--{boundary}--\r\n"
+        );
+        let root = parse_message(raw.as_bytes(), Limits::default(), false);
+        assert_eq!(root.parts().len(), 1);
+        assert_eq!(root.parts()[0].raw_body(), b"A");
+        assert!(root.defects().is_empty());
+    }
+
+    #[test]
+    fn parts_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>(_: &T) {}
+        let root = parse_message(
+            b"Content-Type: text/plain\r\n\r\nx",
+            Limits::default(),
+            false,
+        );
+        shareable(&root);
+        assert_eq!(root.content_type().main_type(), "text");
     }
 
     #[test]
