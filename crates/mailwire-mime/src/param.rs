@@ -551,6 +551,12 @@ impl<'s> Iterator for Params<'s> {
 /// parameters exactly as [`ContentType`] has them, borrowed from the field where the
 /// written bytes are the value.
 ///
+/// A value is copied only when it has to change: a name with upper-case letters, a quoted
+/// string with escapes or folds, encoded words, RFC 2231 sections or charsets. A field
+/// that is folded or has comments is unfolded into one copy, which the view owns and the
+/// parameters then borrow from. The parameters are read again on each call of
+/// [`ContentTypeRef::params`] or [`ContentTypeRef::param`].
+///
 /// ```
 /// use std::borrow::Cow;
 /// use mailwire_mime::ContentTypeRef;

@@ -99,9 +99,10 @@ impl PartialEq for TypeField<'_> {
 
 impl Eq for TypeField<'_> {}
 
+/// Shows the owned value, as a part did when it held one.
 impl fmt::Debug for TypeField<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.read(), f)
+        fmt::Debug::fmt(self.owned(), f)
     }
 }
 
