@@ -1,23 +1,26 @@
 //! The header section: fields split, unfolded on demand, raw bytes kept (RFC 5322 §2.2).
 
 use std::borrow::Cow;
+use std::fmt;
 
-use memchr::memchr;
+use memchr::{memchr, memchr2};
 
 use crate::address::{self, Address, AddressRef};
 use crate::date::{self, DateTime};
 use crate::encoded_word;
 use crate::msgid;
-use crate::param::{ContentDisposition, ContentType};
+use crate::param::{ContentDisposition, ContentDispositionRef, ContentType, ContentTypeRef};
 use crate::transfer::TransferEncoding;
 
 /// One header field as it appeared in the input.
 ///
 /// `raw` is the whole field, name to the line end of its last folded line, so writing
 /// every field's `raw` back in order reproduces the header section byte for byte.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HeaderField<'a> {
-    name: &'a str,
+    /// Printable ASCII (checked when the field was split), kept as bytes so that
+    /// splitting a header does not validate UTF-8 once per field.
+    name: &'a [u8],
     value: &'a [u8],
     raw: &'a [u8],
     offset: usize,
@@ -26,7 +29,7 @@ pub struct HeaderField<'a> {
 impl<'a> HeaderField<'a> {
     /// The field name as written (compare with [`str::eq_ignore_ascii_case`]).
     pub fn name(&self) -> &'a str {
-        self.name
+        std::str::from_utf8(self.name).unwrap_or_default()
     }
 
     /// The value as written: everything after the colon up to, not including, the final
@@ -58,9 +61,20 @@ impl<'a> HeaderField<'a> {
     }
 }
 
+impl fmt::Debug for HeaderField<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeaderField")
+            .field("name", &self.name())
+            .field("value", &self.value)
+            .field("raw", &self.raw)
+            .field("offset", &self.offset)
+            .finish()
+    }
+}
+
 /// Removes line ends that are followed by whitespace (a fold); other line ends stay.
 pub(crate) fn unfold(value: &[u8]) -> Cow<'_, [u8]> {
-    if memchr(b'\n', value).is_none() && memchr(b'\r', value).is_none() {
+    if memchr2(b'\n', b'\r', value).is_none() {
         return Cow::Borrowed(value);
     }
     let mut out = Vec::with_capacity(value.len());
@@ -134,14 +148,14 @@ impl<'a> Header<'a> {
     pub fn get(&self, name: &str) -> Option<&HeaderField<'a>> {
         self.fields
             .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name))
+            .find(|f| f.name.eq_ignore_ascii_case(name.as_bytes()))
     }
 
     /// Every field with this name (case-insensitive), in order.
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField<'a>> + 's {
         self.fields
             .iter()
-            .filter(move |f| f.name.eq_ignore_ascii_case(name))
+            .filter(move |f| f.name.eq_ignore_ascii_case(name.as_bytes()))
     }
 
     /// The first field's value as decoded text (see [`HeaderField::text`]).
@@ -214,14 +228,26 @@ impl<'a> Header<'a> {
 
     /// The `Content-Type` field, if present.
     pub fn content_type(&self) -> Option<ContentType> {
+        self.content_type_ref().map(ContentTypeRef::into_owned)
+    }
+
+    /// The `Content-Type` field read without copying (see [`ContentTypeRef`]), if present.
+    pub fn content_type_ref(&self) -> Option<ContentTypeRef<'a>> {
         self.get("Content-Type")
-            .map(|f| ContentType::parse(&f.unfolded()))
+            .map(|f| ContentTypeRef::read(f.unfolded()))
     }
 
     /// The `Content-Disposition` field, if present (RFC 2183).
     pub fn content_disposition(&self) -> Option<ContentDisposition> {
+        self.content_disposition_ref()
+            .map(ContentDispositionRef::into_owned)
+    }
+
+    /// The `Content-Disposition` field read without copying (see
+    /// [`ContentDispositionRef`]), if present.
+    pub fn content_disposition_ref(&self) -> Option<ContentDispositionRef<'a>> {
         self.get("Content-Disposition")
-            .map(|f| ContentDisposition::parse(&f.unfolded()))
+            .map(|f| ContentDispositionRef::read(f.unfolded()))
     }
 
     /// The `Content-Transfer-Encoding` field, if present.
@@ -301,19 +327,29 @@ fn is_blank_line(line: &[u8]) -> bool {
     line == b"\n" || line == b"\r\n"
 }
 
-fn field_name(line: &[u8]) -> Option<&str> {
-    let colon = memchr(b':', line)?;
-    let name = &line[..colon];
-    // RFC 5322 §4.5 allows whitespace between the name and the colon.
-    let mut end = name.len();
-    while end > 0 && (name[end - 1] == b' ' || name[end - 1] == b'\t') {
-        end -= 1;
+/// The name of a field line and the offset of its colon: printable ASCII (RFC 5322 §3.6.8)
+/// up to the first colon, with whitespace allowed before the colon (RFC 5322 §4.5).
+fn field_name(line: &[u8]) -> Option<(&[u8], usize)> {
+    // One pass: the name ends at the first colon, and a byte that cannot be in a name
+    // before it means the line is not a field.
+    let mut end = 0;
+    let mut colon = None;
+    for (i, &b) in line.iter().enumerate() {
+        match b {
+            b':' => {
+                colon = Some(i);
+                break;
+            }
+            b' ' | b'\t' => {}
+            33..=126 if end == i => end = i + 1,
+            _ => return None,
+        }
     }
-    let name = &name[..end];
-    if name.is_empty() || !name.iter().all(|&b| (33..=126).contains(&b)) {
+    let colon = colon?;
+    if end == 0 {
         return None;
     }
-    std::str::from_utf8(name).ok()
+    Some((&line[..end], colon))
 }
 
 fn strip_line_end(line: &[u8]) -> &[u8] {
@@ -369,8 +405,7 @@ pub(crate) fn parse_header<'a>(
             continue;
         }
         match field_name(line) {
-            Some(name) => {
-                let colon = memchr(b':', raw).unwrap_or(0);
+            Some((name, colon)) => {
                 let value = strip_line_end(&raw[colon + 1..]);
                 fields.push(HeaderField {
                     name,

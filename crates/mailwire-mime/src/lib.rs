@@ -97,7 +97,9 @@ pub use header::{Header, HeaderField};
 pub use html::html_to_text;
 pub use limits::Limits;
 pub use message::{Envelope, Message, Parts};
-pub use param::{ContentDisposition, ContentType, Param};
+pub use param::{
+    ContentDisposition, ContentDispositionRef, ContentType, ContentTypeRef, Param, ParamRef, Params,
+};
 pub use part::{Part, PartKind};
 pub use part_number::PartNumber;
 pub use stream::MessageParser;

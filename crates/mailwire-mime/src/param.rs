@@ -11,6 +11,13 @@
 //!
 //! Continuations (`name*0`, `name*1*` …) are joined in section order before the charset is
 //! applied; section numbers are sorted, never used to size a buffer.
+//!
+//! There is one reader of this grammar, [`ContentTypeRef`] / [`ContentDispositionRef`],
+//! which borrows from the field wherever the written bytes are the value; the owned
+//! [`ContentType`] and [`ContentDisposition`] are copies of what it reads.
+
+use std::borrow::Cow;
+use std::fmt;
 
 use crate::charset::{Charset, lossy_text};
 use crate::encoded_word::decode_text;
@@ -30,34 +37,73 @@ pub struct Param {
     pub language: Option<String>,
 }
 
-/// Splits at `;` outside quoted strings.
-fn split_params(value: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut quoted = false;
-    let mut i = 0;
-    while i < value.len() {
-        match value[i] {
-            b'\\' if quoted => i += 1,
-            b'"' => quoted = !quoted,
-            b';' if !quoted => {
-                out.push(&value[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out.push(&value[start.min(value.len())..]);
-    out
+/// One parameter as [`Param`] reads it, borrowing from the field value where it can: the
+/// name when it is written in lowercase, the value when it is a token or a quoted string
+/// without escapes or folds and holds no encoded words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamRef<'a> {
+    /// Attribute name, lowercase, without `*` or section number.
+    pub name: Cow<'a, str>,
+    /// The decoded value.
+    pub value: Cow<'a, str>,
+    /// The charset named by RFC 2231 extended syntax, if any.
+    pub charset: Option<Cow<'a, str>>,
+    /// The language named by RFC 2231 extended syntax, if any and non-empty.
+    pub language: Option<Cow<'a, str>>,
 }
 
-fn unquote(v: &[u8]) -> Vec<u8> {
+impl ParamRef<'_> {
+    /// The owned parameter.
+    pub fn into_owned(self) -> Param {
+        Param {
+            name: self.name.into_owned(),
+            value: self.value.into_owned(),
+            charset: self.charset.map(Cow::into_owned),
+            language: self.language.map(Cow::into_owned),
+        }
+    }
+}
+
+/// Splits at `;` outside quoted strings, one segment at a time.
+#[derive(Debug, Clone)]
+struct Segments<'v> {
+    rest: Option<&'v [u8]>,
+}
+
+impl<'v> Iterator for Segments<'v> {
+    type Item = &'v [u8];
+
+    fn next(&mut self) -> Option<&'v [u8]> {
+        let value = self.rest?;
+        let mut quoted = false;
+        let mut i = 0;
+        while i < value.len() {
+            match value[i] {
+                b'\\' if quoted => i += 1,
+                b'"' => quoted = !quoted,
+                b';' if !quoted => {
+                    self.rest = Some(&value[i + 1..]);
+                    return Some(&value[..i]);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        self.rest = None;
+        Some(value)
+    }
+}
+
+/// A quoted string's content with escapes and line ends removed, or a token as written.
+fn unquote(v: &[u8]) -> Cow<'_, [u8]> {
     let v = trim_wsp(v);
     let Some(inner) = v.strip_prefix(b"\"") else {
-        return v.to_vec();
+        return Cow::Borrowed(v);
     };
     let inner = inner.strip_suffix(b"\"").unwrap_or(inner);
+    if !inner.iter().any(|&b| matches!(b, b'\\' | b'\r' | b'\n')) {
+        return Cow::Borrowed(inner);
+    }
     let mut out = Vec::with_capacity(inner.len());
     let mut i = 0;
     while i < inner.len() {
@@ -69,7 +115,41 @@ fn unquote(v: &[u8]) -> Vec<u8> {
         }
         i += 1;
     }
-    out
+    Cow::Owned(out)
+}
+
+/// A plain (not RFC 2231 extended) value as text: RFC 2047 words decoded, since many
+/// mailers put them in parameters although RFC 2047 §5 forbids it, and 8-bit bytes read
+/// as [`decode_text`] reads them. Borrowed when the bytes are UTF-8 without `=?`.
+fn plain_value(bytes: Cow<'_, [u8]>) -> Cow<'_, str> {
+    // A one-byte search: building a substring searcher costs more than these values.
+    if memchr::memchr_iter(b'=', &bytes).any(|i| bytes.get(i + 1) == Some(&b'?')) {
+        return Cow::Owned(decode_text(&bytes));
+    }
+    match bytes {
+        Cow::Borrowed(b) => lossy_text(b),
+        Cow::Owned(v) => match String::from_utf8(v) {
+            Ok(s) => Cow::Owned(s),
+            Err(e) => Cow::Owned(lossy_text(e.as_bytes()).into_owned()),
+        },
+    }
+}
+
+/// A name lowercased, borrowed when it already is lowercase UTF-8.
+fn lower_name(raw: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(s) if !s.bytes().any(|b| b.is_ascii_uppercase()) => Cow::Borrowed(s),
+        _ => Cow::Owned(String::from_utf8_lossy(raw).to_ascii_lowercase()),
+    }
+}
+
+/// Whether `raw`, read as [`lower_name`] reads it, is `name` (case-insensitive).
+fn name_is(raw: &[u8], name: &str) -> bool {
+    if raw.is_ascii() {
+        raw.eq_ignore_ascii_case(name.as_bytes())
+    } else {
+        lower_name(raw).eq_ignore_ascii_case(name)
+    }
 }
 
 fn percent_decode(v: &[u8], out: &mut Vec<u8>) {
@@ -102,56 +182,41 @@ fn name_value(seg: &[u8]) -> Option<(&[u8], &[u8])> {
     (!name.is_empty()).then(|| (name, trim_wsp(&seg[eq + 1..])))
 }
 
-/// Parses the `;`-separated parameter list after the type.
-fn parse_params(segments: &[&[u8]]) -> Vec<Param> {
-    // Most lists have no RFC 2231 sections or extended values: each parameter is one
-    // segment, the first of a repeated name wins.
-    let simple = segments
-        .iter()
-        .filter_map(|seg| name_value(seg))
-        .all(|(name, _)| memchr::memchr(b'*', name).is_none());
-    if simple {
-        let mut params: Vec<Param> = Vec::with_capacity(segments.len());
-        for (raw_name, value) in segments.iter().filter_map(|seg| name_value(seg)) {
-            let name = String::from_utf8_lossy(raw_name).to_ascii_lowercase();
-            if params.iter().any(|p| p.name == name) {
-                continue;
-            }
-            params.push(Param {
-                name,
-                // Many mailers put RFC 2047 words in parameters although RFC 2047 §5
-                // forbids it.
-                value: decode_text(&unquote(value)),
-                charset: None,
-                language: None,
-            });
-        }
-        return params;
+/// The part of `name` before `len` bytes, borrowed as long as `name` is.
+fn prefix<'a>(name: &Cow<'a, str>, len: usize) -> Cow<'a, str> {
+    match name {
+        Cow::Borrowed(s) => Cow::Borrowed(&s[..len]),
+        Cow::Owned(s) => Cow::Owned(s[..len].to_owned()),
     }
-    let mut order: Vec<String> = Vec::new();
-    let mut sections: Vec<(String, Section<'_>)> = Vec::new();
+}
+
+/// Reads a parameter list that has RFC 2231 sections or extended values: sections are
+/// grouped by name in order of first appearance, sorted, and joined.
+fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'s>> {
+    let mut order: Vec<Cow<'s, str>> = Vec::new();
+    let mut sections: Vec<(Cow<'s, str>, Section<'s>)> = Vec::new();
     for seg in segments {
-        let Some(eq) = memchr::memchr(b'=', seg) else {
+        let Some((raw_name, value)) = name_value(seg) else {
             continue;
         };
-        let raw_name = trim_wsp(&seg[..eq]);
-        let value = trim_wsp(&seg[eq + 1..]);
-        if raw_name.is_empty() {
-            continue;
-        }
-        let name = String::from_utf8_lossy(raw_name).to_ascii_lowercase();
+        let name = lower_name(raw_name);
         let (base, extended) = match name.strip_suffix('*') {
-            Some(b) => (b.to_owned(), true),
-            None => (name.clone(), false),
+            Some(b) => (b, true),
+            None => (&*name, false),
         };
-        let (base, index) = match base.rsplit_once('*') {
+        let (base_len, index) = match base.rsplit_once('*') {
             Some((b, n)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => {
                 match n.parse::<u32>() {
-                    Ok(i) => (b.to_owned(), i),
+                    Ok(i) => (b.len(), i),
                     Err(_) => continue,
                 }
             }
-            _ => (base, 0),
+            _ => (base.len(), 0),
+        };
+        let base = if base_len == name.len() {
+            name
+        } else {
+            prefix(&name, base_len)
         };
         if !order.contains(&base) {
             order.push(base.clone());
@@ -174,6 +239,17 @@ fn parse_params(segments: &[&[u8]]) -> Vec<Param> {
             .collect();
         mine.sort_by_key(|s| s.index);
         mine.dedup_by_key(|s| s.index);
+        if let [only] = mine[..]
+            && !only.extended
+        {
+            params.push(ParamRef {
+                name,
+                value: plain_value(unquote(only.value)),
+                charset: None,
+                language: None,
+            });
+            continue;
+        }
         let mut bytes = Vec::new();
         let mut charset = None;
         let mut language = None;
@@ -181,7 +257,8 @@ fn parse_params(segments: &[&[u8]]) -> Vec<Param> {
         for (i, s) in mine.iter().enumerate() {
             if s.extended {
                 any_extended = true;
-                let mut v = unquote(s.value);
+                let unquoted = unquote(s.value);
+                let mut v: &[u8] = &unquoted;
                 if i == 0 {
                     let mut parts = v.splitn(3, |&b| b == b'\'');
                     if let (Some(cs), Some(lang), Some(rest)) =
@@ -191,10 +268,10 @@ fn parse_params(segments: &[&[u8]]) -> Vec<Param> {
                             (!cs.is_empty()).then(|| String::from_utf8_lossy(cs).into_owned());
                         language =
                             (!lang.is_empty()).then(|| String::from_utf8_lossy(lang).into_owned());
-                        v = rest.to_vec();
+                        v = rest;
                     }
                 }
-                percent_decode(&v, &mut bytes);
+                percent_decode(v, &mut bytes);
             } else {
                 bytes.extend_from_slice(&unquote(s.value));
             }
@@ -208,14 +285,533 @@ fn parse_params(segments: &[&[u8]]) -> Vec<Param> {
             // Many mailers put RFC 2047 words in parameters although RFC 2047 §5 forbids it.
             decode_text(&bytes)
         };
-        params.push(Param {
+        params.push(ParamRef {
             name,
-            value,
-            charset,
-            language,
+            value: Cow::Owned(value),
+            charset: charset.map(Cow::Owned),
+            language: language.map(Cow::Owned),
         });
     }
     params
+}
+
+/// A lowercase name (type, subtype, disposition type) read from a field value.
+#[derive(Debug, Clone)]
+enum Name {
+    /// A well-known name, whatever its case in the field.
+    Known(&'static str),
+    /// Bytes of the value that are lowercase UTF-8 already.
+    Span(usize, usize),
+    /// Anything else, lowercased (and read leniently if it is not UTF-8).
+    Lowered(String),
+}
+
+/// Names common enough that reading them should not allocate.
+const KNOWN_NAMES: &[&str] = &[
+    "text",
+    "plain",
+    "html",
+    "multipart",
+    "mixed",
+    "alternative",
+    "related",
+    "digest",
+    "signed",
+    "encrypted",
+    "report",
+    "parallel",
+    "message",
+    "rfc822",
+    "global",
+    "delivery-status",
+    "disposition-notification",
+    "external-body",
+    "partial",
+    "application",
+    "octet-stream",
+    "pdf",
+    "zip",
+    "json",
+    "xml",
+    "ms-tnef",
+    "pgp-signature",
+    "pgp-encrypted",
+    "pkcs7-signature",
+    "pkcs7-mime",
+    "x-pkcs7-signature",
+    "msword",
+    "image",
+    "jpeg",
+    "png",
+    "gif",
+    "audio",
+    "video",
+    "calendar",
+    "csv",
+    "enriched",
+    "rtf",
+    "inline",
+    "attachment",
+];
+
+impl Name {
+    fn read(value: &[u8], start: usize, end: usize) -> Name {
+        let bytes = &value[start..end];
+        let lowercase = !bytes.iter().any(u8::is_ascii_uppercase);
+        if lowercase && (bytes.is_ascii() || std::str::from_utf8(bytes).is_ok()) {
+            return Name::Span(start, end);
+        }
+        match KNOWN_NAMES
+            .iter()
+            .find(|k| bytes.eq_ignore_ascii_case(k.as_bytes()))
+        {
+            Some(known) => Name::Known(known),
+            None => Name::Lowered(String::from_utf8_lossy(bytes).to_ascii_lowercase()),
+        }
+    }
+
+    /// Whether the name is `other` (case-insensitive).
+    fn is(&self, value: &[u8], other: &str) -> bool {
+        match self {
+            Name::Known(s) => s.eq_ignore_ascii_case(other),
+            Name::Span(start, end) => value[*start..*end].eq_ignore_ascii_case(other.as_bytes()),
+            Name::Lowered(s) => s.eq_ignore_ascii_case(other),
+        }
+    }
+
+    fn as_str<'s>(&'s self, value: &'s [u8]) -> &'s str {
+        match self {
+            Name::Known(s) => s,
+            Name::Span(start, end) => std::str::from_utf8(&value[*start..*end]).unwrap_or_default(),
+            Name::Lowered(s) => s,
+        }
+    }
+
+    fn into_owned(self, value: &[u8]) -> Cow<'static, str> {
+        match self {
+            Name::Known(s) => Cow::Borrowed(s),
+            Name::Span(..) => type_name(self.as_str(value)),
+            Name::Lowered(s) => Cow::Owned(s),
+        }
+    }
+}
+
+/// Bounds of `value[start..end]` with surrounding whitespace trimmed.
+fn trim_span(value: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
+    while start < end && value[start].is_ascii_whitespace() {
+        start += 1;
+    }
+    while end > start && value[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    (start, end)
+}
+
+/// The value with comments removed, borrowed as long as the input is.
+fn without_comments(value: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    match value {
+        Cow::Borrowed(v) => strip_comments(v),
+        Cow::Owned(v) => match strip_comments(&v) {
+            // Nothing was removed.
+            Cow::Borrowed(_) => Cow::Owned(v),
+            Cow::Owned(stripped) => Cow::Owned(stripped),
+        },
+    }
+}
+
+/// The parameter segments of a value with comments removed: an optional segment cut from
+/// the type (a missing `;`), then everything after the first `;`.
+#[derive(Clone)]
+struct ParamList<'a> {
+    value: Cow<'a, [u8]>,
+    inserted: Option<(usize, usize)>,
+    rest: Option<usize>,
+}
+
+/// The segments of a [`ParamList`], in order.
+#[derive(Debug, Clone)]
+struct ListSegments<'s> {
+    inserted: Option<&'s [u8]>,
+    rest: Segments<'s>,
+}
+
+impl<'s> Iterator for ListSegments<'s> {
+    type Item = &'s [u8];
+
+    fn next(&mut self) -> Option<&'s [u8]> {
+        self.inserted.take().or_else(|| self.rest.next())
+    }
+}
+
+impl ParamList<'_> {
+    fn segments(&self) -> ListSegments<'_> {
+        ListSegments {
+            inserted: self.inserted.map(|(s, e)| &self.value[s..e]),
+            rest: Segments {
+                rest: self.rest.map(|r| &self.value[r..]),
+            },
+        }
+    }
+
+    /// Whether no name has a `*` (no RFC 2231 sections or extended values).
+    fn is_simple(&self) -> bool {
+        self.segments()
+            .filter_map(name_value)
+            .all(|(name, _)| memchr::memchr(b'*', name).is_none())
+    }
+
+    fn params(&self) -> Params<'_> {
+        let inner = if self.is_simple() {
+            let segments = self.segments();
+            ParamsInner::Simple {
+                first: segments.clone(),
+                next: segments,
+                seen: 0,
+            }
+        } else {
+            ParamsInner::Joined(joined_params(self.segments()).into_iter())
+        };
+        Params { inner }
+    }
+
+    fn param(&self, name: &str) -> Option<Cow<'_, str>> {
+        if self.is_simple() {
+            // The first parameter of a name wins, so the first match is the one.
+            self.segments()
+                .filter_map(name_value)
+                .find(|(n, _)| name_is(n, name))
+                .map(|(_, v)| plain_value(unquote(v)))
+        } else {
+            joined_params(self.segments())
+                .into_iter()
+                .find(|p| p.name.eq_ignore_ascii_case(name))
+                .map(|p| p.value)
+        }
+    }
+}
+
+/// Whether two raw names read as the same lowercase name.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        lower_name(a) == lower_name(b)
+    }
+}
+
+/// The parameters of a [`ContentTypeRef`] or [`ContentDispositionRef`], in order of first
+/// appearance.
+#[derive(Debug, Clone)]
+pub struct Params<'s> {
+    inner: ParamsInner<'s>,
+}
+
+#[derive(Debug, Clone)]
+enum ParamsInner<'s> {
+    /// No RFC 2231 names: one segment per parameter, the first of a name wins.
+    Simple {
+        first: ListSegments<'s>,
+        next: ListSegments<'s>,
+        /// Segments already passed.
+        seen: usize,
+    },
+    Joined(std::vec::IntoIter<ParamRef<'s>>),
+}
+
+impl<'s> Iterator for Params<'s> {
+    type Item = ParamRef<'s>;
+
+    fn next(&mut self) -> Option<ParamRef<'s>> {
+        match &mut self.inner {
+            ParamsInner::Simple { first, next, seen } => loop {
+                let seg = next.next()?;
+                let earlier = first.clone().take(*seen);
+                *seen += 1;
+                let Some((name, value)) = name_value(seg) else {
+                    continue;
+                };
+                let repeated = earlier
+                    .filter_map(name_value)
+                    .any(|(n, _)| same_name(n, name));
+                if !repeated {
+                    return Some(ParamRef {
+                        name: lower_name(name),
+                        value: plain_value(unquote(value)),
+                        charset: None,
+                        language: None,
+                    });
+                }
+            },
+            ParamsInner::Joined(params) => params.next(),
+        }
+    }
+}
+
+/// A `Content-Type` value read without copying: the lowercase type and subtype and the
+/// parameters exactly as [`ContentType`] has them, borrowed from the field where the
+/// written bytes are the value.
+///
+/// A value is copied only when it has to change: a name with upper-case letters, a quoted
+/// string with escapes or folds, encoded words, RFC 2231 sections or charsets. A field
+/// that is folded or has comments is unfolded into one copy, which the view owns and the
+/// parameters then borrow from. The parameters are read again on each call of
+/// [`ContentTypeRef::params`] or [`ContentTypeRef::param`].
+///
+/// ```
+/// use std::borrow::Cow;
+/// use mailwire_mime::ContentTypeRef;
+///
+/// let ct = ContentTypeRef::parse(b"Text/Plain; charset=utf-8; Format=\"flowed\"");
+/// assert_eq!((ct.main_type(), ct.subtype()), ("text", "plain"));
+/// let params: Vec<(Cow<'_, str>, Cow<'_, str>)> =
+///     ct.params().map(|p| (p.name, p.value)).collect();
+/// assert_eq!(params, [("charset".into(), "utf-8".into()), ("format".into(), "flowed".into())]);
+/// // Written in lowercase, token or plain quoted string: nothing was copied.
+/// assert!(ct.params().all(|p| matches!(p.value, Cow::Borrowed(_))));
+/// assert_eq!(ct.into_owned(), mailwire_mime::ContentType::parse(b"text/plain; charset=utf-8; format=flowed"));
+/// ```
+#[derive(Clone)]
+pub struct ContentTypeRef<'a> {
+    main: Name,
+    sub: Name,
+    malformed: bool,
+    list: ParamList<'a>,
+}
+
+impl<'a> ContentTypeRef<'a> {
+    /// Reads an unfolded `Content-Type` value, as [`ContentType::parse`] does.
+    pub fn parse(value: &'a [u8]) -> ContentTypeRef<'a> {
+        ContentTypeRef::read(Cow::Borrowed(value))
+    }
+
+    /// Reads an unfolded value that may be owned.
+    pub(crate) fn read(value: Cow<'a, [u8]>) -> ContentTypeRef<'a> {
+        let value = without_comments(value);
+        let v: &[u8] = &value;
+        let mut segments = Segments { rest: Some(v) };
+        let first_end = segments.next().map_or(0, <[u8]>::len);
+        let rest = segments.rest.map(|r| v.len() - r.len());
+        let (mut start, mut end) = trim_span(v, 0, first_end);
+        let mut inserted = None;
+        // `multipart/mixed boundary=x`: a missing `;` before the first parameter.
+        if let Some(ws) = v[start..end].iter().position(u8::is_ascii_whitespace)
+            && memchr::memchr(b'=', &v[start + ws..end]).is_some()
+        {
+            inserted = Some((start + ws, end));
+            (start, end) = trim_span(v, start, start + ws);
+        }
+        // RFC 2045 §5.1: any CHAR except SPACE, CTLs and tspecials.
+        let is_token = |s: &[u8]| {
+            !s.is_empty()
+                && s.iter().all(|&b| {
+                    b > b' '
+                        && b < 127
+                        && !matches!(
+                            b,
+                            b'(' | b')'
+                                | b'<'
+                                | b'>'
+                                | b'@'
+                                | b','
+                                | b';'
+                                | b':'
+                                | b'\\'
+                                | b'"'
+                                | b'/'
+                                | b'['
+                                | b']'
+                                | b'?'
+                                | b'='
+                        )
+                })
+        };
+        let halves = memchr::memchr(b'/', &v[start..end]).map(|i| {
+            (
+                trim_span(v, start, start + i),
+                trim_span(v, start + i + 1, end),
+            )
+        });
+        let (main, sub, malformed) = match halves {
+            Some(((ms, me), (ss, se))) if is_token(&v[ms..me]) && is_token(&v[ss..se]) => {
+                (Name::read(v, ms, me), Name::read(v, ss, se), false)
+            }
+            _ => (Name::Known("text"), Name::Known("plain"), true),
+        };
+        ContentTypeRef {
+            main,
+            sub,
+            malformed,
+            list: ParamList {
+                value,
+                inserted,
+                rest,
+            },
+        }
+    }
+
+    /// The top-level type, lowercase (`text`).
+    pub fn main_type(&self) -> &str {
+        self.main.as_str(&self.list.value)
+    }
+
+    /// The subtype, lowercase (`plain`).
+    pub fn subtype(&self) -> &str {
+        self.sub.as_str(&self.list.value)
+    }
+
+    /// Whether this is `main/sub` (case-insensitive).
+    pub fn is(&self, main: &str, sub: &str) -> bool {
+        self.main.is(&self.list.value, main) && self.sub.is(&self.list.value, sub)
+    }
+
+    /// Whether the top-level type is `main` (case-insensitive).
+    pub(crate) fn main_is(&self, main: &str) -> bool {
+        self.main.is(&self.list.value, main)
+    }
+
+    /// Whether the subtype is `sub` (case-insensitive).
+    pub(crate) fn subtype_is(&self, sub: &str) -> bool {
+        self.sub.is(&self.list.value, sub)
+    }
+
+    /// Whether the written value could not be read and `text/plain` was used.
+    pub fn is_malformed(&self) -> bool {
+        self.malformed
+    }
+
+    /// The parameters, in order of first appearance, as [`ContentType::params`] has them.
+    pub fn params(&self) -> Params<'_> {
+        self.list.params()
+    }
+
+    /// A parameter's decoded value (name case-insensitive).
+    pub fn param(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.list.param(name)
+    }
+
+    /// The `charset` parameter.
+    pub fn charset(&self) -> Option<Cow<'_, str>> {
+        self.param("charset")
+    }
+
+    /// The `boundary` parameter of a multipart.
+    pub fn boundary(&self) -> Option<Cow<'_, str>> {
+        self.param("boundary")
+    }
+
+    /// The owned [`ContentType`].
+    pub fn into_owned(self) -> ContentType {
+        let params = self.params().map(ParamRef::into_owned).collect();
+        let value = &self.list.value;
+        ContentType {
+            main: self.main.into_owned(value),
+            sub: self.sub.into_owned(value),
+            params,
+            malformed: self.malformed,
+        }
+    }
+}
+
+impl fmt::Debug for ContentTypeRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContentTypeRef")
+            .field("main", &self.main_type())
+            .field("sub", &self.subtype())
+            .field("params", &self.params().collect::<Vec<_>>())
+            .field("malformed", &self.malformed)
+            .finish()
+    }
+}
+
+/// A `Content-Disposition` value (RFC 2183) read without copying: the lowercase type and
+/// the parameters exactly as [`ContentDisposition`] has them.
+///
+/// ```
+/// use mailwire_mime::ContentDispositionRef;
+///
+/// let cd = ContentDispositionRef::parse(b"Attachment; filename*=utf-8''na%C3%AFve.txt; size=12");
+/// assert_eq!(cd.kind(), "attachment");
+/// let params: Vec<(String, String)> =
+///     cd.params().map(|p| (p.name.into_owned(), p.value.into_owned())).collect();
+/// assert_eq!(params, [("filename".to_owned(), "na\u{ef}ve.txt".to_owned()), ("size".to_owned(), "12".to_owned())]);
+/// ```
+#[derive(Clone)]
+pub struct ContentDispositionRef<'a> {
+    kind: Name,
+    list: ParamList<'a>,
+}
+
+impl<'a> ContentDispositionRef<'a> {
+    /// Reads an unfolded value, as [`ContentDisposition::parse`] does.
+    pub fn parse(value: &'a [u8]) -> ContentDispositionRef<'a> {
+        ContentDispositionRef::read(Cow::Borrowed(value))
+    }
+
+    /// Reads an unfolded value that may be owned.
+    pub(crate) fn read(value: Cow<'a, [u8]>) -> ContentDispositionRef<'a> {
+        let value = without_comments(value);
+        let v: &[u8] = &value;
+        let mut segments = Segments { rest: Some(v) };
+        let first_end = segments.next().map_or(0, <[u8]>::len);
+        let rest = segments.rest.map(|r| v.len() - r.len());
+        let (start, end) = trim_span(v, 0, first_end);
+        ContentDispositionRef {
+            kind: Name::read(v, start, end),
+            list: ParamList {
+                value,
+                inserted: None,
+                rest,
+            },
+        }
+    }
+
+    /// The disposition type, lowercase (`inline`, `attachment`, …).
+    pub fn kind(&self) -> &str {
+        self.kind.as_str(&self.list.value)
+    }
+
+    /// Whether the type is `attachment`.
+    pub fn is_attachment(&self) -> bool {
+        self.kind.is(&self.list.value, "attachment")
+    }
+
+    /// Whether the type is `inline`.
+    pub fn is_inline(&self) -> bool {
+        self.kind.is(&self.list.value, "inline")
+    }
+
+    /// The parameters, as [`ContentDisposition::params`] has them.
+    pub fn params(&self) -> Params<'_> {
+        self.list.params()
+    }
+
+    /// A parameter's decoded value (name case-insensitive).
+    pub fn param(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.list.param(name)
+    }
+
+    /// The `filename` parameter.
+    pub fn filename(&self) -> Option<Cow<'_, str>> {
+        self.param("filename")
+    }
+
+    /// The owned [`ContentDisposition`].
+    pub fn into_owned(self) -> ContentDisposition {
+        let params = self.params().map(ParamRef::into_owned).collect();
+        ContentDisposition {
+            kind: self.kind.into_owned(&self.list.value).into_owned(),
+            params,
+        }
+    }
+}
+
+impl fmt::Debug for ContentDispositionRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContentDispositionRef")
+            .field("kind", &self.kind())
+            .field("params", &self.params().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 fn find<'p>(params: &'p [Param], name: &str) -> Option<&'p str> {
@@ -228,8 +824,8 @@ fn find<'p>(params: &'p [Param], name: &str) -> Option<&'p str> {
 /// A `Content-Type` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentType {
-    main: String,
-    sub: String,
+    main: Cow<'static, str>,
+    sub: Cow<'static, str>,
     params: Vec<Param>,
     malformed: bool,
 }
@@ -241,12 +837,20 @@ impl Default for ContentType {
     }
 }
 
+/// A type name lowercased, without allocating for well-known names.
+fn type_name(name: &str) -> Cow<'static, str> {
+    match KNOWN_NAMES.iter().find(|k| name.eq_ignore_ascii_case(k)) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(name.to_ascii_lowercase()),
+    }
+}
+
 impl ContentType {
     /// A type from its two halves (lowercased), no parameters.
     pub fn new(main: &str, sub: &str) -> ContentType {
         ContentType {
-            main: main.to_ascii_lowercase(),
-            sub: sub.to_ascii_lowercase(),
+            main: type_name(main),
+            sub: type_name(sub),
             params: Vec::new(),
             malformed: false,
         }
@@ -276,41 +880,7 @@ impl ContentType {
     /// assert_eq!(ct.charset(), Some("ISO-8859-1"));
     /// ```
     pub fn parse(value: &[u8]) -> ContentType {
-        let value = strip_comments(value);
-        let mut segments = split_params(&value);
-        let mut first = segments.first().map_or(&b""[..], |s| trim_wsp(s));
-        // `multipart/mixed boundary=x`: a missing `;` before the first parameter.
-        if let Some(ws) = first.iter().position(u8::is_ascii_whitespace)
-            && memchr::memchr(b'=', &first[ws..]).is_some()
-        {
-            let (kind, param) = first.split_at(ws);
-            first = trim_wsp(kind);
-            segments.insert(1, param);
-        }
-        let params = parse_params(segments.get(1..).unwrap_or_default());
-        let halves = first
-            .iter()
-            .position(|&b| b == b'/')
-            .map(|i| (trim_wsp(&first[..i]), trim_wsp(&first[i + 1..])));
-        let is_token = |s: &[u8]| {
-            !s.is_empty()
-                && s.iter()
-                    .all(|&b| b > b' ' && b < 127 && !b"()<>@,;:\\\"/[]?=".contains(&b))
-        };
-        match halves {
-            Some((m, s)) if is_token(m) && is_token(s) => ContentType {
-                main: String::from_utf8_lossy(m).to_ascii_lowercase(),
-                sub: String::from_utf8_lossy(s).to_ascii_lowercase(),
-                params,
-                malformed: false,
-            },
-            _ => ContentType {
-                main: "text".into(),
-                sub: "plain".into(),
-                params,
-                malformed: true,
-            },
-        }
+        ContentTypeRef::parse(value).into_owned()
     }
 
     /// The top-level type, lowercase (`text`).
@@ -376,16 +946,7 @@ impl ContentDisposition {
     /// assert_eq!(cd.filename(), Some("na\u{ef}ve.txt"));
     /// ```
     pub fn parse(value: &[u8]) -> ContentDisposition {
-        let value = strip_comments(value);
-        let segments = split_params(&value);
-        let kind = segments
-            .first()
-            .map(|s| String::from_utf8_lossy(trim_wsp(s)).to_ascii_lowercase())
-            .unwrap_or_default();
-        ContentDisposition {
-            kind,
-            params: parse_params(segments.get(1..).unwrap_or_default()),
-        }
+        ContentDispositionRef::parse(value).into_owned()
     }
 
     /// The disposition type, lowercase (`inline`, `attachment`, …).

@@ -2,14 +2,16 @@
 //! counts, IMAP part numbers and decoded content.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::sync::OnceLock;
 
 use memchr::memmem;
 
 use crate::charset::{Charset, lossy_text};
 use crate::defect::Defect;
-use crate::header::{Header, HeaderDamage, parse_header};
+use crate::header::{Header, HeaderDamage, parse_header, trim_wsp, unfold};
 use crate::limits::Limits;
-use crate::param::{ContentDisposition, ContentType};
+use crate::param::{ContentDisposition, ContentDispositionRef, ContentType, ContentTypeRef};
 use crate::part_number::PartNumber;
 use crate::transfer::{self, TransferEncoding, UuFile};
 
@@ -43,12 +45,73 @@ enum Content<'a> {
     },
 }
 
+/// Where a part's content type comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TypeSource<'a> {
+    /// The raw value of a readable `Content-Type` field.
+    Field(&'a [u8]),
+    /// No field, or an unreadable one: `text/plain; charset=us-ascii` (RFC 2045 §5.2).
+    Default,
+    /// No field in a `multipart/digest`: `message/rfc822` (RFC 2046 §5.1.5).
+    Digest,
+}
+
+impl<'a> TypeSource<'a> {
+    fn read(self) -> ContentTypeRef<'a> {
+        match self {
+            TypeSource::Field(raw) => ContentTypeRef::read(unfold(trim_wsp(raw))),
+            TypeSource::Default => ContentTypeRef::parse(b"text/plain; charset=us-ascii"),
+            TypeSource::Digest => ContentTypeRef::parse(b"message/rfc822"),
+        }
+    }
+}
+
+/// A part's content type: read from its source on demand, the owned copy built once.
+#[derive(Clone)]
+struct TypeField<'a> {
+    source: TypeSource<'a>,
+    owned: OnceLock<ContentType>,
+}
+
+impl<'a> TypeField<'a> {
+    fn new(source: TypeSource<'a>) -> TypeField<'a> {
+        TypeField {
+            source,
+            owned: OnceLock::new(),
+        }
+    }
+
+    fn read(&self) -> ContentTypeRef<'a> {
+        self.source.read()
+    }
+
+    fn owned(&self) -> &ContentType {
+        self.owned.get_or_init(|| self.read().into_owned())
+    }
+}
+
+/// The owned copy is a function of the source.
+impl PartialEq for TypeField<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for TypeField<'_> {}
+
+/// Shows the owned value, as a part did when it held one.
+impl fmt::Debug for TypeField<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.owned(), f)
+    }
+}
+
 /// One entity of the MIME tree: a whole message, a body part or an enclosed message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part<'a> {
     number: PartNumber,
     header: Header<'a>,
-    content_type: ContentType,
+    content_type: TypeField<'a>,
     encoding: TransferEncoding,
     header_offset: usize,
     body_offset: usize,
@@ -72,8 +135,31 @@ impl<'a> Part<'a> {
 
     /// The content type, the RFC 2045 default (`text/plain; charset=us-ascii`, or
     /// `message/rfc822` inside a `multipart/digest`) when there is no field.
+    ///
+    /// Built from the field on the first call and kept; [`Part::content_type_ref`] reads
+    /// the same values without building owned strings.
     pub fn content_type(&self) -> &ContentType {
-        &self.content_type
+        self.content_type.owned()
+    }
+
+    /// The content type as [`Part::content_type`] gives it, read without copying:
+    /// type, subtype and parameters borrow from the field where they can.
+    ///
+    /// ```
+    /// use mailwire_mime::Message;
+    ///
+    /// let raw = b"Content-Type: text/plain; charset=utf-8; format=flowed\r\n\r\nhi\r\n";
+    /// let msg = Message::parse_structure(raw);
+    /// let ct = msg.root().content_type_ref();
+    /// assert_eq!(ct.main_type(), "text");
+    /// assert_eq!(ct.subtype(), "plain");
+    /// let params: Vec<String> = ct.params().map(|p| format!("{}={}", p.name, p.value)).collect();
+    /// assert_eq!(params, ["charset=utf-8", "format=flowed"]);
+    /// assert_eq!(ct.charset().as_deref(), Some("utf-8"));
+    /// assert_eq!(ct.into_owned(), *msg.root().content_type());
+    /// ```
+    pub fn content_type_ref(&self) -> ContentTypeRef<'a> {
+        self.content_type.read()
     }
 
     /// The `Content-Transfer-Encoding` (7bit when absent).
@@ -86,6 +172,23 @@ impl<'a> Part<'a> {
         self.header.content_disposition()
     }
 
+    /// The `Content-Disposition` read without copying, if any; its kind and parameters
+    /// are those of [`Part::content_disposition`].
+    ///
+    /// ```
+    /// use mailwire_mime::Message;
+    ///
+    /// let raw = b"Content-Disposition: ATTACHMENT; filename=\"r.pdf\"\r\n\r\n";
+    /// let msg = Message::parse_structure(raw);
+    /// let cd = msg.root().content_disposition_ref().expect("a disposition");
+    /// assert_eq!(cd.kind(), "attachment");
+    /// assert_eq!(cd.filename().as_deref(), Some("r.pdf"));
+    /// assert_eq!(cd.params().count(), 1);
+    /// ```
+    pub fn content_disposition_ref(&self) -> Option<ContentDispositionRef<'a>> {
+        self.header.content_disposition_ref()
+    }
+
     /// The `Content-ID`, without angle brackets.
     pub fn content_id(&self) -> Option<String> {
         self.header.content_id()
@@ -95,7 +198,7 @@ impl<'a> Part<'a> {
     pub fn filename(&self) -> Option<String> {
         self.content_disposition()
             .and_then(|d| d.filename().map(str::to_owned))
-            .or_else(|| self.content_type.param("name").map(str::to_owned))
+            .or_else(|| self.content_type_ref().param("name").map(Cow::into_owned))
     }
 
     /// Offset of the first header byte in the parsed input.
@@ -185,15 +288,18 @@ impl<'a> Part<'a> {
     /// `attachment` disposition, an enclosed message, a named text part not marked inline,
     /// or a non-text leaf without a `Content-ID` that is not marked inline.
     pub fn is_attachment(&self) -> bool {
-        let disp = self.content_disposition();
-        if disp.as_ref().is_some_and(ContentDisposition::is_attachment) {
+        let disp = self.content_disposition_ref();
+        if disp
+            .as_ref()
+            .is_some_and(ContentDispositionRef::is_attachment)
+        {
             return true;
         }
-        let inline = disp.as_ref().is_some_and(ContentDisposition::is_inline);
+        let inline = disp.as_ref().is_some_and(ContentDispositionRef::is_inline);
         match &self.kind {
             PartKind::Message(_) => true,
             PartKind::Multipart { .. } => false,
-            PartKind::Leaf if self.content_type.main_type() == "text" => {
+            PartKind::Leaf if self.content_type_ref().main_type() == "text" => {
                 !inline && self.filename().is_some()
             }
             PartKind::Leaf => !inline && self.content_id().is_none(),
@@ -219,50 +325,84 @@ struct Delimiter {
     close: bool,
 }
 
-/// Finds delimiter lines (`--boundary`, `--boundary--`) at line starts.
-fn delimiters(body: &[u8], boundary: &[u8]) -> Vec<Delimiter> {
-    let mut pattern = Vec::with_capacity(boundary.len() + 2);
-    pattern.extend_from_slice(b"--");
-    pattern.extend_from_slice(boundary);
-    let finder = memmem::Finder::new(&pattern);
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(rel) = finder.find(&body[from..]) {
-        let pos = from + rel;
-        from = pos + pattern.len();
-        if pos > 0 && body[pos - 1] != b'\n' {
-            continue;
-        }
-        let after = &body[pos + pattern.len()..];
-        let close = after.starts_with(b"--");
-        let rest = if close { &after[2..] } else { after };
-        let eol = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-        // Transport padding only; anything else means a longer boundary.
-        if !rest[..eol]
-            .iter()
-            .all(|&b| b == b' ' || b == b'\t' || b == b'\r')
-        {
-            continue;
-        }
-        let mut content_end = pos;
-        if content_end > 0 && body[content_end - 1] == b'\n' {
-            content_end -= 1;
-            if content_end > 0 && body[content_end - 1] == b'\r' {
-                content_end -= 1;
-            }
-        }
-        let next_start = (pos + pattern.len() + usize::from(close) * 2 + eol + 1).min(body.len());
-        out.push(Delimiter {
-            content_end,
-            next_start,
-            close,
-        });
-        if close {
-            break;
-        }
-        from = next_start;
+/// `--boundary`, in `buf` when the boundary has an RFC 2046 length (at most 70).
+fn dash_boundary<'b>(boundary: &[u8], buf: &'b mut [u8; 80]) -> Cow<'b, [u8]> {
+    let n = boundary.len() + 2;
+    if n <= buf.len() {
+        buf[..2].copy_from_slice(b"--");
+        buf[2..n].copy_from_slice(boundary);
+        Cow::Borrowed(&buf[..n])
+    } else {
+        Cow::Owned([&b"--"[..], boundary].concat())
     }
-    out
+}
+
+/// Finds delimiter lines (`--boundary`, `--boundary--`) at line starts, up to and
+/// including the first close delimiter.
+struct Delimiters<'b, 'p> {
+    body: &'b [u8],
+    finder: memmem::Finder<'p>,
+    from: usize,
+    done: bool,
+}
+
+impl<'b, 'p> Delimiters<'b, 'p> {
+    /// `pattern` is the dash-boundary, `--` and the boundary.
+    fn new(body: &'b [u8], pattern: &'p [u8]) -> Delimiters<'b, 'p> {
+        Delimiters {
+            body,
+            finder: memmem::Finder::new(pattern),
+            from: 0,
+            done: false,
+        }
+    }
+}
+
+impl Iterator for Delimiters<'_, '_> {
+    type Item = Delimiter;
+
+    fn next(&mut self) -> Option<Delimiter> {
+        if self.done {
+            return None;
+        }
+        let body = self.body;
+        let len = self.finder.needle().len();
+        while let Some(rel) = self.finder.find(&body[self.from..]) {
+            let pos = self.from + rel;
+            self.from = pos + len;
+            if pos > 0 && body[pos - 1] != b'\n' {
+                continue;
+            }
+            let after = &body[pos + len..];
+            let close = after.starts_with(b"--");
+            let rest = if close { &after[2..] } else { after };
+            let eol = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            // Transport padding only; anything else means a longer boundary.
+            if !rest[..eol]
+                .iter()
+                .all(|&b| b == b' ' || b == b'\t' || b == b'\r')
+            {
+                continue;
+            }
+            let mut content_end = pos;
+            if content_end > 0 && body[content_end - 1] == b'\n' {
+                content_end -= 1;
+                if content_end > 0 && body[content_end - 1] == b'\r' {
+                    content_end -= 1;
+                }
+            }
+            let next_start = (pos + len + usize::from(close) * 2 + eol + 1).min(body.len());
+            self.done = close;
+            self.from = next_start;
+            return Some(Delimiter {
+                content_end,
+                next_start,
+                close,
+            });
+        }
+        self.done = true;
+        None
+    }
 }
 
 fn count_lines(body: &[u8]) -> usize {
@@ -280,10 +420,11 @@ enum Role {
 
 fn convert_text<'a>(
     decoded: Cow<'a, [u8]>,
-    ct: &ContentType,
+    ct: &ContentTypeRef<'_>,
     defects: &mut Vec<Defect>,
 ) -> Content<'a> {
-    let label = ct.charset().unwrap_or("us-ascii");
+    let charset_param = ct.charset();
+    let label = charset_param.as_deref().unwrap_or("us-ascii");
     let charset = Charset::for_label(label);
     let ascii_family = charset
         .is_none_or(|c| matches!(c, Charset::Whatwg(e) if e == encoding_rs::WINDOWS_1252))
@@ -400,20 +541,23 @@ fn parse_entity<'a>(
     let mut damage = Vec::new();
     let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
     add_header_damage(&damage, &ctx.limits, &mut defects);
-    let content_type = match header.content_type() {
-        Some(ct) if ct.is_malformed() => {
-            defects.push(Defect::MalformedContentType);
-            ContentType::default()
-        }
-        Some(ct) => ct,
-        None if digest => ContentType::new("message", "rfc822"),
-        None => ContentType::default(),
+    let mut source = match header.get("Content-Type") {
+        Some(f) => TypeSource::Field(f.raw_value()),
+        None if digest => TypeSource::Digest,
+        None => TypeSource::Default,
     };
+    let mut ct = source.read();
+    if ct.is_malformed() {
+        defects.push(Defect::MalformedContentType);
+        source = TypeSource::Default;
+        ct = source.read();
+    }
+    let content_type = TypeField::new(source);
     let encoding = header.content_transfer_encoding().unwrap_or_default();
     let body_offset = start + hlen;
     let body = &ctx.input[body_offset..end];
-    let is_multipart = content_type.main_type() == "multipart";
-    let is_message = content_type.is("message", "rfc822") || content_type.is("message", "global");
+    let is_multipart = ct.main_is("multipart");
+    let is_message = ct.is("message", "rfc822") || ct.is("message", "global");
     let number = match role {
         Role::Message if is_multipart => base.clone(),
         Role::Message => base.child(1),
@@ -446,17 +590,20 @@ fn parse_entity<'a>(
         if !part.encoding.is_identity() {
             defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
         }
-        match part
-            .content_type
-            .boundary()
-            .filter(|b| !b.is_empty())
-            .map(|b| b.as_bytes().to_vec())
-        {
+        match ct.boundary().filter(|b| !b.is_empty()) {
             None => defects.push(Defect::MissingBoundaryParameter),
             Some(boundary) => {
                 as_leaf = false;
-                part.kind =
-                    parse_multipart(ctx, &part, body_offset, &boundary, depth, &mut defects);
+                let digest = ct.subtype_is("digest");
+                part.kind = parse_multipart(
+                    ctx,
+                    &part,
+                    body_offset,
+                    boundary.as_bytes(),
+                    digest,
+                    depth,
+                    &mut defects,
+                );
             }
         }
     } else if is_message {
@@ -477,7 +624,7 @@ fn parse_entity<'a>(
         }
     }
     if as_leaf && ctx.decode {
-        decode_leaf(&mut part, &mut defects);
+        decode_leaf(&mut part, &ct, &mut defects);
     }
     part.defects = defects;
     part
@@ -488,13 +635,15 @@ fn parse_multipart<'a>(
     part: &Part<'a>,
     body_offset: usize,
     boundary: &[u8],
+    digest: bool,
     depth: usize,
     defects: &mut Vec<Defect>,
 ) -> PartKind<'a> {
     let body = part.body;
-    let found = delimiters(body, boundary);
-    let digest = part.content_type.subtype() == "digest";
-    let Some(first) = found.first() else {
+    let mut buf = [0; 80];
+    let pattern = dash_boundary(boundary, &mut buf);
+    let mut found = Delimiters::new(body, &pattern).peekable();
+    let Some(first) = found.peek() else {
         defects.push(Defect::BoundaryNotFound);
         return PartKind::Multipart {
             preamble: body,
@@ -504,10 +653,10 @@ fn parse_multipart<'a>(
     };
     let preamble = &body[..first.content_end];
     let mut parts = Vec::new();
-    let mut closed = false;
-    for (i, d) in found.iter().enumerate() {
+    let mut closed = None;
+    while let Some(d) = found.next() {
         if d.close {
-            closed = true;
+            closed = Some(d.next_start);
             break;
         }
         if ctx.parts >= ctx.limits.max_parts {
@@ -516,11 +665,12 @@ fn parse_multipart<'a>(
             });
             break;
         }
-        let end = found.get(i + 1).map_or(body.len(), |n| n.content_end);
+        let next = found.peek();
+        let end = next.map_or(body.len(), |n| n.content_end);
         let end = end.max(d.next_start);
         // Without a closing delimiter, a blank tail after the last delimiter is most
         // likely a close delimiter written without its dashes, not a part.
-        if i + 1 == found.len() && body[d.next_start..end].iter().all(u8::is_ascii_whitespace) {
+        if next.is_none() && body[d.next_start..end].iter().all(u8::is_ascii_whitespace) {
             break;
         }
         let child = parse_entity(
@@ -534,9 +684,9 @@ fn parse_multipart<'a>(
         );
         parts.push(child);
     }
-    let epilogue = match found.last() {
-        Some(last) if closed => &body[last.next_start..],
-        _ => {
+    let epilogue = match closed {
+        Some(next_start) => &body[next_start..],
+        None => {
             defects.push(Defect::MissingClosingBoundary);
             &[][..]
         }
@@ -548,7 +698,7 @@ fn parse_multipart<'a>(
     }
 }
 
-fn decode_leaf<'a>(part: &mut Part<'a>, defects: &mut Vec<Defect>) {
+fn decode_leaf<'a>(part: &mut Part<'a>, ct: &ContentTypeRef<'_>, defects: &mut Vec<Defect>) {
     let (decoded, damage) = transfer::decode(&part.encoding, part.body);
     if damage > 0 {
         defects.push(match part.encoding {
@@ -560,12 +710,12 @@ fn decode_leaf<'a>(part: &mut Part<'a>, defects: &mut Vec<Defect>) {
     if let TransferEncoding::Other(name) = &part.encoding {
         defects.push(Defect::UnknownTransferEncoding(name.clone()));
     }
-    if part.content_type.main_type() != "text" {
+    if ct.main_type() != "text" {
         part.content = Content::Bytes(decoded);
         return;
     }
-    let mut content = convert_text(decoded, &part.content_type, defects);
-    if part.content_type.subtype() == "plain"
+    let mut content = convert_text(decoded, ct, defects);
+    if ct.subtype() == "plain"
         && let Content::Text { text, raw } = &mut content
         && memmem::find(text.as_bytes(), b"begin ").is_some()
     {
@@ -614,7 +764,7 @@ mod tests {
     #[test]
     fn delimiters_need_line_starts_and_padding_only() {
         let body = b"pre\r\n--b\r\nA\r\n--bc\r\nx --b\r\n--b  \r\nB\r\n--b--\r\nepi";
-        let d = delimiters(body, b"b");
+        let d: Vec<Delimiter> = Delimiters::new(body, b"--b").collect();
         assert_eq!(d.len(), 3);
         assert_eq!(&body[..d[0].content_end], b"pre");
         assert_eq!(
@@ -624,6 +774,30 @@ mod tests {
         assert_eq!(&body[d[1].next_start..d[2].content_end], b"B");
         assert!(d[2].close);
         assert_eq!(&body[d[2].next_start..], b"epi");
+    }
+
+    #[test]
+    fn long_boundaries_are_found_too() {
+        let boundary = "b".repeat(100);
+        let raw = format!(
+            "Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n--{boundary}\r\n\r\nA\r\n--{boundary}--\r\n"
+        );
+        let root = parse_message(raw.as_bytes(), Limits::default(), false);
+        assert_eq!(root.parts().len(), 1);
+        assert_eq!(root.parts()[0].raw_body(), b"A");
+        assert!(root.defects().is_empty());
+    }
+
+    #[test]
+    fn parts_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>(_: &T) {}
+        let root = parse_message(
+            b"Content-Type: text/plain\r\n\r\nx",
+            Limits::default(),
+            false,
+        );
+        shareable(&root);
+        assert_eq!(root.content_type().main_type(), "text");
     }
 
     #[test]

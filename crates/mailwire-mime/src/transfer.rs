@@ -37,15 +37,25 @@ impl TransferEncoding {
     /// Reads an unfolded value (case-insensitive, comments ignored).
     pub fn parse(value: &[u8]) -> TransferEncoding {
         let v = strip_comments(value);
-        let v = String::from_utf8_lossy(trim_wsp(&v)).to_ascii_lowercase();
-        match v.as_str() {
-            "7bit" | "" => TransferEncoding::SevenBit,
-            "8bit" => TransferEncoding::EightBit,
-            "binary" => TransferEncoding::Binary,
-            "quoted-printable" => TransferEncoding::QuotedPrintable,
-            "base64" => TransferEncoding::Base64,
-            "x-uuencode" | "x-uue" | "uuencode" | "x-uuencoded" => TransferEncoding::UuEncode,
-            _ => TransferEncoding::Other(v),
+        let v = trim_wsp(&v);
+        let is = |name: &str| v.eq_ignore_ascii_case(name.as_bytes());
+        if v.is_empty() || is("7bit") {
+            TransferEncoding::SevenBit
+        } else if is("8bit") {
+            TransferEncoding::EightBit
+        } else if is("binary") {
+            TransferEncoding::Binary
+        } else if is("quoted-printable") {
+            TransferEncoding::QuotedPrintable
+        } else if is("base64") {
+            TransferEncoding::Base64
+        } else if ["x-uuencode", "x-uue", "uuencode", "x-uuencoded"]
+            .iter()
+            .any(|n| is(n))
+        {
+            TransferEncoding::UuEncode
+        } else {
+            TransferEncoding::Other(String::from_utf8_lossy(v).to_ascii_lowercase())
         }
     }
 
