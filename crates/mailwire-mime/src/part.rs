@@ -66,27 +66,26 @@ impl<'a> TypeSource<'a> {
     }
 }
 
-/// A part's content type: read from its source on demand, the owned copy built once.
+/// A part's content type: the view read from its source while parsing, the owned copy
+/// built from it once, on demand.
 #[derive(Clone)]
 struct TypeField<'a> {
     source: TypeSource<'a>,
+    view: ContentTypeRef<'a>,
     owned: OnceLock<ContentType>,
 }
 
 impl<'a> TypeField<'a> {
-    fn new(source: TypeSource<'a>) -> TypeField<'a> {
+    fn new(source: TypeSource<'a>, view: ContentTypeRef<'a>) -> TypeField<'a> {
         TypeField {
             source,
+            view,
             owned: OnceLock::new(),
         }
     }
 
-    fn read(&self) -> ContentTypeRef<'a> {
-        self.source.read()
-    }
-
     fn owned(&self) -> &ContentType {
-        self.owned.get_or_init(|| self.read().into_owned())
+        self.owned.get_or_init(|| self.view.clone().into_owned())
     }
 }
 
@@ -156,10 +155,10 @@ impl<'a> Part<'a> {
     /// let params: Vec<String> = ct.params().map(|p| format!("{}={}", p.name, p.value)).collect();
     /// assert_eq!(params, ["charset=utf-8", "format=flowed"]);
     /// assert_eq!(ct.charset().as_deref(), Some("utf-8"));
-    /// assert_eq!(ct.into_owned(), *msg.root().content_type());
+    /// assert_eq!(ct.clone().into_owned(), *msg.root().content_type());
     /// ```
-    pub fn content_type_ref(&self) -> ContentTypeRef<'a> {
-        self.content_type.read()
+    pub fn content_type_ref(&self) -> &ContentTypeRef<'a> {
+        &self.content_type.view
     }
 
     /// The `Content-Transfer-Encoding` (7bit when absent).
@@ -552,12 +551,12 @@ fn parse_entity<'a>(
         source = TypeSource::Default;
         ct = source.read();
     }
-    let content_type = TypeField::new(source);
     let encoding = header.content_transfer_encoding().unwrap_or_default();
     let body_offset = start + hlen;
     let body = &ctx.input[body_offset..end];
     let is_multipart = ct.main_is("multipart");
     let is_message = ct.is("message", "rfc822") || ct.is("message", "global");
+    let content_type = TypeField::new(source, ct.clone());
     let number = match role {
         Role::Message if is_multipart => base.clone(),
         Role::Message => base.child(1),

@@ -122,7 +122,7 @@ fn check_part(v: &[u8]) {
             let params: Vec<Param> = ct.params().map(ParamRef::into_owned).collect();
             assert_eq!(params, part.content_type().params());
             assert_eq!(ct.main_type(), part.content_type().main_type());
-            assert_eq!(ct.into_owned(), *part.content_type());
+            assert_eq!(ct.clone().into_owned(), *part.content_type());
             assert_eq!(
                 part.content_disposition_ref()
                     .map(ContentDispositionRef::into_owned),

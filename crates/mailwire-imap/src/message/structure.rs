@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use mailwire_mime::{AddressRef, Header, MailboxRef, Param, Part};
+use mailwire_mime::{AddressRef, Header, MailboxRef, ParamRef, Part};
 
 use crate::codec::decode::body as decode;
 use crate::codec::encode::Writer;
@@ -49,7 +49,7 @@ pub(crate) fn write_envelope(w: &mut Writer, header: &Header<'_>) {
 /// Writes the structure of `part`: `body` as `BODY` gives it when `extended` is false,
 /// with the extension data of `BODYSTRUCTURE` when true.
 pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bool) {
-    let ct = part.content_type();
+    let ct = part.content_type_ref();
     w.raw(b"(");
     // A multipart without parts has no multipart form: it is described as a single part.
     if part.is_multipart() && !part.parts().is_empty() {
@@ -230,27 +230,29 @@ fn upper(w: &mut Writer, s: &str) {
 }
 
 /// `body-fld-param`: `NIL` for none.
-fn params(w: &mut Writer, list: &[Param]) {
-    if list.is_empty() {
-        w.raw(b"NIL");
-        return;
-    }
+fn params<'p>(w: &mut Writer, list: impl Iterator<Item = ParamRef<'p>>) {
+    let start = w.out.len();
     w.raw(b"(");
-    for (i, p) in list.iter().enumerate() {
-        if i > 0 {
+    for p in list {
+        if w.out.len() > start + 1 {
             w.sp();
         }
         upper(w, &p.name);
         w.sp();
         text(w, p.value.as_bytes());
     }
-    w.raw(b")");
+    if w.out.len() == start + 1 {
+        w.out.truncate(start);
+        w.raw(b"NIL");
+    } else {
+        w.raw(b")");
+    }
 }
 
 /// `body-fld-dsp`, `body-fld-lang` and `body-fld-loc`, each after a space.
 fn disposition_tail(w: &mut Writer, part: &Part<'_>) {
     w.sp();
-    match part.content_disposition() {
+    match part.content_disposition_ref() {
         None => w.raw(b"NIL"),
         Some(d) => {
             w.raw(b"(");
