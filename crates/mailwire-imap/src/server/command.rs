@@ -14,6 +14,7 @@ use super::item_cache::{CachedItem, ItemCache};
 use super::view::View;
 use super::{Mode, Pending, ServerSession, State};
 use crate::codec::decode::leading_tag;
+use crate::codec::encode::Writer;
 use crate::codec::encode_response;
 use crate::message::ParsedMessage;
 use crate::message::search::{Candidate, matches_all, needs_message, reads_body};
@@ -1145,7 +1146,6 @@ impl ServerSession {
                 let mut parsed = None;
                 line.clear();
                 let mut count = 0;
-                let flags_item = || MessageDataItem::Flags(flag_fetch(&info.flags, info.recent));
                 for a in attributes {
                     let kept = match a {
                         FetchAttribute::Envelope => Some(CachedItem::Envelope),
@@ -1182,8 +1182,11 @@ impl ServerSession {
                         v.cache.insert(u, k, &line[start..]);
                         continue;
                     }
+                    if *a == FetchAttribute::Flags {
+                        write_flags(&mut line, &mut count, &info.flags, info.recent);
+                        continue;
+                    }
                     let item = match a {
-                        FetchAttribute::Flags => Some(flags_item()),
                         FetchAttribute::Uid => NonZeroU32::new(u).map(MessageDataItem::Uid),
                         FetchAttribute::InternalDate => {
                             stored.map(|m| MessageDataItem::InternalDate(m.internal_date))
@@ -1202,11 +1205,7 @@ impl ServerSession {
                     }
                 }
                 if report_flags && newly_seen.contains(&u) {
-                    push_item(
-                        &mut line,
-                        &mut count,
-                        encode_item(seq, flags_item(), &mut scratch),
-                    );
+                    write_flags(&mut line, &mut count, &info.flags, info.recent);
                 }
                 if count > 0 {
                     // Writing into a Vec cannot fail.
@@ -1280,6 +1279,30 @@ fn encode_item(seq: NonZeroU32, item: MessageDataItem, scratch: &mut Vec<u8>) ->
         .map_or(scratch.len(), |i| i + 1);
     let end = scratch.len().saturating_sub(3).max(start);
     &scratch[start..end]
+}
+
+/// Appends `FLAGS (…)` to a FETCH line's list, as the codec writes the item.
+fn write_flags(line: &mut Vec<u8>, count: &mut usize, flags: &[Flag], recent: bool) {
+    if *count > 0 {
+        line.push(b' ');
+    }
+    let mut w = Writer::with_buffer(std::mem::take(line));
+    w.raw(b"FLAGS (");
+    for (i, f) in flags.iter().enumerate() {
+        if i > 0 {
+            w.sp();
+        }
+        w.flag(f);
+    }
+    if recent {
+        if !flags.is_empty() {
+            w.sp();
+        }
+        w.raw(b"\\Recent");
+    }
+    w.raw(b")");
+    *line = w.out;
+    *count += 1;
 }
 
 /// Appends an encoded item to a FETCH line's list, space-separated.
