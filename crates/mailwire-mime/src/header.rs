@@ -54,6 +54,12 @@ impl<'a> HeaderField<'a> {
         unfold(trim_wsp(self.value))
     }
 
+    /// Reads the value as an address list, handing each element to `each` as
+    /// [`Header::for_each_address`] does for every field of a name.
+    pub fn for_each_address(&self, each: impl FnMut(AddressRef<'_>)) {
+        address::read_address_list(&self.unfolded(), each);
+    }
+
     /// The value as unstructured text: unfolded, RFC 2047 encoded words decoded, 8-bit
     /// text read as UTF-8 (RFC 6532) or, failing that, as windows-1252.
     pub fn text(&self) -> String {

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use mailwire_mime::{AddressRef, Header, MailboxRef, ParamRef, Part};
+use mailwire_mime::{AddressRef, Header, HeaderField, MailboxRef, ParamRef, Part};
 
 use crate::codec::decode::body as decode;
 use crate::codec::encode::Writer;
@@ -20,30 +20,77 @@ use crate::types::{Body, BodyKind, BodyStructure, Envelope, IString};
 /// Strings are the fields as written (unfolded), encoded words left encoded, as clients
 /// expect to decode them. `Sender` and `Reply-To` default to `From` (RFC 3501 §7.4.2).
 pub(crate) fn write_envelope(w: &mut Writer, header: &Header<'_>) {
+    let f = EnvelopeFields::find(header);
     w.raw(b"(");
-    field(w, header, "Date");
+    value(w, f.date);
     w.sp();
-    field(w, header, "Subject");
+    value(w, f.subject);
     w.sp();
     let from_start = w.out.len();
-    address_list(w, header, "From");
+    address_list(w, header, &f, FROM);
     let from = from_start..w.out.len();
-    for name in ["Sender", "Reply-To"] {
+    for list in [SENDER, REPLY_TO] {
         w.sp();
-        if !address_list(w, header, name) {
+        if !address_list(w, header, &f, list) {
             w.out.truncate(w.out.len() - b"NIL".len());
             w.out.extend_from_within(from.clone());
         }
     }
-    for name in ["To", "Cc", "Bcc"] {
+    for list in [TO, CC, BCC] {
         w.sp();
-        address_list(w, header, name);
+        address_list(w, header, &f, list);
     }
     w.sp();
-    field(w, header, "In-Reply-To");
+    value(w, f.in_reply_to);
     w.sp();
-    field(w, header, "Message-ID");
+    value(w, f.message_id);
     w.raw(b")");
+}
+
+/// The address fields of an envelope, in its order.
+const LISTS: [&str; 6] = ["From", "Sender", "Reply-To", "To", "Cc", "Bcc"];
+const FROM: usize = 0;
+const SENDER: usize = 1;
+const REPLY_TO: usize = 2;
+const TO: usize = 3;
+const CC: usize = 4;
+const BCC: usize = 5;
+
+/// The fields an envelope is made of, found in one pass over the header.
+#[derive(Default)]
+struct EnvelopeFields<'h, 'a> {
+    date: Option<&'h HeaderField<'a>>,
+    subject: Option<&'h HeaderField<'a>>,
+    in_reply_to: Option<&'h HeaderField<'a>>,
+    message_id: Option<&'h HeaderField<'a>>,
+    /// The first field of each address list, and whether another followed it.
+    lists: [(Option<&'h HeaderField<'a>>, bool); 6],
+}
+
+impl<'h, 'a> EnvelopeFields<'h, 'a> {
+    fn find(header: &'h Header<'a>) -> Self {
+        let mut found = EnvelopeFields::default();
+        for f in header.fields() {
+            let field_name = f.name();
+            let is = |name: &str| field_name.eq_ignore_ascii_case(name);
+            let single = match field_name.len() {
+                4 if is("Date") => &mut found.date,
+                7 if is("Subject") => &mut found.subject,
+                11 if is("In-Reply-To") => &mut found.in_reply_to,
+                10 if is("Message-ID") => &mut found.message_id,
+                _ => {
+                    if let Some(i) = LISTS.iter().position(|n| is(n)) {
+                        let (first, more) = &mut found.lists[i];
+                        *more |= first.is_some();
+                        first.get_or_insert(f);
+                    }
+                    continue;
+                }
+            };
+            single.get_or_insert(f);
+        }
+        found
+    }
 }
 
 /// Writes the structure of `part`: `body` as `BODY` gives it when `extended` is false,
@@ -173,7 +220,12 @@ pub(crate) fn body_structure(part: &Part<'_>, extended: bool) -> BodyStructure {
 /// A header field's value, unfolded, as an `nstring`: `NIL` when the field is absent or
 /// holds a NUL, which no IMAP string can carry.
 fn field(w: &mut Writer, header: &Header<'_>, name: &str) {
-    let Some(f) = header.get(name) else {
+    value(w, header.get(name));
+}
+
+/// The value of `field` (see [`field`]).
+fn value(w: &mut Writer, field: Option<&HeaderField<'_>>) {
+    let Some(f) = field else {
         w.raw(b"NIL");
         return;
     };
@@ -189,7 +241,7 @@ fn field(w: &mut Writer, header: &Header<'_>, name: &str) {
     }
 }
 
-/// `value` without surrounding whitespace, as [`mailwire_mime::HeaderField::unfolded`] trims it.
+/// `value` without surrounding whitespace, as [`HeaderField::unfolded`] trims it.
 fn trim(value: &[u8]) -> &[u8] {
     let start = value
         .iter()
@@ -279,11 +331,16 @@ fn disposition_tail(w: &mut Writer, part: &Part<'_>) {
 /// `env-from` and the other address lists: `NIL` when empty; a group becomes its start
 /// marker, members and end marker (RFC 3501 §7.4.2: a NIL host marks group syntax).
 /// Returns whether the list had any element.
-fn address_list(w: &mut Writer, header: &Header<'_>, name: &str) -> bool {
+fn address_list(
+    w: &mut Writer,
+    header: &Header<'_>,
+    f: &EnvelopeFields<'_, '_>,
+    list: usize,
+) -> bool {
     let start = w.out.len();
     w.raw(b"(");
     let mut any = false;
-    header.for_each_address(name, |a| {
+    let each = |a: AddressRef<'_>| {
         any = true;
         match a {
             AddressRef::Mailbox(m) => address(w, &m),
@@ -297,7 +354,13 @@ fn address_list(w: &mut Writer, header: &Header<'_>, name: &str) -> bool {
                 w.raw(b"(NIL NIL NIL NIL)");
             }
         }
-    });
+    };
+    match f.lists[list] {
+        // A damaged header with two such fields: both lists, as written.
+        (Some(_), true) => header.for_each_address(LISTS[list], each),
+        (Some(field), false) => field.for_each_address(each),
+        (None, _) => {}
+    }
     if any {
         w.raw(b")");
     } else {
@@ -397,6 +460,19 @@ mod tests {
             e,
             "(NIL NIL ((\"Ann\" NIL \"a\" \"x.test\")) ((\"Ann\" NIL \"a\" \"x.test\")) \
 ((NIL NIL \"r\" \"y.test\")) NIL NIL NIL NIL NIL)"
+        );
+    }
+
+    #[test]
+    fn repeated_fields_first_wins_but_address_lists_join() {
+        let (e, _) = written(
+            b"Subject: one\r\nTo: a@x.test\r\nsubject: two\r\nTO: B <b@y.test>\r\n\r\n",
+            false,
+        );
+        assert_eq!(
+            e,
+            "(NIL \"one\" NIL NIL NIL ((NIL NIL \"a\" \"x.test\")(\"B\" NIL \"b\" \"y.test\")) \
+NIL NIL NIL NIL)"
         );
     }
 
