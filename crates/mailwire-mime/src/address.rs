@@ -306,7 +306,14 @@ fn phrase_to_name<'t>(toks: &'t [Spanned<'_>]) -> Option<Cow<'t, str>> {
     let name = match (words.next(), words.next()) {
         (None, _) => return None,
         (Some((_, w)), None) => decoded(w),
-        _ => Cow::Owned(decode_text(&joined(toks))),
+        _ => {
+            let joined = joined(toks);
+            if crate::encoded_word::find_word_start(&joined).is_some() {
+                Cow::Owned(decode_text(&joined))
+            } else {
+                text(Cow::Owned(joined))
+            }
+        }
     };
     trimmed(name)
 }

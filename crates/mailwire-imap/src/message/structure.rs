@@ -269,15 +269,14 @@ fn text(w: &mut Writer, s: &[u8]) {
 
 /// Type, subtype, parameter and encoding names are written in upper case.
 fn upper(w: &mut Writer, s: &str) {
-    // They are short: uppercased on the stack.
-    let mut buf = [0u8; 64];
-    match buf.get_mut(..s.len()) {
-        Some(b) => {
-            b.copy_from_slice(s.as_bytes());
-            b.make_ascii_uppercase();
-            text(w, b);
-        }
-        None => text(w, s.to_ascii_uppercase().as_bytes()),
+    let s = s.as_bytes();
+    if s.iter().all(|&b| is_quoted_plain(b)) {
+        w.out.reserve(s.len() + 2);
+        w.out.push(b'"');
+        w.out.extend(s.iter().map(u8::to_ascii_uppercase));
+        w.out.push(b'"');
+    } else {
+        text(w, &s.to_ascii_uppercase());
     }
 }
 
