@@ -24,6 +24,9 @@ pub struct HeaderField<'a> {
     value: &'a [u8],
     raw: &'a [u8],
     offset: usize,
+    /// Whether `value` holds a line end (CR or LF), found while splitting the header, so
+    /// that unfolding a field written on one line needs no scan.
+    folded: bool,
 }
 
 impl<'a> HeaderField<'a> {
@@ -51,7 +54,11 @@ impl<'a> HeaderField<'a> {
     /// The value unfolded (RFC 5322 §2.2.3: every line end followed by whitespace removed)
     /// with surrounding whitespace trimmed. Borrowed when the field was not folded.
     pub fn unfolded(&self) -> Cow<'a, [u8]> {
-        unfold(trim_wsp(self.value))
+        if self.folded {
+            unfold(trim_wsp(self.value))
+        } else {
+            Cow::Borrowed(trim_wsp(self.value))
+        }
     }
 
     /// The value as unstructured text: unfolded, RFC 2047 encoded words decoded, 8-bit
@@ -74,7 +81,8 @@ impl fmt::Debug for HeaderField<'_> {
 
 /// Removes line ends that are followed by whitespace (a fold); other line ends stay.
 pub(crate) fn unfold(value: &[u8]) -> Cow<'_, [u8]> {
-    if memchr2(b'\n', b'\r', value).is_none() {
+    // A plain loop: field values are short, and setting up a vector search costs more.
+    if !value.iter().any(|&b| b == b'\n' || b == b'\r') {
         return Cow::Borrowed(value);
     }
     let mut out = Vec::with_capacity(value.len());
@@ -110,11 +118,28 @@ pub(crate) fn trim_wsp(mut s: &[u8]) -> &[u8] {
 }
 
 /// A parsed header section.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Header<'a> {
     fields: Vec<HeaderField<'a>>,
     raw: &'a [u8],
     offset: usize,
+    /// Bit `n % 64` is set when some field name is `n` bytes long, so that looking up a
+    /// name no field has usually ends without comparing names.
+    name_lengths: u64,
+}
+
+fn length_bit(len: usize) -> u64 {
+    1 << (len % 64)
+}
+
+impl fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Header")
+            .field("fields", &self.fields)
+            .field("raw", &self.raw)
+            .field("offset", &self.offset)
+            .finish()
+    }
 }
 
 /// What went wrong while splitting a header section; see [`crate::Defect`].
@@ -146,16 +171,25 @@ impl<'a> Header<'a> {
 
     /// The first field with this name (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&HeaderField<'a>> {
-        self.fields
+        self.candidates(name)
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(name.as_bytes()))
     }
 
     /// Every field with this name (case-insensitive), in order.
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField<'a>> + 's {
-        self.fields
+        self.candidates(name)
             .iter()
             .filter(move |f| f.name.eq_ignore_ascii_case(name.as_bytes()))
+    }
+
+    /// The fields that may be named `name`: none when no name has its length.
+    fn candidates(&self, name: &str) -> &[HeaderField<'a>] {
+        if self.name_lengths & length_bit(name.len()) == 0 {
+            &[]
+        } else {
+            &self.fields
+        }
     }
 
     /// The first field's value as decoded text (see [`HeaderField::text`]).
@@ -323,6 +357,24 @@ fn line_len(input: &[u8], at: usize) -> usize {
     }
 }
 
+/// [`line_len`], and whether the line holds a CR other than one just before its LF.
+fn line_len_cr(input: &[u8], at: usize) -> (usize, bool) {
+    let mut from = at;
+    let mut bare_cr = false;
+    while let Some(i) = memchr2(b'\r', b'\n', &input[from..]) {
+        let i = from + i;
+        if input[i] == b'\n' {
+            return (i + 1 - at, bare_cr);
+        }
+        if input.get(i + 1) == Some(&b'\n') {
+            return (i + 2 - at, bare_cr);
+        }
+        bare_cr = true;
+        from = i + 1;
+    }
+    (input.len() - at, bare_cr)
+}
+
 fn is_blank_line(line: &[u8]) -> bool {
     line == b"\n" || line == b"\r\n"
 }
@@ -330,27 +382,28 @@ fn is_blank_line(line: &[u8]) -> bool {
 /// The name of a field line and the offset of its colon: printable ASCII (RFC 5322 §3.6.8)
 /// up to the first colon, with whitespace allowed before the colon (RFC 5322 §4.5).
 fn field_name(line: &[u8]) -> Option<(&[u8], usize)> {
-    // One pass: the name ends at the first colon, and a byte that cannot be in a name
-    // before it means the line is not a field.
-    let mut end = 0;
-    let mut colon = None;
-    for (i, &b) in line.iter().enumerate() {
-        match b {
-            b':' => {
-                colon = Some(i);
-                break;
-            }
-            b' ' | b'\t' => {}
-            33..=126 if end == i => end = i + 1,
-            _ => return None,
-        }
-    }
-    let colon = colon?;
+    // The name is a run of name bytes; only whitespace may stand between it and the colon.
+    let end = line
+        .iter()
+        .position(|&b| !NAME[usize::from(b)])
+        .unwrap_or(line.len());
     if end == 0 {
         return None;
     }
-    Some((&line[..end], colon))
+    let colon = end + line[end..].iter().position(|&b| b != b' ' && b != b'\t')?;
+    (line[colon] == b':').then(|| (&line[..end], colon))
 }
+
+/// Bytes of a field name: printable ASCII except the colon (RFC 5322 §3.6.8).
+const NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 33;
+    while b <= 126 {
+        t[b] = b != b':' as usize;
+        b += 1;
+    }
+    t
+};
 
 fn strip_line_end(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
@@ -370,12 +423,13 @@ pub(crate) fn parse_header<'a>(
     let mut at = 0;
     let mut terminated = false;
     let mut too_large = false;
+    let mut name_lengths = 0;
     // An mbox "From " line before the first field is not part of the header.
     if input.starts_with(b"From ") && field_name(&input[..line_len(input, 0)]).is_none() {
         at += line_len(input, 0);
     }
     while at < input.len() {
-        let len = line_len(input, at);
+        let (len, mut folded) = line_len_cr(input, at);
         let line = &input[at..at + len];
         if is_blank_line(line) {
             at += len;
@@ -391,6 +445,7 @@ pub(crate) fn parse_header<'a>(
         let start = at;
         at += len;
         while at < input.len() && (input[at] == b' ' || input[at] == b'\t') {
+            folded = true;
             let l = line_len(input, at);
             // A whitespace-only line ends the header in some lenient readers, but RFC 5322
             // treats it as a fold; keep it as a fold.
@@ -406,12 +461,14 @@ pub(crate) fn parse_header<'a>(
         }
         match field_name(line) {
             Some((name, colon)) => {
+                name_lengths |= length_bit(name.len());
                 let value = strip_line_end(&raw[colon + 1..]);
                 fields.push(HeaderField {
                     name,
                     value,
                     raw,
                     offset: base + start,
+                    folded,
                 });
             }
             None => damage.push(HeaderDamage::JunkLine(base + start)),
@@ -425,6 +482,7 @@ pub(crate) fn parse_header<'a>(
             fields,
             raw: &input[..at],
             offset: base,
+            name_lengths,
         },
         at,
     )

@@ -58,10 +58,17 @@ enum TypeSource<'a> {
 
 impl<'a> TypeSource<'a> {
     fn read(self) -> ContentTypeRef<'a> {
+        // The defaults are read once; a part gets a copy of the view.
+        static DEFAULT: OnceLock<ContentTypeRef<'static>> = OnceLock::new();
+        static DIGEST: OnceLock<ContentTypeRef<'static>> = OnceLock::new();
         match self {
             TypeSource::Field(raw) => ContentTypeRef::read(unfold(trim_wsp(raw))),
-            TypeSource::Default => ContentTypeRef::parse(b"text/plain; charset=us-ascii"),
-            TypeSource::Digest => ContentTypeRef::parse(b"message/rfc822"),
+            TypeSource::Default => DEFAULT
+                .get_or_init(|| ContentTypeRef::parse(b"text/plain; charset=us-ascii"))
+                .clone(),
+            TypeSource::Digest => DIGEST
+                .get_or_init(|| ContentTypeRef::parse(b"message/rfc822"))
+                .clone(),
         }
     }
 }
@@ -540,12 +547,15 @@ fn parse_entity<'a>(
     let mut damage = Vec::new();
     let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
     add_header_damage(&damage, &ctx.limits, &mut defects);
-    let mut source = match header.get("Content-Type") {
-        Some(f) => TypeSource::Field(f.raw_value()),
-        None if digest => TypeSource::Digest,
-        None => TypeSource::Default,
+    let (mut source, mut ct) = match header.get("Content-Type") {
+        // The field's own unfolding knows whether there is anything to unfold.
+        Some(f) => (
+            TypeSource::Field(f.raw_value()),
+            ContentTypeRef::read(f.unfolded()),
+        ),
+        None if digest => (TypeSource::Digest, TypeSource::Digest.read()),
+        None => (TypeSource::Default, TypeSource::Default.read()),
     };
-    let mut ct = source.read();
     if ct.is_malformed() {
         defects.push(Defect::MalformedContentType);
         source = TypeSource::Default;
