@@ -408,6 +408,7 @@ impl Name {
         }
     }
 
+    #[inline]
     fn as_str<'s>(&'s self, value: &'s FieldValue<'_>) -> &'s str {
         match self {
             Name::Known(s) => s,
@@ -513,6 +514,7 @@ impl<'a> FieldValue<'a> {
     }
 
     /// `bytes()[start..end]` as text, if it is UTF-8.
+    #[inline]
     fn text(&self, start: usize, end: usize) -> Option<&str> {
         match self {
             FieldValue::Text(s) => s.get(start..end),
@@ -822,6 +824,79 @@ impl<'s> Iterator for Params<'s> {
     }
 }
 
+/// Where the parts of a `Content-Type` value (comments removed) lie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TypeBounds {
+    /// The type and the subtype, when both are tokens.
+    halves: Option<((usize, usize), (usize, usize))>,
+    /// A parameter written after the type without a `;`.
+    inserted: Option<(usize, usize)>,
+    /// Where the parameters after the first `;` start.
+    rest: Option<usize>,
+}
+
+impl TypeBounds {
+    fn find(v: &[u8]) -> TypeBounds {
+        TypeBounds::plain(v).unwrap_or_else(|| TypeBounds::read(v))
+    }
+
+    /// The common value that starts with `token/token` followed by `;` or its end: what
+    /// [`TypeBounds::read`] finds in it, since there is no whitespace to trim, no missing
+    /// `;` and no quote before the first `;`, without the scans that find so.
+    fn plain(v: &[u8]) -> Option<TypeBounds> {
+        let not_token = |b: &u8| !TOKEN[usize::from(*b)];
+        let slash = v.iter().position(not_token)?;
+        if slash == 0 || v[slash] != b'/' {
+            return None;
+        }
+        let end = v[slash + 1..]
+            .iter()
+            .position(not_token)
+            .map_or(v.len(), |n| slash + 1 + n);
+        let rest = match v.get(end) {
+            _ if end == slash + 1 => return None,
+            None => None,
+            Some(b';') => Some(end + 1),
+            Some(_) => return None,
+        };
+        Some(TypeBounds {
+            halves: Some(((0, slash), (slash + 1, end))),
+            inserted: None,
+            rest,
+        })
+    }
+
+    /// The first segment split into type and subtype, trimmed, and checked as tokens.
+    fn read(v: &[u8]) -> TypeBounds {
+        let mut segments = Segments { rest: Some(v) };
+        let first_end = segments.next().map_or(0, <[u8]>::len);
+        let rest = segments.rest.map(|r| v.len() - r.len());
+        let (mut start, mut end) = trim_span(v, 0, first_end);
+        let mut inserted = None;
+        // `multipart/mixed boundary=x`: a missing `;` before the first parameter.
+        if let Some(ws) = v[start..end].iter().position(u8::is_ascii_whitespace)
+            && v[start + ws..end].contains(&b'=')
+        {
+            inserted = Some((start + ws, end));
+            (start, end) = trim_span(v, start, start + ws);
+        }
+        let is_token = |s: &[u8]| !s.is_empty() && s.iter().all(|&b| TOKEN[usize::from(b)]);
+        let halves = v[start..end].iter().position(|&b| b == b'/').map(|i| {
+            (
+                trim_span(v, start, start + i),
+                trim_span(v, start + i + 1, end),
+            )
+        });
+        let halves =
+            halves.filter(|((ms, me), (ss, se))| is_token(&v[*ms..*me]) && is_token(&v[*ss..*se]));
+        TypeBounds {
+            halves,
+            inserted,
+            rest,
+        }
+    }
+}
+
 /// A `Content-Type` value read without copying: the lowercase type and subtype and the
 /// parameters exactly as [`ContentType`] has them, borrowed from the field where the
 /// written bytes are the value.
@@ -862,28 +937,11 @@ impl<'a> ContentTypeRef<'a> {
     /// Reads an unfolded value that may be owned.
     pub(crate) fn read(value: Cow<'a, [u8]>) -> ContentTypeRef<'a> {
         let value = without_comments(value);
-        let v: &[u8] = &value;
-        let mut segments = Segments { rest: Some(v) };
-        let first_end = segments.next().map_or(0, <[u8]>::len);
-        let rest = segments.rest.map(|r| v.len() - r.len());
-        let (mut start, mut end) = trim_span(v, 0, first_end);
-        let mut inserted = None;
-        // `multipart/mixed boundary=x`: a missing `;` before the first parameter.
-        if let Some(ws) = v[start..end].iter().position(u8::is_ascii_whitespace)
-            && v[start + ws..end].contains(&b'=')
-        {
-            inserted = Some((start + ws, end));
-            (start, end) = trim_span(v, start, start + ws);
-        }
-        let is_token = |s: &[u8]| !s.is_empty() && s.iter().all(|&b| TOKEN[usize::from(b)]);
-        let halves = v[start..end].iter().position(|&b| b == b'/').map(|i| {
-            (
-                trim_span(v, start, start + i),
-                trim_span(v, start + i + 1, end),
-            )
-        });
-        let halves =
-            halves.filter(|((ms, me), (ss, se))| is_token(&v[*ms..*me]) && is_token(&v[*ss..*se]));
+        let TypeBounds {
+            halves,
+            inserted,
+            rest,
+        } = TypeBounds::find(&value);
         let value = FieldValue::new(value);
         let (main, sub, malformed) = match halves {
             Some(((ms, me), (ss, se))) => (
@@ -902,11 +960,13 @@ impl<'a> ContentTypeRef<'a> {
     }
 
     /// The top-level type, lowercase (`text`).
+    #[inline]
     pub fn main_type(&self) -> &str {
         self.main.as_str(&self.list.value)
     }
 
     /// The subtype, lowercase (`plain`).
+    #[inline]
     pub fn subtype(&self) -> &str {
         self.sub.as_str(&self.list.value)
     }
@@ -914,11 +974,6 @@ impl<'a> ContentTypeRef<'a> {
     /// Whether this is `main/sub` (case-insensitive).
     pub fn is(&self, main: &str, sub: &str) -> bool {
         self.main.is(&self.list.value, main) && self.sub.is(&self.list.value, sub)
-    }
-
-    /// Whether the top-level type is `main` (case-insensitive).
-    pub(crate) fn main_is(&self, main: &str) -> bool {
-        self.main.is(&self.list.value, main)
     }
 
     /// Whether the subtype is `sub` (case-insensitive).
@@ -1015,6 +1070,7 @@ impl<'a> ContentDispositionRef<'a> {
     }
 
     /// The disposition type, lowercase (`inline`, `attachment`, …).
+    #[inline]
     pub fn kind(&self) -> &str {
         self.kind.as_str(&self.list.value)
     }
@@ -1319,6 +1375,44 @@ mod tests {
         assert!(bad.is_malformed());
         assert_eq!(bad.mime_type(), "text/plain");
         assert_eq!(bad.charset(), Some("utf-8"));
+    }
+
+    /// Pieces of type values, damaged ones included.
+    const TYPE_PIECES: &[&[u8]] = &[
+        b"text", b"/", b"plain", b";", b" ", b"\t", b"=", b"\"", b"x-y", b"a=b", b"\xe9", b"@",
+        b".", b"*",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn plain_type_bounds_are_the_read_ones(
+            pieces in proptest::collection::vec(proptest::sample::select(TYPE_PIECES), 0..10)
+        ) {
+            let v = pieces.concat();
+            if let Some(plain) = TypeBounds::plain(&v) {
+                proptest::prop_assert_eq!(plain, TypeBounds::read(&v));
+            }
+        }
+    }
+
+    #[test]
+    fn plain_type_bounds_on_known_inputs() {
+        let cases: &[(&[u8], bool)] = &[
+            (b"text/plain", true),
+            (b"text/plain; charset=utf-8", true),
+            (b"x-a.b/c+d;", true),
+            (b"text/plain ; a=b", false),
+            (b" text/plain", false),
+            (b"text/plain boundary=b", false),
+            (b"text/", false),
+            (b"/plain", false),
+            (b"text/plain/x", false),
+            (b"text/pl\"a;\"in", false),
+        ];
+        for (v, plain) in cases {
+            assert_eq!(TypeBounds::plain(v).is_some(), *plain, "{v:?}");
+            assert_eq!(TypeBounds::find(v), TypeBounds::read(v), "{v:?}");
+        }
     }
 
     #[test]

@@ -130,11 +130,13 @@ pub struct Part<'a> {
 
 impl<'a> Part<'a> {
     /// The IMAP part number.
+    #[inline]
     pub fn number(&self) -> &PartNumber {
         &self.number
     }
 
     /// The header fields.
+    #[inline]
     pub fn header(&self) -> &Header<'a> {
         &self.header
     }
@@ -164,11 +166,13 @@ impl<'a> Part<'a> {
     /// assert_eq!(ct.charset().as_deref(), Some("utf-8"));
     /// assert_eq!(ct.clone().into_owned(), *msg.root().content_type());
     /// ```
+    #[inline]
     pub fn content_type_ref(&self) -> &ContentTypeRef<'a> {
         &self.content_type.view
     }
 
     /// The `Content-Transfer-Encoding` (7bit when absent).
+    #[inline]
     pub fn transfer_encoding(&self) -> &TransferEncoding {
         &self.encoding
     }
@@ -219,11 +223,13 @@ impl<'a> Part<'a> {
 
     /// The body as written (still transfer-encoded); for a body part it excludes the line
     /// end before the next delimiter, as RFC 2046 §5.1.1 says.
+    #[inline]
     pub fn raw_body(&self) -> &'a [u8] {
         self.body
     }
 
     /// Body size in octets, as written (IMAP `body-fld-octets`).
+    #[inline]
     pub fn body_size(&self) -> usize {
         self.body.len()
     }
@@ -235,11 +241,13 @@ impl<'a> Part<'a> {
     }
 
     /// What the part contains.
+    #[inline]
     pub fn kind(&self) -> &PartKind<'a> {
         &self.kind
     }
 
     /// The body parts of a multipart; empty otherwise.
+    #[inline]
     pub fn parts(&self) -> &[Part<'a>] {
         match &self.kind {
             PartKind::Multipart { parts, .. } => parts,
@@ -248,6 +256,7 @@ impl<'a> Part<'a> {
     }
 
     /// The enclosed message of a `message/rfc822` part.
+    #[inline]
     pub fn message(&self) -> Option<&Part<'a>> {
         match &self.kind {
             PartKind::Message(m) => Some(m),
@@ -564,9 +573,11 @@ fn parse_entity<'a>(
     let encoding = header.content_transfer_encoding().unwrap_or_default();
     let body_offset = start + hlen;
     let body = &ctx.input[body_offset..end];
-    let is_multipart = ct.main_is("multipart");
-    let is_message = ct.is("message", "rfc822") || ct.is("message", "global");
-    let content_type = TypeField::new(source, ct.clone());
+    // Both are lowercase.
+    let (main, sub) = (ct.main_type(), ct.subtype());
+    let is_multipart = main == "multipart";
+    let is_message = main == "message" && (sub == "rfc822" || sub == "global");
+    let content_type = TypeField::new(source, ct);
     let number = match role {
         Role::Message if is_multipart => base.clone(),
         Role::Message => base.child(1),
@@ -599,6 +610,7 @@ fn parse_entity<'a>(
         if !part.encoding.is_identity() {
             defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
         }
+        let ct = &part.content_type.view;
         match ct.boundary().filter(|b| !b.is_empty()) {
             None => defects.push(Defect::MissingBoundaryParameter),
             Some(boundary) => {
@@ -633,6 +645,7 @@ fn parse_entity<'a>(
         }
     }
     if as_leaf && ctx.decode {
+        let ct = part.content_type.view.clone();
         decode_leaf(&mut part, &ct, &mut defects);
     }
     part.defects = defects;
