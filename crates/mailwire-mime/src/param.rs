@@ -107,14 +107,25 @@ impl<'v> Iterator for Segments<'v> {
     }
 }
 
-/// A quoted string's content with escapes and line ends removed, or a token as written.
-fn unquote(v: &[u8]) -> Cow<'_, [u8]> {
+/// A quoted string's content as written, or a token, and whether the content holds
+/// escapes or line ends that [`unquote`] removes.
+#[inline]
+fn quoted_content(v: &[u8]) -> (&[u8], bool) {
     let v = trim_wsp(v);
     let Some(inner) = v.strip_prefix(b"\"") else {
-        return Cow::Borrowed(v);
+        return (v, false);
     };
     let inner = inner.strip_suffix(b"\"").unwrap_or(inner);
-    if !inner.iter().any(|&b| matches!(b, b'\\' | b'\r' | b'\n')) {
+    (
+        inner,
+        inner.iter().any(|&b| matches!(b, b'\\' | b'\r' | b'\n')),
+    )
+}
+
+/// A quoted string's content with escapes and line ends removed, or a token as written.
+fn unquote(v: &[u8]) -> Cow<'_, [u8]> {
+    let (inner, escaped) = quoted_content(v);
+    if !escaped {
         return Cow::Borrowed(inner);
     }
     let mut out = Vec::with_capacity(inner.len());
@@ -148,6 +159,7 @@ fn plain_value(bytes: Cow<'_, [u8]>) -> Cow<'_, str> {
 }
 
 /// Whether `bytes` hold `=?`, the start of an RFC 2047 encoded word.
+#[inline]
 fn has_encoded_word(bytes: &[u8]) -> bool {
     // A plain loop: these values are short, and setting up a vector search costs more.
     bytes
@@ -197,6 +209,7 @@ struct Section<'a> {
 }
 
 /// `name=value` of a segment, both trimmed; `None` without `=` or without a name.
+#[inline]
 fn name_value(seg: &[u8]) -> Option<(&[u8], &[u8])> {
     let eq = seg.iter().position(|&b| b == b'=')?;
     let name = trim_wsp(&seg[..eq]);
@@ -662,10 +675,9 @@ impl<'a> ParamList<'a> {
             {
                 continue;
             }
-            let found = match unquote(value) {
-                Cow::Borrowed(v)
-                    if len < PLAIN_MAX && class & UPPER == 0 && !has_encoded_word(v) =>
-                {
+            let found = match quoted_content(value) {
+                // `unquote` would borrow this content.
+                (v, false) if len < PLAIN_MAX && class & UPPER == 0 && !has_encoded_word(v) => {
                     bounds(whole, name).zip(bounds(whole, v))
                 }
                 _ => None,
@@ -833,6 +845,8 @@ struct TypeBounds {
     inserted: Option<(usize, usize)>,
     /// Where the parameters after the first `;` start.
     rest: Option<usize>,
+    /// Whether the halves are known to have no upper-case letters.
+    lowercase: bool,
 }
 
 impl TypeBounds {
@@ -844,14 +858,18 @@ impl TypeBounds {
     /// [`TypeBounds::read`] finds in it, since there is no whitespace to trim, no missing
     /// `;` and no quote before the first `;`, without the scans that find so.
     fn plain(v: &[u8]) -> Option<TypeBounds> {
-        let not_token = |b: &u8| !TOKEN[usize::from(*b)];
-        let slash = v.iter().position(not_token)?;
+        let mut upper = false;
+        let mut not_token = |b: &u8| {
+            upper |= b.is_ascii_uppercase();
+            !TOKEN[usize::from(*b)]
+        };
+        let slash = v.iter().position(&mut not_token)?;
         if slash == 0 || v[slash] != b'/' {
             return None;
         }
         let end = v[slash + 1..]
             .iter()
-            .position(not_token)
+            .position(&mut not_token)
             .map_or(v.len(), |n| slash + 1 + n);
         let rest = match v.get(end) {
             _ if end == slash + 1 => return None,
@@ -863,6 +881,7 @@ impl TypeBounds {
             halves: Some(((0, slash), (slash + 1, end))),
             inserted: None,
             rest,
+            lowercase: !upper,
         })
     }
 
@@ -893,6 +912,7 @@ impl TypeBounds {
             halves,
             inserted,
             rest,
+            lowercase: false,
         }
     }
 }
@@ -941,9 +961,14 @@ impl<'a> ContentTypeRef<'a> {
             halves,
             inserted,
             rest,
+            lowercase,
         } = TypeBounds::find(&value);
         let value = FieldValue::new(value);
         let (main, sub, malformed) = match halves {
+            // Tokens are ASCII, so lowercase ones are read as written.
+            Some(((ms, me), (ss, se))) if lowercase => {
+                (Name::Span(ms, me), Name::Span(ss, se), false)
+            }
             Some(((ms, me), (ss, se))) => (
                 Name::read(&value, ms, me),
                 Name::read(&value, ss, se),
@@ -1379,8 +1404,8 @@ mod tests {
 
     /// Pieces of type values, damaged ones included.
     const TYPE_PIECES: &[&[u8]] = &[
-        b"text", b"/", b"plain", b";", b" ", b"\t", b"=", b"\"", b"x-y", b"a=b", b"\xe9", b"@",
-        b".", b"*",
+        b"text", b"/", b"plain", b"Plain", b";", b" ", b"\t", b"=", b"\"", b"x-y", b"a=b", b"\xe9",
+        b"@", b".", b"*",
     ];
 
     proptest::proptest! {
@@ -1390,7 +1415,13 @@ mod tests {
         ) {
             let v = pieces.concat();
             if let Some(plain) = TypeBounds::plain(&v) {
-                proptest::prop_assert_eq!(plain, TypeBounds::read(&v));
+                proptest::prop_assert_eq!(
+                    TypeBounds { lowercase: false, ..plain },
+                    TypeBounds::read(&v)
+                );
+                let ((ms, me), (ss, se)) = plain.halves.unwrap_or_default();
+                let upper = v[ms..me].iter().chain(&v[ss..se]).any(u8::is_ascii_uppercase);
+                proptest::prop_assert_eq!(plain.lowercase, !upper);
             }
         }
     }
@@ -1411,7 +1442,14 @@ mod tests {
         ];
         for (v, plain) in cases {
             assert_eq!(TypeBounds::plain(v).is_some(), *plain, "{v:?}");
-            assert_eq!(TypeBounds::find(v), TypeBounds::read(v), "{v:?}");
+            assert_eq!(
+                TypeBounds {
+                    lowercase: false,
+                    ..TypeBounds::find(v)
+                },
+                TypeBounds::read(v),
+                "{v:?}"
+            );
         }
     }
 

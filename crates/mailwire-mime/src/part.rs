@@ -556,28 +556,28 @@ fn parse_entity<'a>(
     let mut damage = Vec::new();
     let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
     add_header_damage(&damage, &ctx.limits, &mut defects);
-    let (mut source, mut ct) = match header.get("Content-Type") {
+    // Built where the part keeps it: the view is large, and each move is a copy.
+    let mut content_type = match header.get("Content-Type") {
         // The field's own unfolding knows whether there is anything to unfold.
-        Some(f) => (
+        Some(f) => TypeField::new(
             TypeSource::Field(f.raw_value()),
             ContentTypeRef::read(f.unfolded()),
         ),
-        None if digest => (TypeSource::Digest, TypeSource::Digest.read()),
-        None => (TypeSource::Default, TypeSource::Default.read()),
+        None if digest => TypeField::new(TypeSource::Digest, TypeSource::Digest.read()),
+        None => TypeField::new(TypeSource::Default, TypeSource::Default.read()),
     };
-    if ct.is_malformed() {
+    if content_type.view.is_malformed() {
         defects.push(Defect::MalformedContentType);
-        source = TypeSource::Default;
-        ct = source.read();
+        content_type = TypeField::new(TypeSource::Default, TypeSource::Default.read());
     }
     let encoding = header.content_transfer_encoding().unwrap_or_default();
     let body_offset = start + hlen;
     let body = &ctx.input[body_offset..end];
     // Both are lowercase.
+    let ct = &content_type.view;
     let (main, sub) = (ct.main_type(), ct.subtype());
     let is_multipart = main == "multipart";
     let is_message = main == "message" && (sub == "rfc822" || sub == "global");
-    let content_type = TypeField::new(source, ct);
     let number = match role {
         Role::Message if is_multipart => base.clone(),
         Role::Message => base.child(1),
