@@ -587,6 +587,47 @@ mod tests {
     }
 
     #[test]
+    fn unfolding_knows_every_line_end_in_a_value() {
+        let (h, _, _) = parse(b"A: x\ry\r\nB: one\r\nC: fold\r\n ed\nD: lf\r\rE: end\r");
+        let unfolded: Vec<(&str, Cow<'_, [u8]>)> = h
+            .fields()
+            .iter()
+            .map(|f| (f.name(), f.unfolded()))
+            .collect();
+        assert_eq!(
+            unfolded,
+            [
+                ("A", Cow::Owned(b"xy".to_vec())),
+                ("B", Cow::Borrowed(&b"one"[..])),
+                ("C", Cow::Owned(b"fold ed".to_vec())),
+                ("D", Cow::Owned(b"lfE: end".to_vec())),
+            ]
+        );
+    }
+
+    #[test]
+    fn lookups_by_name_length_find_every_field() {
+        let long = "X-".to_owned() + &"a".repeat(68);
+        let input = format!("To: a\r\n{long}: 1\r\nSubject: s\r\n\r\n");
+        let (h, _, _) = parse(input.as_bytes());
+        assert_eq!(
+            h.get(&long.to_uppercase()).map(HeaderField::raw_value),
+            Some(&b" 1"[..])
+        );
+        assert_eq!(h.get("to").map(HeaderField::raw_value), Some(&b" a"[..]));
+        assert_eq!(
+            h.get("SUBJECT").map(HeaderField::raw_value),
+            Some(&b" s"[..])
+        );
+        // Same length as the long name modulo 64, and as `Subject`.
+        assert!(h.get("Xyzzy-").is_none());
+        assert!(h.get("Subjekt").is_none());
+        assert!(h.get("From").is_none());
+        assert_eq!(h.get_all("subject").count(), 1);
+        assert_eq!(h.get_all("from").count(), 0);
+    }
+
+    #[test]
     fn name_runs_are_measured_eight_bytes_at_a_time() {
         let slow = |line: &[u8]| {
             line.iter()
