@@ -82,8 +82,7 @@ impl fmt::Debug for HeaderField<'_> {
 
 /// Removes line ends that are followed by whitespace (a fold); other line ends stay.
 pub(crate) fn unfold(value: &[u8]) -> Cow<'_, [u8]> {
-    // A plain loop: field values are short, and setting up a vector search costs more.
-    if !value.iter().any(|&b| b == b'\n' || b == b'\r') {
+    if memchr2(b'\n', b'\r', value).is_none() {
         return Cow::Borrowed(value);
     }
     let mut out = Vec::with_capacity(value.len());

@@ -924,8 +924,11 @@ impl TypeBounds {
 /// A value is copied only when it has to change: a name with upper-case letters, a quoted
 /// string with escapes or folds, encoded words, RFC 2231 sections or charsets. A field
 /// that is folded or has comments is unfolded into one copy, which the view owns and the
-/// parameters then borrow from. The parameters are read again on each call of
-/// [`ContentTypeRef::params`] or [`ContentTypeRef::param`].
+/// parameters then borrow from. When every parameter is borrowed as written (a lowercase
+/// ASCII name, a value without escapes or encoded words; at most four), the view keeps
+/// where they lie when it is read and [`ContentTypeRef::params`] and
+/// [`ContentTypeRef::param`] only hand out slices; otherwise the parameters are read again
+/// on each call.
 ///
 /// ```
 /// use std::borrow::Cow;
@@ -1408,7 +1411,45 @@ mod tests {
         b"@", b".", b"*",
     ];
 
+    const SEGMENT_PIECES: &[&[u8]] = &[b";", b"\"", b"\\", b"a", b" "];
+
+    /// `;`-separated segments found a byte at a time, quotes and escapes followed.
+    fn segments_bytewise(mut value: &[u8]) -> Vec<&[u8]> {
+        let mut out = Vec::new();
+        'segments: loop {
+            let mut quoted = false;
+            let mut i = 0;
+            while i < value.len() {
+                match value[i] {
+                    b'\\' if quoted => i += 1,
+                    b'"' => quoted = !quoted,
+                    b';' if !quoted => {
+                        out.push(&value[..i]);
+                        value = &value[i + 1..];
+                        continue 'segments;
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            out.push(value);
+            return out;
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn segments_follow_quotes_and_escapes(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(SEGMENT_PIECES),
+                0..16,
+            )
+        ) {
+            let v = pieces.concat();
+            let got: Vec<&[u8]> = Segments { rest: Some(&v) }.collect();
+            proptest::prop_assert_eq!(got, segments_bytewise(&v));
+        }
+
         #[test]
         fn plain_type_bounds_are_the_read_ones(
             pieces in proptest::collection::vec(proptest::sample::select(TYPE_PIECES), 0..10)
