@@ -24,6 +24,9 @@ pub struct HeaderField<'a> {
     value: &'a [u8],
     raw: &'a [u8],
     offset: usize,
+    /// Whether `value` holds a line end (CR or LF), found while splitting the header, so
+    /// that unfolding a field written on one line needs no scan.
+    folded: bool,
 }
 
 impl<'a> HeaderField<'a> {
@@ -50,8 +53,13 @@ impl<'a> HeaderField<'a> {
 
     /// The value unfolded (RFC 5322 §2.2.3: every line end followed by whitespace removed)
     /// with surrounding whitespace trimmed. Borrowed when the field was not folded.
+    #[inline]
     pub fn unfolded(&self) -> Cow<'a, [u8]> {
-        unfold(trim_wsp(self.value))
+        if self.folded {
+            unfold(trim_wsp(self.value))
+        } else {
+            Cow::Borrowed(trim_wsp(self.value))
+        }
     }
 
     /// Reads the value as an address list, handing each element to `each` as
@@ -97,6 +105,7 @@ pub(crate) fn unfold(value: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+#[inline]
 pub(crate) fn trim_wsp(mut s: &[u8]) -> &[u8] {
     while let [first, rest @ ..] = s {
         if first.is_ascii_whitespace() {
@@ -116,11 +125,28 @@ pub(crate) fn trim_wsp(mut s: &[u8]) -> &[u8] {
 }
 
 /// A parsed header section.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Header<'a> {
     fields: Vec<HeaderField<'a>>,
     raw: &'a [u8],
     offset: usize,
+    /// Bit `n % 64` is set when some field name is `n` bytes long, so that looking up a
+    /// name no field has usually ends without comparing names.
+    name_lengths: u64,
+}
+
+fn length_bit(len: usize) -> u64 {
+    1 << (len % 64)
+}
+
+impl fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Header")
+            .field("fields", &self.fields)
+            .field("raw", &self.raw)
+            .field("offset", &self.offset)
+            .finish()
+    }
 }
 
 /// What went wrong while splitting a header section; see [`crate::Defect`].
@@ -151,17 +177,28 @@ impl<'a> Header<'a> {
     }
 
     /// The first field with this name (case-insensitive).
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&HeaderField<'a>> {
-        self.fields
+        self.candidates(name)
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(name.as_bytes()))
     }
 
     /// Every field with this name (case-insensitive), in order.
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField<'a>> + 's {
-        self.fields
+        self.candidates(name)
             .iter()
             .filter(move |f| f.name.eq_ignore_ascii_case(name.as_bytes()))
+    }
+
+    /// The fields that may be named `name`: none when no name has its length.
+    #[inline]
+    fn candidates(&self, name: &str) -> &[HeaderField<'a>] {
+        if self.name_lengths & length_bit(name.len()) == 0 {
+            &[]
+        } else {
+            &self.fields
+        }
     }
 
     /// The first field's value as decoded text (see [`HeaderField::text`]).
@@ -329,6 +366,24 @@ fn line_len(input: &[u8], at: usize) -> usize {
     }
 }
 
+/// [`line_len`], and whether the line holds a CR other than one just before its LF.
+fn line_len_cr(input: &[u8], at: usize) -> (usize, bool) {
+    let mut from = at;
+    let mut bare_cr = false;
+    while let Some(i) = memchr2(b'\r', b'\n', &input[from..]) {
+        let i = from + i;
+        if input[i] == b'\n' {
+            return (i + 1 - at, bare_cr);
+        }
+        if input.get(i + 1) == Some(&b'\n') {
+            return (i + 2 - at, bare_cr);
+        }
+        bare_cr = true;
+        from = i + 1;
+    }
+    (input.len() - at, bare_cr)
+}
+
 fn is_blank_line(line: &[u8]) -> bool {
     line == b"\n" || line == b"\r\n"
 }
@@ -336,27 +391,53 @@ fn is_blank_line(line: &[u8]) -> bool {
 /// The name of a field line and the offset of its colon: printable ASCII (RFC 5322 §3.6.8)
 /// up to the first colon, with whitespace allowed before the colon (RFC 5322 §4.5).
 fn field_name(line: &[u8]) -> Option<(&[u8], usize)> {
-    // One pass: the name ends at the first colon, and a byte that cannot be in a name
-    // before it means the line is not a field.
-    let mut end = 0;
-    let mut colon = None;
-    for (i, &b) in line.iter().enumerate() {
-        match b {
-            b':' => {
-                colon = Some(i);
-                break;
-            }
-            b' ' | b'\t' => {}
-            33..=126 if end == i => end = i + 1,
-            _ => return None,
-        }
-    }
-    let colon = colon?;
+    // The name is a run of name bytes; only whitespace may stand between it and the colon.
+    let end = name_len(line);
     if end == 0 {
         return None;
     }
-    Some((&line[..end], colon))
+    let colon = end + line[end..].iter().position(|&b| b != b' ' && b != b'\t')?;
+    (line[colon] == b':').then(|| (&line[..end], colon))
 }
+
+/// The length of the run of [`NAME`] bytes that starts `line`, looked for eight bytes at a
+/// time: names are about ten bytes long, and a byte at a time is most of splitting a line.
+fn name_len(line: &[u8]) -> usize {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let mut at = 0;
+    while let Some(chunk) = line.get(at..at + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // Each term sets the high bit of the bytes it finds; a borrow or carry can only
+        // mark bytes above the first one found, so the lowest mark is exact.
+        let below_33 = w.wrapping_sub(ONES * 33) & !w;
+        let above_126 = w.wrapping_add(ONES) | w;
+        let colon =
+            (w ^ (ONES * u64::from(b':'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b':')));
+        let marks = (below_33 | above_126 | colon) & HIGH;
+        if marks != 0 {
+            return at + marks.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    at + line[at..]
+        .iter()
+        .position(|&b| !NAME[usize::from(b)])
+        .unwrap_or(line.len() - at)
+}
+
+/// Bytes of a field name: printable ASCII except the colon (RFC 5322 §3.6.8).
+const NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 33;
+    while b <= 126 {
+        t[b] = b != b':' as usize;
+        b += 1;
+    }
+    t
+};
 
 fn strip_line_end(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
@@ -376,12 +457,13 @@ pub(crate) fn parse_header<'a>(
     let mut at = 0;
     let mut terminated = false;
     let mut too_large = false;
+    let mut name_lengths = 0;
     // An mbox "From " line before the first field is not part of the header.
     if input.starts_with(b"From ") && field_name(&input[..line_len(input, 0)]).is_none() {
         at += line_len(input, 0);
     }
     while at < input.len() {
-        let len = line_len(input, at);
+        let (len, mut folded) = line_len_cr(input, at);
         let line = &input[at..at + len];
         if is_blank_line(line) {
             at += len;
@@ -397,6 +479,7 @@ pub(crate) fn parse_header<'a>(
         let start = at;
         at += len;
         while at < input.len() && (input[at] == b' ' || input[at] == b'\t') {
+            folded = true;
             let l = line_len(input, at);
             // A whitespace-only line ends the header in some lenient readers, but RFC 5322
             // treats it as a fold; keep it as a fold.
@@ -412,12 +495,14 @@ pub(crate) fn parse_header<'a>(
         }
         match field_name(line) {
             Some((name, colon)) => {
+                name_lengths |= length_bit(name.len());
                 let value = strip_line_end(&raw[colon + 1..]);
                 fields.push(HeaderField {
                     name,
                     value,
                     raw,
                     offset: base + start,
+                    folded,
                 });
             }
             None => damage.push(HeaderDamage::JunkLine(base + start)),
@@ -431,6 +516,7 @@ pub(crate) fn parse_header<'a>(
             fields,
             raw: &input[..at],
             offset: base,
+            name_lengths,
         },
         at,
     )
@@ -503,6 +589,78 @@ mod tests {
         assert_eq!(h.subject().as_deref(), Some("caf\u{e9} \u{2615}"));
         let (h, _, _) = parse(b"Subject: caf\xe9\r\n\r\n");
         assert_eq!(h.subject().as_deref(), Some("caf\u{e9}"));
+    }
+
+    #[test]
+    fn unfolding_knows_every_line_end_in_a_value() {
+        let (h, _, _) = parse(b"A: x\ry\r\nB: one\r\nC: fold\r\n ed\nD: lf\r\rE: end\r");
+        let unfolded: Vec<(&str, Cow<'_, [u8]>)> = h
+            .fields()
+            .iter()
+            .map(|f| (f.name(), f.unfolded()))
+            .collect();
+        assert_eq!(
+            unfolded,
+            [
+                ("A", Cow::Owned(b"xy".to_vec())),
+                ("B", Cow::Borrowed(&b"one"[..])),
+                ("C", Cow::Owned(b"fold ed".to_vec())),
+                ("D", Cow::Owned(b"lfE: end".to_vec())),
+            ]
+        );
+    }
+
+    #[test]
+    fn lookups_by_name_length_find_every_field() {
+        let long = "X-".to_owned() + &"a".repeat(68);
+        let input = format!("To: a\r\n{long}: 1\r\nSubject: s\r\n\r\n");
+        let (h, _, _) = parse(input.as_bytes());
+        assert_eq!(
+            h.get(&long.to_uppercase()).map(HeaderField::raw_value),
+            Some(&b" 1"[..])
+        );
+        assert_eq!(h.get("to").map(HeaderField::raw_value), Some(&b" a"[..]));
+        assert_eq!(
+            h.get("SUBJECT").map(HeaderField::raw_value),
+            Some(&b" s"[..])
+        );
+        // Same length as the long name modulo 64, and as `Subject`.
+        assert!(h.get("Xyzzy-").is_none());
+        assert!(h.get("Subjekt").is_none());
+        assert!(h.get("From").is_none());
+        assert_eq!(h.get_all("subject").count(), 1);
+        assert_eq!(h.get_all("from").count(), 0);
+    }
+
+    #[test]
+    fn name_runs_are_measured_eight_bytes_at_a_time() {
+        let slow = |line: &[u8]| {
+            line.iter()
+                .position(|&b| !NAME[usize::from(b)])
+                .unwrap_or(line.len())
+        };
+        let mut lines: Vec<Vec<u8>> = vec![
+            b"Content-Type: text/plain".to_vec(),
+            b"X-A-Very-Long-Field-Name-Indeed:".to_vec(),
+            b"Subject : x".to_vec(),
+            b"To".to_vec(),
+            b"".to_vec(),
+        ];
+        // Every byte value at every place of a 20-byte name, the bytes after it all valid
+        // or all invalid.
+        for at in 0..20 {
+            for b in 0..=255u8 {
+                let mut line = vec![b'a'; 20];
+                line[at] = b;
+                lines.push(line.clone());
+                line[at + 1..].fill(b':');
+                lines.push(line);
+            }
+        }
+        for line in &lines {
+            assert_eq!(name_len(line), slow(line), "{line:?}");
+        }
+        assert_eq!(name_len(b"Content-Type: text/plain"), 12);
     }
 
     #[test]

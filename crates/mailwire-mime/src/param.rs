@@ -75,33 +75,57 @@ impl<'v> Iterator for Segments<'v> {
 
     fn next(&mut self) -> Option<&'v [u8]> {
         let value = self.rest?;
-        let mut quoted = false;
         let mut i = 0;
-        while i < value.len() {
-            match value[i] {
-                b'\\' if quoted => i += 1,
-                b'"' => quoted = !quoted,
-                b';' if !quoted => {
-                    self.rest = Some(&value[i + 1..]);
-                    return Some(&value[..i]);
-                }
-                _ => {}
+        // Outside a quoted string only `;` and `"` matter; inside, only `"` and `\\`.
+        while let Some(n) = value[i..].iter().position(|&b| b == b';' || b == b'"') {
+            i += n;
+            if value[i] == b';' {
+                self.rest = Some(&value[i + 1..]);
+                return Some(&value[..i]);
             }
             i += 1;
+            // An unterminated quoted string runs to the end of the value.
+            loop {
+                let rest = value.get(i..).unwrap_or_default();
+                let Some(n) = rest.iter().position(|&b| b == b'"' || b == b'\\') else {
+                    i = value.len();
+                    break;
+                };
+                i += n;
+                if value[i] == b'"' {
+                    i += 1;
+                    break;
+                }
+                i += 2;
+            }
+            if i >= value.len() {
+                break;
+            }
         }
         self.rest = None;
         Some(value)
     }
 }
 
-/// A quoted string's content with escapes and line ends removed, or a token as written.
-fn unquote(v: &[u8]) -> Cow<'_, [u8]> {
+/// A quoted string's content as written, or a token, and whether the content holds
+/// escapes or line ends that [`unquote`] removes.
+#[inline]
+fn quoted_content(v: &[u8]) -> (&[u8], bool) {
     let v = trim_wsp(v);
     let Some(inner) = v.strip_prefix(b"\"") else {
-        return Cow::Borrowed(v);
+        return (v, false);
     };
     let inner = inner.strip_suffix(b"\"").unwrap_or(inner);
-    if !inner.iter().any(|&b| matches!(b, b'\\' | b'\r' | b'\n')) {
+    (
+        inner,
+        inner.iter().any(|&b| matches!(b, b'\\' | b'\r' | b'\n')),
+    )
+}
+
+/// A quoted string's content with escapes and line ends removed, or a token as written.
+fn unquote(v: &[u8]) -> Cow<'_, [u8]> {
+    let (inner, escaped) = quoted_content(v);
+    if !escaped {
         return Cow::Borrowed(inner);
     }
     let mut out = Vec::with_capacity(inner.len());
@@ -122,8 +146,7 @@ fn unquote(v: &[u8]) -> Cow<'_, [u8]> {
 /// mailers put them in parameters although RFC 2047 §5 forbids it, and 8-bit bytes read
 /// as [`decode_text`] reads them. Borrowed when the bytes are UTF-8 without `=?`.
 fn plain_value(bytes: Cow<'_, [u8]>) -> Cow<'_, str> {
-    // A one-byte search: building a substring searcher costs more than these values.
-    if memchr::memchr_iter(b'=', &bytes).any(|i| bytes.get(i + 1) == Some(&b'?')) {
+    if has_encoded_word(&bytes) {
         return Cow::Owned(decode_text(&bytes));
     }
     match bytes {
@@ -133,6 +156,16 @@ fn plain_value(bytes: Cow<'_, [u8]>) -> Cow<'_, str> {
             Err(e) => Cow::Owned(lossy_text(e.as_bytes()).into_owned()),
         },
     }
+}
+
+/// Whether `bytes` hold `=?`, the start of an RFC 2047 encoded word.
+#[inline]
+fn has_encoded_word(bytes: &[u8]) -> bool {
+    // A plain loop: these values are short, and setting up a vector search costs more.
+    bytes
+        .iter()
+        .zip(bytes.iter().skip(1))
+        .fold(false, |found, (&a, &b)| found | (a == b'=' && b == b'?'))
 }
 
 /// A name lowercased, borrowed when it already is lowercase UTF-8.
@@ -176,8 +209,9 @@ struct Section<'a> {
 }
 
 /// `name=value` of a segment, both trimmed; `None` without `=` or without a name.
+#[inline]
 fn name_value(seg: &[u8]) -> Option<(&[u8], &[u8])> {
-    let eq = memchr::memchr(b'=', seg)?;
+    let eq = seg.iter().position(|&b| b == b'=')?;
     let name = trim_wsp(&seg[..eq]);
     (!name.is_empty()).then(|| (name, trim_wsp(&seg[eq + 1..])))
 }
@@ -355,10 +389,16 @@ const KNOWN_NAMES: &[&str] = &[
 ];
 
 impl Name {
-    fn read(value: &[u8], start: usize, end: usize) -> Name {
-        let bytes = &value[start..end];
-        let lowercase = !bytes.iter().any(u8::is_ascii_uppercase);
-        if lowercase && (bytes.is_ascii() || std::str::from_utf8(bytes).is_ok()) {
+    fn read(value: &FieldValue<'_>, start: usize, end: usize) -> Name {
+        let bytes = &value.bytes()[start..end];
+        let lowercase = !bytes
+            .iter()
+            .fold(false, |upper, b| upper | b.is_ascii_uppercase());
+        if lowercase
+            && (matches!(value, FieldValue::Text(_))
+                || bytes.is_ascii()
+                || std::str::from_utf8(bytes).is_ok())
+        {
             return Name::Span(start, end);
         }
         match KNOWN_NAMES
@@ -371,23 +411,26 @@ impl Name {
     }
 
     /// Whether the name is `other` (case-insensitive).
-    fn is(&self, value: &[u8], other: &str) -> bool {
+    fn is(&self, value: &FieldValue<'_>, other: &str) -> bool {
         match self {
             Name::Known(s) => s.eq_ignore_ascii_case(other),
-            Name::Span(start, end) => value[*start..*end].eq_ignore_ascii_case(other.as_bytes()),
+            Name::Span(start, end) => {
+                value.bytes()[*start..*end].eq_ignore_ascii_case(other.as_bytes())
+            }
             Name::Lowered(s) => s.eq_ignore_ascii_case(other),
         }
     }
 
-    fn as_str<'s>(&'s self, value: &'s [u8]) -> &'s str {
+    #[inline]
+    fn as_str<'s>(&'s self, value: &'s FieldValue<'_>) -> &'s str {
         match self {
             Name::Known(s) => s,
-            Name::Span(start, end) => std::str::from_utf8(&value[*start..*end]).unwrap_or_default(),
+            Name::Span(start, end) => value.text(*start, *end).unwrap_or_default(),
             Name::Lowered(s) => s,
         }
     }
 
-    fn into_owned(self, value: &[u8]) -> Cow<'static, str> {
+    fn into_owned(self, value: &FieldValue<'_>) -> Cow<'static, str> {
         match self {
             Name::Known(s) => Cow::Borrowed(s),
             Name::Span(..) => type_name(self.as_str(value)),
@@ -395,6 +438,37 @@ impl Name {
         }
     }
 }
+
+/// Bytes of a token (RFC 2045 §5.1): any CHAR except SPACE, CTLs and tspecials.
+const TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        #[allow(clippy::cast_possible_truncation, reason = "b < 256")]
+        let byte = b as u8;
+        t[b] = byte > b' '
+            && byte < 127
+            && !matches!(
+                byte,
+                b'(' | b')'
+                    | b'<'
+                    | b'>'
+                    | b'@'
+                    | b','
+                    | b';'
+                    | b':'
+                    | b'\\'
+                    | b'"'
+                    | b'/'
+                    | b'['
+                    | b']'
+                    | b'?'
+                    | b'='
+            );
+        b += 1;
+    }
+    t
+};
 
 /// Bounds of `value[start..end]` with surrounding whitespace trimmed.
 fn trim_span(value: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
@@ -409,6 +483,10 @@ fn trim_span(value: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
 
 /// The value with comments removed, borrowed as long as the input is.
 fn without_comments(value: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    // Most values have no comment; a fold without an early exit is the cheapest look.
+    if !value.iter().fold(false, |found, &b| found | (b == b'(')) {
+        return value;
+    }
     match value {
         Cow::Borrowed(v) => strip_comments(v),
         Cow::Owned(v) => match strip_comments(&v) {
@@ -419,13 +497,113 @@ fn without_comments(value: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
     }
 }
 
+/// A field value with comments removed, kept as text when it is UTF-8 (checked once, when
+/// it is read) so that names and values can be handed out without checking them again.
+#[derive(Clone)]
+enum FieldValue<'a> {
+    Text(Cow<'a, str>),
+    Bytes(Cow<'a, [u8]>),
+}
+
+impl<'a> FieldValue<'a> {
+    fn new(value: Cow<'a, [u8]>) -> FieldValue<'a> {
+        match value {
+            Cow::Borrowed(b) => match std::str::from_utf8(b) {
+                Ok(s) => FieldValue::Text(Cow::Borrowed(s)),
+                Err(_) => FieldValue::Bytes(Cow::Borrowed(b)),
+            },
+            Cow::Owned(v) => match String::from_utf8(v) {
+                Ok(s) => FieldValue::Text(Cow::Owned(s)),
+                Err(e) => FieldValue::Bytes(Cow::Owned(e.into_bytes())),
+            },
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            FieldValue::Text(s) => s.as_bytes(),
+            FieldValue::Bytes(b) => b,
+        }
+    }
+
+    /// `bytes()[start..end]` as text, if it is UTF-8.
+    #[inline]
+    fn text(&self, start: usize, end: usize) -> Option<&str> {
+        match self {
+            FieldValue::Text(s) => s.get(start..end),
+            FieldValue::Bytes(b) => std::str::from_utf8(&b[start..end]).ok(),
+        }
+    }
+}
+
+/// How many parameters a [`Shape::Plain`] list keeps the bounds of.
+const PLAIN_MAX: usize = 4;
+
+/// Where a parameter that reads as written lies in its field value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PlainParam {
+    name: (u16, u16),
+    value: (u16, u16),
+}
+
+/// What reading a parameter list involves, found once when the field is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// No RFC 2231 names, and every parameter read is a lowercase ASCII name and a value
+    /// that [`plain_value`] would borrow: their bounds, the first of each name only.
+    Plain {
+        len: u8,
+        params: [PlainParam; PLAIN_MAX],
+    },
+    /// No RFC 2231 names (no `*`), but some parameter has to be copied when read.
+    Simple,
+    /// RFC 2231 sections or extended values: parameters are joined by name.
+    Joined,
+}
+
+/// [`NAME_CLASS`] bits: an RFC 2231 `*`, a byte above 127, an upper-case letter.
+const STAR: u8 = 1;
+const NOT_ASCII: u8 = 2;
+const UPPER: u8 = 4;
+
+/// What each byte of a parameter name tells [`ParamList::find_shape`].
+const NAME_CLASS: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if b == b'*' as usize {
+            STAR
+        } else if b >= 128 {
+            NOT_ASCII
+        } else if b >= b'A' as usize && b <= b'Z' as usize {
+            UPPER
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The bounds of `inner`, a slice of `outer`, if they fit a [`PlainParam`].
+fn bounds(outer: &[u8], inner: &[u8]) -> Option<(u16, u16)> {
+    let start = inner.as_ptr().addr().checked_sub(outer.as_ptr().addr())?;
+    let end = start + inner.len();
+    Some((u16::try_from(start).ok()?, u16::try_from(end).ok()?))
+}
+
+fn span(b: (u16, u16)) -> std::ops::Range<usize> {
+    usize::from(b.0)..usize::from(b.1)
+}
+
 /// The parameter segments of a value with comments removed: an optional segment cut from
 /// the type (a missing `;`), then everything after the first `;`.
 #[derive(Clone)]
 struct ParamList<'a> {
-    value: Cow<'a, [u8]>,
+    value: FieldValue<'a>,
     inserted: Option<(usize, usize)>,
     rest: Option<usize>,
+    shape: Shape,
 }
 
 /// The segments of a [`ParamList`], in order.
@@ -443,51 +621,148 @@ impl<'s> Iterator for ListSegments<'s> {
     }
 }
 
-impl ParamList<'_> {
+impl<'a> ParamList<'a> {
+    fn new(
+        value: FieldValue<'a>,
+        inserted: Option<(usize, usize)>,
+        rest: Option<usize>,
+    ) -> ParamList<'a> {
+        let mut list = ParamList {
+            value,
+            inserted,
+            rest,
+            shape: Shape::Simple,
+        };
+        list.shape = list.find_shape();
+        list
+    }
+
     fn segments(&self) -> ListSegments<'_> {
+        let value = self.value.bytes();
         ListSegments {
-            inserted: self.inserted.map(|(s, e)| &self.value[s..e]),
+            inserted: self.inserted.map(|(s, e)| &value[s..e]),
             rest: Segments {
-                rest: self.rest.map(|r| &self.value[r..]),
+                rest: self.rest.map(|r| &value[r..]),
             },
         }
     }
 
-    /// Whether no name has a `*` (no RFC 2231 sections or extended values).
-    fn is_simple(&self) -> bool {
-        self.segments()
-            .filter_map(name_value)
-            .all(|(name, _)| memchr::memchr(b'*', name).is_none())
+    /// One pass over the segments, reading them as [`Params`] and [`ParamList::param`]
+    /// read a list without RFC 2231 names.
+    fn find_shape(&self) -> Shape {
+        let whole = self.value.bytes();
+        let mut params = [PlainParam::default(); PLAIN_MAX];
+        let mut len = 0;
+        let mut plain = matches!(self.value, FieldValue::Text(_));
+        for (name, value) in self.segments().filter_map(name_value) {
+            let class = name
+                .iter()
+                .fold(0, |class, &b| class | NAME_CLASS[usize::from(b)]);
+            if class & STAR != 0 {
+                return Shape::Joined;
+            }
+            if !plain {
+                continue;
+            }
+            if class & NOT_ASCII != 0 {
+                plain = false;
+                continue;
+            }
+            // The first parameter of a name wins.
+            if params[..len]
+                .iter()
+                .any(|p| whole[span(p.name)].eq_ignore_ascii_case(name))
+            {
+                continue;
+            }
+            let found = match quoted_content(value) {
+                // `unquote` would borrow this content.
+                (v, false) if len < PLAIN_MAX && class & UPPER == 0 && !has_encoded_word(v) => {
+                    bounds(whole, name).zip(bounds(whole, v))
+                }
+                _ => None,
+            };
+            match found {
+                Some((name, value)) => {
+                    params[len] = PlainParam { name, value };
+                    len += 1;
+                }
+                None => plain = false,
+            }
+        }
+        match u8::try_from(len) {
+            Ok(len) if plain => Shape::Plain { len, params },
+            _ => Shape::Simple,
+        }
+    }
+
+    /// The text and bounds of a [`Shape::Plain`] list.
+    fn plain(&self) -> Option<(&str, &[PlainParam])> {
+        match (&self.value, &self.shape) {
+            (FieldValue::Text(text), Shape::Plain { len, params }) => {
+                Some((text, &params[..usize::from(*len)]))
+            }
+            _ => None,
+        }
     }
 
     fn params(&self) -> Params<'_> {
-        let inner = if self.is_simple() {
+        if let Some((text, params)) = self.plain() {
+            return Params {
+                inner: ParamsInner::Plain {
+                    text,
+                    params: params.iter(),
+                },
+            };
+        }
+        self.params_read()
+    }
+
+    /// The parameters read from the segments, without the bounds kept for a plain list.
+    fn params_read(&self) -> Params<'_> {
+        let inner = if self.shape == Shape::Joined {
+            ParamsInner::Joined(joined_params(self.segments()).into_iter())
+        } else {
             let segments = self.segments();
             ParamsInner::Simple {
                 first: segments.clone(),
                 next: segments,
                 seen: 0,
             }
-        } else {
-            ParamsInner::Joined(joined_params(self.segments()).into_iter())
         };
         Params { inner }
     }
 
     fn param(&self, name: &str) -> Option<Cow<'_, str>> {
-        if self.is_simple() {
+        if let Some((text, params)) = self.plain() {
+            return params
+                .iter()
+                .find(|p| text.as_bytes()[span(p.name)].eq_ignore_ascii_case(name.as_bytes()))
+                .map(|p| plain_text(text, p.value));
+        }
+        self.param_read(name)
+    }
+
+    /// A parameter read from the segments, without the bounds kept for a plain list.
+    fn param_read(&self, name: &str) -> Option<Cow<'_, str>> {
+        if self.shape == Shape::Joined {
+            joined_params(self.segments())
+                .into_iter()
+                .find(|p| p.name.eq_ignore_ascii_case(name))
+                .map(|p| p.value)
+        } else {
             // The first parameter of a name wins, so the first match is the one.
             self.segments()
                 .filter_map(name_value)
                 .find(|(n, _)| name_is(n, name))
                 .map(|(_, v)| plain_value(unquote(v)))
-        } else {
-            joined_params(self.segments())
-                .into_iter()
-                .find(|p| p.name.eq_ignore_ascii_case(name))
-                .map(|p| p.value)
         }
     }
+}
+
+/// The text at bounds kept by [`ParamList::find_shape`], which lie on ASCII bytes.
+fn plain_text(text: &str, bounds: (u16, u16)) -> Cow<'_, str> {
+    Cow::Borrowed(text.get(span(bounds)).unwrap_or_default())
 }
 
 /// Whether two raw names read as the same lowercase name.
@@ -508,6 +783,11 @@ pub struct Params<'s> {
 
 #[derive(Debug, Clone)]
 enum ParamsInner<'s> {
+    /// The bounds kept by a [`Shape::Plain`] list.
+    Plain {
+        text: &'s str,
+        params: std::slice::Iter<'s, PlainParam>,
+    },
     /// No RFC 2231 names: one segment per parameter, the first of a name wins.
     Simple {
         first: ListSegments<'s>,
@@ -523,6 +803,15 @@ impl<'s> Iterator for Params<'s> {
 
     fn next(&mut self) -> Option<ParamRef<'s>> {
         match &mut self.inner {
+            ParamsInner::Plain { text, params } => {
+                let p = params.next()?;
+                Some(ParamRef {
+                    name: plain_text(text, p.name),
+                    value: plain_text(text, p.value),
+                    charset: None,
+                    language: None,
+                })
+            }
             ParamsInner::Simple { first, next, seen } => loop {
                 let seg = next.next()?;
                 let earlier = first.clone().take(*seen);
@@ -547,6 +836,87 @@ impl<'s> Iterator for Params<'s> {
     }
 }
 
+/// Where the parts of a `Content-Type` value (comments removed) lie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TypeBounds {
+    /// The type and the subtype, when both are tokens.
+    halves: Option<((usize, usize), (usize, usize))>,
+    /// A parameter written after the type without a `;`.
+    inserted: Option<(usize, usize)>,
+    /// Where the parameters after the first `;` start.
+    rest: Option<usize>,
+    /// Whether the halves are known to have no upper-case letters.
+    lowercase: bool,
+}
+
+impl TypeBounds {
+    fn find(v: &[u8]) -> TypeBounds {
+        TypeBounds::plain(v).unwrap_or_else(|| TypeBounds::read(v))
+    }
+
+    /// The common value that starts with `token/token` followed by `;` or its end: what
+    /// [`TypeBounds::read`] finds in it, since there is no whitespace to trim, no missing
+    /// `;` and no quote before the first `;`, without the scans that find so.
+    fn plain(v: &[u8]) -> Option<TypeBounds> {
+        let mut upper = false;
+        let mut not_token = |b: &u8| {
+            upper |= b.is_ascii_uppercase();
+            !TOKEN[usize::from(*b)]
+        };
+        let slash = v.iter().position(&mut not_token)?;
+        if slash == 0 || v[slash] != b'/' {
+            return None;
+        }
+        let end = v[slash + 1..]
+            .iter()
+            .position(&mut not_token)
+            .map_or(v.len(), |n| slash + 1 + n);
+        let rest = match v.get(end) {
+            _ if end == slash + 1 => return None,
+            None => None,
+            Some(b';') => Some(end + 1),
+            Some(_) => return None,
+        };
+        Some(TypeBounds {
+            halves: Some(((0, slash), (slash + 1, end))),
+            inserted: None,
+            rest,
+            lowercase: !upper,
+        })
+    }
+
+    /// The first segment split into type and subtype, trimmed, and checked as tokens.
+    fn read(v: &[u8]) -> TypeBounds {
+        let mut segments = Segments { rest: Some(v) };
+        let first_end = segments.next().map_or(0, <[u8]>::len);
+        let rest = segments.rest.map(|r| v.len() - r.len());
+        let (mut start, mut end) = trim_span(v, 0, first_end);
+        let mut inserted = None;
+        // `multipart/mixed boundary=x`: a missing `;` before the first parameter.
+        if let Some(ws) = v[start..end].iter().position(u8::is_ascii_whitespace)
+            && v[start + ws..end].contains(&b'=')
+        {
+            inserted = Some((start + ws, end));
+            (start, end) = trim_span(v, start, start + ws);
+        }
+        let is_token = |s: &[u8]| !s.is_empty() && s.iter().all(|&b| TOKEN[usize::from(b)]);
+        let halves = v[start..end].iter().position(|&b| b == b'/').map(|i| {
+            (
+                trim_span(v, start, start + i),
+                trim_span(v, start + i + 1, end),
+            )
+        });
+        let halves =
+            halves.filter(|((ms, me), (ss, se))| is_token(&v[*ms..*me]) && is_token(&v[*ss..*se]));
+        TypeBounds {
+            halves,
+            inserted,
+            rest,
+            lowercase: false,
+        }
+    }
+}
+
 /// A `Content-Type` value read without copying: the lowercase type and subtype and the
 /// parameters exactly as [`ContentType`] has them, borrowed from the field where the
 /// written bytes are the value.
@@ -554,8 +924,11 @@ impl<'s> Iterator for Params<'s> {
 /// A value is copied only when it has to change: a name with upper-case letters, a quoted
 /// string with escapes or folds, encoded words, RFC 2231 sections or charsets. A field
 /// that is folded or has comments is unfolded into one copy, which the view owns and the
-/// parameters then borrow from. The parameters are read again on each call of
-/// [`ContentTypeRef::params`] or [`ContentTypeRef::param`].
+/// parameters then borrow from. When every parameter is borrowed as written (a lowercase
+/// ASCII name, a value without escapes or encoded words; at most four), the view keeps
+/// where they lie when it is read and [`ContentTypeRef::params`] and
+/// [`ContentTypeRef::param`] only hand out slices; otherwise the parameters are read again
+/// on each call.
 ///
 /// ```
 /// use std::borrow::Cow;
@@ -587,74 +960,41 @@ impl<'a> ContentTypeRef<'a> {
     /// Reads an unfolded value that may be owned.
     pub(crate) fn read(value: Cow<'a, [u8]>) -> ContentTypeRef<'a> {
         let value = without_comments(value);
-        let v: &[u8] = &value;
-        let mut segments = Segments { rest: Some(v) };
-        let first_end = segments.next().map_or(0, <[u8]>::len);
-        let rest = segments.rest.map(|r| v.len() - r.len());
-        let (mut start, mut end) = trim_span(v, 0, first_end);
-        let mut inserted = None;
-        // `multipart/mixed boundary=x`: a missing `;` before the first parameter.
-        if let Some(ws) = v[start..end].iter().position(u8::is_ascii_whitespace)
-            && memchr::memchr(b'=', &v[start + ws..end]).is_some()
-        {
-            inserted = Some((start + ws, end));
-            (start, end) = trim_span(v, start, start + ws);
-        }
-        // RFC 2045 §5.1: any CHAR except SPACE, CTLs and tspecials.
-        let is_token = |s: &[u8]| {
-            !s.is_empty()
-                && s.iter().all(|&b| {
-                    b > b' '
-                        && b < 127
-                        && !matches!(
-                            b,
-                            b'(' | b')'
-                                | b'<'
-                                | b'>'
-                                | b'@'
-                                | b','
-                                | b';'
-                                | b':'
-                                | b'\\'
-                                | b'"'
-                                | b'/'
-                                | b'['
-                                | b']'
-                                | b'?'
-                                | b'='
-                        )
-                })
-        };
-        let halves = memchr::memchr(b'/', &v[start..end]).map(|i| {
-            (
-                trim_span(v, start, start + i),
-                trim_span(v, start + i + 1, end),
-            )
-        });
+        let TypeBounds {
+            halves,
+            inserted,
+            rest,
+            lowercase,
+        } = TypeBounds::find(&value);
+        let value = FieldValue::new(value);
         let (main, sub, malformed) = match halves {
-            Some(((ms, me), (ss, se))) if is_token(&v[ms..me]) && is_token(&v[ss..se]) => {
-                (Name::read(v, ms, me), Name::read(v, ss, se), false)
+            // Tokens are ASCII, so lowercase ones are read as written.
+            Some(((ms, me), (ss, se))) if lowercase => {
+                (Name::Span(ms, me), Name::Span(ss, se), false)
             }
-            _ => (Name::Known("text"), Name::Known("plain"), true),
+            Some(((ms, me), (ss, se))) => (
+                Name::read(&value, ms, me),
+                Name::read(&value, ss, se),
+                false,
+            ),
+            None => (Name::Known("text"), Name::Known("plain"), true),
         };
         ContentTypeRef {
             main,
             sub,
             malformed,
-            list: ParamList {
-                value,
-                inserted,
-                rest,
-            },
+            list: ParamList::new(value, inserted, rest),
         }
     }
 
     /// The top-level type, lowercase (`text`).
+    #[inline]
     pub fn main_type(&self) -> &str {
         self.main.as_str(&self.list.value)
     }
 
     /// The subtype, lowercase (`plain`).
+    #[inline]
     pub fn subtype(&self) -> &str {
         self.sub.as_str(&self.list.value)
     }
@@ -662,11 +1002,6 @@ impl<'a> ContentTypeRef<'a> {
     /// Whether this is `main/sub` (case-insensitive).
     pub fn is(&self, main: &str, sub: &str) -> bool {
         self.main.is(&self.list.value, main) && self.sub.is(&self.list.value, sub)
-    }
-
-    /// Whether the top-level type is `main` (case-insensitive).
-    pub(crate) fn main_is(&self, main: &str) -> bool {
-        self.main.is(&self.list.value, main)
     }
 
     /// Whether the subtype is `sub` (case-insensitive).
@@ -755,17 +1090,15 @@ impl<'a> ContentDispositionRef<'a> {
         let first_end = segments.next().map_or(0, <[u8]>::len);
         let rest = segments.rest.map(|r| v.len() - r.len());
         let (start, end) = trim_span(v, 0, first_end);
+        let value = FieldValue::new(value);
         ContentDispositionRef {
-            kind: Name::read(v, start, end),
-            list: ParamList {
-                value,
-                inserted: None,
-                rest,
-            },
+            kind: Name::read(&value, start, end),
+            list: ParamList::new(value, None, rest),
         }
     }
 
     /// The disposition type, lowercase (`inline`, `attachment`, …).
+    #[inline]
     pub fn kind(&self) -> &str {
         self.kind.as_str(&self.list.value)
     }
@@ -1070,6 +1403,126 @@ mod tests {
         assert!(bad.is_malformed());
         assert_eq!(bad.mime_type(), "text/plain");
         assert_eq!(bad.charset(), Some("utf-8"));
+    }
+
+    /// Pieces of type values, damaged ones included.
+    const TYPE_PIECES: &[&[u8]] = &[
+        b"text", b"/", b"plain", b"Plain", b";", b" ", b"\t", b"=", b"\"", b"x-y", b"a=b", b"\xe9",
+        b"@", b".", b"*",
+    ];
+
+    const SEGMENT_PIECES: &[&[u8]] = &[b";", b"\"", b"\\", b"a", b" "];
+
+    /// `;`-separated segments found a byte at a time, quotes and escapes followed.
+    fn segments_bytewise(mut value: &[u8]) -> Vec<&[u8]> {
+        let mut out = Vec::new();
+        'segments: loop {
+            let mut quoted = false;
+            let mut i = 0;
+            while i < value.len() {
+                match value[i] {
+                    b'\\' if quoted => i += 1,
+                    b'"' => quoted = !quoted,
+                    b';' if !quoted => {
+                        out.push(&value[..i]);
+                        value = &value[i + 1..];
+                        continue 'segments;
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            out.push(value);
+            return out;
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn segments_follow_quotes_and_escapes(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(SEGMENT_PIECES),
+                0..16,
+            )
+        ) {
+            let v = pieces.concat();
+            let got: Vec<&[u8]> = Segments { rest: Some(&v) }.collect();
+            proptest::prop_assert_eq!(got, segments_bytewise(&v));
+        }
+
+        #[test]
+        fn plain_type_bounds_are_the_read_ones(
+            pieces in proptest::collection::vec(proptest::sample::select(TYPE_PIECES), 0..10)
+        ) {
+            let v = pieces.concat();
+            if let Some(plain) = TypeBounds::plain(&v) {
+                proptest::prop_assert_eq!(
+                    TypeBounds { lowercase: false, ..plain },
+                    TypeBounds::read(&v)
+                );
+                let ((ms, me), (ss, se)) = plain.halves.unwrap_or_default();
+                let upper = v[ms..me].iter().chain(&v[ss..se]).any(u8::is_ascii_uppercase);
+                proptest::prop_assert_eq!(plain.lowercase, !upper);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_type_bounds_on_known_inputs() {
+        let cases: &[(&[u8], bool)] = &[
+            (b"text/plain", true),
+            (b"text/plain; charset=utf-8", true),
+            (b"x-a.b/c+d;", true),
+            (b"text/plain ; a=b", false),
+            (b" text/plain", false),
+            (b"text/plain boundary=b", false),
+            (b"text/", false),
+            (b"/plain", false),
+            (b"text/plain/x", false),
+            (b"text/pl\"a;\"in", false),
+        ];
+        for (v, plain) in cases {
+            assert_eq!(TypeBounds::plain(v).is_some(), *plain, "{v:?}");
+            assert_eq!(
+                TypeBounds {
+                    lowercase: false,
+                    ..TypeBounds::find(v)
+                },
+                TypeBounds::read(v),
+                "{v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_lists_keep_bounds_and_others_are_read_again() {
+        let ct = ContentTypeRef::parse(b"text/plain; charset=utf-8; format=\"flowed\"; Charset=x");
+        let Shape::Plain { len, params } = ct.list.shape else {
+            panic!("{:?}", ct.list.shape);
+        };
+        assert_eq!(
+            params[..usize::from(len)],
+            [
+                PlainParam {
+                    name: (12, 19),
+                    value: (20, 25)
+                },
+                PlainParam {
+                    name: (27, 33),
+                    value: (35, 41)
+                }
+            ]
+        );
+        let shape = |v: &[u8]| ContentTypeRef::parse(v).list.shape;
+        assert_eq!(shape(b"text/plain; Charset=utf-8"), Shape::Simple);
+        assert_eq!(shape(b"text/plain; a=1; b=2; c=3; d=4; e=5"), Shape::Simple);
+        assert_eq!(shape(b"text/plain; a=\"x\\\"y\""), Shape::Simple);
+        assert_eq!(shape(b"text/plain; a==?utf-8?q?x?="), Shape::Simple);
+        assert_eq!(shape(b"text/plain; a=\xff"), Shape::Simple);
+        assert_eq!(shape(b"text/plain; a=1; B*=utf-8''x"), Shape::Joined);
+        let cd = ContentDispositionRef::parse(b"attachment; filename=r.pdf; FILENAME=s.pdf");
+        assert!(matches!(cd.list.shape, Shape::Plain { len: 1, .. }));
+        assert_eq!(cd.filename(), Some(Cow::Borrowed("r.pdf")));
     }
 
     #[test]

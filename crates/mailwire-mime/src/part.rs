@@ -58,10 +58,17 @@ enum TypeSource<'a> {
 
 impl<'a> TypeSource<'a> {
     fn read(self) -> ContentTypeRef<'a> {
+        // The defaults are read once; a part gets a copy of the view.
+        static DEFAULT: OnceLock<ContentTypeRef<'static>> = OnceLock::new();
+        static DIGEST: OnceLock<ContentTypeRef<'static>> = OnceLock::new();
         match self {
             TypeSource::Field(raw) => ContentTypeRef::read(unfold(trim_wsp(raw))),
-            TypeSource::Default => ContentTypeRef::parse(b"text/plain; charset=us-ascii"),
-            TypeSource::Digest => ContentTypeRef::parse(b"message/rfc822"),
+            TypeSource::Default => DEFAULT
+                .get_or_init(|| ContentTypeRef::parse(b"text/plain; charset=us-ascii"))
+                .clone(),
+            TypeSource::Digest => DIGEST
+                .get_or_init(|| ContentTypeRef::parse(b"message/rfc822"))
+                .clone(),
         }
     }
 }
@@ -123,11 +130,13 @@ pub struct Part<'a> {
 
 impl<'a> Part<'a> {
     /// The IMAP part number.
+    #[inline]
     pub fn number(&self) -> &PartNumber {
         &self.number
     }
 
     /// The header fields.
+    #[inline]
     pub fn header(&self) -> &Header<'a> {
         &self.header
     }
@@ -157,11 +166,13 @@ impl<'a> Part<'a> {
     /// assert_eq!(ct.charset().as_deref(), Some("utf-8"));
     /// assert_eq!(ct.clone().into_owned(), *msg.root().content_type());
     /// ```
+    #[inline]
     pub fn content_type_ref(&self) -> &ContentTypeRef<'a> {
         &self.content_type.view
     }
 
     /// The `Content-Transfer-Encoding` (7bit when absent).
+    #[inline]
     pub fn transfer_encoding(&self) -> &TransferEncoding {
         &self.encoding
     }
@@ -212,11 +223,13 @@ impl<'a> Part<'a> {
 
     /// The body as written (still transfer-encoded); for a body part it excludes the line
     /// end before the next delimiter, as RFC 2046 §5.1.1 says.
+    #[inline]
     pub fn raw_body(&self) -> &'a [u8] {
         self.body
     }
 
     /// Body size in octets, as written (IMAP `body-fld-octets`).
+    #[inline]
     pub fn body_size(&self) -> usize {
         self.body.len()
     }
@@ -228,11 +241,13 @@ impl<'a> Part<'a> {
     }
 
     /// What the part contains.
+    #[inline]
     pub fn kind(&self) -> &PartKind<'a> {
         &self.kind
     }
 
     /// The body parts of a multipart; empty otherwise.
+    #[inline]
     pub fn parts(&self) -> &[Part<'a>] {
         match &self.kind {
             PartKind::Multipart { parts, .. } => parts,
@@ -241,6 +256,7 @@ impl<'a> Part<'a> {
     }
 
     /// The enclosed message of a `message/rfc822` part.
+    #[inline]
     pub fn message(&self) -> Option<&Part<'a>> {
         match &self.kind {
             PartKind::Message(m) => Some(m),
@@ -540,23 +556,28 @@ fn parse_entity<'a>(
     let mut damage = Vec::new();
     let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
     add_header_damage(&damage, &ctx.limits, &mut defects);
-    let mut source = match header.get("Content-Type") {
-        Some(f) => TypeSource::Field(f.raw_value()),
-        None if digest => TypeSource::Digest,
-        None => TypeSource::Default,
+    // Built where the part keeps it: the view is large, and each move is a copy.
+    let mut content_type = match header.get("Content-Type") {
+        // The field's own unfolding knows whether there is anything to unfold.
+        Some(f) => TypeField::new(
+            TypeSource::Field(f.raw_value()),
+            ContentTypeRef::read(f.unfolded()),
+        ),
+        None if digest => TypeField::new(TypeSource::Digest, TypeSource::Digest.read()),
+        None => TypeField::new(TypeSource::Default, TypeSource::Default.read()),
     };
-    let mut ct = source.read();
-    if ct.is_malformed() {
+    if content_type.view.is_malformed() {
         defects.push(Defect::MalformedContentType);
-        source = TypeSource::Default;
-        ct = source.read();
+        content_type = TypeField::new(TypeSource::Default, TypeSource::Default.read());
     }
     let encoding = header.content_transfer_encoding().unwrap_or_default();
     let body_offset = start + hlen;
     let body = &ctx.input[body_offset..end];
-    let is_multipart = ct.main_is("multipart");
-    let is_message = ct.is("message", "rfc822") || ct.is("message", "global");
-    let content_type = TypeField::new(source, ct.clone());
+    // Both are lowercase.
+    let ct = &content_type.view;
+    let (main, sub) = (ct.main_type(), ct.subtype());
+    let is_multipart = main == "multipart";
+    let is_message = main == "message" && (sub == "rfc822" || sub == "global");
     let number = match role {
         Role::Message if is_multipart => base.clone(),
         Role::Message => base.child(1),
@@ -589,6 +610,7 @@ fn parse_entity<'a>(
         if !part.encoding.is_identity() {
             defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
         }
+        let ct = &part.content_type.view;
         match ct.boundary().filter(|b| !b.is_empty()) {
             None => defects.push(Defect::MissingBoundaryParameter),
             Some(boundary) => {
@@ -623,6 +645,7 @@ fn parse_entity<'a>(
         }
     }
     if as_leaf && ctx.decode {
+        let ct = part.content_type.view.clone();
         decode_leaf(&mut part, &ct, &mut defects);
     }
     part.defects = defects;

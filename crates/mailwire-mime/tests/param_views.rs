@@ -136,6 +136,45 @@ fn check_part(v: &[u8]) {
     }
 }
 
+/// A parameter list read after a plain type, and after a type and a parameter that has to
+/// be copied (`Zz`, upper case): the parameters that follow read the same, borrowed or
+/// owned alike, whichever way the view keeps them.
+fn check_list_after(params: &[u8]) {
+    let plain = [&b"a/b;"[..], params].concat();
+    let copied = [&b"a/b; Zz=0;"[..], params].concat();
+    for (plain, copied) in [
+        (
+            ContentTypeRef::parse(&plain),
+            ContentTypeRef::parse(&copied),
+        ),
+        (
+            ContentTypeRef::parse(&[&b"a/b "[..], &plain[4..]].concat()),
+            ContentTypeRef::parse(&copied),
+        ),
+    ] {
+        let got: Vec<ParamRef<'_>> = plain.params().collect();
+        let mut want: Vec<ParamRef<'_>> = copied.params().collect();
+        if want.first().is_some_and(|p| p.name == "zz") {
+            want.remove(0);
+        }
+        assert_eq!(got, want);
+        let kinds = |ps: &[ParamRef<'_>]| -> Vec<(bool, bool)> {
+            ps.iter()
+                .map(|p| {
+                    (
+                        matches!(p.name, Cow::Borrowed(_)),
+                        matches!(p.value, Cow::Borrowed(_)),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(kinds(&got), kinds(&want));
+        for name in NAMES {
+            assert_eq!(plain.param(name), copied.param(name), "{name}");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -144,6 +183,28 @@ proptest! {
         check_type(&v);
         check_disposition(&v);
         check_part(&v);
+    }
+
+    #[test]
+    fn parameters_read_alike_after_any_first_parameter(v in value()) {
+        check_list_after(&v);
+    }
+}
+
+#[test]
+fn parameters_read_alike_on_known_inputs() {
+    let inputs: &[&[u8]] = &[
+        b"",
+        b" charset=utf-8",
+        b" charset=utf-8; format=flowed; delsp=yes; name=x; boundary=b",
+        b" a=1; b=2; c=3; d=4; e=5; a=6; E=7",
+        b" charset=utf-8; CHARSET=x; charset=\"y\"",
+        b" name=\"r.pdf\"; title=\"a\\\"b\"; x=\"=?utf-8?q?x?=\"",
+        b" caf\xc3\xa9=1; x=\xff",
+        b" url*0=a; url*1=b; x=1",
+    ];
+    for v in inputs {
+        check_list_after(v);
     }
 }
 
@@ -170,6 +231,9 @@ fn views_equal_owned_values_on_known_inputs() {
         b"attachment; filename=genome.jpeg;\r\n modification-date=\"Wed, 12 Feb 1997 16:29:51 -0500\";",
         b"Attachment; FileName*=utf-8''na%C3%AFve.txt",
         b"x-\xe9; a=b",
+        b"text/plain; a=1; b=2; c=3; d=4; e=5; a=6",
+        b"text/plain; charset=utf-8; CHARSET=x; charset=\"y\"; Charset*=utf-8''z",
+        b"text/plain; charset=utf-8; x=\"=?utf-8?q?caf=C3=A9?=\"; y=\"\"",
     ];
     for v in inputs {
         check_type(v);
