@@ -470,6 +470,135 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>>
 /// Reads an address list (`From`, `To`, `Cc`, `Bcc`, `Reply-To`, `Sender` …), handing
 /// each element to `each` as it is read.
 pub(crate) fn read_address_list(value: &[u8], mut each: impl FnMut(AddressRef<'_>)) {
+    if !read_plain(value, &mut each) {
+        read_tokens(value, each);
+    }
+}
+
+/// One element found by [`read_plain`]: byte ranges of the value.
+#[derive(Clone, Copy, Default)]
+struct PlainElement {
+    name: (usize, usize),
+    /// Whether the name's words were separated by anything but one space.
+    spaced: bool,
+    local: (usize, usize),
+    domain: (usize, usize),
+}
+
+/// The most elements [`read_plain`] takes; longer lists are tokenized.
+const PLAIN_MAX: usize = 8;
+
+/// Reads a list whose every element is `local@domain` or `words <local@domain>`, in ASCII
+/// and without encoded words — most lists — in one scan, without tokenizing: the values
+/// [`read_tokens`] gives. Returns false, having handed out nothing, for any other list.
+fn read_plain(value: &[u8], each: &mut impl FnMut(AddressRef<'_>)) -> bool {
+    let len = value.len();
+    let atom_end = |mut j: usize| {
+        while j < len && value[j] < 128 && crate::structured::is_atom_byte(value[j]) {
+            j += 1;
+        }
+        j
+    };
+    let wsp_end = |mut j: usize| {
+        while j < len && matches!(value[j], b' ' | b'\t') {
+            j += 1;
+        }
+        j
+    };
+    let mut found = [PlainElement::default(); PLAIN_MAX];
+    let mut n = 0;
+    let mut i = 0;
+    loop {
+        if n == PLAIN_MAX {
+            return false;
+        }
+        let start = wsp_end(i);
+        let word_end = atom_end(start);
+        let mut e = PlainElement::default();
+        let lt = if word_end > start && word_end < len && value[word_end] == b'@' {
+            // addr-spec
+            let domain_end = atom_end(word_end + 1);
+            if domain_end == word_end + 1 {
+                return false;
+            }
+            e.local = (start, word_end);
+            e.domain = (word_end + 1, domain_end);
+            None
+        } else {
+            // [phrase] "<"
+            let (mut end, mut j) = (word_end, word_end);
+            loop {
+                let k = wsp_end(j);
+                if k < len && value[k] == b'<' {
+                    break;
+                }
+                let w = atom_end(k);
+                if k == j || w == k {
+                    return false;
+                }
+                e.spaced |= k - j != 1 || value[j] != b' ';
+                (end, j) = (w, w);
+            }
+            if crate::encoded_word::find_word_start(&value[start..end]).is_some() {
+                return false;
+            }
+            e.name = (start, end);
+            Some(wsp_end(j))
+        };
+        let after = match lt {
+            None => e.domain.1,
+            Some(lt) => {
+                let local_end = atom_end(lt + 1);
+                if local_end == lt + 1 || local_end >= len || value[local_end] != b'@' {
+                    return false;
+                }
+                let domain_end = atom_end(local_end + 1);
+                if domain_end == local_end + 1 || domain_end >= len || value[domain_end] != b'>' {
+                    return false;
+                }
+                e.local = (lt + 1, local_end);
+                e.domain = (local_end + 1, domain_end);
+                domain_end + 1
+            }
+        };
+        found[n] = e;
+        n += 1;
+        i = wsp_end(after);
+        if i == len {
+            break;
+        }
+        if value[i] != b',' {
+            return false;
+        }
+        i += 1;
+    }
+    // Everything read was ASCII.
+    let Ok(text) = std::str::from_utf8(value) else {
+        return false;
+    };
+    for e in &found[..n] {
+        let name = &text[e.name.0..e.name.1];
+        let name = if name.is_empty() {
+            None
+        } else if e.spaced {
+            // Words are joined by one space, however they were separated.
+            let words: Vec<&str> = name.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
+            Some(Cow::Owned(words.join(" ")))
+        } else {
+            Some(Cow::Borrowed(name))
+        };
+        each(AddressRef::Mailbox(MailboxRef {
+            name,
+            route: Vec::new(),
+            local_part: Cow::Borrowed(&text[e.local.0..e.local.1]),
+            domain: Cow::Borrowed(&text[e.domain.0..e.domain.1]),
+        }));
+    }
+    true
+}
+
+/// Reads any address list, however damaged, from its tokens.
+fn read_tokens(value: &[u8], mut each: impl FnMut(AddressRef<'_>)) {
     let toks = lex(value);
     let mut c = Cursor { toks: &toks, at: 0 };
     while c.peek().is_some() {
@@ -587,6 +716,87 @@ mod tests {
                 (Some(("Jo".to_owned(), true)), true, true),
             ]
         );
+    }
+
+    fn read_with(read: impl FnOnce(&mut dyn FnMut(AddressRef<'_>))) -> Vec<Address> {
+        let mut out = Vec::new();
+        read(&mut |a| out.push(a.into_owned()));
+        out
+    }
+
+    #[test]
+    fn plain_lists_are_read_in_one_scan() {
+        let value = b"ann@y.test,  Bob   B.\t<bob@z.test> , Carol<c@x.test>,<d@w>";
+        let mut seen = Vec::new();
+        assert!(read_plain(value, &mut |a| seen.push(a.into_owned())));
+        assert_eq!(
+            seen,
+            vec![
+                Address::Mailbox(mb(None, "ann", "y.test")),
+                Address::Mailbox(mb(Some("Bob B."), "bob", "z.test")),
+                Address::Mailbox(mb(Some("Carol"), "c", "x.test")),
+                Address::Mailbox(mb(None, "d", "w")),
+            ]
+        );
+        assert_eq!(seen, read_with(|f| read_tokens(value, f)));
+        for other in [
+            &b"\"Ann\" <a@x>"[..],
+            b"a@x (Ann)",
+            b"=?UTF-8?Q?a?= <a@x>",
+            b"a@x,",
+            b"",
+            b"postmaster",
+            b"Friends: a@x;",
+            b"a@b <c@d>",
+            b"a @x",
+            b"<@r.test:a@x>",
+            b"<a@x> b",
+            b"Z\xc3\xa9 <a@x>",
+            b"a@x,b@x,c@x,d@x,e@x,f@x,g@x,h@x,i@x",
+        ] {
+            assert!(!read_plain(other, &mut |_| panic!("read {other:?}")));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_lists_read_as_tokens_do(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    // Whole elements, so that plain lists are common …
+                    "a@x.test", "Bob <b@z.test>", " Bob  B.\t<b@z>", "<a@x>", ", ", ",",
+                    // … and pieces that make them otherwise.
+                    "a", "bob", "x.test", "Q.", "J=", "?", "@", "<", ">", " ", "  ", "\t",
+                    "\"", "(c)", ":", ";", "=?", "\u{e9}", "[1]", "\\", "\r\n ",
+                ]),
+                0..14,
+            )
+        ) {
+            let value = pieces.concat();
+            let mut plain = Vec::new();
+            if read_plain(value.as_bytes(), &mut |a| plain.push(a.into_owned())) {
+                proptest::prop_assert_eq!(plain, read_with(|f| read_tokens(value.as_bytes(), f)));
+            } else {
+                proptest::prop_assert!(plain.is_empty());
+            }
+        }
+
+        #[test]
+        fn lists_of_plain_elements_are_read_in_one_scan(
+            elements in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a@x.test", "Bob <b@z.test>", " Bob  B.\t<b@z>", "<a@x>",
+                    "  J= Q. ?  <j@x.y>  ", "\tc@d\t", "=@=", "Z<?@?>",
+                ]),
+                1..=PLAIN_MAX,
+            )
+        ) {
+            let value = elements.join(",");
+            let mut plain = Vec::new();
+            proptest::prop_assert!(read_plain(value.as_bytes(), &mut |a| plain.push(a.into_owned())));
+            proptest::prop_assert_eq!(plain.len(), elements.len());
+            proptest::prop_assert_eq!(plain, read_with(|f| read_tokens(value.as_bytes(), f)));
+        }
     }
 
     #[test]

@@ -58,6 +58,11 @@ const ATOM: [bool; 256] = {
     t
 };
 
+/// Whether `b` is atom text.
+pub(crate) const fn is_atom_byte(b: u8) -> bool {
+    ATOM[b as usize]
+}
+
 /// The length of the atom at the start of `input`; 0 when there is none.
 fn atom_len(input: &[u8]) -> usize {
     input
