@@ -35,6 +35,17 @@ impl<'a> HeaderField<'a> {
         std::str::from_utf8(self.name).unwrap_or_default()
     }
 
+    /// Whether the field's name is `name`, compared case-insensitively.
+    ///
+    /// ```
+    /// let msg = mailwire_mime::Message::parse(b"message-id: <a@x>\r\n\r\n");
+    /// assert!(msg.header().fields()[0].is_named("Message-ID"));
+    /// ```
+    #[inline]
+    pub fn is_named(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+
     /// The value as written: everything after the colon up to, not including, the final
     /// line end; folds (CRLF + whitespace) are still inside.
     pub fn raw_value(&self) -> &'a [u8] {

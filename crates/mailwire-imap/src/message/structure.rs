@@ -71,21 +71,21 @@ impl<'h, 'a> EnvelopeFields<'h, 'a> {
     fn find(header: &'h Header<'a>) -> Self {
         let mut found = EnvelopeFields::default();
         for f in header.fields() {
-            let field_name = f.name();
-            let is = |name: &str| field_name.eq_ignore_ascii_case(name);
-            let single = match field_name.len() {
-                4 if is("Date") => &mut found.date,
-                7 if is("Subject") => &mut found.subject,
-                11 if is("In-Reply-To") => &mut found.in_reply_to,
-                10 if is("Message-ID") => &mut found.message_id,
-                _ => {
-                    if let Some(i) = LISTS.iter().position(|n| is(n)) {
-                        let (first, more) = &mut found.lists[i];
-                        *more |= first.is_some();
-                        first.get_or_insert(f);
-                    }
-                    continue;
+            let single = if f.is_named("Date") {
+                &mut found.date
+            } else if f.is_named("Subject") {
+                &mut found.subject
+            } else if f.is_named("In-Reply-To") {
+                &mut found.in_reply_to
+            } else if f.is_named("Message-ID") {
+                &mut found.message_id
+            } else {
+                if let Some(i) = LISTS.iter().position(|n| f.is_named(n)) {
+                    let (first, more) = &mut found.lists[i];
+                    *more |= first.is_some();
+                    first.get_or_insert(f);
                 }
+                continue;
             };
             single.get_or_insert(f);
         }
