@@ -116,14 +116,17 @@ impl Writer {
         }
     }
 
+    #[inline]
     pub(crate) fn raw(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
     }
 
+    #[inline]
     pub(crate) fn sp(&mut self) {
         self.out.push(b' ');
     }
 
+    #[inline]
     pub(crate) fn crlf(&mut self) {
         self.out.extend_from_slice(b"\r\n");
     }
@@ -182,6 +185,7 @@ impl Writer {
     }
 
     /// A quoted string of bytes the caller found to need no backslash.
+    #[inline]
     pub(crate) fn plain_quoted(&mut self, s: &[u8]) {
         self.out.reserve(s.len() + 2);
         self.out.push(b'"');
