@@ -83,10 +83,10 @@ struct TypeField<'a> {
 }
 
 impl<'a> TypeField<'a> {
-    fn new(source: TypeSource<'a>, view: ContentTypeRef<'a>) -> TypeField<'a> {
+    fn new(source: TypeSource<'a>) -> TypeField<'a> {
         TypeField {
             source,
-            view,
+            view: source.read(),
             owned: OnceLock::new(),
         }
     }
@@ -557,18 +557,14 @@ fn parse_entity<'a>(
     let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
     add_header_damage(&damage, &ctx.limits, &mut defects);
     // Built where the part keeps it: the view is large, and each move is a copy.
-    let mut content_type = match header.get("Content-Type") {
-        // The field's own unfolding knows whether there is anything to unfold.
-        Some(f) => TypeField::new(
-            TypeSource::Field(f.raw_value()),
-            ContentTypeRef::read(f.unfolded()),
-        ),
-        None if digest => TypeField::new(TypeSource::Digest, TypeSource::Digest.read()),
-        None => TypeField::new(TypeSource::Default, TypeSource::Default.read()),
-    };
+    let mut content_type = TypeField::new(match header.get("Content-Type") {
+        Some(f) => TypeSource::Field(f.raw_value()),
+        None if digest => TypeSource::Digest,
+        None => TypeSource::Default,
+    });
     if content_type.view.is_malformed() {
         defects.push(Defect::MalformedContentType);
-        content_type = TypeField::new(TypeSource::Default, TypeSource::Default.read());
+        content_type = TypeField::new(TypeSource::Default);
     }
     let encoding = header.content_transfer_encoding().unwrap_or_default();
     let body_offset = start + hlen;
