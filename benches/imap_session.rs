@@ -13,6 +13,8 @@ use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+mod support;
 use mailwire::core::Session;
 use mailwire::imap::codec::encode_response;
 use mailwire::imap::message::ParsedMessage;
@@ -24,40 +26,13 @@ use mailwire::imap::types::{Date, DateTime, Flag, Response};
 const COUNT: u32 = 10_000;
 const FETCH: &[u8] = b"f FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE)\r\n";
 
-/// Three message shapes in turn: plain text, multipart/alternative with an attachment,
-/// and a forwarded message.
-fn message(n: u32) -> Vec<u8> {
-    let head = format!(
-        "Date: Wed, 1 May 2024 09:{:02}:00 +0200\r\nFrom: Sender {n} <s{n}@x.test>\r\n\
-To: ann@y.test, Bob <bob@z.test>\r\nSubject: report number {n}\r\n\
-Message-ID: <{n}@x.test>\r\nMIME-Version: 1.0\r\n",
-        n % 60
-    );
-    let body = match n % 3 {
-        0 => "Content-Type: text/plain; charset=utf-8\r\n\r\nThe figures are in.\r\nRegards.\r\n"
-            .to_owned(),
-        1 => "Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n\
-Content-Type: multipart/alternative; boundary=b2\r\n\r\n--b2\r\n\
-Content-Type: text/plain; charset=utf-8\r\n\r\nplain\r\n--b2\r\n\
-Content-Type: text/html; charset=utf-8\r\n\r\n<p>html</p>\r\n--b2--\r\n--b1\r\n\
-Content-Type: application/pdf; name=r.pdf\r\nContent-Disposition: attachment; filename=r.pdf\r\n\
-Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjc=\r\n--b1--\r\n"
-            .to_owned(),
-        _ => {
-            "Content-Type: message/rfc822\r\n\r\nSubject: earlier\r\nFrom: c@w.test\r\n\r\nold\r\n"
-                .to_owned()
-        }
-    };
-    (head + &body).into_bytes()
-}
-
 fn stored() -> Vec<StoredMessage> {
     let date = DateTime::new(Date::new(2024, 5, 1).unwrap(), 9, 30, 0, 120).unwrap();
     (1..=COUNT)
         .map(|uid| StoredMessage {
             uid,
             internal_date: date,
-            raw: message(uid).into(),
+            raw: support::fetch_message(uid).into(),
         })
         .collect()
 }

@@ -74,3 +74,31 @@ pub(crate) fn print_ratios(group: &str, baseline: &str, functions: &[&str], para
         }
     }
 }
+
+/// Message `n` of the FETCH corpus: three shapes in turn — plain text; multipart/mixed
+/// holding a multipart/alternative and a base64 PDF attachment; a forwarded
+/// message/rfc822 — each with the header fields an ENVELOPE reads.
+pub(crate) fn fetch_message(n: u32) -> Vec<u8> {
+    let head = format!(
+        "Date: Wed, 1 May 2024 09:{:02}:00 +0200\r\nFrom: Sender {n} <s{n}@x.test>\r\n\
+To: ann@y.test, Bob <bob@z.test>\r\nSubject: report number {n}\r\n\
+Message-ID: <{n}@x.test>\r\nMIME-Version: 1.0\r\n",
+        n % 60
+    );
+    let body = match n % 3 {
+        0 => "Content-Type: text/plain; charset=utf-8\r\n\r\nThe figures are in.\r\nRegards.\r\n"
+            .to_owned(),
+        1 => "Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n\
+Content-Type: multipart/alternative; boundary=b2\r\n\r\n--b2\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\nplain\r\n--b2\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n<p>html</p>\r\n--b2--\r\n--b1\r\n\
+Content-Type: application/pdf; name=r.pdf\r\nContent-Disposition: attachment; filename=r.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjc=\r\n--b1--\r\n"
+            .to_owned(),
+        _ => {
+            "Content-Type: message/rfc822\r\n\r\nSubject: earlier\r\nFrom: c@w.test\r\n\r\nold\r\n"
+                .to_owned()
+        }
+    };
+    (head + &body).into_bytes()
+}
