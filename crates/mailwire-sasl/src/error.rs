@@ -105,17 +105,6 @@ pub enum ClientError {
     TokenRefused,
 }
 
-/// An answer method was called when the exchange had not asked that question.
-///
-/// This is a bug in the calling code, not a mistake of the peer: for example
-/// [`ServerExchange::accept`](crate::ServerExchange::accept) while the exchange waits for
-/// SCRAM keys, or for a token, which takes
-/// [`ServerExchange::accept_as`](crate::ServerExchange::accept_as). The exchange is left as
-/// it was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the exchange is not waiting for this answer")]
-pub struct NotPending;
-
 /// A value given to a constructor cannot go into the mechanism's messages.
 ///
 /// - SCRAM nonces must be non-empty printable ASCII without `,` (RFC 5802 §7); CRAM-MD5

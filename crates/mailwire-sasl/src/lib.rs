@@ -7,25 +7,29 @@
 //!
 //! | Mechanism | RFC | Client | Server asks the application |
 //! | --- | --- | --- | --- |
-//! | `PLAIN` | 4616 | [`ClientExchange::plain`] | [`ServerStep::VerifyPassword`] |
-//! | `LOGIN` | draft-murchison-sasl-login | [`ClientExchange::login`] | [`ServerStep::VerifyPassword`] |
-//! | `CRAM-MD5` | 2195 | [`ClientExchange::cram_md5`] | [`ServerStep::LookupSecret`] |
-//! | `XOAUTH2` | Google | [`ClientExchange::xoauth2`] | [`ServerStep::VerifyToken`] |
-//! | `OAUTHBEARER` | 7628 | [`ClientExchange::oauthbearer`] | [`ServerStep::VerifyToken`] |
-//! | `SCRAM-SHA-256` | 5802, 7677 | [`ClientExchange::scram_sha256`] | [`ServerStep::LookupScramKeys`] |
+//! | `PLAIN` | 4616 | [`ClientExchange::plain`] | [`AuthQuestion::Password`] |
+//! | `LOGIN` | draft-murchison-sasl-login | [`ClientExchange::login`] | [`AuthQuestion::Password`] |
+//! | `CRAM-MD5` | 2195 | [`ClientExchange::cram_md5`] | [`AuthQuestion::Secret`] |
+//! | `XOAUTH2` | Google | [`ClientExchange::xoauth2`] | [`AuthQuestion::Token`] |
+//! | `OAUTHBEARER` | 7628 | [`ClientExchange::oauthbearer`] | [`AuthQuestion::Token`] |
+//! | `SCRAM-SHA-256` | 5802, 7677 | [`ClientExchange::scram_sha256`] | [`AuthQuestion::ScramKeys`] |
 //!
 //! - [`Mechanism`] names the mechanisms, case-insensitively.
 //! - [`line`](mod@line) holds the base64 line helpers SMTP, POP3 and IMAP share: the empty response
 //!   `=`, the cancelling `*`, a typed error for bad base64.
 //! - [`ServerExchange`] yields [`ServerStep`]s: challenges to send, questions for the
-//!   application (verify this password, look up these keys, verify this token), and the
-//!   outcome — an [`Identity`] (authcid and authzid) or a typed [`AuthError`]. The
+//!   application as one [`AuthQuestion`] (check this password or token, look up this
+//!   secret or these keys) answered with one [`AuthAnswer`], and the outcome — an [`Identity`] (authcid and authzid) or a typed [`AuthError`]. The
 //!   application decides credentials; the exchange checks digests and proofs, in constant
 //!   time.
 //! - [`ClientExchange`] builds the initial response, answers challenges, and succeeds in
 //!   [`ClientExchange::finish`] only once the exchange has completed and, for SCRAM, the
 //!   server has proved itself.
 //! - [`ScramKeys`] is what a SCRAM server stores instead of the password.
+//! - [`AuthQuestion`] and [`AuthAnswer`] are also what every mailwire server session asks
+//!   and takes for its protocol's own logins (IMAP `LOGIN`, POP3 `USER` / `PASS` and
+//!   `APOP`, with [`Method`] telling which), so an application answers authentication
+//!   one way for SMTP, POP3 and IMAP.
 //!
 //! Passwords and tokens are [`mailwire_core::Secret`]s, so they stay out of `Debug` output.
 //!
@@ -35,7 +39,9 @@
 //!
 //! ```
 //! use mailwire_core::Secret;
-//! use mailwire_sasl::{ClientExchange, Identity, Mechanism, ServerExchange, ServerStep};
+//! use mailwire_sasl::{
+//!     AuthAnswer, AuthQuestion, ClientExchange, Identity, Mechanism, ServerExchange, ServerStep,
+//! };
 //!
 //! let mut client =
 //!     ClientExchange::plain(Some("Ursel"), "Kurt", &Secret::new("xipj3plmq".into())).unwrap();
@@ -48,12 +54,15 @@
 //! let mechanism: Mechanism = "plain".parse().unwrap();
 //! let mut server = ServerExchange::new(mechanism, "").unwrap();
 //! let step = server.start_line(Some(line.as_bytes()));
-//! let ServerStep::VerifyPassword { authcid, authzid, password } = step else { panic!() };
+//! let ServerStep::Question(AuthQuestion::Password { authcid, authzid, password, .. }) = step
+//! else {
+//!     panic!()
+//! };
 //! assert_eq!((authcid.as_str(), authzid.as_deref()), ("Kurt", Some("Ursel")));
 //!
 //! // The application checks the password, and that Kurt may act as Ursel.
 //! assert_eq!(password.expose(), "xipj3plmq");
-//! let step = server.accept().unwrap();
+//! let step = server.answer(AuthAnswer::Accept).unwrap();
 //! assert_eq!(
 //!     step,
 //!     ServerStep::Success {
@@ -72,7 +81,7 @@
 //!
 //! ```
 //! use mailwire_core::Secret;
-//! use mailwire_sasl::{ClientExchange, ScramKeys, ServerExchange, ServerStep};
+//! use mailwire_sasl::{AuthAnswer, AuthQuestion, ClientExchange, ScramKeys, ServerExchange, ServerStep};
 //!
 //! // When the password is set:
 //! let stored = ScramKeys::derive("pencil", b"a random salt", 4096);
@@ -88,13 +97,15 @@
 //!
 //! // C: AUTH SCRAM-SHA-256 <client-first>
 //! let client_first = client.initial_response().unwrap();
-//! let ServerStep::LookupScramKeys { authcid, .. } = server.start(Some(&client_first)) else {
+//! let step = server.start(Some(&client_first));
+//! let ServerStep::Question(AuthQuestion::ScramKeys { authcid, .. }) = step else {
 //!     panic!()
 //! };
 //! assert_eq!(authcid, "user");
 //!
 //! // S: 334 <server-first>     C: <client-final>
-//! let ServerStep::Challenge(server_first) = server.provide_scram_keys(stored).unwrap() else {
+//! let step = server.answer(AuthAnswer::ScramKeys(stored)).unwrap();
+//! let ServerStep::Challenge(server_first) = step else {
 //!     panic!()
 //! };
 //! let client_final = client.respond(&server_first).unwrap();
@@ -118,12 +129,14 @@ mod gs2;
 pub mod line;
 mod mechanism;
 mod oauth;
+mod question;
 pub mod scram;
 mod server;
 
 pub use client::ClientExchange;
-pub use error::{AuthError, ClientError, InvalidInput, NotPending};
+pub use error::{AuthError, ClientError, InvalidInput};
 pub use mechanism::{Mechanism, UnknownMechanism};
 pub use oauth::OAuthError;
+pub use question::{AuthAnswer, AuthQuestion, AuthQuestionKind, Method, WrongAnswer};
 pub use scram::ScramKeys;
 pub use server::{Identity, ServerExchange, ServerStep};

@@ -4,10 +4,11 @@ use hmac::{Hmac, KeyInit, Mac};
 use mailwire_core::Secret;
 use md5::Md5;
 
-use crate::error::{AuthError, InvalidInput, NotPending};
+use crate::error::{AuthError, InvalidInput};
 use crate::line::{Response, decode_response};
 use crate::mechanism::Mechanism;
 use crate::oauth::{OAuthError, TokenRequest, parse_oauthbearer, parse_xoauth2};
+use crate::question::{AuthAnswer, AuthQuestion, AuthQuestionKind, Method, WrongAnswer};
 use crate::scram::{self, ClientFirst, ScramKeys};
 
 /// Who authenticated, and as whom they act.
@@ -30,65 +31,16 @@ impl Identity {
 
 /// What a [`ServerExchange`] needs next.
 ///
-/// `Challenge` goes to the client; the `Verify*` and `Lookup*` steps are questions for the
-/// application, answered through the exchange's methods; `Success` and `Failure` end it.
+/// `Challenge` goes to the client; a `Question` goes to the application, whose
+/// [`AuthAnswer`] comes back through [`ServerExchange::answer`]; `Success` and `Failure`
+/// end the exchange.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ServerStep {
     /// Send this challenge (`334 <base64>`, `+ <base64>`), then pass the client's answer to
     /// [`ServerExchange::receive_line`] or [`ServerExchange::receive`].
     Challenge(Vec<u8>),
-    /// PLAIN, LOGIN: check the password. Answer with [`ServerExchange::accept`] (or
-    /// [`accept_as`](ServerExchange::accept_as)) or [`ServerExchange::reject`]. Check also
-    /// that `authcid` may act as `authzid`, when one is given.
-    VerifyPassword {
-        /// The authentication identity.
-        authcid: String,
-        /// The authorization identity, when the client named one (PLAIN only).
-        authzid: Option<String>,
-        /// The password.
-        password: Secret<String>,
-    },
-    /// CRAM-MD5: look up the user's plaintext secret and answer with
-    /// [`ServerExchange::provide_secret`], or [`ServerExchange::reject`] an unknown user.
-    LookupSecret {
-        /// The user name the client gave.
-        authcid: String,
-    },
-    /// SCRAM-SHA-256: look up the user's stored keys and answer with
-    /// [`ServerExchange::provide_scram_keys`], or [`ServerExchange::reject`] an unknown
-    /// user. The exchange checks the client's proof against them.
-    ///
-    /// Rejecting here tells the client at once that the user does not exist. To hide
-    /// which users exist (RFC 5802 §9), provide keys derived from a server secret and the
-    /// user name instead: the proof then fails one round later, like a wrong password.
-    LookupScramKeys {
-        /// The user name the client gave.
-        authcid: String,
-        /// The authorization identity, when the client named one.
-        authzid: Option<String>,
-    },
-    /// XOAUTH2, OAUTHBEARER: check the bearer token, and find whom it was issued to.
-    /// Answer with [`ServerExchange::accept_as`], naming that subject (the authcid), or
-    /// with [`ServerExchange::reject`] or [`ServerExchange::reject_token`].
-    /// [`ServerExchange::accept`] is refused here: nothing the client sent proves who it
-    /// is, only the token does.
-    VerifyToken {
-        /// What the client names, which the token does not prove by itself:
-        ///
-        /// - XOAUTH2's `user=`, always present: the account the client says the token is
-        ///   for. Check that the token grants access to it, and pass the account's name to
-        ///   `accept_as`; the [`Identity`] has no authzid.
-        /// - OAUTHBEARER's optional `a=`: the authorization identity (RFC 7628 §3.1), the
-        ///   user the client asks to act as. It becomes the [`Identity`]'s `authzid`;
-        ///   check that the token's subject may act as it, as for PLAIN's authzid.
-        user: Option<String>,
-        /// The bearer token.
-        token: Secret<String>,
-        /// OAUTHBEARER's `host=`, the server name the client contacted.
-        host: Option<String>,
-        /// OAUTHBEARER's `port=`.
-        port: Option<u16>,
-    },
+    /// Ask the application; pass its answer to [`ServerExchange::answer`].
+    Question(AuthQuestion),
     /// Authenticated.
     Success {
         /// Who.
@@ -109,23 +61,22 @@ pub enum ServerStep {
 /// 1. build it for the mechanism the client named (`AUTH`, `AUTHENTICATE`);
 /// 2. call [`start`](Self::start) with the initial response if the command carried one;
 /// 3. act on each [`ServerStep`]: send a `Challenge` and feed the client's answer to
-///    [`receive_line`](Self::receive_line); hand a `Verify*` / `Lookup*` question to the
-///    application and pass its answer back through [`accept`](Self::accept) (for a token,
-///    [`accept_as`](Self::accept_as)), [`reject`](Self::reject),
-///    [`provide_secret`](Self::provide_secret) or
-///    [`provide_scram_keys`](Self::provide_scram_keys); until `Success` or `Failure`.
+///    [`receive_line`](Self::receive_line); hand a `Question` to the application and pass
+///    its [`AuthAnswer`] back through [`answer`](Self::answer); until `Success` or
+///    `Failure`.
 ///
 /// ```
-/// use mailwire_core::Secret;
-/// use mailwire_sasl::{Identity, ServerExchange, ServerStep};
+/// use mailwire_sasl::{AuthAnswer, AuthQuestion, Identity, ServerExchange, ServerStep};
 ///
 /// let mut server = ServerExchange::plain();
 /// let step = server.start(Some(b"\0tim\0tanstaaftanstaaf"));
-/// let ServerStep::VerifyPassword { authcid, password, .. } = step else { panic!() };
+/// let ServerStep::Question(AuthQuestion::Password { authcid, password, .. }) = step else {
+///     panic!()
+/// };
 /// assert_eq!((authcid.as_str(), password.expose().as_str()), ("tim", "tanstaaftanstaaf"));
 ///
 /// assert_eq!(
-///     server.accept(),
+///     server.answer(AuthAnswer::Accept),
 ///     Ok(ServerStep::Success {
 ///         identity: Identity { authcid: "tim".into(), authzid: None },
 ///         additional_data: None,
@@ -353,7 +304,7 @@ impl ServerExchange {
     pub fn receive(&mut self, message: &[u8]) -> ServerStep {
         match std::mem::replace(&mut self.state, State::Done) {
             State::AwaitPlain => match parse_plain(message) {
-                Ok(step) => self.ask_password(step),
+                Ok((authcid, authzid, password)) => self.ask_password(authcid, authzid, password),
                 Err(error) => self.fail(error),
             },
             State::AwaitLoginUser => match utf8(message) {
@@ -367,11 +318,7 @@ impl ServerExchange {
                 Err(error) => self.fail(error),
             },
             State::AwaitLoginPassword { user } => match utf8(message) {
-                Ok(password) => self.ask_password(ServerStep::VerifyPassword {
-                    authcid: user,
-                    authzid: None,
-                    password: Secret::new(password.to_owned()),
-                }),
+                Ok(password) => self.ask_password(user, None, Secret::new(password.to_owned())),
                 Err(error) => self.fail(error),
             },
             State::AwaitCramMd5 { challenge } => match parse_cram_md5(message) {
@@ -382,7 +329,10 @@ impl ServerExchange {
                         user,
                         digest,
                     };
-                    ServerStep::LookupSecret { authcid }
+                    self.question(AuthQuestion::Secret {
+                        method: Method::Sasl(self.mechanism),
+                        authcid,
+                    })
                 }
                 Err(error) => self.fail(error),
             },
@@ -403,12 +353,13 @@ impl ServerExchange {
                             _ => None,
                         };
                         self.state = State::VerifyToken { authzid };
-                        ServerStep::VerifyToken {
+                        self.question(AuthQuestion::Token {
+                            method: Method::Sasl(self.mechanism),
                             user,
                             token,
                             host,
                             port,
-                        }
+                        })
                     }
                     Err(error) => self.fail(error),
                 }
@@ -418,7 +369,11 @@ impl ServerExchange {
                     let (authcid, authzid) = (first.username.clone(), first.authzid.clone());
                     let nonce = format!("{}{nonce}", first.nonce);
                     self.state = State::LookupScramKeys { first, nonce };
-                    ServerStep::LookupScramKeys { authcid, authzid }
+                    self.question(AuthQuestion::ScramKeys {
+                        method: Method::Sasl(self.mechanism),
+                        authcid,
+                        authzid,
+                    })
                 }
                 Err(error) => self.fail(error),
             },
@@ -477,42 +432,29 @@ impl ServerExchange {
         }
     }
 
-    /// Accepts the password of a [`ServerStep::VerifyPassword`]; the identity is the one
-    /// the client gave.
+    /// Takes the application's answer to the pending [`ServerStep::Question`].
     ///
-    /// A [`ServerStep::VerifyToken`] is answered with [`accept_as`](Self::accept_as)
-    /// instead: the client's claims do not say whom the token belongs to, so `accept`
-    /// fails there with [`NotPending`] and leaves the question pending.
-    pub fn accept(&mut self) -> Result<ServerStep, NotPending> {
-        match std::mem::replace(&mut self.state, State::Done) {
-            State::VerifyPassword { identity } => Ok(ServerStep::Success {
-                identity,
-                additional_data: None,
-            }),
-            state => self.not_pending(state),
-        }
-    }
-
-    /// Accepts the password or token of a [`ServerStep::VerifyPassword`] or
-    /// [`ServerStep::VerifyToken`], naming the authenticated identity: the user's
-    /// canonical name, or the subject the application found the token was issued to. The
-    /// authzid is the one the client asked for (PLAIN's authzid, OAUTHBEARER's `a=`).
+    /// An answer that does not fit the question ([`AuthAnswer::Accept`] to a token, a
+    /// secret to a password check), or comes when no question is pending, is handed back
+    /// in [`WrongAnswer`] and the exchange is left as it was.
     ///
     /// ```
-    /// use mailwire_sasl::{Identity, ServerExchange, ServerStep};
+    /// use mailwire_sasl::{AuthAnswer, AuthQuestion, Identity, ServerExchange, ServerStep};
     ///
     /// let mut server = ServerExchange::oauthbearer();
     /// let step = server.start(Some(b"n,a=shared@example.com,\x01auth=Bearer vF9dft4q\x01\x01"));
-    /// let ServerStep::VerifyToken { user, token, .. } = step else { panic!() };
+    /// let ServerStep::Question(AuthQuestion::Token { user, token, .. }) = step else { panic!() };
     /// assert_eq!(user.as_deref(), Some("shared@example.com"));
+    ///
+    /// // A token proves no identity by itself: a bare accept is handed back.
+    /// let refused = server.answer(AuthAnswer::Accept).unwrap_err();
+    /// assert_eq!(refused.answer, AuthAnswer::Accept);
     ///
     /// // The application finds that the token was issued to kurt, who may act as the
     /// // shared account.
     /// assert_eq!(token.expose(), "vF9dft4q");
-    /// let ServerStep::Success { identity, .. } = server.accept_as("kurt@example.com").unwrap()
-    /// else {
-    ///     panic!()
-    /// };
+    /// let step = server.answer(AuthAnswer::AcceptAs("kurt@example.com".into())).unwrap();
+    /// let ServerStep::Success { identity, .. } = step else { panic!() };
     /// assert_eq!(
     ///     identity,
     ///     Identity {
@@ -521,92 +463,65 @@ impl ServerExchange {
     ///     }
     /// );
     /// ```
-    pub fn accept_as(&mut self, authcid: impl Into<String>) -> Result<ServerStep, NotPending> {
-        let identity = match std::mem::replace(&mut self.state, State::Done) {
-            State::VerifyPassword { identity } => Identity {
-                authcid: authcid.into(),
-                ..identity
-            },
-            State::VerifyToken { authzid } => Identity {
-                authcid: authcid.into(),
-                authzid,
-            },
-            state => return self.not_pending(state),
-        };
-        Ok(ServerStep::Success {
-            identity,
-            additional_data: None,
-        })
-    }
-
-    /// Refuses any pending question: a wrong password or token, an unknown user, or an
-    /// authzid the authcid may not act as.
-    ///
-    /// For a token, the exchange first sends the mechanism's error challenge
-    /// (`{"status":"invalid_token"}` for OAUTHBEARER, `{"status":"401","schemes":"bearer"}`
-    /// for XOAUTH2) and fails once the client acknowledges it.
-    pub fn reject(&mut self) -> Result<ServerStep, NotPending> {
-        match self.state {
-            State::VerifyToken { .. } => self.reject_token(&match self.mechanism {
-                Mechanism::XOAuth2 => OAuthError::new("401"),
-                _ => OAuthError::invalid_token(),
-            }),
-            State::VerifyPassword { .. }
-            | State::LookupSecret { .. }
-            | State::LookupScramKeys { .. } => Ok(self.fail(AuthError::Credentials)),
-            _ => Err(NotPending),
+    pub fn answer(&mut self, answer: AuthAnswer) -> Result<ServerStep, WrongAnswer> {
+        let pending = self.pending();
+        if !pending.is_some_and(|kind| answer.fits(kind)) {
+            return Err(WrongAnswer { pending, answer });
         }
-    }
-
-    /// Refuses a token with the given error, sent to the client as a JSON challenge; the
-    /// exchange fails with [`AuthError::Credentials`] once the client acknowledges it.
-    pub fn reject_token(&mut self, error: &OAuthError) -> Result<ServerStep, NotPending> {
-        let State::VerifyToken { .. } = self.state else {
-            return Err(NotPending);
-        };
-        self.state = State::AwaitTokenAck;
-        let json = match self.mechanism {
-            Mechanism::XOAuth2 => error.to_xoauth2_json(),
-            _ => error.to_json(),
-        };
-        Ok(ServerStep::Challenge(json.into_bytes()))
-    }
-
-    /// Answers a [`ServerStep::LookupSecret`] with the user's CRAM-MD5 secret (their
-    /// password); the exchange checks the client's digest against it.
-    pub fn provide_secret<T: AsRef<[u8]>>(
-        &mut self,
-        secret: &Secret<T>,
-    ) -> Result<ServerStep, NotPending> {
-        match std::mem::replace(&mut self.state, State::Done) {
-            State::LookupSecret {
-                challenge,
-                user,
-                digest,
-            } => {
-                let expected = cram_md5_digest(secret.expose().as_ref(), challenge.as_bytes());
-                Ok(if mailwire_core::constant_time_eq(&expected, &digest) {
-                    let identity = Identity {
-                        authcid: user,
-                        authzid: None,
-                    };
+        let state = std::mem::replace(&mut self.state, State::Done);
+        Ok(match (state, answer) {
+            (State::VerifyToken { .. }, AuthAnswer::Reject) => {
+                let error = match self.mechanism {
+                    Mechanism::XOAuth2 => OAuthError::new("401"),
+                    _ => OAuthError::invalid_token(),
+                };
+                self.refuse_token(&error)
+            }
+            (State::VerifyToken { .. }, AuthAnswer::RejectToken(error)) => {
+                self.refuse_token(&error)
+            }
+            (_, AuthAnswer::Reject) => self.fail(AuthError::Credentials),
+            (State::VerifyPassword { identity }, AuthAnswer::Accept) => ServerStep::Success {
+                identity,
+                additional_data: None,
+            },
+            (State::VerifyPassword { identity }, AuthAnswer::AcceptAs(authcid)) => {
+                ServerStep::Success {
+                    identity: Identity {
+                        authcid,
+                        ..identity
+                    },
+                    additional_data: None,
+                }
+            }
+            (State::VerifyToken { authzid }, AuthAnswer::AcceptAs(authcid)) => {
+                ServerStep::Success {
+                    identity: Identity { authcid, authzid },
+                    additional_data: None,
+                }
+            }
+            (
+                State::LookupSecret {
+                    challenge,
+                    user,
+                    digest,
+                },
+                AuthAnswer::Secret(secret),
+            ) => {
+                let expected = cram_md5_digest(secret.expose().as_bytes(), challenge.as_bytes());
+                if mailwire_core::constant_time_eq(&expected, &digest) {
                     ServerStep::Success {
-                        identity,
+                        identity: Identity {
+                            authcid: user,
+                            authzid: None,
+                        },
                         additional_data: None,
                     }
                 } else {
                     ServerStep::Failure(AuthError::Credentials)
-                })
+                }
             }
-            state => self.not_pending(state),
-        }
-    }
-
-    /// Answers a [`ServerStep::LookupScramKeys`] with the user's stored keys; the next
-    /// step is the server-first challenge.
-    pub fn provide_scram_keys(&mut self, keys: ScramKeys) -> Result<ServerStep, NotPending> {
-        match std::mem::replace(&mut self.state, State::Done) {
-            State::LookupScramKeys { first, nonce } => {
+            (State::LookupScramKeys { first, nonce }, AuthAnswer::ScramKeys(keys)) => {
                 let server_first = scram::server_first(&nonce, &keys);
                 let challenge = server_first.clone().into_bytes();
                 self.state = State::AwaitScramFinal {
@@ -615,10 +530,36 @@ impl ServerExchange {
                     nonce,
                     keys,
                 };
-                Ok(ServerStep::Challenge(challenge))
+                ServerStep::Challenge(challenge)
             }
-            state => self.not_pending(state),
+            // `fits` let through only the pairs above.
+            (state, answer) => {
+                self.state = state;
+                return Err(WrongAnswer { pending, answer });
+            }
+        })
+    }
+
+    /// The question the exchange waits on, if any.
+    pub fn pending(&self) -> Option<AuthQuestionKind> {
+        match self.state {
+            State::VerifyPassword { .. } => Some(AuthQuestionKind::Password),
+            State::VerifyToken { .. } => Some(AuthQuestionKind::Token),
+            State::LookupSecret { .. } => Some(AuthQuestionKind::Secret),
+            State::LookupScramKeys { .. } => Some(AuthQuestionKind::ScramKeys),
+            _ => None,
         }
+    }
+
+    /// Sends the token error as the mechanism's JSON challenge; the exchange fails with
+    /// [`AuthError::Credentials`] once the client acknowledges it.
+    fn refuse_token(&mut self, error: &OAuthError) -> ServerStep {
+        self.state = State::AwaitTokenAck;
+        let json = match self.mechanism {
+            Mechanism::XOAuth2 => error.to_xoauth2_json(),
+            _ => error.to_json(),
+        };
+        ServerStep::Challenge(json.into_bytes())
     }
 
     /// Whether the exchange has ended (in success or failure).
@@ -626,28 +567,33 @@ impl ServerExchange {
         matches!(self.state, State::Done)
     }
 
-    fn ask_password(&mut self, step: ServerStep) -> ServerStep {
-        if let ServerStep::VerifyPassword {
-            authcid, authzid, ..
-        } = &step
-        {
-            let identity = Identity {
+    fn ask_password(
+        &mut self,
+        authcid: String,
+        authzid: Option<String>,
+        password: Secret<String>,
+    ) -> ServerStep {
+        self.state = State::VerifyPassword {
+            identity: Identity {
                 authcid: authcid.clone(),
                 authzid: authzid.clone(),
-            };
-            self.state = State::VerifyPassword { identity };
-        }
-        step
+            },
+        };
+        self.question(AuthQuestion::Password {
+            method: Method::Sasl(self.mechanism),
+            authcid,
+            authzid,
+            password,
+        })
+    }
+
+    fn question(&self, question: AuthQuestion) -> ServerStep {
+        ServerStep::Question(question)
     }
 
     fn fail(&mut self, error: AuthError) -> ServerStep {
         self.state = State::Done;
         ServerStep::Failure(error)
-    }
-
-    fn not_pending(&mut self, state: State) -> Result<ServerStep, NotPending> {
-        self.state = state;
-        Err(NotPending)
     }
 }
 
@@ -658,7 +604,7 @@ fn utf8(message: &[u8]) -> Result<&str, AuthError> {
 /// ```text
 /// message   = [authzid] UTF8NUL authcid UTF8NUL passwd   ; RFC 4616 §2
 /// ```
-fn parse_plain(message: &[u8]) -> Result<ServerStep, AuthError> {
+fn parse_plain(message: &[u8]) -> Result<(String, Option<String>, Secret<String>), AuthError> {
     let message = utf8(message)?;
     let mut fields = message.split('\0');
     let (Some(authzid), Some(authcid), Some(password), None) =
@@ -669,11 +615,11 @@ fn parse_plain(message: &[u8]) -> Result<ServerStep, AuthError> {
     if authcid.is_empty() || password.is_empty() {
         return Err(AuthError::malformed("empty authcid or password"));
     }
-    Ok(ServerStep::VerifyPassword {
-        authcid: authcid.to_owned(),
-        authzid: (!authzid.is_empty()).then(|| authzid.to_owned()),
-        password: Secret::new(password.to_owned()),
-    })
+    Ok((
+        authcid.to_owned(),
+        (!authzid.is_empty()).then(|| authzid.to_owned()),
+        Secret::new(password.to_owned()),
+    ))
 }
 
 /// ```text
