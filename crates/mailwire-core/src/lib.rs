@@ -9,6 +9,8 @@
 //!   into one report, so the session can answer and carry on.
 //! - [`dot::DotStuffer`] and [`dot::DotUnstuffer`] apply and undo the dot-stuffing of SMTP
 //!   DATA and POP3 multi-line responses, streaming, ending only at CRLF `.` CRLF.
+//! - [`Misuse`] is the error of every answer method: the question that was pending, and
+//!   the answer handed back.
 //! - [`Session`] is the shape of every client and server session: bytes in, bytes and
 //!   events out, and a [`Transport`] decision (keep going, upgrade to TLS, close).
 //!
@@ -36,9 +38,11 @@
 mod decoded;
 pub mod dot;
 pub mod line;
+mod misuse;
 mod secret;
 mod session;
 
 pub use decoded::Decoded;
+pub use misuse::Misuse;
 pub use secret::{Secret, constant_time_eq};
 pub use session::{Session, Transport};

@@ -153,10 +153,10 @@ pub enum AuthQuestionKind {
 impl fmt::Display for AuthQuestionKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            AuthQuestionKind::Password => "a password check",
-            AuthQuestionKind::Token => "a token check",
-            AuthQuestionKind::Secret => "a secret lookup",
-            AuthQuestionKind::ScramKeys => "a SCRAM key lookup",
+            AuthQuestionKind::Password => "password check",
+            AuthQuestionKind::Token => "token check",
+            AuthQuestionKind::Secret => "secret lookup",
+            AuthQuestionKind::ScramKeys => "SCRAM key lookup",
         })
     }
 }
@@ -215,17 +215,9 @@ impl fmt::Display for AuthAnswer {
     }
 }
 
-/// An [`AuthAnswer`] that does not fit the question pending, handed back with what was
-/// pending. A bug in the calling code, not a mistake of the peer; the exchange is left as
-/// it was.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{answer} does not answer {}", pending.map_or("nothing pending".to_owned(), |p| p.to_string()))]
-pub struct WrongAnswer {
-    /// The question that was pending, if any.
-    pub pending: Option<AuthQuestionKind>,
-    /// The answer given, handed back.
-    pub answer: AuthAnswer,
-}
+/// An [`AuthAnswer`] that does not fit the question pending (or came when none was),
+/// handed back with what was pending. The exchange is left as it was.
+pub type WrongAnswer = mailwire_core::Misuse<AuthQuestionKind, AuthAnswer>;
 
 #[cfg(test)]
 mod tests {
@@ -263,11 +255,17 @@ mod tests {
             pending: Some(AuthQuestionKind::Token),
             answer: AuthAnswer::Accept,
         };
-        assert_eq!(e.to_string(), "accept does not answer a token check");
+        assert_eq!(
+            e.to_string(),
+            "accept does not answer the pending token check"
+        );
         let e = WrongAnswer {
             pending: None,
             answer: AuthAnswer::Reject,
         };
-        assert_eq!(e.to_string(), "reject does not answer nothing pending");
+        assert_eq!(
+            e.to_string(),
+            "reject answers nothing: no question is pending"
+        );
     }
 }
