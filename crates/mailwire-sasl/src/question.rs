@@ -225,21 +225,25 @@ mod tests {
 
     #[test]
     fn answers_fit_their_questions() {
-        use AuthQuestionKind::*;
+        use AuthQuestionKind as K;
         let keys = ScramKeys::derive("pencil", b"salt", 4096);
+        let all = [K::Password, K::Token, K::Secret, K::ScramKeys];
         let cases = [
-            (AuthAnswer::Accept, vec![Password]),
-            (AuthAnswer::AcceptAs("kurt".into()), vec![Password, Token]),
-            (AuthAnswer::Secret(Secret::new("s".into())), vec![Secret]),
-            (AuthAnswer::ScramKeys(keys), vec![ScramKeys]),
-            (AuthAnswer::Reject, vec![Password, Token, Secret, ScramKeys]),
+            (AuthAnswer::Accept, vec![K::Password]),
+            (
+                AuthAnswer::AcceptAs("kurt".into()),
+                vec![K::Password, K::Token],
+            ),
+            (AuthAnswer::Secret(Secret::new("s".into())), vec![K::Secret]),
+            (AuthAnswer::ScramKeys(keys), vec![K::ScramKeys]),
+            (AuthAnswer::Reject, all.to_vec()),
             (
                 AuthAnswer::RejectToken(OAuthError::invalid_token()),
-                vec![Token],
+                vec![K::Token],
             ),
         ];
         for (answer, fitting) in cases {
-            for kind in [Password, Token, Secret, ScramKeys] {
+            for kind in all {
                 assert_eq!(
                     answer.fits(kind),
                     fitting.contains(&kind),
