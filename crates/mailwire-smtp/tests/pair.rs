@@ -2,7 +2,7 @@
 
 use mailwire_core::{Session as _, Transport};
 use mailwire_smtp::client::{self, Credentials, Envelope, TlsPolicy};
-use mailwire_smtp::sasl::{Mechanism, ScramKeys};
+use mailwire_smtp::sasl::{AuthAnswer, AuthQuestion, Mechanism, Method, ScramKeys};
 use mailwire_smtp::server::{self, Event as ServerEvent};
 use mailwire_smtp::{Domain, ForwardPath, Host, Mailbox, ReversePath};
 
@@ -74,23 +74,28 @@ fn converse(
                     });
                     server.accept().unwrap();
                 }
-                ServerEvent::LookupScramKeys { authcid, .. } => {
+                ServerEvent::Auth {
+                    question: AuthQuestion::ScramKeys { authcid, .. },
+                } => {
                     assert_eq!(authcid, "tim");
                     let keys = ScramKeys::derive("tanstaaf", b"pepper", 4096);
-                    server.provide_scram_keys(keys).unwrap();
+                    server.answer_auth(AuthAnswer::ScramKeys(keys)).unwrap();
                 }
-                ServerEvent::Authenticated {
-                    mechanism,
-                    identity,
-                } => {
+                ServerEvent::Authenticated { method, identity } => {
+                    let Method::Sasl(mechanism) = method else {
+                        panic!("SMTP authenticates with SASL only, not {method}")
+                    };
                     let who = format!("{}:{}", identity.authcid, mechanism.as_str());
                     outcome.authenticated_as.get_or_insert(who);
                 }
-                ServerEvent::VerifyPassword {
-                    authcid, password, ..
+                ServerEvent::Auth {
+                    question:
+                        AuthQuestion::Password {
+                            authcid, password, ..
+                        },
                 } => {
                     outcome.authenticated_as = Some(format!("{authcid}:{}", password.expose()));
-                    server.accept().unwrap();
+                    server.answer_auth(AuthAnswer::Accept).unwrap();
                 }
                 _ => {}
             }

@@ -6,8 +6,10 @@ mod common;
 use common::{Harness, accept_all, config, reply};
 use mailwire_core::{Secret, Session as _, Transport};
 use mailwire_smtp::Verb;
-use mailwire_smtp::sasl::{AuthError, Mechanism};
-use mailwire_smtp::server::{AbortReason, BareLineEndings, Config, Error, Event};
+use mailwire_smtp::sasl::{
+    AuthAnswer, AuthError, AuthQuestion, AuthQuestionKind, Mechanism, Method,
+};
+use mailwire_smtp::server::{AbortReason, Answer, BareLineEndings, Config, Error, Event, Question};
 use proptest::prelude::*;
 
 fn plain() -> Config {
@@ -202,13 +204,59 @@ fn the_application_decides_with_its_own_replies() {
         h.take_output()
             .ends_with("250 2.1.0 Ok\r\n450 Mailbox busy\r\n")
     );
-    assert_eq!(h.server.accept(), Err(Error::NothingPending));
     assert_eq!(
-        h.server.reject(reply(250, "x")),
-        Err(Error::NotAFailure {
-            code: mailwire_smtp::ReplyCode::OK
+        h.server.accept(),
+        Err(Error {
+            pending: None,
+            answer: Answer::Accept
         })
     );
+    let refused = h.server.reject(reply(250, "x")).unwrap_err();
+    assert_eq!(refused.answer, Answer::Reject(reply(250, "x")));
+    assert_eq!(
+        refused.to_string(),
+        "reject with 250 answers nothing: no question is pending"
+    );
+}
+
+#[test]
+fn answers_that_do_not_fit_the_question_are_handed_back() {
+    let policy: common::Policy = Box::new(|_, _| {});
+    let mut h = Harness::new(plain(), policy);
+    h.take_output();
+    h.send(b"EHLO c.example\r\nMAIL FROM:<a@c.example>\r\n");
+    h.take_output();
+    assert_eq!(h.server.pending(), Some(Question::Mail));
+    // A 2xx is no refusal, a 5xx no acceptance, and MAIL is no AUTH question.
+    assert_eq!(
+        h.server.reject(reply(250, "fine")),
+        Err(Error {
+            pending: Some(Question::Mail),
+            answer: Answer::Reject(reply(250, "fine"))
+        })
+    );
+    assert_eq!(
+        h.server.accept_with(reply(550, "no")),
+        Err(Error {
+            pending: Some(Question::Mail),
+            answer: Answer::AcceptWith(reply(550, "no"))
+        })
+    );
+    let wrong = h.server.answer_auth(AuthAnswer::Accept).unwrap_err();
+    assert_eq!(wrong.pending, Some(Question::Mail));
+    assert_eq!(wrong.answer, Answer::Auth(AuthAnswer::Accept));
+    assert_eq!(
+        h.server.respond_per_recipient(vec![reply(250, "a")]),
+        Err(Error {
+            pending: Some(Question::Mail),
+            answer: Answer::PerRecipient(vec![reply(250, "a")])
+        })
+    );
+    // Nothing was lost: the question is still open, and the right answer works.
+    assert_eq!(h.take_output(), "");
+    h.server.accept().unwrap();
+    h.pump();
+    assert_eq!(h.take_output(), "250 2.1.0 Ok\r\n");
 }
 
 #[test]
@@ -483,17 +531,17 @@ fn auth_plain_with_an_initial_response() {
     let mut c = tls_config();
     c.implicit_tls = true;
     let policy: common::Policy = Box::new(|event, server| {
-        if let Event::VerifyPassword {
-            mechanism,
-            authcid,
-            authzid,
-            password,
-        } = event
-        {
-            assert_eq!(*mechanism, Mechanism::Plain);
-            assert_eq!((authcid.as_str(), authzid), ("tim", &None));
-            assert_eq!(password, &Secret::new("tanstaaftanstaaf".to_owned()));
-            server.accept().unwrap();
+        if let Event::Auth { question } = event {
+            assert_eq!(
+                question,
+                &AuthQuestion::Password {
+                    method: Method::Sasl(Mechanism::Plain),
+                    authcid: "tim".to_owned(),
+                    authzid: None,
+                    password: Secret::new("tanstaaftanstaaf".to_owned()),
+                }
+            );
+            server.answer_auth(AuthAnswer::Accept).unwrap();
         }
     });
     let mut h = Harness::new(c, policy);
@@ -512,17 +560,19 @@ fn auth_login_with_challenges_and_cancel() {
     let mut c = tls_config();
     c.auth_without_tls = true;
     let policy: common::Policy = Box::new(|event, server| {
-        if let Event::VerifyPassword {
-            authcid, password, ..
+        if let Event::Auth {
+            question: AuthQuestion::Password {
+                authcid, password, ..
+            },
         } = event
         {
             assert_eq!(
                 (authcid.as_str(), password.expose().as_str()),
                 ("tim", "wrong")
             );
-            server
-                .reject(reply(535, "5.7.8 Authentication credentials invalid"))
-                .unwrap();
+            // Authentication is not answered like a transaction step.
+            assert!(server.reject(reply(535, "no")).is_err());
+            server.answer_auth(AuthAnswer::Reject).unwrap();
         }
     });
     let mut h = Harness::new(c, policy);
@@ -541,8 +591,16 @@ fn auth_login_with_challenges_and_cancel() {
          504 5.5.4 Unrecognized authentication type\r\n"
     );
     assert!(h.events.contains(&Event::AuthFailed {
-        mechanism: Mechanism::Login,
-        error: AuthError::Cancelled
+        method: Method::Sasl(Mechanism::Login),
+        user: Some("tim".to_owned()),
+        error: AuthError::Credentials,
+        failures: 1,
+    }));
+    assert!(h.events.contains(&Event::AuthFailed {
+        method: Method::Sasl(Mechanism::Login),
+        user: None,
+        error: AuthError::Cancelled,
+        failures: 2,
     }));
     assert!(!h.server.is_authenticated());
 }
@@ -713,8 +771,8 @@ fn refused_credentials_count_towards_the_error_limit() {
     c.implicit_tls = true;
     c.max_errors = 2;
     let policy: common::Policy = Box::new(|event, server| {
-        if let Event::VerifyPassword { .. } = event {
-            server.reject(reply(535, "5.7.8 no")).unwrap();
+        if let Event::Auth { .. } = event {
+            server.answer_auth(AuthAnswer::Reject).unwrap();
         }
     });
     let mut h = Harness::new(c, policy);
@@ -724,7 +782,9 @@ fn refused_credentials_count_towards_the_error_limit() {
     h.send(b"AUTH PLAIN AHRpbQB4\r\nAUTH PLAIN AHRpbQB5\r\nNOOP\r\n");
     assert_eq!(
         h.take_output(),
-        "535 5.7.8 no\r\n535 5.7.8 no\r\n421 4.7.0 Too many errors, closing connection\r\n"
+        "535 5.7.8 Authentication credentials invalid\r\n\
+         535 5.7.8 Authentication credentials invalid\r\n\
+         421 4.7.0 Too many errors, closing connection\r\n"
     );
     assert_eq!(h.server.transport(), Transport::Close);
 }
@@ -735,11 +795,29 @@ fn auth_lines_may_be_longer_than_commands() {
     c.implicit_tls = true;
     c.auth_mechanisms = vec![Mechanism::XOAuth2];
     let policy: common::Policy = Box::new(|event, server| {
-        if let Event::VerifyToken { user, token, .. } = event {
+        if let Event::Auth {
+            question: AuthQuestion::Token { user, token, .. },
+        } = event
+        {
             assert_eq!((user.as_deref(), token.expose().len()), (Some("tim"), 3000));
-            // A token is accepted for the account it was issued to, not with plain `accept`.
-            assert!(matches!(server.accept(), Err(Error::NotAuthenticating)));
-            server.accept_token("tim").unwrap();
+            // A token is accepted for the account it was issued to, not with a bare accept.
+            assert_eq!(
+                server.answer_auth(AuthAnswer::Accept),
+                Err(Error {
+                    pending: Some(Question::Auth(AuthQuestionKind::Token)),
+                    answer: Answer::Auth(AuthAnswer::Accept)
+                })
+            );
+            assert_eq!(
+                server.accept(),
+                Err(Error {
+                    pending: Some(Question::Auth(AuthQuestionKind::Token)),
+                    answer: Answer::Accept
+                })
+            );
+            server
+                .answer_auth(AuthAnswer::AcceptAs("tim".to_owned()))
+                .unwrap();
         }
     });
     let mut h = Harness::new(c, policy);

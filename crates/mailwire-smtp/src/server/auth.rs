@@ -1,39 +1,29 @@
 //! AUTH (RFC 4954) on the server side, run through mailwire-sasl's exchanges.
 
-use mailwire_core::Secret;
 use mailwire_sasl::{
-    AuthError, Mechanism as SaslMechanism, ScramKeys, ServerExchange, ServerStep, line,
+    AuthAnswer, AuthError, Mechanism as SaslMechanism, Method, ServerExchange, ServerStep, line,
 };
 
-use super::{Error, Event, Pending, Phase, Session};
+use super::{Answer, Error, Event, Pending, Phase, Question, Session};
 use crate::command::Verb;
 use crate::mechanism::Mechanism;
 use crate::reply::Reply;
 
 impl Session {
-    /// Answers [`Event::LookupSecret`] (CRAM-MD5) with the user's secret.
-    pub fn provide_secret(&mut self, secret: &Secret<String>) -> Result<(), Error> {
+    /// Answers the pending [`Event::Auth`] question: a password or token check, a secret
+    /// lookup (CRAM-MD5) or SCRAM keys. An answer that does not fit the question, or comes
+    /// when none is pending, is handed back in the error.
+    pub fn answer_auth(&mut self, answer: AuthAnswer) -> Result<(), Error> {
         let Phase::Pending(Pending::Auth(exchange)) = &mut self.phase else {
-            return Err(Error::NotAuthenticating);
+            return Err(Error {
+                pending: self.pending(),
+                answer: Answer::Auth(answer),
+            });
         };
-        let step = exchange
-            .provide_secret(secret)
-            .map_err(|_| Error::NotAuthenticating)?;
-        self.continue_auth(step)
-    }
-
-    /// Answers [`Event::LookupScramKeys`] (SCRAM-SHA-256) with the user's stored keys.
-    pub fn provide_scram_keys(&mut self, keys: ScramKeys) -> Result<(), Error> {
-        let Phase::Pending(Pending::Auth(exchange)) = &mut self.phase else {
-            return Err(Error::NotAuthenticating);
-        };
-        let step = exchange
-            .provide_scram_keys(keys)
-            .map_err(|_| Error::NotAuthenticating)?;
-        self.continue_auth(step)
-    }
-
-    pub(super) fn continue_auth(&mut self, step: ServerStep) -> Result<(), Error> {
+        let step = exchange.answer(answer).map_err(|wrong| Error {
+            pending: wrong.pending.map(Question::Auth),
+            answer: Answer::Auth(wrong.answer),
+        })?;
         if let Phase::Pending(Pending::Auth(exchange)) =
             std::mem::replace(&mut self.phase, Phase::Command)
         {
@@ -50,84 +40,31 @@ impl Session {
         self.auth_nonce = Some(nonce.into());
     }
 
-    /// Answers [`Event::VerifyToken`] (XOAUTH2, OAUTHBEARER): the token is good, and it
-    /// grants access to `subject`, the account the application found it was issued for.
-    ///
-    /// A bearer token names no verified user by itself, so tokens are accepted with this
-    /// method rather than [`accept`](Self::accept).
-    pub fn accept_token(&mut self, subject: &str) -> Result<(), Error> {
-        let Phase::Pending(Pending::Auth(exchange)) = &mut self.phase else {
-            return Err(Error::NotAuthenticating);
-        };
-        let step = exchange
-            .accept_as(subject)
-            .map_err(|_| Error::NotAuthenticating)?;
-        self.continue_auth(step)
-    }
-
-    pub(super) fn accept_auth(&mut self, mut exchange: Box<ServerExchange>) -> Result<(), Error> {
-        match exchange.accept() {
-            Ok(step) => {
-                self.auth_step(exchange, step);
-                self.process();
-                Ok(())
-            }
-            Err(_) => {
-                // A token waits for `accept_token`; the question stays open.
-                self.phase = Phase::Pending(Pending::Auth(exchange));
-                Err(Error::NotAuthenticating)
-            }
-        }
-    }
-
     /// Acts on what the SASL exchange needs next.
     pub(super) fn auth_step(&mut self, exchange: Box<ServerExchange>, step: ServerStep) {
         let mechanism = exchange.mechanism();
-        let question = match step {
+        let method = Method::Sasl(mechanism);
+        match step {
             ServerStep::Challenge(challenge) => {
                 self.send(Reply::fixed(334, None, &line::encode_challenge(&challenge)));
                 self.phase = Phase::AuthResponse(exchange);
-                return;
             }
-            ServerStep::VerifyPassword {
-                authcid,
-                authzid,
-                password,
-            } => Event::VerifyPassword {
-                mechanism,
-                authcid,
-                authzid,
-                password,
-            },
-            ServerStep::LookupSecret { authcid } => Event::LookupSecret { authcid },
-            ServerStep::LookupScramKeys { authcid, authzid } => {
-                Event::LookupScramKeys { authcid, authzid }
+            ServerStep::Question(question) => {
+                self.auth_user = question.user().map(str::to_owned);
+                self.events.push_back(Event::Auth { question });
+                self.phase = Phase::Pending(Pending::Auth(exchange));
             }
-            ServerStep::VerifyToken {
-                user,
-                token,
-                host,
-                port,
-            } => Event::VerifyToken {
-                mechanism,
-                user,
-                token,
-                host,
-                port,
-            },
             ServerStep::Success { identity, .. } => {
                 self.phase = Phase::Command;
                 self.authenticated = true;
-                self.events.push_back(Event::Authenticated {
-                    mechanism,
-                    identity,
-                });
+                self.auth_user = None;
+                self.events
+                    .push_back(Event::Authenticated { method, identity });
                 self.send(Reply::fixed(
                     235,
                     Some((2, 7, 0)),
                     "Authentication successful",
                 ));
-                return;
             }
             ServerStep::Failure(error) => {
                 self.phase = Phase::Command;
@@ -140,13 +77,17 @@ impl Session {
                     }
                     _ => Reply::fixed(535, Some((5, 7, 8)), "Authentication credentials invalid"),
                 };
-                self.events
-                    .push_back(Event::AuthFailed { mechanism, error });
-                return self.fail(reply);
+                self.auth_failures = self.auth_failures.saturating_add(1);
+                self.events.push_back(Event::AuthFailed {
+                    method,
+                    user: self.auth_user.take(),
+                    error,
+                    failures: self.auth_failures,
+                });
+                // Failed attempts count towards the error limit, against guessing.
+                self.fail(reply);
             }
-        };
-        self.events.push_back(question);
-        self.phase = Phase::Pending(Pending::Auth(exchange));
+        }
     }
 
     /// The mechanisms AUTH offers now: none once authenticated, and over an unencrypted

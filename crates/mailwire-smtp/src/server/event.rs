@@ -1,17 +1,16 @@
 //! What the server session reports to the application.
 
 use bytes::Bytes;
-use mailwire_core::Secret;
 
 use crate::command::{Argument, Verb};
 use crate::param::{MailParameters, RcptParameters};
 use crate::path::{ForwardPath, Host, ReversePath};
-use mailwire_sasl::{AuthError, Identity, Mechanism as SaslMechanism};
+use mailwire_sasl::{AuthError, AuthQuestion, Identity, Method};
 
 /// What the server session reports. Events marked *decide* wait for the application's
 /// answer ([`Session::accept`](super::Session::accept),
-/// [`Session::reject`](super::Session::reject), …); the session reads no further command
-/// until it has it.
+/// [`Session::reject`](super::Session::reject), [`Session::answer_auth`](super::Session::answer_auth)
+/// …); the session reads no further command until it has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
@@ -61,63 +60,31 @@ pub enum Event {
     },
     /// The transaction was reset (RSET, or a new EHLO / HELO) before it completed.
     Reset,
-    /// *Decide* (PLAIN, LOGIN): check the password, then
-    /// [`Session::accept`](super::Session::accept) or
-    /// [`Session::reject`](super::Session::reject). Check also that `authcid` may act as
-    /// `authzid`, when one is given.
-    VerifyPassword {
-        /// The mechanism.
-        mechanism: SaslMechanism,
-        /// The authentication identity.
-        authcid: String,
-        /// The authorization identity, if the client named one.
-        authzid: Option<String>,
-        /// The password.
-        password: Secret<String>,
-    },
-    /// *Decide* (CRAM-MD5): answer with
-    /// [`Session::provide_secret`](super::Session::provide_secret), or `reject`.
-    LookupSecret {
-        /// The user name the client gave.
-        authcid: String,
-    },
-    /// *Decide* (SCRAM-SHA-256): answer with
-    /// [`Session::provide_scram_keys`](super::Session::provide_scram_keys), or `reject`.
-    LookupScramKeys {
-        /// The user name the client gave.
-        authcid: String,
-        /// The authorization identity, if the client named one.
-        authzid: Option<String>,
-    },
-    /// *Decide* (XOAUTH2, OAUTHBEARER): check the bearer token, then
-    /// [`Session::accept_token`](super::Session::accept_token) with the account it was
-    /// issued for, or `reject`.
-    VerifyToken {
-        /// The mechanism.
-        mechanism: SaslMechanism,
-        /// The user the client claims to be.
-        user: Option<String>,
-        /// The token.
-        token: Secret<String>,
-        /// OAUTHBEARER's `host=`.
-        host: Option<String>,
-        /// OAUTHBEARER's `port=`.
-        port: Option<u16>,
+    /// *Decide* (AUTH): the SASL exchange asks the application to check a password or a
+    /// bearer token, or to look up a secret (CRAM-MD5) or SCRAM keys. Answer with
+    /// [`Session::answer_auth`](super::Session::answer_auth).
+    Auth {
+        /// The question.
+        question: AuthQuestion,
     },
     /// AUTH succeeded.
     Authenticated {
-        /// The mechanism.
-        mechanism: SaslMechanism,
+        /// How.
+        method: Method,
         /// Who authenticated, and as whom they act.
         identity: Identity,
     },
-    /// AUTH failed in the exchange itself (cancelled, malformed, wrong digest or proof);
-    /// the session answered the client.
+    /// AUTH failed (wrong credentials, cancelled, malformed); the session answered the
+    /// client. Failed attempts count towards [`Config::max_errors`](super::Config::max_errors).
     AuthFailed {
-        /// The mechanism.
-        mechanism: SaslMechanism,
+        /// How.
+        method: Method,
+        /// The user the client named, when it got that far.
+        user: Option<String>,
         /// Why.
         error: AuthError,
+        /// Failed attempts on this connection so far, this one included.
+        failures: u32,
     },
     /// VRFY or EXPN, answered by the session with the configured reply
     /// ([`Config::vrfy_reply`](super::Config::vrfy_reply), `252` by default; `expn_reply`,

@@ -26,11 +26,12 @@ mod config;
 mod event;
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use mailwire_core::Transport;
-use mailwire_sasl::{ServerExchange, ServerStep};
+use mailwire_sasl::{AuthAnswer, AuthQuestionKind, ServerExchange, ServerStep};
 
 pub use config::{BareLineEndings, Config};
 pub use event::{AbortReason, Event};
@@ -51,37 +52,70 @@ const TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// it asks the driver to stop reading.
 const MAX_BUFFERED: usize = 64 * 1024;
 
-/// The application called a method that does not fit the session's state.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// An answer the session could not take: the question it had pending, if any, and the
+/// answer handed back. See [`mailwire_core::Misuse`].
+pub type Error = mailwire_core::Misuse<Question, Answer>;
+
+/// The question a server session waits on, as [`Error`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Error {
-    /// No event is waiting for a decision.
-    #[error("no decision is pending")]
-    NothingPending,
-    /// `reject` with a reply that is not a 4xx or 5xx.
-    #[error("a rejection needs a 4xx or 5xx reply, not {code}")]
-    NotAFailure {
-        /// The code given.
-        code: ReplyCode,
-    },
-    /// `accept_with` with a reply that is not a 2xx.
-    #[error("an acceptance needs a 2xx reply, not {code}")]
-    NotASuccess {
-        /// The code given.
-        code: ReplyCode,
-    },
-    /// `respond_per_recipient` outside LMTP or with the wrong number of replies.
-    #[error("expected {expected} replies, one per recipient, got {got}")]
-    RecipientCount {
-        /// Accepted recipients (0 outside an LMTP message decision).
-        expected: usize,
-        /// Replies given.
-        got: usize,
-    },
-    /// `provide_secret`, `provide_scram_keys` or `accept_token` while no SASL exchange asked
-    /// for that answer, or `accept` on a bearer token (use `accept_token`).
-    #[error("no SASL exchange is waiting for this answer")]
-    NotAuthenticating,
+pub enum Question {
+    /// [`Event::Mail`].
+    Mail,
+    /// [`Event::Rcpt`].
+    Rcpt,
+    /// [`Event::Message`].
+    Message,
+    /// [`Event::Auth`].
+    Auth(AuthQuestionKind),
+}
+
+impl Question {
+    /// MAIL, RCPT or the message: answered with `accept`, `accept_with` or `reject`.
+    fn is_transaction(self) -> bool {
+        matches!(self, Question::Mail | Question::Rcpt | Question::Message)
+    }
+}
+
+impl fmt::Display for Question {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Question::Mail => f.write_str("MAIL"),
+            Question::Rcpt => f.write_str("RCPT"),
+            Question::Message => f.write_str("message"),
+            Question::Auth(kind) => write!(f, "AUTH {kind}"),
+        }
+    }
+}
+
+/// An answer given to a server session, handed back in [`Error`] when it does not fit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Answer {
+    /// [`Session::accept`].
+    Accept,
+    /// [`Session::accept_with`].
+    AcceptWith(Reply),
+    /// [`Session::reject`].
+    Reject(Reply),
+    /// [`Session::respond_per_recipient`].
+    PerRecipient(Vec<Reply>),
+    /// [`Session::answer_auth`].
+    Auth(AuthAnswer),
+}
+
+impl fmt::Display for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Answer::Accept => f.write_str("accept"),
+            Answer::AcceptWith(reply) => write!(f, "accept_with {}", reply.code()),
+            Answer::Reject(reply) => write!(f, "reject with {}", reply.code()),
+            Answer::PerRecipient(replies) => {
+                write!(f, "respond_per_recipient with {} replies", replies.len())
+            }
+            Answer::Auth(answer) => write!(f, "answer_auth {answer}"),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -148,6 +182,10 @@ pub struct Session {
     tls: bool,
     authenticated: bool,
     auth_nonce: Option<String>,
+    /// The user named in the authentication attempt under way, for [`Event::AuthFailed`].
+    auth_user: Option<String>,
+    /// Failed authentication attempts on this connection.
+    auth_failures: u32,
     tx: Option<Transaction>,
     errors: u32,
     transport: Transport,
@@ -170,6 +208,8 @@ impl Session {
             tls: config.implicit_tls,
             authenticated: false,
             auth_nonce: None,
+            auth_user: None,
+            auth_failures: 0,
             tx: None,
             errors: 0,
             transport: Transport::Open,
@@ -202,41 +242,64 @@ impl Session {
         self.input.len()
     }
 
-    /// Accepts what the pending event asked about, with the usual reply.
+    /// The question the session waits on, if any.
+    pub fn pending(&self) -> Option<Question> {
+        match &self.phase {
+            Phase::Pending(Pending::Mail { .. }) => Some(Question::Mail),
+            Phase::Pending(Pending::Rcpt { .. }) => Some(Question::Rcpt),
+            Phase::Pending(Pending::Message) => Some(Question::Message),
+            Phase::Pending(Pending::Auth(exchange)) => exchange.pending().map(Question::Auth),
+            _ => None,
+        }
+    }
+
+    /// Accepts the pending MAIL, RCPT or message with the usual reply.
     pub fn accept(&mut self) -> Result<(), Error> {
-        let pending = self.take_pending()?;
-        let reply = match pending {
-            Pending::Auth(exchange) => return self.accept_auth(exchange),
-            Pending::Mail { .. } => Reply::fixed(250, Some((2, 1, 0)), "Ok"),
-            Pending::Rcpt { .. } => Reply::fixed(250, Some((2, 1, 5)), "Ok"),
-            Pending::Message => Reply::fixed(250, Some((2, 0, 0)), "Ok: queued"),
+        let reply = match self.pending() {
+            Some(Question::Mail) => Reply::fixed(250, Some((2, 1, 0)), "Ok"),
+            Some(Question::Rcpt) => Reply::fixed(250, Some((2, 1, 5)), "Ok"),
+            Some(Question::Message) => Reply::fixed(250, Some((2, 0, 0)), "Ok: queued"),
+            pending => {
+                return Err(Error {
+                    pending,
+                    answer: Answer::Accept,
+                });
+            }
         };
-        self.decide(pending, Ok(reply));
+        if let Some(pending) = self.take_decision() {
+            self.decide(pending, Ok(reply));
+        }
         Ok(())
     }
 
-    /// Accepts with the application's own 2xx reply (a queue id, say).
+    /// Accepts the pending MAIL, RCPT or message with the application's own 2xx reply
+    /// (a queue id, say).
     pub fn accept_with(&mut self, reply: Reply) -> Result<(), Error> {
-        if !reply.code().is_success() {
-            return Err(Error::NotASuccess { code: reply.code() });
+        let pending = self.pending();
+        if !reply.code().is_success() || !matches!(pending, Some(q) if q.is_transaction()) {
+            return Err(Error {
+                pending,
+                answer: Answer::AcceptWith(reply),
+            });
         }
-        match self.take_pending()? {
-            // The exchange decides what follows (SCRAM still has a message to send).
-            Pending::Auth(exchange) => self.accept_auth(exchange),
-            pending => {
-                self.decide(pending, Ok(reply));
-                Ok(())
-            }
+        if let Some(pending) = self.take_decision() {
+            self.decide(pending, Ok(reply));
         }
+        Ok(())
     }
 
-    /// Refuses what the pending event asked about with a 4xx or 5xx reply.
+    /// Refuses the pending MAIL, RCPT or message with a 4xx or 5xx reply.
     pub fn reject(&mut self, reply: Reply) -> Result<(), Error> {
-        if !reply.code().is_failure() {
-            return Err(Error::NotAFailure { code: reply.code() });
+        let pending = self.pending();
+        if !reply.code().is_failure() || !matches!(pending, Some(q) if q.is_transaction()) {
+            return Err(Error {
+                pending,
+                answer: Answer::Reject(reply),
+            });
         }
-        let pending = self.take_pending()?;
-        self.decide(pending, Err(reply));
+        if let Some(pending) = self.take_decision() {
+            self.decide(pending, Err(reply));
+        }
         Ok(())
     }
 
@@ -247,9 +310,9 @@ impl Session {
             _ => 0,
         };
         if expected == 0 || replies.len() != expected {
-            return Err(Error::RecipientCount {
-                expected,
-                got: replies.len(),
+            return Err(Error {
+                pending: self.pending(),
+                answer: Answer::PerRecipient(replies),
             });
         }
         self.phase = Phase::Command;
@@ -261,12 +324,13 @@ impl Session {
         Ok(())
     }
 
-    fn take_pending(&mut self) -> Result<Pending, Error> {
+    /// Takes the pending decision out of the phase.
+    fn take_decision(&mut self) -> Option<Pending> {
         match std::mem::replace(&mut self.phase, Phase::Command) {
-            Phase::Pending(p) => Ok(p),
+            Phase::Pending(p) => Some(p),
             other => {
                 self.phase = other;
-                Err(Error::NothingPending)
+                None
             }
         }
     }
@@ -297,14 +361,7 @@ impl Session {
                     self.send(reply.clone());
                 }
             }
-            Pending::Auth(mut exchange) => {
-                // Refused credentials count towards the error limit, against guessing.
-                let _ = exchange.reject();
-                self.fail(reply);
-                self.process();
-                return;
-            }
-            Pending::Mail { .. } | Pending::Rcpt { .. } => {}
+            Pending::Mail { .. } | Pending::Rcpt { .. } | Pending::Auth(_) => {}
         }
         self.send(reply);
         self.process();

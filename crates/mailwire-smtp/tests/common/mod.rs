@@ -7,6 +7,7 @@
 )]
 
 use mailwire_core::Session as _;
+use mailwire_smtp::sasl::{AuthAnswer, AuthQuestion};
 use mailwire_smtp::server::{Config, Event, Session};
 use mailwire_smtp::{Domain, Reply, ReplyCode};
 
@@ -26,10 +27,14 @@ pub(crate) fn config(name: &str) -> Config {
 /// Accepts every sender, recipient and message.
 pub(crate) fn accept_all() -> Policy {
     Box::new(|event, server| {
-        if let Event::VerifyToken { user, .. } = event {
-            server
-                .accept_token(user.as_deref().unwrap_or("user"))
-                .unwrap();
+        if let Event::Auth { question } = event {
+            let answer = match question {
+                AuthQuestion::Token { user, .. } => {
+                    AuthAnswer::AcceptAs(user.clone().unwrap_or_else(|| "user".to_owned()))
+                }
+                _ => AuthAnswer::Accept,
+            };
+            server.answer_auth(answer).unwrap();
         } else if needs_decision(event) {
             server.accept().unwrap();
         }
@@ -39,11 +44,7 @@ pub(crate) fn accept_all() -> Policy {
 pub(crate) fn needs_decision(event: &Event) -> bool {
     matches!(
         event,
-        Event::Mail { .. }
-            | Event::Rcpt { .. }
-            | Event::Message { .. }
-            | Event::VerifyPassword { .. }
-            | Event::VerifyToken { .. }
+        Event::Mail { .. } | Event::Rcpt { .. } | Event::Message { .. } | Event::Auth { .. }
     )
 }
 
