@@ -37,8 +37,7 @@ pub(crate) fn serve(mut stream: TcpStream, config: Config, maildir: &Arc<Maildir
     let mut failed = false;
     let result = drive(&mut stream, &mut session, |session, event| match event {
         Event::Mail { .. } | Event::Rcpt { .. } => {
-            // Both answers are valid here: a decision is pending.
-            let _ = session.accept();
+            session.accept().expect("MAIL and RCPT wait for a decision");
         }
         Event::MessageData { chunk } => {
             if delivery.is_none() && !failed {
@@ -70,7 +69,7 @@ pub(crate) fn serve(mut stream: TcpStream, config: Config, maildir: &Arc<Maildir
                 }
             };
             failed = false;
-            let _ = match stored {
+            let answered = match stored {
                 Ok(name) => {
                     eprintln!(
                         "smtp {peer}: stored {size} octets from {from} for {} recipient(s) as {name}",
@@ -83,6 +82,7 @@ pub(crate) fn serve(mut stream: TcpStream, config: Config, maildir: &Arc<Maildir
                     session.reject(reply(451, "4.3.0 Local error in processing"))
                 }
             };
+            answered.expect("the message waits for a decision");
         }
         Event::MessageAborted { .. } | Event::Reset => {
             if let Some(d) = delivery.take() {

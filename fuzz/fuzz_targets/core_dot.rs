@@ -18,7 +18,11 @@ fn unstuff(policy: BareLineEnding, wire: &[u8], chunk: usize) -> (Vec<u8>, Optio
     for piece in wire.chunks(chunk) {
         if let Unstuffed::Done { consumed } = unstuffer.decode(piece, &mut content) {
             assert!(consumed <= piece.len());
-            return (content, Some(offset + consumed), unstuffer.bare_line_endings());
+            return (
+                content,
+                Some(offset + consumed),
+                unstuffer.bare_line_endings(),
+            );
         }
         offset += piece.len();
     }
@@ -27,7 +31,11 @@ fn unstuff(policy: BareLineEnding, wire: &[u8], chunk: usize) -> (Vec<u8>, Optio
 
 fuzz_target!(|data: &[u8]| {
     let [mode, wire @ ..] = data else { return };
-    let policy = if mode & 1 == 0 { BareLineEnding::Normalize } else { BareLineEnding::Keep };
+    let policy = if mode & 1 == 0 {
+        BareLineEnding::Normalize
+    } else {
+        BareLineEnding::Keep
+    };
     let chunk = usize::from(mode >> 1).max(1);
     let whole = unstuff(policy, wire, wire.len().max(1));
     let split = unstuff(policy, wire, chunk);

@@ -33,7 +33,11 @@ fn normalized(content: &[u8]) -> Vec<u8> {
 
 fuzz_target!(|data: &[u8]| {
     let [mode, content @ ..] = data else { return };
-    let policy = if mode & 1 == 0 { BareLineEnding::Normalize } else { BareLineEnding::Keep };
+    let policy = if mode & 1 == 0 {
+        BareLineEnding::Normalize
+    } else {
+        BareLineEnding::Keep
+    };
     let chunk = usize::from(mode >> 1).max(1);
 
     let mut stuffer = DotStuffer::new().with_bare_line_endings(policy);

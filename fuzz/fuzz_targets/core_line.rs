@@ -42,11 +42,25 @@ fn frames(framer: &mut LineFramer, input: &[u8], chunk: usize) -> Vec<Option<Vec
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [limit, mode, stream @ ..] = data else { return };
+    let [limit, mode, stream @ ..] = data else {
+        return;
+    };
     let max_len = usize::from(*limit) + 2;
-    let ending = if mode & 1 == 0 { LineEnding::Crlf } else { LineEnding::CrlfOrLf };
+    let ending = if mode & 1 == 0 {
+        LineEnding::Crlf
+    } else {
+        LineEnding::CrlfOrLf
+    };
     let chunk = usize::from(mode >> 1).max(1);
-    let whole = frames(&mut LineFramer::new(max_len).with_line_ending(ending), stream, stream.len().max(1));
-    let split = frames(&mut LineFramer::new(max_len).with_line_ending(ending), stream, chunk);
+    let whole = frames(
+        &mut LineFramer::new(max_len).with_line_ending(ending),
+        stream,
+        stream.len().max(1),
+    );
+    let split = frames(
+        &mut LineFramer::new(max_len).with_line_ending(ending),
+        stream,
+        chunk,
+    );
     assert_eq!(whole, split);
 });

@@ -29,7 +29,10 @@ fuzz_target!(|raw: &[u8]| {
         .with_max_literal(u32::MAX)
         .with_max_message(usize::MAX);
     let Ok(Decoded::Complete { value, consumed }) = decode_response(&line, &limits) else {
-        panic!("written items do not decode: {:?}", String::from_utf8_lossy(&line));
+        panic!(
+            "written items do not decode: {:?}",
+            String::from_utf8_lossy(&line)
+        );
     };
     assert_eq!(consumed, line.len());
     let Response::Data(Data::Fetch { items, .. }) = value else {

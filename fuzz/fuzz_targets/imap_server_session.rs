@@ -44,14 +44,8 @@ fn serve(s: &mut ServerSession, flags: &mut [Vec<Flag>; 3]) {
                     .filter(|&&u| (1..=3).contains(&u))
                     .map(|&uid| StoredMessage {
                         uid,
-                        internal_date: DateTime::new(
-                            Date::new(2024, 5, 1).unwrap(),
-                            9,
-                            30,
-                            0,
-                            120,
-                        )
-                        .unwrap(),
+                        internal_date: DateTime::new(Date::new(2024, 5, 1).unwrap(), 9, 30, 0, 120)
+                            .unwrap(),
                         raw: MESSAGES[uid as usize - 1].to_vec().into(),
                     })
                     .collect(),
@@ -78,9 +72,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut config = Config::default();
     config.plaintext_auth = true;
-    config.limits = Limits::default()
-        .with_max_line(1024)
-        .with_max_literal(4096);
+    config.limits = Limits::default().with_max_line(1024).with_max_literal(4096);
     let mut s = ServerSession::new(config, Greeting::Ready);
     let mut flags: [Vec<Flag>; 3] = Default::default();
     let chunk = usize::from(split % 16) + 1;
@@ -99,7 +91,10 @@ fuzz_target!(|data: &[u8]| {
         }
         // Three small messages and lines of at most 1 KiB: each input byte can complete
         // at most one short command, whose answer is a few KiB at most.
-        assert!(written <= 256 * 1024 + 1024 * piece.len(), "wrote {written}");
+        assert!(
+            written <= 256 * 1024 + 1024 * piece.len(),
+            "wrote {written}"
+        );
         if s.transport() == Transport::StartTls {
             s.tls_established();
         }

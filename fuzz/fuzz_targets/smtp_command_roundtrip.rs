@@ -36,7 +36,10 @@ fuzz_target!(|data: &[u8]| {
         ),
     }
     match CommandRef::decode(&wire) {
-        Decoded::Complete { value: again, consumed } => {
+        Decoded::Complete {
+            value: again,
+            consumed,
+        } => {
             assert_eq!(consumed, wire.len());
             assert_eq!(again.into_owned(), value);
         }

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Secret, Session as _};
-use mailwire_smtp::sasl::Mechanism as SaslMechanism;
+use mailwire_smtp::sasl::{AuthAnswer, AuthQuestion, Mechanism as SaslMechanism};
 use mailwire_smtp::server::{BareLineEndings, Config, Event, Session};
 use mailwire_smtp::{Decoded, Domain, Reply, ReplyCode};
 
@@ -48,29 +48,25 @@ fuzz_target!(|data: &[u8]| {
             turn += 1;
             let no = Reply::new(ReplyCode::new(535).unwrap(), "no").unwrap();
             match event {
-                Event::Mail { .. }
-                | Event::Rcpt { .. }
-                | Event::Message { .. }
-                | Event::VerifyPassword { .. } => {
+                Event::Mail { .. } | Event::Rcpt { .. } | Event::Message { .. } => {
                     if turn % 3 == 0 {
                         server.reject(no).unwrap();
                     } else {
                         server.accept().unwrap();
                     }
                 }
-                Event::VerifyToken { .. } => {
-                    if turn % 3 == 0 {
-                        server.reject(no).unwrap();
-                    } else {
-                        server.accept_token("user").unwrap();
-                    }
+                Event::Auth { question } => {
+                    let answer = match question {
+                        _ if turn % 3 == 0 => AuthAnswer::Reject,
+                        AuthQuestion::Password { .. } => AuthAnswer::Accept,
+                        AuthQuestion::Token { .. } => AuthAnswer::AcceptAs("user".into()),
+                        AuthQuestion::Secret { .. } => {
+                            AuthAnswer::Secret(Secret::new("secret".into()))
+                        }
+                        _ => AuthAnswer::Reject,
+                    };
+                    server.answer_auth(answer).unwrap();
                 }
-                Event::LookupSecret { .. } => {
-                    server
-                        .provide_secret(&Secret::new("secret".into()))
-                        .unwrap();
-                }
-                Event::LookupScramKeys { .. } => server.reject(no).unwrap(),
                 _ => {}
             }
         }

@@ -62,7 +62,7 @@ pub enum Error {
 /// while let Some(event) = conn.next_event().await? {
 ///     match event {
 ///         Event::Mail { .. } | Event::Rcpt { .. } | Event::Message { .. } => {
-///             let _ = conn.session_mut().accept();
+///             conn.session_mut().accept().expect("the event waits for a decision");
 ///         }
 ///         _ => {}
 ///     }
@@ -302,7 +302,7 @@ where
 /// impl Handler<Session> for AcceptAll {
 ///     async fn handle(&mut self, session: &mut Session, event: Event) {
 ///         if matches!(event, Event::Mail { .. } | Event::Rcpt { .. } | Event::Message { .. }) {
-///             let _ = session.accept();
+///             session.accept().expect("the event waits for a decision");
 ///         }
 ///     }
 /// }

@@ -35,7 +35,7 @@
 //!     conn.run_with(|session, event| match event {
 //!         Event::MessageData { chunk } => body.extend_from_slice(&chunk),
 //!         Event::Mail { .. } | Event::Rcpt { .. } | Event::Message { .. } => {
-//!             let _ = session.accept();
+//!             session.accept().expect("the event waits for a decision");
 //!         }
 //!         _ => {}
 //!     })

@@ -39,7 +39,7 @@ pub struct Finished {
 /// impl Handler<Session> for AcceptAll {
 ///     async fn handle(&mut self, session: &mut Session, event: Event) {
 ///         if matches!(event, Event::Mail { .. } | Event::Rcpt { .. } | Event::Message { .. }) {
-///             let _ = session.accept();
+///             session.accept().expect("the event waits for a decision");
 ///         }
 ///     }
 /// }

@@ -11,6 +11,7 @@ use mailwire_pop3::server::{
     Server as Pop3Server,
 };
 use mailwire_smtp::client::{self, Envelope, TlsPolicy};
+use mailwire_smtp::sasl::{AuthAnswer, AuthQuestion};
 use mailwire_smtp::server::{Config, Event, Session};
 use mailwire_smtp::{Domain, ForwardPath, Host, ReversePath};
 use mailwire_tokio::{Connection, Error, Handler, MaybeTlsStream, Tls};
@@ -82,20 +83,19 @@ impl Recorder {
                     session.accept().unwrap();
                 }
             }
-            Event::VerifyPassword {
-                authcid, password, ..
+            Event::Auth {
+                question:
+                    AuthQuestion::Password {
+                        authcid, password, ..
+                    },
             } => {
                 seen.senders.push(format!("auth {authcid}"));
-                if password.expose() == "tanstaaf" {
-                    session.accept().unwrap();
+                let answer = if password.expose() == "tanstaaf" {
+                    AuthAnswer::Accept
                 } else {
-                    let reply = mailwire_smtp::Reply::new(
-                        mailwire_smtp::ReplyCode::new(535).unwrap(),
-                        "bad credentials",
-                    )
-                    .unwrap();
-                    session.reject(reply).unwrap();
-                }
+                    AuthAnswer::Reject
+                };
+                session.answer_auth(answer).unwrap();
             }
             Event::MessageData { chunk } => seen.body.extend_from_slice(&chunk),
             Event::Message { .. } => {
