@@ -5,7 +5,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use mailwire_core::Secret;
 use mailwire_sasl::{
-    AuthError, ClientError, ClientExchange, Mechanism, ScramKeys, ServerExchange, ServerStep,
+    AuthAnswer, AuthError, AuthQuestion, ClientError, ClientExchange, Mechanism, Method, ScramKeys,
+    ServerExchange, ServerStep,
 };
 use proptest::prelude::*;
 
@@ -49,20 +50,38 @@ fn client(mechanism: Mechanism) -> ClientExchange {
 /// How the application answers the exchange's questions.
 type Application = fn(&mut ServerExchange, ServerStep, bool) -> ServerStep;
 
+/// The question of a step, after checking that the exchange says it is pending and
+/// names the exchange's mechanism; `Err` with the step if it is no question.
+fn question(server: &ServerExchange, step: ServerStep) -> Result<AuthQuestion, ServerStep> {
+    match step {
+        ServerStep::Question(question) => {
+            assert_eq!(server.pending(), Some(question.kind()), "{question:?}");
+            assert_eq!(question.method(), Method::Sasl(server.mechanism()));
+            Ok(question)
+        }
+        other => {
+            assert_eq!(server.pending(), None, "{other:?}");
+            Err(other)
+        }
+    }
+}
+
 /// Answers every question of the exchange: `yes` accepts and provides, otherwise refuses.
 fn answer(server: &mut ServerExchange, step: ServerStep, yes: bool) -> ServerStep {
-    let answer = match step {
-        ServerStep::VerifyPassword { .. } if yes => server.accept(),
-        ServerStep::VerifyToken { .. } if yes => server.accept_as("user"),
-        ServerStep::LookupSecret { .. } if yes => server.provide_secret(&Secret::new(PASSWORD)),
-        ServerStep::LookupScramKeys { .. } if yes => server.provide_scram_keys(keys()),
-        ServerStep::VerifyPassword { .. }
-        | ServerStep::VerifyToken { .. }
-        | ServerStep::LookupSecret { .. }
-        | ServerStep::LookupScramKeys { .. } => server.reject(),
-        other => return other,
+    let question = match question(server, step) {
+        Ok(question) => question,
+        Err(other) => return other,
     };
-    answer.expect("a question the exchange asked can be answered")
+    let answer = match question {
+        AuthQuestion::Password { .. } if yes => AuthAnswer::Accept,
+        AuthQuestion::Token { .. } if yes => AuthAnswer::AcceptAs("user".into()),
+        AuthQuestion::Secret { .. } if yes => AuthAnswer::Secret(Secret::new(PASSWORD.into())),
+        AuthQuestion::ScramKeys { .. } if yes => AuthAnswer::ScramKeys(keys()),
+        _ => AuthAnswer::Reject,
+    };
+    server
+        .answer(answer)
+        .expect("a question the exchange asked can be answered")
 }
 
 /// An application that checks everything the client of [`client`] sends: names,
@@ -71,11 +90,16 @@ fn answer(server: &mut ServerExchange, step: ServerStep, yes: bool) -> ServerSte
 fn verify(server: &mut ServerExchange, step: ServerStep, knows_user: bool) -> ServerStep {
     let mechanism = server.mechanism();
     let password = Secret::new(PASSWORD.to_owned());
-    let answer = match step {
-        ServerStep::VerifyPassword {
+    let question = match question(server, step) {
+        Ok(question) => question,
+        Err(other) => return other,
+    };
+    let answer = match question {
+        AuthQuestion::Password {
             authcid,
             authzid,
             password: given,
+            ..
         } => {
             let authzid_wanted = (mechanism == Mechanism::Plain).then_some("admin");
             if knows_user
@@ -83,16 +107,17 @@ fn verify(server: &mut ServerExchange, step: ServerStep, knows_user: bool) -> Se
                 && authzid.as_deref() == authzid_wanted
                 && given == password
             {
-                server.accept()
+                AuthAnswer::Accept
             } else {
-                server.reject()
+                AuthAnswer::Reject
             }
         }
-        ServerStep::VerifyToken {
+        AuthQuestion::Token {
             user,
             token,
             host,
             port,
+            ..
         } => {
             let (host_wanted, port_wanted) = match mechanism {
                 Mechanism::OAuthBearer => (Some("host"), Some(143)),
@@ -104,23 +129,24 @@ fn verify(server: &mut ServerExchange, step: ServerStep, knows_user: bool) -> Se
                 && host.as_deref() == host_wanted
                 && port == port_wanted
             {
-                server.accept_as("user")
+                AuthAnswer::AcceptAs("user".into())
             } else {
-                server.reject()
+                AuthAnswer::Reject
             }
         }
-        ServerStep::LookupSecret { authcid } if knows_user && authcid == "user" => {
-            server.provide_secret(&Secret::new(PASSWORD))
+        AuthQuestion::Secret { authcid, .. } if knows_user && authcid == "user" => {
+            AuthAnswer::Secret(password)
         }
-        ServerStep::LookupScramKeys { authcid, authzid }
-            if knows_user && authcid == "user" && authzid.as_deref() == Some("admin") =>
-        {
-            server.provide_scram_keys(keys())
+        AuthQuestion::ScramKeys {
+            authcid, authzid, ..
+        } if knows_user && authcid == "user" && authzid.as_deref() == Some("admin") => {
+            AuthAnswer::ScramKeys(keys())
         }
-        ServerStep::LookupSecret { .. } | ServerStep::LookupScramKeys { .. } => server.reject(),
-        other => return other,
+        _ => AuthAnswer::Reject,
     };
-    answer.expect("a question the exchange asked can be answered")
+    server
+        .answer(answer)
+        .expect("a question the exchange asked can be answered")
 }
 
 /// The one spelling of a client message that the exchange treats as the same as another:

@@ -4,8 +4,8 @@
 use mailwire_core::Secret;
 use mailwire_sasl::line::{Response, decode_response, encode_challenge, encode_initial_response};
 use mailwire_sasl::{
-    AuthError, ClientError, ClientExchange, Identity, Mechanism, ScramKeys, ServerExchange,
-    ServerStep,
+    AuthAnswer, AuthError, AuthQuestion, AuthQuestionKind, ClientError, ClientExchange, Identity,
+    Mechanism, Method, ScramKeys, ServerExchange, ServerStep, WrongAnswer,
 };
 
 /// The application behind the server: one user, `kurt`, who may also act as `ursel`.
@@ -21,43 +21,49 @@ impl Directory {
 
     /// Answers the exchange's question, as an application would.
     fn answer(server: &mut ServerExchange, step: ServerStep) -> ServerStep {
-        let answer = match step {
-            ServerStep::VerifyPassword {
+        let ServerStep::Question(question) = step else {
+            return step;
+        };
+        assert_eq!(question.method(), Method::Sasl(server.mechanism()));
+        assert_eq!(server.pending(), Some(question.kind()));
+        let answer = match question {
+            AuthQuestion::Password {
                 authcid,
                 authzid,
                 password,
+                ..
             } => {
                 if authcid == "kurt"
                     && password == Secret::new(PASSWORD.to_owned())
                     && Self::may_act_as(&authcid, authzid.as_deref())
                 {
-                    server.accept()
+                    AuthAnswer::Accept
                 } else {
-                    server.reject()
+                    AuthAnswer::Reject
                 }
             }
-            ServerStep::LookupSecret { authcid } if authcid == "kurt" => {
-                server.provide_secret(&Secret::new(PASSWORD))
+            AuthQuestion::Secret { authcid, .. } if authcid == "kurt" => {
+                AuthAnswer::Secret(Secret::new(PASSWORD.to_owned()))
             }
-            ServerStep::LookupScramKeys { authcid, authzid }
-                if authcid == "kurt" && Self::may_act_as(&authcid, authzid.as_deref()) =>
-            {
-                server.provide_scram_keys(ScramKeys::derive(PASSWORD, b"kurt's salt", 4096))
+            AuthQuestion::ScramKeys {
+                authcid, authzid, ..
+            } if authcid == "kurt" && Self::may_act_as(&authcid, authzid.as_deref()) => {
+                AuthAnswer::ScramKeys(ScramKeys::derive(PASSWORD, b"kurt's salt", 4096))
             }
             // TOKEN was issued to kurt; the client's user (XOAUTH2's account, OAUTHBEARER's
             // authzid) must be one kurt may act as.
-            ServerStep::VerifyToken { user, token, .. }
+            AuthQuestion::Token { user, token, .. }
                 if token == Secret::new(TOKEN.to_owned())
                     && Self::may_act_as("kurt", user.as_deref()) =>
             {
-                server.accept_as("kurt")
+                AuthAnswer::AcceptAs("kurt".into())
             }
-            ServerStep::LookupSecret { .. }
-            | ServerStep::LookupScramKeys { .. }
-            | ServerStep::VerifyToken { .. } => server.reject(),
-            other => return other,
+            // An unknown user, a wrong token, or a question this application never heard of.
+            _ => AuthAnswer::Reject,
         };
-        answer.expect("the exchange asked this question")
+        server
+            .answer(answer)
+            .expect("the exchange asked this question")
     }
 }
 
@@ -276,13 +282,14 @@ fn scram_names_with_commas_and_equals_signs() {
     assert_eq!(initial, b"n,a=a=3Db,n=c=2Cd,r=nonce");
     assert_eq!(
         server.start(Some(&initial)),
-        ServerStep::LookupScramKeys {
+        ServerStep::Question(AuthQuestion::ScramKeys {
+            method: Method::Sasl(Mechanism::ScramSha256),
             authcid: "c,d".into(),
             authzid: Some("a=b".into())
-        }
+        })
     );
     let ServerStep::Challenge(first) = server
-        .provide_scram_keys(ScramKeys::derive("p", b"s", 4096))
+        .answer(AuthAnswer::ScramKeys(ScramKeys::derive("p", b"s", 4096)))
         .unwrap()
     else {
         panic!()
@@ -317,11 +324,12 @@ fn login_takes_the_user_name_as_initial_response() {
     );
     assert_eq!(
         server.receive(PASSWORD.as_bytes()),
-        ServerStep::VerifyPassword {
+        ServerStep::Question(AuthQuestion::Password {
+            method: Method::Sasl(Mechanism::Login),
             authcid: "kurt".into(),
             authzid: None,
             password: secret(PASSWORD)
-        }
+        })
     );
 }
 
@@ -335,20 +343,60 @@ fn bad_base64_fails_with_its_own_error() {
     ));
 }
 
+/// `answer` refused `answer` because `pending` was pending, and handed it back.
+fn handed_back(
+    pending: Option<AuthQuestionKind>,
+    answer: AuthAnswer,
+) -> Result<ServerStep, WrongAnswer> {
+    Err(WrongAnswer { pending, answer })
+}
+
 #[test]
 fn answers_out_of_turn_are_usage_errors() {
     let mut server = ServerExchange::plain();
-    assert_eq!(server.accept(), Err(mailwire_sasl::NotPending));
-    assert_eq!(server.reject(), Err(mailwire_sasl::NotPending));
-    server.start(Some(b"\0kurt\0pw"));
-    assert!(server.provide_secret(&secret("x")).is_err());
-    assert!(
-        server
-            .provide_scram_keys(ScramKeys::derive("p", b"s", 1))
-            .is_err()
+    assert_eq!(
+        server.answer(AuthAnswer::Accept),
+        handed_back(None, AuthAnswer::Accept)
+    );
+    assert_eq!(
+        server.answer(AuthAnswer::Reject),
+        handed_back(None, AuthAnswer::Reject)
+    );
+    // Still new: the refused answers did not start or end it.
+    assert!(!server.is_done());
+    assert_eq!(
+        server.start(Some(b"\0kurt\0pw")),
+        ServerStep::Question(AuthQuestion::Password {
+            method: Method::Sasl(Mechanism::Plain),
+            authcid: "kurt".into(),
+            authzid: None,
+            password: secret("pw"),
+        })
+    );
+    let password = Some(AuthQuestionKind::Password);
+    assert_eq!(
+        server.answer(AuthAnswer::Secret(secret("x"))),
+        handed_back(password, AuthAnswer::Secret(secret("x")))
+    );
+    let keys = ScramKeys::derive("p", b"s", 1);
+    assert_eq!(
+        server.answer(AuthAnswer::ScramKeys(keys.clone())),
+        handed_back(password, AuthAnswer::ScramKeys(keys))
     );
     // The question is still pending: the usage errors changed nothing.
-    assert!(matches!(server.accept(), Ok(ServerStep::Success { .. })));
+    assert_eq!(server.pending(), password);
+    assert_eq!(
+        server.answer(AuthAnswer::Accept),
+        Ok(ServerStep::Success {
+            identity: kurt(),
+            additional_data: None
+        })
+    );
+    assert_eq!(server.pending(), None);
+    assert_eq!(
+        server.answer(AuthAnswer::Accept),
+        handed_back(None, AuthAnswer::Accept)
+    );
     assert_eq!(
         server.receive(b"more"),
         ServerStep::Failure(AuthError::UnexpectedMessage)
@@ -431,7 +479,7 @@ fn initial_response_lines() {
     let mut server = ServerExchange::plain();
     assert!(matches!(
         server.start_line(Some(b"AGt1cnQAeGlwajNwbG1x")),
-        ServerStep::VerifyPassword { authcid, .. } if authcid == "kurt"
+        ServerStep::Question(AuthQuestion::Password { authcid, .. }) if authcid == "kurt"
     ));
 
     let mut server = ServerExchange::plain();
@@ -481,9 +529,15 @@ fn debug_output_hides_passwords_and_tokens() {
     let mut server = ServerExchange::scram_sha256("n").unwrap();
     server.start(Some(b"n,,n=kurt,r=abc"));
     server
-        .provide_scram_keys(ScramKeys::derive(PASSWORD, b"s", 1))
+        .answer(AuthAnswer::ScramKeys(ScramKeys::derive(PASSWORD, b"s", 1)))
         .unwrap();
     printed.push(format!("{server:?}"));
+    // Answers, and the misuse error that hands one back.
+    let answer = AuthAnswer::Secret(secret(PASSWORD));
+    printed.push(format!("{answer:?}"));
+    let refused = server.answer(answer).unwrap_err();
+    assert_eq!(refused.answer, AuthAnswer::Secret(secret(PASSWORD)));
+    printed.push(format!("{refused:?} {refused}"));
 
     for text in &printed {
         assert!(!text.contains(PASSWORD) && !text.contains(TOKEN), "{text}");

@@ -5,8 +5,8 @@ use base64::engine::general_purpose::STANDARD;
 use mailwire_core::Secret;
 use mailwire_sasl::line::{decode_challenge, encode_challenge, encode_initial_response};
 use mailwire_sasl::{
-    AuthError, ClientError, ClientExchange, Identity, NotPending, OAuthError, ScramKeys,
-    ServerExchange, ServerStep,
+    AuthAnswer, AuthError, AuthQuestion, AuthQuestionKind, ClientError, ClientExchange, Identity,
+    Mechanism, Method, OAuthError, ScramKeys, ServerExchange, ServerStep, WrongAnswer,
 };
 
 fn secret(s: &str) -> Secret<String> {
@@ -21,6 +21,14 @@ fn success(authcid: &str, authzid: Option<&str>) -> ServerStep {
         },
         additional_data: None,
     }
+}
+
+/// The answer handed back because `pending` was pending.
+fn handed_back(pending: AuthQuestionKind, answer: AuthAnswer) -> Result<ServerStep, WrongAnswer> {
+    Err(WrongAnswer {
+        pending: Some(pending),
+        answer,
+    })
 }
 
 // ---- RFC 4616 §4 -------------------------------------------------------------------------
@@ -38,14 +46,15 @@ fn rfc_4616_tim_without_authzid() {
     assert_eq!(response.len(), 21);
     assert_eq!(
         server.receive(&response),
-        ServerStep::VerifyPassword {
+        ServerStep::Question(AuthQuestion::Password {
+            method: Method::Sasl(Mechanism::Plain),
             authcid: "tim".into(),
             authzid: None,
             password: secret("tanstaaftanstaaf"),
-        }
+        })
     );
     // S: a002 OK "Authenticated"
-    assert_eq!(server.accept(), Ok(success("tim", None)));
+    assert_eq!(server.answer(AuthAnswer::Accept), Ok(success("tim", None)));
     assert_eq!(client.finish(None), Ok(()));
 }
 
@@ -62,15 +71,16 @@ fn rfc_4616_kurt_may_not_act_as_ursel() {
     let mut server = ServerExchange::plain();
     assert_eq!(
         server.start(Some(&initial)),
-        ServerStep::VerifyPassword {
+        ServerStep::Question(AuthQuestion::Password {
+            method: Method::Sasl(Mechanism::Plain),
             authcid: "Kurt".into(),
             authzid: Some("Ursel".into()),
             password: secret("xipj3plmq"),
-        }
+        })
     );
     // S: a002 NO "Not authorized to requested authorization identity"
     assert_eq!(
-        server.reject(),
+        server.answer(AuthAnswer::Reject),
         Ok(ServerStep::Failure(AuthError::Credentials))
     );
     assert!(server.is_done());
@@ -112,12 +122,13 @@ fn rfc_2195_server() {
     );
     assert_eq!(
         server.receive_line(b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"),
-        ServerStep::LookupSecret {
+        ServerStep::Question(AuthQuestion::Secret {
+            method: Method::Sasl(Mechanism::CramMd5),
             authcid: "tim".into()
-        }
+        })
     );
     assert_eq!(
-        server.provide_secret(&secret("tanstaaftanstaaf")),
+        server.answer(AuthAnswer::Secret(secret("tanstaaftanstaaf"))),
         Ok(success("tim", None))
     );
 
@@ -126,7 +137,7 @@ fn rfc_2195_server() {
     server.start(None);
     server.receive(b"tim B913A602C7EDA7A495B4E6E7334D3890");
     assert_eq!(
-        server.provide_secret(&secret("tanstaaftanstaaf")),
+        server.answer(AuthAnswer::Secret(secret("tanstaaftanstaaf"))),
         Ok(success("tim", None))
     );
 
@@ -135,14 +146,14 @@ fn rfc_2195_server() {
     server.start(None);
     server.receive(b"tim b913a602c7eda7a495b4e6e7334d3890");
     assert_eq!(
-        server.provide_secret(&secret("tanstaaftanstaag")),
+        server.answer(AuthAnswer::Secret(secret("tanstaaftanstaag"))),
         Ok(ServerStep::Failure(AuthError::Credentials))
     );
     let mut server = ServerExchange::cram_md5(RFC2195_CHALLENGE).unwrap();
     server.start(None);
     server.receive(b"tim b913a602c7eda7a495b4e6e7334d3891");
     assert_eq!(
-        server.provide_secret(&secret("tanstaaftanstaaf")),
+        server.answer(AuthAnswer::Secret(secret("tanstaaftanstaaf"))),
         Ok(ServerStep::Failure(AuthError::Credentials))
     );
 }
@@ -189,13 +200,14 @@ fn rfc_7677_server() {
     let mut server = ServerExchange::scram_sha256(SERVER_NONCE).unwrap();
     assert_eq!(
         server.start(Some(CLIENT_FIRST.as_bytes())),
-        ServerStep::LookupScramKeys {
+        ServerStep::Question(AuthQuestion::ScramKeys {
+            method: Method::Sasl(Mechanism::ScramSha256),
             authcid: "user".into(),
             authzid: None
-        }
+        })
     );
     assert_eq!(
-        server.provide_scram_keys(rfc_7677_keys()),
+        server.answer(AuthAnswer::ScramKeys(rfc_7677_keys())),
         Ok(ServerStep::Challenge(SERVER_FIRST.as_bytes().to_vec()))
     );
     assert_eq!(
@@ -211,7 +223,9 @@ fn rfc_7677_server_with_success_data() {
         .unwrap()
         .with_success_data(true);
     server.start(Some(CLIENT_FIRST.as_bytes()));
-    server.provide_scram_keys(rfc_7677_keys()).unwrap();
+    server
+        .answer(AuthAnswer::ScramKeys(rfc_7677_keys()))
+        .unwrap();
     assert_eq!(
         server.receive(CLIENT_FINAL.as_bytes()),
         ServerStep::Success {
@@ -229,11 +243,11 @@ fn rfc_7677_server_refuses_a_wrong_proof() {
     let mut server = ServerExchange::scram_sha256(SERVER_NONCE).unwrap();
     server.start(Some(CLIENT_FIRST.as_bytes()));
     server
-        .provide_scram_keys(ScramKeys::derive(
+        .answer(AuthAnswer::ScramKeys(ScramKeys::derive(
             "pencil2",
             &STANDARD.decode(SALT).unwrap(),
             4096,
-        ))
+        )))
         .unwrap();
     assert_eq!(
         server.receive(CLIENT_FINAL.as_bytes()),
@@ -246,7 +260,9 @@ fn rfc_7677_server_refuses_a_client_final_with_a_wrong_nonce_or_binding() {
     let refused = |client_final: &str| {
         let mut server = ServerExchange::scram_sha256(SERVER_NONCE).unwrap();
         server.start(Some(CLIENT_FIRST.as_bytes()));
-        server.provide_scram_keys(rfc_7677_keys()).unwrap();
+        server
+            .answer(AuthAnswer::ScramKeys(rfc_7677_keys()))
+            .unwrap();
         let end = server.receive(client_final.as_bytes());
         assert!(server.is_done());
         end
@@ -390,9 +406,11 @@ fn scram_channel_binding_flags() {
     let mut server = ServerExchange::scram_sha256(SERVER_NONCE).unwrap();
     assert!(matches!(
         server.start(Some(b"y,,n=user,r=rOprNGfwEbeRWgbNEkqO")),
-        ServerStep::LookupScramKeys { .. }
+        ServerStep::Question(AuthQuestion::ScramKeys { .. })
     ));
-    server.provide_scram_keys(rfc_7677_keys()).unwrap();
+    server
+        .answer(AuthAnswer::ScramKeys(rfc_7677_keys()))
+        .unwrap();
     assert_eq!(
         server.receive(CLIENT_FINAL.as_bytes()),
         ServerStep::Failure(AuthError::Malformed {
@@ -451,18 +469,28 @@ fn rfc_7628_server_success() {
     assert_eq!(server.start(None), ServerStep::Challenge(Vec::new()));
     assert_eq!(
         server.receive_line(RFC7628_IMAP.as_bytes()),
-        ServerStep::VerifyToken {
+        ServerStep::Question(AuthQuestion::Token {
+            method: Method::Sasl(Mechanism::OAuthBearer),
             user: Some("user@example.com".into()),
             token: secret(RFC7628_TOKEN),
             host: Some("server.example.com".into()),
             port: Some(143),
-        }
+        })
     );
     // The token's subject is the application's to name; a= is only the identity the
     // client asks to act as.
-    assert_eq!(server.accept(), Err(NotPending));
+    let refused = server.answer(AuthAnswer::Accept);
     assert_eq!(
-        server.accept_as("subject-1234"),
+        refused,
+        handed_back(AuthQuestionKind::Token, AuthAnswer::Accept)
+    );
+    assert_eq!(
+        refused.unwrap_err().to_string(),
+        "accept does not answer the pending token check"
+    );
+    assert_eq!(server.pending(), Some(AuthQuestionKind::Token));
+    assert_eq!(
+        server.answer(AuthAnswer::AcceptAs("subject-1234".into())),
         Ok(success("subject-1234", Some("user@example.com")))
     );
 }
@@ -473,44 +501,61 @@ fn rfc_7628_server_smtp_initial_response() {
     let mut server = ServerExchange::oauthbearer();
     assert_eq!(
         server.start_line(Some(RFC7628_SMTP.as_bytes())),
-        ServerStep::VerifyToken {
+        ServerStep::Question(AuthQuestion::Token {
+            method: Method::Sasl(Mechanism::OAuthBearer),
             user: Some("user@example.com".into()),
             token: secret(RFC7628_TOKEN),
             host: Some("server.example.com".into()),
             port: Some(587),
-        }
+        })
     );
     assert_eq!(
-        server.accept_as("user@example.com"),
+        server.answer(AuthAnswer::AcceptAs("user@example.com".into())),
         Ok(success("user@example.com", Some("user@example.com")))
     );
 }
 
 #[test]
 fn token_answers_name_the_subject() {
-    // Without a=, the identity is the subject alone; accept() never yields an empty one.
+    // Without a=, the identity is the subject alone; a bare Accept, which would leave it
+    // empty, is handed back.
     let mut server = ServerExchange::oauthbearer();
     assert!(matches!(
         server.start(Some(b"n,,\x01auth=Bearer t0ken\x01\x01")),
-        ServerStep::VerifyToken { user: None, .. }
+        ServerStep::Question(AuthQuestion::Token { user: None, .. })
     ));
-    assert_eq!(server.accept(), Err(NotPending));
+    assert_eq!(
+        server.answer(AuthAnswer::Accept),
+        handed_back(AuthQuestionKind::Token, AuthAnswer::Accept)
+    );
     assert!(!server.is_done());
-    assert_eq!(server.accept_as("kurt"), Ok(success("kurt", None)));
+    assert_eq!(
+        server.answer(AuthAnswer::AcceptAs("kurt".into())),
+        Ok(success("kurt", None))
+    );
 
     // XOAUTH2's user= is the account the token is for, not an authzid.
     let mut server = ServerExchange::xoauth2();
-    server.start_line(Some(XOAUTH2_INITIAL.as_bytes()));
-    assert_eq!(server.accept(), Err(NotPending));
+    assert!(matches!(
+        server.start_line(Some(XOAUTH2_INITIAL.as_bytes())),
+        ServerStep::Question(AuthQuestion::Token { .. })
+    ));
     assert_eq!(
-        server.accept_as("someuser@example.com"),
+        server.answer(AuthAnswer::Accept),
+        handed_back(AuthQuestionKind::Token, AuthAnswer::Accept)
+    );
+    assert_eq!(
+        server.answer(AuthAnswer::AcceptAs("someuser@example.com".into())),
         Ok(success("someuser@example.com", None))
     );
 
-    // A password's accept_as keeps the requested authzid.
+    // A password's AcceptAs keeps the requested authzid.
     let mut server = ServerExchange::plain();
     server.start(Some(b"Ursel\0Kurt\0xipj3plmq"));
-    assert_eq!(server.accept_as("kurt"), Ok(success("kurt", Some("Ursel"))));
+    assert_eq!(
+        server.answer(AuthAnswer::AcceptAs("kurt".into())),
+        Ok(success("kurt", Some("Ursel")))
+    );
 }
 
 #[test]
@@ -526,14 +571,15 @@ fn rfc_7628_failure_with_the_error_challenge() {
     let initial = client.initial_response().unwrap();
     assert!(matches!(
         server.start(Some(&initial)),
-        ServerStep::VerifyToken { .. }
+        ServerStep::Question(AuthQuestion::Token { .. })
     ));
 
     // S: 334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NvcGUiOiJleGFtcGxl...
     let error = OAuthError::invalid_token()
         .with_scope("example_scope")
         .with_openid_configuration("https://example.com/.well-known/openid-configuration");
-    let ServerStep::Challenge(challenge) = server.reject_token(&error).unwrap() else {
+    let ServerStep::Challenge(challenge) = server.answer(AuthAnswer::RejectToken(error)).unwrap()
+    else {
         panic!("expected the error challenge")
     };
     assert_eq!(encode_challenge(&challenge), RFC7628_ERROR);
@@ -572,14 +618,15 @@ fn xoauth2_example() {
     let mut server = ServerExchange::xoauth2();
     assert_eq!(
         server.start(Some(&initial)),
-        ServerStep::VerifyToken {
+        ServerStep::Question(AuthQuestion::Token {
+            method: Method::Sasl(Mechanism::XOAuth2),
             user: Some("someuser@example.com".into()),
             token: secret(XOAUTH2_TOKEN),
             host: None,
             port: None,
-        }
+        })
     );
-    let ServerStep::Challenge(error) = server.reject().unwrap() else {
+    let ServerStep::Challenge(error) = server.answer(AuthAnswer::Reject).unwrap() else {
         panic!()
     };
     assert_eq!(error, br#"{"status":"401","schemes":"bearer"}"#);
