@@ -25,8 +25,8 @@
 //!
 //! Every login is an [`AuthQuestion`](mailwire_sasl::AuthQuestion), as in the SMTP and
 //! IMAP servers: `USER` / `PASS` a password check with
-//! [`Method::Login`](mailwire_sasl::Method::Login), `APOP` a secret lookup with
-//! [`Method::Apop`](mailwire_sasl::Method::Apop), and `AUTH` whatever its mechanism asks.
+//! [`Method::Login`], `APOP` a secret lookup with
+//! [`Method::Apop`], and `AUTH` whatever its mechanism asks.
 //! The session runs SASL exchanges itself with [`mailwire_sasl::ServerExchange`] for the
 //! mechanisms in [`Config::sasl_mechanisms`]; CRAM-MD5 and SCRAM-SHA-256 need a nonce
 //! from [`Server::set_auth_nonce`]. APOP is off unless [`Config::apop`] is set and a
