@@ -20,8 +20,8 @@ impl Server {
         }
     }
 
-    /// Mechanisms that carry the password in clear (PLAIN, LOGIN) follow the `USER` / `PASS`
-    /// rule for TLS.
+    /// Mechanisms that carry a reusable secret in clear (PLAIN, LOGIN, XOAUTH2,
+    /// OAUTHBEARER) follow the `USER` / `PASS` rule for TLS.
     pub(super) fn mechanism_allowed(&self, mechanism: Mechanism) -> bool {
         !mechanism.sends_plaintext_secret()
             || self.tls
@@ -31,13 +31,13 @@ impl Server {
     /// The client's response to a challenge: the same line conventions as SMTP and IMAP,
     /// `*` cancels and base64 otherwise.
     pub(super) fn sasl_line(&mut self, line: &[u8]) {
-        let Phase::Authenticating(Authenticating::SaslClient(mut sasl)) =
-            std::mem::replace(&mut self.phase, Phase::Closed)
-        else {
-            return;
-        };
-        let step = sasl.exchange.receive_line(line);
-        self.sasl_step(sasl, step);
+        match std::mem::replace(&mut self.phase, Phase::Closed) {
+            Phase::Authenticating(Authenticating::SaslClient(mut sasl)) => {
+                let step = sasl.exchange.receive_line(line);
+                self.sasl_step(sasl, step);
+            }
+            other => self.phase = other,
+        }
     }
 
     /// Acts on what the SASL exchange needs next.
