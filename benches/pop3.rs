@@ -13,6 +13,7 @@ use mailwire::{
         Command, Decoded, UniqueId,
         server::{Config, Event, Maildrop, MessageInfo, PlaintextLogin, Server},
     },
+    sasl::AuthAnswer,
 };
 
 mod support;
@@ -27,7 +28,8 @@ fn logged_in(size: usize) -> Server {
     s.receive(b"USER bench\r\nPASS bench\r\n");
     while let Some(event) = s.poll_event() {
         match event {
-            Event::CheckPassword { .. } => s.accept_credentials().unwrap(),
+            Event::Auth { .. } => s.answer_auth(AuthAnswer::Accept).unwrap(),
+            Event::Authenticated { .. } => {}
             Event::OpenMaildrop { .. } => {
                 let info = MessageInfo {
                     size: size as u64,

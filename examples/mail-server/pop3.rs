@@ -11,6 +11,7 @@ use mailwire::pop3::UniqueId;
 use mailwire::pop3::server::{
     BodyFlow, Config, Event, Maildrop, MessageInfo, PlaintextLogin, Refusal, Server,
 };
+use mailwire::sasl::{AuthAnswer, AuthQuestion, Method};
 
 use crate::Account;
 use crate::driver::drive;
@@ -42,22 +43,36 @@ pub(crate) fn serve(
     let mut server = Server::new(config, None);
     let mut listed: Vec<Stored> = Vec::new();
     let mut holding_lock = false;
+    // Every answer below answers the event in hand, so the session takes it.
+    const PENDING: &str = "the session asked for this answer";
     let result = drive(&mut stream, &mut server, |server, event| match event {
-        Event::CheckPassword { user, password } => {
-            let good = constant_time_eq(user.as_str().as_bytes(), account.user.as_bytes())
-                & constant_time_eq(
-                    password.secret().expose().as_bytes(),
-                    account.password.as_bytes(),
-                );
-            let _ = if good {
-                server.accept_credentials()
-            } else {
-                server.reject_credentials()
+        Event::Auth { question } => {
+            // Only USER / PASS is offered (no APOP timestamp, no SASL mechanisms).
+            let good = match &question {
+                AuthQuestion::Password {
+                    method: Method::Login,
+                    authcid,
+                    password,
+                    ..
+                } => {
+                    constant_time_eq(authcid.as_bytes(), account.user.as_bytes())
+                        & constant_time_eq(
+                            password.expose().as_bytes(),
+                            account.password.as_bytes(),
+                        )
+                }
+                _ => false,
             };
+            let answer = if good {
+                AuthAnswer::Accept
+            } else {
+                AuthAnswer::Reject
+            };
+            server.answer_auth(answer).expect(PENDING);
         }
         Event::OpenMaildrop { .. } => {
             if account.locked.swap(true, Ordering::AcqRel) {
-                let _ = server.refuse_maildrop(Refusal::InUse);
+                server.refuse_maildrop(Refusal::InUse).expect(PENDING);
                 return;
             }
             holding_lock = true;
@@ -74,11 +89,11 @@ pub(crate) fn serve(
                         })
                         .collect();
                     listed = messages;
-                    let _ = server.open_maildrop(Maildrop::new(infos));
+                    server.open_maildrop(Maildrop::new(infos)).expect(PENDING);
                 }
                 Err(e) => {
                     eprintln!("pop3 {peer}: cannot list the maildrop: {e}");
-                    let _ = server.refuse_maildrop(Refusal::SysTemp);
+                    server.refuse_maildrop(Refusal::SysTemp).expect(PENDING);
                 }
             }
         }
@@ -88,24 +103,24 @@ pub(crate) fn serve(
                 .find(|m| m.unique == unique_id.as_str())
                 .map(|m| m.path.clone());
             let Some(mut file) = path.and_then(|p| File::open(p).ok()) else {
-                let _ = server.fail_body();
+                server.fail_body().expect(PENDING);
                 return;
             };
             let mut chunk = vec![0; 64 * 1024];
             loop {
                 match file.read(&mut chunk) {
                     Ok(0) => break,
-                    Ok(n) => match server.send_body(&chunk[..n]) {
-                        Ok(BodyFlow::More) => {}
-                        _ => break,
+                    Ok(n) => match server.send_body(&chunk[..n]).expect(PENDING) {
+                        BodyFlow::More => {}
+                        BodyFlow::Enough => break,
                     },
                     Err(_) => {
-                        let _ = server.fail_body();
+                        server.fail_body().expect(PENDING);
                         return;
                     }
                 }
             }
-            let _ = server.end_body();
+            server.end_body().expect(PENDING);
         }
         Event::Update { deleted } => {
             let mut removed = true;
@@ -117,14 +132,21 @@ pub(crate) fn serve(
             // Unlock before the session queues its +OK, so a client that reconnects as
             // soon as it reads the reply finds the maildrop free.
             unlock(account, &mut holding_lock);
-            let _ = server.finish_update(removed);
+            server.finish_update(removed).expect(PENDING);
             eprintln!("pop3 {peer}: removed {} message(s)", deleted.len());
         }
         Event::Abandoned => {
             unlock(account, &mut holding_lock);
         }
-        Event::LoginFailed { user, failures } => {
-            eprintln!("pop3 {peer}: login failed for {user:?} ({failures} so far)");
+        Event::AuthFailed {
+            method,
+            user,
+            error,
+            failures,
+        } => {
+            eprintln!(
+                "pop3 {peer}: {method} login failed for {user:?}: {error} ({failures} so far)"
+            );
         }
         _ => {}
     });

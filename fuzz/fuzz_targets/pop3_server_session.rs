@@ -1,6 +1,7 @@
 //! The server session on arbitrary client bytes in arbitrary splits, with an application
-//! that accepts every login and serves a three-message maildrop. No panic, no answer
-//! method misused by a well-behaved application, and nothing read after close.
+//! that accepts every login (USER / PASS, APOP and every SASL mechanism) and serves a
+//! three-message maildrop. No panic, no answer method misused by a well-behaved
+//! application, and nothing read after close.
 
 #![no_main]
 
@@ -9,22 +10,36 @@ use std::sync::Arc;
 use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Secret, Session as _, Transport};
 use mailwire_pop3::{
-    Mechanism, Timestamp, UniqueId,
+    Timestamp, UniqueId,
     server::{BodyFlow, Config, Event, Maildrop, MessageInfo, PlaintextLogin, Server},
 };
+use mailwire_sasl::{AuthAnswer, AuthQuestion, Mechanism, ScramKeys};
 
 const BODY: &[u8] = b"From: a\r\nSubject: b\r\n\r\n.line\r\n.\r\nlast";
+const NONCE: &str = "<1.2@fuzz.example>";
 
 fn answer(s: &mut Server) {
     while let Some(event) = s.poll_event() {
         let r = match event {
-            Event::CheckPassword { .. } => s.accept_credentials(),
-            Event::ApopSecret { .. } => s.apop_secret(Some(Secret::new("tanstaaf".into()))),
-            Event::SaslStart {
-                initial_response: None,
-                ..
-            } => s.sasl_challenge(b""),
-            Event::SaslStart { .. } | Event::SaslResponse { .. } => s.accept_sasl("u"),
+            Event::Auth { question } => {
+                let answer = match question {
+                    AuthQuestion::Password { .. } => AuthAnswer::Accept,
+                    AuthQuestion::Token { .. } => AuthAnswer::AcceptAs("u".into()),
+                    AuthQuestion::Secret { .. } => {
+                        AuthAnswer::Secret(Secret::new("tanstaaf".into()))
+                    }
+                    AuthQuestion::ScramKeys { .. } => {
+                        AuthAnswer::ScramKeys(ScramKeys::derive("pencil", b"salt", 16))
+                    }
+                    _ => AuthAnswer::Reject,
+                };
+                s.answer_auth(answer)
+            }
+            // Every exchange may use the nonce up; give the next one a fresh one.
+            Event::Authenticated { .. } | Event::AuthFailed { .. } => {
+                s.set_auth_nonce(NONCE);
+                Ok(())
+            }
             Event::OpenMaildrop { .. } => {
                 let infos = (0..3)
                     .map(|i| MessageInfo {
@@ -36,7 +51,8 @@ fn answer(s: &mut Server) {
             }
             Event::Retrieve { .. } | Event::Top { .. } => {
                 for chunk in BODY.chunks(5) {
-                    if s.send_body(chunk) == Ok(BodyFlow::Enough) {
+                    let flow = s.send_body(chunk).expect("a body was asked for");
+                    if flow == BodyFlow::Enough {
                         break;
                     }
                 }
@@ -56,9 +72,17 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>)| {
         .with_apop(true)
         .with_stls(true)
         .with_utf8(true)
-        .with_sasl_mechanisms(vec![Mechanism::new("PLAIN").unwrap()]);
+        .with_sasl_mechanisms(vec![
+            Mechanism::Plain,
+            Mechanism::Login,
+            Mechanism::CramMd5,
+            Mechanism::XOAuth2,
+            Mechanism::OAuthBearer,
+            Mechanism::ScramSha256,
+        ]);
     let ts = Timestamp::from_parts(1, 2, 3, "fuzz.example").unwrap();
     let mut s = Server::new(Arc::new(config), Some(ts));
+    s.set_auth_nonce(NONCE);
     let mut rest = &data[..];
     let mut splits = splits.iter().cycle();
     while !rest.is_empty() {

@@ -24,6 +24,7 @@
 //!     Command, Decoded, MessageNumber, Password, Response, ResponseCode, Status, UniqueId,
 //!     UserName, client, server,
 //! };
+//! use mailwire_sasl::{AuthAnswer, AuthQuestion};
 //!
 //! // Decode a command from the front of a buffer.
 //! let Decoded::Complete { value, consumed } = Command::decode(b"TOP 1 10\r\nQUIT\r\n") else {
@@ -60,11 +61,11 @@
 //! pump(&mut client, &mut server); // PASS
 //!
 //! // The application checks the password and opens the maildrop.
-//! let Some(server::Event::CheckPassword { password, .. }) = server.poll_event() else {
-//!     panic!()
-//! };
-//! assert_eq!(password.secret().expose(), "tanstaaf");
-//! server.accept_credentials()?;
+//! let Some(server::Event::Auth { question }) = server.poll_event() else { panic!() };
+//! let AuthQuestion::Password { authcid, password, .. } = question else { panic!() };
+//! assert_eq!((authcid.as_str(), password.expose().as_str()), ("tim", "tanstaaf"));
+//! server.answer_auth(AuthAnswer::Accept)?;
+//! let Some(server::Event::Authenticated { .. }) = server.poll_event() else { panic!() };
 //! let Some(server::Event::OpenMaildrop { .. }) = server.poll_event() else { panic!() };
 //! let info = server::MessageInfo { size: 16, unique_id: UniqueId::new("m1")? };
 //! server.open_maildrop(server::Maildrop::new(vec![info]))?;

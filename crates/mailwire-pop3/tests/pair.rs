@@ -180,7 +180,7 @@ fn sasl_plain_is_preferred() {
         Config::default()
             .with_stls(true)
             .with_apop(true)
-            .with_sasl_mechanisms(vec![mailwire_pop3::Mechanism::new("PLAIN").unwrap()]),
+            .with_sasl_mechanisms(vec![mailwire_sasl::Mechanism::Plain]),
         client::Config::default(),
         LoginMethod::Sasl(mailwire_sasl::Mechanism::Plain),
         true,
@@ -273,5 +273,8 @@ fn a_utf8_user_name_sends_utf8_first() {
             method: LoginMethod::UserPass
         }]
     );
-    assert_eq!(app.events, ["check jörg", "open jörg"]);
+    assert_eq!(
+        app.events,
+        ["check jörg", "authenticated jörg", "open jörg"]
+    );
 }

@@ -80,7 +80,10 @@ DELE 1\r\nDELE 1\r\nRETR 1\r\nNOOP\r\nRSET\r\nSTAT\r\n";
 +OK maildrop has 2 messages (320 octets)\r\n\
 +OK 2 320\r\n";
     assert_eq!(String::from_utf8_lossy(&out), expected);
-    assert_eq!(app.events, ["check mrose", "open mrose"]);
+    assert_eq!(
+        app.events,
+        ["check mrose", "authenticated mrose", "open mrose"]
+    );
 }
 
 /// RFC 1939 §7, TOP: the header, the blank line, then n lines of the body.

@@ -3,10 +3,13 @@
 mod common;
 
 use common::{App, message, rfc_messages, run, server};
-use mailwire_core::{Secret, Session as _, Transport};
+use mailwire_core::{Misuse, Secret, Session as _, Transport};
 use mailwire_pop3::{
-    Mechanism, Timestamp,
-    server::{Config, Event, PlaintextLogin, Refusal},
+    Timestamp,
+    server::{Answer, Config, Event, Maildrop, PlaintextLogin, Question, Refusal},
+};
+use mailwire_sasl::{
+    AuthAnswer, AuthError, AuthQuestion, AuthQuestionKind, Identity, Mechanism, Method,
 };
 
 fn text(b: &[u8]) -> String {
@@ -169,10 +172,7 @@ fn user_pass_is_refused_before_tls_by_default_and_capa_says_so() {
 #[test]
 fn capa_advertises_what_is_configured() {
     let config = allow()
-        .with_sasl_mechanisms(vec![
-            Mechanism::new("PLAIN").unwrap(),
-            Mechanism::new("SCRAM-SHA-256").unwrap(),
-        ])
+        .with_sasl_mechanisms(vec![Mechanism::Plain, Mechanism::ScramSha256])
         .with_utf8(true)
         .with_pipelining(false)
         .with_top_and_uidl(false, true)
@@ -259,8 +259,18 @@ fn maildrop_refusals_carry_their_codes() {
         s.transmit();
         s.receive(LOGIN);
         s.transmit();
-        assert!(matches!(s.poll_event(), Some(Event::CheckPassword { .. })));
-        s.accept_credentials().unwrap();
+        assert!(matches!(s.poll_event(), Some(Event::Auth { .. })));
+        s.answer_auth(AuthAnswer::Accept).unwrap();
+        assert_eq!(
+            s.poll_event(),
+            Some(Event::Authenticated {
+                method: Method::Login,
+                identity: Identity {
+                    authcid: "mrose".into(),
+                    authzid: None
+                }
+            })
+        );
         assert_eq!(
             s.poll_event(),
             Some(Event::OpenMaildrop {
@@ -279,14 +289,40 @@ fn maildrop_refusals_carry_their_codes() {
 }
 
 #[test]
-fn answers_out_of_turn_are_usage_errors() {
+fn answers_out_of_turn_are_handed_back() {
     let mut s = server(allow(), None);
-    assert!(s.accept_credentials().is_err());
-    assert!(s.send_body(b"x").is_err());
-    assert!(s.finish_update(true).is_err());
-    assert!(
-        s.open_maildrop(mailwire_pop3::server::Maildrop::default())
-            .is_err()
+    assert_eq!(
+        s.answer_auth(AuthAnswer::Accept),
+        Err(Misuse {
+            pending: None,
+            answer: Answer::Auth(AuthAnswer::Accept)
+        })
+    );
+    assert_eq!(
+        s.send_body(b"x"),
+        Err(Misuse {
+            pending: None,
+            answer: Answer::SendBody(b"x".to_vec())
+        })
+    );
+    assert_eq!(
+        s.finish_update(true),
+        Err(Misuse {
+            pending: None,
+            answer: Answer::FinishUpdate(true)
+        })
+    );
+    let e = s.open_maildrop(Maildrop::default()).unwrap_err();
+    assert_eq!(
+        e,
+        Misuse {
+            pending: None,
+            answer: Answer::OpenMaildrop(Maildrop::default())
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "open_maildrop answers nothing: no question is pending"
     );
     // The session still works.
     s.transmit();
@@ -297,12 +333,81 @@ fn answers_out_of_turn_are_usage_errors() {
     );
 }
 
+/// An answer that does not fit the question pending comes back whole, names the
+/// question, and changes nothing: the right answer still goes through.
+#[test]
+fn a_misfit_answer_is_handed_back_and_the_question_stays() {
+    let mut s = server(allow(), None);
+    s.transmit();
+    s.receive(LOGIN);
+    assert_eq!(text(&s.transmit().unwrap()), "+OK send PASS\r\n");
+    assert!(matches!(s.poll_event(), Some(Event::Auth { .. })));
+    let secret = AuthAnswer::Secret(Secret::new("tanstaaf".into()));
+    let e = s.answer_auth(secret.clone()).unwrap_err();
+    assert_eq!(
+        e,
+        Misuse {
+            pending: Some(Question::Auth(AuthQuestionKind::Password)),
+            answer: Answer::Auth(secret)
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "answer_auth does not answer the pending password check"
+    );
+    assert_eq!(
+        s.open_maildrop(Maildrop::default()).unwrap_err().pending,
+        Some(Question::Auth(AuthQuestionKind::Password))
+    );
+    assert_eq!(
+        s.refuse_maildrop(Refusal::InUse),
+        Err(Misuse {
+            pending: Some(Question::Auth(AuthQuestionKind::Password)),
+            answer: Answer::RefuseMaildrop(Refusal::InUse)
+        })
+    );
+    assert_eq!(s.transmit(), None);
+    assert_eq!(s.poll_event(), None);
+
+    s.answer_auth(AuthAnswer::AcceptAs("Marshall.Rose".into()))
+        .unwrap();
+    assert_eq!(
+        s.poll_event(),
+        Some(Event::Authenticated {
+            method: Method::Login,
+            identity: Identity {
+                authcid: "Marshall.Rose".into(),
+                authzid: None
+            }
+        })
+    );
+    assert_eq!(
+        s.poll_event(),
+        Some(Event::OpenMaildrop {
+            user: "Marshall.Rose".into()
+        })
+    );
+    assert_eq!(
+        s.answer_auth(AuthAnswer::Accept),
+        Err(Misuse {
+            pending: Some(Question::OpenMaildrop),
+            answer: Answer::Auth(AuthAnswer::Accept)
+        })
+    );
+    assert_eq!(
+        s.end_body().unwrap_err().to_string(),
+        "end_body does not answer the pending maildrop opening"
+    );
+    s.open_maildrop(Maildrop::default()).unwrap();
+    assert_eq!(
+        text(&s.transmit().unwrap()),
+        "+OK Marshall.Rose's maildrop has 0 messages (0 octets)\r\n"
+    );
+}
+
 #[test]
 fn plain_mechanisms_follow_the_tls_rule() {
-    let mechanisms = vec![
-        Mechanism::new("PLAIN").unwrap(),
-        Mechanism::new("SCRAM-SHA-256").unwrap(),
-    ];
+    let mechanisms = vec![Mechanism::Plain, Mechanism::ScramSha256];
     let mut s = server(Config::default().with_sasl_mechanisms(mechanisms), None);
     let out = run(
         &mut s,
@@ -321,47 +426,69 @@ RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nUIDL\r\n.\r\n-ERR mechanism needs 
 fn sasl_exchange_with_challenge_and_cancel() {
     let config = Config::default()
         .with_implicit_tls(true)
-        .with_sasl_mechanisms(vec![Mechanism::new("PLAIN").unwrap()]);
+        .with_sasl_mechanisms(vec![Mechanism::Plain]);
     let mut s = server(config, None);
     s.transmit();
     s.receive(b"AUTH LOGIN\r\nAUTH PLAIN\r\n");
     assert_eq!(
         text(&s.transmit().unwrap()),
-        "-ERR unsupported authentication mechanism\r\n"
+        "-ERR unsupported authentication mechanism\r\n+ \r\n"
     );
-    assert_eq!(
-        s.poll_event(),
-        Some(Event::SaslStart {
-            mechanism: Mechanism::new("PLAIN").unwrap(),
-            initial_response: None
-        })
-    );
-    s.sasl_challenge(b"").unwrap();
-    assert_eq!(text(&s.transmit().unwrap()), "+ \r\n");
+    assert_eq!(s.poll_event(), None);
     s.receive(b"AHRpbQB0YW5zdGFhZg==\r\n");
     assert_eq!(
         s.poll_event(),
-        Some(Event::SaslResponse {
-            data: Secret::new(b"\0tim\0tanstaaf".to_vec())
+        Some(Event::Auth {
+            question: AuthQuestion::Password {
+                method: Method::Sasl(Mechanism::Plain),
+                authcid: "tim".into(),
+                authzid: None,
+                password: Secret::new("tanstaaf".into())
+            }
         })
     );
-    s.accept_sasl("tim").unwrap();
+    s.answer_auth(AuthAnswer::Accept).unwrap();
+    assert_eq!(
+        s.poll_event(),
+        Some(Event::Authenticated {
+            method: Method::Sasl(Mechanism::Plain),
+            identity: Identity {
+                authcid: "tim".into(),
+                authzid: None
+            }
+        })
+    );
     assert_eq!(
         s.poll_event(),
         Some(Event::OpenMaildrop { user: "tim".into() })
     );
     s.refuse_maildrop(Refusal::SysPerm).unwrap();
-    s.transmit();
+    assert_eq!(
+        text(&s.transmit().unwrap()),
+        "-ERR [SYS/PERM] maildrop unavailable\r\n"
+    );
     s.receive(b"AUTH PLAIN\r\n");
-    s.poll_event();
-    s.sasl_challenge(b"hi").unwrap();
-    assert_eq!(text(&s.transmit().unwrap()), "+ aGk=\r\n");
+    assert_eq!(text(&s.transmit().unwrap()), "+ \r\n");
     s.receive(b"*\r\n");
     assert_eq!(
         text(&s.transmit().unwrap()),
         "-ERR authentication cancelled\r\n"
     );
-    assert_eq!(s.poll_event(), Some(Event::SaslCancelled));
+    assert_eq!(
+        s.poll_event(),
+        Some(Event::AuthFailed {
+            method: Method::Sasl(Mechanism::Plain),
+            user: None,
+            error: AuthError::Cancelled,
+            failures: 1
+        })
+    );
+    // Back in AUTHORIZATION.
+    s.receive(b"STAT\r\n");
+    assert_eq!(
+        text(&s.transmit().unwrap()),
+        "-ERR command not valid in the AUTHORIZATION state\r\n"
+    );
 }
 
 #[test]
@@ -513,15 +640,15 @@ fn input_waiting_for_the_application_is_bounded() {
     let mut s = server(config, None);
     s.transmit();
     s.receive(LOGIN);
-    assert!(matches!(s.poll_event(), Some(Event::CheckPassword { .. })));
+    assert!(matches!(s.poll_event(), Some(Event::Auth { .. })));
     // The session waits for the application; pipelined commands queue up.
     assert!(s.wants_input());
     s.receive(&b"NOOP\r\n".repeat(11));
     assert!(!s.wants_input());
-    s.accept_credentials().unwrap();
+    s.answer_auth(AuthAnswer::Accept).unwrap();
+    assert!(matches!(s.poll_event(), Some(Event::Authenticated { .. })));
     assert!(matches!(s.poll_event(), Some(Event::OpenMaildrop { .. })));
-    s.open_maildrop(mailwire_pop3::server::Maildrop::default())
-        .unwrap();
+    s.open_maildrop(Maildrop::default()).unwrap();
     assert!(s.wants_input());
     let out = text(&s.transmit().unwrap());
     assert_eq!(out.matches("+OK\r\n").count(), 11, "{out}");

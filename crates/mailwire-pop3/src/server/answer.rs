@@ -1,111 +1,114 @@
 //! The application's answers to the server's events.
 
-use base64::{Engine as _, engine::general_purpose::STANDARD};
-use mailwire_core::{Secret, Transport};
+use mailwire_core::Transport;
+use mailwire_sasl::{AuthAnswer, AuthError, Identity, Method};
 
 #[cfg(doc)]
 use super::Event;
 use super::{
-    Authenticating, Authorization, BodyFlow, Maildrop, Phase, Refusal, Server, Transaction,
-    UsageError, unexpected,
+    Answer, Authenticating, Authorization, BodyFlow, Error, Maildrop, Phase, Question, Refusal,
+    Server, Transaction,
 };
 use crate::response::{ResponseCode, Status};
 
 impl Server {
-    /// The password of [`Event::CheckPassword`] is right. The session asks for the
-    /// maildrop next.
-    pub fn accept_credentials(&mut self) -> Result<(), UsageError> {
+    /// Answers [`Event::Auth`].
+    ///
+    /// For `USER` / `PASS` ([`AuthQuestion::Password`](mailwire_sasl::AuthQuestion::Password)):
+    /// [`AuthAnswer::Accept`], [`AuthAnswer::AcceptAs`] or [`AuthAnswer::Reject`]. For
+    /// `APOP` ([`AuthQuestion::Secret`](mailwire_sasl::AuthQuestion::Secret)): the user's
+    /// secret with [`AuthAnswer::Secret`], the session comparing the digest in constant
+    /// time, or [`AuthAnswer::Reject`] for an unknown user. For `AUTH`, what the mechanism's
+    /// question takes. On success [`Event::Authenticated`] and [`Event::OpenMaildrop`]
+    /// follow; on failure the client gets `-ERR` and [`Event::AuthFailed`] follows.
+    ///
+    /// An answer that does not fit the question pending (or comes when none is) is handed
+    /// back in the error, and the session is left as it was.
+    pub fn answer_auth(&mut self, answer: AuthAnswer) -> Result<(), Error> {
+        let fits = match self.pending() {
+            Some(Question::Auth(kind)) => answer.fits(kind),
+            _ => false,
+        };
+        if !fits {
+            return Err(self.misuse(Answer::Auth(answer)));
+        }
         match std::mem::replace(&mut self.phase, Phase::Closed) {
             Phase::Authenticating(Authenticating::Password { user }) => {
-                self.open(user.to_string());
-                Ok(())
+                let authcid = match answer {
+                    AuthAnswer::Accept => Some(user.to_string()),
+                    AuthAnswer::AcceptAs(name) => Some(name),
+                    _ => None,
+                };
+                match authcid {
+                    Some(authcid) => {
+                        let identity = Identity {
+                            authcid,
+                            authzid: None,
+                        };
+                        self.authenticated(Method::Login, identity);
+                    }
+                    None => {
+                        let user = Some(user.to_string());
+                        self.auth_failed(Method::Login, user, AuthError::Credentials);
+                    }
+                }
             }
-            other => {
-                self.phase = other;
-                Err(unexpected("accept_credentials"))
-            }
-        }
-    }
-
-    /// The credentials of [`Event::CheckPassword`] or of a SASL exchange are wrong.
-    pub fn reject_credentials(&mut self) -> Result<(), UsageError> {
-        match std::mem::replace(&mut self.phase, Phase::Closed) {
-            Phase::Authenticating(Authenticating::Password { user }) => {
-                self.login_failed(Some(user.to_string()));
-                Ok(())
-            }
-            Phase::Authenticating(Authenticating::SaslServer) => {
-                self.login_failed(None);
-                Ok(())
-            }
-            other => {
-                self.phase = other;
-                Err(unexpected("reject_credentials"))
-            }
-        }
-    }
-
-    /// The shared secret for [`Event::ApopSecret`], or `None` for an unknown user. The
-    /// session checks the digest in constant time.
-    pub fn apop_secret(&mut self, secret: Option<Secret<String>>) -> Result<(), UsageError> {
-        match std::mem::replace(&mut self.phase, Phase::Closed) {
             Phase::Authenticating(Authenticating::Apop { user, digest }) => {
-                let ok = match (&self.timestamp, secret) {
-                    (Some(ts), Some(secret)) => ts.verify(&secret, &digest),
+                let right = match (&self.timestamp, &answer) {
+                    (Some(timestamp), AuthAnswer::Secret(secret)) => {
+                        timestamp.verify(secret, &digest)
+                    }
                     _ => false,
                 };
-                if ok {
-                    self.open(user.to_string());
+                if right {
+                    let identity = Identity {
+                        authcid: user.to_string(),
+                        authzid: None,
+                    };
+                    self.authenticated(Method::Apop, identity);
                 } else {
-                    self.login_failed(Some(user.to_string()));
+                    let user = Some(user.to_string());
+                    self.auth_failed(Method::Apop, user, AuthError::Credentials);
                 }
-                Ok(())
+            }
+            Phase::Authenticating(Authenticating::SaslServer(mut sasl)) => {
+                match sasl.exchange.answer(answer) {
+                    Ok(step) => self.sasl_step(sasl, step),
+                    Err(wrong) => {
+                        // `fits` agreed with the exchange's own check; kept for safety.
+                        self.phase = Phase::Authenticating(Authenticating::SaslServer(sasl));
+                        return Err(Error {
+                            pending: wrong.pending.map(Question::Auth),
+                            answer: Answer::Auth(wrong.answer),
+                        });
+                    }
+                }
             }
             other => {
                 self.phase = other;
-                Err(unexpected("apop_secret"))
+                return Err(self.misuse(Answer::Auth(answer)));
             }
         }
-    }
-
-    /// Sends a SASL challenge (`+ base64`) and waits for the client's response.
-    pub fn sasl_challenge(&mut self, challenge: &[u8]) -> Result<(), UsageError> {
-        if !matches!(
-            self.phase,
-            Phase::Authenticating(Authenticating::SaslServer)
-        ) {
-            return Err(unexpected("sasl_challenge"));
-        }
-        self.output.extend_from_slice(b"+ ");
-        self.output
-            .extend_from_slice(STANDARD.encode(challenge).as_bytes());
-        self.output.extend_from_slice(b"\r\n");
-        self.phase = Phase::Authenticating(Authenticating::SaslClient);
         self.process();
         Ok(())
     }
 
-    /// The SASL exchange succeeded for `user`. The session asks for the maildrop next.
-    pub fn accept_sasl(&mut self, user: impl Into<String>) -> Result<(), UsageError> {
-        if !matches!(
-            self.phase,
-            Phase::Authenticating(Authenticating::SaslServer)
-        ) {
-            return Err(unexpected("accept_sasl"));
-        }
-        self.open(user.into());
-        Ok(())
+    /// Sets the nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange: the CRAM-MD5
+    /// challenge (`<1896.697170952@postoffice.example.net>`) or the SCRAM server nonce.
+    /// The session draws no random numbers, so give a fresh, unpredictable one, printable
+    /// ASCII without `,`, when the session is created and again after each exchange that
+    /// used it ([`Event::Authenticated`] or [`Event::AuthFailed`] with one of those
+    /// mechanisms). Without one, `AUTH` with those mechanisms gets `-ERR [SYS/TEMP]`.
+    pub fn set_auth_nonce(&mut self, nonce: impl Into<String>) {
+        self.auth_nonce = Some(nonce.into());
     }
 
     /// The maildrop of [`Event::OpenMaildrop`], locked for this session. Enters TRANSACTION.
-    pub fn open_maildrop(&mut self, maildrop: Maildrop) -> Result<(), UsageError> {
-        if !matches!(self.phase, Phase::OpeningMaildrop { .. }) {
-            return Err(unexpected("open_maildrop"));
-        }
-        let Phase::OpeningMaildrop { user } = std::mem::replace(&mut self.phase, Phase::Closed)
-        else {
-            return Err(unexpected("open_maildrop"));
+    pub fn open_maildrop(&mut self, maildrop: Maildrop) -> Result<(), Error> {
+        let Phase::OpeningMaildrop { user } = &mut self.phase else {
+            return Err(self.misuse(Answer::OpenMaildrop(maildrop)));
         };
+        let user = std::mem::take(user);
         let (count, size) = maildrop.stat();
         let text = format!("{user}'s maildrop has {count} messages ({size} octets)");
         self.ok(&text);
@@ -115,9 +118,9 @@ impl Server {
     }
 
     /// The maildrop of [`Event::OpenMaildrop`] cannot be opened. Back to AUTHORIZATION.
-    pub fn refuse_maildrop(&mut self, refusal: Refusal) -> Result<(), UsageError> {
+    pub fn refuse_maildrop(&mut self, refusal: Refusal) -> Result<(), Error> {
         if !matches!(self.phase, Phase::OpeningMaildrop { .. }) {
-            return Err(unexpected("refuse_maildrop"));
+            return Err(self.misuse(Answer::RefuseMaildrop(refusal)));
         }
         let (code, text) = match refusal {
             Refusal::InUse => (ResponseCode::InUse, "maildrop already locked"),
@@ -133,9 +136,9 @@ impl Server {
 
     /// The next chunk of the message of [`Event::Retrieve`] or [`Event::Top`], as stored:
     /// the session dot-stuffs it and turns bare CR or LF into CRLF.
-    pub fn send_body(&mut self, chunk: &[u8]) -> Result<BodyFlow, UsageError> {
+    pub fn send_body(&mut self, chunk: &[u8]) -> Result<BodyFlow, Error> {
         let Phase::Sending(sending) = &mut self.phase else {
-            return Err(unexpected("send_body"));
+            return Err(self.misuse(Answer::SendBody(chunk.to_vec())));
         };
         if !sending.started {
             sending.started = true;
@@ -153,12 +156,12 @@ impl Server {
     }
 
     /// The message is complete; ends the multi-line answer.
-    pub fn end_body(&mut self) -> Result<(), UsageError> {
+    pub fn end_body(&mut self) -> Result<(), Error> {
         if !matches!(self.phase, Phase::Sending(_)) {
-            return Err(unexpected("end_body"));
+            return Err(self.misuse(Answer::EndBody));
         }
         let Phase::Sending(mut sending) = std::mem::replace(&mut self.phase, Phase::Closed) else {
-            return Err(unexpected("end_body"));
+            return Err(self.misuse(Answer::EndBody));
         };
         if !sending.started {
             sending.status.encode(&mut self.output);
@@ -171,12 +174,12 @@ impl Server {
 
     /// The message cannot be read. Before the first chunk the client gets `-ERR`; after it
     /// the answer cannot be ended cleanly, so the connection closes.
-    pub fn fail_body(&mut self) -> Result<(), UsageError> {
+    pub fn fail_body(&mut self) -> Result<(), Error> {
         if !matches!(self.phase, Phase::Sending(_)) {
-            return Err(unexpected("fail_body"));
+            return Err(self.misuse(Answer::FailBody));
         }
         let Phase::Sending(sending) = std::mem::replace(&mut self.phase, Phase::Closed) else {
-            return Err(unexpected("fail_body"));
+            return Err(self.misuse(Answer::FailBody));
         };
         if sending.started {
             self.phase = Phase::Sending(sending);
@@ -195,9 +198,9 @@ impl Server {
 
     /// Whether the deletions of [`Event::Update`] were carried out. The session says goodbye
     /// and closes.
-    pub fn finish_update(&mut self, removed: bool) -> Result<(), UsageError> {
+    pub fn finish_update(&mut self, removed: bool) -> Result<(), Error> {
         let Phase::Updating { left } = self.phase else {
-            return Err(unexpected("finish_update"));
+            return Err(self.misuse(Answer::FinishUpdate(removed)));
         };
         if removed {
             let left = match left {

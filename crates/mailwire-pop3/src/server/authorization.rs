@@ -1,11 +1,12 @@
 //! The AUTHORIZATION state (RFC 1939 §4, §7; RFC 2595; RFC 5034; RFC 6856).
 
-use mailwire_core::{Secret, Transport, line::LineFramer};
-use mailwire_sasl::line::{self, Response};
+use mailwire_core::{Transport, line::LineFramer};
+use mailwire_sasl::{
+    AuthQuestion, Mechanism, Method, ServerExchange, ServerStep, line::encode_challenge,
+};
 
-use super::{Authenticating, Authorization, Event, Phase, PlaintextLogin, Server};
+use super::{Authenticating, Authorization, Event, Phase, PlaintextLogin, Sasl, Server};
 use crate::{
-    argument::Mechanism,
     command::Command,
     response::{ResponseCode, Status},
 };
@@ -19,32 +20,80 @@ impl Server {
         }
     }
 
-    /// Mechanisms that carry the password in clear (PLAIN, LOGIN) follow the `USER` / `PASS`
-    /// rule for TLS.
-    pub(super) fn mechanism_allowed(&self, mechanism: &Mechanism) -> bool {
-        let plaintext = mechanism
-            .as_str()
-            .parse::<mailwire_sasl::Mechanism>()
-            .is_ok_and(mailwire_sasl::Mechanism::sends_plaintext_secret);
-        !plaintext || self.tls || self.config.plaintext_login == PlaintextLogin::Allow
+    /// Mechanisms that carry a reusable secret in clear (PLAIN, LOGIN, XOAUTH2,
+    /// OAUTHBEARER) follow the `USER` / `PASS` rule for TLS.
+    pub(super) fn mechanism_allowed(&self, mechanism: Mechanism) -> bool {
+        !mechanism.sends_plaintext_secret()
+            || self.tls
+            || self.config.plaintext_login == PlaintextLogin::Allow
     }
 
+    /// The client's response to a challenge: the same line conventions as SMTP and IMAP,
+    /// `*` cancels and base64 otherwise.
     pub(super) fn sasl_line(&mut self, line: &[u8]) {
-        // The same line conventions as SMTP and IMAP: `*` cancels, base64 otherwise.
-        match line::decode_response(line) {
-            Ok(Response::Cancel) => {
-                self.err("authentication cancelled");
-                self.events.push_back(Event::SaslCancelled);
-                self.phase = Phase::Authorization(Authorization::default());
+        match std::mem::replace(&mut self.phase, Phase::Closed) {
+            Phase::Authenticating(Authenticating::SaslClient(mut sasl)) => {
+                let step = sasl.exchange.receive_line(line);
+                self.sasl_step(sasl, step);
             }
-            Ok(Response::Data(data)) => {
-                self.phase = Phase::Authenticating(Authenticating::SaslServer);
-                self.events.push_back(Event::SaslResponse {
-                    data: Secret::new(data),
-                });
-            }
-            Err(_) => self.login_failed(None),
+            other => self.phase = other,
         }
+    }
+
+    /// Acts on what the SASL exchange needs next.
+    pub(super) fn sasl_step(&mut self, mut sasl: Sasl, step: ServerStep) {
+        let method = Method::Sasl(sasl.exchange.mechanism());
+        match step {
+            ServerStep::Challenge(challenge) => {
+                self.output.extend_from_slice(b"+ ");
+                self.output
+                    .extend_from_slice(encode_challenge(&challenge).as_bytes());
+                self.output.extend_from_slice(b"\r\n");
+                self.phase = Phase::Authenticating(Authenticating::SaslClient(sasl));
+            }
+            ServerStep::Question(question) => {
+                if let Some(user) = question.user() {
+                    sasl.user = Some(user.to_owned());
+                }
+                self.events.push_back(Event::Auth { question });
+                self.phase = Phase::Authenticating(Authenticating::SaslServer(sasl));
+            }
+            ServerStep::Success { identity, .. } => self.authenticated(method, identity),
+            ServerStep::Failure(error) => self.auth_failed(method, sasl.user, error),
+        }
+    }
+
+    /// `AUTH` (RFC 5034): starts an exchange for a configured mechanism.
+    fn auth(&mut self, mechanism: &crate::Mechanism, initial_response: Option<&[u8]>) {
+        let configured = mechanism
+            .as_str()
+            .parse::<Mechanism>()
+            .ok()
+            .filter(|m| self.config.sasl_mechanisms.contains(m));
+        let Some(mechanism) = configured else {
+            return self.error("unsupported authentication mechanism");
+        };
+        if !self.mechanism_allowed(mechanism) {
+            return self.error("mechanism needs TLS");
+        }
+        let nonce = match mechanism {
+            Mechanism::CramMd5 | Mechanism::ScramSha256 => self.auth_nonce.take(),
+            _ => Some(String::new()),
+        };
+        let Some(mut exchange) = nonce.and_then(|n| ServerExchange::new(mechanism, &n).ok()) else {
+            // Not the client's fault: the application gave no (usable) nonce.
+            return self.reply(
+                Status::Err,
+                Some(ResponseCode::SysTemp),
+                "authentication unavailable, try later",
+            );
+        };
+        let step = exchange.start(initial_response);
+        let sasl = Sasl {
+            exchange: Box::new(exchange),
+            user: None,
+        };
+        self.sasl_step(sasl, step);
     }
 
     pub(super) fn authorization(&mut self, mut auth: Authorization, command: Command) {
@@ -67,10 +116,13 @@ impl Server {
             }
             Command::Pass { password } => match auth.user.take() {
                 Some(user) => {
-                    self.events.push_back(Event::CheckPassword {
-                        user: user.clone(),
-                        password,
-                    });
+                    let question = AuthQuestion::Password {
+                        method: Method::Login,
+                        authcid: user.to_string(),
+                        authzid: None,
+                        password: password.into_secret(),
+                    };
+                    self.events.push_back(Event::Auth { question });
                     self.phase = Phase::Authenticating(Authenticating::Password { user });
                 }
                 None => self.error("send USER first"),
@@ -79,26 +131,22 @@ impl Server {
                 if self.timestamp.is_none() {
                     return self.error("APOP not supported");
                 }
-                self.events
-                    .push_back(Event::ApopSecret { user: name.clone() });
+                let question = AuthQuestion::Secret {
+                    method: Method::Apop,
+                    authcid: name.to_string(),
+                };
+                self.events.push_back(Event::Auth { question });
                 self.phase = Phase::Authenticating(Authenticating::Apop { user: name, digest });
             }
             Command::Auth {
                 mechanism,
                 initial_response,
             } => {
-                if !self.config.sasl_mechanisms.contains(&mechanism) {
-                    return self.error("unsupported authentication mechanism");
-                }
-                if !self.mechanism_allowed(&mechanism) {
-                    return self.error("mechanism needs TLS");
-                }
                 let initial_response = initial_response.map(|ir| ir.into_secret());
-                self.events.push_back(Event::SaslStart {
-                    mechanism,
-                    initial_response,
-                });
-                self.phase = Phase::Authenticating(Authenticating::SaslServer);
+                self.auth(
+                    &mechanism,
+                    initial_response.as_ref().map(|ir| ir.expose().as_slice()),
+                );
             }
             Command::Capa => {
                 self.phase = Phase::Authorization(auth);

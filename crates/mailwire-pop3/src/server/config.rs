@@ -2,10 +2,9 @@
 
 use std::time::Duration;
 
-use crate::{
-    argument::Mechanism,
-    capability::{Expire, Implementation},
-};
+use mailwire_sasl::Mechanism;
+
+use crate::capability::{Expire, Implementation};
 
 /// When `USER` / `PASS` are accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -36,9 +35,15 @@ pub struct Config {
     /// Offer `APOP` (off by default: the server needs every user's secret in plaintext, and
     /// MD5 is weak). Needs a timestamp per connection, see [`Server::new`](super::Server::new).
     pub apop: bool,
-    /// SASL mechanisms offered with `AUTH`; the application runs the exchanges (with
-    /// `mailwire_sasl::ServerExchange`, say). PLAIN and LOGIN follow [`Config::plaintext_login`]:
-    /// before TLS they are offered only with [`PlaintextLogin::Allow`].
+    /// SASL mechanisms offered with `AUTH` (RFC 5034) and listed by `CAPA`; the session runs
+    /// the exchanges with `mailwire_sasl::ServerExchange` and asks the application only
+    /// what each needs ([`Event::Auth`](super::Event::Auth)). Those that carry a reusable
+    /// secret (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER) follow [`Config::plaintext_login`]:
+    /// before TLS they are offered only with [`PlaintextLogin::Allow`]. CRAM-MD5 and
+    /// SCRAM-SHA-256 need a nonce per exchange
+    /// ([`Server::set_auth_nonce`](super::Server::set_auth_nonce)); CRAM-MD5 also needs
+    /// every user's secret in plaintext on the server and rests on MD5, so list it only
+    /// for clients that know nothing better.
     pub sasl_mechanisms: Vec<Mechanism>,
     /// Offer `STLS`; the driver must then be able to start TLS.
     pub stls: bool,

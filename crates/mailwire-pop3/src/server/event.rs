@@ -1,60 +1,59 @@
 //! What the server session asks of or tells the application.
 
-use mailwire_core::Secret;
+use mailwire_sasl::{AuthError, AuthQuestion, Identity, Method};
+
+#[cfg(doc)]
+use mailwire_sasl::AuthAnswer;
 
 use super::maildrop::Deleted;
-use crate::{
-    argument::{Mechanism, MessageNumber, Password, UserName},
-    listing::UniqueId,
-};
+use crate::{argument::MessageNumber, listing::UniqueId};
 
 /// An event from [`Server`](super::Server). Those marked *answer* wait for a call on the
 /// session; the others are information.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// *Answer* with [`accept_credentials`](super::Server::accept_credentials) or
-    /// [`reject_credentials`](super::Server::reject_credentials): `USER` then `PASS`.
-    CheckPassword {
-        /// The mailbox.
-        user: UserName,
-        /// The password.
-        password: Password,
+    /// *Answer* with [`answer_auth`](super::Server::answer_auth): a client is logging in.
+    ///
+    /// - `USER` then `PASS` ask [`AuthQuestion::Password`] with [`Method::Login`]: answer
+    ///   [`AuthAnswer::Accept`], [`AuthAnswer::AcceptAs`] (the account's canonical name)
+    ///   or [`AuthAnswer::Reject`].
+    /// - `APOP` asks [`AuthQuestion::Secret`] with [`Method::Apop`]: answer
+    ///   [`AuthAnswer::Secret`] with the user's shared secret (the session checks the
+    ///   digest in constant time) or [`AuthAnswer::Reject`] for an unknown user.
+    /// - `AUTH` asks what its SASL mechanism needs, with [`Method::Sasl`]; the session runs
+    ///   the exchange itself.
+    Auth {
+        /// What the application must decide.
+        question: AuthQuestion,
     },
-    /// *Answer* with [`apop_secret`](super::Server::apop_secret): the session compares the
-    /// digest itself.
-    ApopSecret {
-        /// The mailbox.
-        user: UserName,
+    /// The client proved who it is. [`Event::OpenMaildrop`] follows, for
+    /// [`Identity::acting_as`].
+    Authenticated {
+        /// How.
+        method: Method,
+        /// Who, and as whom they act.
+        identity: Identity,
     },
-    /// *Answer* with [`sasl_challenge`](super::Server::sasl_challenge),
-    /// [`accept_sasl`](super::Server::accept_sasl) or
-    /// [`reject_credentials`](super::Server::reject_credentials): `AUTH` started.
-    SaslStart {
-        /// One of the configured mechanisms.
-        mechanism: Mechanism,
-        /// The initial response, if the client sent one (empty for `=`).
-        initial_response: Option<Secret<Vec<u8>>>,
-    },
-    /// *Answer* as for [`Event::SaslStart`]: the client's response to a challenge.
-    SaslResponse {
-        /// The decoded response.
-        data: Secret<Vec<u8>>,
-    },
-    /// The client cancelled the SASL exchange with `*`; the session answered `-ERR`.
-    SaslCancelled,
-    /// A login failed. Counted so the application can slow down or lock out the source.
-    LoginFailed {
+    /// A login attempt failed: wrong credentials, an unknown user, a cancelled or malformed
+    /// SASL exchange. The session answered `-ERR`, and closes the connection once
+    /// [`Config::max_login_failures`](super::Config::max_login_failures) is reached.
+    AuthFailed {
+        /// How the client tried.
+        method: Method,
         /// The user, when one was named.
         user: Option<String>,
-        /// Failures on this connection so far.
+        /// Why it failed.
+        error: AuthError,
+        /// Failures on this connection so far, this one included: for the application to
+        /// slow down or lock out the source.
         failures: u32,
     },
     /// *Answer* with [`open_maildrop`](super::Server::open_maildrop) or
     /// [`refuse_maildrop`](super::Server::refuse_maildrop): the credentials are good; lock
     /// and list the maildrop.
     OpenMaildrop {
-        /// The authenticated user.
+        /// The authenticated user (the identity the client acts as).
         user: String,
     },
     /// *Answer* with [`send_body`](super::Server::send_body) and
@@ -109,16 +108,4 @@ pub enum BodyFlow {
     More,
     /// `TOP` has all its lines: call [`end_body`](super::Server::end_body) now.
     Enough,
-}
-
-/// The application called an answer the session is not waiting for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum UsageError {
-    /// No event asked for this answer.
-    #[error("{answer} called while the session waits for no such answer")]
-    Unexpected {
-        /// The method called.
-        answer: &'static str,
-    },
 }

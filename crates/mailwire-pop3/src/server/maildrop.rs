@@ -12,7 +12,7 @@ pub struct MessageInfo {
 }
 
 /// The maildrop the application opened for a session, numbered from 1 in the given order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Maildrop {
     messages: Vec<MessageInfo>,
     deleted: Vec<bool>,

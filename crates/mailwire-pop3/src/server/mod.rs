@@ -1,37 +1,43 @@
 //! The server side of a POP3 conversation.
 //!
 //! [`Server`] runs RFC 1939's three states — AUTHORIZATION, TRANSACTION, UPDATE — and
-//! answers every command itself, except where only the application knows: whether a
-//! password is right, which messages a maildrop holds, what a message contains, and
+//! answers every command itself, except where only the application knows: whether
+//! credentials are right, which messages a maildrop holds, what a message contains, and
 //! whether the deletions went through. Those come out as [`Event`]s, and the application
 //! answers through the session's methods:
 //!
 //! | Event | Answer |
 //! | --- | --- |
-//! | [`Event::CheckPassword`] | [`accept_credentials`](Server::accept_credentials) / [`reject_credentials`](Server::reject_credentials) |
-//! | [`Event::ApopSecret`] | [`apop_secret`](Server::apop_secret) (the session compares the digest) |
-//! | [`Event::SaslStart`], [`Event::SaslResponse`] | [`sasl_challenge`](Server::sasl_challenge) / [`accept_sasl`](Server::accept_sasl) / [`reject_credentials`](Server::reject_credentials) |
+//! | [`Event::Auth`] (`USER` / `PASS`, `APOP`, `AUTH`) | [`answer_auth`](Server::answer_auth) |
 //! | [`Event::OpenMaildrop`] | [`open_maildrop`](Server::open_maildrop) / [`refuse_maildrop`](Server::refuse_maildrop) (`[IN-USE]`, `[SYS/TEMP]` …) |
 //! | [`Event::Retrieve`], [`Event::Top`] | [`send_body`](Server::send_body) per chunk, then [`end_body`](Server::end_body); or [`fail_body`](Server::fail_body) |
 //! | [`Event::Update`] | [`finish_update`](Server::finish_update) |
 //!
-//! [`Event::LoginFailed`], [`Event::SaslCancelled`] and [`Event::Abandoned`] need no answer.
-//! Commands pipelined behind a question wait, in order, until it is answered.
+//! [`Event::Authenticated`], [`Event::AuthFailed`] and [`Event::Abandoned`] need no answer.
+//! Commands pipelined behind a question wait, in order, until it is answered. An answer
+//! to a question that is not pending returns [`Error`], with the value given handed back,
+//! and leaves the session as it was.
 //!
 //! `DELE` only marks a message: marked messages vanish from `STAT`, `LIST`, `UIDL`, `RETR`
 //! and `TOP`, `RSET` brings them back, and the application hears of them only in
 //! [`Event::Update`] after `QUIT`. A connection that ends any other way deletes nothing
 //! (RFC 1939 §6) and reports [`Event::Abandoned`] so the maildrop can be unlocked.
 //!
-//! For SASL, the application runs the mechanism (with `mailwire_sasl::ServerExchange`, for
-//! example) and the session carries its messages as `+ base64` lines. APOP is off unless
-//! [`Config::apop`] is set and a [`Timestamp`] is given for the connection.
+//! Every login is an [`AuthQuestion`](mailwire_sasl::AuthQuestion), as in the SMTP and
+//! IMAP servers: `USER` / `PASS` a password check with
+//! [`Method::Login`], `APOP` a secret lookup with
+//! [`Method::Apop`], and `AUTH` whatever its mechanism asks.
+//! The session runs SASL exchanges itself with [`mailwire_sasl::ServerExchange`] for the
+//! mechanisms in [`Config::sasl_mechanisms`]; CRAM-MD5 and SCRAM-SHA-256 need a nonce
+//! from [`Server::set_auth_nonce`]. APOP is off unless [`Config::apop`] is set and a
+//! [`Timestamp`] is given for the connection.
 
 mod answer;
 mod authorization;
 mod config;
 mod event;
 mod maildrop;
+mod question;
 mod top;
 mod transaction;
 
@@ -43,12 +49,14 @@ use mailwire_core::{
     dot::DotStuffer,
     line::{Frame, LineFramer},
 };
+use mailwire_sasl::{AuthError, AuthQuestionKind, Identity, Method, ServerExchange};
 
 use self::top::TopFilter;
 pub use self::{
     config::{Config, PlaintextLogin},
-    event::{BodyFlow, Event, Refusal, UsageError},
+    event::{BodyFlow, Event, Refusal},
     maildrop::{Deleted, Maildrop, MessageInfo},
+    question::{Answer, Error, Question},
 };
 use crate::{
     apop::{ApopDigest, Timestamp},
@@ -66,6 +74,7 @@ use crate::{
 /// use mailwire_core::Session as _;
 /// use mailwire_pop3::server::{Config, Event, Maildrop, MessageInfo, PlaintextLogin, Server};
 /// use mailwire_pop3::UniqueId;
+/// use mailwire_sasl::{AuthAnswer, AuthQuestion, Method};
 ///
 /// let config = Config::default().with_plaintext_login(PlaintextLogin::Allow);
 /// let mut server = Server::new(Arc::new(config), None);
@@ -73,10 +82,16 @@ use crate::{
 ///
 /// server.receive(b"USER tim\r\nPASS tanstaaf\r\n");
 /// assert_eq!(&server.transmit().unwrap()[..], b"+OK send PASS\r\n");
-/// let Some(Event::CheckPassword { user, password }) = server.poll_event() else { panic!() };
-/// assert_eq!((user.as_str(), password.secret().expose().as_str()), ("tim", "tanstaaf"));
-/// server.accept_credentials()?;
+/// let Some(Event::Auth { question }) = server.poll_event() else { panic!() };
+/// let AuthQuestion::Password { method: Method::Login, authcid, password, .. } = question else {
+///     panic!()
+/// };
+/// assert_eq!((authcid.as_str(), password.expose().as_str()), ("tim", "tanstaaf"));
+/// server.answer_auth(AuthAnswer::Accept)?;
 ///
+/// let Some(Event::Authenticated { method: Method::Login, .. }) = server.poll_event() else {
+///     panic!()
+/// };
 /// let Some(Event::OpenMaildrop { user }) = server.poll_event() else { panic!() };
 /// let info = MessageInfo { size: 120, unique_id: UniqueId::new("a1")? };
 /// server.open_maildrop(Maildrop::new(vec![info]))?;
@@ -98,6 +113,8 @@ pub struct Server {
     eof: bool,
     errors: u32,
     failures: u32,
+    /// The nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange.
+    auth_nonce: Option<String>,
 }
 
 #[derive(Debug)]
@@ -124,17 +141,22 @@ struct Authorization {
 
 #[derive(Debug)]
 enum Authenticating {
-    Password {
-        user: UserName,
-    },
-    Apop {
-        user: UserName,
-        digest: ApopDigest,
-    },
-    /// The application owes a SASL answer.
-    SaslServer,
+    /// `USER` / `PASS`: the application checks the password.
+    Password { user: UserName },
+    /// `APOP`: the application looks up the secret.
+    Apop { user: UserName, digest: ApopDigest },
+    /// The application owes the exchange an answer.
+    SaslServer(Sasl),
     /// The client owes a SASL response line.
-    SaslClient,
+    SaslClient(Sasl),
+}
+
+/// A SASL exchange in progress.
+#[derive(Debug)]
+struct Sasl {
+    exchange: Box<ServerExchange>,
+    /// The user the exchange named in a question, for [`Event::AuthFailed`].
+    user: Option<String>,
 }
 
 #[derive(Debug)]
@@ -150,10 +172,6 @@ struct Sending {
     started: bool,
     stuffer: DotStuffer,
     top: Option<TopFilter>,
-}
-
-fn unexpected(answer: &'static str) -> UsageError {
-    UsageError::Unexpected { answer }
 }
 
 impl Server {
@@ -179,6 +197,7 @@ impl Server {
             eof: false,
             errors: 0,
             failures: 0,
+            auth_nonce: None,
         };
         let greeting = Greeting::new(&server.config.greeting, server.timestamp.clone())
             .or_else(|_| Greeting::new("POP3 server ready", server.timestamp.clone()));
@@ -239,23 +258,68 @@ impl Server {
         self.phase = Phase::OpeningMaildrop { user };
     }
 
-    fn login_failed(&mut self, user: Option<String>) {
+    /// The client proved who it is: tell the application, then ask for the maildrop.
+    fn authenticated(&mut self, method: Method, identity: Identity) {
+        let user = identity.acting_as().to_owned();
+        self.events
+            .push_back(Event::Authenticated { method, identity });
+        self.open(user);
+    }
+
+    /// A login attempt failed: answer it, report it, and close after too many. The caller
+    /// goes on with the input (the session never recurses into [`Self::process`] here).
+    fn auth_failed(&mut self, method: Method, user: Option<String>, error: AuthError) {
         self.failures += 1;
-        self.reply(
-            Status::Err,
-            Some(ResponseCode::Auth),
-            "authentication failed",
-        );
-        self.events.push_back(Event::LoginFailed {
+        if error == AuthError::Cancelled {
+            self.err("authentication cancelled");
+        } else {
+            self.reply(
+                Status::Err,
+                Some(ResponseCode::Auth),
+                "authentication failed",
+            );
+        }
+        self.events.push_back(Event::AuthFailed {
+            method,
             user,
+            error,
             failures: self.failures,
         });
         self.phase = Phase::Authorization(Authorization::default());
         if self.failures >= self.config.max_login_failures {
             self.err("too many failed logins, closing");
             self.close();
-        } else {
-            self.process();
+        }
+    }
+
+    /// The question the session waits on, if any.
+    fn pending(&self) -> Option<Question> {
+        match &self.phase {
+            Phase::Authenticating(Authenticating::Password { .. }) => {
+                Some(Question::Auth(AuthQuestionKind::Password))
+            }
+            Phase::Authenticating(Authenticating::Apop { .. }) => {
+                Some(Question::Auth(AuthQuestionKind::Secret))
+            }
+            Phase::Authenticating(Authenticating::SaslServer(sasl)) => {
+                sasl.exchange.pending().map(Question::Auth)
+            }
+            Phase::OpeningMaildrop { .. } => Some(Question::OpenMaildrop),
+            Phase::Sending(sending) if sending.top.is_some() => Some(Question::Top),
+            Phase::Sending(_) => Some(Question::Retrieve),
+            Phase::Updating { .. } => Some(Question::Update),
+            Phase::Authorization(_)
+            | Phase::Authenticating(Authenticating::SaslClient(_))
+            | Phase::Transaction(_)
+            | Phase::Closed => None,
+        }
+    }
+
+    /// The error for `answer` given out of turn.
+    fn misuse(&self, answer: Answer) -> Error {
+        Error {
+            pending: self.pending(),
+            answer,
         }
     }
 
@@ -275,7 +339,7 @@ impl Server {
                 self.phase,
                 Phase::Authorization(_)
                     | Phase::Transaction(_)
-                    | Phase::Authenticating(Authenticating::SaslClient)
+                    | Phase::Authenticating(Authenticating::SaslClient(_))
             )
     }
 
@@ -305,21 +369,23 @@ impl Server {
     }
 
     fn too_long(&mut self) {
-        if matches!(
-            self.phase,
-            Phase::Authenticating(Authenticating::SaslClient)
-        ) {
-            self.login_failed(None);
-        } else {
-            self.error("line too long");
+        match std::mem::replace(&mut self.phase, Phase::Closed) {
+            Phase::Authenticating(Authenticating::SaslClient(sasl)) => {
+                let method = Method::Sasl(sasl.exchange.mechanism());
+                let error = AuthError::Malformed {
+                    reason: "response line too long",
+                };
+                self.auth_failed(method, sasl.user, error);
+            }
+            other => {
+                self.phase = other;
+                self.error("line too long");
+            }
         }
     }
 
     fn line(&mut self, line: &[u8]) {
-        if matches!(
-            self.phase,
-            Phase::Authenticating(Authenticating::SaslClient)
-        ) {
+        if let Phase::Authenticating(Authenticating::SaslClient(_)) = self.phase {
             return self.sasl_line(line);
         }
         if line.len() + 2 > self.config.max_command_line {
@@ -349,8 +415,8 @@ impl Server {
         let mechanisms: Vec<Mechanism> = config
             .sasl_mechanisms
             .iter()
-            .filter(|m| self.mechanism_allowed(m))
-            .cloned()
+            .filter(|&&m| self.mechanism_allowed(m))
+            .filter_map(|m| Mechanism::new(m.as_str()).ok())
             .collect();
         if authorization && !mechanisms.is_empty() {
             caps.push(Capability::Sasl { mechanisms });

@@ -12,6 +12,7 @@ use mailwire_pop3::{
     UniqueId,
     server::{BodyFlow, Config, Deleted, Event, Maildrop, MessageInfo, Server},
 };
+use mailwire_sasl::{AuthAnswer, AuthQuestion, Method};
 
 /// RFC 1939 §10's example maildrop sizes, with made-up content of exactly those sizes.
 pub(crate) fn rfc_messages() -> Vec<Vec<u8>> {
@@ -62,19 +63,15 @@ impl App {
     pub(crate) fn handle(&mut self, server: &mut Server) {
         while let Some(event) = server.poll_event() {
             match event {
-                Event::CheckPassword { user, password } => {
-                    self.events.push(format!("check {user}"));
-                    if password.secret().expose() == &self.password {
-                        server.accept_credentials().unwrap();
-                    } else {
-                        server.reject_credentials().unwrap();
-                    }
+                Event::Auth { question } => {
+                    let answer = self.answer(&question);
+                    server
+                        .answer_auth(answer)
+                        .expect("an auth question is pending");
                 }
-                Event::ApopSecret { user } => {
-                    self.events.push(format!("apop {user}"));
-                    let secret =
-                        (user.as_str() == "mrose").then(|| Secret::new(self.password.clone()));
-                    server.apop_secret(secret).unwrap();
+                Event::Authenticated { identity, .. } => {
+                    self.events
+                        .push(format!("authenticated {}", identity.acting_as()));
                 }
                 Event::OpenMaildrop { user } => {
                     self.events.push(format!("open {user}"));
@@ -87,35 +84,29 @@ impl App {
                             unique_id: UniqueId::new(u.clone()).unwrap(),
                         })
                         .collect();
-                    server.open_maildrop(Maildrop::new(infos)).unwrap();
+                    server
+                        .open_maildrop(Maildrop::new(infos))
+                        .expect("the maildrop was asked for");
                 }
                 Event::Retrieve { message, .. } | Event::Top { message, .. } => {
                     self.events.push(format!("body {message}"));
                     let body = self.messages[message.get() as usize - 1].clone();
                     for chunk in body.chunks(self.chunk) {
-                        if server.send_body(chunk).unwrap() == BodyFlow::Enough {
+                        let flow = server.send_body(chunk).expect("a body was asked for");
+                        if flow == BodyFlow::Enough {
                             break;
                         }
                     }
-                    server.end_body().unwrap();
+                    server.end_body().expect("a body was asked for");
                 }
                 Event::Update { deleted } => {
                     self.events.push("update".into());
                     self.deleted = Some(deleted);
-                    server.finish_update(true).unwrap();
+                    server
+                        .finish_update(true)
+                        .expect("the update was asked for");
                 }
-                Event::SaslStart {
-                    mechanism,
-                    initial_response,
-                } => {
-                    self.events.push(format!("sasl {mechanism}"));
-                    match initial_response {
-                        Some(data) => self.plain(server, data.expose()),
-                        None => server.sasl_challenge(b"").unwrap(),
-                    }
-                }
-                Event::SaslResponse { data } => self.plain(server, data.expose()),
-                Event::LoginFailed { user, failures } => {
+                Event::AuthFailed { user, failures, .. } => {
                     self.events.push(format!("failed {user:?} {failures}"));
                 }
                 Event::Abandoned => self.abandoned = true,
@@ -123,17 +114,35 @@ impl App {
             }
         }
     }
-}
 
-impl App {
-    /// Checks a PLAIN message: authzid NUL authcid NUL password.
-    fn plain(&mut self, server: &mut Server, data: &[u8]) {
-        let parts: Vec<&[u8]> = data.split(|&b| b == 0).collect();
-        match parts[..] {
-            [b"", user, password] if password == self.password.as_bytes() => {
-                server.accept_sasl(String::from_utf8_lossy(user)).unwrap();
+    /// Checks a password (`USER` / `PASS`, SASL PLAIN) or gives mrose's secret (APOP).
+    fn answer(&mut self, question: &AuthQuestion) -> AuthAnswer {
+        match question {
+            AuthQuestion::Password {
+                method,
+                authcid,
+                password,
+                ..
+            } => {
+                self.events.push(match method {
+                    Method::Login => format!("check {authcid}"),
+                    _ => format!("check {authcid} by {method}"),
+                });
+                if password.expose() == &self.password {
+                    AuthAnswer::Accept
+                } else {
+                    AuthAnswer::Reject
+                }
             }
-            _ => server.reject_credentials().unwrap(),
+            AuthQuestion::Secret { authcid, .. } => {
+                self.events.push(format!("apop {authcid}"));
+                if authcid == "mrose" {
+                    AuthAnswer::Secret(Secret::new(self.password.clone()))
+                } else {
+                    AuthAnswer::Reject
+                }
+            }
+            other => panic!("unexpected question {other:?}"),
         }
     }
 }

@@ -10,6 +10,7 @@ use mailwire_pop3::server::{
     BodyFlow, Config as Pop3Config, Event as Pop3Event, Maildrop, MessageInfo, PlaintextLogin,
     Server as Pop3Server,
 };
+use mailwire_sasl::{AuthAnswer, AuthQuestion};
 use mailwire_smtp::client::{self, Envelope, TlsPolicy};
 use mailwire_smtp::sasl::{AuthAnswer, AuthQuestion};
 use mailwire_smtp::server::{Config, Event, Session};
@@ -173,12 +174,14 @@ pub(crate) struct Maildrop1 {
 impl Handler<Pop3Server> for Maildrop1 {
     async fn handle(&mut self, server: &mut Pop3Server, event: Pop3Event) {
         match event {
-            Pop3Event::CheckPassword { user, password } => {
-                if user.as_str() == "tim" && password.secret().expose() == "tanstaaf" {
-                    server.accept_credentials().unwrap();
-                } else {
-                    server.reject_credentials().unwrap();
-                }
+            Pop3Event::Auth { question } => {
+                let answer = match question {
+                    AuthQuestion::Password {
+                        authcid, password, ..
+                    } if authcid == "tim" && password.expose() == "tanstaaf" => AuthAnswer::Accept,
+                    _ => AuthAnswer::Reject,
+                };
+                server.answer_auth(answer).unwrap();
             }
             Pop3Event::OpenMaildrop { .. } => {
                 let info = MessageInfo {
