@@ -80,6 +80,18 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// The sans-IO session contract, secrets and the misuse error, re-exported so that this
+/// crate can be driven without depending on mailwire-core ([`Session`] is the trait a
+/// driver pumps; `server::Session` and `client::Session` implement it).
+pub use mailwire_core::{Misuse, Secret, Session, Transport};
+
+/// The SASL exchanges AUTHENTICATE runs on, re-exported for their types
+/// ([`sasl::AuthQuestion`], [`sasl::AuthAnswer`], [`sasl::ScramKeys`] …).
+pub use mailwire_sasl as sasl;
+
+/// The byte buffers stored messages are handed over in (`server::StoredMessage::raw`).
+pub use bytes;
+
 pub mod client;
 pub mod codec;
 pub mod message;

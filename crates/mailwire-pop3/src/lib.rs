@@ -19,7 +19,7 @@
 //! ```
 //! use std::sync::Arc;
 //!
-//! use mailwire_core::Session as _;
+//! use mailwire_pop3::Session as _;
 //! use mailwire_pop3::{
 //!     Command, Decoded, MessageNumber, Password, Response, ResponseCode, Status, UniqueId,
 //!     UserName, client, server,
@@ -99,6 +99,15 @@ mod greeting;
 mod listing;
 mod response;
 pub mod server;
+
+/// The sans-IO session contract, secrets and the misuse error, re-exported so that this
+/// crate can be driven without depending on mailwire-core ([`Session`] is the trait a
+/// driver pumps; `server::Session` and `client::Session` implement it).
+pub use mailwire_core::{Misuse, Secret, Session, Transport};
+
+/// The SASL exchanges AUTH runs on, re-exported for their types ([`sasl::AuthQuestion`],
+/// [`sasl::AuthAnswer`], [`sasl::ScramKeys`] …).
+pub use mailwire_sasl as sasl;
 
 pub use apop::{
     ApopDigest, ApopDigestError, MAX_TIMESTAMP_LEN, Timestamp, TimestampError, TimestampSequence,

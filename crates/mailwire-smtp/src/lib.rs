@@ -45,7 +45,7 @@
 //! bytes and answers events:
 //!
 //! ```
-//! use mailwire_core::Session as _;
+//! use mailwire_smtp::Session as _;
 //! use mailwire_smtp::Domain;
 //! use mailwire_smtp::server::{Config, Event, Session};
 //!
@@ -105,6 +105,11 @@ pub use path::{
 };
 pub use reply::{EnhancedCode, MAX_REPLY_LEN, Reply, ReplyCode, ReplyError};
 pub use xtext::{XText, XTextError, XTextRef};
+
+/// The sans-IO session contract, secrets and the misuse error, re-exported so that this
+/// crate can be driven without depending on mailwire-core ([`Session`] is the trait a
+/// driver pumps; `server::Session` and `client::Session` implement it).
+pub use mailwire_core::{Misuse, Secret, Session, Transport};
 
 /// The SASL mechanisms AUTH runs on, re-exported for their types ([`sasl::Mechanism`],
 /// [`sasl::ScramKeys`], [`sasl::Identity`] …).

@@ -71,7 +71,7 @@ use crate::{
 ///
 /// ```
 /// use std::sync::Arc;
-/// use mailwire_core::Session as _;
+/// use mailwire_pop3::Session as _;
 /// use mailwire_pop3::server::{Config, Event, Maildrop, MessageInfo, PlaintextLogin, Server};
 /// use mailwire_pop3::UniqueId;
 /// use mailwire_sasl::{AuthAnswer, AuthQuestion, Method};

@@ -8,7 +8,7 @@
 //! [`Event::SendBody`], dot-stuffs it as it streams, and reports each recipient's outcome.
 //!
 //! ```
-//! use mailwire_core::Session as _;
+//! use mailwire_smtp::Session as _;
 //! use mailwire_smtp::client::{Config, Event, Session};
 //! use mailwire_smtp::Host;
 //!

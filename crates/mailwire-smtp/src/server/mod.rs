@@ -6,7 +6,7 @@
 //! each SASL step. Message bodies stream out in chunks, dot-unstuffed, as they arrive.
 //!
 //! ```
-//! use mailwire_core::Session as _;
+//! use mailwire_smtp::Session as _;
 //! use mailwire_smtp::Domain;
 //! use mailwire_smtp::server::{Config, Event, Session};
 //!
