@@ -274,7 +274,13 @@ mod tests {
         assert!(framer.is_skipping());
         assert_eq!(framer.frame(b"IJ"), Frame::Incomplete { consumed: 2 });
         assert!(framer.is_skipping());
-        assert_eq!(framer.frame(b"\r\nOK\r\n"), Frame::Line { line: b"OK", consumed: 6 });
+        assert_eq!(
+            framer.frame(b"\r\nOK\r\n"),
+            Frame::Line {
+                line: b"OK",
+                consumed: 6
+            }
+        );
         assert!(!framer.is_skipping());
     }
 
