@@ -778,9 +778,10 @@ mod tests {
 
     /// A client allowed to log in without TLS, as these tests have no TLS.
     fn plaintext() -> ClientSession {
-        let mut config = Config::default();
-        config.plaintext_auth = true;
-        ClientSession::new(config)
+        ClientSession::new(Config {
+            plaintext_auth: true,
+            ..Config::default()
+        })
     }
 
     fn greeted(caps: &str) -> ClientSession {
