@@ -200,7 +200,9 @@ async fn run_pop3(args: &Args, tls: Tls) -> Result<(), String> {
 
 async fn run_imap(args: &Args, tls: Tls) -> Result<(), String> {
     let server = &args.server;
-    let mut imap = ImapClient::connect(server.as_str(), tls, args.tls)
+    let mut config = mailwire::imap::client::Config::default();
+    config.plaintext_auth = args.allow_plaintext_auth;
+    let mut imap = ImapClient::connect(server.as_str(), config, tls, args.tls)
         .await
         .map_err(|e| format!("{server}: {e}"))?;
     if args.starttls {

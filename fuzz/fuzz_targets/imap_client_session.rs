@@ -6,12 +6,14 @@
 
 use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Session as _, Transport};
-use mailwire_imap::client::{ClientEvent, ClientSession};
+use mailwire_imap::client::{ClientEvent, ClientSession, Config};
 use mailwire_imap::types::{CommandBody, Mailbox};
 
 fuzz_target!(|input: (Vec<u8>, Vec<u8>)| {
     let (data, splits) = input;
-    let mut c = ClientSession::new();
+    let mut config = Config::default();
+    config.plaintext_auth = true;
+    let mut c = ClientSession::new(config);
     let mut rest = &data[..];
     let mut splits = splits.iter().cycle();
     let mut completions = 0u32;

@@ -133,6 +133,12 @@ impl LineFramer {
         self.max_len = max_len.max(2);
     }
 
+    /// Whether the rest of an over-long line is being dropped: a line has begun and not
+    /// ended, though the caller's buffer may hold none of it.
+    pub fn is_skipping(&self) -> bool {
+        self.skip != Skip::No
+    }
+
     /// Forgets any partial line, as after a TLS upgrade that discards buffered input.
     pub fn reset(&mut self) {
         self.searched = 0;
@@ -259,6 +265,24 @@ enum Found {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn skipping_lasts_until_the_overlong_line_ends() {
+        let mut framer = LineFramer::new(6);
+        assert!(!framer.is_skipping());
+        assert_eq!(framer.frame(b"ABCDEFGH"), Frame::TooLong { consumed: 8 });
+        assert!(framer.is_skipping());
+        assert_eq!(framer.frame(b"IJ"), Frame::Incomplete { consumed: 2 });
+        assert!(framer.is_skipping());
+        assert_eq!(
+            framer.frame(b"\r\nOK\r\n"),
+            Frame::Line {
+                line: b"OK",
+                consumed: 6
+            }
+        );
+        assert!(!framer.is_skipping());
+    }
 
     /// Feeds `input` in the given chunk sizes and collects what the framer reports.
     fn run(framer: &mut LineFramer, input: &[u8], chunks: &[usize]) -> Vec<Result<Vec<u8>, ()>> {

@@ -29,7 +29,8 @@ pub enum Transport {
 ///
 /// - **inputs**: [`receive`](Self::receive) bytes read from the peer, in any split;
 ///   [`receive_eof`](Self::receive_eof) when the peer closes; [`timed_out`](Self::timed_out)
-///   when the peer was silent for longer than [`timeout`](Self::timeout).
+///   when the peer was silent for longer than [`timeout`](Self::timeout), or took longer
+///   than [`command_timeout`](Self::command_timeout) to send one command.
 /// - **outputs**: [`transmit`](Self::transmit) bytes to write; [`poll_event`](Self::poll_event)
 ///   what the application must know or decide. The application answers an event by calling
 ///   the protocol-specific methods of the concrete session (`accept`, `reject`, …), which
@@ -39,14 +40,23 @@ pub enum Transport {
 /// - **flow control**: [`wants_input`](Self::wants_input) is false while the session holds as
 ///   much unprocessed input as its limits allow (typically while it waits for the
 ///   application's answer to a pipelined command).
+/// - **time**: [`timeout`](Self::timeout) bounds each wait for the peer;
+///   [`receiving_command`](Self::receiving_command) and
+///   [`command_timeout`](Self::command_timeout) bound the whole time one command takes to
+///   arrive, which a peer sending a byte now and then would otherwise stretch without end.
 ///
 /// A driver calls them in this order, round after round:
 ///
 /// 1. drain `poll_event`, handling each event (possibly calling back into the session);
 /// 2. drain `transmit` and write the bytes;
 /// 3. act on `transport`: close, or upgrade and call `tls_established`, then go to 1;
-/// 4. if `wants_input`, read with the `timeout`, and pass what came to `receive`,
-///    `receive_eof` or `timed_out`; go to 1.
+/// 4. if `receiving_command`, note when it first became true (the command's start) unless
+///    already noted; if not, forget any start noted;
+/// 5. if `wants_input`, read with the `timeout`, cut short so that the read ends no later
+///    than the noted start plus `command_timeout` (asked anew each round: it may grow as
+///    the command's data arrives); pass what came to `receive` or `receive_eof`, or call
+///    `timed_out` if either limit ran out first; after `receive`, do step 4 again, so that
+///    a command's start is the arrival of its first bytes; go to 1.
 ///
 /// Sessions read no clock and start no timer: time is the driver's. Mistakes of the peer
 /// are answered with the protocol's own replies (`500`, `-ERR`, `BAD`) and never surface as
@@ -94,5 +104,28 @@ pub trait Session {
     /// Whether the driver should read more input now.
     fn wants_input(&self) -> bool {
         true
+    }
+
+    /// Whether part of a command has arrived and the session waits for the rest of it from
+    /// the peer.
+    ///
+    /// False while the session waits for the application (the application's time is not
+    /// the peer's), between commands, and in sessions that bound no command's arrival (the
+    /// default). The driver measures [`command_timeout`](Self::command_timeout) from the
+    /// moment this turns true.
+    fn receiving_command(&self) -> bool {
+        false
+    }
+
+    /// The longest the peer may take, from the first byte to the last, to send the command
+    /// now arriving (see [`receiving_command`](Self::receiving_command)), or `None` for no
+    /// limit (the default).
+    ///
+    /// [`timeout`](Self::timeout) restarts with every byte, so on its own it lets a peer that
+    /// sends one byte every few seconds hold a connection forever. When this limit runs out
+    /// the driver calls [`timed_out`](Self::timed_out). It may grow while a command's data
+    /// arrives (a large literal, say), so the driver asks again before each read.
+    fn command_timeout(&self) -> Option<Duration> {
+        None
     }
 }

@@ -81,7 +81,9 @@ fn chained_literals_stop_at_the_message_limit() {
     // The client: a server response chaining literals past its budget is reported, and
     // not buffered.
     let region = Region::new(GLOBAL);
-    let mut c = ClientSession::with_limits(Limits::for_client().with_max_message(10_000));
+    let mut config = mailwire_imap::client::Config::default();
+    config.limits = Limits::for_client().with_max_message(10_000);
+    let mut c = ClientSession::new(config);
     c.receive(b"* OK [CAPABILITY IMAP4rev1 IDLE] hi\r\n");
     while c.poll_event().is_some() {}
     c.receive(b"* 1 FETCH (BODY[1] {1000}\r\n");

@@ -123,12 +123,19 @@ fn completions(c: &mut ClientSession) -> Vec<(String, &'static str, Completion, 
     out
 }
 
+/// A client allowed to log in without TLS, as these tests have no TLS.
+fn plaintext_client() -> ClientSession {
+    let mut config = mailwire_imap::client::Config::default();
+    config.plaintext_auth = true;
+    ClientSession::new(config)
+}
+
 fn pair() -> (ClientSession, ServerSession, Store) {
     let mut config = Config::default();
     config.plaintext_auth = true;
     config.starttls = false;
     (
-        ClientSession::new(),
+        plaintext_client(),
         ServerSession::new(config, Greeting::Ready),
         Store::new(),
     )
@@ -318,7 +325,7 @@ fn every_split_of_the_server_stream_gives_the_same_client_events() {
         }
     }
     let events = |chunks: &[&[u8]]| {
-        let mut c = ClientSession::new();
+        let mut c = plaintext_client();
         section8_commands(&mut c);
         for chunk in chunks {
             c.receive(chunk);

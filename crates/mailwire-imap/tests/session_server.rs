@@ -962,3 +962,62 @@ fn id_sends_at_most_thirty_pairs() {
         fields.join(" ")
     )));
 }
+
+#[test]
+fn a_command_with_its_literal_is_received_from_its_first_byte_to_its_end() {
+    use std::time::Duration;
+    let mut store = rfc3501_store();
+    let mut config = plaintext_config();
+    config.min_transfer_rate = 1000;
+    let (_, mut s) = run(&mut store, config, &[b"s1 LOGIN mrc secret\r\n"]);
+    assert!(!s.receiving_command());
+    assert_eq!(exchange(&mut s, &mut store, b"a1 NO"), "");
+    assert!(s.receiving_command());
+    assert_eq!(
+        exchange(&mut s, &mut store, b"OP\r\n"),
+        "a1 OK NOOP completed\r\n"
+    );
+    assert!(!s.receiving_command());
+    assert_eq!(
+        exchange(&mut s, &mut store, b"a2 APPEND INBOX {3000}\r\n"),
+        "+ Ready for literal data\r\n"
+    );
+    // Waiting for the data after the continuation request is the client's time.
+    assert!(s.receiving_command());
+    let message = [b'm'; 3000];
+    assert_eq!(exchange(&mut s, &mut store, &message[..2000]), "");
+    assert!(s.receiving_command());
+    // 2024 octets so far at 1000 per second: two seconds more than a bare command.
+    assert_eq!(s.command_timeout(), Some(Duration::from_secs(122)));
+    assert_eq!(exchange(&mut s, &mut store, &message[2000..]), "");
+    assert_eq!(
+        exchange(&mut s, &mut store, b"\r\n"),
+        "a2 OK [APPENDUID 9 200] APPEND completed\r\n"
+    );
+    assert!(!s.receiving_command());
+}
+
+#[test]
+fn idle_waits_its_own_time_and_done_is_a_command() {
+    use std::time::Duration;
+    let mut store = rfc3501_store();
+    let mut config = plaintext_config();
+    config.timeout = Duration::from_secs(1800);
+    config.idle_timeout = Duration::from_secs(3600);
+    let (_, mut s) = run(
+        &mut store,
+        config,
+        &[b"s1 LOGIN mrc secret\r\ns2 SELECT INBOX\r\n"],
+    );
+    assert_eq!(s.timeout(), Some(Duration::from_secs(1800)));
+    assert_eq!(exchange(&mut s, &mut store, b"i1 IDLE\r\n"), "+ idling\r\n");
+    assert_eq!(s.timeout(), Some(Duration::from_secs(3600)));
+    assert!(!s.receiving_command());
+    exchange(&mut s, &mut store, b"DO");
+    assert!(s.receiving_command());
+    assert_eq!(
+        exchange(&mut s, &mut store, b"NE\r\n"),
+        "i1 OK IDLE terminated\r\n"
+    );
+    assert_eq!(s.timeout(), Some(Duration::from_secs(1800)));
+}

@@ -671,3 +671,27 @@ fn utf8_given_before_stls_does_not_carry_over() {
     );
     assert_eq!(text(&out), "-ERR [UTF8] use UTF8 first\r\n");
 }
+
+#[test]
+fn a_command_is_received_from_its_first_byte_to_its_crlf() {
+    let mut s = server(allow(), None);
+    s.transmit();
+    assert!(!s.receiving_command());
+    s.receive(b"NO");
+    assert!(s.receiving_command());
+    s.receive(b"OP\r\n");
+    assert!(!s.receiving_command());
+    // A line too long to hold is still being received while its rest is dropped.
+    s.receive(&[b'x'; 20_000]);
+    assert!(s.receiving_command());
+    s.receive(b"\r\n");
+    assert!(!s.receiving_command());
+    // While the application decides, the time is not the client's.
+    s.receive(b"USER mrose\r\nPASS tanstaaf\r\nST");
+    assert!(matches!(s.poll_event(), Some(Event::CheckPassword { .. })));
+    assert!(!s.receiving_command());
+    assert_eq!(
+        s.command_timeout(),
+        Some(std::time::Duration::from_secs(120))
+    );
+}

@@ -765,3 +765,39 @@ fn a_server_that_talks_unasked_is_cut_off_not_buffered() {
     assert_eq!(c.transport(), Transport::Close);
     assert!(!c.wants_input());
 }
+
+/// Each step waits as long as the configured `Timeouts` say (RFC 5321 §4.5.3.2).
+#[test]
+fn each_step_waits_its_own_configured_time() {
+    use std::time::Duration;
+    let mut config = config();
+    let secs = Duration::from_secs;
+    config.timeouts.greeting = secs(1);
+    config.timeouts.mail = secs(2);
+    config.timeouts.rcpt = secs(3);
+    config.timeouts.data_initiation = secs(4);
+    config.timeouts.data_block = secs(5);
+    config.timeouts.data_termination = secs(6);
+    config.timeouts.command = secs(7);
+    let mut c = Session::new(config);
+    assert_eq!(c.timeout(), Some(secs(1)));
+    exchange(&mut c, "220 mx ESMTP\r\n");
+    assert_eq!(c.timeout(), Some(secs(7)), "EHLO");
+    exchange(&mut c, "250 mx\r\n");
+    events(&mut c);
+    assert_eq!(c.timeout(), None, "ready, waiting for the application");
+    c.send_mail(Envelope::new(from("a@bar.com"), vec![to("b@foo.com")]))
+        .unwrap();
+    assert_eq!(exchange(&mut c, ""), "MAIL FROM:<a@bar.com>\r\n");
+    assert_eq!(c.timeout(), Some(secs(2)), "MAIL");
+    assert_eq!(exchange(&mut c, "250 ok\r\n"), "RCPT TO:<b@foo.com>\r\n");
+    assert_eq!(c.timeout(), Some(secs(3)), "RCPT");
+    assert_eq!(exchange(&mut c, "250 ok\r\n"), "DATA\r\n");
+    assert_eq!(c.timeout(), Some(secs(4)), "DATA");
+    exchange(&mut c, "354 go\r\n");
+    assert!(matches!(events(&mut c).last(), Some(Event::SendBody)));
+    assert_eq!(c.timeout(), Some(secs(5)), "body");
+    c.write_body(b"Subject: t\r\n\r\nhi\r\n").unwrap();
+    c.finish_body().unwrap();
+    assert_eq!(c.timeout(), Some(secs(6)), "final dot");
+}

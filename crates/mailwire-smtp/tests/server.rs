@@ -915,3 +915,66 @@ fn helo_clients_get_no_extensions() {
     h.send(b"DATA\r\n");
     assert_eq!(h.take_output(), "503 5.5.1 Need MAIL command\r\n");
 }
+
+#[test]
+fn a_command_is_received_from_its_first_byte_to_its_line_end() {
+    let mut h = ready(plain());
+    assert!(!h.server.receiving_command());
+    h.send(b"NO");
+    assert!(h.server.receiving_command());
+    h.send(b"OP\r");
+    assert!(h.server.receiving_command());
+    h.send(b"\n");
+    assert!(!h.server.receiving_command());
+    assert_eq!(h.take_output(), "250 2.0.0 Ok\r\n");
+    assert_eq!(
+        h.server.command_timeout(),
+        Some(std::time::Duration::from_secs(120))
+    );
+}
+
+#[test]
+fn an_overlong_line_is_received_until_its_end_even_when_nothing_is_buffered() {
+    let mut h = ready(plain());
+    h.send(&[b'x'; 1200]);
+    assert_eq!(h.take_output(), "500 5.5.2 Line too long\r\n");
+    assert_eq!(h.server.buffered(), 0);
+    assert!(h.server.receiving_command());
+    h.send(b"\r\n");
+    assert!(!h.server.receiving_command());
+}
+
+#[test]
+fn a_body_counts_with_its_command_and_earns_time_as_it_arrives() {
+    let mut config = plain();
+    config.max_message_size = None;
+    config.min_transfer_rate = 1000;
+    let mut h = ready(config);
+    h.send(b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+    h.take_output();
+    // The 354 is out: the body is now expected, and its clock runs.
+    assert!(h.server.receiving_command());
+    let line = [b'y'; 998];
+    for _ in 0..5 {
+        h.send(&line);
+        h.send(b"\r\n");
+    }
+    // 5000 octets at 1000 per second: five seconds more than a bare command.
+    assert_eq!(
+        h.server.command_timeout(),
+        Some(std::time::Duration::from_secs(125))
+    );
+    h.send(b".\r\n");
+    assert!(!h.server.receiving_command());
+    assert_eq!(h.take_output(), "250 2.0.0 Ok: queued\r\n");
+}
+
+#[test]
+fn timeouts_come_from_the_config() {
+    let mut config = plain();
+    config.timeout = std::time::Duration::from_secs(7);
+    config.command_timeout = None;
+    let h = ready(config);
+    assert_eq!(h.server.timeout(), Some(std::time::Duration::from_secs(7)));
+    assert_eq!(h.server.command_timeout(), None);
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use mailwire_core::{Session, Transport};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::time::Instant;
 
 use crate::stream::{MaybeTlsStream, Tls};
 
@@ -83,6 +84,8 @@ pub struct Connection<S, IO> {
     buf: Box<[u8]>,
     eof: bool,
     closed: bool,
+    /// When the command now arriving began to arrive ([`Session::receiving_command`]).
+    command_started: Option<Instant>,
 }
 
 impl<S, IO> Connection<S, IO>
@@ -100,6 +103,7 @@ where
             buf: vec![0; DEFAULT_READ_BUFFER].into_boxed_slice(),
             eof: false,
             closed: false,
+            command_started: None,
         }
     }
 
@@ -142,7 +146,10 @@ where
     /// by [`Session::tls_established`]); then, if the session wants input, reads once with
     /// [`Session::timeout`] and passes what came to [`Session::receive`],
     /// [`Session::receive_eof`] or [`Session::timed_out`]; and goes round again until there
-    /// is an event or the connection closes. While a write waits for the peer to take it,
+    /// is an event or the connection closes. A read also ends, with
+    /// [`Session::timed_out`], when the command now arriving has taken
+    /// [`Session::command_timeout`] since its first bytes came
+    /// ([`Session::receiving_command`]), however steadily its bytes trickle in. While a write waits for the peer to take it,
     /// what the peer sends meanwhile is read and passed on too, as far as the session wants
     /// input, so that two sides writing at once cannot block each other.
     ///
@@ -233,13 +240,46 @@ where
         Ok(self.session)
     }
 
+    /// Starts the clock of a command whose first bytes have arrived, or stops it once the
+    /// session no longer waits for the rest of one.
+    fn note_command(&mut self) {
+        if self.session.receiving_command() {
+            self.command_started.get_or_insert_with(Instant::now);
+        } else {
+            self.command_started = None;
+        }
+    }
+
+    /// How long the next read may wait: the session's timeout, cut short by the deadline of
+    /// the command now arriving. `Some(ZERO)` when that deadline has passed.
+    fn read_limit(&self) -> Option<Duration> {
+        let per_read = self.session.timeout();
+        let Some(left) = self
+            .command_started
+            .zip(self.session.command_timeout())
+            .map(|(start, limit)| (start + limit).saturating_duration_since(Instant::now()))
+        else {
+            return per_read;
+        };
+        Some(per_read.map_or(left, |per_read| per_read.min(left)))
+    }
+
     async fn read(&mut self) -> Result<(), Error> {
-        let timeout = self.session.timeout();
+        self.note_command();
+        let timeout = self.read_limit();
+        if timeout == Some(Duration::ZERO) {
+            self.command_started = None;
+            self.session.timed_out();
+            return Ok(());
+        }
         let Some(stream) = self.stream.as_mut() else {
             return Err(lost_stream());
         };
         match with_timeout(timeout, stream.read(&mut self.buf)).await {
-            None => self.session.timed_out(),
+            None => {
+                self.command_started = None;
+                self.session.timed_out();
+            }
             // A TLS peer that closes without close_notify is an EOF too: the session
             // knows whether the conversation was complete (an SMTP body cut short is
             // dropped, not delivered), so a truncation gains an attacker nothing.
@@ -251,7 +291,10 @@ where
                 self.eof = true;
                 self.session.receive_eof();
             }
-            Some(Ok(n)) => self.session.receive(&self.buf[..n]),
+            Some(Ok(n)) => {
+                self.session.receive(&self.buf[..n]);
+                self.note_command();
+            }
             Some(Err(e)) => return Err(e.into()),
         }
         Ok(())

@@ -3,7 +3,7 @@
 
 use std::io;
 
-use mailwire_imap::client::{ClientError, ClientEvent, ClientSession};
+use mailwire_imap::client::{ClientError, ClientEvent, ClientSession, Config};
 use mailwire_imap::types::{Code, CommandBody, Completion, Condition, Data, Mailbox, Status, Text};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -68,9 +68,12 @@ pub struct ImapClient<IO> {
 
 impl ImapClient<TcpStream> {
     /// Connects over TCP; with `implicit_tls` the connection is TLS from the start (port
-    /// 993). `tls` is also what [`starttls`](ImapClient::starttls) uses.
+    /// 993). `tls` is also what [`starttls`](ImapClient::starttls) uses. `config` holds the
+    /// session's limits, timeouts and whether a password may be sent without TLS
+    /// ([`Config::plaintext_auth`], off by default).
     pub async fn connect(
         addr: impl ToSocketAddrs,
+        config: Config,
         tls: Tls,
         implicit_tls: bool,
     ) -> Result<Self, ImapError> {
@@ -80,7 +83,7 @@ impl ImapClient<TcpStream> {
         let stream = MaybeTlsStream::connect(addr, &tls, implicit_tls)
             .await
             .map_err(ImapError::Connect)?;
-        Self::start(stream, tls).await
+        Self::start(stream, config, tls).await
     }
 }
 
@@ -88,10 +91,16 @@ impl<IO> ImapClient<IO>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
-    /// Reads the server's greeting over `stream`.
-    pub async fn start(stream: MaybeTlsStream<IO>, tls: Tls) -> Result<Self, ImapError> {
+    /// Reads the server's greeting over `stream`, with the session configured by `config`;
+    /// a stream that is already TLS counts as implicit TLS.
+    pub async fn start(
+        stream: MaybeTlsStream<IO>,
+        mut config: Config,
+        tls: Tls,
+    ) -> Result<Self, ImapError> {
+        config.tls |= stream.is_tls();
         let mut client = Self {
-            conn: Connection::new(stream, ClientSession::new(), tls),
+            conn: Connection::new(stream, ClientSession::new(config), tls),
             unsolicited: Vec::new(),
         };
         loop {
@@ -114,7 +123,8 @@ where
         self.run(CommandBody::StartTls).await
     }
 
-    /// `LOGIN`.
+    /// `LOGIN`; refused with [`ClientError::PlaintextNotAllowed`] before TLS unless
+    /// [`Config::plaintext_auth`] is set.
     pub async fn login(&mut self, username: &str, password: &str) -> Result<Completed, ImapError> {
         let tag = self.conn.session_mut().login(username, password)?;
         self.complete(&tag).await

@@ -158,7 +158,9 @@ async fn imap_login_select_fetch_against_a_transcript() {
         rest
     });
 
-    let mut imap = ImapClient::start(MaybeTlsStream::Plain(client_io), Tls::None)
+    let mut config = mailwire_imap::client::Config::default();
+    config.plaintext_auth = true;
+    let mut imap = ImapClient::start(MaybeTlsStream::Plain(client_io), config, Tls::None)
         .await
         .unwrap();
     imap.login("fred", "secret").await.unwrap();

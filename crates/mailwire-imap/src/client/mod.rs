@@ -14,10 +14,13 @@
 //!
 //! ```
 //! use mailwire_core::Session;
-//! use mailwire_imap::client::{ClientEvent, ClientSession};
+//! use mailwire_imap::client::{ClientEvent, ClientSession, Config};
 //! use mailwire_imap::types::Completion;
 //!
-//! let mut c = ClientSession::new();
+//! let mut config = Config::default();
+//! // This example talks to no network; a real client logs in over TLS.
+//! config.plaintext_auth = true;
+//! let mut c = ClientSession::new(config);
 //! c.receive(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n");
 //! assert!(matches!(c.poll_event(), Some(ClientEvent::Greeting { .. })));
 //! let tag = c.login("fred", "secret").unwrap();
@@ -117,6 +120,60 @@ pub enum ClientError {
     /// No IDLE is in progress.
     #[error("not idling")]
     NotIdling,
+    /// LOGIN, or a SASL mechanism that sends the password or token itself (PLAIN, LOGIN,
+    /// XOAUTH2, OAUTHBEARER), over a connection without TLS, and
+    /// [`Config::plaintext_auth`] is off.
+    #[error("the password would cross the connection in clear")]
+    PlaintextNotAllowed,
+}
+
+/// How the client reads the server, how long it waits, and what it may send in clear.
+///
+/// ```
+/// use std::time::Duration;
+/// use mailwire_imap::client::{ClientSession, Config};
+///
+/// let mut config = Config::default();
+/// config.timeout = Some(Duration::from_secs(60));
+/// let session = ClientSession::new(config);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Limits on what the server sends: [`Limits::for_client`] by default, whose 16 MiB
+    /// lines take a SEARCH answer for a mailbox of millions of messages (100,000 UIDs
+    /// already make a line of over 600 KiB), where the limits a server applies to commands
+    /// ([`Limits::default`], 64 KiB lines) are much smaller.
+    pub limits: Limits,
+    /// How long to wait for the server while the greeting or a response is due: 5 minutes
+    /// by default. RFC 3501 sets no client timeout; this is what RFC 5321 §4.5.3.2 gives an
+    /// SMTP server to answer most commands. Restarts with every byte received; `None`
+    /// waits forever.
+    pub timeout: Option<Duration>,
+    /// How long to wait for the server during IDLE: 30 minutes by default, as a server may
+    /// log out an idle client after 30 minutes (RFC 3501 §5.4) and a client is to re-issue
+    /// IDLE within 29 (RFC 2177 §3). `None` waits forever.
+    pub idle_timeout: Option<Duration>,
+    /// The connection is already under TLS (port 993).
+    pub tls: bool,
+    /// Allow LOGIN and SASL mechanisms that send the password or token itself over a
+    /// connection without TLS. Off by default: [`ClientSession::login`] and
+    /// [`ClientSession::authenticate`] then refuse with [`ClientError::PlaintextNotAllowed`]
+    /// until STARTTLS has succeeded. SCRAM-SHA-256 and CRAM-MD5, which do not send the
+    /// password, are always allowed.
+    pub plaintext_auth: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            limits: Limits::for_client(),
+            timeout: Some(Duration::from_secs(5 * 60)),
+            idle_timeout: Some(Duration::from_secs(30 * 60)),
+            tls: false,
+            plaintext_auth: false,
+        }
+    }
 }
 
 /// What a command needs when it completes, or while it runs.
@@ -163,7 +220,11 @@ struct InFlight {
 /// An IMAP4rev1 client session for one connection.
 #[derive(Debug)]
 pub struct ClientSession {
-    limits: Limits,
+    config: Config,
+    /// Whether the connection is under TLS.
+    tls: bool,
+    /// The server accepted IDLE and `DONE` has not been sent.
+    idling: bool,
     input: Vec<u8>,
     /// Bytes at the front of `input` already decoded.
     start: usize,
@@ -183,21 +244,18 @@ pub struct ClientSession {
 
 impl Default for ClientSession {
     fn default() -> Self {
-        Self::new()
+        Self::new(Config::default())
     }
 }
 
 impl ClientSession {
-    /// A session waiting for the server's greeting, reading responses under
-    /// [`Limits::for_client`].
-    pub fn new() -> Self {
-        Self::with_limits(Limits::for_client())
-    }
-
-    /// A session waiting for the server's greeting, reading responses under `limits`.
-    pub fn with_limits(limits: Limits) -> Self {
+    /// A session waiting for the server's greeting.
+    pub fn new(config: Config) -> Self {
+        let limits = config.limits;
         Self {
-            limits,
+            tls: config.tls,
+            idling: false,
+            config,
             input: Vec::new(),
             start: 0,
             scanned: 0,
@@ -221,6 +279,34 @@ impl ClientSession {
     /// Whether the server advertised `cap`.
     pub fn has_capability(&self, cap: &Capability) -> bool {
         self.capabilities.contains(cap)
+    }
+
+    /// Whether the connection is under TLS: from the start, or after STARTTLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// Whether a password may be sent as it is now: under TLS, once a STARTTLS the server
+    /// accepted is upgrading the connection (commands wait for the handshake), or when the
+    /// application allowed it.
+    fn plaintext_allowed(&self) -> bool {
+        self.tls || self.transport == Transport::StartTls || self.config.plaintext_auth
+    }
+
+    /// Refuses a command that would send a password in clear where that is not allowed.
+    fn check_plaintext(&self, body: &CommandBody) -> Result<(), ClientError> {
+        let sends_secret = match body {
+            CommandBody::Login { .. } => true,
+            CommandBody::Authenticate { mechanism, .. } => mechanism
+                .as_str()
+                .parse::<mailwire_sasl::Mechanism>()
+                .is_ok_and(|m| m.sends_plaintext_secret()),
+            _ => false,
+        };
+        if sends_secret && !self.plaintext_allowed() {
+            return Err(ClientError::PlaintextNotAllowed);
+        }
+        Ok(())
     }
 
     fn next_tag(&mut self) -> Tag {
@@ -270,7 +356,11 @@ impl ClientSession {
     }
 
     /// Queues any command; returns its tag.
+    ///
+    /// LOGIN and AUTHENTICATE with PLAIN, LOGIN, XOAUTH2 or OAUTHBEARER are refused
+    /// without TLS as [`login`](Self::login) and [`authenticate`](Self::authenticate) say.
     pub fn command(&mut self, body: CommandBody) -> Result<Tag, ClientError> {
+        self.check_plaintext(&body)?;
         let kind = match body {
             CommandBody::StartTls => Kind::StartTls,
             CommandBody::Idle => Kind::Idle,
@@ -281,8 +371,12 @@ impl ClientSession {
         self.enqueue(body, kind)
     }
 
-    /// Queues LOGIN, unless the server disabled it.
+    /// Queues LOGIN, unless the server disabled it, or the connection is not under TLS
+    /// and [`Config::plaintext_auth`] is off ([`ClientError::PlaintextNotAllowed`]).
     pub fn login(&mut self, username: &str, password: &str) -> Result<Tag, ClientError> {
+        if !self.plaintext_allowed() {
+            return Err(ClientError::PlaintextNotAllowed);
+        }
         if self.has_capability(&Capability::LoginDisabled) {
             return Err(ClientError::LoginDisabled);
         }
@@ -299,7 +393,14 @@ impl ClientSession {
 
     /// Queues AUTHENTICATE for a SASL exchange, with its initial response on the command
     /// line when the server offers SASL-IR (RFC 4959).
+    ///
+    /// Mechanisms that send the password or token itself (PLAIN, LOGIN, XOAUTH2,
+    /// OAUTHBEARER) are refused with [`ClientError::PlaintextNotAllowed`] when the
+    /// connection is not under TLS and [`Config::plaintext_auth`] is off.
     pub fn authenticate(&mut self, mut exchange: ClientExchange) -> Result<Tag, ClientError> {
+        if exchange.mechanism().sends_plaintext_secret() && !self.plaintext_allowed() {
+            return Err(ClientError::PlaintextNotAllowed);
+        }
         let mechanism = crate::types::Atom::new(exchange.mechanism().as_str())
             .map_err(|_| ClientError::InvalidString)?;
         let initial_response = if self.has_capability(&Capability::SaslIr) {
@@ -326,6 +427,7 @@ impl ClientSession {
         match self.in_flight.back() {
             Some(f) if matches!(f.kind, Kind::Idle) => {
                 self.out.extend_from_slice(b"DONE\r\n");
+                self.idling = false;
                 Ok(())
             }
             _ => Err(ClientError::NotIdling),
@@ -334,6 +436,10 @@ impl ClientSession {
 
     /// Writes queued commands as far as the protocol allows.
     fn pump(&mut self) {
+        // After an accepted STARTTLS nothing more goes out before the handshake.
+        if self.transport != Transport::Open {
+            return;
+        }
         while let Some(front) = self.queue.front() {
             let blocked = self.in_flight.back().is_some_and(|last| {
                 !last.rest.is_empty() || last.kind.is_barrier() || front.kind.is_barrier()
@@ -445,6 +551,7 @@ impl ClientSession {
                 Err(_) => self.out.extend_from_slice(b"*\r\n"),
             }
         } else if matches!(f.kind, Kind::Idle) {
+            self.idling = true;
             let tag = f.tag.clone();
             self.events.push_back(ClientEvent::Idling { tag });
         }
@@ -461,6 +568,9 @@ impl ClientSession {
         let Some(f) = self.in_flight.remove(i) else {
             return;
         };
+        if matches!(f.kind, Kind::Idle) {
+            self.idling = false;
+        }
         let ok = t.completion == Completion::Ok;
         let caps_in_code = matches!(t.code, Some(Code::Capability(_)));
         if let Some(Code::Capability(caps)) = &t.code {
@@ -519,7 +629,7 @@ impl ClientSession {
     fn advance_to(&mut self, start: usize) {
         self.start = start;
         self.scanned = start;
-        self.framer = Framer::for_responses(self.limits);
+        self.framer = Framer::for_responses(self.config.limits);
     }
 
     fn process(&mut self) {
@@ -532,9 +642,9 @@ impl ClientSession {
             }
             let rest = &self.input[self.start..];
             let decoded = if self.greeted {
-                decode_response(rest, &self.limits)
+                decode_response(rest, &self.config.limits)
             } else {
-                decode_greeting(rest, &self.limits).map(|d| match d {
+                decode_greeting(rest, &self.config.limits).map(|d| match d {
                     Decoded::Complete { value, consumed } => Decoded::Complete {
                         value: Response::Status(value),
                         consumed,
@@ -638,12 +748,26 @@ impl Session for ClientSession {
     fn tls_established(&mut self) {
         if self.transport == Transport::StartTls {
             self.transport = Transport::Open;
+            self.tls = true;
             self.refresh_capabilities();
         }
     }
 
+    /// [`Config::timeout`] while the greeting or a response is due, or for a TLS
+    /// handshake; [`Config::idle_timeout`] during IDLE; no limit while nothing is asked.
     fn timeout(&self) -> Option<Duration> {
-        None
+        match self.transport {
+            Transport::Close => return None,
+            Transport::StartTls => return self.config.timeout,
+            _ => {}
+        }
+        if self.idling {
+            self.config.idle_timeout
+        } else if !self.greeted || !self.in_flight.is_empty() {
+            self.config.timeout
+        } else {
+            None
+        }
     }
 }
 
@@ -652,8 +776,16 @@ mod tests {
     use super::*;
     use crate::types::{ListMailbox, Mailbox, MessageDataItem, NonEmpty, StatusAttribute};
 
+    /// A client allowed to log in without TLS, as these tests have no TLS.
+    fn plaintext() -> ClientSession {
+        ClientSession::new(Config {
+            plaintext_auth: true,
+            ..Config::default()
+        })
+    }
+
     fn greeted(caps: &str) -> ClientSession {
-        let mut c = ClientSession::new();
+        let mut c = plaintext();
         c.receive(format!("* OK [CAPABILITY IMAP4rev1 {caps}] hi\r\n").as_bytes());
         while c.poll_event().is_some() {}
         c

@@ -97,6 +97,28 @@ pub struct Config {
     /// again (default 8 MiB; 0 keeps none). A message's content cannot change under its
     /// UID, so what is kept stays right; it is dropped when another mailbox is selected.
     pub fetch_cache_bytes: usize,
+    /// How long the session waits for the client before its autologout: 30 minutes, the
+    /// least RFC 3501 §5.4 allows. Restarts with every byte received.
+    pub timeout: Duration,
+    /// How long the session waits for the client while it IDLEs: 30 minutes by default,
+    /// since RFC 2177 §3 has clients re-issue IDLE at least every 29 minutes. Not shorter
+    /// than [`timeout`](Self::timeout), or clients following RFC 2177 are cut off.
+    pub idle_timeout: Duration,
+    /// The longest a command may take to arrive, from its first byte to its last line's
+    /// CRLF, or `None` for no limit: 2 minutes by default, ample for a 64 KiB line on a
+    /// slow link, and short against [`timeout`](Self::timeout), which a client sending a
+    /// byte now and then would otherwise stretch forever. The same bound applies to an
+    /// AUTHENTICATE response line and to the `DONE` that ends IDLE.
+    ///
+    /// Literal data (an APPEND message, say) counts as part of its command, its bound
+    /// growing by one second for every [`min_transfer_rate`](Self::min_transfer_rate)
+    /// octets received, so that a large message on a slow link arrives and a trickle does
+    /// not. The time between a synchronising literal's announcement and its data, while the
+    /// client waits for the continuation request, counts too.
+    pub command_timeout: Option<Duration>,
+    /// Octets per second a client must send on average while a command and its literals
+    /// arrive (1024 by default); see [`command_timeout`](Self::command_timeout).
+    pub min_transfer_rate: u64,
 }
 
 impl Default for Config {
@@ -113,6 +135,10 @@ impl Default for Config {
             id: Vec::new(),
             namespaces: None,
             fetch_cache_bytes: 8 << 20,
+            timeout: Duration::from_secs(30 * 60),
+            idle_timeout: Duration::from_secs(30 * 60),
+            command_timeout: Some(Duration::from_secs(2 * 60)),
+            min_transfer_rate: 1024,
         }
     }
 }
@@ -255,6 +281,8 @@ pub struct ServerSession {
     user: Option<String>,
     /// The nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange.
     auth_nonce: Option<String>,
+    /// Octets received since the command now arriving began.
+    arrived: u64,
 }
 
 impl ServerSession {
@@ -277,6 +305,7 @@ impl ServerSession {
             errors: 0,
             user: None,
             auth_nonce: None,
+            arrived: 0,
         };
         match greeting {
             Greeting::Ready => {
@@ -670,6 +699,10 @@ impl Session for ServerSession {
         if self.transport != Transport::Open {
             return;
         }
+        if !self.receiving_command() {
+            self.arrived = 0;
+        }
+        self.arrived = self.arrived.saturating_add(bytes.len() as u64);
         if self.skip_bytes > 0 && self.input.is_empty() {
             let n = usize::try_from(self.skip_bytes)
                 .unwrap_or(usize::MAX)
@@ -717,8 +750,26 @@ impl Session for ServerSession {
     }
 
     fn timeout(&self) -> Option<Duration> {
-        // RFC 3501 §5.4: at least 30 minutes of inactivity before an autologout.
-        Some(Duration::from_secs(30 * 60))
+        match self.mode {
+            Mode::Idle(_) => Some(self.config.idle_timeout),
+            _ => Some(self.config.timeout),
+        }
+    }
+
+    /// A command (with its literals), an AUTHENTICATE response or `DONE` has begun and
+    /// not ended, including the rest of a refused line or literal being thrown away; not
+    /// while the application owes an answer.
+    fn receiving_command(&self) -> bool {
+        self.transport == Transport::Open
+            && matches!(self.pending, Pending::None)
+            && (!self.input.is_empty() || self.skip_bytes > 0 || self.skip_line)
+    }
+
+    fn command_timeout(&self) -> Option<Duration> {
+        let earned = self.arrived / self.config.min_transfer_rate.max(1);
+        self.config
+            .command_timeout
+            .map(|limit| limit.saturating_add(Duration::from_secs(earned)))
     }
 
     fn wants_input(&self) -> bool {

@@ -75,8 +75,15 @@ pub struct Config {
     /// Unprocessed input held while waiting for the application, before
     /// [`wants_input`](mailwire_core::Session::wants_input) turns false.
     pub max_buffered_input: usize,
-    /// The inactivity timeout; RFC 1939 §3 asks for at least 10 minutes.
+    /// The inactivity timeout; RFC 1939 §3 asks for at least 10 minutes (the default).
+    /// Restarts with every byte received.
     pub timeout: Duration,
+    /// The longest a command line may take to arrive, from its first byte to its CRLF, or
+    /// `None` for no limit: 2 minutes by default, ample for a 255-octet line on the slowest
+    /// link or typed by hand, and short against [`timeout`](Self::timeout), which a client
+    /// sending a byte now and then would otherwise stretch forever. Like the inactivity
+    /// timeout, it closes the connection without a response and without UPDATE.
+    pub command_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -102,6 +109,7 @@ impl Default for Config {
             max_sasl_line: 12 * 1024,
             max_buffered_input: 64 * 1024,
             timeout: Duration::from_secs(600),
+            command_timeout: Some(Duration::from_secs(2 * 60)),
         }
     }
 }

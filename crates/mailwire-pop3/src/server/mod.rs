@@ -503,6 +503,16 @@ impl Session for Server {
         (!matches!(self.phase, Phase::Closed)).then_some(self.config.timeout)
     }
 
+    /// A command line or SASL response line has begun and not ended; not while the
+    /// application owes an answer.
+    fn receiving_command(&self) -> bool {
+        self.reads_commands() && (!self.input.is_empty() || self.framer.is_skipping())
+    }
+
+    fn command_timeout(&self) -> Option<Duration> {
+        self.config.command_timeout
+    }
+
     fn wants_input(&self) -> bool {
         self.transport == Transport::Open
             && !matches!(self.phase, Phase::Closed)

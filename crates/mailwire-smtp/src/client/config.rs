@@ -1,5 +1,7 @@
 //! How a client connects, and what it sends.
 
+use std::time::Duration;
+
 use mailwire_core::Secret;
 
 use crate::param::{Body, Notify, OriginalRecipient, Ret};
@@ -93,10 +95,61 @@ pub struct Config {
     pub scram_nonce: Option<String>,
     /// Longest reply line accepted, CRLF included.
     pub max_reply_line_len: usize,
+    /// How long to wait for the server at each step.
+    pub timeouts: Timeouts,
+}
+
+/// How long the client waits for the server, per step of the conversation (RFC 5321
+/// §4.5.3.2). Each wait restarts with every byte received.
+///
+/// ```
+/// use std::time::Duration;
+/// use mailwire_smtp::client::Timeouts;
+///
+/// let mut timeouts = Timeouts::default();
+/// assert_eq!(timeouts.data_termination, Duration::from_secs(600));
+/// timeouts.greeting = Duration::from_secs(30);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Timeouts {
+    /// For the 220 greeting: 5 minutes (§4.5.3.2.1).
+    pub greeting: Duration,
+    /// For the reply to MAIL: 5 minutes (§4.5.3.2.2).
+    pub mail: Duration,
+    /// For the reply to each RCPT: 5 minutes (§4.5.3.2.3).
+    pub rcpt: Duration,
+    /// For the 354 that answers DATA: 2 minutes (§4.5.3.2.4).
+    pub data_initiation: Duration,
+    /// While the body is being written, for the server to take each block: 3 minutes
+    /// (§4.5.3.2.5).
+    pub data_block: Duration,
+    /// For the reply to the final `.` or the last BDAT chunk: 10 minutes (§4.5.3.2.6), as
+    /// the server may deliver the message before it answers.
+    pub data_termination: Duration,
+    /// For the replies to EHLO, STARTTLS, AUTH, RSET, QUIT and BDAT chunks before the
+    /// last, which RFC 5321 gives no time of their own: 5 minutes, as for MAIL.
+    pub command: Duration,
+}
+
+impl Default for Timeouts {
+    /// RFC 5321 §4.5.3.2's values.
+    fn default() -> Self {
+        Self {
+            greeting: Duration::from_secs(5 * 60),
+            mail: Duration::from_secs(5 * 60),
+            rcpt: Duration::from_secs(5 * 60),
+            data_initiation: Duration::from_secs(2 * 60),
+            data_block: Duration::from_secs(3 * 60),
+            data_termination: Duration::from_secs(10 * 60),
+            command: Duration::from_secs(5 * 60),
+        }
+    }
 }
 
 impl Config {
-    /// Defaults: SMTP, opportunistic STARTTLS, no AUTH, 4096-octet reply lines.
+    /// Defaults: SMTP, opportunistic STARTTLS, no AUTH, 4096-octet reply lines, RFC 5321's
+    /// timeouts.
     pub fn new(hostname: Host) -> Self {
         Self {
             hostname,
@@ -107,6 +160,7 @@ impl Config {
             auth_without_tls: false,
             scram_nonce: None,
             max_reply_line_len: 4096,
+            timeouts: Timeouts::default(),
         }
     }
 }

@@ -31,7 +31,7 @@ use mailwire_core::Transport;
 use mailwire_core::dot::DotStuffer;
 use mailwire_core::line::{Frame, LineFramer};
 
-pub use config::{Config, Credentials, DsnRequest, Envelope, RecipientDsn, TlsPolicy};
+pub use config::{Config, Credentials, DsnRequest, Envelope, RecipientDsn, Timeouts, TlsPolicy};
 pub use event::{Event, Failure, MessageFailure, RecipientResult};
 
 use crate::capability::{Capability, EhloResponse};
@@ -716,17 +716,21 @@ impl Session {
 
     fn timeout_for_phase(&self) -> Option<Duration> {
         // RFC 5321 §4.5.3.2.
-        let minutes = match &self.phase {
+        let t = &self.config.timeouts;
+        let timeout = match &self.phase {
             Phase::Ready | Phase::Closed | Phase::Handshake => return None,
+            Phase::Greeting => t.greeting,
             Phase::Transaction(tx) => match tx.expect.front() {
-                Some(Expect::Data) => 2,
-                Some(Expect::Final | Expect::Bdat { last: true }) => 10,
-                None if tx.body == BodyState::Writing => 3,
-                _ => 5,
+                Some(Expect::Mail) => t.mail,
+                Some(Expect::Rcpt(_)) => t.rcpt,
+                Some(Expect::Data) => t.data_initiation,
+                Some(Expect::Final | Expect::Bdat { last: true }) => t.data_termination,
+                None if tx.body == BodyState::Writing => t.data_block,
+                _ => t.command,
             },
-            _ => 5,
+            _ => t.command,
         };
-        Some(Duration::from_secs(minutes * 60))
+        Some(timeout)
     }
 }
 

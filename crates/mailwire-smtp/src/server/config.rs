@@ -1,5 +1,7 @@
 //! What a server offers and enforces.
 
+use std::time::Duration;
+
 use crate::path::Domain;
 use crate::reply::Reply;
 use mailwire_sasl::Mechanism;
@@ -90,12 +92,28 @@ pub struct Config {
     pub expn_reply: Reply,
     /// The answer to HELP: by default `214 2.0.0`.
     pub help_reply: Reply,
+    /// How long the server waits for the client to send anything: 5 minutes, as RFC 5321
+    /// §4.5.3.2.7 asks. Restarts with every byte received.
+    pub timeout: Duration,
+    /// The longest a command may take to arrive, from its first byte to its end, or `None`
+    /// for no limit: 2 minutes by default, ample for a 1000-octet line on the slowest link
+    /// or typed by hand, and short against [`timeout`](Self::timeout), which a client
+    /// sending a byte now and then would otherwise stretch forever.
+    ///
+    /// A DATA or BDAT body counts as part of its command, its bound growing by one second
+    /// for every [`min_transfer_rate`](Self::min_transfer_rate) octets received: RFC 5321
+    /// gives a body only per-block timeouts (§4.5.3.2.5), which a trickle never trips.
+    pub command_timeout: Option<Duration>,
+    /// Octets per second a client must send on average while a command or body arrives
+    /// (1024 by default); see [`command_timeout`](Self::command_timeout).
+    pub min_transfer_rate: u64,
 }
 
 impl Config {
     /// The defaults: ESMTP with PIPELINING, SIZE 50 MiB, 8BITMIME, SMTPUTF8, CHUNKING,
     /// BINARYMIME and ENHANCEDSTATUSCODES; 100 recipients; 1000-octet lines; 10 errors;
-    /// 64 KiB body chunks; no TLS, no AUTH.
+    /// 64 KiB body chunks; no TLS, no AUTH; a 5-minute timeout, 2 minutes (plus one second
+    /// per KiB) for a command or body to arrive.
     pub fn new(hostname: Domain) -> Self {
         Self {
             hostname,
@@ -128,6 +146,9 @@ impl Config {
             ),
             expn_reply: Reply::fixed(502, Some((5, 5, 1)), "EXPN not available"),
             help_reply: Reply::fixed(214, Some((2, 0, 0)), "See RFC 5321"),
+            timeout: Duration::from_secs(5 * 60),
+            command_timeout: Some(Duration::from_secs(2 * 60)),
+            min_transfer_rate: 1024,
         }
     }
 }

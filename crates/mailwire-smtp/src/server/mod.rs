@@ -45,9 +45,6 @@ use crate::reply::{Reply, ReplyCode};
 use mailwire_core::dot::DotUnstuffer;
 use mailwire_core::line::{Frame, LineFramer};
 
-/// How long the server waits for the client (RFC 5321 §4.5.3.2.7).
-const TIMEOUT: Duration = Duration::from_secs(5 * 60);
-
 /// How much unprocessed input the session holds while it waits for the application before
 /// it asks the driver to stop reading.
 const MAX_BUFFERED: usize = 64 * 1024;
@@ -189,6 +186,8 @@ pub struct Session {
     tx: Option<Transaction>,
     errors: u32,
     transport: Transport,
+    /// Octets received since the command now arriving began.
+    arrived: u64,
     /// How much of `out` may go out while a decision is pending and more input waits:
     /// up to the reply to the last command that must end a pipelined group.
     flush_to: usize,
@@ -213,6 +212,7 @@ impl Session {
             tx: None,
             errors: 0,
             transport: Transport::Open,
+            arrived: 0,
             flush_to: 0,
             config,
         };
@@ -761,6 +761,10 @@ impl mailwire_core::Session for Session {
         if matches!(self.phase, Phase::StartTls | Phase::Closed) {
             return;
         }
+        if !mailwire_core::Session::receiving_command(self) {
+            self.arrived = 0;
+        }
+        self.arrived = self.arrived.saturating_add(bytes.len() as u64);
         if matches!(self.phase, Phase::Data(_)) && self.input.is_empty() {
             // The body's fast path: unstuff straight from the caller's buffer.
             let used = self.feed_data(bytes);
@@ -829,7 +833,26 @@ impl mailwire_core::Session for Session {
     }
 
     fn timeout(&self) -> Option<Duration> {
-        Some(TIMEOUT)
+        Some(self.config.timeout)
+    }
+
+    /// A command line, a SASL response line or a message body (after DATA, or a BDAT
+    /// chunk's octets) has begun and not ended; not while a decision is pending.
+    fn receiving_command(&self) -> bool {
+        match self.phase {
+            Phase::Command | Phase::AuthResponse(_) => {
+                !self.input.is_empty() || self.framer.is_skipping()
+            }
+            Phase::Data(_) | Phase::Bdat(_) => true,
+            Phase::Pending(_) | Phase::StartTls | Phase::Closed => false,
+        }
+    }
+
+    fn command_timeout(&self) -> Option<Duration> {
+        let earned = self.arrived / self.config.min_transfer_rate.max(1);
+        self.config
+            .command_timeout
+            .map(|limit| limit.saturating_add(Duration::from_secs(earned)))
     }
 
     fn wants_input(&self) -> bool {
