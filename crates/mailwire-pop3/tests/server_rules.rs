@@ -688,7 +688,7 @@ fn a_command_is_received_from_its_first_byte_to_its_crlf() {
     assert!(!s.receiving_command());
     // While the application decides, the time is not the client's.
     s.receive(b"USER mrose\r\nPASS tanstaaf\r\nST");
-    assert!(matches!(s.poll_event(), Some(Event::CheckPassword { .. })));
+    assert!(matches!(s.poll_event(), Some(Event::Auth { .. })));
     assert!(!s.receiving_command());
     assert_eq!(
         s.command_timeout(),
