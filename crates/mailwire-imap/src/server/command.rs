@@ -774,7 +774,9 @@ impl ServerSession {
     }
 
     /// Refuses the pending question with a tagged `NO` and `text`.
-    /// Not for [`Event::Auth`], which [`answer_auth`](Self::answer_auth) answers.
+    ///
+    /// Not for [`Event::Auth`]: [`answer_auth`](Self::answer_auth) with
+    /// [`AuthAnswer::Reject`] refuses credentials, and the session chooses the reply.
     pub fn reject(&mut self, text: &str) -> Result<(), Error> {
         match self.take_pending() {
             other @ (Pending::None | Pending::Credentials { .. }) => {
