@@ -22,6 +22,7 @@ use mailwire::imap::server::{
     Config, Event, Greeting, MailboxSnapshot, MessageInfo, ServerSession, StoredMessage,
 };
 use mailwire::imap::types::{Date, DateTime, Flag, Response};
+use mailwire::sasl::AuthAnswer;
 
 const COUNT: u32 = 10_000;
 const FETCH: &[u8] = b"f FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE)\r\n";
@@ -46,7 +47,7 @@ fn selected(cache_bytes: usize) -> ServerSession {
     s.receive(b"a LOGIN u p\r\nb SELECT INBOX\r\n");
     while let Some(e) = s.poll_event() {
         match e {
-            Event::CheckPassword { .. } => s.accept_credentials().unwrap(),
+            Event::Auth { .. } => s.answer_auth(AuthAnswer::Accept).unwrap(),
             Event::Select { .. } => s
                 .open_mailbox(MailboxSnapshot {
                     uid_validity: NonZeroU32::MIN,

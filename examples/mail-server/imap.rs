@@ -5,6 +5,7 @@
 //! A message gets its UID the first time an IMAP connection lists the folder.
 
 use std::collections::BTreeMap;
+use std::error::Error;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::net::TcpStream;
@@ -22,6 +23,7 @@ use mailwire::imap::types::{
     Date, DateTime, Delimiter, Flag, Mailbox, MailboxAttribute, StatusAttribute, StatusItem,
 };
 use mailwire::mime::DateTime as Instant;
+use mailwire::sasl::{AuthAnswer, AuthQuestion};
 
 use crate::Account;
 use crate::driver::drive;
@@ -232,7 +234,9 @@ pub(crate) fn serve(
     let result = drive(&mut stream, &mut server, |server, event| {
         if let Err(e) = answer(server, event, maildir, uids, account) {
             eprintln!("imap {peer}: {e}");
-            let _ = server.reject("the mail folder cannot be read");
+            if let Err(e) = server.reject("the mail folder cannot be read") {
+                eprintln!("imap {peer}: {e}");
+            }
         }
     });
     if let Err(e) = result {
@@ -240,31 +244,42 @@ pub(crate) fn serve(
     }
 }
 
-/// Answers one event; an error is answered with NO by the caller.
+/// Answers one event; an error (the Maildir could not be read, or an answer the session
+/// did not take) is answered with NO by the caller.
 fn answer(
     server: &mut ServerSession,
     event: Event,
     maildir: &Maildir,
     uids: &Uids,
     account: &Account,
-) -> io::Result<()> {
+) -> Result<(), Box<dyn Error>> {
     let list = || -> io::Result<Listing> { uids.assign(maildir.messages()?) };
     match event {
-        Event::CheckPassword {
-            username, password, ..
+        // LOGIN, and AUTHENTICATE PLAIN or LOGIN: the only mechanisms offered.
+        Event::Auth {
+            question:
+                AuthQuestion::Password {
+                    authcid,
+                    authzid,
+                    password,
+                    ..
+                },
         } => {
-            let good = constant_time_eq(username.as_bytes(), account.user.as_bytes())
-                & constant_time_eq(password.expose().as_bytes(), account.password.as_bytes());
-            let _ = if good {
-                server.accept_credentials()
+            let good = constant_time_eq(authcid.as_bytes(), account.user.as_bytes())
+                & constant_time_eq(password.expose().as_bytes(), account.password.as_bytes())
+                // The one user may act only as itself.
+                & authzid.is_none_or(|z| z == account.user);
+            server.answer_auth(if good {
+                AuthAnswer::Accept
             } else {
-                server.reject("invalid user name or password")
-            };
+                AuthAnswer::Reject
+            })?;
         }
-        Event::LoggedIn { .. } => {}
+        Event::Auth { .. } => server.answer_auth(AuthAnswer::Reject)?,
+        Event::Authenticated { .. } | Event::AuthFailed { .. } => {}
         Event::Select { mailbox, read_only } => {
             if mailbox != Mailbox::Inbox {
-                let _ = server.reject("no such mailbox: this server keeps only INBOX");
+                server.reject("no such mailbox: this server keeps only INBOX")?;
                 return Ok(());
             }
             let mut listing = list()?;
@@ -281,7 +296,7 @@ fn answer(
                     recent,
                 });
             }
-            let _ = server.open_mailbox(MailboxSnapshot {
+            server.open_mailbox(MailboxSnapshot {
                 uid_validity: listing.validity,
                 uid_next: listing.next,
                 flags: vec![
@@ -293,7 +308,7 @@ fn answer(
                 ],
                 keywords_allowed: false,
                 messages,
-            });
+            })?;
         }
         Event::Messages { uids: wanted } => {
             let listing = list()?;
@@ -313,7 +328,7 @@ fn answer(
                     });
                 }
             }
-            let _ = server.provide_messages(messages);
+            server.provide_messages(messages)?;
         }
         Event::SetFlags { updates } => {
             let listing = list()?;
@@ -322,23 +337,23 @@ fn answer(
                     maildir.set_flags(m, &letters_of(&flags))?;
                 }
             }
-            let _ = server.accept();
+            server.accept()?;
         }
         Event::Expunge { uids: gone } => {
             let listing = list()?;
             for uid in gone {
                 if let Some(m) = listing.find(uid) {
                     match fs::remove_file(&m.path) {
-                        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
                         _ => {}
                     }
                 }
             }
-            let _ = server.accept();
+            server.accept()?;
         }
         Event::Append { mailbox, messages } => {
             if mailbox != Mailbox::Inbox {
-                let _ = server.reject("this server keeps only INBOX");
+                server.reject("this server keeps only INBOX")?;
                 return Ok(());
             }
             let mut names = Vec::new();
@@ -365,7 +380,7 @@ fn answer(
                 }
             }
             let new: Vec<u32> = added.iter().map(|(uid, _)| *uid).collect();
-            let _ = server.accept_append(listing.validity, &new);
+            server.accept_append(listing.validity, &new)?;
         }
         Event::List {
             reference, pattern, ..
@@ -390,14 +405,14 @@ fn answer(
                     mailbox: Mailbox::Inbox,
                 });
             }
-            let _ = server.list(entries);
+            server.list(entries)?;
         }
         Event::Status {
             mailbox,
             attributes,
         } => {
             if mailbox != Mailbox::Inbox {
-                let _ = server.reject("no such mailbox: this server keeps only INBOX");
+                server.reject("no such mailbox: this server keeps only INBOX")?;
                 return Ok(());
             }
             let listing = list()?;
@@ -420,13 +435,13 @@ fn answer(
                     _ => None,
                 })
                 .collect();
-            let _ = server.status(items);
+            server.status(items)?;
         }
         Event::Copy { .. } | Event::Manage(_) => {
-            let _ = server.reject("this server keeps only INBOX");
+            server.reject("this server keeps only INBOX")?;
         }
         _ => {
-            let _ = server.reject("not supported by this server");
+            server.reject("not supported by this server")?;
         }
     }
     Ok(())

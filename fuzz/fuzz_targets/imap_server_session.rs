@@ -13,6 +13,7 @@ use mailwire_imap::server::{
     StoredMessage,
 };
 use mailwire_imap::types::{Date, DateTime, Flag, StatusItem};
+use mailwire_sasl::{AuthAnswer, AuthQuestionKind};
 
 const MESSAGES: [&[u8]; 3] = [
     b"From: a@x.test\r\nSubject: one\r\n\r\nfirst\r\n",
@@ -24,8 +25,12 @@ Subject: inner\r\n\r\nx\r\n--b--\r\n",
 
 fn serve(s: &mut ServerSession, flags: &mut [Vec<Flag>; 3]) {
     while let Some(event) = s.poll_event() {
-        let _ = match event {
-            Event::CheckPassword { .. } | Event::CheckToken { .. } => s.accept_credentials(),
+        let answered = match event {
+            Event::Auth { question } => s.answer_auth(match question.kind() {
+                AuthQuestionKind::Password => AuthAnswer::Accept,
+                AuthQuestionKind::Token => AuthAnswer::AcceptAs("fuzz".into()),
+                _ => AuthAnswer::Reject,
+            }),
             Event::Select { .. } => s.open_mailbox(MailboxSnapshot {
                 uid_validity: NonZeroU32::MIN,
                 uid_next: NonZeroU32::new(4).unwrap_or(NonZeroU32::MIN),
@@ -60,9 +65,11 @@ fn serve(s: &mut ServerSession, flags: &mut [Vec<Flag>; 3]) {
             }
             Event::Status { .. } => s.status(vec![StatusItem::Messages(3)]),
             Event::List { .. } => s.list(Vec::new()),
-            Event::LoggedIn { .. } => Ok(()),
+            Event::Authenticated { .. } | Event::AuthFailed { .. } => Ok(()),
             _ => s.accept().or_else(|_| s.reject("no")),
         };
+        // Every answer above fits the question its event asks.
+        answered.expect("the event's question is pending");
     }
 }
 

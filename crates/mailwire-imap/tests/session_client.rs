@@ -13,7 +13,7 @@ use mailwire_imap::types::{
     Capability, CommandBody, Completion, Data, Date, DateTime, FetchItems, Flag, FlagFetch,
     IString, Mailbox, MessageDataItem, NonEmpty, Section, SectionText, StoreKind,
 };
-use mailwire_sasl::ClientExchange;
+use mailwire_sasl::{AuthAnswer, AuthQuestion, ClientExchange};
 
 fn raw(n: u32) -> Vec<u8> {
     format!(
@@ -40,12 +40,15 @@ impl Store {
     fn serve(&mut self, s: &mut ServerSession) {
         while let Some(e) = s.poll_event() {
             match e {
-                Event::CheckPassword { password, .. } => {
-                    if password.expose() == "secret" {
-                        s.accept_credentials().unwrap();
+                Event::Auth {
+                    question: AuthQuestion::Password { password, .. },
+                } => {
+                    let answer = if password.expose() == "secret" {
+                        AuthAnswer::Accept
                     } else {
-                        s.reject("no").unwrap();
-                    }
+                        AuthAnswer::Reject
+                    };
+                    s.answer_auth(answer).unwrap();
                 }
                 Event::Select { .. } => s
                     .open_mailbox(MailboxSnapshot {

@@ -8,6 +8,7 @@ use std::num::NonZeroU32;
 use mailwire_core::Session;
 use mailwire_imap::server::{Config, Event, Greeting, MailboxSnapshot, ServerSession};
 use mailwire_imap::types::Flag;
+use mailwire_sasl::AuthAnswer;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -22,7 +23,7 @@ fn an_idle_selected_session_holds_less_than_16_kib() {
     s.receive(b"a1 LOGIN fred secret\r\na2 SELECT INBOX\r\n");
     while let Some(e) = s.poll_event() {
         match e {
-            Event::CheckPassword { .. } => s.accept_credentials().unwrap(),
+            Event::Auth { .. } => s.answer_auth(AuthAnswer::Accept).unwrap(),
             Event::Select { .. } => s
                 .open_mailbox(MailboxSnapshot {
                     uid_validity: NonZeroU32::MIN,

@@ -4,12 +4,17 @@
 
 use std::num::NonZeroU32;
 
+use mailwire_core::Secret;
 use mailwire_core::{Session, Transport};
 use mailwire_imap::server::{
     Config, Event, Greeting, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, ServerSession,
     StoredMessage,
 };
 use mailwire_imap::types::{Date, DateTime, Flag, StatusItem};
+use mailwire_sasl::{AuthAnswer, AuthError, AuthQuestion, Identity, Mechanism, Method};
+
+const CRAM_MD5: Method = Method::Sasl(Mechanism::CramMd5);
+const SCRAM: Method = Method::Sasl(Mechanism::ScramSha256);
 
 /// One mailbox, INBOX, of messages by ascending UID.
 struct Store {
@@ -27,17 +32,28 @@ impl Store {
     fn serve(&mut self, s: &mut ServerSession) {
         while let Some(event) = s.poll_event() {
             match event {
-                Event::CheckPassword {
-                    username, password, ..
+                Event::Auth {
+                    question:
+                        AuthQuestion::Password {
+                            authcid, password, ..
+                        },
                 } => {
-                    self.events.push(format!("password {username}"));
-                    if password.expose() == "secret" {
-                        s.accept_credentials().unwrap();
+                    self.events.push(format!("password {authcid}"));
+                    let answer = if password.expose() == "secret" {
+                        AuthAnswer::Accept
                     } else {
-                        s.reject("Wrong password").unwrap();
-                    }
+                        AuthAnswer::Reject
+                    };
+                    s.answer_auth(answer).unwrap();
                 }
-                Event::LoggedIn { user } => self.events.push(format!("logged in {user}")),
+                Event::Authenticated { identity, .. } => {
+                    self.events
+                        .push(format!("logged in {}", identity.acting_as()));
+                }
+                Event::AuthFailed { user, failures, .. } => {
+                    self.events
+                        .push(format!("failed {} {failures}", user.unwrap_or_default()));
+                }
                 Event::Select { .. } => {
                     let snapshot = MailboxSnapshot {
                         uid_validity: NonZeroU32::new(3_857_529_045).unwrap(),
@@ -395,7 +411,12 @@ fn authenticate_plain_with_and_without_initial_response() {
     assert_eq!(s.user(), Some("mrc"));
     assert_eq!(
         store.events,
-        ["password mrc", "password mrc", "logged in mrc"]
+        [
+            "password mrc",
+            "failed mrc 1",
+            "password mrc",
+            "logged in mrc"
+        ]
     );
 }
 
@@ -759,10 +780,7 @@ fn said(s: &mut ServerSession, input: &[u8]) -> String {
 fn challenge_response_config() -> Config {
     let mut c = Config::default();
     c.starttls = false;
-    c.mechanisms = vec![
-        mailwire_sasl::Mechanism::ScramSha256,
-        mailwire_sasl::Mechanism::CramMd5,
-    ];
+    c.mechanisms = vec![Mechanism::ScramSha256, Mechanism::CramMd5];
     c
 }
 
@@ -806,12 +824,28 @@ fn authenticate_cram_md5_rfc2195_exchange() {
         ""
     );
     match s.poll_event() {
-        Some(Event::LookupSecret { username }) => assert_eq!(username, "tim"),
+        Some(Event::Auth {
+            question: AuthQuestion::Secret { method, authcid },
+        }) => assert_eq!((method, authcid.as_str()), (CRAM_MD5, "tim")),
         other => panic!("{other:?}"),
     }
-    s.provide_secret(&mailwire_core::Secret::new("tanstaaftanstaaf".to_owned()))
-        .unwrap();
-    assert!(matches!(s.poll_event(), Some(Event::LoggedIn { user }) if user == "tim"));
+    s.answer_auth(AuthAnswer::Secret(Secret::new(
+        "tanstaaftanstaaf".to_owned(),
+    )))
+    .unwrap();
+    match s.poll_event() {
+        Some(Event::Authenticated { method, identity }) => assert_eq!(
+            (method, identity),
+            (
+                CRAM_MD5,
+                Identity {
+                    authcid: "tim".into(),
+                    authzid: None
+                }
+            )
+        ),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(
         said(&mut s, b""),
         "a1 OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE NAMESPACE UIDPLUS MOVE ENABLE ID UNSELECT \
@@ -828,10 +862,29 @@ MULTIAPPEND] Logged in\r\n"
         &mut s,
         b"dGltIDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw\r\n",
     );
-    assert!(matches!(s.poll_event(), Some(Event::LookupSecret { .. })));
-    s.provide_secret(&mailwire_core::Secret::new("tanstaaftanstaaf".to_owned()))
-        .unwrap();
+    assert!(matches!(
+        s.poll_event(),
+        Some(Event::Auth {
+            question: AuthQuestion::Secret { .. }
+        })
+    ));
+    s.answer_auth(AuthAnswer::Secret(Secret::new(
+        "tanstaaftanstaaf".to_owned(),
+    )))
+    .unwrap();
     assert_eq!(said(&mut s, b""), "b1 NO Authentication failed\r\n");
+    match s.poll_event() {
+        Some(Event::AuthFailed {
+            method,
+            user,
+            error,
+            failures,
+        }) => assert_eq!(
+            (method, user.as_deref(), error, failures),
+            (CRAM_MD5, Some("tim"), AuthError::Credentials, 1)
+        ),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(s.user(), None);
     // Each exchange uses up its nonce: without a new one the mechanism is not offered.
     assert_eq!(
@@ -851,7 +904,7 @@ fn authenticate_scram_sha256_rfc7677_exchange() {
     let mut client = mailwire_sasl::ClientExchange::scram_sha256(
         None,
         "user",
-        &mailwire_core::Secret::new("pencil".to_owned()),
+        &Secret::new("pencil".to_owned()),
         "rOprNGfwEbeRWgbNEkqO",
     )
     .unwrap();
@@ -865,16 +918,25 @@ fn authenticate_scram_sha256_rfc7677_exchange() {
         ""
     );
     match s.poll_event() {
-        Some(Event::LookupScramKeys { username, authzid }) => {
-            assert_eq!((username.as_str(), authzid), ("user", None));
+        Some(Event::Auth {
+            question:
+                AuthQuestion::ScramKeys {
+                    method,
+                    authcid,
+                    authzid,
+                },
+        }) => {
+            assert_eq!((method, authcid.as_str(), authzid), (SCRAM, "user", None));
         }
         other => panic!("{other:?}"),
     }
     let salt = base64::engine::general_purpose::STANDARD
         .decode("W22ZaJ0SNY7soEsUEjb6gQ==")
         .unwrap();
-    s.provide_scram_keys(mailwire_sasl::ScramKeys::derive("pencil", &salt, 4096))
-        .unwrap();
+    s.answer_auth(AuthAnswer::ScramKeys(mailwire_sasl::ScramKeys::derive(
+        "pencil", &salt, 4096,
+    )))
+    .unwrap();
     let server_first =
         b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
     assert_eq!(said(&mut s, b""), format!("+ {}\r\n", b64(server_first)));
@@ -897,7 +959,19 @@ p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
         "a1 OK [CAPABILITY IMAP4rev1 LITERAL+ IDLE NAMESPACE UIDPLUS MOVE ENABLE ID UNSELECT \
 MULTIAPPEND] Logged in\r\n"
     );
-    assert!(matches!(s.poll_event(), Some(Event::LoggedIn { user }) if user == "user"));
+    match s.poll_event() {
+        Some(Event::Authenticated { method, identity }) => assert_eq!(
+            (method, identity),
+            (
+                SCRAM,
+                Identity {
+                    authcid: "user".into(),
+                    authzid: None
+                }
+            )
+        ),
+        other => panic!("{other:?}"),
+    }
     client.finish(None).unwrap();
 }
 

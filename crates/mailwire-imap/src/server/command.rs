@@ -5,11 +5,14 @@ use std::io::Write as _;
 use std::num::NonZeroU32;
 use std::str::FromStr;
 
-use mailwire_core::Secret;
-use mailwire_core::Transport;
-use mailwire_sasl::{AuthError, Mechanism, ScramKeys, ServerExchange, ServerStep};
+use mailwire_core::{Misuse, Transport};
+use mailwire_sasl::{
+    AuthAnswer, AuthError, AuthQuestion, AuthQuestionKind, Identity, Mechanism, Method,
+    ServerExchange, ServerStep,
+};
 
-use super::event::{Event, ListEntry, MailboxChange, MailboxSnapshot, NotPending, StoredMessage};
+use super::answer::{Answer, Error, Question};
+use super::event::{Event, ListEntry, MailboxChange, MailboxSnapshot, StoredMessage};
 use super::item_cache::{CachedItem, ItemCache};
 use super::view::View;
 use super::{Mode, Pending, ServerSession, State};
@@ -290,10 +293,13 @@ impl ServerSession {
                         username: Some(username.clone()),
                         exchange: None,
                     },
-                    Event::CheckPassword {
-                        username,
-                        authzid: None,
-                        password: password.into(),
+                    Event::Auth {
+                        question: AuthQuestion::Password {
+                            method: Method::Login,
+                            authcid: username,
+                            authzid: None,
+                            password: password.into(),
+                        },
                     },
                 );
             }
@@ -318,7 +324,7 @@ impl ServerSession {
                 };
                 let mut exchange = Box::new(exchange);
                 let step = exchange.start(initial_response.as_ref().map(|r| r.expose().as_slice()));
-                self.sasl_step(tag, exchange, step);
+                self.sasl_step(tag, exchange, None, step);
             }
             CommandBody::Select { mailbox, .. } | CommandBody::Examine { mailbox, .. } => {
                 let read_only = name == "EXAMINE";
@@ -605,7 +611,15 @@ impl ServerSession {
         Some(v.resolve(set, uid))
     }
 
-    pub(super) fn sasl_step(&mut self, tag: Tag, exchange: Box<ServerExchange>, step: ServerStep) {
+    /// Acts on the next step of an AUTHENTICATE exchange; `user` is the user the client
+    /// named so far.
+    pub(super) fn sasl_step(
+        &mut self,
+        tag: Tag,
+        exchange: Box<ServerExchange>,
+        user: Option<String>,
+        step: ServerStep,
+    ) {
         use base64::Engine as _;
         match step {
             ServerStep::Challenge(data) => {
@@ -616,70 +630,33 @@ impl ServerSession {
                 } else {
                     self.continuation(&text);
                 }
-                self.mode = Mode::SaslLine(tag, exchange);
+                self.mode = Mode::SaslLine(tag, exchange, user);
             }
-            ServerStep::VerifyPassword {
-                authcid,
-                authzid,
-                password,
-            } => self.ask(
-                Pending::Credentials {
-                    tag,
-                    username: None,
-                    exchange: Some(exchange),
-                },
-                Event::CheckPassword {
-                    username: authcid,
-                    authzid,
-                    password,
-                },
-            ),
-            ServerStep::VerifyToken { user, token, .. } => self.ask(
-                Pending::Credentials {
-                    tag,
-                    username: None,
-                    exchange: Some(exchange),
-                },
-                Event::CheckToken { user, token },
-            ),
+            ServerStep::Question(question) => {
+                let username = question.user().map(str::to_owned).or(user);
+                self.ask(
+                    Pending::Credentials {
+                        tag,
+                        username,
+                        exchange: Some(exchange),
+                    },
+                    Event::Auth { question },
+                );
+            }
             ServerStep::Success { identity, .. } => {
-                self.logged_in(tag, identity.acting_as().to_owned());
+                self.authenticated(tag, Method::Sasl(exchange.mechanism()), identity);
             }
-            ServerStep::Failure(AuthError::Cancelled) => {
-                self.bad(Some(tag), "AUTHENTICATE cancelled");
-            }
-            ServerStep::Failure(AuthError::Credentials) => {
-                self.tagged(tag, Completion::No, None, "Authentication failed");
-            }
-            ServerStep::LookupSecret { authcid } => self.ask(
-                Pending::Credentials {
-                    tag,
-                    username: None,
-                    exchange: Some(exchange),
-                },
-                Event::LookupSecret { username: authcid },
-            ),
-            ServerStep::LookupScramKeys { authcid, authzid } => self.ask(
-                Pending::Credentials {
-                    tag,
-                    username: None,
-                    exchange: Some(exchange),
-                },
-                Event::LookupScramKeys {
-                    username: authcid,
-                    authzid,
-                },
-            ),
-            ServerStep::Failure(_) => {
-                self.bad(Some(tag), "Invalid AUTHENTICATE exchange");
+            ServerStep::Failure(error) => {
+                self.auth_failed(tag, Method::Sasl(exchange.mechanism()), user, error);
             }
         }
     }
 
-    fn logged_in(&mut self, tag: Tag, user: String) {
+    fn authenticated(&mut self, tag: Tag, method: Method, identity: Identity) {
         self.state = State::Authenticated;
-        self.user = Some(user.clone());
-        self.events.push_back(Event::LoggedIn { user });
+        self.user = Some(identity.acting_as().to_owned());
+        self.events
+            .push_back(Event::Authenticated { method, identity });
         let caps = self.capabilities();
         self.tagged(
             tag,
@@ -689,91 +666,122 @@ impl ServerSession {
         );
     }
 
+    /// Counts and reports a failed attempt, and tells the client.
+    fn auth_failed(&mut self, tag: Tag, method: Method, user: Option<String>, error: AuthError) {
+        self.auth_failures = self.auth_failures.saturating_add(1);
+        let reply = match error {
+            AuthError::Credentials => None,
+            AuthError::Cancelled => Some("AUTHENTICATE cancelled"),
+            _ => Some("Invalid AUTHENTICATE exchange"),
+        };
+        self.events.push_back(Event::AuthFailed {
+            method,
+            user,
+            error,
+            failures: self.auth_failures,
+        });
+        match reply {
+            None => self.tagged(tag, Completion::No, None, "Authentication failed"),
+            Some(text) => self.bad(Some(tag), text),
+        }
+    }
+
     // ---- answers ----
 
     fn take_pending(&mut self) -> Pending {
         std::mem::take(&mut self.pending)
     }
 
-    /// Accepts the credentials of [`Event::CheckPassword`] or [`Event::CheckToken`].
-    pub fn accept_credentials(&mut self) -> Result<(), NotPending> {
+    /// The question pending, if any.
+    fn question(&self) -> Option<Question> {
+        Some(match &self.pending {
+            Pending::None => return None,
+            Pending::Credentials { exchange: None, .. } => {
+                Question::Auth(AuthQuestionKind::Password)
+            }
+            Pending::Credentials {
+                exchange: Some(ex), ..
+            } => Question::Auth(ex.pending()?),
+            Pending::Select { .. } => Question::Select,
+            Pending::Fetch { .. } | Pending::Search { .. } => Question::Messages,
+            Pending::FetchSeen { .. } | Pending::Store { .. } => Question::SetFlags,
+            Pending::Expunge { .. } => Question::Expunge,
+            Pending::Copy { .. } => Question::Copy,
+            Pending::Append { .. } => Question::Append,
+            Pending::List { .. } => Question::List,
+            Pending::Status { .. } => Question::Status,
+            Pending::Manage { .. } => Question::Manage,
+        })
+    }
+
+    /// The error for `answer`, which does not fit the pending question.
+    fn misuse(&self, answer: Answer) -> Error {
+        Misuse {
+            pending: self.question(),
+            answer,
+        }
+    }
+
+    /// Answers [`Event::Auth`]. An answer that does not fit the question (for instance
+    /// [`AuthAnswer::Accept`] to a token) is handed back and the question stays pending.
+    pub fn answer_auth(&mut self, answer: AuthAnswer) -> Result<(), Error> {
         match self.take_pending() {
             Pending::Credentials {
                 tag,
                 username,
                 exchange: None,
-            } => {
-                self.logged_in(tag, username.unwrap_or_default());
-                self.resume();
-                Ok(())
+            } if answer.fits(AuthQuestionKind::Password) => {
+                let authcid = match answer {
+                    AuthAnswer::Accept => username.unwrap_or_default(),
+                    AuthAnswer::AcceptAs(name) => name,
+                    _ => {
+                        self.auth_failed(tag, Method::Login, username, AuthError::Credentials);
+                        self.resume();
+                        return Ok(());
+                    }
+                };
+                let identity = Identity {
+                    authcid,
+                    authzid: None,
+                };
+                self.authenticated(tag, Method::Login, identity);
             }
-            pending @ Pending::Credentials { .. } => {
-                self.pending = pending;
-                self.exchange_answer(|ex| ex.accept().ok())
-            }
+            Pending::Credentials {
+                tag,
+                username,
+                exchange: Some(mut ex),
+            } => match ex.answer(answer) {
+                Ok(step) => self.sasl_step(tag, ex, username, step),
+                Err(wrong) => {
+                    self.pending = Pending::Credentials {
+                        tag,
+                        username,
+                        exchange: Some(ex),
+                    };
+                    return Err(Misuse {
+                        pending: wrong.pending.map(Question::Auth),
+                        answer: Answer::Auth(wrong.answer),
+                    });
+                }
+            },
             other => {
                 self.pending = other;
-                Err(NotPending)
+                return Err(self.misuse(Answer::Auth(answer)));
             }
         }
-    }
-
-    /// Answers [`Event::LookupSecret`] (CRAM-MD5) with the user's plaintext secret; the
-    /// exchange checks the client's digest against it.
-    pub fn provide_secret(&mut self, secret: &Secret<String>) -> Result<(), NotPending> {
-        self.exchange_answer(|ex| ex.provide_secret(secret).ok())
-    }
-
-    /// Answers [`Event::LookupScramKeys`] (SCRAM-SHA-256) with the user's stored keys; the
-    /// exchange checks the client's proof against them.
-    pub fn provide_scram_keys(&mut self, keys: ScramKeys) -> Result<(), NotPending> {
-        self.exchange_answer(|ex| ex.provide_scram_keys(keys).ok())
-    }
-
-    /// Passes an answer to the pending SASL exchange; the question stays pending when it
-    /// was not one the answer fits.
-    fn exchange_answer(
-        &mut self,
-        answer: impl FnOnce(&mut ServerExchange) -> Option<ServerStep>,
-    ) -> Result<(), NotPending> {
-        let Pending::Credentials {
-            tag,
-            username,
-            exchange: Some(mut ex),
-        } = self.take_pending()
-        else {
-            return Err(NotPending);
-        };
-        match answer(&mut ex) {
-            Some(step) => {
-                self.sasl_step(tag, ex, step);
-                self.resume();
-                Ok(())
-            }
-            None => {
-                self.pending = Pending::Credentials {
-                    tag,
-                    username,
-                    exchange: Some(ex),
-                };
-                Err(NotPending)
-            }
-        }
+        self.resume();
+        Ok(())
     }
 
     /// Refuses the pending question with a tagged `NO` and `text`.
-    pub fn reject(&mut self, text: &str) -> Result<(), NotPending> {
+    ///
+    /// Not for [`Event::Auth`]: [`answer_auth`](Self::answer_auth) with
+    /// [`AuthAnswer::Reject`] refuses credentials, and the session chooses the reply.
+    pub fn reject(&mut self, text: &str) -> Result<(), Error> {
         match self.take_pending() {
-            Pending::None => Err(NotPending),
-            Pending::Credentials {
-                tag,
-                exchange: Some(mut ex),
-                ..
-            } => {
-                let step = ex.reject().map_err(|_| NotPending)?;
-                self.sasl_step(tag, ex, step);
-                self.resume();
-                Ok(())
+            other @ (Pending::None | Pending::Credentials { .. }) => {
+                self.pending = other;
+                Err(self.misuse(Answer::Reject(text.to_owned())))
             }
             Pending::FetchSeen {
                 tag,
@@ -788,8 +796,7 @@ impl ServerSession {
                 self.resume();
                 Ok(())
             }
-            Pending::Credentials { tag, .. }
-            | Pending::Select { tag, .. }
+            Pending::Select { tag, .. }
             | Pending::Fetch { tag, .. }
             | Pending::Search { tag, .. }
             | Pending::Store { tag, .. }
@@ -813,7 +820,7 @@ impl ServerSession {
 
     /// Accepts [`Event::SetFlags`], [`Event::Expunge`], [`Event::Copy`],
     /// [`Event::Append`] or [`Event::Manage`] without response codes.
-    pub fn accept(&mut self) -> Result<(), NotPending> {
+    pub fn accept(&mut self) -> Result<(), Error> {
         match self.take_pending() {
             Pending::Store {
                 tag,
@@ -872,7 +879,7 @@ impl ServerSession {
             Pending::Manage { tag, name } => self.finish(tag, &format!("{name} completed"), true),
             other => {
                 self.pending = other;
-                return Err(NotPending);
+                return Err(self.misuse(Answer::Accept));
             }
         }
         self.resume();
@@ -906,7 +913,7 @@ impl ServerSession {
         &mut self,
         uid_validity: NonZeroU32,
         destination_uids: &[u32],
-    ) -> Result<(), NotPending> {
+    ) -> Result<(), Error> {
         match self.take_pending() {
             Pending::Copy { tag, uids, remove } => {
                 let code =
@@ -923,17 +930,16 @@ impl ServerSession {
             }
             other => {
                 self.pending = other;
-                Err(NotPending)
+                Err(self.misuse(Answer::AcceptCopy {
+                    uid_validity,
+                    destination_uids: destination_uids.to_vec(),
+                }))
             }
         }
     }
 
     /// Accepts [`Event::Append`] with UIDPLUS's APPENDUID.
-    pub fn accept_append(
-        &mut self,
-        uid_validity: NonZeroU32,
-        uids: &[u32],
-    ) -> Result<(), NotPending> {
+    pub fn accept_append(&mut self, uid_validity: NonZeroU32, uids: &[u32]) -> Result<(), Error> {
         match self.take_pending() {
             Pending::Append { tag } => {
                 let code =
@@ -945,20 +951,26 @@ impl ServerSession {
             }
             other => {
                 self.pending = other;
-                Err(NotPending)
+                Err(self.misuse(Answer::AcceptAppend {
+                    uid_validity,
+                    uids: uids.to_vec(),
+                }))
             }
         }
     }
 
     /// Answers [`Event::Select`]: the mailbox is open.
-    pub fn open_mailbox(&mut self, snapshot: MailboxSnapshot) -> Result<(), NotPending> {
-        let Pending::Select {
-            tag,
-            mailbox,
-            read_only,
-        } = self.take_pending()
-        else {
-            return Err(NotPending);
+    pub fn open_mailbox(&mut self, snapshot: MailboxSnapshot) -> Result<(), Error> {
+        let (tag, mailbox, read_only) = match self.take_pending() {
+            Pending::Select {
+                tag,
+                mailbox,
+                read_only,
+            } => (tag, mailbox, read_only),
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::OpenMailbox(snapshot)));
+            }
         };
         let flags = snapshot.flags.clone();
         let keywords = snapshot.keywords_allowed;
@@ -1019,9 +1031,13 @@ impl ServerSession {
     }
 
     /// Answers [`Event::List`].
-    pub fn list(&mut self, entries: Vec<ListEntry>) -> Result<(), NotPending> {
-        let Pending::List { tag, subscribed } = self.take_pending() else {
-            return Err(NotPending);
+    pub fn list(&mut self, entries: Vec<ListEntry>) -> Result<(), Error> {
+        let (tag, subscribed) = match self.take_pending() {
+            Pending::List { tag, subscribed } => (tag, subscribed),
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::List(entries)));
+            }
         };
         for e in entries {
             let data = if subscribed {
@@ -1046,9 +1062,13 @@ impl ServerSession {
     }
 
     /// Answers [`Event::Status`].
-    pub fn status(&mut self, items: Vec<StatusItem>) -> Result<(), NotPending> {
-        let Pending::Status { tag, mailbox } = self.take_pending() else {
-            return Err(NotPending);
+    pub fn status(&mut self, items: Vec<StatusItem>) -> Result<(), Error> {
+        let (tag, mailbox) = match self.take_pending() {
+            Pending::Status { tag, mailbox } => (tag, mailbox),
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::Status(items)));
+            }
         };
         self.write(&Response::Data(Data::Status { mailbox, items }));
         self.finish(tag, "STATUS completed", true);
@@ -1057,7 +1077,10 @@ impl ServerSession {
     }
 
     /// Answers [`Event::Messages`] with the messages that still exist.
-    pub fn provide_messages(&mut self, mut messages: Vec<StoredMessage>) -> Result<(), NotPending> {
+    pub fn provide_messages(&mut self, mut messages: Vec<StoredMessage>) -> Result<(), Error> {
+        if !matches!(self.pending, Pending::Fetch { .. } | Pending::Search { .. }) {
+            return Err(self.misuse(Answer::Messages(messages)));
+        }
         // Looked up by UID below; stores usually hand them over in order already.
         if !messages.is_sorted_by_key(|m| m.uid) {
             messages.sort_unstable_by_key(|m| m.uid);
@@ -1102,7 +1125,7 @@ impl ServerSession {
             Pending::Search { tag, keys, uid } => self.search_reply(tag, &keys, uid, &messages),
             other => {
                 self.pending = other;
-                return Err(NotPending);
+                return Err(self.misuse(Answer::Messages(messages)));
             }
         }
         self.resume();

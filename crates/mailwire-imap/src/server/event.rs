@@ -3,8 +3,7 @@
 
 use std::num::NonZeroU32;
 
-use mailwire_core::Secret;
-use thiserror::Error;
+use mailwire_sasl::{AuthError, AuthQuestion, Identity, Method};
 
 use crate::types::{
     AppendMessage, DateTime, Delimiter, Flag, ListMailbox, Mailbox, MailboxAttribute,
@@ -18,46 +17,33 @@ use crate::types::{
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Event {
-    /// LOGIN, or an AUTHENTICATE mechanism that carries a password (PLAIN, LOGIN): check
-    /// the credentials. Answer with [`accept_credentials`](super::ServerSession::accept_credentials)
-    /// or [`reject`](super::ServerSession::reject).
-    CheckPassword {
-        /// The user name.
-        username: String,
-        /// The identity to act as, when the client named another one (PLAIN).
-        authzid: Option<String>,
-        /// The password.
-        password: Secret<String>,
+    /// LOGIN or AUTHENTICATE needs the application's decision: LOGIN asks
+    /// [`AuthQuestion::Password`] with [`Method::Login`]; AUTHENTICATE asks what its
+    /// mechanism's exchange needs (a password, a bearer token, a CRAM-MD5 secret, SCRAM
+    /// keys). Answer with [`answer_auth`](super::ServerSession::answer_auth).
+    Auth {
+        /// The question.
+        question: AuthQuestion,
     },
-    /// XOAUTH2 or OAUTHBEARER: check the bearer token. Answered like
-    /// [`Event::CheckPassword`].
-    CheckToken {
-        /// The user the client claims to be.
+    /// The client authenticated. No answer needed; the session is in the authenticated
+    /// state and [`user`](super::ServerSession::user) is the identity it acts as.
+    Authenticated {
+        /// How the client proved who it is.
+        method: Method,
+        /// Who it is, and whom it acts as.
+        identity: Identity,
+    },
+    /// A LOGIN or AUTHENTICATE attempt failed: wrong credentials, the client cancelled,
+    /// or its exchange was malformed. No answer needed; the client got `NO` or `BAD`.
+    AuthFailed {
+        /// How the client tried.
+        method: Method,
+        /// The user it named, if it got that far.
         user: Option<String>,
-        /// The token.
-        token: Secret<String>,
-    },
-    /// AUTHENTICATE CRAM-MD5: look up the user's plaintext secret. Answer with
-    /// [`provide_secret`](super::ServerSession::provide_secret), or
-    /// [`reject`](super::ServerSession::reject) an unknown user.
-    LookupSecret {
-        /// The user name the client gave.
-        username: String,
-    },
-    /// AUTHENTICATE SCRAM-SHA-256: look up the user's stored keys. Answer with
-    /// [`provide_scram_keys`](super::ServerSession::provide_scram_keys), or
-    /// [`reject`](super::ServerSession::reject) an unknown user (which tells the client
-    /// the user does not exist; keys derived from a server secret hide that, RFC 5802 §9).
-    LookupScramKeys {
-        /// The user name the client gave.
-        username: String,
-        /// The identity to act as, when the client named another one.
-        authzid: Option<String>,
-    },
-    /// The client logged in as `user`. No answer needed.
-    LoggedIn {
-        /// The authenticated user (the authorization identity if one was given).
-        user: String,
+        /// Why it failed.
+        error: AuthError,
+        /// Failed attempts on this connection so far, this one included.
+        failures: u32,
     },
     /// SELECT or EXAMINE: open a mailbox. Answer with
     /// [`open_mailbox`](super::ServerSession::open_mailbox) or
@@ -242,8 +228,3 @@ pub enum MailboxUpdate {
         flags: Vec<Flag>,
     },
 }
-
-/// The application called an answer method that does not fit the pending question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
-#[error("no question of this kind is pending")]
-pub struct NotPending;

@@ -16,6 +16,7 @@
 //! ```
 //! use mailwire_core::{Session, Transport};
 //! use mailwire_imap::server::{Config, Event, Greeting, ServerSession};
+//! use mailwire_sasl::{AuthAnswer, AuthQuestion, Method};
 //!
 //! let mut config = Config::default();
 //! config.plaintext_auth = true;
@@ -23,10 +24,13 @@
 //! assert!(s.transmit().unwrap().starts_with(b"* OK [CAPABILITY IMAP4rev1 "));
 //!
 //! s.receive(b"a1 LOGIN fred secret\r\n");
-//! let Some(Event::CheckPassword { username, password, .. }) = s.poll_event() else { panic!() };
-//! assert_eq!((username.as_str(), password.expose().as_str()), ("fred", "secret"));
-//! s.accept_credentials().unwrap();
-//! assert!(matches!(s.poll_event(), Some(Event::LoggedIn { .. })));
+//! let Some(Event::Auth { question }) = s.poll_event() else { panic!() };
+//! let AuthQuestion::Password { method: Method::Login, authcid, password, .. } = question else {
+//!     panic!()
+//! };
+//! assert_eq!((authcid.as_str(), password.expose().as_str()), ("fred", "secret"));
+//! s.answer_auth(AuthAnswer::Accept).expect("a password check is pending");
+//! assert!(matches!(s.poll_event(), Some(Event::Authenticated { .. })));
 //! assert!(s.transmit().unwrap().starts_with(b"a1 OK [CAPABILITY IMAP4rev1 "));
 //!
 //! s.receive(b"a2 LOGOUT\r\n");
@@ -34,6 +38,7 @@
 //! assert_eq!(s.transport(), Transport::Close);
 //! ```
 
+mod answer;
 mod command;
 mod event;
 mod item_cache;
@@ -44,7 +49,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use mailwire_core::{Session, Transport};
-use mailwire_sasl::{Mechanism, ServerExchange};
+use mailwire_sasl::{AuthError, Mechanism, ServerExchange, ServerStep};
 
 use crate::codec::decode::leading_tag;
 use crate::codec::{FrameError, FrameEvent, Framer, Limits, encode_response};
@@ -53,9 +58,9 @@ use crate::types::{
     NamespaceDescription, Response, SearchKey, Status, Tag, Tagged, Text,
 };
 
+pub use answer::{Answer, Error, Question};
 pub use event::{
-    Event, ListEntry, MailboxChange, MailboxSnapshot, MailboxUpdate, MessageInfo, NotPending,
-    StoredMessage,
+    Event, ListEntry, MailboxChange, MailboxSnapshot, MailboxUpdate, MessageInfo, StoredMessage,
 };
 use view::View;
 
@@ -185,8 +190,8 @@ enum Mode {
     Command,
     /// Waiting for `DONE`.
     Idle(Tag),
-    /// Waiting for an AUTHENTICATE response line.
-    SaslLine(Tag, Box<ServerExchange>),
+    /// Waiting for an AUTHENTICATE response line; the user the client named so far.
+    SaslLine(Tag, Box<ServerExchange>, Option<String>),
 }
 
 /// The question the application has not answered yet.
@@ -194,8 +199,10 @@ enum Mode {
 enum Pending {
     #[default]
     None,
+    /// LOGIN (no exchange) or AUTHENTICATE waiting on [`Event::Auth`]'s answer.
     Credentials {
         tag: Tag,
+        /// The user the client named.
         username: Option<String>,
         exchange: Option<Box<ServerExchange>>,
     },
@@ -278,6 +285,8 @@ pub struct ServerSession {
     events: VecDeque<Event>,
     transport: Transport,
     errors: u32,
+    /// Failed LOGIN and AUTHENTICATE attempts.
+    auth_failures: u32,
     user: Option<String>,
     /// The nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange.
     auth_nonce: Option<String>,
@@ -303,6 +312,7 @@ impl ServerSession {
             events: VecDeque::new(),
             transport: Transport::Open,
             errors: 0,
+            auth_failures: 0,
             user: None,
             auth_nonce: None,
             arrived: 0,
@@ -625,22 +635,21 @@ impl ServerSession {
                 }
                 _ => self.bad(Some(tag), "Expected DONE"),
             },
-            Mode::SaslLine(tag, mut exchange) => {
-                match crate::codec::decode_authenticate_data(message, &limits) {
-                    Ok(crate::codec::Decoded::Complete { value, .. }) => {
-                        let step = match value {
-                            crate::types::AuthenticateData::Response(data) => {
-                                exchange.receive(data.expose())
-                            }
-                            crate::types::AuthenticateData::Cancel => {
-                                self.bad(Some(tag), "AUTHENTICATE cancelled");
-                                return;
-                            }
-                        };
-                        self.sasl_step(tag, exchange, step);
-                    }
-                    _ => self.bad(Some(tag), "Invalid AUTHENTICATE response"),
-                }
+            Mode::SaslLine(tag, mut exchange, user) => {
+                let step = match crate::codec::decode_authenticate_data(message, &limits) {
+                    Ok(crate::codec::Decoded::Complete { value, .. }) => match value {
+                        crate::types::AuthenticateData::Response(data) => {
+                            exchange.receive(data.expose())
+                        }
+                        crate::types::AuthenticateData::Cancel => {
+                            ServerStep::Failure(AuthError::Cancelled)
+                        }
+                    },
+                    _ => ServerStep::Failure(AuthError::Malformed {
+                        reason: "invalid AUTHENTICATE response",
+                    }),
+                };
+                self.sasl_step(tag, exchange, user, step);
             }
         }
     }
