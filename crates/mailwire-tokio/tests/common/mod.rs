@@ -12,7 +12,6 @@ use mailwire_pop3::server::{
 };
 use mailwire_sasl::{AuthAnswer, AuthQuestion};
 use mailwire_smtp::client::{self, Envelope, TlsPolicy};
-use mailwire_smtp::sasl::{AuthAnswer, AuthQuestion};
 use mailwire_smtp::server::{Config, Event, Session};
 use mailwire_smtp::{Domain, ForwardPath, Host, ReversePath};
 use mailwire_tokio::{Connection, Error, Handler, MaybeTlsStream, Tls};
