@@ -58,11 +58,15 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(any(feature = "smtp", feature = "pop3", feature = "imap"))]
 pub mod codec;
 mod driver;
+#[cfg(feature = "imap")]
 pub mod imap;
+#[cfg(feature = "pop3")]
 pub mod pop3;
 pub mod server;
+#[cfg(feature = "smtp")]
 pub mod smtp;
 mod stream;
 

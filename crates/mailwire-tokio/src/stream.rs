@@ -114,6 +114,8 @@ pub enum MaybeTlsStream<IO> {
     ServerTls(Box<server::TlsStream<IO>>),
 }
 
+// Only the clients connect by themselves.
+#[cfg(any(feature = "smtp", feature = "pop3", feature = "imap"))]
 impl MaybeTlsStream<tokio::net::TcpStream> {
     /// Connects over TCP and, with `implicit_tls`, runs the TLS handshake at once (ports
     /// 465, 995, 993). The clients check that `tls` is available before calling.
