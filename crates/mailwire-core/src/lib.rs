@@ -42,3 +42,7 @@ mod session;
 pub use decoded::Decoded;
 pub use secret::{Secret, constant_time_eq};
 pub use session::{Session, Transport};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -127,3 +127,7 @@ pub use mechanism::{Mechanism, UnknownMechanism};
 pub use oauth::OAuthError;
 pub use scram::ScramKeys;
 pub use server::{Identity, ServerExchange, ServerStep};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

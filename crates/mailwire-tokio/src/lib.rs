@@ -108,3 +108,7 @@ pub use stream::{MaybeTlsStream, Tls, crypto_provider};
 
 /// The TLS libraries underneath, re-exported so their types match the ones used here.
 pub use {rustls, tokio_rustls};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
