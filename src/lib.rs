@@ -10,7 +10,33 @@
 //! - `pop3`: POP3 codec with client and server sessions, APOP included.
 //! - `imap`: IMAP4rev1 codec, both directions, with the common extensions.
 //! - `tokio`: the tokio adapter: connection driver, TLS (rustls), codecs, async clients and
-//!   a server helper (turns on `smtp`, `pop3` and `imap`).
+//!   a server helper; each protocol feature turns on its part of it.
+//! - `ring` (default) and `aws-lc-rs`: the rustls crypto provider the tokio adapter falls
+//!   back on (see `mailwire_tokio::crypto_provider`).
+//!
+//! A command decoded, a reply encoded, and a message parsed, through one dependency:
+//!
+//! ```
+//! # #[cfg(all(feature = "smtp", feature = "mime"))] {
+//! use mailwire::mime::Message;
+//! use mailwire::smtp::{Command, Decoded, Reply, ReplyCode};
+//!
+//! let Decoded::Complete { value, .. } = Command::decode(b"RCPT TO:<ann@y.test>\r\n") else {
+//!     panic!("a whole line is there");
+//! };
+//! let Command::Rcpt { to, .. } = value else { panic!("RCPT") };
+//! assert_eq!(to.to_string(), "<ann@y.test>");
+//!
+//! let mut wire = Vec::new();
+//! Reply::new(ReplyCode::OK, "Ok").unwrap().encode(&mut wire);
+//! assert_eq!(wire, b"250 Ok\r\n");
+//!
+//! let message = Message::parse(b"Subject: lunch\r\n\r\nAt noon?\r\n");
+//! assert_eq!(message.subject().as_deref(), Some("lunch"));
+//! assert_eq!(message.text_body().as_deref(), Some("At noon?\r\n"));
+//! # }
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use mailwire_core as core;
 #[cfg(feature = "imap")]

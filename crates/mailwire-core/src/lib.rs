@@ -46,3 +46,7 @@ pub use decoded::Decoded;
 pub use misuse::Misuse;
 pub use secret::{Secret, constant_time_eq};
 pub use session::{Session, Transport};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -97,3 +97,7 @@ pub mod codec;
 pub mod message;
 pub mod server;
 pub mod types;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -109,3 +109,7 @@ pub use transfer::{TransferEncoding, UuFile};
 pub fn parse(input: &[u8]) -> Message<'_> {
     Message::parse(input)
 }
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -131,3 +131,7 @@ pub use listing::{
 pub use response::{
     ExtensionCode, Response, ResponseCode, ResponseError, Status, TextError, parse_continuation,
 };
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

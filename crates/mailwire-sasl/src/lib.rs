@@ -140,3 +140,7 @@ pub use oauth::OAuthError;
 pub use question::{AuthAnswer, AuthQuestion, AuthQuestionKind, Method, WrongAnswer};
 pub use scram::ScramKeys;
 pub use server::{Identity, ServerExchange, ServerStep};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

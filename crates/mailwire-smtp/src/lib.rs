@@ -118,3 +118,7 @@ pub use mailwire_sasl as sasl;
 /// The outcome of decoding a value from the front of a buffer (shared by every mailwire
 /// codec).
 pub use mailwire_core::Decoded;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

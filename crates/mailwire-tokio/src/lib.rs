@@ -56,18 +56,59 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Features
+//!
+//! - `smtp`, `pop3`, `imap` (all default): each protocol's codecs and async client. The
+//!   driver, [`MaybeTlsStream`], [`Tls`] and [`server::Server`] are always there.
+//! - `ring` (default) and `aws-lc-rs`: the rustls crypto provider used when the application
+//!   has not chosen one (see below). With neither, the application must choose.
+//!
+//! Only the tokio features the adapter needs are turned on (`io-util`, `macros`, `net`,
+//! `rt`, `time`); the application picks its runtime flavour.
+//!
+//! # The crypto provider
+//!
+//! TLS runs on whichever rustls [`CryptoProvider`](rustls::crypto::CryptoProvider) the
+//! application chooses. [`Tls::client_with_provider`] and [`Tls::server_with_provider`]
+//! take one explicitly; [`Tls::client_with_roots`] and [`Tls::server_with_certificate`] use
+//! [`crypto_provider`]: the process default when one is installed
+//! ([`CryptoProvider::install_default`](rustls::crypto::CryptoProvider::install_default)),
+//! otherwise *ring* with the `ring` feature, otherwise AWS-LC with `aws-lc-rs`. For a
+//! [`Tls::client`] or [`Tls::server`] built from a rustls config, the config's provider is
+//! the one used.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use mailwire_tokio::Tls;
+//! use mailwire_tokio::rustls::{RootCertStore, crypto};
+//!
+//! let roots = RootCertStore::empty(); // with the certificates to trust, e.g. webpki-roots
+//! let provider = Arc::new(crypto::ring::default_provider());
+//! let tls = Tls::client_with_provider("mail.example.org", roots, provider)?;
+//! assert!(tls.is_available());
+//! # Ok::<(), mailwire_tokio::rustls::Error>(())
+//! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(any(feature = "smtp", feature = "pop3", feature = "imap"))]
 pub mod codec;
 mod driver;
+#[cfg(feature = "imap")]
 pub mod imap;
+#[cfg(feature = "pop3")]
 pub mod pop3;
 pub mod server;
+#[cfg(feature = "smtp")]
 pub mod smtp;
 mod stream;
 
 pub use driver::{Connection, DEFAULT_READ_BUFFER, Error, Handler};
-pub use stream::{MaybeTlsStream, Tls};
+pub use stream::{MaybeTlsStream, Tls, crypto_provider};
 
 /// The TLS libraries underneath, re-exported so their types match the ones used here.
 pub use {rustls, tokio_rustls};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

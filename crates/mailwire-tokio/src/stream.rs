@@ -5,10 +5,44 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use rustls::pki_types::ServerName;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_rustls::{TlsAcceptor, TlsConnector, client, server};
+
+/// The rustls crypto provider that [`Tls::client_with_roots`] and
+/// [`Tls::server_with_certificate`] use: the process default if the application installed
+/// one ([`CryptoProvider::install_default`]), otherwise *ring* with the `ring` feature (on by
+/// default), otherwise AWS-LC with the `aws-lc-rs` feature.
+///
+/// Fails when there is none of these. Nothing is installed as the process default here.
+pub fn crypto_provider() -> Result<Arc<CryptoProvider>, rustls::Error> {
+    match CryptoProvider::get_default() {
+        Some(provider) => Ok(Arc::clone(provider)),
+        None => built_in_provider().map(Arc::new).ok_or_else(|| {
+            rustls::Error::General(
+                "no crypto provider: install a process default or enable `ring` or `aws-lc-rs`"
+                    .to_owned(),
+            )
+        }),
+    }
+}
+
+#[cfg(feature = "ring")]
+fn built_in_provider() -> Option<CryptoProvider> {
+    Some(rustls::crypto::ring::default_provider())
+}
+
+#[cfg(all(feature = "aws-lc-rs", not(feature = "ring")))]
+fn built_in_provider() -> Option<CryptoProvider> {
+    Some(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+#[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+fn built_in_provider() -> Option<CryptoProvider> {
+    None
+}
 
 /// How a connection may run TLS: which side of the handshake it plays, and with what
 /// settings.
@@ -41,18 +75,27 @@ impl Tls {
     }
 
     /// Client-side TLS for `server_name` (a DNS name or an IP address), trusting the
-    /// certificates in `roots`, with rustls's safe defaults and the *ring* provider.
+    /// certificates in `roots`, with rustls's safe defaults and the [`crypto_provider`].
     pub fn client_with_roots(
         server_name: &str,
         roots: RootCertStore,
     ) -> Result<Self, rustls::Error> {
+        Self::client_with_provider(server_name, roots, crypto_provider()?)
+    }
+
+    /// Client-side TLS for `server_name`, trusting the certificates in `roots`, with
+    /// rustls's safe defaults and the cryptography of `provider`.
+    pub fn client_with_provider(
+        server_name: &str,
+        roots: RootCertStore,
+        provider: Arc<CryptoProvider>,
+    ) -> Result<Self, rustls::Error> {
         let server_name = ServerName::try_from(server_name.to_owned())
             .map_err(|e| rustls::Error::General(e.to_string()))?;
-        let config =
-            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         Ok(Self::client(
             TlsConnector::from(Arc::new(config)),
             server_name,
@@ -65,16 +108,25 @@ impl Tls {
     }
 
     /// Server-side TLS with one certificate chain and its private key, with rustls's safe
-    /// defaults and the *ring* provider.
+    /// defaults and the [`crypto_provider`].
     pub fn server_with_certificate(
-        chain: Vec<rustls::pki_types::CertificateDer<'static>>,
-        key: rustls::pki_types::PrivateKeyDer<'static>,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
     ) -> Result<Self, rustls::Error> {
-        let config =
-            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()?
-                .with_no_client_auth()
-                .with_single_cert(chain, key)?;
+        Self::server_with_provider(chain, key, crypto_provider()?)
+    }
+
+    /// Server-side TLS with one certificate chain and its private key, with rustls's safe
+    /// defaults and the cryptography of `provider`.
+    pub fn server_with_provider(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+        provider: Arc<CryptoProvider>,
+    ) -> Result<Self, rustls::Error> {
+        let config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)?;
         Ok(Self::server(TlsAcceptor::from(Arc::new(config))))
     }
 
@@ -114,6 +166,8 @@ pub enum MaybeTlsStream<IO> {
     ServerTls(Box<server::TlsStream<IO>>),
 }
 
+// Only the clients connect by themselves.
+#[cfg(any(feature = "smtp", feature = "pop3", feature = "imap"))]
 impl MaybeTlsStream<tokio::net::TcpStream> {
     /// Connects over TCP and, with `implicit_tls`, runs the TLS handshake at once (ports
     /// 465, 995, 993). The clients check that `tls` is available before calling.

@@ -313,3 +313,55 @@ async fn a_tls_peer_leaving_without_close_notify_is_an_eof() {
     let session = server.await.unwrap().unwrap();
     assert_eq!(session.transport(), mailwire_core::Transport::Close);
 }
+
+/// *ring* restricted to one cipher suite that its default provider would not pick first.
+fn ring_with_chacha_only() -> Arc<rustls::crypto::CryptoProvider> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider
+        .cipher_suites
+        .retain(|s| s.suite() == rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256);
+    assert_eq!(provider.cipher_suites.len(), 1);
+    Arc::new(provider)
+}
+
+#[tokio::test]
+async fn a_provider_passed_explicitly_is_the_one_used() {
+    let (cert, key, roots) = localhost_certificate();
+    let server = Tls::server_with_certificate(vec![cert], key).unwrap();
+
+    let default_client = Tls::client_with_roots("localhost", roots.clone()).unwrap();
+    assert_eq!(
+        negotiated_suite(&default_client, &server).await,
+        rustls::CipherSuite::TLS13_AES_256_GCM_SHA384
+    );
+
+    let client = Tls::client_with_provider("localhost", roots, ring_with_chacha_only()).unwrap();
+    assert_eq!(
+        negotiated_suite(&client, &server).await,
+        rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256
+    );
+}
+
+#[tokio::test]
+async fn a_server_provider_passed_explicitly_is_the_one_used() {
+    let (cert, key, roots) = localhost_certificate();
+    let server = Tls::server_with_provider(vec![cert], key, ring_with_chacha_only()).unwrap();
+    let client = Tls::client_with_roots("localhost", roots).unwrap();
+    assert_eq!(
+        negotiated_suite(&client, &server).await,
+        rustls::CipherSuite::TLS13_CHACHA20_POLY1305_SHA256
+    );
+}
+
+#[cfg(feature = "aws-lc-rs")]
+#[tokio::test]
+async fn aws_lc_rs_on_both_sides() {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let (cert, key, roots) = localhost_certificate();
+    let server = Tls::server_with_provider(vec![cert], key, Arc::clone(&provider)).unwrap();
+    let client = Tls::client_with_provider("localhost", roots, provider).unwrap();
+    assert_eq!(
+        negotiated_suite(&client, &server).await,
+        rustls::CipherSuite::TLS13_AES_256_GCM_SHA384
+    );
+}

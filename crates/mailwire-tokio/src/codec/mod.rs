@@ -15,15 +15,22 @@
 //! multi-line responses are handled by [`Pop3ClientCodec`], which knows from the commands
 //! it encoded which responses have a body.
 
+#[cfg(feature = "imap")]
 mod imap;
+#[cfg(feature = "pop3")]
 mod pop3;
+#[cfg(feature = "smtp")]
 mod smtp;
 
+#[cfg(feature = "imap")]
 pub use imap::{ImapClientCodec, ImapCodecError, ImapCommandFrame, ImapServerCodec};
+#[cfg(feature = "pop3")]
 pub use pop3::{Pop3ClientCodec, Pop3CodecError, Pop3Frame, Pop3ServerCodec};
+#[cfg(feature = "smtp")]
 pub use smtp::{SmtpClientCodec, SmtpCodecError, SmtpServerCodec};
 
 /// Drops input up to and including the next LF; true if one was found.
+#[cfg(any(feature = "pop3", feature = "imap"))]
 fn skip_line(src: &mut bytes::BytesMut) -> bool {
     use bytes::Buf as _;
     match src.iter().position(|&b| b == b'\n') {

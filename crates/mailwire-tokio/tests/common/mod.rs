@@ -130,18 +130,50 @@ pub(crate) fn spawn_smtp_server(
     })
 }
 
-/// A self-signed certificate for `localhost`, and TLS settings for both sides.
-pub(crate) fn tls_pair() -> (Tls, Tls) {
+/// A self-signed certificate for `localhost`, its key, and roots that trust it.
+pub(crate) fn localhost_certificate() -> (
+    CertificateDer<'static>,
+    PrivateKeyDer<'static>,
+    RootCertStore,
+) {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let cert: CertificateDer<'static> = certified.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
         certified.signing_key.serialize_der(),
     ));
-    let server = Tls::server_with_certificate(vec![cert.clone()], key).unwrap();
     let mut roots = RootCertStore::empty();
-    roots.add(cert).unwrap();
+    roots.add(cert.clone()).unwrap();
+    (cert, key, roots)
+}
+
+/// A self-signed certificate for `localhost`, and TLS settings for both sides.
+pub(crate) fn tls_pair() -> (Tls, Tls) {
+    let (cert, key, roots) = localhost_certificate();
+    let server = Tls::server_with_certificate(vec![cert], key).unwrap();
     let client = Tls::client_with_roots("localhost", roots).unwrap();
     (client, server)
+}
+
+/// Runs the TLS handshake over an in-memory pipe and returns the cipher suite the client
+/// negotiated.
+pub(crate) async fn negotiated_suite(client: &Tls, server: &Tls) -> rustls::CipherSuite {
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let server = server.clone();
+    let accept = tokio::spawn(async move {
+        MaybeTlsStream::Plain(server_io)
+            .upgrade(&server)
+            .await
+            .unwrap()
+    });
+    let stream = MaybeTlsStream::Plain(client_io)
+        .upgrade(client)
+        .await
+        .unwrap();
+    let _server_stream = accept.await.unwrap();
+    let MaybeTlsStream::ClientTls(tls) = stream else {
+        panic!("not a client TLS stream");
+    };
+    tls.get_ref().1.negotiated_cipher_suite().unwrap().suite()
 }
 
 pub(crate) async fn read_reply(io: &mut (impl AsyncReadExt + Unpin)) -> String {
