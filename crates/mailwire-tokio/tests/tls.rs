@@ -266,7 +266,7 @@ async fn smtp_auth_refused() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "SMTP session failed: authentication failed: 535 bad credentials"
+        "SMTP session failed: authentication failed: 535 5.7.8 Authentication credentials invalid"
     );
     let mailwire_tokio::smtp::SmtpError::Failed(client::Failure::AuthFailed { reply }) = err else {
         panic!("{err}")
