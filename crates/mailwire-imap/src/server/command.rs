@@ -647,9 +647,11 @@ impl ServerSession {
             }
             ServerStep::Failure(AuthError::Cancelled) => {
                 self.bad(Some(tag), "AUTHENTICATE cancelled");
+                self.login_failed();
             }
             ServerStep::Failure(AuthError::Credentials) => {
                 self.tagged(tag, Completion::No, None, "Authentication failed");
+                self.login_failed();
             }
             ServerStep::LookupSecret { authcid } => self.ask(
                 Pending::Credentials {
@@ -672,12 +674,15 @@ impl ServerSession {
             ),
             ServerStep::Failure(_) => {
                 self.bad(Some(tag), "Invalid AUTHENTICATE exchange");
+                self.login_failed();
             }
         }
     }
 
     fn logged_in(&mut self, tag: Tag, user: String) {
         self.state = State::Authenticated;
+        // Between messages: the framer starts afresh under the authenticated limits.
+        self.reset_framer();
         self.user = Some(user.clone());
         self.events.push_back(Event::LoggedIn { user });
         let caps = self.capabilities();
@@ -775,6 +780,16 @@ impl ServerSession {
                 self.resume();
                 Ok(())
             }
+            Pending::Credentials {
+                tag,
+                exchange: None,
+                ..
+            } => {
+                self.tagged(tag, Completion::No, None, text);
+                self.login_failed();
+                self.resume();
+                Ok(())
+            }
             Pending::FetchSeen {
                 tag,
                 attributes,
@@ -788,8 +803,7 @@ impl ServerSession {
                 self.resume();
                 Ok(())
             }
-            Pending::Credentials { tag, .. }
-            | Pending::Select { tag, .. }
+            Pending::Select { tag, .. }
             | Pending::Fetch { tag, .. }
             | Pending::Search { tag, .. }
             | Pending::Store { tag, .. }

@@ -80,6 +80,20 @@ pub struct Config {
     pub mechanisms: Vec<Mechanism>,
     /// Bad commands tolerated before the session says BYE.
     pub max_errors: u32,
+    /// Failed LOGIN and AUTHENTICATE attempts after which the session says BYE and closes
+    /// (default 3, as the POP3 server: enough for a mistyped password or two, while a
+    /// client guessing passwords gets three tries per connection instead of thousands a
+    /// second). An attempt fails when the credentials are refused, when the client cancels
+    /// an AUTHENTICATE exchange with `*`, or when the exchange breaks down; a LOGIN refused
+    /// because plaintext is disabled, or an AUTHENTICATE naming a mechanism not offered,
+    /// tests no credentials and is not counted. 0 acts as 1.
+    pub max_login_failures: u32,
+    /// Largest literal accepted before authentication (default 8 KiB): enough for any user
+    /// name and password sent as literals, while an unauthenticated client cannot make the
+    /// session buffer up to [`Limits::max_literal`]. A larger synchronising literal gets a
+    /// tagged `BAD` and no continuation; a larger non-synchronising one is refused and its
+    /// bytes thrown away as they arrive. Once logged in, [`limits`](Self::limits) applies.
+    pub max_preauth_literal: u32,
     /// The hierarchy delimiter NAMESPACE reports.
     pub delimiter: char,
     /// Capabilities the application implements beyond the session's (for instance
@@ -108,6 +122,8 @@ impl Default for Config {
             plaintext_auth: false,
             mechanisms: vec![Mechanism::Plain, Mechanism::Login],
             max_errors: 10,
+            max_login_failures: 3,
+            max_preauth_literal: 8 * 1024,
             delimiter: '/',
             extra_capabilities: Vec::new(),
             id: Vec::new(),
@@ -252,6 +268,8 @@ pub struct ServerSession {
     events: VecDeque<Event>,
     transport: Transport,
     errors: u32,
+    /// Failed LOGIN and AUTHENTICATE attempts so far.
+    login_failures: u32,
     user: Option<String>,
     /// The nonce for the next CRAM-MD5 or SCRAM-SHA-256 exchange.
     auth_nonce: Option<String>,
@@ -275,6 +293,7 @@ impl ServerSession {
             events: VecDeque::new(),
             transport: Transport::Open,
             errors: 0,
+            login_failures: 0,
             user: None,
             auth_nonce: None,
         };
@@ -302,6 +321,8 @@ impl ServerSession {
                 s.close();
             }
         }
+        // The state decides the literal limit.
+        s.reset_framer();
         s
     }
 
@@ -310,6 +331,14 @@ impl ServerSession {
     /// The authenticated user, once logged in.
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()
+    }
+
+    /// Received bytes not yet worked through: part of a command, or what the client sent
+    /// while a question is pending. Bounded by the line and literal limits in force: before
+    /// authentication, literals count at most [`Config::max_preauth_literal`] bytes; the
+    /// bytes of a refused literal are dropped as they arrive, never held.
+    pub fn buffered(&self) -> usize {
+        self.input.len()
     }
 
     /// The selected mailbox, if any.
@@ -460,16 +489,46 @@ impl ServerSession {
         }
     }
 
+    /// Counts a failed LOGIN or AUTHENTICATE, after its tagged answer; too many end the
+    /// session.
+    fn login_failed(&mut self) {
+        self.login_failures = self.login_failures.saturating_add(1);
+        // The answer may have ended the session already (too many errors).
+        if self.transport == Transport::Open
+            && self.login_failures >= self.config.max_login_failures
+        {
+            self.untagged(
+                Condition::Bye,
+                None,
+                "Too many failed authentication attempts",
+            );
+            self.close();
+        }
+    }
+
     // ---- input ----
 
+    /// A framer at the start of a message, under the limits of the current state. Called
+    /// after every message and when the state changes (which happens only between
+    /// messages), so the literal limit follows the state.
     fn reset_framer(&mut self) {
-        self.framer = Framer::new(self.config.limits);
+        self.framer = Framer::new(self.limits());
         self.scanned = 0;
+    }
+
+    /// The limits for reading the client's messages in the current state: before
+    /// authentication, literals are held to [`Config::max_preauth_literal`].
+    fn limits(&self) -> Limits {
+        let mut limits = self.config.limits;
+        if matches!(self.state, State::NotAuthenticated) {
+            limits.max_literal = limits.max_literal.min(self.config.max_preauth_literal);
+        }
+        limits
     }
 
     /// Largest amount of unprocessed input held while the application decides.
     fn input_cap(&self) -> usize {
-        let limits = self.config.limits;
+        let limits = self.limits();
         limits
             .max_line
             .saturating_mul(2)
@@ -604,13 +663,17 @@ impl ServerSession {
                                 exchange.receive(data.expose())
                             }
                             crate::types::AuthenticateData::Cancel => {
-                                self.bad(Some(tag), "AUTHENTICATE cancelled");
-                                return;
+                                mailwire_sasl::ServerStep::Failure(
+                                    mailwire_sasl::AuthError::Cancelled,
+                                )
                             }
                         };
                         self.sasl_step(tag, exchange, step);
                     }
-                    _ => self.bad(Some(tag), "Invalid AUTHENTICATE response"),
+                    _ => {
+                        self.bad(Some(tag), "Invalid AUTHENTICATE response");
+                        self.login_failed();
+                    }
                 }
             }
         }
@@ -667,23 +730,34 @@ impl Session for ServerSession {
     type Event = Event;
 
     fn receive(&mut self, mut bytes: &[u8]) {
-        if self.transport != Transport::Open {
-            return;
+        // Taken in pieces that fit the input cap, so that one large read is worked through
+        // as the same bytes in smaller reads would be (a refused literal's data skipped,
+        // pipelined commands answered); only input held beyond the cap ends the session.
+        loop {
+            if self.transport != Transport::Open {
+                return;
+            }
+            if self.skip_bytes > 0 && self.input.is_empty() {
+                let n = usize::try_from(self.skip_bytes)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                bytes = &bytes[n..];
+                self.skip_bytes -= n as u64;
+            }
+            let room = self.input_cap().saturating_sub(self.input.len());
+            if room == 0 && !bytes.is_empty() {
+                self.untagged(Condition::Bye, None, "Too much input");
+                self.close();
+                return;
+            }
+            let (piece, rest) = bytes.split_at(room.min(bytes.len()));
+            self.input.extend_from_slice(piece);
+            bytes = rest;
+            self.process();
+            if bytes.is_empty() {
+                return;
+            }
         }
-        if self.skip_bytes > 0 && self.input.is_empty() {
-            let n = usize::try_from(self.skip_bytes)
-                .unwrap_or(usize::MAX)
-                .min(bytes.len());
-            bytes = &bytes[n..];
-            self.skip_bytes -= n as u64;
-        }
-        if self.input.len().saturating_add(bytes.len()) > self.input_cap() {
-            self.untagged(Condition::Bye, None, "Too much input");
-            self.close();
-            return;
-        }
-        self.input.extend_from_slice(bytes);
-        self.process();
     }
 
     fn receive_eof(&mut self) {
