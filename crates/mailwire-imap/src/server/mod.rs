@@ -13,6 +13,16 @@
 //! any command, expunges never during FETCH, STORE or SEARCH (their UID forms may), and
 //! everything at once while the client IDLEs.
 //!
+//! What a client may cost the server before it has logged in is bounded by [`Config`]:
+//! [`max_login_failures`](Config::max_login_failures) failed LOGIN or AUTHENTICATE
+//! attempts (3 by default) end the connection with `* BYE`; literals above
+//! [`max_preauth_literal`](Config::max_preauth_literal) (8 KiB) are refused, a
+//! non-synchronising one by throwing its bytes away as they come; and
+//! [`max_errors`](Config::max_errors) bad commands end it too. After login the general
+//! [`limits`](Config::limits) apply. To answer [`Event::List`], an application matches
+//! its mailbox names with [`ListMailbox::matches`](crate::types::ListMailbox::matches)
+//! after [`ListMailbox::under`](crate::types::ListMailbox::under).
+//!
 //! ```
 //! use mailwire_core::{Session, Transport};
 //! use mailwire_imap::server::{Config, Event, Greeting, ServerSession};
