@@ -1165,3 +1165,35 @@ fn before_login_one_large_read_is_worked_through_in_pieces() {
     );
     assert_eq!(s.user(), Some("mrc"));
 }
+
+/// With short lines the pre-login input cap is small, yet a LOGIN with two literals at the
+/// pre-login limit fits, and a third literal chained on does not.
+#[test]
+fn before_login_the_input_cap_holds_logins_two_literals() {
+    let mut store = rfc3501_store();
+    let mut config = plaintext_config();
+    config.limits = config.limits.with_max_line(100);
+    config.max_preauth_literal = 1000;
+    let mut s = ServerSession::new(config.clone(), Greeting::Ready);
+    s.transmit();
+    let mut login = b"a LOGIN {1000+}\r\n".to_vec();
+    login.extend(std::iter::repeat_n(b'u', 1000));
+    login.extend_from_slice(b" {1000+}\r\n");
+    login.extend(std::iter::repeat_n(b'p', 1000));
+    login.extend_from_slice(b"\r\n");
+    s.receive(&login);
+    store.serve(&mut s);
+    assert_eq!(said(&mut s, b""), "a NO Wrong password\r\n");
+    assert_eq!(store.events, [format!("password {}", "u".repeat(1000))]);
+    // 2 × 100 + 2 × 1000 bytes held at most: the third literal's bytes pass the cap.
+    let mut s = ServerSession::new(config, Greeting::Ready);
+    s.transmit();
+    let mut three = b"b LOGIN {1000+}\r\n".to_vec();
+    three.extend(std::iter::repeat_n(b'u', 1000));
+    three.extend_from_slice(b" {1000+}\r\n");
+    three.extend(std::iter::repeat_n(b'p', 1000));
+    three.extend_from_slice(b" {1000+}\r\n");
+    three.extend(std::iter::repeat_n(b'x', 1000));
+    assert_eq!(said(&mut s, &three), "* BYE Too much input\r\n");
+    assert_eq!(s.transport(), Transport::Close);
+}

@@ -537,12 +537,20 @@ impl ServerSession {
     }
 
     /// Largest amount of unprocessed input held while the application decides.
+    /// Before authentication it follows the small literal limit, with room for LOGIN's
+    /// two literals (user name and password), the only command then that carries any.
     fn input_cap(&self) -> usize {
         let limits = self.limits();
+        let literals = if matches!(self.state, State::NotAuthenticated) {
+            2
+        } else {
+            1
+        };
+        let literal = usize::try_from(limits.max_literal).unwrap_or(usize::MAX);
         limits
             .max_line
             .saturating_mul(2)
-            .saturating_add(usize::try_from(limits.max_literal).unwrap_or(usize::MAX))
+            .saturating_add(literal.saturating_mul(literals))
     }
 
     /// Reads and handles messages until input runs out or a question is pending.
