@@ -1,6 +1,8 @@
 //! IMAP decoding side by side with imap-proto and imap-codec, on the same inputs:
 //! a large FETCH response stream with ENVELOPE and BODYSTRUCTURE, a SEARCH result of
 //! 100,000 UIDs, a command carrying a 1 MiB literal, and a mix of everyday commands.
+//! The `imap_list_match` groups time LIST pattern matching, whose cost must grow with
+//! the name times the pattern at worst, whatever wildcards a client sends.
 //!
 //! After the criterion groups, a short timing of each pair prints the speed ratios.
 #![allow(clippy::print_stdout, reason = "a benchmark reports its ratios")]
@@ -12,6 +14,7 @@ use criterion::{Criterion, Throughput, criterion_group};
 use imap_codec::decode::Decoder;
 use imap_codec::{CommandCodec, ResponseCodec};
 use mailwire::imap::codec::{Decoded, Limits, decode_command, decode_response};
+use mailwire::imap::types::{Delimiter, ListMailbox, Mailbox};
 
 fn fetch_stream(messages: u32) -> Vec<u8> {
     let mut out = Vec::new();
@@ -200,6 +203,66 @@ fn commands(c: &mut Criterion) {
     }
 }
 
+/// LIST patterns a backtracking matcher cannot finish, against names of two lengths
+/// (their times should differ by the lengths' ratio at most), and everyday patterns.
+fn list_patterns(c: &mut Criterion) {
+    let slash = Delimiter::new('/').ok();
+    let name = |len: usize, last: &str| {
+        Mailbox::new("a".repeat(len - last.len()) + last).expect("a valid name")
+    };
+    let pattern = |p: String| ListMailbox::new(p).expect("a valid pattern");
+    let percents = pattern("%".repeat(40 * 1024));
+    let stars = pattern("*".repeat(1000) + "Z");
+    // Ends in a wildcard, so nothing is anchored: every name byte steps 2,000 states.
+    let inner = pattern("*a".repeat(1000) + "Z*");
+    let mut group = c.benchmark_group("imap_list_match/hostile");
+    for len in [1024, 4096] {
+        let (plain, z) = (name(len, ""), name(len, "Z"));
+        group.throughput(Throughput::Bytes(len as u64));
+        group.bench_function(format!("percent_40k/name_{len}"), |b| {
+            b.iter(|| black_box(&percents).matches(black_box(&plain), slash));
+        });
+        group.bench_function(format!("star_1000_z/name_{len}_z"), |b| {
+            b.iter(|| black_box(&stars).matches(black_box(&z), slash));
+        });
+        group.bench_function(format!("star_1000_z/name_{len}_no_z"), |b| {
+            b.iter(|| black_box(&stars).matches(black_box(&plain), slash));
+        });
+        group.bench_function(format!("star_a_1000_z_star/name_{len}"), |b| {
+            b.iter(|| black_box(&inner).matches(black_box(&plain), slash));
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("imap_list_match/typical");
+    let names: Vec<Mailbox> = [
+        "INBOX",
+        "Archive",
+        "Archive/2023",
+        "Archive/2024/Reports",
+        "Drafts",
+        "Sent",
+        "Lists/rust-users",
+        "Lists/rust-users/old",
+    ]
+    .into_iter()
+    .map(|n| Mailbox::new(n).expect("a valid name"))
+    .collect();
+    let bytes: usize = names.iter().map(|n| n.as_bytes().len()).sum();
+    group.throughput(Throughput::Bytes(bytes as u64));
+    for p in ["*", "%", "Archive/%", "*/rust-*", "inbox"] {
+        let p = pattern(p.to_owned());
+        group.bench_function(String::from_utf8_lossy(p.as_bytes()).into_owned(), |b| {
+            b.iter(|| {
+                names
+                    .iter()
+                    .filter(|n| p.matches(black_box(n), slash))
+                    .count()
+            });
+        });
+    }
+    group.finish();
+}
+
 /// How many times `f` must run to last about 20 ms.
 fn reps_for(f: &mut impl FnMut() -> usize) -> u32 {
     let start = Instant::now();
@@ -280,7 +343,7 @@ fn ratios_only() -> bool {
     std::env::args().any(|a| a == "--ratios-only")
 }
 
-criterion_group!(benches, responses, commands);
+criterion_group!(benches, responses, commands, list_patterns);
 
 fn main() {
     let inputs = inputs();

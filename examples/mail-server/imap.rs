@@ -20,7 +20,8 @@ use mailwire::imap::server::{
     StoredMessage,
 };
 use mailwire::imap::types::{
-    Date, DateTime, Delimiter, Flag, Mailbox, MailboxAttribute, StatusAttribute, StatusItem,
+    Date, DateTime, Delimiter, Flag, ListMailbox, Mailbox, MailboxAttribute, StatusAttribute,
+    StatusItem,
 };
 use mailwire::mime::DateTime as Instant;
 use mailwire::sasl::{AuthAnswer, AuthQuestion};
@@ -203,19 +204,11 @@ fn internal_date(seconds: i64) -> DateTime {
         .expect("the epoch is a valid date-time")
 }
 
-/// Whether a LIST pattern (RFC 3501 §6.3.8) matches `name`: `*` matches anything, `%`
-/// anything but the hierarchy delimiter `/`.
-fn pattern_matches(pattern: &[u8], name: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => name.is_empty(),
-        Some((b'*', rest)) => (0..=name.len()).any(|i| pattern_matches(rest, &name[i..])),
-        Some((b'%', rest)) => (0..=name.len())
-            .take_while(|&i| i == 0 || name[i - 1] != b'/')
-            .any(|i| pattern_matches(rest, &name[i..])),
-        Some((&c, rest)) => name
-            .split_first()
-            .is_some_and(|(&n, tail)| n == c && pattern_matches(rest, tail)),
-    }
+/// Whether LIST or LSUB with `reference` and `pattern` names INBOX, the one mailbox here.
+fn lists_inbox(reference: &Mailbox, pattern: &ListMailbox) -> bool {
+    pattern
+        .under(reference)
+        .matches(&Mailbox::Inbox, Delimiter::new('/').ok())
 }
 
 /// Serves one IMAP connection.
@@ -385,11 +378,9 @@ fn answer(
         Event::List {
             reference, pattern, ..
         } => {
-            let mut full = reference.as_bytes().to_vec();
-            full.extend_from_slice(pattern.as_bytes());
             let mut entries = Vec::new();
             let delimiter = Delimiter::new('/').ok();
-            if full.is_empty() {
+            if pattern.as_bytes().is_empty() {
                 // RFC 3501 §6.3.8: an empty pattern asks for the delimiter and root.
                 if let Ok(root) = Mailbox::new("") {
                     entries.push(ListEntry {
@@ -398,7 +389,7 @@ fn answer(
                         mailbox: root,
                     });
                 }
-            } else if pattern_matches(&full.to_ascii_uppercase(), b"INBOX") {
+            } else if lists_inbox(&reference, &pattern) {
                 entries.push(ListEntry {
                     attributes: vec![MailboxAttribute::HasNoChildren],
                     delimiter,
@@ -453,13 +444,24 @@ mod tests {
 
     #[test]
     fn list_patterns() {
-        assert!(pattern_matches(b"*", b"INBOX"));
-        assert!(pattern_matches(b"%", b"INBOX"));
-        assert!(pattern_matches(b"IN%", b"INBOX"));
-        assert!(!pattern_matches(b"%", b"a/b"));
-        assert!(pattern_matches(b"a/%", b"a/b"));
-        assert!(pattern_matches(b"*b", b"a/b"));
-        assert!(!pattern_matches(b"INBOX/*", b"INBOX"));
+        let root = Mailbox::new("").unwrap();
+        let p = |s: &str| ListMailbox::new(s).unwrap();
+        for pattern in ["*", "%", "IN%", "in*", "inbox", "*X"] {
+            assert!(lists_inbox(&root, &p(pattern)), "{pattern}");
+        }
+        assert!(lists_inbox(&Mailbox::new("IN").unwrap(), &p("%")));
+        assert!(!lists_inbox(&root, &p("INBOX/*")));
+        assert!(!lists_inbox(&root, &p("%/%")));
+        assert!(!lists_inbox(&Mailbox::new("Archive/").unwrap(), &p("*")));
+        // Patterns a backtracking matcher could not finish.
+        assert!(lists_inbox(
+            &root,
+            &ListMailbox::new("%".repeat(40_000)).unwrap()
+        ));
+        assert!(!lists_inbox(
+            &root,
+            &ListMailbox::new("*".repeat(1000) + "Z").unwrap()
+        ));
     }
 
     #[test]

@@ -32,7 +32,9 @@
 //!   computed from a raw RFC 5322 message parsed by `mailwire-mime`.
 //! - [`server`]: the server session — RFC 3501's states, capabilities, LOGIN and SASL,
 //!   STARTTLS, literals, IDLE, and each connection's view of the selected mailbox, with
-//!   the application answering [`server::Event`]s.
+//!   the application answering [`server::Event`]s. Failed logins per connection and
+//!   literals before login are limited ([`server::Config`]); LIST and LSUB patterns are
+//!   matched with [`ListMailbox::matches`](types::ListMailbox::matches).
 //! - [`client`]: the client session — tags, literals, pipelining, results per command and
 //!   unsolicited updates as [`client::ClientEvent`]s.
 //!

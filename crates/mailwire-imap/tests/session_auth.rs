@@ -27,6 +27,8 @@ fn session(mechanisms: Vec<Mechanism>) -> ServerSession {
     config.plaintext_auth = true;
     config.starttls = false;
     config.mechanisms = mechanisms;
+    // Room to count past the default limit of failed attempts, which has tests of its own.
+    config.max_login_failures = 10;
     let mut s = ServerSession::new(config, Greeting::Ready);
     s.transmit().expect("the greeting");
     s

@@ -1095,3 +1095,238 @@ fn idle_waits_its_own_time_and_done_is_a_command() {
     );
     assert_eq!(s.timeout(), Some(Duration::from_secs(1800)));
 }
+
+/// What the session wrote after its greeting.
+fn after_greeting(out: &str) -> &str {
+    out.split_once("\r\n").unwrap().1
+}
+
+#[test]
+fn failed_logins_end_the_session_at_the_limit() {
+    let mut store = rfc3501_store();
+    let config = plaintext_config();
+    assert_eq!(config.max_login_failures, 3);
+    let (out, mut s) = run(
+        &mut store,
+        config,
+        &[
+            b"a1 LOGIN mrc x\r\na2 LOGIN mrc y\r\n",
+            b"a3 LOGIN mrc z\r\na4 LOGIN mrc secret\r\n",
+        ],
+    );
+    assert_eq!(
+        after_greeting(&out),
+        "a1 NO Authentication failed\r\na2 NO Authentication failed\r\na3 NO Authentication failed\r\n\
+* BYE Too many failed authentication attempts\r\n"
+    );
+    // The fourth LOGIN, already received, was never read.
+    assert_eq!(store.events, ["password mrc"; 3]);
+    assert_eq!(s.transport(), Transport::Close);
+    assert_eq!(s.buffered(), 0);
+    s.receive(b"a5 LOGIN mrc secret\r\n");
+    assert!(s.transmit().is_none());
+    assert!(s.poll_event().is_none());
+    assert_eq!(s.user(), None);
+}
+
+#[test]
+fn the_login_failure_limit_is_configurable() {
+    let mut store = rfc3501_store();
+    let mut config = plaintext_config();
+    config.max_login_failures = 5;
+    let (out, s) = run(
+        &mut store,
+        config,
+        &[b"a1 LOGIN mrc 1\r\na2 LOGIN mrc 2\r\na3 LOGIN mrc 3\r\na4 LOGIN mrc 4\r\na5 LOGIN mrc secret\r\n"],
+    );
+    let lines = lines_after_greeting(&out);
+    assert_eq!(
+        lines[..4],
+        [
+            "a1 NO Authentication failed",
+            "a2 NO Authentication failed",
+            "a3 NO Authentication failed",
+            "a4 NO Authentication failed"
+        ]
+    );
+    assert!(
+        lines[4].starts_with("a5 OK [CAPABILITY IMAP4rev1 "),
+        "{}",
+        lines[4]
+    );
+    assert_eq!(lines.len(), 5);
+    assert_eq!(s.user(), Some("mrc"));
+    assert_eq!(s.transport(), Transport::Open);
+}
+
+/// SASL failures count: refused credentials, a cancelled exchange and a broken one. A
+/// mechanism that is not offered tests no credentials and does not count.
+#[test]
+fn sasl_failures_and_cancellations_count_as_failed_logins() {
+    let mut store = rfc3501_store();
+    let (out, s) = run(
+        &mut store,
+        plaintext_config(),
+        &[
+            b"p0 AUTHENTICATE CRAM-MD5\r\n",
+            // "\0mrc\0wrong".
+            b"p1 AUTHENTICATE PLAIN AG1yYwB3cm9uZw==\r\n",
+            b"p2 AUTHENTICATE LOGIN\r\n",
+            b"*\r\n",
+            b"p3 AUTHENTICATE PLAIN\r\n",
+            b"!!!\r\np4 NOOP\r\n",
+        ],
+    );
+    assert_eq!(
+        after_greeting(&out),
+        "p0 NO Unsupported mechanism\r\n\
+p1 NO Authentication failed\r\n\
++ VXNlcm5hbWU6\r\n\
+p2 BAD AUTHENTICATE cancelled\r\n\
++ \r\n\
+p3 BAD Invalid AUTHENTICATE exchange\r\n\
+* BYE Too many failed authentication attempts\r\n"
+    );
+    assert_eq!(store.events, ["password mrc"]);
+    assert_eq!(s.transport(), Transport::Close);
+}
+
+/// A failure that is also the last error allowed says BYE once.
+#[test]
+fn a_failed_login_that_is_also_the_last_error_says_bye_once() {
+    let mut config = plaintext_config();
+    config.max_errors = 1;
+    config.max_login_failures = 1;
+    let (out, s) = run(
+        &mut rfc3501_store(),
+        config,
+        &[b"p1 AUTHENTICATE LOGIN\r\n*\r\n"],
+    );
+    assert_eq!(
+        after_greeting(&out),
+        "+ VXNlcm5hbWU6\r\np1 BAD AUTHENTICATE cancelled\r\n* BYE Too many invalid commands\r\n"
+    );
+    assert_eq!(s.transport(), Transport::Close);
+}
+
+#[test]
+fn before_login_a_large_synchronising_literal_gets_bad_and_no_continuation() {
+    let mut store = rfc3501_store();
+    let (out, s) = run(
+        &mut store,
+        plaintext_config(),
+        &[
+            b"a LOGIN {60000000}\r\n",
+            b"b LOGIN {8193}\r\n",
+            b"c NOOP\r\n",
+        ],
+    );
+    assert_eq!(
+        after_greeting(&out),
+        "a BAD Literal too large\r\nb BAD Literal too large\r\nc OK NOOP completed\r\n"
+    );
+    assert!(store.events.is_empty());
+    assert_eq!(s.buffered(), 0);
+}
+
+#[test]
+fn before_login_literals_up_to_the_small_limit_work_and_after_it_the_general_limit() {
+    let mut store = rfc3501_store();
+    let user = vec![b'u'; 8192];
+    let mut s = ServerSession::new(plaintext_config(), Greeting::Ready);
+    s.transmit();
+    assert_eq!(
+        said(&mut s, b"a LOGIN {8192}\r\n"),
+        "+ Ready for literal data\r\n"
+    );
+    s.receive(&user);
+    assert_eq!(said(&mut s, b" {6+}\r\nsecret\r\n"), "");
+    store.serve(&mut s);
+    assert!(said(&mut s, b"").starts_with("a OK [CAPABILITY IMAP4rev1 "));
+    assert_eq!(s.user().map(str::len), Some(8192));
+    // Logged in: literals up to Limits::max_literal are invited again.
+    assert_eq!(
+        said(&mut s, b"b APPEND INBOX {60000}\r\n"),
+        "+ Ready for literal data\r\n"
+    );
+}
+
+#[test]
+fn before_login_a_large_non_synchronising_literal_is_skipped_unbuffered() {
+    let mut store = rfc3501_store();
+    let mut s = ServerSession::new(plaintext_config(), Greeting::Ready);
+    s.transmit();
+    let total = 60_000_000usize;
+    let chunk = vec![b'x'; 64 * 1024];
+    // The announcement and the first bytes of data come in one read.
+    let mut first = b"a LOGIN {60000000+}\r\n".to_vec();
+    first.extend_from_slice(&chunk);
+    assert_eq!(said(&mut s, &first), "a BAD Literal too large\r\n");
+    assert_eq!(s.buffered(), 0);
+    let mut sent = chunk.len();
+    while sent + chunk.len() <= total {
+        s.receive(&chunk);
+        assert_eq!(s.buffered(), 0);
+        assert!(s.transmit().is_none());
+        sent += chunk.len();
+    }
+    // The rest of the data, the rest of the refused command's line, and a command that
+    // works.
+    let mut last = vec![b'x'; total - sent];
+    last.extend_from_slice(b" secret\r\nb LOGIN mrc secret\r\n");
+    s.receive(&last);
+    store.serve(&mut s);
+    assert!(said(&mut s, b"").starts_with("b OK [CAPABILITY IMAP4rev1 "));
+    assert_eq!(store.events, ["password mrc", "logged in mrc"]);
+}
+
+/// One read much larger than the input cap before login is worked through as smaller
+/// reads would be: the refused literal's data skipped, the next command answered.
+#[test]
+fn before_login_one_large_read_is_worked_through_in_pieces() {
+    let mut store = rfc3501_store();
+    let mut input = b"a LOGIN {1000000+}\r\n".to_vec();
+    input.extend(std::iter::repeat_n(b'x', 1_000_000));
+    input.extend_from_slice(b" secret\r\nb LOGIN mrc secret\r\n");
+    let (out, s) = run(&mut store, plaintext_config(), &[&input]);
+    let lines = lines_after_greeting(&out);
+    assert_eq!(lines[0], "a BAD Literal too large");
+    assert!(
+        lines[1].starts_with("b OK [CAPABILITY IMAP4rev1 "),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(s.user(), Some("mrc"));
+}
+
+/// With short lines the pre-login input cap is small, yet a LOGIN with two literals at the
+/// pre-login limit fits, and a third literal chained on does not.
+#[test]
+fn before_login_the_input_cap_holds_logins_two_literals() {
+    let mut store = rfc3501_store();
+    let mut config = plaintext_config();
+    config.limits = config.limits.with_max_line(100);
+    config.max_preauth_literal = 1000;
+    let mut s = ServerSession::new(config.clone(), Greeting::Ready);
+    s.transmit();
+    let mut login = b"a LOGIN {1000+}\r\n".to_vec();
+    login.extend(std::iter::repeat_n(b'u', 1000));
+    login.extend_from_slice(b" {1000+}\r\n");
+    login.extend(std::iter::repeat_n(b'p', 1000));
+    login.extend_from_slice(b"\r\n");
+    s.receive(&login);
+    store.serve(&mut s);
+    assert_eq!(said(&mut s, b""), "a NO Authentication failed\r\n");
+    assert_eq!(store.events, [format!("password {}", "u".repeat(1000))]);
+    // 2 × 100 + 2 × 1000 bytes held at most: the third literal's bytes pass the cap.
+    let mut s = ServerSession::new(config, Greeting::Ready);
+    s.transmit();
+    let mut three = b"b LOGIN {1000+}\r\n".to_vec();
+    three.extend(std::iter::repeat_n(b'u', 1000));
+    three.extend_from_slice(b" {1000+}\r\n");
+    three.extend(std::iter::repeat_n(b'p', 1000));
+    three.extend_from_slice(b" {1000+}\r\n");
+    three.extend(std::iter::repeat_n(b'x', 1000));
+    assert_eq!(said(&mut s, &three), "* BYE Too much input\r\n");
+    assert_eq!(s.transport(), Transport::Close);
+}

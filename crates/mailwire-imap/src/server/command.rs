@@ -654,6 +654,8 @@ impl ServerSession {
 
     fn authenticated(&mut self, tag: Tag, method: Method, identity: Identity) {
         self.state = State::Authenticated;
+        // Between messages: the framer starts afresh under the authenticated limits.
+        self.reset_framer();
         self.user = Some(identity.acting_as().to_owned());
         self.events
             .push_back(Event::Authenticated { method, identity });
@@ -684,6 +686,7 @@ impl ServerSession {
             None => self.tagged(tag, Completion::No, None, "Authentication failed"),
             Some(text) => self.bad(Some(tag), text),
         }
+        self.enforce_auth_limit();
     }
 
     // ---- answers ----

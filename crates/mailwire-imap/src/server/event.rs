@@ -98,7 +98,9 @@ pub enum Event {
         messages: Vec<AppendMessage>,
     },
     /// LIST or LSUB. Answer with [`list`](super::ServerSession::list) or
-    /// [`reject`](super::ServerSession::reject).
+    /// [`reject`](super::ServerSession::reject). `pattern.under(&reference)` gives the
+    /// pattern to match names with [`ListMailbox::matches`]; an empty pattern asks for the
+    /// hierarchy delimiter and the reference's root instead.
     List {
         /// The reference name.
         reference: Mailbox,

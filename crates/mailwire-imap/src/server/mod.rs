@@ -13,6 +13,16 @@
 //! any command, expunges never during FETCH, STORE or SEARCH (their UID forms may), and
 //! everything at once while the client IDLEs.
 //!
+//! What a client may cost the server before it has logged in is bounded by [`Config`]:
+//! [`max_login_failures`](Config::max_login_failures) failed LOGIN or AUTHENTICATE
+//! attempts (3 by default) end the connection with `* BYE`; literals above
+//! [`max_preauth_literal`](Config::max_preauth_literal) (8 KiB) are refused, a
+//! non-synchronising one by throwing its bytes away as they come; and
+//! [`max_errors`](Config::max_errors) bad commands end it too. After login the general
+//! [`limits`](Config::limits) apply. To answer [`Event::List`], an application matches
+//! its mailbox names with [`ListMailbox::matches`](crate::types::ListMailbox::matches)
+//! after [`ListMailbox::under`](crate::types::ListMailbox::under).
+//!
 //! ```
 //! use mailwire_core::{Session, Transport};
 //! use mailwire_imap::server::{Config, Event, Greeting, ServerSession};
@@ -85,6 +95,20 @@ pub struct Config {
     pub mechanisms: Vec<Mechanism>,
     /// Bad commands tolerated before the session says BYE.
     pub max_errors: u32,
+    /// Failed LOGIN and AUTHENTICATE attempts after which the session says BYE and closes
+    /// (default 3, as the POP3 server: enough for a mistyped password or two, while a
+    /// client guessing passwords gets three tries per connection instead of thousands a
+    /// second). An attempt fails when the credentials are refused, when the client cancels
+    /// an AUTHENTICATE exchange with `*`, or when the exchange breaks down; a LOGIN refused
+    /// because plaintext is disabled, or an AUTHENTICATE naming a mechanism not offered,
+    /// tests no credentials and is not counted. 0 acts as 1.
+    pub max_login_failures: u32,
+    /// Largest literal accepted before authentication (default 8 KiB): enough for any user
+    /// name and password sent as literals, while an unauthenticated client cannot make the
+    /// session buffer up to [`Limits::max_literal`]. A larger synchronising literal gets a
+    /// tagged `BAD` and no continuation; a larger non-synchronising one is refused and its
+    /// bytes thrown away as they arrive. Once logged in, [`limits`](Self::limits) applies.
+    pub max_preauth_literal: u32,
     /// The hierarchy delimiter NAMESPACE reports.
     pub delimiter: char,
     /// Capabilities the application implements beyond the session's (for instance
@@ -135,6 +159,8 @@ impl Default for Config {
             plaintext_auth: false,
             mechanisms: vec![Mechanism::Plain, Mechanism::Login],
             max_errors: 10,
+            max_login_failures: 3,
+            max_preauth_literal: 8 * 1024,
             delimiter: '/',
             extra_capabilities: Vec::new(),
             id: Vec::new(),
@@ -341,6 +367,8 @@ impl ServerSession {
                 s.close();
             }
         }
+        // The state decides the literal limit.
+        s.reset_framer();
         s
     }
 
@@ -349,6 +377,14 @@ impl ServerSession {
     /// The authenticated user, once logged in.
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()
+    }
+
+    /// Received bytes not yet worked through: part of a command, or what the client sent
+    /// while a question is pending. Bounded by the line and literal limits in force: before
+    /// authentication, literals count at most [`Config::max_preauth_literal`] bytes; the
+    /// bytes of a refused literal are dropped as they arrive, never held.
+    pub fn buffered(&self) -> usize {
+        self.input.len()
     }
 
     /// The selected mailbox, if any.
@@ -499,20 +535,57 @@ impl ServerSession {
         }
     }
 
+    /// Ends the session once too many LOGIN or AUTHENTICATE attempts have failed; called
+    /// after a failure's tagged answer.
+    fn enforce_auth_limit(&mut self) {
+        // The answer may have ended the session already (too many errors).
+        if self.transport == Transport::Open
+            && self.auth_failures >= self.config.max_login_failures
+        {
+            self.untagged(
+                Condition::Bye,
+                None,
+                "Too many failed authentication attempts",
+            );
+            self.close();
+        }
+    }
+
     // ---- input ----
 
+    /// A framer at the start of a message, under the limits of the current state. Called
+    /// after every message and when the state changes (which happens only between
+    /// messages), so the literal limit follows the state.
     fn reset_framer(&mut self) {
-        self.framer = Framer::new(self.config.limits);
+        self.framer = Framer::new(self.limits());
         self.scanned = 0;
     }
 
+    /// The limits for reading the client's messages in the current state: before
+    /// authentication, literals are held to [`Config::max_preauth_literal`].
+    fn limits(&self) -> Limits {
+        let mut limits = self.config.limits;
+        if matches!(self.state, State::NotAuthenticated) {
+            limits.max_literal = limits.max_literal.min(self.config.max_preauth_literal);
+        }
+        limits
+    }
+
     /// Largest amount of unprocessed input held while the application decides.
+    /// Before authentication it follows the small literal limit, with room for LOGIN's
+    /// two literals (user name and password), the only command then that carries any.
     fn input_cap(&self) -> usize {
-        let limits = self.config.limits;
+        let limits = self.limits();
+        let literals = if matches!(self.state, State::NotAuthenticated) {
+            2
+        } else {
+            1
+        };
+        let literal = usize::try_from(limits.max_literal).unwrap_or(usize::MAX);
         limits
             .max_line
             .saturating_mul(2)
-            .saturating_add(usize::try_from(limits.max_literal).unwrap_or(usize::MAX))
+            .saturating_add(literal.saturating_mul(literals))
     }
 
     /// Reads and handles messages until input runs out or a question is pending.
@@ -712,20 +785,34 @@ impl Session for ServerSession {
             self.arrived = 0;
         }
         self.arrived = self.arrived.saturating_add(bytes.len() as u64);
-        if self.skip_bytes > 0 && self.input.is_empty() {
-            let n = usize::try_from(self.skip_bytes)
-                .unwrap_or(usize::MAX)
-                .min(bytes.len());
-            bytes = &bytes[n..];
-            self.skip_bytes -= n as u64;
+        // Taken in pieces that fit the input cap, so that one large read is worked through
+        // as the same bytes in smaller reads would be (a refused literal's data skipped,
+        // pipelined commands answered); only input held beyond the cap ends the session.
+        loop {
+            if self.transport != Transport::Open {
+                return;
+            }
+            if self.skip_bytes > 0 && self.input.is_empty() {
+                let n = usize::try_from(self.skip_bytes)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                bytes = &bytes[n..];
+                self.skip_bytes -= n as u64;
+            }
+            let room = self.input_cap().saturating_sub(self.input.len());
+            if room == 0 && !bytes.is_empty() {
+                self.untagged(Condition::Bye, None, "Too much input");
+                self.close();
+                return;
+            }
+            let (piece, rest) = bytes.split_at(room.min(bytes.len()));
+            self.input.extend_from_slice(piece);
+            bytes = rest;
+            self.process();
+            if bytes.is_empty() {
+                return;
+            }
         }
-        if self.input.len().saturating_add(bytes.len()) > self.input_cap() {
-            self.untagged(Condition::Bye, None, "Too much input");
-            self.close();
-            return;
-        }
-        self.input.extend_from_slice(bytes);
-        self.process();
     }
 
     fn receive_eof(&mut self) {

@@ -18,6 +18,7 @@ mod sequence;
 mod status;
 mod string;
 pub mod utf7;
+mod wildcard;
 
 pub use body::{
     Body, BodyExtension, BodyKind, BodyStructure, Disposition, DispositionExtension,
