@@ -1120,7 +1120,17 @@ fn failed_logins_end_the_session_at_the_limit() {
 * BYE Too many failed authentication attempts\r\n"
     );
     // The fourth LOGIN, already received, was never read.
-    assert_eq!(store.events, ["password mrc"; 3]);
+    assert_eq!(
+        store.events,
+        [
+            "password mrc",
+            "failed mrc 1",
+            "password mrc",
+            "failed mrc 2",
+            "password mrc",
+            "failed mrc 3"
+        ]
+    );
     assert_eq!(s.transport(), Transport::Close);
     assert_eq!(s.buffered(), 0);
     s.receive(b"a5 LOGIN mrc secret\r\n");
@@ -1187,7 +1197,10 @@ p2 BAD AUTHENTICATE cancelled\r\n\
 p3 BAD Invalid AUTHENTICATE exchange\r\n\
 * BYE Too many failed authentication attempts\r\n"
     );
-    assert_eq!(store.events, ["password mrc"]);
+    assert_eq!(
+        store.events,
+        ["password mrc", "failed mrc 1", "failed  2", "failed  3"]
+    );
     assert_eq!(s.transport(), Transport::Close);
 }
 
@@ -1317,7 +1330,11 @@ fn before_login_the_input_cap_holds_logins_two_literals() {
     s.receive(&login);
     store.serve(&mut s);
     assert_eq!(said(&mut s, b""), "a NO Authentication failed\r\n");
-    assert_eq!(store.events, [format!("password {}", "u".repeat(1000))]);
+    let user = "u".repeat(1000);
+    assert_eq!(
+        store.events,
+        [format!("password {user}"), format!("failed {user} 1")]
+    );
     // 2 × 100 + 2 × 1000 bytes held at most: the third literal's bytes pass the cap.
     let mut s = ServerSession::new(config, Greeting::Ready);
     s.transmit();
