@@ -539,8 +539,7 @@ impl ServerSession {
     /// after a failure's tagged answer.
     fn enforce_auth_limit(&mut self) {
         // The answer may have ended the session already (too many errors).
-        if self.transport == Transport::Open
-            && self.auth_failures >= self.config.max_login_failures
+        if self.transport == Transport::Open && self.auth_failures >= self.config.max_login_failures
         {
             self.untagged(
                 Condition::Bye,
