@@ -20,7 +20,9 @@ use mailwire_sasl::{
 };
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&control, rest)) = data.split_first() else { return };
+    let Some((&control, rest)) = data.split_first() else {
+        return;
+    };
     let mechanism = Mechanism::ALL[usize::from(control & 0x0f) % Mechanism::ALL.len()];
     let initial = control & 0x10 != 0;
     let as_lines = control & 0x20 != 0;
@@ -32,7 +34,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut server = ServerExchange::new(mechanism, nonce).expect("valid nonce");
     let mut messages = rest.split(|&b| b == 0xff);
-    let mut step = if initial { server.start(messages.next()) } else { server.start(None) };
+    let mut step = if initial {
+        server.start(messages.next())
+    } else {
+        server.start(None)
+    };
 
     for _ in 0..64 {
         let pending = server.pending();
@@ -46,7 +52,10 @@ fuzz_target!(|data: &[u8]| {
                 if kind == AuthQuestionKind::Token {
                     assert_eq!(
                         server.answer(AuthAnswer::Accept),
-                        Err(WrongAnswer { pending, answer: AuthAnswer::Accept })
+                        Err(WrongAnswer {
+                            pending,
+                            answer: AuthAnswer::Accept
+                        })
                     );
                     assert_eq!(server.pending(), pending);
                 }
@@ -67,8 +76,14 @@ fuzz_target!(|data: &[u8]| {
             }
             ServerStep::Challenge(_) => {
                 assert_eq!(pending, None);
-                let Some(message) = messages.next() else { return };
-                Ok(if as_lines { server.receive_line(message) } else { server.receive(message) })
+                let Some(message) = messages.next() else {
+                    return;
+                };
+                Ok(if as_lines {
+                    server.receive_line(message)
+                } else {
+                    server.receive(message)
+                })
             }
             ServerStep::Success { .. } | ServerStep::Failure(_) => {
                 assert!(server.is_done());
