@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 mod support;
-use mailwire::core::Session;
+use mailwire::core::Session as _;
 use mailwire::imap::codec::encode_response;
 use mailwire::imap::message::ParsedMessage;
 use mailwire::imap::server::{
-    Config, Event, Greeting, MailboxSnapshot, MessageInfo, ServerSession, StoredMessage,
+    Config, Event, Greeting, MailboxSnapshot, MessageInfo, Session, StoredMessage,
 };
 use mailwire::imap::types::{Date, DateTime, Flag, Response};
 use mailwire::sasl::AuthAnswer;
@@ -39,11 +39,11 @@ fn stored() -> Vec<StoredMessage> {
 }
 
 /// A session logged in with INBOX selected, keeping `cache_bytes` of FETCH items.
-fn selected(cache_bytes: usize) -> ServerSession {
+fn selected(cache_bytes: usize) -> Session {
     let mut config = Config::default();
     config.plaintext_auth = true;
     config.fetch_cache_bytes = cache_bytes;
-    let mut s = ServerSession::new(config, Greeting::Ready);
+    let mut s = Session::new(config, Greeting::Ready);
     s.receive(b"a LOGIN u p\r\nb SELECT INBOX\r\n");
     while let Some(e) = s.poll_event() {
         match e {
@@ -76,7 +76,7 @@ fn selected(cache_bytes: usize) -> ServerSession {
 
 /// One FETCH through the session; the store hands over its messages by value, as a
 /// store reading them from disk would.
-fn through_session(s: &mut ServerSession, messages: &[StoredMessage]) -> usize {
+fn through_session(s: &mut Session, messages: &[StoredMessage]) -> usize {
     s.receive(FETCH);
     while let Some(e) = s.poll_event() {
         if let Event::Messages { .. } = e {
@@ -99,7 +99,7 @@ fn codec_alone(responses: &[Response], out: &mut Vec<u8>) -> usize {
 }
 
 /// The responses the session sends, decoded once so that the codec encodes the same.
-fn responses(s: &mut ServerSession, messages: &[StoredMessage]) -> Vec<Response> {
+fn responses(s: &mut Session, messages: &[StoredMessage]) -> Vec<Response> {
     s.receive(FETCH);
     while let Some(e) = s.poll_event() {
         if let Event::Messages { .. } = e {

@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use mailwire::core::constant_time_eq;
 use mailwire::imap::server::{
-    Config, Event, Greeting, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, ServerSession,
+    Config, Event, Greeting, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, Session,
     StoredMessage,
 };
 use mailwire::imap::types::{
@@ -223,7 +223,7 @@ pub(crate) fn serve(
         .peer_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    let mut server = ServerSession::new(config, Greeting::Ready);
+    let mut server = Session::new(config, Greeting::Ready);
     let result = drive(&mut stream, &mut server, |server, event| {
         if let Err(e) = answer(server, event, maildir, uids, account) {
             eprintln!("imap {peer}: {e}");
@@ -240,7 +240,7 @@ pub(crate) fn serve(
 /// Answers one event; an error (the Maildir could not be read, or an answer the session
 /// did not take) is answered with NO by the caller.
 fn answer(
-    server: &mut ServerSession,
+    server: &mut Session,
     event: Event,
     maildir: &Maildir,
     uids: &Uids,

@@ -6,14 +6,14 @@
 
 use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Session as _, Transport};
-use mailwire_imap::client::{ClientEvent, ClientSession, Config};
+use mailwire_imap::client::{Event, Session, Config};
 use mailwire_imap::types::{CommandBody, Mailbox};
 
 fuzz_target!(|input: (Vec<u8>, Vec<u8>)| {
     let (data, splits) = input;
     let mut config = Config::default();
     config.plaintext_auth = true;
-    let mut c = ClientSession::new(config);
+    let mut c = Session::new(config);
     let mut rest = &data[..];
     let mut splits = splits.iter().cycle();
     let mut completions = 0u32;
@@ -24,14 +24,14 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>)| {
         rest = tail;
         while let Some(event) = c.poll_event() {
             match event {
-                ClientEvent::Greeting { .. } => {
+                Event::Greeting { .. } => {
                     let _ = c.login("user", "pass\r\nword");
                     let _ = c.command(CommandBody::Select {
                         mailbox: Mailbox::Inbox,
                         condstore: false,
                     });
                 }
-                ClientEvent::Completed { .. } => {
+                Event::Completed { .. } => {
                     completions += 1;
                     match completions {
                         1 => {
@@ -44,7 +44,7 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>)| {
                         _ => {}
                     }
                 }
-                ClientEvent::Idling { .. } => {
+                Event::Idling { .. } => {
                     let _ = c.done();
                 }
                 _ => {}

@@ -6,10 +6,10 @@
 use std::num::NonZeroU32;
 
 use libfuzzer_sys::fuzz_target;
-use mailwire_core::{Session, Transport};
+use mailwire_core::{Session as _, Transport};
 use mailwire_imap::codec::Limits;
 use mailwire_imap::server::{
-    Config, Event, Greeting, MailboxSnapshot, MailboxUpdate, MessageInfo, ServerSession,
+    Config, Event, Greeting, MailboxSnapshot, MailboxUpdate, MessageInfo, Session,
     StoredMessage,
 };
 use mailwire_imap::types::{Date, DateTime, Flag, StatusItem};
@@ -23,7 +23,7 @@ Subject: inner\r\n\r\nx\r\n--b--\r\n",
     b"Subject: =?UTF-8?Q?caf=C3=A9?=\r\n\r\nthird\r\n",
 ];
 
-fn serve(s: &mut ServerSession, flags: &mut [Vec<Flag>; 3]) {
+fn serve(s: &mut Session, flags: &mut [Vec<Flag>; 3]) {
     while let Some(event) = s.poll_event() {
         let answered = match event {
             Event::Auth { question } => s.answer_auth(match question.kind() {
@@ -80,7 +80,7 @@ fuzz_target!(|data: &[u8]| {
     let mut config = Config::default();
     config.plaintext_auth = true;
     config.limits = Limits::default().with_max_line(1024).with_max_literal(4096);
-    let mut s = ServerSession::new(config, Greeting::Ready);
+    let mut s = Session::new(config, Greeting::Ready);
     let mut flags: [Vec<Flag>; 3] = Default::default();
     let chunk = usize::from(split % 16) + 1;
     for (i, piece) in data.chunks(chunk).enumerate() {

@@ -36,7 +36,7 @@
 //!   literals before login are limited ([`server::Config`]); LIST and LSUB patterns are
 //!   matched with [`ListMailbox::matches`](types::ListMailbox::matches).
 //! - [`client`]: the client session — tags, literals, pipelining, results per command and
-//!   unsolicited updates as [`client::ClientEvent`]s.
+//!   unsolicited updates as [`client::Event`]s.
 //!
 //! ```
 //! use mailwire_imap::codec::{
@@ -85,7 +85,7 @@
 /// The sans-IO session contract, secrets and the misuse error, re-exported so that this
 /// crate can be driven without depending on mailwire-core ([`Session`] is the trait a
 /// driver pumps; `server::Session` and `client::Session` implement it).
-pub use mailwire_core::{Misuse, Secret, Session, Transport};
+pub use mailwire_core::{Misuse, Secret, Session as _, Transport};
 
 /// The SASL exchanges AUTHENTICATE runs on, re-exported for their types
 /// ([`sasl::AuthQuestion`], [`sasl::AuthAnswer`], [`sasl::ScramKeys`] …).

@@ -4,14 +4,14 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use mailwire_core::{Secret, Session, Transport};
-use mailwire_imap::client::{ClientError, ClientEvent, ClientSession, Config};
+use mailwire_core::{Secret, Session as _, Transport};
+use mailwire_imap::client::{Error, Event, Session, Config};
 use mailwire_imap::codec::Limits;
 use mailwire_imap::types::{Atom, CommandBody, Completion, Data, NonEmpty, SearchKey};
 use mailwire_sasl::ClientExchange;
 
-fn greeted(config: Config, caps: &str) -> ClientSession {
-    let mut c = ClientSession::new(config);
+fn greeted(config: Config, caps: &str) -> Session {
+    let mut c = Session::new(config);
     c.receive(format!("* OK [CAPABILITY IMAP4rev1 {caps}] hi\r\n").as_bytes());
     while c.poll_event().is_some() {}
     c
@@ -26,12 +26,12 @@ fn login_and_plaintext_sasl_are_refused_without_tls() {
     let mut c = greeted(Config::default(), "AUTH=PLAIN AUTH=XOAUTH2 STARTTLS");
     assert_eq!(
         c.login("fred", "secret"),
-        Err(ClientError::PlaintextNotAllowed)
+        Err(Error::PlaintextNotAllowed)
     );
     let plain = ClientExchange::plain(None, "fred", &password()).unwrap();
     assert_eq!(
         c.authenticate(plain).map(|_| ()),
-        Err(ClientError::PlaintextNotAllowed)
+        Err(Error::PlaintextNotAllowed)
     );
     let login = CommandBody::Login {
         username: "fred".try_into().unwrap(),
@@ -39,7 +39,7 @@ fn login_and_plaintext_sasl_are_refused_without_tls() {
     };
     assert_eq!(
         c.command(login).map(|_| ()),
-        Err(ClientError::PlaintextNotAllowed)
+        Err(Error::PlaintextNotAllowed)
     );
     let xoauth2 = CommandBody::Authenticate {
         mechanism: Atom::new("XOAUTH2").unwrap(),
@@ -47,7 +47,7 @@ fn login_and_plaintext_sasl_are_refused_without_tls() {
     };
     assert_eq!(
         c.command(xoauth2).map(|_| ()),
-        Err(ClientError::PlaintextNotAllowed)
+        Err(Error::PlaintextNotAllowed)
     );
     assert!(c.transmit().is_none(), "nothing was sent");
 }
@@ -126,7 +126,7 @@ fn the_client_waits_per_response_and_longer_in_idle() {
     let mut config = Config::default();
     config.timeout = Some(Duration::from_secs(60));
     config.idle_timeout = Some(Duration::from_secs(1800));
-    let mut c = ClientSession::new(config);
+    let mut c = Session::new(config);
     assert_eq!(c.timeout(), Some(Duration::from_secs(60)), "the greeting");
     c.receive(b"* OK [CAPABILITY IMAP4rev1 IDLE] hi\r\n");
     while c.poll_event().is_some() {}
@@ -136,13 +136,13 @@ fn the_client_waits_per_response_and_longer_in_idle() {
     c.receive(b"A1 OK done\r\n");
     assert!(matches!(
         c.poll_event(),
-        Some(ClientEvent::Completed { .. })
+        Some(Event::Completed { .. })
     ));
     assert_eq!(c.timeout(), None);
     c.idle().unwrap();
     assert_eq!(c.timeout(), Some(Duration::from_secs(60)), "IDLE sent");
     c.receive(b"+ idling\r\n");
-    assert!(matches!(c.poll_event(), Some(ClientEvent::Idling { .. })));
+    assert!(matches!(c.poll_event(), Some(Event::Idling { .. })));
     assert_eq!(c.timeout(), Some(Duration::from_secs(1800)), "idling");
     c.done().unwrap();
     assert_eq!(c.timeout(), Some(Duration::from_secs(60)), "DONE sent");
@@ -186,7 +186,7 @@ fn a_search_answer_of_100000_uids_is_read_whole() {
         c.receive(piece);
     }
     c.receive(b"A1 OK UID SEARCH completed\r\n");
-    let Some(ClientEvent::Completed {
+    let Some(Event::Completed {
         tag: done,
         completion: Completion::Ok,
         data,

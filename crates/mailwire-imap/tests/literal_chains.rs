@@ -6,9 +6,9 @@
 use std::alloc::System;
 
 use mailwire_core::Session;
-use mailwire_imap::client::{ClientEvent, ClientSession};
+use mailwire_imap::client::{Event as ClientEvent, Session as ClientSession};
 use mailwire_imap::codec::{FrameError, FrameEvent, Framer, Limits};
-use mailwire_imap::server::{Config, Greeting, ServerSession};
+use mailwire_imap::server::{Config, Greeting, Session as ServerSession};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]

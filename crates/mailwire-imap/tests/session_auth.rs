@@ -5,9 +5,9 @@
 use std::num::NonZeroU32;
 
 use base64::Engine as _;
-use mailwire_core::{Secret, Session};
+use mailwire_core::{Secret, Session as _};
 use mailwire_imap::server::{
-    Answer, Config, Event, Greeting, MailboxSnapshot, Question, ServerSession,
+    Answer, Config, Event, Greeting, MailboxSnapshot, Question, Session,
 };
 use mailwire_imap::types::Flag;
 use mailwire_sasl::{
@@ -22,19 +22,19 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn session(mechanisms: Vec<Mechanism>) -> ServerSession {
+fn session(mechanisms: Vec<Mechanism>) -> Session {
     let mut config = Config::default();
     config.plaintext_auth = true;
     config.starttls = false;
     config.mechanisms = mechanisms;
     // Room to count past the default limit of failed attempts, which has tests of its own.
     config.max_login_failures = 10;
-    let mut s = ServerSession::new(config, Greeting::Ready);
+    let mut s = Session::new(config, Greeting::Ready);
     s.transmit().expect("the greeting");
     s
 }
 
-fn said(s: &mut ServerSession, input: &[u8]) -> String {
+fn said(s: &mut Session, input: &[u8]) -> String {
     s.receive(input);
     let mut out = Vec::new();
     while let Some(b) = s.transmit() {
@@ -43,21 +43,21 @@ fn said(s: &mut ServerSession, input: &[u8]) -> String {
     String::from_utf8(out).unwrap()
 }
 
-fn question(s: &mut ServerSession) -> AuthQuestion {
+fn question(s: &mut Session) -> AuthQuestion {
     match s.poll_event() {
         Some(Event::Auth { question }) => question,
         other => panic!("expected a question, got {other:?}"),
     }
 }
 
-fn authenticated(s: &mut ServerSession) -> (Method, Identity) {
+fn authenticated(s: &mut Session) -> (Method, Identity) {
     match s.poll_event() {
         Some(Event::Authenticated { method, identity }) => (method, identity),
         other => panic!("expected Authenticated, got {other:?}"),
     }
 }
 
-fn failed(s: &mut ServerSession) -> (Method, Option<String>, AuthError, u32) {
+fn failed(s: &mut Session) -> (Method, Option<String>, AuthError, u32) {
     match s.poll_event() {
         Some(Event::AuthFailed {
             method,

@@ -4,9 +4,9 @@
 use std::num::NonZeroU32;
 
 use mailwire_core::{Secret, Session, Transport};
-use mailwire_imap::client::{ClientEvent, ClientSession};
+use mailwire_imap::client::{Event as ClientEvent, Session as ClientSession};
 use mailwire_imap::server::{
-    Config, Event, Greeting, MailboxSnapshot, MailboxUpdate, MessageInfo, ServerSession,
+    Config, Event, Greeting, MailboxSnapshot, MailboxUpdate, MessageInfo, Session as ServerSession,
     StoredMessage,
 };
 use mailwire_imap::types::{

@@ -5,9 +5,9 @@
 use std::num::NonZeroU32;
 
 use mailwire_core::Secret;
-use mailwire_core::{Session, Transport};
+use mailwire_core::{Session as _, Transport};
 use mailwire_imap::server::{
-    Config, Event, Greeting, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, ServerSession,
+    Config, Event, Greeting, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, Session,
     StoredMessage,
 };
 use mailwire_imap::types::{Date, DateTime, Flag, StatusItem};
@@ -29,7 +29,7 @@ fn internal_date() -> DateTime {
 
 impl Store {
     /// Answers every event the session has, as a simple server would.
-    fn serve(&mut self, s: &mut ServerSession) {
+    fn serve(&mut self, s: &mut Session) {
         while let Some(event) = s.poll_event() {
             match event {
                 Event::Auth {
@@ -185,8 +185,8 @@ fn plaintext_config() -> Config {
 }
 
 /// Feeds `input` in the given chunks, serving events after each, and returns all output.
-fn run(store: &mut Store, config: Config, chunks: &[&[u8]]) -> (String, ServerSession) {
-    let mut s = ServerSession::new(config, Greeting::Ready);
+fn run(store: &mut Store, config: Config, chunks: &[&[u8]]) -> (String, Session) {
+    let mut s = Session::new(config, Greeting::Ready);
     let mut out = Vec::new();
     out.extend_from_slice(&s.transmit().unwrap());
     for chunk in chunks {
@@ -457,7 +457,7 @@ fn synchronising_literal_gets_a_continuation() {
 fn oversized_literals_are_refused_and_skipped_unbuffered() {
     let mut config = plaintext_config();
     config.limits = config.limits.with_max_literal(1024);
-    let mut s = ServerSession::new(config, Greeting::Ready);
+    let mut s = Session::new(config, Greeting::Ready);
     s.transmit();
     // Synchronising: the client waits, and sends the next command.
     s.receive(b"a1 APPEND INBOX {5000}\r\na2 NOOP\r\n");
@@ -477,7 +477,7 @@ fn oversized_literals_are_refused_and_skipped_unbuffered() {
     assert_eq!(&s.transmit().unwrap()[..], b"a4 OK NOOP completed\r\n");
 }
 
-fn select(store: &mut Store) -> ServerSession {
+fn select(store: &mut Store) -> Session {
     let (_, s) = run(
         store,
         plaintext_config(),
@@ -486,7 +486,7 @@ fn select(store: &mut Store) -> ServerSession {
     s
 }
 
-fn exchange(s: &mut ServerSession, store: &mut Store, input: &[u8]) -> String {
+fn exchange(s: &mut Session, store: &mut Store, input: &[u8]) -> String {
     s.receive(input);
     store.serve(s);
     let mut out = Vec::new();
@@ -730,7 +730,7 @@ NIL NIL NIL NIL) 4 NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"o\") NIL NIL NIL))
 #[test]
 fn literals_are_invited_only_for_commands_allowed_in_the_state() {
     let mut store = rfc3501_store();
-    let mut s = ServerSession::new(plaintext_config(), Greeting::Ready);
+    let mut s = Session::new(plaintext_config(), Greeting::Ready);
     s.transmit();
     let mut say = |input: &[u8]| {
         s.receive(input);
@@ -768,7 +768,7 @@ fn literals_are_invited_only_for_commands_allowed_in_the_state() {
 }
 
 /// Feeds `input` and returns what the session writes, answering no event.
-fn said(s: &mut ServerSession, input: &[u8]) -> String {
+fn said(s: &mut Session, input: &[u8]) -> String {
     s.receive(input);
     let mut out = Vec::new();
     while let Some(b) = s.transmit() {
@@ -786,7 +786,7 @@ fn challenge_response_config() -> Config {
 
 #[test]
 fn challenge_response_mechanisms_are_offered_only_with_a_nonce() {
-    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    let mut s = Session::new(challenge_response_config(), Greeting::Ready);
     s.transmit();
     assert_eq!(
         said(&mut s, b"c1 CAPABILITY\r\n"),
@@ -808,7 +808,7 @@ c3 OK CAPABILITY completed\r\n"
 
 #[test]
 fn authenticate_cram_md5_rfc2195_exchange() {
-    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    let mut s = Session::new(challenge_response_config(), Greeting::Ready);
     s.transmit();
     s.set_auth_nonce("<1896.697170952@postoffice.reston.mci.net>");
     // RFC 2195 §2's example, challenge and response in base64.
@@ -854,7 +854,7 @@ MULTIAPPEND] Logged in\r\n"
     assert_eq!(s.user(), Some("tim"));
 
     // A wrong digest is refused with NO, and the session stays unauthenticated.
-    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    let mut s = Session::new(challenge_response_config(), Greeting::Ready);
     s.transmit();
     s.set_auth_nonce("<1896.697170952@postoffice.reston.mci.net>");
     said(&mut s, b"b1 AUTHENTICATE CRAM-MD5\r\n");
@@ -897,7 +897,7 @@ MULTIAPPEND] Logged in\r\n"
 fn authenticate_scram_sha256_rfc7677_exchange() {
     use base64::Engine as _;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-    let mut s = ServerSession::new(challenge_response_config(), Greeting::Ready);
+    let mut s = Session::new(challenge_response_config(), Greeting::Ready);
     s.transmit();
     s.set_auth_nonce("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0");
     // RFC 7677 §3's example, driven by the client half of mailwire-sasl.
@@ -1246,7 +1246,7 @@ fn before_login_a_large_synchronising_literal_gets_bad_and_no_continuation() {
 fn before_login_literals_up_to_the_small_limit_work_and_after_it_the_general_limit() {
     let mut store = rfc3501_store();
     let user = vec![b'u'; 8192];
-    let mut s = ServerSession::new(plaintext_config(), Greeting::Ready);
+    let mut s = Session::new(plaintext_config(), Greeting::Ready);
     s.transmit();
     assert_eq!(
         said(&mut s, b"a LOGIN {8192}\r\n"),
@@ -1267,7 +1267,7 @@ fn before_login_literals_up_to_the_small_limit_work_and_after_it_the_general_lim
 #[test]
 fn before_login_a_large_non_synchronising_literal_is_skipped_unbuffered() {
     let mut store = rfc3501_store();
-    let mut s = ServerSession::new(plaintext_config(), Greeting::Ready);
+    let mut s = Session::new(plaintext_config(), Greeting::Ready);
     s.transmit();
     let total = 60_000_000usize;
     let chunk = vec![b'x'; 64 * 1024];
@@ -1320,7 +1320,7 @@ fn before_login_the_input_cap_holds_logins_two_literals() {
     let mut config = plaintext_config();
     config.limits = config.limits.with_max_line(100);
     config.max_preauth_literal = 1000;
-    let mut s = ServerSession::new(config.clone(), Greeting::Ready);
+    let mut s = Session::new(config.clone(), Greeting::Ready);
     s.transmit();
     let mut login = b"a LOGIN {1000+}\r\n".to_vec();
     login.extend(std::iter::repeat_n(b'u', 1000));
@@ -1336,7 +1336,7 @@ fn before_login_the_input_cap_holds_logins_two_literals() {
         [format!("password {user}"), format!("failed {user} 1")]
     );
     // 2 × 100 + 2 × 1000 bytes held at most: the third literal's bytes pass the cap.
-    let mut s = ServerSession::new(config, Greeting::Ready);
+    let mut s = Session::new(config, Greeting::Ready);
     s.transmit();
     let mut three = b"b LOGIN {1000+}\r\n".to_vec();
     three.extend(std::iter::repeat_n(b'u', 1000));

@@ -1,9 +1,9 @@
 //! A minimal async IMAP client: log in, select, run any command and collect its answer,
-//! through [`mailwire_imap::client::ClientSession`].
+//! through [`mailwire_imap::client::Session`].
 
 use std::io;
 
-use mailwire_imap::client::{ClientError, ClientEvent, ClientSession, Config};
+use mailwire_imap::client::{self, Config, Event, Session};
 use mailwire_imap::types::{Code, CommandBody, Completion, Condition, Data, Mailbox, Status, Text};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -36,7 +36,7 @@ pub enum ImapError {
     Bye(Text),
     /// The session refused the call.
     #[error(transparent)]
-    Usage(#[from] ClientError),
+    Usage(#[from] client::Error),
     /// The server closed the connection.
     #[error("the server closed the connection")]
     Closed,
@@ -62,7 +62,7 @@ pub struct Completed {
 /// Untagged data that no command asked for is kept until [`take_unsolicited`](Self::take_unsolicited).
 #[derive(Debug)]
 pub struct ImapClient<IO> {
-    conn: Connection<ClientSession, IO>,
+    conn: Connection<Session, IO>,
     unsolicited: Vec<Data>,
 }
 
@@ -100,16 +100,16 @@ where
     ) -> Result<Self, ImapError> {
         config.tls |= stream.is_tls();
         let mut client = Self {
-            conn: Connection::new(stream, ClientSession::new(config), tls),
+            conn: Connection::new(stream, Session::new(config), tls),
             unsolicited: Vec::new(),
         };
         loop {
             match client.next().await? {
-                ClientEvent::Greeting {
+                Event::Greeting {
                     condition: Condition::Bye,
                     text,
                 } => return Err(ImapError::Bye(text)),
-                ClientEvent::Greeting { .. } => return Ok(client),
+                Event::Greeting { .. } => return Ok(client),
                 other => client.aside(other)?,
             }
         }
@@ -123,7 +123,7 @@ where
         self.run(CommandBody::StartTls).await
     }
 
-    /// `LOGIN`; refused with [`ClientError::PlaintextNotAllowed`] before TLS unless
+    /// `LOGIN`; refused with [`client::Error::PlaintextNotAllowed`] before TLS unless
     /// [`Config::plaintext_auth`] is set.
     pub async fn login(&mut self, username: &str, password: &str) -> Result<Completed, ImapError> {
         let tag = self.conn.session_mut().login(username, password)?;
@@ -159,7 +159,7 @@ where
     }
 
     /// The connection underneath, for what this API does not cover.
-    pub fn connection_mut(&mut self) -> &mut Connection<ClientSession, IO> {
+    pub fn connection_mut(&mut self) -> &mut Connection<Session, IO> {
         &mut self.conn
     }
 
@@ -169,7 +169,7 @@ where
     ) -> Result<Completed, ImapError> {
         loop {
             match self.next().await? {
-                ClientEvent::Completed {
+                Event::Completed {
                     tag,
                     completion,
                     code,
@@ -193,15 +193,15 @@ where
         }
     }
 
-    async fn next(&mut self) -> Result<ClientEvent, ImapError> {
+    async fn next(&mut self) -> Result<Event, ImapError> {
         self.conn.next_event().await?.ok_or(ImapError::Closed)
     }
 
     /// Keeps or drops an event nobody waits for; BYE ends the conversation.
-    fn aside(&mut self, event: ClientEvent) -> Result<(), ImapError> {
+    fn aside(&mut self, event: Event) -> Result<(), ImapError> {
         match event {
-            ClientEvent::Unsolicited(data) => self.unsolicited.push(data),
-            ClientEvent::Bye { text } => return Err(ImapError::Bye(text)),
+            Event::Unsolicited(data) => self.unsolicited.push(data),
+            Event::Bye { text } => return Err(ImapError::Bye(text)),
             _ => {}
         }
         Ok(())

@@ -29,10 +29,10 @@ fn pop3() -> mailwire_pop3::server::Server {
     mailwire_pop3::server::Server::new(Arc::new(config), None)
 }
 
-fn imap() -> mailwire_imap::server::ServerSession {
+fn imap() -> mailwire_imap::server::Session {
     let mut config = mailwire_imap::server::Config::default();
     config.command_timeout = Some(BOUND);
-    mailwire_imap::server::ServerSession::new(config, mailwire_imap::server::Greeting::Ready)
+    mailwire_imap::server::Session::new(config, mailwire_imap::server::Greeting::Ready)
 }
 
 /// Runs `session` over one end of a pipe, ignoring its events (the commands used here

@@ -1,34 +1,34 @@
 //! The IMAP4rev1 client session: tags, literals, pipelining and results, without I/O.
 //!
-//! The application queues commands ([`command`](ClientSession::command),
-//! [`login`](ClientSession::login), [`authenticate`](ClientSession::authenticate),
-//! [`idle`](ClientSession::idle) …), each getting a tag. The session writes them as the
+//! The application queues commands ([`command`](Session::command),
+//! [`login`](Session::login), [`authenticate`](Session::authenticate),
+//! [`idle`](Session::idle) …), each getting a tag. The session writes them as the
 //! protocol allows — pipelined, except that STARTTLS, AUTHENTICATE and IDLE wait for the
 //! commands before them and hold back those after; a synchronising literal waits for the
 //! server's `+` unless the server announced `LITERAL+` — and reports each command's
 //! completion with the untagged data that answered it. EXISTS, RECENT, EXPUNGE and FETCH
-//! that no command asked for come as [`ClientEvent::Unsolicited`].
+//! that no command asked for come as [`Event::Unsolicited`].
 //!
 //! Capabilities are read from the greeting's code or asked for, and asked again after
 //! STARTTLS and after login unless the server's OK carries them.
 //!
 //! ```
-//! use mailwire_core::Session;
-//! use mailwire_imap::client::{ClientEvent, ClientSession, Config};
+//! use mailwire_core::Session as _;
+//! use mailwire_imap::client::{Event, Session, Config};
 //! use mailwire_imap::types::Completion;
 //!
 //! let mut config = Config::default();
 //! // This example talks to no network; a real client logs in over TLS.
 //! config.plaintext_auth = true;
-//! let mut c = ClientSession::new(config);
+//! let mut c = Session::new(config);
 //! c.receive(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n");
-//! assert!(matches!(c.poll_event(), Some(ClientEvent::Greeting { .. })));
+//! assert!(matches!(c.poll_event(), Some(Event::Greeting { .. })));
 //! let tag = c.login("fred", "secret").unwrap();
 //! assert_eq!(&c.transmit().unwrap()[..], b"A1 LOGIN fred secret\r\n");
 //! c.receive(b"A1 OK [CAPABILITY IMAP4rev1 IDLE] done\r\n");
 //! let completed = std::iter::from_fn(|| c.poll_event())
 //!     .find_map(|e| match e {
-//!         ClientEvent::Completed { tag, completion, .. } => Some((tag, completion)),
+//!         Event::Completed { tag, completion, .. } => Some((tag, completion)),
 //!         _ => None,
 //!     });
 //! assert_eq!(completed, Some((tag, Completion::Ok)));
@@ -39,7 +39,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
-use mailwire_core::{Secret, Session, Transport};
+use mailwire_core::{Secret, Transport};
 use mailwire_sasl::ClientExchange;
 use thiserror::Error;
 
@@ -55,7 +55,7 @@ use crate::types::{
 /// What the client session reports.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum ClientEvent {
+pub enum Event {
     /// The server's greeting.
     Greeting {
         /// OK, PREAUTH or BYE.
@@ -87,7 +87,7 @@ pub enum ClientEvent {
     Status(Status),
     /// The server now advertises these capabilities.
     Capabilities(Vec<Capability>),
-    /// The server accepted IDLE: updates follow until [`ClientSession::done`].
+    /// The server accepted IDLE: updates follow until [`Session::done`].
     Idling {
         /// The IDLE command's tag.
         tag: Tag,
@@ -107,7 +107,7 @@ pub enum ClientEvent {
 /// The application asked for something the session cannot do now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[non_exhaustive]
-pub enum ClientError {
+pub enum Error {
     /// The server advertised LOGINDISABLED.
     #[error("the server disabled LOGIN")]
     LoginDisabled,
@@ -131,11 +131,11 @@ pub enum ClientError {
 ///
 /// ```
 /// use std::time::Duration;
-/// use mailwire_imap::client::{ClientSession, Config};
+/// use mailwire_imap::client::{Session, Config};
 ///
 /// let mut config = Config::default();
 /// config.timeout = Some(Duration::from_secs(60));
-/// let session = ClientSession::new(config);
+/// let session = Session::new(config);
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -157,8 +157,8 @@ pub struct Config {
     /// The connection is already under TLS (port 993).
     pub tls: bool,
     /// Allow LOGIN and SASL mechanisms that send the password or token itself over a
-    /// connection without TLS. Off by default: [`ClientSession::login`] and
-    /// [`ClientSession::authenticate`] then refuse with [`ClientError::PlaintextNotAllowed`]
+    /// connection without TLS. Off by default: [`Session::login`] and
+    /// [`Session::authenticate`] then refuse with [`Error::PlaintextNotAllowed`]
     /// until STARTTLS has succeeded. SCRAM-SHA-256 and CRAM-MD5, which do not send the
     /// password, are always allowed.
     pub plaintext_auth: bool,
@@ -219,7 +219,7 @@ struct InFlight {
 
 /// An IMAP4rev1 client session for one connection.
 #[derive(Debug)]
-pub struct ClientSession {
+pub struct Session {
     config: Config,
     /// Whether the connection is under TLS.
     tls: bool,
@@ -233,7 +233,7 @@ pub struct ClientSession {
     scanned: usize,
     framer: Framer,
     out: Vec<u8>,
-    events: VecDeque<ClientEvent>,
+    events: VecDeque<Event>,
     greeted: bool,
     capabilities: Vec<Capability>,
     next_tag: u64,
@@ -242,13 +242,13 @@ pub struct ClientSession {
     transport: Transport,
 }
 
-impl Default for ClientSession {
+impl Default for Session {
     fn default() -> Self {
         Self::new(Config::default())
     }
 }
 
-impl ClientSession {
+impl Session {
     /// A session waiting for the server's greeting.
     pub fn new(config: Config) -> Self {
         let limits = config.limits;
@@ -294,7 +294,7 @@ impl ClientSession {
     }
 
     /// Refuses a command that would send a password in clear where that is not allowed.
-    fn check_plaintext(&self, body: &CommandBody) -> Result<(), ClientError> {
+    fn check_plaintext(&self, body: &CommandBody) -> Result<(), Error> {
         let sends_secret = match body {
             CommandBody::Login { .. } => true,
             CommandBody::Authenticate { mechanism, .. } => mechanism
@@ -304,7 +304,7 @@ impl ClientSession {
             _ => false,
         };
         if sends_secret && !self.plaintext_allowed() {
-            return Err(ClientError::PlaintextNotAllowed);
+            return Err(Error::PlaintextNotAllowed);
         }
         Ok(())
     }
@@ -319,9 +319,9 @@ impl ClientSession {
         }
     }
 
-    fn enqueue(&mut self, body: CommandBody, kind: Kind) -> Result<Tag, ClientError> {
+    fn enqueue(&mut self, body: CommandBody, kind: Kind) -> Result<Tag, Error> {
         if self.transport == Transport::Close {
-            return Err(ClientError::Closed);
+            return Err(Error::Closed);
         }
         let tag = self.next_tag();
         let name = body.name();
@@ -359,7 +359,7 @@ impl ClientSession {
     ///
     /// LOGIN and AUTHENTICATE with PLAIN, LOGIN, XOAUTH2 or OAUTHBEARER are refused
     /// without TLS as [`login`](Self::login) and [`authenticate`](Self::authenticate) say.
-    pub fn command(&mut self, body: CommandBody) -> Result<Tag, ClientError> {
+    pub fn command(&mut self, body: CommandBody) -> Result<Tag, Error> {
         self.check_plaintext(&body)?;
         let kind = match body {
             CommandBody::StartTls => Kind::StartTls,
@@ -372,16 +372,16 @@ impl ClientSession {
     }
 
     /// Queues LOGIN, unless the server disabled it, or the connection is not under TLS
-    /// and [`Config::plaintext_auth`] is off ([`ClientError::PlaintextNotAllowed`]).
-    pub fn login(&mut self, username: &str, password: &str) -> Result<Tag, ClientError> {
+    /// and [`Config::plaintext_auth`] is off ([`Error::PlaintextNotAllowed`]).
+    pub fn login(&mut self, username: &str, password: &str) -> Result<Tag, Error> {
         if !self.plaintext_allowed() {
-            return Err(ClientError::PlaintextNotAllowed);
+            return Err(Error::PlaintextNotAllowed);
         }
         if self.has_capability(&Capability::LoginDisabled) {
-            return Err(ClientError::LoginDisabled);
+            return Err(Error::LoginDisabled);
         }
-        let username = IString::new(username).map_err(|_| ClientError::InvalidString)?;
-        let password = IString::new(password).map_err(|_| ClientError::InvalidString)?;
+        let username = IString::new(username).map_err(|_| Error::InvalidString)?;
+        let password = IString::new(password).map_err(|_| Error::InvalidString)?;
         self.enqueue(
             CommandBody::Login {
                 username,
@@ -395,14 +395,14 @@ impl ClientSession {
     /// line when the server offers SASL-IR (RFC 4959).
     ///
     /// Mechanisms that send the password or token itself (PLAIN, LOGIN, XOAUTH2,
-    /// OAUTHBEARER) are refused with [`ClientError::PlaintextNotAllowed`] when the
+    /// OAUTHBEARER) are refused with [`Error::PlaintextNotAllowed`] when the
     /// connection is not under TLS and [`Config::plaintext_auth`] is off.
-    pub fn authenticate(&mut self, mut exchange: ClientExchange) -> Result<Tag, ClientError> {
+    pub fn authenticate(&mut self, mut exchange: ClientExchange) -> Result<Tag, Error> {
         if exchange.mechanism().sends_plaintext_secret() && !self.plaintext_allowed() {
-            return Err(ClientError::PlaintextNotAllowed);
+            return Err(Error::PlaintextNotAllowed);
         }
         let mechanism = crate::types::Atom::new(exchange.mechanism().as_str())
-            .map_err(|_| ClientError::InvalidString)?;
+            .map_err(|_| Error::InvalidString)?;
         let initial_response = if self.has_capability(&Capability::SaslIr) {
             exchange.initial_response().map(Secret::new)
         } else {
@@ -418,19 +418,19 @@ impl ClientSession {
     }
 
     /// Queues IDLE (RFC 2177).
-    pub fn idle(&mut self) -> Result<Tag, ClientError> {
+    pub fn idle(&mut self) -> Result<Tag, Error> {
         self.enqueue(CommandBody::Idle, Kind::Idle)
     }
 
     /// Ends IDLE with `DONE`.
-    pub fn done(&mut self) -> Result<(), ClientError> {
+    pub fn done(&mut self) -> Result<(), Error> {
         match self.in_flight.back() {
             Some(f) if matches!(f.kind, Kind::Idle) => {
                 self.out.extend_from_slice(b"DONE\r\n");
                 self.idling = false;
                 Ok(())
             }
-            _ => Err(ClientError::NotIdling),
+            _ => Err(Error::NotIdling),
         }
     }
 
@@ -471,7 +471,7 @@ impl ClientSession {
 
     fn set_capabilities(&mut self, caps: Vec<Capability>) {
         self.capabilities.clone_from(&caps);
-        self.events.push_back(ClientEvent::Capabilities(caps));
+        self.events.push_back(Event::Capabilities(caps));
     }
 
     fn response(&mut self, response: Response) {
@@ -488,12 +488,12 @@ impl ClientSession {
                     if !self.in_flight.iter().any(|f| f.name == "LOGOUT") {
                         self.transport = Transport::Close;
                     }
-                    self.events.push_back(ClientEvent::Bye { text: s.text });
+                    self.events.push_back(Event::Bye { text: s.text });
                     return;
                 }
                 match self.in_flight.front_mut() {
                     Some(f) => f.statuses.push(s),
-                    None => self.events.push_back(ClientEvent::Status(s)),
+                    None => self.events.push_back(Event::Status(s)),
                 }
             }
             Response::Data(d) => self.data(d),
@@ -529,13 +529,13 @@ impl ClientSession {
         };
         match owner {
             Some(f) => f.data.push(d),
-            None => self.events.push_back(ClientEvent::Unsolicited(d)),
+            None => self.events.push_back(Event::Unsolicited(d)),
         }
     }
 
     fn continued(&mut self, text: &[u8]) {
         let Some(f) = self.in_flight.back_mut() else {
-            self.events.push_back(ClientEvent::Malformed {
+            self.events.push_back(Event::Malformed {
                 reason: "continuation request with no command waiting".into(),
             });
             return;
@@ -553,14 +553,14 @@ impl ClientSession {
         } else if matches!(f.kind, Kind::Idle) {
             self.idling = true;
             let tag = f.tag.clone();
-            self.events.push_back(ClientEvent::Idling { tag });
+            self.events.push_back(Event::Idling { tag });
         }
         self.pump();
     }
 
     fn completed(&mut self, t: crate::types::Tagged) {
         let Some(i) = self.in_flight.iter().position(|f| f.tag == t.tag) else {
-            self.events.push_back(ClientEvent::Malformed {
+            self.events.push_back(Event::Malformed {
                 reason: format!("completion for unknown tag {}", t.tag.as_str()),
             });
             return;
@@ -595,7 +595,7 @@ impl ClientSession {
         if f.name == "LOGOUT" && ok {
             self.transport = Transport::Close;
         }
-        self.events.push_back(ClientEvent::Completed {
+        self.events.push_back(Event::Completed {
             tag: f.tag,
             command: f.name,
             completion: t.completion,
@@ -678,7 +678,7 @@ impl ClientSession {
                         _ => memchr::memchr(b'\n', rest).map_or(rest.len(), |p| p + 1),
                     };
                     self.advance_to(self.start + skip.clamp(1, rest.len()));
-                    self.events.push_back(ClientEvent::Malformed {
+                    self.events.push_back(Event::Malformed {
                         reason: e.to_string(),
                     });
                 }
@@ -699,7 +699,7 @@ impl ClientSession {
             Some(Code::Capability(caps)) => Some(caps),
             _ => None,
         };
-        self.events.push_back(ClientEvent::Greeting {
+        self.events.push_back(Event::Greeting {
             condition: g.condition,
             text: g.text,
         });
@@ -714,8 +714,8 @@ impl ClientSession {
     }
 }
 
-impl Session for ClientSession {
-    type Event = ClientEvent;
+impl mailwire_core::Session for Session {
+    type Event = Event;
 
     fn receive(&mut self, bytes: &[u8]) {
         if self.transport != Transport::Open {
@@ -737,7 +737,7 @@ impl Session for ClientSession {
         (!self.out.is_empty()).then(|| Bytes::from(std::mem::take(&mut self.out)))
     }
 
-    fn poll_event(&mut self) -> Option<ClientEvent> {
+    fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
@@ -774,17 +774,18 @@ impl Session for ClientSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mailwire_core::Session as _;
     use crate::types::{ListMailbox, Mailbox, MessageDataItem, NonEmpty, StatusAttribute};
 
     /// A client allowed to log in without TLS, as these tests have no TLS.
-    fn plaintext() -> ClientSession {
-        ClientSession::new(Config {
+    fn plaintext() -> Session {
+        Session::new(Config {
             plaintext_auth: true,
             ..Config::default()
         })
     }
 
-    fn greeted(caps: &str) -> ClientSession {
+    fn greeted(caps: &str) -> Session {
         let mut c = plaintext();
         c.receive(format!("* OK [CAPABILITY IMAP4rev1 {caps}] hi\r\n").as_bytes());
         while c.poll_event().is_some() {}
@@ -818,13 +819,13 @@ mod tests {
         c.command(CommandBody::Noop).unwrap();
         c.receive(b"* 3 EXPUNGE\r\n* 5 EXISTS\r\nA1 OK done\r\n");
         assert!(
-            matches!(c.poll_event(), Some(ClientEvent::Unsolicited(Data::Expunge(n))) if n.get() == 3)
+            matches!(c.poll_event(), Some(Event::Unsolicited(Data::Expunge(n))) if n.get() == 3)
         );
         assert!(matches!(
             c.poll_event(),
-            Some(ClientEvent::Unsolicited(Data::Exists(5)))
+            Some(Event::Unsolicited(Data::Exists(5)))
         ));
-        let Some(ClientEvent::Completed { data, .. }) = c.poll_event() else {
+        let Some(Event::Completed { data, .. }) = c.poll_event() else {
             panic!("completion")
         };
         assert!(data.is_empty());
@@ -852,8 +853,8 @@ mod tests {
         let mut seen = Vec::new();
         while let Some(e) = c.poll_event() {
             match e {
-                ClientEvent::Completed { tag, data, .. } => seen.push((Some(tag), data)),
-                ClientEvent::Unsolicited(d) => seen.push((None, vec![d])),
+                Event::Completed { tag, data, .. } => seen.push((Some(tag), data)),
+                Event::Unsolicited(d) => seen.push((None, vec![d])),
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -887,7 +888,7 @@ mod tests {
     #[test]
     fn login_disabled_is_refused_locally() {
         let mut c = greeted("LOGINDISABLED STARTTLS");
-        assert_eq!(c.login("a", "b"), Err(ClientError::LoginDisabled));
+        assert_eq!(c.login("a", "b"), Err(Error::LoginDisabled));
         c.command(CommandBody::StartTls).unwrap();
         c.command(CommandBody::Noop).unwrap();
         assert_eq!(&c.transmit().unwrap()[..], b"A1 STARTTLS\r\n");
@@ -900,13 +901,13 @@ mod tests {
     }
 
     /// The bytes of the `BODY[]` item of the FETCH data received, after the completion.
-    fn fetched_body(c: &mut ClientSession) -> Vec<u8> {
+    fn fetched_body(c: &mut Session) -> Vec<u8> {
         let mut body = None;
         let mut completed = false;
         while let Some(e) = c.poll_event() {
             let data = match e {
-                ClientEvent::Unsolicited(d) => vec![d],
-                ClientEvent::Completed { data, .. } => {
+                Event::Unsolicited(d) => vec![d],
+                Event::Completed { data, .. } => {
                     completed = true;
                     data
                 }
@@ -960,9 +961,9 @@ mod tests {
         let mut completed = 0;
         while let Some(e) = c.poll_event() {
             match e {
-                ClientEvent::Unsolicited(Data::Exists(n)) => exists.push(n),
-                ClientEvent::Malformed { .. } => malformed += 1,
-                ClientEvent::Completed { completion, .. } => {
+                Event::Unsolicited(Data::Exists(n)) => exists.push(n),
+                Event::Malformed { .. } => malformed += 1,
+                Event::Completed { completion, .. } => {
                     assert_eq!(completion, Completion::Ok);
                     completed += 1;
                 }
@@ -975,7 +976,7 @@ mod tests {
         c.receive(b"CENT\r\n");
         assert!(matches!(
             c.poll_event(),
-            Some(ClientEvent::Unsolicited(Data::Recent(9)))
+            Some(Event::Unsolicited(Data::Recent(9)))
         ));
         assert!(c.input.is_empty());
     }

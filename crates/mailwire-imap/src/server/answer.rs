@@ -11,18 +11,18 @@ use crate::types::StatusItem;
 
 /// An answer the session could not take, handed back with the question that was pending.
 ///
-/// Every answer method of [`ServerSession`](super::ServerSession) returns it when its
+/// Every answer method of [`Session`](super::Session) returns it when its
 /// answer does not fit: nothing is pending, or another question is. The session is left
 /// as it was; the value given comes back in [`answer`](mailwire_core::Misuse::answer).
 ///
 /// ```
-/// use mailwire_core::Session;
-/// use mailwire_imap::server::{Answer, Config, Greeting, Question, ServerSession};
+/// use mailwire_core::Session as _;
+/// use mailwire_imap::server::{Answer, Config, Greeting, Question, Session};
 /// use mailwire_sasl::{AuthAnswer, AuthQuestionKind};
 ///
 /// let mut config = Config::default();
 /// config.plaintext_auth = true;
-/// let mut s = ServerSession::new(config, Greeting::Ready);
+/// let mut s = Session::new(config, Greeting::Ready);
 /// let e = s.answer_auth(AuthAnswer::Accept).unwrap_err();
 /// assert_eq!((e.pending, e.answer), (None, Answer::Auth(AuthAnswer::Accept)));
 ///
@@ -81,33 +81,33 @@ impl fmt::Display for Question {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Answer {
-    /// [`answer_auth`](super::ServerSession::answer_auth).
+    /// [`answer_auth`](super::Session::answer_auth).
     Auth(AuthAnswer),
-    /// [`open_mailbox`](super::ServerSession::open_mailbox).
+    /// [`open_mailbox`](super::Session::open_mailbox).
     OpenMailbox(MailboxSnapshot),
-    /// [`provide_messages`](super::ServerSession::provide_messages).
+    /// [`provide_messages`](super::Session::provide_messages).
     Messages(Vec<StoredMessage>),
-    /// [`accept`](super::ServerSession::accept).
+    /// [`accept`](super::Session::accept).
     Accept,
-    /// [`accept_copy`](super::ServerSession::accept_copy).
+    /// [`accept_copy`](super::Session::accept_copy).
     AcceptCopy {
         /// The destination's UIDVALIDITY.
         uid_validity: NonZeroU32,
         /// The UIDs the copies got.
         destination_uids: Vec<u32>,
     },
-    /// [`accept_append`](super::ServerSession::accept_append).
+    /// [`accept_append`](super::Session::accept_append).
     AcceptAppend {
         /// The mailbox's UIDVALIDITY.
         uid_validity: NonZeroU32,
         /// The UIDs the messages got.
         uids: Vec<u32>,
     },
-    /// [`reject`](super::ServerSession::reject), with its text.
+    /// [`reject`](super::Session::reject), with its text.
     Reject(String),
-    /// [`list`](super::ServerSession::list).
+    /// [`list`](super::Session::list).
     List(Vec<ListEntry>),
-    /// [`status`](super::ServerSession::status).
+    /// [`status`](super::Session::status).
     Status(Vec<StatusItem>),
 }
 

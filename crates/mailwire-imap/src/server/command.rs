@@ -15,7 +15,7 @@ use super::answer::{Answer, Error, Question};
 use super::event::{Event, ListEntry, MailboxChange, MailboxSnapshot, StoredMessage};
 use super::item_cache::{CachedItem, ItemCache};
 use super::view::View;
-use super::{Mode, Pending, ServerSession, State};
+use super::{Mode, Pending, Session, State};
 use crate::codec::decode::leading_tag;
 use crate::codec::encode::Writer;
 use crate::codec::encode_response;
@@ -79,7 +79,7 @@ fn command_name(line: &[u8], tag_len: usize) -> Option<String> {
     Some(first)
 }
 
-impl ServerSession {
+impl Session {
     /// Whether a command whose line announced a synchronising literal may go on: the
     /// client is invited to send the literal only when the command is one the session
     /// knows and allows in the current state (RFC 3501 §7.5: otherwise a tagged response
@@ -215,7 +215,7 @@ fn uid_set(uids: &[u32]) -> Option<SequenceSet> {
     SequenceSet::new(ranges).ok()
 }
 
-impl ServerSession {
+impl Session {
     fn view(&self) -> Option<&View> {
         match &self.state {
             State::Selected(v) => Some(v),
@@ -818,7 +818,7 @@ impl ServerSession {
 
     /// Goes on with pipelined input after an answer.
     fn resume(&mut self) {
-        super::Session::receive(self, &[]);
+        mailwire_core::Session::receive(self, &[]);
     }
 
     /// Accepts [`Event::SetFlags`], [`Event::Expunge`], [`Event::Copy`],

@@ -20,13 +20,13 @@ pub enum Event {
     /// LOGIN or AUTHENTICATE needs the application's decision: LOGIN asks
     /// [`AuthQuestion::Password`] with [`Method::Login`]; AUTHENTICATE asks what its
     /// mechanism's exchange needs (a password, a bearer token, a CRAM-MD5 secret, SCRAM
-    /// keys). Answer with [`answer_auth`](super::ServerSession::answer_auth).
+    /// keys). Answer with [`answer_auth`](super::Session::answer_auth).
     Auth {
         /// The question.
         question: AuthQuestion,
     },
     /// The client authenticated. No answer needed; the session is in the authenticated
-    /// state and [`user`](super::ServerSession::user) is the identity it acts as.
+    /// state and [`user`](super::Session::user) is the identity it acts as.
     Authenticated {
         /// How the client proved who it is.
         method: Method,
@@ -46,8 +46,8 @@ pub enum Event {
         failures: u32,
     },
     /// SELECT or EXAMINE: open a mailbox. Answer with
-    /// [`open_mailbox`](super::ServerSession::open_mailbox) or
-    /// [`reject`](super::ServerSession::reject).
+    /// [`open_mailbox`](super::Session::open_mailbox) or
+    /// [`reject`](super::Session::reject).
     Select {
         /// The mailbox.
         mailbox: Mailbox,
@@ -55,29 +55,29 @@ pub enum Event {
         read_only: bool,
     },
     /// The session needs stored messages to answer FETCH or SEARCH. Answer with
-    /// [`provide_messages`](super::ServerSession::provide_messages); leave out messages
+    /// [`provide_messages`](super::Session::provide_messages); leave out messages
     /// that no longer exist.
     Messages {
         /// The UIDs, ascending.
         uids: Vec<u32>,
     },
     /// STORE, or a FETCH of a body section that sets `\Seen`: persist these flags. Answer
-    /// with [`accept`](super::ServerSession::accept) or
-    /// [`reject`](super::ServerSession::reject).
+    /// with [`accept`](super::Session::accept) or
+    /// [`reject`](super::Session::reject).
     SetFlags {
         /// Each message's complete new flag list.
         updates: Vec<(u32, Vec<Flag>)>,
     },
     /// EXPUNGE, UID EXPUNGE or CLOSE: remove these messages (all marked `\Deleted`).
-    /// Answer with [`accept`](super::ServerSession::accept) or
-    /// [`reject`](super::ServerSession::reject).
+    /// Answer with [`accept`](super::Session::accept) or
+    /// [`reject`](super::Session::reject).
     Expunge {
         /// The UIDs.
         uids: Vec<u32>,
     },
-    /// COPY or MOVE. Answer with [`accept`](super::ServerSession::accept),
-    /// [`accept_copy`](super::ServerSession::accept_copy) (for UIDPLUS's COPYUID) or
-    /// [`reject`](super::ServerSession::reject). After an accepted MOVE the session
+    /// COPY or MOVE. Answer with [`accept`](super::Session::accept),
+    /// [`accept_copy`](super::Session::accept_copy) (for UIDPLUS's COPYUID) or
+    /// [`reject`](super::Session::reject). After an accepted MOVE the session
     /// reports the moved messages expunged.
     Copy {
         /// The source UIDs, ascending.
@@ -87,18 +87,18 @@ pub enum Event {
         /// MOVE rather than COPY.
         remove: bool,
     },
-    /// APPEND: store these messages. Answer with [`accept`](super::ServerSession::accept),
-    /// [`accept_append`](super::ServerSession::accept_append) or
-    /// [`reject`](super::ServerSession::reject). When the mailbox is the selected one, also
-    /// [`notify`](super::ServerSession::notify) the new messages.
+    /// APPEND: store these messages. Answer with [`accept`](super::Session::accept),
+    /// [`accept_append`](super::Session::accept_append) or
+    /// [`reject`](super::Session::reject). When the mailbox is the selected one, also
+    /// [`notify`](super::Session::notify) the new messages.
     Append {
         /// The mailbox.
         mailbox: Mailbox,
         /// The messages.
         messages: Vec<AppendMessage>,
     },
-    /// LIST or LSUB. Answer with [`list`](super::ServerSession::list) or
-    /// [`reject`](super::ServerSession::reject). `pattern.under(&reference)` gives the
+    /// LIST or LSUB. Answer with [`list`](super::Session::list) or
+    /// [`reject`](super::Session::reject). `pattern.under(&reference)` gives the
     /// pattern to match names with [`ListMailbox::matches`]; an empty pattern asks for the
     /// hierarchy delimiter and the reference's root instead.
     List {
@@ -109,8 +109,8 @@ pub enum Event {
         /// LSUB: subscribed mailboxes only.
         subscribed: bool,
     },
-    /// STATUS. Answer with [`status`](super::ServerSession::status) or
-    /// [`reject`](super::ServerSession::reject).
+    /// STATUS. Answer with [`status`](super::Session::status) or
+    /// [`reject`](super::Session::reject).
     Status {
         /// The mailbox.
         mailbox: Mailbox,
@@ -118,7 +118,7 @@ pub enum Event {
         attributes: Vec<StatusAttribute>,
     },
     /// CREATE, DELETE, RENAME, SUBSCRIBE or UNSUBSCRIBE. Answer with
-    /// [`accept`](super::ServerSession::accept) or [`reject`](super::ServerSession::reject).
+    /// [`accept`](super::Session::accept) or [`reject`](super::Session::reject).
     Manage(MailboxChange),
 }
 

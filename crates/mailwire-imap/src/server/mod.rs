@@ -1,6 +1,6 @@
 //! The IMAP4rev1 server session: RFC 3501's states and rules, without I/O.
 //!
-//! [`ServerSession`] reads commands from the bytes it [`receive`](Session::receive)s,
+//! [`Session`] reads commands from the bytes it [`receive`](Session::receive)s,
 //! answers what it can by itself (CAPABILITY, NOOP, NAMESPACE, FETCH of flags, SEARCH,
 //! the state machine's refusals) and asks the application, through [`Event`]s, for what
 //! only the message store knows. Each question is answered by calling a method on the
@@ -8,7 +8,7 @@
 //! order RFC 3501 §7 requires. Pipelined commands wait their turn.
 //!
 //! The session keeps the client's view of the selected mailbox: changes made elsewhere
-//! are reported with [`notify`](ServerSession::notify) at any time, and reach the client
+//! are reported with [`notify`](Session::notify) at any time, and reach the client
 //! only when RFC 3501 §5.2 and §7.4.1 allow — new messages and flag changes at the end of
 //! any command, expunges never during FETCH, STORE or SEARCH (their UID forms may), and
 //! everything at once while the client IDLEs.
@@ -24,13 +24,13 @@
 //! after [`ListMailbox::under`](crate::types::ListMailbox::under).
 //!
 //! ```
-//! use mailwire_core::{Session, Transport};
-//! use mailwire_imap::server::{Config, Event, Greeting, ServerSession};
+//! use mailwire_imap::{Session as _, Transport};
+//! use mailwire_imap::server::{Config, Event, Greeting, Session};
 //! use mailwire_sasl::{AuthAnswer, AuthQuestion, Method};
 //!
 //! let mut config = Config::default();
 //! config.plaintext_auth = true;
-//! let mut s = ServerSession::new(config, Greeting::Ready);
+//! let mut s = Session::new(config, Greeting::Ready);
 //! assert!(s.transmit().unwrap().starts_with(b"* OK [CAPABILITY IMAP4rev1 "));
 //!
 //! s.receive(b"a1 LOGIN fred secret\r\n");
@@ -58,7 +58,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
-use mailwire_core::{Session, Transport};
+use mailwire_core::Transport;
 use mailwire_sasl::{AuthError, Mechanism, ServerExchange, ServerStep};
 
 use crate::codec::decode::leading_tag;
@@ -90,7 +90,7 @@ pub struct Config {
     /// SASL mechanisms to offer. PLAIN, LOGIN, XOAUTH2 and OAUTHBEARER are offered where
     /// plaintext authentication is allowed; CRAM-MD5 and SCRAM-SHA-256 whenever the
     /// application has given the session a nonce for the next exchange
-    /// ([`ServerSession::set_auth_nonce`]). CRAM-MD5 needs the plaintext secret on the
+    /// ([`Session::set_auth_nonce`]). CRAM-MD5 needs the plaintext secret on the
     /// server and rests on MD5: list it only for clients that know nothing better.
     pub mechanisms: Vec<Mechanism>,
     /// Bad commands tolerated before the session says BYE.
@@ -293,7 +293,7 @@ enum Pending {
 ///
 /// Drive it through the [`Session`] trait; answer its [`Event`]s with the methods below.
 #[derive(Debug)]
-pub struct ServerSession {
+pub struct Session {
     config: Config,
     state: State,
     tls: bool,
@@ -320,7 +320,7 @@ pub struct ServerSession {
     arrived: u64,
 }
 
-impl ServerSession {
+impl Session {
     /// A session that has just sent `greeting`.
     pub fn new(config: Config, greeting: Greeting) -> Self {
         let mut s = Self {
@@ -773,7 +773,7 @@ impl ServerSession {
     }
 }
 
-impl Session for ServerSession {
+impl mailwire_core::Session for Session {
     type Event = Event;
 
     fn receive(&mut self, mut bytes: &[u8]) {
