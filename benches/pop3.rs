@@ -11,7 +11,7 @@ use mailwire::{
     core::Session as _,
     pop3::{
         Command, Decoded, UniqueId,
-        server::{Config, Event, Maildrop, MessageInfo, PlaintextLogin, Server},
+        server::{Config, Event, Maildrop, MessageInfo, PlaintextLogin, Session},
     },
     sasl::AuthAnswer,
 };
@@ -22,9 +22,9 @@ const SIZES: [(&str, usize); 2] = [("1MiB", 1 << 20), ("10MiB", 10 << 20)];
 const CHUNK: usize = 64 * 1024;
 
 /// A server in the TRANSACTION state with one message of `size` bytes.
-fn logged_in(size: usize) -> Server {
+fn logged_in(size: usize) -> Session {
     let config = Config::default().with_plaintext_login(PlaintextLogin::Allow);
-    let mut s = Server::new(Arc::new(config), None);
+    let mut s = Session::new(Arc::new(config), None);
     s.receive(b"USER bench\r\nPASS bench\r\n");
     while let Some(event) = s.poll_event() {
         match event {
@@ -47,7 +47,7 @@ fn logged_in(size: usize) -> Server {
 /// RETR 1 through the session, the message fed in `CHUNK`-byte pieces and the output
 /// drained after each, as a driver writing to a socket would. Returns the bytes written
 /// and the largest single transmit.
-fn retr(s: &mut Server, message: &[u8]) -> (usize, usize) {
+fn retr(s: &mut Session, message: &[u8]) -> (usize, usize) {
     s.receive(b"RETR 1\r\n");
     let Some(Event::Retrieve { .. }) = s.poll_event() else {
         panic!("no RETR event")

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use mailwire::core::constant_time_eq;
 use mailwire::pop3::UniqueId;
 use mailwire::pop3::server::{
-    BodyFlow, Config, Event, Maildrop, MessageInfo, PlaintextLogin, Refusal, Server,
+    BodyFlow, Config, Event, Maildrop, MessageInfo, PlaintextLogin, Refusal, Session,
 };
 use mailwire::sasl::{AuthAnswer, AuthQuestion, Method};
 
@@ -40,7 +40,7 @@ pub(crate) fn serve(
         .peer_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    let mut server = Server::new(config, None);
+    let mut server = Session::new(config, None);
     let mut listed: Vec<Stored> = Vec::new();
     let mut holding_lock = false;
     // Every answer below answers the event in hand, so the session takes it.

@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Session as _, Transport};
-use mailwire_imap::client::{Event, Session, Config};
+use mailwire_imap::client::{Config, Event, Session};
 use mailwire_imap::types::{CommandBody, Mailbox};
 
 fuzz_target!(|input: (Vec<u8>, Vec<u8>)| {

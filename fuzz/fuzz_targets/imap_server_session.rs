@@ -9,8 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Session as _, Transport};
 use mailwire_imap::codec::Limits;
 use mailwire_imap::server::{
-    Config, Event, Greeting, MailboxSnapshot, MailboxUpdate, MessageInfo, Session,
-    StoredMessage,
+    Config, Event, Greeting, MailboxSnapshot, MailboxUpdate, MessageInfo, Session, StoredMessage,
 };
 use mailwire_imap::types::{Date, DateTime, Flag, StatusItem};
 use mailwire_sasl::{AuthAnswer, AuthQuestionKind};

@@ -8,12 +8,12 @@ use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Session as _, Transport};
 use mailwire_pop3::{
     MessageNumber, Password, UserName,
-    client::{Client, Config, Event},
+    client::{Config, Event, Session},
 };
 
 fuzz_target!(|input: (Vec<u8>, Vec<u8>, bool)| {
     let (data, splits, tls) = input;
-    let mut c = Client::new(
+    let mut c = Session::new(
         Config::default()
             .with_implicit_tls(tls)
             .with_plaintext_password(true),

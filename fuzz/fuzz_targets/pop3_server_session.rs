@@ -11,14 +11,14 @@ use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Secret, Session as _, Transport};
 use mailwire_pop3::{
     Timestamp, UniqueId,
-    server::{BodyFlow, Config, Event, Maildrop, MessageInfo, PlaintextLogin, Server},
+    server::{BodyFlow, Config, Event, Maildrop, MessageInfo, PlaintextLogin, Session},
 };
 use mailwire_sasl::{AuthAnswer, AuthQuestion, Mechanism, ScramKeys};
 
 const BODY: &[u8] = b"From: a\r\nSubject: b\r\n\r\n.line\r\n.\r\nlast";
 const NONCE: &str = "<1.2@fuzz.example>";
 
-fn answer(s: &mut Server) {
+fn answer(s: &mut Session) {
     while let Some(event) = s.poll_event() {
         let r = match event {
             Event::Auth { question } => {
@@ -81,7 +81,7 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>)| {
             Mechanism::ScramSha256,
         ]);
     let ts = Timestamp::from_parts(1, 2, 3, "fuzz.example").unwrap();
-    let mut s = Server::new(Arc::new(config), Some(ts));
+    let mut s = Session::new(Arc::new(config), Some(ts));
     s.set_auth_nonce(NONCE);
     let mut rest = &data[..];
     let mut splits = splits.iter().cycle();

@@ -85,7 +85,7 @@
 /// The sans-IO session contract, secrets and the misuse error, re-exported so that this
 /// crate can be driven without depending on mailwire-core ([`Session`] is the trait a
 /// driver pumps; `server::Session` and `client::Session` implement it).
-pub use mailwire_core::{Misuse, Secret, Session as _, Transport};
+pub use mailwire_core::{Misuse, Secret, Session, Transport};
 
 /// The SASL exchanges AUTHENTICATE runs on, re-exported for their types
 /// ([`sasl::AuthQuestion`], [`sasl::AuthAnswer`], [`sasl::ScramKeys`] …).

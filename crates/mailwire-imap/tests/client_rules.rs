@@ -5,7 +5,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use mailwire_core::{Secret, Session as _, Transport};
-use mailwire_imap::client::{Error, Event, Session, Config};
+use mailwire_imap::client::{Config, Error, Event, Session};
 use mailwire_imap::codec::Limits;
 use mailwire_imap::types::{Atom, CommandBody, Completion, Data, NonEmpty, SearchKey};
 use mailwire_sasl::ClientExchange;
@@ -24,10 +24,7 @@ fn password() -> Secret<String> {
 #[test]
 fn login_and_plaintext_sasl_are_refused_without_tls() {
     let mut c = greeted(Config::default(), "AUTH=PLAIN AUTH=XOAUTH2 STARTTLS");
-    assert_eq!(
-        c.login("fred", "secret"),
-        Err(Error::PlaintextNotAllowed)
-    );
+    assert_eq!(c.login("fred", "secret"), Err(Error::PlaintextNotAllowed));
     let plain = ClientExchange::plain(None, "fred", &password()).unwrap();
     assert_eq!(
         c.authenticate(plain).map(|_| ()),
@@ -134,10 +131,7 @@ fn the_client_waits_per_response_and_longer_in_idle() {
     c.command(CommandBody::Noop).unwrap();
     assert_eq!(c.timeout(), Some(Duration::from_secs(60)), "NOOP");
     c.receive(b"A1 OK done\r\n");
-    assert!(matches!(
-        c.poll_event(),
-        Some(Event::Completed { .. })
-    ));
+    assert!(matches!(c.poll_event(), Some(Event::Completed { .. })));
     assert_eq!(c.timeout(), None);
     c.idle().unwrap();
     assert_eq!(c.timeout(), Some(Duration::from_secs(60)), "IDLE sent");

@@ -6,9 +6,7 @@ use std::num::NonZeroU32;
 
 use base64::Engine as _;
 use mailwire_core::{Secret, Session as _};
-use mailwire_imap::server::{
-    Answer, Config, Event, Greeting, MailboxSnapshot, Question, Session,
-};
+use mailwire_imap::server::{Answer, Config, Event, Greeting, MailboxSnapshot, Question, Session};
 use mailwire_imap::types::Flag;
 use mailwire_sasl::{
     AuthAnswer, AuthError, AuthQuestion, AuthQuestionKind, ClientExchange, Identity, Mechanism,

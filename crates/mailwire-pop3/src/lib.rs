@@ -10,7 +10,7 @@
 //! - **codec**: decoders take the front of a buffer and say whether it holds a complete
 //!   message, needs more input, or is invalid (and how many bytes to skip); they never
 //!   panic and never reserve memory for a number the peer announced. Encoders cannot fail.
-//! - **sessions**: [`server::Server`] and [`client::Client`] implement
+//! - **sessions**: [`server::Session`] and [`client::Session`] implement
 //!   [`mailwire_core::Session`]: bytes in, bytes and events out, no I/O, no clock.
 //!
 //! APOP is supported on both sides, and off by default on the server: it needs every
@@ -42,9 +42,9 @@
 //!
 //! // A client and a server session, wired to each other in memory (over TLS, say).
 //! let config = server::Config::default().with_implicit_tls(true);
-//! let mut server = server::Server::new(Arc::new(config), None);
-//! let mut client = client::Client::new(client::Config::default().with_implicit_tls(true));
-//! let mut pump = |client: &mut client::Client, server: &mut server::Server| {
+//! let mut server = server::Session::new(Arc::new(config), None);
+//! let mut client = client::Session::new(client::Config::default().with_implicit_tls(true));
+//! let mut pump = |client: &mut client::Session, server: &mut server::Session| {
 //!     while let Some(bytes) = server.transmit() {
 //!         client.receive(&bytes);
 //!     }

@@ -3,14 +3,14 @@
 use mailwire_core::{Session as _, Transport};
 use mailwire_pop3::{
     MessageNumber, Password, ScanListing, UserName,
-    client::{Client, Config, Event, LoginMethod, StlsPolicy},
+    client::{Config, Event, LoginMethod, Session, StlsPolicy},
 };
 
 fn n(n: u32) -> MessageNumber {
     MessageNumber::new(n).unwrap()
 }
 
-fn out(c: &mut Client) -> String {
+fn out(c: &mut Session) -> String {
     let mut s = String::new();
     while let Some(b) = c.transmit() {
         s.push_str(&String::from_utf8_lossy(&b));
@@ -18,7 +18,7 @@ fn out(c: &mut Client) -> String {
     s
 }
 
-fn events(c: &mut Client) -> Vec<Event> {
+fn events(c: &mut Session) -> Vec<Event> {
     std::iter::from_fn(|| c.poll_event()).collect()
 }
 
@@ -26,7 +26,7 @@ fn events(c: &mut Client) -> Vec<Event> {
 /// APOP with the greeting's timestamp, sending the digest of §7.
 #[test]
 fn rfc_1939_section_10_from_the_client_side() {
-    let mut c = Client::new(Config::default().with_stls(StlsPolicy::Never));
+    let mut c = Session::new(Config::default().with_stls(StlsPolicy::Never));
     c.receive(b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n");
     assert_eq!(out(&mut c), "CAPA\r\n");
     c.receive(b"-ERR unknown command\r\n");
@@ -121,7 +121,7 @@ fn every_split_of_the_server_bytes_gives_the_same_result() {
     let server: &[u8] = b"+OK ready\r\n+OK\r\nUSER\r\nPIPELINING\r\n.\r\n+OK send PASS\r\n+OK in\r\n\
 +OK 9 octets\r\n..a\r\n.\r\r\n\r\n.\r\n+OK 2 messages (5 octets)\r\n1 2\r\n2 3\r\n.\r\n-ERR no such message\r\n";
     let run = |split: usize| {
-        let mut c = Client::new(Config::default().with_implicit_tls(true));
+        let mut c = Session::new(Config::default().with_implicit_tls(true));
         let mut ev = Vec::new();
         let mut body = Vec::new();
         let mut sent = String::new();
@@ -164,7 +164,7 @@ fn every_split_of_the_server_bytes_gives_the_same_result() {
 
 #[test]
 fn garbage_from_the_server_is_a_protocol_error() {
-    let mut c = Client::new(Config::default());
+    let mut c = Session::new(Config::default());
     c.receive(b"HELLO\r\n");
     assert_eq!(
         events(&mut c),
@@ -174,11 +174,11 @@ fn garbage_from_the_server_is_a_protocol_error() {
     );
     assert_eq!(c.transport(), Transport::Close);
 
-    let mut c = Client::new(Config::default());
+    let mut c = Session::new(Config::default());
     c.receive(b"-ERR go away\r\n");
     assert!(matches!(&events(&mut c)[..], [Event::Closed { response }] if !response.is_ok()));
 
-    let mut c = Client::new(Config::default());
+    let mut c = Session::new(Config::default());
     c.receive(&[b'x'; 600]);
     assert_eq!(
         events(&mut c),
@@ -190,7 +190,7 @@ fn garbage_from_the_server_is_a_protocol_error() {
 
 #[test]
 fn commands_go_out_together_when_the_server_pipelines() {
-    let mut c = Client::new(Config::default().with_implicit_tls(true));
+    let mut c = Session::new(Config::default().with_implicit_tls(true));
     c.receive(b"+OK ready\r\n");
     assert_eq!(out(&mut c), "CAPA\r\n");
     c.receive(b"+OK\r\nUSER\r\nPIPELINING\r\n.\r\n");
@@ -224,7 +224,7 @@ fn commands_go_out_together_when_the_server_pipelines() {
 
 #[test]
 fn unsolicited_data_is_bounded() {
-    let mut c = Client::new(Config::default().with_implicit_tls(true));
+    let mut c = Session::new(Config::default().with_implicit_tls(true));
     c.receive(b"+OK hi\r\n+OK\r\n.\r\n");
     assert!(matches!(events(&mut c)[..], [Event::Ready { .. }]));
     c.receive(b"+OK early\r\n");
@@ -240,7 +240,7 @@ fn unsolicited_data_is_bounded() {
 
 #[test]
 fn commands_before_login_are_usage_errors() {
-    let mut c = Client::new(Config::default());
+    let mut c = Session::new(Config::default());
     assert!(c.stat().is_err());
     assert!(
         c.login(UserName::new("u").unwrap(), Password::new("p").unwrap())
@@ -252,7 +252,7 @@ fn commands_before_login_are_usage_errors() {
 fn a_listing_longer_than_the_limit_is_a_protocol_error() {
     let mut config = Config::default().with_stls(StlsPolicy::Never);
     config.max_listing_entries = 3;
-    let mut c = Client::new(config);
+    let mut c = Session::new(config);
     c.receive(b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n");
     out(&mut c);
     c.receive(b"-ERR unknown command\r\n");
@@ -288,8 +288,8 @@ fn a_listing_longer_than_the_limit_is_a_protocol_error() {
 
 /// A client logged-in-ready against a server offering SASL PLAIN, USER and an APOP
 /// timestamp, over a connection where plaintext passwords are allowed.
-fn ready_with_plain() -> Client {
-    let mut c = Client::new(
+fn ready_with_plain() -> Session {
+    let mut c = Session::new(
         Config::default()
             .with_stls(StlsPolicy::Never)
             .with_plaintext_password(true),
@@ -341,7 +341,7 @@ fn login_falls_back_after_a_sasl_failure_that_is_not_about_credentials() {
 /// Without APOP, the fallback is USER / PASS.
 #[test]
 fn login_falls_back_to_user_and_pass() {
-    let mut c = Client::new(
+    let mut c = Session::new(
         Config::default()
             .with_stls(StlsPolicy::Never)
             .with_plaintext_password(true)

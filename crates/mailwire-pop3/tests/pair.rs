@@ -3,16 +3,16 @@
 mod common;
 
 use common::{App, message, server};
-use mailwire_core::{Session, Transport};
+use mailwire_core::{Session as _, Transport};
 use mailwire_pop3::{
     Capability, MessageNumber, Password, Timestamp, UserName,
-    client::{self, Client, Event, LoginMethod, StlsPolicy},
+    client::{self, Event, LoginMethod, Session, StlsPolicy},
     server::{Config, PlaintextLogin},
 };
 
 /// Moves bytes both ways until neither side has anything to say; completes STLS
 /// handshakes on both sides at once. Returns the client's events.
-fn pump(c: &mut Client, s: &mut mailwire_pop3::server::Server, app: &mut App) -> Vec<Event> {
+fn pump(c: &mut Session, s: &mut mailwire_pop3::server::Session, app: &mut App) -> Vec<Event> {
     let mut events = Vec::new();
     loop {
         app.handle(s);
@@ -82,7 +82,7 @@ fn download_and_delete(
     app.chunk = 333;
     let ts = Timestamp::from_parts(4242, 1_700_000_000, 7, "pop.example.org").unwrap();
     let mut s = server(server_config, Some(ts));
-    let mut c = Client::new(client_config);
+    let mut c = Session::new(client_config);
 
     let events = pump(&mut c, &mut s, &mut app);
     let Some(Event::Ready { capabilities, .. }) = events.last() else {
@@ -201,19 +201,16 @@ fn apop_without_tls_and_without_pipelining() {
 fn plaintext_user_pass_only_when_both_sides_allow_it() {
     let mut app = App::new(vec![]);
     let mut s = server(Config::default(), None);
-    let mut c = Client::new(client::Config::default().with_stls(StlsPolicy::Never));
+    let mut c = Session::new(client::Config::default().with_stls(StlsPolicy::Never));
     pump(&mut c, &mut s, &mut app);
     let (user, password) = credentials();
-    assert_eq!(
-        c.login(user, password),
-        Err(client::UsageError::NoLoginMethod)
-    );
+    assert_eq!(c.login(user, password), Err(client::Error::NoLoginMethod));
 
     let mut s = server(
         Config::default().with_plaintext_login(PlaintextLogin::Allow),
         None,
     );
-    let mut c = Client::new(
+    let mut c = Session::new(
         client::Config::default()
             .with_stls(StlsPolicy::Never)
             .with_plaintext_password(true),
@@ -239,7 +236,7 @@ fn plaintext_user_pass_only_when_both_sides_allow_it() {
 fn required_stls_refused_closes() {
     let mut app = App::new(vec![]);
     let mut s = server(Config::default(), None);
-    let mut c = Client::new(client::Config::default());
+    let mut c = Session::new(client::Config::default());
     let events = pump(&mut c, &mut s, &mut app);
     let [Event::Closed { response }] = &events[..] else {
         panic!("{events:?}")
@@ -256,7 +253,7 @@ fn a_utf8_user_name_sends_utf8_first() {
         .with_plaintext_login(PlaintextLogin::Allow)
         .with_utf8(true);
     let mut s = server(config, None);
-    let mut c = Client::new(
+    let mut c = Session::new(
         client::Config::default()
             .with_stls(StlsPolicy::Never)
             .with_plaintext_password(true),

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use mailwire_core::{Secret, Session, Transport};
 use mailwire_pop3::{
     Password, UserName,
-    client::{self, Client, Event, LoginMethod},
-    server::{self, Config, Maildrop, Server},
+    client::{self, Event, LoginMethod, Session as Client},
+    server::{self, Config, Maildrop, Session as Server},
 };
 use mailwire_sasl::{AuthAnswer, AuthQuestion, ClientExchange, ScramKeys};
 
@@ -183,7 +183,7 @@ fn login_uses_plain_when_offered_and_mechanisms_not_offered_are_refused() {
     pump(&mut c, &mut s, &mut app);
     assert_eq!(
         c.authenticate(scram("pencil")),
-        Err(client::UsageError::MechanismNotAllowed(
+        Err(client::Error::MechanismNotAllowed(
             mailwire_sasl::Mechanism::ScramSha256
         ))
     );

@@ -7,14 +7,14 @@ use base64::{Engine as _, engine::general_purpose::STANDARD};
 use mailwire_core::{Misuse, Secret, Session as _, Transport};
 use mailwire_pop3::{
     Timestamp,
-    server::{Answer, Config, Event, Maildrop, PlaintextLogin, Question, Server},
+    server::{Answer, Config, Event, Maildrop, PlaintextLogin, Question, Session},
 };
 use mailwire_sasl::{
     AuthAnswer, AuthError, AuthQuestion, AuthQuestionKind, Identity, Mechanism, Method, ScramKeys,
 };
 
 /// Everything the server has written since the last call.
-fn out(s: &mut Server) -> String {
+fn out(s: &mut Session) -> String {
     let mut bytes = Vec::new();
     while let Some(b) = s.transmit() {
         bytes.extend_from_slice(&b);
@@ -23,11 +23,11 @@ fn out(s: &mut Server) -> String {
 }
 
 /// A server over implicit TLS offering `mechanisms`, greeting already read.
-fn tls_server(mechanisms: Vec<Mechanism>) -> Server {
+fn tls_server(mechanisms: Vec<Mechanism>) -> Session {
     let config = Config::default()
         .with_implicit_tls(true)
         .with_sasl_mechanisms(mechanisms);
-    let mut s = Server::new(Arc::new(config), None);
+    let mut s = Session::new(Arc::new(config), None);
     assert_eq!(out(&mut s), "+OK POP3 server ready\r\n");
     s
 }
@@ -40,7 +40,7 @@ fn identity(authcid: &str, authzid: Option<&str>) -> Identity {
 }
 
 /// After a successful login: the two events, then the maildrop's `+OK`.
-fn expect_login(s: &mut Server, method: Method, identity: Identity) {
+fn expect_login(s: &mut Session, method: Method, identity: Identity) {
     let user = identity.acting_as().to_owned();
     assert_eq!(
         s.poll_event(),
@@ -205,7 +205,7 @@ fn scram_and_cram_md5_need_a_nonce_for_each_exchange() {
 #[test]
 fn cram_md5_with_the_rfc_2195_example() {
     let config = Config::default().with_sasl_mechanisms(vec![Mechanism::CramMd5]);
-    let mut s = Server::new(Arc::new(config), None);
+    let mut s = Session::new(Arc::new(config), None);
     assert_eq!(out(&mut s), "+OK POP3 server ready\r\n");
     s.receive(b"CAPA\r\n");
     assert!(out(&mut s).contains("\r\nSASL CRAM-MD5\r\n"));
@@ -314,14 +314,14 @@ fn xoauth2_token_rejected_with_the_error_challenge() {
     );
 }
 
-fn apop_server(max_login_failures: u32) -> Server {
+fn apop_server(max_login_failures: u32) -> Session {
     let ts = Timestamp::parse("<1896.697170952@dbc.mtview.ca.us>").unwrap();
     let config = Config::default()
         .with_apop(true)
         .with_plaintext_login(PlaintextLogin::Allow)
         .with_sasl_mechanisms(vec![Mechanism::Plain])
         .with_limits(max_login_failures, 10);
-    let mut s = Server::new(Arc::new(config), Some(ts));
+    let mut s = Session::new(Arc::new(config), Some(ts));
     assert_eq!(
         out(&mut s),
         "+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n"
@@ -456,7 +456,7 @@ fn an_over_long_sasl_response_fails_the_exchange() {
         .with_implicit_tls(true)
         .with_sasl_mechanisms(vec![Mechanism::Plain]);
     config.max_sasl_line = 300;
-    let mut s = Server::new(Arc::new(config), None);
+    let mut s = Session::new(Arc::new(config), None);
     out(&mut s);
     s.receive(b"AUTH PLAIN\r\n");
     assert_eq!(out(&mut s), "+ \r\n");

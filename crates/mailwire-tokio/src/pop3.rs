@@ -1,9 +1,9 @@
 //! An async POP3 client: log in, list, retrieve and delete, through
-//! [`mailwire_pop3::client::Client`].
+//! [`mailwire_pop3::client::Session`].
 
 use std::io;
 
-use mailwire_pop3::client::{Client, Config, Event, LoginMethod, StlsPolicy, UsageError};
+use mailwire_pop3::client::{self, Config, Event, LoginMethod, Session, StlsPolicy};
 use mailwire_pop3::{
     Capability, MessageNumber, Password, Response, ScanListing, UniqueIdListing, UserName,
 };
@@ -33,7 +33,7 @@ pub enum Pop3Error {
     Protocol(&'static str),
     /// The session refused the call in its state.
     #[error(transparent)]
-    Usage(#[from] UsageError),
+    Usage(#[from] client::Error),
     /// Writing a retrieved message failed.
     #[error("cannot write the message: {0}")]
     Output(io::Error),
@@ -65,7 +65,7 @@ pub enum Pop3Error {
 /// ```
 #[derive(Debug)]
 pub struct Pop3Client<IO> {
-    conn: Connection<Client, IO>,
+    conn: Connection<Session, IO>,
     capabilities: Vec<Capability>,
 }
 
@@ -110,7 +110,7 @@ where
             }
         }
         let mut client = Self {
-            conn: Connection::new(stream, Client::new(config), tls),
+            conn: Connection::new(stream, Session::new(config), tls),
             capabilities: Vec::new(),
         };
         loop {
@@ -235,7 +235,7 @@ where
     }
 
     /// The connection underneath, for what this API does not cover.
-    pub fn connection_mut(&mut self) -> &mut Connection<Client, IO> {
+    pub fn connection_mut(&mut self) -> &mut Connection<Session, IO> {
         &mut self.conn
     }
 

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 
 use mailwire_core::Session as _;
-use mailwire_pop3::server::Server as Pop3Server;
+use mailwire_pop3::server::Session as Pop3Server;
 use mailwire_pop3::{MessageNumber, Password, UserName};
 use mailwire_smtp::client::{Envelope, TlsPolicy};
 use mailwire_smtp::{ForwardPath, ReversePath};

@@ -23,10 +23,10 @@ fn smtp() -> mailwire_smtp::server::Session {
     mailwire_smtp::server::Session::new(config)
 }
 
-fn pop3() -> mailwire_pop3::server::Server {
+fn pop3() -> mailwire_pop3::server::Session {
     let mut config = mailwire_pop3::server::Config::default();
     config.command_timeout = Some(BOUND);
-    mailwire_pop3::server::Server::new(Arc::new(config), None)
+    mailwire_pop3::server::Session::new(Arc::new(config), None)
 }
 
 fn imap() -> mailwire_imap::server::Session {

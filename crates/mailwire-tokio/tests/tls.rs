@@ -6,7 +6,7 @@ use common::*;
 use std::sync::Arc;
 
 use mailwire_core::Session as _;
-use mailwire_pop3::server::{Config as Pop3Config, Server as Pop3Server};
+use mailwire_pop3::server::{Config as Pop3Config, Session as Pop3Server};
 use mailwire_pop3::{MessageNumber, Password, UserName};
 use mailwire_smtp::client::{self, TlsPolicy};
 use mailwire_smtp::server::Session;

@@ -774,8 +774,8 @@ impl mailwire_core::Session for Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mailwire_core::Session as _;
     use crate::types::{ListMailbox, Mailbox, MessageDataItem, NonEmpty, StatusAttribute};
+    use mailwire_core::Session as _;
 
     /// A client allowed to log in without TLS, as these tests have no TLS.
     fn plaintext() -> Session {

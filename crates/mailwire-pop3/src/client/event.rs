@@ -23,11 +23,11 @@ pub enum LoginMethod {
     UserPass,
 }
 
-/// An event from [`Client`](super::Client).
+/// An event from [`Session`](super::Session).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// Greeting, `CAPA` and any `STLS` are done: call [`login`](super::Client::login).
+    /// Greeting, `CAPA` and any `STLS` are done: call [`login`](super::Session::login).
     Ready {
         /// The greeting (after TLS, the one from before the upgrade).
         greeting: Greeting,
@@ -39,7 +39,7 @@ pub enum Event {
         /// The method that worked.
         method: LoginMethod,
     },
-    /// The server refused the credentials (or the maildrop); [`login`](super::Client::login)
+    /// The server refused the credentials (or the maildrop); [`login`](super::Session::login)
     /// may be tried again.
     LoginFailed {
         /// The server's answer, with its code (`[AUTH]`, `[IN-USE]`, `[SYS/TEMP]` …).
@@ -110,7 +110,7 @@ pub enum Event {
 /// The application called a method the session cannot honour in its state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum UsageError {
+pub enum Error {
     /// The method needs another state (before `Ready`, after logging in, after close …).
     #[error("{method} is not possible in the current state")]
     WrongState {

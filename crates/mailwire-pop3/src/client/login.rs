@@ -2,14 +2,14 @@
 
 use mailwire_sasl::ClientExchange;
 
-use super::{Client, Login, Phase, UsageError, wrong};
+use super::{Error, Login, Phase, Session, wrong};
 use crate::{
     argument::{InitialResponse, Mechanism, Password, UserName},
     capability::Capability,
     command::Command,
 };
 
-impl Client {
+impl Session {
     /// Logs in with the best method offered and allowed: SASL `PLAIN`, APOP, `USER` /
     /// `PASS`. Possible after [`Event::Ready`](super::Event::Ready) or
     /// [`Event::LoginFailed`](super::Event::LoginFailed).
@@ -17,7 +17,7 @@ impl Client {
     /// When the server refuses `AUTH PLAIN` without a response code — a broken or
     /// disabled mechanism rather than bad credentials, which RFC 3206 marks `[AUTH]` —
     /// the next method is tried before the login is reported failed.
-    pub fn login(&mut self, user: UserName, password: Password) -> Result<(), UsageError> {
+    pub fn login(&mut self, user: UserName, password: Password) -> Result<(), Error> {
         if !matches!(self.phase, Phase::Ready) {
             return Err(wrong("login"));
         }
@@ -51,7 +51,7 @@ impl Client {
         &mut self,
         user: UserName,
         password: Password,
-    ) -> Result<(), UsageError> {
+    ) -> Result<(), Error> {
         let password_ok = self.password_allowed();
         let timestamp = self.greeting.as_ref().and_then(|g| g.timestamp()).cloned();
         if let (Some(ts), true) = (timestamp, self.config.allow_apop) {
@@ -62,7 +62,7 @@ impl Client {
             self.send(Command::User { name: user });
             self.phase = Phase::LoggingIn(Login::User { password });
         } else {
-            return Err(UsageError::NoLoginMethod);
+            return Err(Error::NoLoginMethod);
         }
         Ok(())
     }
@@ -74,17 +74,17 @@ impl Client {
     ///
     /// Mechanisms that send the password in clear (PLAIN, LOGIN) need TLS unless the
     /// configuration allows plaintext passwords.
-    pub fn authenticate(&mut self, mut exchange: ClientExchange) -> Result<(), UsageError> {
+    pub fn authenticate(&mut self, mut exchange: ClientExchange) -> Result<(), Error> {
         if !matches!(self.phase, Phase::Ready) {
             return Err(wrong("authenticate"));
         }
         let sasl = exchange.mechanism();
         let offered = self.capabilities.is_empty() || self.offers(sasl);
         if !offered || (sasl.sends_plaintext_secret() && !self.password_allowed()) {
-            return Err(UsageError::MechanismNotAllowed(sasl));
+            return Err(Error::MechanismNotAllowed(sasl));
         }
         let mechanism =
-            Mechanism::new(sasl.as_str()).map_err(|_| UsageError::MechanismNotAllowed(sasl))?;
+            Mechanism::new(sasl.as_str()).map_err(|_| Error::MechanismNotAllowed(sasl))?;
         let (initial_response, later) = match exchange.initial_response() {
             None => (None, None),
             Some(data) => match InitialResponse::new(data.clone()) {

@@ -1,6 +1,6 @@
 //! The client side of a POP3 conversation.
 //!
-//! [`Client`] reads the greeting, asks for the capabilities, upgrades with `STLS` as the
+//! [`Session`] reads the greeting, asks for the capabilities, upgrades with `STLS` as the
 //! [`Config`] says, and then logs in with the best method that the server offers and the
 //! configuration allows: SASL `PLAIN`, then APOP, then `USER` / `PASS` — or with any
 //! [`mailwire_sasl::ClientExchange`] the application builds (SCRAM-SHA-256, OAUTHBEARER …).
@@ -20,7 +20,7 @@ use std::{collections::VecDeque, time::Duration};
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use bytes::{Bytes, BytesMut};
 use mailwire_core::{
-    Session, Transport,
+    Transport,
     dot::{BareLineEnding, DotUnstuffer, Unstuffed},
     line::{Frame, LineFramer},
 };
@@ -28,7 +28,7 @@ use mailwire_sasl::ClientExchange;
 
 pub use self::{
     config::{Config, StlsPolicy},
-    event::{Event, LoginMethod, UsageError},
+    event::{Error, Event, LoginMethod},
 };
 use crate::{
     argument::{MessageNumber, Password, UserName},
@@ -41,7 +41,7 @@ use crate::{
 
 /// A POP3 client session for one connection.
 #[derive(Debug)]
-pub struct Client {
+pub struct Session {
     config: Config,
     phase: Phase,
     greeting: Option<Greeting>,
@@ -99,11 +99,11 @@ enum Body {
     },
 }
 
-fn wrong(method: &'static str) -> UsageError {
-    UsageError::WrongState { method }
+fn wrong(method: &'static str) -> Error {
+    Error::WrongState { method }
 }
 
-impl Client {
+impl Session {
     /// A session for a new connection; it waits for the greeting.
     pub fn new(config: Config) -> Self {
         Self {
@@ -142,47 +142,47 @@ impl Client {
     }
 
     /// `STAT`.
-    pub fn stat(&mut self) -> Result<(), UsageError> {
+    pub fn stat(&mut self) -> Result<(), Error> {
         self.transaction(Command::Stat, "stat")
     }
 
     /// `LIST`, for one message or all.
-    pub fn list(&mut self, message: Option<MessageNumber>) -> Result<(), UsageError> {
+    pub fn list(&mut self, message: Option<MessageNumber>) -> Result<(), Error> {
         self.transaction(Command::List { message }, "list")
     }
 
     /// `UIDL`, for one message or all.
-    pub fn uidl(&mut self, message: Option<MessageNumber>) -> Result<(), UsageError> {
+    pub fn uidl(&mut self, message: Option<MessageNumber>) -> Result<(), Error> {
         self.transaction(Command::Uidl { message }, "uidl")
     }
 
     /// `RETR`: the message arrives as [`Event::BodyChunk`]s and an [`Event::BodyEnd`].
-    pub fn retr(&mut self, message: MessageNumber) -> Result<(), UsageError> {
+    pub fn retr(&mut self, message: MessageNumber) -> Result<(), Error> {
         self.transaction(Command::Retr { message }, "retr")
     }
 
     /// `TOP`: the header and `lines` body lines, as for [`retr`](Self::retr).
-    pub fn top(&mut self, message: MessageNumber, lines: u32) -> Result<(), UsageError> {
+    pub fn top(&mut self, message: MessageNumber, lines: u32) -> Result<(), Error> {
         self.transaction(Command::Top { message, lines }, "top")
     }
 
     /// `DELE`: marks the message; the server deletes it after `QUIT`.
-    pub fn dele(&mut self, message: MessageNumber) -> Result<(), UsageError> {
+    pub fn dele(&mut self, message: MessageNumber) -> Result<(), Error> {
         self.transaction(Command::Dele { message }, "dele")
     }
 
     /// `RSET`: unmarks every message.
-    pub fn rset(&mut self) -> Result<(), UsageError> {
+    pub fn rset(&mut self) -> Result<(), Error> {
         self.transaction(Command::Rset, "rset")
     }
 
     /// `NOOP`.
-    pub fn noop(&mut self) -> Result<(), UsageError> {
+    pub fn noop(&mut self) -> Result<(), Error> {
         self.transaction(Command::Noop, "noop")
     }
 
     /// `QUIT`: in TRANSACTION the server then deletes the marked messages.
-    pub fn quit(&mut self) -> Result<(), UsageError> {
+    pub fn quit(&mut self) -> Result<(), Error> {
         match self.phase {
             Phase::Ready | Phase::Transaction => {
                 self.send(Command::Quit);
@@ -193,7 +193,7 @@ impl Client {
         }
     }
 
-    fn transaction(&mut self, command: Command, method: &'static str) -> Result<(), UsageError> {
+    fn transaction(&mut self, command: Command, method: &'static str) -> Result<(), Error> {
         if !matches!(self.phase, Phase::Transaction) {
             return Err(wrong(method));
         }
@@ -554,7 +554,7 @@ fn parse_stat(text: &str) -> Option<(u32, u64)> {
     Some((count.parse().ok()?, size.parse().ok()?))
 }
 
-impl Session for Client {
+impl mailwire_core::Session for Session {
     type Event = Event;
 
     fn receive(&mut self, bytes: &[u8]) {

@@ -7,11 +7,11 @@ use mailwire_sasl::{AuthAnswer, AuthError, Identity, Method};
 use super::Event;
 use super::{
     Answer, Authenticating, Authorization, BodyFlow, Error, Maildrop, Phase, Question, Refusal,
-    Server, Transaction,
+    Session, Transaction,
 };
 use crate::response::{ResponseCode, Status};
 
-impl Server {
+impl Session {
     /// Answers [`Event::Auth`].
     ///
     /// For `USER` / `PASS` ([`AuthQuestion::Password`](mailwire_sasl::AuthQuestion::Password)):

@@ -5,13 +5,13 @@ use mailwire_sasl::{
     AuthQuestion, Mechanism, Method, ServerExchange, ServerStep, line::encode_challenge,
 };
 
-use super::{Authenticating, Authorization, Event, Phase, PlaintextLogin, Sasl, Server};
+use super::{Authenticating, Authorization, Event, Phase, PlaintextLogin, Sasl, Session};
 use crate::{
     command::Command,
     response::{ResponseCode, Status},
 };
 
-impl Server {
+impl Session {
     pub(super) fn plaintext_allowed(&self) -> bool {
         match self.config.plaintext_login {
             PlaintextLogin::Never => false,

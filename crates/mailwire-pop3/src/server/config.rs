@@ -33,7 +33,7 @@ pub struct Config {
     /// `USER` / `PASS` policy.
     pub plaintext_login: PlaintextLogin,
     /// Offer `APOP` (off by default: the server needs every user's secret in plaintext, and
-    /// MD5 is weak). Needs a timestamp per connection, see [`Server::new`](super::Server::new).
+    /// MD5 is weak). Needs a timestamp per connection, see [`Session::new`](super::Session::new).
     pub apop: bool,
     /// SASL mechanisms offered with `AUTH` (RFC 5034) and listed by `CAPA`; the session runs
     /// the exchanges with `mailwire_sasl::ServerExchange` and asks the application only
@@ -41,7 +41,7 @@ pub struct Config {
     /// secret (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER) follow [`Config::plaintext_login`]:
     /// before TLS they are offered only with [`PlaintextLogin::Allow`]. CRAM-MD5 and
     /// SCRAM-SHA-256 need a nonce per exchange
-    /// ([`Server::set_auth_nonce`](super::Server::set_auth_nonce)); CRAM-MD5 also needs
+    /// ([`Session::set_auth_nonce`](super::Session::set_auth_nonce)); CRAM-MD5 also needs
     /// every user's secret in plaintext on the server and rests on MD5, so list it only
     /// for clients that know nothing better.
     pub sasl_mechanisms: Vec<Mechanism>,

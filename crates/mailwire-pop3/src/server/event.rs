@@ -8,12 +8,12 @@ use mailwire_sasl::AuthAnswer;
 use super::maildrop::Deleted;
 use crate::{argument::MessageNumber, listing::UniqueId};
 
-/// An event from [`Server`](super::Server). Those marked *answer* wait for a call on the
+/// An event from [`Session`](super::Session). Those marked *answer* wait for a call on the
 /// session; the others are information.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// *Answer* with [`answer_auth`](super::Server::answer_auth): a client is logging in.
+    /// *Answer* with [`answer_auth`](super::Session::answer_auth): a client is logging in.
     ///
     /// - `USER` then `PASS` ask [`AuthQuestion::Password`] with [`Method::Login`]: answer
     ///   [`AuthAnswer::Accept`], [`AuthAnswer::AcceptAs`] (the account's canonical name)
@@ -49,16 +49,16 @@ pub enum Event {
         /// slow down or lock out the source.
         failures: u32,
     },
-    /// *Answer* with [`open_maildrop`](super::Server::open_maildrop) or
-    /// [`refuse_maildrop`](super::Server::refuse_maildrop): the credentials are good; lock
+    /// *Answer* with [`open_maildrop`](super::Session::open_maildrop) or
+    /// [`refuse_maildrop`](super::Session::refuse_maildrop): the credentials are good; lock
     /// and list the maildrop.
     OpenMaildrop {
         /// The authenticated user (the identity the client acts as).
         user: String,
     },
-    /// *Answer* with [`send_body`](super::Server::send_body) and
-    /// [`end_body`](super::Server::end_body), or
-    /// [`fail_body`](super::Server::fail_body): stream the message for `RETR`.
+    /// *Answer* with [`send_body`](super::Session::send_body) and
+    /// [`end_body`](super::Session::end_body), or
+    /// [`fail_body`](super::Session::fail_body): stream the message for `RETR`.
     Retrieve {
         /// The message.
         message: MessageNumber,
@@ -67,7 +67,7 @@ pub enum Event {
     },
     /// *Answer* as for [`Event::Retrieve`]: stream the message for `TOP`, from its start.
     /// The session passes on the header and `lines` body lines, and
-    /// [`send_body`](super::Server::send_body) says when it has enough.
+    /// [`send_body`](super::Session::send_body) says when it has enough.
     Top {
         /// The message.
         message: MessageNumber,
@@ -76,7 +76,7 @@ pub enum Event {
         /// Body lines wanted.
         lines: u32,
     },
-    /// *Answer* with [`finish_update`](super::Server::finish_update): `QUIT` in the
+    /// *Answer* with [`finish_update`](super::Session::finish_update): `QUIT` in the
     /// TRANSACTION state. Remove these messages, release the maildrop.
     Update {
         /// The messages marked with `DELE`.
@@ -101,11 +101,11 @@ pub enum Refusal {
     SysPerm,
 }
 
-/// Whether [`send_body`](super::Server::send_body) wants more of the message.
+/// Whether [`send_body`](super::Session::send_body) wants more of the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyFlow {
     /// Send the next chunk.
     More,
-    /// `TOP` has all its lines: call [`end_body`](super::Server::end_body) now.
+    /// `TOP` has all its lines: call [`end_body`](super::Session::end_body) now.
     Enough,
 }

@@ -1,6 +1,6 @@
 //! The server side of a POP3 conversation.
 //!
-//! [`Server`] runs RFC 1939's three states — AUTHORIZATION, TRANSACTION, UPDATE — and
+//! [`Session`] runs RFC 1939's three states — AUTHORIZATION, TRANSACTION, UPDATE — and
 //! answers every command itself, except where only the application knows: whether
 //! credentials are right, which messages a maildrop holds, what a message contains, and
 //! whether the deletions went through. Those come out as [`Event`]s, and the application
@@ -8,10 +8,10 @@
 //!
 //! | Event | Answer |
 //! | --- | --- |
-//! | [`Event::Auth`] (`USER` / `PASS`, `APOP`, `AUTH`) | [`answer_auth`](Server::answer_auth) |
-//! | [`Event::OpenMaildrop`] | [`open_maildrop`](Server::open_maildrop) / [`refuse_maildrop`](Server::refuse_maildrop) (`[IN-USE]`, `[SYS/TEMP]` …) |
-//! | [`Event::Retrieve`], [`Event::Top`] | [`send_body`](Server::send_body) per chunk, then [`end_body`](Server::end_body); or [`fail_body`](Server::fail_body) |
-//! | [`Event::Update`] | [`finish_update`](Server::finish_update) |
+//! | [`Event::Auth`] (`USER` / `PASS`, `APOP`, `AUTH`) | [`answer_auth`](Session::answer_auth) |
+//! | [`Event::OpenMaildrop`] | [`open_maildrop`](Session::open_maildrop) / [`refuse_maildrop`](Session::refuse_maildrop) (`[IN-USE]`, `[SYS/TEMP]` …) |
+//! | [`Event::Retrieve`], [`Event::Top`] | [`send_body`](Session::send_body) per chunk, then [`end_body`](Session::end_body); or [`fail_body`](Session::fail_body) |
+//! | [`Event::Update`] | [`finish_update`](Session::finish_update) |
 //!
 //! [`Event::Authenticated`], [`Event::AuthFailed`] and [`Event::Abandoned`] need no answer.
 //! Commands pipelined behind a question wait, in order, until it is answered. An answer
@@ -29,7 +29,7 @@
 //! [`Method::Apop`], and `AUTH` whatever its mechanism asks.
 //! The session runs SASL exchanges itself with [`mailwire_sasl::ServerExchange`] for the
 //! mechanisms in [`Config::sasl_mechanisms`]; CRAM-MD5 and SCRAM-SHA-256 need a nonce
-//! from [`Server::set_auth_nonce`]. APOP is off unless [`Config::apop`] is set and a
+//! from [`Session::set_auth_nonce`]. APOP is off unless [`Config::apop`] is set and a
 //! [`Timestamp`] is given for the connection.
 
 mod answer;
@@ -45,7 +45,7 @@ use std::{collections::VecDeque, sync::Arc, time::Duration};
 
 use bytes::{Bytes, BytesMut};
 use mailwire_core::{
-    Session, Transport,
+    Transport,
     dot::DotStuffer,
     line::{Frame, LineFramer},
 };
@@ -72,12 +72,12 @@ use crate::{
 /// ```
 /// use std::sync::Arc;
 /// use mailwire_pop3::Session as _;
-/// use mailwire_pop3::server::{Config, Event, Maildrop, MessageInfo, PlaintextLogin, Server};
+/// use mailwire_pop3::server::{Config, Event, Maildrop, MessageInfo, PlaintextLogin, Session};
 /// use mailwire_pop3::UniqueId;
 /// use mailwire_sasl::{AuthAnswer, AuthQuestion, Method};
 ///
 /// let config = Config::default().with_plaintext_login(PlaintextLogin::Allow);
-/// let mut server = Server::new(Arc::new(config), None);
+/// let mut server = Session::new(Arc::new(config), None);
 /// assert_eq!(&server.transmit().unwrap()[..], b"+OK POP3 server ready\r\n");
 ///
 /// server.receive(b"USER tim\r\nPASS tanstaaf\r\n");
@@ -99,7 +99,7 @@ use crate::{
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
-pub struct Server {
+pub struct Session {
     config: Arc<Config>,
     timestamp: Option<Timestamp>,
     phase: Phase,
@@ -174,7 +174,7 @@ struct Sending {
     top: Option<TopFilter>,
 }
 
-impl Server {
+impl Session {
     /// A session for a new connection; queues the greeting.
     ///
     /// With [`Config::apop`] on, `timestamp` goes into the greeting and APOP is accepted;
@@ -455,7 +455,7 @@ impl Server {
     }
 }
 
-impl Session for Server {
+impl mailwire_core::Session for Session {
     type Event = Event;
 
     fn receive(&mut self, bytes: &[u8]) {

@@ -6,7 +6,7 @@ use std::fmt;
 use mailwire_sasl::{AuthAnswer, AuthQuestionKind};
 
 #[cfg(doc)]
-use super::{Event, Server};
+use super::{Event, Session};
 use super::{Maildrop, Refusal};
 
 /// An answer method called when its question is not the one pending: the session is left
@@ -14,9 +14,9 @@ use super::{Maildrop, Refusal};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use mailwire_pop3::server::{Answer, Config, Maildrop, Server};
+/// use mailwire_pop3::server::{Answer, Config, Maildrop, Session};
 ///
-/// let mut server = Server::new(Arc::new(Config::default()), None);
+/// let mut server = Session::new(Arc::new(Config::default()), None);
 /// let e = server.open_maildrop(Maildrop::default()).unwrap_err();
 /// assert_eq!(e.pending, None);
 /// assert!(matches!(e.answer, Answer::OpenMaildrop(_)));
@@ -52,24 +52,24 @@ impl fmt::Display for Question {
     }
 }
 
-/// An answer given to the session, one variant per answer method of [`Server`], carrying
+/// An answer given to the session, one variant per answer method of [`Session`], carrying
 /// the value given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Answer {
-    /// [`Server::answer_auth`].
+    /// [`Session::answer_auth`].
     Auth(AuthAnswer),
-    /// [`Server::open_maildrop`].
+    /// [`Session::open_maildrop`].
     OpenMaildrop(Maildrop),
-    /// [`Server::refuse_maildrop`].
+    /// [`Session::refuse_maildrop`].
     RefuseMaildrop(Refusal),
-    /// [`Server::send_body`], with a copy of the chunk.
+    /// [`Session::send_body`], with a copy of the chunk.
     SendBody(Vec<u8>),
-    /// [`Server::end_body`].
+    /// [`Session::end_body`].
     EndBody,
-    /// [`Server::fail_body`].
+    /// [`Session::fail_body`].
     FailBody,
-    /// [`Server::finish_update`], with whether the deletions went through.
+    /// [`Session::finish_update`], with whether the deletions went through.
     FinishUpdate(bool),
 }
 

@@ -2,7 +2,7 @@
 
 use mailwire_core::{Transport, dot::DotStuffer};
 
-use super::{Event, Phase, Sending, Server, Transaction, top::TopFilter};
+use super::{Event, Phase, Sending, Session, Transaction, top::TopFilter};
 use crate::{
     argument::MessageNumber,
     command::Command,
@@ -10,7 +10,7 @@ use crate::{
     response::{Response, Status},
 };
 
-impl Server {
+impl Session {
     pub(super) fn transaction(&mut self, mut tx: Transaction, command: &Command) {
         match *command {
             Command::Stat => {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use mailwire_core::{Secret, Session as _, Transport};
 use mailwire_pop3::{
     UniqueId,
-    server::{BodyFlow, Config, Deleted, Event, Maildrop, MessageInfo, Server},
+    server::{BodyFlow, Config, Deleted, Event, Maildrop, MessageInfo, Session},
 };
 use mailwire_sasl::{AuthAnswer, AuthQuestion, Method};
 
@@ -60,7 +60,7 @@ impl App {
         }
     }
 
-    pub(crate) fn handle(&mut self, server: &mut Server) {
+    pub(crate) fn handle(&mut self, server: &mut Session) {
         while let Some(event) = server.poll_event() {
             match event {
                 Event::Auth { question } => {
@@ -149,9 +149,9 @@ impl App {
 
 /// Feeds `input` to the server in pieces of `split` bytes, answering events after each,
 /// and returns everything the server wrote.
-pub(crate) fn run(server: &mut Server, app: &mut App, input: &[u8], split: usize) -> Vec<u8> {
+pub(crate) fn run(server: &mut Session, app: &mut App, input: &[u8], split: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    let drain = |server: &mut Server, app: &mut App, out: &mut Vec<u8>| {
+    let drain = |server: &mut Session, app: &mut App, out: &mut Vec<u8>| {
         app.handle(server);
         while let Some(b) = server.transmit() {
             out.extend_from_slice(&b);
@@ -169,6 +169,6 @@ pub(crate) fn run(server: &mut Server, app: &mut App, input: &[u8], split: usize
     out
 }
 
-pub(crate) fn server(config: Config, timestamp: Option<mailwire_pop3::Timestamp>) -> Server {
-    Server::new(Arc::new(config), timestamp)
+pub(crate) fn server(config: Config, timestamp: Option<mailwire_pop3::Timestamp>) -> Session {
+    Session::new(Arc::new(config), timestamp)
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use mailwire_pop3::UniqueId;
 use mailwire_pop3::server::{
     BodyFlow, Config as Pop3Config, Event as Pop3Event, Maildrop, MessageInfo, PlaintextLogin,
-    Server as Pop3Server,
+    Session as Pop3Server,
 };
 use mailwire_sasl::{AuthAnswer, AuthQuestion};
 use mailwire_smtp::client::{self, Envelope, TlsPolicy};
