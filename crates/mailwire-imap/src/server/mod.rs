@@ -1,6 +1,6 @@
 //! The IMAP4rev1 server session: RFC 3501's states and rules, without I/O.
 //!
-//! [`Session`] reads commands from the bytes it [`receive`](Session::receive)s,
+//! [`Session`] reads commands from the bytes it [`receive`](mailwire_core::Session::receive)s,
 //! answers what it can by itself (CAPABILITY, NOOP, NAMESPACE, FETCH of flags, SEARCH,
 //! the state machine's refusals) and asks the application, through [`Event`]s, for what
 //! only the message store knows. Each question is answered by calling a method on the
