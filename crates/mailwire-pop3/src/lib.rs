@@ -89,16 +89,13 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod apop;
-mod argument;
-mod capability;
 pub mod client;
-mod command;
-mod decode;
-mod greeting;
-mod listing;
-mod response;
+pub mod codec;
 pub mod server;
+pub mod types;
+
+/// The session files name the line limits by this path.
+use codec::decode;
 
 /// The sans-IO session contract, secrets and the misuse error, re-exported so that this
 /// crate can be driven without depending on mailwire-core ([`Session`] is the trait a
@@ -109,27 +106,18 @@ pub use mailwire_core::{Misuse, Secret, Session, Transport};
 /// [`sasl::AuthAnswer`], [`sasl::ScramKeys`] …).
 pub use mailwire_sasl as sasl;
 
-pub use apop::{
-    ApopDigest, ApopDigestError, MAX_TIMESTAMP_LEN, Timestamp, TimestampError, TimestampSequence,
+pub use codec::{
+    Decoded, MAX_COMMAND_LINE, MAX_RESPONSE_LINE, decode_capabilities, decode_lines,
+    decode_scan_listings, decode_unique_id_listings, encode_capabilities, encode_lines,
+    encode_scan_listings, encode_unique_id_listings, parse_continuation,
 };
-pub use argument::{
-    ArgumentError, InitialResponse, MAX_INITIAL_RESPONSE_LEN, MAX_MECHANISM_LEN, MAX_PASSWORD_LEN,
-    MAX_USER_NAME_LEN, Mechanism, MessageNumber, Password, UserName,
-};
-pub use capability::{
-    Capability, CapabilityError, Expire, Implementation, OtherCapability, decode_capabilities,
-    encode_capabilities,
-};
-pub use command::{Command, CommandError};
-pub use decode::{Decoded, MAX_COMMAND_LINE, MAX_RESPONSE_LINE};
-pub use greeting::Greeting;
-pub use listing::{
-    ListingError, MAX_UNIQUE_ID_LEN, ScanListing, UniqueId, UniqueIdError, UniqueIdListing,
-    decode_lines, decode_scan_listings, decode_unique_id_listings, encode_lines,
-    encode_scan_listings, encode_unique_id_listings,
-};
-pub use response::{
-    ExtensionCode, Response, ResponseCode, ResponseError, Status, TextError, parse_continuation,
+pub use types::{
+    ApopDigest, ApopDigestError, ArgumentError, Capability, CapabilityError, Command, CommandError,
+    Expire, ExtensionCode, Greeting, Implementation, InitialResponse, ListingError,
+    MAX_INITIAL_RESPONSE_LEN, MAX_MECHANISM_LEN, MAX_PASSWORD_LEN, MAX_TIMESTAMP_LEN,
+    MAX_UNIQUE_ID_LEN, MAX_USER_NAME_LEN, Mechanism, MessageNumber, OtherCapability, Password,
+    Response, ResponseCode, ResponseError, ScanListing, Status, TextError, Timestamp,
+    TimestampError, TimestampSequence, UniqueId, UniqueIdError, UniqueIdListing, UserName,
 };
 
 #[cfg(doctest)]

@@ -31,12 +31,12 @@ pub use self::{
     event::{Event, LoginMethod, UsageError},
 };
 use crate::{
-    argument::{MessageNumber, Password, UserName},
-    capability::Capability,
-    command::Command,
-    greeting::Greeting,
-    listing::{ListingError, ScanListing, UniqueIdListing},
-    response::{Response, parse_continuation},
+    types::argument::{MessageNumber, Password, UserName},
+    types::capability::Capability,
+    types::command::Command,
+    types::greeting::Greeting,
+    types::listing::{ListingError, ScanListing, UniqueIdListing},
+    types::response::{Response, parse_continuation},
 };
 
 /// A POP3 client session for one connection.

@@ -15,8 +15,8 @@ use std::fmt;
 
 use bytes::BufMut;
 
-use crate::grammar::{is_atext, is_esmtp_keyword, is_esmtp_value_char, parse_u64, put_u64};
-use crate::xtext::{XText, XTextRef};
+use crate::types::grammar::{is_atext, is_esmtp_keyword, is_esmtp_value_char, parse_u64, put_u64};
+use crate::types::xtext::{XText, XTextRef};
 
 /// Longest `ENVID` value, decoded (RFC 3461 §4.4).
 pub const MAX_ENVID_LEN: usize = 100;

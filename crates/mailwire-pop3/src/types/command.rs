@@ -11,9 +11,11 @@ use nom::{
 };
 
 use crate::{
-    apop::ApopDigest,
-    argument::{ArgumentError, InitialResponse, Mechanism, MessageNumber, Password, UserName},
-    decode::{Decoded, MAX_COMMAND_LINE, RawLine, raw_line},
+    codec::decode::{Decoded, MAX_COMMAND_LINE, RawLine, raw_line},
+    types::apop::ApopDigest,
+    types::argument::{
+        ArgumentError, InitialResponse, Mechanism, MessageNumber, Password, UserName,
+    },
 };
 
 /// A POP3 command.

@@ -5,9 +5,9 @@ use std::fmt;
 use bytes::BufMut;
 
 use crate::{
-    argument::Mechanism,
-    decode::{Decoded, MAX_RESPONSE_LINE},
-    listing::{ListingError, decode_lines, encode_lines},
+    codec::decode::{Decoded, MAX_RESPONSE_LINE},
+    types::argument::Mechanism,
+    types::listing::{ListingError, decode_lines, encode_lines},
 };
 
 /// One line of a `CAPA` answer.

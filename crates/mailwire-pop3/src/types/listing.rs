@@ -12,8 +12,8 @@ use nom::{
 };
 
 use crate::{
-    argument::MessageNumber,
-    decode::{Decoded, MAX_RESPONSE_LINE, RawLine, raw_line},
+    codec::decode::{Decoded, MAX_RESPONSE_LINE, RawLine, raw_line},
+    types::argument::MessageNumber,
 };
 
 /// Why a listing line could not be read.

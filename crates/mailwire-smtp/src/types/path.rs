@@ -17,7 +17,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use bytes::BufMut;
 
-use crate::grammar::{is_atext, is_ldh, is_qtext_smtp};
+use crate::types::grammar::{is_atext, is_ldh, is_qtext_smtp};
 
 /// Longest local part a receiver must accept, in octets (RFC 5321 §4.5.3.1.1).
 pub const MAX_LOCAL_PART_LEN: usize = 64;

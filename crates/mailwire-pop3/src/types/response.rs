@@ -13,7 +13,7 @@ use nom::{
     sequence::delimited,
 };
 
-use crate::decode::{Decoded, MAX_RESPONSE_LINE, RawLine, raw_line};
+use crate::codec::decode::{Decoded, MAX_RESPONSE_LINE, RawLine, raw_line};
 
 /// The first token of every response line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

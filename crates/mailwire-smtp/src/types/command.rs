@@ -29,16 +29,16 @@ use bytes::BufMut;
 use mailwire_core::Secret;
 
 use crate::Decoded;
-use crate::grammar::{is_text, parse_u64, put_u64};
-use crate::mechanism::Mechanism;
-use crate::param::{
+use crate::types::grammar::{is_text, parse_u64, put_u64};
+use crate::types::mechanism::Mechanism;
+use crate::types::param::{
     MailParameters, MailParametersRef, ParamError, RcptParameters, RcptParametersRef,
 };
-use crate::path::{
+use crate::types::path::{
     ForwardPath, ForwardPathRef, Host, HostRef, PathError, ReversePath, ReversePathRef, Scanned,
     scan_path,
 };
-use crate::reply::Reply;
+use crate::types::reply::Reply;
 
 /// The longest command line a server must accept, CRLF included (RFC 5321 §4.5.3.1.4).
 /// Lines with ESMTP parameters may be longer by the parameters' own limits; the server
@@ -837,9 +837,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::param::{Body, Notify, Parameter};
-    use crate::path::{Domain, Mailbox};
-    use crate::xtext::XText;
+    use crate::types::param::{Body, Notify, Parameter};
+    use crate::types::path::{Domain, Mailbox};
+    use crate::types::xtext::XText;
 
     fn parse(line: &str) -> Command {
         Command::parse_line(line.as_bytes()).unwrap_or_else(|e| panic!("{line}: {e}"))
@@ -1129,7 +1129,7 @@ mod tests {
                     smtputf8: utf8,
                     requiretls: tls,
                     ret: if utf8 {
-                        Some(crate::param::Ret::Full)
+                        Some(crate::types::param::Ret::Full)
                     } else {
                         None
                     },
@@ -1154,8 +1154,9 @@ mod tests {
                     failure,
                     delay,
                 }),
-                orcpt: orcpt
-                    .and_then(|a| crate::param::OriginalRecipient::new("rfc822", XText::new(a))),
+                orcpt: orcpt.and_then(|a| {
+                    crate::types::param::OriginalRecipient::new("rfc822", XText::new(a))
+                }),
                 other: Vec::new(),
             })
     }

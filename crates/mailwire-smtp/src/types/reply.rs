@@ -13,7 +13,7 @@ use std::fmt;
 use bytes::BufMut;
 
 use crate::Decoded;
-use crate::grammar::is_text;
+use crate::types::grammar::is_text;
 
 /// The most a reply may span when decoded, all lines together. Longer replies are refused
 /// rather than buffered.
@@ -211,9 +211,9 @@ impl EnhancedCode {
     fn encode(self, out: &mut impl BufMut) {
         out.put_u8(b'0' + self.class);
         out.put_u8(b'.');
-        crate::grammar::put_u64(out, u64::from(self.subject));
+        crate::types::grammar::put_u64(out, u64::from(self.subject));
         out.put_u8(b'.');
-        crate::grammar::put_u64(out, u64::from(self.detail));
+        crate::types::grammar::put_u64(out, u64::from(self.detail));
     }
 }
 
