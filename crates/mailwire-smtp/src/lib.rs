@@ -79,6 +79,7 @@
 pub mod types;
 
 pub mod client;
+pub mod codec;
 pub mod server;
 
 pub use types::{
