@@ -2,12 +2,15 @@
 //!
 //! Three layers, as in every mailwire protocol crate:
 //!
-//! - **types**: [`Command`], [`Reply`], [`ReversePath`] / [`ForwardPath`] / [`Mailbox`],
+//! - [`types`]: [`Command`], [`Reply`], [`ReversePath`] / [`ForwardPath`] / [`Mailbox`],
 //!   [`MailParameters`] / [`RcptParameters`], [`Capability`] and [`EhloResponse`]. Their
 //!   constructors validate, so every value encodes to valid wire bytes.
-//! - **codec**: `decode` tells a complete value, an incomplete input and an invalid one apart
-//!   ([`Decoded`]); invalid input comes with the reply a server sends for it. `encode` writes
-//!   into any [`bytes::BufMut`] (`Vec<u8>`, `BytesMut`).
+//! - [`codec`]: [`decode_command`](codec::decode_command) and
+//!   [`decode_reply`](codec::decode_reply) tell a complete value, an incomplete input and an
+//!   invalid one apart ([`Decoded`]); invalid input comes with the reply a server sends for
+//!   it. [`encode_command`](codec::encode_command) and [`encode_reply`](codec::encode_reply)
+//!   write into any [`bytes::BufMut`] (`Vec<u8>`, `BytesMut`). The types carry the same
+//!   operations as methods (`Command::decode`, `Reply::encode` …).
 //! - **sessions**: [`server::Session`] and [`client::Session`] implement
 //!   [`mailwire_core::Session`]: bytes in, bytes and events out, decisions by method calls.
 //!   Message bodies stream through in chunks; only `CRLF . CRLF` ends DATA.
