@@ -31,12 +31,13 @@ pub use self::{
     event::{Event, LoginMethod, UsageError},
 };
 use crate::{
+    codec::parse_continuation,
     types::argument::{MessageNumber, Password, UserName},
     types::capability::Capability,
     types::command::Command,
     types::greeting::Greeting,
     types::listing::{ListingError, ScanListing, UniqueIdListing},
-    types::response::{Response, parse_continuation},
+    types::response::Response,
 };
 
 /// A POP3 client session for one connection.

@@ -59,9 +59,10 @@ pub use self::{
     question::{Answer, Error, Question},
 };
 use crate::{
+    codec::encode_capabilities,
     types::apop::{ApopDigest, Timestamp},
     types::argument::{Mechanism, UserName},
-    types::capability::{Capability, encode_capabilities},
+    types::capability::Capability,
     types::command::Command,
     types::greeting::Greeting,
     types::response::{Response, ResponseCode, Status},
