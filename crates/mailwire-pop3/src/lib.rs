@@ -4,12 +4,18 @@
 //! (RFC 2449), `STLS` (RFC 2595), SASL `AUTH` (RFC 5034), `UTF8` (RFC 6856), the `[SYS]` and
 //! `[AUTH]` codes (RFC 3206), and APOP.
 //!
-//! - **types**: [`Command`], [`Response`] with its [`ResponseCode`], [`ScanListing`],
+//! Three layers, as in every mailwire protocol crate:
+//!
+//! - [`types`]: [`Command`], [`Response`] with its [`ResponseCode`], [`ScanListing`],
 //!   [`UniqueIdListing`], [`Capability`], [`Greeting`] and its APOP [`Timestamp`].
 //!   Constructors validate, so every value encodes to valid wire bytes.
-//! - **codec**: decoders take the front of a buffer and say whether it holds a complete
-//!   message, needs more input, or is invalid (and how many bytes to skip); they never
-//!   panic and never reserve memory for a number the peer announced. Encoders cannot fail.
+//! - [`codec`]: decoders ([`decode_command`](codec::decode_command),
+//!   [`decode_response`](codec::decode_response), [`decode_scan_listings`] …) take the front
+//!   of a buffer and say whether it holds a complete message, needs more input, or is
+//!   invalid (and how many bytes to skip); they never panic and never reserve memory for a
+//!   number the peer announced. Encoders ([`encode_command`](codec::encode_command),
+//!   [`encode_response`](codec::encode_response) …) cannot fail. The types carry the same
+//!   operations as methods (`Command::decode`, `Response::encode` …).
 //! - **sessions**: [`server::Server`] and [`client::Client`] implement
 //!   [`mailwire_core::Session`]: bytes in, bytes and events out, no I/O, no clock.
 //!
@@ -94,7 +100,7 @@ pub mod codec;
 pub mod server;
 pub mod types;
 
-/// The session files name the line limits by this path.
+/// The session files name the line limits by this path (`crate::decode::MAX_COMMAND_LINE`).
 use codec::decode;
 
 /// The sans-IO session contract, secrets and the misuse error, re-exported so that this
