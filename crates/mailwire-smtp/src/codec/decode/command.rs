@@ -47,7 +47,7 @@ impl Command {
     /// while no CRLF has arrived, or invalid with the number of bytes to skip.
     ///
     /// Decoding bounds nothing by itself: a caller buffering input until a CRLF arrives
-    /// must bound its buffer (the server session does, at [`MAX_COMMAND_LINE_LEN`] by
+    /// must bound its buffer (the server session does, at [`MAX_COMMAND_LINE_LEN`](crate::MAX_COMMAND_LINE_LEN) by
     /// default).
     #[inline]
     pub fn decode(input: &[u8]) -> Decoded<Self, CommandError> {
