@@ -4,12 +4,18 @@
 //! (RFC 2449), `STLS` (RFC 2595), SASL `AUTH` (RFC 5034), `UTF8` (RFC 6856), the `[SYS]` and
 //! `[AUTH]` codes (RFC 3206), and APOP.
 //!
-//! - **types**: [`Command`], [`Response`] with its [`ResponseCode`], [`ScanListing`],
+//! Three layers, as in every mailwire protocol crate:
+//!
+//! - [`types`]: [`Command`], [`Response`] with its [`ResponseCode`], [`ScanListing`],
 //!   [`UniqueIdListing`], [`Capability`], [`Greeting`] and its APOP [`Timestamp`].
 //!   Constructors validate, so every value encodes to valid wire bytes.
-//! - **codec**: decoders take the front of a buffer and say whether it holds a complete
-//!   message, needs more input, or is invalid (and how many bytes to skip); they never
-//!   panic and never reserve memory for a number the peer announced. Encoders cannot fail.
+//! - [`codec`]: decoders ([`decode_command`](codec::decode_command),
+//!   [`decode_response`](codec::decode_response), [`decode_scan_listings`] …) take the front
+//!   of a buffer and say whether it holds a complete message, needs more input, or is
+//!   invalid (and how many bytes to skip); they never panic and never reserve memory for a
+//!   number the peer announced. Encoders ([`encode_command`](codec::encode_command),
+//!   [`encode_response`](codec::encode_response) …) cannot fail. The types carry the same
+//!   operations as methods (`Command::decode`, `Response::encode` …).
 //! - **sessions**: [`server::Session`] and [`client::Session`] implement
 //!   [`mailwire_core::Session`]: bytes in, bytes and events out, no I/O, no clock.
 //!
@@ -89,16 +95,13 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod apop;
-mod argument;
-mod capability;
 pub mod client;
-mod command;
-mod decode;
-mod greeting;
-mod listing;
-mod response;
+pub mod codec;
 pub mod server;
+pub mod types;
+
+/// The session files name the line limits by this path (`crate::decode::MAX_COMMAND_LINE`).
+use codec::decode;
 
 /// The sans-IO session contract, secrets and the misuse error, re-exported so that this
 /// crate can be driven without depending on mailwire-core ([`Session`] is the trait a
@@ -109,27 +112,18 @@ pub use mailwire_core::{Misuse, Secret, Session, Transport};
 /// [`sasl::AuthAnswer`], [`sasl::ScramKeys`] …).
 pub use mailwire_sasl as sasl;
 
-pub use apop::{
-    ApopDigest, ApopDigestError, MAX_TIMESTAMP_LEN, Timestamp, TimestampError, TimestampSequence,
+pub use codec::{
+    Decoded, MAX_COMMAND_LINE, MAX_RESPONSE_LINE, decode_capabilities, decode_lines,
+    decode_scan_listings, decode_unique_id_listings, encode_capabilities, encode_lines,
+    encode_scan_listings, encode_unique_id_listings, parse_continuation,
 };
-pub use argument::{
-    ArgumentError, InitialResponse, MAX_INITIAL_RESPONSE_LEN, MAX_MECHANISM_LEN, MAX_PASSWORD_LEN,
-    MAX_USER_NAME_LEN, Mechanism, MessageNumber, Password, UserName,
-};
-pub use capability::{
-    Capability, CapabilityError, Expire, Implementation, OtherCapability, decode_capabilities,
-    encode_capabilities,
-};
-pub use command::{Command, CommandError};
-pub use decode::{Decoded, MAX_COMMAND_LINE, MAX_RESPONSE_LINE};
-pub use greeting::Greeting;
-pub use listing::{
-    ListingError, MAX_UNIQUE_ID_LEN, ScanListing, UniqueId, UniqueIdError, UniqueIdListing,
-    decode_lines, decode_scan_listings, decode_unique_id_listings, encode_lines,
-    encode_scan_listings, encode_unique_id_listings,
-};
-pub use response::{
-    ExtensionCode, Response, ResponseCode, ResponseError, Status, TextError, parse_continuation,
+pub use types::{
+    ApopDigest, ApopDigestError, ArgumentError, Capability, CapabilityError, Command, CommandError,
+    Expire, ExtensionCode, Greeting, Implementation, InitialResponse, ListingError,
+    MAX_INITIAL_RESPONSE_LEN, MAX_MECHANISM_LEN, MAX_PASSWORD_LEN, MAX_TIMESTAMP_LEN,
+    MAX_UNIQUE_ID_LEN, MAX_USER_NAME_LEN, Mechanism, MessageNumber, OtherCapability, Password,
+    Response, ResponseCode, ResponseError, ScanListing, Status, TextError, Timestamp,
+    TimestampError, TimestampSequence, UniqueId, UniqueIdError, UniqueIdListing, UserName,
 };
 
 #[cfg(doctest)]

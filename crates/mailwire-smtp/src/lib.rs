@@ -2,12 +2,15 @@
 //!
 //! Three layers, as in every mailwire protocol crate:
 //!
-//! - **types**: [`Command`], [`Reply`], [`ReversePath`] / [`ForwardPath`] / [`Mailbox`],
+//! - [`types`]: [`Command`], [`Reply`], [`ReversePath`] / [`ForwardPath`] / [`Mailbox`],
 //!   [`MailParameters`] / [`RcptParameters`], [`Capability`] and [`EhloResponse`]. Their
 //!   constructors validate, so every value encodes to valid wire bytes.
-//! - **codec**: `decode` tells a complete value, an incomplete input and an invalid one apart
-//!   ([`Decoded`]); invalid input comes with the reply a server sends for it. `encode` writes
-//!   into any [`bytes::BufMut`] (`Vec<u8>`, `BytesMut`).
+//! - [`codec`]: [`decode_command`](codec::decode_command) and
+//!   [`decode_reply`](codec::decode_reply) tell a complete value, an incomplete input and an
+//!   invalid one apart ([`Decoded`]); invalid input comes with the reply a server sends for
+//!   it. [`encode_command`](codec::encode_command) and [`encode_reply`](codec::encode_reply)
+//!   write into any [`bytes::BufMut`] (`Vec<u8>`, `BytesMut`). The types carry the same
+//!   operations as methods (`Command::decode`, `Reply::encode` …).
 //! - **sessions**: [`server::Session`] and [`client::Session`] implement
 //!   [`mailwire_core::Session`]: bytes in, bytes and events out, decisions by method calls.
 //!   Message bodies stream through in chunks; only `CRLF . CRLF` ends DATA.
@@ -76,35 +79,22 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod capability;
-mod command;
-mod grammar;
-mod mechanism;
-mod param;
-mod path;
-mod reply;
-mod xtext;
+pub mod types;
 
 pub mod client;
+pub mod codec;
 pub mod server;
 
-pub use capability::{Capability, CapabilityError, EhloResponse, OtherCapability};
-pub use command::{
-    Argument, Command, CommandError, CommandRef, InitialResponse, MAX_COMMAND_LINE_LEN, Verb,
+pub use types::{
+    AddressLiteral, AddressLiteralRef, Argument, Body, Capability, CapabilityError, Command,
+    CommandError, CommandRef, Domain, DomainRef, EhloResponse, EnhancedCode, ForwardPath,
+    ForwardPathRef, GeneralLiteral, Host, HostRef, InitialResponse, MAX_COMMAND_LINE_LEN,
+    MAX_DOMAIN_LEN, MAX_ENVID_LEN, MAX_LOCAL_PART_LEN, MAX_PATH_LEN, MAX_REPLY_LEN, MailParameters,
+    MailParametersRef, Mailbox, MailboxRef, Mechanism, Notify, OriginalRecipient,
+    OriginalRecipientRef, OtherCapability, ParamError, Parameter, ParameterRef, PathError,
+    RcptParameters, RcptParametersRef, Reply, ReplyCode, ReplyError, Ret, ReversePath,
+    ReversePathRef, Verb, XText, XTextError, XTextRef,
 };
-pub use mechanism::Mechanism;
-pub use param::{
-    Body, MAX_ENVID_LEN, MailParameters, MailParametersRef, Notify, OriginalRecipient,
-    OriginalRecipientRef, ParamError, Parameter, ParameterRef, RcptParameters, RcptParametersRef,
-    Ret,
-};
-pub use path::{
-    AddressLiteral, AddressLiteralRef, Domain, DomainRef, ForwardPath, ForwardPathRef,
-    GeneralLiteral, Host, HostRef, MAX_DOMAIN_LEN, MAX_LOCAL_PART_LEN, MAX_PATH_LEN, Mailbox,
-    MailboxRef, PathError, ReversePath, ReversePathRef,
-};
-pub use reply::{EnhancedCode, MAX_REPLY_LEN, Reply, ReplyCode, ReplyError};
-pub use xtext::{XText, XTextError, XTextRef};
 
 /// The sans-IO session contract, secrets and the misuse error, re-exported so that this
 /// crate can be driven without depending on mailwire-core ([`Session`] is the trait a

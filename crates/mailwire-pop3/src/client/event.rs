@@ -3,12 +3,12 @@
 use bytes::Bytes;
 
 use crate::{
-    argument::MessageNumber,
-    capability::Capability,
-    command::Command,
-    greeting::Greeting,
-    listing::{ScanListing, UniqueIdListing},
-    response::Response,
+    types::argument::MessageNumber,
+    types::capability::Capability,
+    types::command::Command,
+    types::greeting::Greeting,
+    types::listing::{ScanListing, UniqueIdListing},
+    types::response::Response,
 };
 
 /// How the client logged in.

@@ -4,9 +4,9 @@ use mailwire_sasl::ClientExchange;
 
 use super::{Error, Login, Phase, Session, wrong};
 use crate::{
-    argument::{InitialResponse, Mechanism, Password, UserName},
-    capability::Capability,
-    command::Command,
+    types::argument::{InitialResponse, Mechanism, Password, UserName},
+    types::capability::Capability,
+    types::command::Command,
 };
 
 impl Session {

@@ -31,12 +31,13 @@ pub use self::{
     event::{Error, Event, LoginMethod},
 };
 use crate::{
-    argument::{MessageNumber, Password, UserName},
-    capability::Capability,
-    command::Command,
-    greeting::Greeting,
-    listing::{ListingError, ScanListing, UniqueIdListing},
-    response::{Response, parse_continuation},
+    codec::parse_continuation,
+    types::argument::{MessageNumber, Password, UserName},
+    types::capability::Capability,
+    types::command::Command,
+    types::greeting::Greeting,
+    types::listing::{ListingError, ScanListing, UniqueIdListing},
+    types::response::Response,
 };
 
 /// A POP3 client session for one connection.

@@ -9,7 +9,7 @@ use super::{
     Answer, Authenticating, Authorization, BodyFlow, Error, Maildrop, Phase, Question, Refusal,
     Session, Transaction,
 };
-use crate::response::{ResponseCode, Status};
+use crate::types::response::{ResponseCode, Status};
 
 impl Session {
     /// Answers [`Event::Auth`].

@@ -7,8 +7,8 @@ use mailwire_sasl::{
 
 use super::{Authenticating, Authorization, Event, Phase, PlaintextLogin, Sasl, Session};
 use crate::{
-    command::Command,
-    response::{ResponseCode, Status},
+    types::command::Command,
+    types::response::{ResponseCode, Status},
 };
 
 impl Session {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use mailwire_sasl::Mechanism;
 
-use crate::capability::{Expire, Implementation};
+use crate::types::capability::{Expire, Implementation};
 
 /// When `USER` / `PASS` are accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,7 +6,7 @@ use mailwire_sasl::{AuthError, AuthQuestion, Identity, Method};
 use mailwire_sasl::AuthAnswer;
 
 use super::maildrop::Deleted;
-use crate::{argument::MessageNumber, listing::UniqueId};
+use crate::types::{argument::MessageNumber, listing::UniqueId};
 
 /// An event from [`Session`](super::Session). Those marked *answer* wait for a call on the
 /// session; the others are information.

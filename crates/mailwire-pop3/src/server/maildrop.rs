@@ -1,6 +1,6 @@
 //! The messages of a maildrop as the session sees them: sizes, unique-ids, deletion marks.
 
-use crate::{argument::MessageNumber, listing::UniqueId};
+use crate::types::{argument::MessageNumber, listing::UniqueId};
 
 /// One message the application offers: its exact size and unique-id.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -59,12 +59,13 @@ pub use self::{
     question::{Answer, Error, Question},
 };
 use crate::{
-    apop::{ApopDigest, Timestamp},
-    argument::{Mechanism, UserName},
-    capability::{Capability, encode_capabilities},
-    command::Command,
-    greeting::Greeting,
-    response::{Response, ResponseCode, Status},
+    codec::encode_capabilities,
+    types::apop::{ApopDigest, Timestamp},
+    types::argument::{Mechanism, UserName},
+    types::capability::Capability,
+    types::command::Command,
+    types::greeting::Greeting,
+    types::response::{Response, ResponseCode, Status},
 };
 
 /// A POP3 server session for one connection.

@@ -4,10 +4,10 @@ use mailwire_core::{Transport, dot::DotStuffer};
 
 use super::{Event, Phase, Sending, Session, Transaction, top::TopFilter};
 use crate::{
-    argument::MessageNumber,
-    command::Command,
-    listing::{ScanListing, UniqueIdListing},
-    response::{Response, Status},
+    types::argument::MessageNumber,
+    types::command::Command,
+    types::listing::{ScanListing, UniqueIdListing},
+    types::response::{Response, Status},
 };
 
 impl Session {

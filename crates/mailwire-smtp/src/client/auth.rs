@@ -3,7 +3,7 @@
 use mailwire_sasl::{ClientExchange, Mechanism as SaslMechanism};
 
 use crate::client::config::Credentials;
-use crate::mechanism::Mechanism;
+use crate::types::mechanism::Mechanism;
 
 /// Password mechanisms, strongest first: SCRAM proves the password without sending it and
 /// authenticates the server; CRAM-MD5 does not send it; PLAIN and LOGIN do.

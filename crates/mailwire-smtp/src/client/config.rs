@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use mailwire_core::Secret;
 
-use crate::param::{Body, Notify, OriginalRecipient, Ret};
-use crate::path::{ForwardPath, Host, ReversePath};
-use crate::xtext::XText;
+use crate::types::param::{Body, Notify, OriginalRecipient, Ret};
+use crate::types::path::{ForwardPath, Host, ReversePath};
+use crate::types::xtext::XText;
 
 /// When the client upgrades to TLS with STARTTLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

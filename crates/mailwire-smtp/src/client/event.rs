@@ -1,8 +1,8 @@
 //! What the client session reports to the application.
 
-use crate::capability::EhloResponse;
-use crate::path::ForwardPath;
-use crate::reply::Reply;
+use crate::types::capability::EhloResponse;
+use crate::types::path::ForwardPath;
+use crate::types::reply::Reply;
 use mailwire_sasl::Mechanism;
 
 /// What the client session reports.

@@ -34,12 +34,13 @@ use mailwire_core::line::{Frame, LineFramer};
 pub use config::{Config, Credentials, DsnRequest, Envelope, RecipientDsn, Timeouts, TlsPolicy};
 pub use event::{Event, Failure, MessageFailure, RecipientResult};
 
-use crate::capability::{Capability, EhloResponse};
-use crate::command::{Command, InitialResponse};
-use crate::grammar::put_u64;
-use crate::mechanism::Mechanism;
-use crate::param::{Body, MailParameters, RcptParameters};
-use crate::reply::{Reply, ReplyAssembler, ReplyCode};
+use crate::codec::decode::reply::ReplyAssembler;
+use crate::types::capability::{Capability, EhloResponse};
+use crate::types::command::{Command, InitialResponse};
+use crate::types::grammar::put_u64;
+use crate::types::mechanism::Mechanism;
+use crate::types::param::{Body, MailParameters, RcptParameters};
+use crate::types::reply::{Reply, ReplyCode};
 use mailwire_sasl::ClientExchange;
 
 /// The application called a method that does not fit the session's state.

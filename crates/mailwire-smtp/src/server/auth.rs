@@ -5,9 +5,9 @@ use mailwire_sasl::{
 };
 
 use super::{Answer, Error, Event, Pending, Phase, Question, Session};
-use crate::command::Verb;
-use crate::mechanism::Mechanism;
-use crate::reply::Reply;
+use crate::types::command::Verb;
+use crate::types::mechanism::Mechanism;
+use crate::types::reply::Reply;
 
 impl Session {
     /// Answers the pending [`Event::Auth`] question: a password or token check, a secret

@@ -5,9 +5,9 @@ use bytes::{Bytes, BytesMut};
 use mailwire_core::dot::{BareLineEnding, DotUnstuffer, Unstuffed};
 
 use super::{AbortReason, BareLineEndings, BdatChunk, Event, Pending, Phase, Session};
-use crate::command::Verb;
-use crate::param::Body;
-use crate::reply::Reply;
+use crate::types::command::Verb;
+use crate::types::param::Body;
+use crate::types::reply::Reply;
 
 impl Session {
     pub(super) fn on_data(&mut self) {
@@ -225,7 +225,7 @@ mod tests {
     use mailwire_core::Session as _;
 
     use super::super::{Config, Event, Phase, Session};
-    use crate::path::Domain;
+    use crate::types::path::Domain;
 
     fn in_data(chunk_size: usize) -> Session {
         let mut config = Config::new(Domain::new("mx.example.org").unwrap());

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::path::Domain;
-use crate::reply::Reply;
+use crate::types::path::Domain;
+use crate::types::reply::Reply;
 use mailwire_sasl::Mechanism;
 
 /// What a DATA body may contain in place of CRLF line endings.

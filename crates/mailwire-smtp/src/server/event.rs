@@ -2,9 +2,9 @@
 
 use bytes::Bytes;
 
-use crate::command::{Argument, Verb};
-use crate::param::{MailParameters, RcptParameters};
-use crate::path::{ForwardPath, Host, ReversePath};
+use crate::types::command::{Argument, Verb};
+use crate::types::param::{MailParameters, RcptParameters};
+use crate::types::path::{ForwardPath, Host, ReversePath};
 use mailwire_sasl::{AuthError, AuthQuestion, Identity, Method};
 
 /// What the server session reports. Events marked *decide* wait for the application's

@@ -36,12 +36,12 @@ use mailwire_sasl::{AuthAnswer, AuthQuestionKind, ServerExchange, ServerStep};
 pub use config::{BareLineEndings, Config};
 pub use event::{AbortReason, Event};
 
-use crate::capability::{Capability, EhloResponse};
-use crate::command::{Command, CommandError, Verb};
-use crate::mechanism::Mechanism;
-use crate::param::{Body, MailParameters, RcptParameters};
-use crate::path::{ForwardPath, Host, ReversePath};
-use crate::reply::{Reply, ReplyCode};
+use crate::types::capability::{Capability, EhloResponse};
+use crate::types::command::{Command, CommandError, Verb};
+use crate::types::mechanism::Mechanism;
+use crate::types::param::{Body, MailParameters, RcptParameters};
+use crate::types::path::{ForwardPath, Host, ReversePath};
+use crate::types::reply::{Reply, ReplyCode};
 use mailwire_core::dot::DotUnstuffer;
 use mailwire_core::line::{Frame, LineFramer};
 

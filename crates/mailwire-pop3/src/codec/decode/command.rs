@@ -1,7 +1,6 @@
-//! Commands a client sends (RFC 1939 §4–§7, RFC 2449, RFC 2595, RFC 5034, RFC 6856).
+//! Decoding commands.
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
-use bytes::BufMut;
 use nom::{
     IResult, Parser,
     bytes::complete::{take_while_m_n, take_while1},
@@ -10,210 +9,19 @@ use nom::{
     sequence::preceded,
 };
 
-use crate::{
-    apop::ApopDigest,
-    argument::{ArgumentError, InitialResponse, Mechanism, MessageNumber, Password, UserName},
-    decode::{Decoded, MAX_COMMAND_LINE, RawLine, raw_line},
+use crate::codec::decode::{Decoded, MAX_COMMAND_LINE, RawLine, raw_line};
+use crate::types::apop::ApopDigest;
+use crate::types::argument::{
+    ArgumentError, InitialResponse, Mechanism, MessageNumber, Password, UserName,
 };
+use crate::types::command::{Command, CommandError};
 
-/// A POP3 command.
-///
-/// ```text
-/// command = keyword *(SP argument) CRLF   ; 255 octets maximum (RFC 2449 §4)
-/// keyword = 3*4 ALPHA                     ; case-insensitive
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Command {
-    /// `USER name` (RFC 1939 §7).
-    User {
-        /// The mailbox.
-        name: UserName,
-    },
-    /// `PASS string` (RFC 1939 §7).
-    Pass {
-        /// The password.
-        password: Password,
-    },
-    /// `APOP name digest` (RFC 1939 §7).
-    Apop {
-        /// The mailbox.
-        name: UserName,
-        /// MD5 of the greeting's timestamp and the shared secret.
-        digest: ApopDigest,
-    },
-    /// `AUTH mechanism [initial-response]` (RFC 5034 §4).
-    Auth {
-        /// The SASL mechanism.
-        mechanism: Mechanism,
-        /// The first client response, sent with the command (`=` on the wire when empty).
-        initial_response: Option<InitialResponse>,
-    },
-    /// `STAT` (RFC 1939 §5).
-    Stat,
-    /// `LIST [msg]` (RFC 1939 §5).
-    List {
-        /// One message, or all of them.
-        message: Option<MessageNumber>,
-    },
-    /// `RETR msg` (RFC 1939 §5).
-    Retr {
-        /// The message.
-        message: MessageNumber,
-    },
-    /// `DELE msg` (RFC 1939 §5).
-    Dele {
-        /// The message.
-        message: MessageNumber,
-    },
-    /// `NOOP` (RFC 1939 §5).
-    Noop,
-    /// `RSET` (RFC 1939 §5).
-    Rset,
-    /// `QUIT` (RFC 1939 §4, §6).
-    Quit,
-    /// `TOP msg n` (RFC 1939 §7).
-    Top {
-        /// The message.
-        message: MessageNumber,
-        /// Body lines after the header and the empty line.
-        lines: u32,
-    },
-    /// `UIDL [msg]` (RFC 1939 §7).
-    Uidl {
-        /// One message, or all of them.
-        message: Option<MessageNumber>,
-    },
-    /// `CAPA` (RFC 2449 §5).
-    Capa,
-    /// `STLS` (RFC 2595 §4).
-    Stls,
-    /// `UTF8` (RFC 6856 §2).
-    Utf8,
-}
-
-/// Why a command line could not be decoded. The server answers it with `-ERR`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CommandError {
-    /// No CRLF within the limit.
-    #[error("command line exceeds {limit} bytes")]
-    LineTooLong {
-        /// The limit, CRLF included.
-        limit: usize,
-    },
-    /// The keyword is not a command this crate knows.
-    #[error("unknown command")]
-    Unknown,
-    /// A required argument is missing.
-    #[error("missing argument")]
-    MissingArgument,
-    /// More arguments than the command takes, or a stray space.
-    #[error("unexpected argument")]
-    UnexpectedArgument,
-    /// A message number or line count is not a decimal number in range.
-    #[error("invalid number")]
-    InvalidNumber,
-    /// The APOP digest is not 32 hexadecimal digits.
-    #[error("invalid digest")]
-    InvalidDigest,
-    /// The initial response is neither `=` nor base64.
-    #[error("invalid base64")]
-    InvalidBase64,
-    /// An argument breaks its own rules.
-    #[error(transparent)]
-    Argument(#[from] ArgumentError),
+/// Decodes one command from the front of `input` with the RFC's 255-byte limit.
+pub fn decode_command(input: &[u8]) -> Decoded<Command, CommandError> {
+    Command::decode(input)
 }
 
 impl Command {
-    /// Whether a `+OK` answer to this command is followed by lines up to `.` CRLF.
-    pub fn has_multiline_response(&self) -> bool {
-        matches!(
-            self,
-            Self::List { message: None }
-                | Self::Uidl { message: None }
-                | Self::Retr { .. }
-                | Self::Top { .. }
-                | Self::Capa
-        )
-    }
-
-    /// The command keyword, upper case.
-    pub fn keyword(&self) -> &'static str {
-        match self {
-            Self::User { .. } => "USER",
-            Self::Pass { .. } => "PASS",
-            Self::Apop { .. } => "APOP",
-            Self::Auth { .. } => "AUTH",
-            Self::Stat => "STAT",
-            Self::List { .. } => "LIST",
-            Self::Retr { .. } => "RETR",
-            Self::Dele { .. } => "DELE",
-            Self::Noop => "NOOP",
-            Self::Rset => "RSET",
-            Self::Quit => "QUIT",
-            Self::Top { .. } => "TOP",
-            Self::Uidl { .. } => "UIDL",
-            Self::Capa => "CAPA",
-            Self::Stls => "STLS",
-            Self::Utf8 => "UTF8",
-        }
-    }
-
-    /// Writes the command, CRLF included. The validated arguments keep it within 255
-    /// bytes.
-    pub fn encode(&self, out: &mut impl BufMut) {
-        out.put_slice(self.keyword().as_bytes());
-        let mut arg = |a: &[u8]| {
-            out.put_u8(b' ');
-            out.put_slice(a);
-        };
-        match self {
-            Self::User { name } => arg(name.as_str().as_bytes()),
-            Self::Pass { password } => arg(password.secret().expose().as_bytes()),
-            Self::Apop { name, digest } => {
-                arg(name.as_str().as_bytes());
-                arg(digest.as_bytes());
-            }
-            Self::Auth {
-                mechanism,
-                initial_response,
-            } => {
-                arg(mechanism.as_str().as_bytes());
-                match initial_response {
-                    Some(ir) if ir.secret().expose().is_empty() => arg(b"="),
-                    Some(ir) => arg(STANDARD.encode(ir.secret().expose()).as_bytes()),
-                    None => {}
-                }
-            }
-            Self::List { message: Some(n) }
-            | Self::Uidl { message: Some(n) }
-            | Self::Retr { message: n }
-            | Self::Dele { message: n } => arg(n.to_string().as_bytes()),
-            Self::Top { message, lines } => {
-                arg(message.to_string().as_bytes());
-                arg(lines.to_string().as_bytes());
-            }
-            Self::Stat
-            | Self::List { message: None }
-            | Self::Uidl { message: None }
-            | Self::Noop
-            | Self::Rset
-            | Self::Quit
-            | Self::Capa
-            | Self::Stls
-            | Self::Utf8 => {}
-        }
-        out.put_slice(b"\r\n");
-    }
-
-    /// The encoded command as a vector.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        self.encode(&mut out);
-        out
-    }
-
     /// Decodes one command from the front of `input` with the RFC's 255-byte limit.
     pub fn decode(input: &[u8]) -> Decoded<Self, CommandError> {
         match raw_line(input, MAX_COMMAND_LINE) {
@@ -571,29 +379,6 @@ mod tests {
                 consumed: 300
             }
         );
-    }
-
-    #[test]
-    fn encodes_exact_bytes() {
-        assert_eq!(
-            Command::Top {
-                message: n(1),
-                lines: 10
-            }
-            .to_bytes(),
-            b"TOP 1 10\r\n"
-        );
-        assert_eq!(Command::Uidl { message: None }.to_bytes(), b"UIDL\r\n");
-        let auth = Command::Auth {
-            mechanism: Mechanism::new("plain").unwrap(),
-            initial_response: Some(InitialResponse::new(b"\0u\0p".to_vec()).unwrap()),
-        };
-        assert_eq!(auth.to_bytes(), b"AUTH PLAIN AHUAcA==\r\n");
-        let empty = Command::Auth {
-            mechanism: Mechanism::new("EXTERNAL").unwrap(),
-            initial_response: Some(InitialResponse::new(Vec::new()).unwrap()),
-        };
-        assert_eq!(empty.to_bytes(), b"AUTH EXTERNAL =\r\n");
     }
 
     #[test]

@@ -13,10 +13,8 @@
 
 use std::fmt;
 
-use bytes::BufMut;
-
-use crate::grammar::{is_atext, is_esmtp_keyword, is_esmtp_value_char, parse_u64, put_u64};
-use crate::xtext::{XText, XTextRef};
+use crate::types::grammar::{is_atext, is_esmtp_keyword, is_esmtp_value_char, parse_u64};
+use crate::types::xtext::{XText, XTextRef};
 
 /// Longest `ENVID` value, decoded (RFC 3461 §4.4).
 pub const MAX_ENVID_LEN: usize = 100;
@@ -112,32 +110,13 @@ impl Notify {
         }
         Some(notify)
     }
-
-    fn encode(self, out: &mut impl BufMut) {
-        if self == Self::NEVER {
-            return out.put_slice(b"NEVER");
-        }
-        let words = [
-            (self.success, "SUCCESS"),
-            (self.failure, "FAILURE"),
-            (self.delay, "DELAY"),
-        ];
-        let mut first = true;
-        for (_, word) in words.into_iter().filter(|(on, _)| *on) {
-            if !first {
-                out.put_u8(b',');
-            }
-            first = false;
-            out.put_slice(word.as_bytes());
-        }
-    }
 }
 
 /// `ORCPT=addr-type;xtext` of RCPT (RFC 3461 §4.2): the recipient as the sender gave it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OriginalRecipient {
-    addr_type: Box<str>,
-    address: XText,
+    pub(crate) addr_type: Box<str>,
+    pub(crate) address: XText,
 }
 
 impl OriginalRecipient {
@@ -208,8 +187,8 @@ impl<'a> OriginalRecipientRef<'a> {
 /// A parameter this crate has no type for, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Parameter {
-    keyword: String,
-    value: Option<String>,
+    pub(crate) keyword: String,
+    pub(crate) value: Option<String>,
 }
 
 impl Parameter {
@@ -245,14 +224,6 @@ impl Parameter {
     /// The value, if any.
     pub fn value(&self) -> Option<&str> {
         self.value.as_deref()
-    }
-
-    fn encode(&self, out: &mut impl BufMut) {
-        out.put_slice(self.keyword.as_bytes());
-        if let Some(v) = &self.value {
-            out.put_u8(b'=');
-            out.put_slice(v.as_bytes());
-        }
     }
 }
 
@@ -611,73 +582,11 @@ impl MailParameters {
     pub(crate) fn parse(input: &[u8]) -> Result<Self, ParamError> {
         MailParametersRef::parse(input).map(MailParametersRef::into_owned)
     }
-
-    /// Writes the parameters, each preceded by a space.
-    pub(crate) fn encode(&self, out: &mut impl BufMut) {
-        if let Some(size) = self.size {
-            out.put_slice(b" SIZE=");
-            put_u64(out, size);
-        }
-        if let Some(body) = self.body {
-            out.put_slice(b" BODY=");
-            out.put_slice(body.as_str().as_bytes());
-        }
-        if self.smtputf8 {
-            out.put_slice(b" SMTPUTF8");
-        }
-        match self.ret {
-            Some(Ret::Full) => out.put_slice(b" RET=FULL"),
-            Some(Ret::Headers) => out.put_slice(b" RET=HDRS"),
-            None => {}
-        }
-        for (keyword, value) in [(&b" ENVID="[..], &self.envid), (b" AUTH=", &self.auth)] {
-            if let Some(x) = value {
-                out.put_slice(keyword);
-                encode_nonempty_xtext(x, out);
-            }
-        }
-        if self.requiretls {
-            out.put_slice(b" REQUIRETLS");
-        }
-        for param in &self.other {
-            out.put_u8(b' ');
-            param.encode(out);
-        }
-    }
 }
-
-/// An empty value has no `esmtp-value` form (which needs at least one octet); it is
-/// written as `<>`, the "no identity" value of AUTH=.
-fn encode_nonempty_xtext(x: &XText, out: &mut impl BufMut) {
-    if x.as_bytes().is_empty() {
-        out.put_slice(b"<>");
-    } else {
-        x.encode(out);
-    }
-}
-
 impl RcptParameters {
     #[cfg(test)]
     pub(crate) fn parse(input: &[u8]) -> Result<Self, ParamError> {
         RcptParametersRef::parse(input).map(RcptParametersRef::into_owned)
-    }
-
-    /// Writes the parameters, each preceded by a space.
-    pub(crate) fn encode(&self, out: &mut impl BufMut) {
-        if let Some(notify) = self.notify {
-            out.put_slice(b" NOTIFY=");
-            notify.encode(out);
-        }
-        if let Some(orcpt) = &self.orcpt {
-            out.put_slice(b" ORCPT=");
-            out.put_slice(orcpt.addr_type.as_bytes());
-            out.put_u8(b';');
-            orcpt.address.encode(out);
-        }
-        for param in &self.other {
-            out.put_u8(b' ');
-            param.encode(out);
-        }
     }
 }
 

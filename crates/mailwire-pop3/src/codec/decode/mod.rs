@@ -1,6 +1,16 @@
 //! The outcome of decoding one message from the front of a buffer, and the line limits.
 
+pub(crate) mod command;
+pub(crate) mod listing;
+pub(crate) mod response;
+
 use memchr::memchr;
+
+pub use command::decode_command;
+pub use listing::{
+    decode_capabilities, decode_lines, decode_scan_listings, decode_unique_id_listings,
+};
+pub use response::{decode_response, parse_continuation};
 
 /// Longest command line, CRLF included (RFC 2449 §4).
 pub const MAX_COMMAND_LINE: usize = 255;

@@ -15,9 +15,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use bytes::BufMut;
-
-use crate::grammar::{is_atext, is_ldh, is_qtext_smtp};
+use crate::types::grammar::{is_atext, is_ldh, is_qtext_smtp};
 
 /// Longest local part a receiver must accept, in octets (RFC 5321 §4.5.3.1.1).
 pub const MAX_LOCAL_PART_LEN: usize = 64;
@@ -543,7 +541,7 @@ impl From<Domain> for Host {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Mailbox {
     local_part: InlineText,
-    host: Host,
+    pub(crate) host: Host,
 }
 
 impl Mailbox {
@@ -754,13 +752,6 @@ impl ReversePath {
             Self::Mailbox(m) => Some(m),
         }
     }
-
-    pub(crate) fn encode(&self, out: &mut impl BufMut) {
-        match self {
-            Self::Null => out.put_slice(b"<>"),
-            Self::Mailbox(m) => encode_mailbox(m, out),
-        }
-    }
 }
 
 impl ForwardPath {
@@ -785,13 +776,6 @@ impl ForwardPath {
         match self {
             Self::Postmaster => None,
             Self::Mailbox(m) => Some(m),
-        }
-    }
-
-    pub(crate) fn encode(&self, out: &mut impl BufMut) {
-        match self {
-            Self::Postmaster => out.put_slice(b"<Postmaster>"),
-            Self::Mailbox(m) => encode_mailbox(m, out),
         }
     }
 }
@@ -824,17 +808,6 @@ impl fmt::Display for ForwardPath {
             Self::Mailbox(m) => write!(f, "<{m}>"),
         }
     }
-}
-
-fn encode_mailbox(m: &Mailbox, out: &mut impl BufMut) {
-    out.put_u8(b'<');
-    out.put_slice(m.local_part().as_bytes());
-    out.put_u8(b'@');
-    match &m.host {
-        Host::Domain(d) => out.put_slice(d.as_str().as_bytes()),
-        Host::Literal(l) => out.put_slice(l.to_string().as_bytes()),
-    }
-    out.put_u8(b'>');
 }
 
 /// A path as scanned, before the caller decides whether `<>` or `<Postmaster>` is allowed.
@@ -1210,14 +1183,5 @@ mod tests {
         assert_eq!(path(b"\xff@x.org"), Err(PathError::Utf8));
         assert_eq!(path(b"u@\xc3x.org"), Err(PathError::Utf8));
         assert_eq!(path("\u{e9}@\u{e9}.org".as_bytes()), Ok(()));
-    }
-
-    #[test]
-    fn encoding_writes_the_path() {
-        let mut out = Vec::new();
-        ForwardPath::Postmaster.encode(&mut out);
-        ReversePath::Null.encode(&mut out);
-        ReversePath::Mailbox(mailbox("u@[IPv6:::1]")).encode(&mut out);
-        assert_eq!(out, b"<Postmaster><><u@[IPv6:::1]>");
     }
 }

@@ -15,9 +15,9 @@ use std::fmt;
 
 use bytes::BufMut;
 
-use crate::grammar::{is_esmtp_keyword, parse_u64, put_u64};
-use crate::mechanism::Mechanism;
-use crate::reply::{Reply, ReplyCode};
+use crate::types::grammar::{is_esmtp_keyword, parse_u64, put_u64};
+use crate::types::mechanism::Mechanism;
+use crate::types::reply::{Reply, ReplyCode};
 
 /// Why an EHLO reply could not be read as one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -243,7 +243,7 @@ impl EhloResponse {
         let domain_ok = !domain.is_empty() && domain.bytes().all(|b| b > b' ' && b != 0x7f);
         let greeting_ok = greeting
             .as_deref()
-            .is_none_or(|g| crate::grammar::is_text(g.as_bytes()));
+            .is_none_or(|g| crate::types::grammar::is_text(g.as_bytes()));
         if !domain_ok || !greeting_ok {
             return Err(CapabilityError::Domain);
         }
@@ -255,7 +255,10 @@ impl EhloResponse {
     }
 
     /// A response for a server named by a validated domain, which needs no check.
-    pub(crate) fn for_domain(domain: &crate::path::Domain, capabilities: Vec<Capability>) -> Self {
+    pub(crate) fn for_domain(
+        domain: &crate::types::path::Domain,
+        capabilities: Vec<Capability>,
+    ) -> Self {
         Self {
             domain: domain.to_string(),
             greeting: None,

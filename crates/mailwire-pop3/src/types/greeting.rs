@@ -3,9 +3,9 @@
 use bytes::BufMut;
 
 use crate::{
-    apop::Timestamp,
-    decode::Decoded,
-    response::{Response, ResponseError, Status, TextError},
+    codec::decode::Decoded,
+    types::apop::Timestamp,
+    types::response::{Response, ResponseError, Status, TextError},
 };
 
 /// The `+OK` line a server sends on connect.

@@ -4,11 +4,7 @@ use std::fmt;
 
 use bytes::BufMut;
 
-use crate::{
-    argument::Mechanism,
-    decode::{Decoded, MAX_RESPONSE_LINE},
-    listing::{ListingError, decode_lines, encode_lines},
-};
+use crate::{types::argument::Mechanism, types::listing::ListingError};
 
 /// One line of a `CAPA` answer.
 ///
@@ -319,27 +315,10 @@ fn digits(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
-/// Decodes the body of a `CAPA` answer, up to and including `.` CRLF.
-pub fn decode_capabilities(input: &[u8]) -> Decoded<Vec<Capability>, ListingError> {
-    decode_lines(input, MAX_RESPONSE_LINE, Capability::parse)
-}
-
-/// Writes the body of a `CAPA` answer, terminator included.
-pub fn encode_capabilities(capabilities: &[Capability], out: &mut impl BufMut) {
-    let lines: Vec<Vec<u8>> = capabilities
-        .iter()
-        .map(|c| {
-            let mut l = Vec::new();
-            c.encode(&mut l);
-            l
-        })
-        .collect();
-    encode_lines(lines.iter().map(Vec::as_slice), out);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::{decode_capabilities, encode_capabilities};
 
     #[test]
     fn rfc_2449_example_list() {
