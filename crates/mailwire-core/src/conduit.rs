@@ -127,6 +127,12 @@ impl<E> Conduit<E> {
         self.input.len()
     }
 
+    /// How many bytes the input buffer can hold before it must grow: what it costs in
+    /// memory, for tests of a session's bounds.
+    pub fn input_capacity(&self) -> usize {
+        self.input.capacity()
+    }
+
     /// Marks the first `n` bytes of the input as used (all of it if `n` is larger),
     /// without copying the rest.
     pub fn consume(&mut self, n: usize) {
@@ -266,6 +272,7 @@ mod tests {
         c.push_input(b"A1 NOOP\r\nA2 ");
         assert_eq!(c.input(), b"A1 NOOP\r\nA2 ");
         assert_eq!(c.input_len(), 12);
+        assert!(c.input_capacity() >= 12);
         c.consume(3);
         assert_eq!(c.input(), b"NOOP\r\nA2 ");
         let taken = c.take_input(6);
