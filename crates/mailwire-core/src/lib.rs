@@ -13,6 +13,8 @@
 //!   the answer handed back.
 //! - [`Session`] is the shape of every client and server session: bytes in, bytes and
 //!   events out, and a [`Transport`] decision (keep going, upgrade to TLS, close).
+//! - [`Conduit`] is the plumbing behind that shape, written once: the input buffer with its
+//!   cursor, the batched output, the event queue and the transport state.
 //!
 //! ```
 //! use mailwire_core::dot::{DotStuffer, DotUnstuffer, Unstuffed};
@@ -35,6 +37,7 @@
 //! assert_eq!(body, b"Subject: hi\r\n\r\n.signature\r\n");
 //! ```
 
+mod conduit;
 mod decoded;
 pub mod dot;
 pub mod line;
@@ -42,6 +45,7 @@ mod misuse;
 mod secret;
 mod session;
 
+pub use conduit::Conduit;
 pub use decoded::Decoded;
 pub use misuse::Misuse;
 pub use secret::{Secret, constant_time_eq};

@@ -51,15 +51,15 @@ impl Session {
             }
             ServerStep::Question(question) => {
                 self.auth_user = question.user().map(str::to_owned);
-                self.events.push_back(Event::Auth { question });
+                self.conduit.push_event(Event::Auth { question });
                 self.phase = Phase::Pending(Pending::Auth(exchange));
             }
             ServerStep::Success { identity, .. } => {
                 self.phase = Phase::Command;
                 self.authenticated = true;
                 self.auth_user = None;
-                self.events
-                    .push_back(Event::Authenticated { method, identity });
+                self.conduit
+                    .push_event(Event::Authenticated { method, identity });
                 self.send(Reply::fixed(
                     235,
                     Some((2, 7, 0)),
@@ -78,7 +78,7 @@ impl Session {
                     _ => Reply::fixed(535, Some((5, 7, 8)), "Authentication credentials invalid"),
                 };
                 self.auth_failures = self.auth_failures.saturating_add(1);
-                self.events.push_back(Event::AuthFailed {
+                self.conduit.push_event(Event::AuthFailed {
                     method,
                     user: self.auth_user.take(),
                     error,

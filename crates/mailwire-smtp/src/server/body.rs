@@ -9,6 +9,36 @@ use crate::types::command::Verb;
 use crate::types::param::Body;
 use crate::types::reply::Reply;
 
+/// What one pass of the unstuffer gave.
+struct Unstuffing {
+    body: Bytes,
+    used: usize,
+    done: bool,
+    bare: u64,
+}
+
+fn unstuff(unstuffer: &mut DotUnstuffer, input: &[u8]) -> Unstuffing {
+    if input.is_empty() {
+        return Unstuffing {
+            body: Bytes::new(),
+            used: 0,
+            done: false,
+            bare: 0,
+        };
+    }
+    let mut body = BytesMut::with_capacity(input.len());
+    let (used, done) = match unstuffer.decode(input, &mut body) {
+        Unstuffed::Partial => (input.len(), false),
+        Unstuffed::Done { consumed } => (consumed, true),
+    };
+    Unstuffing {
+        body: body.freeze(),
+        used,
+        done,
+        bare: unstuffer.bare_line_endings(),
+    }
+}
+
 impl Session {
     pub(super) fn on_data(&mut self) {
         let Some(tx) = &self.tx else {
@@ -57,7 +87,7 @@ impl Session {
                 let over = max.is_some_and(|m| tx.size.saturating_add(size) > m);
                 if over && tx.aborted.is_none() {
                     tx.aborted = Some(AbortReason::TooBig);
-                    self.events.push_back(Event::MessageAborted {
+                    self.conduit.push_event(Event::MessageAborted {
                         reason: AbortReason::TooBig,
                     });
                 }
@@ -77,7 +107,7 @@ impl Session {
             return false;
         };
         if chunk.remaining > 0 {
-            let available = u64::try_from(self.input.len()).unwrap_or(u64::MAX);
+            let available = u64::try_from(self.conduit.input_len()).unwrap_or(u64::MAX);
             let take = chunk.remaining.min(available);
             if take == 0 {
                 return false;
@@ -85,9 +115,8 @@ impl Session {
             chunk.remaining -= take;
             let discard = chunk.failure.is_some();
             let bytes = self
-                .input
-                .split_to(usize::try_from(take).unwrap_or(usize::MAX))
-                .freeze();
+                .conduit
+                .take_input(usize::try_from(take).unwrap_or(usize::MAX));
             if !discard {
                 self.deliver(bytes);
             }
@@ -125,21 +154,39 @@ impl Session {
         true
     }
 
-    /// Feeds DATA body bytes through the unstuffer; returns how many it used.
+    /// Feeds DATA body bytes, straight from the caller's buffer, through the unstuffer;
+    /// returns how many it used.
     pub(super) fn feed_data(&mut self, input: &[u8]) -> usize {
         let Phase::Data(unstuffer) = &mut self.phase else {
             return 0;
         };
-        if input.is_empty() {
+        let unstuffed = unstuff(unstuffer, input);
+        self.unstuffed(unstuffed)
+    }
+
+    /// Feeds the buffered DATA body bytes through the unstuffer and consumes those it used;
+    /// returns how many that was.
+    pub(super) fn feed_buffered_data(&mut self) -> usize {
+        let Phase::Data(unstuffer) = &mut self.phase else {
+            return 0;
+        };
+        let unstuffed = unstuff(unstuffer, self.conduit.input());
+        self.conduit.consume(unstuffed.used);
+        self.unstuffed(unstuffed)
+    }
+
+    /// Delivers what the unstuffer gave, and finishes the message at its end.
+    fn unstuffed(&mut self, unstuffed: Unstuffing) -> usize {
+        let Unstuffing {
+            body,
+            used,
+            done,
+            bare,
+        } = unstuffed;
+        if used == 0 && !done {
             return 0;
         }
-        let mut body = BytesMut::with_capacity(input.len());
-        let (used, done) = match unstuffer.decode(input, &mut body) {
-            Unstuffed::Partial => (input.len(), false),
-            Unstuffed::Done { consumed } => (consumed, true),
-        };
-        let bare = unstuffer.bare_line_endings();
-        self.deliver(body.freeze());
+        self.deliver(body);
         if done {
             self.phase = Phase::Command;
             if bare > 0
@@ -148,7 +195,7 @@ impl Session {
                 && tx.aborted.is_none()
             {
                 tx.aborted = Some(AbortReason::BareLineEnding);
-                self.events.push_back(Event::MessageAborted {
+                self.conduit.push_event(Event::MessageAborted {
                     reason: AbortReason::BareLineEnding,
                 });
             }
@@ -165,7 +212,7 @@ impl Session {
             .saturating_add(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
         if tx.aborted.is_none() && self.config.max_message_size.is_some_and(|m| tx.size > m) {
             tx.aborted = Some(AbortReason::TooBig);
-            self.events.push_back(Event::MessageAborted {
+            self.conduit.push_event(Event::MessageAborted {
                 reason: AbortReason::TooBig,
             });
         }
@@ -174,7 +221,7 @@ impl Session {
         }
         while !bytes.is_empty() {
             let chunk = bytes.split_to(bytes.len().min(self.config.chunk_size.max(1)));
-            self.events.push_back(Event::MessageData { chunk });
+            self.conduit.push_event(Event::MessageData { chunk });
         }
     }
 
@@ -192,7 +239,7 @@ impl Session {
             }
             return;
         }
-        self.events.push_back(Event::Message {
+        self.conduit.push_event(Event::Message {
             from: tx.from.clone(),
             recipients: tx.recipients.clone(),
             size: tx.size,
@@ -253,7 +300,7 @@ mod tests {
         let mut total = 0usize;
         for _ in 0..128 {
             server.receive(&read);
-            assert!(server.input.is_empty());
+            assert_eq!(server.conduit.input_len(), 0);
             while let Some(event) = server.poll_event() {
                 let Event::MessageData { chunk } = event else {
                     panic!("{event:?}")
@@ -289,9 +336,9 @@ mod tests {
             }
         }
         server.receive(b"BDAT 1000000000 LAST\r\n");
-        assert!(server.input.capacity() < 64 * 1024);
+        assert!(server.conduit.input_capacity() < 64 * 1024);
         server.receive(&[b'x'; 5000]);
-        assert!(server.input.is_empty());
+        assert_eq!(server.conduit.input_len(), 0);
         let delivered: usize = std::iter::from_fn(|| server.poll_event())
             .map(|e| match e {
                 Event::MessageData { chunk } => chunk.len(),

@@ -25,12 +25,11 @@ mod body;
 mod config;
 mod event;
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
-use mailwire_core::Transport;
+use bytes::Bytes;
+use mailwire_core::{Conduit, Transport};
 use mailwire_sasl::{AuthAnswer, AuthQuestionKind, ServerExchange, ServerStep};
 
 pub use config::{BareLineEndings, Config};
@@ -171,9 +170,10 @@ struct Transaction {
 pub struct Session {
     config: Config,
     phase: Phase,
-    input: BytesMut,
-    out: BytesMut,
-    events: VecDeque<Event>,
+    /// Input, output, events and transport. Its output is marked up to the reply to the
+    /// last command that must end a pipelined group: that much may go out while a decision
+    /// is pending and more input waits.
+    conduit: Conduit<Event>,
     framer: LineFramer,
     hello: Option<Verb>,
     tls: bool,
@@ -185,12 +185,8 @@ pub struct Session {
     auth_failures: u32,
     tx: Option<Transaction>,
     errors: u32,
-    transport: Transport,
     /// Octets received since the command now arriving began.
     arrived: u64,
-    /// How much of `out` may go out while a decision is pending and more input waits:
-    /// up to the reply to the last command that must end a pipelined group.
-    flush_to: usize,
 }
 
 impl Session {
@@ -199,9 +195,7 @@ impl Session {
         let framer = LineFramer::new(frame_limit(&config));
         let mut session = Self {
             phase: Phase::Command,
-            input: BytesMut::new(),
-            out: BytesMut::new(),
-            events: VecDeque::new(),
+            conduit: Conduit::new(),
             framer,
             hello: None,
             tls: config.implicit_tls,
@@ -211,9 +205,7 @@ impl Session {
             auth_failures: 0,
             tx: None,
             errors: 0,
-            transport: Transport::Open,
             arrived: 0,
-            flush_to: 0,
             config,
         };
         let text = format!("{} {}", session.config.hostname, session.config.greeting);
@@ -239,7 +231,7 @@ impl Session {
     /// decision is pending, and then [`wants_input`](mailwire_core::Session::wants_input)
     /// turns false past 64 KiB.
     pub fn buffered(&self) -> usize {
-        self.input.len()
+        self.conduit.input_len()
     }
 
     /// The question the session waits on, if any.
@@ -374,7 +366,7 @@ impl Session {
         } else {
             reply.without_enhanced()
         };
-        reply.encode(&mut self.out);
+        reply.encode(self.conduit.output());
     }
 
     /// Queues a reply to a client mistake and counts it.
@@ -394,8 +386,7 @@ impl Session {
     fn close(&mut self) {
         self.abort_body(AbortReason::ConnectionLost);
         self.phase = Phase::Closed;
-        self.transport = Transport::Close;
-        self.input.clear();
+        self.conduit.close();
     }
 
     /// Reports a body under way as lost.
@@ -407,7 +398,7 @@ impl Session {
             && tx.aborted.is_none()
         {
             tx.aborted = Some(reason);
-            self.events.push_back(Event::MessageAborted { reason });
+            self.conduit.push_event(Event::MessageAborted { reason });
         }
     }
 
@@ -415,7 +406,7 @@ impl Session {
         if self.tx.is_some() {
             self.abort_body(AbortReason::Reset);
             self.tx = None;
-            self.events.push_back(Event::Reset);
+            self.conduit.push_event(Event::Reset);
         }
     }
 
@@ -424,13 +415,7 @@ impl Session {
         loop {
             let progressed = match self.phase {
                 Phase::Command | Phase::AuthResponse(_) => self.step_line(),
-                Phase::Data(_) => {
-                    let mut input = std::mem::take(&mut self.input);
-                    let used = self.feed_data(&input);
-                    input.advance(used);
-                    self.input = input;
-                    used > 0
-                }
+                Phase::Data(_) => self.feed_buffered_data() > 0,
                 Phase::Bdat(_) => self.step_bdat(),
                 Phase::Pending(_) | Phase::StartTls | Phase::Closed => false,
             };
@@ -447,7 +432,7 @@ impl Session {
             Command(Result<Command, CommandError>),
             Auth(ServerStep),
         }
-        let (consumed, line) = match (self.framer.frame(&self.input), &mut self.phase) {
+        let (consumed, line) = match (self.framer.frame(self.conduit.input()), &mut self.phase) {
             (Frame::Line { line, consumed }, Phase::AuthResponse(exchange)) => {
                 (consumed, Line::Auth(exchange.receive_line(line)))
             }
@@ -463,7 +448,7 @@ impl Session {
             (Frame::Incomplete { consumed }, _) => (consumed, Line::None),
             (Frame::TooLong { consumed }, _) => (consumed, Line::TooLong),
         };
-        self.input.advance(consumed);
+        self.conduit.consume(consumed);
         match line {
             Line::None => return consumed > 0,
             Line::TooLong => {
@@ -499,7 +484,7 @@ impl Session {
         self.dispatch(command);
         if ends_group {
             // The client waits for this reply before it sends more (RFC 2920 §3.1).
-            self.flush_to = self.out.len();
+            self.conduit.mark();
         }
     }
 
@@ -519,14 +504,14 @@ impl Session {
             Command::Noop { .. } => self.send(Reply::fixed(250, Some((2, 0, 0)), "Ok")),
             Command::Help { .. } => self.send(self.config.help_reply.clone()),
             Command::Vrfy { query } => {
-                self.events.push_back(Event::Query {
+                self.conduit.push_event(Event::Query {
                     verb: Verb::Vrfy,
                     query,
                 });
                 self.send(self.config.vrfy_reply.clone());
             }
             Command::Expn { query } => {
-                self.events.push_back(Event::Query {
+                self.conduit.push_event(Event::Query {
                     verb: Verb::Expn,
                     query,
                 });
@@ -553,7 +538,7 @@ impl Session {
         }
         self.reset_transaction();
         self.hello = Some(verb);
-        self.events.push_back(Event::Hello { host, verb });
+        self.conduit.push_event(Event::Hello { host, verb });
         if verb == Verb::Helo {
             let name = self.config.hostname.to_string();
             self.send(Reply::fixed(250, None, &name));
@@ -618,7 +603,7 @@ impl Session {
         if let Some(reply) = self.check_mail(&from, &params) {
             return self.send(reply);
         }
-        self.events.push_back(Event::Mail {
+        self.conduit.push_event(Event::Mail {
             from: from.clone(),
             params: params.clone(),
         });
@@ -694,7 +679,7 @@ impl Session {
                 "Non-ASCII address needs SMTPUTF8",
             ));
         }
-        self.events.push_back(Event::Rcpt {
+        self.conduit.push_event(Event::Rcpt {
             to: to.clone(),
             params: params.clone(),
         });
@@ -710,10 +695,9 @@ impl Session {
         }
         self.send(Reply::fixed(220, Some((2, 0, 0)), "Ready to start TLS"));
         self.phase = Phase::StartTls;
-        self.transport = Transport::StartTls;
         // RFC 3207 §4.2: anything the client pipelined after STARTTLS is plaintext an
-        // attacker may have injected.
-        self.input.clear();
+        // attacker may have injected; the conduit drops it.
+        self.conduit.start_tls();
     }
 }
 
@@ -765,15 +749,15 @@ impl mailwire_core::Session for Session {
             self.arrived = 0;
         }
         self.arrived = self.arrived.saturating_add(bytes.len() as u64);
-        if matches!(self.phase, Phase::Data(_)) && self.input.is_empty() {
+        if matches!(self.phase, Phase::Data(_)) && self.conduit.input_len() == 0 {
             // The body's fast path: unstuff straight from the caller's buffer.
             let used = self.feed_data(bytes);
             if matches!(self.phase, Phase::StartTls | Phase::Closed) {
                 return;
             }
-            self.input.extend_from_slice(&bytes[used..]);
+            self.conduit.push_input(&bytes[used..]);
         } else {
-            self.input.extend_from_slice(bytes);
+            self.conduit.push_input(bytes);
         }
         self.process();
     }
@@ -799,22 +783,20 @@ impl mailwire_core::Session for Session {
         // line is left), even if a decision is pending; while one is pending with more
         // commands waiting behind it, only those up to a command that ends a group, whose
         // client waits for them.
-        let ready = match self.phase {
-            Phase::Pending(_) if memchr::memchr(b'\n', &self.input).is_some() => {
-                self.flush_to.min(self.out.len())
+        match self.phase {
+            Phase::Pending(_) if memchr::memchr(b'\n', self.conduit.input()).is_some() => {
+                self.conduit.transmit_to_mark()
             }
-            _ => self.out.len(),
-        };
-        self.flush_to = self.flush_to.saturating_sub(ready);
-        (ready > 0).then(|| self.out.split_to(ready).freeze())
+            _ => self.conduit.transmit(),
+        }
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.conduit.poll_event()
     }
 
     fn transport(&self) -> Transport {
-        self.transport
+        self.conduit.transport()
     }
 
     fn tls_established(&mut self) {
@@ -826,10 +808,9 @@ impl mailwire_core::Session for Session {
         self.hello = None;
         self.reset_transaction();
         self.authenticated = false;
-        self.input.clear();
+        self.conduit.tls_established();
         self.framer = LineFramer::new(frame_limit(&self.config));
         self.phase = Phase::Command;
-        self.transport = Transport::Open;
     }
 
     fn timeout(&self) -> Option<Duration> {
@@ -841,7 +822,7 @@ impl mailwire_core::Session for Session {
     fn receiving_command(&self) -> bool {
         match self.phase {
             Phase::Command | Phase::AuthResponse(_) => {
-                !self.input.is_empty() || self.framer.is_skipping()
+                self.conduit.input_len() > 0 || self.framer.is_skipping()
             }
             Phase::Data(_) | Phase::Bdat(_) => true,
             Phase::Pending(_) | Phase::StartTls | Phase::Closed => false,
@@ -858,7 +839,7 @@ impl mailwire_core::Session for Session {
     fn wants_input(&self) -> bool {
         match self.phase {
             Phase::StartTls | Phase::Closed => false,
-            Phase::Pending(_) => self.input.len() < MAX_BUFFERED,
+            Phase::Pending(_) => self.conduit.input_len() < MAX_BUFFERED,
             _ => true,
         }
     }
