@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 
 use mailwire::smtp::server::{Config, Event, Session};
-use mailwire::smtp::{Domain, Reply, ReplyCode};
+use mailwire::smtp::{Domain, Reply};
 
 use crate::driver::drive;
 use crate::maildir::{Delivery, Maildir};
@@ -22,8 +22,7 @@ pub(crate) fn config(hostname: &str, max_message_size: u64) -> Result<Config, St
 }
 
 fn reply(code: u16, text: &str) -> Reply {
-    let code = ReplyCode::new(code).expect("a valid reply code");
-    Reply::new(code, text).expect("a valid reply text")
+    Reply::new(code, text).expect("a valid reply code and text")
 }
 
 /// Serves one SMTP connection.

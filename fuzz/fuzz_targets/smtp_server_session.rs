@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Secret, Session as _};
 use mailwire_smtp::sasl::{AuthAnswer, AuthQuestion, Mechanism as SaslMechanism};
 use mailwire_smtp::server::{BareLineEndings, Config, Event, Session};
-use mailwire_smtp::{Decoded, Domain, Reply, ReplyCode};
+use mailwire_smtp::{Decoded, Domain, Reply};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else {
@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         server.receive(chunk);
         while let Some(event) = server.poll_event() {
             turn += 1;
-            let no = Reply::new(ReplyCode::new(535).unwrap(), "no").unwrap();
+            let no = Reply::new(535, "no").unwrap();
             match event {
                 Event::Mail { .. } | Event::Rcpt { .. } | Event::Message { .. } => {
                     if turn % 3 == 0 {

@@ -56,13 +56,7 @@ fn converse(
                     ..
                 } if m.local_part() == "nobody" => {
                     server
-                        .reject(
-                            mailwire_smtp::Reply::new(
-                                mailwire_smtp::ReplyCode::new(550).unwrap(),
-                                "5.1.1 unknown",
-                            )
-                            .unwrap(),
-                        )
+                        .reject(mailwire_smtp::Reply::new(550, "5.1.1 unknown").unwrap())
                         .unwrap();
                 }
                 ServerEvent::Mail { .. } | ServerEvent::Rcpt { .. } => server.accept().unwrap(),

@@ -249,8 +249,9 @@ impl Session {
         let caps = self.capabilities.as_ref();
         let has = |c: Capability| caps.is_some_and(|e| e.has(&c));
         let mut params = MailParameters::default();
-        if let Some(offered) = caps.and_then(EhloResponse::size) {
-            if let (Some(limit), Some(size)) = (offered, envelope.size)
+        if caps.is_some_and(EhloResponse::offers_size) {
+            if let (Some(limit), Some(size)) =
+                (caps.and_then(EhloResponse::size_limit), envelope.size)
                 && size > limit
             {
                 return Err(MessageFailure::TooBig { limit });

@@ -319,11 +319,18 @@ impl EhloResponse {
         self.capabilities.contains(capability)
     }
 
-    /// The SIZE limit: `None` if SIZE is not offered, `Some(None)` if it is without a
-    /// fixed limit.
-    pub fn size(&self) -> Option<Option<u64>> {
+    /// Whether SIZE (RFC 1870) is offered, with or without a fixed limit.
+    pub fn offers_size(&self) -> bool {
+        self.capabilities
+            .iter()
+            .any(|c| matches!(c, Capability::Size(_)))
+    }
+
+    /// The fixed SIZE limit in octets, if the server announced one (`SIZE 35882577`); `None`
+    /// when SIZE is not offered or offered without a limit (`SIZE`, `SIZE 0`).
+    pub fn size_limit(&self) -> Option<u64> {
         self.capabilities.iter().find_map(|c| match c {
-            Capability::Size(limit) => Some(limit.filter(|&n| n > 0)),
+            Capability::Size(limit) => limit.filter(|&n| n > 0),
             _ => None,
         })
     }
@@ -363,7 +370,8 @@ mod tests {
         );
         assert_eq!(ehlo.domain(), "mx.example.org");
         assert_eq!(ehlo.greeting(), None);
-        assert_eq!(ehlo.size(), Some(Some(35_882_577)));
+        assert_eq!(ehlo.size_limit(), Some(35_882_577));
+        assert!(ehlo.offers_size());
         assert!(ehlo.has(&Capability::Pipelining));
         assert!(ehlo.has(&Capability::Chunking));
         assert!(!ehlo.has(&Capability::BinaryMime));
@@ -401,7 +409,7 @@ mod tests {
 
     #[test]
     fn errors() {
-        let not_ok = Reply::new(ReplyCode::new(502).unwrap(), "no").unwrap();
+        let not_ok = Reply::new(502, "no").unwrap();
         assert_eq!(
             EhloResponse::from_reply(&not_ok),
             Err(CapabilityError::NotOk)

@@ -100,6 +100,21 @@ impl ReplyCode {
     }
 }
 
+impl TryFrom<u16> for ReplyCode {
+    type Error = ReplyError;
+
+    /// A code from 200 to 599, else [`ReplyError::Code`].
+    fn try_from(code: u16) -> Result<Self, ReplyError> {
+        Self::new(code).ok_or(ReplyError::Code)
+    }
+}
+
+impl From<std::convert::Infallible> for ReplyError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
 impl fmt::Display for ReplyCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -184,28 +199,57 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// A reply whose text lines are separated by `\n`. Control characters other than HT
-    /// are refused.
-    pub fn new(code: ReplyCode, text: &str) -> Result<Self, ReplyError> {
+    /// A reply whose text lines are separated by `\n`, from a code given as a number or a
+    /// [`ReplyCode`]. An enhanced status code at the start of the text (`"2.1.0 Ok"`) whose
+    /// class matches the reply code becomes the reply's [`enhanced`](Self::enhanced) code,
+    /// as it does when a reply is decoded; later lines may repeat it. Control characters
+    /// other than HT are refused.
+    ///
+    /// ```
+    /// use mailwire_smtp::{EnhancedCode, Reply};
+    ///
+    /// let reply = Reply::new(250, "2.1.0 Ok")?;
+    /// assert_eq!(reply.enhanced(), EnhancedCode::new(2, 1, 0));
+    /// assert_eq!(reply.to_string(), "250 2.1.0 Ok\r\n");
+    /// assert!(Reply::new(600, "Ok").is_err());
+    /// # Ok::<(), mailwire_smtp::ReplyError>(())
+    /// ```
+    pub fn new<C>(code: C, text: &str) -> Result<Self, ReplyError>
+    where
+        C: TryInto<ReplyCode>,
+        ReplyError: From<C::Error>,
+    {
         Self::from_lines(code, text.split('\n'))
     }
 
-    /// A reply from its text lines (at least one).
-    pub fn from_lines<S: Into<String>>(
-        code: ReplyCode,
-        lines: impl IntoIterator<Item = S>,
-    ) -> Result<Self, ReplyError> {
+    /// A reply from its text lines (at least one), read as [`new`](Self::new) reads them.
+    pub fn from_lines<C, S>(code: C, lines: impl IntoIterator<Item = S>) -> Result<Self, ReplyError>
+    where
+        C: TryInto<ReplyCode>,
+        ReplyError: From<C::Error>,
+        S: Into<String>,
+    {
+        let code = code.try_into()?;
         let mut text = String::new();
+        let mut enhanced = None;
         let mut count = 0;
         for line in lines {
             let line = line.into();
             if !is_text(line.as_bytes()) {
                 return Err(ReplyError::Text);
             }
+            let prefix = EnhancedCode::parse_prefix(line.as_bytes());
+            if count == 0 {
+                enhanced = prefix.map(|(e, _)| e).filter(|e| e.class == code.class());
+            }
+            let line = match (enhanced, prefix) {
+                (Some(enhanced), Some((e, skip))) if e == enhanced => &line[skip..],
+                _ => &line[..],
+            };
             if count > 0 {
                 text.push('\n');
             }
-            text.push_str(&line);
+            text.push_str(line);
             count += 1;
         }
         if count == 0 {
@@ -213,7 +257,7 @@ impl Reply {
         }
         Ok(Self {
             code,
-            enhanced: None,
+            enhanced,
             text,
         })
     }

@@ -9,7 +9,7 @@
 use mailwire_core::Session as _;
 use mailwire_smtp::sasl::{AuthAnswer, AuthQuestion};
 use mailwire_smtp::server::{Config, Event, Session};
-use mailwire_smtp::{Domain, Reply, ReplyCode};
+use mailwire_smtp::{Domain, Reply};
 
 pub(crate) type Policy = Box<dyn FnMut(&Event, &mut Session)>;
 
@@ -49,7 +49,7 @@ pub(crate) fn needs_decision(event: &Event) -> bool {
 }
 
 pub(crate) fn reply(code: u16, text: &str) -> Reply {
-    Reply::new(ReplyCode::new(code).unwrap(), text).unwrap()
+    Reply::new(code, text).unwrap()
 }
 
 impl Harness {

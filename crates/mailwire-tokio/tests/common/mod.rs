@@ -73,11 +73,7 @@ impl Recorder {
             }
             Event::Rcpt { to, .. } => {
                 if to.to_string().starts_with("<refused@") {
-                    let reply = mailwire_smtp::Reply::new(
-                        mailwire_smtp::ReplyCode::new(550).unwrap(),
-                        "no such user",
-                    )
-                    .unwrap();
+                    let reply = mailwire_smtp::Reply::new(550, "no such user").unwrap();
                     session.reject(reply).unwrap();
                 } else {
                     session.accept().unwrap();

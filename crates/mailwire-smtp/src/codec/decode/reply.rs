@@ -76,7 +76,7 @@ fn find_crlf(input: &[u8], mut from: usize) -> Option<usize> {
 impl EnhancedCode {
     /// Parses a code at the start of `text`, followed by SP or the end; returns it and how
     /// many bytes to skip (the trailing SP included).
-    fn parse_prefix(text: &[u8]) -> Option<(Self, usize)> {
+    pub(crate) fn parse_prefix(text: &[u8]) -> Option<(Self, usize)> {
         /// One to three digits at `start`; a fourth digit makes it no number.
         fn number(text: &[u8], start: usize) -> Option<(u16, usize)> {
             let mut n = 0;
