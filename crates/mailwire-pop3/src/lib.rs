@@ -100,9 +100,6 @@ pub mod codec;
 pub mod server;
 pub mod types;
 
-/// The session files name the line limits by this path (`crate::decode::MAX_COMMAND_LINE`).
-use codec::decode;
-
 /// The sans-IO session contract, secrets and the misuse error, re-exported so that this
 /// crate can be driven without depending on mailwire-core ([`Session`] is the trait a
 /// driver pumps; `server::Session` and `client::Session` implement it).

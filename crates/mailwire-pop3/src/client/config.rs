@@ -44,7 +44,7 @@ impl Default for Config {
             stls: StlsPolicy::default(),
             allow_plaintext_password: false,
             allow_apop: true,
-            max_line: crate::decode::MAX_RESPONSE_LINE,
+            max_line: crate::codec::MAX_RESPONSE_LINE,
             timeout: Duration::from_secs(600),
             max_listing_entries: 250_000,
         }

@@ -20,7 +20,7 @@ use std::{collections::VecDeque, time::Duration};
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use bytes::{Bytes, BytesMut};
 use mailwire_core::{
-    Transport,
+    Conduit, Transport,
     dot::{BareLineEnding, DotUnstuffer, Unstuffed},
     line::{Frame, LineFramer},
 };
@@ -49,10 +49,8 @@ pub struct Session {
     capabilities: Vec<Capability>,
     tls: bool,
     framer: LineFramer,
-    input: BytesMut,
-    output: BytesMut,
-    events: VecDeque<Event>,
-    transport: Transport,
+    /// Input, output, events and transport.
+    conduit: Conduit<Event>,
     /// Commands sent and not yet answered, oldest first.
     in_flight: VecDeque<Command>,
     /// Commands waiting for an answer to go out (no `PIPELINING`).
@@ -114,10 +112,7 @@ impl Session {
             phase: Phase::Greeting,
             greeting: None,
             capabilities: Vec::new(),
-            input: BytesMut::new(),
-            output: BytesMut::new(),
-            events: VecDeque::new(),
-            transport: Transport::Open,
+            conduit: Conduit::new(),
             in_flight: VecDeque::new(),
             queued: VecDeque::new(),
             body: None,
@@ -206,7 +201,7 @@ impl Session {
     /// Writes `command` now, or queues it until the answers in flight are in.
     fn send(&mut self, command: Command) {
         if self.in_flight.is_empty() || (self.pipelining() && self.queued.is_empty()) {
-            command.encode(&mut self.output);
+            command.encode(self.conduit.output());
             self.in_flight.push_back(command);
         } else {
             self.queued.push_back(command);
@@ -218,7 +213,7 @@ impl Session {
             if !self.in_flight.is_empty() && !self.pipelining() {
                 break;
             }
-            command.encode(&mut self.output);
+            command.encode(self.conduit.output());
             if let Some(command) = self.queued.pop_front() {
                 self.in_flight.push_back(command);
             }
@@ -226,27 +221,26 @@ impl Session {
     }
 
     fn protocol_error(&mut self, reason: &'static str) {
-        self.events.push_back(Event::ProtocolError { reason });
+        self.conduit.push_event(Event::ProtocolError { reason });
         self.close();
     }
 
     fn close(&mut self) {
         self.phase = Phase::Closed;
-        self.transport = Transport::Close;
-        self.input.clear();
+        self.conduit.close();
         self.queued.clear();
         self.in_flight.clear();
     }
 
     fn process(&mut self) {
-        while self.transport == Transport::Open && !matches!(self.phase, Phase::Closed) {
+        while self.conduit.is_open() && !matches!(self.phase, Phase::Closed) {
             if self.body.is_none()
                 && self.in_flight.is_empty()
                 && !matches!(self.phase, Phase::Greeting)
             {
                 // Nothing asked: keep what the server sent until the application asks, but
                 // not more than a line's worth.
-                if self.input.len() > self.config.max_line {
+                if self.conduit.input_len() > self.config.max_line {
                     self.protocol_error("data without a command");
                 }
                 return;
@@ -257,14 +251,14 @@ impl Session {
                 }
                 continue;
             }
-            let frame = self.framer.frame(&self.input);
+            let frame = self.framer.frame(self.conduit.input());
             let consumed = frame.consumed();
             let line = match frame {
                 Frame::Line { line, .. } => Some(Ok(line.to_vec())),
                 Frame::TooLong { .. } => Some(Err(())),
                 Frame::Incomplete { .. } => None,
             };
-            let _ = self.input.split_to(consumed);
+            self.conduit.consume(consumed);
             match line {
                 Some(Ok(line)) => {
                     if self.body.is_some() {
@@ -288,23 +282,23 @@ impl Session {
         };
         let message = *message;
         let mut data = BytesMut::new();
-        let status = unstuffer.decode(&self.input, &mut data);
+        let status = unstuffer.decode(self.conduit.input(), &mut data);
         if !data.is_empty() {
-            self.events.push_back(Event::BodyChunk {
+            self.conduit.push_event(Event::BodyChunk {
                 message,
                 data: data.freeze(),
             });
         }
         match status {
             Unstuffed::Partial => {
-                self.input.clear();
+                self.conduit.clear_input();
                 false
             }
             Unstuffed::Done { consumed } => {
-                let _ = self.input.split_to(consumed);
+                self.conduit.consume(consumed);
                 self.body = None;
                 self.in_flight.pop_front();
-                self.events.push_back(Event::BodyEnd { message });
+                self.conduit.push_event(Event::BodyEnd { message });
                 self.send_queued();
                 true
             }
@@ -318,10 +312,11 @@ impl Session {
             match body {
                 Some(Body::Capa(capabilities)) => self.capabilities_done(capabilities),
                 Some(Body::Scan(listings)) => {
-                    self.events.push_back(Event::ScanListings { listings });
+                    self.conduit.push_event(Event::ScanListings { listings });
                 }
                 Some(Body::Uids(listings)) => {
-                    self.events.push_back(Event::UniqueIdListings { listings });
+                    self.conduit
+                        .push_event(Event::UniqueIdListings { listings });
                 }
                 Some(Body::Message { .. }) | None => {}
             }
@@ -361,8 +356,8 @@ impl Session {
                     .respond_line(challenge)
                     .unwrap_or_else(|_| "*".to_owned()),
             };
-            self.output.extend_from_slice(reply.as_bytes());
-            self.output.extend_from_slice(b"\r\n");
+            self.conduit.write(reply.as_bytes());
+            self.conduit.write(b"\r\n");
             return;
         }
         let Ok(response) = Response::parse(line) else {
@@ -400,7 +395,7 @@ impl Session {
                 self.send(Command::Capa);
             }
             None => {
-                self.events.push_back(Event::Closed { response });
+                self.conduit.push_event(Event::Closed { response });
                 self.close();
             }
         }
@@ -428,7 +423,7 @@ impl Session {
         self.phase = Phase::Ready;
         if let Some(greeting) = self.greeting.clone() {
             let capabilities = self.capabilities.clone();
-            self.events.push_back(Event::Ready {
+            self.conduit.push_event(Event::Ready {
                 greeting,
                 capabilities,
             });
@@ -443,16 +438,15 @@ impl Session {
             }
             Command::Utf8 => {}
             Command::Stls if response.is_ok() => {
-                self.transport = Transport::StartTls;
-                self.input.clear();
+                self.conduit.start_tls();
                 self.framer = LineFramer::new(self.config.max_line);
             }
             Command::Stls => match self.config.stls {
                 StlsPolicy::Required => {
-                    self.events.push_back(Event::Closed { response });
+                    self.conduit.push_event(Event::Closed { response });
                     self.send(Command::Quit);
                     self.phase = Phase::Closed;
-                    self.transport = Transport::Close;
+                    self.conduit.close();
                 }
                 _ => self.ready(),
             },
@@ -463,7 +457,7 @@ impl Session {
                         self.send(Command::Pass { password });
                         self.phase = Phase::LoggingIn(Login::Pass);
                     }
-                    _ => self.events.push_back(Event::LoginFailed { response }),
+                    _ => self.conduit.push_event(Event::LoginFailed { response }),
                 }
             }
             Command::Auth { .. } => {
@@ -484,7 +478,7 @@ impl Session {
                         _ => false,
                     };
                     if !retried {
-                        self.events.push_back(Event::LoginFailed { response });
+                        self.conduit.push_event(Event::LoginFailed { response });
                     }
                     return;
                 }
@@ -492,10 +486,10 @@ impl Session {
                     Ok(()) => {
                         self.phase = Phase::Transaction;
                         let method = LoginMethod::Sasl(exchange.mechanism());
-                        self.events.push_back(Event::LoggedIn { method });
+                        self.conduit.push_event(Event::LoggedIn { method });
                     }
                     Err(error) => {
-                        self.events.push_back(Event::ServerNotVerified { error });
+                        self.conduit.push_event(Event::ServerNotVerified { error });
                         self.close();
                     }
                 }
@@ -507,38 +501,38 @@ impl Session {
                 };
                 if response.is_ok() {
                     self.phase = Phase::Transaction;
-                    self.events.push_back(Event::LoggedIn { method });
+                    self.conduit.push_event(Event::LoggedIn { method });
                 } else {
                     self.phase = Phase::Ready;
-                    self.events.push_back(Event::LoginFailed { response });
+                    self.conduit.push_event(Event::LoginFailed { response });
                 }
             }
             Command::Quit => {
-                self.events.push_back(Event::Closed { response });
+                self.conduit.push_event(Event::Closed { response });
                 self.close();
             }
             command if !response.is_ok() => {
-                self.events.push_back(Event::Failed { command, response });
+                self.conduit.push_event(Event::Failed { command, response });
             }
             Command::Stat => match parse_stat(response.text()) {
-                Some((count, size)) => self.events.push_back(Event::Stat { count, size }),
+                Some((count, size)) => self.conduit.push_event(Event::Stat { count, size }),
                 None => self.protocol_error("malformed STAT answer"),
             },
             Command::List { .. } => match ScanListing::parse(response.text().as_bytes()) {
                 Ok(l) => self
-                    .events
-                    .push_back(Event::ScanListings { listings: vec![l] }),
+                    .conduit
+                    .push_event(Event::ScanListings { listings: vec![l] }),
                 Err(_) => self.protocol_error("malformed LIST answer"),
             },
             Command::Uidl { .. } => match UniqueIdListing::parse(response.text().as_bytes()) {
                 Ok(l) => self
-                    .events
-                    .push_back(Event::UniqueIdListings { listings: vec![l] }),
+                    .conduit
+                    .push_event(Event::UniqueIdListings { listings: vec![l] }),
                 Err(_) => self.protocol_error("malformed UIDL answer"),
             },
             command => self
-                .events
-                .push_back(Event::Completed { command, response }),
+                .conduit
+                .push_event(Event::Completed { command, response }),
         }
     }
 }
@@ -559,10 +553,10 @@ impl mailwire_core::Session for Session {
     type Event = Event;
 
     fn receive(&mut self, bytes: &[u8]) {
-        if self.transport != Transport::Open {
+        if !self.conduit.is_open() {
             return;
         }
-        self.input.extend_from_slice(bytes);
+        self.conduit.push_input(bytes);
         self.process();
     }
 
@@ -579,21 +573,20 @@ impl mailwire_core::Session for Session {
     }
 
     fn transmit(&mut self) -> Option<Bytes> {
-        (!self.output.is_empty()).then(|| self.output.split().freeze())
+        self.conduit.transmit()
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.conduit.poll_event()
     }
 
     fn transport(&self) -> Transport {
-        self.transport
+        self.conduit.transport()
     }
 
     fn tls_established(&mut self) {
-        if self.transport == Transport::StartTls {
+        if self.conduit.tls_established() {
             self.tls = true;
-            self.transport = Transport::Open;
             // RFC 2595 §4: forget what was learnt before TLS, ask again.
             self.capabilities.clear();
             self.send(Command::Capa);

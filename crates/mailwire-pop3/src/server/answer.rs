@@ -1,6 +1,5 @@
 //! The application's answers to the server's events.
 
-use mailwire_core::Transport;
 use mailwire_sasl::{AuthAnswer, AuthError, Identity, Method};
 
 #[cfg(doc)]
@@ -142,13 +141,15 @@ impl Session {
         };
         if !sending.started {
             sending.started = true;
-            sending.status.encode(&mut self.output);
+            sending.status.encode(self.conduit.output());
         }
         let take = sending
             .top
             .as_mut()
             .map_or(chunk.len(), |top| top.take(chunk));
-        sending.stuffer.encode(&chunk[..take], &mut self.output);
+        sending
+            .stuffer
+            .encode(&chunk[..take], self.conduit.output());
         Ok(match &sending.top {
             Some(top) if top.is_done() => BodyFlow::Enough,
             _ => BodyFlow::More,
@@ -164,9 +165,9 @@ impl Session {
             return Err(self.misuse(Answer::EndBody));
         };
         if !sending.started {
-            sending.status.encode(&mut self.output);
+            sending.status.encode(self.conduit.output());
         }
-        sending.stuffer.finish(&mut self.output);
+        sending.stuffer.finish(self.conduit.output());
         self.phase = Phase::Transaction(sending.transaction);
         self.process();
         Ok(())
@@ -217,7 +218,7 @@ impl Session {
             );
         }
         self.phase = Phase::Closed;
-        self.transport = Transport::Close;
+        self.conduit.close();
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! The AUTHORIZATION state (RFC 1939 §4, §7; RFC 2595; RFC 5034; RFC 6856).
 
-use mailwire_core::{Transport, line::LineFramer};
+use mailwire_core::line::LineFramer;
 use mailwire_sasl::{
     AuthQuestion, Mechanism, Method, ServerExchange, ServerStep, line::encode_challenge,
 };
@@ -45,17 +45,16 @@ impl Session {
         let method = Method::Sasl(sasl.exchange.mechanism());
         match step {
             ServerStep::Challenge(challenge) => {
-                self.output.extend_from_slice(b"+ ");
-                self.output
-                    .extend_from_slice(encode_challenge(&challenge).as_bytes());
-                self.output.extend_from_slice(b"\r\n");
+                self.conduit.write(b"+ ");
+                self.conduit.write(encode_challenge(&challenge).as_bytes());
+                self.conduit.write(b"\r\n");
                 self.phase = Phase::Authenticating(Authenticating::SaslClient(sasl));
             }
             ServerStep::Question(question) => {
                 if let Some(user) = question.user() {
                     sasl.user = Some(user.to_owned());
                 }
-                self.events.push_back(Event::Auth { question });
+                self.conduit.push_event(Event::Auth { question });
                 self.phase = Phase::Authenticating(Authenticating::SaslServer(sasl));
             }
             ServerStep::Success { identity, .. } => self.authenticated(method, identity),
@@ -122,7 +121,7 @@ impl Session {
                         authzid: None,
                         password: password.into_secret(),
                     };
-                    self.events.push_back(Event::Auth { question });
+                    self.conduit.push_event(Event::Auth { question });
                     self.phase = Phase::Authenticating(Authenticating::Password { user });
                 }
                 None => self.error("send USER first"),
@@ -135,7 +134,7 @@ impl Session {
                     method: Method::Apop,
                     authcid: name.to_string(),
                 };
-                self.events.push_back(Event::Auth { question });
+                self.conduit.push_event(Event::Auth { question });
                 self.phase = Phase::Authenticating(Authenticating::Apop { user: name, digest });
             }
             Command::Auth {
@@ -159,10 +158,9 @@ impl Session {
                 self.ok("Begin TLS negotiation");
                 // Anything the client sent after STLS predates the handshake (RFC 2595 §3.1),
                 // and nothing said in plaintext carries over into TLS.
-                self.input.clear();
+                self.conduit.start_tls();
                 self.utf8 = false;
                 self.framer = LineFramer::new(self.framer_len());
-                self.transport = Transport::StartTls;
             }
             Command::Utf8 => {
                 if !self.config.utf8 {
@@ -175,7 +173,7 @@ impl Session {
                 let text = format!("{} POP3 server signing off", self.config.host);
                 self.ok(&text);
                 self.phase = Phase::Closed;
-                self.transport = Transport::Close;
+                self.conduit.close();
             }
             _ => self.error("command not valid in the AUTHORIZATION state"),
         }

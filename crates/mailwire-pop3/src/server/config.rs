@@ -105,7 +105,7 @@ impl Default for Config {
             implementation: None,
             max_login_failures: 3,
             max_errors: 10,
-            max_command_line: crate::decode::MAX_COMMAND_LINE,
+            max_command_line: crate::codec::MAX_COMMAND_LINE,
             max_sasl_line: 12 * 1024,
             max_buffered_input: 64 * 1024,
             timeout: Duration::from_secs(600),

@@ -41,11 +41,11 @@ mod question;
 mod top;
 mod transaction;
 
-use std::{collections::VecDeque, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use mailwire_core::{
-    Transport,
+    Conduit, Transport,
     dot::DotStuffer,
     line::{Frame, LineFramer},
 };
@@ -105,10 +105,8 @@ pub struct Session {
     timestamp: Option<Timestamp>,
     phase: Phase,
     framer: LineFramer,
-    input: BytesMut,
-    output: BytesMut,
-    events: VecDeque<Event>,
-    transport: Transport,
+    /// Input, output, events and transport.
+    conduit: Conduit<Event>,
     tls: bool,
     utf8: bool,
     eof: bool,
@@ -190,10 +188,7 @@ impl Session {
             timestamp,
             phase: Phase::Authorization(Authorization::default()),
             framer,
-            input: BytesMut::new(),
-            output: BytesMut::new(),
-            events: VecDeque::new(),
-            transport: Transport::Open,
+            conduit: Conduit::new(),
             utf8: false,
             eof: false,
             errors: 0,
@@ -203,7 +198,7 @@ impl Session {
         let greeting = Greeting::new(&server.config.greeting, server.timestamp.clone())
             .or_else(|_| Greeting::new("POP3 server ready", server.timestamp.clone()));
         if let Ok(greeting) = greeting {
-            greeting.encode(&mut server.output);
+            greeting.encode(server.conduit.output());
         }
         server
     }
@@ -231,7 +226,7 @@ impl Session {
         let response = Response::with_code(status, code.clone(), text)
             .or_else(|_| Response::with_code(status, code, ""));
         if let Ok(response) = response {
-            response.encode(&mut self.output);
+            response.encode(self.conduit.output());
         }
     }
 
@@ -254,16 +249,16 @@ impl Session {
     }
 
     fn open(&mut self, user: String) {
-        self.events
-            .push_back(Event::OpenMaildrop { user: user.clone() });
+        self.conduit
+            .push_event(Event::OpenMaildrop { user: user.clone() });
         self.phase = Phase::OpeningMaildrop { user };
     }
 
     /// The client proved who it is: tell the application, then ask for the maildrop.
     fn authenticated(&mut self, method: Method, identity: Identity) {
         let user = identity.acting_as().to_owned();
-        self.events
-            .push_back(Event::Authenticated { method, identity });
+        self.conduit
+            .push_event(Event::Authenticated { method, identity });
         self.open(user);
     }
 
@@ -280,7 +275,7 @@ impl Session {
                 "authentication failed",
             );
         }
-        self.events.push_back(Event::AuthFailed {
+        self.conduit.push_event(Event::AuthFailed {
             method,
             user,
             error,
@@ -327,15 +322,14 @@ impl Session {
     /// Ends the session without UPDATE; an opened maildrop is released untouched.
     fn close(&mut self) {
         if matches!(self.phase, Phase::Transaction(_) | Phase::Sending(_)) {
-            self.events.push_back(Event::Abandoned);
+            self.conduit.push_event(Event::Abandoned);
         }
         self.phase = Phase::Closed;
-        self.transport = Transport::Close;
-        self.input.clear();
+        self.conduit.close();
     }
 
     fn reads_commands(&self) -> bool {
-        self.transport == Transport::Open
+        self.conduit.is_open()
             && matches!(
                 self.phase,
                 Phase::Authorization(_)
@@ -347,14 +341,14 @@ impl Session {
     /// Handles buffered lines while the session can act on them alone.
     fn process(&mut self) {
         while self.reads_commands() {
-            let frame = self.framer.frame(&self.input);
+            let frame = self.framer.frame(self.conduit.input());
             let consumed = frame.consumed();
             let line = match frame {
                 Frame::Line { line, .. } => Some(Ok(line.to_vec())),
                 Frame::TooLong { .. } => Some(Err(())),
                 Frame::Incomplete { .. } => None,
             };
-            let _ = self.input.split_to(consumed);
+            self.conduit.consume(consumed);
             match line {
                 Some(Ok(line)) => self.line(&line),
                 Some(Err(())) => self.too_long(),
@@ -452,7 +446,7 @@ impl Session {
             caps.push(Capability::Implementation(implementation.clone()));
         }
         self.ok("Capability list follows");
-        encode_capabilities(&caps, &mut self.output);
+        encode_capabilities(&caps, self.conduit.output());
     }
 }
 
@@ -460,11 +454,11 @@ impl mailwire_core::Session for Session {
     type Event = Event;
 
     fn receive(&mut self, bytes: &[u8]) {
-        if self.transport != Transport::Open {
+        if !self.conduit.is_open() {
             // Closed, or plaintext sent after STLS before the handshake: dropped.
             return;
         }
-        self.input.extend_from_slice(bytes);
+        self.conduit.push_input(bytes);
         self.process();
     }
 
@@ -481,21 +475,20 @@ impl mailwire_core::Session for Session {
     }
 
     fn transmit(&mut self) -> Option<Bytes> {
-        (!self.output.is_empty()).then(|| self.output.split().freeze())
+        self.conduit.transmit()
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.conduit.poll_event()
     }
 
     fn transport(&self) -> Transport {
-        self.transport
+        self.conduit.transport()
     }
 
     fn tls_established(&mut self) {
-        if self.transport == Transport::StartTls {
+        if self.conduit.tls_established() {
             self.tls = true;
-            self.transport = Transport::Open;
             self.process();
         }
     }
@@ -507,7 +500,7 @@ impl mailwire_core::Session for Session {
     /// A command line or SASL response line has begun and not ended; not while the
     /// application owes an answer.
     fn receiving_command(&self) -> bool {
-        self.reads_commands() && (!self.input.is_empty() || self.framer.is_skipping())
+        self.reads_commands() && (self.conduit.input_len() > 0 || self.framer.is_skipping())
     }
 
     fn command_timeout(&self) -> Option<Duration> {
@@ -515,8 +508,8 @@ impl mailwire_core::Session for Session {
     }
 
     fn wants_input(&self) -> bool {
-        self.transport == Transport::Open
+        self.conduit.is_open()
             && !matches!(self.phase, Phase::Closed)
-            && (self.reads_commands() || self.input.len() < self.config.max_buffered_input)
+            && (self.reads_commands() || self.conduit.input_len() < self.config.max_buffered_input)
     }
 }

@@ -25,10 +25,10 @@ impl Session {
                         message,
                         size: info.size,
                     }
-                    .encode(&mut self.output);
-                    self.output.extend_from_slice(b"\r\n");
+                    .encode(self.conduit.output());
+                    self.conduit.write(b"\r\n");
                 }
-                self.output.extend_from_slice(b".\r\n");
+                self.conduit.write(b".\r\n");
             }
             Command::List { message: Some(n) } => match tx.maildrop.get(n) {
                 Some(info) => {
@@ -45,10 +45,10 @@ impl Session {
                         message,
                         unique_id: info.unique_id.clone(),
                     }
-                    .encode(&mut self.output);
-                    self.output.extend_from_slice(b"\r\n");
+                    .encode(self.conduit.output());
+                    self.conduit.write(b"\r\n");
                 }
-                self.output.extend_from_slice(b".\r\n");
+                self.conduit.write(b".\r\n");
             }
             Command::Uidl { message: Some(n) } => match tx.maildrop.get(n) {
                 Some(info) => {
@@ -83,17 +83,17 @@ impl Session {
             Command::Quit => {
                 let deleted = tx.maildrop.marked();
                 let (left, _) = tx.maildrop.stat();
-                self.events.push_back(Event::Update { deleted });
+                self.conduit.push_event(Event::Update { deleted });
                 self.phase = Phase::Updating { left };
                 return;
             }
             _ => self.error("command not valid in the TRANSACTION state"),
         }
-        if matches!(self.phase, Phase::Closed) && self.transport == Transport::Open {
+        if matches!(self.phase, Phase::Closed) && self.conduit.is_open() {
             self.phase = Phase::Transaction(tx);
-        } else if self.transport == Transport::Close {
+        } else if self.conduit.transport() == Transport::Close {
             // Too many errors: the maildrop was open, so tell the application to release it.
-            self.events.push_back(Event::Abandoned);
+            self.conduit.push_event(Event::Abandoned);
         }
     }
 
@@ -128,7 +128,7 @@ impl Session {
             self.phase = Phase::Transaction(tx);
             return;
         };
-        self.events.push_back(event);
+        self.conduit.push_event(event);
         let stuffer = DotStuffer::new();
         self.phase = Phase::Sending(Sending {
             transaction: tx,

@@ -26,10 +26,10 @@ mod event;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
-use mailwire_core::Transport;
+use bytes::{BufMut, Bytes};
 use mailwire_core::dot::DotStuffer;
 use mailwire_core::line::{Frame, LineFramer};
+use mailwire_core::{Conduit, Transport};
 
 pub use config::{Config, Credentials, DsnRequest, Envelope, RecipientDsn, Timeouts, TlsPolicy};
 pub use event::{Event, Failure, MessageFailure, RecipientResult};
@@ -145,16 +145,14 @@ impl Transaction {
 pub struct Session {
     config: Config,
     phase: Phase,
-    input: BytesMut,
-    out: BytesMut,
-    events: VecDeque<Event>,
+    /// Input, output, events and transport.
+    conduit: Conduit<Event>,
     framer: LineFramer,
     assembler: ReplyAssembler,
     capabilities: Option<EhloResponse>,
     tls: bool,
     tls_refused: bool,
     authenticated: bool,
-    transport: Transport,
     /// `quit` was called while a reply the client must wait for was outstanding.
     quit_requested: bool,
 }
@@ -167,14 +165,11 @@ impl Session {
             tls: config.implicit_tls,
             config,
             phase: Phase::Greeting,
-            input: BytesMut::new(),
-            out: BytesMut::new(),
-            events: VecDeque::new(),
+            conduit: Conduit::new(),
             assembler: ReplyAssembler::default(),
             capabilities: None,
             tls_refused: false,
             authenticated: false,
-            transport: Transport::Open,
             quit_requested: false,
         }
     }
@@ -202,7 +197,7 @@ impl Session {
         let params = match self.mail_parameters(&envelope) {
             Ok(params) => params,
             Err(reason) => {
-                self.events.push_back(Event::MessageFailed { reason });
+                self.conduit.push_event(Event::MessageFailed { reason });
                 return Ok(());
             }
         };
@@ -303,18 +298,16 @@ impl Session {
             return Ok(BodyOutcome::Queued);
         }
         if tx.chunking {
-            self.out.put_slice(b"BDAT ");
-            put_u64(
-                &mut self.out,
-                u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            );
-            self.out.put_slice(b"\r\n");
-            self.out.put_slice(bytes);
+            let out = self.conduit.output();
+            out.put_slice(b"BDAT ");
+            put_u64(out, u64::try_from(bytes.len()).unwrap_or(u64::MAX));
+            out.put_slice(b"\r\n");
+            out.put_slice(bytes);
             tx.expect.push_back(Expect::Bdat { last: false });
             // A reply that came before the application wrote is read now.
             self.process();
         } else {
-            tx.stuffer.encode(bytes, &mut self.out);
+            tx.stuffer.encode(bytes, self.conduit.output());
         }
         Ok(BodyOutcome::Queued)
     }
@@ -334,14 +327,14 @@ impl Session {
         tx.body = BodyState::Finished;
         let finals = if lmtp { tx.accepted() } else { 1 };
         if tx.chunking {
-            self.out.put_slice(b"BDAT 0 LAST\r\n");
+            self.conduit.write(b"BDAT 0 LAST\r\n");
             if lmtp {
                 tx.expect.extend(std::iter::repeat_n(Expect::Final, finals));
             } else {
                 tx.expect.push_back(Expect::Bdat { last: true });
             }
         } else {
-            tx.stuffer.finish(&mut self.out);
+            tx.stuffer.finish(self.conduit.output());
             tx.expect.extend(std::iter::repeat_n(Expect::Final, finals));
         }
         self.process();
@@ -371,7 +364,7 @@ impl Session {
     }
 
     fn command(&mut self, command: &Command) {
-        command.encode(&mut self.out);
+        command.encode(self.conduit.output());
     }
 
     fn send_rcpt(&mut self, tx: &mut Transaction, i: usize) {
@@ -406,7 +399,7 @@ impl Session {
 
     /// Gives up on the connection: QUIT if the server still listens, then close.
     fn fail(&mut self, reason: Failure, quit: bool) {
-        self.events.push_back(Event::Failed { reason });
+        self.conduit.push_event(Event::Failed { reason });
         if quit {
             self.command(&Command::Quit);
             self.phase = Phase::Quit;
@@ -417,8 +410,7 @@ impl Session {
 
     fn close(&mut self) {
         self.phase = Phase::Closed;
-        self.transport = Transport::Close;
-        self.input.clear();
+        self.conduit.close();
     }
 
     /// Whether the session waits for the application (to send a message, or to write the
@@ -437,12 +429,12 @@ impl Session {
         while !matches!(self.phase, Phase::Closed | Phase::Handshake)
             && !self.awaiting_application()
         {
-            let (consumed, outcome) = match self.framer.frame(&self.input) {
+            let (consumed, outcome) = match self.framer.frame(self.conduit.input()) {
                 Frame::Line { line, consumed } => (consumed, Some(self.assembler.push_line(line))),
                 Frame::Incomplete { consumed } => (consumed, None),
                 Frame::TooLong { consumed } => (consumed, Some(Err(crate::ReplyError::TooLong))),
             };
-            self.input.advance(consumed);
+            self.conduit.consume(consumed);
             match outcome {
                 None if consumed == 0 => return,
                 None | Some(Ok(None)) => {}
@@ -468,8 +460,7 @@ impl Session {
             Phase::Hello { helo } => self.on_hello_reply(helo, reply),
             Phase::StartTls if reply.code() == ReplyCode::SERVICE_READY => {
                 self.phase = Phase::Handshake;
-                self.transport = Transport::StartTls;
-                self.input.clear();
+                self.conduit.start_tls();
             }
             Phase::StartTls => {
                 if self.config.tls == TlsPolicy::Required {
@@ -552,7 +543,7 @@ impl Session {
             return;
         }
         self.phase = Phase::Ready;
-        self.events.push_back(Event::Ready {
+        self.conduit.push_event(Event::Ready {
             capabilities: self.capabilities.clone(),
         });
     }
@@ -565,17 +556,17 @@ impl Session {
                 return self.fail(Failure::ServerNotVerified, true);
             }
             self.authenticated = true;
-            self.events.push_back(Event::Authenticated { mechanism });
+            self.conduit.push_event(Event::Authenticated { mechanism });
             return self.after_hello();
         }
         if reply.code() == ReplyCode::AUTH_CONTINUE {
             let challenge = reply.lines().next().map_or("", str::trim);
             match exchange.respond_line(challenge.as_bytes()) {
-                Ok(line) => self.out.put_slice(line.as_bytes()),
+                Ok(line) => self.conduit.write(line.as_bytes()),
                 // Nothing sensible to answer: cancel (RFC 4954 §4); the server replies 501.
-                Err(_) => self.out.put_slice(b"*"),
+                Err(_) => self.conduit.write(b"*"),
             }
-            self.out.put_slice(b"\r\n");
+            self.conduit.write(b"\r\n");
             self.phase = Phase::Auth(exchange);
             return;
         }
@@ -600,7 +591,7 @@ impl Session {
             Expect::Rcpt(i) => {
                 let recipient = tx.envelope.recipients[i].clone();
                 if tx.mail_ok() {
-                    self.events.push_back(Event::Recipient {
+                    self.conduit.push_event(Event::Recipient {
                         recipient,
                         reply: reply.clone(),
                     });
@@ -616,10 +607,10 @@ impl Session {
                 if reply.code() == ReplyCode::START_MAIL_INPUT {
                     if tx.mail_ok() && tx.accepted() > 0 {
                         tx.body = BodyState::Writing;
-                        self.events.push_back(Event::SendBody);
+                        self.conduit.push_event(Event::SendBody);
                     } else {
                         // The server wants data for a transaction that failed: end it empty.
-                        self.out.put_slice(b".\r\n");
+                        self.conduit.write(b".\r\n");
                         tx.expect.push_back(Expect::Final);
                     }
                 } else {
@@ -660,7 +651,7 @@ impl Session {
         }
         if tx.chunking {
             tx.body = BodyState::Writing;
-            self.events.push_back(Event::SendBody);
+            self.conduit.push_event(Event::SendBody);
         } else if !tx.pipelined {
             self.command(&Command::Data);
             tx.expect.push_back(Expect::Data);
@@ -681,7 +672,7 @@ impl Session {
                 .mail
                 .unwrap_or_else(|| Reply::fixed(554, None, "no reply"));
             let reason = MessageFailure::MailRejected { reply };
-            self.events.push_back(Event::MessageFailed { reason });
+            self.conduit.push_event(Event::MessageFailed { reason });
             return;
         }
         let mut finals = tx.finals.into_iter();
@@ -713,7 +704,7 @@ impl Session {
                 RecipientResult { recipient, reply }
             })
             .collect();
-        self.events.push_back(Event::MessageDone { results });
+        self.conduit.push_event(Event::MessageDone { results });
     }
 
     fn timeout_for_phase(&self) -> Option<Duration> {
@@ -747,9 +738,10 @@ impl mailwire_core::Session for Session {
         if matches!(self.phase, Phase::Closed | Phase::Handshake) {
             return;
         }
-        self.input.extend_from_slice(bytes);
+        self.conduit.push_input(bytes);
         self.process();
-        if self.awaiting_application() && self.input.len() > self.config.max_reply_line_len {
+        if self.awaiting_application() && self.conduit.input_len() > self.config.max_reply_line_len
+        {
             // Nothing was asked: a server that keeps talking is not speaking SMTP, and its
             // bytes must not pile up while the application takes its time.
             self.fail(Failure::Protocol, false);
@@ -758,7 +750,7 @@ impl mailwire_core::Session for Session {
 
     fn receive_eof(&mut self) {
         if !matches!(self.phase, Phase::Quit | Phase::Closed) {
-            self.events.push_back(Event::Failed {
+            self.conduit.push_event(Event::Failed {
                 reason: Failure::ConnectionLost,
             });
         }
@@ -767,7 +759,7 @@ impl mailwire_core::Session for Session {
 
     fn timed_out(&mut self) {
         if !matches!(self.phase, Phase::Closed) {
-            self.events.push_back(Event::Failed {
+            self.conduit.push_event(Event::Failed {
                 reason: Failure::ConnectionLost,
             });
         }
@@ -775,15 +767,15 @@ impl mailwire_core::Session for Session {
     }
 
     fn transmit(&mut self) -> Option<Bytes> {
-        (!self.out.is_empty()).then(|| self.out.split().freeze())
+        self.conduit.transmit()
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.conduit.poll_event()
     }
 
     fn transport(&self) -> Transport {
-        self.transport
+        self.conduit.transport()
     }
 
     fn tls_established(&mut self) {
@@ -793,10 +785,9 @@ impl mailwire_core::Session for Session {
         // RFC 3207 §4.2: forget what the server said before, and say EHLO again.
         self.tls = true;
         self.capabilities = None;
-        self.input.clear();
+        self.conduit.tls_established();
         self.framer = LineFramer::new(self.config.max_reply_line_len);
         self.assembler = ReplyAssembler::default();
-        self.transport = Transport::Open;
         if self.quit_requested {
             self.send_quit();
         } else {
