@@ -18,9 +18,7 @@ mod support;
 use mailwire::core::Session as _;
 use mailwire::imap::codec::encode_response;
 use mailwire::imap::message::ParsedMessage;
-use mailwire::imap::server::{
-    Config, Event, Greeting, MailboxSnapshot, MessageInfo, Session, StoredMessage,
-};
+use mailwire::imap::server::{Config, Event, MailboxSnapshot, MessageInfo, Session, StoredMessage};
 use mailwire::imap::types::{Date, DateTime, Flag, Response};
 use mailwire::sasl::AuthAnswer;
 
@@ -43,7 +41,7 @@ fn selected(cache_bytes: usize) -> Session {
     let mut config = Config::default();
     config.plaintext_auth = true;
     config.fetch_cache_bytes = cache_bytes;
-    let mut s = Session::new(config, Greeting::Ready);
+    let mut s = Session::new(config);
     s.receive(b"a LOGIN u p\r\nb SELECT INBOX\r\n");
     while let Some(e) = s.poll_event() {
         match e {

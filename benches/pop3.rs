@@ -4,7 +4,7 @@
 //! as a ratio of the memchr copy loop's on the same message, and the most bytes the
 //! session held for the driver at any point of a 10 MiB RETR (the memory bound).
 
-use std::{hint::black_box, sync::Arc};
+use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use mailwire::{
@@ -23,8 +23,9 @@ const CHUNK: usize = 64 * 1024;
 
 /// A server in the TRANSACTION state with one message of `size` bytes.
 fn logged_in(size: usize) -> Session {
-    let config = Config::default().with_plaintext_login(PlaintextLogin::Allow);
-    let mut s = Session::new(Arc::new(config), None);
+    let mut config = Config::default();
+    config.plaintext_login = PlaintextLogin::Allow;
+    let mut s = Session::new(config);
     s.receive(b"USER bench\r\nPASS bench\r\n");
     while let Some(event) = s.poll_event() {
         match event {

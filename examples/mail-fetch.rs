@@ -123,13 +123,13 @@ async fn run(args: Args) -> Result<(), String> {
 }
 
 async fn run_pop3(args: &Args, tls: Tls) -> Result<(), String> {
-    let config = Config::default()
-        .with_stls(if args.starttls {
-            StlsPolicy::Required
-        } else {
-            StlsPolicy::Never
-        })
-        .with_plaintext_password(args.allow_plaintext_auth);
+    let mut config = Config::default();
+    config.stls = if args.starttls {
+        StlsPolicy::Required
+    } else {
+        StlsPolicy::Never
+    };
+    config.allow_plaintext_password = args.allow_plaintext_auth;
     let server = &args.server;
     let mut pop3 = Pop3Client::connect(server.as_str(), config, tls, args.tls)
         .await

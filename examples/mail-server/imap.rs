@@ -11,13 +11,12 @@ use std::io::{self, Read};
 use std::net::TcpStream;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use mailwire::core::constant_time_eq;
 use mailwire::imap::server::{
-    Config, Event, Greeting, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, Session,
-    StoredMessage,
+    Config, Event, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, Session, StoredMessage,
 };
 use mailwire::imap::types::{
     Date, DateTime, Delimiter, Flag, ListMailbox, Mailbox, MailboxAttribute, StatusAttribute,
@@ -214,7 +213,7 @@ fn lists_inbox(reference: &Mailbox, pattern: &ListMailbox) -> bool {
 /// Serves one IMAP connection.
 pub(crate) fn serve(
     mut stream: TcpStream,
-    config: Config,
+    config: Arc<Config>,
     maildir: &Maildir,
     uids: &Uids,
     account: &Account,
@@ -223,7 +222,7 @@ pub(crate) fn serve(
         .peer_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    let mut server = Session::new(config, Greeting::Ready);
+    let mut server = Session::new(config);
     let result = drive(&mut stream, &mut server, |server, event| {
         if let Err(e) = answer(server, event, maildir, uids, account) {
             eprintln!("imap {peer}: {e}");

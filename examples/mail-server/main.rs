@@ -83,13 +83,13 @@ fn run(args: Args) -> Result<(), String> {
         maildir::Maildir::open(&args.maildir)
             .map_err(|e| format!("cannot open {}: {e}", args.maildir.display()))?,
     );
-    let smtp_config = smtp::config(&args.hostname, args.max_message_size)?;
+    let smtp_config = Arc::new(smtp::config(&args.hostname, args.max_message_size)?);
     let pop3_config = Arc::new(pop3::config(&args.hostname));
     let uids = Arc::new(
         imap::Uids::open(&args.maildir)
             .map_err(|e| format!("cannot read the IMAP UID list: {e}"))?,
     );
-    let imap_config = imap::config();
+    let imap_config = Arc::new(imap::config());
     let account = Arc::new(Account {
         user: args.user,
         password: args.password,
@@ -116,7 +116,7 @@ fn run(args: Args) -> Result<(), String> {
     thread::spawn(move || {
         for stream in imap_listener.incoming().flatten() {
             let (config, maildir, uids, account) = (
-                imap_config.clone(),
+                Arc::clone(&imap_config),
                 Arc::clone(&imap_maildir),
                 Arc::clone(&uids),
                 Arc::clone(&imap_account),
@@ -137,7 +137,7 @@ fn run(args: Args) -> Result<(), String> {
         }
     });
     for stream in smtp_listener.incoming().flatten() {
-        let (config, maildir) = (smtp_config.clone(), Arc::clone(&maildir));
+        let (config, maildir) = (Arc::clone(&smtp_config), Arc::clone(&maildir));
         thread::spawn(move || smtp::serve(stream, config, &maildir));
     }
     pop3_thread

@@ -40,7 +40,7 @@ pub(crate) fn serve(
         .peer_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    let mut server = Session::new(config, None);
+    let mut server = Session::new(config);
     let mut listed: Vec<Stored> = Vec::new();
     let mut holding_lock = false;
     // Every answer below answers the event in hand, so the session takes it.

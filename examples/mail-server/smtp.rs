@@ -26,7 +26,7 @@ fn reply(code: u16, text: &str) -> Reply {
 }
 
 /// Serves one SMTP connection.
-pub(crate) fn serve(mut stream: TcpStream, config: Config, maildir: &Arc<Maildir>) {
+pub(crate) fn serve(mut stream: TcpStream, config: Arc<Config>, maildir: &Arc<Maildir>) {
     let peer = stream
         .peer_addr()
         .map(|a| a.to_string())

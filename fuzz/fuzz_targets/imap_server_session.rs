@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Session as _, Transport};
 use mailwire_imap::codec::Limits;
 use mailwire_imap::server::{
-    Config, Event, Greeting, MailboxSnapshot, MailboxUpdate, MessageInfo, Session, StoredMessage,
+    Config, Event, MailboxSnapshot, MailboxUpdate, MessageInfo, Session, StoredMessage,
 };
 use mailwire_imap::types::{Date, DateTime, Flag, StatusItem};
 use mailwire_sasl::{AuthAnswer, AuthQuestionKind};
@@ -79,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
     let mut config = Config::default();
     config.plaintext_auth = true;
     config.limits = Limits::default().with_max_line(1024).with_max_literal(4096);
-    let mut s = Session::new(config, Greeting::Ready);
+    let mut s = Session::new(config);
     let mut flags: [Vec<Flag>; 3] = Default::default();
     let chunk = usize::from(split % 16) + 1;
     for (i, piece) in data.chunks(chunk).enumerate() {

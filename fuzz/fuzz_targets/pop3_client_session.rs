@@ -13,11 +13,10 @@ use mailwire_pop3::{
 
 fuzz_target!(|input: (Vec<u8>, Vec<u8>, bool)| {
     let (data, splits, tls) = input;
-    let mut c = Session::new(
-        Config::default()
-            .with_implicit_tls(tls)
-            .with_plaintext_password(true),
-    );
+    let mut config = Config::default();
+    config.implicit_tls = tls;
+    config.allow_plaintext_password = true;
+    let mut c = Session::new(config);
     let one = MessageNumber::new(1).unwrap();
     let mut rest = &data[..];
     let mut splits = splits.iter().cycle();

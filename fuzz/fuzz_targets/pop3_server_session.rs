@@ -5,8 +5,6 @@
 
 #![no_main]
 
-use std::sync::Arc;
-
 use libfuzzer_sys::fuzz_target;
 use mailwire_core::{Secret, Session as _, Transport};
 use mailwire_pop3::{
@@ -67,21 +65,21 @@ fn answer(s: &mut Session) {
 
 fuzz_target!(|input: (Vec<u8>, Vec<u8>)| {
     let (data, splits) = input;
-    let config = Config::default()
-        .with_plaintext_login(PlaintextLogin::Allow)
-        .with_apop(true)
-        .with_stls(true)
-        .with_utf8(true)
-        .with_sasl_mechanisms(vec![
-            Mechanism::Plain,
-            Mechanism::Login,
-            Mechanism::CramMd5,
-            Mechanism::XOAuth2,
-            Mechanism::OAuthBearer,
-            Mechanism::ScramSha256,
-        ]);
+    let mut config = Config::default();
+    config.plaintext_login = PlaintextLogin::Allow;
+    config.apop = true;
+    config.stls = true;
+    config.utf8 = true;
+    config.sasl_mechanisms = vec![
+        Mechanism::Plain,
+        Mechanism::Login,
+        Mechanism::CramMd5,
+        Mechanism::XOAuth2,
+        Mechanism::OAuthBearer,
+        Mechanism::ScramSha256,
+    ];
     let ts = Timestamp::from_parts(1, 2, 3, "fuzz.example").unwrap();
-    let mut s = Session::new(Arc::new(config), Some(ts));
+    let mut s = Session::new(config).with_apop_timestamp(ts);
     s.set_auth_nonce(NONCE);
     let mut rest = &data[..];
     let mut splits = splits.iter().cycle();

@@ -56,7 +56,7 @@ fn chained_literals_stop_at_the_message_limit() {
     let mut config = Config::default();
     config.limits = Limits::default().with_max_message(10_000);
     let region = Region::new(GLOBAL);
-    let mut s = ServerSession::new(config, Greeting::PreAuth { user: "u".into() });
+    let mut s = ServerSession::new(config).with_greeting(Greeting::PreAuth { user: "u".into() });
     drain(&mut s);
     s.receive(b"a APPEND INBOX {1000+}\r\n");
     let data = vec![b'x'; 1000];

@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 
 use base64::Engine as _;
 use mailwire_core::{Secret, Session as _};
-use mailwire_imap::server::{Answer, Config, Event, Greeting, MailboxSnapshot, Question, Session};
+use mailwire_imap::server::{Answer, Config, Event, MailboxSnapshot, Question, Session};
 use mailwire_imap::types::Flag;
 use mailwire_sasl::{
     AuthAnswer, AuthError, AuthQuestion, AuthQuestionKind, ClientExchange, Identity, Mechanism,
@@ -27,7 +27,7 @@ fn session(mechanisms: Vec<Mechanism>) -> Session {
     config.mechanisms = mechanisms;
     // Room to count past the default limit of failed attempts, which has tests of its own.
     config.max_login_failures = 10;
-    let mut s = Session::new(config, Greeting::Ready);
+    let mut s = Session::new(config);
     s.transmit().expect("the greeting");
     s
 }

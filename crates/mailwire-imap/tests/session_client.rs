@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use mailwire_core::{Secret, Session, Transport};
 use mailwire_imap::client::{Event as ClientEvent, Session as ClientSession};
 use mailwire_imap::server::{
-    Config, Event, Greeting, MailboxSnapshot, MailboxUpdate, MessageInfo, Session as ServerSession,
+    Config, Event, MailboxSnapshot, MailboxUpdate, MessageInfo, Session as ServerSession,
     StoredMessage,
 };
 use mailwire_imap::types::{
@@ -137,11 +137,7 @@ fn pair() -> (ClientSession, ServerSession, Store) {
     let mut config = Config::default();
     config.plaintext_auth = true;
     config.starttls = false;
-    (
-        plaintext_client(),
-        ServerSession::new(config, Greeting::Ready),
-        Store::new(),
-    )
+    (plaintext_client(), ServerSession::new(config), Store::new())
 }
 
 fn section8_commands(c: &mut ClientSession) {

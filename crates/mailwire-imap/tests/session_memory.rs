@@ -6,7 +6,7 @@ use std::alloc::System;
 use std::num::NonZeroU32;
 
 use mailwire_core::Session as _;
-use mailwire_imap::server::{Config, Event, Greeting, MailboxSnapshot, Session};
+use mailwire_imap::server::{Config, Event, MailboxSnapshot, Session};
 use mailwire_imap::types::Flag;
 use mailwire_sasl::AuthAnswer;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
@@ -19,7 +19,7 @@ fn an_idle_selected_session_holds_less_than_16_kib() {
     let mut config = Config::default();
     config.plaintext_auth = true;
     let region = Region::new(GLOBAL);
-    let mut s = Box::new(Session::new(config, Greeting::Ready));
+    let mut s = Box::new(Session::new(config));
     s.receive(b"a1 LOGIN fred secret\r\na2 SELECT INBOX\r\n");
     while let Some(e) = s.poll_event() {
         match e {

@@ -7,8 +7,7 @@ use std::num::NonZeroU32;
 use mailwire_core::Secret;
 use mailwire_core::{Session as _, Transport};
 use mailwire_imap::server::{
-    Config, Event, Greeting, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, Session,
-    StoredMessage,
+    Config, Event, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, Session, StoredMessage,
 };
 use mailwire_imap::types::{Date, DateTime, Flag, StatusItem};
 use mailwire_sasl::{AuthAnswer, AuthError, AuthQuestion, Identity, Mechanism, Method};
@@ -186,7 +185,7 @@ fn plaintext_config() -> Config {
 
 /// Feeds `input` in the given chunks, serving events after each, and returns all output.
 fn run(store: &mut Store, config: Config, chunks: &[&[u8]]) -> (String, Session) {
-    let mut s = Session::new(config, Greeting::Ready);
+    let mut s = Session::new(config);
     let mut out = Vec::new();
     out.extend_from_slice(&s.transmit().unwrap());
     for chunk in chunks {
@@ -457,7 +456,7 @@ fn synchronising_literal_gets_a_continuation() {
 fn oversized_literals_are_refused_and_skipped_unbuffered() {
     let mut config = plaintext_config();
     config.limits = config.limits.with_max_literal(1024);
-    let mut s = Session::new(config, Greeting::Ready);
+    let mut s = Session::new(config);
     s.transmit();
     // Synchronising: the client waits, and sends the next command.
     s.receive(b"a1 APPEND INBOX {5000}\r\na2 NOOP\r\n");
@@ -730,7 +729,7 @@ NIL NIL NIL NIL) 4 NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"o\") NIL NIL NIL))
 #[test]
 fn literals_are_invited_only_for_commands_allowed_in_the_state() {
     let mut store = rfc3501_store();
-    let mut s = Session::new(plaintext_config(), Greeting::Ready);
+    let mut s = Session::new(plaintext_config());
     s.transmit();
     let mut say = |input: &[u8]| {
         s.receive(input);
@@ -786,7 +785,7 @@ fn challenge_response_config() -> Config {
 
 #[test]
 fn challenge_response_mechanisms_are_offered_only_with_a_nonce() {
-    let mut s = Session::new(challenge_response_config(), Greeting::Ready);
+    let mut s = Session::new(challenge_response_config());
     s.transmit();
     assert_eq!(
         said(&mut s, b"c1 CAPABILITY\r\n"),
@@ -808,7 +807,7 @@ c3 OK CAPABILITY completed\r\n"
 
 #[test]
 fn authenticate_cram_md5_rfc2195_exchange() {
-    let mut s = Session::new(challenge_response_config(), Greeting::Ready);
+    let mut s = Session::new(challenge_response_config());
     s.transmit();
     s.set_auth_nonce("<1896.697170952@postoffice.reston.mci.net>");
     // RFC 2195 §2's example, challenge and response in base64.
@@ -854,7 +853,7 @@ MULTIAPPEND] Logged in\r\n"
     assert_eq!(s.user(), Some("tim"));
 
     // A wrong digest is refused with NO, and the session stays unauthenticated.
-    let mut s = Session::new(challenge_response_config(), Greeting::Ready);
+    let mut s = Session::new(challenge_response_config());
     s.transmit();
     s.set_auth_nonce("<1896.697170952@postoffice.reston.mci.net>");
     said(&mut s, b"b1 AUTHENTICATE CRAM-MD5\r\n");
@@ -897,7 +896,7 @@ MULTIAPPEND] Logged in\r\n"
 fn authenticate_scram_sha256_rfc7677_exchange() {
     use base64::Engine as _;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-    let mut s = Session::new(challenge_response_config(), Greeting::Ready);
+    let mut s = Session::new(challenge_response_config());
     s.transmit();
     s.set_auth_nonce("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0");
     // RFC 7677 §3's example, driven by the client half of mailwire-sasl.
@@ -1246,7 +1245,7 @@ fn before_login_a_large_synchronising_literal_gets_bad_and_no_continuation() {
 fn before_login_literals_up_to_the_small_limit_work_and_after_it_the_general_limit() {
     let mut store = rfc3501_store();
     let user = vec![b'u'; 8192];
-    let mut s = Session::new(plaintext_config(), Greeting::Ready);
+    let mut s = Session::new(plaintext_config());
     s.transmit();
     assert_eq!(
         said(&mut s, b"a LOGIN {8192}\r\n"),
@@ -1267,7 +1266,7 @@ fn before_login_literals_up_to_the_small_limit_work_and_after_it_the_general_lim
 #[test]
 fn before_login_a_large_non_synchronising_literal_is_skipped_unbuffered() {
     let mut store = rfc3501_store();
-    let mut s = Session::new(plaintext_config(), Greeting::Ready);
+    let mut s = Session::new(plaintext_config());
     s.transmit();
     let total = 60_000_000usize;
     let chunk = vec![b'x'; 64 * 1024];
@@ -1320,7 +1319,7 @@ fn before_login_the_input_cap_holds_logins_two_literals() {
     let mut config = plaintext_config();
     config.limits = config.limits.with_max_line(100);
     config.max_preauth_literal = 1000;
-    let mut s = Session::new(config.clone(), Greeting::Ready);
+    let mut s = Session::new(config.clone());
     s.transmit();
     let mut login = b"a LOGIN {1000+}\r\n".to_vec();
     login.extend(std::iter::repeat_n(b'u', 1000));
@@ -1336,7 +1335,7 @@ fn before_login_the_input_cap_holds_logins_two_literals() {
         [format!("password {user}"), format!("failed {user} 1")]
     );
     // 2 × 100 + 2 × 1000 bytes held at most: the third literal's bytes pass the cap.
-    let mut s = Session::new(config, Greeting::Ready);
+    let mut s = Session::new(config);
     s.transmit();
     let mut three = b"b LOGIN {1000+}\r\n".to_vec();
     three.extend(std::iter::repeat_n(b'u', 1000));
@@ -1346,4 +1345,45 @@ fn before_login_the_input_cap_holds_logins_two_literals() {
     three.extend(std::iter::repeat_n(b'x', 1000));
     assert_eq!(said(&mut s, &three), "* BYE Too much input\r\n");
     assert_eq!(s.transport(), Transport::Close);
+}
+
+#[test]
+fn with_greeting_replaces_the_greeting_new_queued() {
+    let ready = Session::new(Config::default()).transmit().unwrap();
+    assert_eq!(
+        &ready[..],
+        b"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED SASL-IR LITERAL+ IDLE NAMESPACE \
+UIDPLUS MOVE ENABLE ID UNSELECT MULTIAPPEND] IMAP4rev1 ready\r\n"
+    );
+
+    let mut s =
+        Session::new(Config::default()).with_greeting(mailwire_imap::server::Greeting::PreAuth {
+            user: "fred".into(),
+        });
+    assert_eq!(
+        &s.transmit().unwrap()[..],
+        b"* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+ IDLE NAMESPACE UIDPLUS MOVE ENABLE ID UNSELECT \
+MULTIAPPEND] Logged in\r\n"
+    );
+    assert_eq!(s.transmit(), None);
+    assert_eq!(s.user(), Some("fred"));
+    s.receive(b"a1 SELECT INBOX\r\n");
+    assert!(matches!(s.poll_event(), Some(Event::Select { .. })));
+
+    let mut s = Session::new(Config::default()).with_greeting(mailwire_imap::server::Greeting::Bye);
+    assert_eq!(&s.transmit().unwrap()[..], b"* BYE Service unavailable\r\n");
+    assert_eq!(s.transmit(), None);
+    assert_eq!(s.transport(), Transport::Close);
+}
+
+#[test]
+fn sessions_share_one_config() {
+    let mut config = Config::default();
+    config.plaintext_auth = true;
+    let config = std::sync::Arc::new(config);
+    let mut first = Session::new(std::sync::Arc::clone(&config));
+    let mut second = Session::new(config);
+    assert_eq!(first.transmit(), second.transmit());
+    second.receive(b"a1 LOGIN fred secret\r\n");
+    assert!(matches!(second.poll_event(), Some(Event::Auth { .. })));
 }

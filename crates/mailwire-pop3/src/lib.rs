@@ -23,7 +23,6 @@
 //! user's secret in plaintext there, and MD5 is weak.
 //!
 //! ```
-//! use std::sync::Arc;
 //!
 //! use mailwire_pop3::Session as _;
 //! use mailwire_pop3::{
@@ -47,9 +46,12 @@
 //! assert_eq!(wire, b"-ERR [IN-USE] maildrop locked\r\n");
 //!
 //! // A client and a server session, wired to each other in memory (over TLS, say).
-//! let config = server::Config::default().with_implicit_tls(true);
-//! let mut server = server::Session::new(Arc::new(config), None);
-//! let mut client = client::Session::new(client::Config::default().with_implicit_tls(true));
+//! let mut config = server::Config::default();
+//! config.implicit_tls = true;
+//! let mut server = server::Session::new(config);
+//! let mut client_config = client::Config::default();
+//! client_config.implicit_tls = true;
+//! let mut client = client::Session::new(client_config);
 //! let mut pump = |client: &mut client::Session, server: &mut server::Session| {
 //!     while let Some(bytes) = server.transmit() {
 //!         client.receive(&bytes);

@@ -26,7 +26,9 @@ fn events(c: &mut Session) -> Vec<Event> {
 /// APOP with the greeting's timestamp, sending the digest of §7.
 #[test]
 fn rfc_1939_section_10_from_the_client_side() {
-    let mut c = Session::new(Config::default().with_stls(StlsPolicy::Never));
+    let mut config = Config::default();
+    config.stls = StlsPolicy::Never;
+    let mut c = Session::new(config);
     c.receive(b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n");
     assert_eq!(out(&mut c), "CAPA\r\n");
     c.receive(b"-ERR unknown command\r\n");
@@ -121,7 +123,9 @@ fn every_split_of_the_server_bytes_gives_the_same_result() {
     let server: &[u8] = b"+OK ready\r\n+OK\r\nUSER\r\nPIPELINING\r\n.\r\n+OK send PASS\r\n+OK in\r\n\
 +OK 9 octets\r\n..a\r\n.\r\r\n\r\n.\r\n+OK 2 messages (5 octets)\r\n1 2\r\n2 3\r\n.\r\n-ERR no such message\r\n";
     let run = |split: usize| {
-        let mut c = Session::new(Config::default().with_implicit_tls(true));
+        let mut config = Config::default();
+        config.implicit_tls = true;
+        let mut c = Session::new(config);
         let mut ev = Vec::new();
         let mut body = Vec::new();
         let mut sent = String::new();
@@ -190,7 +194,9 @@ fn garbage_from_the_server_is_a_protocol_error() {
 
 #[test]
 fn commands_go_out_together_when_the_server_pipelines() {
-    let mut c = Session::new(Config::default().with_implicit_tls(true));
+    let mut config = Config::default();
+    config.implicit_tls = true;
+    let mut c = Session::new(config);
     c.receive(b"+OK ready\r\n");
     assert_eq!(out(&mut c), "CAPA\r\n");
     c.receive(b"+OK\r\nUSER\r\nPIPELINING\r\n.\r\n");
@@ -224,7 +230,9 @@ fn commands_go_out_together_when_the_server_pipelines() {
 
 #[test]
 fn unsolicited_data_is_bounded() {
-    let mut c = Session::new(Config::default().with_implicit_tls(true));
+    let mut config = Config::default();
+    config.implicit_tls = true;
+    let mut c = Session::new(config);
     c.receive(b"+OK hi\r\n+OK\r\n.\r\n");
     assert!(matches!(events(&mut c)[..], [Event::Ready { .. }]));
     c.receive(b"+OK early\r\n");
@@ -250,7 +258,8 @@ fn commands_before_login_are_usage_errors() {
 
 #[test]
 fn a_listing_longer_than_the_limit_is_a_protocol_error() {
-    let mut config = Config::default().with_stls(StlsPolicy::Never);
+    let mut config = Config::default();
+    config.stls = StlsPolicy::Never;
     config.max_listing_entries = 3;
     let mut c = Session::new(config);
     c.receive(b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n");
@@ -289,11 +298,10 @@ fn a_listing_longer_than_the_limit_is_a_protocol_error() {
 /// A client logged-in-ready against a server offering SASL PLAIN, USER and an APOP
 /// timestamp, over a connection where plaintext passwords are allowed.
 fn ready_with_plain() -> Session {
-    let mut c = Session::new(
-        Config::default()
-            .with_stls(StlsPolicy::Never)
-            .with_plaintext_password(true),
-    );
+    let mut config = Config::default();
+    config.stls = StlsPolicy::Never;
+    config.allow_plaintext_password = true;
+    let mut c = Session::new(config);
     c.receive(b"+OK ready <7.1@host.test>\r\n");
     assert_eq!(out(&mut c), "CAPA\r\n");
     c.receive(b"+OK\r\nSASL PLAIN\r\nUSER\r\n.\r\n");
@@ -341,12 +349,11 @@ fn login_falls_back_after_a_sasl_failure_that_is_not_about_credentials() {
 /// Without APOP, the fallback is USER / PASS.
 #[test]
 fn login_falls_back_to_user_and_pass() {
-    let mut c = Session::new(
-        Config::default()
-            .with_stls(StlsPolicy::Never)
-            .with_plaintext_password(true)
-            .with_apop(false),
-    );
+    let mut config = Config::default();
+    config.stls = StlsPolicy::Never;
+    config.allow_plaintext_password = true;
+    config.allow_apop = false;
+    let mut c = Session::new(config);
     c.receive(b"+OK ready\r\n");
     out(&mut c);
     c.receive(b"+OK\r\nSASL PLAIN\r\nUSER\r\n.\r\n");

@@ -166,8 +166,10 @@ fn download_and_delete(
 
 #[test]
 fn user_pass_after_stls_with_pipelining() {
+    let mut config = Config::default();
+    config.stls = true;
     download_and_delete(
-        Config::default().with_stls(true),
+        config,
         client::Config::default(),
         LoginMethod::UserPass,
         true,
@@ -176,11 +178,12 @@ fn user_pass_after_stls_with_pipelining() {
 
 #[test]
 fn sasl_plain_is_preferred() {
+    let mut config = Config::default();
+    config.stls = true;
+    config.apop = true;
+    config.sasl_mechanisms = vec![mailwire_sasl::Mechanism::Plain];
     download_and_delete(
-        Config::default()
-            .with_stls(true)
-            .with_apop(true)
-            .with_sasl_mechanisms(vec![mailwire_sasl::Mechanism::Plain]),
+        config,
         client::Config::default(),
         LoginMethod::Sasl(mailwire_sasl::Mechanism::Plain),
         true,
@@ -189,32 +192,30 @@ fn sasl_plain_is_preferred() {
 
 #[test]
 fn apop_without_tls_and_without_pipelining() {
-    download_and_delete(
-        Config::default().with_apop(true).with_pipelining(false),
-        client::Config::default().with_stls(StlsPolicy::Never),
-        LoginMethod::Apop,
-        false,
-    );
+    let mut config = Config::default();
+    config.apop = true;
+    config.pipelining = false;
+    let mut client_config = client::Config::default();
+    client_config.stls = StlsPolicy::Never;
+    download_and_delete(config, client_config, LoginMethod::Apop, false);
 }
 
 #[test]
 fn plaintext_user_pass_only_when_both_sides_allow_it() {
     let mut app = App::new(vec![]);
     let mut s = server(Config::default(), None);
-    let mut c = Session::new(client::Config::default().with_stls(StlsPolicy::Never));
+    let mut client_config = client::Config::default();
+    client_config.stls = StlsPolicy::Never;
+    let mut c = Session::new(client_config.clone());
     pump(&mut c, &mut s, &mut app);
     let (user, password) = credentials();
     assert_eq!(c.login(user, password), Err(client::Error::NoLoginMethod));
 
-    let mut s = server(
-        Config::default().with_plaintext_login(PlaintextLogin::Allow),
-        None,
-    );
-    let mut c = Session::new(
-        client::Config::default()
-            .with_stls(StlsPolicy::Never)
-            .with_plaintext_password(true),
-    );
+    let mut config = Config::default();
+    config.plaintext_login = PlaintextLogin::Allow;
+    let mut s = server(config, None);
+    client_config.allow_plaintext_password = true;
+    let mut c = Session::new(client_config);
     pump(&mut c, &mut s, &mut app);
     let (user, password) = credentials();
     c.login(user, Password::new("wrong").unwrap()).unwrap();
@@ -249,15 +250,14 @@ fn required_stls_refused_closes() {
 fn a_utf8_user_name_sends_utf8_first() {
     let mut app = App::new(vec![]);
     app.password = "pässwort".into();
-    let config = Config::default()
-        .with_plaintext_login(PlaintextLogin::Allow)
-        .with_utf8(true);
+    let mut config = Config::default();
+    config.plaintext_login = PlaintextLogin::Allow;
+    config.utf8 = true;
     let mut s = server(config, None);
-    let mut c = Session::new(
-        client::Config::default()
-            .with_stls(StlsPolicy::Never)
-            .with_plaintext_password(true),
-    );
+    let mut client_config = client::Config::default();
+    client_config.stls = StlsPolicy::Never;
+    client_config.allow_plaintext_password = true;
+    let mut c = Session::new(client_config);
     pump(&mut c, &mut s, &mut app);
     c.login(
         UserName::new("jörg").unwrap(),

@@ -2,8 +2,6 @@
 //! both ends: the server session runs its exchange itself and asks the application only
 //! for what the mechanism needs.
 
-use std::sync::Arc;
-
 use mailwire_core::{Secret, Session, Transport};
 use mailwire_pop3::{
     Password, UserName,
@@ -83,12 +81,14 @@ fn pump(c: &mut Client, s: &mut Server, app: &mut App) -> Vec<Event> {
 
 fn pair(mechanisms: &[&str]) -> (Client, Server) {
     let mechanisms = mechanisms.iter().map(|m| m.parse().unwrap()).collect();
-    let config = Config::default()
-        .with_implicit_tls(true)
-        .with_sasl_mechanisms(mechanisms);
-    let mut s = Server::new(Arc::new(config), None);
+    let mut config = Config::default();
+    config.implicit_tls = true;
+    config.sasl_mechanisms = mechanisms;
+    let mut s = Server::new(config);
     s.set_auth_nonce(NONCE);
-    let c = Client::new(client::Config::default().with_implicit_tls(true));
+    let mut client_config = client::Config::default();
+    client_config.implicit_tls = true;
+    let c = Client::new(client_config);
     (c, s)
 }
 

@@ -1,8 +1,6 @@
 //! Logins run by the server session over the wire: SASL exchanges (RFC 5034) with the
 //! RFCs' own example messages, APOP (RFC 1939 §7), and failures counted per connection.
 
-use std::sync::Arc;
-
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use mailwire_core::{Misuse, Secret, Session as _, Transport};
 use mailwire_pop3::{
@@ -24,10 +22,10 @@ fn out(s: &mut Session) -> String {
 
 /// A server over implicit TLS offering `mechanisms`, greeting already read.
 fn tls_server(mechanisms: Vec<Mechanism>) -> Session {
-    let config = Config::default()
-        .with_implicit_tls(true)
-        .with_sasl_mechanisms(mechanisms);
-    let mut s = Session::new(Arc::new(config), None);
+    let mut config = Config::default();
+    config.implicit_tls = true;
+    config.sasl_mechanisms = mechanisms;
+    let mut s = Session::new(config);
     assert_eq!(out(&mut s), "+OK POP3 server ready\r\n");
     s
 }
@@ -204,8 +202,9 @@ fn scram_and_cram_md5_need_a_nonce_for_each_exchange() {
 /// RFC 2195 §2's example, over a plaintext connection: CRAM-MD5 sends no reusable secret.
 #[test]
 fn cram_md5_with_the_rfc_2195_example() {
-    let config = Config::default().with_sasl_mechanisms(vec![Mechanism::CramMd5]);
-    let mut s = Session::new(Arc::new(config), None);
+    let mut config = Config::default();
+    config.sasl_mechanisms = vec![Mechanism::CramMd5];
+    let mut s = Session::new(config);
     assert_eq!(out(&mut s), "+OK POP3 server ready\r\n");
     s.receive(b"CAPA\r\n");
     assert!(out(&mut s).contains("\r\nSASL CRAM-MD5\r\n"));
@@ -316,12 +315,12 @@ fn xoauth2_token_rejected_with_the_error_challenge() {
 
 fn apop_server(max_login_failures: u32) -> Session {
     let ts = Timestamp::parse("<1896.697170952@dbc.mtview.ca.us>").unwrap();
-    let config = Config::default()
-        .with_apop(true)
-        .with_plaintext_login(PlaintextLogin::Allow)
-        .with_sasl_mechanisms(vec![Mechanism::Plain])
-        .with_limits(max_login_failures, 10);
-    let mut s = Session::new(Arc::new(config), Some(ts));
+    let mut config = Config::default();
+    config.apop = true;
+    config.plaintext_login = PlaintextLogin::Allow;
+    config.sasl_mechanisms = vec![Mechanism::Plain];
+    config.max_login_failures = max_login_failures;
+    let mut s = Session::new(config).with_apop_timestamp(ts);
     assert_eq!(
         out(&mut s),
         "+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n"
@@ -452,11 +451,11 @@ fn failures_are_counted_across_methods_up_to_the_limit() {
 
 #[test]
 fn an_over_long_sasl_response_fails_the_exchange() {
-    let mut config = Config::default()
-        .with_implicit_tls(true)
-        .with_sasl_mechanisms(vec![Mechanism::Plain]);
+    let mut config = Config::default();
+    config.implicit_tls = true;
+    config.sasl_mechanisms = vec![Mechanism::Plain];
     config.max_sasl_line = 300;
-    let mut s = Session::new(Arc::new(config), None);
+    let mut s = Session::new(config);
     out(&mut s);
     s.receive(b"AUTH PLAIN\r\n");
     assert_eq!(out(&mut s), "+ \r\n");

@@ -10,7 +10,10 @@ use mailwire_pop3::{
 };
 
 fn dewey() -> Config {
-    Config::default().with_host("dewey").with_apop(true)
+    let mut config = Config::default();
+    config.host = "dewey".to_owned();
+    config.apop = true;
+    config
 }
 
 fn rfc_timestamp() -> Timestamp {
@@ -61,7 +64,8 @@ fn rfc_1939_command_examples() {
         "whqtswO00WBw418f9t5JxYwZ".into(),
         "QhdPYR:00WBw1Ph7x7".into(),
     ];
-    let config = Config::default().with_plaintext_login(PlaintextLogin::Allow);
+    let mut config = Config::default();
+    config.plaintext_login = PlaintextLogin::Allow;
     let mut s = server(config, None);
     let input = b"USER mrose\r\nPASS tanstaaf\r\nLIST 2\r\nLIST 3\r\nUIDL\r\nUIDL 2\r\n\
 DELE 1\r\nDELE 1\r\nRETR 1\r\nNOOP\r\nRSET\r\nSTAT\r\n";

@@ -6,7 +6,7 @@ use common::{App, message, rfc_messages, run, server};
 use mailwire_core::{Misuse, Secret, Session as _, Transport};
 use mailwire_pop3::{
     Timestamp,
-    server::{Answer, Config, Event, Maildrop, PlaintextLogin, Question, Refusal},
+    server::{Answer, Config, Event, Maildrop, PlaintextLogin, Question, Refusal, Session},
 };
 use mailwire_sasl::{
     AuthAnswer, AuthError, AuthQuestion, AuthQuestionKind, Identity, Mechanism, Method,
@@ -17,7 +17,9 @@ fn text(b: &[u8]) -> String {
 }
 
 fn allow() -> Config {
-    Config::default().with_plaintext_login(PlaintextLogin::Allow)
+    let mut config = Config::default();
+    config.plaintext_login = PlaintextLogin::Allow;
+    config
 }
 
 const LOGIN: &[u8] = b"USER mrose\r\nPASS tanstaaf\r\n";
@@ -25,7 +27,9 @@ const LOGIN: &[u8] = b"USER mrose\r\nPASS tanstaaf\r\n";
 #[test]
 fn commands_outside_their_state_get_err() {
     let mut app = App::new(rfc_messages());
-    let mut s = server(allow().with_limits(3, 20), None);
+    let mut config = allow();
+    config.max_errors = 20;
+    let mut s = server(config, None);
     let out = run(
         &mut s,
         &mut app,
@@ -63,7 +67,9 @@ fn commands_outside_their_state_get_err() {
 #[test]
 fn too_many_errors_close_the_connection_and_release_the_maildrop() {
     let mut app = App::new(rfc_messages());
-    let mut s = server(allow().with_limits(3, 3), None);
+    let mut config = allow();
+    config.max_errors = 3;
+    let mut s = server(config, None);
     let out = run(
         &mut s,
         &mut app,
@@ -140,7 +146,9 @@ fn deleted_messages_are_invisible_until_rset() {
 #[test]
 fn user_pass_is_refused_before_tls_by_default_and_capa_says_so() {
     let mut app = App::new(rfc_messages());
-    let mut s = server(Config::default().with_stls(true), None);
+    let mut config = Config::default();
+    config.stls = true;
+    let mut s = server(config, None);
     let out = run(
         &mut s,
         &mut app,
@@ -171,16 +179,14 @@ fn user_pass_is_refused_before_tls_by_default_and_capa_says_so() {
 
 #[test]
 fn capa_advertises_what_is_configured() {
-    let config = allow()
-        .with_sasl_mechanisms(vec![Mechanism::Plain, Mechanism::ScramSha256])
-        .with_utf8(true)
-        .with_pipelining(false)
-        .with_top_and_uidl(false, true)
-        .with_expire(Some(mailwire_pop3::Expire::Never))
-        .with_login_delay(Some(900))
-        .with_implementation(Some(
-            mailwire_pop3::Implementation::new("mailwire").unwrap(),
-        ));
+    let mut config = allow();
+    config.sasl_mechanisms = vec![Mechanism::Plain, Mechanism::ScramSha256];
+    config.utf8 = true;
+    config.pipelining = false;
+    config.top = false;
+    config.expire = Some(mailwire_pop3::Expire::Never);
+    config.login_delay = Some(900);
+    config.implementation = Some(mailwire_pop3::Implementation::new("mailwire").unwrap());
     let mut s = server(config, None);
     let out = run(&mut s, &mut App::new(vec![]), b"CAPA\r\n", 100);
     assert_eq!(
@@ -233,7 +239,9 @@ fn apop_is_off_by_default_and_checks_the_digest() {
     );
 
     let mut app = App::new(vec![]);
-    let mut s = server(Config::default().with_apop(true), Some(ts));
+    let mut config = Config::default();
+    config.apop = true;
+    let mut s = server(config, Some(ts));
     let out = run(&mut s, &mut app, b"APOP mrose c4c9334bac560ecc979e58001b3e22fc\r\nAPOP nobody c4c9334bac560ecc979e58001b3e22fb\r\n", 100);
     assert_eq!(
         text(&out),
@@ -408,7 +416,9 @@ fn a_misfit_answer_is_handed_back_and_the_question_stays() {
 #[test]
 fn plain_mechanisms_follow_the_tls_rule() {
     let mechanisms = vec![Mechanism::Plain, Mechanism::ScramSha256];
-    let mut s = server(Config::default().with_sasl_mechanisms(mechanisms), None);
+    let mut config = Config::default();
+    config.sasl_mechanisms = mechanisms;
+    let mut s = server(config, None);
     let out = run(
         &mut s,
         &mut App::new(vec![]),
@@ -424,9 +434,9 @@ RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nUIDL\r\n.\r\n-ERR mechanism needs 
 
 #[test]
 fn sasl_exchange_with_challenge_and_cancel() {
-    let config = Config::default()
-        .with_implicit_tls(true)
-        .with_sasl_mechanisms(vec![Mechanism::Plain]);
+    let mut config = Config::default();
+    config.implicit_tls = true;
+    config.sasl_mechanisms = vec![Mechanism::Plain];
     let mut s = server(config, None);
     s.transmit();
     s.receive(b"AUTH LOGIN\r\nAUTH PLAIN\r\n");
@@ -535,7 +545,9 @@ fn timeout_closes_without_update_or_reply() {
 
 #[test]
 fn utf8_user_names_need_the_utf8_command() {
-    let mut s = server(allow().with_utf8(true), None);
+    let mut config = allow();
+    config.utf8 = true;
+    let mut s = server(config, None);
     let out = run(
         &mut s,
         &mut App::new(vec![]),
@@ -656,7 +668,10 @@ fn input_waiting_for_the_application_is_bounded() {
 
 #[test]
 fn utf8_given_before_stls_does_not_carry_over() {
-    let mut s = server(allow().with_utf8(true).with_stls(true), None);
+    let mut config = allow();
+    config.utf8 = true;
+    config.stls = true;
+    let mut s = server(config, None);
     let out = run(&mut s, &mut App::new(vec![]), b"UTF8\r\nSTLS\r\n", 100);
     assert_eq!(
         text(&out),
@@ -694,4 +709,28 @@ fn a_command_is_received_from_its_first_byte_to_its_crlf() {
         s.command_timeout(),
         Some(std::time::Duration::from_secs(120))
     );
+}
+
+#[test]
+fn with_apop_timestamp_replaces_the_greeting_new_queued() {
+    let ts = Timestamp::parse("<1896.697170952@dbc.mtview.ca.us>").unwrap();
+    let mut config = Config::default();
+    config.apop = true;
+    let config = std::sync::Arc::new(config);
+
+    let mut s = Session::new(std::sync::Arc::clone(&config));
+    assert_eq!(text(&s.transmit().unwrap()), "+OK POP3 server ready\r\n");
+    s.receive(b"APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n");
+    assert_eq!(text(&s.transmit().unwrap()), "-ERR APOP not supported\r\n");
+
+    let mut s = Session::new(config).with_apop_timestamp(ts.clone());
+    assert_eq!(
+        text(&s.transmit().unwrap()),
+        "+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n"
+    );
+    assert_eq!(s.transmit(), None);
+
+    let mut s = Session::new(Config::default()).with_apop_timestamp(ts);
+    assert_eq!(text(&s.transmit().unwrap()), "+OK POP3 server ready\r\n");
+    assert_eq!(s.transmit(), None);
 }

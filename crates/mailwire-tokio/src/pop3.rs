@@ -52,7 +52,9 @@ pub enum Pop3Error {
 ///
 /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
 /// // Plaintext, on loopback only: the password crosses the connection in clear.
-/// let config = Config::default().with_stls(StlsPolicy::Never).with_plaintext_password(true);
+/// let mut config = Config::default();
+/// config.stls = StlsPolicy::Never;
+/// config.allow_plaintext_password = true;
 /// let mut pop3 = Pop3Client::connect("127.0.0.1:1110", config, Tls::None, false).await?;
 /// pop3.login(UserName::new("user")?, Password::new("password")?).await?;
 /// for listing in pop3.list().await? {

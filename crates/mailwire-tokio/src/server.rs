@@ -29,6 +29,8 @@ pub struct Finished {
 /// outcome for the application to log as it likes.
 ///
 /// ```no_run
+/// use std::sync::Arc;
+///
 /// use mailwire_smtp::Domain;
 /// use mailwire_smtp::server::{Config, Event, Session};
 /// use mailwire_tokio::server::Server;
@@ -46,9 +48,10 @@ pub struct Finished {
 ///
 /// # async fn f() -> std::io::Result<()> {
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:2525").await?;
-/// let config = Config::new(Domain::new("mx.example.org").unwrap());
+/// // One config for every connection.
+/// let config = Arc::new(Config::new(Domain::new("mx.example.org").unwrap()));
 /// let mut server = Server::new(listener, Tls::None, false, move |_peer| {
-///     (Session::new(config.clone()), AcceptAll)
+///     (Session::new(Arc::clone(&config)), AcceptAll)
 /// });
 /// loop {
 ///     let done = server.next_finished().await?;

@@ -75,15 +75,12 @@ async fn pop3_fetch_over_loopback() {
     let maildrop = Maildrop1::default();
     let for_server = maildrop.clone();
     let mut server = Server::new(listener, Tls::None, false, move |_peer| {
-        (
-            Pop3Server::new(pop3_server_config(), None),
-            for_server.clone(),
-        )
+        (Pop3Server::new(pop3_server_config()), for_server.clone())
     });
     let client = tokio::spawn(async move {
-        let config = mailwire_pop3::client::Config::default()
-            .with_stls(mailwire_pop3::client::StlsPolicy::Never)
-            .with_plaintext_password(true);
+        let mut config = mailwire_pop3::client::Config::default();
+        config.stls = mailwire_pop3::client::StlsPolicy::Never;
+        config.allow_plaintext_password = true;
         let mut pop3 = Pop3Client::connect(addr, config, Tls::None, false)
             .await
             .unwrap();

@@ -3,7 +3,6 @@
 //! protocol's goodbye when the bound runs out, however often the per-read timeout
 //! restarts; a client that sends its commands in time is not affected.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use mailwire_core::Session;
@@ -26,13 +25,13 @@ fn smtp() -> mailwire_smtp::server::Session {
 fn pop3() -> mailwire_pop3::server::Session {
     let mut config = mailwire_pop3::server::Config::default();
     config.command_timeout = Some(BOUND);
-    mailwire_pop3::server::Session::new(Arc::new(config), None)
+    mailwire_pop3::server::Session::new(config)
 }
 
 fn imap() -> mailwire_imap::server::Session {
     let mut config = mailwire_imap::server::Config::default();
     config.command_timeout = Some(BOUND);
-    mailwire_imap::server::Session::new(config, mailwire_imap::server::Greeting::Ready)
+    mailwire_imap::server::Session::new(config)
 }
 
 /// Runs `session` over one end of a pipe, ignoring its events (the commands used here

@@ -196,7 +196,7 @@ async fn pop3_stls_on_both_sides() {
         config.stls = true;
         config.sasl_mechanisms.clear();
         // USER / PASS only once encrypted: the default.
-        let session = Pop3Server::new(Arc::new(config), None);
+        let session = Pop3Server::new(config);
         Connection::new(MaybeTlsStream::Plain(server_io), session, server_tls)
             .run(&mut handler)
             .await

@@ -218,9 +218,13 @@ struct InFlight {
 }
 
 /// An IMAP4rev1 client session for one connection.
+///
+/// A driver calls [`new`](Self::new), then any `with_*` method, then, round after round,
+/// `poll_event` (answering each event), `transmit`, `transport` and `receive`; see
+/// [`mailwire_core::Session`] for the details.
 #[derive(Debug)]
 pub struct Session {
-    config: Config,
+    config: std::sync::Arc<Config>,
     /// Whether the connection is under TLS.
     tls: bool,
     /// The server accepted IDLE and `DONE` has not been sent.
@@ -250,7 +254,8 @@ impl Default for Session {
 
 impl Session {
     /// A session waiting for the server's greeting.
-    pub fn new(config: Config) -> Self {
+    pub fn new(config: impl Into<std::sync::Arc<Config>>) -> Self {
+        let config = config.into();
         let limits = config.limits;
         Self {
             tls: config.tls,

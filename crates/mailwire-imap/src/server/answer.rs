@@ -17,12 +17,12 @@ use crate::types::StatusItem;
 ///
 /// ```
 /// use mailwire_core::Session as _;
-/// use mailwire_imap::server::{Answer, Config, Greeting, Question, Session};
+/// use mailwire_imap::server::{Answer, Config, Question, Session};
 /// use mailwire_sasl::{AuthAnswer, AuthQuestionKind};
 ///
 /// let mut config = Config::default();
 /// config.plaintext_auth = true;
-/// let mut s = Session::new(config, Greeting::Ready);
+/// let mut s = Session::new(config);
 /// let e = s.answer_auth(AuthAnswer::Accept).unwrap_err();
 /// assert_eq!((e.pending, e.answer), (None, Answer::Auth(AuthAnswer::Accept)));
 ///

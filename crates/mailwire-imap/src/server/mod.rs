@@ -25,12 +25,12 @@
 //!
 //! ```
 //! use mailwire_imap::{Session as _, Transport};
-//! use mailwire_imap::server::{Config, Event, Greeting, Session};
+//! use mailwire_imap::server::{Config, Event, Session};
 //! use mailwire_sasl::{AuthAnswer, AuthQuestion, Method};
 //!
 //! let mut config = Config::default();
 //! config.plaintext_auth = true;
-//! let mut s = Session::new(config, Greeting::Ready);
+//! let mut s = Session::new(config);
 //! assert!(s.transmit().unwrap().starts_with(b"* OK [CAPABILITY IMAP4rev1 "));
 //!
 //! s.receive(b"a1 LOGIN fred secret\r\n");
@@ -292,9 +292,13 @@ enum Pending {
 /// An IMAP4rev1 server session for one connection.
 ///
 /// Drive it through the [`Session`] trait; answer its [`Event`]s with the methods below.
+///
+/// A driver calls [`new`](Self::new), then any `with_*` method, then, round after round,
+/// `poll_event` (answering each event), `transmit`, `transport` and `receive`; see
+/// [`mailwire_core::Session`] for the details.
 #[derive(Debug)]
 pub struct Session {
-    config: Config,
+    config: std::sync::Arc<Config>,
     state: State,
     tls: bool,
     mode: Mode,
@@ -321,8 +325,20 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session that has just sent `greeting`.
-    pub fn new(config: Config, greeting: Greeting) -> Self {
+    /// A session for a new connection; queues the [`Greeting::Ready`] greeting.
+    pub fn new(config: impl Into<std::sync::Arc<Config>>) -> Self {
+        Self::greet(config.into(), Greeting::Ready)
+    }
+
+    /// The fresh session again, opening with `greeting` instead.
+    ///
+    /// Call this before driving the session: it starts the session over from its config,
+    /// and the greeting queued by [`new`](Self::new) is replaced.
+    pub fn with_greeting(self, greeting: Greeting) -> Self {
+        Self::greet(self.config, greeting)
+    }
+
+    fn greet(config: std::sync::Arc<Config>, greeting: Greeting) -> Self {
         let mut s = Self {
             framer: Framer::new(config.limits),
             tls: config.tls,

@@ -15,7 +15,14 @@ pub enum StlsPolicy {
     Required,
 }
 
-/// Client settings.
+/// Client settings, built from [`Config::default`], then fields set:
+///
+/// ```
+/// use mailwire_pop3::client::{Config, StlsPolicy};
+///
+/// let mut config = Config::default();
+/// config.stls = StlsPolicy::Opportunistic;
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
@@ -48,35 +55,5 @@ impl Default for Config {
             timeout: Duration::from_secs(600),
             max_listing_entries: 250_000,
         }
-    }
-}
-
-impl Config {
-    /// Marks the connection as TLS from the start.
-    #[must_use]
-    pub fn with_implicit_tls(mut self, on: bool) -> Self {
-        self.implicit_tls = on;
-        self
-    }
-
-    /// Sets the `STLS` policy.
-    #[must_use]
-    pub fn with_stls(mut self, policy: StlsPolicy) -> Self {
-        self.stls = policy;
-        self
-    }
-
-    /// Allows passwords over a connection without TLS.
-    #[must_use]
-    pub fn with_plaintext_password(mut self, on: bool) -> Self {
-        self.allow_plaintext_password = on;
-        self
-    }
-
-    /// Allows or forbids APOP.
-    #[must_use]
-    pub fn with_apop(mut self, on: bool) -> Self {
-        self.allow_apop = on;
-        self
     }
 }

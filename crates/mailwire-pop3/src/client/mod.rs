@@ -41,9 +41,13 @@ use crate::{
 };
 
 /// A POP3 client session for one connection.
+///
+/// A driver calls [`new`](Self::new), then any `with_*` method, then, round after round,
+/// `poll_event` (answering each event), `transmit`, `transport` and `receive`; see
+/// [`mailwire_core::Session`] for the details.
 #[derive(Debug)]
 pub struct Session {
-    config: Config,
+    config: std::sync::Arc<Config>,
     phase: Phase,
     greeting: Option<Greeting>,
     capabilities: Vec<Capability>,
@@ -104,7 +108,8 @@ fn wrong(method: &'static str) -> Error {
 
 impl Session {
     /// A session for a new connection; it waits for the greeting.
-    pub fn new(config: Config) -> Self {
+    pub fn new(config: impl Into<std::sync::Arc<Config>>) -> Self {
+        let config = config.into();
         Self {
             tls: config.implicit_tls,
             framer: LineFramer::new(config.max_line),

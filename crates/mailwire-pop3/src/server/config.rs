@@ -21,8 +21,15 @@ pub enum PlaintextLogin {
 
 /// Server settings, shared by all connections.
 ///
-/// Built from [`Config::default`] and the `with_*` methods; the fields are public for
-/// reading.
+/// Built from [`Config::default`], then fields set:
+///
+/// ```
+/// use mailwire_pop3::server::{Config, PlaintextLogin};
+///
+/// let mut config = Config::default();
+/// config.host = "pop.example.org".to_owned();
+/// config.plaintext_login = PlaintextLogin::Allow;
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
@@ -33,7 +40,8 @@ pub struct Config {
     /// `USER` / `PASS` policy.
     pub plaintext_login: PlaintextLogin,
     /// Offer `APOP` (off by default: the server needs every user's secret in plaintext, and
-    /// MD5 is weak). Needs a timestamp per connection, see [`Session::new`](super::Session::new).
+    /// MD5 is weak). Needs a timestamp per connection, see
+    /// [`Session::with_apop_timestamp`](super::Session::with_apop_timestamp).
     pub apop: bool,
     /// SASL mechanisms offered with `AUTH` (RFC 5034) and listed by `CAPA`; the session runs
     /// the exchanges with `mailwire_sasl::ServerExchange` and asks the application only
@@ -111,107 +119,5 @@ impl Default for Config {
             timeout: Duration::from_secs(600),
             command_timeout: Some(Duration::from_secs(2 * 60)),
         }
-    }
-}
-
-impl Config {
-    /// Sets the host name shown in the goodbye line.
-    #[must_use]
-    pub fn with_host(mut self, host: impl Into<String>) -> Self {
-        self.host = host.into();
-        self
-    }
-
-    /// Sets the greeting's text.
-    #[must_use]
-    pub fn with_greeting(mut self, text: impl Into<String>) -> Self {
-        self.greeting = text.into();
-        self
-    }
-
-    /// Sets the `USER` / `PASS` policy.
-    #[must_use]
-    pub fn with_plaintext_login(mut self, policy: PlaintextLogin) -> Self {
-        self.plaintext_login = policy;
-        self
-    }
-
-    /// Turns APOP on or off.
-    #[must_use]
-    pub fn with_apop(mut self, on: bool) -> Self {
-        self.apop = on;
-        self
-    }
-
-    /// Sets the SASL mechanisms offered.
-    #[must_use]
-    pub fn with_sasl_mechanisms(mut self, mechanisms: Vec<Mechanism>) -> Self {
-        self.sasl_mechanisms = mechanisms;
-        self
-    }
-
-    /// Offers `STLS`.
-    #[must_use]
-    pub fn with_stls(mut self, on: bool) -> Self {
-        self.stls = on;
-        self
-    }
-
-    /// Marks connections as TLS from the start.
-    #[must_use]
-    pub fn with_implicit_tls(mut self, on: bool) -> Self {
-        self.implicit_tls = on;
-        self
-    }
-
-    /// Offers `UTF8`.
-    #[must_use]
-    pub fn with_utf8(mut self, on: bool) -> Self {
-        self.utf8 = on;
-        self
-    }
-
-    /// Turns `TOP` and `UIDL` on or off.
-    #[must_use]
-    pub fn with_top_and_uidl(mut self, top: bool, uidl: bool) -> Self {
-        self.top = top;
-        self.uidl = uidl;
-        self
-    }
-
-    /// Announces `PIPELINING` or not.
-    #[must_use]
-    pub fn with_pipelining(mut self, on: bool) -> Self {
-        self.pipelining = on;
-        self
-    }
-
-    /// Announces `EXPIRE`.
-    #[must_use]
-    pub fn with_expire(mut self, expire: Option<Expire>) -> Self {
-        self.expire = expire;
-        self
-    }
-
-    /// Announces `LOGIN-DELAY`.
-    #[must_use]
-    pub fn with_login_delay(mut self, seconds: Option<u32>) -> Self {
-        self.login_delay = seconds;
-        self
-    }
-
-    /// Announces `IMPLEMENTATION`.
-    #[must_use]
-    pub fn with_implementation(mut self, implementation: Option<Implementation>) -> Self {
-        self.implementation = implementation;
-        self
-    }
-
-    /// Sets the failed logins and errors after which the connection is closed.
-    #[must_use]
-    pub fn with_limits(mut self, max_login_failures: u32, max_errors: u32) -> Self {
-        self.max_login_failures = max_login_failures;
-        self.max_errors = max_errors;
-        self
     }
 }

@@ -71,14 +71,14 @@ use crate::{
 /// A POP3 server session for one connection.
 ///
 /// ```
-/// use std::sync::Arc;
 /// use mailwire_pop3::Session as _;
 /// use mailwire_pop3::server::{Config, Event, Maildrop, MessageInfo, PlaintextLogin, Session};
 /// use mailwire_pop3::UniqueId;
 /// use mailwire_sasl::{AuthAnswer, AuthQuestion, Method};
 ///
-/// let config = Config::default().with_plaintext_login(PlaintextLogin::Allow);
-/// let mut server = Session::new(Arc::new(config), None);
+/// let mut config = Config::default();
+/// config.plaintext_login = PlaintextLogin::Allow;
+/// let mut server = Session::new(config);
 /// assert_eq!(&server.transmit().unwrap()[..], b"+OK POP3 server ready\r\n");
 ///
 /// server.receive(b"USER tim\r\nPASS tanstaaf\r\n");
@@ -99,6 +99,10 @@ use crate::{
 /// assert_eq!(&server.transmit().unwrap()[..], b"+OK tim's maildrop has 1 messages (120 octets)\r\n");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// A driver calls [`new`](Self::new), then any `with_*` method, then, round after round,
+/// `poll_event` (answering each event), `transmit`, `transport` and `receive`; see
+/// [`mailwire_core::Session`] for the details.
 #[derive(Debug)]
 pub struct Session {
     config: Arc<Config>,
@@ -174,12 +178,23 @@ struct Sending {
 }
 
 impl Session {
-    /// A session for a new connection; queues the greeting.
+    /// A session for a new connection; queues the greeting. APOP is not offered until
+    /// [`with_apop_timestamp`](Self::with_apop_timestamp) gives the connection its timestamp.
+    pub fn new(config: impl Into<Arc<Config>>) -> Self {
+        Self::greet(config.into(), None)
+    }
+
+    /// The fresh session again, its greeting carrying `timestamp`, so that APOP is offered
+    /// and accepted if [`Config::apop`] is on (otherwise the timestamp is dropped).
     ///
-    /// With [`Config::apop`] on, `timestamp` goes into the greeting and APOP is accepted;
-    /// it must differ for every connection (see [`Timestamp::from_parts`]). Without a
-    /// timestamp APOP is not offered.
-    pub fn new(config: Arc<Config>, timestamp: Option<Timestamp>) -> Self {
+    /// The timestamp must differ for every connection (see [`Timestamp::from_parts`]). Call
+    /// this before driving the session: it starts the session over from its config, and
+    /// the greeting queued by [`new`](Self::new) is replaced.
+    pub fn with_apop_timestamp(self, timestamp: Timestamp) -> Self {
+        Self::greet(self.config, Some(timestamp))
+    }
+
+    fn greet(config: Arc<Config>, timestamp: Option<Timestamp>) -> Self {
         let timestamp = timestamp.filter(|_| config.apop);
         let framer = LineFramer::new(config.max_command_line.max(config.max_sasl_line));
         let mut server = Self {

@@ -13,10 +13,9 @@ use super::{Maildrop, Refusal};
 /// as it was, and the value given comes back in [`answer`](mailwire_core::Misuse::answer).
 ///
 /// ```
-/// use std::sync::Arc;
 /// use mailwire_pop3::server::{Answer, Config, Maildrop, Session};
 ///
-/// let mut server = Session::new(Arc::new(Config::default()), None);
+/// let mut server = Session::new(Config::default());
 /// let e = server.open_maildrop(Maildrop::default()).unwrap_err();
 /// assert_eq!(e.pending, None);
 /// assert!(matches!(e.answer, Answer::OpenMaildrop(_)));

@@ -5,8 +5,6 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
-use std::sync::Arc;
-
 use mailwire_core::{Secret, Session as _, Transport};
 use mailwire_pop3::{
     UniqueId,
@@ -170,5 +168,9 @@ pub(crate) fn run(server: &mut Session, app: &mut App, input: &[u8], split: usiz
 }
 
 pub(crate) fn server(config: Config, timestamp: Option<mailwire_pop3::Timestamp>) -> Session {
-    Session::new(Arc::new(config), timestamp)
+    let session = Session::new(config);
+    match timestamp {
+        Some(timestamp) => session.with_apop_timestamp(timestamp),
+        None => session,
+    }
 }

@@ -141,9 +141,13 @@ impl Transaction {
 
 /// A client conversation. See the [module documentation](self) for the flow, and
 /// [`mailwire_core::Session`] for the driver's side.
+///
+/// A driver calls [`new`](Self::new), then any `with_*` method, then, round after round,
+/// `poll_event` (answering each event), `transmit`, `transport` and `receive`; see
+/// [`mailwire_core::Session`] for the details.
 #[derive(Debug)]
 pub struct Session {
-    config: Config,
+    config: std::sync::Arc<Config>,
     phase: Phase,
     /// Input, output, events and transport.
     conduit: Conduit<Event>,
@@ -159,7 +163,8 @@ pub struct Session {
 
 impl Session {
     /// Starts a conversation; the session waits for the server's greeting.
-    pub fn new(config: Config) -> Self {
+    pub fn new(config: impl Into<std::sync::Arc<Config>>) -> Self {
+        let config = config.into();
         Self {
             framer: LineFramer::new(config.max_reply_line_len),
             tls: config.implicit_tls,

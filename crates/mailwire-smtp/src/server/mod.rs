@@ -166,9 +166,13 @@ struct Transaction {
 
 /// A server conversation. See the [module documentation](self) for the flow, and
 /// [`mailwire_core::Session`] for the driver's side.
+///
+/// A driver calls [`new`](Self::new), then any `with_*` method, then, round after round,
+/// `poll_event` (answering each event), `transmit`, `transport` and `receive`; see
+/// [`mailwire_core::Session`] for the details.
 #[derive(Debug)]
 pub struct Session {
-    config: Config,
+    config: std::sync::Arc<Config>,
     phase: Phase,
     /// Input, output, events and transport. Its output is marked up to the reply to the
     /// last command that must end a pipelined group: that much may go out while a decision
@@ -191,7 +195,8 @@ pub struct Session {
 
 impl Session {
     /// Starts a conversation; the 220 greeting is ready to transmit.
-    pub fn new(config: Config) -> Self {
+    pub fn new(config: impl Into<std::sync::Arc<Config>>) -> Self {
+        let config = config.into();
         let framer = LineFramer::new(frame_limit(&config));
         let mut session = Self {
             phase: Phase::Command,
