@@ -129,7 +129,7 @@ async fn run_pop3(args: &Args, tls: Tls) -> Result<(), String> {
     } else {
         StlsPolicy::Never
     };
-    config.allow_plaintext_password = args.allow_plaintext_auth;
+    config.plaintext_auth = args.allow_plaintext_auth;
     let server = &args.server;
     let mut pop3 = Pop3Client::connect(server.as_str(), config, tls, args.tls)
         .await

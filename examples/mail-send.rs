@@ -111,7 +111,7 @@ async fn run(args: Args) -> Result<bool, String> {
     } else {
         TlsPolicy::Never
     };
-    config.auth_without_tls = args.allow_plaintext_auth;
+    config.plaintext_auth = args.allow_plaintext_auth;
     if let (Some(user), Some(password)) = (args.user.clone(), args.password.clone()) {
         config.credentials = Some(Credentials::new(user, password));
     }

@@ -15,7 +15,7 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>, bool)| {
     let (data, splits, tls) = input;
     let mut config = Config::default();
     config.implicit_tls = tls;
-    config.allow_plaintext_password = true;
+    config.plaintext_auth = true;
     let mut c = Session::new(config);
     let one = MessageNumber::new(1).unwrap();
     let mut rest = &data[..];

@@ -23,7 +23,7 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>, u8)| {
     config.lmtp = mode & 2 != 0;
     if mode & 4 != 0 {
         config.credentials = Some(Credentials::new("user", "pass"));
-        config.auth_without_tls = true;
+        config.plaintext_auth = true;
         config.scram_nonce = Some("fyko+d2lbbFgONRv9qkxdawL".into());
     }
     let mut c = Session::new(config);

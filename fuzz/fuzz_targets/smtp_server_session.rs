@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     config.pipelining = flags & 2 != 0;
     config.chunking = flags & 4 != 0;
     config.starttls = flags & 8 != 0;
-    config.auth_without_tls = flags & 16 != 0;
+    config.plaintext_auth = flags & 16 != 0;
     config.auth_mechanisms = vec![
         SaslMechanism::Plain,
         SaslMechanism::Login,

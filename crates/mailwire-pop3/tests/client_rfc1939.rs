@@ -300,7 +300,7 @@ fn a_listing_longer_than_the_limit_is_a_protocol_error() {
 fn ready_with_plain() -> Session {
     let mut config = Config::default();
     config.stls = StlsPolicy::Never;
-    config.allow_plaintext_password = true;
+    config.plaintext_auth = true;
     let mut c = Session::new(config);
     c.receive(b"+OK ready <7.1@host.test>\r\n");
     assert_eq!(out(&mut c), "CAPA\r\n");
@@ -351,7 +351,7 @@ fn login_falls_back_after_a_sasl_failure_that_is_not_about_credentials() {
 fn login_falls_back_to_user_and_pass() {
     let mut config = Config::default();
     config.stls = StlsPolicy::Never;
-    config.allow_plaintext_password = true;
+    config.plaintext_auth = true;
     config.allow_apop = false;
     let mut c = Session::new(config);
     c.receive(b"+OK ready\r\n");

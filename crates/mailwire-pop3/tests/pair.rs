@@ -214,7 +214,7 @@ fn plaintext_user_pass_only_when_both_sides_allow_it() {
     let mut config = Config::default();
     config.plaintext_login = PlaintextLogin::Allow;
     let mut s = server(config, None);
-    client_config.allow_plaintext_password = true;
+    client_config.plaintext_auth = true;
     let mut c = Session::new(client_config);
     pump(&mut c, &mut s, &mut app);
     let (user, password) = credentials();
@@ -256,7 +256,7 @@ fn a_utf8_user_name_sends_utf8_first() {
     let mut s = server(config, None);
     let mut client_config = client::Config::default();
     client_config.stls = StlsPolicy::Never;
-    client_config.allow_plaintext_password = true;
+    client_config.plaintext_auth = true;
     let mut c = Session::new(client_config);
     pump(&mut c, &mut s, &mut app);
     c.login(

@@ -292,7 +292,7 @@ fn starttls_then_auth_plain() {
 fn auth_login_and_failures() {
     let mut cfg = config();
     cfg.credentials = Some(Credentials::new("tim", "pw"));
-    cfg.auth_without_tls = true;
+    cfg.plaintext_auth = true;
     let mut c = Session::new(cfg.clone());
     exchange(&mut c, "220 mx\r\n");
     assert_eq!(
@@ -309,7 +309,7 @@ fn auth_login_and_failures() {
         }]
     ));
 
-    cfg.auth_without_tls = false;
+    cfg.plaintext_auth = false;
     let mut c = Session::new(cfg);
     exchange(&mut c, "220 mx\r\n");
     assert_eq!(exchange(&mut c, "250-mx\r\n250 AUTH PLAIN\r\n"), "QUIT\r\n");

@@ -285,7 +285,7 @@ fn eight_bit_and_utf8_messages_get_their_parameters() {
 fn scram_is_preferred_and_verifies_both_sides() {
     let mut s = server_config();
     s.auth_mechanisms = vec![Mechanism::Plain, Mechanism::ScramSha256];
-    s.auth_without_tls = true;
+    s.plaintext_auth = true;
     s.require_auth = true;
     let mut c = client_config();
     c.credentials = Some(Credentials::new("tim", "tanstaaf"));

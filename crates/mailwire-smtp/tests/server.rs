@@ -558,7 +558,7 @@ fn auth_plain_with_an_initial_response() {
 #[test]
 fn auth_login_with_challenges_and_cancel() {
     let mut c = tls_config();
-    c.auth_without_tls = true;
+    c.plaintext_auth = true;
     let policy: common::Policy = Box::new(|event, server| {
         if let Event::Auth {
             question: AuthQuestion::Password {

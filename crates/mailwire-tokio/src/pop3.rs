@@ -54,7 +54,7 @@ pub enum Pop3Error {
 /// // Plaintext, on loopback only: the password crosses the connection in clear.
 /// let mut config = Config::default();
 /// config.stls = StlsPolicy::Never;
-/// config.allow_plaintext_password = true;
+/// config.plaintext_auth = true;
 /// let mut pop3 = Pop3Client::connect("127.0.0.1:1110", config, Tls::None, false).await?;
 /// pop3.login(UserName::new("user")?, Password::new("password")?).await?;
 /// for listing in pop3.list().await? {

@@ -80,7 +80,7 @@ async fn pop3_fetch_over_loopback() {
     let client = tokio::spawn(async move {
         let mut config = mailwire_pop3::client::Config::default();
         config.stls = mailwire_pop3::client::StlsPolicy::Never;
-        config.allow_plaintext_password = true;
+        config.plaintext_auth = true;
         let mut pop3 = Pop3Client::connect(addr, config, Tls::None, false)
             .await
             .unwrap();

@@ -31,7 +31,7 @@ pub struct Config {
     /// The `STLS` policy for a connection that starts in plaintext.
     pub stls: StlsPolicy,
     /// Send a password (`USER` / `PASS`, SASL `PLAIN`) over a connection without TLS.
-    pub allow_plaintext_password: bool,
+    pub plaintext_auth: bool,
     /// Log in with APOP when the greeting offers it and SASL is not available. APOP keeps
     /// the password off the wire but relies on MD5.
     pub allow_apop: bool,
@@ -49,7 +49,7 @@ impl Default for Config {
         Self {
             implicit_tls: false,
             stls: StlsPolicy::default(),
-            allow_plaintext_password: false,
+            plaintext_auth: false,
             allow_apop: true,
             max_line: crate::codec::MAX_RESPONSE_LINE,
             timeout: Duration::from_secs(600),

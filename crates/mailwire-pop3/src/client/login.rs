@@ -107,7 +107,7 @@ impl Session {
     }
 
     pub(super) fn password_allowed(&self) -> bool {
-        self.tls || self.config.allow_plaintext_password
+        self.tls || self.config.plaintext_auth
     }
 
     fn offers(&self, mechanism: mailwire_sasl::Mechanism) -> bool {

@@ -88,7 +88,7 @@ pub struct Config {
     pub credentials: Option<Credentials>,
     /// Use mechanisms that send the password or token itself (PLAIN, LOGIN, XOAUTH2,
     /// OAUTHBEARER) over an unencrypted connection. Off by default.
-    pub auth_without_tls: bool,
+    pub plaintext_auth: bool,
     /// A fresh, unpredictable nonce (printable ASCII without `,`, 18 random bytes in
     /// base64 is usual) that lets the client use SCRAM-SHA-256. The session draws no
     /// random numbers itself.
@@ -157,7 +157,7 @@ impl Config {
             tls: TlsPolicy::Opportunistic,
             implicit_tls: false,
             credentials: None,
-            auth_without_tls: false,
+            plaintext_auth: false,
             scram_nonce: None,
             max_reply_line_len: 4096,
             timeouts: Timeouts::default(),

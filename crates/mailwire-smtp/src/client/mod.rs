@@ -529,7 +529,7 @@ impl Session {
                 .capabilities
                 .as_ref()
                 .map_or(&[][..], EhloResponse::auth_mechanisms);
-            let clear_ok = self.tls || self.config.auth_without_tls;
+            let clear_ok = self.tls || self.config.plaintext_auth;
             let nonce = self.config.scram_nonce.as_deref();
             let Some(mut exchange) = auth::choose(offered, credentials, clear_ok, nonce) else {
                 return self.fail(Failure::NoMechanism, true);

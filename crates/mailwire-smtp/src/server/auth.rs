@@ -93,7 +93,7 @@ impl Session {
     /// The mechanisms AUTH offers now: none once authenticated, and over an unencrypted
     /// connection only those that send no reusable secret, unless allowed.
     pub(super) fn offered_mechanisms(&self) -> impl Iterator<Item = SaslMechanism> + '_ {
-        let clear_ok = self.tls || self.config.auth_without_tls;
+        let clear_ok = self.tls || self.config.plaintext_auth;
         self.config
             .auth_mechanisms
             .iter()

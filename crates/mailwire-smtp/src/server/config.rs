@@ -80,7 +80,7 @@ pub struct Config {
     pub auth_mechanisms: Vec<Mechanism>,
     /// Offer AUTH on an unencrypted connection too. Off by default: credentials would
     /// cross the network in the clear.
-    pub auth_without_tls: bool,
+    pub plaintext_auth: bool,
     /// Refuse MAIL (`530 5.7.0`) until the client authenticated.
     pub require_auth: bool,
     /// What to do with bare CR / LF in a DATA body.
@@ -136,7 +136,7 @@ impl Config {
             implicit_tls: false,
             require_encryption: false,
             auth_mechanisms: Vec::new(),
-            auth_without_tls: false,
+            plaintext_auth: false,
             require_auth: false,
             bare_line_endings: BareLineEndings::Normalize,
             vrfy_reply: Reply::fixed(
