@@ -1,6 +1,6 @@
 //! IMAP4rev1 (RFC 3501) as types and a codec, without I/O.
 //!
-//! The crate has two layers, with room for a third:
+//! Three layers, as in every mailwire protocol crate: types, codec and the sessions.
 //!
 //! - [`types`]: the protocol's vocabulary — [`Command`](types::Command),
 //!   [`Response`](types::Response), [`SequenceSet`](types::SequenceSet),
@@ -78,6 +78,75 @@
 //!     Fragment::Literal { data: b"two\r\nlines", sync: true },
 //!     Fragment::Line(b"\r\n"),
 //! ]);
+//! ```
+//!
+//! # The same program in every protocol crate
+//!
+//! mailwire-smtp, mailwire-pop3 and mailwire-imap open with the same two programs, so that
+//! what one teaches carries over. A server session asks the application to check a password
+//! and to decide one command; a client session logs in. The bytes are handed over by hand
+//! where a driver (mailwire-tokio) would use a socket.
+//!
+//! ```
+//! use std::num::NonZeroU32;
+//!
+//! use mailwire_imap::sasl::{AuthAnswer, AuthQuestion};
+//! use mailwire_imap::server::{Config, Event, MailboxSnapshot, Session};
+//! use mailwire_imap::types::Mailbox;
+//! use mailwire_imap::Session as _;
+//!
+//! let mut config = Config::default();
+//! config.plaintext_auth = true; // this example has no TLS
+//! let mut server = Session::new(config);
+//!
+//! server.receive(b"a1 LOGIN fred secret\r\na2 SELECT INBOX\r\n");
+//! while let Some(event) = server.poll_event() {
+//!     match event {
+//!         Event::Auth { question: AuthQuestion::Password { authcid, password, .. } } => {
+//!             let right = authcid == "fred" && password.expose() == "secret";
+//!             server.answer_auth(if right { AuthAnswer::Accept } else { AuthAnswer::Reject })?;
+//!         }
+//!         Event::Select { mailbox, .. } => {
+//!             assert_eq!(mailbox, Mailbox::Inbox);
+//!             server.open_mailbox(MailboxSnapshot {
+//!                 uid_validity: NonZeroU32::new(1).unwrap(),
+//!                 uid_next: NonZeroU32::new(1).unwrap(),
+//!                 flags: Vec::new(),
+//!                 keywords_allowed: false,
+//!                 messages: Vec::new(),
+//!             })?;
+//!         }
+//!         _ => {}
+//!     }
+//! }
+//! let mut out = Vec::new();
+//! while let Some(bytes) = server.transmit() {
+//!     out.extend_from_slice(&bytes);
+//! }
+//! assert!(out.ends_with(b"a2 OK [READ-WRITE] SELECT completed\r\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ```
+//! use mailwire_imap::client::{Config, Event, Session};
+//! use mailwire_imap::types::Completion;
+//! use mailwire_imap::Session as _;
+//!
+//! let mut config = Config::default();
+//! config.plaintext_auth = true; // this example has no TLS
+//! let mut client = Session::new(config);
+//!
+//! client.receive(b"* OK [CAPABILITY IMAP4rev1] ready\r\n");
+//! assert!(matches!(client.poll_event(), Some(Event::Greeting { .. })));
+//! let tag = client.login("fred", "secret")?;
+//! assert_eq!(&client.transmit().unwrap()[..], b"A1 LOGIN fred secret\r\n");
+//! client.receive(b"A1 OK LOGIN completed\r\n");
+//! let mut events = std::iter::from_fn(|| client.poll_event());
+//! assert!(events.any(|e| matches!(
+//!     e,
+//!     Event::Completed { tag: t, completion: Completion::Ok, .. } if t == tag
+//! )));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -95,6 +95,68 @@
 //! assert_eq!(body, b"Subject: hi\r\n\r\n.\r\n");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # The same program in every protocol crate
+//!
+//! mailwire-smtp, mailwire-pop3 and mailwire-imap open with the same two programs, so that
+//! what one teaches carries over. A server session asks the application to check a password
+//! and to decide one command; a client session logs in. The bytes are handed over by hand
+//! where a driver (mailwire-tokio) would use a socket.
+//!
+//! ```
+//! use mailwire_pop3::sasl::{AuthAnswer, AuthQuestion};
+//! use mailwire_pop3::server::{Config, Event, Maildrop, MessageInfo, PlaintextLogin, Session};
+//! use mailwire_pop3::{Session as _, UniqueId};
+//!
+//! let mut config = Config::default();
+//! config.plaintext_login = PlaintextLogin::Allow; // this example has no TLS
+//! let mut server = Session::new(config);
+//!
+//! server.receive(b"USER fred\r\nPASS secret\r\nSTAT\r\n");
+//! while let Some(event) = server.poll_event() {
+//!     match event {
+//!         Event::Auth { question: AuthQuestion::Password { authcid, password, .. } } => {
+//!             let right = authcid == "fred" && password.expose() == "secret";
+//!             server.answer_auth(if right { AuthAnswer::Accept } else { AuthAnswer::Reject })?;
+//!         }
+//!         Event::OpenMaildrop { user } => {
+//!             assert_eq!(user, "fred");
+//!             let message = MessageInfo { size: 120, unique_id: UniqueId::new("m1")? };
+//!             server.open_maildrop(Maildrop::new(vec![message]))?;
+//!         }
+//!         _ => {}
+//!     }
+//! }
+//! let mut out = Vec::new();
+//! while let Some(bytes) = server.transmit() {
+//!     out.extend_from_slice(&bytes);
+//! }
+//! assert!(out.ends_with(b"+OK fred's maildrop has 1 messages (120 octets)\r\n+OK 1 120\r\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ```
+//! use mailwire_pop3::client::{Config, Event, Session, StlsPolicy};
+//! use mailwire_pop3::{Password, Session as _, UserName};
+//!
+//! let mut config = Config::default();
+//! config.stls = StlsPolicy::Never;
+//! config.plaintext_auth = true; // this example has no TLS
+//! let mut client = Session::new(config);
+//!
+//! client.receive(b"+OK POP3 server ready\r\n");
+//! assert_eq!(&client.transmit().unwrap()[..], b"CAPA\r\n");
+//! client.receive(b"+OK\r\nUSER\r\n.\r\n");
+//! assert!(matches!(client.poll_event(), Some(Event::Ready { .. })));
+//! client.login(UserName::new("fred")?, Password::new("secret")?)?;
+//! assert_eq!(&client.transmit().unwrap()[..], b"USER fred\r\n");
+//! client.receive(b"+OK\r\n");
+//! assert_eq!(&client.transmit().unwrap()[..], b"PASS secret\r\n");
+//! client.receive(b"+OK maildrop has 1 message\r\n");
+//! let mut events = std::iter::from_fn(|| client.poll_event());
+//! assert!(events.any(|e| matches!(e, Event::LoggedIn { .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;

@@ -75,7 +75,65 @@
 //!     "250 mx.example.org\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n\
 //!      354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued\r\n221 2.0.0 Bye\r\n"
 //! );
-//! assert_eq!(server.transport(), mailwire_core::Transport::Close);
+//! assert_eq!(server.transport(), mailwire_smtp::Transport::Close);
+//! ```
+//!
+//! # The same program in every protocol crate
+//!
+//! mailwire-smtp, mailwire-pop3 and mailwire-imap open with the same two programs, so that
+//! what one teaches carries over. A server session asks the application to check a password
+//! and to decide one command; a client session logs in. The bytes are handed over by hand
+//! where a driver (mailwire-tokio) would use a socket.
+//!
+//! ```
+//! use mailwire_smtp::sasl::{AuthAnswer, AuthQuestion, Mechanism};
+//! use mailwire_smtp::server::{Config, Event, Session};
+//! use mailwire_smtp::{Domain, Session as _};
+//!
+//! let mut config = Config::new(Domain::new("mx.example.org").unwrap());
+//! config.auth_mechanisms = vec![Mechanism::Plain];
+//! config.plaintext_auth = true; // this example has no TLS
+//! let mut server = Session::new(config);
+//!
+//! // AUTH PLAIN carries "\0fred\0secret".
+//! server.receive(b"EHLO c.example\r\nAUTH PLAIN AGZyZWQAc2VjcmV0\r\nMAIL FROM:<fred@c.example>\r\n");
+//! while let Some(event) = server.poll_event() {
+//!     match event {
+//!         Event::Auth { question: AuthQuestion::Password { authcid, password, .. } } => {
+//!             let right = authcid == "fred" && password.expose() == "secret";
+//!             server.answer_auth(if right { AuthAnswer::Accept } else { AuthAnswer::Reject })?;
+//!         }
+//!         Event::Mail { from, .. } => {
+//!             assert_eq!(from.to_string(), "<fred@c.example>");
+//!             server.accept()?;
+//!         }
+//!         _ => {}
+//!     }
+//! }
+//! let mut out = Vec::new();
+//! while let Some(bytes) = server.transmit() {
+//!     out.extend_from_slice(&bytes);
+//! }
+//! assert!(out.ends_with(b"235 2.7.0 Authentication successful\r\n250 2.1.0 Ok\r\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ```
+//! use mailwire_smtp::client::{Config, Credentials, Event, Session};
+//! use mailwire_smtp::{Host, Session as _};
+//!
+//! let mut config = Config::new(Host::parse("c.example").unwrap());
+//! config.credentials = Some(Credentials::new("fred", "secret"));
+//! config.plaintext_auth = true; // this example has no TLS
+//! let mut client = Session::new(config);
+//!
+//! client.receive(b"220 mx.example.org ESMTP\r\n");
+//! assert_eq!(&client.transmit().unwrap()[..], b"EHLO c.example\r\n");
+//! client.receive(b"250-mx.example.org\r\n250 AUTH PLAIN\r\n");
+//! assert_eq!(&client.transmit().unwrap()[..], b"AUTH PLAIN AGZyZWQAc2VjcmV0\r\n");
+//! client.receive(b"235 2.7.0 Authentication successful\r\n");
+//! let mut events = std::iter::from_fn(|| client.poll_event());
+//! assert!(events.any(|e| matches!(e, Event::Authenticated { .. })));
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
