@@ -1,4 +1,4 @@
-//! IMAP4rev1 (RFC 3501) as types and a codec, without I/O.
+//! IMAP4rev1 (RFC 3501) without I/O: types, a codec and client and server sessions.
 //!
 //! Three layers, as in every mailwire protocol crate: types, codec and the sessions.
 //!
