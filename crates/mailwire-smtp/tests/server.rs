@@ -215,7 +215,7 @@ fn the_application_decides_with_its_own_replies() {
     assert_eq!(refused.answer, Answer::Reject(reply(250, "x")));
     assert_eq!(
         refused.to_string(),
-        "reject with 250 answers nothing: no question is pending"
+        "reject answers nothing: no question is pending"
     );
 }
 
