@@ -1,11 +1,11 @@
 //! Commands checked against the state, handled or turned into questions, and the
 //! application's answers turned into responses.
 
-use std::io::Write as _;
+use std::fmt::Write as _;
 use std::num::NonZeroU32;
 use std::str::FromStr;
 
-use mailwire_core::{Misuse, Transport};
+use mailwire_core::Misuse;
 use mailwire_sasl::{
     AuthAnswer, AuthError, AuthQuestion, AuthQuestionKind, Identity, Mechanism, Method,
     ServerExchange, ServerStep,
@@ -232,7 +232,7 @@ impl Session {
 
     fn ask(&mut self, pending: Pending, event: Event) {
         self.pending = pending;
-        self.events.push_back(event);
+        self.conduit.push_event(event);
     }
 
     /// Handles one decoded command.
@@ -271,9 +271,8 @@ impl Session {
                 }
                 self.tagged(tag, Completion::Ok, None, "Begin TLS negotiation now");
                 // RFC 3501 §6.2.1: anything the client sent after STARTTLS is discarded.
-                self.input.clear();
+                self.conduit.start_tls();
                 self.reset_framer();
-                self.transport = Transport::StartTls;
             }
             CommandBody::Login { username, password } => {
                 if !self.plaintext_allowed() {
@@ -626,7 +625,7 @@ impl Session {
                 let text = base64::engine::general_purpose::STANDARD.encode(data);
                 // An empty challenge is a bare `+ ` line (RFC 3501 §7.5).
                 if text.is_empty() {
-                    self.out.extend_from_slice(b"+ \r\n");
+                    self.conduit.write(b"+ \r\n");
                 } else {
                     self.continuation(&text);
                 }
@@ -657,8 +656,8 @@ impl Session {
         // Between messages: the framer starts afresh under the authenticated limits.
         self.reset_framer();
         self.user = Some(identity.acting_as().to_owned());
-        self.events
-            .push_back(Event::Authenticated { method, identity });
+        self.conduit
+            .push_event(Event::Authenticated { method, identity });
         let caps = self.capabilities();
         self.tagged(
             tag,
@@ -676,7 +675,7 @@ impl Session {
             AuthError::Cancelled => Some("AUTHENTICATE cancelled"),
             _ => Some("Invalid AUTHENTICATE exchange"),
         };
-        self.events.push_back(Event::AuthFailed {
+        self.conduit.push_event(Event::AuthFailed {
             method,
             user,
             error,
@@ -1149,10 +1148,11 @@ impl Session {
             .any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
         // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
         let report_flags = !newly_seen.is_empty() && !attributes.contains(&FetchAttribute::Flags);
-        let mut out = std::mem::take(&mut self.out);
+        // The lines go straight into the output queue, borrowed beside the view.
+        let out = self.conduit.output();
         let mut scratch = Vec::new();
         let mut line = Vec::new();
-        if let Some(v) = self.view_mut() {
+        if let State::Selected(v) = &mut self.state {
             for &(seq, u) in targets {
                 let Some(seq) = NonZeroU32::new(seq) else {
                     continue;
@@ -1234,14 +1234,13 @@ impl Session {
                     write_flags(&mut line, &mut count, &info.flags, info.recent);
                 }
                 if count > 0 {
-                    // Writing into a Vec cannot fail.
+                    // Writing into a growable buffer cannot fail.
                     let _ = write!(out, "* {seq} FETCH (");
                     out.extend_from_slice(&line);
                     out.extend_from_slice(b")\r\n");
                 }
             }
         }
-        self.out = out;
         let name = if uid { "UID FETCH" } else { "FETCH" };
         self.finish(tag, &format!("{name} completed"), uid);
     }
