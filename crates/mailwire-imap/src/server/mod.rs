@@ -49,9 +49,13 @@
 //! ```
 
 mod answer;
-mod command;
+mod dispatch;
 mod event;
+mod fetch;
+mod flags;
+mod gate;
 mod item_cache;
+mod search;
 mod view;
 
 use std::time::Duration;
@@ -732,7 +736,7 @@ impl Session {
         let flag_lines: Vec<Response> = a
             .flags
             .iter()
-            .filter_map(|&seq| command::flags_response(view, seq, None))
+            .filter_map(|&seq| flags::flags_response(view, seq, None))
             .collect();
         for seq in a.expunged {
             if let Some(n) = std::num::NonZeroU32::new(seq) {
