@@ -218,6 +218,14 @@ struct InFlight {
 }
 
 /// An IMAP4rev1 client session for one connection.
+///
+/// Queue commands with the methods below, then drive it through the
+/// [`Session`](mailwire_core::Session) trait, in the trait's order, round after round: drain
+/// [`poll_event`](mailwire_core::Session::poll_event); drain
+/// [`transmit`](mailwire_core::Session::transmit) and write the bytes; act on
+/// [`transport`](mailwire_core::Session::transport) (close, or upgrade and call
+/// [`tls_established`](mailwire_core::Session::tls_established)); then read and pass the
+/// bytes to [`receive`](mailwire_core::Session::receive).
 #[derive(Debug)]
 pub struct Session {
     config: Config,

@@ -294,7 +294,14 @@ enum Pending {
 
 /// An IMAP4rev1 server session for one connection.
 ///
-/// Drive it through the [`Session`] trait; answer its [`Event`]s with the methods below.
+/// Drive it through the [`Session`](mailwire_core::Session) trait; answer its [`Event`]s
+/// with the methods below. A driver calls it in the trait's order, round after round:
+/// drain [`poll_event`](mailwire_core::Session::poll_event), answering each question; drain
+/// [`transmit`](mailwire_core::Session::transmit) and write the bytes; act on
+/// [`transport`](mailwire_core::Session::transport) (close, or upgrade and call
+/// [`tls_established`](mailwire_core::Session::tls_established)); then, while
+/// [`wants_input`](mailwire_core::Session::wants_input), read and pass the bytes to
+/// [`receive`](mailwire_core::Session::receive).
 #[derive(Debug)]
 pub struct Session {
     config: Config,
