@@ -1,7 +1,6 @@
 //! FETCH assembly: the items asked for, expanded, written line by line into the output,
 //! from the item cache where it can.
 
-use std::fmt::Write as _;
 use std::num::NonZeroU32;
 
 use super::event::StoredMessage;
@@ -77,7 +76,11 @@ impl Session {
                 }
                 // Parsed on first need: not at all when every item is kept already.
                 let mut parsed = None;
+                // The whole line is assembled here and goes into the output in one piece.
                 line.clear();
+                line.extend_from_slice(b"* ");
+                Writer::with_buffer(&mut line).num(seq.get());
+                line.extend_from_slice(b" FETCH (");
                 let mut count = 0;
                 for a in attributes {
                     let kept = match a {
@@ -141,10 +144,8 @@ impl Session {
                     write_flags(&mut line, &mut count, &info.flags, info.recent);
                 }
                 if count > 0 {
-                    // Writing into a growable buffer cannot fail.
-                    let _ = write!(out, "* {seq} FETCH (");
+                    line.extend_from_slice(b")\r\n");
                     out.extend_from_slice(&line);
-                    out.extend_from_slice(b")\r\n");
                 }
             }
         }
