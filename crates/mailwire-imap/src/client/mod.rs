@@ -39,7 +39,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
-use mailwire_core::{Secret, Transport};
+use mailwire_core::{Conduit, Secret, Transport};
 use mailwire_sasl::ClientExchange;
 use thiserror::Error;
 
@@ -229,21 +229,19 @@ pub struct Session {
     tls: bool,
     /// The server accepted IDLE and `DONE` has not been sent.
     idling: bool,
-    input: Vec<u8>,
-    /// Bytes at the front of `input` already decoded.
+    /// Input, output, events and transport.
+    conduit: Conduit<Event>,
+    /// Bytes at the front of the input already decoded.
     start: usize,
-    /// How far `framer` has looked into `input` for the end of the next response, so
+    /// How far `framer` has looked into the input for the end of the next response, so
     /// a response arriving in many pieces is scanned once, not again on every piece.
     scanned: usize,
     framer: Framer,
-    out: Vec<u8>,
-    events: VecDeque<Event>,
     greeted: bool,
     capabilities: Vec<Capability>,
     next_tag: u64,
     queue: VecDeque<Queued>,
     in_flight: VecDeque<InFlight>,
-    transport: Transport,
 }
 
 impl Default for Session {
@@ -261,18 +259,15 @@ impl Session {
             tls: config.tls,
             idling: false,
             config,
-            input: Vec::new(),
+            conduit: Conduit::new(),
             start: 0,
             scanned: 0,
             framer: Framer::for_responses(limits),
-            out: Vec::new(),
-            events: VecDeque::new(),
             greeted: false,
             capabilities: Vec::new(),
             next_tag: 1,
             queue: VecDeque::new(),
             in_flight: VecDeque::new(),
-            transport: Transport::Open,
         }
     }
 
@@ -295,7 +290,7 @@ impl Session {
     /// accepted is upgrading the connection (commands wait for the handshake), or when the
     /// application allowed it.
     fn plaintext_allowed(&self) -> bool {
-        self.tls || self.transport == Transport::StartTls || self.config.plaintext_auth
+        self.tls || self.conduit.transport() == Transport::StartTls || self.config.plaintext_auth
     }
 
     /// Refuses a command that would send a password in clear where that is not allowed.
@@ -325,7 +320,7 @@ impl Session {
     }
 
     fn enqueue(&mut self, body: CommandBody, kind: Kind) -> Result<Tag, Error> {
-        if self.transport == Transport::Close {
+        if self.conduit.transport() == Transport::Close {
             return Err(Error::Closed);
         }
         let tag = self.next_tag();
@@ -431,7 +426,7 @@ impl Session {
     pub fn done(&mut self) -> Result<(), Error> {
         match self.in_flight.back() {
             Some(f) if matches!(f.kind, Kind::Idle) => {
-                self.out.extend_from_slice(b"DONE\r\n");
+                self.conduit.write(b"DONE\r\n");
                 self.idling = false;
                 Ok(())
             }
@@ -442,7 +437,7 @@ impl Session {
     /// Writes queued commands as far as the protocol allows.
     fn pump(&mut self) {
         // After an accepted STARTTLS nothing more goes out before the handshake.
-        if self.transport != Transport::Open {
+        if !self.conduit.is_open() {
             return;
         }
         while let Some(front) = self.queue.front() {
@@ -456,7 +451,7 @@ impl Session {
                 return;
             };
             if let Some(first) = q.pieces.pop_front() {
-                self.out.extend_from_slice(&first);
+                self.conduit.write(&first);
             }
             self.in_flight.push_back(InFlight {
                 tag: q.tag,
@@ -476,7 +471,7 @@ impl Session {
 
     fn set_capabilities(&mut self, caps: Vec<Capability>) {
         self.capabilities.clone_from(&caps);
-        self.events.push_back(Event::Capabilities(caps));
+        self.conduit.push_event(Event::Capabilities(caps));
     }
 
     fn response(&mut self, response: Response) {
@@ -491,14 +486,14 @@ impl Session {
                     // Before LOGOUT's completion the BYE is expected; otherwise the
                     // server is closing on its own.
                     if !self.in_flight.iter().any(|f| f.name == "LOGOUT") {
-                        self.transport = Transport::Close;
+                        self.close();
                     }
-                    self.events.push_back(Event::Bye { text: s.text });
+                    self.conduit.push_event(Event::Bye { text: s.text });
                     return;
                 }
                 match self.in_flight.front_mut() {
                     Some(f) => f.statuses.push(s),
-                    None => self.events.push_back(Event::Status(s)),
+                    None => self.conduit.push_event(Event::Status(s)),
                 }
             }
             Response::Data(d) => self.data(d),
@@ -534,38 +529,38 @@ impl Session {
         };
         match owner {
             Some(f) => f.data.push(d),
-            None => self.events.push_back(Event::Unsolicited(d)),
+            None => self.conduit.push_event(Event::Unsolicited(d)),
         }
     }
 
     fn continued(&mut self, text: &[u8]) {
         let Some(f) = self.in_flight.back_mut() else {
-            self.events.push_back(Event::Malformed {
+            self.conduit.push_event(Event::Malformed {
                 reason: "continuation request with no command waiting".into(),
             });
             return;
         };
         if let Some(piece) = f.rest.pop_front() {
-            self.out.extend_from_slice(&piece);
+            self.conduit.write(&piece);
         } else if let Kind::Authenticate(exchange) = &mut f.kind {
             match exchange.respond_line(text) {
                 Ok(line) => {
-                    self.out.extend_from_slice(line.as_bytes());
-                    self.out.extend_from_slice(b"\r\n");
+                    self.conduit.write(line.as_bytes());
+                    self.conduit.write(b"\r\n");
                 }
-                Err(_) => self.out.extend_from_slice(b"*\r\n"),
+                Err(_) => self.conduit.write(b"*\r\n"),
             }
         } else if matches!(f.kind, Kind::Idle) {
             self.idling = true;
             let tag = f.tag.clone();
-            self.events.push_back(Event::Idling { tag });
+            self.conduit.push_event(Event::Idling { tag });
         }
         self.pump();
     }
 
     fn completed(&mut self, t: crate::types::Tagged) {
         let Some(i) = self.in_flight.iter().position(|f| f.tag == t.tag) else {
-            self.events.push_back(Event::Malformed {
+            self.conduit.push_event(Event::Malformed {
                 reason: format!("completion for unknown tag {}", t.tag.as_str()),
             });
             return;
@@ -587,9 +582,9 @@ impl Session {
                 return;
             }
             Kind::StartTls if ok => {
-                self.transport = Transport::StartTls;
-                // Plaintext that followed the reply must not be read as protected data.
-                self.input.clear();
+                // Plaintext that followed the reply must not be read as protected data:
+                // the conduit drops it.
+                self.conduit.start_tls();
                 self.advance_to(0);
             }
             Kind::Login | Kind::Authenticate(_) if ok && !caps_in_code => {
@@ -598,9 +593,9 @@ impl Session {
             _ => {}
         }
         if f.name == "LOGOUT" && ok {
-            self.transport = Transport::Close;
+            self.close();
         }
-        self.events.push_back(Event::Completed {
+        self.conduit.push_event(Event::Completed {
             tag: f.tag,
             command: f.name,
             completion: t.completion,
@@ -616,7 +611,7 @@ impl Session {
     /// the last call stopped. A framing error counts as whole, for the decoder to report.
     fn response_buffered(&mut self) -> bool {
         loop {
-            match self.framer.next(&self.input[self.scanned..]) {
+            match self.framer.next(&self.conduit.input()[self.scanned..]) {
                 Ok(Some(FrameEvent::Line { len, literal })) => {
                     self.scanned += len;
                     if literal.is_none() {
@@ -630,6 +625,12 @@ impl Session {
         }
     }
 
+    /// Closes after the queued output; the input, which nobody will read, is dropped.
+    fn close(&mut self) {
+        self.conduit.close();
+        self.advance_to(0);
+    }
+
     /// Marks the input up to `start` as decoded; framing starts again there.
     fn advance_to(&mut self, start: usize) {
         self.start = start;
@@ -638,14 +639,11 @@ impl Session {
     }
 
     fn process(&mut self) {
-        while self.transport != Transport::Close && self.start < self.input.len() {
-            if self.transport == Transport::StartTls {
-                break;
-            }
+        while self.conduit.is_open() && self.start < self.conduit.input_len() {
             if !self.response_buffered() {
                 break;
             }
-            let rest = &self.input[self.start..];
+            let rest = &self.conduit.input()[self.start..];
             let decoded = if self.greeted {
                 decode_response(rest, &self.config.limits)
             } else {
@@ -683,16 +681,16 @@ impl Session {
                         _ => memchr::memchr(b'\n', rest).map_or(rest.len(), |p| p + 1),
                     };
                     self.advance_to(self.start + skip.clamp(1, rest.len()));
-                    self.events.push_back(Event::Malformed {
+                    self.conduit.push_event(Event::Malformed {
                         reason: e.to_string(),
                     });
                 }
             }
         }
         // Drop what was decoded once per call, not once per response.
-        let done = self.start.min(self.input.len());
+        let done = self.start.min(self.conduit.input_len());
         if done > 0 {
-            self.input.drain(..done);
+            self.conduit.consume(done);
             self.start = 0;
             self.scanned -= done.min(self.scanned);
         }
@@ -704,12 +702,12 @@ impl Session {
             Some(Code::Capability(caps)) => Some(caps),
             _ => None,
         };
-        self.events.push_back(Event::Greeting {
+        self.conduit.push_event(Event::Greeting {
             condition: g.condition,
             text: g.text,
         });
         if g.condition == Condition::Bye {
-            self.transport = Transport::Close;
+            self.close();
             return;
         }
         match caps {
@@ -723,36 +721,35 @@ impl mailwire_core::Session for Session {
     type Event = Event;
 
     fn receive(&mut self, bytes: &[u8]) {
-        if self.transport != Transport::Open {
+        if !self.conduit.is_open() {
             return;
         }
-        self.input.extend_from_slice(bytes);
+        self.conduit.push_input(bytes);
         self.process();
     }
 
     fn receive_eof(&mut self) {
-        self.transport = Transport::Close;
+        self.close();
     }
 
     fn timed_out(&mut self) {
-        self.transport = Transport::Close;
+        self.close();
     }
 
     fn transmit(&mut self) -> Option<Bytes> {
-        (!self.out.is_empty()).then(|| Bytes::from(std::mem::take(&mut self.out)))
+        self.conduit.transmit()
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.conduit.poll_event()
     }
 
     fn transport(&self) -> Transport {
-        self.transport
+        self.conduit.transport()
     }
 
     fn tls_established(&mut self) {
-        if self.transport == Transport::StartTls {
-            self.transport = Transport::Open;
+        if self.conduit.tls_established() {
             self.tls = true;
             self.refresh_capabilities();
         }
@@ -761,7 +758,7 @@ impl mailwire_core::Session for Session {
     /// [`Config::timeout`] while the greeting or a response is due, or for a TLS
     /// handshake; [`Config::idle_timeout`] during IDLE; no limit while nothing is asked.
     fn timeout(&self) -> Option<Duration> {
-        match self.transport {
+        match self.conduit.transport() {
             Transport::Close => return None,
             Transport::StartTls => return self.config.timeout,
             _ => {}
@@ -947,7 +944,7 @@ mod tests {
                 c.receive(chunk);
             }
             assert_eq!(fetched_body(&mut c), literal, "pieces of {piece}");
-            assert!(c.input.is_empty());
+            assert!(c.conduit.input().is_empty());
         }
     }
 
@@ -977,12 +974,12 @@ mod tests {
         }
         assert_eq!(exists, (1..=2001).collect::<Vec<u32>>());
         assert_eq!((malformed, completed), (1, 1));
-        assert_eq!(c.input, b"* 9 RE");
+        assert_eq!(c.conduit.input(), b"* 9 RE");
         c.receive(b"CENT\r\n");
         assert!(matches!(
             c.poll_event(),
             Some(Event::Unsolicited(Data::Recent(9)))
         ));
-        assert!(c.input.is_empty());
+        assert!(c.conduit.input().is_empty());
     }
 }

@@ -1,13 +1,22 @@
 //! The questions a server session can have pending, the answers the application gives,
-//! and the error of an answer that fits no pending question.
+//! the error of an answer that fits no pending question, and the session's methods that
+//! take the answers and write the responses.
 
 use std::fmt;
 use std::num::NonZeroU32;
 
-use mailwire_sasl::{AuthAnswer, AuthQuestionKind};
+use mailwire_core::Misuse;
+use mailwire_sasl::{AuthAnswer, AuthError, AuthQuestionKind, Identity, Method};
 
-use super::event::{ListEntry, MailboxSnapshot, StoredMessage};
-use crate::types::StatusItem;
+use super::event::{Event, ListEntry, MailboxSnapshot, StoredMessage};
+use super::fetch::{find, sets_seen};
+use super::flags::{flags_response, store};
+use super::item_cache::ItemCache;
+use super::view::View;
+use super::{Pending, Session, State};
+use crate::types::{
+    Completion, Condition, Data, Flag, FlagPerm, Response, SequenceSet, StatusItem, StoreKind, Tag,
+};
 
 /// An answer the session could not take, handed back with the question that was pending.
 ///
@@ -31,7 +40,7 @@ use crate::types::StatusItem;
 /// assert_eq!(e.pending, Some(Question::Auth(AuthQuestionKind::Password)));
 /// assert_eq!(e.to_string(), "reject does not answer the pending password check");
 /// ```
-pub type Error = mailwire_core::Misuse<Question, Answer>;
+pub type Error = Misuse<Question, Answer>;
 
 /// A question the session can have pending, without its data: what an [`Error`] says
 /// was pending.
@@ -125,4 +134,465 @@ impl fmt::Display for Answer {
             Answer::Status(_) => "status",
         })
     }
+}
+
+impl Session {
+    pub(super) fn take_pending(&mut self) -> Pending {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// The question pending, if any.
+    pub(super) fn question(&self) -> Option<Question> {
+        Some(match &self.pending {
+            Pending::None => return None,
+            Pending::Credentials { exchange: None, .. } => {
+                Question::Auth(AuthQuestionKind::Password)
+            }
+            Pending::Credentials {
+                exchange: Some(ex), ..
+            } => Question::Auth(ex.pending()?),
+            Pending::Select { .. } => Question::Select,
+            Pending::Fetch { .. } | Pending::Search { .. } => Question::Messages,
+            Pending::FetchSeen { .. } | Pending::Store { .. } => Question::SetFlags,
+            Pending::Expunge { .. } => Question::Expunge,
+            Pending::Copy { .. } => Question::Copy,
+            Pending::Append { .. } => Question::Append,
+            Pending::List { .. } => Question::List,
+            Pending::Status { .. } => Question::Status,
+            Pending::Manage { .. } => Question::Manage,
+        })
+    }
+
+    /// The error for `answer`, which does not fit the pending question.
+    pub(super) fn misuse(&self, answer: Answer) -> Error {
+        Misuse {
+            pending: self.question(),
+            answer,
+        }
+    }
+
+    /// Answers [`Event::Auth`]. An answer that does not fit the question (for instance
+    /// [`AuthAnswer::Accept`] to a token) is handed back and the question stays pending.
+    pub fn answer_auth(&mut self, answer: AuthAnswer) -> Result<(), Error> {
+        match self.take_pending() {
+            Pending::Credentials {
+                tag,
+                username,
+                exchange: None,
+            } if answer.fits(AuthQuestionKind::Password) => {
+                let authcid = match answer {
+                    AuthAnswer::Accept => username.unwrap_or_default(),
+                    AuthAnswer::AcceptAs(name) => name,
+                    _ => {
+                        self.auth_failed(tag, Method::Login, username, AuthError::Credentials);
+                        self.resume();
+                        return Ok(());
+                    }
+                };
+                let identity = Identity {
+                    authcid,
+                    authzid: None,
+                };
+                self.authenticated(tag, Method::Login, identity);
+            }
+            Pending::Credentials {
+                tag,
+                username,
+                exchange: Some(mut ex),
+            } => match ex.answer(answer) {
+                Ok(step) => self.sasl_step(tag, ex, username, step),
+                Err(wrong) => {
+                    self.pending = Pending::Credentials {
+                        tag,
+                        username,
+                        exchange: Some(ex),
+                    };
+                    return Err(Misuse {
+                        pending: wrong.pending.map(Question::Auth),
+                        answer: Answer::Auth(wrong.answer),
+                    });
+                }
+            },
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::Auth(answer)));
+            }
+        }
+        self.resume();
+        Ok(())
+    }
+
+    /// Refuses the pending question with a tagged `NO` and `text`.
+    ///
+    /// Not for [`Event::Auth`]: [`answer_auth`](Self::answer_auth) with
+    /// [`AuthAnswer::Reject`] refuses credentials, and the session chooses the reply.
+    pub fn reject(&mut self, text: &str) -> Result<(), Error> {
+        match self.take_pending() {
+            other @ (Pending::None | Pending::Credentials { .. }) => {
+                self.pending = other;
+                Err(self.misuse(Answer::Reject(text.to_owned())))
+            }
+            Pending::FetchSeen {
+                tag,
+                attributes,
+                targets,
+                uid,
+                messages,
+                ..
+            } => {
+                // The flags could not be stored: answer without setting \Seen.
+                self.fetch_reply(tag, &attributes, &targets, uid, &messages, &[]);
+                self.resume();
+                Ok(())
+            }
+            Pending::Select { tag, .. }
+            | Pending::Fetch { tag, .. }
+            | Pending::Search { tag, .. }
+            | Pending::Store { tag, .. }
+            | Pending::Expunge { tag, .. }
+            | Pending::Copy { tag, .. }
+            | Pending::Append { tag }
+            | Pending::List { tag, .. }
+            | Pending::Status { tag, .. }
+            | Pending::Manage { tag, .. } => {
+                self.tagged(tag, Completion::No, None, text);
+                self.resume();
+                Ok(())
+            }
+        }
+    }
+
+    /// Goes on with pipelined input after an answer.
+    pub(super) fn resume(&mut self) {
+        mailwire_core::Session::receive(self, &[]);
+    }
+
+    /// Accepts [`Event::SetFlags`], [`Event::Expunge`], [`Event::Copy`],
+    /// [`Event::Append`] or [`Event::Manage`] without response codes.
+    pub fn accept(&mut self) -> Result<(), Error> {
+        match self.take_pending() {
+            Pending::Store {
+                tag,
+                updates,
+                silent,
+                uid,
+            } => {
+                let mut lines = Vec::new();
+                if let Some(v) = self.view_mut() {
+                    for (u, flags) in updates {
+                        if let Some(seq) = v.seq_of(u) {
+                            if let Some(m) = v.by_seq_mut(seq) {
+                                m.flags = flags;
+                            }
+                            if !silent {
+                                lines.extend(flags_response(v, seq, uid.then_some(u)));
+                            }
+                        }
+                    }
+                }
+                for l in &lines {
+                    self.write(l);
+                }
+                let name = if uid { "UID STORE" } else { "STORE" };
+                self.finish(tag, &format!("{name} completed"), uid);
+            }
+            Pending::FetchSeen {
+                tag,
+                attributes,
+                targets,
+                uid,
+                messages,
+                updates,
+            } => {
+                let newly_seen: Vec<u32> = updates.iter().map(|&(u, _)| u).collect();
+                if let Some(v) = self.view_mut() {
+                    for (u, flags) in updates {
+                        if let Some(m) = v.seq_of(u).and_then(|s| v.by_seq_mut(s)) {
+                            m.flags = flags;
+                        }
+                    }
+                }
+                self.fetch_reply(tag, &attributes, &targets, uid, &messages, &newly_seen);
+            }
+            Pending::Expunge { tag, uids, close } => {
+                if close {
+                    self.state = State::Authenticated;
+                    self.tagged(tag, Completion::Ok, None, "CLOSE completed");
+                } else {
+                    self.expunge_lines(&uids);
+                    self.finish(tag, "EXPUNGE completed", true);
+                }
+            }
+            Pending::Copy { tag, uids, remove } => self.copied(tag, &uids, remove, None),
+            Pending::Append { tag } => self.finish(tag, "APPEND completed", true),
+            Pending::Manage { tag, name } => self.finish(tag, &format!("{name} completed"), true),
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::Accept));
+            }
+        }
+        self.resume();
+        Ok(())
+    }
+
+    pub(super) fn expunge_lines(&mut self, uids: &[u32]) {
+        let seqs = self.view_mut().map(|v| v.expunge(uids)).unwrap_or_default();
+        for seq in seqs.into_iter().filter_map(NonZeroU32::new) {
+            self.write(&Response::Data(Data::Expunge(seq)));
+        }
+    }
+
+    pub(super) fn copied(
+        &mut self,
+        tag: Tag,
+        uids: &[u32],
+        remove: bool,
+        code: Option<crate::types::Code>,
+    ) {
+        if remove {
+            // RFC 6851 §4.3: COPYUID goes in an untagged OK before the expunges.
+            if let Some(code) = code {
+                self.untagged(Condition::Ok, Some(code), "Moved UIDs");
+            }
+            self.expunge_lines(uids);
+            self.finish(tag, "MOVE completed", true);
+        } else {
+            self.announce(true);
+            self.tagged(tag, Completion::Ok, code, "COPY completed");
+        }
+    }
+
+    /// Accepts [`Event::Copy`] with UIDPLUS's COPYUID: the destination's UIDVALIDITY and
+    /// the UIDs the copies got, in the order of the event's `uids`.
+    pub fn accept_copy(
+        &mut self,
+        uid_validity: NonZeroU32,
+        destination_uids: &[u32],
+    ) -> Result<(), Error> {
+        match self.take_pending() {
+            Pending::Copy { tag, uids, remove } => {
+                let code =
+                    uid_set(&uids)
+                        .zip(uid_set(destination_uids))
+                        .map(|(source, destination)| crate::types::Code::CopyUid {
+                            uid_validity,
+                            source,
+                            destination,
+                        });
+                self.copied(tag, &uids, remove, code);
+                self.resume();
+                Ok(())
+            }
+            other => {
+                self.pending = other;
+                Err(self.misuse(Answer::AcceptCopy {
+                    uid_validity,
+                    destination_uids: destination_uids.to_vec(),
+                }))
+            }
+        }
+    }
+
+    /// Accepts [`Event::Append`] with UIDPLUS's APPENDUID.
+    pub fn accept_append(&mut self, uid_validity: NonZeroU32, uids: &[u32]) -> Result<(), Error> {
+        match self.take_pending() {
+            Pending::Append { tag } => {
+                let code =
+                    uid_set(uids).map(|uids| crate::types::Code::AppendUid { uid_validity, uids });
+                self.announce(true);
+                self.tagged(tag, Completion::Ok, code, "APPEND completed");
+                self.resume();
+                Ok(())
+            }
+            other => {
+                self.pending = other;
+                Err(self.misuse(Answer::AcceptAppend {
+                    uid_validity,
+                    uids: uids.to_vec(),
+                }))
+            }
+        }
+    }
+
+    /// Answers [`Event::Select`]: the mailbox is open.
+    pub fn open_mailbox(&mut self, snapshot: MailboxSnapshot) -> Result<(), Error> {
+        let (tag, mailbox, read_only) = match self.take_pending() {
+            Pending::Select {
+                tag,
+                mailbox,
+                read_only,
+            } => (tag, mailbox, read_only),
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::OpenMailbox(snapshot)));
+            }
+        };
+        let flags = snapshot.flags.clone();
+        let keywords = snapshot.keywords_allowed;
+        let mut view = View::new(mailbox, read_only, snapshot);
+        view.cache = ItemCache::new(self.config.fetch_cache_bytes);
+        self.write(&Response::Data(Data::Flags(flags.clone())));
+        self.write(&Response::Data(Data::Exists(view.exists())));
+        self.write(&Response::Data(Data::Recent(view.recent())));
+        let first_unseen = view
+            .messages
+            .iter()
+            .position(|m| !m.flags.contains(&Flag::Seen))
+            .and_then(|i| u32::try_from(i + 1).ok())
+            .and_then(NonZeroU32::new);
+        if let Some(n) = first_unseen {
+            self.untagged(
+                Condition::Ok,
+                Some(crate::types::Code::Unseen(n)),
+                &format!("Message {n} is first unseen"),
+            );
+        }
+        let mut permanent: Vec<FlagPerm> = Vec::new();
+        if !read_only {
+            permanent.extend(flags.into_iter().map(FlagPerm::Flag));
+            if keywords {
+                permanent.push(FlagPerm::Wildcard);
+            }
+        }
+        self.untagged(
+            Condition::Ok,
+            Some(crate::types::Code::PermanentFlags(permanent)),
+            "Limited",
+        );
+        self.untagged(
+            Condition::Ok,
+            Some(crate::types::Code::UidValidity(view.uid_validity)),
+            "UIDs valid",
+        );
+        self.untagged(
+            Condition::Ok,
+            Some(crate::types::Code::UidNext(view.uid_next)),
+            "Predicted next UID",
+        );
+        let (code, name) = if read_only {
+            (crate::types::Code::ReadOnly, "EXAMINE")
+        } else {
+            (crate::types::Code::ReadWrite, "SELECT")
+        };
+        self.state = State::Selected(Box::new(view));
+        self.tagged(
+            tag,
+            Completion::Ok,
+            Some(code),
+            &format!("{name} completed"),
+        );
+        self.resume();
+        Ok(())
+    }
+
+    /// Answers [`Event::List`].
+    pub fn list(&mut self, entries: Vec<ListEntry>) -> Result<(), Error> {
+        let (tag, subscribed) = match self.take_pending() {
+            Pending::List { tag, subscribed } => (tag, subscribed),
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::List(entries)));
+            }
+        };
+        for e in entries {
+            let data = if subscribed {
+                Data::Lsub {
+                    attributes: e.attributes,
+                    delimiter: e.delimiter,
+                    mailbox: e.mailbox,
+                }
+            } else {
+                Data::List {
+                    attributes: e.attributes,
+                    delimiter: e.delimiter,
+                    mailbox: e.mailbox,
+                }
+            };
+            self.write(&Response::Data(data));
+        }
+        let name = if subscribed { "LSUB" } else { "LIST" };
+        self.finish(tag, &format!("{name} completed"), true);
+        self.resume();
+        Ok(())
+    }
+
+    /// Answers [`Event::Status`].
+    pub fn status(&mut self, items: Vec<StatusItem>) -> Result<(), Error> {
+        let (tag, mailbox) = match self.take_pending() {
+            Pending::Status { tag, mailbox } => (tag, mailbox),
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::Status(items)));
+            }
+        };
+        self.write(&Response::Data(Data::Status { mailbox, items }));
+        self.finish(tag, "STATUS completed", true);
+        self.resume();
+        Ok(())
+    }
+
+    /// Answers [`Event::Messages`] with the messages that still exist.
+    pub fn provide_messages(&mut self, mut messages: Vec<StoredMessage>) -> Result<(), Error> {
+        if !matches!(self.pending, Pending::Fetch { .. } | Pending::Search { .. }) {
+            return Err(self.misuse(Answer::Messages(messages)));
+        }
+        // Looked up by UID below; stores usually hand them over in order already.
+        if !messages.is_sorted_by_key(|m| m.uid) {
+            messages.sort_unstable_by_key(|m| m.uid);
+        }
+        match self.take_pending() {
+            Pending::Fetch {
+                tag,
+                attributes,
+                targets,
+                uid,
+            } => {
+                let updates: Vec<(u32, Vec<Flag>)> = match self.view() {
+                    Some(v) if !v.read_only && attributes.iter().any(sets_seen) => targets
+                        .iter()
+                        .filter(|&&(seq, u)| {
+                            !v.has_flag(seq, &Flag::Seen) && find(&messages, u).is_some()
+                        })
+                        .filter_map(|&(seq, u)| {
+                            v.by_seq(seq)
+                                .map(|m| (u, store(&m.flags, StoreKind::Add, &[Flag::Seen])))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if updates.is_empty() {
+                    self.fetch_reply(tag, &attributes, &targets, uid, &messages, &[]);
+                } else {
+                    self.ask(
+                        Pending::FetchSeen {
+                            tag,
+                            attributes,
+                            targets,
+                            uid,
+                            messages,
+                            updates: updates.clone(),
+                        },
+                        Event::SetFlags { updates },
+                    );
+                    return Ok(());
+                }
+            }
+            Pending::Search { tag, keys, uid } => self.search_reply(tag, &keys, uid, &messages),
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::Messages(messages)));
+            }
+        }
+        self.resume();
+        Ok(())
+    }
+}
+
+fn uid_set(uids: &[u32]) -> Option<SequenceSet> {
+    let ranges = uids
+        .iter()
+        .filter_map(|&u| NonZeroU32::new(u))
+        .map(|u| crate::types::SeqRange::Single(crate::types::SeqNumber::Value(u)))
+        .collect();
+    SequenceSet::new(ranges).ok()
 }

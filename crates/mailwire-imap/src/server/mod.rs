@@ -49,16 +49,19 @@
 //! ```
 
 mod answer;
-mod command;
+mod dispatch;
 mod event;
+mod fetch;
+mod flags;
+mod gate;
 mod item_cache;
+mod search;
 mod view;
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
-use mailwire_core::Transport;
+use mailwire_core::{Conduit, Transport};
 use mailwire_sasl::{AuthError, Mechanism, ServerExchange, ServerStep};
 
 use crate::codec::decode::leading_tag;
@@ -291,7 +294,8 @@ enum Pending {
 
 /// An IMAP4rev1 server session for one connection.
 ///
-/// Drive it through the [`Session`] trait; answer its [`Event`]s with the methods below.
+/// Drive it through the [`Session`](mailwire_core::Session) trait; answer its [`Event`]s with
+/// the methods below.
 ///
 /// A driver calls [`new`](Self::new), then any `with_*` method, then, round after round,
 /// `poll_event` (answering each event), `transmit`, `transport` and `receive`; see
@@ -303,17 +307,15 @@ pub struct Session {
     tls: bool,
     mode: Mode,
     pending: Pending,
-    input: Vec<u8>,
+    /// Input, output, events and transport.
+    conduit: Conduit<Event>,
     framer: Framer,
-    /// Bytes of `input` already framed as part of the message being read.
+    /// Bytes of the input already framed as part of the message being read.
     scanned: usize,
     /// Literal bytes of a refused command still to be thrown away as they arrive.
     skip_bytes: u64,
     /// Throw away input up to the next line end.
     skip_line: bool,
-    out: Vec<u8>,
-    events: VecDeque<Event>,
-    transport: Transport,
     errors: u32,
     /// Failed LOGIN and AUTHENTICATE attempts.
     auth_failures: u32,
@@ -346,13 +348,10 @@ impl Session {
             state: State::NotAuthenticated,
             mode: Mode::Command,
             pending: Pending::None,
-            input: Vec::new(),
+            conduit: Conduit::new(),
             scanned: 0,
             skip_bytes: 0,
             skip_line: false,
-            out: Vec::new(),
-            events: VecDeque::new(),
-            transport: Transport::Open,
             errors: 0,
             auth_failures: 0,
             user: None,
@@ -400,7 +399,7 @@ impl Session {
     /// authentication, literals count at most [`Config::max_preauth_literal`] bytes; the
     /// bytes of a refused literal are dropped as they arrive, never held.
     pub fn buffered(&self) -> usize {
-        self.input.len()
+        self.conduit.input_len()
     }
 
     /// The selected mailbox, if any.
@@ -472,7 +471,7 @@ impl Session {
     // ---- output helpers ----
 
     fn write(&mut self, response: &Response) {
-        encode_response(response, &mut self.out);
+        encode_response(response, self.conduit.output());
     }
 
     /// Response text from `s`, with anything RFC 3501's `TEXT-CHAR` forbids replaced.
@@ -509,8 +508,8 @@ impl Session {
                     Completion::No => b" NO -\r\n",
                     Completion::Bad => b" BAD -\r\n",
                 };
-                self.out.extend_from_slice(tag.as_str().as_bytes());
-                self.out.extend_from_slice(word);
+                self.conduit.write(tag.as_str().as_bytes());
+                self.conduit.write(word);
             }
         }
     }
@@ -533,9 +532,8 @@ impl Session {
 
     fn close(&mut self) {
         self.state = State::Logout;
-        self.transport = Transport::Close;
         self.pending = Pending::None;
-        self.input.clear();
+        self.conduit.close();
     }
 
     /// A BAD reply; too many of them end the session.
@@ -555,8 +553,7 @@ impl Session {
     /// after a failure's tagged answer.
     fn enforce_auth_limit(&mut self) {
         // The answer may have ended the session already (too many errors).
-        if self.transport == Transport::Open && self.auth_failures >= self.config.max_login_failures
-        {
+        if self.conduit.is_open() && self.auth_failures >= self.config.max_login_failures {
             self.untagged(
                 Condition::Bye,
                 None,
@@ -606,14 +603,14 @@ impl Session {
     /// Reads and handles messages until input runs out or a question is pending.
     fn process(&mut self) {
         loop {
-            if !matches!(self.pending, Pending::None) || self.transport != Transport::Open {
+            if !matches!(self.pending, Pending::None) || !self.conduit.is_open() {
                 return;
             }
             if self.skip_bytes > 0 {
                 let n = usize::try_from(self.skip_bytes)
                     .unwrap_or(usize::MAX)
-                    .min(self.input.len());
-                self.input.drain(..n);
+                    .min(self.conduit.input_len());
+                self.conduit.consume(n);
                 self.skip_bytes -= n as u64;
                 if self.skip_bytes > 0 {
                     return;
@@ -621,39 +618,39 @@ impl Session {
                 continue;
             }
             if self.skip_line {
-                match memchr::memchr(b'\n', &self.input) {
+                match memchr::memchr(b'\n', self.conduit.input()) {
                     Some(p) => {
-                        self.input.drain(..=p);
+                        self.conduit.consume(p + 1);
                         self.skip_line = false;
                         continue;
                     }
                     None => {
-                        self.input.clear();
+                        self.conduit.clear_input();
                         return;
                     }
                 }
             }
-            match self.framer.next(&self.input[self.scanned..]) {
+            match self.framer.next(&self.conduit.input()[self.scanned..]) {
                 Ok(None) => return,
                 Ok(Some(FrameEvent::LiteralData { len, .. })) => self.scanned += len,
                 Ok(Some(FrameEvent::Line { len, literal })) => {
                     self.scanned += len;
                     match literal {
                         None => {
-                            let rest = self.input.split_off(self.scanned);
-                            let message = std::mem::replace(&mut self.input, rest);
+                            // The message leaves the buffer without a copy; the rest
+                            // stays behind it.
+                            let message = self.conduit.take_input(self.scanned);
                             self.reset_framer();
                             self.message(&message);
                         }
                         Some(l) if l.sync && matches!(self.mode, Mode::Command) => {
-                            let line = self.input[..self.scanned].to_vec();
+                            let line = self.conduit.input()[..self.scanned].to_vec();
                             if self.literal_allowed(&line) {
                                 self.continuation("Ready for literal data");
                             } else {
                                 // The refusal may have ended the session (too many errors),
                                 // which drops the input already.
-                                let refused = self.scanned.min(self.input.len());
-                                self.input.drain(..refused);
+                                self.conduit.consume(self.scanned);
                                 self.reset_framer();
                             }
                         }
@@ -666,12 +663,12 @@ impl Session {
     }
 
     fn frame_error(&mut self, e: FrameError) {
-        let tag = leading_tag(&self.input);
+        let tag = leading_tag(self.conduit.input());
         let start = self.scanned;
         self.reset_framer();
         match e {
             FrameError::LineTooLong { .. } => {
-                self.input.drain(..start.min(self.input.len()));
+                self.conduit.consume(start);
                 self.skip_line = true;
                 self.bad(tag, "Line too long");
             }
@@ -681,10 +678,11 @@ impl Session {
                 sync,
                 ..
             } => {
-                let from = (start + offset).min(self.input.len());
-                let end = memchr::memchr(b'\n', &self.input[from..])
-                    .map_or(self.input.len(), |p| from + p + 1);
-                self.input.drain(..end);
+                let input = self.conduit.input();
+                let from = (start + offset).min(input.len());
+                let end =
+                    memchr::memchr(b'\n', &input[from..]).map_or(input.len(), |p| from + p + 1);
+                self.conduit.consume(end);
                 if !sync {
                     // The data is on its way: throw it away as it comes, then the rest of
                     // the command's line.
@@ -694,8 +692,7 @@ impl Session {
                 self.bad(tag, "Literal too large");
             }
             FrameError::BareLf { offset } => {
-                let end = (start + offset + 1).min(self.input.len());
-                self.input.drain(..end);
+                self.conduit.consume(start + offset + 1);
                 self.bad(tag, "Line ended without CR");
             }
         }
@@ -756,7 +753,7 @@ impl Session {
         let flag_lines: Vec<Response> = a
             .flags
             .iter()
-            .filter_map(|&seq| command::flags_response(view, seq, None))
+            .filter_map(|&seq| flags::flags_response(view, seq, None))
             .collect();
         for seq in a.expunged {
             if let Some(n) = std::num::NonZeroU32::new(seq) {
@@ -793,7 +790,7 @@ impl mailwire_core::Session for Session {
     type Event = Event;
 
     fn receive(&mut self, mut bytes: &[u8]) {
-        if self.transport != Transport::Open {
+        if !self.conduit.is_open() {
             return;
         }
         if !self.receiving_command() {
@@ -804,24 +801,24 @@ impl mailwire_core::Session for Session {
         // as the same bytes in smaller reads would be (a refused literal's data skipped,
         // pipelined commands answered); only input held beyond the cap ends the session.
         loop {
-            if self.transport != Transport::Open {
+            if !self.conduit.is_open() {
                 return;
             }
-            if self.skip_bytes > 0 && self.input.is_empty() {
+            if self.skip_bytes > 0 && self.conduit.input_len() == 0 {
                 let n = usize::try_from(self.skip_bytes)
                     .unwrap_or(usize::MAX)
                     .min(bytes.len());
                 bytes = &bytes[n..];
                 self.skip_bytes -= n as u64;
             }
-            let room = self.input_cap().saturating_sub(self.input.len());
+            let room = self.input_cap().saturating_sub(self.conduit.input_len());
             if room == 0 && !bytes.is_empty() {
                 self.untagged(Condition::Bye, None, "Too much input");
                 self.close();
                 return;
             }
             let (piece, rest) = bytes.split_at(room.min(bytes.len()));
-            self.input.extend_from_slice(piece);
+            self.conduit.push_input(piece);
             bytes = rest;
             self.process();
             if bytes.is_empty() {
@@ -835,28 +832,27 @@ impl mailwire_core::Session for Session {
     }
 
     fn timed_out(&mut self) {
-        if self.transport == Transport::Open {
+        if self.conduit.is_open() {
             self.untagged(Condition::Bye, None, "Autologout; idle for too long");
             self.close();
         }
     }
 
     fn transmit(&mut self) -> Option<Bytes> {
-        (!self.out.is_empty()).then(|| Bytes::from(std::mem::take(&mut self.out)))
+        self.conduit.transmit()
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.conduit.poll_event()
     }
 
     fn transport(&self) -> Transport {
-        self.transport
+        self.conduit.transport()
     }
 
     fn tls_established(&mut self) {
-        if self.transport == Transport::StartTls {
+        if self.conduit.tls_established() {
             self.tls = true;
-            self.transport = Transport::Open;
         }
     }
 
@@ -871,9 +867,9 @@ impl mailwire_core::Session for Session {
     /// not ended, including the rest of a refused line or literal being thrown away; not
     /// while the application owes an answer.
     fn receiving_command(&self) -> bool {
-        self.transport == Transport::Open
+        self.conduit.is_open()
             && matches!(self.pending, Pending::None)
-            && (!self.input.is_empty() || self.skip_bytes > 0 || self.skip_line)
+            && (self.conduit.input_len() > 0 || self.skip_bytes > 0 || self.skip_line)
     }
 
     fn command_timeout(&self) -> Option<Duration> {
@@ -884,8 +880,8 @@ impl mailwire_core::Session for Session {
     }
 
     fn wants_input(&self) -> bool {
-        self.transport == Transport::Open
+        self.conduit.is_open()
             && (matches!(self.pending, Pending::None)
-                || self.input.len() < self.config.limits.max_line)
+                || self.conduit.input_len() < self.config.limits.max_line)
     }
 }

@@ -1,11 +1,13 @@
 //! ENVELOPE and BODYSTRUCTURE encoding.
 
+use bytes::BufMut;
+
 use super::Writer;
 use crate::types::{
     Address, Body, BodyExtension, BodyKind, BodyStructure, DispositionExtension, Envelope, IString,
 };
 
-pub(super) fn envelope(w: &mut Writer, e: &Envelope) {
+pub(super) fn envelope(w: &mut Writer<impl BufMut>, e: &Envelope) {
     w.raw(b"(");
     w.nstring(&e.date);
     w.sp();
@@ -21,7 +23,7 @@ pub(super) fn envelope(w: &mut Writer, e: &Envelope) {
     w.raw(b")");
 }
 
-fn addresses(w: &mut Writer, list: &[Address]) {
+fn addresses(w: &mut Writer<impl BufMut>, list: &[Address]) {
     if list.is_empty() {
         w.raw(b"NIL");
         return;
@@ -41,7 +43,7 @@ fn addresses(w: &mut Writer, list: &[Address]) {
     w.raw(b")");
 }
 
-fn params(w: &mut Writer, params: &[(IString, IString)]) {
+fn params(w: &mut Writer<impl BufMut>, params: &[(IString, IString)]) {
     if params.is_empty() {
         w.raw(b"NIL");
         return;
@@ -58,7 +60,7 @@ fn params(w: &mut Writer, params: &[(IString, IString)]) {
     w.raw(b")");
 }
 
-pub(super) fn body_structure(w: &mut Writer, b: &BodyStructure, extensions: bool) {
+pub(super) fn body_structure(w: &mut Writer<impl BufMut>, b: &BodyStructure, extensions: bool) {
     w.raw(b"(");
     match b {
         BodyStructure::Single { body, extension } => {
@@ -89,7 +91,7 @@ pub(super) fn body_structure(w: &mut Writer, b: &BodyStructure, extensions: bool
     w.raw(b")");
 }
 
-fn single(w: &mut Writer, body: &Body, extensions: bool) {
+fn single(w: &mut Writer<impl BufMut>, body: &Body, extensions: bool) {
     match &body.kind {
         BodyKind::Basic {
             media_type,
@@ -136,7 +138,7 @@ fn single(w: &mut Writer, body: &Body, extensions: bool) {
     }
 }
 
-fn disposition_tail(w: &mut Writer, tail: Option<&DispositionExtension>) {
+fn disposition_tail(w: &mut Writer<impl BufMut>, tail: Option<&DispositionExtension>) {
     let Some(d) = tail else { return };
     w.sp();
     match &d.disposition {
@@ -165,7 +167,7 @@ fn disposition_tail(w: &mut Writer, tail: Option<&DispositionExtension>) {
     }
 }
 
-fn body_extension(w: &mut Writer, ext: &BodyExtension) {
+fn body_extension(w: &mut Writer<impl BufMut>, ext: &BodyExtension) {
     match ext {
         BodyExtension::String(s) => w.nstring(s),
         BodyExtension::Number(n) => w.num(*n),

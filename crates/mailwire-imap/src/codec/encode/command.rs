@@ -2,6 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::BufMut;
 
 use super::{Encoded, LiteralMode, Writer};
 use crate::types::{
@@ -28,22 +29,22 @@ pub fn encode_command(command: &Command, mode: LiteralMode) -> Encoded {
 }
 
 /// Encodes a line of AUTHENTICATE data: base64, or `*` to cancel.
-pub fn encode_authenticate_data(data: &AuthenticateData, out: &mut Vec<u8>) {
+pub fn encode_authenticate_data(data: &AuthenticateData, out: &mut impl BufMut) {
     match data {
         AuthenticateData::Response(bytes) => {
-            out.extend_from_slice(BASE64.encode(bytes.expose()).as_bytes());
+            out.put_slice(BASE64.encode(bytes.expose()).as_bytes());
         }
-        AuthenticateData::Cancel => out.push(b'*'),
+        AuthenticateData::Cancel => out.put_u8(b'*'),
     }
-    out.extend_from_slice(b"\r\n");
+    out.put_slice(b"\r\n");
 }
 
 /// Encodes the `DONE` that ends IDLE.
-pub fn encode_done(out: &mut Vec<u8>) {
-    out.extend_from_slice(b"DONE\r\n");
+pub fn encode_done(out: &mut impl BufMut) {
+    out.put_slice(b"DONE\r\n");
 }
 
-fn body(w: &mut Writer, body: &CommandBody) {
+fn body(w: &mut Writer<impl BufMut>, body: &CommandBody) {
     w.raw(body.name().as_bytes());
     match body {
         CommandBody::Capability
@@ -207,7 +208,7 @@ fn body(w: &mut Writer, body: &CommandBody) {
 }
 
 pub(super) fn id_parameters(
-    w: &mut Writer,
+    w: &mut Writer<impl BufMut>,
     parameters: Option<&[(crate::types::IString, crate::types::NString)]>,
 ) {
     match parameters {
@@ -220,7 +221,7 @@ pub(super) fn id_parameters(
     }
 }
 
-fn fetch_items(w: &mut Writer, items: &FetchItems) {
+fn fetch_items(w: &mut Writer<impl BufMut>, items: &FetchItems) {
     match items {
         FetchItems::All => w.raw(b"ALL"),
         FetchItems::Fast => w.raw(b"FAST"),
@@ -230,7 +231,7 @@ fn fetch_items(w: &mut Writer, items: &FetchItems) {
     }
 }
 
-fn fetch_attribute(w: &mut Writer, att: &FetchAttribute) {
+fn fetch_attribute(w: &mut Writer<impl BufMut>, att: &FetchAttribute) {
     match att {
         FetchAttribute::Envelope => w.raw(b"ENVELOPE"),
         FetchAttribute::Flags => w.raw(b"FLAGS"),
@@ -268,7 +269,7 @@ fn fetch_attribute(w: &mut Writer, att: &FetchAttribute) {
     }
 }
 
-fn partial(w: &mut Writer, p: Option<Partial>) {
+fn partial(w: &mut Writer<impl BufMut>, p: Option<Partial>) {
     if let Some(p) = p {
         w.raw(b"<");
         w.num(p.offset);
@@ -278,13 +279,13 @@ fn partial(w: &mut Writer, p: Option<Partial>) {
     }
 }
 
-pub(super) fn section_binary(w: &mut Writer, part: &[u32]) {
+pub(super) fn section_binary(w: &mut Writer<impl BufMut>, part: &[u32]) {
     w.raw(b"[");
     part_path(w, part);
     w.raw(b"]");
 }
 
-fn part_path(w: &mut Writer, part: &[u32]) {
+fn part_path(w: &mut Writer<impl BufMut>, part: &[u32]) {
     for (i, n) in part.iter().enumerate() {
         if i > 0 {
             w.raw(b".");
@@ -294,7 +295,7 @@ fn part_path(w: &mut Writer, part: &[u32]) {
 }
 
 /// `section = "[" [section-spec] "]"`
-pub(super) fn section(w: &mut Writer, section: &Section) {
+pub(super) fn section(w: &mut Writer<impl BufMut>, section: &Section) {
     w.raw(b"[");
     part_path(w, section.part());
     if let Some(text) = section.text() {
@@ -318,7 +319,7 @@ pub(super) fn section(w: &mut Writer, section: &Section) {
     w.raw(b"]");
 }
 
-fn search_key(w: &mut Writer, key: &SearchKey) {
+fn search_key(w: &mut Writer<impl BufMut>, key: &SearchKey) {
     let (name, arg): (&[u8], _) = match key {
         SearchKey::All => (b"ALL", None),
         SearchKey::Answered => (b"ANSWERED", None),

@@ -4,6 +4,8 @@ mod body;
 mod command;
 mod response;
 
+use bytes::BufMut;
+
 use crate::types::chars::{is_astring_char, is_quoted_plain, is_text_char};
 use crate::types::{
     Atom, Date, DateTime, Flag, FlagFetch, FlagPerm, IString, ListMailbox, Mailbox, NString,
@@ -85,9 +87,14 @@ impl Encoded {
     }
 }
 
-/// The byte sink the encoders share.
-pub(crate) struct Writer {
-    pub(crate) out: Vec<u8>,
+/// The byte sink the encoders share: a `Vec<u8>` for commands and for callers that keep
+/// one, or a session's [`BytesMut`](bytes::BytesMut) output queue, so that a response is
+/// encoded where it will be sent from.
+pub(crate) struct Writer<B: BufMut = Vec<u8>> {
+    pub(crate) out: B,
+    /// `out.remaining_mut()` when the writer started, from which a literal's position in
+    /// what this writer wrote follows without a length to ask the buffer for.
+    origin: usize,
     marks: Vec<LiteralMark>,
     mode: LiteralMode,
 }
@@ -95,17 +102,8 @@ pub(crate) struct Writer {
 impl Writer {
     pub(crate) fn new(mode: LiteralMode) -> Self {
         Self {
-            out: Vec::with_capacity(64),
-            marks: Vec::new(),
             mode,
-        }
-    }
-
-    pub(crate) fn with_buffer(out: Vec<u8>) -> Self {
-        Self {
-            out,
-            marks: Vec::new(),
-            mode: LiteralMode::Sync,
+            ..Self::with_buffer(Vec::with_capacity(64))
         }
     }
 
@@ -115,20 +113,31 @@ impl Writer {
             literals: self.marks,
         }
     }
+}
+
+impl<B: BufMut> Writer<B> {
+    pub(crate) fn with_buffer(out: B) -> Self {
+        Self {
+            origin: out.remaining_mut(),
+            out,
+            marks: Vec::new(),
+            mode: LiteralMode::Sync,
+        }
+    }
 
     #[inline]
     pub(crate) fn raw(&mut self, bytes: &[u8]) {
-        self.out.extend_from_slice(bytes);
+        self.out.put_slice(bytes);
     }
 
     #[inline]
     pub(crate) fn sp(&mut self) {
-        self.out.push(b' ');
+        self.out.put_u8(b' ');
     }
 
     #[inline]
     pub(crate) fn crlf(&mut self) {
-        self.out.extend_from_slice(b"\r\n");
+        self.out.put_slice(b"\r\n");
     }
 
     pub(crate) fn num(&mut self, n: impl Into<u64>) {
@@ -147,7 +156,7 @@ impl Writer {
                 break;
             }
         }
-        self.out.extend_from_slice(&buf[i..]);
+        self.out.put_slice(&buf[i..]);
     }
 
     pub(crate) fn atom(&mut self, atom: &Atom) {
@@ -187,27 +196,25 @@ impl Writer {
     /// A quoted string of bytes the caller found to need no backslash.
     #[inline]
     pub(crate) fn plain_quoted(&mut self, s: &[u8]) {
-        self.out.reserve(s.len() + 2);
-        self.out.push(b'"');
-        self.out.extend_from_slice(s);
-        self.out.push(b'"');
+        self.out.put_u8(b'"');
+        self.out.put_slice(s);
+        self.out.put_u8(b'"');
     }
 
     pub(crate) fn quoted(&mut self, s: &[u8]) {
-        self.out.reserve(s.len() + 2);
-        self.out.push(b'"');
+        self.out.put_u8(b'"');
         // Runs of plain bytes are copied whole; each other byte starts a run after its
         // backslash.
         let mut run = 0;
         for (i, &b) in s.iter().enumerate() {
             if !is_quoted_plain(b) {
-                self.out.extend_from_slice(&s[run..i]);
-                self.out.push(b'\\');
+                self.out.put_slice(&s[run..i]);
+                self.out.put_u8(b'\\');
                 run = i;
             }
         }
-        self.out.extend_from_slice(&s[run..]);
-        self.out.push(b'"');
+        self.out.put_slice(&s[run..]);
+        self.out.put_u8(b'"');
     }
 
     /// A literal; `binary` makes it a `literal8` (RFC 3516).
@@ -218,16 +225,16 @@ impl Writer {
             LiteralMode::Minus => data.len() > 4096,
         };
         if binary {
-            self.out.push(b'~');
+            self.out.put_u8(b'~');
         }
-        self.out.push(b'{');
+        self.out.put_u8(b'{');
         self.num(u64::try_from(data.len()).unwrap_or(u64::MAX));
         if !sync {
-            self.out.push(b'+');
+            self.out.put_u8(b'+');
         }
         self.raw(b"}\r\n");
         self.marks.push(LiteralMark {
-            start: self.out.len(),
+            start: self.origin - self.out.remaining_mut(),
             len: data.len(),
             sync,
         });
@@ -248,58 +255,58 @@ impl Writer {
 
     pub(crate) fn sequence_set(&mut self, set: &SequenceSet) {
         use std::io::Write;
-        // Writing into a Vec cannot fail.
-        let _ = write!(self.out, "{set}");
+        // Writing into a growable buffer cannot fail.
+        let _ = write!((&mut self.out).writer(), "{set}");
     }
 
     pub(crate) fn date(&mut self, date: Date) {
         self.num(date.day());
-        self.out.push(b'-');
+        self.out.put_u8(b'-');
         self.raw(date.month_name().as_bytes());
-        self.out.push(b'-');
+        self.out.put_u8(b'-');
         self.num4(date.year());
     }
 
     fn num2(&mut self, n: u8) {
-        self.out.push(b'0' + n / 10 % 10);
-        self.out.push(b'0' + n % 10);
+        self.out.put_u8(b'0' + n / 10 % 10);
+        self.out.put_u8(b'0' + n % 10);
     }
 
     fn num4(&mut self, n: u16) {
         for d in [1000, 100, 10, 1] {
             // (n / d) % 10 < 10.
             #[allow(clippy::cast_possible_truncation, reason = "a decimal digit")]
-            self.out.push(b'0' + (n / d % 10) as u8);
+            self.out.put_u8(b'0' + (n / d % 10) as u8);
         }
     }
 
     /// `date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE`
     pub(crate) fn date_time(&mut self, dt: DateTime) {
         let date = dt.date();
-        self.out.push(b'"');
+        self.out.put_u8(b'"');
         if date.day() < 10 {
-            self.out.push(b' ');
+            self.out.put_u8(b' ');
             self.num(date.day());
         } else {
             self.num2(date.day());
         }
-        self.out.push(b'-');
+        self.out.put_u8(b'-');
         self.raw(date.month_name().as_bytes());
-        self.out.push(b'-');
+        self.out.put_u8(b'-');
         self.num4(date.year());
         let (h, m, s) = dt.time();
         self.sp();
         self.num2(h);
-        self.out.push(b':');
+        self.out.put_u8(b':');
         self.num2(m);
-        self.out.push(b':');
+        self.out.put_u8(b':');
         self.num2(s);
         self.sp();
         let zone = dt.zone_minutes();
-        self.out.push(if zone < 0 { b'-' } else { b'+' });
+        self.out.put_u8(if zone < 0 { b'-' } else { b'+' });
         let abs = zone.unsigned_abs();
         self.num4(abs / 60 * 100 + abs % 60);
-        self.out.push(b'"');
+        self.out.put_u8(b'"');
     }
 
     pub(crate) fn flag(&mut self, flag: &Flag) {
@@ -311,7 +318,7 @@ impl Writer {
             Flag::Draft => self.raw(b"\\Draft"),
             Flag::Keyword(atom) => self.atom(atom),
             Flag::Extension(atom) => {
-                self.out.push(b'\\');
+                self.out.put_u8(b'\\');
                 self.atom(atom);
             }
         }
@@ -333,9 +340,9 @@ impl Writer {
 
     /// `"(" [item *(SP item)] ")"`
     pub(crate) fn list<T>(&mut self, items: &[T], each: impl FnMut(&mut Self, &T)) {
-        self.out.push(b'(');
+        self.out.put_u8(b'(');
         self.join(items, each);
-        self.out.push(b')');
+        self.out.put_u8(b')');
     }
 
     /// `item *(SP item)`

@@ -1,6 +1,8 @@
 //! Response encoding (server side). Servers send literals without waiting, so responses
 //! are written straight into a buffer.
 
+use bytes::BufMut;
+
 use super::Writer;
 use super::body::{body_structure, envelope};
 use super::command::{id_parameters, section, section_binary};
@@ -10,7 +12,8 @@ use crate::types::{
     Response, StatusItem, Text,
 };
 
-/// Appends a response to `out`.
+/// Appends a response to `out`: a `Vec<u8>`, a [`BytesMut`](bytes::BytesMut), or any
+/// other [`BufMut`] that grows as needed.
 ///
 /// ```
 /// use mailwire_imap::codec::encode_response;
@@ -20,8 +23,8 @@ use crate::types::{
 /// encode_response(&Response::Data(Data::Exists(172)), &mut out);
 /// assert_eq!(out, b"* 172 EXISTS\r\n");
 /// ```
-pub fn encode_response(response: &Response, out: &mut Vec<u8>) {
-    let mut w = Writer::with_buffer(std::mem::take(out));
+pub fn encode_response(response: &Response, out: &mut impl BufMut) {
+    let mut w = Writer::with_buffer(out);
     match response {
         Response::Tagged(t) => {
             w.raw(t.tag.as_str().as_bytes());
@@ -40,18 +43,16 @@ pub fn encode_response(response: &Response, out: &mut Vec<u8>) {
         Response::Continue(c) => continue_req(&mut w, c),
     }
     w.crlf();
-    *out = w.finish().into_bytes();
 }
 
-/// Appends a greeting to `out`.
-pub fn encode_greeting(greeting: &Greeting, out: &mut Vec<u8>) {
-    let mut w = Writer::with_buffer(std::mem::take(out));
+/// Appends a greeting to `out`, as [`encode_response`] appends a response.
+pub fn encode_greeting(greeting: &Greeting, out: &mut impl BufMut) {
+    let mut w = Writer::with_buffer(out);
     status(&mut w, greeting);
     w.crlf();
-    *out = w.finish().into_bytes();
 }
 
-fn status(w: &mut Writer, s: &crate::types::Status) {
+fn status(w: &mut Writer<impl BufMut>, s: &crate::types::Status) {
     w.raw(match s.condition {
         Condition::Ok => b"* OK",
         Condition::No => b"* NO",
@@ -62,13 +63,13 @@ fn status(w: &mut Writer, s: &crate::types::Status) {
     resp_text(w, s.code.as_ref(), &s.text);
 }
 
-fn continue_req(w: &mut Writer, c: &Continue) {
+fn continue_req(w: &mut Writer<impl BufMut>, c: &Continue) {
     w.raw(b"+");
     resp_text(w, c.code.as_ref(), &c.text);
 }
 
 /// `SP resp-text`; an empty text (only ever decoded from a lenient peer) is left out.
-fn resp_text(w: &mut Writer, code: Option<&Code>, text: &Text) {
+fn resp_text(w: &mut Writer<impl BufMut>, code: Option<&Code>, text: &Text) {
     if code.is_none() && text.is_empty() {
         return;
     }
@@ -84,7 +85,7 @@ fn resp_text(w: &mut Writer, code: Option<&Code>, text: &Text) {
     w.raw(text.as_str().as_bytes());
 }
 
-fn resp_code(w: &mut Writer, code: &Code) {
+fn resp_code(w: &mut Writer<impl BufMut>, code: &Code) {
     match code {
         Code::Alert => w.raw(b"ALERT"),
         Code::BadCharset(charsets) => {
@@ -156,14 +157,14 @@ fn resp_code(w: &mut Writer, code: &Code) {
                 w.sp();
                 // The field is free text; only what the grammar allows before `]` is sent.
                 for b in text.bytes().filter(|&b| b != b']' && is_text_char(b)) {
-                    w.out.push(b);
+                    w.out.put_u8(b);
                 }
             }
         }
     }
 }
 
-fn data(w: &mut Writer, d: &Data) {
+fn data(w: &mut Writer<impl BufMut>, d: &Data) {
     match d {
         Data::Capability(caps) => {
             w.raw(b"CAPABILITY");
@@ -275,14 +276,14 @@ fn data(w: &mut Writer, d: &Data) {
     }
 }
 
-fn delimiter_or_nil(w: &mut Writer, delimiter: Option<crate::types::Delimiter>) {
+fn delimiter_or_nil(w: &mut Writer<impl BufMut>, delimiter: Option<crate::types::Delimiter>) {
     match delimiter {
         Some(d) => w.quoted(&[d.as_byte()]),
         None => w.raw(b"NIL"),
     }
 }
 
-fn namespace(w: &mut Writer, ns: &[NamespaceDescription]) {
+fn namespace(w: &mut Writer<impl BufMut>, ns: &[NamespaceDescription]) {
     if ns.is_empty() {
         w.raw(b"NIL");
         return;
@@ -304,7 +305,7 @@ fn namespace(w: &mut Writer, ns: &[NamespaceDescription]) {
     w.raw(b")");
 }
 
-fn message_data_item(w: &mut Writer, item: &MessageDataItem) {
+fn message_data_item(w: &mut Writer<impl BufMut>, item: &MessageDataItem) {
     match item {
         MessageDataItem::Body(b) => {
             w.raw(b"BODY ");
@@ -387,7 +388,7 @@ fn message_data_item(w: &mut Writer, item: &MessageDataItem) {
     }
 }
 
-fn origin_of(w: &mut Writer, origin: Option<u32>) {
+fn origin_of(w: &mut Writer<impl BufMut>, origin: Option<u32>) {
     if let Some(o) = origin {
         w.raw(b"<");
         w.num(o);
