@@ -24,6 +24,13 @@ pub enum Defect {
     /// `Content-Type` could not be read; `text/plain` was assumed.
     #[error("malformed content-type")]
     MalformedContentType,
+    /// Text after a parameter's value in `Content-Type` or `Content-Disposition` (most
+    /// often a parameter whose `;` is missing); it was skipped up to the next `;`.
+    #[error("text after a {field} parameter skipped")]
+    JunkAfterParameter {
+        /// The field: `Content-Type` or `Content-Disposition`.
+        field: &'static str,
+    },
     /// A multipart without a `boundary` parameter; read as a single part.
     #[error("multipart without boundary parameter")]
     MissingBoundaryParameter,

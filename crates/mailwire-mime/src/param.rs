@@ -211,9 +211,48 @@ struct Section<'a> {
 /// `name=value` of a segment, both trimmed; `None` without `=` or without a name.
 #[inline]
 fn name_value(seg: &[u8]) -> Option<(&[u8], &[u8])> {
+    name_value_rest(seg).map(|(name, value, _)| (name, value))
+}
+
+/// `name=value` of a segment as [`name_value`] reads it, and whether text follows the
+/// value: a value is a token or a quoted string (RFC 2045 §5.1), and whatever comes after
+/// it in the segment (most often a parameter whose `;` is missing) is not part of it.
+#[inline]
+fn name_value_rest(seg: &[u8]) -> Option<(&[u8], &[u8], bool)> {
     let eq = seg.iter().position(|&b| b == b'=')?;
     let name = trim_wsp(&seg[..eq]);
-    (!name.is_empty()).then(|| (name, trim_wsp(&seg[eq + 1..])))
+    if name.is_empty() {
+        return None;
+    }
+    let value = trim_wsp(&seg[eq + 1..]);
+    let end = value_end(value);
+    Some((name, &value[..end], end < value.len()))
+}
+
+/// The length of the value at the start of `v` (trimmed): a quoted string up to its
+/// closing quote (to the end when it has none), or anything else up to whitespace. Bytes
+/// that RFC 2045 keeps out of tokens (`=`, `/`, `@` …) are kept, as unquoted boundaries
+/// such as `----=_Part_1` are common.
+#[inline]
+fn value_end(v: &[u8]) -> usize {
+    if v.first() != Some(&b'"') {
+        return v
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(v.len());
+    }
+    let mut i = 1;
+    while let Some(n) = v[i..].iter().position(|&b| b == b'"' || b == b'\\') {
+        i += n;
+        if v[i] == b'"' {
+            return i + 1;
+        }
+        i += 2;
+        if i >= v.len() {
+            break;
+        }
+    }
+    v.len()
 }
 
 /// The part of `name` before `len` bytes, borrowed as long as `name` is.
@@ -604,6 +643,8 @@ struct ParamList<'a> {
     inserted: Option<(usize, usize)>,
     rest: Option<usize>,
     shape: Shape,
+    /// Whether text after a value was skipped (see [`name_value_rest`]).
+    skipped: bool,
 }
 
 /// The segments of a [`ParamList`], in order.
@@ -632,8 +673,9 @@ impl<'a> ParamList<'a> {
             inserted,
             rest,
             shape: Shape::Simple,
+            skipped: false,
         };
-        list.shape = list.find_shape();
+        (list.shape, list.skipped) = list.find_shape();
         list
     }
 
@@ -648,18 +690,22 @@ impl<'a> ParamList<'a> {
     }
 
     /// One pass over the segments, reading them as [`Params`] and [`ParamList::param`]
-    /// read a list without RFC 2231 names.
-    fn find_shape(&self) -> Shape {
+    /// read a list without RFC 2231 names; also whether text after a value was skipped.
+    fn find_shape(&self) -> (Shape, bool) {
         let whole = self.value.bytes();
         let mut params = [PlainParam::default(); PLAIN_MAX];
         let mut len = 0;
         let mut plain = matches!(self.value, FieldValue::Text(_));
-        for (name, value) in self.segments().filter_map(name_value) {
+        let mut skipped = false;
+        let mut segments = self.segments().filter_map(name_value_rest);
+        while let Some((name, value, rest)) = segments.next() {
+            skipped |= rest;
             let class = name
                 .iter()
                 .fold(0, |class, &b| class | NAME_CLASS[usize::from(b)]);
             if class & STAR != 0 {
-                return Shape::Joined;
+                skipped |= segments.any(|(_, _, rest)| rest);
+                return (Shape::Joined, skipped);
             }
             if !plain {
                 continue;
@@ -690,10 +736,11 @@ impl<'a> ParamList<'a> {
                 None => plain = false,
             }
         }
-        match u8::try_from(len) {
+        let shape = match u8::try_from(len) {
             Ok(len) if plain => Shape::Plain { len, params },
             _ => Shape::Simple,
-        }
+        };
+        (shape, skipped)
     }
 
     /// The text and bounds of a [`Shape::Plain`] list.
@@ -1014,6 +1061,21 @@ impl<'a> ContentTypeRef<'a> {
         self.malformed
     }
 
+    /// Whether text after a parameter's value was skipped: a value is a token or a quoted
+    /// string, and what follows it up to the next `;` (most often another parameter whose
+    /// `;` is missing) is not read, as Dovecot does not read it.
+    ///
+    /// ```
+    /// use mailwire_mime::ContentTypeRef;
+    /// let ct = ContentTypeRef::parse(b"text/plain; comment=\"\"  comment=\"x\"; charset=utf-8");
+    /// assert!(ct.skipped_text());
+    /// assert_eq!(ct.param("comment").as_deref(), Some(""));
+    /// assert_eq!(ct.charset().as_deref(), Some("utf-8"));
+    /// ```
+    pub fn skipped_text(&self) -> bool {
+        self.list.skipped
+    }
+
     /// The parameters, in order of first appearance, as [`ContentType::params`] has them.
     pub fn params(&self) -> Params<'_> {
         self.list.params()
@@ -1106,6 +1168,12 @@ impl<'a> ContentDispositionRef<'a> {
     /// Whether the type is `attachment`.
     pub fn is_attachment(&self) -> bool {
         self.kind.is(&self.list.value, "attachment")
+    }
+
+    /// Whether text after a parameter's value was skipped (see
+    /// [`ContentTypeRef::skipped_text`]).
+    pub fn skipped_text(&self) -> bool {
+        self.list.skipped
     }
 
     /// Whether the type is `inline`.
@@ -1523,6 +1591,62 @@ mod tests {
         let cd = ContentDispositionRef::parse(b"attachment; filename=r.pdf; FILENAME=s.pdf");
         assert!(matches!(cd.list.shape, Shape::Plain { len: 1, .. }));
         assert_eq!(cd.filename(), Some(Cow::Borrowed("r.pdf")));
+    }
+
+    #[test]
+    fn a_value_ends_where_its_token_or_quoted_string_does() {
+        // Missing `;` seen in real messages: the text after a value is skipped up to the
+        // next `;`, as Dovecot 2.3 skips it.
+        let ct = ContentTypeRef::parse(
+            b"text/plain; comment=\"\"  comment=\"Sent by x\"; charset=utf-8",
+        );
+        assert!(ct.skipped_text());
+        assert_eq!(
+            ct.into_owned().params(),
+            ContentType::new("text", "plain")
+                .with_param("comment", "")
+                .with_param("charset", "utf-8")
+                .params()
+        );
+        let ct = ContentType::parse(
+            b"message/external-body; access-type=mail-server  server=\"a@b.test\"; name=x",
+        );
+        let got: Vec<(&str, &str)> = ct
+            .params()
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(got, [("access-type", "mail-server"), ("name", "x")]);
+        let ct = ContentType::parse(b"text/plain; x=\"ab\"cd; y=\"a\\\"b\" z; t*0=a b; t*1=c");
+        let got: Vec<(&str, &str)> = ct
+            .params()
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(got, [("x", "ab"), ("y", "a\"b"), ("t", "ac")]);
+        let cd = ContentDispositionRef::parse(b"attachment; filename=\"a b\"  size=3; x=y");
+        assert!(cd.skipped_text());
+        let got: Vec<(String, String)> = cd
+            .params()
+            .map(|p| (p.name.into_owned(), p.value.into_owned()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("filename".to_owned(), "a b".to_owned()),
+                ("x".to_owned(), "y".to_owned())
+            ]
+        );
+        for clean in [
+            &b"text/plain; charset=utf-8 ; format=\"flowed\"\t"[..],
+            b"text/plain; a=\"x y\"; b=----=_Part_1.2; c",
+            b"multipart/mixed boundary=b",
+            b"text/plain; a=\"unterminated",
+        ] {
+            assert!(!ContentTypeRef::parse(clean).skipped_text(), "{clean:?}");
+        }
+        assert!(ContentTypeRef::parse(b"multipart/mixed boundary=b c").skipped_text());
+        assert!(ContentTypeRef::parse(b"a/b; t*0=a; t*1=b c").skipped_text());
     }
 
     #[test]

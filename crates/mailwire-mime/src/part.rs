@@ -565,6 +565,18 @@ fn parse_entity<'a>(
     if content_type.view.is_malformed() {
         defects.push(Defect::MalformedContentType);
         content_type = TypeField::new(TypeSource::Default);
+    } else if content_type.view.skipped_text() {
+        defects.push(Defect::JunkAfterParameter {
+            field: "Content-Type",
+        });
+    }
+    if header
+        .content_disposition_ref()
+        .is_some_and(|d| d.skipped_text())
+    {
+        defects.push(Defect::JunkAfterParameter {
+            field: "Content-Disposition",
+        });
     }
     let encoding = header.content_transfer_encoding().unwrap_or_default();
     let body_offset = start + hlen;

@@ -564,3 +564,60 @@ Content-Type: text/html
         Some("2026-04-07T10:00:01+00:00")
     );
 }
+
+#[test]
+fn parameters_with_a_missing_semicolon_are_recorded() {
+    let raw = crlf(
+        "Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: text/plain; comment=\"\"  comment=\"Sent by x\"; charset=utf-8
+Content-Disposition: attachment; filename=\"a.txt\" size=3; creation-date=x
+
+hello
+--b
+Content-Type: message/external-body; access-type=mail-server
+  server=\"archive@x.test\"
+
+Content-Type: text/plain
+
+--b--
+",
+    );
+    let m = Message::parse(&raw);
+    let defects: Vec<(String, Defect)> = m
+        .defects()
+        .into_iter()
+        .map(|(n, d)| (n.to_string(), d.clone()))
+        .collect();
+    let content_type = Defect::JunkAfterParameter {
+        field: "Content-Type",
+    };
+    assert_eq!(
+        defects,
+        vec![
+            ("1".into(), content_type.clone()),
+            (
+                "1".into(),
+                Defect::JunkAfterParameter {
+                    field: "Content-Disposition"
+                }
+            ),
+            ("2".into(), content_type),
+        ]
+    );
+    let one = m.part("1").expect("part 1");
+    assert_eq!(one.content_type().param("comment"), Some(""));
+    assert_eq!(one.content_type().charset(), Some("utf-8"));
+    assert_eq!(one.text(), Some("hello"));
+    assert_eq!(one.filename().as_deref(), Some("a.txt"));
+    let cd = one.content_disposition().expect("a disposition");
+    assert_eq!(cd.params().len(), 2);
+    assert_eq!(cd.param("creation-date"), Some("x"));
+    let two = m.part("2").expect("part 2");
+    assert_eq!(two.content_type().params().len(), 1);
+    assert_eq!(
+        defects[0].1.to_string(),
+        "text after a Content-Type parameter skipped"
+    );
+}
