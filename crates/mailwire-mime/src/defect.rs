@@ -49,6 +49,9 @@ pub enum Defect {
         /// How many damaged spots were skipped.
         count: usize,
     },
+    /// Data after the `=` padding that ends base64 (RFC 2045 §6.8); it was left out.
+    #[error("data after base64 padding")]
+    DataAfterBase64Padding,
     /// Malformed quoted-printable escapes, kept literally.
     #[error("malformed quoted-printable ({count} escapes)")]
     InvalidQuotedPrintable {

@@ -729,13 +729,16 @@ fn parse_multipart<'a>(
 }
 
 fn decode_leaf<'a>(part: &mut Part<'a>, ct: &ContentTypeRef<'_>, defects: &mut Vec<Defect>) {
-    let (decoded, damage) = transfer::decode(&part.encoding, part.body);
+    let (decoded, damage, after_padding) = transfer::decode(&part.encoding, part.body);
     if damage > 0 {
         defects.push(match part.encoding {
             TransferEncoding::Base64 => Defect::InvalidBase64 { count: damage },
             TransferEncoding::QuotedPrintable => Defect::InvalidQuotedPrintable { count: damage },
             _ => Defect::InvalidUuencode { count: damage },
         });
+    }
+    if after_padding {
+        defects.push(Defect::DataAfterBase64Padding);
     }
     if let TransferEncoding::Other(name) = &part.encoding {
         defects.push(Defect::UnknownTransferEncoding(name.clone()));

@@ -621,3 +621,37 @@ Content-Type: text/plain
         "text after a Content-Type parameter skipped"
     );
 }
+
+#[test]
+fn base64_stops_at_its_padding() {
+    // Two files written one after the other into one part: the second is not part of the
+    // data (RFC 2045 §6.8), and its bytes do not become garbage at the end of the first.
+    let raw = crlf(
+        "Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: application/octet-stream
+Content-Transfer-Encoding: base64
+
+JVBERi0=
+JVBERi0xLjQ=
+--b
+Content-Type: text/plain
+Content-Transfer-Encoding: base64
+
+aGk=
+
+--b--
+",
+    );
+    let m = Message::parse(&raw);
+    let defects: Vec<(String, Defect)> = m
+        .defects()
+        .into_iter()
+        .map(|(n, d)| (n.to_string(), d.clone()))
+        .collect();
+    assert_eq!(defects, vec![("1".into(), Defect::DataAfterBase64Padding)]);
+    assert_eq!(m.part("1").map(|p| p.decoded()), Some(&b"%PDF-"[..]));
+    assert_eq!(m.part("2").and_then(|p| p.text()), Some("hi"));
+    assert_eq!(defects[0].1.to_string(), "data after base64 padding");
+}
