@@ -88,7 +88,7 @@ assert data == [
 ], data
 typ, data = imap.fetch("2", "(BODYSTRUCTURE)")
 assert data == [
-    b'2 (BODYSTRUCTURE (("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 12 1 NIL NIL NIL NIL)'
+    b'2 (BODYSTRUCTURE (("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 12 0 NIL NIL NIL NIL)'
     b'("IMAGE" "PNG" ("NAME" "a.png") NIL NIL "BASE64" 12 NIL NIL NIL NIL) "MIXED" '
     b'("BOUNDARY" "xyz") NIL NIL NIL))'
 ], data

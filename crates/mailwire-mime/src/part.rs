@@ -234,8 +234,10 @@ impl<'a> Part<'a> {
         self.body.len()
     }
 
-    /// Body size in lines (IMAP `body-fld-lines`): line ends counted, plus one for a last
-    /// line without a line end. Counted on each call (one pass over the body).
+    /// Body size in lines (IMAP `body-fld-lines`): the line ends in the body. A last line
+    /// without one is not counted, as Dovecot counts: in a body part the line end before
+    /// the next delimiter belongs to the delimiter (RFC 2046 §5.1.1), so such a part ends
+    /// in a partial line. Counted on each call (one pass over the body).
     pub fn body_lines(&self) -> usize {
         count_lines(self.body)
     }
@@ -421,8 +423,7 @@ impl Iterator for Delimiters<'_, '_> {
 }
 
 fn count_lines(body: &[u8]) -> usize {
-    let n = memchr::memchr_iter(b'\n', body).count();
-    n + usize::from(!body.is_empty() && !body.ends_with(b"\n"))
+    memchr::memchr_iter(b'\n', body).count()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -836,9 +837,11 @@ mod tests {
     #[test]
     fn line_counts() {
         assert_eq!(count_lines(b""), 0);
-        assert_eq!(count_lines(b"a"), 1);
+        // A last line without a line end is not counted, as Dovecot counts.
+        assert_eq!(count_lines(b"a"), 0);
         assert_eq!(count_lines(b"a\r\n"), 1);
-        assert_eq!(count_lines(b"a\r\nb"), 2);
+        assert_eq!(count_lines(b"a\r\nb"), 1);
+        assert_eq!(count_lines(b"a\nb\n\r\n"), 3);
     }
 
     #[test]
