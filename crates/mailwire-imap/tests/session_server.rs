@@ -715,11 +715,11 @@ f3 UID FETCH 101:103 (BODYSTRUCTURE RFC822.SIZE ENVELOPE)\r\n";
     }
     // Checked by hand and against Dovecot 2.3: part 2's body is the 37 octets and 3 line
     // ends from `Subject: inner`; the text parts end in a partial line, which Dovecot does
-    // not count.
+    // not count; a text part without a charset gets `us-ascii`, as from Dovecot.
     assert!(uncached.starts_with(
         "* 1 FETCH (ENVELOPE (NIL \"nested\" ((NIL NIL \"a\" \"x.test\")) \
 ((NIL NIL \"a\" \"x.test\")) ((NIL NIL \"a\" \"x.test\")) NIL NIL NIL NIL NIL) \
-BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 5 0 NIL NIL NIL NIL)\
+BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 5 0 NIL NIL NIL NIL)\
 (\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 37 (NIL \"inner\" \
 ((NIL NIL \"b\" \"y.test\")) ((NIL NIL \"b\" \"y.test\")) ((NIL NIL \"b\" \"y.test\")) \
 NIL NIL NIL NIL NIL) (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 3 0 \

@@ -107,7 +107,7 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
         upper(w, ct.subtype());
         if extended {
             w.sp();
-            params(w, ct.params());
+            params(w, ct.params(), false);
             disposition_tail(w, part);
         }
         w.raw(b")");
@@ -131,7 +131,7 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
         upper(w, ct.subtype());
     }
     w.sp();
-    params(w, ct.params());
+    params(w, ct.params(), text);
     w.sp();
     field(w, header, "Content-ID");
     w.sp();
@@ -280,17 +280,26 @@ fn upper(w: &mut Writer, s: &str) {
     }
 }
 
-/// `body-fld-param`: `NIL` for none.
-fn params<'p>(w: &mut Writer, list: impl Iterator<Item = ParamRef<'p>>) {
+/// `body-fld-param`: `NIL` for none. With `text`, a list without `charset` gets the
+/// RFC 2045 §5.2 default `us-ascii` at its end, as Dovecot writes it.
+fn params<'p>(w: &mut Writer, list: impl Iterator<Item = ParamRef<'p>>, text: bool) {
     let start = w.out.len();
     w.raw(b"(");
+    let mut charset = false;
     for p in list {
         if w.out.len() > start + 1 {
             w.sp();
         }
+        charset |= p.name == "charset";
         upper(w, &p.name);
         w.sp();
-        text(w, p.value.as_bytes());
+        self::text(w, p.value.as_bytes());
+    }
+    if text && !charset {
+        if w.out.len() > start + 1 {
+            w.sp();
+        }
+        w.raw(b"\"CHARSET\" \"us-ascii\"");
     }
     if w.out.len() == start + 1 {
         w.out.truncate(start);
@@ -309,7 +318,7 @@ fn disposition_tail(w: &mut Writer, part: &Part<'_>) {
             w.raw(b"(");
             upper(w, d.kind());
             w.sp();
-            params(w, d.params());
+            params(w, d.params(), false);
             w.raw(b")");
         }
     }
@@ -472,6 +481,27 @@ mod tests {
             e,
             "(NIL \"one\" NIL NIL NIL ((NIL NIL \"a\" \"x.test\")(\"B\" NIL \"b\" \"y.test\")) \
 NIL NIL NIL NIL)"
+        );
+    }
+
+    #[test]
+    fn structure_reads_damaged_parameters_and_counts_lines_as_dovecot_does() {
+        // Dovecot 2.3 answers, in its case, ("text" "plain" ("comment" "" "format" "flowed"
+        // "charset" "us-ascii") NIL NIL "7bit" 18 1 …)("application" "octet-stream" NIL NIL
+        // NIL "base64" 4 NIL ("attachment" ("filename" "a.bin")) NIL NIL) "mixed" …
+        let raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+Content-Type: text/plain; comment=\"\"  comment=\"Sent by x\"; format=flowed\r\n\r\n\
+line one\r\nline two\r\n--b\r\nContent-Type: application/octet-stream\r\n\
+Content-Disposition: attachment; filename=a.bin  size=1\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nQQ==\r\n--b--\r\n";
+        let (_, body) = written(raw, true);
+        assert_eq!(
+            body,
+            "((\"TEXT\" \"PLAIN\" (\"COMMENT\" \"\" \"FORMAT\" \"flowed\" \"CHARSET\" \"us-ascii\") \
+NIL NIL \"7BIT\" 18 1 NIL NIL NIL NIL)\
+(\"APPLICATION\" \"OCTET-STREAM\" NIL NIL NIL \"BASE64\" 4 NIL \
+(\"ATTACHMENT\" (\"FILENAME\" \"a.bin\")) NIL NIL) \
+\"MIXED\" (\"BOUNDARY\" \"b\") NIL NIL NIL)"
         );
     }
 
