@@ -44,6 +44,9 @@ pub struct Param {
 pub struct ParamRef<'a> {
     /// Attribute name, lowercase, without `*` or section number.
     pub name: Cow<'a, str>,
+    /// Attribute name as written (case kept), without `*` or section number; for RFC 2231
+    /// sections, as written in the first section that appears.
+    pub written_name: Cow<'a, str>,
     /// The decoded value.
     pub value: Cow<'a, str>,
     /// The charset named by RFC 2231 extended syntax, if any.
@@ -266,7 +269,8 @@ fn prefix<'a>(name: &Cow<'a, str>, len: usize) -> Cow<'a, str> {
 /// Reads a parameter list that has RFC 2231 sections or extended values: sections are
 /// grouped by name in order of first appearance, sorted, and joined.
 fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'s>> {
-    let mut order: Vec<Cow<'s, str>> = Vec::new();
+    // Lowercase base names in order of first appearance, each as first written.
+    let mut order: Vec<(Cow<'s, str>, Cow<'s, str>)> = Vec::new();
     let mut sections: Vec<(Cow<'s, str>, Section<'s>)> = Vec::new();
     for seg in segments {
         let Some((raw_name, value)) = name_value(seg) else {
@@ -291,8 +295,11 @@ fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'
         } else {
             prefix(&name, base_len)
         };
-        if !order.contains(&base) {
-            order.push(base.clone());
+        if !order.iter().any(|(n, _)| *n == base) {
+            // `lower_name` changes only the case of ASCII letters of this text, so the
+            // base has the same length in it.
+            let written = String::from_utf8_lossy(raw_name);
+            order.push((base.clone(), prefix(&written, base_len)));
         }
         sections.push((
             base,
@@ -304,7 +311,7 @@ fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'
         ));
     }
     let mut params = Vec::with_capacity(order.len());
-    for name in order {
+    for (name, written_name) in order {
         let mut mine: Vec<&Section<'_>> = sections
             .iter()
             .filter(|(n, _)| *n == name)
@@ -317,6 +324,7 @@ fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'
         {
             params.push(ParamRef {
                 name,
+                written_name,
                 value: plain_value(unquote(only.value)),
                 charset: None,
                 language: None,
@@ -360,6 +368,7 @@ fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'
         };
         params.push(ParamRef {
             name,
+            written_name,
             value: Cow::Owned(value),
             charset: charset.map(Cow::Owned),
             language: language.map(Cow::Owned),
@@ -852,8 +861,10 @@ impl<'s> Iterator for Params<'s> {
         match &mut self.inner {
             ParamsInner::Plain { text, params } => {
                 let p = params.next()?;
+                // Plain names are lowercase as written.
                 Some(ParamRef {
                     name: plain_text(text, p.name),
+                    written_name: plain_text(text, p.name),
                     value: plain_text(text, p.value),
                     charset: None,
                     language: None,
@@ -872,6 +883,7 @@ impl<'s> Iterator for Params<'s> {
                 if !repeated {
                     return Some(ParamRef {
                         name: lower_name(name),
+                        written_name: String::from_utf8_lossy(name),
                         value: plain_value(unquote(value)),
                         charset: None,
                         language: None,
@@ -994,6 +1006,8 @@ impl TypeBounds {
 pub struct ContentTypeRef<'a> {
     main: Name,
     sub: Name,
+    /// Where the type and the subtype are written, when they were read.
+    written: Option<[u32; 4]>,
     malformed: bool,
     list: ParamList<'a>,
 }
@@ -1013,6 +1027,10 @@ impl<'a> ContentTypeRef<'a> {
             rest,
             lowercase,
         } = TypeBounds::find(&value);
+        let written = halves.and_then(|((ms, me), (ss, se))| {
+            let at = |i: usize| u32::try_from(i).ok();
+            Some([at(ms)?, at(me)?, at(ss)?, at(se)?])
+        });
         let value = FieldValue::new(value);
         let (main, sub, malformed) = match halves {
             // Tokens are ASCII, so lowercase ones are read as written.
@@ -1029,6 +1047,7 @@ impl<'a> ContentTypeRef<'a> {
         ContentTypeRef {
             main,
             sub,
+            written,
             malformed,
             list: ParamList::new(value, inserted, rest),
         }
@@ -1049,6 +1068,25 @@ impl<'a> ContentTypeRef<'a> {
     /// Whether this is `main/sub` (case-insensitive).
     pub fn is(&self, main: &str, sub: &str) -> bool {
         self.main.is(&self.list.value, main) && self.sub.is(&self.list.value, sub)
+    }
+
+    /// The top-level type as written (`Text`); [`ContentTypeRef::main_type`] when the
+    /// value could not be read.
+    pub fn main_type_as_written(&self) -> &str {
+        self.written_half(0).unwrap_or_else(|| self.main_type())
+    }
+
+    /// The subtype as written (`HTML`); [`ContentTypeRef::subtype`] when the value could
+    /// not be read.
+    pub fn subtype_as_written(&self) -> &str {
+        self.written_half(2).unwrap_or_else(|| self.subtype())
+    }
+
+    fn written_half(&self, at_half: usize) -> Option<&str> {
+        let b = self.written?;
+        let at = |i: usize| usize::try_from(b[i]).ok();
+        // Tokens, so ASCII and always text.
+        self.list.value.text(at(at_half)?, at(at_half + 1)?)
     }
 
     /// Whether the subtype is `sub` (case-insensitive).
@@ -1135,6 +1173,8 @@ impl fmt::Debug for ContentTypeRef<'_> {
 #[derive(Clone)]
 pub struct ContentDispositionRef<'a> {
     kind: Name,
+    /// Where the type is written.
+    written: (usize, usize),
     list: ParamList<'a>,
 }
 
@@ -1155,6 +1195,7 @@ impl<'a> ContentDispositionRef<'a> {
         let value = FieldValue::new(value);
         ContentDispositionRef {
             kind: Name::read(&value, start, end),
+            written: (start, end),
             list: ParamList::new(value, None, rest),
         }
     }
@@ -1168,6 +1209,16 @@ impl<'a> ContentDispositionRef<'a> {
     /// Whether the type is `attachment`.
     pub fn is_attachment(&self) -> bool {
         self.kind.is(&self.list.value, "attachment")
+    }
+
+    /// The disposition type as written (`Attachment`); [`ContentDispositionRef::kind`]
+    /// when it is not UTF-8.
+    pub fn kind_as_written(&self) -> &str {
+        let (start, end) = self.written;
+        self.list
+            .value
+            .text(start, end)
+            .unwrap_or_else(|| self.kind())
     }
 
     /// Whether text after a parameter's value was skipped (see
@@ -1647,6 +1698,48 @@ mod tests {
         }
         assert!(ContentTypeRef::parse(b"multipart/mixed boundary=b c").skipped_text());
         assert!(ContentTypeRef::parse(b"a/b; t*0=a; t*1=b c").skipped_text());
+    }
+
+    #[test]
+    fn names_as_written_keep_their_case() {
+        let ct = ContentTypeRef::parse(
+            b"TEXT/Plain; CHARSET=UTF-8; format=flowed; Title*0*=us-ascii'en'a; title*1=b",
+        );
+        assert_eq!(
+            (ct.main_type_as_written(), ct.subtype_as_written()),
+            ("TEXT", "Plain")
+        );
+        assert_eq!((ct.main_type(), ct.subtype()), ("text", "plain"));
+        let names: Vec<(String, String)> = ct
+            .params()
+            .map(|p| (p.name.into_owned(), p.written_name.into_owned()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("charset".to_owned(), "CHARSET".to_owned()),
+                ("format".to_owned(), "format".to_owned()),
+                ("title".to_owned(), "Title".to_owned()),
+            ]
+        );
+        let ct = ContentTypeRef::parse(b"Multipart/Mixed\r\n (x) Boundary=b; A=1");
+        assert_eq!(ct.subtype_as_written(), "Mixed");
+        let written: Vec<Cow<'_, str>> = ct.params().map(|p| p.written_name).collect();
+        assert_eq!(written, ["Boundary", "A"]);
+        let bad = ContentTypeRef::parse(b"garbage");
+        assert_eq!(
+            (bad.main_type_as_written(), bad.subtype_as_written()),
+            ("text", "plain")
+        );
+        let cd = ContentDispositionRef::parse(b" Attachment ; FileName=a");
+        assert_eq!(
+            (cd.kind(), cd.kind_as_written()),
+            ("attachment", "Attachment")
+        );
+        assert_eq!(
+            cd.params().map(|p| p.written_name).collect::<Vec<_>>(),
+            ["FileName"]
+        );
     }
 
     #[test]
