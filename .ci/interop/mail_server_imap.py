@@ -88,9 +88,9 @@ assert data == [
 ], data
 typ, data = imap.fetch("2", "(BODYSTRUCTURE)")
 assert data == [
-    b'2 (BODYSTRUCTURE (("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 12 1 NIL NIL NIL NIL)'
-    b'("IMAGE" "PNG" ("NAME" "a.png") NIL NIL "BASE64" 12 NIL NIL NIL NIL) "MIXED" '
-    b'("BOUNDARY" "xyz") NIL NIL NIL))'
+    b'2 (BODYSTRUCTURE (("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 12 0 NIL NIL NIL NIL)'
+    b'("image" "png" ("name" "a.png") NIL NIL "base64" 12 NIL NIL NIL NIL) "mixed" '
+    b'("boundary" "xyz") NIL NIL NIL))'
 ], data
 typ, data = imap.fetch("2", "(BODY[2])")
 # The CRLF before a boundary belongs to the boundary (RFC 2046 §5.1.1); BODY[] sets \Seen.

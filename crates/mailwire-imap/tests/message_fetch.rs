@@ -35,6 +35,7 @@ cc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\n\
 Message-Id: <B27397-0100000@cac.washington.edu>\r\n\
 MIME-Version: 1.0\r\n\
 Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\
+Content-Transfer-Encoding: 7BIT\r\n\
 \r\n"
         .to_vec();
     for _ in 0..91 {
@@ -121,21 +122,25 @@ Hi.\r\n\
 fn bodystructure_of_nested_multipart_with_attachment_and_message() {
     let line = fetch_line(REAL_SHAPED, &[FetchAttribute::BodyStructure]);
     // Worked out by hand from RFC 3501 §7.4.2: body sizes exclude the CRLF before each
-    // delimiter (so the enclosed message's body is `Hi.`, 3 octets, and the message part
-    // spans 4 lines); a single language goes as a string; an absent Content-Type inside the enclosed message is text/plain in
-    // US-ASCII; each extension list runs to the location.
+    // delimiter (so the enclosed message's body is `Hi.`, 3 octets); line counts are the
+    // line ends in a body, as Dovecot 2.3 counts them (the text parts end in a partial
+    // line, 0 lines, and the message part has 3); a single language goes as a string; an
+    // absent Content-Type inside the enclosed message is text/plain in US-ASCII; each
+    // extension list runs to the location. Names keep the message's case, as Dovecot
+    // writes them, except the type of text and message parts: the typed value has no
+    // place for it, and the codec writes `"TEXT"` and `"MESSAGE" "RFC822"`.
     let expected = "* 12 FETCH (BODYSTRUCTURE (\
-((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"QUOTED-PRINTABLE\" 14 1 NIL NIL NIL NIL)\
-(\"TEXT\" \"HTML\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 14 1 NIL NIL NIL NIL) \
-\"ALTERNATIVE\" (\"BOUNDARY\" \"b2\") NIL NIL NIL)\
-(\"APPLICATION\" \"PDF\" (\"NAME\" \"menu.pdf\") NIL NIL \"BASE64\" 12 NIL \
-(\"ATTACHMENT\" (\"FILENAME\" \"menu.pdf\")) \"en\" NIL)\
-(\"MESSAGE\" \"RFC822\" NIL NIL \"forwarded\" \"7BIT\" 39 \
+((\"TEXT\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 14 0 NIL NIL NIL NIL)\
+(\"TEXT\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 14 0 NIL NIL NIL NIL) \
+\"alternative\" (\"boundary\" \"b2\") NIL NIL NIL)\
+(\"application\" \"pdf\" (\"name\" \"menu.pdf\") NIL NIL \"base64\" 12 NIL \
+(\"attachment\" (\"filename\" \"menu.pdf\")) \"en\" NIL)\
+(\"MESSAGE\" \"RFC822\" NIL NIL \"forwarded\" \"7bit\" 39 \
 (NIL \"inner\" ((NIL NIL \"ann\" \"y.test\")) ((NIL NIL \"ann\" \"y.test\")) \
 ((NIL NIL \"ann\" \"y.test\")) NIL NIL NIL NIL NIL) \
-(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 3 1 NIL NIL NIL NIL) \
-4 NIL NIL NIL NIL) \
-\"MIXED\" (\"BOUNDARY\" \"b1\") NIL NIL NIL))\r\n";
+(\"TEXT\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 3 0 NIL NIL NIL NIL) \
+3 NIL NIL NIL NIL) \
+\"mixed\" (\"boundary\" \"b1\") NIL NIL NIL))\r\n";
     assert_eq!(line, expected);
 }
 
@@ -200,7 +205,7 @@ fn a_multipart_without_parts_is_described_as_one_part() {
     let line = fetch_line(raw, &[FetchAttribute::Body]);
     assert_eq!(
         line,
-        "* 12 FETCH (BODY (\"MULTIPART\" \"MIXED\" (\"BOUNDARY\" \"b\") NIL NIL \"7BIT\" 15))\r\n"
+        "* 12 FETCH (BODY (\"multipart\" \"mixed\" (\"boundary\" \"b\") NIL NIL \"7bit\" 15))\r\n"
     );
     let decoded = mailwire_imap::codec::decode_response(
         line.as_bytes(),

@@ -24,6 +24,13 @@ pub enum Defect {
     /// `Content-Type` could not be read; `text/plain` was assumed.
     #[error("malformed content-type")]
     MalformedContentType,
+    /// Text after a parameter's value in `Content-Type` or `Content-Disposition` (most
+    /// often a parameter whose `;` is missing); it was skipped up to the next `;`.
+    #[error("text after a {field} parameter skipped")]
+    JunkAfterParameter {
+        /// The field: `Content-Type` or `Content-Disposition`.
+        field: &'static str,
+    },
     /// A multipart without a `boundary` parameter; read as a single part.
     #[error("multipart without boundary parameter")]
     MissingBoundaryParameter,
@@ -42,6 +49,9 @@ pub enum Defect {
         /// How many damaged spots were skipped.
         count: usize,
     },
+    /// Data after the `=` padding that ends base64 (RFC 2045 §6.8); it was left out.
+    #[error("data after base64 padding")]
+    DataAfterBase64Padding,
     /// Malformed quoted-printable escapes, kept literally.
     #[error("malformed quoted-printable ({count} escapes)")]
     InvalidQuotedPrintable {

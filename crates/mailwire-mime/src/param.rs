@@ -44,6 +44,9 @@ pub struct Param {
 pub struct ParamRef<'a> {
     /// Attribute name, lowercase, without `*` or section number.
     pub name: Cow<'a, str>,
+    /// Attribute name as written (case kept), without `*` or section number; for RFC 2231
+    /// sections, as written in the first section that appears.
+    pub written_name: Cow<'a, str>,
     /// The decoded value.
     pub value: Cow<'a, str>,
     /// The charset named by RFC 2231 extended syntax, if any.
@@ -211,9 +214,48 @@ struct Section<'a> {
 /// `name=value` of a segment, both trimmed; `None` without `=` or without a name.
 #[inline]
 fn name_value(seg: &[u8]) -> Option<(&[u8], &[u8])> {
+    name_value_rest(seg).map(|(name, value, _)| (name, value))
+}
+
+/// `name=value` of a segment as [`name_value`] reads it, and whether text follows the
+/// value: a value is a token or a quoted string (RFC 2045 §5.1), and whatever comes after
+/// it in the segment (most often a parameter whose `;` is missing) is not part of it.
+#[inline]
+fn name_value_rest(seg: &[u8]) -> Option<(&[u8], &[u8], bool)> {
     let eq = seg.iter().position(|&b| b == b'=')?;
     let name = trim_wsp(&seg[..eq]);
-    (!name.is_empty()).then(|| (name, trim_wsp(&seg[eq + 1..])))
+    if name.is_empty() {
+        return None;
+    }
+    let value = trim_wsp(&seg[eq + 1..]);
+    let end = value_end(value);
+    Some((name, &value[..end], end < value.len()))
+}
+
+/// The length of the value at the start of `v` (trimmed): a quoted string up to its
+/// closing quote (to the end when it has none), or anything else up to whitespace. Bytes
+/// that RFC 2045 keeps out of tokens (`=`, `/`, `@` …) are kept, as unquoted boundaries
+/// such as `----=_Part_1` are common.
+#[inline]
+fn value_end(v: &[u8]) -> usize {
+    if v.first() != Some(&b'"') {
+        return v
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .unwrap_or(v.len());
+    }
+    let mut i = 1;
+    while let Some(n) = v[i..].iter().position(|&b| b == b'"' || b == b'\\') {
+        i += n;
+        if v[i] == b'"' {
+            return i + 1;
+        }
+        i += 2;
+        if i >= v.len() {
+            break;
+        }
+    }
+    v.len()
 }
 
 /// The part of `name` before `len` bytes, borrowed as long as `name` is.
@@ -227,7 +269,8 @@ fn prefix<'a>(name: &Cow<'a, str>, len: usize) -> Cow<'a, str> {
 /// Reads a parameter list that has RFC 2231 sections or extended values: sections are
 /// grouped by name in order of first appearance, sorted, and joined.
 fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'s>> {
-    let mut order: Vec<Cow<'s, str>> = Vec::new();
+    // Lowercase base names in order of first appearance, each as first written.
+    let mut order: Vec<(Cow<'s, str>, Cow<'s, str>)> = Vec::new();
     let mut sections: Vec<(Cow<'s, str>, Section<'s>)> = Vec::new();
     for seg in segments {
         let Some((raw_name, value)) = name_value(seg) else {
@@ -252,8 +295,11 @@ fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'
         } else {
             prefix(&name, base_len)
         };
-        if !order.contains(&base) {
-            order.push(base.clone());
+        if !order.iter().any(|(n, _)| *n == base) {
+            // `lower_name` changes only the case of ASCII letters of this text, so the
+            // base has the same length in it.
+            let written = String::from_utf8_lossy(raw_name);
+            order.push((base.clone(), prefix(&written, base_len)));
         }
         sections.push((
             base,
@@ -265,7 +311,7 @@ fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'
         ));
     }
     let mut params = Vec::with_capacity(order.len());
-    for name in order {
+    for (name, written_name) in order {
         let mut mine: Vec<&Section<'_>> = sections
             .iter()
             .filter(|(n, _)| *n == name)
@@ -278,6 +324,7 @@ fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'
         {
             params.push(ParamRef {
                 name,
+                written_name,
                 value: plain_value(unquote(only.value)),
                 charset: None,
                 language: None,
@@ -321,6 +368,7 @@ fn joined_params<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<ParamRef<'
         };
         params.push(ParamRef {
             name,
+            written_name,
             value: Cow::Owned(value),
             charset: charset.map(Cow::Owned),
             language: language.map(Cow::Owned),
@@ -604,6 +652,8 @@ struct ParamList<'a> {
     inserted: Option<(usize, usize)>,
     rest: Option<usize>,
     shape: Shape,
+    /// Whether text after a value was skipped (see [`name_value_rest`]).
+    skipped: bool,
 }
 
 /// The segments of a [`ParamList`], in order.
@@ -632,8 +682,9 @@ impl<'a> ParamList<'a> {
             inserted,
             rest,
             shape: Shape::Simple,
+            skipped: false,
         };
-        list.shape = list.find_shape();
+        (list.shape, list.skipped) = list.find_shape();
         list
     }
 
@@ -648,18 +699,22 @@ impl<'a> ParamList<'a> {
     }
 
     /// One pass over the segments, reading them as [`Params`] and [`ParamList::param`]
-    /// read a list without RFC 2231 names.
-    fn find_shape(&self) -> Shape {
+    /// read a list without RFC 2231 names; also whether text after a value was skipped.
+    fn find_shape(&self) -> (Shape, bool) {
         let whole = self.value.bytes();
         let mut params = [PlainParam::default(); PLAIN_MAX];
         let mut len = 0;
         let mut plain = matches!(self.value, FieldValue::Text(_));
-        for (name, value) in self.segments().filter_map(name_value) {
+        let mut skipped = false;
+        let mut segments = self.segments().filter_map(name_value_rest);
+        while let Some((name, value, rest)) = segments.next() {
+            skipped |= rest;
             let class = name
                 .iter()
                 .fold(0, |class, &b| class | NAME_CLASS[usize::from(b)]);
             if class & STAR != 0 {
-                return Shape::Joined;
+                skipped |= segments.any(|(_, _, rest)| rest);
+                return (Shape::Joined, skipped);
             }
             if !plain {
                 continue;
@@ -690,10 +745,11 @@ impl<'a> ParamList<'a> {
                 None => plain = false,
             }
         }
-        match u8::try_from(len) {
+        let shape = match u8::try_from(len) {
             Ok(len) if plain => Shape::Plain { len, params },
             _ => Shape::Simple,
-        }
+        };
+        (shape, skipped)
     }
 
     /// The text and bounds of a [`Shape::Plain`] list.
@@ -805,8 +861,10 @@ impl<'s> Iterator for Params<'s> {
         match &mut self.inner {
             ParamsInner::Plain { text, params } => {
                 let p = params.next()?;
+                // Plain names are lowercase as written.
                 Some(ParamRef {
                     name: plain_text(text, p.name),
+                    written_name: plain_text(text, p.name),
                     value: plain_text(text, p.value),
                     charset: None,
                     language: None,
@@ -825,6 +883,7 @@ impl<'s> Iterator for Params<'s> {
                 if !repeated {
                     return Some(ParamRef {
                         name: lower_name(name),
+                        written_name: String::from_utf8_lossy(name),
                         value: plain_value(unquote(value)),
                         charset: None,
                         language: None,
@@ -947,6 +1006,8 @@ impl TypeBounds {
 pub struct ContentTypeRef<'a> {
     main: Name,
     sub: Name,
+    /// Where the type and the subtype are written, when they were read.
+    written: Option<[u32; 4]>,
     malformed: bool,
     list: ParamList<'a>,
 }
@@ -966,6 +1027,10 @@ impl<'a> ContentTypeRef<'a> {
             rest,
             lowercase,
         } = TypeBounds::find(&value);
+        let written = halves.and_then(|((ms, me), (ss, se))| {
+            let at = |i: usize| u32::try_from(i).ok();
+            Some([at(ms)?, at(me)?, at(ss)?, at(se)?])
+        });
         let value = FieldValue::new(value);
         let (main, sub, malformed) = match halves {
             // Tokens are ASCII, so lowercase ones are read as written.
@@ -982,6 +1047,7 @@ impl<'a> ContentTypeRef<'a> {
         ContentTypeRef {
             main,
             sub,
+            written,
             malformed,
             list: ParamList::new(value, inserted, rest),
         }
@@ -1004,6 +1070,25 @@ impl<'a> ContentTypeRef<'a> {
         self.main.is(&self.list.value, main) && self.sub.is(&self.list.value, sub)
     }
 
+    /// The top-level type as written (`Text`); [`ContentTypeRef::main_type`] when the
+    /// value could not be read.
+    pub fn main_type_as_written(&self) -> &str {
+        self.written_half(0).unwrap_or_else(|| self.main_type())
+    }
+
+    /// The subtype as written (`HTML`); [`ContentTypeRef::subtype`] when the value could
+    /// not be read.
+    pub fn subtype_as_written(&self) -> &str {
+        self.written_half(2).unwrap_or_else(|| self.subtype())
+    }
+
+    fn written_half(&self, at_half: usize) -> Option<&str> {
+        let b = self.written?;
+        let at = |i: usize| usize::try_from(b[i]).ok();
+        // Tokens, so ASCII and always text.
+        self.list.value.text(at(at_half)?, at(at_half + 1)?)
+    }
+
     /// Whether the subtype is `sub` (case-insensitive).
     pub(crate) fn subtype_is(&self, sub: &str) -> bool {
         self.sub.is(&self.list.value, sub)
@@ -1012,6 +1097,21 @@ impl<'a> ContentTypeRef<'a> {
     /// Whether the written value could not be read and `text/plain` was used.
     pub fn is_malformed(&self) -> bool {
         self.malformed
+    }
+
+    /// Whether text after a parameter's value was skipped: a value is a token or a quoted
+    /// string, and what follows it up to the next `;` (most often another parameter whose
+    /// `;` is missing) is not read, as Dovecot does not read it.
+    ///
+    /// ```
+    /// use mailwire_mime::ContentTypeRef;
+    /// let ct = ContentTypeRef::parse(b"text/plain; comment=\"\"  comment=\"x\"; charset=utf-8");
+    /// assert!(ct.skipped_text());
+    /// assert_eq!(ct.param("comment").as_deref(), Some(""));
+    /// assert_eq!(ct.charset().as_deref(), Some("utf-8"));
+    /// ```
+    pub fn skipped_text(&self) -> bool {
+        self.list.skipped
     }
 
     /// The parameters, in order of first appearance, as [`ContentType::params`] has them.
@@ -1073,6 +1173,8 @@ impl fmt::Debug for ContentTypeRef<'_> {
 #[derive(Clone)]
 pub struct ContentDispositionRef<'a> {
     kind: Name,
+    /// Where the type is written.
+    written: (usize, usize),
     list: ParamList<'a>,
 }
 
@@ -1093,6 +1195,7 @@ impl<'a> ContentDispositionRef<'a> {
         let value = FieldValue::new(value);
         ContentDispositionRef {
             kind: Name::read(&value, start, end),
+            written: (start, end),
             list: ParamList::new(value, None, rest),
         }
     }
@@ -1106,6 +1209,22 @@ impl<'a> ContentDispositionRef<'a> {
     /// Whether the type is `attachment`.
     pub fn is_attachment(&self) -> bool {
         self.kind.is(&self.list.value, "attachment")
+    }
+
+    /// The disposition type as written (`Attachment`); [`ContentDispositionRef::kind`]
+    /// when it is not UTF-8.
+    pub fn kind_as_written(&self) -> &str {
+        let (start, end) = self.written;
+        self.list
+            .value
+            .text(start, end)
+            .unwrap_or_else(|| self.kind())
+    }
+
+    /// Whether text after a parameter's value was skipped (see
+    /// [`ContentTypeRef::skipped_text`]).
+    pub fn skipped_text(&self) -> bool {
+        self.list.skipped
     }
 
     /// Whether the type is `inline`.
@@ -1523,6 +1642,104 @@ mod tests {
         let cd = ContentDispositionRef::parse(b"attachment; filename=r.pdf; FILENAME=s.pdf");
         assert!(matches!(cd.list.shape, Shape::Plain { len: 1, .. }));
         assert_eq!(cd.filename(), Some(Cow::Borrowed("r.pdf")));
+    }
+
+    #[test]
+    fn a_value_ends_where_its_token_or_quoted_string_does() {
+        // Missing `;` seen in real messages: the text after a value is skipped up to the
+        // next `;`, as Dovecot 2.3 skips it.
+        let ct = ContentTypeRef::parse(
+            b"text/plain; comment=\"\"  comment=\"Sent by x\"; charset=utf-8",
+        );
+        assert!(ct.skipped_text());
+        assert_eq!(
+            ct.into_owned().params(),
+            ContentType::new("text", "plain")
+                .with_param("comment", "")
+                .with_param("charset", "utf-8")
+                .params()
+        );
+        let ct = ContentType::parse(
+            b"message/external-body; access-type=mail-server  server=\"a@b.test\"; name=x",
+        );
+        let got: Vec<(&str, &str)> = ct
+            .params()
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(got, [("access-type", "mail-server"), ("name", "x")]);
+        let ct = ContentType::parse(b"text/plain; x=\"ab\"cd; y=\"a\\\"b\" z; t*0=a b; t*1=c");
+        let got: Vec<(&str, &str)> = ct
+            .params()
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(got, [("x", "ab"), ("y", "a\"b"), ("t", "ac")]);
+        let cd = ContentDispositionRef::parse(b"attachment; filename=\"a b\"  size=3; x=y");
+        assert!(cd.skipped_text());
+        let got: Vec<(String, String)> = cd
+            .params()
+            .map(|p| (p.name.into_owned(), p.value.into_owned()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("filename".to_owned(), "a b".to_owned()),
+                ("x".to_owned(), "y".to_owned())
+            ]
+        );
+        for clean in [
+            &b"text/plain; charset=utf-8 ; format=\"flowed\"\t"[..],
+            b"text/plain; a=\"x y\"; b=----=_Part_1.2; c",
+            b"multipart/mixed boundary=b",
+            b"text/plain; a=\"unterminated",
+        ] {
+            assert!(!ContentTypeRef::parse(clean).skipped_text(), "{clean:?}");
+        }
+        assert!(ContentTypeRef::parse(b"multipart/mixed boundary=b c").skipped_text());
+        assert!(ContentTypeRef::parse(b"a/b; t*0=a; t*1=b c").skipped_text());
+    }
+
+    #[test]
+    fn names_as_written_keep_their_case() {
+        let ct = ContentTypeRef::parse(
+            b"TEXT/Plain; CHARSET=UTF-8; format=flowed; Title*0*=us-ascii'en'a; title*1=b",
+        );
+        assert_eq!(
+            (ct.main_type_as_written(), ct.subtype_as_written()),
+            ("TEXT", "Plain")
+        );
+        assert_eq!((ct.main_type(), ct.subtype()), ("text", "plain"));
+        let names: Vec<(String, String)> = ct
+            .params()
+            .map(|p| (p.name.into_owned(), p.written_name.into_owned()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("charset".to_owned(), "CHARSET".to_owned()),
+                ("format".to_owned(), "format".to_owned()),
+                ("title".to_owned(), "Title".to_owned()),
+            ]
+        );
+        let ct = ContentTypeRef::parse(b"Multipart/Mixed\r\n (x) Boundary=b; A=1");
+        assert_eq!(ct.subtype_as_written(), "Mixed");
+        let written: Vec<Cow<'_, str>> = ct.params().map(|p| p.written_name).collect();
+        assert_eq!(written, ["Boundary", "A"]);
+        let bad = ContentTypeRef::parse(b"garbage");
+        assert_eq!(
+            (bad.main_type_as_written(), bad.subtype_as_written()),
+            ("text", "plain")
+        );
+        let cd = ContentDispositionRef::parse(b" Attachment ; FileName=a");
+        assert_eq!(
+            (cd.kind(), cd.kind_as_written()),
+            ("attachment", "Attachment")
+        );
+        assert_eq!(
+            cd.params().map(|p| p.written_name).collect::<Vec<_>>(),
+            ["FileName"]
+        );
     }
 
     #[test]

@@ -234,8 +234,10 @@ impl<'a> Part<'a> {
         self.body.len()
     }
 
-    /// Body size in lines (IMAP `body-fld-lines`): line ends counted, plus one for a last
-    /// line without a line end. Counted on each call (one pass over the body).
+    /// Body size in lines (IMAP `body-fld-lines`): the line ends in the body. A last line
+    /// without one is not counted, as Dovecot counts: in a body part the line end before
+    /// the next delimiter belongs to the delimiter (RFC 2046 §5.1.1), so such a part ends
+    /// in a partial line. Counted on each call (one pass over the body).
     pub fn body_lines(&self) -> usize {
         count_lines(self.body)
     }
@@ -421,8 +423,7 @@ impl Iterator for Delimiters<'_, '_> {
 }
 
 fn count_lines(body: &[u8]) -> usize {
-    let n = memchr::memchr_iter(b'\n', body).count();
-    n + usize::from(!body.is_empty() && !body.ends_with(b"\n"))
+    memchr::memchr_iter(b'\n', body).count()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -565,6 +566,18 @@ fn parse_entity<'a>(
     if content_type.view.is_malformed() {
         defects.push(Defect::MalformedContentType);
         content_type = TypeField::new(TypeSource::Default);
+    } else if content_type.view.skipped_text() {
+        defects.push(Defect::JunkAfterParameter {
+            field: "Content-Type",
+        });
+    }
+    if header
+        .content_disposition_ref()
+        .is_some_and(|d| d.skipped_text())
+    {
+        defects.push(Defect::JunkAfterParameter {
+            field: "Content-Disposition",
+        });
     }
     let encoding = header.content_transfer_encoding().unwrap_or_default();
     let body_offset = start + hlen;
@@ -717,13 +730,16 @@ fn parse_multipart<'a>(
 }
 
 fn decode_leaf<'a>(part: &mut Part<'a>, ct: &ContentTypeRef<'_>, defects: &mut Vec<Defect>) {
-    let (decoded, damage) = transfer::decode(&part.encoding, part.body);
+    let (decoded, damage, after_padding) = transfer::decode(&part.encoding, part.body);
     if damage > 0 {
         defects.push(match part.encoding {
             TransferEncoding::Base64 => Defect::InvalidBase64 { count: damage },
             TransferEncoding::QuotedPrintable => Defect::InvalidQuotedPrintable { count: damage },
             _ => Defect::InvalidUuencode { count: damage },
         });
+    }
+    if after_padding {
+        defects.push(Defect::DataAfterBase64Padding);
     }
     if let TransferEncoding::Other(name) = &part.encoding {
         defects.push(Defect::UnknownTransferEncoding(name.clone()));
@@ -821,9 +837,11 @@ mod tests {
     #[test]
     fn line_counts() {
         assert_eq!(count_lines(b""), 0);
-        assert_eq!(count_lines(b"a"), 1);
+        // A last line without a line end is not counted, as Dovecot counts.
+        assert_eq!(count_lines(b"a"), 0);
         assert_eq!(count_lines(b"a\r\n"), 1);
-        assert_eq!(count_lines(b"a\r\nb"), 2);
+        assert_eq!(count_lines(b"a\r\nb"), 1);
+        assert_eq!(count_lines(b"a\nb\n\r\n"), 3);
     }
 
     #[test]

@@ -155,9 +155,27 @@ fn decode_base64_gathered(
     damage
 }
 
-/// Decodes base64, skipping line breaks and whitespace. Returns the bytes and the number
-/// of damaged spots (junk bytes, a truncated final quantum).
-pub(crate) fn decode_base64(input: &[u8]) -> (Vec<u8>, usize) {
+/// Where base64 data ends: after the first `=` and the padding and whitespace that follow
+/// it, since `=` marks the end of the encoded data (RFC 2045 §6.8). Also whether anything
+/// but whitespace comes after that.
+fn base64_end(input: &[u8]) -> (usize, bool) {
+    let Some(at) = memchr(b'=', input) else {
+        return (input.len(), false);
+    };
+    let end = at
+        + input[at..]
+            .iter()
+            .take_while(|&&b| b == b'=' || b.is_ascii_whitespace())
+            .count();
+    (end, end < input.len())
+}
+
+/// Decodes base64, skipping line breaks and whitespace, up to the padding. Returns the
+/// bytes, the number of damaged spots (junk bytes, a truncated final quantum) and whether
+/// data after the padding was left out.
+pub(crate) fn decode_base64(input: &[u8]) -> (Vec<u8>, usize, bool) {
+    let (end, after_padding) = base64_end(input);
+    let input = &input[..end];
     let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
     let mut pending: Vec<u8> = Vec::new();
     let mut gathered: Vec<u8> = Vec::with_capacity(input.len().min(BASE64_CHUNK + 128));
@@ -175,7 +193,7 @@ pub(crate) fn decode_base64(input: &[u8]) -> (Vec<u8>, usize) {
     if !flush_quantum(&mut pending, &mut out) {
         damage += 1;
     }
-    (out, damage)
+    (out, damage, after_padding)
 }
 
 pub(crate) fn hex(b: u8) -> Option<u8> {
@@ -381,22 +399,26 @@ pub(crate) fn find_uu_blocks(text: &[u8]) -> Vec<(usize, usize, UuFile)> {
     blocks
 }
 
-/// Decodes a body; identity encodings borrow. Returns the bytes and the damage count.
-pub(crate) fn decode<'a>(encoding: &TransferEncoding, body: &'a [u8]) -> (Cow<'a, [u8]>, usize) {
+/// Decodes a body; identity encodings borrow. Returns the bytes, the damage count and
+/// whether base64 data after the padding was left out.
+pub(crate) fn decode<'a>(
+    encoding: &TransferEncoding,
+    body: &'a [u8],
+) -> (Cow<'a, [u8]>, usize, bool) {
     match encoding {
         TransferEncoding::Base64 => {
-            let (v, d) = decode_base64(body);
-            (Cow::Owned(v), d)
+            let (v, d, after_padding) = decode_base64(body);
+            (Cow::Owned(v), d, after_padding)
         }
         TransferEncoding::QuotedPrintable => {
             let (v, d) = decode_quoted_printable(body);
-            (Cow::Owned(v), d)
+            (Cow::Owned(v), d, false)
         }
         TransferEncoding::UuEncode => {
             let (f, d) = decode_uuencode(body);
-            (Cow::Owned(f.data), d)
+            (Cow::Owned(f.data), d, false)
         }
-        _ => (Cow::Borrowed(body), 0),
+        _ => (Cow::Borrowed(body), 0, false),
     }
 }
 
@@ -457,18 +479,37 @@ mod tests {
     fn base64_with_line_breaks_and_junk() {
         assert_eq!(
             decode_base64(b"SGVsbG8s\r\nIHdvcmxk\r\nIQ==\r\n"),
-            (b"Hello, world!".to_vec(), 0)
+            (b"Hello, world!".to_vec(), 0, false)
         );
         assert_eq!(
             decode_base64(b"SGVsb G8sIH\r\ndvcmxkIQ"),
-            (b"Hello, world!".to_vec(), 0)
+            (b"Hello, world!".to_vec(), 0, false)
         );
-        assert_eq!(decode_base64(b"SGVs*bG8="), (b"Hello".to_vec(), 1));
-        assert_eq!(decode_base64(b"QQ==QUJD"), (b"AABC".to_vec(), 0));
-        assert_eq!(decode_base64(b"QUJDR"), (b"ABC".to_vec(), 1));
-        assert_eq!(decode_base64(b""), (Vec::new(), 0));
-        assert_eq!(decode_base64(b"QUJD\r\nRA"), (b"ABCD".to_vec(), 0));
-        assert_eq!(decode_base64(b"QUJD\r\nR"), (b"ABC".to_vec(), 1));
+        assert_eq!(decode_base64(b"SGVs*bG8="), (b"Hello".to_vec(), 1, false));
+        // Data after the padding is not part of the encoded data (RFC 2045 §6.8).
+        assert_eq!(decode_base64(b"QQ==QUJD"), (b"A".to_vec(), 0, true));
+        assert_eq!(decode_base64(b"QUJDR"), (b"ABC".to_vec(), 1, false));
+        assert_eq!(decode_base64(b""), (Vec::new(), 0, false));
+        assert_eq!(decode_base64(b"QUJD\r\nRA"), (b"ABCD".to_vec(), 0, false));
+        assert_eq!(decode_base64(b"QUJD\r\nR"), (b"ABC".to_vec(), 1, false));
+    }
+
+    #[test]
+    fn base64_stops_at_the_padding() {
+        assert_eq!(
+            decode_base64(b"SGVsbG8=\r\nIHdvcmxk\r\n"),
+            (b"Hello".to_vec(), 0, true)
+        );
+        assert_eq!(
+            decode_base64(b"SGVsbA=\r\n=\r\n\r\n"),
+            (b"Hell".to_vec(), 0, false)
+        );
+        assert_eq!(
+            decode_base64(b"SGVsbA==\r\n-- \r\nsig\r\n"),
+            (b"Hell".to_vec(), 0, true)
+        );
+        assert_eq!(decode_base64(b"SGVs=bA=="), (b"Hel".to_vec(), 0, true));
+        assert_eq!(decode_base64(b"SGVsbA"), (b"Hell".to_vec(), 0, false));
     }
 
     #[test]
@@ -476,12 +517,12 @@ mod tests {
         let data: Vec<u8> = (0..=255u8).cycle().take(3 * BASE64_CHUNK).collect();
         let mut enc = Vec::new();
         encode_base64(&data, &mut enc);
-        assert_eq!(decode_base64(&enc), (data.clone(), 0));
+        assert_eq!(decode_base64(&enc), (data.clone(), 0, false));
         let mid = enc.len() / 2;
         let mut damaged = enc[..mid].to_vec();
         damaged.extend_from_slice(b"!!");
         damaged.extend_from_slice(&enc[mid..]);
-        assert_eq!(decode_base64(&damaged), (data, 2));
+        assert_eq!(decode_base64(&damaged), (data, 2, false));
     }
 
     #[test]
@@ -532,7 +573,7 @@ mod tests {
         let mut enc = Vec::new();
         encode_base64(&data, &mut enc);
         assert!(enc.split(|&b| b == b'\n').all(|l| l.len() <= 77));
-        assert_eq!(decode_base64(&enc), (data, 0));
+        assert_eq!(decode_base64(&enc), (data, 0, false));
     }
 
     #[test]

@@ -87,7 +87,9 @@ This is the epilogue.  It is also to be ignored.
     );
     assert_eq!(parts[0].body_offset(), parts[0].header_offset() + 2);
     assert_eq!(parts[0].body_size(), 80);
-    assert_eq!(parts[0].body_lines(), 2);
+    // The line end before the delimiter is the delimiter's: the second line is partial,
+    // and Dovecot does not count it.
+    assert_eq!(parts[0].body_lines(), 1);
     assert_eq!(
         parts[1].header_offset(),
         find(&raw, "Content-type: text/plain")
@@ -563,4 +565,95 @@ Content-Type: text/html
         m.date().map(|d| d.to_rfc3339()).as_deref(),
         Some("2026-04-07T10:00:01+00:00")
     );
+}
+
+#[test]
+fn parameters_with_a_missing_semicolon_are_recorded() {
+    let raw = crlf(
+        "Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: text/plain; comment=\"\"  comment=\"Sent by x\"; charset=utf-8
+Content-Disposition: attachment; filename=\"a.txt\" size=3; creation-date=x
+
+hello
+--b
+Content-Type: message/external-body; access-type=mail-server
+  server=\"archive@x.test\"
+
+Content-Type: text/plain
+
+--b--
+",
+    );
+    let m = Message::parse(&raw);
+    let defects: Vec<(String, Defect)> = m
+        .defects()
+        .into_iter()
+        .map(|(n, d)| (n.to_string(), d.clone()))
+        .collect();
+    let content_type = Defect::JunkAfterParameter {
+        field: "Content-Type",
+    };
+    assert_eq!(
+        defects,
+        vec![
+            ("1".into(), content_type.clone()),
+            (
+                "1".into(),
+                Defect::JunkAfterParameter {
+                    field: "Content-Disposition"
+                }
+            ),
+            ("2".into(), content_type),
+        ]
+    );
+    let one = m.part("1").expect("part 1");
+    assert_eq!(one.content_type().param("comment"), Some(""));
+    assert_eq!(one.content_type().charset(), Some("utf-8"));
+    assert_eq!(one.text(), Some("hello"));
+    assert_eq!(one.filename().as_deref(), Some("a.txt"));
+    let cd = one.content_disposition().expect("a disposition");
+    assert_eq!(cd.params().len(), 2);
+    assert_eq!(cd.param("creation-date"), Some("x"));
+    let two = m.part("2").expect("part 2");
+    assert_eq!(two.content_type().params().len(), 1);
+    assert_eq!(
+        defects[0].1.to_string(),
+        "text after a Content-Type parameter skipped"
+    );
+}
+
+#[test]
+fn base64_stops_at_its_padding() {
+    // Two files written one after the other into one part: the second is not part of the
+    // data (RFC 2045 §6.8), and its bytes do not become garbage at the end of the first.
+    let raw = crlf(
+        "Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: application/octet-stream
+Content-Transfer-Encoding: base64
+
+JVBERi0=
+JVBERi0xLjQ=
+--b
+Content-Type: text/plain
+Content-Transfer-Encoding: base64
+
+aGk=
+
+--b--
+",
+    );
+    let m = Message::parse(&raw);
+    let defects: Vec<(String, Defect)> = m
+        .defects()
+        .into_iter()
+        .map(|(n, d)| (n.to_string(), d.clone()))
+        .collect();
+    assert_eq!(defects, vec![("1".into(), Defect::DataAfterBase64Padding)]);
+    assert_eq!(m.part("1").map(|p| p.decoded()), Some(&b"%PDF-"[..]));
+    assert_eq!(m.part("2").and_then(|p| p.text()), Some("hi"));
+    assert_eq!(defects[0].1.to_string(), "data after base64 padding");
 }

@@ -77,6 +77,13 @@ const NAMES: &[&str] = &[
     "charset", "CHARSET", "boundary", "name", "filename", "title", "text", "x", "\u{fffd}",
 ];
 
+/// A name as written is the name, case aside.
+fn assert_written_names<'a>(params: impl Iterator<Item = ParamRef<'a>>) {
+    for p in params {
+        assert_eq!(p.written_name.to_ascii_lowercase(), p.name);
+    }
+}
+
 fn check_type(v: &[u8]) {
     let owned_ct = ContentType::parse(v);
     let view = ContentTypeRef::parse(v);
@@ -85,6 +92,15 @@ fn check_type(v: &[u8]) {
     assert_eq!(view.is_malformed(), owned_ct.is_malformed());
     let params: Vec<Param> = view.params().map(ParamRef::into_owned).collect();
     assert_eq!(params, owned_ct.params());
+    assert_written_names(view.params());
+    assert_eq!(
+        view.main_type_as_written().to_ascii_lowercase(),
+        view.main_type()
+    );
+    assert_eq!(
+        view.subtype_as_written().to_ascii_lowercase(),
+        view.subtype()
+    );
     for name in NAMES {
         assert_eq!(view.param(name).as_deref(), owned_ct.param(name), "{name}");
     }
@@ -102,6 +118,8 @@ fn check_disposition(v: &[u8]) {
     assert_eq!(view.is_inline(), owned_cd.is_inline());
     let params: Vec<Param> = view.params().map(ParamRef::into_owned).collect();
     assert_eq!(params, owned_cd.params());
+    assert_written_names(view.params());
+    assert!(view.kind_as_written().eq_ignore_ascii_case(view.kind()));
     for name in NAMES {
         assert_eq!(view.param(name).as_deref(), owned_cd.param(name), "{name}");
     }

@@ -115,8 +115,10 @@ impl<'a> ParsedMessage<'a> {
         *out = w.out;
     }
 
-    /// Appends `BODYSTRUCTURE`'s value (`extended`) or `BODY`'s to `out`: the bytes the
-    /// codec would encode [`Self::body_structure`] to.
+    /// Appends `BODYSTRUCTURE`'s value (`extended`) or `BODY`'s to `out`: bytes that decode
+    /// to [`Self::body_structure`]. Names keep the case the message writes them in, as
+    /// Dovecot writes them, also the type of text parts, which the typed value does not
+    /// keep (the codec writes `"TEXT"` and `"MESSAGE" "RFC822"`).
     ///
     /// ```
     /// use mailwire_imap::message::ParsedMessage;
@@ -124,7 +126,7 @@ impl<'a> ParsedMessage<'a> {
     /// let msg = ParsedMessage::parse(b"Content-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n");
     /// let mut out = Vec::new();
     /// msg.write_body_structure(false, &mut out);
-    /// assert_eq!(out, b"(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 7 1)");
+    /// assert_eq!(out, b"(\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 7 1)");
     /// ```
     pub fn write_body_structure(&self, extended: bool, out: &mut Vec<u8>) {
         let mut w = Writer::with_buffer(std::mem::take(out));

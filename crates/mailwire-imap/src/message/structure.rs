@@ -104,10 +104,10 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
             write_body_structure(w, p, extended);
         }
         w.sp();
-        upper(w, ct.subtype());
+        text(w, ct.subtype_as_written().as_bytes());
         if extended {
             w.sp();
-            params(w, ct.params());
+            params(w, ct.params(), false);
             disposition_tail(w, part);
         }
         w.raw(b")");
@@ -121,23 +121,20 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
     let message = inner.is_some() || ct.is("message", "rfc822");
     let text = !message && ct.main_type() == "text";
     if message {
-        w.raw(b"\"MESSAGE\" \"RFC822\"");
-    } else if text {
-        w.raw(b"\"TEXT\" ");
-        upper(w, ct.subtype());
+        w.raw(b"\"message\" \"rfc822\"");
     } else {
-        upper(w, ct.main_type());
+        self::text(w, ct.main_type_as_written().as_bytes());
         w.sp();
-        upper(w, ct.subtype());
+        self::text(w, ct.subtype_as_written().as_bytes());
     }
     w.sp();
-    params(w, ct.params());
+    params(w, ct.params(), text);
     w.sp();
     field(w, header, "Content-ID");
     w.sp();
     field(w, header, "Content-Description");
     w.sp();
-    upper(w, part.transfer_encoding().as_str());
+    encoding(w, part);
     w.sp();
     w.num(octets(part.body_size()));
     if message {
@@ -173,10 +170,11 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
 
 /// The envelope of a message that was not parsed.
 const EMPTY_ENVELOPE: &[u8] = b"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
-/// The body of a message that was not parsed: empty text (RFC 2045 §5.2 defaults).
-const EMPTY_BODY: &[u8] = b"(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0)";
+/// The body of a message that was not parsed: empty text (RFC 2045 §5.2 defaults), in
+/// Dovecot's words.
+const EMPTY_BODY: &[u8] = b"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0)";
 const EMPTY_BODYSTRUCTURE: &[u8] =
-    b"(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0 NIL NIL NIL NIL)";
+    b"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL)";
 
 /// The envelope of the message whose header is `header`, as a value.
 pub(crate) fn envelope(header: &Header<'_>) -> Envelope {
@@ -267,30 +265,45 @@ fn text(w: &mut Writer, s: &[u8]) {
     }
 }
 
-/// Type, subtype, parameter and encoding names are written in upper case.
-fn upper(w: &mut Writer, s: &str) {
-    let s = s.as_bytes();
-    if s.iter().all(|&b| is_quoted_plain(b)) {
-        w.out.reserve(s.len() + 2);
-        w.out.push(b'"');
-        w.out.extend(s.iter().map(u8::to_ascii_uppercase));
-        w.out.push(b'"');
-    } else {
-        text(w, &s.to_ascii_uppercase());
+/// `body-fld-enc`: the `Content-Transfer-Encoding` as written when it is one token (a
+/// comment after it aside), as Dovecot writes it, else the encoding read from it (`7bit`
+/// without the field).
+fn encoding(w: &mut Writer, part: &Part<'_>) {
+    if let Some(f) = part.header().get("Content-Transfer-Encoding") {
+        let raw = f.raw_value();
+        let v = trim(&raw[..memchr::memchr(b'(', raw).unwrap_or(raw.len())]);
+        if !v.is_empty()
+            && v.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+'))
+        {
+            w.plain_quoted(v);
+            return;
+        }
     }
+    text(w, part.transfer_encoding().as_str().as_bytes());
 }
 
-/// `body-fld-param`: `NIL` for none.
-fn params<'p>(w: &mut Writer, list: impl Iterator<Item = ParamRef<'p>>) {
+/// `body-fld-param`: `NIL` for none; names as written, as Dovecot writes them. With
+/// `text`, a list without `charset` gets the RFC 2045 §5.2 default `us-ascii` at its end,
+/// as Dovecot writes it.
+fn params<'p>(w: &mut Writer, list: impl Iterator<Item = ParamRef<'p>>, text: bool) {
     let start = w.out.len();
     w.raw(b"(");
+    let mut charset = false;
     for p in list {
         if w.out.len() > start + 1 {
             w.sp();
         }
-        upper(w, &p.name);
+        charset |= p.name == "charset";
+        self::text(w, p.written_name.as_bytes());
         w.sp();
-        text(w, p.value.as_bytes());
+        self::text(w, p.value.as_bytes());
+    }
+    if text && !charset {
+        if w.out.len() > start + 1 {
+            w.sp();
+        }
+        w.raw(b"\"charset\" \"us-ascii\"");
     }
     if w.out.len() == start + 1 {
         w.out.truncate(start);
@@ -307,9 +320,9 @@ fn disposition_tail(w: &mut Writer, part: &Part<'_>) {
         None => w.raw(b"NIL"),
         Some(d) => {
             w.raw(b"(");
-            upper(w, d.kind());
+            text(w, d.kind_as_written().as_bytes());
             w.sp();
-            params(w, d.params());
+            params(w, d.params(), false);
             w.raw(b")");
         }
     }
@@ -476,24 +489,69 @@ NIL NIL NIL NIL)"
     }
 
     #[test]
+    fn structure_reads_damaged_parameters_and_counts_lines_as_dovecot_does() {
+        // Dovecot 2.3 gives these bytes.
+        let raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+Content-Type: text/plain; comment=\"\"  comment=\"Sent by x\"; format=flowed\r\n\r\n\
+line one\r\nline two\r\n--b\r\nContent-Type: application/octet-stream\r\n\
+Content-Disposition: attachment; filename=a.bin  size=1\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nQQ==\r\n--b--\r\n";
+        let (_, body) = written(raw, true);
+        assert_eq!(
+            body,
+            "((\"text\" \"plain\" (\"comment\" \"\" \"format\" \"flowed\" \"charset\" \"us-ascii\") \
+NIL NIL \"7bit\" 18 1 NIL NIL NIL NIL)\
+(\"application\" \"octet-stream\" NIL NIL NIL \"base64\" 4 NIL \
+(\"attachment\" (\"filename\" \"a.bin\")) NIL NIL) \
+\"mixed\" (\"boundary\" \"b\") NIL NIL NIL)"
+        );
+    }
+
+    #[test]
+    fn names_keep_the_case_of_the_message_as_dovecot_writes_them() {
+        let raw = b"Content-Type: Multipart/MIXED; Boundary=\"b\"\r\n\r\n--b\r\n\
+Content-Type: TEXT/Plain; CHARSET=UTF-8; Format=Flowed\r\n\
+Content-Transfer-Encoding: Quoted-Printable\r\n\
+Content-Disposition: INLINE; FileName=a.txt\r\n\r\nx\r\n--b\r\n\
+Content-Type: text/html; format=flowed\r\n\r\nx\r\n--b\r\n\
+Content-Type: Application/PDF; Name=a.pdf\r\n\
+Content-Transfer-Encoding: BASE64 (c)\r\n\r\nQQ==\r\n--b\r\n\
+Content-Type: Message/RFC822\r\n\r\nSubject: in\r\n\r\nx\r\n--b--\r\n";
+        let (_, body) = written(raw, true);
+        // Dovecot 2.3 gives these bytes.
+        assert_eq!(
+            body,
+            "((\"TEXT\" \"Plain\" (\"CHARSET\" \"UTF-8\" \"Format\" \"Flowed\") NIL NIL \
+\"Quoted-Printable\" 1 0 NIL (\"INLINE\" (\"FileName\" \"a.txt\")) NIL NIL)\
+(\"text\" \"html\" (\"format\" \"flowed\" \"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 0 \
+NIL NIL NIL NIL)\
+(\"Application\" \"PDF\" (\"Name\" \"a.pdf\") NIL NIL \"BASE64\" 4 NIL NIL NIL NIL)\
+(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 16 (NIL \"in\" NIL NIL NIL NIL NIL NIL NIL NIL) \
+(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 0 NIL NIL NIL NIL) 2 \
+NIL NIL NIL NIL) \"MIXED\" (\"Boundary\" \"b\") NIL NIL NIL)"
+        );
+    }
+
+    #[test]
     fn an_encoded_message_part_keeps_the_message_form() {
         // RFC 2046 §5.2.1 forbids encoding message/rfc822 with base64, but such parts exist;
         // the grammar needs an envelope and a body after "MESSAGE" "RFC822".
         let raw = b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n\
 U3ViamVjdDogeA0KDQp5DQo=\r\n";
         let (_, body) = written(raw, false);
+        // Dovecot 2.3 gives these bytes.
         assert_eq!(
             body,
-            "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"BASE64\" 26 \
+            "(\"message\" \"rfc822\" NIL NIL NIL \"base64\" 26 \
 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) \
-(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0) 1)"
+(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) 1)"
         );
         let (_, body) = written(raw, true);
         assert_eq!(
             body,
-            "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"BASE64\" 26 \
+            "(\"message\" \"rfc822\" NIL NIL NIL \"base64\" 26 \
 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) \
-(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0 NIL NIL NIL NIL) 1 \
+(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL) 1 \
 NIL NIL NIL NIL)"
         );
         let msg = mailwire_mime::Message::parse_structure(raw);
