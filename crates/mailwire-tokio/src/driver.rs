@@ -15,6 +15,17 @@ use crate::stream::{MaybeTlsStream, Tls};
 /// The size of the driver's read buffer unless set with [`Connection::with_read_buffer`].
 pub const DEFAULT_READ_BUFFER: usize = 16 * 1024;
 
+/// What [`Connection::next_event_or`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next<E, W> {
+    /// The session's next event.
+    Event(E),
+    /// The wake-up future completed first, with this output.
+    Woken(W),
+    /// The connection is closed.
+    Closed,
+}
+
 /// Why a connection ended other than by the protocol's own close.
 ///
 /// Mistakes of the peer are answered by the session and are not errors here; these are the
@@ -155,12 +166,31 @@ where
     ///
     /// Cancel-safe only between reads: dropping the future while it writes may lose output.
     pub async fn next_event(&mut self) -> Result<Option<S::Event>, Error> {
+        match self.next_event_or(std::future::pending::<()>()).await? {
+            Next::Event(event) => Ok(Some(event)),
+            Next::Closed | Next::Woken(()) => Ok(None),
+        }
+    }
+
+    /// As [`next_event`](Self::next_event), but also returns when `wake` completes while
+    /// the connection waits for the peer: a mail store's change notice, say, that must
+    /// reach a client idling in IMAP IDLE at once, or a shutdown request.
+    ///
+    /// `wake` is polled only while the driver reads (never while it writes), so nothing
+    /// queued for the peer is lost when it fires; what the application then gives the
+    /// session goes out on the next call. A `wake` that is already complete is taken
+    /// before any read.
+    pub async fn next_event_or<W: Future>(
+        &mut self,
+        wake: W,
+    ) -> Result<Next<S::Event, W::Output>, Error> {
+        let mut wake = std::pin::pin!(wake);
         loop {
             if let Some(event) = self.session.poll_event() {
-                return Ok(Some(event));
+                return Ok(Next::Event(event));
             }
             if self.closed {
-                return Ok(None);
+                return Ok(Next::Closed);
             }
             self.flush().await?;
             match self.session.transport() {
@@ -183,7 +213,11 @@ where
             if !self.session.wants_input() {
                 return Err(Error::Stalled);
             }
-            self.read().await?;
+            tokio::select! {
+                biased;
+                woken = &mut wake => return Ok(Next::Woken(woken)),
+                read = self.read() => read?,
+            }
         }
     }
 

@@ -103,7 +103,7 @@ pub mod server;
 pub mod smtp;
 mod stream;
 
-pub use driver::{Connection, DEFAULT_READ_BUFFER, Error, Handler};
+pub use driver::{Connection, DEFAULT_READ_BUFFER, Error, Handler, Next};
 pub use stream::{MaybeTlsStream, Tls, crypto_provider};
 
 /// The TLS libraries underneath, re-exported so their types match the ones used here.
