@@ -23,6 +23,7 @@
 
 mod auth;
 mod delivery;
+pub mod memory;
 mod service;
 mod shutdown;
 pub mod store;
