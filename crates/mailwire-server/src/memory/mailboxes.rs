@@ -1,26 +1,20 @@
-//! One user's mailboxes: the names, the messages in them, and the store's side of each
-//! mailbox's change feed.
+//! One user's mailboxes: their names and hierarchy, subscriptions, and what STATUS,
+//! APPEND and SELECT do.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
-use mailwire_imap::types::{Date, DateTime, Flag, MailboxAttribute};
+use mailwire_imap::types::{DateTime, Flag, MailboxAttribute};
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::sync::broadcast;
 
+use super::folder::Folder;
 use super::lock;
+use super::message::{Message, crlf, now, storable};
 use super::view::MailboxView;
-use crate::store::{
-    Change, MailboxEntry, MailboxStatus, MessageMeta, NewMessage, Placed, Snapshot,
-};
+use crate::store::{Change, MailboxEntry, MailboxStatus, NewMessage, Placed, Snapshot};
 use crate::{Mailboxes, StoreError, StoreResult};
-
-/// How many changes a mailbox's feed holds for a view that has not read them; a view
-/// further behind compares what it knows with the mailbox instead.
-pub(super) const FEED_CAPACITY: usize = 64;
 
 /// The mailboxes every user starts with, and their special use (RFC 6154).
 const STANDARD: [(&str, Option<MailboxAttribute>); 5] = [
@@ -30,140 +24,6 @@ const STANDARD: [(&str, Option<MailboxAttribute>); 5] = [
     ("Trash", Some(MailboxAttribute::Trash)),
     ("Junk", Some(MailboxAttribute::Junk)),
 ];
-
-/// One message as stored.
-#[derive(Debug, Clone)]
-pub(super) struct Message {
-    pub(super) uid: u32,
-    pub(super) flags: Vec<Flag>,
-    pub(super) internal_date: DateTime,
-    /// With CRLF line ends; its length fits a `u32`.
-    pub(super) content: Bytes,
-    /// No read-write view has seen it yet, so the next one to see it takes `\Recent`.
-    pub(super) unclaimed: bool,
-}
-
-impl Message {
-    pub(super) fn meta(&self, recent: bool) -> MessageMeta {
-        MessageMeta {
-            uid: self.uid,
-            flags: self.flags.clone(),
-            recent,
-            internal_date: self.internal_date,
-            size: u32::try_from(self.content.len()).unwrap_or(u32::MAX),
-        }
-    }
-
-    /// Takes `\Recent` for a read-write view if no view has; whether it did.
-    pub(super) fn claim(&mut self, read_only: bool) -> bool {
-        let recent = self.unclaimed && !read_only;
-        self.unclaimed &= !recent;
-        recent
-    }
-}
-
-/// One mailbox name of a user, with its messages.
-#[derive(Debug)]
-pub(super) struct Folder {
-    pub(super) uid_validity: NonZeroU32,
-    pub(super) uid_next: NonZeroU32,
-    special: Option<MailboxAttribute>,
-    /// `false` for a name kept only because it has children (`\Noselect`).
-    pub(super) selectable: bool,
-    /// By ascending UID.
-    pub(super) messages: Vec<Message>,
-    /// Every keyword ever set in the mailbox, in the order first seen.
-    pub(super) keywords: Vec<Flag>,
-    pub(super) feed: broadcast::Sender<Change>,
-}
-
-impl Folder {
-    fn new(uid_validity: NonZeroU32, selectable: bool) -> Self {
-        Self {
-            uid_validity,
-            uid_next: NonZeroU32::MIN,
-            special: None,
-            selectable,
-            messages: Vec::new(),
-            keywords: Vec::new(),
-            feed: broadcast::channel(FEED_CAPACITY).0,
-        }
-    }
-
-    pub(super) fn position(&self, uid: u32) -> Option<usize> {
-        self.messages.binary_search_by_key(&uid, |m| m.uid).ok()
-    }
-
-    /// Tells every view of the mailbox a change; a mailbox no view watches drops it.
-    pub(super) fn announce(&self, change: Change) {
-        let _ = self.feed.send(change);
-    }
-
-    /// Ends the feed of every view open now: each of them then reports
-    /// [`StoreError::Gone`], while views opened later get a new feed.
-    fn close_views(&mut self) {
-        self.feed = broadcast::channel(FEED_CAPACITY).0;
-    }
-
-    pub(super) fn learn_keywords(&mut self, flags: &[Flag]) {
-        for flag in flags {
-            if matches!(flag, Flag::Keyword(_)) && !self.keywords.iter().any(|k| same_flag(k, flag))
-            {
-                self.keywords.push(flag.clone());
-            }
-        }
-    }
-
-    /// Stores a message under the next UID and announces it.
-    pub(super) fn add(
-        &mut self,
-        flags: Vec<Flag>,
-        internal_date: DateTime,
-        content: Bytes,
-    ) -> StoreResult<u32> {
-        let uid = self.uid_next;
-        // UID u32::MAX could be given, but UIDNEXT could then not name the next one.
-        self.uid_next = uid
-            .checked_add(1)
-            .filter(|next| next.get() < u32::MAX)
-            .ok_or_else(|| StoreError::Limit("no UID left in the mailbox".into()))?;
-        self.learn_keywords(&flags);
-        let message = Message {
-            uid: uid.get(),
-            flags,
-            internal_date,
-            content,
-            unclaimed: true,
-        };
-        self.announce(Change::Appended(message.meta(false)));
-        self.messages.push(message);
-        Ok(uid.get())
-    }
-
-    /// Removes a message and announces it.
-    pub(super) fn remove(&mut self, uid: u32) -> Option<Message> {
-        let message = self.messages.remove(self.position(uid)?);
-        self.announce(Change::Expunged { uid });
-        Some(message)
-    }
-
-    pub(super) fn snapshot(&mut self, read_only: bool) -> Snapshot {
-        Snapshot {
-            uid_validity: self.uid_validity,
-            uid_next: self.uid_next,
-            keywords: self.keywords.clone(),
-            keywords_allowed: true,
-            messages: self
-                .messages
-                .iter_mut()
-                .map(|m| {
-                    let recent = m.claim(read_only);
-                    m.meta(recent)
-                })
-                .collect(),
-        }
-    }
-}
 
 /// Everything of one user but their credentials, behind one lock: a COPY or MOVE is
 /// atomic with respect to every other view because it holds that lock throughout.
@@ -292,11 +152,18 @@ impl Account {
             .filter(|name| **name == from || name.starts_with(&prefix))
             .cloned()
             .collect();
+        let renamed = |old: &str| format!("{to}{}", &old[from.len()..]);
+        if let Some(taken) = moving
+            .iter()
+            .map(|old| renamed(old))
+            .find(|new| self.folders.contains_key(new))
+        {
+            return Err(StoreError::Exists(taken));
+        }
         for old in moving {
             let mut folder = self.folders.remove(&old).expect("listed just now");
             folder.close_views();
-            let new = format!("{to}{}", &old[from.len()..]);
-            self.folders.insert(new, folder);
+            self.folders.insert(renamed(&old), folder);
         }
         self.create_parents(&to);
         Ok(())
@@ -514,87 +381,6 @@ pub(super) fn mailbox_name(name: &str) -> StoreResult<String> {
     }
 }
 
-/// Whether two flags are the same; flag names are compared without regard to case.
-pub(super) fn same_flag(a: &Flag, b: &Flag) -> bool {
-    a.to_string().eq_ignore_ascii_case(&b.to_string())
-}
-
-/// The flags as the store keeps them: without `\Recent`, which is no stored flag, and
-/// each once.
-pub(super) fn storable(flags: &[Flag]) -> Vec<Flag> {
-    let mut kept: Vec<Flag> = Vec::with_capacity(flags.len());
-    for flag in flags {
-        let recent =
-            matches!(flag, Flag::Extension(atom) if atom.as_str().eq_ignore_ascii_case("Recent"));
-        if !recent && !kept.iter().any(|k| same_flag(k, flag)) {
-            kept.push(flag.clone());
-        }
-    }
-    kept
-}
-
-/// The content with every line end as CRLF: a bare CR or LF becomes CRLF.
-pub(super) fn crlf(content: &[u8]) -> Bytes {
-    let mut out = Vec::with_capacity(content.len());
-    let mut bytes = content.iter().copied().peekable();
-    while let Some(byte) = bytes.next() {
-        match byte {
-            b'\r' => {
-                bytes.next_if_eq(&b'\n');
-                out.extend_from_slice(b"\r\n");
-            }
-            b'\n' => out.extend_from_slice(b"\r\n"),
-            _ => out.push(byte),
-        }
-    }
-    Bytes::from(out)
-}
-
-/// The time now, in UTC.
-pub(super) fn now() -> DateTime {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    utc(seconds)
-}
-
-/// The UTC date and time `seconds` after 1970-01-01 00:00:00.
-fn utc(seconds: u64) -> DateTime {
-    let days = seconds / 86_400;
-    let of_day = seconds % 86_400;
-    // Days since 0000-03-01, in 400-year eras of 146 097 days each; counting years from
-    // March puts the leap day at the end of the year.
-    let from_march_0000 = days + 719_468;
-    let era = from_march_0000 / 146_097;
-    let day_of_era = from_march_0000 % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + u64::from(month <= 2);
-    let narrow = |n: u64| u8::try_from(n).expect("below 60");
-    let date = Date::new(
-        u16::try_from(year).unwrap_or(u16::MAX),
-        narrow(month),
-        narrow(day),
-    )
-    .expect("a calendar date");
-    DateTime::new(
-        date,
-        narrow(of_day / 3_600),
-        narrow(of_day % 3_600 / 60),
-        narrow(of_day % 60),
-        0,
-    )
-    .expect("a time of day")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -632,28 +418,6 @@ mod tests {
 
     fn keyword(name: &str) -> Flag {
         Flag::parse(name).unwrap()
-    }
-
-    #[test]
-    fn utc_dates() {
-        let show = |s| {
-            let t = utc(s);
-            let d = t.date();
-            (d.year(), d.month(), d.day(), t.time(), t.zone_minutes())
-        };
-        assert_eq!(show(0), (1970, 1, 1, (0, 0, 0), 0));
-        assert_eq!(show(951_782_400), (2000, 2, 29, (0, 0, 0), 0));
-        assert_eq!(show(1_700_000_000), (2023, 11, 14, (22, 13, 20), 0));
-        assert_eq!(show(4_107_542_399), (2100, 2, 28, (23, 59, 59), 0));
-    }
-
-    #[test]
-    fn line_ends_become_crlf() {
-        assert_eq!(
-            crlf(b"a\nb\r\nc\rd\r\r\n"),
-            &b"a\r\nb\r\nc\r\nd\r\n\r\n"[..]
-        );
-        assert_eq!(crlf(b""), &b""[..]);
     }
 
     #[test]

@@ -1,26 +1,41 @@
 //! The reference store: users, mailboxes and delivery kept in memory.
 //!
-//! [`Memory`] implements every trait of this crate — [`Authenticator`], [`Delivery`] and
-//! [`MailStore`] — in a few hundred lines that can be read in one sitting. It is what the
-//! tests and the `memory-server` example run on, and it is the reference for what the
-//! traits mean: where another store (Maildir, a database) is unsure how to behave, it
-//! behaves as this one does.
+//! [`Memory`] implements every trait of this crate — [`Authenticator`],
+//! [`Delivery`](crate::Delivery) and [`MailStore`] — in a few small files that can be read
+//! in one sitting. It is what the tests and the `memory-server` example run on, and it is
+//! the reference for what the traits mean: where another store (Maildir, a database) is
+//! unsure how to behave, it behaves as this one does.
 //!
 //! Everything lives in the process's memory and is lost when it exits: nothing is
 //! written anywhere, so a message counts as durable as soon as it is stored here.
 //!
 //! ```
 //! use mailwire_server::memory::Memory;
-//! use mailwire_server::{MailStore, Mailboxes};
+//! use mailwire_server::store::{Change, NewMessage};
+//! use mailwire_server::{MailStore, Mailbox, Mailboxes};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let memory = Memory::new();
 //! memory.add_user("fred", "secret");
 //!
-//! let mailboxes = memory.open("fred").await.unwrap();
-//! let names: Vec<String> = mailboxes.list().await.unwrap().into_iter().map(|m| m.name).collect();
+//! let mailboxes = memory.open("fred").await?;
+//! let names: Vec<String> = mailboxes.list().await?.into_iter().map(|m| m.name).collect();
 //! assert_eq!(names, ["Drafts", "INBOX", "Junk", "Sent", "Trash"]);
-//! # });
+//!
+//! // One connection selects INBOX; another appends to it.
+//! let (mut inbox, snapshot) = mailboxes.select("INBOX", false).await?;
+//! assert!(snapshot.messages.is_empty());
+//! let content = b"Subject: hi\n\nhello\n";
+//! let message = NewMessage { flags: vec![], internal_date: None, size: 19 };
+//! let placed = mailboxes.append("INBOX", message, &mut &content[..]).await?;
+//! assert_eq!(placed.uids, [1]);
+//!
+//! // The first learns of it at once, stored with CRLF line ends.
+//! let changes = inbox.wait_changes().await?;
+//! let [Change::Appended(meta)] = changes.as_slice() else { panic!("{changes:?}") };
+//! assert_eq!((meta.uid, meta.size, meta.recent), (1, 22, true));
+//! # Ok::<(), mailwire_server::StoreError>(())
+//! # }).unwrap();
 //! ```
 //!
 //! # What it does
@@ -44,7 +59,9 @@
 //! - Mail is delivered to `user` at any domain, and to a user named by its whole address.
 
 mod delivery;
+mod folder;
 mod mailboxes;
+mod message;
 mod view;
 
 use std::collections::HashMap;

@@ -9,8 +9,10 @@ use bytes::Bytes;
 use mailwire_imap::types::Flag;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
+use super::folder::Folder;
 use super::lock;
-use super::mailboxes::{Account, Folder, mailbox_name, same_flag, storable};
+use super::mailboxes::{Account, mailbox_name};
+use super::message::{same_flag, storable};
 use crate::store::{Change, FlagChange, Placed, Snapshot};
 use crate::{Mailbox, StoreError, StoreResult};
 
@@ -339,7 +341,7 @@ mod tests {
     use tokio::io::AsyncReadExt;
 
     use super::*;
-    use crate::memory::mailboxes::FEED_CAPACITY;
+    use crate::memory::folder::FEED_CAPACITY;
     use crate::memory::{Memory, UserMailboxes};
     use crate::store::{MessageMeta, NewMessage};
     use crate::{MailStore, Mailboxes};

@@ -1,0 +1,148 @@
+//! One message as the store keeps it: content with CRLF line ends, flags without
+//! `\Recent`, and the date it was stored.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use mailwire_imap::types::{Date, DateTime, Flag};
+
+use crate::store::MessageMeta;
+
+/// One message as stored.
+#[derive(Debug, Clone)]
+pub(super) struct Message {
+    pub(super) uid: u32,
+    pub(super) flags: Vec<Flag>,
+    pub(super) internal_date: DateTime,
+    /// With CRLF line ends; its length fits a `u32`.
+    pub(super) content: Bytes,
+    /// No read-write view has seen it yet, so the next one to see it takes `\Recent`.
+    pub(super) unclaimed: bool,
+}
+
+impl Message {
+    pub(super) fn meta(&self, recent: bool) -> MessageMeta {
+        MessageMeta {
+            uid: self.uid,
+            flags: self.flags.clone(),
+            recent,
+            internal_date: self.internal_date,
+            size: u32::try_from(self.content.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Takes `\Recent` for a read-write view if no view has; whether it did.
+    pub(super) fn claim(&mut self, read_only: bool) -> bool {
+        let recent = self.unclaimed && !read_only;
+        self.unclaimed &= !recent;
+        recent
+    }
+}
+
+/// Whether two flags are the same; flag names are compared without regard to case.
+pub(super) fn same_flag(a: &Flag, b: &Flag) -> bool {
+    a.to_string().eq_ignore_ascii_case(&b.to_string())
+}
+
+/// The flags as the store keeps them: without `\Recent`, which is no stored flag, and
+/// each once.
+pub(super) fn storable(flags: &[Flag]) -> Vec<Flag> {
+    let mut kept: Vec<Flag> = Vec::with_capacity(flags.len());
+    for flag in flags {
+        let recent =
+            matches!(flag, Flag::Extension(atom) if atom.as_str().eq_ignore_ascii_case("Recent"));
+        if !recent && !kept.iter().any(|k| same_flag(k, flag)) {
+            kept.push(flag.clone());
+        }
+    }
+    kept
+}
+
+/// The content with every line end as CRLF: a bare CR or LF becomes CRLF.
+pub(super) fn crlf(content: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(content.len());
+    let mut bytes = content.iter().copied().peekable();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            b'\r' => {
+                bytes.next_if_eq(&b'\n');
+                out.extend_from_slice(b"\r\n");
+            }
+            b'\n' => out.extend_from_slice(b"\r\n"),
+            _ => out.push(byte),
+        }
+    }
+    Bytes::from(out)
+}
+
+/// The time now, in UTC.
+pub(super) fn now() -> DateTime {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    utc(seconds)
+}
+
+/// The UTC date and time `seconds` after 1970-01-01 00:00:00.
+fn utc(seconds: u64) -> DateTime {
+    let days = seconds / 86_400;
+    let of_day = seconds % 86_400;
+    // Days since 0000-03-01, in 400-year eras of 146 097 days each; counting years from
+    // March puts the leap day at the end of the year.
+    let from_march_0000 = days + 719_468;
+    let era = from_march_0000 / 146_097;
+    let day_of_era = from_march_0000 % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = era * 400 + year_of_era + u64::from(month <= 2);
+    let narrow = |n: u64| u8::try_from(n).expect("below 60");
+    let date = Date::new(
+        u16::try_from(year).unwrap_or(u16::MAX),
+        narrow(month),
+        narrow(day),
+    )
+    .expect("a calendar date");
+    DateTime::new(
+        date,
+        narrow(of_day / 3_600),
+        narrow(of_day % 3_600 / 60),
+        narrow(of_day % 60),
+        0,
+    )
+    .expect("a time of day")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates() {
+        let show = |s| {
+            let t = utc(s);
+            let d = t.date();
+            (d.year(), d.month(), d.day(), t.time(), t.zone_minutes())
+        };
+        assert_eq!(show(0), (1970, 1, 1, (0, 0, 0), 0));
+        assert_eq!(show(951_782_400), (2000, 2, 29, (0, 0, 0), 0));
+        assert_eq!(show(1_700_000_000), (2023, 11, 14, (22, 13, 20), 0));
+        assert_eq!(show(4_107_542_399), (2100, 2, 28, (23, 59, 59), 0));
+    }
+
+    #[test]
+    fn line_ends_become_crlf() {
+        assert_eq!(
+            crlf(b"a\nb\r\nc\rd\r\r\n"),
+            &b"a\r\nb\r\nc\r\nd\r\n\r\n"[..]
+        );
+        assert_eq!(crlf(b""), &b""[..]);
+    }
+}
