@@ -675,6 +675,21 @@ mod tests {
         assert_eq!(body(&view, 2).await, "hi\r\n");
     }
 
+    #[tokio::test]
+    async fn a_selected_inbox_sees_its_messages_leave_when_renamed() {
+        let mailboxes = fred().await;
+        append(&mailboxes, "INBOX", vec![]).await;
+        append(&mailboxes, "INBOX", vec![]).await;
+        let (mut inbox, _) = mailboxes.select("INBOX", false).await.unwrap();
+        mailboxes.rename("INBOX", "Old").await.unwrap();
+        assert_eq!(
+            inbox.changes().await.unwrap(),
+            [Change::Expunged { uid: 1 }, Change::Expunged { uid: 2 }]
+        );
+        assert_eq!(append(&mailboxes, "INBOX", vec![]).await, 3);
+        assert_eq!(appended(&inbox.changes().await.unwrap()), [(3, true)]);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_deleted_or_renamed_mailbox_is_gone() {
         let mailboxes = fred().await;
