@@ -73,7 +73,8 @@ mod tests {
     #[tokio::test]
     async fn every_signal_completes_after_the_request() {
         let shutdown = Shutdown::new();
-        let (a, b) = (shutdown.signal(), shutdown.signal().clone());
+        let a = shutdown.signal();
+        let b = a.clone();
         assert!(!a.is_requested());
         let waiting = tokio::spawn(async move { a.requested().await });
         shutdown.request();
