@@ -31,7 +31,7 @@ mod tls;
 
 pub use auth::Authenticator;
 pub use delivery::{Client, Delivery, Transaction};
-pub use listen::{Limits, ListenError, Listeners};
+pub use listen::{Limits, ListenError, Listeners, next_event_or_shutdown};
 pub use service::{Accepted, Security, Service};
 pub use shutdown::{Shutdown, ShutdownSignal};
 pub use store::{MailStore, Mailbox, Mailboxes, StoreError, StoreResult};

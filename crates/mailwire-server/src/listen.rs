@@ -7,8 +7,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use mailwire_tokio::{MaybeTlsStream, Tls};
-use tokio::io::AsyncWriteExt;
+use mailwire_tokio::{Connection as Driver, MaybeTlsStream, Next, Tls};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tracing::Instrument;
@@ -17,6 +17,10 @@ use crate::{Accepted, Security, Service, ShutdownSignal};
 
 /// How long a refused connection is given to take its refusal.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How often a connection that is receiving a command when shutdown is requested looks
+/// whether the command has arrived.
+const FINISHING_POLL: Duration = Duration::from_millis(10);
 
 /// How long an accept loop pauses after a failed accept (out of file descriptors, say),
 /// so that it does not spin while the cause lasts.
@@ -417,6 +421,63 @@ impl<S: Service> AcceptLoop<S> {
                 "aborting connections after the shutdown grace period"
             );
             connections.shutdown().await;
+        }
+    }
+}
+
+/// The next event of a connection, or [`Next::Woken`] once shutdown is requested and no
+/// command is under way: the moment for the protocol's goodbye (`shutdown()` on the
+/// SMTP, POP3 and IMAP server sessions), after which the loop goes on until
+/// [`Next::Closed`].
+///
+/// A command that has begun to arrive when shutdown is requested is let finish (the
+/// session's command timeout still bounds it) and answered first. A decision the
+/// application owes is its own: the event is returned, and the application answers before
+/// it calls again, so a lookup under way completes and its reply goes out before the
+/// goodbye. The goodbye must close the session: while it is open, this returns
+/// [`Next::Woken`] again at once.
+///
+/// ```no_run
+/// use mailwire_server::{Accepted, next_event_or_shutdown};
+/// use mailwire_smtp::server::{Config, Event, Session};
+/// use mailwire_tokio::{Connection, Next};
+///
+/// # async fn serve(accepted: Accepted, config: std::sync::Arc<Config>) -> Result<(), mailwire_tokio::Error> {
+/// let mut conn = Connection::new(accepted.stream, Session::new(config), accepted.tls);
+/// loop {
+///     match next_event_or_shutdown(&mut conn, &accepted.shutdown).await? {
+///         Next::Event(Event::Mail { .. } | Event::Rcpt { .. } | Event::Message { .. }) => {
+///             conn.session_mut().accept().expect("the event waits for a decision");
+///         }
+///         Next::Event(_) => {}
+///         Next::Woken(()) => conn.session_mut().shutdown(),
+///         Next::Closed => return Ok(()),
+///     }
+/// }
+/// # }
+/// ```
+pub async fn next_event_or_shutdown<S, IO>(
+    conn: &mut Driver<S, IO>,
+    shutdown: &ShutdownSignal,
+) -> Result<Next<S::Event, ()>, mailwire_tokio::Error>
+where
+    S: mailwire_core::Session,
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    loop {
+        // The driver cannot say when a command has arrived in full, only hand back
+        // control: while one arrives after the request, it is asked now and then.
+        let finishing = shutdown.is_requested() && conn.session().receiving_command();
+        let wake = async {
+            if finishing {
+                tokio::time::sleep(FINISHING_POLL).await;
+            } else {
+                shutdown.requested().await;
+            }
+        };
+        match conn.next_event_or(wake).await? {
+            Next::Woken(()) if conn.session().receiving_command() => {}
+            next => return Ok(next),
         }
     }
 }

@@ -12,9 +12,11 @@ use std::time::Duration;
 
 use common::*;
 use mailwire_server::{
-    Limits, ListenError, Listeners, Security, Shutdown, TlsFileError, tls_from_pem_files,
+    Limits, ListenError, Listeners, Security, Shutdown, TlsFileError, next_event_or_shutdown,
+    tls_from_pem_files,
 };
-use mailwire_tokio::{MaybeTlsStream, Tls};
+use mailwire_smtp::server::Session;
+use mailwire_tokio::{Connection, MaybeTlsStream, Next, Tls};
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -421,6 +423,36 @@ async fn shutdown_lets_a_command_finish_then_says_goodbye() {
     listeners.run().await;
     let refused = TcpStream::connect(addr).await.unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::ConnectionRefused);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_command_arriving_at_shutdown_is_answered_before_the_goodbye() {
+    let (mut client, server_io) = tokio::io::duplex(1024);
+    let shutdown = Shutdown::new();
+    let signal = shutdown.signal();
+    let server = tokio::spawn(async move {
+        let session = Session::new(config());
+        let mut conn = Connection::new(MaybeTlsStream::Plain(server_io), session, Tls::None);
+        loop {
+            match next_event_or_shutdown(&mut conn, &signal).await.unwrap() {
+                Next::Event(_) => {}
+                Next::Woken(()) => conn.session_mut().shutdown(),
+                Next::Closed => return,
+            }
+        }
+    });
+    assert_eq!(read_reply(&mut client).await.as_bytes(), GREETING);
+    client.write_all(b"NOO").await.unwrap();
+    // The paused clock moves only once the server has read the bytes and waits for more.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    shutdown.request();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    client.write_all(b"P\r\n").await.unwrap();
+    assert_eq!(
+        rest(&mut client).await,
+        [&b"250 2.0.0 Ok\r\n"[..], GOODBYE].concat()
+    );
+    server.await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]

@@ -6,8 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mailwire_core::Session as _;
-use mailwire_server::{Accepted, Listeners, Service, ShutdownSignal};
+use mailwire_server::{Accepted, Listeners, Service, ShutdownSignal, next_event_or_shutdown};
 use mailwire_smtp::Domain;
 use mailwire_smtp::sasl::AuthAnswer;
 use mailwire_smtp::server::{Config, Event, Session};
@@ -53,23 +52,9 @@ impl Service for Smtp {
         let mut conn = Connection::new(accepted.stream, session, accepted.tls);
         let shutdown = accepted.shutdown;
         loop {
-            // Once shutdown is requested, a command that has begun to arrive is let finish.
-            let finishing = shutdown.is_requested() && conn.session().receiving_command();
-            let signal = shutdown.clone();
-            let wake = async move {
-                if finishing {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                } else {
-                    signal.requested().await;
-                }
-            };
-            match conn.next_event_or(wake).await? {
+            match next_event_or_shutdown(&mut conn, &shutdown).await? {
                 Next::Event(event) => self.answer(&mut conn, event, &shutdown).await,
-                Next::Woken(()) => {
-                    if !conn.session().receiving_command() {
-                        conn.session_mut().shutdown();
-                    }
-                }
+                Next::Woken(()) => conn.session_mut().shutdown(),
                 Next::Closed => return Ok(()),
             }
         }
