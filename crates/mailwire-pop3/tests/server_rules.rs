@@ -544,6 +544,49 @@ fn timeout_closes_without_update_or_reply() {
 }
 
 #[test]
+fn shutdown_says_sys_temp_and_deletes_nothing() {
+    let mut app = App::new(rfc_messages());
+    let mut s = server(allow(), None);
+    run(
+        &mut s,
+        &mut app,
+        b"USER mrose\r\nPASS tanstaaf\r\nDELE 1\r\n",
+        100,
+    );
+    s.shutdown();
+    app.handle(&mut s);
+    assert!(app.abandoned);
+    assert_eq!(app.deleted, None);
+    assert_eq!(
+        text(&s.transmit().unwrap()),
+        "-ERR [SYS/TEMP] server shutting down\r\n"
+    );
+    assert_eq!(s.transmit(), None);
+    assert_eq!(s.transport(), Transport::Close);
+    // Closed: no second goodbye, and QUIT arriving now reaches no UPDATE.
+    s.shutdown();
+    s.receive(b"QUIT\r\n");
+    app.handle(&mut s);
+    assert_eq!(s.transmit(), None);
+    assert_eq!(app.deleted, None);
+}
+
+#[test]
+fn shutdown_before_login_abandons_nothing() {
+    let mut app = App::new(rfc_messages());
+    let mut s = server(allow(), None);
+    run(&mut s, &mut app, b"USER mrose\r\n", 100);
+    s.shutdown();
+    app.handle(&mut s);
+    assert!(!app.abandoned);
+    assert_eq!(
+        text(&s.transmit().unwrap()),
+        "-ERR [SYS/TEMP] server shutting down\r\n"
+    );
+    assert_eq!(s.transport(), Transport::Close);
+}
+
+#[test]
 fn utf8_user_names_need_the_utf8_command() {
     let mut config = allow();
     config.utf8 = true;

@@ -24,12 +24,16 @@
 mod auth;
 mod delivery;
 pub mod memory;
+mod listen;
 mod service;
 mod shutdown;
 pub mod store;
+mod tls;
 
 pub use auth::Authenticator;
 pub use delivery::{Client, Delivery, Transaction};
+pub use listen::{Limits, ListenError, Listeners, next_event_or_shutdown};
 pub use service::{Accepted, Security, Service};
 pub use shutdown::{Shutdown, ShutdownSignal};
 pub use store::{MailStore, Mailbox, Mailboxes, StoreError, StoreResult};
+pub use tls::{TlsFileError, tls_from_pem_files};

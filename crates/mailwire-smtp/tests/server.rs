@@ -620,6 +620,62 @@ fn quit_and_timeouts_close() {
 }
 
 #[test]
+fn shutdown_says_421_and_abandons_the_transaction() {
+    let mut h = ready(plain());
+    h.send(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\n");
+    h.take_output();
+    h.take_events();
+    h.server.shutdown();
+    h.pump();
+    assert_eq!(
+        h.take_output(),
+        "421 4.3.2 mx.example.org Service shutting down\r\n"
+    );
+    assert_eq!(h.take_events(), []);
+    assert_eq!(h.server.transport(), Transport::Close);
+    assert!(!h.server.wants_input());
+    // Nothing more once closed, and a second request says nothing again.
+    h.send(b"DATA\r\n");
+    h.server.shutdown();
+    h.pump();
+    assert_eq!(h.take_output(), "");
+    assert_eq!(h.take_events(), []);
+}
+
+#[test]
+fn shutdown_during_bdat_reports_the_body_lost() {
+    let mut h = ready(plain());
+    h.send(b"MAIL FROM:<a@c.example>\r\nRCPT TO:<b@x.org>\r\nBDAT 2\r\nab");
+    h.take_output();
+    h.take_events();
+    h.server.shutdown();
+    h.pump();
+    assert_eq!(
+        h.take_output(),
+        "421 4.3.2 mx.example.org Service shutting down\r\n"
+    );
+    assert_eq!(
+        h.take_events(),
+        [Event::MessageAborted {
+            reason: AbortReason::ConnectionLost
+        }]
+    );
+}
+
+#[test]
+fn shutdown_without_enhanced_codes() {
+    let mut c = plain();
+    c.enhanced_status_codes = false;
+    let mut h = ready(c);
+    h.server.shutdown();
+    h.pump();
+    assert_eq!(
+        h.take_output(),
+        "421 mx.example.org Service shutting down\r\n"
+    );
+}
+
+#[test]
 fn enhanced_codes_can_be_turned_off() {
     let mut c = plain();
     c.enhanced_status_codes = false;

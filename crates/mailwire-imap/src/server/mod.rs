@@ -784,6 +784,20 @@ impl Session {
             }
         }
     }
+
+    /// Says goodbye because the server is shutting down: queues `* BYE Server shutting
+    /// down` (RFC 3501 §7.1.5) and closes, in any state, IDLE included. Does nothing once
+    /// the session is closed or while a STARTTLS handshake is due.
+    ///
+    /// A driver calls this when no command is under way: between commands or during IDLE,
+    /// not while the application owes an answer or a command is arriving
+    /// ([`receiving_command`](mailwire_core::Session::receiving_command)).
+    pub fn shutdown(&mut self) {
+        if self.conduit.is_open() {
+            self.untagged(Condition::Bye, None, "Server shutting down");
+            self.close();
+        }
+    }
 }
 
 impl mailwire_core::Session for Session {

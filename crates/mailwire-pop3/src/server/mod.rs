@@ -237,6 +237,30 @@ impl Session {
         matches!(self.phase, Phase::Transaction(_) | Phase::Sending(_))
     }
 
+    /// Says goodbye because the server is shutting down: queues `-ERR [SYS/TEMP] server
+    /// shutting down` and closes. Does nothing once the session is closed.
+    ///
+    /// RFC 1939 has no unsolicited response, so a client reads this line as the answer to
+    /// whatever it sends next: a failure, with RFC 3206's code telling it to try again
+    /// later. In the TRANSACTION state nothing is deleted: [`Event::Abandoned`] follows, as
+    /// for a lost connection, never [`Event::Update`].
+    ///
+    /// A driver calls this when no command is under way: between commands, not while the
+    /// application owes an answer, a command line is arriving
+    /// ([`receiving_command`](mailwire_core::Session::receiving_command)) or an STLS
+    /// handshake runs.
+    pub fn shutdown(&mut self) {
+        if matches!(self.phase, Phase::Closed) || self.conduit.transport() == Transport::Close {
+            return;
+        }
+        self.reply(
+            Status::Err,
+            Some(ResponseCode::SysTemp),
+            "server shutting down",
+        );
+        self.close();
+    }
+
     fn reply(&mut self, status: Status, code: Option<ResponseCode>, text: &str) {
         let response = Response::with_code(status, code.clone(), text)
             .or_else(|_| Response::with_code(status, code, ""));

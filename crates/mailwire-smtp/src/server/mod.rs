@@ -319,6 +319,24 @@ impl Session {
         Ok(())
     }
 
+    /// Says goodbye because the server is shutting down: queues `421 4.3.2 <hostname>
+    /// Service shutting down` (RFC 5321 §3.8) and closes. A transaction under way is
+    /// abandoned as if the connection were lost ([`Event::MessageAborted`] if its body had
+    /// begun); nothing of it may be delivered. Does nothing once the session is closed.
+    ///
+    /// A driver calls this when no command is under way: between commands, not while a
+    /// decision is pending, a command line or a body is arriving
+    /// ([`receiving_command`](mailwire_core::Session::receiving_command)), or a STARTTLS
+    /// handshake runs.
+    pub fn shutdown(&mut self) {
+        if matches!(self.phase, Phase::Closed) {
+            return;
+        }
+        let text = format!("{} Service shutting down", self.config.hostname);
+        self.send(Reply::fixed(421, Some((4, 3, 2)), &text));
+        self.close();
+    }
+
     /// Takes the pending decision out of the phase.
     fn take_decision(&mut self) -> Option<Pending> {
         match std::mem::replace(&mut self.phase, Phase::Command) {
