@@ -286,6 +286,8 @@ fn answer(
                     uid: *uid,
                     flags: flags_of(&m.flags),
                     recent,
+                    internal_date: internal_date(m.modified),
+                    size: u32::try_from(m.size).unwrap_or(u32::MAX),
                 });
             }
             server.open_mailbox(MailboxSnapshot {
@@ -315,7 +317,6 @@ fn answer(
                 {
                     messages.push(StoredMessage {
                         uid,
-                        internal_date: internal_date(m.modified),
                         raw: raw.into(),
                     });
                 }
@@ -359,19 +360,21 @@ fn answer(
             for (uid, m) in &mut listing.messages {
                 if let Some((_, letters)) = names.iter().find(|(n, _)| *n == m.unique) {
                     m.path = maildir.set_flags(m, letters)?;
-                    added.push((*uid, flags_of(letters)));
+                    added.push((*uid, flags_of(letters), internal_date(m.modified), m.size));
                 }
             }
             if server.selected() == Some(&Mailbox::Inbox) {
-                for (uid, flags) in &added {
+                for (uid, flags, date, size) in &added {
                     server.notify(MailboxUpdate::Appended {
                         uid: *uid,
                         flags: flags.clone(),
                         recent: false,
+                        internal_date: *date,
+                        size: u32::try_from(*size).unwrap_or(u32::MAX),
                     });
                 }
             }
-            let new: Vec<u32> = added.iter().map(|(uid, _)| *uid).collect();
+            let new: Vec<u32> = added.iter().map(|(uid, ..)| *uid).collect();
             server.accept_append(listing.validity, &new)?;
         }
         Event::List {

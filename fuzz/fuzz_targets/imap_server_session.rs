@@ -40,6 +40,9 @@ fn serve(s: &mut Session, flags: &mut [Vec<Flag>; 3]) {
                         uid: i + 1,
                         flags: flags[i as usize].clone(),
                         recent: i == 2,
+                        internal_date: DateTime::new(Date::new(2024, 5, 1).unwrap(), 9, 30, 0, 120)
+                            .unwrap(),
+                        size: MESSAGES[i as usize].len() as u32,
                     })
                     .collect(),
             }),
@@ -48,8 +51,6 @@ fn serve(s: &mut Session, flags: &mut [Vec<Flag>; 3]) {
                     .filter(|&&u| (1..=3).contains(&u))
                     .map(|&uid| StoredMessage {
                         uid,
-                        internal_date: DateTime::new(Date::new(2024, 5, 1).unwrap(), 9, 30, 0, 120)
-                            .unwrap(),
                         raw: MESSAGES[uid as usize - 1].to_vec().into(),
                     })
                     .collect(),

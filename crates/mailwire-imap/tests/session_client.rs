@@ -23,6 +23,10 @@ Subject: message {n}\r\nTo: imap@cac.washington.edu\r\n\r\nbody {n}\r\n"
     .into_bytes()
 }
 
+fn internal_date() -> DateTime {
+    DateTime::new(Date::new(1996, 7, 17).unwrap(), 2, 44, 25, -420).unwrap()
+}
+
 /// 18 messages, UIDs 1..=18, all seen but 17 and 18.
 struct Store {
     flags: Vec<Vec<Flag>>,
@@ -61,18 +65,17 @@ impl Store {
                                 uid,
                                 flags: self.flags[uid as usize - 1].clone(),
                                 recent: uid >= 17,
+                                internal_date: internal_date(),
+                                size: u32::try_from(raw(uid).len()).unwrap(),
                             })
                             .collect(),
                     })
                     .unwrap(),
                 Event::Messages { uids } => {
-                    let date =
-                        DateTime::new(Date::new(1996, 7, 17).unwrap(), 2, 44, 25, -420).unwrap();
                     let msgs = uids
                         .iter()
                         .map(|&uid| StoredMessage {
                             uid,
-                            internal_date: date,
                             raw: raw(uid).into(),
                         })
                         .collect();

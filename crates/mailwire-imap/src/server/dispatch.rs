@@ -8,7 +8,7 @@ use mailwire_sasl::{
 };
 
 use super::event::{Event, MailboxChange};
-use super::fetch::expand;
+use super::fetch::{expand, needs_content};
 use super::flags::{deleted_uids, store};
 use super::gate::allowed;
 use super::search::search_needs_store;
@@ -315,10 +315,7 @@ impl Session {
                 if uid && !attributes.contains(&FetchAttribute::Uid) {
                     attributes.insert(0, FetchAttribute::Uid);
                 }
-                let needs_store = attributes
-                    .iter()
-                    .any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
-                if needs_store && !targets.is_empty() {
+                if attributes.iter().any(needs_content) && !targets.is_empty() {
                     let uids = targets.iter().map(|&(_, u)| u).collect();
                     self.ask(
                         Pending::Fetch {

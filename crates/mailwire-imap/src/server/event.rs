@@ -54,7 +54,10 @@ pub enum Event {
         /// EXAMINE: opened read-only.
         read_only: bool,
     },
-    /// The session needs stored messages to answer FETCH or SEARCH. Answer with
+    /// The session needs the content of stored messages to answer FETCH (`ENVELOPE`,
+    /// `BODY`, `BODYSTRUCTURE`, `RFC822.HEADER`, `RFC822.TEXT`, a body section) or SEARCH
+    /// (keys that read headers or bodies); flags, INTERNALDATE and sizes come from the
+    /// view ([`MessageInfo`]). Answer with
     /// [`provide_messages`](super::Session::provide_messages); leave out messages
     /// that no longer exist.
     Messages {
@@ -164,6 +167,11 @@ pub struct MessageInfo {
     pub flags: Vec<Flag>,
     /// Whether this session is the first to see the message (`\Recent`).
     pub recent: bool,
+    /// INTERNALDATE.
+    pub internal_date: DateTime,
+    /// The size in octets, with CRLF line ends as the message is sent (`RFC822.SIZE`, and
+    /// the length of a streamed `BODY[]` literal).
+    pub size: u32,
 }
 
 /// A mailbox as it is when SELECT opens it.
@@ -186,8 +194,6 @@ pub struct MailboxSnapshot {
 pub struct StoredMessage {
     /// The UID.
     pub uid: u32,
-    /// INTERNALDATE.
-    pub internal_date: DateTime,
     /// The message as stored; [`Bytes`](bytes::Bytes) so that a store can hand out a
     /// buffer it keeps without copying it.
     pub raw: bytes::Bytes,
@@ -216,6 +222,10 @@ pub enum MailboxUpdate {
         flags: Vec<Flag>,
         /// Whether it is `\Recent` for this session.
         recent: bool,
+        /// INTERNALDATE.
+        internal_date: DateTime,
+        /// The size in octets, as [`MessageInfo::size`].
+        size: u32,
     },
     /// A message was expunged.
     Expunged {

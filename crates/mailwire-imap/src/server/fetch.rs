@@ -29,6 +29,21 @@ pub(super) fn expand(items: FetchItems) -> Vec<FetchAttribute> {
     }
 }
 
+/// Whether an attribute is answered from the message's content, which
+/// [`Event::Messages`](super::Event::Messages) asks for; the others come from the view.
+pub(super) fn needs_content(a: &FetchAttribute) -> bool {
+    matches!(
+        a,
+        FetchAttribute::Envelope
+            | FetchAttribute::Body
+            | FetchAttribute::BodyStructure
+            | FetchAttribute::Rfc822
+            | FetchAttribute::Rfc822Header
+            | FetchAttribute::Rfc822Text
+            | FetchAttribute::BodySection { .. }
+    )
+}
+
 /// Whether an attribute sets `\Seen` (RFC 3501 §6.4.5).
 pub(super) fn sets_seen(a: &FetchAttribute) -> bool {
     matches!(
@@ -49,9 +64,7 @@ impl Session {
         messages: &[StoredMessage],
         newly_seen: &[u32],
     ) {
-        let needs_store = attributes
-            .iter()
-            .any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
+        let needs_store = attributes.iter().any(needs_content);
         // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
         let report_flags = !newly_seen.is_empty() && !attributes.contains(&FetchAttribute::Flags);
         // The lines go straight into the output queue, borrowed beside the view.
@@ -125,8 +138,9 @@ impl Session {
                     let item = match a {
                         FetchAttribute::Uid => NonZeroU32::new(u).map(MessageDataItem::Uid),
                         FetchAttribute::InternalDate => {
-                            stored.map(|m| MessageDataItem::InternalDate(m.internal_date))
+                            Some(MessageDataItem::InternalDate(info.internal_date))
                         }
+                        FetchAttribute::Rfc822Size => Some(MessageDataItem::Rfc822Size(info.size)),
                         other => stored.and_then(|m| {
                             parsed
                                 .get_or_insert_with(|| ParsedMessage::parse(&m.raw))

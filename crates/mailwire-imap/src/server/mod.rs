@@ -1,8 +1,8 @@
 //! The IMAP4rev1 server session: RFC 3501's states and rules, without I/O.
 //!
 //! [`Session`] reads commands from the bytes it [`receive`](mailwire_core::Session::receive)s,
-//! answers what it can by itself (CAPABILITY, NOOP, NAMESPACE, FETCH of flags, SEARCH,
-//! the state machine's refusals) and asks the application, through [`Event`]s, for what
+//! answers what it can by itself (CAPABILITY, NOOP, NAMESPACE, FETCH of flags, dates and
+//! sizes, SEARCH by flags, dates and sizes, the state machine's refusals) and asks the application, through [`Event`]s, for what
 //! only the message store knows. Each question is answered by calling a method on the
 //! session; the session then writes the untagged data and the tagged completion in the
 //! order RFC 3501 §7 requires. Pipelined commands wait their turn.

@@ -135,12 +135,24 @@ impl View {
     /// Records a change made elsewhere; nothing is told to the client yet.
     pub(crate) fn update(&mut self, update: MailboxUpdate) {
         match update {
-            MailboxUpdate::Appended { uid, flags, recent } => {
+            MailboxUpdate::Appended {
+                uid,
+                flags,
+                recent,
+                internal_date,
+                size,
+            } => {
                 let known = self
                     .largest_uid()
                     .max(self.pending_new.last().map_or(0, |m| m.uid));
                 if uid > known {
-                    self.pending_new.push(MessageInfo { uid, flags, recent });
+                    self.pending_new.push(MessageInfo {
+                        uid,
+                        flags,
+                        recent,
+                        internal_date,
+                        size,
+                    });
                     if let Some(next) = uid.checked_add(1).and_then(NonZeroU32::new) {
                         self.uid_next = self.uid_next.max(next);
                     }
@@ -216,6 +228,11 @@ fn count(n: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::{Date, DateTime};
+
+    fn date() -> DateTime {
+        DateTime::new(Date::new(2024, 5, 1).unwrap(), 9, 30, 0, 0).unwrap()
+    }
 
     fn view(uids: &[u32]) -> View {
         View::new(
@@ -232,6 +249,8 @@ mod tests {
                         uid,
                         flags: vec![],
                         recent: false,
+                        internal_date: date(),
+                        size: 100,
                     })
                     .collect(),
             },
@@ -260,11 +279,15 @@ mod tests {
             uid: 11,
             flags: vec![],
             recent: true,
+            internal_date: date(),
+            size: 10,
         });
         v.update(MailboxUpdate::Appended {
             uid: 5,
             flags: vec![],
             recent: true,
+            internal_date: date(),
+            size: 10,
         });
         assert_eq!(v.exists(), 1);
         assert_eq!(v.seq_of(11), None);
