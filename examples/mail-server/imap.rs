@@ -323,14 +323,24 @@ fn answer(
             }
             server.provide_messages(messages)?;
         }
-        Event::SetFlags { updates } => {
+        Event::StoreFlags {
+            uids: wanted,
+            change,
+        } => {
             let listing = list()?;
-            for (uid, flags) in updates {
+            let mut stored = Vec::with_capacity(wanted.len());
+            for uid in wanted {
                 if let Some(m) = listing.find(uid) {
-                    maildir.set_flags(m, &letters_of(&flags))?;
+                    let mut letters: Vec<char> = letters_of(&change.apply(&flags_of(&m.flags)))
+                        .chars()
+                        .collect();
+                    letters.sort_unstable();
+                    let letters: String = letters.into_iter().collect();
+                    maildir.set_flags(m, &letters)?;
+                    stored.push((uid, flags_of(&letters)));
                 }
             }
-            server.accept()?;
+            server.flags_stored(stored)?;
         }
         Event::Expunge { uids: gone } => {
             let listing = list()?;

@@ -55,13 +55,15 @@ fn serve(s: &mut Session, flags: &mut [Vec<Flag>; 3]) {
                     })
                     .collect(),
             ),
-            Event::SetFlags { updates } => {
-                for (uid, f) in updates {
+            Event::StoreFlags { uids, change } => {
+                let mut stored = Vec::new();
+                for uid in uids {
                     if let Some(slot) = flags.get_mut((uid as usize).wrapping_sub(1)) {
-                        *slot = f;
+                        *slot = change.apply(slot);
+                        stored.push((uid, slot.clone()));
                     }
                 }
-                s.accept()
+                s.flags_stored(stored)
             }
             Event::Status { .. } => s.status(vec![StatusItem::Messages(3)]),
             Event::List { .. } => s.list(Vec::new()),

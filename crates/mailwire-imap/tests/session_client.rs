@@ -81,11 +81,14 @@ impl Store {
                         .collect();
                     s.provide_messages(msgs).unwrap();
                 }
-                Event::SetFlags { updates } => {
-                    for (uid, f) in updates {
-                        self.flags[uid as usize - 1] = f;
+                Event::StoreFlags { uids, change } => {
+                    let mut stored = Vec::new();
+                    for uid in uids {
+                        let f = &mut self.flags[uid as usize - 1];
+                        *f = change.apply(f);
+                        stored.push((uid, f.clone()));
                     }
-                    s.accept().unwrap();
+                    s.flags_stored(stored).unwrap();
                 }
                 _ => {}
             }

@@ -93,14 +93,14 @@ impl Store {
                         .collect();
                     s.provide_messages(found).unwrap();
                 }
-                Event::SetFlags { updates } => {
-                    for (uid, flags) in updates {
-                        self.events.push(format!("flags {uid} {}", flags.len()));
-                        if let Some(m) = self.messages.iter_mut().find(|m| m.0 == uid) {
-                            m.1 = flags;
-                        }
+                Event::StoreFlags { uids, change } => {
+                    let mut stored = Vec::new();
+                    for m in self.messages.iter_mut().filter(|m| uids.contains(&m.0)) {
+                        m.1 = change.apply(&m.1);
+                        self.events.push(format!("flags {} {}", m.0, m.1.len()));
+                        stored.push((m.0, m.1.clone()));
                     }
-                    s.accept().unwrap();
+                    s.flags_stored(stored).unwrap();
                 }
                 Event::Expunge { uids } => {
                     self.events.push(format!("expunge {uids:?}"));

@@ -8,14 +8,15 @@ use std::num::NonZeroU32;
 use mailwire_core::Misuse;
 use mailwire_sasl::{AuthAnswer, AuthError, AuthQuestionKind, Identity, Method};
 
-use super::event::{Event, ListEntry, MailboxSnapshot, StoredMessage};
-use super::fetch::{find, sets_seen};
-use super::flags::{flags_response, store};
+#[cfg(doc)]
+use super::event::Event;
+use super::event::{ListEntry, MailboxSnapshot, StoredMessage};
+use super::flags::flags_response;
 use super::item_cache::ItemCache;
 use super::view::View;
 use super::{Pending, Session, State};
 use crate::types::{
-    Completion, Condition, Data, Flag, FlagPerm, Response, SequenceSet, StatusItem, StoreKind, Tag,
+    Completion, Condition, Data, Flag, FlagPerm, Response, SequenceSet, StatusItem, Tag,
 };
 
 /// An answer the session could not take, handed back with the question that was pending.
@@ -53,8 +54,8 @@ pub enum Question {
     Select,
     /// [`Event::Messages`](super::Event::Messages).
     Messages,
-    /// [`Event::SetFlags`](super::Event::SetFlags).
-    SetFlags,
+    /// [`Event::StoreFlags`](super::Event::StoreFlags).
+    StoreFlags,
     /// [`Event::Expunge`](super::Event::Expunge).
     Expunge,
     /// [`Event::Copy`](super::Event::Copy).
@@ -75,7 +76,7 @@ impl fmt::Display for Question {
             Question::Auth(kind) => return kind.fmt(f),
             Question::Select => "SELECT",
             Question::Messages => "message lookup",
-            Question::SetFlags => "flag update",
+            Question::StoreFlags => "flag change",
             Question::Expunge => "EXPUNGE",
             Question::Copy => "COPY",
             Question::Append => "APPEND",
@@ -96,6 +97,8 @@ pub enum Answer {
     OpenMailbox(MailboxSnapshot),
     /// [`provide_messages`](super::Session::provide_messages).
     Messages(Vec<StoredMessage>),
+    /// [`flags_stored`](super::Session::flags_stored).
+    FlagsStored(Vec<(u32, Vec<Flag>)>),
     /// [`accept`](super::Session::accept).
     Accept,
     /// [`accept_copy`](super::Session::accept_copy).
@@ -126,6 +129,7 @@ impl fmt::Display for Answer {
             Answer::Auth(_) => "answer_auth",
             Answer::OpenMailbox(_) => "open_mailbox",
             Answer::Messages(_) => "provide_messages",
+            Answer::FlagsStored(_) => "flags_stored",
             Answer::Accept => "accept",
             Answer::AcceptCopy { .. } => "accept_copy",
             Answer::AcceptAppend { .. } => "accept_append",
@@ -153,7 +157,7 @@ impl Session {
             } => Question::Auth(ex.pending()?),
             Pending::Select { .. } => Question::Select,
             Pending::Fetch { .. } | Pending::Search { .. } => Question::Messages,
-            Pending::FetchSeen { .. } | Pending::Store { .. } => Question::SetFlags,
+            Pending::FetchSeen { .. } | Pending::Store { .. } => Question::StoreFlags,
             Pending::Expunge { .. } => Question::Expunge,
             Pending::Copy { .. } => Question::Copy,
             Pending::Append { .. } => Question::Append,
@@ -267,53 +271,10 @@ impl Session {
         mailwire_core::Session::receive(self, &[]);
     }
 
-    /// Accepts [`Event::SetFlags`], [`Event::Expunge`], [`Event::Copy`],
-    /// [`Event::Append`] or [`Event::Manage`] without response codes.
+    /// Accepts [`Event::Expunge`], [`Event::Copy`], [`Event::Append`] or
+    /// [`Event::Manage`] without response codes.
     pub fn accept(&mut self) -> Result<(), Error> {
         match self.take_pending() {
-            Pending::Store {
-                tag,
-                updates,
-                silent,
-                uid,
-            } => {
-                let mut lines = Vec::new();
-                if let Some(v) = self.view_mut() {
-                    for (u, flags) in updates {
-                        if let Some(seq) = v.seq_of(u) {
-                            if let Some(m) = v.by_seq_mut(seq) {
-                                m.flags = flags;
-                            }
-                            if !silent {
-                                lines.extend(flags_response(v, seq, uid.then_some(u)));
-                            }
-                        }
-                    }
-                }
-                for l in &lines {
-                    self.write(l);
-                }
-                let name = if uid { "UID STORE" } else { "STORE" };
-                self.finish(tag, &format!("{name} completed"), uid);
-            }
-            Pending::FetchSeen {
-                tag,
-                attributes,
-                targets,
-                uid,
-                messages,
-                updates,
-            } => {
-                let newly_seen: Vec<u32> = updates.iter().map(|&(u, _)| u).collect();
-                if let Some(v) = self.view_mut() {
-                    for (u, flags) in updates {
-                        if let Some(m) = v.seq_of(u).and_then(|s| v.by_seq_mut(s)) {
-                            m.flags = flags;
-                        }
-                    }
-                }
-                self.fetch_reply(tag, &attributes, &targets, uid, &messages, &newly_seen);
-            }
             Pending::Expunge { tag, uids, close } => {
                 if close {
                     self.state = State::Authenticated;
@@ -531,6 +492,92 @@ impl Session {
         Ok(())
     }
 
+    /// Answers [`Event::StoreFlags`] with the flags as stored after the change, of each
+    /// message that still exists (those gone meanwhile are left out; order does not
+    /// matter). The session takes them into its view and reports them: STORE writes an
+    /// untagged FETCH of each message's flags (with `.SILENT`, only of those whose flags
+    /// are not what the client asked for, such as a flag another connection set); a
+    /// FETCH that set `\Seen` reports them with the message, and leaves out messages that
+    /// are gone.
+    pub fn flags_stored(&mut self, mut flags: Vec<(u32, Vec<Flag>)>) -> Result<(), Error> {
+        if !matches!(
+            self.pending,
+            Pending::Store { .. } | Pending::FetchSeen { .. }
+        ) {
+            return Err(self.misuse(Answer::FlagsStored(flags)));
+        }
+        flags.sort_by_key(|&(u, _)| u);
+        flags.dedup_by_key(|&mut (u, _)| u);
+        match self.take_pending() {
+            Pending::Store {
+                tag,
+                uids,
+                change,
+                silent,
+                uid,
+            } => {
+                let mut lines = Vec::new();
+                if let Some(v) = self.view_mut() {
+                    for (u, stored) in flags {
+                        if uids.binary_search(&u).is_err() {
+                            continue;
+                        }
+                        let Some(seq) = v.seq_of(u) else { continue };
+                        let Some(m) = v.by_seq_mut(seq) else { continue };
+                        let asked = change.apply(&m.flags);
+                        let differs = stored != asked;
+                        m.flags = stored;
+                        if !silent {
+                            lines.extend(flags_response(v, seq, uid.then_some(u)));
+                            v.flags_reported(u);
+                        } else if differs {
+                            // The client believes the flags it asked for: what else is
+                            // stored is a change made elsewhere, told as one.
+                            v.flags_changed(u);
+                        }
+                    }
+                }
+                for l in &lines {
+                    self.write(l);
+                }
+                let name = if uid { "UID STORE" } else { "STORE" };
+                self.finish(tag, &format!("{name} completed"), uid);
+            }
+            Pending::FetchSeen {
+                tag,
+                attributes,
+                mut targets,
+                uid,
+                messages,
+                asked,
+            } => {
+                let mut newly_seen = Vec::new();
+                if let Some(v) = self.view_mut() {
+                    for (u, stored) in flags {
+                        if asked.binary_search(&u).is_err() {
+                            continue;
+                        }
+                        if let Some(m) = v.seq_of(u).and_then(|s| v.by_seq_mut(s)) {
+                            m.flags = stored;
+                            newly_seen.push(u);
+                        }
+                    }
+                }
+                // Asked about and not answered for: gone from the store.
+                targets.retain(|&(_, u)| {
+                    asked.binary_search(&u).is_err() || newly_seen.binary_search(&u).is_ok()
+                });
+                self.fetch_reply(tag, &attributes, &targets, uid, &messages, &newly_seen);
+            }
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::FlagsStored(flags)));
+            }
+        }
+        self.resume();
+        Ok(())
+    }
+
     /// Answers [`Event::Messages`] with the messages that still exist.
     pub fn provide_messages(&mut self, mut messages: Vec<StoredMessage>) -> Result<(), Error> {
         if !matches!(self.pending, Pending::Fetch { .. } | Pending::Search { .. }) {
@@ -547,33 +594,7 @@ impl Session {
                 targets,
                 uid,
             } => {
-                let updates: Vec<(u32, Vec<Flag>)> = match self.view() {
-                    Some(v) if !v.read_only && attributes.iter().any(sets_seen) => targets
-                        .iter()
-                        .filter(|&&(seq, u)| {
-                            !v.has_flag(seq, &Flag::Seen) && find(&messages, u).is_some()
-                        })
-                        .filter_map(|&(seq, u)| {
-                            v.by_seq(seq)
-                                .map(|m| (u, store(&m.flags, StoreKind::Add, &[Flag::Seen])))
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                if updates.is_empty() {
-                    self.fetch_reply(tag, &attributes, &targets, uid, &messages, &[]);
-                } else {
-                    self.ask(
-                        Pending::FetchSeen {
-                            tag,
-                            attributes,
-                            targets,
-                            uid,
-                            messages,
-                            updates: updates.clone(),
-                        },
-                        Event::SetFlags { updates },
-                    );
+                if self.fetch_start(tag, attributes, targets, uid, messages) {
                     return Ok(());
                 }
             }

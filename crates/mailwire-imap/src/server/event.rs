@@ -7,7 +7,7 @@ use mailwire_sasl::{AuthError, AuthQuestion, Identity, Method};
 
 use crate::types::{
     AppendMessage, DateTime, Delimiter, Flag, ListMailbox, Mailbox, MailboxAttribute,
-    StatusAttribute,
+    StatusAttribute, StoreKind,
 };
 
 /// What the application must know or decide.
@@ -64,12 +64,18 @@ pub enum Event {
         /// The UIDs, ascending.
         uids: Vec<u32>,
     },
-    /// STORE, or a FETCH of a body section that sets `\Seen`: persist these flags. Answer
-    /// with [`accept`](super::Session::accept) or
-    /// [`reject`](super::Session::reject).
-    SetFlags {
-        /// Each message's complete new flag list.
-        updates: Vec<(u32, Vec<Flag>)>,
+    /// STORE, or a FETCH that sets `\Seen` (a body section without `.PEEK`, `RFC822`,
+    /// `RFC822.TEXT`): apply `change` to the flags *as stored* of each message of `uids`
+    /// that still exists. Answer with [`flags_stored`](super::Session::flags_stored),
+    /// giving each message's flags as stored afterwards, which the session reports (they
+    /// may hold what another connection set meanwhile), or with
+    /// [`reject`](super::Session::reject); a FETCH whose `\Seen` could not be stored is
+    /// answered without setting it.
+    StoreFlags {
+        /// The UIDs, ascending.
+        uids: Vec<u32>,
+        /// What to do to their flags.
+        change: FlagChange,
     },
     /// EXPUNGE, UID EXPUNGE or CLOSE: remove these messages (all marked `\Deleted`).
     /// Answer with [`accept`](super::Session::accept) or
@@ -123,6 +129,54 @@ pub enum Event {
     /// CREATE, DELETE, RENAME, SUBSCRIBE or UNSUBSCRIBE. Answer with
     /// [`accept`](super::Session::accept) or [`reject`](super::Session::reject).
     Manage(MailboxChange),
+}
+
+/// A change to stored flags, applied to the flags as they are stored when it is applied
+/// (STORE's `+FLAGS`, `-FLAGS` and `FLAGS`), never a whole set computed from a view that
+/// may be out of date.
+///
+/// ```
+/// use mailwire_imap::server::FlagChange;
+/// use mailwire_imap::types::Flag;
+///
+/// let stored = [Flag::Answered, Flag::Seen];
+/// assert_eq!(
+///     FlagChange::Add(vec![Flag::Seen, Flag::Flagged]).apply(&stored),
+///     [Flag::Answered, Flag::Seen, Flag::Flagged]
+/// );
+/// assert_eq!(FlagChange::Remove(vec![Flag::Seen]).apply(&stored), [Flag::Answered]);
+/// assert_eq!(FlagChange::Replace(vec![Flag::Draft]).apply(&stored), [Flag::Draft]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlagChange {
+    /// Add these flags (`+FLAGS`).
+    Add(Vec<Flag>),
+    /// Remove these flags (`-FLAGS`).
+    Remove(Vec<Flag>),
+    /// Replace the flags with these (`FLAGS`).
+    Replace(Vec<Flag>),
+}
+
+impl FlagChange {
+    /// The flags after the change, given the flags before: added flags go after the
+    /// existing ones, and no flag appears twice.
+    pub fn apply(&self, current: &[Flag]) -> Vec<Flag> {
+        let (kind, flags) = match self {
+            FlagChange::Add(f) => (StoreKind::Add, f),
+            FlagChange::Remove(f) => (StoreKind::Remove, f),
+            FlagChange::Replace(f) => (StoreKind::Replace, f),
+        };
+        super::flags::store(current, kind, flags)
+    }
+
+    /// The change STORE asks for.
+    pub(crate) fn new(kind: StoreKind, flags: Vec<Flag>) -> Self {
+        match kind {
+            StoreKind::Add => FlagChange::Add(flags),
+            StoreKind::Remove => FlagChange::Remove(flags),
+            StoreKind::Replace => FlagChange::Replace(flags),
+        }
+    }
 }
 
 /// A change to the set of mailboxes the client asks for.

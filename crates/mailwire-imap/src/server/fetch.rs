@@ -3,9 +3,9 @@
 
 use std::num::NonZeroU32;
 
-use super::event::StoredMessage;
+use super::event::{Event, FlagChange, StoredMessage};
 use super::item_cache::CachedItem;
-use super::{Session, State};
+use super::{Pending, Session, State};
 use crate::codec::encode::Writer;
 use crate::codec::encode_response;
 use crate::message::ParsedMessage;
@@ -55,6 +55,50 @@ pub(super) fn sets_seen(a: &FetchAttribute) -> bool {
 }
 
 impl Session {
+    /// Starts answering FETCH once the messages it reads are at hand: first, when it sets
+    /// `\Seen` on messages without it, asks [`Event::StoreFlags`](super::Event::StoreFlags)
+    /// and returns `true` (the answer comes with
+    /// [`flags_stored`](Session::flags_stored)); otherwise writes the answer.
+    pub(super) fn fetch_start(
+        &mut self,
+        tag: Tag,
+        attributes: Vec<FetchAttribute>,
+        targets: Vec<(u32, u32)>,
+        uid: bool,
+        messages: Vec<StoredMessage>,
+    ) -> bool {
+        let needs_store = attributes.iter().any(needs_content);
+        let asked: Vec<u32> = match self.view() {
+            Some(v) if !v.read_only && attributes.iter().any(sets_seen) => targets
+                .iter()
+                .filter(|&&(seq, u)| {
+                    !v.has_flag(seq, &Flag::Seen) && (!needs_store || find(&messages, u).is_some())
+                })
+                .map(|&(_, u)| u)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if asked.is_empty() {
+            self.fetch_reply(tag, &attributes, &targets, uid, &messages, &[]);
+            return false;
+        }
+        self.ask(
+            Pending::FetchSeen {
+                tag,
+                attributes,
+                targets,
+                uid,
+                messages,
+                asked: asked.clone(),
+            },
+            Event::StoreFlags {
+                uids: asked,
+                change: FlagChange::Add(vec![Flag::Seen]),
+            },
+        );
+        true
+    }
+
     pub(super) fn fetch_reply(
         &mut self,
         tag: Tag,

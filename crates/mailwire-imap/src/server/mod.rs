@@ -67,13 +67,14 @@ use mailwire_sasl::{AuthError, Mechanism, ServerExchange, ServerStep};
 use crate::codec::decode::leading_tag;
 use crate::codec::{FrameError, FrameEvent, Framer, Limits, encode_response};
 use crate::types::{
-    Capability, Code, Completion, Condition, Continue, FetchAttribute, Flag, IString, NString,
+    Capability, Code, Completion, Condition, Continue, FetchAttribute, IString, NString,
     NamespaceDescription, Response, SearchKey, Status, Tag, Tagged, Text,
 };
 
 pub use answer::{Answer, Error, Question};
 pub use event::{
-    Event, ListEntry, MailboxChange, MailboxSnapshot, MailboxUpdate, MessageInfo, StoredMessage,
+    Event, FlagChange, ListEntry, MailboxChange, MailboxSnapshot, MailboxUpdate, MessageInfo,
+    StoredMessage,
 };
 use view::View;
 
@@ -252,7 +253,8 @@ enum Pending {
         targets: Vec<(u32, u32)>,
         uid: bool,
         messages: Vec<StoredMessage>,
-        updates: Vec<(u32, Vec<Flag>)>,
+        /// The UIDs whose `\Seen` was asked for, ascending.
+        asked: Vec<u32>,
     },
     Search {
         tag: Tag,
@@ -261,7 +263,9 @@ enum Pending {
     },
     Store {
         tag: Tag,
-        updates: Vec<(u32, Vec<Flag>)>,
+        /// Ascending.
+        uids: Vec<u32>,
+        change: FlagChange,
         silent: bool,
         uid: bool,
     },

@@ -215,6 +215,20 @@ impl View {
         a
     }
 
+    /// The client has just been told `uid`'s flags: a change made elsewhere before need
+    /// not be told again.
+    pub(crate) fn flags_reported(&mut self, uid: u32) {
+        self.pending_flags.retain(|&u| u != uid);
+    }
+
+    /// `uid`'s flags (already changed in the view) are to be told at the next
+    /// opportunity, as a change made elsewhere.
+    pub(crate) fn flags_changed(&mut self, uid: u32) {
+        if !self.pending_flags.contains(&uid) {
+            self.pending_flags.push(uid);
+        }
+    }
+
     /// Whether a message's flags include `flag`.
     pub(crate) fn has_flag(&self, seq: u32, flag: &Flag) -> bool {
         self.by_seq(seq).is_some_and(|m| m.flags.contains(flag))
