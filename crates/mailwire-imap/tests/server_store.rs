@@ -1,6 +1,6 @@
 //! The server session over a store that keeps its own flags and hands out content in
-//! pieces: flag changes applied to the flags as stored, `\Seen` set by FETCH, and the
-//! changes the store reports back to the session.
+//! pieces: flag changes applied to the flags as stored, `\Seen` set by FETCH, whole
+//! messages streamed as literals, and the changes the store reports back to the session.
 
 use std::num::NonZeroU32;
 
@@ -21,6 +21,8 @@ struct Store {
     messages: Vec<(u32, Vec<Flag>, Vec<u8>)>,
     /// What the session asked, in order.
     events: Vec<String>,
+    /// The size of the pieces content is sent in.
+    chunk: usize,
 }
 
 impl Store {
@@ -37,6 +39,7 @@ impl Store {
                 (103, vec![], b"Subject: three\r\n\r\nthird!\r\n".to_vec()),
             ],
             events: Vec::new(),
+            chunk: 4,
         }
     }
 
@@ -92,6 +95,17 @@ impl Store {
                         }
                     }
                     s.flags_stored(stored).unwrap();
+                }
+                Event::Content { uid, offset, len } => {
+                    self.events.push(format!("content {uid} {offset} {len}"));
+                    let chunk = self.chunk;
+                    let raw = self.find(uid).unwrap().2.clone();
+                    let start = usize::try_from(offset).unwrap();
+                    let end = start + usize::try_from(len).unwrap();
+                    for piece in raw[start..end].chunks(chunk) {
+                        s.send_content(piece).unwrap();
+                    }
+                    s.end_content().unwrap();
                 }
                 other => panic!("unexpected {other:?}"),
             }
@@ -282,5 +296,252 @@ impl Store {
                 .collect();
             s.provide_messages(found).unwrap();
         }
+    }
+}
+
+/// The event waiting, as its `Debug` text.
+fn next_event(s: &mut Session) -> String {
+    format!("{:?}", s.poll_event())
+}
+
+fn content(uid: u32, offset: u64, len: u64) -> String {
+    format!("{:?}", Some(Event::Content { uid, offset, len }))
+}
+
+#[test]
+fn a_whole_message_is_streamed_as_a_literal_of_the_size_in_the_view() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    s.receive(b"f1 FETCH 1:2 (BODY.PEEK[]<2.5> FLAGS)\r\nf2 NOOP\r\n");
+    assert_eq!(next_event(&mut s), content(101, 2, 5));
+    // The line so far goes out at once, before any of the content.
+    assert_eq!(drain(&mut s), "* 1 FETCH (BODY[]<2> {5}\r\n");
+    s.send_content(b"bj").unwrap();
+    assert_eq!(drain(&mut s), "bj");
+    // Bytes past the literal's length are dropped.
+    s.send_content(b"ect: one").unwrap();
+    assert_eq!(drain(&mut s), "ect");
+    assert_eq!(next_event(&mut s), "None");
+    s.end_content().unwrap();
+    assert_eq!(
+        drain(&mut s),
+        " FLAGS (\\Seen))\r\n* 2 FETCH (BODY[]<2> {5}\r\n"
+    );
+    assert_eq!(next_event(&mut s), content(102, 2, 5));
+    s.send_content(b"bject").unwrap();
+    s.end_content().unwrap();
+    assert_eq!(
+        drain(&mut s),
+        "bject FLAGS ())\r\nf1 OK FETCH completed\r\nf2 OK NOOP completed\r\n"
+    );
+    // Nothing needed the content whole, and PEEK set no flag.
+    assert_eq!(store.events, Vec::<String>::new());
+}
+
+#[test]
+fn streamed_fetches_in_exact_bytes() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"w1 FETCH 1:2 (BODY.PEEK[]<2.5> FLAGS)\r\n\
+w2 UID FETCH 103 (RFC822.SIZE BINARY.PEEK[] BODY.PEEK[]<20.100> BODY.PEEK[]<40.1>)\r\n\
+w3 FETCH 1 (ENVELOPE BODY.PEEK[] BODY.PEEK[TEXT])\r\n"
+        ),
+        "* 1 FETCH (BODY[]<2> {5}\r\nbject FLAGS (\\Seen))\r\n\
+* 2 FETCH (BODY[]<2> {5}\r\nbject FLAGS ())\r\nw1 OK FETCH completed\r\n\
+* 3 FETCH (UID 103 RFC822.SIZE 26 BINARY[] ~{26}\r\nSubject: three\r\n\r\nthird!\r\n \
+BODY[]<20> {6}\r\nird!\r\n BODY[]<40> {0}\r\n)\r\nw2 OK UID FETCH completed\r\n\
+* 1 FETCH (ENVELOPE (NIL \"one\" NIL NIL NIL NIL NIL NIL NIL NIL) \
+BODY[] {23}\r\nSubject: one\r\n\r\nfirst\r\n BODY[TEXT] {7}\r\nfirst\r\n)\r\n\
+w3 OK FETCH completed\r\n"
+    );
+    assert_eq!(
+        store.events,
+        [
+            "content 101 2 5",
+            "content 102 2 5",
+            "content 103 0 26",
+            "content 103 20 6",
+            "messages [101]",
+            "content 101 0 23",
+        ]
+    );
+}
+
+#[test]
+fn fetch_body_without_peek_stores_seen_first_and_reports_it() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    assert_eq!(
+        exchange(&mut s, &mut store, b"b1 FETCH 1:2 BODY[]\r\n"),
+        "* 1 FETCH (BODY[] {23}\r\nSubject: one\r\n\r\nfirst\r\n)\r\n\
+* 2 FETCH (BODY[] {24}\r\nSubject: two\r\n\r\nsecond\r\n FLAGS (\\Seen))\r\n\
+b1 OK FETCH completed\r\n"
+    );
+    // 101 is seen already: only 102 is asked about, before its content.
+    assert_eq!(
+        store.events,
+        [
+            "store [102] Add([Seen])",
+            "content 101 0 23",
+            "content 102 0 24"
+        ]
+    );
+    assert_eq!(store.find(102).unwrap().1, [Flag::Seen]);
+    assert_eq!(
+        exchange(&mut s, &mut store, b"b2 FETCH 3 (FLAGS RFC822)\r\n"),
+        "* 3 FETCH (FLAGS (\\Seen) RFC822 {26}\r\nSubject: three\r\n\r\nthird!\r\n)\r\n\
+b2 OK FETCH completed\r\n"
+    );
+    assert_eq!(
+        store.events[3..],
+        ["store [103] Add([Seen])", "content 103 0 26"]
+    );
+}
+
+#[test]
+fn a_literal_ended_short_or_failed_closes_the_connection() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    s.receive(b"c1 FETCH 1 (BODY.PEEK[] FLAGS)\r\nc2 NOOP\r\n");
+    assert_eq!(next_event(&mut s), content(101, 0, 23));
+    let e = s.reject("gone").unwrap_err();
+    assert_eq!(e.pending, Some(Question::Content));
+    assert_eq!(
+        e.to_string(),
+        "reject does not answer the pending message content"
+    );
+    s.send_content(b"Subject").unwrap();
+    s.end_content().unwrap();
+    assert_eq!(s.transport(), Transport::Close);
+    // What was queued still goes; nothing follows it.
+    assert_eq!(drain(&mut s), "* 1 FETCH (BODY[] {23}\r\nSubject");
+    s.receive(b"c3 NOOP\r\n");
+    assert_eq!(drain(&mut s), "");
+    let e = s.send_content(b"x").unwrap_err();
+    assert_eq!(
+        (e.pending, e.to_string()),
+        (
+            None,
+            "send_content answers nothing: no question is pending".to_owned()
+        )
+    );
+
+    let mut s = selected(&mut store);
+    s.receive(b"c4 FETCH 2 BODY.PEEK[]\r\n");
+    assert_eq!(next_event(&mut s), content(102, 0, 24));
+    s.fail_content().unwrap();
+    assert_eq!(s.transport(), Transport::Close);
+    assert_eq!(drain(&mut s), "* 2 FETCH (BODY[] {24}\r\n");
+    assert!(s.end_content().is_err());
+    assert!(s.fail_content().is_err());
+}
+
+#[test]
+fn content_is_answered_only_while_a_literal_is_pending() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    let e = s.end_content().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "end_content answers nothing: no question is pending"
+    );
+    s.receive(b"p1 STORE 1 +FLAGS (\\Flagged)\r\n");
+    let e = s.send_content(b"abc").unwrap_err();
+    assert_eq!(e.pending, Some(Question::StoreFlags));
+    assert_eq!(
+        e.answer,
+        mailwire_imap::server::Answer::SendContent(b"abc".to_vec())
+    );
+    assert!(s.fail_content().is_err());
+    s.receive(b"");
+    store.serve(&mut s);
+    s.receive(b"p2 FETCH 1 BODY.PEEK[]\r\n");
+    assert_eq!(next_event(&mut s), content(101, 0, 23));
+    assert!(s.flags_stored(Vec::new()).is_err());
+    assert!(s.provide_messages(Vec::new()).is_err());
+    assert!(s.accept().is_err());
+}
+
+#[test]
+fn a_message_known_to_be_expunged_is_not_streamed() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    s.notify(MailboxUpdate::Expunged { uid: 102 });
+    store.messages.remove(1);
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"x1 FETCH 1:3 (UID BODY.PEEK[]<0.7>)\r\n"
+        ),
+        "* 1 FETCH (UID 101 BODY[]<0> {7}\r\nSubject)\r\n\
+* 3 FETCH (UID 103 BODY[]<0> {7}\r\nSubject)\r\nx1 OK FETCH completed\r\n"
+    );
+    assert_eq!(store.events, ["content 101 0 7", "content 103 0 7"]);
+}
+
+const SPLIT_INPUT: &[u8] = b"a1 LOGIN fred secret\r\na2 SELECT INBOX\r\n\
+a3 FETCH 1:3 (BODY.PEEK[]<2.5> FLAGS)\r\na4 STORE 2 +FLAGS (\\Flagged)\r\n\
+a5 FETCH 2:3 (UID RFC822 BODY[HEADER])\r\na6 UID FETCH 1:* (BODY[]<10.1000>)\r\n\
+a7 LOGOUT\r\n";
+
+/// Feeds `chunks` to a new session over a new store sending content in pieces of
+/// `chunk` octets; returns the output and the store's events.
+fn split_run(chunks: &[&[u8]], chunk: usize) -> (String, Vec<String>) {
+    let mut store = Store::new();
+    store.chunk = chunk;
+    let mut config = Config::default();
+    config.plaintext_auth = true;
+    let mut s = Session::new(config);
+    let mut out = drain(&mut s);
+    for c in chunks {
+        s.receive(c);
+        store.serve(&mut s);
+        out.push_str(&drain(&mut s));
+    }
+    assert_eq!(s.transport(), Transport::Close);
+    (out, store.events)
+}
+
+#[test]
+fn every_split_of_input_and_content_gives_the_same_events_and_output() {
+    let whole = split_run(&[SPLIT_INPUT], 4);
+    assert!(
+        whole.0.ends_with(
+            "a6 OK UID FETCH completed\r\n* BYE Logging out\r\na7 OK LOGOUT completed\r\n"
+        )
+    );
+    assert_eq!(
+        whole.1,
+        [
+            "content 101 2 5",
+            "content 102 2 5",
+            "content 103 2 5",
+            "store [102] Add([Flagged])",
+            "messages [102, 103]",
+            "store [102, 103] Add([Seen])",
+            "content 102 0 24",
+            "content 103 0 26",
+            "content 101 10 13",
+            "content 102 10 14",
+            "content 103 10 16",
+        ]
+    );
+    for cut in 1..SPLIT_INPUT.len() {
+        let (a, b) = SPLIT_INPUT.split_at(cut);
+        assert_eq!(split_run(&[a, b], 4), whole, "split at {cut}");
+    }
+    let bytes: Vec<&[u8]> = SPLIT_INPUT.chunks(1).collect();
+    assert_eq!(split_run(&bytes, 4), whole);
+    for chunk in [1, 3, 1000] {
+        assert_eq!(
+            split_run(&[SPLIT_INPUT], chunk),
+            whole,
+            "content in {chunk}s"
+        );
     }
 }

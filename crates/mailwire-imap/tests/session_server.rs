@@ -102,6 +102,14 @@ impl Store {
                     }
                     s.flags_stored(stored).unwrap();
                 }
+                Event::Content { uid, offset, len } => {
+                    self.events.push(format!("content {uid} {offset} {len}"));
+                    let raw = &self.messages.iter().find(|m| m.0 == uid).unwrap().2;
+                    let start = usize::try_from(offset).unwrap();
+                    let end = start + usize::try_from(len).unwrap();
+                    s.send_content(&raw[start..end]).unwrap();
+                    s.end_content().unwrap();
+                }
                 Event::Expunge { uids } => {
                     self.events.push(format!("expunge {uids:?}"));
                     self.messages.retain(|m| !uids.contains(&m.0));

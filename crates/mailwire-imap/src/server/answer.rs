@@ -56,6 +56,8 @@ pub enum Question {
     Messages,
     /// [`Event::StoreFlags`](super::Event::StoreFlags).
     StoreFlags,
+    /// [`Event::Content`](super::Event::Content).
+    Content,
     /// [`Event::Expunge`](super::Event::Expunge).
     Expunge,
     /// [`Event::Copy`](super::Event::Copy).
@@ -77,6 +79,7 @@ impl fmt::Display for Question {
             Question::Select => "SELECT",
             Question::Messages => "message lookup",
             Question::StoreFlags => "flag change",
+            Question::Content => "message content",
             Question::Expunge => "EXPUNGE",
             Question::Copy => "COPY",
             Question::Append => "APPEND",
@@ -99,6 +102,12 @@ pub enum Answer {
     Messages(Vec<StoredMessage>),
     /// [`flags_stored`](super::Session::flags_stored).
     FlagsStored(Vec<(u32, Vec<Flag>)>),
+    /// [`send_content`](super::Session::send_content), with the bytes.
+    SendContent(Vec<u8>),
+    /// [`end_content`](super::Session::end_content).
+    EndContent,
+    /// [`fail_content`](super::Session::fail_content).
+    FailContent,
     /// [`accept`](super::Session::accept).
     Accept,
     /// [`accept_copy`](super::Session::accept_copy).
@@ -130,6 +139,9 @@ impl fmt::Display for Answer {
             Answer::OpenMailbox(_) => "open_mailbox",
             Answer::Messages(_) => "provide_messages",
             Answer::FlagsStored(_) => "flags_stored",
+            Answer::SendContent(_) => "send_content",
+            Answer::EndContent => "end_content",
+            Answer::FailContent => "fail_content",
             Answer::Accept => "accept",
             Answer::AcceptCopy { .. } => "accept_copy",
             Answer::AcceptAppend { .. } => "accept_append",
@@ -156,7 +168,8 @@ impl Session {
                 exchange: Some(ex), ..
             } => Question::Auth(ex.pending()?),
             Pending::Select { .. } => Question::Select,
-            Pending::Fetch { .. } | Pending::Search { .. } => Question::Messages,
+            Pending::Fetch(_) | Pending::Search { .. } => Question::Messages,
+            Pending::Content { .. } => Question::Content,
             Pending::FetchSeen { .. } | Pending::Store { .. } => Question::StoreFlags,
             Pending::Expunge { .. } => Question::Expunge,
             Pending::Copy { .. } => Question::Copy,
@@ -232,25 +245,22 @@ impl Session {
     /// [`AuthAnswer::Reject`] refuses credentials, and the session chooses the reply.
     pub fn reject(&mut self, text: &str) -> Result<(), Error> {
         match self.take_pending() {
-            other @ (Pending::None | Pending::Credentials { .. }) => {
+            other @ (Pending::None | Pending::Credentials { .. } | Pending::Content { .. }) => {
                 self.pending = other;
                 Err(self.misuse(Answer::Reject(text.to_owned())))
             }
-            Pending::FetchSeen {
-                tag,
-                attributes,
-                targets,
-                uid,
-                messages,
-                ..
-            } => {
+            Pending::FetchSeen { job, .. } => {
                 // The flags could not be stored: answer without setting \Seen.
-                self.fetch_reply(tag, &attributes, &targets, uid, &messages, &[]);
+                self.fetch_run(job);
+                self.resume();
+                Ok(())
+            }
+            Pending::Fetch(job) => {
+                self.tagged(job.tag, Completion::No, None, text);
                 self.resume();
                 Ok(())
             }
             Pending::Select { tag, .. }
-            | Pending::Fetch { tag, .. }
             | Pending::Search { tag, .. }
             | Pending::Store { tag, .. }
             | Pending::Expunge { tag, .. }
@@ -543,14 +553,7 @@ impl Session {
                 let name = if uid { "UID STORE" } else { "STORE" };
                 self.finish(tag, &format!("{name} completed"), uid);
             }
-            Pending::FetchSeen {
-                tag,
-                attributes,
-                mut targets,
-                uid,
-                messages,
-                asked,
-            } => {
+            Pending::FetchSeen { mut job, asked } => {
                 let mut newly_seen = Vec::new();
                 if let Some(v) = self.view_mut() {
                     for (u, stored) in flags {
@@ -564,10 +567,11 @@ impl Session {
                     }
                 }
                 // Asked about and not answered for: gone from the store.
-                targets.retain(|&(_, u)| {
+                job.targets.retain(|&(_, u)| {
                     asked.binary_search(&u).is_err() || newly_seen.binary_search(&u).is_ok()
                 });
-                self.fetch_reply(tag, &attributes, &targets, uid, &messages, &newly_seen);
+                job.newly_seen = newly_seen;
+                self.fetch_run(job);
             }
             other => {
                 self.pending = other;
@@ -580,7 +584,7 @@ impl Session {
 
     /// Answers [`Event::Messages`] with the messages that still exist.
     pub fn provide_messages(&mut self, mut messages: Vec<StoredMessage>) -> Result<(), Error> {
-        if !matches!(self.pending, Pending::Fetch { .. } | Pending::Search { .. }) {
+        if !matches!(self.pending, Pending::Fetch(_) | Pending::Search { .. }) {
             return Err(self.misuse(Answer::Messages(messages)));
         }
         // Looked up by UID below; stores usually hand them over in order already.
@@ -588,15 +592,9 @@ impl Session {
             messages.sort_unstable_by_key(|m| m.uid);
         }
         match self.take_pending() {
-            Pending::Fetch {
-                tag,
-                attributes,
-                targets,
-                uid,
-            } => {
-                if self.fetch_start(tag, attributes, targets, uid, messages) {
-                    return Ok(());
-                }
+            Pending::Fetch(mut job) => {
+                job.messages = messages;
+                self.fetch_start(job);
             }
             Pending::Search { tag, keys, uid } => self.search_reply(tag, &keys, uid, &messages),
             other => {

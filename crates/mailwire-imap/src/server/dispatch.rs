@@ -8,7 +8,7 @@ use mailwire_sasl::{
 };
 
 use super::event::{Event, FlagChange, MailboxChange};
-use super::fetch::{expand, needs_content};
+use super::fetch::{FetchJob, expand};
 use super::flags::deleted_uids;
 use super::gate::allowed;
 use super::search::search_needs_store;
@@ -315,19 +315,12 @@ impl Session {
                 if uid && !attributes.contains(&FetchAttribute::Uid) {
                     attributes.insert(0, FetchAttribute::Uid);
                 }
-                if attributes.iter().any(needs_content) && !targets.is_empty() {
-                    let uids = targets.iter().map(|&(_, u)| u).collect();
-                    self.ask(
-                        Pending::Fetch {
-                            tag,
-                            attributes,
-                            targets,
-                            uid,
-                        },
-                        Event::Messages { uids },
-                    );
+                let job = Box::new(FetchJob::new(tag, attributes, targets, uid));
+                if job.needs_content() && !job.targets.is_empty() {
+                    let uids = job.targets.iter().map(|&(_, u)| u).collect();
+                    self.ask(Pending::Fetch(job), Event::Messages { uids });
                 } else {
-                    self.fetch_start(tag, attributes, targets, uid, Vec::new());
+                    self.fetch_start(job);
                 }
             }
             CommandBody::Store {

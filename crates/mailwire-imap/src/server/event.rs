@@ -64,6 +64,29 @@ pub enum Event {
         /// The UIDs, ascending.
         uids: Vec<u32>,
     },
+    /// FETCH of a whole message (`BODY[]`, `BODY.PEEK[]`, `RFC822`, `BINARY[]`, each with
+    /// or without a partial `<offset.count>`): the session has written the item's name
+    /// and the literal's announcement, `{len}`, from the message's
+    /// [`size`](MessageInfo::size), and now needs `len` octets of the message's content
+    /// from octet `offset` on. Send them with [`send_content`](super::Session::send_content),
+    /// in as many chunks as suits (each is queued for transmission at once, so a driver can
+    /// write it out before reading the next; bytes past `len` are dropped), then call
+    /// [`end_content`](super::Session::end_content); the session goes on with the FETCH.
+    ///
+    /// If the content cannot be had (the message is gone, the store fails, it is shorter
+    /// than its size said), call [`fail_content`](super::Session::fail_content): a literal
+    /// once announced cannot be taken back, so the session closes the connection
+    /// ([`Transport::Close`](mailwire_core::Transport::Close)) and writes nothing more.
+    /// `end_content` before `len` octets were sent does the same. A literal of length 0
+    /// (a partial beyond the end) is written without asking.
+    Content {
+        /// The message.
+        uid: u32,
+        /// The first octet wanted, from 0.
+        offset: u64,
+        /// How many octets, at least 1.
+        len: u64,
+    },
     /// STORE, or a FETCH that sets `\Seen` (a body section without `.PEEK`, `RFC822`,
     /// `RFC822.TEXT`): apply `change` to the flags *as stored* of each message of `uids`
     /// that still exists. Answer with [`flags_stored`](super::Session::flags_stored),

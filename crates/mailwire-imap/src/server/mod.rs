@@ -7,6 +7,15 @@
 //! session; the session then writes the untagged data and the tagged completion in the
 //! order RFC 3501 §7 requires. Pipelined commands wait their turn.
 //!
+//! A whole message is never handed to the session: FETCH of `BODY[]`, `BODY.PEEK[]`,
+//! `RFC822` or `BINARY[]` (with or without a partial range) announces a literal whose length
+//! comes from the view ([`MessageInfo::size`]) and asks for its bytes with
+//! [`Event::Content`], which the application streams through
+//! [`send_content`](Session::send_content) chunk by chunk; the session goes on with the
+//! FETCH after [`end_content`](Session::end_content). Only items that read the message's
+//! structure (`ENVELOPE`, `BODYSTRUCTURE`, sections below the top) ask for it whole,
+//! with [`Event::Messages`].
+//!
 //! The session keeps the client's view of the selected mailbox: changes made elsewhere
 //! are reported with [`notify`](Session::notify) at any time, and reach the client
 //! only when RFC 3501 §5.2 and §7.4.1 allow — new messages and flag changes at the end of
@@ -49,6 +58,7 @@
 //! ```
 
 mod answer;
+mod content;
 mod dispatch;
 mod event;
 mod fetch;
@@ -67,8 +77,8 @@ use mailwire_sasl::{AuthError, Mechanism, ServerExchange, ServerStep};
 use crate::codec::decode::leading_tag;
 use crate::codec::{FrameError, FrameEvent, Framer, Limits, encode_response};
 use crate::types::{
-    Capability, Code, Completion, Condition, Continue, FetchAttribute, IString, NString,
-    NamespaceDescription, Response, SearchKey, Status, Tag, Tagged, Text,
+    Capability, Code, Completion, Condition, Continue, IString, NString, NamespaceDescription,
+    Response, SearchKey, Status, Tag, Tagged, Text,
 };
 
 pub use answer::{Answer, Error, Question};
@@ -76,6 +86,7 @@ pub use event::{
     Event, FlagChange, ListEntry, MailboxChange, MailboxSnapshot, MailboxUpdate, MessageInfo,
     StoredMessage,
 };
+use fetch::FetchJob;
 use view::View;
 
 /// How the server presents itself and what it allows.
@@ -241,20 +252,19 @@ enum Pending {
         mailbox: crate::types::Mailbox,
         read_only: bool,
     },
-    Fetch {
-        tag: Tag,
-        attributes: Vec<FetchAttribute>,
-        targets: Vec<(u32, u32)>,
-        uid: bool,
-    },
+    /// FETCH waiting on [`Event::Messages`].
+    Fetch(Box<FetchJob>),
+    /// FETCH waiting on [`Event::StoreFlags`] for the `\Seen` it sets.
     FetchSeen {
-        tag: Tag,
-        attributes: Vec<FetchAttribute>,
-        targets: Vec<(u32, u32)>,
-        uid: bool,
-        messages: Vec<StoredMessage>,
+        job: Box<FetchJob>,
         /// The UIDs whose `\Seen` was asked for, ascending.
         asked: Vec<u32>,
+    },
+    /// FETCH waiting on the bytes of a streamed literal ([`Event::Content`]).
+    Content {
+        job: Box<FetchJob>,
+        /// Octets of the literal still to come.
+        left: u64,
     },
     Search {
         tag: Tag,

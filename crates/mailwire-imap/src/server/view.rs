@@ -215,6 +215,11 @@ impl View {
         a
     }
 
+    /// Whether `uid` was expunged elsewhere, which the client has not been told yet.
+    pub(crate) fn expunged_elsewhere(&self, uid: u32) -> bool {
+        self.pending_expunge.contains(&uid)
+    }
+
     /// The client has just been told `uid`'s flags: a change made elsewhere before need
     /// not be told again.
     pub(crate) fn flags_reported(&mut self, uid: u32) {
