@@ -107,6 +107,11 @@ impl Store {
                     }
                     s.end_content().unwrap();
                 }
+                Event::Expunge { uids } => {
+                    self.events.push(format!("expunge {uids:?}"));
+                    self.messages.retain(|m| !uids.contains(&m.0));
+                    s.accept().unwrap();
+                }
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -544,4 +549,66 @@ fn every_split_of_input_and_content_gives_the_same_events_and_output() {
             "content in {chunk}s"
         );
     }
+}
+
+#[test]
+fn changes_the_store_reports_back_are_told_only_when_new() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"d1 STORE 2 +FLAGS (\\Deleted \\Flagged)\r\nd2 EXPUNGE\r\n"
+        ),
+        "* 2 FETCH (FLAGS (\\Deleted \\Flagged))\r\nd1 OK STORE completed\r\n\
+* 2 EXPUNGE\r\nd2 OK EXPUNGE completed\r\n"
+    );
+    // The store's change feed reports this session's own changes, in its own order.
+    s.notify(MailboxUpdate::Flags {
+        uid: 101,
+        flags: vec![Flag::Seen],
+    });
+    s.notify(MailboxUpdate::Flags {
+        uid: 102,
+        flags: vec![Flag::Flagged, Flag::Deleted],
+    });
+    s.notify(MailboxUpdate::Expunged { uid: 102 });
+    s.notify(MailboxUpdate::Appended {
+        uid: 103,
+        flags: vec![],
+        recent: false,
+        internal_date: internal_date(),
+        size: 25,
+    });
+    assert_eq!(
+        exchange(&mut s, &mut store, b"d3 NOOP\r\n"),
+        "d3 OK NOOP completed\r\n"
+    );
+    // What is new is told.
+    s.notify(MailboxUpdate::Flags {
+        uid: 103,
+        flags: vec![Flag::Answered],
+    });
+    s.notify(MailboxUpdate::Appended {
+        uid: 104,
+        flags: vec![Flag::Seen],
+        recent: true,
+        internal_date: internal_date(),
+        size: 30,
+    });
+    s.notify(MailboxUpdate::Expunged { uid: 101 });
+    assert_eq!(
+        exchange(&mut s, &mut store, b"d4 NOOP\r\n"),
+        "* 1 EXPUNGE\r\n* 2 EXISTS\r\n* 1 RECENT\r\n* 1 FETCH (FLAGS (\\Answered))\r\n\
+d4 OK NOOP completed\r\n"
+    );
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"d5 FETCH 2 (UID RFC822.SIZE FLAGS)\r\n"
+        ),
+        "* 2 FETCH (UID 104 RFC822.SIZE 30 FLAGS (\\Seen \\Recent))\r\nd5 OK FETCH completed\r\n"
+    );
 }

@@ -293,7 +293,7 @@ pub struct ListEntry {
 pub enum MailboxUpdate {
     /// A new message.
     Appended {
-        /// Its UID, above every UID the session knows.
+        /// Its UID, above every UID the session knows (otherwise the update is ignored).
         uid: u32,
         /// Its flags.
         flags: Vec<Flag>,
@@ -313,7 +313,8 @@ pub enum MailboxUpdate {
     Flags {
         /// Its UID.
         uid: u32,
-        /// The complete new flag list.
+        /// The complete new flag list; equal to the session's (in any order), the update
+        /// is ignored.
         flags: Vec<Flag>,
     },
 }

@@ -790,6 +790,11 @@ impl Session {
     /// Reports a change to the selected mailbox made elsewhere. It reaches the client
     /// when the rules allow: at once during IDLE, otherwise at the end of a command.
     /// Ignored when no mailbox is selected.
+    ///
+    /// A store's change feed may report every change, this session's own included: what
+    /// the session knows already is ignored — a new message whose UID is not above every
+    /// UID it knows, the expunge of a UID not in its view, flags equal to those in its
+    /// view (in any order).
     pub fn notify(&mut self, update: MailboxUpdate) {
         if let State::Selected(view) = &mut self.state {
             view.update(update);
