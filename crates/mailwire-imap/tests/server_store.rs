@@ -5,6 +5,7 @@
 use std::num::NonZeroU32;
 
 use mailwire_core::{Session as _, Transport};
+use mailwire_imap::codec::Limits;
 use mailwire_imap::server::{
     Config, Event, FlagChange, MailboxSnapshot, MailboxUpdate, MessageInfo, Question, Session,
     StoredMessage,
@@ -128,7 +129,10 @@ fn drain(s: &mut Session) -> String {
 
 /// A session logged in with INBOX selected, its output drained.
 fn selected(store: &mut Store) -> Session {
-    let mut config = Config::default();
+    selected_with(store, Config::default())
+}
+
+fn selected_with(store: &mut Store, mut config: Config) -> Session {
     config.plaintext_auth = true;
     let mut s = Session::new(config);
     s.receive(b"a1 LOGIN fred secret\r\na2 SELECT INBOX\r\n");
@@ -611,4 +615,26 @@ d4 OK NOOP completed\r\n"
         ),
         "* 2 FETCH (UID 104 RFC822.SIZE 30 FLAGS (\\Seen \\Recent))\r\nd5 OK FETCH completed\r\n"
     );
+}
+
+#[test]
+fn a_goodbye_is_not_written_into_a_literal() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    s.receive(b"t1 FETCH 1 BODY.PEEK[]\r\n");
+    assert_eq!(next_event(&mut s), content(101, 0, 23));
+    s.send_content(b"Subj").unwrap();
+    s.timed_out();
+    assert_eq!(s.transport(), Transport::Close);
+    assert_eq!(drain(&mut s), "* 1 FETCH (BODY[] {23}\r\nSubj");
+
+    let mut config = Config::default();
+    config.limits = Limits::default().with_max_line(1024).with_max_literal(4096);
+    let mut s = selected_with(&mut store, config);
+    s.receive(b"t2 FETCH 1 BODY.PEEK[]\r\n");
+    assert_eq!(next_event(&mut s), content(101, 0, 23));
+    // Input beyond what the session holds while it waits ends it, without a word.
+    s.receive(&[b'x'; 10_000]);
+    assert_eq!(s.transport(), Transport::Close);
+    assert_eq!(drain(&mut s), "* 1 FETCH (BODY[] {23}\r\n");
 }

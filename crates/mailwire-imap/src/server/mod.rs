@@ -485,6 +485,11 @@ impl Session {
     // ---- output helpers ----
 
     fn write(&mut self, response: &Response) {
+        // Inside a streamed literal nothing else may be written: a goodbye (a timeout, too
+        // much input) would become part of the message. The connection closes all the same.
+        if matches!(self.pending, Pending::Content { .. }) {
+            return;
+        }
         encode_response(response, self.conduit.output());
     }
 
