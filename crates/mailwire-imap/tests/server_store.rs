@@ -198,7 +198,7 @@ fn silent_store_reports_only_flags_the_client_did_not_ask_for() {
 }
 
 #[test]
-fn messages_gone_from_the_store_are_left_out_of_stores_answer() {
+fn messages_left_out_of_an_answer_are_gone() {
     let mut store = Store::new();
     let mut s = selected(&mut store);
     store.messages.remove(1);
@@ -216,6 +216,22 @@ g2 OK FETCH completed\r\n"
     assert_eq!(
         store.events[1..],
         ["messages [102, 103]", "store [103] Add([Seen])"]
+    );
+    // Left out, 102 is gone: the client hears of it as soon as it may.
+    assert_eq!(
+        exchange(&mut s, &mut store, b"g3 NOOP\r\n"),
+        "* 2 EXPUNGE\r\ng3 OK NOOP completed\r\n"
+    );
+    // The same for messages SEARCH reads; the store's own report of it changes nothing.
+    store.messages.remove(1);
+    assert_eq!(
+        exchange(&mut s, &mut store, b"g4 SEARCH TEXT third\r\ng5 CHECK\r\n"),
+        "* SEARCH\r\ng4 OK SEARCH completed\r\n* 2 EXPUNGE\r\ng5 OK CHECK completed\r\n"
+    );
+    s.notify(MailboxUpdate::Expunged { uid: 103 });
+    assert_eq!(
+        exchange(&mut s, &mut store, b"g6 NOOP\r\n"),
+        "g6 OK NOOP completed\r\n"
     );
 }
 

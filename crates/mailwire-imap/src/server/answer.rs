@@ -11,6 +11,7 @@ use mailwire_sasl::{AuthAnswer, AuthError, AuthQuestionKind, Identity, Method};
 #[cfg(doc)]
 use super::event::Event;
 use super::event::{ListEntry, MailboxSnapshot, StoredMessage};
+use super::fetch::find;
 use super::flags::flags_response;
 use super::item_cache::ItemCache;
 use super::view::View;
@@ -503,8 +504,9 @@ impl Session {
     }
 
     /// Answers [`Event::StoreFlags`] with the flags as stored after the change, of each
-    /// message that still exists (those gone meanwhile are left out; order does not
-    /// matter). The session takes them into its view and reports them: STORE writes an
+    /// message that still exists (order does not matter). A message left out is gone: the
+    /// session reports it expunged when RFC 3501 allows, as if told with
+    /// [`notify`](Self::notify). The session takes them into its view and reports them: STORE writes an
     /// untagged FETCH of each message's flags (with `.SILENT`, only of those whose flags
     /// are not what the client asked for, such as a flag another connection set); a
     /// FETCH that set `\Seen` reports them with the message, and leaves out messages that
@@ -528,6 +530,11 @@ impl Session {
             } => {
                 let mut lines = Vec::new();
                 if let Some(v) = self.view_mut() {
+                    for &u in &uids {
+                        if flags.binary_search_by_key(&u, |&(u, _)| u).is_err() {
+                            v.gone(u);
+                        }
+                    }
                     for (u, stored) in flags {
                         if uids.binary_search(&u).is_err() {
                             continue;
@@ -556,6 +563,11 @@ impl Session {
             Pending::FetchSeen { mut job, asked } => {
                 let mut newly_seen = Vec::new();
                 if let Some(v) = self.view_mut() {
+                    for &u in &asked {
+                        if flags.binary_search_by_key(&u, |&(u, _)| u).is_err() {
+                            v.gone(u);
+                        }
+                    }
                     for (u, stored) in flags {
                         if asked.binary_search(&u).is_err() {
                             continue;
@@ -582,7 +594,9 @@ impl Session {
         Ok(())
     }
 
-    /// Answers [`Event::Messages`] with the messages that still exist.
+    /// Answers [`Event::Messages`] with the messages that still exist. A message left out
+    /// is gone: the session reports it expunged when RFC 3501 allows, as if told with
+    /// [`notify`](Self::notify).
     pub fn provide_messages(&mut self, mut messages: Vec<StoredMessage>) -> Result<(), Error> {
         if !matches!(self.pending, Pending::Fetch(_) | Pending::Search { .. }) {
             return Err(self.misuse(Answer::Messages(messages)));
@@ -593,10 +607,27 @@ impl Session {
         }
         match self.take_pending() {
             Pending::Fetch(mut job) => {
+                if let Some(v) = self.view_mut() {
+                    for &(_, u) in &job.targets {
+                        if find(&messages, u).is_none() {
+                            v.gone(u);
+                        }
+                    }
+                }
                 job.messages = messages;
                 self.fetch_start(job);
             }
-            Pending::Search { tag, keys, uid } => self.search_reply(tag, &keys, uid, &messages),
+            Pending::Search { tag, keys, uid } => {
+                if let Some(v) = self.view_mut() {
+                    let uids: Vec<u32> = v.messages.iter().map(|m| m.uid).collect();
+                    for u in uids {
+                        if find(&messages, u).is_none() {
+                            v.gone(u);
+                        }
+                    }
+                }
+                self.search_reply(tag, &keys, uid, &messages);
+            }
             other => {
                 self.pending = other;
                 return Err(self.misuse(Answer::Messages(messages)));

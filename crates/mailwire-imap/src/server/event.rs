@@ -59,7 +59,7 @@ pub enum Event {
     /// (keys that read headers or bodies); flags, INTERNALDATE and sizes come from the
     /// view ([`MessageInfo`]). Answer with
     /// [`provide_messages`](super::Session::provide_messages); leave out messages
-    /// that no longer exist.
+    /// that no longer exist (the session then reports them expunged when it may).
     Messages {
         /// The UIDs, ascending.
         uids: Vec<u32>,
@@ -91,7 +91,8 @@ pub enum Event {
     /// `RFC822.TEXT`): apply `change` to the flags *as stored* of each message of `uids`
     /// that still exists. Answer with [`flags_stored`](super::Session::flags_stored),
     /// giving each message's flags as stored afterwards, which the session reports (they
-    /// may hold what another connection set meanwhile), or with
+    /// may hold what another connection set meanwhile; a message left out is gone, and
+    /// reported expunged when the session may), or with
     /// [`reject`](super::Session::reject); a FETCH whose `\Seen` could not be stored is
     /// answered without setting it.
     StoreFlags {

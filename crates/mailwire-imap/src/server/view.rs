@@ -218,6 +218,11 @@ impl View {
         a
     }
 
+    /// The store no longer has `uid`: expunged elsewhere, to be told when allowed.
+    pub(crate) fn gone(&mut self, uid: u32) {
+        self.update(MailboxUpdate::Expunged { uid });
+    }
+
     /// Whether `uid` was expunged elsewhere, which the client has not been told yet.
     pub(crate) fn expunged_elsewhere(&self, uid: u32) -> bool {
         self.pending_expunge.contains(&uid)
