@@ -369,13 +369,10 @@ fn answer(
             let mut stored = Vec::with_capacity(wanted.len());
             for uid in wanted {
                 if let Some(m) = listing.find(uid) {
-                    let mut letters: Vec<char> = letters_of(&change.apply(&flags_of(&m.flags)))
-                        .chars()
-                        .collect();
-                    letters.sort_unstable();
-                    let letters: String = letters.into_iter().collect();
-                    maildir.set_flags(m, &letters)?;
-                    stored.push((uid, flags_of(&letters)));
+                    let flags = change.apply(&flags_of(&m.flags));
+                    maildir.set_flags(m, &letters_of(&flags))?;
+                    // Keywords have no Maildir letter: they last as long as the session.
+                    stored.push((uid, flags));
                 }
             }
             server.flags_stored(stored)?;
