@@ -504,13 +504,14 @@ impl Session {
     }
 
     /// Answers [`Event::StoreFlags`] with the flags as stored after the change, of each
-    /// message that still exists (order does not matter). A message left out is gone: the
-    /// session reports it expunged when RFC 3501 allows, as if told with
-    /// [`notify`](Self::notify). The session takes them into its view and reports them: STORE writes an
-    /// untagged FETCH of each message's flags (with `.SILENT`, only of those whose flags
-    /// are not what the client asked for, such as a flag another connection set); a
-    /// FETCH that set `\Seen` reports them with the message, and leaves out messages that
-    /// are gone.
+    /// message that still exists (order does not matter).
+    ///
+    /// The session takes them into its view and reports them: STORE writes an untagged
+    /// FETCH of each message's flags (with `.SILENT`, only of those whose flags are not
+    /// what the client asked for, such as a flag another connection set); a FETCH that set
+    /// `\Seen` reports them with the message. A message left out is gone: FETCH leaves it
+    /// out, and the session reports it expunged when RFC 3501 allows, as if told with
+    /// [`notify`](Self::notify).
     pub fn flags_stored(&mut self, mut flags: Vec<(u32, Vec<Flag>)>) -> Result<(), Error> {
         if !matches!(
             self.pending,

@@ -5,6 +5,7 @@ use std::num::NonZeroU32;
 
 use super::event::{Event, FlagChange, StoredMessage};
 use super::item_cache::CachedItem;
+use super::view::View;
 use super::{Pending, Session, State};
 use crate::codec::encode::Writer;
 use crate::codec::encode_response;
@@ -132,6 +133,16 @@ impl FetchJob {
     pub(super) fn needs_content(&self) -> bool {
         self.attributes.iter().any(needs_content)
     }
+
+    /// Whether the answer leaves `uid` out: a message whose content is needed and was not
+    /// provided, or one known to be expunged elsewhere whose content would be streamed,
+    /// has nothing to say. (One not yet known to be gone is streamed, and if the store
+    /// cannot, the connection closes.)
+    fn skips(&self, view: &View, uid: u32) -> bool {
+        (self.needs_content() && find(&self.messages, uid).is_none())
+            || (self.attributes.iter().any(|a| whole_message(a).is_some())
+                && view.expunged_elsewhere(uid))
+    }
 }
 
 impl Session {
@@ -139,15 +150,11 @@ impl Session {
     /// `\Seen` on messages without it, asks [`Event::StoreFlags`](super::Event::StoreFlags)
     /// (the answer comes with [`flags_stored`](Session::flags_stored)); otherwise answers.
     pub(super) fn fetch_start(&mut self, job: Box<FetchJob>) {
-        let needs_store = job.needs_content();
         let asked: Vec<u32> = match self.view() {
             Some(v) if !v.read_only && job.attributes.iter().any(sets_seen) => job
                 .targets
                 .iter()
-                .filter(|&&(seq, u)| {
-                    !v.has_flag(seq, &Flag::Seen)
-                        && (!needs_store || find(&job.messages, u).is_some())
-                })
+                .filter(|&&(seq, u)| !v.has_flag(seq, &Flag::Seen) && !job.skips(v, u))
                 .map(|&(_, u)| u)
                 .collect(),
             _ => Vec::new(),
@@ -172,8 +179,6 @@ impl Session {
     /// up to a streamed literal, whose bytes [`Event::Content`](super::Event::Content)
     /// asks for.
     pub(super) fn fetch_run(&mut self, mut job: Box<FetchJob>) {
-        let needs_store = job.needs_content();
-        let streams = job.attributes.iter().any(|a| whole_message(a).is_some());
         // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
         let report_flags =
             !job.newly_seen.is_empty() && !job.attributes.contains(&FetchAttribute::Flags);
@@ -192,14 +197,7 @@ impl Session {
                         .map(|info| (seq, info))
                 });
                 let stored = find(&job.messages, u);
-                let Some((seq, info)) = info.filter(|_| {
-                    // A message expunged elsewhere and not yet reported has nothing to say
-                    // about its content; one not yet known to be gone is streamed, and if
-                    // the store cannot, the connection closes.
-                    job.item > 0
-                        || !((needs_store && stored.is_none())
-                            || (streams && v.expunged_elsewhere(u)))
-                }) else {
+                let Some((seq, info)) = info.filter(|_| job.item > 0 || !job.skips(v, u)) else {
                     job.target += 1;
                     continue;
                 };

@@ -2,10 +2,11 @@
 //!
 //! [`Session`] reads commands from the bytes it [`receive`](mailwire_core::Session::receive)s,
 //! answers what it can by itself (CAPABILITY, NOOP, NAMESPACE, FETCH of flags, dates and
-//! sizes, SEARCH by flags, dates and sizes, the state machine's refusals) and asks the application, through [`Event`]s, for what
-//! only the message store knows. Each question is answered by calling a method on the
-//! session; the session then writes the untagged data and the tagged completion in the
-//! order RFC 3501 §7 requires. Pipelined commands wait their turn.
+//! sizes, SEARCH by flags, dates and sizes, the state machine's refusals) and asks the
+//! application, through [`Event`]s, for what only the message store knows. Each question is
+//! answered by calling a method on the session; the session then writes the untagged data
+//! and the tagged completion in the order RFC 3501 §7 requires. Pipelined commands wait
+//! their turn.
 //!
 //! A whole message is never handed to the session: FETCH of `BODY[]`, `BODY.PEEK[]`,
 //! `RFC822` or `BINARY[]` (with or without a partial range) announces a literal whose length
@@ -13,8 +14,9 @@
 //! [`Event::Content`], which the application streams through
 //! [`send_content`](Session::send_content) chunk by chunk; the session goes on with the
 //! FETCH after [`end_content`](Session::end_content). Only items that read the message's
-//! structure (`ENVELOPE`, `BODYSTRUCTURE`, sections below the top) ask for it whole,
-//! with [`Event::Messages`].
+//! structure (`ENVELOPE`, `BODY`, `BODYSTRUCTURE`, `RFC822.HEADER`, `RFC822.TEXT`, body
+//! sections other than the whole message) and SEARCH keys that read headers or bodies ask
+//! for it whole, with [`Event::Messages`].
 //!
 //! The session keeps the client's view of the selected mailbox: changes made elsewhere
 //! are reported with [`notify`](Session::notify) at any time, and reach the client
