@@ -7,6 +7,53 @@ use super::{Answer, Error, Pending, Session};
 impl Session {
     /// Sends the next bytes of the literal [`Event::Content`] asked for. They are queued
     /// for transmission at once; bytes beyond the literal's length are dropped.
+    ///
+    /// ```
+    /// use std::num::NonZeroU32;
+    ///
+    /// use mailwire_imap::Session as _;
+    /// use mailwire_imap::sasl::AuthAnswer;
+    /// use mailwire_imap::server::{Config, Event, MailboxSnapshot, MessageInfo, Session};
+    /// use mailwire_imap::types::{Date, DateTime};
+    ///
+    /// let message = b"Subject: hi\r\n\r\nhello\r\n";
+    /// let mut config = Config::default();
+    /// config.plaintext_auth = true;
+    /// let mut s = Session::new(config);
+    /// s.receive(b"a1 LOGIN fred secret\r\na2 SELECT INBOX\r\n");
+    /// while let Some(event) = s.poll_event() {
+    ///     match event {
+    ///         Event::Auth { .. } => s.answer_auth(AuthAnswer::Accept)?,
+    ///         Event::Select { .. } => s.open_mailbox(MailboxSnapshot {
+    ///             uid_validity: NonZeroU32::MIN,
+    ///             uid_next: NonZeroU32::new(2).unwrap(),
+    ///             flags: Vec::new(),
+    ///             keywords_allowed: false,
+    ///             messages: vec![MessageInfo {
+    ///                 uid: 1,
+    ///                 flags: Vec::new(),
+    ///                 recent: false,
+    ///                 internal_date: DateTime::new(Date::new(2024, 5, 1)?, 9, 30, 0, 0)?,
+    ///                 size: message.len() as u32,
+    ///             }],
+    ///         })?,
+    ///         _ => {}
+    ///     }
+    /// }
+    /// while s.transmit().is_some() {}
+    ///
+    /// s.receive(b"a3 FETCH 1 BODY.PEEK[]<9.7>\r\n");
+    /// let Some(Event::Content { uid: 1, offset: 9, len: 7 }) = s.poll_event() else { panic!() };
+    /// assert_eq!(&s.transmit().unwrap()[..], b"* 1 FETCH (BODY[]<9> {7}\r\n");
+    /// for chunk in message[9..16].chunks(4) {
+    ///     s.send_content(chunk)?;
+    ///     // A driver writes each chunk out before it reads the next.
+    ///     assert_eq!(&s.transmit().unwrap()[..], chunk);
+    /// }
+    /// s.end_content()?;
+    /// assert_eq!(&s.transmit().unwrap()[..], b")\r\na3 OK FETCH completed\r\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send_content(&mut self, chunk: &[u8]) -> Result<(), Error> {
         let Pending::Content { left, .. } = &mut self.pending else {
             return Err(self.misuse(Answer::SendContent(chunk.to_vec())));
