@@ -26,11 +26,9 @@ const COUNT: u32 = 10_000;
 const FETCH: &[u8] = b"f FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE)\r\n";
 
 fn stored() -> Vec<StoredMessage> {
-    let date = DateTime::new(Date::new(2024, 5, 1).unwrap(), 9, 30, 0, 120).unwrap();
     (1..=COUNT)
         .map(|uid| StoredMessage {
             uid,
-            internal_date: date,
             raw: support::fetch_message(uid).into(),
         })
         .collect()
@@ -61,6 +59,15 @@ fn selected(cache_bytes: usize) -> Session {
                                 vec![]
                             },
                             recent: false,
+                            internal_date: DateTime::new(
+                                Date::new(2024, 5, 1).unwrap(),
+                                9,
+                                30,
+                                0,
+                                120,
+                            )
+                            .unwrap(),
+                            size: u32::try_from(support::fetch_message(uid).len()).unwrap(),
                         })
                         .collect(),
                 })

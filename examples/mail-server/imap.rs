@@ -7,14 +7,14 @@
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::net::TcpStream;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mailwire::core::constant_time_eq;
+use mailwire::core::{Session as _, Transport, constant_time_eq};
 use mailwire::imap::server::{
     Config, Event, ListEntry, MailboxSnapshot, MailboxUpdate, MessageInfo, Session, StoredMessage,
 };
@@ -203,6 +203,23 @@ fn internal_date(seconds: i64) -> DateTime {
         .expect("the epoch is a valid date-time")
 }
 
+/// Streams `len` octets of the file at `path` from `offset` on into the session's literal.
+fn send_content(server: &mut Session, path: &Path, offset: u64, len: u64) -> io::Result<()> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut rest = file.take(len);
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        let n = rest.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        server
+            .send_content(&buf[..n])
+            .map_err(|e| io::Error::other(e.to_string()))?;
+    }
+}
+
 /// Whether LIST or LSUB with `reference` and `pattern` names INBOX, the one mailbox here.
 fn lists_inbox(reference: &Mailbox, pattern: &ListMailbox) -> bool {
     pattern
@@ -226,6 +243,10 @@ pub(crate) fn serve(
     let result = drive(&mut stream, &mut server, |server, event| {
         if let Err(e) = answer(server, event, maildir, uids, account) {
             eprintln!("imap {peer}: {e}");
+            // A failed literal has closed the connection already.
+            if server.transport() == Transport::Close {
+                return;
+            }
             if let Err(e) = server.reject("the mail folder cannot be read") {
                 eprintln!("imap {peer}: {e}");
             }
@@ -286,6 +307,8 @@ fn answer(
                     uid: *uid,
                     flags: flags_of(&m.flags),
                     recent,
+                    internal_date: internal_date(m.modified),
+                    size: u32::try_from(m.size).unwrap_or(u32::MAX),
                 });
             }
             server.open_mailbox(MailboxSnapshot {
@@ -315,21 +338,44 @@ fn answer(
                 {
                     messages.push(StoredMessage {
                         uid,
-                        internal_date: internal_date(m.modified),
                         raw: raw.into(),
                     });
                 }
             }
             server.provide_messages(messages)?;
         }
-        Event::SetFlags { updates } => {
-            let listing = list()?;
-            for (uid, flags) in updates {
-                if let Some(m) = listing.find(uid) {
-                    maildir.set_flags(m, &letters_of(&flags))?;
+        Event::Content { uid, offset, len } => {
+            // A literal once announced cannot be taken back: if the file cannot be read
+            // (another client removed it meanwhile), the session closes the connection.
+            let sent = list().and_then(|listing| {
+                let m = listing
+                    .find(uid)
+                    .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
+                send_content(server, &m.path, offset, len)
+            });
+            match sent {
+                Ok(()) => server.end_content()?,
+                Err(e) => {
+                    server.fail_content()?;
+                    return Err(e.into());
                 }
             }
-            server.accept()?;
+        }
+        Event::StoreFlags {
+            uids: wanted,
+            change,
+        } => {
+            let listing = list()?;
+            let mut stored = Vec::with_capacity(wanted.len());
+            for uid in wanted {
+                if let Some(m) = listing.find(uid) {
+                    let flags = change.apply(&flags_of(&m.flags));
+                    maildir.set_flags(m, &letters_of(&flags))?;
+                    // Keywords have no Maildir letter: they last as long as the session.
+                    stored.push((uid, flags));
+                }
+            }
+            server.flags_stored(stored)?;
         }
         Event::Expunge { uids: gone } => {
             let listing = list()?;
@@ -359,19 +405,21 @@ fn answer(
             for (uid, m) in &mut listing.messages {
                 if let Some((_, letters)) = names.iter().find(|(n, _)| *n == m.unique) {
                     m.path = maildir.set_flags(m, letters)?;
-                    added.push((*uid, flags_of(letters)));
+                    added.push((*uid, flags_of(letters), internal_date(m.modified), m.size));
                 }
             }
             if server.selected() == Some(&Mailbox::Inbox) {
-                for (uid, flags) in &added {
+                for (uid, flags, date, size) in &added {
                     server.notify(MailboxUpdate::Appended {
                         uid: *uid,
                         flags: flags.clone(),
                         recent: false,
+                        internal_date: *date,
+                        size: u32::try_from(*size).unwrap_or(u32::MAX),
                     });
                 }
             }
-            let new: Vec<u32> = added.iter().map(|(uid, _)| *uid).collect();
+            let new: Vec<u32> = added.iter().map(|(uid, ..)| *uid).collect();
             server.accept_append(listing.validity, &new)?;
         }
         Event::List {

@@ -1,5 +1,6 @@
 //! The IMAP server session fed arbitrary bytes, in chunks the input chooses, over an
-//! in-memory mailbox of three messages: it never panics, its unprocessed input stays
+//! in-memory mailbox of three messages whose whole content is streamed in small pieces:
+//! it never panics, its unprocessed input stays
 //! within its limits, and what it writes stays proportional to what it was asked.
 #![no_main]
 
@@ -40,6 +41,9 @@ fn serve(s: &mut Session, flags: &mut [Vec<Flag>; 3]) {
                         uid: i + 1,
                         flags: flags[i as usize].clone(),
                         recent: i == 2,
+                        internal_date: DateTime::new(Date::new(2024, 5, 1).unwrap(), 9, 30, 0, 120)
+                            .unwrap(),
+                        size: MESSAGES[i as usize].len() as u32,
                     })
                     .collect(),
             }),
@@ -48,19 +52,31 @@ fn serve(s: &mut Session, flags: &mut [Vec<Flag>; 3]) {
                     .filter(|&&u| (1..=3).contains(&u))
                     .map(|&uid| StoredMessage {
                         uid,
-                        internal_date: DateTime::new(Date::new(2024, 5, 1).unwrap(), 9, 30, 0, 120)
-                            .unwrap(),
                         raw: MESSAGES[uid as usize - 1].to_vec().into(),
                     })
                     .collect(),
             ),
-            Event::SetFlags { updates } => {
-                for (uid, f) in updates {
+            Event::StoreFlags { uids, change } => {
+                let mut stored = Vec::new();
+                for uid in uids {
                     if let Some(slot) = flags.get_mut((uid as usize).wrapping_sub(1)) {
-                        *slot = f;
+                        *slot = change.apply(slot);
+                        stored.push((uid, slot.clone()));
                     }
                 }
-                s.accept()
+                s.flags_stored(stored)
+            }
+            Event::Content { uid, offset, len } => {
+                let raw = MESSAGES[uid as usize - 1];
+                let start = usize::try_from(offset).unwrap_or(usize::MAX).min(raw.len());
+                let end = start
+                    .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
+                    .min(raw.len());
+                // The view's sizes are the messages' own: the whole range is there.
+                for piece in raw[start..end].chunks(5) {
+                    s.send_content(piece).expect("a literal is pending");
+                }
+                s.end_content()
             }
             Event::Status { .. } => s.status(vec![StatusItem::Messages(3)]),
             Event::List { .. } => s.list(Vec::new()),

@@ -23,6 +23,10 @@ Subject: message {n}\r\nTo: imap@cac.washington.edu\r\n\r\nbody {n}\r\n"
     .into_bytes()
 }
 
+fn internal_date() -> DateTime {
+    DateTime::new(Date::new(1996, 7, 17).unwrap(), 2, 44, 25, -420).unwrap()
+}
+
 /// 18 messages, UIDs 1..=18, all seen but 17 and 18.
 struct Store {
     flags: Vec<Vec<Flag>>,
@@ -61,28 +65,30 @@ impl Store {
                                 uid,
                                 flags: self.flags[uid as usize - 1].clone(),
                                 recent: uid >= 17,
+                                internal_date: internal_date(),
+                                size: u32::try_from(raw(uid).len()).unwrap(),
                             })
                             .collect(),
                     })
                     .unwrap(),
                 Event::Messages { uids } => {
-                    let date =
-                        DateTime::new(Date::new(1996, 7, 17).unwrap(), 2, 44, 25, -420).unwrap();
                     let msgs = uids
                         .iter()
                         .map(|&uid| StoredMessage {
                             uid,
-                            internal_date: date,
                             raw: raw(uid).into(),
                         })
                         .collect();
                     s.provide_messages(msgs).unwrap();
                 }
-                Event::SetFlags { updates } => {
-                    for (uid, f) in updates {
-                        self.flags[uid as usize - 1] = f;
+                Event::StoreFlags { uids, change } => {
+                    let mut stored = Vec::new();
+                    for uid in uids {
+                        let f = &mut self.flags[uid as usize - 1];
+                        *f = change.apply(f);
+                        stored.push((uid, f.clone()));
                     }
-                    s.accept().unwrap();
+                    s.flags_stored(stored).unwrap();
                 }
                 _ => {}
             }

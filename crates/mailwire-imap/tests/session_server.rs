@@ -69,10 +69,12 @@ impl Store {
                         messages: self
                             .messages
                             .iter()
-                            .map(|(uid, flags, _)| MessageInfo {
+                            .map(|(uid, flags, raw)| MessageInfo {
                                 uid: *uid,
                                 flags: flags.clone(),
                                 recent: self.recent.contains(uid),
+                                internal_date: internal_date(),
+                                size: u32::try_from(raw.len()).unwrap(),
                             })
                             .collect(),
                     };
@@ -86,20 +88,27 @@ impl Store {
                         .filter(|m| uids.contains(&m.0))
                         .map(|(uid, _, raw)| StoredMessage {
                             uid: *uid,
-                            internal_date: internal_date(),
                             raw: raw.clone().into(),
                         })
                         .collect();
                     s.provide_messages(found).unwrap();
                 }
-                Event::SetFlags { updates } => {
-                    for (uid, flags) in updates {
-                        self.events.push(format!("flags {uid} {}", flags.len()));
-                        if let Some(m) = self.messages.iter_mut().find(|m| m.0 == uid) {
-                            m.1 = flags;
-                        }
+                Event::StoreFlags { uids, change } => {
+                    let mut stored = Vec::new();
+                    for m in self.messages.iter_mut().filter(|m| uids.contains(&m.0)) {
+                        m.1 = change.apply(&m.1);
+                        self.events.push(format!("flags {} {}", m.0, m.1.len()));
+                        stored.push((m.0, m.1.clone()));
                     }
-                    s.accept().unwrap();
+                    s.flags_stored(stored).unwrap();
+                }
+                Event::Content { uid, offset, len } => {
+                    self.events.push(format!("content {uid} {offset} {len}"));
+                    let raw = &self.messages.iter().find(|m| m.0 == uid).unwrap().2;
+                    let start = usize::try_from(offset).unwrap();
+                    let end = start + usize::try_from(len).unwrap();
+                    s.send_content(&raw[start..end]).unwrap();
+                    s.end_content().unwrap();
                 }
                 Event::Expunge { uids } => {
                     self.events.push(format!("expunge {uids:?}"));
@@ -549,6 +558,8 @@ fn uid_commands_and_idle_may_carry_expunges_and_new_messages() {
         uid: 130,
         flags: vec![],
         recent: true,
+        internal_date: internal_date(),
+        size: 10,
     });
     s.notify(MailboxUpdate::Expunged { uid: 101 });
     let mut pushed = Vec::new();
@@ -579,6 +590,39 @@ fn body_fetch_sets_seen_but_peek_does_not() {
         "* 17 FETCH (BODY[1]<0> \"body\" FLAGS (\\Seen \\Recent))\r\nk2 OK FETCH completed\r\n"
     );
     assert_eq!(store.messages[16].1, [Flag::Seen]);
+}
+
+#[test]
+fn dates_and_sizes_come_from_the_view_and_only_content_is_asked_for() {
+    let mut store = rfc3501_store();
+    let mut s = select(&mut store);
+    let before = store.events.len();
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"v1 FETCH 17 FAST\r\nv2 UID FETCH 112 (RFC822.SIZE INTERNALDATE)\r\n\
+v3 SEARCH SINCE 1-Jul-1996 LARGER 100\r\nv4 SEARCH NOT BEFORE 17-Jul-1996 SMALLER 100\r\n"
+        ),
+        "* 17 FETCH (FLAGS (\\Recent) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" \
+RFC822.SIZE 48)\r\nv1 OK FETCH completed\r\n\
+* 12 FETCH (UID 112 RFC822.SIZE 3403 INTERNALDATE \"17-Jul-1996 02:44:25 -0700\")\r\n\
+v2 OK UID FETCH completed\r\n* SEARCH 12\r\nv3 OK SEARCH completed\r\n\
+* SEARCH 1 2 3 4 5 6 7 8 9 10 11 13 14 15 16 17 18\r\nv4 OK SEARCH completed\r\n"
+    );
+    // None of that needed a message's content.
+    assert_eq!(store.events.len(), before);
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"v5 FETCH 17 (RFC822.SIZE ENVELOPE)\r\n"
+        )
+        .lines()
+        .last(),
+        Some("v5 OK FETCH completed")
+    );
+    assert_eq!(store.events[before..], ["messages 1"]);
 }
 
 #[test]

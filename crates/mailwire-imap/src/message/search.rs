@@ -22,6 +22,9 @@ pub struct Candidate<'c, 'a> {
     pub recent: bool,
     /// The internal date.
     pub internal_date: Option<DateTime>,
+    /// The size in octets, when known without the message (a server's view of its
+    /// mailbox keeps it); otherwise `LARGER` and `SMALLER` measure [`message`](Self::message).
+    pub size: Option<u32>,
     /// The parsed message, when a key needs it.
     pub message: Option<&'c ParsedMessage<'a>>,
 }
@@ -117,7 +120,7 @@ fn body_contains(c: &Candidate<'_, '_>, needle: &IString) -> bool {
 }
 
 fn size(c: &Candidate<'_, '_>) -> Option<u32> {
-    c.message.map(ParsedMessage::size)
+    c.size.or_else(|| c.message.map(ParsedMessage::size))
 }
 
 /// Whether the candidate matches `key`.
@@ -202,6 +205,7 @@ Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
             flags,
             recent,
             internal_date: Some(DateTime::new(Date::new(1994, 2, 8).unwrap(), 6, 0, 0, 0).unwrap()),
+            size: None,
             message: Some(&msg),
         };
         matches(k, &c)

@@ -8,14 +8,16 @@ use std::num::NonZeroU32;
 use mailwire_core::Misuse;
 use mailwire_sasl::{AuthAnswer, AuthError, AuthQuestionKind, Identity, Method};
 
-use super::event::{Event, ListEntry, MailboxSnapshot, StoredMessage};
-use super::fetch::{find, sets_seen};
-use super::flags::{flags_response, store};
+#[cfg(doc)]
+use super::event::Event;
+use super::event::{ListEntry, MailboxSnapshot, StoredMessage};
+use super::fetch::find;
+use super::flags::flags_response;
 use super::item_cache::ItemCache;
 use super::view::View;
 use super::{Pending, Session, State};
 use crate::types::{
-    Completion, Condition, Data, Flag, FlagPerm, Response, SequenceSet, StatusItem, StoreKind, Tag,
+    Completion, Condition, Data, Flag, FlagPerm, Response, SequenceSet, StatusItem, Tag,
 };
 
 /// An answer the session could not take, handed back with the question that was pending.
@@ -53,8 +55,10 @@ pub enum Question {
     Select,
     /// [`Event::Messages`](super::Event::Messages).
     Messages,
-    /// [`Event::SetFlags`](super::Event::SetFlags).
-    SetFlags,
+    /// [`Event::StoreFlags`](super::Event::StoreFlags).
+    StoreFlags,
+    /// [`Event::Content`](super::Event::Content).
+    Content,
     /// [`Event::Expunge`](super::Event::Expunge).
     Expunge,
     /// [`Event::Copy`](super::Event::Copy).
@@ -75,7 +79,8 @@ impl fmt::Display for Question {
             Question::Auth(kind) => return kind.fmt(f),
             Question::Select => "SELECT",
             Question::Messages => "message lookup",
-            Question::SetFlags => "flag update",
+            Question::StoreFlags => "flag change",
+            Question::Content => "message content",
             Question::Expunge => "EXPUNGE",
             Question::Copy => "COPY",
             Question::Append => "APPEND",
@@ -96,6 +101,14 @@ pub enum Answer {
     OpenMailbox(MailboxSnapshot),
     /// [`provide_messages`](super::Session::provide_messages).
     Messages(Vec<StoredMessage>),
+    /// [`flags_stored`](super::Session::flags_stored).
+    FlagsStored(Vec<(u32, Vec<Flag>)>),
+    /// [`send_content`](super::Session::send_content), with the bytes.
+    SendContent(Vec<u8>),
+    /// [`end_content`](super::Session::end_content).
+    EndContent,
+    /// [`fail_content`](super::Session::fail_content).
+    FailContent,
     /// [`accept`](super::Session::accept).
     Accept,
     /// [`accept_copy`](super::Session::accept_copy).
@@ -126,6 +139,10 @@ impl fmt::Display for Answer {
             Answer::Auth(_) => "answer_auth",
             Answer::OpenMailbox(_) => "open_mailbox",
             Answer::Messages(_) => "provide_messages",
+            Answer::FlagsStored(_) => "flags_stored",
+            Answer::SendContent(_) => "send_content",
+            Answer::EndContent => "end_content",
+            Answer::FailContent => "fail_content",
             Answer::Accept => "accept",
             Answer::AcceptCopy { .. } => "accept_copy",
             Answer::AcceptAppend { .. } => "accept_append",
@@ -152,8 +169,9 @@ impl Session {
                 exchange: Some(ex), ..
             } => Question::Auth(ex.pending()?),
             Pending::Select { .. } => Question::Select,
-            Pending::Fetch { .. } | Pending::Search { .. } => Question::Messages,
-            Pending::FetchSeen { .. } | Pending::Store { .. } => Question::SetFlags,
+            Pending::Fetch(_) | Pending::Search { .. } => Question::Messages,
+            Pending::Content { .. } => Question::Content,
+            Pending::FetchSeen { .. } | Pending::Store { .. } => Question::StoreFlags,
             Pending::Expunge { .. } => Question::Expunge,
             Pending::Copy { .. } => Question::Copy,
             Pending::Append { .. } => Question::Append,
@@ -228,25 +246,22 @@ impl Session {
     /// [`AuthAnswer::Reject`] refuses credentials, and the session chooses the reply.
     pub fn reject(&mut self, text: &str) -> Result<(), Error> {
         match self.take_pending() {
-            other @ (Pending::None | Pending::Credentials { .. }) => {
+            other @ (Pending::None | Pending::Credentials { .. } | Pending::Content { .. }) => {
                 self.pending = other;
                 Err(self.misuse(Answer::Reject(text.to_owned())))
             }
-            Pending::FetchSeen {
-                tag,
-                attributes,
-                targets,
-                uid,
-                messages,
-                ..
-            } => {
+            Pending::FetchSeen { job, .. } => {
                 // The flags could not be stored: answer without setting \Seen.
-                self.fetch_reply(tag, &attributes, &targets, uid, &messages, &[]);
+                self.fetch_run(job);
+                self.resume();
+                Ok(())
+            }
+            Pending::Fetch(job) => {
+                self.tagged(job.tag, Completion::No, None, text);
                 self.resume();
                 Ok(())
             }
             Pending::Select { tag, .. }
-            | Pending::Fetch { tag, .. }
             | Pending::Search { tag, .. }
             | Pending::Store { tag, .. }
             | Pending::Expunge { tag, .. }
@@ -267,53 +282,10 @@ impl Session {
         mailwire_core::Session::receive(self, &[]);
     }
 
-    /// Accepts [`Event::SetFlags`], [`Event::Expunge`], [`Event::Copy`],
-    /// [`Event::Append`] or [`Event::Manage`] without response codes.
+    /// Accepts [`Event::Expunge`], [`Event::Copy`], [`Event::Append`] or
+    /// [`Event::Manage`] without response codes.
     pub fn accept(&mut self) -> Result<(), Error> {
         match self.take_pending() {
-            Pending::Store {
-                tag,
-                updates,
-                silent,
-                uid,
-            } => {
-                let mut lines = Vec::new();
-                if let Some(v) = self.view_mut() {
-                    for (u, flags) in updates {
-                        if let Some(seq) = v.seq_of(u) {
-                            if let Some(m) = v.by_seq_mut(seq) {
-                                m.flags = flags;
-                            }
-                            if !silent {
-                                lines.extend(flags_response(v, seq, uid.then_some(u)));
-                            }
-                        }
-                    }
-                }
-                for l in &lines {
-                    self.write(l);
-                }
-                let name = if uid { "UID STORE" } else { "STORE" };
-                self.finish(tag, &format!("{name} completed"), uid);
-            }
-            Pending::FetchSeen {
-                tag,
-                attributes,
-                targets,
-                uid,
-                messages,
-                updates,
-            } => {
-                let newly_seen: Vec<u32> = updates.iter().map(|&(u, _)| u).collect();
-                if let Some(v) = self.view_mut() {
-                    for (u, flags) in updates {
-                        if let Some(m) = v.seq_of(u).and_then(|s| v.by_seq_mut(s)) {
-                            m.flags = flags;
-                        }
-                    }
-                }
-                self.fetch_reply(tag, &attributes, &targets, uid, &messages, &newly_seen);
-            }
             Pending::Expunge { tag, uids, close } => {
                 if close {
                     self.state = State::Authenticated;
@@ -531,9 +503,103 @@ impl Session {
         Ok(())
     }
 
-    /// Answers [`Event::Messages`] with the messages that still exist.
+    /// Answers [`Event::StoreFlags`] with the flags as stored after the change, of each
+    /// message that still exists (order does not matter).
+    ///
+    /// The session takes them into its view and reports them: STORE writes an untagged
+    /// FETCH of each message's flags (with `.SILENT`, only of those whose flags are not
+    /// what the client asked for, such as a flag another connection set); a FETCH that set
+    /// `\Seen` reports them with the message. A message left out is gone: FETCH leaves it
+    /// out, and the session reports it expunged when RFC 3501 allows, as if told with
+    /// [`notify`](Self::notify).
+    pub fn flags_stored(&mut self, mut flags: Vec<(u32, Vec<Flag>)>) -> Result<(), Error> {
+        if !matches!(
+            self.pending,
+            Pending::Store { .. } | Pending::FetchSeen { .. }
+        ) {
+            return Err(self.misuse(Answer::FlagsStored(flags)));
+        }
+        flags.sort_by_key(|&(u, _)| u);
+        flags.dedup_by_key(|&mut (u, _)| u);
+        match self.take_pending() {
+            Pending::Store {
+                tag,
+                uids,
+                change,
+                silent,
+                uid,
+            } => {
+                let mut lines = Vec::new();
+                if let Some(v) = self.view_mut() {
+                    for &u in &uids {
+                        if flags.binary_search_by_key(&u, |&(u, _)| u).is_err() {
+                            v.gone(u);
+                        }
+                    }
+                    for (u, stored) in flags {
+                        if uids.binary_search(&u).is_err() {
+                            continue;
+                        }
+                        let Some(seq) = v.seq_of(u) else { continue };
+                        let Some(m) = v.by_seq_mut(seq) else { continue };
+                        let asked = change.apply(&m.flags);
+                        let differs = stored != asked;
+                        m.flags = stored;
+                        if !silent {
+                            lines.extend(flags_response(v, seq, uid.then_some(u)));
+                            v.flags_reported(u);
+                        } else if differs {
+                            // The client believes the flags it asked for: what else is
+                            // stored is a change made elsewhere, told as one.
+                            v.flags_changed(u);
+                        }
+                    }
+                }
+                for l in &lines {
+                    self.write(l);
+                }
+                let name = if uid { "UID STORE" } else { "STORE" };
+                self.finish(tag, &format!("{name} completed"), uid);
+            }
+            Pending::FetchSeen { mut job, asked } => {
+                let mut newly_seen = Vec::new();
+                if let Some(v) = self.view_mut() {
+                    for &u in &asked {
+                        if flags.binary_search_by_key(&u, |&(u, _)| u).is_err() {
+                            v.gone(u);
+                        }
+                    }
+                    for (u, stored) in flags {
+                        if asked.binary_search(&u).is_err() {
+                            continue;
+                        }
+                        if let Some(m) = v.seq_of(u).and_then(|s| v.by_seq_mut(s)) {
+                            m.flags = stored;
+                            newly_seen.push(u);
+                        }
+                    }
+                }
+                // Asked about and not answered for: gone from the store.
+                job.targets.retain(|&(_, u)| {
+                    asked.binary_search(&u).is_err() || newly_seen.binary_search(&u).is_ok()
+                });
+                job.newly_seen = newly_seen;
+                self.fetch_run(job);
+            }
+            other => {
+                self.pending = other;
+                return Err(self.misuse(Answer::FlagsStored(flags)));
+            }
+        }
+        self.resume();
+        Ok(())
+    }
+
+    /// Answers [`Event::Messages`] with the messages that still exist. A message left out
+    /// is gone: the session reports it expunged when RFC 3501 allows, as if told with
+    /// [`notify`](Self::notify).
     pub fn provide_messages(&mut self, mut messages: Vec<StoredMessage>) -> Result<(), Error> {
-        if !matches!(self.pending, Pending::Fetch { .. } | Pending::Search { .. }) {
+        if !matches!(self.pending, Pending::Fetch(_) | Pending::Search { .. }) {
             return Err(self.misuse(Answer::Messages(messages)));
         }
         // Looked up by UID below; stores usually hand them over in order already.
@@ -541,43 +607,28 @@ impl Session {
             messages.sort_unstable_by_key(|m| m.uid);
         }
         match self.take_pending() {
-            Pending::Fetch {
-                tag,
-                attributes,
-                targets,
-                uid,
-            } => {
-                let updates: Vec<(u32, Vec<Flag>)> = match self.view() {
-                    Some(v) if !v.read_only && attributes.iter().any(sets_seen) => targets
-                        .iter()
-                        .filter(|&&(seq, u)| {
-                            !v.has_flag(seq, &Flag::Seen) && find(&messages, u).is_some()
-                        })
-                        .filter_map(|&(seq, u)| {
-                            v.by_seq(seq)
-                                .map(|m| (u, store(&m.flags, StoreKind::Add, &[Flag::Seen])))
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                if updates.is_empty() {
-                    self.fetch_reply(tag, &attributes, &targets, uid, &messages, &[]);
-                } else {
-                    self.ask(
-                        Pending::FetchSeen {
-                            tag,
-                            attributes,
-                            targets,
-                            uid,
-                            messages,
-                            updates: updates.clone(),
-                        },
-                        Event::SetFlags { updates },
-                    );
-                    return Ok(());
+            Pending::Fetch(mut job) => {
+                if let Some(v) = self.view_mut() {
+                    for &(_, u) in &job.targets {
+                        if find(&messages, u).is_none() {
+                            v.gone(u);
+                        }
+                    }
                 }
+                job.messages = messages;
+                self.fetch_start(job);
             }
-            Pending::Search { tag, keys, uid } => self.search_reply(tag, &keys, uid, &messages),
+            Pending::Search { tag, keys, uid } => {
+                if let Some(v) = self.view_mut() {
+                    let uids: Vec<u32> = v.messages.iter().map(|m| m.uid).collect();
+                    for u in uids {
+                        if find(&messages, u).is_none() {
+                            v.gone(u);
+                        }
+                    }
+                }
+                self.search_reply(tag, &keys, uid, &messages);
+            }
             other => {
                 self.pending = other;
                 return Err(self.misuse(Answer::Messages(messages)));

@@ -7,15 +7,15 @@ use mailwire_sasl::{
     AuthError, AuthQuestion, Identity, Mechanism, Method, ServerExchange, ServerStep,
 };
 
-use super::event::{Event, MailboxChange};
-use super::fetch::expand;
-use super::flags::{deleted_uids, store};
+use super::event::{Event, FlagChange, MailboxChange};
+use super::fetch::{FetchJob, expand};
+use super::flags::deleted_uids;
 use super::gate::allowed;
 use super::search::search_needs_store;
 use super::view::View;
 use super::{Mode, Pending, Session, State};
 use crate::types::{
-    Command, CommandBody, Completion, Condition, Data, FetchAttribute, Flag, NamespaceDescription,
+    Command, CommandBody, Completion, Condition, Data, FetchAttribute, NamespaceDescription,
     Response, SequenceSet, Tag,
 };
 
@@ -315,22 +315,12 @@ impl Session {
                 if uid && !attributes.contains(&FetchAttribute::Uid) {
                     attributes.insert(0, FetchAttribute::Uid);
                 }
-                let needs_store = attributes
-                    .iter()
-                    .any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
-                if needs_store && !targets.is_empty() {
-                    let uids = targets.iter().map(|&(_, u)| u).collect();
-                    self.ask(
-                        Pending::Fetch {
-                            tag,
-                            attributes,
-                            targets,
-                            uid,
-                        },
-                        Event::Messages { uids },
-                    );
+                let job = Box::new(FetchJob::new(tag, attributes, targets, uid));
+                if job.needs_content() && !job.targets.is_empty() {
+                    let uids = job.targets.iter().map(|&(_, u)| u).collect();
+                    self.ask(Pending::Fetch(job), Event::Messages { uids });
                 } else {
-                    self.fetch_reply(tag, &attributes, &targets, uid, &[], &[]);
+                    self.fetch_start(job);
                 }
             }
             CommandBody::Store {
@@ -348,24 +338,20 @@ impl Session {
                 let Some(targets) = self.targets(&tag, &set, uid) else {
                     return;
                 };
-                let Some(v) = self.view() else { return };
-                let updates: Vec<(u32, Vec<Flag>)> = targets
-                    .iter()
-                    .filter_map(|&(seq, u)| {
-                        v.by_seq(seq).map(|m| (u, store(&m.flags, kind, &flags)))
-                    })
-                    .collect();
-                if updates.is_empty() {
+                if targets.is_empty() {
                     self.finish(tag, &format!("{name} completed"), uid);
                 } else {
+                    let uids: Vec<u32> = targets.iter().map(|&(_, u)| u).collect();
+                    let change = FlagChange::new(kind, flags);
                     self.ask(
                         Pending::Store {
                             tag,
-                            updates: updates.clone(),
+                            uids: uids.clone(),
+                            change: change.clone(),
                             silent,
                             uid,
                         },
-                        Event::SetFlags { updates },
+                        Event::StoreFlags { uids, change },
                     );
                 }
             }

@@ -7,7 +7,7 @@ use mailwire_sasl::{AuthError, AuthQuestion, Identity, Method};
 
 use crate::types::{
     AppendMessage, DateTime, Delimiter, Flag, ListMailbox, Mailbox, MailboxAttribute,
-    StatusAttribute,
+    StatusAttribute, StoreKind,
 };
 
 /// What the application must know or decide.
@@ -54,19 +54,52 @@ pub enum Event {
         /// EXAMINE: opened read-only.
         read_only: bool,
     },
-    /// The session needs stored messages to answer FETCH or SEARCH. Answer with
+    /// The session needs the content of stored messages to answer FETCH (`ENVELOPE`,
+    /// `BODY`, `BODYSTRUCTURE`, `RFC822.HEADER`, `RFC822.TEXT`, a body section) or SEARCH
+    /// (keys that read headers or bodies); flags, INTERNALDATE and sizes come from the
+    /// view ([`MessageInfo`]). Answer with
     /// [`provide_messages`](super::Session::provide_messages); leave out messages
-    /// that no longer exist.
+    /// that no longer exist (the session then reports them expunged when it may).
     Messages {
         /// The UIDs, ascending.
         uids: Vec<u32>,
     },
-    /// STORE, or a FETCH of a body section that sets `\Seen`: persist these flags. Answer
-    /// with [`accept`](super::Session::accept) or
-    /// [`reject`](super::Session::reject).
-    SetFlags {
-        /// Each message's complete new flag list.
-        updates: Vec<(u32, Vec<Flag>)>,
+    /// FETCH of a whole message (`BODY[]`, `BODY.PEEK[]`, `RFC822`, `BINARY[]`, each with
+    /// or without a partial `<offset.count>`): the session has written the item's name
+    /// and the literal's announcement, `{len}`, from the message's
+    /// [`size`](MessageInfo::size), and now needs `len` octets of the message's content
+    /// from octet `offset` on. Send them with [`send_content`](super::Session::send_content),
+    /// in as many chunks as suits (each is queued for transmission at once, so a driver can
+    /// write it out before reading the next; bytes past `len` are dropped), then call
+    /// [`end_content`](super::Session::end_content); the session goes on with the FETCH.
+    ///
+    /// If the content cannot be had (the message is gone, the store fails, it is shorter
+    /// than its size said), call [`fail_content`](super::Session::fail_content): a literal
+    /// once announced cannot be taken back, so the session closes the connection
+    /// ([`Transport::Close`](mailwire_core::Transport::Close)) and writes nothing more.
+    /// `end_content` before `len` octets were sent does the same. A literal of length 0
+    /// (a partial beyond the end) is written without asking.
+    Content {
+        /// The message.
+        uid: u32,
+        /// The first octet wanted, from 0.
+        offset: u64,
+        /// How many octets, at least 1.
+        len: u64,
+    },
+    /// STORE, or a FETCH that sets `\Seen` (a body section without `.PEEK`, `RFC822`,
+    /// `RFC822.TEXT`): apply `change` to the flags *as stored* of each message of `uids`
+    /// that still exists. Answer with [`flags_stored`](super::Session::flags_stored),
+    /// giving each message's flags as stored afterwards, which the session reports (they
+    /// may hold what another connection set meanwhile; a message left out is gone, and
+    /// reported expunged when the session may), or with
+    /// [`reject`](super::Session::reject); a FETCH whose `\Seen` could not be stored is
+    /// answered without setting it.
+    StoreFlags {
+        /// The UIDs, ascending.
+        uids: Vec<u32>,
+        /// What to do to their flags.
+        change: FlagChange,
     },
     /// EXPUNGE, UID EXPUNGE or CLOSE: remove these messages (all marked `\Deleted`).
     /// Answer with [`accept`](super::Session::accept) or
@@ -122,6 +155,54 @@ pub enum Event {
     Manage(MailboxChange),
 }
 
+/// A change to stored flags, applied to the flags as they are stored when it is applied
+/// (STORE's `+FLAGS`, `-FLAGS` and `FLAGS`), never a whole set computed from a view that
+/// may be out of date.
+///
+/// ```
+/// use mailwire_imap::server::FlagChange;
+/// use mailwire_imap::types::Flag;
+///
+/// let stored = [Flag::Answered, Flag::Seen];
+/// assert_eq!(
+///     FlagChange::Add(vec![Flag::Seen, Flag::Flagged]).apply(&stored),
+///     [Flag::Answered, Flag::Seen, Flag::Flagged]
+/// );
+/// assert_eq!(FlagChange::Remove(vec![Flag::Seen]).apply(&stored), [Flag::Answered]);
+/// assert_eq!(FlagChange::Replace(vec![Flag::Draft]).apply(&stored), [Flag::Draft]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlagChange {
+    /// Add these flags (`+FLAGS`).
+    Add(Vec<Flag>),
+    /// Remove these flags (`-FLAGS`).
+    Remove(Vec<Flag>),
+    /// Replace the flags with these (`FLAGS`).
+    Replace(Vec<Flag>),
+}
+
+impl FlagChange {
+    /// The flags after the change, given the flags before: added flags go after the
+    /// existing ones, and no flag appears twice.
+    pub fn apply(&self, current: &[Flag]) -> Vec<Flag> {
+        let (kind, flags) = match self {
+            FlagChange::Add(f) => (StoreKind::Add, f),
+            FlagChange::Remove(f) => (StoreKind::Remove, f),
+            FlagChange::Replace(f) => (StoreKind::Replace, f),
+        };
+        super::flags::store(current, kind, flags)
+    }
+
+    /// The change STORE asks for.
+    pub(crate) fn new(kind: StoreKind, flags: Vec<Flag>) -> Self {
+        match kind {
+            StoreKind::Add => FlagChange::Add(flags),
+            StoreKind::Remove => FlagChange::Remove(flags),
+            StoreKind::Replace => FlagChange::Replace(flags),
+        }
+    }
+}
+
 /// A change to the set of mailboxes the client asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -164,6 +245,11 @@ pub struct MessageInfo {
     pub flags: Vec<Flag>,
     /// Whether this session is the first to see the message (`\Recent`).
     pub recent: bool,
+    /// INTERNALDATE.
+    pub internal_date: DateTime,
+    /// The size in octets, with CRLF line ends as the message is sent (`RFC822.SIZE`, and
+    /// the length of a streamed `BODY[]` literal).
+    pub size: u32,
 }
 
 /// A mailbox as it is when SELECT opens it.
@@ -186,8 +272,6 @@ pub struct MailboxSnapshot {
 pub struct StoredMessage {
     /// The UID.
     pub uid: u32,
-    /// INTERNALDATE.
-    pub internal_date: DateTime,
     /// The message as stored; [`Bytes`](bytes::Bytes) so that a store can hand out a
     /// buffer it keeps without copying it.
     pub raw: bytes::Bytes,
@@ -210,12 +294,16 @@ pub struct ListEntry {
 pub enum MailboxUpdate {
     /// A new message.
     Appended {
-        /// Its UID, above every UID the session knows.
+        /// Its UID, above every UID the session knows (otherwise the update is ignored).
         uid: u32,
         /// Its flags.
         flags: Vec<Flag>,
         /// Whether it is `\Recent` for this session.
         recent: bool,
+        /// INTERNALDATE.
+        internal_date: DateTime,
+        /// The size in octets, as [`MessageInfo::size`].
+        size: u32,
     },
     /// A message was expunged.
     Expunged {
@@ -226,7 +314,8 @@ pub enum MailboxUpdate {
     Flags {
         /// Its UID.
         uid: u32,
-        /// The complete new flag list.
+        /// The complete new flag list; equal to the session's (in any order), the update
+        /// is ignored.
         flags: Vec<Flag>,
     },
 }

@@ -3,14 +3,16 @@
 
 use std::num::NonZeroU32;
 
-use super::event::StoredMessage;
+use super::event::{Event, FlagChange, StoredMessage};
 use super::item_cache::CachedItem;
-use super::{Session, State};
+use super::view::View;
+use super::{Pending, Session, State};
 use crate::codec::encode::Writer;
 use crate::codec::encode_response;
 use crate::message::ParsedMessage;
 use crate::types::{
-    Data, FetchAttribute, FetchItems, Flag, MessageDataItem, NonEmpty, Response, Tag,
+    Data, FetchAttribute, FetchItems, Flag, MessageDataItem, NonEmpty, Partial, Response, Section,
+    Tag,
 };
 
 pub(super) fn expand(items: FetchItems) -> Vec<FetchAttribute> {
@@ -29,60 +31,195 @@ pub(super) fn expand(items: FetchItems) -> Vec<FetchAttribute> {
     }
 }
 
-/// Whether an attribute sets `\Seen` (RFC 3501 §6.4.5).
+/// Whether an attribute is answered from the message's content, which
+/// [`Event::Messages`](super::Event::Messages) asks for; the others come from the view,
+/// and a whole message is streamed ([`whole_message`]).
+pub(super) fn needs_content(a: &FetchAttribute) -> bool {
+    match a {
+        FetchAttribute::Envelope
+        | FetchAttribute::Body
+        | FetchAttribute::BodyStructure
+        | FetchAttribute::Rfc822Header
+        | FetchAttribute::Rfc822Text => true,
+        FetchAttribute::BodySection { section, .. } => !is_whole(section),
+        _ => false,
+    }
+}
+
+fn is_whole(section: &Section) -> bool {
+    section.part().is_empty() && section.text().is_none()
+}
+
+/// For an item that is the whole message (`BODY[]`, `BODY.PEEK[]`, `RFC822`, `BINARY[]`,
+/// `BINARY.PEEK[]`), its octet range: the session writes it as a literal whose bytes the
+/// application streams ([`Event::Content`](super::Event::Content)).
+pub(super) fn whole_message(a: &FetchAttribute) -> Option<Option<Partial>> {
+    match a {
+        FetchAttribute::Rfc822 => Some(None),
+        FetchAttribute::BodySection {
+            section, partial, ..
+        } if is_whole(section) => Some(*partial),
+        FetchAttribute::Binary { part, partial, .. } if part.is_empty() => Some(*partial),
+        _ => None,
+    }
+}
+
+/// The first octet and the length of `partial` in a message of `size` octets (RFC 3501
+/// §6.4.5): cut short at the end, empty past it.
+pub(super) fn clip(size: u32, partial: Option<Partial>) -> (u64, u64) {
+    match partial {
+        None => (0, u64::from(size)),
+        Some(p) => (
+            u64::from(p.offset),
+            u64::from(p.length.get().min(size.saturating_sub(p.offset))),
+        ),
+    }
+}
+
+/// Whether an attribute sets `\Seen` (RFC 3501 §6.4.5, RFC 3516 §4.2).
 pub(super) fn sets_seen(a: &FetchAttribute) -> bool {
-    matches!(
-        a,
+    match a {
         FetchAttribute::Rfc822
-            | FetchAttribute::Rfc822Text
-            | FetchAttribute::BodySection { peek: false, .. }
-    )
+        | FetchAttribute::Rfc822Text
+        | FetchAttribute::BodySection { peek: false, .. } => true,
+        FetchAttribute::Binary { peek: false, .. } => whole_message(a).is_some(),
+        _ => false,
+    }
+}
+
+/// One FETCH command being answered, message by message and item by item. Its answer
+/// stops where a streamed literal begins and goes on from there once the application has
+/// sent the literal's bytes.
+#[derive(Debug)]
+pub(super) struct FetchJob {
+    pub(super) tag: Tag,
+    pub(super) attributes: Vec<FetchAttribute>,
+    /// `(seq, uid)`, ascending.
+    pub(super) targets: Vec<(u32, u32)>,
+    pub(super) uid: bool,
+    /// The content of the messages, by UID, when an item reads it.
+    pub(super) messages: Vec<StoredMessage>,
+    /// UIDs whose `\Seen` this FETCH set, ascending: their flags go with them.
+    pub(super) newly_seen: Vec<u32>,
+    /// The target being answered.
+    target: usize,
+    /// Its next attribute; 0 while its line has not begun.
+    item: usize,
+    /// Items written on its line so far.
+    count: usize,
+}
+
+impl FetchJob {
+    pub(super) fn new(
+        tag: Tag,
+        attributes: Vec<FetchAttribute>,
+        targets: Vec<(u32, u32)>,
+        uid: bool,
+    ) -> Self {
+        Self {
+            tag,
+            attributes,
+            targets,
+            uid,
+            messages: Vec::new(),
+            newly_seen: Vec::new(),
+            target: 0,
+            item: 0,
+            count: 0,
+        }
+    }
+
+    /// Whether an item reads the messages' content.
+    pub(super) fn needs_content(&self) -> bool {
+        self.attributes.iter().any(needs_content)
+    }
+
+    /// Whether the answer leaves `uid` out: a message whose content is needed and was not
+    /// provided, or one known to be expunged elsewhere whose content would be streamed,
+    /// has nothing to say. (One not yet known to be gone is streamed, and if the store
+    /// cannot, the connection closes.)
+    fn skips(&self, view: &View, uid: u32) -> bool {
+        (self.needs_content() && find(&self.messages, uid).is_none())
+            || (self.attributes.iter().any(|a| whole_message(a).is_some())
+                && view.expunged_elsewhere(uid))
+    }
 }
 
 impl Session {
-    pub(super) fn fetch_reply(
-        &mut self,
-        tag: Tag,
-        attributes: &[FetchAttribute],
-        targets: &[(u32, u32)],
-        uid: bool,
-        messages: &[StoredMessage],
-        newly_seen: &[u32],
-    ) {
-        let needs_store = attributes
-            .iter()
-            .any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
+    /// Starts answering FETCH once the messages it reads are at hand: first, when it sets
+    /// `\Seen` on messages without it, asks [`Event::StoreFlags`](super::Event::StoreFlags)
+    /// (the answer comes with [`flags_stored`](Session::flags_stored)); otherwise answers.
+    pub(super) fn fetch_start(&mut self, job: Box<FetchJob>) {
+        let asked: Vec<u32> = match self.view() {
+            Some(v) if !v.read_only && job.attributes.iter().any(sets_seen) => job
+                .targets
+                .iter()
+                .filter(|&&(seq, u)| !v.has_flag(seq, &Flag::Seen) && !job.skips(v, u))
+                .map(|&(_, u)| u)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if asked.is_empty() {
+            self.fetch_run(job);
+            return;
+        }
+        self.ask(
+            Pending::FetchSeen {
+                job,
+                asked: asked.clone(),
+            },
+            Event::StoreFlags {
+                uids: asked,
+                change: FlagChange::Add(vec![Flag::Seen]),
+            },
+        );
+    }
+
+    /// Writes the FETCH answer from where `job` stands: to its end and the tagged OK, or
+    /// up to a streamed literal, whose bytes [`Event::Content`](super::Event::Content)
+    /// asks for.
+    pub(super) fn fetch_run(&mut self, mut job: Box<FetchJob>) {
         // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
-        let report_flags = !newly_seen.is_empty() && !attributes.contains(&FetchAttribute::Flags);
+        let report_flags =
+            !job.newly_seen.is_empty() && !job.attributes.contains(&FetchAttribute::Flags);
         // The lines go straight into the output queue, borrowed beside the view.
         let out = self.conduit.output();
         let mut scratch = Vec::new();
         let mut line = Vec::new();
+        let mut literal = None;
         if let State::Selected(v) = &mut self.state {
-            for &(seq, u) in targets {
-                let Some(seq) = NonZeroU32::new(seq) else {
+            'targets: while let Some(&(seq, u)) = job.targets.get(job.target) {
+                line.clear();
+                let info = NonZeroU32::new(seq).and_then(|seq| {
+                    usize::try_from(seq.get() - 1)
+                        .ok()
+                        .and_then(|i| v.messages.get(i))
+                        .map(|info| (seq, info))
+                });
+                let stored = find(&job.messages, u);
+                let Some((seq, info)) = info.filter(|_| job.item > 0 || !job.skips(v, u)) else {
+                    job.target += 1;
                     continue;
                 };
-                let Some(info) = usize::try_from(seq.get() - 1)
-                    .ok()
-                    .and_then(|i| v.messages.get(i))
-                else {
-                    continue;
-                };
-                let stored = find(messages, u);
-                if needs_store && stored.is_none() {
-                    // Expunged elsewhere and not yet reported: nothing to say about it.
-                    continue;
+                if job.item == 0 {
+                    line.extend_from_slice(b"* ");
+                    Writer::with_buffer(&mut line).num(seq.get());
+                    line.extend_from_slice(b" FETCH (");
+                    job.count = 0;
                 }
                 // Parsed on first need: not at all when every item is kept already.
                 let mut parsed = None;
-                // The whole line is assembled here and goes into the output in one piece.
-                line.clear();
-                line.extend_from_slice(b"* ");
-                Writer::with_buffer(&mut line).num(seq.get());
-                line.extend_from_slice(b" FETCH (");
-                let mut count = 0;
-                for a in attributes {
+                while let Some(a) = job.attributes.get(job.item) {
+                    job.item += 1;
+                    if let Some(partial) = whole_message(a) {
+                        let (offset, len) = clip(info.size, partial);
+                        write_literal_start(&mut line, &mut job.count, a, partial, len);
+                        if len > 0 {
+                            literal = Some((u, offset, len));
+                            break 'targets;
+                        }
+                        continue;
+                    }
                     let kept = match a {
                         FetchAttribute::Envelope => Some(CachedItem::Envelope),
                         FetchAttribute::Body => Some(CachedItem::Body),
@@ -90,13 +227,13 @@ impl Session {
                         _ => None,
                     };
                     if let Some(bytes) = kept.and_then(|k| v.cache.get(u, k)) {
-                        push_item(&mut line, &mut count, bytes);
+                        push_item(&mut line, &mut job.count, bytes);
                         continue;
                     }
                     // The structure items are written straight into the line.
                     if let (Some(k), Some(m)) = (kept, stored) {
                         let p = parsed.get_or_insert_with(|| ParsedMessage::parse(&m.raw));
-                        if count > 0 {
+                        if job.count > 0 {
                             line.push(b' ');
                         }
                         let start = line.len();
@@ -114,44 +251,89 @@ impl Session {
                                 p.write_body_structure(true, &mut line);
                             }
                         }
-                        count += 1;
+                        job.count += 1;
                         v.cache.insert(u, k, &line[start..]);
                         continue;
                     }
                     if *a == FetchAttribute::Flags {
-                        write_flags(&mut line, &mut count, &info.flags, info.recent);
+                        write_flags(&mut line, &mut job.count, &info.flags, info.recent);
                         continue;
                     }
                     let item = match a {
                         FetchAttribute::Uid => NonZeroU32::new(u).map(MessageDataItem::Uid),
                         FetchAttribute::InternalDate => {
-                            stored.map(|m| MessageDataItem::InternalDate(m.internal_date))
+                            Some(MessageDataItem::InternalDate(info.internal_date))
                         }
-                        other => stored.and_then(|m| {
+                        FetchAttribute::Rfc822Size => Some(MessageDataItem::Rfc822Size(info.size)),
+                        other if needs_content(other) => stored.and_then(|m| {
                             parsed
                                 .get_or_insert_with(|| ParsedMessage::parse(&m.raw))
                                 .fetch(other)
                         }),
+                        _ => None,
                     };
                     let Some(item) = item else { continue };
                     let bytes = encode_item(seq, item, &mut scratch);
-                    push_item(&mut line, &mut count, bytes);
+                    push_item(&mut line, &mut job.count, bytes);
                     if let Some(k) = kept {
                         v.cache.insert(u, k, bytes);
                     }
                 }
-                if report_flags && newly_seen.contains(&u) {
-                    write_flags(&mut line, &mut count, &info.flags, info.recent);
+                if report_flags && job.newly_seen.binary_search(&u).is_ok() {
+                    write_flags(&mut line, &mut job.count, &info.flags, info.recent);
                 }
-                if count > 0 {
+                // A line that began before a literal is closed even if nothing follows it.
+                if job.count > 0 {
                     line.extend_from_slice(b")\r\n");
                     out.extend_from_slice(&line);
                 }
+                job.target += 1;
+                job.item = 0;
             }
         }
-        let name = if uid { "UID FETCH" } else { "FETCH" };
-        self.finish(tag, &format!("{name} completed"), uid);
+        if let Some((uid, offset, len)) = literal {
+            out.extend_from_slice(&line);
+            self.ask(
+                Pending::Content { job, left: len },
+                Event::Content { uid, offset, len },
+            );
+            return;
+        }
+        let name = if job.uid { "UID FETCH" } else { "FETCH" };
+        let uid = job.uid;
+        self.finish(job.tag, &format!("{name} completed"), uid);
     }
+}
+
+/// Writes a streamed item's name, its origin and its literal's announcement, `{len}` CRLF
+/// (`~{len}` for `BINARY`, whose data may hold NUL), after the items already on the line.
+fn write_literal_start(
+    line: &mut Vec<u8>,
+    count: &mut usize,
+    a: &FetchAttribute,
+    partial: Option<Partial>,
+    len: u64,
+) {
+    if *count > 0 {
+        line.push(b' ');
+    }
+    let binary = matches!(a, FetchAttribute::Binary { .. });
+    let mut w = Writer::with_buffer(std::mem::take(line));
+    w.raw(match a {
+        FetchAttribute::Rfc822 => b"RFC822".as_slice(),
+        FetchAttribute::Binary { .. } => b"BINARY[]",
+        _ => b"BODY[]",
+    });
+    if let Some(p) = partial {
+        w.raw(b"<");
+        w.num(p.offset);
+        w.raw(b">");
+    }
+    w.raw(if binary { b" ~{" } else { b" {" });
+    w.num(len);
+    w.raw(b"}\r\n");
+    *line = w.out;
+    *count += 1;
 }
 
 /// One FETCH item as the codec encodes it inside a FETCH response, written into `scratch`.

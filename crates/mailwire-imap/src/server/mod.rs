@@ -1,11 +1,22 @@
 //! The IMAP4rev1 server session: RFC 3501's states and rules, without I/O.
 //!
 //! [`Session`] reads commands from the bytes it [`receive`](mailwire_core::Session::receive)s,
-//! answers what it can by itself (CAPABILITY, NOOP, NAMESPACE, FETCH of flags, SEARCH,
-//! the state machine's refusals) and asks the application, through [`Event`]s, for what
-//! only the message store knows. Each question is answered by calling a method on the
-//! session; the session then writes the untagged data and the tagged completion in the
-//! order RFC 3501 §7 requires. Pipelined commands wait their turn.
+//! answers what it can by itself (CAPABILITY, NOOP, NAMESPACE, FETCH of flags, dates and
+//! sizes, SEARCH by flags, dates and sizes, the state machine's refusals) and asks the
+//! application, through [`Event`]s, for what only the message store knows. Each question is
+//! answered by calling a method on the session; the session then writes the untagged data
+//! and the tagged completion in the order RFC 3501 §7 requires. Pipelined commands wait
+//! their turn.
+//!
+//! A whole message is never handed to the session: FETCH of `BODY[]`, `BODY.PEEK[]`,
+//! `RFC822` or `BINARY[]` (with or without a partial range) announces a literal whose length
+//! comes from the view ([`MessageInfo::size`]) and asks for its bytes with
+//! [`Event::Content`], which the application streams through
+//! [`send_content`](Session::send_content) chunk by chunk; the session goes on with the
+//! FETCH after [`end_content`](Session::end_content). Only items that read the message's
+//! structure (`ENVELOPE`, `BODY`, `BODYSTRUCTURE`, `RFC822.HEADER`, `RFC822.TEXT`, body
+//! sections other than the whole message) and SEARCH keys that read headers or bodies ask
+//! for it whole, with [`Event::Messages`].
 //!
 //! The session keeps the client's view of the selected mailbox: changes made elsewhere
 //! are reported with [`notify`](Session::notify) at any time, and reach the client
@@ -49,6 +60,7 @@
 //! ```
 
 mod answer;
+mod content;
 mod dispatch;
 mod event;
 mod fetch;
@@ -67,14 +79,16 @@ use mailwire_sasl::{AuthError, Mechanism, ServerExchange, ServerStep};
 use crate::codec::decode::leading_tag;
 use crate::codec::{FrameError, FrameEvent, Framer, Limits, encode_response};
 use crate::types::{
-    Capability, Code, Completion, Condition, Continue, FetchAttribute, Flag, IString, NString,
-    NamespaceDescription, Response, SearchKey, Status, Tag, Tagged, Text,
+    Capability, Code, Completion, Condition, Continue, IString, NString, NamespaceDescription,
+    Response, SearchKey, Status, Tag, Tagged, Text,
 };
 
 pub use answer::{Answer, Error, Question};
 pub use event::{
-    Event, ListEntry, MailboxChange, MailboxSnapshot, MailboxUpdate, MessageInfo, StoredMessage,
+    Event, FlagChange, ListEntry, MailboxChange, MailboxSnapshot, MailboxUpdate, MessageInfo,
+    StoredMessage,
 };
+use fetch::FetchJob;
 use view::View;
 
 /// How the server presents itself and what it allows.
@@ -240,19 +254,19 @@ enum Pending {
         mailbox: crate::types::Mailbox,
         read_only: bool,
     },
-    Fetch {
-        tag: Tag,
-        attributes: Vec<FetchAttribute>,
-        targets: Vec<(u32, u32)>,
-        uid: bool,
-    },
+    /// FETCH waiting on [`Event::Messages`].
+    Fetch(Box<FetchJob>),
+    /// FETCH waiting on [`Event::StoreFlags`] for the `\Seen` it sets.
     FetchSeen {
-        tag: Tag,
-        attributes: Vec<FetchAttribute>,
-        targets: Vec<(u32, u32)>,
-        uid: bool,
-        messages: Vec<StoredMessage>,
-        updates: Vec<(u32, Vec<Flag>)>,
+        job: Box<FetchJob>,
+        /// The UIDs whose `\Seen` was asked for, ascending.
+        asked: Vec<u32>,
+    },
+    /// FETCH waiting on the bytes of a streamed literal ([`Event::Content`]).
+    Content {
+        job: Box<FetchJob>,
+        /// Octets of the literal still to come.
+        left: u64,
     },
     Search {
         tag: Tag,
@@ -261,7 +275,9 @@ enum Pending {
     },
     Store {
         tag: Tag,
-        updates: Vec<(u32, Vec<Flag>)>,
+        /// Ascending.
+        uids: Vec<u32>,
+        change: FlagChange,
         silent: bool,
         uid: bool,
     },
@@ -471,6 +487,11 @@ impl Session {
     // ---- output helpers ----
 
     fn write(&mut self, response: &Response) {
+        // Inside a streamed literal nothing else may be written: a goodbye (a timeout, too
+        // much input) would become part of the message. The connection closes all the same.
+        if matches!(self.pending, Pending::Content { .. }) {
+            return;
+        }
         encode_response(response, self.conduit.output());
     }
 
@@ -776,6 +797,11 @@ impl Session {
     /// Reports a change to the selected mailbox made elsewhere. It reaches the client
     /// when the rules allow: at once during IDLE, otherwise at the end of a command.
     /// Ignored when no mailbox is selected.
+    ///
+    /// A store's change feed may report every change, this session's own included: what
+    /// the session knows already is ignored — a new message whose UID is not above every
+    /// UID it knows, the expunge of a UID not in its view, flags equal to those in its
+    /// view (in any order).
     pub fn notify(&mut self, update: MailboxUpdate) {
         if let State::Selected(view) = &mut self.state {
             view.update(update);

@@ -9,18 +9,19 @@ use crate::message::ParsedMessage;
 use crate::message::search::{Candidate, matches_all, needs_message, reads_body};
 use crate::types::{Data, Response, SearchKey, Tag};
 
-/// Whether keys or attributes need the stored message (its content or internal date).
+/// Whether keys read the stored messages' content: flags, numbers, INTERNALDATE and
+/// sizes come from the view.
 pub(super) fn search_needs_store(keys: &[SearchKey]) -> bool {
-    fn dated(k: &SearchKey) -> bool {
-        match k {
-            SearchKey::Before(_) | SearchKey::On(_) | SearchKey::Since(_) => true,
-            SearchKey::Not(k) => dated(k),
-            SearchKey::Or(a, b) => dated(a) || dated(b),
-            SearchKey::And(ks) => ks.iter().any(dated),
-            _ => false,
+    keys.iter().any(|k| match k {
+        SearchKey::Larger(_) | SearchKey::Smaller(_) => false,
+        SearchKey::Not(k) => search_needs_store(std::slice::from_ref(k)),
+        SearchKey::Or(a, b) => {
+            search_needs_store(std::slice::from_ref(a))
+                || search_needs_store(std::slice::from_ref(b))
         }
-    }
-    needs_message(keys) || keys.iter().any(dated)
+        SearchKey::And(ks) => search_needs_store(ks),
+        k => needs_message(std::slice::from_ref(k)),
+    })
 }
 
 impl Session {
@@ -51,7 +52,8 @@ impl Session {
                     largest_uid,
                     flags: &info.flags,
                     recent: info.recent,
-                    internal_date: stored.map(|m| m.internal_date),
+                    internal_date: Some(info.internal_date),
+                    size: Some(info.size),
                     message: parsed.as_ref(),
                 };
                 if matches_all(keys, &c) {

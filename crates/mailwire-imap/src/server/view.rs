@@ -132,15 +132,30 @@ impl View {
         })
     }
 
-    /// Records a change made elsewhere; nothing is told to the client yet.
+    /// Records a change made elsewhere; nothing is told to the client yet. What the view
+    /// knows already is ignored, since a store reports the changes this session made too:
+    /// a new message whose UID is not above every UID known, the expunge of a message not
+    /// in the view, flags equal to the view's (in any order).
     pub(crate) fn update(&mut self, update: MailboxUpdate) {
         match update {
-            MailboxUpdate::Appended { uid, flags, recent } => {
+            MailboxUpdate::Appended {
+                uid,
+                flags,
+                recent,
+                internal_date,
+                size,
+            } => {
                 let known = self
                     .largest_uid()
                     .max(self.pending_new.last().map_or(0, |m| m.uid));
                 if uid > known {
-                    self.pending_new.push(MessageInfo { uid, flags, recent });
+                    self.pending_new.push(MessageInfo {
+                        uid,
+                        flags,
+                        recent,
+                        internal_date,
+                        size,
+                    });
                     if let Some(next) = uid.checked_add(1).and_then(NonZeroU32::new) {
                         self.uid_next = self.uid_next.max(next);
                     }
@@ -156,12 +171,12 @@ impl View {
             MailboxUpdate::Flags { uid, flags } => {
                 if let Some(m) = self.pending_new.iter_mut().find(|m| m.uid == uid) {
                     m.flags = flags;
-                } else if let Some(seq) = self.seq_of(uid) {
-                    if let Some(m) = self.by_seq_mut(seq) {
+                } else if let Some(m) = self.seq_of(uid).and_then(|seq| self.by_seq_mut(seq)) {
+                    // What the view holds already (this session's own STORE, reported
+                    // back by the store) is nothing new to tell.
+                    if !same_flags(&m.flags, &flags) {
                         m.flags = flags;
-                    }
-                    if !self.pending_flags.contains(&uid) {
-                        self.pending_flags.push(uid);
+                        self.flags_changed(uid);
                     }
                 }
             }
@@ -203,10 +218,39 @@ impl View {
         a
     }
 
+    /// The store no longer has `uid`: expunged elsewhere, to be told when allowed.
+    pub(crate) fn gone(&mut self, uid: u32) {
+        self.update(MailboxUpdate::Expunged { uid });
+    }
+
+    /// Whether `uid` was expunged elsewhere, which the client has not been told yet.
+    pub(crate) fn expunged_elsewhere(&self, uid: u32) -> bool {
+        self.pending_expunge.contains(&uid)
+    }
+
+    /// The client has just been told `uid`'s flags: a change made elsewhere before need
+    /// not be told again.
+    pub(crate) fn flags_reported(&mut self, uid: u32) {
+        self.pending_flags.retain(|&u| u != uid);
+    }
+
+    /// `uid`'s flags (already changed in the view) are to be told at the next
+    /// opportunity, as a change made elsewhere.
+    pub(crate) fn flags_changed(&mut self, uid: u32) {
+        if !self.pending_flags.contains(&uid) {
+            self.pending_flags.push(uid);
+        }
+    }
+
     /// Whether a message's flags include `flag`.
     pub(crate) fn has_flag(&self, seq: u32, flag: &Flag) -> bool {
         self.by_seq(seq).is_some_and(|m| m.flags.contains(flag))
     }
+}
+
+/// Whether two flag lists hold the same flags, in any order.
+fn same_flags(a: &[Flag], b: &[Flag]) -> bool {
+    a.iter().all(|f| b.contains(f)) && b.iter().all(|f| a.contains(f))
 }
 
 fn count(n: usize) -> u32 {
@@ -216,6 +260,11 @@ fn count(n: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::{Date, DateTime};
+
+    fn date() -> DateTime {
+        DateTime::new(Date::new(2024, 5, 1).unwrap(), 9, 30, 0, 0).unwrap()
+    }
 
     fn view(uids: &[u32]) -> View {
         View::new(
@@ -232,6 +281,8 @@ mod tests {
                         uid,
                         flags: vec![],
                         recent: false,
+                        internal_date: date(),
+                        size: 100,
                     })
                     .collect(),
             },
@@ -260,11 +311,15 @@ mod tests {
             uid: 11,
             flags: vec![],
             recent: true,
+            internal_date: date(),
+            size: 10,
         });
         v.update(MailboxUpdate::Appended {
             uid: 5,
             flags: vec![],
             recent: true,
+            internal_date: date(),
+            size: 10,
         });
         assert_eq!(v.exists(), 1);
         assert_eq!(v.seq_of(11), None);
@@ -272,6 +327,55 @@ mod tests {
         assert_eq!((a.exists, a.recent), (Some(2), Some(1)));
         assert_eq!(v.seq_of(11), Some(2));
         assert_eq!(v.uid_next.get(), 100);
+    }
+
+    #[test]
+    fn what_the_view_knows_already_is_not_told_again() {
+        let mut v = view(&[10, 20]);
+        v.messages[0].flags = vec![Flag::Seen, Flag::Flagged];
+        v.update(MailboxUpdate::Appended {
+            uid: 30,
+            flags: vec![],
+            recent: false,
+            internal_date: date(),
+            size: 10,
+        });
+        // Known already: numbered, pending, or not above them.
+        for uid in [20, 30, 25] {
+            v.update(MailboxUpdate::Appended {
+                uid,
+                flags: vec![Flag::Deleted],
+                recent: true,
+                internal_date: date(),
+                size: 99,
+            });
+        }
+        v.update(MailboxUpdate::Expunged { uid: 15 });
+        v.update(MailboxUpdate::Flags {
+            uid: 10,
+            flags: vec![Flag::Flagged, Flag::Seen],
+        });
+        v.update(MailboxUpdate::Flags {
+            uid: 99,
+            flags: vec![Flag::Seen],
+        });
+        let a = v.announce(true);
+        assert_eq!(
+            a,
+            Announcements {
+                expunged: vec![],
+                exists: Some(3),
+                recent: Some(0),
+                flags: vec![],
+            }
+        );
+        assert_eq!(v.messages[2].size, 10);
+        assert_eq!(v.messages[2].flags, []);
+        v.update(MailboxUpdate::Flags {
+            uid: 20,
+            flags: vec![Flag::Answered],
+        });
+        assert_eq!(v.announce(true).flags, [2]);
     }
 
     #[test]
