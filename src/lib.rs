@@ -11,6 +11,9 @@
 //! - `imap`: IMAP4rev1 codec, both directions, with the common extensions.
 //! - `tokio`: the tokio adapter: connection driver, TLS (rustls), codecs, async clients and
 //!   a server helper; each protocol feature turns on its part of it.
+//! - `server`: async SMTP / LMTP, POP3 and IMAP servers over storage traits the
+//!   application implements, with listeners, TLS, limits, graceful shutdown and an
+//!   in-memory reference store.
 //! - `ring` (default) and `aws-lc-rs`: the rustls crypto provider the tokio adapter falls
 //!   back on (see `mailwire_tokio::crypto_provider`).
 //!
@@ -47,6 +50,8 @@ pub use mailwire_mime as mime;
 pub use mailwire_pop3 as pop3;
 #[cfg(feature = "sasl")]
 pub use mailwire_sasl as sasl;
+#[cfg(feature = "server")]
+pub use mailwire_server as server;
 #[cfg(feature = "smtp")]
 pub use mailwire_smtp as smtp;
 #[cfg(feature = "tokio")]

@@ -128,8 +128,8 @@ impl Store {
                     s.status(vec![StatusItem::Messages(n)]).unwrap();
                 }
                 Event::Copy { uids, .. } => {
-                    let dest: Vec<u32> = (500..).take(uids.len()).collect();
-                    s.accept_copy(NonZeroU32::new(9).unwrap(), &dest).unwrap();
+                    let copied: Vec<(u32, u32)> = uids.iter().copied().zip(500..).collect();
+                    s.accept_copy(NonZeroU32::new(9).unwrap(), &copied).unwrap();
                 }
                 Event::Append { mailbox, messages } => {
                     let sizes: Vec<usize> = messages.iter().map(|m| m.data.len()).collect();

@@ -51,8 +51,10 @@ pub trait Transaction: Send + 'static {
     fn data(&mut self, chunk: Bytes) -> impl Future<Output = Result<(), Reply>> + Send;
 
     /// The body is complete: deliver it. One result per accepted recipient, in the order
-    /// they were accepted — the SMTP server answers with the first refusal if there is
-    /// one, the LMTP server answers each (RFC 2033 §4.2). The message must be durable (on
-    /// disk and synced, or in a store that says so) before an `Ok` is returned.
+    /// they were accepted. The LMTP server answers each (RFC 2033 §4.2); the SMTP server
+    /// has one answer for all, so it accepts a message delivered to any recipient (the
+    /// delivery reports failures for the others by a bounce) and refuses one delivered to
+    /// none with the first refusal. Each `Ok` means the message is durable (on disk and
+    /// synced, or in a store that promises as much).
     fn commit(self) -> impl Future<Output = Vec<Result<(), Reply>>> + Send;
 }

@@ -11,6 +11,25 @@
 //!   mailbox's change feed ([`Mailbox::wait_changes`]), which wakes a client in IMAP IDLE
 //!   at once.
 //!
+//! The protocol servers — [`SmtpServer`] (also LMTP), [`Pop3Server`] and [`ImapServer`] —
+//! implement [`Service`], which [`Listeners`] runs on plaintext, STARTTLS and implicit-TLS
+//! sockets within [`Limits`], each connection in a `connection` tracing span (protocol,
+//! peer, TLS, and the user once logged in; no secret is ever logged). [`Shutdown`] stops
+//! them gracefully. Failed logins slow down further attempts through a shared
+//! [`Throttle`]. [`memory::Memory`] is the reference store, small enough to read in one
+//! sitting.
+//!
+//! # What the IMAP server needs from a store
+//!
+//! FLAGS, UID, INTERNALDATE and RFC822.SIZE come from the selected mailbox's
+//! [`Snapshot`](store::Snapshot) and change feed. Whole messages (`BODY[]`, `RFC822`,
+//! with or without a partial range) are streamed from [`Mailbox::content`] into the literal
+//! whose length the snapshot's size gave, one piece at a time, so a 50 MiB message costs the
+//! server one 64 KiB buffer per client. ENVELOPE, BODYSTRUCTURE, header and part sections
+//! and content SEARCH need the message parsed, and for those the content is read whole,
+//! one message at a time; a store that keeps the header and the MIME structure apart could
+//! answer those without the body, which is where this layer goes next.
+//!
 //! # Generic, not boxed
 //!
 //! The traits are generic (`async fn` in traits, with `Send` futures) and the servers are
@@ -23,17 +42,31 @@
 
 mod auth;
 mod delivery;
-pub mod memory;
+mod imap;
 mod listen;
+mod login;
+pub mod memory;
+mod nonce;
+mod pop3;
 mod service;
 mod shutdown;
+mod smtp;
 pub mod store;
+mod throttle;
 mod tls;
 
 pub use auth::Authenticator;
 pub use delivery::{Client, Delivery, Transaction};
+pub use imap::ImapServer;
 pub use listen::{Limits, ListenError, Listeners, next_event_or_shutdown};
+pub use pop3::Pop3Server;
 pub use service::{Accepted, Security, Service};
 pub use shutdown::{Shutdown, ShutdownSignal};
+pub use smtp::SmtpServer;
 pub use store::{MailStore, Mailbox, Mailboxes, StoreError, StoreResult};
+pub use throttle::Throttle;
 pub use tls::{TlsFileError, tls_from_pem_files};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

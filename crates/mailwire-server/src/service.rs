@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use mailwire_tokio::{MaybeTlsStream, Tls};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use crate::ShutdownSignal;
@@ -22,12 +23,13 @@ pub enum Security {
     Implicit,
 }
 
-/// One accepted connection, handed to a [`Service`].
+/// One accepted connection, handed to a [`Service`]: a TCP stream from a listener, or any
+/// other byte stream (an in-memory pipe in tests and fuzzing).
 #[derive(Debug)]
 #[non_exhaustive]
-pub struct Accepted {
+pub struct Accepted<IO = TcpStream> {
     /// The stream; already under TLS for [`Security::Implicit`].
-    pub stream: MaybeTlsStream<TcpStream>,
+    pub stream: MaybeTlsStream<IO>,
     /// The client's address.
     pub peer: SocketAddr,
     /// How the listener secures connections.
@@ -39,15 +41,10 @@ pub struct Accepted {
     pub shutdown: ShutdownSignal,
 }
 
-impl Accepted {
+impl<IO> Accepted<IO> {
     /// A connection for a [`Service`] served outside any listener (a test, an embedding
-    /// that accepts its own sockets).
-    pub fn new(
-        stream: MaybeTlsStream<TcpStream>,
-        peer: SocketAddr,
-        security: Security,
-        tls: Tls,
-    ) -> Self {
+    /// that accepts its own sockets, a fuzzer's in-memory pipe).
+    pub fn new(stream: MaybeTlsStream<IO>, peer: SocketAddr, security: Security, tls: Tls) -> Self {
         Self {
             stream,
             peer,
@@ -68,8 +65,15 @@ pub trait Service: Send + Sync + 'static {
     fn refusal(&self) -> &'static [u8];
 
     /// Serves one connection to its end.
-    fn serve(
+    fn serve<IO>(
         self: Arc<Self>,
-        connection: Accepted,
-    ) -> impl Future<Output = Result<(), mailwire_tokio::Error>> + Send;
+        connection: Accepted<IO>,
+    ) -> impl Future<Output = Result<(), mailwire_tokio::Error>> + Send
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static;
 }
+
+/// The streams a service runs over.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}

@@ -129,17 +129,10 @@ pub struct Snapshot {
     pub messages: Vec<MessageMeta>,
 }
 
-/// A change to stored flags, applied by the store to the flags as they are stored now —
-/// never a whole set computed from a view that may be stale.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FlagChange {
-    /// Add these flags (`+FLAGS`).
-    Add(Vec<Flag>),
-    /// Remove these flags (`-FLAGS`).
-    Remove(Vec<Flag>),
-    /// Replace the flags with these (`FLAGS`).
-    Replace(Vec<Flag>),
-}
+/// A change to stored flags (`+FLAGS`, `-FLAGS`, `FLAGS`), applied by the store to the
+/// flags as they are stored now — never a whole set computed from a view that may be
+/// stale. [`FlagChange::apply`] computes the result for a store that keeps flag lists.
+pub use mailwire_imap::server::FlagChange;
 
 /// What APPEND stores besides the content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,14 +145,23 @@ pub struct NewMessage {
     pub size: u32,
 }
 
-/// Where APPEND, COPY and MOVE put messages, for UIDPLUS's APPENDUID and COPYUID
-/// (RFC 4315).
+/// Where APPEND put a message, for UIDPLUS's APPENDUID (RFC 4315).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placed {
     /// The destination's UIDVALIDITY.
     pub uid_validity: NonZeroU32,
     /// Each message's UID in the destination, in the order given.
     pub uids: Vec<u32>,
+}
+
+/// Where COPY and MOVE put messages, for UIDPLUS's COPYUID (RFC 4315).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    /// The destination's UIDVALIDITY.
+    pub uid_validity: NonZeroU32,
+    /// Each message copied: its UID here and its copy's UID in the destination, in the
+    /// order given. Messages that no longer existed are left out.
+    pub uids: Vec<(u32, u32)>,
 }
 
 /// A change made to a mailbox by someone (another connection, a delivery, another
@@ -217,8 +219,9 @@ pub trait Mailboxes: Send + Sync + 'static {
         content: &mut (dyn AsyncRead + Send + Unpin),
     ) -> impl Future<Output = StoreResult<Placed>> + Send;
 
-    /// Opens a mailbox to read and change it; `read_only` for EXAMINE and POP3's snapshot
-    /// (where `\Recent` must not be taken).
+    /// Opens a mailbox to read and change it, or with `read_only` (EXAMINE) only to read
+    /// it: a read-only view takes no `\Recent` and changes nothing. The POP3 server opens
+    /// INBOX read-write, as its session may delete messages.
     fn select(
         &self,
         name: &str,
@@ -259,7 +262,7 @@ pub trait Mailbox: Send + Sync + 'static {
         uids: &[u32],
         to: &str,
         remove: bool,
-    ) -> impl Future<Output = StoreResult<Placed>> + Send;
+    ) -> impl Future<Output = StoreResult<Copied>> + Send;
 
     /// Removes the messages of `uids`, and returns those it removed.
     fn expunge(&self, uids: &[u32]) -> impl Future<Output = StoreResult<Vec<u32>>> + Send;

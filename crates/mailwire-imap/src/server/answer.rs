@@ -115,8 +115,8 @@ pub enum Answer {
     AcceptCopy {
         /// The destination's UIDVALIDITY.
         uid_validity: NonZeroU32,
-        /// The UIDs the copies got.
-        destination_uids: Vec<u32>,
+        /// Each message's UID and its copy's UID.
+        copied: Vec<(u32, u32)>,
     },
     /// [`accept_append`](super::Session::accept_append).
     AcceptAppend {
@@ -127,6 +127,13 @@ pub enum Answer {
     },
     /// [`reject`](super::Session::reject), with its text.
     Reject(String),
+    /// [`reject_with`](super::Session::reject_with), with its response code and text.
+    RejectWith {
+        /// The response code.
+        code: Option<crate::types::Code>,
+        /// The text.
+        text: String,
+    },
     /// [`list`](super::Session::list).
     List(Vec<ListEntry>),
     /// [`status`](super::Session::status).
@@ -147,6 +154,7 @@ impl fmt::Display for Answer {
             Answer::AcceptCopy { .. } => "accept_copy",
             Answer::AcceptAppend { .. } => "accept_append",
             Answer::Reject(_) => "reject",
+            Answer::RejectWith { .. } => "reject_with",
             Answer::List(_) => "list",
             Answer::Status(_) => "status",
         })
@@ -245,10 +253,35 @@ impl Session {
     /// Not for [`Event::Auth`]: [`answer_auth`](Self::answer_auth) with
     /// [`AuthAnswer::Reject`] refuses credentials, and the session chooses the reply.
     pub fn reject(&mut self, text: &str) -> Result<(), Error> {
+        self.refuse(None, text, || Answer::Reject(text.to_owned()))
+    }
+
+    /// Refuses the pending question with a tagged `NO`, a response code and `text`: the
+    /// codes RFC 3501 and RFC 5530 give for a store's refusals, such as `[TRYCREATE]` for an
+    /// APPEND or COPY to a mailbox that does not exist, `[NONEXISTENT]`,
+    /// `[ALREADYEXISTS]` or `[NOPERM]`. As [`reject`](Self::reject) otherwise.
+    pub fn reject_with(
+        &mut self,
+        code: Option<crate::types::Code>,
+        text: &str,
+    ) -> Result<(), Error> {
+        let handed_back = code.clone();
+        self.refuse(code, text, || Answer::RejectWith {
+            code: handed_back,
+            text: text.to_owned(),
+        })
+    }
+
+    fn refuse(
+        &mut self,
+        code: Option<crate::types::Code>,
+        text: &str,
+        answer: impl FnOnce() -> Answer,
+    ) -> Result<(), Error> {
         match self.take_pending() {
             other @ (Pending::None | Pending::Credentials { .. } | Pending::Content { .. }) => {
                 self.pending = other;
-                Err(self.misuse(Answer::Reject(text.to_owned())))
+                Err(self.misuse(answer()))
             }
             Pending::FetchSeen { job, .. } => {
                 // The flags could not be stored: answer without setting \Seen.
@@ -257,7 +290,7 @@ impl Session {
                 Ok(())
             }
             Pending::Fetch(job) => {
-                self.tagged(job.tag, Completion::No, None, text);
+                self.tagged(job.tag, Completion::No, code, text);
                 self.resume();
                 Ok(())
             }
@@ -270,7 +303,7 @@ impl Session {
             | Pending::List { tag, .. }
             | Pending::Status { tag, .. }
             | Pending::Manage { tag, .. } => {
-                self.tagged(tag, Completion::No, None, text);
+                self.tagged(tag, Completion::No, code, text);
                 self.resume();
                 Ok(())
             }
@@ -334,18 +367,21 @@ impl Session {
         }
     }
 
-    /// Accepts [`Event::Copy`] with UIDPLUS's COPYUID: the destination's UIDVALIDITY and
-    /// the UIDs the copies got, in the order of the event's `uids`.
+    /// Accepts [`Event::Copy`] with UIDPLUS's COPYUID: the destination's UIDVALIDITY and,
+    /// for each message copied, its UID here and its copy's UID there, in the order of the
+    /// event's `uids`. Messages that no longer existed are left out of `copied` (and out of
+    /// COPYUID); an empty `copied` sends no COPYUID.
     pub fn accept_copy(
         &mut self,
         uid_validity: NonZeroU32,
-        destination_uids: &[u32],
+        copied: &[(u32, u32)],
     ) -> Result<(), Error> {
         match self.take_pending() {
             Pending::Copy { tag, uids, remove } => {
+                let (sources, destinations): (Vec<u32>, Vec<u32>) = copied.iter().copied().unzip();
                 let code =
-                    uid_set(&uids)
-                        .zip(uid_set(destination_uids))
+                    uid_set(&sources)
+                        .zip(uid_set(&destinations))
                         .map(|(source, destination)| crate::types::Code::CopyUid {
                             uid_validity,
                             source,
@@ -359,7 +395,7 @@ impl Session {
                 self.pending = other;
                 Err(self.misuse(Answer::AcceptCopy {
                     uid_validity,
-                    destination_uids: destination_uids.to_vec(),
+                    copied: copied.to_vec(),
                 }))
             }
         }

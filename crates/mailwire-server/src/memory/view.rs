@@ -13,7 +13,7 @@ use super::folder::Folder;
 use super::lock;
 use super::mailboxes::{Account, mailbox_name};
 use super::message::{same_flag, storable};
-use crate::store::{Change, FlagChange, Placed, Snapshot};
+use crate::store::{Change, Copied, FlagChange, Snapshot};
 use crate::{Mailbox, StoreError, StoreResult};
 
 /// A mailbox selected by [`UserMailboxes`](super::UserMailboxes), read-write or
@@ -260,7 +260,7 @@ impl Mailbox for MailboxView {
         Ok(result)
     }
 
-    async fn copy(&self, uids: &[u32], to: &str, remove: bool) -> StoreResult<Placed> {
+    async fn copy(&self, uids: &[u32], to: &str, remove: bool) -> StoreResult<Copied> {
         if remove {
             self.writable()?;
         }
@@ -282,17 +282,17 @@ impl Mailbox for MailboxView {
         if u64::from(target.uid_next.get()).saturating_add(count) >= u64::from(u32::MAX) {
             return Err(StoreError::Limit("no UID left in the mailbox".into()));
         }
-        let mut placed = Placed {
+        let mut placed = Copied {
             uid_validity: target.uid_validity,
             uids: Vec::with_capacity(copies.len()),
         };
-        for (_, message) in &copies {
+        for (source_uid, message) in &copies {
             let uid = target.add(
                 message.flags.clone(),
                 message.internal_date,
                 message.content.clone(),
             )?;
-            placed.uids.push(uid);
+            placed.uids.push((*source_uid, uid));
         }
         if remove {
             let source = self.folder(&mut account)?;
@@ -608,17 +608,17 @@ mod tests {
             .unwrap();
         assert_eq!(
             placed,
-            Placed {
+            Copied {
                 uid_validity: trash,
-                uids: vec![2, 3]
+                uids: vec![(plain, 2), (flagged, 3)]
             }
         );
         let placed = source.copy(&[flagged, plain], "Trash", true).await.unwrap();
         assert_eq!(
             placed,
-            Placed {
+            Copied {
                 uid_validity: trash,
-                uids: vec![4, 5]
+                uids: vec![(flagged, 4), (plain, 5)]
             }
         );
 
@@ -651,7 +651,10 @@ mod tests {
         let missing = source.copy(&[1], "Nowhere", false).await;
         assert!(matches!(missing, Err(StoreError::NoMailbox(n)) if n == "Nowhere"));
         let (examine, _) = mailboxes.select("Trash", true).await.unwrap();
-        assert_eq!(examine.copy(&[2], "INBOX", false).await.unwrap().uids, [3]);
+        assert_eq!(
+            examine.copy(&[2], "INBOX", false).await.unwrap().uids,
+            [(2, 3)]
+        );
         assert!(matches!(
             examine.copy(&[2], "INBOX", true).await,
             Err(StoreError::NoPermission)

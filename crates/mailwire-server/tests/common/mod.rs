@@ -47,7 +47,10 @@ impl Service for Smtp {
         REFUSAL
     }
 
-    async fn serve(self: Arc<Self>, accepted: Accepted) -> Result<(), mailwire_tokio::Error> {
+    async fn serve<IO>(self: Arc<Self>, accepted: Accepted<IO>) -> Result<(), mailwire_tokio::Error>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let session = Session::new(Arc::clone(&self.config));
         let mut conn = Connection::new(accepted.stream, session, accepted.tls);
         let shutdown = accepted.shutdown;
@@ -62,9 +65,9 @@ impl Service for Smtp {
 }
 
 impl Smtp {
-    async fn answer(
+    async fn answer<IO: AsyncRead + AsyncWrite + Unpin>(
         &self,
-        conn: &mut Connection<Session, TcpStream>,
+        conn: &mut Connection<Session, IO>,
         event: Event,
         shutdown: &ShutdownSignal,
     ) {

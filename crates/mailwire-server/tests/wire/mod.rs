@@ -1,0 +1,116 @@
+//! A line-oriented test client over an in-memory pipe to a [`Service`], and a memory
+//! store with one user.
+
+#![allow(dead_code, reason = "each test file uses its own part")]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mailwire_server::memory::Memory;
+use mailwire_server::{Accepted, Security, Service};
+use mailwire_tokio::{MaybeTlsStream, Tls};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+/// Longest any test waits for the server: a broken wake-up fails instead of hanging.
+pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
+
+pub(crate) fn memory() -> Memory {
+    let memory = Memory::new();
+    memory.add_user("fred", "secret");
+    memory
+}
+
+pub(crate) fn peer() -> SocketAddr {
+    SocketAddr::from(([192, 0, 2, 7], 40000))
+}
+
+/// A client's end of a connection to `service`, which runs in its own task.
+pub(crate) struct Wire {
+    io: DuplexStream,
+    buf: Vec<u8>,
+    pub(crate) task: tokio::task::JoinHandle<Result<(), mailwire_tokio::Error>>,
+}
+
+impl Wire {
+    pub(crate) fn connect<S: Service>(service: &Arc<S>) -> Self {
+        let (client, server) = tokio::io::duplex(256 * 1024);
+        let accepted = Accepted::new(
+            MaybeTlsStream::Plain(server),
+            peer(),
+            Security::Plain,
+            Tls::None,
+        );
+        let task = tokio::spawn(Arc::clone(service).serve(accepted));
+        Self {
+            io: client,
+            buf: Vec::new(),
+            task,
+        }
+    }
+
+    pub(crate) async fn send(&mut self, bytes: impl AsRef<[u8]>) {
+        self.io
+            .write_all(bytes.as_ref())
+            .await
+            .expect("the server reads");
+    }
+
+    /// Reads until the received bytes end with a line that starts with `prefix`, and
+    /// returns everything up to and including that line.
+    pub(crate) async fn until(&mut self, prefix: &str) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(end) = find_line(&self.buf, prefix.as_bytes()) {
+                let rest = self.buf.split_off(end);
+                let got = std::mem::replace(&mut self.buf, rest);
+                return String::from_utf8_lossy(&got).into_owned();
+            }
+            let mut chunk = vec![0u8; 64 * 1024];
+            let n = tokio::time::timeout_at(deadline, self.io.read(&mut chunk))
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "no line starting {prefix:?} within {PATIENCE:?}; got {:?}",
+                        String::from_utf8_lossy(&self.buf)
+                    )
+                })
+                .expect("the pipe reads");
+            assert!(
+                n > 0,
+                "closed before {prefix:?}; got {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// Sends a command and reads up to its tagged (IMAP) or final reply line.
+    pub(crate) async fn ask(&mut self, command: &str, reply_prefix: &str) -> String {
+        self.send(format!("{command}\r\n")).await;
+        self.until(reply_prefix).await
+    }
+
+    /// Reads until the server closes the connection and returns what came.
+    pub(crate) async fn rest(&mut self) -> String {
+        let mut all = std::mem::take(&mut self.buf);
+        tokio::time::timeout(PATIENCE, self.io.read_to_end(&mut all))
+            .await
+            .expect("the server closes")
+            .expect("the pipe reads");
+        String::from_utf8_lossy(&all).into_owned()
+    }
+}
+
+/// The end of the first line (after its LF) that starts with `prefix`.
+fn find_line(buf: &[u8], prefix: &[u8]) -> Option<usize> {
+    let mut start = 0;
+    while start < buf.len() {
+        let end = buf[start..].iter().position(|&b| b == b'\n')? + start + 1;
+        if buf[start..end].starts_with(prefix) {
+            return Some(end);
+        }
+        start = end;
+    }
+    None
+}
