@@ -156,7 +156,17 @@ impl<A: Authenticator, S: MailStore> Service for ImapServer<A, S> {
                 }
             };
             match next {
-                Next::Event(event) => state.handle(&mut conn, event).await?,
+                Next::Event(event) => {
+                    state.handle(&mut conn, event).await?;
+                    // CLOSE, UNSELECT or a failed SELECT left the selected state.
+                    if conn.session().selected().is_none() {
+                        state.selected = None;
+                    }
+                }
+                // UNSELECT leaves the selected state without an event.
+                Next::Woken(Wake::Changes(_)) if conn.session().selected().is_none() => {
+                    state.selected = None;
+                }
                 Next::Woken(Wake::Changes(changes)) => state.apply(&mut conn, changes),
                 Next::Woken(Wake::Shutdown) if conn.session().receiving_command() => {}
                 Next::Woken(Wake::Shutdown) => {
@@ -233,7 +243,10 @@ impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
                     None => Err(StoreError::Gone),
                 };
                 match stored {
-                    Ok(flags) => conn.session_mut().flags_stored(flags),
+                    Ok(flags) => {
+                        self.sync(conn, &uids).await;
+                        conn.session_mut().flags_stored(flags)
+                    }
                     Err(e) => refuse(conn, "STORE", &e),
                 }
             }
@@ -243,7 +256,10 @@ impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
                     None => Err(StoreError::Gone),
                 };
                 match removed {
-                    Ok(_) => conn.session_mut().accept(),
+                    Ok(_) => {
+                        self.sync(conn, &uids).await;
+                        conn.session_mut().accept()
+                    }
                     Err(e) => refuse(conn, "EXPUNGE", &e),
                 }
             }
@@ -256,6 +272,10 @@ impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
                     Some(m) => m.copy(&uids, &name(&destination), remove).await,
                     None => Err(StoreError::Gone),
                 };
+                if placed.is_ok() {
+                    // A copy into the selected mailbox is reported with the command.
+                    self.sync(conn, if remove { &uids } else { &[] }).await;
+                }
                 match placed {
                     Ok(c) if !c.uids.is_empty() => {
                         conn.session_mut().accept_copy(c.uid_validity, &c.uids)
@@ -312,6 +332,26 @@ impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
         Ok(())
     }
 
+    /// Takes the selected mailbox's changes now, before a command that changed the mailbox
+    /// is answered, so that its own effects (an APPEND's or COPY's new message) are reported
+    /// with it. What the command reports itself — the flags of the messages it stored, the
+    /// messages it expunged or moved, `own` — is left out.
+    async fn sync<IO: Io>(&mut self, conn: &mut Connection<Session, IO>, own: &[u32]) {
+        let Some(mailbox) = self.selected.as_mut() else {
+            return;
+        };
+        let changes = mailbox.changes().await.map(|changes| {
+            changes
+                .into_iter()
+                .filter(|c| match c {
+                    Change::Expunged { uid } | Change::Flags { uid, .. } => !own.contains(uid),
+                    _ => true,
+                })
+                .collect()
+        });
+        self.apply(conn, changes);
+    }
+
     /// Tells the session of changes made elsewhere; it reports them when RFC 3501 allows.
     fn apply<IO: Io>(
         &mut self,
@@ -347,7 +387,8 @@ impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
             Err(e) => {
                 tracing::warn!(error = %e, "the selected mailbox is gone");
                 self.selected = None;
-                conn.session_mut().shutdown();
+                conn.session_mut()
+                    .bye("Selected mailbox was deleted, have to disconnect");
             }
         }
     }
@@ -469,6 +510,8 @@ impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
             }
         }
         tracing::debug!(mailbox = target, messages = uids.len(), "appended");
+        // An APPEND to the selected mailbox is reported with the command (RFC 3501 §6.3.11).
+        self.sync(conn, &[]).await;
         match validity {
             Some(v) => conn.session_mut().accept_append(v, &uids),
             None => conn.session_mut().accept(),
@@ -506,31 +549,52 @@ impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
             Err(e) => return refuse(conn, if subscribed { "LSUB" } else { "LIST" }, &e),
         };
         let pattern = pattern.under(reference);
-        let entries = all
-            .into_iter()
-            // A subscribed name that does not exist is for LSUB only.
-            .filter(|e| {
-                if subscribed {
-                    e.subscribed
-                } else {
-                    !e.attributes.contains(&MailboxAttribute::NonExistent)
+        let matching = |name: &str| {
+            MailboxName::new(name.as_bytes().to_vec())
+                .ok()
+                .filter(|m| pattern.matches(m, delimiter))
+        };
+        let entry = |attributes, mailbox| ListEntry {
+            attributes,
+            delimiter,
+            mailbox,
+        };
+        let mut entries = Vec::new();
+        if subscribed {
+            let names: Vec<&str> = all
+                .iter()
+                .filter(|e| e.subscribed)
+                .map(|e| e.name.as_str())
+                .collect();
+            for name in &names {
+                if let Some(mailbox) = matching(name) {
+                    entries.push(entry(Vec::new(), mailbox));
+                    continue;
                 }
-            })
-            .filter_map(|e| {
-                let mailbox = MailboxName::new(e.name.into_bytes()).ok()?;
-                pattern.matches(&mailbox, delimiter).then(|| {
-                    let mut attributes = e.attributes;
-                    if e.subscribed && !subscribed {
-                        attributes.push(MailboxAttribute::Subscribed);
+                // RFC 3501 §6.3.9: with `%`, a subscribed child whose parent is not
+                // subscribed shows the parent, flagged `\Noselect`, once.
+                let parents = name.match_indices(DELIMITER).map(|(i, _)| &name[..i]);
+                for parent in parents {
+                    let shown = names.contains(&parent)
+                        || entries
+                            .iter()
+                            .any(|e| e.mailbox.as_bytes() == parent.as_bytes());
+                    if !shown && let Some(mailbox) = matching(parent) {
+                        entries.push(entry(vec![MailboxAttribute::NoSelect], mailbox));
                     }
-                    ListEntry {
-                        attributes,
-                        delimiter,
-                        mailbox,
-                    }
-                })
-            })
-            .collect();
+                }
+            }
+        } else {
+            for e in all {
+                // A subscribed name that does not exist is for LSUB only.
+                if e.attributes.contains(&MailboxAttribute::NonExistent) {
+                    continue;
+                }
+                if let Some(mailbox) = matching(&e.name) {
+                    entries.push(entry(e.attributes, mailbox));
+                }
+            }
+        }
         conn.session_mut().list(entries)
     }
 

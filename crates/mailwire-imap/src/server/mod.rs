@@ -819,8 +819,15 @@ impl Session {
     /// not while the application owes an answer or a command is arriving
     /// ([`receiving_command`](mailwire_core::Session::receiving_command)).
     pub fn shutdown(&mut self) {
+        self.bye("Server shutting down");
+    }
+
+    /// Says `* BYE` with `text` and closes: the connection cannot go on, for a reason of
+    /// the application's (the selected mailbox was deleted by another connection, say).
+    /// Called, as [`shutdown`](Self::shutdown), when no command is under way.
+    pub fn bye(&mut self, text: &str) {
         if self.conduit.is_open() {
-            self.untagged(Condition::Bye, None, "Server shutting down");
+            self.untagged(Condition::Bye, None, text);
             self.close();
         }
     }

@@ -31,10 +31,14 @@ impl Message {
         }
     }
 
-    /// Takes `\Recent` for a read-write view if no view has; whether it did.
+    /// Whether the message is `\Recent` for a view: it is while no read-write view has
+    /// seen it. A read-write view takes it; a read-only one (EXAMINE) sees it and leaves it
+    /// for the next, as Dovecot does.
     pub(super) fn claim(&mut self, read_only: bool) -> bool {
-        let recent = self.unclaimed && !read_only;
-        self.unclaimed &= !recent;
+        let recent = self.unclaimed;
+        if !read_only {
+            self.unclaimed = false;
+        }
         recent
     }
 }

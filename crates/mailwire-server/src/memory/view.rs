@@ -397,8 +397,9 @@ mod tests {
         append(&mailboxes, "INBOX", vec![]).await;
         append(&mailboxes, "INBOX", vec![]).await;
 
+        // A read-only view sees \Recent and leaves it.
         let (_examine, snapshot) = mailboxes.select("INBOX", true).await.unwrap();
-        assert_eq!(recents(&snapshot.messages), [(1, false), (2, false)]);
+        assert_eq!(recents(&snapshot.messages), [(1, true), (2, true)]);
         let (mut first, snapshot) = mailboxes.select("INBOX", false).await.unwrap();
         assert_eq!(recents(&snapshot.messages), [(1, true), (2, true)]);
         let (mut second, snapshot) = mailboxes.select("INBOX", false).await.unwrap();
@@ -408,7 +409,7 @@ mod tests {
         append(&mailboxes, "INBOX", vec![]).await;
         let (mut examine, _) = mailboxes.select("INBOX", true).await.unwrap();
         append(&mailboxes, "INBOX", vec![]).await;
-        assert_eq!(appended(&examine.changes().await.unwrap()), [(4, false)]);
+        assert_eq!(appended(&examine.changes().await.unwrap()), [(4, true)]);
         assert_eq!(
             appended(&second.changes().await.unwrap()),
             [(3, true), (4, true)]
@@ -514,7 +515,8 @@ mod tests {
             else {
                 panic!("UID {uid} is not reported")
             };
-            assert!(!meta.recent, "read-only views take no \\Recent");
+            // No read-write view has read the feed yet: a read-only one sees \Recent.
+            assert!(meta.recent);
             assert_eq!((meta.size, meta.flags.as_slice()), (4, &[][..]));
             Change::Appended(meta.clone())
         }));
