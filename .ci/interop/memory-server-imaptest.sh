@@ -8,7 +8,12 @@ cd "$(dirname "$0")/../.."
 target=${CARGO_TARGET_DIR:-target}
 cargo build --quiet --locked --release --example memory-server
 imaptest_out="$target/imaptest"
-bash ../shared/tools/imaptest/build.sh "$imaptest_out" >/dev/null
+mkdir -p "$imaptest_out"
+if ! bash ../shared/tools/imaptest/build.sh "$imaptest_out" >"$imaptest_out/build.log" 2>&1; then
+    tail -n 40 "$imaptest_out/build.log" >&2
+    echo "imaptest did not build" >&2
+    exit 1
+fi
 imaptest="$imaptest_out/imaptest/src/imaptest"
 tests="$imaptest_out/imaptest/src/tests"
 
@@ -54,7 +59,10 @@ echo "-- compliance scripts"
 run_imaptest test="$tests" >"$work/compliance.txt" 2>&1 || true
 tail -n 4 "$work/compliance.txt"
 summary=$(grep -E '^[0-9]+ test groups: ' "$work/compliance.txt" || true)
-if ! [[ "$summary" =~ ^([0-9]+)\ test\ groups:\ 0\ failed ]]; then
+# A failed group, and any protocol error imaptest noticed on the way (a keyword used before
+# FLAGS announced it, an unexpected BYE), fail the run.
+if ! [[ "$summary" =~ ^([0-9]+)\ test\ groups:\ 0\ failed ]] \
+    || grep -qE '^(Error|Panic|Fatal):' "$work/compliance.txt"; then
     grep -E '^\*\*\* |^ - |^(Error|Panic)' "$work/compliance.txt" | head -n 80 >&2 || true
     echo "imaptest compliance: failures (see above)" >&2
     exit 1

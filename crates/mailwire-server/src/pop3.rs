@@ -269,13 +269,10 @@ impl<A: Authenticator, S: MailStore> Pop3Conn<'_, A, S> {
             Some((open, uid)) => open.mailbox.content(uid, 0).await,
             None => Ok(None),
         };
-        let mut reader = match content {
-            Ok(Some(reader)) => reader,
-            Ok(None) | Err(_) => {
-                tracing::warn!(message = message.get(), "message cannot be read");
-                let _ = conn.session_mut().fail_body();
-                return Ok(());
-            }
+        let Ok(Some(mut reader)) = content else {
+            tracing::warn!(message = message.get(), "message cannot be read");
+            let _ = conn.session_mut().fail_body();
+            return Ok(());
         };
         let mut buf = vec![0; CHUNK];
         loop {

@@ -222,12 +222,11 @@ impl<'a, A: Authenticator, D: Delivery> Transfer<'a, A, D> {
                 }
             }
             Event::MessageData { chunk } => {
-                if self.refused.is_none() {
-                    if let Some(t) = self.transaction.as_mut() {
-                        if let Err(reply) = t.data(chunk).await {
-                            self.refused = Some(reply);
-                        }
-                    }
+                if self.refused.is_none()
+                    && let Some(t) = self.transaction.as_mut()
+                    && let Err(reply) = t.data(chunk).await
+                {
+                    self.refused = Some(reply);
                 }
                 Ok(())
             }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use mailwire_imap::server::Config;
 use mailwire_server::memory::Memory;
-use mailwire_server::{ImapServer, Throttle};
+use mailwire_server::{ImapServer, Shutdown, Throttle};
 use wire::{Wire, memory};
 
 fn server(memory: &Memory) -> Arc<ImapServer<Memory, Memory>> {
@@ -220,4 +220,32 @@ async fn a_large_message_streams_byte_for_byte() {
     assert_eq!(&fetch[head.len()..head.len() + body.len()], body);
     // BODY[] without PEEK set \Seen, and the FETCH said so.
     assert!(fetch[head.len() + body.len()..].starts_with(" FLAGS (\\Seen \\Recent))\r\n"));
+}
+
+#[tokio::test]
+async fn shutdown_says_bye_to_a_client_in_idle_and_lets_a_command_finish() {
+    let memory = memory();
+    let server = server(&memory);
+    let shutdown = Shutdown::new();
+    let mut idle = Wire::connect_until(&server, shutdown.signal());
+    idle.until("* OK").await;
+    idle.ask("l LOGIN fred secret", "l ").await;
+    idle.ask("s SELECT INBOX", "s ").await;
+    idle.ask("i IDLE", "+ ").await;
+    let mut busy = Wire::connect_until(&server, shutdown.signal());
+    busy.until("* OK").await;
+    busy.ask("l LOGIN fred secret", "l ").await;
+    // Half a command when the request comes: it is answered before the goodbye.
+    busy.send("n NOO").await;
+    tokio::task::yield_now().await;
+
+    shutdown.request();
+    assert_eq!(idle.rest().await, "* BYE Server shutting down\r\n");
+    busy.send("P\r\n").await;
+    assert_eq!(
+        busy.rest().await,
+        "n OK NOOP completed\r\n* BYE Server shutting down\r\n"
+    );
+    idle.task.await.unwrap().unwrap();
+    busy.task.await.unwrap().unwrap();
 }

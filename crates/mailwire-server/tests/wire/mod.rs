@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mailwire_server::memory::Memory;
-use mailwire_server::{Accepted, Security, Service};
+use mailwire_server::{Accepted, Security, Service, ShutdownSignal};
 use mailwire_tokio::{MaybeTlsStream, Tls};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
@@ -34,13 +34,19 @@ pub(crate) struct Wire {
 
 impl Wire {
     pub(crate) fn connect<S: Service>(service: &Arc<S>) -> Self {
+        Self::connect_until(service, ShutdownSignal::never())
+    }
+
+    /// As [`connect`](Self::connect), for a server that stops on `shutdown`.
+    pub(crate) fn connect_until<S: Service>(service: &Arc<S>, shutdown: ShutdownSignal) -> Self {
         let (client, server) = tokio::io::duplex(256 * 1024);
-        let accepted = Accepted::new(
+        let mut accepted = Accepted::new(
             MaybeTlsStream::Plain(server),
             peer(),
             Security::Plain,
             Tls::None,
         );
+        accepted.shutdown = shutdown;
         let task = tokio::spawn(Arc::clone(service).serve(accepted));
         Self {
             io: client,
