@@ -654,3 +654,41 @@ fn a_goodbye_is_not_written_into_a_literal() {
     assert_eq!(s.transport(), Transport::Close);
     assert_eq!(drain(&mut s), "* 1 FETCH (BODY[] {23}\r\n");
 }
+
+#[test]
+fn a_fetch_that_reads_content_asks_for_it_a_window_at_a_time() {
+    let mut store = Store::new();
+    // Three messages of 3 MiB: no two fit in one window of 4 MiB.
+    for m in &mut store.messages {
+        let text = format!("Subject: {}\r\n\r\n", m.0);
+        m.2 = [text.as_bytes(), &vec![b'x'; 3 << 20]].concat();
+    }
+    let mut s = selected(&mut store);
+    let out = exchange(&mut s, &mut store, b"w1 FETCH 1:3 BODY[TEXT]<0.2>\r\n");
+    assert_eq!(
+        out,
+        "* 1 FETCH (BODY[TEXT]<0> \"xx\")\r\n\
+* 2 FETCH (BODY[TEXT]<0> \"xx\" FLAGS (\\Seen))\r\n\
+* 3 FETCH (BODY[TEXT]<0> \"xx\" FLAGS (\\Seen))\r\n\
+w1 OK FETCH completed\r\n"
+    );
+    // Each window's \Seen is stored before its lines are written.
+    assert_eq!(
+        store.events,
+        [
+            "messages [101]",
+            "messages [102]",
+            "store [102] Add([Seen])",
+            "messages [103]",
+            "store [103] Add([Seen])",
+        ]
+    );
+}
+
+#[test]
+fn small_messages_share_one_window() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    exchange(&mut s, &mut store, b"w1 FETCH 1:3 ENVELOPE\r\n");
+    assert_eq!(store.events, ["messages [101, 102, 103]"]);
+}

@@ -26,8 +26,9 @@
 //! with or without a partial range) are streamed from [`Mailbox::content`] into the literal
 //! whose length the snapshot's size gave, one piece at a time, so a 50 MiB message costs the
 //! server one 64 KiB buffer per client. ENVELOPE, BODYSTRUCTURE, header and part sections
-//! and content SEARCH need the message parsed, and for those the content is read whole,
-//! one message at a time; a store that keeps the header and the MIME structure apart could
+//! and content SEARCH need the message parsed, and for those the content is read whole: a
+//! FETCH asks for it in windows of messages of up to 4 MiB together (a SEARCH of the text
+//! still reads every message of the mailbox at once); a store that keeps the header and the MIME structure apart could
 //! answer those without the body, which is where this layer goes next.
 //!
 //! # Generic, not boxed

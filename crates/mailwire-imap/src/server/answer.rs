@@ -615,10 +615,13 @@ impl Session {
                         }
                     }
                 }
-                // Asked about and not answered for: gone from the store.
+                // Asked about and not answered for: gone from the store. All are in the
+                // current window, which shrinks by as many.
+                let before = job.targets.len();
                 job.targets.retain(|&(_, u)| {
                     asked.binary_search(&u).is_err() || newly_seen.binary_search(&u).is_ok()
                 });
+                job.window_end -= before - job.targets.len();
                 job.newly_seen = newly_seen;
                 self.fetch_run(job);
             }
@@ -644,8 +647,9 @@ impl Session {
         }
         match self.take_pending() {
             Pending::Fetch(mut job) => {
+                let window: Vec<u32> = job.window().iter().map(|&(_, u)| u).collect();
                 if let Some(v) = self.view_mut() {
-                    for &(_, u) in &job.targets {
+                    for u in window {
                         if find(&messages, u).is_none() {
                             v.gone(u);
                         }

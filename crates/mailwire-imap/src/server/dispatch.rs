@@ -316,11 +316,10 @@ impl Session {
                     attributes.insert(0, FetchAttribute::Uid);
                 }
                 let job = Box::new(FetchJob::new(tag, attributes, targets, uid));
-                if job.needs_content() && !job.targets.is_empty() {
-                    let uids = job.targets.iter().map(|&(_, u)| u).collect();
-                    self.ask(Pending::Fetch(job), Event::Messages { uids });
-                } else {
+                if job.targets.is_empty() {
                     self.fetch_start(job);
+                } else {
+                    self.fetch_window(job);
                 }
             }
             CommandBody::Store {

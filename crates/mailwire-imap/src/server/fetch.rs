@@ -103,6 +103,9 @@ pub(super) struct FetchJob {
     pub(super) newly_seen: Vec<u32>,
     /// The target being answered.
     target: usize,
+    /// The end of the window of targets whose content is at hand (see
+    /// [`FETCH_WINDOW_BYTES`]).
+    pub(super) window_end: usize,
     /// Its next attribute; 0 while its line has not begun.
     item: usize,
     /// Items written on its line so far.
@@ -124,9 +127,17 @@ impl FetchJob {
             messages: Vec::new(),
             newly_seen: Vec::new(),
             target: 0,
+            window_end: 0,
             item: 0,
             count: 0,
         }
+    }
+
+    /// The targets of the current window.
+    pub(super) fn window(&self) -> &[(u32, u32)] {
+        self.targets
+            .get(self.target..self.window_end)
+            .unwrap_or_default()
     }
 
     /// Whether an item reads the messages' content.
@@ -145,14 +156,50 @@ impl FetchJob {
     }
 }
 
+/// Octets of message content a FETCH that reads content asks for at once: its targets are
+/// answered in windows of messages whose sizes add up to this (at least one message each),
+/// so that `FETCH 1:* ENVELOPE` on a large mailbox holds a few messages at a time, not all.
+pub(super) const FETCH_WINDOW_BYTES: u64 = 4 << 20;
+
 impl Session {
+    /// Answers the next window of `job`'s targets: asks for their content with
+    /// [`Event::Messages`](super::Event::Messages) when an item reads it, then goes on with
+    /// [`fetch_start`](Self::fetch_start). Without such items the window is every target.
+    pub(super) fn fetch_window(&mut self, mut job: Box<FetchJob>) {
+        job.messages.clear();
+        if !job.needs_content() {
+            job.window_end = job.targets.len();
+            self.fetch_start(job);
+            return;
+        }
+        let mut end = job.target;
+        let mut bytes = 0u64;
+        if let Some(v) = self.view() {
+            while let Some(&(seq, _)) = job.targets.get(end) {
+                let size = usize::try_from(seq)
+                    .ok()
+                    .and_then(|s| s.checked_sub(1))
+                    .and_then(|i| v.messages.get(i))
+                    .map_or(0, |m| u64::from(m.size));
+                if end > job.target && bytes + size > FETCH_WINDOW_BYTES {
+                    break;
+                }
+                bytes += size;
+                end += 1;
+            }
+        }
+        job.window_end = end.max((job.target + 1).min(job.targets.len()));
+        let uids = job.window().iter().map(|&(_, u)| u).collect();
+        self.ask(Pending::Fetch(job), Event::Messages { uids });
+    }
+
     /// Starts answering FETCH once the messages it reads are at hand: first, when it sets
     /// `\Seen` on messages without it, asks [`Event::StoreFlags`](super::Event::StoreFlags)
     /// (the answer comes with [`flags_stored`](Session::flags_stored)); otherwise answers.
     pub(super) fn fetch_start(&mut self, job: Box<FetchJob>) {
         let asked: Vec<u32> = match self.view() {
             Some(v) if !v.read_only && job.attributes.iter().any(sets_seen) => job
-                .targets
+                .window()
                 .iter()
                 .filter(|&&(seq, u)| !v.has_flag(seq, &Flag::Seen) && !job.skips(v, u))
                 .map(|&(_, u)| u)
@@ -188,7 +235,7 @@ impl Session {
         let mut line = Vec::new();
         let mut literal = None;
         if let State::Selected(v) = &mut self.state {
-            'targets: while let Some(&(seq, u)) = job.targets.get(job.target) {
+            'targets: while let Some(&(seq, u)) = job.window().first() {
                 line.clear();
                 let info = NonZeroU32::new(seq).and_then(|seq| {
                     usize::try_from(seq.get() - 1)
@@ -297,6 +344,10 @@ impl Session {
                 Pending::Content { job, left: len },
                 Event::Content { uid, offset, len },
             );
+            return;
+        }
+        if job.target < job.targets.len() {
+            self.fetch_window(job);
             return;
         }
         let name = if job.uid { "UID FETCH" } else { "FETCH" };
