@@ -125,7 +125,6 @@ impl<A: Authenticator, S: MailStore> Service for ImapServer<A, S> {
             ),
             mailboxes: None,
             selected: None,
-            buf: Vec::new(),
         };
         loop {
             // After a shutdown request, a command that is arriving is let finish first.
@@ -196,8 +195,6 @@ struct ImapConn<'a, A: Authenticator, S: MailStore> {
     mailboxes: Option<S::Mailboxes>,
     /// The selected mailbox.
     selected: Option<Selected<S>>,
-    /// Reused for reading content.
-    buf: Vec<u8>,
 }
 
 impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
@@ -464,9 +461,10 @@ impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
                 return Ok(());
             }
         };
-        self.buf.resize(CHUNK, 0);
+        // Allocated per literal: an idle connection keeps no buffer of this size.
+        let mut buf = vec![0; CHUNK];
         loop {
-            let n = match reader.read(&mut self.buf).await {
+            let n = match reader.read(&mut buf).await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::error!(uid, error = %e, "reading a message failed");
@@ -478,7 +476,7 @@ impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
                 let _ = conn.session_mut().end_content();
                 return Ok(());
             }
-            let _ = conn.session_mut().send_content(&self.buf[..n]);
+            let _ = conn.session_mut().send_content(&buf[..n]);
             conn.flush().await?;
         }
     }
