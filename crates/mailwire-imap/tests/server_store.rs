@@ -692,3 +692,103 @@ fn small_messages_share_one_window() {
     exchange(&mut s, &mut store, b"w1 FETCH 1:3 ENVELOPE\r\n");
     assert_eq!(store.events, ["messages [101, 102, 103]"]);
 }
+
+fn keyword(name: &str) -> Flag {
+    Flag::parse(name).unwrap()
+}
+
+#[test]
+fn a_new_keyword_is_announced_in_flags_before_a_fetch_uses_it() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    // This session's STORE: FLAGS and PERMANENTFLAGS grow first, once.
+    assert_eq!(
+        exchange(&mut s, &mut store, b"k1 STORE 2 +FLAGS ($Label1)\r\n"),
+        "* FLAGS (\\Seen \\Flagged \\Deleted $Label1)\r\n\
+* OK [PERMANENTFLAGS (\\Seen \\Flagged \\Deleted $Label1 \\*)] Limited\r\n\
+* 2 FETCH (FLAGS ($Label1))\r\nk1 OK STORE completed\r\n"
+    );
+    assert_eq!(
+        exchange(
+            &mut s,
+            &mut store,
+            b"k2 STORE 3 +FLAGS.SILENT ($Label1)\r\n"
+        ),
+        "k2 OK STORE completed\r\n"
+    );
+    // A change made elsewhere, told at the next NOOP.
+    s.notify(MailboxUpdate::Flags {
+        uid: 101,
+        flags: vec![Flag::Seen, keyword("$Label2")],
+    });
+    assert_eq!(
+        exchange(&mut s, &mut store, b"k3 NOOP\r\n"),
+        "* FLAGS (\\Seen \\Flagged \\Deleted $Label1 $Label2)\r\n\
+* OK [PERMANENTFLAGS (\\Seen \\Flagged \\Deleted $Label1 $Label2 \\*)] Limited\r\n\
+* 1 FETCH (FLAGS (\\Seen $Label2))\r\nk3 OK NOOP completed\r\n"
+    );
+    // A change made elsewhere that a FETCH reports before the change itself is told.
+    s.notify(MailboxUpdate::Flags {
+        uid: 103,
+        flags: vec![keyword("$Label1"), keyword("Work")],
+    });
+    assert_eq!(
+        exchange(&mut s, &mut store, b"k4 FETCH 3 FLAGS\r\n"),
+        "* FLAGS (\\Seen \\Flagged \\Deleted $Label1 $Label2 Work)\r\n\
+* OK [PERMANENTFLAGS (\\Seen \\Flagged \\Deleted $Label1 $Label2 Work \\*)] Limited\r\n\
+* 3 FETCH (FLAGS ($Label1 Work))\r\n* 3 FETCH (FLAGS ($Label1 Work))\r\n\
+k4 OK FETCH completed\r\n"
+    );
+    // A message appended with a keyword: the list grows before EXISTS.
+    s.notify(MailboxUpdate::Appended {
+        uid: 104,
+        flags: vec![keyword("$Junk"), keyword("Work")],
+        recent: true,
+        internal_date: internal_date(),
+        size: 30,
+    });
+    assert_eq!(
+        exchange(&mut s, &mut store, b"k5 NOOP\r\n"),
+        "* FLAGS (\\Seen \\Flagged \\Deleted $Label1 $Label2 Work $Junk)\r\n\
+* OK [PERMANENTFLAGS (\\Seen \\Flagged \\Deleted $Label1 $Label2 Work $Junk \\*)] Limited\r\n\
+* 4 EXISTS\r\n* 1 RECENT\r\nk5 OK NOOP completed\r\n"
+    );
+    // Keywords the client knows are not announced again.
+    s.notify(MailboxUpdate::Flags {
+        uid: 102,
+        flags: vec![keyword("$Junk")],
+    });
+    assert_eq!(
+        exchange(&mut s, &mut store, b"k6 NOOP\r\n"),
+        "* 2 FETCH (FLAGS ($Junk))\r\nk6 OK NOOP completed\r\n"
+    );
+}
+
+#[test]
+fn a_read_only_mailbox_announces_new_keywords_without_permanentflags() {
+    let mut store = Store::new();
+    // A keyword the store's FLAGS list leaves out is named on SELECT all the same.
+    store.find(102).unwrap().1 = vec![keyword("$Forwarded")];
+    let mut config = Config::default();
+    config.plaintext_auth = true;
+    let mut s = Session::new(config);
+    s.receive(b"a1 LOGIN fred secret\r\n");
+    store.serve(&mut s);
+    drain(&mut s);
+    assert_eq!(
+        exchange(&mut s, &mut store, b"a2 EXAMINE INBOX\r\n"),
+        "* FLAGS (\\Seen \\Flagged \\Deleted $Forwarded)\r\n* 3 EXISTS\r\n* 0 RECENT\r\n\
+* OK [UNSEEN 2] Message 2 is first unseen\r\n* OK [PERMANENTFLAGS ()] Limited\r\n\
+* OK [UIDVALIDITY 7] UIDs valid\r\n* OK [UIDNEXT 104] Predicted next UID\r\n\
+a2 OK [READ-ONLY] EXAMINE completed\r\n"
+    );
+    s.notify(MailboxUpdate::Flags {
+        uid: 103,
+        flags: vec![keyword("$Label1")],
+    });
+    assert_eq!(
+        exchange(&mut s, &mut store, b"a3 NOOP\r\n"),
+        "* FLAGS (\\Seen \\Flagged \\Deleted $Forwarded $Label1)\r\n\
+* 3 FETCH (FLAGS ($Label1))\r\na3 OK NOOP completed\r\n"
+    );
+}

@@ -12,13 +12,11 @@ use mailwire_sasl::{AuthAnswer, AuthError, AuthQuestionKind, Identity, Method};
 use super::event::Event;
 use super::event::{ListEntry, MailboxSnapshot, StoredMessage};
 use super::fetch::find;
-use super::flags::flags_response;
+use super::flags::{PERMANENT_FLAGS_TEXT, flags_response};
 use super::item_cache::ItemCache;
 use super::view::View;
 use super::{Pending, Session, State};
-use crate::types::{
-    Completion, Condition, Data, Flag, FlagPerm, Response, SequenceSet, StatusItem, Tag,
-};
+use crate::types::{Completion, Condition, Data, Flag, Response, SequenceSet, StatusItem, Tag};
 
 /// An answer the session could not take, handed back with the question that was pending.
 ///
@@ -435,11 +433,9 @@ impl Session {
                 return Err(self.misuse(Answer::OpenMailbox(snapshot)));
             }
         };
-        let flags = snapshot.flags.clone();
-        let keywords = snapshot.keywords_allowed;
         let mut view = View::new(mailbox, read_only, snapshot);
         view.cache = ItemCache::new(self.config.fetch_cache_bytes);
-        self.write(&Response::Data(Data::Flags(flags.clone())));
+        self.write(&Response::Data(Data::Flags(view.flags().to_vec())));
         self.write(&Response::Data(Data::Exists(view.exists())));
         self.write(&Response::Data(Data::Recent(view.recent())));
         let first_unseen = view
@@ -455,17 +451,10 @@ impl Session {
                 &format!("Message {n} is first unseen"),
             );
         }
-        let mut permanent: Vec<FlagPerm> = Vec::new();
-        if !read_only {
-            permanent.extend(flags.into_iter().map(FlagPerm::Flag));
-            if keywords {
-                permanent.push(FlagPerm::Wildcard);
-            }
-        }
         self.untagged(
             Condition::Ok,
-            Some(crate::types::Code::PermanentFlags(permanent)),
-            "Limited",
+            Some(crate::types::Code::PermanentFlags(view.permanent_flags())),
+            PERMANENT_FLAGS_TEXT,
         );
         self.untagged(
             Condition::Ok,
@@ -577,10 +566,10 @@ impl Session {
                             continue;
                         }
                         let Some(seq) = v.seq_of(u) else { continue };
-                        let Some(m) = v.by_seq_mut(seq) else { continue };
+                        let Some(m) = v.by_seq(seq) else { continue };
                         let asked = change.apply(&m.flags);
                         let differs = stored != asked;
-                        m.flags = stored;
+                        v.set_flags(seq, stored);
                         if !silent {
                             lines.extend(flags_response(v, seq, uid.then_some(u)));
                             v.flags_reported(u);
@@ -591,6 +580,7 @@ impl Session {
                         }
                     }
                 }
+                self.tell_flag_list();
                 for l in &lines {
                     self.write(l);
                 }
@@ -609,8 +599,8 @@ impl Session {
                         if asked.binary_search(&u).is_err() {
                             continue;
                         }
-                        if let Some(m) = v.seq_of(u).and_then(|s| v.by_seq_mut(s)) {
-                            m.flags = stored;
+                        if let Some(seq) = v.seq_of(u) {
+                            v.set_flags(seq, stored);
                             newly_seen.push(u);
                         }
                     }

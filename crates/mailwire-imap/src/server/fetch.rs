@@ -4,6 +4,7 @@
 use std::num::NonZeroU32;
 
 use super::event::{Event, FlagChange, StoredMessage};
+use super::flags::write_grown_flags;
 use super::item_cache::CachedItem;
 use super::view::View;
 use super::{Pending, Session, State};
@@ -237,6 +238,10 @@ impl Session {
         if let State::Selected(v) = &mut self.state {
             'targets: while let Some(&(seq, u)) = job.window().first() {
                 line.clear();
+                if job.item == 0 {
+                    // A keyword set elsewhere since the last FLAGS is told before use.
+                    write_grown_flags(v, out);
+                }
                 let info = NonZeroU32::new(seq).and_then(|seq| {
                     usize::try_from(seq.get() - 1)
                         .ok()

@@ -3,10 +3,38 @@
 
 use std::num::NonZeroU32;
 
+use bytes::BytesMut;
+
 use super::view::View;
+use crate::codec::encode_response;
 use crate::types::{
-    Data, Flag, FlagFetch, MessageDataItem, NonEmpty, Response, SequenceSet, StoreKind,
+    Code, Condition, Data, Flag, FlagFetch, MessageDataItem, NonEmpty, Response, SequenceSet,
+    Status, StoreKind, Text,
 };
+
+/// The text of the `OK [PERMANENTFLAGS (…)]` response.
+pub(super) const PERMANENT_FLAGS_TEXT: &str = "Limited";
+
+/// When the view's FLAGS list grew, writes it again (RFC 3501 §7.2.6) and, in a read-write
+/// mailbox, PERMANENTFLAGS (§7.1): to be called before any line that could report the new
+/// keywords, so that the client knows them first.
+pub(super) fn write_grown_flags(view: &mut View, out: &mut BytesMut) {
+    if !view.take_flags_grew() {
+        return;
+    }
+    encode_response(&Response::Data(Data::Flags(view.flags().to_vec())), out);
+    if view.read_only {
+        return;
+    }
+    if let Ok(text) = Text::new(PERMANENT_FLAGS_TEXT.to_owned()) {
+        let status = Status {
+            condition: Condition::Ok,
+            code: Some(Code::PermanentFlags(view.permanent_flags())),
+            text,
+        };
+        encode_response(&Response::Status(status), out);
+    }
+}
 
 /// An untagged `FETCH (FLAGS (…) [UID n])` for a message of the view.
 pub(super) fn flags_response(view: &View, seq: u32, uid: Option<u32>) -> Option<Response> {

@@ -766,6 +766,17 @@ impl Session {
         self.tagged(tag, Completion::Ok, None, text);
     }
 
+    /// Tells the FLAGS list again if it grew (see [`flags::write_grown_flags`]).
+    fn tell_flag_list(&mut self) {
+        // Nothing may be written inside a streamed literal; the list is told later.
+        if matches!(self.pending, Pending::Content { .. }) {
+            return;
+        }
+        if let State::Selected(view) = &mut self.state {
+            flags::write_grown_flags(view, self.conduit.output());
+        }
+    }
+
     fn announce(&mut self, allow_expunge: bool) {
         let State::Selected(view) = &mut self.state else {
             return;
@@ -781,6 +792,7 @@ impl Session {
                 self.write(&Response::Data(crate::types::Data::Expunge(n)));
             }
         }
+        self.tell_flag_list();
         if let Some(n) = a.exists {
             self.write(&Response::Data(crate::types::Data::Exists(n)));
         }

@@ -3,7 +3,7 @@
 
 use std::num::NonZeroU32;
 
-use crate::types::{Flag, Mailbox, SeqNumber, SeqRange, SequenceSet};
+use crate::types::{Flag, FlagPerm, Mailbox, SeqNumber, SeqRange, SequenceSet};
 
 use super::event::{MailboxSnapshot, MailboxUpdate, MessageInfo};
 use super::item_cache::ItemCache;
@@ -15,6 +15,12 @@ pub(crate) struct View {
     pub(crate) read_only: bool,
     pub(crate) uid_validity: NonZeroU32,
     pub(crate) uid_next: NonZeroU32,
+    /// The mailbox's flags as the client last heard them in a FLAGS response.
+    flags: Vec<Flag>,
+    /// Whether clients may create keywords (`\*` in PERMANENTFLAGS).
+    keywords_allowed: bool,
+    /// Whether `flags` gained a keyword the client has not been told about.
+    flags_grew: bool,
     /// The messages the client knows, by sequence number (index + 1).
     pub(crate) messages: Vec<MessageInfo>,
     /// Expunged elsewhere, still numbered until an EXPUNGE response is allowed.
@@ -46,16 +52,76 @@ impl View {
         messages.sort_by_key(|m| m.uid);
         messages.dedup_by_key(|m| m.uid);
         messages.retain(|m| m.uid != 0);
-        Self {
+        let mut view = Self {
             mailbox,
             read_only,
             uid_validity: snapshot.uid_validity,
             uid_next: snapshot.uid_next,
-            messages,
+            flags: Vec::new(),
+            keywords_allowed: snapshot.keywords_allowed,
+            flags_grew: false,
+            messages: Vec::new(),
             pending_expunge: Vec::new(),
             pending_new: Vec::new(),
             pending_flags: Vec::new(),
             cache: ItemCache::default(),
+        };
+        for f in snapshot.flags {
+            if !view.flags.contains(&f) {
+                view.flags.push(f);
+            }
+        }
+        // A store may leave out of its list a keyword its messages carry: the FLAGS
+        // response sent on SELECT names it all the same.
+        for m in &messages {
+            view.learn(&m.flags);
+        }
+        view.messages = messages;
+        view.flags_grew = false;
+        view
+    }
+
+    /// The FLAGS list, as the client is told it.
+    pub(crate) fn flags(&self) -> &[Flag] {
+        &self.flags
+    }
+
+    /// The PERMANENTFLAGS list: none in a read-only mailbox; otherwise the FLAGS list,
+    /// with `\*` when clients may create keywords.
+    pub(crate) fn permanent_flags(&self) -> Vec<FlagPerm> {
+        let mut out = Vec::new();
+        if !self.read_only {
+            out.extend(self.flags.iter().cloned().map(FlagPerm::Flag));
+            if self.keywords_allowed {
+                out.push(FlagPerm::Wildcard);
+            }
+        }
+        out
+    }
+
+    /// Takes into the FLAGS list the keywords of `flags` it lacks (RFC 3501 §7.2.6: a
+    /// client learns the keywords a FETCH may report from FLAGS).
+    fn learn(&mut self, flags: &[Flag]) {
+        for f in flags {
+            if matches!(f, Flag::Keyword(_)) && !self.flags.contains(f) {
+                self.flags.push(f.clone());
+                self.flags_grew = true;
+            }
+        }
+    }
+
+    /// Whether the FLAGS list grew since the client was last told it; the caller tells
+    /// it now, before any FETCH that could use the new keywords.
+    pub(crate) fn take_flags_grew(&mut self) -> bool {
+        std::mem::take(&mut self.flags_grew)
+    }
+
+    /// Sets the flags of the message with sequence number `seq`: the only way a known
+    /// message's flags change, so that the FLAGS list always holds its keywords.
+    pub(crate) fn set_flags(&mut self, seq: u32, flags: Vec<Flag>) {
+        self.learn(&flags);
+        if let Some(m) = self.by_seq_mut(seq) {
+            m.flags = flags;
         }
     }
 
@@ -171,11 +237,14 @@ impl View {
             MailboxUpdate::Flags { uid, flags } => {
                 if let Some(m) = self.pending_new.iter_mut().find(|m| m.uid == uid) {
                     m.flags = flags;
-                } else if let Some(m) = self.seq_of(uid).and_then(|seq| self.by_seq_mut(seq)) {
+                } else if let Some(seq) = self.seq_of(uid) {
                     // What the view holds already (this session's own STORE, reported
                     // back by the store) is nothing new to tell.
-                    if !same_flags(&m.flags, &flags) {
-                        m.flags = flags;
+                    if self
+                        .by_seq(seq)
+                        .is_some_and(|m| !same_flags(&m.flags, &flags))
+                    {
+                        self.set_flags(seq, flags);
                         self.flags_changed(uid);
                     }
                 }
@@ -208,7 +277,11 @@ impl View {
             a.expunged = self.expunge(&uids);
         }
         if !self.pending_new.is_empty() {
-            self.messages.append(&mut self.pending_new);
+            let new = std::mem::take(&mut self.pending_new);
+            for m in &new {
+                self.learn(&m.flags);
+            }
+            self.messages.extend(new);
             a.exists = Some(self.exists());
             a.recent = Some(self.recent());
         }
