@@ -1,5 +1,7 @@
 //! SEARCH keys (RFC 3501 §6.4.4) evaluated against one message.
 
+use mailwire_mime::Address;
+
 use crate::types::{Date, DateTime, Flag, IString, SearchKey};
 
 use super::ParsedMessage;
@@ -103,6 +105,49 @@ fn header_contains(c: &Candidate<'_, '_>, name: &[u8], needle: &IString) -> bool
         .any(|f| needle.is_empty() || contains(&f.text(), needle))
 }
 
+/// FROM, TO, CC and BCC: whether a field of that name holds `needle` in its text, or in
+/// its addresses as read and written out again (`Name <local@domain>`, a group as
+/// `name: members;`), as Dovecot matches them: so `user@example.org` finds
+/// `<user (comment)@ example.org>`, and a display name given in a trailing comment is a
+/// display name.
+fn address_contains(c: &Candidate<'_, '_>, name: &str, needle: &IString) -> bool {
+    let Some(m) = c.message else { return false };
+    let header = m.mime().header();
+    let mut fields = header.get_all(name).peekable();
+    if fields.peek().is_none() {
+        return false;
+    }
+    if needle.is_empty() || fields.any(|f| contains(&f.text(), needle)) {
+        return true;
+    }
+    contains(&address_text(&header.addresses(name)), needle)
+}
+
+/// An address list written out as read, one address after another.
+fn address_text(list: &[Address]) -> String {
+    let mut out = String::new();
+    for (i, a) in list.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        match a {
+            Address::Mailbox(m) => out.push_str(&m.to_string()),
+            Address::Group(g) => {
+                out.push_str(&g.name);
+                out.push_str(": ");
+                for (j, m) in g.members.iter().enumerate() {
+                    if j > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&m.to_string());
+                }
+                out.push(';');
+            }
+        }
+    }
+    out
+}
+
 fn body_contains(c: &Candidate<'_, '_>, needle: &IString) -> bool {
     let Some(m) = c.message else { return false };
     // Bodies are decoded only by a full parse; a structure-only one is redone fully here.
@@ -151,10 +196,10 @@ pub fn matches(key: &SearchKey, c: &Candidate<'_, '_>) -> bool {
         SearchKey::SentSince(d) => sent_date(c).is_some_and(|s| s >= ordinal(*d)),
         SearchKey::Larger(n) => size(c).is_some_and(|s| s > *n),
         SearchKey::Smaller(n) => size(c).is_some_and(|s| s < *n),
-        SearchKey::Bcc(s) => header_contains(c, b"bcc", s),
-        SearchKey::Cc(s) => header_contains(c, b"cc", s),
-        SearchKey::From(s) => header_contains(c, b"from", s),
-        SearchKey::To(s) => header_contains(c, b"to", s),
+        SearchKey::Bcc(s) => address_contains(c, "bcc", s),
+        SearchKey::Cc(s) => address_contains(c, "cc", s),
+        SearchKey::From(s) => address_contains(c, "from", s),
+        SearchKey::To(s) => address_contains(c, "to", s),
         SearchKey::Subject(s) => header_contains(c, b"subject", s),
         SearchKey::Header(name, s) => header_contains(c, name.as_bytes(), s),
         SearchKey::Body(s) => body_contains(c, s),
@@ -272,5 +317,102 @@ Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
             SearchKey::Larger(1)
         ))]));
         assert!(!needs_message(&[SearchKey::Seen, SearchKey::All]));
+    }
+
+    /// The address forms of Dovecot's imaptest `search-addresses` case.
+    const ADDRESSED: [&[u8]; 7] = [
+        b"From: user-from@domain.org\r\nTo: user-to@domain.org\r\n\
+Cc: user-cc@domain.org\r\nBcc: user-bcc@domain.org\r\n\r\nbody\r\n",
+        b"From: RealFrom <user-from@domain.org>\r\nTo: RealTo <user-to@domain.org>\r\n\
+Cc: RealCc <user-cc@domain.org>\r\nBcc: RealBcc <user-bcc@domain.org>\r\n\r\nbody2\r\n",
+        b"From: <user-from (comment)@ (comment) domain.org>\r\nTo: <user-to@domain.org>\r\n\
+Cc: <user-cc@domain.org>\r\nBcc: <user-bcc@domain.org>\r\n\r\nbody3\r\n",
+        b"From: user-from@domain.org (RealFrom)\r\nTo: user-to@domain.org (RealTo)\r\n\
+Cc: user-cc@domain.org (RealCc)\r\nBcc: user-bcc@domain.org (RealBcc)\r\n\r\nbody4\r\n",
+        b"From: user-from1@domain.org, user-from2@domain.org\r\nCc: user-cc@domain.org\r\n\
+\r\nbody5\r\n",
+        b"From: RealFrom <user-from@domain.org>\r\n\
+To: groupname: groupuser1@domain.org, groupuser2@domain.org;,\r\n\
+\x20 groupname2: groupuser3@domain.org;\r\n\r\nbody6\r\n",
+        b"From: RealFrom <user-from@domain.org>\r\nTo: groupname:;\r\n\r\nbody7\r\n",
+    ];
+
+    /// The numbers (from 1) of the messages of [`ADDRESSED`] that `k` matches.
+    fn addressed(k: &SearchKey) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (i, raw) in ADDRESSED.iter().enumerate() {
+            let msg = ParsedMessage::parse(raw);
+            let c = Candidate {
+                seq: 1,
+                uid: 1,
+                largest_seq: 1,
+                largest_uid: 1,
+                flags: &[],
+                recent: false,
+                internal_date: None,
+                size: None,
+                message: Some(&msg),
+            };
+            if matches(k, &c) {
+                out.push(i + 1);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn address_keys_match_addresses_as_read_and_the_field_text() {
+        type Key = fn(IString) -> SearchKey;
+        let (from, to, cc, bcc): (Key, Key, Key, Key) = (
+            SearchKey::From,
+            SearchKey::To,
+            SearchKey::Cc,
+            SearchKey::Bcc,
+        );
+        let cases: &[(Key, &str, &[usize])] = &[
+            // Whole addresses, comments inside the address left out.
+            (from, "user-from@domain.org", &[1, 2, 3, 4, 6, 7]),
+            (to, "user-to@domain.org", &[1, 2, 3, 4]),
+            (cc, "user-cc@domain.org", &[1, 2, 3, 4, 5]),
+            (bcc, "USER-BCC@DOMAIN.ORG", &[1, 2, 3, 4]),
+            // Display names, also from a trailing comment.
+            (from, "realfrom", &[2, 4, 6, 7]),
+            (to, "realto", &[2, 4]),
+            (cc, "realcc", &[2, 4]),
+            (bcc, "realbcc", &[2, 4]),
+            // An empty string: the field is there.
+            (from, "", &[1, 2, 3, 4, 5, 6, 7]),
+            (to, "", &[1, 2, 3, 4, 6, 7]),
+            (cc, "", &[1, 2, 3, 4, 5]),
+            (bcc, "", &[1, 2, 3, 4]),
+            // Substrings of addresses and names.
+            (from, "ser-fro", &[1, 2, 3, 4, 5, 6, 7]),
+            (to, "ser-t", &[1, 2, 3, 4]),
+            (cc, "ser-c", &[1, 2, 3, 4, 5]),
+            (bcc, "ser-bc", &[1, 2, 3, 4]),
+            (from, "ealfro", &[2, 4, 6, 7]),
+            (to, "ealt", &[2, 4]),
+            (cc, "ealc", &[2, 4]),
+            (bcc, "ealbc", &[2, 4]),
+            // Several addresses in one field.
+            (from, "user-from1", &[5]),
+            (from, "user-from2", &[5]),
+            // Groups, their names and members.
+            (to, "groupname", &[6, 7]),
+            (to, "groupname2", &[6]),
+            (to, "groupuser1", &[6]),
+            (to, "groupuser2", &[6]),
+            (to, "groupuser3", &[6]),
+            (to, "groupuser4", &[]),
+            // Written out again as read: `Name <address>`, a group closed by `;`.
+            (from, "realfrom <user-from@domain.org>", &[2, 4, 6, 7]),
+            (to, "groupname2: groupuser3@domain.org;", &[6]),
+            (from, "user-from@domain.org, user", &[]),
+            (from, "user-from1@domain.org, user-from2", &[5]),
+        ];
+        for (k, needle, expected) in cases {
+            let key = k(IString::new(*needle).unwrap());
+            assert_eq!(addressed(&key), *expected, "{key:?}");
+        }
     }
 }
