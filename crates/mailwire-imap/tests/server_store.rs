@@ -792,3 +792,35 @@ a2 OK [READ-ONLY] EXAMINE completed\r\n"
 * 3 FETCH (FLAGS ($Label1))\r\na3 OK NOOP completed\r\n"
     );
 }
+
+#[test]
+fn a_keyword_set_while_a_literal_streams_is_announced_before_it_is_reported() {
+    let mut store = Store::new();
+    let mut s = selected(&mut store);
+    s.receive(b"l1 FETCH 1:2 (BODY.PEEK[] FLAGS)\r\n");
+    assert_eq!(next_event(&mut s), content(101, 0, 23));
+    s.send_content(b"Subject: one\r\n").unwrap();
+    // The FETCH line of message 1 is open: its FLAGS come after the literal.
+    s.notify(MailboxUpdate::Flags {
+        uid: 101,
+        flags: vec![Flag::Seen, keyword("$Label1")],
+    });
+    s.notify(MailboxUpdate::Flags {
+        uid: 102,
+        flags: vec![keyword("$Label2")],
+    });
+    s.send_content(b"\r\nfirst\r\n").unwrap();
+    s.end_content().unwrap();
+    assert_eq!(next_event(&mut s), content(102, 0, 24));
+    s.send_content(b"Subject: two\r\n\r\nsecond\r\n").unwrap();
+    s.end_content().unwrap();
+    assert_eq!(
+        drain(&mut s),
+        "* 1 FETCH (BODY[] {23}\r\nSubject: one\r\n\r\nfirst\r\n FLAGS (\\Seen))\r\n\
+* FLAGS (\\Seen \\Flagged \\Deleted $Label1 $Label2)\r\n\
+* OK [PERMANENTFLAGS (\\Seen \\Flagged \\Deleted $Label1 $Label2 \\*)] Limited\r\n\
+* 2 FETCH (BODY[] {24}\r\nSubject: two\r\n\r\nsecond\r\n FLAGS ($Label2))\r\n\
+* 1 FETCH (FLAGS (\\Seen $Label1))\r\n* 2 FETCH (FLAGS ($Label2))\r\n\
+l1 OK FETCH completed\r\n"
+    );
+}

@@ -239,7 +239,9 @@ impl Session {
             'targets: while let Some(&(seq, u)) = job.window().first() {
                 line.clear();
                 if job.item == 0 {
-                    // A keyword set elsewhere since the last FLAGS is told before use.
+                    // Between lines: what was reported while a literal streamed is taken
+                    // in, and a keyword set elsewhere since the last FLAGS told first.
+                    v.release();
                     write_grown_flags(v, out);
                 }
                 let info = NonZeroU32::new(seq).and_then(|seq| {

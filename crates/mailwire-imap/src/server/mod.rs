@@ -808,7 +808,9 @@ impl Session {
 
     /// Reports a change to the selected mailbox made elsewhere. It reaches the client
     /// when the rules allow: at once during IDLE, otherwise at the end of a command.
-    /// Ignored when no mailbox is selected.
+    /// Ignored when no mailbox is selected. While a literal streams
+    /// ([`Event::Content`]), the change is taken in once its FETCH line is closed, so
+    /// that the rest of the line shows nothing FLAGS has not announced.
     ///
     /// A store's change feed may report every change, this session's own included: what
     /// the session knows already is ignored — a new message whose UID is not above every
@@ -816,6 +818,10 @@ impl Session {
     /// view (in any order).
     pub fn notify(&mut self, update: MailboxUpdate) {
         if let State::Selected(view) = &mut self.state {
+            if matches!(self.pending, Pending::Content { .. }) {
+                view.hold(update);
+                return;
+            }
             view.update(update);
             if matches!(self.mode, Mode::Idle(_)) {
                 self.announce(true);

@@ -29,6 +29,8 @@ pub(crate) struct View {
     pending_new: Vec<MessageInfo>,
     /// Messages whose flags changed elsewhere (already changed in `messages`).
     pending_flags: Vec<u32>,
+    /// Changes reported while a FETCH line was open, taken in once it is closed.
+    held: Vec<MailboxUpdate>,
     /// Encoded FETCH items computed from the messages' content.
     pub(crate) cache: ItemCache,
 }
@@ -64,6 +66,7 @@ impl View {
             pending_expunge: Vec::new(),
             pending_new: Vec::new(),
             pending_flags: Vec::new(),
+            held: Vec::new(),
             cache: ItemCache::default(),
         };
         for f in snapshot.flags {
@@ -252,6 +255,19 @@ impl View {
         }
     }
 
+    /// Keeps a change reported while a FETCH line is open (a literal streams): the rest of
+    /// the line must not show a keyword the client has not been told about in FLAGS.
+    pub(crate) fn hold(&mut self, update: MailboxUpdate) {
+        self.held.push(update);
+    }
+
+    /// Takes in the changes held while a FETCH line was open.
+    pub(crate) fn release(&mut self) {
+        for update in std::mem::take(&mut self.held) {
+            self.update(update);
+        }
+    }
+
     /// Removes messages this session expunged itself, giving the sequence number to
     /// report for each, in the order to send them.
     pub(crate) fn expunge(&mut self, uids: &[u32]) -> Vec<u32> {
@@ -271,6 +287,7 @@ impl View {
     /// Applies what may be told now: expunges only when `allow_expunge`, then new
     /// messages, then flag changes.
     pub(crate) fn announce(&mut self, allow_expunge: bool) -> Announcements {
+        self.release();
         let mut a = Announcements::default();
         if allow_expunge && !self.pending_expunge.is_empty() {
             let uids = std::mem::take(&mut self.pending_expunge);
