@@ -104,12 +104,22 @@ async fn append_select_fetch_store_copy_expunge() {
     );
 
     // MOVE: the copy is in the destination, the original reported expunged here.
-    w.ask(&format!("a2 APPEND INBOX {{{}+}}\r\n{MESSAGE}", MESSAGE.len()), "a2 ").await;
+    w.ask(
+        &format!("a2 APPEND INBOX {{{}+}}\r\n{MESSAGE}", MESSAGE.len()),
+        "a2 ",
+    )
+    .await;
     let moved = w.ask("mv MOVE 2 Archive/2026", "mv ").await;
     assert!(moved.starts_with("* OK [COPYUID "), "{moved}");
-    assert!(moved.ends_with("* 2 EXPUNGE\r\nmv OK MOVE completed\r\n"), "{moved}");
+    assert!(
+        moved.ends_with("* 2 EXPUNGE\r\nmv OK MOVE completed\r\n"),
+        "{moved}"
+    );
     let status = w.ask("st3 STATUS Archive/2026 (MESSAGES)", "st3 ").await;
-    assert!(status.contains("* STATUS Archive/2026 (MESSAGES 2)"), "{status}");
+    assert!(
+        status.contains("* STATUS Archive/2026 (MESSAGES 2)"),
+        "{status}"
+    );
 
     w.ask("d STORE 1 +FLAGS.SILENT (\\Deleted)", "d ").await;
     let expunge = w.ask("x EXPUNGE", "x ").await;
