@@ -19,9 +19,18 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use support::{Clients, Server, connect_and_select, kib, live_heap};
+use mailwire_core::Session as _;
+use mailwire_imap::server::{Config, Event, MailboxSnapshot, MessageInfo, Session};
+use mailwire_imap::types::Flag;
+use mailwire_sasl::AuthAnswer;
+use mailwire_server::memory::Memory;
+use mailwire_server::store::{NewMessage, Snapshot};
+use mailwire_server::{Accepted, ImapServer, MailStore, Mailboxes, Security, Service, Throttle};
+use mailwire_tokio::{MaybeTlsStream, Tls};
+use support::{Clients, PASSWORD, Server, USER, connect_and_select, kib, live_heap};
 
 /// The connections measured when no number is given.
 const DEFAULT_CONNECTIONS: usize = 10_000;
@@ -49,12 +58,14 @@ fn main() {
         "{:>8}  {:>12}  {:>12}  {:>14}",
         "clients", "heap before", "heap after", "per connection"
     );
+    let mut per = 0.0;
     for n in counts {
-        measure(n);
+        per = measure(n);
     }
+    breakdown(per);
 }
 
-fn measure(n: usize) {
+fn measure(n: usize) -> f64 {
     let messages = (0..MESSAGES).map(message).collect();
     let server = Server::start(messages, n);
     // One connection first, so that what the first one alone allocates (the throttle's
@@ -80,6 +91,144 @@ fn measure(n: usize) {
     );
     clients.finish();
     server.stop();
+    per
+}
+
+/// Prints where a connection's heap goes, measuring the parts one by one in this process,
+/// and what is left of `per_connection` bytes.
+fn breakdown(per_connection: f64) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let (future, view, session) = runtime.block_on(async {
+        let memory = Arc::new(Memory::new());
+        memory.add_user(USER, PASSWORD);
+        let mailboxes = memory.open(USER).await.expect("the user's mailboxes");
+        for i in 0..MESSAGES {
+            let content = message(i);
+            let size = u32::try_from(content.len()).expect("a small message");
+            let new = NewMessage {
+                flags: vec![],
+                internal_date: None,
+                size,
+            };
+            mailboxes
+                .append("INBOX", new, &mut &content[..])
+                .await
+                .expect("the message is stored");
+        }
+
+        // The serve future is the connection task's state, allocated with the task.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a listening socket");
+        let client = tokio::net::TcpStream::connect(listener.local_addr().expect("an address"));
+        let (client, accepted) = tokio::join!(client, listener.accept());
+        let (socket, peer) = accepted.expect("a connection");
+        let server = Arc::new(ImapServer::new(
+            imap_config(),
+            Arc::clone(&memory),
+            Arc::clone(&memory),
+            Arc::new(Throttle::new()),
+        ));
+        let accepted = Accepted::new(MaybeTlsStream::Plain(socket), peer, Security::Plain, Tls::None);
+        let future = size_of_val(&server.serve(accepted));
+        drop(client);
+
+        // The store's view of the selected mailbox, without the snapshot handed over.
+        let before = live_heap();
+        let (view, snapshot) = mailboxes
+            .select("INBOX", false)
+            .await
+            .expect("INBOX opens");
+        let view_bytes = live_heap() - before - heap_of(&snapshot);
+
+        // The protocol session's own heap after LOGIN and SELECT, its output written.
+        let config = Arc::new(imap_config());
+        let before = live_heap();
+        let mut session = Box::new(Session::new(Arc::clone(&config)));
+        session.receive(b"a LOGIN user password\r\nb SELECT INBOX\r\n");
+        while let Some(event) = session.poll_event() {
+            match event {
+                Event::Auth { .. } => session
+                    .answer_auth(AuthAnswer::Accept)
+                    .expect("a login waits"),
+                Event::Select { .. } => session
+                    .open_mailbox(mailbox_snapshot(snapshot.clone()))
+                    .expect("a SELECT waits"),
+                _ => {}
+            }
+        }
+        while session.transmit().is_some() {}
+        assert!(session.selected().is_some(), "the session has INBOX selected");
+        // The struct itself lives in the serve future, counted there.
+        let session_bytes = live_heap() - before - size_of::<Session>().cast_signed();
+        drop((session, view));
+        (future, view_bytes, session_bytes)
+    });
+    let buffer = mailwire_tokio::DEFAULT_READ_BUFFER;
+    #[expect(clippy::cast_precision_loss, reason = "figures to read")]
+    let (future, view, session, buffer) =
+        (future as f64, view as f64, session as f64, buffer as f64);
+    println!("where a connection's heap goes:");
+    println!("  driver read buffer (16 KiB default)   {:>10}", kib(buffer));
+    println!("  connection task's future (serve)      {:>10}", kib(future));
+    println!("  IMAP session's heap, INBOX selected   {:>10}", kib(session));
+    println!("  memory store's view's heap            {:>10}", kib(view));
+    println!(
+        "  the rest (task, socket, listener)     {:>10}",
+        kib(per_connection - buffer - future - session - view)
+    );
+}
+
+/// The session configuration of the measured server.
+fn imap_config() -> Config {
+    let mut config = Config::default();
+    config.plaintext_auth = true;
+    config
+}
+
+/// The heap a store snapshot holds (its vectors and the flags' names).
+fn heap_of(snapshot: &Snapshot) -> isize {
+    let before = live_heap();
+    let copy = snapshot.clone();
+    let bytes = live_heap() - before;
+    drop(copy);
+    bytes
+}
+
+/// What the IMAP server hands the session for a snapshot of the store.
+fn mailbox_snapshot(s: Snapshot) -> MailboxSnapshot {
+    let mut flags = vec![
+        Flag::Answered,
+        Flag::Flagged,
+        Flag::Deleted,
+        Flag::Seen,
+        Flag::Draft,
+    ];
+    for k in s.keywords {
+        if !flags.contains(&k) {
+            flags.push(k);
+        }
+    }
+    MailboxSnapshot {
+        uid_validity: s.uid_validity,
+        uid_next: s.uid_next,
+        flags,
+        keywords_allowed: s.keywords_allowed,
+        messages: s
+            .messages
+            .into_iter()
+            .map(|m| MessageInfo {
+                uid: m.uid,
+                flags: m.flags,
+                recent: m.recent,
+                internal_date: m.internal_date,
+                size: m.size,
+            })
+            .collect(),
+    }
 }
 
 /// A small message of about 1 KiB.
@@ -104,10 +253,10 @@ fn clients(args: &[String]) {
         .build()
         .expect("a tokio runtime");
     let conns = runtime.block_on(async move {
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..n {
-            let permit = std::sync::Arc::clone(&permits)
+            let permit = Arc::clone(&permits)
                 .acquire_owned()
                 .await
                 .expect("the semaphore stays open");
