@@ -13,7 +13,8 @@
 //! the server's live heap every millisecond. It prints the peak above the heap before the
 //! clients connected (the stored message is in that baseline, so it is not counted) and
 //! above the heap with every client selected and idle, each divided by the number of
-//! clients. The target is at most 1 MiB per client.
+//! clients, and what each connection still holds once the FETCH is over and it idles
+//! again. The target is at most 1 MiB per client while reading.
 #![allow(clippy::print_stdout, reason = "the figures are what the program is for")]
 
 mod support;
@@ -70,6 +71,8 @@ fn main() {
     let elapsed = started.elapsed();
     let (clients, line) = waiter.join().expect("the waiting thread ends");
     assert_eq!(line, format!("fetched {n}"));
+    std::thread::sleep(SETTLE);
+    let idle_again = live_heap();
     clients.finish();
     server.stop();
 
@@ -78,6 +81,8 @@ fn main() {
         (peak - empty) as f64 / n as f64,
         (peak - selected) as f64 / n as f64,
     );
+    #[expect(clippy::cast_precision_loss, reason = "figures to read")]
+    let kept = (idle_again - selected) as f64 / n as f64;
     #[expect(clippy::cast_precision_loss, reason = "figures to read")]
     let (empty, selected, peak) = (empty as f64, selected as f64, peak as f64);
     println!(
@@ -93,6 +98,7 @@ fn main() {
         "per client, peak above selected:         {}",
         kib(per_client_selected)
     );
+    println!("per client, kept once idle again:        {}", kib(kept));
 }
 
 /// A message of exactly [`MESSAGE_SIZE`] octets, with CRLF line ends throughout.
@@ -132,22 +138,29 @@ fn clients(args: &[String]) {
     });
     support::report(&format!("selected {n}"));
     assert_eq!(support::read_from_parent(), "fetch");
-    runtime.block_on(async move {
+    let conns = runtime.block_on(async move {
         let mut tasks = tokio::task::JoinSet::new();
         for conn in conns {
             tasks.spawn(fetch_slowly(conn, rate));
         }
+        let mut conns = Vec::with_capacity(n);
         while let Some(done) = tasks.join_next().await {
-            done.expect("a client task ends")
-                .expect("a client fetches the message");
+            conns.push(
+                done.expect("a client task ends")
+                    .expect("a client fetches the message"),
+            );
         }
+        conns
     });
+    // The connections stay open, idle, until the parent has measured.
     support::report(&format!("fetched {n}"));
     support::wait_for_parent();
+    drop(conns);
 }
 
-/// Fetches message 1 whole, reading its literal at `rate` MiB/s.
-async fn fetch_slowly(mut conn: Conn, rate: f64) -> std::io::Result<()> {
+/// Fetches message 1 whole, reading its literal at `rate` MiB/s, and gives the connection
+/// back.
+async fn fetch_slowly(mut conn: Conn, rate: f64) -> std::io::Result<Conn> {
     conn.get_mut()
         .write_all(b"c FETCH 1 BODY.PEEK[]\r\n")
         .await?;
@@ -176,5 +189,6 @@ async fn fetch_slowly(mut conn: Conn, rate: f64) -> std::io::Result<()> {
         let due = Duration::from_secs_f64(read as f64 / bytes_per_sec);
         tokio::time::sleep_until(start + due).await;
     }
-    read_until_tagged(&mut conn, "c").await
+    read_until_tagged(&mut conn, "c").await?;
+    Ok(conn)
 }

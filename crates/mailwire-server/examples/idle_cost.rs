@@ -172,6 +172,11 @@ fn breakdown(per_connection: f64) {
     let (future, view, session, buffer) =
         (future as f64, view as f64, session as f64, buffer as f64);
     println!("where a connection's heap goes:");
+    println!(
+        "  (of the future: Session {} B, driver Connection {} B)",
+        size_of::<Session>(),
+        size_of::<mailwire_tokio::Connection<Session, tokio::net::TcpStream>>()
+    );
     println!("  driver read buffer (16 KiB default)   {:>10}", kib(buffer));
     println!("  connection task's future (serve)      {:>10}", kib(future));
     println!("  IMAP session's heap, INBOX selected   {:>10}", kib(session));
