@@ -15,7 +15,10 @@
 //!
 //! About 2 × N + 10 file descriptors are needed across the two processes (N each) and
 //! N ephemeral ports on loopback.
-#![allow(clippy::print_stdout, reason = "the figures are what the program is for")]
+#![allow(
+    clippy::print_stdout,
+    reason = "the figures are what the program is for"
+)]
 
 mod support;
 
@@ -38,6 +41,8 @@ const DEFAULT_CONNECTIONS: usize = 10_000;
 const MESSAGES: usize = 20;
 /// Connections being set up at once by the clients.
 const CONCURRENCY: usize = 200;
+/// The most heap an idle selected connection may cost, in bytes.
+const TARGET: f64 = 16.0 * 1024.0;
 /// How long the server is given to settle once every client has its SELECT answered.
 const SETTLE: Duration = Duration::from_secs(1);
 
@@ -62,6 +67,8 @@ fn main() {
     for n in counts {
         per = measure(n);
     }
+    let verdict = if per <= TARGET { "met" } else { "missed" };
+    println!("target: at most {} per connection: {verdict}", kib(TARGET));
     breakdown(per);
 }
 
@@ -132,16 +139,18 @@ fn breakdown(per_connection: f64) {
             Arc::clone(&memory),
             Arc::new(Throttle::new()),
         ));
-        let accepted = Accepted::new(MaybeTlsStream::Plain(socket), peer, Security::Plain, Tls::None);
+        let accepted = Accepted::new(
+            MaybeTlsStream::Plain(socket),
+            peer,
+            Security::Plain,
+            Tls::None,
+        );
         let future = size_of_val(&server.serve(accepted));
         drop(client);
 
         // The store's view of the selected mailbox, without the snapshot handed over.
         let before = live_heap();
-        let (view, snapshot) = mailboxes
-            .select("INBOX", false)
-            .await
-            .expect("INBOX opens");
+        let (view, snapshot) = mailboxes.select("INBOX", false).await.expect("INBOX opens");
         let view_bytes = live_heap() - before - heap_of(&snapshot);
 
         // The protocol session's own heap after LOGIN and SELECT, its output written.
@@ -161,7 +170,10 @@ fn breakdown(per_connection: f64) {
             }
         }
         while session.transmit().is_some() {}
-        assert!(session.selected().is_some(), "the session has INBOX selected");
+        assert!(
+            session.selected().is_some(),
+            "the session has INBOX selected"
+        );
         // The struct itself lives in the serve future, counted there.
         let session_bytes = live_heap() - before - size_of::<Session>().cast_signed();
         drop((session, view));
@@ -177,9 +189,18 @@ fn breakdown(per_connection: f64) {
         size_of::<Session>(),
         size_of::<mailwire_tokio::Connection<Session, tokio::net::TcpStream>>()
     );
-    println!("  driver read buffer (16 KiB default)   {:>10}", kib(buffer));
-    println!("  connection task's future (serve)      {:>10}", kib(future));
-    println!("  IMAP session's heap, INBOX selected   {:>10}", kib(session));
+    println!(
+        "  driver read buffer (16 KiB default)   {:>10}",
+        kib(buffer)
+    );
+    println!(
+        "  connection task's future (serve)      {:>10}",
+        kib(future)
+    );
+    println!(
+        "  IMAP session's heap, INBOX selected   {:>10}",
+        kib(session)
+    );
     println!("  memory store's view's heap            {:>10}", kib(view));
     println!(
         "  the rest (task, socket, listener)     {:>10}",

@@ -107,7 +107,8 @@ impl Server {
                         Tls::None,
                     )
                     .expect("a plain listener");
-                tx.send(addr).expect("the main thread waits for the address");
+                tx.send(addr)
+                    .expect("the main thread waits for the address");
                 listeners.run().await;
             });
         });
@@ -232,7 +233,10 @@ pub(crate) async fn read_until_tagged(conn: &mut Conn, tag: &str) -> std::io::Re
             if rest.starts_with("OK") {
                 return Ok(());
             }
-            return Err(std::io::Error::other(format!("server said: {}", line.trim_end())));
+            return Err(std::io::Error::other(format!(
+                "server said: {}",
+                line.trim_end()
+            )));
         }
     }
 }
