@@ -158,10 +158,10 @@ impl Clients {
 
     /// The next line the clients report; panics if they ended.
     pub(crate) fn line(&mut self) -> String {
-        match self.lines.next() {
-            Some(Ok(line)) => line,
-            _ => panic!("the client process ended early"),
-        }
+        let Some(Ok(line)) = self.lines.next() else {
+            panic!("the client process ended early");
+        };
+        line
     }
 
     /// Sends the clients a line on their standard input.
