@@ -7,6 +7,13 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use crate::session::Transport;
 
+/// The largest output buffer a [`Conduit`] keeps for reuse once its bytes are handed out.
+///
+/// Replies and small responses fit many times over; a buffer grown by one large write (a
+/// piece of a message streamed to the peer, a long listing) is let go after it, so that a
+/// connection that once sent a message does not hold the buffer for as long as it idles.
+pub const KEEP_OUTPUT: usize = 8 * 1024;
+
 /// The buffers and queues of one session, written once for every protocol.
 ///
 /// A session owns one `Conduit` and keeps its protocol state beside it. The conduit holds:
@@ -166,6 +173,12 @@ impl<E> Conduit<E> {
         &mut self.output
     }
 
+    /// How many bytes the output buffer can hold before it must grow: what it costs in
+    /// memory while nothing is queued.
+    pub fn output_capacity(&self) -> usize {
+        self.output.capacity()
+    }
+
     /// How many bytes are queued for the peer.
     pub fn output_len(&self) -> usize {
         self.output.len()
@@ -184,17 +197,39 @@ impl<E> Conduit<E> {
 
     /// Everything queued, as one buffer, or `None` if nothing is. Nothing is copied.
     ///
-    /// The mark goes with it: afterwards nothing is marked.
+    /// The mark goes with it: afterwards nothing is marked. An output buffer that grew
+    /// beyond [`KEEP_OUTPUT`] bytes goes with the bytes handed out, and is freed once they
+    /// are dropped, rather than kept for the next reply; a smaller one is kept.
     pub fn transmit(&mut self) -> Option<Bytes> {
         self.mark = 0;
-        (!self.output.is_empty()).then(|| self.output.split().freeze())
+        if self.output.is_empty() {
+            return None;
+        }
+        let large = self.output.capacity() > KEEP_OUTPUT;
+        let bytes = self.output.split().freeze();
+        if large {
+            self.output = BytesMut::new();
+        }
+        Some(bytes)
     }
 
     /// What was queued up to the [`mark`](Self::mark), as one buffer, or `None` if nothing
     /// was marked; what was queued after the mark stays queued. Nothing is copied.
+    ///
+    /// A buffer that grew beyond [`KEEP_OUTPUT`] bytes is let go as with
+    /// [`transmit`](Self::transmit); what stays queued, if no larger than that, is moved to
+    /// a buffer of its own so that it does not keep the large one alive.
     pub fn transmit_to_mark(&mut self) -> Option<Bytes> {
         let ready = std::mem::take(&mut self.mark).min(self.output.len());
-        (ready > 0).then(|| self.output.split_to(ready).freeze())
+        if ready == 0 {
+            return None;
+        }
+        let large = self.output.capacity() > KEEP_OUTPUT;
+        let bytes = self.output.split_to(ready).freeze();
+        if large && self.output.len() <= KEEP_OUTPUT {
+            self.output = BytesMut::from(&self.output[..]);
+        }
+        Some(bytes)
     }
 
     // ---- events ----
@@ -289,6 +324,51 @@ mod tests {
         c.push_input(b"left");
         c.clear_input();
         assert_eq!(c.input_len(), 0);
+    }
+
+    #[test]
+    fn a_large_output_buffer_is_let_go_once_transmitted() {
+        let mut c = Conduit::<()>::new();
+        c.write(&[b'x'; 64 * 1024]);
+        assert!(c.output_capacity() > KEEP_OUTPUT);
+        let sent = c.transmit().unwrap();
+        assert_eq!(sent.len(), 64 * 1024);
+        assert_eq!(c.output_capacity(), 0);
+        c.write(b"a1 OK done\r\n");
+        assert_eq!(&c.transmit().unwrap()[..], b"a1 OK done\r\n");
+        assert_eq!(&sent[..3], b"xxx");
+    }
+
+    #[test]
+    fn a_small_output_buffer_is_kept_for_the_next_reply() {
+        let mut c = Conduit::<()>::new();
+        c.write(&[b'*'; 1000]);
+        let first = c.transmit().unwrap();
+        let at = first.as_ptr();
+        drop(first);
+        c.write(b"a2 OK\r\n");
+        let second = c.transmit().unwrap();
+        assert_eq!(&second[..], b"a2 OK\r\n");
+        assert_eq!(second.as_ptr(), at);
+    }
+
+    #[test]
+    fn a_large_output_buffer_is_let_go_by_transmit_to_mark() {
+        let mut c = Conduit::<()>::new();
+        c.write(&[b'x'; 10 * 1024]);
+        c.mark();
+        c.write(b"held\r\n");
+        assert_eq!(c.transmit_to_mark().unwrap().len(), 10 * 1024);
+        // The held tail is still queued, moved to a buffer of its own size.
+        assert_eq!(c.output_len(), 6);
+        assert_eq!(c.output_capacity(), 6);
+        c.mark();
+        assert_eq!(&c.transmit_to_mark().unwrap()[..], b"held\r\n");
+        assert_eq!(c.transmit_to_mark(), None);
+        c.write(&[b'y'; 10 * 1024]);
+        c.mark();
+        assert_eq!(c.transmit_to_mark().unwrap().len(), 10 * 1024);
+        assert_eq!(c.output_capacity(), 0);
     }
 
     #[test]

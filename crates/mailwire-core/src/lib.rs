@@ -45,7 +45,7 @@ mod misuse;
 mod secret;
 mod session;
 
-pub use conduit::Conduit;
+pub use conduit::{Conduit, KEEP_OUTPUT};
 pub use decoded::Decoded;
 pub use misuse::Misuse;
 pub use secret::{Secret, constant_time_eq};

@@ -23,13 +23,14 @@
 //!
 //! FLAGS, UID, INTERNALDATE and RFC822.SIZE come from the selected mailbox's
 //! [`Snapshot`](store::Snapshot) and change feed. Whole messages (`BODY[]`, `RFC822`,
-//! with or without a partial range) are streamed from [`Mailbox::content`] into the literal
-//! whose length the snapshot's size gave, one piece at a time, so a 50 MiB message costs the
-//! server one 64 KiB buffer per client. ENVELOPE, BODYSTRUCTURE, header and part sections
-//! and content SEARCH need the message parsed, and for those the content is read whole: a
-//! FETCH asks for it in windows of messages of up to 4 MiB together (a SEARCH of the text
-//! still reads every message of the mailbox at once); a store that keeps the header and the MIME structure apart could
-//! answer those without the body, which is where this layer goes next.
+//! with or without a partial range) are streamed from [`Mailbox::content`] into the
+//! literal whose length the snapshot's size gave, one piece at a time, so a 50 MiB message
+//! costs the server two 64 KiB buffers per client (the piece read and its copy on the way
+//! out). ENVELOPE, BODYSTRUCTURE, header and part sections and content SEARCH need the
+//! message parsed, and for those the content is read whole: a FETCH asks for it in windows
+//! of messages of up to 4 MiB together (a SEARCH of the text still reads every message of
+//! the mailbox at once). A store that kept the header and the MIME structure apart could
+//! answer those without the body; that is where this layer goes next.
 //!
 //! # Generic, not boxed
 //!
