@@ -15,7 +15,7 @@
 //! shows the cost is linear.
 //!
 //! Then it measures the parts of a connection one by one in its own process (the
-//! driver's default read buffer, the connection task's future, the session's and the
+//! driver's read buffer as the IMAP server sets it, the connection task's future, the session's and the
 //! store view's heap) and prints them with what is left of the last figure.
 //!
 //! About 2 × N + 10 file descriptors are needed across the two processes (N each) and
@@ -184,7 +184,7 @@ fn breakdown(per_connection: f64) {
         drop((session, view));
         (future, view_bytes, session_bytes)
     });
-    let buffer = mailwire_tokio::DEFAULT_READ_BUFFER;
+    let buffer = ImapServer::<Memory, Memory>::READ_BUFFER;
     #[expect(clippy::cast_precision_loss, reason = "figures to read")]
     let (future, view, session, buffer) =
         (future as f64, view as f64, session as f64, buffer as f64);
@@ -195,7 +195,7 @@ fn breakdown(per_connection: f64) {
         size_of::<mailwire_tokio::Connection<Session, tokio::net::TcpStream>>()
     );
     println!(
-        "  driver read buffer (16 KiB default)   {:>10}",
+        "  driver read buffer (ImapServer)       {:>10}",
         kib(buffer)
     );
     println!(

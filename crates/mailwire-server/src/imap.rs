@@ -29,9 +29,6 @@ use crate::{Accepted, Authenticator, Security, Service, Throttle};
 /// The largest piece of a message read from the store and sent at once.
 const CHUNK: usize = 64 * 1024;
 
-/// The size of each connection's read buffer.
-const READ_BUFFER: usize = 4 * 1024;
-
 /// How often a command still arriving after a shutdown request is checked on.
 const FINISHING_POLL: std::time::Duration = std::time::Duration::from_millis(10);
 
@@ -63,6 +60,10 @@ pub struct ImapServer<A, S> {
 }
 
 impl<A: Authenticator, S: MailStore> ImapServer<A, S> {
+    /// The size of each connection's read buffer: small, as most IMAP connections sit idle
+    /// and this is most of what each costs (an APPEND's literal takes more reads instead).
+    pub const READ_BUFFER: usize = 4 * 1024;
+
     /// A server with this session configuration. Failed logins are throttled by
     /// `throttle`, which the application shares between its servers.
     pub fn new(mut config: Config, auth: Arc<A>, store: Arc<S>, throttle: Arc<Throttle>) -> Self {
@@ -118,9 +119,7 @@ impl<A: Authenticator, S: MailStore> Service for ImapServer<A, S> {
         if self.nonces {
             session.set_auth_nonce(nonce());
         }
-        // A small read buffer: most IMAP connections sit idle in IDLE or between commands,
-        // and this is most of what each costs (an APPEND takes more reads instead).
-        let mut conn = Connection::new(stream, session, tls).with_read_buffer(READ_BUFFER);
+        let mut conn = Connection::new(stream, session, tls).with_read_buffer(Self::READ_BUFFER);
         let mut state = ImapConn::<A, S> {
             server: &self,
             login: Login::new(
