@@ -62,8 +62,12 @@ pub(crate) fn from_system_time(time: SystemTime) -> DateTime {
     let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
     let of_day = seconds.rem_euclid(86_400);
     let narrow = |n: i64| u8::try_from(n).unwrap_or(0);
-    let date = Date::new(u16::try_from(year).unwrap_or(9999), narrow(month), narrow(day))
-        .unwrap_or_else(|_| Date::new(1970, 1, 1).expect("a valid date"));
+    let date = Date::new(
+        u16::try_from(year).unwrap_or(9999),
+        narrow(month),
+        narrow(day),
+    )
+    .unwrap_or_else(|_| Date::new(1970, 1, 1).expect("a valid date"));
     DateTime::new(
         date,
         narrow(of_day / 3_600),

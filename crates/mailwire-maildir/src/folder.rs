@@ -263,7 +263,11 @@ pub(crate) struct CrlfCounter {
 impl CrlfCounter {
     pub(crate) fn feed(&mut self, bytes: &[u8]) {
         for &byte in bytes {
-            self.size += if byte == b'\n' && !self.after_cr { 2 } else { 1 };
+            self.size += if byte == b'\n' && !self.after_cr {
+                2
+            } else {
+                1
+            };
             self.after_cr = byte == b'\r';
         }
     }

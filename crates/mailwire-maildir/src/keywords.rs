@@ -100,7 +100,10 @@ impl Keywords {
         match flag {
             Flag::Keyword(atom) if !atom.as_str().eq_ignore_ascii_case("$Forwarded") => {
                 let wanted = flag.to_string();
-                self.names.iter().flatten().any(|n| n.to_string().eq_ignore_ascii_case(&wanted))
+                self.names
+                    .iter()
+                    .flatten()
+                    .any(|n| n.to_string().eq_ignore_ascii_case(&wanted))
             }
             _ => true,
         }

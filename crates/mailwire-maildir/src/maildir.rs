@@ -669,10 +669,8 @@ impl Maildir {
         for sub in [Sub::New, Sub::Cur] {
             for entry in std::fs::read_dir(root.join(sub.dir())).map_err(failed)? {
                 let Ok(entry) = entry else { continue };
-                let moved = std::fs::rename(
-                    entry.path(),
-                    target.join(sub.dir()).join(entry.file_name()),
-                );
+                let moved =
+                    std::fs::rename(entry.path(), target.join(sub.dir()).join(entry.file_name()));
                 match moved {
                     Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(failed(e)),
                     _ => {}

@@ -34,19 +34,15 @@ impl MaildirStore {
     /// `root` (empty, `.`, `..`, or with `/` or NUL) have none.
     pub fn new(root: PathBuf) -> Self {
         Self::with_locator(move |user| {
-            let safe = !user.is_empty()
-                && user != "."
-                && user != ".."
-                && !user.contains(['/', '\0']);
+            let safe =
+                !user.is_empty() && user != "." && user != ".." && !user.contains(['/', '\0']);
             safe.then(|| root.join(user).join("Maildir"))
         })
     }
 
     /// Each user's Maildir is where `locate` says; a user it gives `None` for is
     /// refused ([`StoreError::NoPermission`]).
-    pub fn with_locator(
-        locate: impl Fn(&str) -> Option<PathBuf> + Send + Sync + 'static,
-    ) -> Self {
+    pub fn with_locator(locate: impl Fn(&str) -> Option<PathBuf> + Send + Sync + 'static) -> Self {
         Self {
             locate: Box::new(locate),
             open: Mutex::default(),

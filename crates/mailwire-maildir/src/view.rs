@@ -242,11 +242,8 @@ impl MaildirView {
     /// can have changed. Does not wait, so [`wait_changes`](Mailbox::wait_changes) stays
     /// cancel-safe.
     fn collect(&mut self) -> StoreResult<Vec<Change>> {
-        loop {
-            match self.feed.try_recv() {
-                Ok(()) | Err(TryRecvError::Lagged(_)) => self.dirty = true,
-                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
-            }
+        while let Ok(()) | Err(TryRecvError::Lagged(_)) = self.feed.try_recv() {
+            self.dirty = true;
         }
         if !self.dir.join("cur").is_dir() {
             return Err(StoreError::Gone);
@@ -275,8 +272,7 @@ impl MaildirView {
         for message in &state.messages {
             match self.known.get_mut(&message.uid) {
                 Some(known) => {
-                    let flags =
-                        filename::flags(filename::flag_chars(&message.at.name), &keywords);
+                    let flags = filename::flags(filename::flag_chars(&message.at.name), &keywords);
                     if *known != flags {
                         known.clone_from(&flags);
                         changes.push(Change::Flags {
@@ -299,7 +295,12 @@ impl MaildirView {
     /// Copies one message's file into the mailbox at `to`: a hard link under a new
     /// name (a copy where links cannot be made), in `new/` without flags or in `cur/`
     /// with them, as the flags are named in that mailbox. Returns the copy's base name.
-    fn copy_one(&self, uid: u32, to: &Path, source_keywords: &Keywords) -> StoreResult<Option<String>> {
+    fn copy_one(
+        &self,
+        uid: u32,
+        to: &Path,
+        source_keywords: &Keywords,
+    ) -> StoreResult<Option<String>> {
         let host = self.maildir.host().to_owned();
         self.with_file(uid, |at| {
             let base = format!("{}{}", unique(&host), size_fields(filename::base(&at.name)));
@@ -307,8 +308,7 @@ impl MaildirView {
             let target = if flags.is_empty() {
                 to.join("new").join(&base)
             } else {
-                let chars =
-                    Maildir::flag_chars(to, &flags, "").map_err(io::Error::other)?;
+                let chars = Maildir::flag_chars(to, &flags, "").map_err(io::Error::other)?;
                 to.join("cur").join(file_name(&base, Some(&chars)))
             };
             let source = at.path(&self.dir);
@@ -321,6 +321,36 @@ impl MaildirView {
             Ok(base)
         })
     }
+}
+
+/// The flags after a change; flag names compare without regard to case, and `\Recent`
+/// and other extension flags are not stored.
+fn apply(change: &FlagChange, before: &[Flag]) -> Vec<Flag> {
+    let same = |a: &Flag, b: &Flag| a.to_string().eq_ignore_ascii_case(&b.to_string());
+    let storable = |f: &&Flag| !matches!(f, Flag::Extension(_));
+    let mut after: Vec<Flag> = match change {
+        FlagChange::Add(flags) => before
+            .iter()
+            .chain(flags.iter())
+            .filter(storable)
+            .cloned()
+            .collect(),
+        FlagChange::Remove(flags) => before
+            .iter()
+            .filter(|f| !flags.iter().any(|g| same(f, g)))
+            .cloned()
+            .collect(),
+        FlagChange::Replace(flags) => flags.iter().filter(storable).cloned().collect(),
+    };
+    let mut seen: Vec<Flag> = Vec::with_capacity(after.len());
+    after.retain(|f| {
+        let new = !seen.iter().any(|s| same(s, f));
+        if new {
+            seen.push(f.clone());
+        }
+        new
+    });
+    after
 }
 
 /// An error of a step on a message file: a store error it carries, or a failure.
@@ -384,11 +414,7 @@ impl Mailbox for MaildirView {
                 let keywords = Keywords::read(&self.dir)?;
                 let old = filename::flag_chars(&at.name);
                 let before = filename::flags(old, &keywords);
-                let wanted: Vec<Flag> = change
-                    .apply(&before)
-                    .into_iter()
-                    .filter(|f| !matches!(f, Flag::Extension(_)))
-                    .collect();
+                let wanted = apply(&change, &before);
                 let chars =
                     Maildir::flag_chars(&self.dir, &wanted, old).map_err(io::Error::other)?;
                 let keywords = Keywords::read(&self.dir)?;
