@@ -61,7 +61,13 @@ struct Inner {
     host: String,
     max_message_size: u64,
     feeds: Mutex<HashMap<PathBuf, broadcast::Sender<()>>>,
+    /// The CRLF sizes of files whose names do not say it, by base name, so that each is
+    /// read once.
+    sizes: Mutex<HashMap<String, u64>>,
 }
+
+/// How many sizes [`Inner::sizes`] remembers before it starts again.
+const SIZES_KEPT: usize = 100_000;
 
 impl std::fmt::Debug for Maildir {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -95,6 +101,7 @@ impl Maildir {
                 host: filename::host_name(),
                 max_message_size,
                 feeds: Mutex::default(),
+                sizes: Mutex::default(),
             }),
         };
         if fresh {
@@ -147,6 +154,35 @@ impl Maildir {
 
     pub(crate) fn host(&self) -> &str {
         &self.inner.host
+    }
+
+    /// The size with CRLF line ends of the message file at `path`: from its name when
+    /// the name says it, else read once and remembered.
+    pub(crate) fn crlf_size(&self, path: &Path, base: &str) -> io::Result<u64> {
+        if let (_, Some(vsize)) = filename::sizes(base) {
+            return Ok(vsize);
+        }
+        let known = self
+            .inner
+            .sizes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(base)
+            .copied();
+        if let Some(size) = known {
+            return Ok(size);
+        }
+        let size = folder::crlf_size(path, base)?;
+        let mut sizes = self
+            .inner
+            .sizes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if sizes.len() >= SIZES_KEPT {
+            sizes.clear();
+        }
+        sizes.insert(base.to_owned(), size);
+        Ok(size)
     }
 
     /// A wake-up channel of a mailbox directory, for a view of it.

@@ -221,7 +221,7 @@ impl MaildirView {
         self.places().insert(message.uid, at);
         let observed = self.with_file(message.uid, |at| {
             let metadata = std::fs::metadata(at.path(&self.dir))?;
-            let size = folder::crlf_size(&at.path(&self.dir), &message.base)?;
+            let size = self.maildir.crlf_size(&at.path(&self.dir), &message.base)?;
             Ok((at.name.clone(), metadata.modified()?, size))
         })?;
         let Some((name, modified, size)) = observed else {
