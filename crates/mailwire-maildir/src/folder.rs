@@ -342,6 +342,25 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_uidlist_lock_is_taken_over() {
+        let (_root, dir) = mailbox();
+        let lock = File::create(dir.join("dovecot-uidlist.lock")).unwrap();
+        lock.set_modified(SystemTime::now() - crate::lock::STALE - Duration::from_secs(1))
+            .unwrap();
+        std::fs::write(dir.join("new/1.a"), "x").unwrap();
+        let state = sync(&dir, &dir).unwrap();
+        assert_eq!(state.messages.len(), 1);
+        assert!(!dir.join("dovecot-uidlist.lock").exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("dovecot-uidlist"))
+                .unwrap()
+                .lines()
+                .nth(1),
+            Some("1 :1.a")
+        );
+    }
+
+    #[test]
     fn crlf_sizes() {
         let (_root, dir) = mailbox();
         let path = dir.join("cur/m");

@@ -943,3 +943,52 @@ async fn the_store_gives_each_user_a_maildir() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_mailbox_holds_26_keywords() {
+    let (_home, maildir) = maildir();
+    let uid = append(&maildir, "INBOX", vec![], b"x").await;
+    let (view, _) = maildir.select("INBOX", false).await.unwrap();
+    let many: Vec<Flag> = (0..26).map(|n| keyword(&format!("k{n}"))).collect();
+    let stored = view.set_flags(&[uid], FlagChange::Add(many)).await.unwrap();
+    assert_eq!(stored[0].1.len(), 26);
+    let (_, snapshot) = maildir.select("INBOX", true).await.unwrap();
+    assert!(!snapshot.keywords_allowed);
+    let refused = view
+        .set_flags(&[uid], FlagChange::Add(vec![keyword("k26")]))
+        .await;
+    assert!(matches!(refused, Err(StoreError::Limit(_))), "{refused:?}");
+    // Flags without new keywords still change.
+    let stored = view
+        .set_flags(&[uid], FlagChange::Replace(vec![Flag::Seen, keyword("k3")]))
+        .await
+        .unwrap();
+    assert_eq!(stored, [(uid, vec![Flag::Seen, keyword("k3")])]);
+}
+
+#[tokio::test]
+async fn a_copy_keeps_the_internal_date() {
+    use mailwire_imap::types::{Date, DateTime};
+    let (_home, maildir) = maildir();
+    let date = DateTime::new(Date::new(2020, 2, 29).unwrap(), 12, 0, 0, 0).unwrap();
+    let message = NewMessage {
+        flags: vec![Flag::Seen],
+        internal_date: Some(date),
+        size: 2,
+    };
+    maildir
+        .append("INBOX", message, &mut &b"hi"[..])
+        .await
+        .unwrap();
+    let (view, _) = maildir.select("INBOX", false).await.unwrap();
+    assert_eq!(
+        view.copy(&[1], "Trash", false).await.unwrap().uids,
+        [(1, 1)]
+    );
+    let (_trash, snapshot) = maildir.select("Trash", true).await.unwrap();
+    let meta = &snapshot.messages[0];
+    assert_eq!(
+        (meta.internal_date, meta.flags.as_slice(), meta.recent),
+        (date, &[Flag::Seen][..], false)
+    );
+}
