@@ -63,6 +63,23 @@
 //!   [`RESCAN_INTERVAL`] for those of others.
 //! - Files left in `tmp/` for over 36 hours are removed when a mailbox is selected
 //!   read-write.
+//!
+//! # Where it differs from the reference store
+//!
+//! [`mailwire_server::memory`] is the reference for what the traits mean; a Maildir
+//! differs where its format leaves no choice:
+//!
+//! - a message appended or copied with flags is written to `cur/` (a file in `new/` has
+//!   no flags), so it is not `\Recent`;
+//! - flags are reported in the order of their file-name letters, not in the order set;
+//! - a mailbox holds at most 26 keywords; more are refused with
+//!   [`StoreError::Limit`];
+//! - a mailbox name may not hold `.`.
+//!
+//! The file system is read and written on the calling task (directory listings, renames,
+//! the uidlist), except message content, which goes through [`tokio::fs`]; a server that
+//! keeps very large mailboxes on slow disks would want these calls moved to a blocking
+//! pool.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod content;

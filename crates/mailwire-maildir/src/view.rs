@@ -453,9 +453,9 @@ impl Mailbox for MaildirView {
                 copies.push((uid, base));
             }
         }
-        if let Some(target) = to_dir.join("cur").parent() {
-            let _ = folder::sync_dir(&target.join("new"));
-            let _ = folder::sync_dir(&target.join("cur"));
+        // The copies are as durable as an APPEND once COPY is answered.
+        for sub in [Sub::New, Sub::Cur] {
+            folder::sync_dir(&to_dir.join(sub.dir())).map_err(failed)?;
         }
         let state = folder::sync(self.maildir.root_dir(), &to_dir).map_err(|e| {
             if e.kind() == io::ErrorKind::NotFound {
