@@ -109,12 +109,13 @@ fn read_uidlist(dir: &Path) -> io::Result<Option<Uidlist>> {
 }
 
 /// Lists a mailbox and gives every message without a UID the next one, rewriting
-/// `dovecot-uidlist` under its lock when there are such messages (or no list yet).
+/// `dovecot-uidlist` under its lock when there are such messages, when messages of the
+/// list are gone, or when there is no list yet.
 ///
-/// A UID, once in the list, stays with its base name: an entry is dropped only when
-/// its file is missing from two listings in a row made under the lock, so that a file
-/// moving between `new/` and `cur/` or being renamed for its flags meanwhile is not
-/// taken for expunged.
+/// A UID, once in the list, stays with its base name: a message is taken for expunged
+/// only when its file is missing from two listings in a row made under the lock, so
+/// that a file moving between `new/` and `cur/` or being renamed for its flags while a
+/// directory is read is not reported gone.
 pub(crate) fn sync(root: &Path, dir: &Path) -> io::Result<State> {
     if let Some(list) = read_uidlist(dir)? {
         let found = scan(dir)?;
@@ -123,7 +124,11 @@ pub(crate) fn sync(root: &Path, dir: &Path) -> io::Result<State> {
             .iter()
             .map(|(uid, e)| (e.base.as_str(), *uid))
             .collect();
-        if found.keys().all(|b| listed.contains_key(b.as_str())) {
+        // A file missing from one listing may have been renamed while it was read:
+        // only a listing under the lock, made twice, says it is gone.
+        if found.keys().all(|b| listed.contains_key(b.as_str()))
+            && list.entries.values().all(|e| found.contains_key(&e.base))
+        {
             return Ok(state(&list, found));
         }
     }
@@ -322,6 +327,16 @@ mod tests {
         )
         .unwrap();
         std::fs::remove_file(dir.join("cur/1600000000.x:2,S")).unwrap();
+        let expunged = sync(&dir, &dir).unwrap();
+        assert_eq!(expunged.messages.len(), 2);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("dovecot-uidlist"))
+                .unwrap()
+                .lines()
+                .skip(1)
+                .collect::<Vec<_>>(),
+            ["2 :1700000000.M2P1Q9.h", "3 :1700000000.M2P1Q10.h"]
+        );
         std::fs::write(dir.join("new/1800000000.y"), "d").unwrap();
         let second = sync(&dir, &dir).unwrap();
         let uids: Vec<_> = second

@@ -992,3 +992,57 @@ async fn a_copy_keeps_the_internal_date() {
         (date, &[Flag::Seen][..], false)
     );
 }
+
+/// Another process re-flags messages over and over while a view keeps rescanning: the
+/// view sees flag changes, never a message expunged (a file renamed while its directory
+/// is read must not be taken for gone).
+#[tokio::test]
+async fn messages_being_renamed_are_never_reported_expunged() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let (home, maildir) = maildir();
+    for n in 0..20 {
+        append(
+            &maildir,
+            "INBOX",
+            vec![Flag::Seen],
+            format!("{n}").as_bytes(),
+        )
+        .await;
+    }
+    let (mut view, _) = maildir.select("INBOX", false).await.unwrap();
+    let cur = home.path().join("Maildir/cur");
+    let stop = Arc::new(AtomicBool::new(false));
+    let renamer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut renames = 0_u32;
+            while !stop.load(Ordering::Relaxed) {
+                for name in files(&cur) {
+                    let (base, flags) = name.split_once(":2,").unwrap();
+                    let flags = if flags == "S" { "FS" } else { "S" };
+                    if std::fs::rename(cur.join(&name), cur.join(format!("{base}:2,{flags}")))
+                        .is_ok()
+                    {
+                        renames += 1;
+                    }
+                }
+            }
+            renames
+        })
+    };
+    let mut flag_changes = 0;
+    for _ in 0..300 {
+        for change in view.changes().await.unwrap() {
+            match change {
+                Change::Flags { .. } => flag_changes += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(renamer.join().unwrap() > 0);
+    assert!(flag_changes > 0);
+    assert_eq!(maildir.status("INBOX").await.unwrap().messages, 20);
+}
