@@ -994,8 +994,9 @@ async fn a_copy_keeps_the_internal_date() {
 }
 
 /// Another process re-flags messages over and over while a view keeps rescanning: the
-/// view sees flag changes, never a message expunged (a file renamed while its directory
-/// is read must not be taken for gone).
+/// view sees flag changes, never a message expunged or appended again. (Where a file
+/// system's directory listing can miss a file renamed while it is read, this also
+/// exercises the second listing made before a message counts as gone.)
 #[tokio::test]
 async fn messages_being_renamed_are_never_reported_expunged() {
     use std::sync::Arc;
