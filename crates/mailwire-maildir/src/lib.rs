@@ -4,7 +4,9 @@
 //!
 //! [`Maildir`] is one user's Maildir and implements mailwire-server's
 //! [`Mailboxes`](mailwire_server::Mailboxes); [`MaildirStore`] gives each user a Maildir
-//! under a root directory and implements [`MailStore`](mailwire_server::MailStore).
+//! under a root directory and implements [`MailStore`](mailwire_server::MailStore) and
+//! [`Delivery`](mailwire_server::Delivery) (mail for users whose Maildir exists goes to
+//! their INBOX).
 //!
 //! ```
 //! use mailwire_maildir::Maildir;
@@ -84,6 +86,7 @@
 
 mod content;
 mod date;
+mod delivery;
 mod filename;
 mod folder;
 mod keywords;
@@ -94,6 +97,7 @@ mod uidlist;
 mod view;
 
 pub use content::MessageContent;
+pub use delivery::Incoming;
 pub use maildir::{DEFAULT_MAX_MESSAGE_SIZE, Maildir};
 pub use store::MaildirStore;
 pub use view::{MaildirView, RESCAN_INTERVAL};
