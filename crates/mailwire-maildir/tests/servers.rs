@@ -1,6 +1,6 @@
-//! mailwire-server's IMAP server over Maildirs, from the wire: the commands that reach
-//! the store, and IDLE woken by this process's changes at once and by another process's
-//! delivery through the rescan.
+//! mailwire-server's servers over Maildirs, from the wire: IMAP commands that reach the
+//! store, IDLE woken by this process's changes at once and by another process's delivery
+//! through the rescan, and mail in over SMTP and out over POP3.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,8 +8,13 @@ use std::time::Duration;
 
 use mailwire_imap::server::Config;
 use mailwire_maildir::{Maildir, MaildirStore};
+use mailwire_pop3::server::{Config as Pop3Config, PlaintextLogin};
 use mailwire_server::memory::Memory;
-use mailwire_server::{Accepted, ImapServer, Security, Service, Throttle};
+use mailwire_server::{
+    Accepted, ImapServer, MailStore, Pop3Server, Security, Service, SmtpServer, Throttle,
+};
+use mailwire_smtp::Domain;
+use mailwire_smtp::server::Config as SmtpConfig;
 use mailwire_tokio::{MaybeTlsStream, Tls};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
@@ -22,19 +27,21 @@ const MESSAGE: &str =
 
 type Server = ImapServer<Memory, MaildirStore>;
 
-/// A server whose user `fred` (password `secret`) has a Maildir under a scratch root.
-fn server() -> (TempDir, Arc<Server>) {
+/// User `fred` (password `secret`) and the Maildirs under a scratch root.
+fn users_and_store() -> (TempDir, Arc<Memory>, Arc<MaildirStore>) {
     let root = tempfile::tempdir().unwrap();
     let users = Memory::new();
     users.add_user("fred", "secret");
+    let store = MaildirStore::new(root.path().to_owned());
+    (root, Arc::new(users), Arc::new(store))
+}
+
+/// An IMAP server whose user `fred` has a Maildir under a scratch root.
+fn server() -> (TempDir, Arc<Server>) {
+    let (root, users, store) = users_and_store();
     let mut config = Config::default();
     config.plaintext_auth = true;
-    let server = ImapServer::new(
-        config,
-        Arc::new(users),
-        Arc::new(MaildirStore::new(root.path().to_owned())),
-        Arc::new(Throttle::new()),
-    );
+    let server = ImapServer::new(config, users, store, Arc::new(Throttle::new()));
     (root, Arc::new(server))
 }
 
@@ -45,15 +52,19 @@ struct Wire {
 }
 
 impl Wire {
-    async fn logged_in(server: &Arc<Server>) -> Self {
+    fn connect<S: Service>(service: &Arc<S>) -> Self {
         let (client, end) = tokio::io::duplex(256 * 1024);
         let peer = SocketAddr::from(([192, 0, 2, 7], 40000));
         let accepted = Accepted::new(MaybeTlsStream::Plain(end), peer, Security::Plain, Tls::None);
-        tokio::spawn(Arc::clone(server).serve(accepted));
-        let mut wire = Self {
+        tokio::spawn(Arc::clone(service).serve(accepted));
+        Self {
             io: client,
             buf: Vec::new(),
-        };
+        }
+    }
+
+    async fn logged_in(server: &Arc<Server>) -> Self {
+        let mut wire = Self::connect(server);
         wire.until("* OK").await;
         let login = wire.ask("l LOGIN fred secret", "l ").await;
         assert!(login.starts_with("l OK"), "{login}");
@@ -209,4 +220,74 @@ async fn idle_hears_this_process_at_once_and_another_through_the_rescan() {
         size,
         "* 2 FETCH (RFC822.SIZE 18 BODY[] {18}\r\nSubject: x\r\n\r\nhi\r\n FLAGS (\\Seen \\Recent))\r\nf OK FETCH completed\r\n"
     );
+}
+
+#[tokio::test]
+async fn mail_in_over_smtp_and_out_over_pop3() {
+    let (root, users, store) = users_and_store();
+    // fred's Maildir exists once he has one; bob has none.
+    store.open("fred").await.unwrap();
+    let inbox = root.path().join("fred/Maildir");
+    // A message another program left, with bare LF line ends and no sizes in its name.
+    std::fs::write(
+        inbox.join("cur/1600000000.M1P1.other:2,S"),
+        "Subject: old\n\nold\n",
+    )
+    .unwrap();
+
+    let smtp = Arc::new(SmtpServer::new(
+        SmtpConfig::new(Domain::new("mx.example.org").unwrap()),
+        Arc::clone(&users),
+        Arc::clone(&store),
+        Arc::new(Throttle::new()),
+    ));
+    let mut w = Wire::connect(&smtp);
+    w.until("220 ").await;
+    w.ask("EHLO client.example", "250 ").await;
+    w.ask("MAIL FROM:<ann@example.org>", "250").await;
+    let rcpt = w.ask("RCPT TO:<fred@mx.example.org>", "250").await;
+    assert!(rcpt.starts_with("250"), "{rcpt}");
+    let unknown = w.ask("RCPT TO:<bob@mx.example.org>", "550").await;
+    assert!(unknown.starts_with("550 5.1.1"), "{unknown}");
+    w.ask("DATA", "354").await;
+    let sent = w
+        .ask("Subject: hello\r\n\r\nHi Fred,\r\n..a dot\r\n.", "250")
+        .await;
+    assert!(sent.starts_with("250 "), "{sent}");
+    let new: Vec<String> = std::fs::read_dir(inbox.join("new"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(new.len(), 1);
+    assert!(new[0].ends_with(",S=36,W=36"), "{new:?}");
+
+    let mut config = Pop3Config::default();
+    config.plaintext_login = PlaintextLogin::Allow;
+    let pop3 = Arc::new(Pop3Server::new(
+        config,
+        users,
+        store,
+        Arc::new(Throttle::new()),
+    ));
+    let mut p = Wire::connect(&pop3);
+    p.until("+OK").await;
+    p.ask("USER fred", "+OK").await;
+    p.ask("PASS secret", "+OK").await;
+    // Sizes count CRLF, and what is sent is as long as announced.
+    assert_eq!(
+        p.ask("LIST", ".\r").await,
+        "+OK 2 messages (57 octets)\r\n1 21\r\n2 36\r\n.\r\n"
+    );
+    assert_eq!(
+        p.ask("RETR 1", ".\r").await,
+        "+OK 21 octets\r\nSubject: old\r\n\r\nold\r\n.\r\n"
+    );
+    assert_eq!(
+        p.ask("RETR 2", ".\r").await,
+        "+OK 36 octets\r\nSubject: hello\r\n\r\nHi Fred,\r\n..a dot\r\n.\r\n"
+    );
+    p.ask("DELE 1", "+OK").await;
+    assert!(p.ask("QUIT", "+OK").await.starts_with("+OK"));
+    assert!(!inbox.join("cur/1600000000.M1P1.other:2,S").exists());
+    assert_eq!(std::fs::read_dir(inbox.join("cur")).unwrap().count(), 1);
 }
