@@ -190,6 +190,32 @@ fn state(list: &Uidlist, mut found: HashMap<String, Located>) -> State {
     }
 }
 
+/// The file of a mailbox directory that holds the first UID still `\Recent`: the UID
+/// after the last that a read-write view has taken, as Dovecot's index keeps it.
+pub(crate) const RECENT_FILE: &str = "mailwire-recent";
+
+/// The first UID still `\Recent` in a mailbox (1 when no view has taken any). With
+/// `take_until`, the UIDs below it are taken under the file's lock, so that each
+/// message is `\Recent` to one read-write view only.
+pub(crate) fn first_recent(dir: &Path, take_until: Option<u32>) -> io::Result<u32> {
+    let read = || -> io::Result<u32> {
+        match std::fs::read_to_string(dir.join(RECENT_FILE)) {
+            Ok(text) => Ok(text.trim().parse().unwrap_or(1)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(1),
+            Err(e) => Err(e),
+        }
+    };
+    let Some(until) = take_until else {
+        return read();
+    };
+    let lock = DotLock::acquire(&dir.join(RECENT_FILE))?;
+    let first = read()?;
+    if until > first {
+        lock.commit(format!("{until}\n").as_bytes())?;
+    }
+    Ok(first)
+}
+
 /// A UIDVALIDITY no mailbox of this Maildir had: the time in seconds, or one more than
 /// the last one given if that is later (two mailboxes created in one second, or a clock
 /// set back).

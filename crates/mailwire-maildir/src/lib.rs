@@ -54,9 +54,12 @@
 //!   `new/` (or `cur/` when it has flags) and sync that directory.
 //! - Flag changes rename the file from the flags it has on disk at that moment; when it
 //!   was renamed meanwhile by another process, the change starts again from its new name.
-//! - A message is `\Recent` to the first read-write view that sees it in `new/`, which
-//!   moves it to `cur/`; read-only views see it there without taking it. STATUS counts
-//!   the messages in `new/` as recent.
+//! - A message is `\Recent` to the first read-write view that sees it: the UID from which
+//!   messages are still recent is kept in `mailwire-recent` (as Dovecot keeps it in its
+//!   index), and a read-write view moves it past what it saw under that file's lock, so
+//!   no two views take one message. Read-only views see `\Recent` without taking it.
+//!   Read-write views also move what they see from `new/` to `cur/`, as Maildir readers
+//!   do.
 //! - Files with bare LF line ends are served with CRLF ([`MessageContent`]), and sizes
 //!   count CRLF (`,W=` when the name has it, otherwise the file is read).
 //! - A view's change feed rescans the directory when its modification times say it may
@@ -71,8 +74,6 @@
 //! [`mailwire_server::memory`] is the reference for what the traits mean; a Maildir
 //! differs where its format leaves no choice:
 //!
-//! - a message appended or copied with flags is written to `cur/` (a file in `new/` has
-//!   no flags), so it is not `\Recent`;
 //! - flags are reported in the order of their file-name letters, not in the order set;
 //! - a mailbox holds at most 26 keywords; more are refused with
 //!   [`StoreError::Limit`];

@@ -638,13 +638,14 @@ impl Mailboxes for Maildir {
     async fn status(&self, name: &str) -> StoreResult<MailboxStatus> {
         let (name, dir) = self.selectable(name)?;
         let state = folder::sync(self.root_dir(), &dir).map_err(|e| gone_as(e, &name))?;
+        let first_recent = folder::first_recent(&dir, None).map_err(|e| gone_as(e, &name))?;
         let count = |f: &dyn Fn(&folder::Message) -> bool| {
             let n = state.messages.iter().filter(|m| f(m)).count();
             u32::try_from(n).unwrap_or(u32::MAX)
         };
         Ok(MailboxStatus {
             messages: count(&|_| true),
-            recent: count(&|m| m.at.sub == Sub::New),
+            recent: count(&|m| m.uid >= first_recent),
             unseen: count(&|m| !filename::flag_chars(&m.at.name).contains('S')),
             uid_next: nonzero(state.uid_next),
             uid_validity: nonzero(state.uid_validity),

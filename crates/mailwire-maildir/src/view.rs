@@ -117,9 +117,11 @@ impl MaildirView {
             places: Mutex::default(),
         };
         let keywords = Keywords::read(&view.dir).map_err(failed)?;
+        let first_recent = view.first_recent(&state)?;
         let mut messages = Vec::with_capacity(state.messages.len());
         for message in &state.messages {
-            if let Some(meta) = view.learn(message, &keywords)? {
+            let recent = message.uid >= first_recent;
+            if let Some(meta) = view.learn(message, &keywords, recent)? {
                 messages.push(meta);
             }
         }
@@ -131,6 +133,18 @@ impl MaildirView {
             messages,
         };
         Ok((view, snapshot))
+    }
+
+    /// The first UID `\Recent` to this view; a read-write view takes those of `state`.
+    fn first_recent(&self, state: &State) -> StoreResult<u32> {
+        let take = (!self.read_only).then_some(state.uid_next);
+        folder::first_recent(&self.dir, take).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                StoreError::Gone
+            } else {
+                failed(e)
+            }
+        })
     }
 
     fn places(&self) -> std::sync::MutexGuard<'_, HashMap<u32, Located>> {
@@ -190,32 +204,25 @@ impl MaildirView {
         Err(failed(format!("message {uid} keeps moving")))
     }
 
-    /// Records a message the view reports for the first time, taking `\Recent` for a
-    /// read-write view by moving it from `new/` to `cur/`; `None` if its file is gone.
+    /// Records a message the view reports for the first time, moving it from `new/` to
+    /// `cur/` for a read-write view as Maildir readers do; `None` if its file is gone.
     fn learn(
         &mut self,
         message: &folder::Message,
         keywords: &Keywords,
+        recent: bool,
     ) -> StoreResult<Option<MessageMeta>> {
-        let mut recent = false;
         let mut at = message.at.clone();
-        if at.sub == Sub::New {
-            if self.read_only {
-                recent = true;
-            } else {
-                let taken = Located {
-                    sub: Sub::Cur,
-                    name: file_name(&message.base, Some("")),
-                };
-                match std::fs::rename(at.path(&self.dir), taken.path(&self.dir)) {
-                    Ok(()) => {
-                        recent = true;
-                        at = taken;
-                    }
-                    // Another view took it first.
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(failed(e)),
-                }
+        if at.sub == Sub::New && !self.read_only {
+            let seen = Located {
+                sub: Sub::Cur,
+                name: file_name(&message.base, Some("")),
+            };
+            match std::fs::rename(at.path(&self.dir), seen.path(&self.dir)) {
+                Ok(()) => at = seen,
+                // Another view moved it first.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(failed(e)),
             }
         }
         self.places().insert(message.uid, at);
@@ -269,6 +276,15 @@ impl MaildirView {
             }
         }
         let mut appended = Vec::new();
+        let unknown = state
+            .messages
+            .iter()
+            .any(|m| !self.known.contains_key(&m.uid));
+        let first_recent = if unknown {
+            self.first_recent(&state)?
+        } else {
+            u32::MAX
+        };
         for message in &state.messages {
             match self.known.get_mut(&message.uid) {
                 Some(known) => {
@@ -282,7 +298,8 @@ impl MaildirView {
                     }
                 }
                 None => {
-                    if let Some(meta) = self.learn(message, &keywords)? {
+                    let recent = message.uid >= first_recent;
+                    if let Some(meta) = self.learn(message, &keywords, recent)? {
                         appended.push(Change::Appended(meta));
                     }
                 }
