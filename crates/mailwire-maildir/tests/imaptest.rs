@@ -106,3 +106,54 @@ async fn maildir_fails_no_imaptest_script_the_reference_passes() {
         "{maildir_summary}"
     );
 }
+
+/// imaptest's stress mode: clients appending, fetching, storing and expunging in one
+/// Maildir at once; imaptest checks every answer against what it knows of the mailbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imaptest_stress_finds_no_error() {
+    let Some(imaptest) = std::env::var_os("IMAPTEST").map(PathBuf::from) else {
+        println!("skipped: IMAPTEST not set");
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let port = serve(MaildirStore::new(root.path().to_owned())).await;
+    let mut mbox = String::new();
+    for i in 0..200 {
+        mbox.push_str(&format!(
+            "From sender{i}@example.org Mon Dec  7 12:00:00 2026\r\n\
+             From: Sender {i} <sender{i}@example.org>\r\nTo: {USER}@example.org\r\n\
+             Subject: stress message {i}\r\nMessage-ID: <stress-{i}@example.org>\r\n\
+             Date: Mon, 7 Dec 2026 12:{:02}:00 +0000\r\n\r\n",
+            i % 60
+        ));
+        for j in 0..=i % 30 {
+            mbox.push_str(&format!("line {j} of message {i}\r\n"));
+        }
+        mbox.push_str("\r\n");
+    }
+    let mbox_path = root.path().join("stress.mbox");
+    std::fs::write(&mbox_path, mbox).unwrap();
+    let output = tokio::process::Command::new(&imaptest)
+        .env("LD_LIBRARY_PATH", "/usr/lib/dovecot")
+        .arg("host=127.0.0.1")
+        .arg(format!("port={port}"))
+        .arg(format!("user={USER}"))
+        .arg(format!("pass={PASSWORD}"))
+        .arg(format!("mbox={}", mbox_path.display()))
+        .args(["clients=10", "secs=15"])
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    let errors: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("Error:") || l.starts_with("Panic:") || l.contains("Fatal"))
+        .collect();
+    println!(
+        "{}",
+        text.lines().rev().take(4).collect::<Vec<_>>().join("\n")
+    );
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(text.lines().any(|l| l.starts_with("Logi")), "{text}");
+}
