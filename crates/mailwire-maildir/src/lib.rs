@@ -47,6 +47,9 @@
 //!   renamed over it, as Dovecot does, and a lock older than two minutes is taken for
 //!   stale. A UID never changes while the mailbox keeps its UIDVALIDITY.
 //! - `subscriptions` in the root lists subscribed names (Dovecot's version 2 format).
+//! - Two files of mailwire's own, which Dovecot ignores: `mailwire-uidvalidity` in the
+//!   root (the last UIDVALIDITY given, so that a mailbox created again gets a new one)
+//!   and `mailwire-recent` in each mailbox (the first UID still `\Recent`).
 //!
 //! # Behaviour
 //!
