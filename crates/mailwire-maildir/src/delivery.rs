@@ -1,0 +1,390 @@
+//! Delivery: mail for users whose Maildir exists goes to their INBOX.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use mailwire_server::{Client, Delivery, Transaction};
+use mailwire_smtp::{ForwardPath, MailParameters, RcptParameters, Reply, ReversePath};
+
+use crate::MaildirStore;
+use crate::filename::{unique, with_sizes};
+use crate::folder::{self, CrlfCounter};
+
+/// A reply from text known to be valid.
+fn reply(code: u16, text: &str) -> Reply {
+    Reply::new(code, text).expect("a valid reply")
+}
+
+fn too_big() -> Reply {
+    reply(552, "5.3.4 message too big")
+}
+
+fn unavailable() -> Reply {
+    reply(451, "4.3.0 mailbox unavailable")
+}
+
+impl Delivery for MaildirStore {
+    type Transaction = Incoming;
+
+    async fn mail(
+        &self,
+        _client: &Client,
+        _from: &ReversePath,
+        _params: &MailParameters,
+    ) -> Result<Incoming, Reply> {
+        Ok(Incoming {
+            store: self.clone(),
+            recipients: Vec::new(),
+            body: None,
+            size: 0,
+            counter: CrlfCounter::default(),
+            too_big: false,
+            failed: false,
+        })
+    }
+}
+
+/// A message on its way into users' Maildirs: the users it is for, and its body so far,
+/// written into the `tmp/` of the first recipient's Maildir as it arrives.
+///
+/// At [`commit`](Transaction::commit) the file is synced and linked into each
+/// recipient's `new/` (copied where it cannot be linked); dropped without a commit, it
+/// is removed.
+pub struct Incoming {
+    store: MaildirStore,
+    /// Each accepted recipient's user and Maildir, in the order accepted.
+    recipients: Vec<(String, PathBuf)>,
+    /// The body's file in `tmp/` and the unique name it has there.
+    body: Option<(File, PathBuf, String)>,
+    size: u64,
+    counter: CrlfCounter,
+    too_big: bool,
+    failed: bool,
+}
+
+impl std::fmt::Debug for Incoming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Incoming")
+            .field("recipients", &self.recipients)
+            .field("size", &self.size)
+            .field("too_big", &self.too_big)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if let Some((_, path, _)) = self.body.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+impl Incoming {
+    /// Writes a piece of the body, opening the file at the first one.
+    fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+        if self.body.is_none() {
+            let Some((_, maildir)) = self.recipients.first() else {
+                return Err(io::Error::other("no recipient"));
+            };
+            let name = unique(self.store.host());
+            let path = maildir.join("tmp").join(&name);
+            let file = File::options()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)?;
+            self.body = Some((file, path, name));
+        }
+        let (file, _, _) = self.body.as_mut().expect("opened above");
+        file.write_all(chunk)
+    }
+
+    /// Syncs the body and links it into each recipient's `new/`; one result per user.
+    fn deliver(&mut self) -> Vec<(String, Result<(), Reply>)> {
+        let users: Vec<(String, PathBuf)> = {
+            let mut users: Vec<(String, PathBuf)> = Vec::new();
+            for (user, maildir) in &self.recipients {
+                if !users.iter().any(|(u, _)| u == user) {
+                    users.push((user.clone(), maildir.clone()));
+                }
+            }
+            users
+        };
+        if self.body.is_none() && self.write(b"").is_err() {
+            return users
+                .into_iter()
+                .map(|(u, _)| (u, Err(unavailable())))
+                .collect();
+        }
+        let Some((file, path, name)) = self.body.as_ref() else {
+            return Vec::new();
+        };
+        if file.sync_all().is_err() {
+            return users
+                .into_iter()
+                .map(|(u, _)| (u, Err(unavailable())))
+                .collect();
+        }
+        let base = with_sizes(name, self.size, self.counter.size);
+        users
+            .into_iter()
+            .map(|(user, maildir)| {
+                let new = maildir.join("new");
+                let target = new.join(&base);
+                let placed = std::fs::hard_link(path, &target)
+                    .or_else(|_| copy_synced(path, &maildir.join("tmp").join(&base), &target))
+                    .and_then(|()| folder::sync_dir(&new));
+                if placed.is_ok() {
+                    self.store.notify(&user, &maildir);
+                }
+                (user, placed.map_err(|_| unavailable()))
+            })
+            .collect()
+    }
+}
+
+/// Copies a file through `tmp`, synced, into `target`.
+fn copy_synced(
+    source: &std::path::Path,
+    tmp: &std::path::Path,
+    target: &std::path::Path,
+) -> io::Result<()> {
+    let copied = std::fs::copy(source, tmp)
+        .and_then(|_| File::open(tmp)?.sync_all())
+        .and_then(|()| std::fs::rename(tmp, target));
+    if copied.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    copied
+}
+
+impl Transaction for Incoming {
+    async fn rcpt(&mut self, to: &ForwardPath, _params: &RcptParameters) -> Result<(), Reply> {
+        let candidates = match to.mailbox() {
+            Some(mailbox) => vec![mailbox.to_string(), mailbox.local_part().to_owned()],
+            None => vec!["postmaster".to_owned()],
+        };
+        let found = candidates
+            .into_iter()
+            .find_map(|user| Some((self.store.existing(&user)?, user)));
+        let Some((maildir, user)) = found else {
+            return Err(reply(550, "5.1.1 no such user"));
+        };
+        self.recipients.push((user, maildir));
+        Ok(())
+    }
+
+    async fn data(&mut self, chunk: Bytes) -> Result<(), Reply> {
+        let size = self
+            .size
+            .saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+        if self.too_big || size > self.store.max_message_size {
+            // Nothing more is kept of a message that will not be delivered.
+            self.too_big = true;
+            if let Some((_, path, _)) = self.body.take() {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(too_big());
+        }
+        if self.failed || self.write(&chunk).is_err() {
+            self.failed = true;
+            return Err(unavailable());
+        }
+        self.size = size;
+        self.counter.feed(&chunk);
+        Ok(())
+    }
+
+    async fn commit(mut self) -> Vec<Result<(), Reply>> {
+        if self.too_big || self.failed {
+            let refusal = if self.too_big {
+                too_big()
+            } else {
+                unavailable()
+            };
+            return vec![Err(refusal); self.recipients.len()];
+        }
+        // A user named by several recipients gets the message once, and each recipient
+        // gets that delivery's result.
+        let done = self.deliver();
+        self.recipients
+            .iter()
+            .map(|(user, _)| {
+                done.iter()
+                    .find(|(u, _)| u == user)
+                    .map_or_else(|| Err(unavailable()), |(_, result)| result.clone())
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use mailwire_server::store::Change;
+    use mailwire_server::{MailStore, Mailbox, Mailboxes};
+    use tokio::io::AsyncReadExt;
+
+    use super::*;
+
+    fn start(store: &MaildirStore) -> Incoming {
+        // What `Delivery::mail` gives, without the `Client` only the server can make.
+        Incoming {
+            store: store.clone(),
+            recipients: Vec::new(),
+            body: None,
+            size: 0,
+            counter: CrlfCounter::default(),
+            too_big: false,
+            failed: false,
+        }
+    }
+
+    async fn rcpt(incoming: &mut Incoming, to: &str) -> Result<(), String> {
+        let to = ForwardPath::parse(to).unwrap();
+        incoming
+            .rcpt(&to, &RcptParameters::default())
+            .await
+            .map_err(|reply| reply.to_string())
+    }
+
+    /// A store with users whose Maildirs exist.
+    async fn store(users: &[&str]) -> (tempfile::TempDir, MaildirStore) {
+        let root = tempfile::tempdir().unwrap();
+        let store = MaildirStore::new(root.path().to_owned());
+        for user in users {
+            store.open(user).await.unwrap();
+        }
+        (root, store)
+    }
+
+    async fn inbox(store: &MaildirStore, user: &str) -> Vec<Vec<u8>> {
+        let maildir = store.open(user).await.unwrap();
+        let (view, snapshot) = maildir.select("INBOX", true).await.unwrap();
+        let mut bodies = Vec::new();
+        for message in snapshot.messages {
+            let mut body = Vec::new();
+            let mut content = view.content(message.uid, 0).await.unwrap().unwrap();
+            content.read_to_end(&mut body).await.unwrap();
+            assert_eq!(usize::try_from(message.size).unwrap(), body.len());
+            bodies.push(body);
+        }
+        bodies
+    }
+
+    fn files(dir: &std::path::Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn recipients_are_users_with_a_maildir() {
+        let (root, store) = store(&["fred", "bob@example.org", "postmaster"]).await;
+        std::fs::create_dir_all(root.path().join("ann")).unwrap();
+        let mut incoming = start(&store);
+        assert_eq!(rcpt(&mut incoming, "<fred@example.com>").await, Ok(()));
+        assert_eq!(rcpt(&mut incoming, "<bob@example.org>").await, Ok(()));
+        assert_eq!(rcpt(&mut incoming, "<Postmaster>").await, Ok(()));
+        for unknown in [
+            "<bob@example.net>",
+            "<ann@example.com>",
+            r#"<"../fred"@x.example>"#,
+        ] {
+            assert_eq!(
+                rcpt(&mut incoming, unknown).await,
+                Err("550 5.1.1 no such user\r\n".into()),
+                "{unknown}"
+            );
+        }
+        let users: Vec<&str> = incoming
+            .recipients
+            .iter()
+            .map(|(u, _)| u.as_str())
+            .collect();
+        assert_eq!(users, ["fred", "bob@example.org", "postmaster"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn commit_delivers_to_each_inbox_once_and_wakes_views() {
+        let (root, store) = store(&["fred", "bob"]).await;
+        let fred = store.open("fred").await.unwrap();
+        let (mut view, _) = fred.select("INBOX", false).await.unwrap();
+        let waiter = tokio::spawn(async move { view.wait_changes().await });
+        tokio::task::yield_now().await;
+
+        let mut incoming = start(&store);
+        rcpt(&mut incoming, "<fred@a.example>").await.unwrap();
+        rcpt(&mut incoming, "<bob@b.example>").await.unwrap();
+        rcpt(&mut incoming, "<fred@c.example>").await.unwrap();
+        incoming
+            .data(Bytes::from_static(b"Subject: hi\n\n"))
+            .await
+            .unwrap();
+        incoming
+            .data(Bytes::from_static(b"hello\r\n"))
+            .await
+            .unwrap();
+        assert_eq!(incoming.commit().await, [Ok(()), Ok(()), Ok(())]);
+
+        let changes = tokio::time::timeout(Duration::from_secs(60), waiter)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let [Change::Appended(meta)] = changes.as_slice() else {
+            panic!("{changes:?}")
+        };
+        assert_eq!((meta.uid, meta.size, meta.recent), (1, 22, true));
+        let expected = b"Subject: hi\r\n\r\nhello\r\n".to_vec();
+        assert_eq!(inbox(&store, "bob").await, inbox(&store, "fred").await);
+        assert_eq!(inbox(&store, "fred").await, [expected]);
+        let bob = root.path().join("bob/Maildir");
+        let new = files(&bob.join("new"));
+        assert_eq!(new.len(), 1);
+        assert!(new[0].ends_with(",S=20,W=22"), "{new:?}");
+        assert!(files(&bob.join("tmp")).is_empty());
+        assert!(files(&root.path().join("fred/Maildir/tmp")).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_message_over_the_limit_is_refused() {
+        let (root, mut store) = store(&[]).await;
+        store.max_message_size = 8;
+        store.open("fred").await.unwrap();
+        let mut incoming = start(&store);
+        rcpt(&mut incoming, "<fred@a.example>").await.unwrap();
+        incoming.data(Bytes::from_static(b"12345")).await.unwrap();
+        let refused = incoming
+            .data(Bytes::from_static(b"6789"))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.to_string(), "552 5.3.4 message too big\r\n");
+        assert_eq!(incoming.commit().await, [Err(too_big())]);
+        assert!(inbox(&store, "fred").await.is_empty());
+        assert!(files(&root.path().join("fred/Maildir/tmp")).is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_transaction_delivers_nothing() {
+        let (root, store) = store(&["fred"]).await;
+        let mut incoming = start(&store);
+        rcpt(&mut incoming, "<fred@a.example>").await.unwrap();
+        incoming
+            .data(Bytes::from_static(b"body\r\n"))
+            .await
+            .unwrap();
+        assert_eq!(files(&root.path().join("fred/Maildir/tmp")).len(), 1);
+        drop(incoming);
+        assert!(files(&root.path().join("fred/Maildir/tmp")).is_empty());
+        assert!(inbox(&store, "fred").await.is_empty());
+    }
+}
