@@ -63,11 +63,15 @@ struct Args {
     /// The PEM private key of `--cert`.
     #[arg(long, requires = "cert")]
     key: Option<PathBuf>,
+    /// Log each command and its outcome, not only connections, logins and failures.
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    log(args.verbose);
     if args.smtp.is_none() && args.pop3.is_none() && args.imap.is_none() {
         return Err("give at least one of --smtp, --pop3 and --imap".into());
     }
@@ -153,6 +157,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     listeners.run().await;
     stop.abort();
     Ok(())
+}
+
+/// Logs to standard error: connections, logins and failures, or everything with `verbose`.
+fn log(verbose: bool) {
+    let level = if verbose {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::INFO
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_max_level(level)
+        .init();
 }
 
 /// Ctrl-C, or SIGTERM where there is such a thing.

@@ -68,6 +68,9 @@ struct Args {
     /// The largest message accepted, in octets.
     #[arg(long, default_value_t = 25 * 1024 * 1024)]
     max_message_size: u64,
+    /// Log each command and its outcome, not only connections, logins and failures.
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[tokio::main]
@@ -79,6 +82,7 @@ async fn main() {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    log(args.verbose);
     for addr in [args.smtp, args.pop3, args.imap] {
         if !addr.ip().is_loopback() {
             eprintln!("mail-server: warning: {addr} is not loopback, and this server has no TLS");
@@ -243,6 +247,20 @@ impl Transaction for ToAccount {
             .unwrap_or(Ok(()));
         vec![stored; self.recipients]
     }
+}
+
+/// Logs to standard error: connections, logins and failures, or everything with `verbose`.
+fn log(verbose: bool) {
+    let level = if verbose {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::INFO
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_max_level(level)
+        .init();
 }
 
 /// Ctrl-C, or SIGTERM where there is such a thing.

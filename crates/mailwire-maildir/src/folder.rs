@@ -133,6 +133,25 @@ pub(crate) fn sync(root: &Path, dir: &Path) -> io::Result<State> {
         }
     }
     let lock = DotLock::acquire(&dir.join(uidlist::FILE))?;
+    sync_locked(root, dir, lock)
+}
+
+/// Runs `put`, which puts a new message into `new/` or `cur/`, under the uidlist's lock,
+/// and gives the message its UID before the lock is let go: no other process or view can
+/// see the message without its UID, and so none can expunge it before its UID is known
+/// to the one that stored it.
+pub(crate) fn place<T>(
+    root: &Path,
+    dir: &Path,
+    put: impl FnOnce() -> io::Result<T>,
+) -> io::Result<(T, State)> {
+    let lock = DotLock::acquire(&dir.join(uidlist::FILE))?;
+    let placed = put()?;
+    Ok((placed, sync_locked(root, dir, lock)?))
+}
+
+/// The part of [`sync`] done under the uidlist's lock.
+fn sync_locked(root: &Path, dir: &Path, lock: DotLock) -> io::Result<State> {
     let mut list = match read_uidlist(dir)? {
         Some(list) => list,
         None => Uidlist::new(new_uid_validity(root)?),

@@ -343,6 +343,21 @@ impl Maildir {
         content: &mut (impl AsyncRead + Unpin + ?Sized),
         size: u64,
     ) -> StoreResult<String> {
+        let staged = self.stage(dir, flags, internal_date, content, size).await?;
+        staged.place()?;
+        Ok(staged.base)
+    }
+
+    /// Writes a message into `tmp/` and chooses where it goes: `new/`, or `cur/` with its
+    /// flags.
+    async fn stage(
+        &self,
+        dir: &Path,
+        flags: &[Flag],
+        internal_date: Option<DateTime>,
+        content: &mut (impl AsyncRead + Unpin + ?Sized),
+        size: u64,
+    ) -> StoreResult<Staged> {
         if size > self.inner.max_message_size {
             return Err(StoreError::Limit("message too big".into()));
         }
@@ -357,21 +372,51 @@ impl Maildir {
             }
         };
         let base = with_sizes(&unique, size, vsize);
-        let placed = (|| {
-            let (sub, name) = if flags.iter().any(|f| !matches!(f, Flag::Extension(_))) {
+        let target = (|| {
+            Ok(if flags.iter().any(|f| !matches!(f, Flag::Extension(_))) {
                 let chars = Self::flag_chars(dir, flags, "")?;
                 (Sub::Cur, file_name(&base, Some(&chars)))
             } else {
                 (Sub::New, base.clone())
-            };
-            let target = dir.join(sub.dir());
-            std::fs::rename(&tmp, target.join(name)).map_err(failed)?;
-            folder::sync_dir(&target).map_err(failed)
+            })
         })();
-        if placed.is_err() {
-            let _ = std::fs::remove_file(&tmp);
+        match target {
+            Ok((sub, name)) => Ok(Staged {
+                tmp,
+                dir: dir.join(sub.dir()),
+                name,
+                base,
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
         }
-        placed.map(|()| base)
+    }
+}
+
+/// A message written into `tmp/`, with the place it goes.
+struct Staged {
+    tmp: PathBuf,
+    /// `new/` or `cur/`.
+    dir: PathBuf,
+    /// Its name there.
+    name: String,
+    /// Its base name, the part the uidlist keeps.
+    base: String,
+}
+
+impl Staged {
+    /// Renames the message into place and syncs the directory; removes it from `tmp/` if
+    /// that fails.
+    fn place(&self) -> StoreResult<()> {
+        let placed = std::fs::rename(&self.tmp, self.dir.join(&self.name))
+            .and_then(|()| folder::sync_dir(&self.dir))
+            .map_err(failed);
+        if placed.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        placed
     }
 }
 
@@ -659,8 +704,8 @@ impl Mailboxes for Maildir {
         content: &mut (dyn AsyncRead + Send + Unpin),
     ) -> StoreResult<Placed> {
         let (name, dir) = self.selectable(name)?;
-        let base = self
-            .write_message(
+        let staged = self
+            .stage(
                 &dir,
                 &message.flags,
                 message.internal_date,
@@ -668,7 +713,19 @@ impl Mailboxes for Maildir {
                 u64::from(message.size),
             )
             .await?;
-        let state = folder::sync(self.root_dir(), &dir).map_err(|e| gone_as(e, &name))?;
+        // Placed and given its UID under the uidlist's lock: another session cannot see
+        // it, and so cannot expunge it, before its UID is known here.
+        let placed = folder::place(self.root_dir(), &dir, || {
+            staged.place().map_err(io::Error::other)
+        });
+        let state = match placed {
+            Ok(((), state)) => state,
+            Err(e) => {
+                let _ = std::fs::remove_file(&staged.tmp);
+                return Err(gone_as(e, &name));
+            }
+        };
+        let base = staged.base;
         self.notify(&dir);
         let uid = state
             .messages
