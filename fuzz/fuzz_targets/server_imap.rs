@@ -76,7 +76,10 @@ fuzz_target!(|data: &[u8]| {
             Arc::new(Throttle::new()),
         ));
 
-        let mut clients = [Client::connect(&server, 40001), Client::connect(&server, 40002)];
+        let mut clients = [
+            Client::connect(&server, 40001),
+            Client::connect(&server, 40002),
+        ];
         for client in &mut clients {
             client.send(PREFIX).await;
         }

@@ -70,12 +70,7 @@ fuzz_target!(|data: &[u8]| {
         let mut pop3 = Pop3Config::default();
         pop3.plaintext_login = PlaintextLogin::Allow;
         pop3.max_buffered_input = 8 * 1024;
-        let pop3 = Arc::new(Pop3Server::new(
-            pop3,
-            Arc::clone(&memory),
-            memory,
-            throttle,
-        ));
+        let pop3 = Arc::new(Pop3Server::new(pop3, Arc::clone(&memory), memory, throttle));
 
         let mut clients = [
             Client::connect(&smtp, 40001),
