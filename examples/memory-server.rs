@@ -9,6 +9,9 @@
 //! lost when the server stops (Ctrl-C or SIGTERM: it stops accepting, lets commands under
 //! way finish and says goodbye on each connection).
 
+#[path = "common/serve.rs"]
+mod serve;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,6 +28,7 @@ use mailwire::server::{
 use mailwire::smtp::Domain;
 use mailwire::smtp::server::Config as SmtpConfig;
 use mailwire::tokio::Tls;
+use serve::{log, wait_for_stop};
 use tokio::net::TcpListener;
 
 /// SMTP, POP3 and IMAP over mail kept in memory.
@@ -157,35 +161,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     listeners.run().await;
     stop.abort();
     Ok(())
-}
-
-/// Logs to standard error: connections, logins and failures, or everything with `verbose`.
-fn log(verbose: bool) {
-    let level = if verbose {
-        tracing::Level::DEBUG
-    } else {
-        tracing::Level::INFO
-    };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_max_level(level)
-        .init();
-}
-
-/// Ctrl-C, or SIGTERM where there is such a thing.
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("a SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -14,6 +14,9 @@
 //! This is wiring only: the protocols are mailwire-server's, the store is
 //! mailwire-maildir's. Ctrl-C or SIGTERM stop it gracefully.
 
+#[path = "../common/serve.rs"]
+mod serve;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,6 +34,7 @@ use mailwire::smtp::server::Config as SmtpConfig;
 use mailwire::smtp::{Domain, ForwardPath, MailParameters, RcptParameters, Reply, ReversePath};
 use mailwire::tokio::Tls;
 use mailwire_maildir::{Maildir, MaildirStore};
+use serve::{log, wait_for_stop};
 use tokio::net::TcpListener;
 
 /// Accepts mail over SMTP into a Maildir and serves it over POP3 and IMAP.
@@ -246,36 +250,5 @@ impl Transaction for ToAccount {
             .next()
             .unwrap_or(Ok(()));
         vec![stored; self.recipients]
-    }
-}
-
-/// Logs to standard error: connections, logins and failures, or everything with `verbose`.
-fn log(verbose: bool) {
-    let level = if verbose {
-        tracing::Level::DEBUG
-    } else {
-        tracing::Level::INFO
-    };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_max_level(level)
-        .init();
-}
-
-/// Ctrl-C, or SIGTERM where there is such a thing.
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("a SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }

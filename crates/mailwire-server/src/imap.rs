@@ -20,7 +20,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use crate::login::Login;
 use crate::nonce::nonce;
 use crate::service::Io;
-use crate::smtp::PerSecurity;
+use crate::service::PerSecurity;
 use crate::store::{
     Change, MailStore, Mailbox, Mailboxes, MessageMeta, NewMessage, Snapshot, StoreError,
 };

@@ -17,7 +17,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use crate::login::Login;
 use crate::nonce::nonce;
 use crate::service::Io;
-use crate::smtp::PerSecurity;
+use crate::service::PerSecurity;
 use crate::store::{MailStore, Mailbox, Mailboxes, StoreError};
 use crate::{Accepted, Authenticator, Security, Service, Throttle, next_event_or_shutdown};
 

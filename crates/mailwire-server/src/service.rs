@@ -77,3 +77,37 @@ pub trait Service: Send + Sync + 'static {
 pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+/// One session configuration per kind of listener, built once.
+#[derive(Debug)]
+pub(crate) struct PerSecurity<C> {
+    plain: Arc<C>,
+    starttls: Arc<C>,
+    implicit: Arc<C>,
+}
+
+impl<C> PerSecurity<C> {
+    pub(crate) fn new(config: C, adapt: impl Fn(&mut C, Security)) -> Self
+    where
+        C: Clone,
+    {
+        let make = |security| {
+            let mut c = config.clone();
+            adapt(&mut c, security);
+            Arc::new(c)
+        };
+        Self {
+            plain: make(Security::Plain),
+            starttls: make(Security::StartTls),
+            implicit: make(Security::Implicit),
+        }
+    }
+
+    pub(crate) fn get(&self, security: Security) -> &Arc<C> {
+        match security {
+            Security::Plain => &self.plain,
+            Security::StartTls => &self.starttls,
+            Security::Implicit => &self.implicit,
+        }
+    }
+}

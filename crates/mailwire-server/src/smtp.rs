@@ -12,6 +12,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::login::Login;
 use crate::nonce::nonce;
+use crate::service::PerSecurity;
 use crate::{
     Accepted, Authenticator, Client, Delivery, Security, Service, Throttle, Transaction,
     next_event_or_shutdown,
@@ -30,40 +31,6 @@ pub struct SmtpServer<A, D> {
     delivery: Arc<D>,
     throttle: Arc<Throttle>,
     nonces: bool,
-}
-
-/// One session configuration per kind of listener, built once.
-#[derive(Debug)]
-pub(crate) struct PerSecurity<C> {
-    plain: Arc<C>,
-    starttls: Arc<C>,
-    implicit: Arc<C>,
-}
-
-impl<C> PerSecurity<C> {
-    pub(crate) fn new(config: C, adapt: impl Fn(&mut C, Security)) -> Self
-    where
-        C: Clone,
-    {
-        let make = |security| {
-            let mut c = config.clone();
-            adapt(&mut c, security);
-            Arc::new(c)
-        };
-        Self {
-            plain: make(Security::Plain),
-            starttls: make(Security::StartTls),
-            implicit: make(Security::Implicit),
-        }
-    }
-
-    pub(crate) fn get(&self, security: Security) -> &Arc<C> {
-        match security {
-            Security::Plain => &self.plain,
-            Security::StartTls => &self.starttls,
-            Security::Implicit => &self.implicit,
-        }
-    }
 }
 
 impl<A: Authenticator, D: Delivery> SmtpServer<A, D> {
@@ -90,7 +57,7 @@ impl<A: Authenticator, D: Delivery> SmtpServer<A, D> {
 
 impl<A: Authenticator, D: Delivery> Service for SmtpServer<A, D> {
     fn protocol(&self) -> &'static str {
-        if self.configs.plain.lmtp {
+        if self.configs.get(Security::Plain).lmtp {
             "lmtp"
         } else {
             "smtp"
