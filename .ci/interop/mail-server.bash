@@ -2,11 +2,15 @@
 # and the example mail server on loopback, on ports the server picks itself (port 0) and
 # reports in its log, so no other program can take them between choosing and binding.
 #
+# The account the server serves: $user / $password, whose Maildir is $maildir.
 # After `start_mail_server [ARGS…]`: $work, $pid, $smtp_port, $pop3_port, $imap_port; the
 # server's stderr is in $work/server.log. On exit the server is stopped, its log shown if
 # the script failed, and $work removed.
 
 work=$(mktemp -d)
+user=alice
+password='open sesame'
+maildir="$work/mail"
 pid=
 stop_mail_server() {
     local status=$?
@@ -24,8 +28,8 @@ trap stop_mail_server EXIT
 
 start_mail_server() {
     local server="${CARGO_TARGET_DIR:-target}/debug/examples/mail-server"
-    "$server" --maildir "$work/mail" --smtp 127.0.0.1:0 --pop3 127.0.0.1:0 \
-        --imap 127.0.0.1:0 "$@" 2>"$work/server.log" &
+    "$server" --maildir "$maildir" --user "$user" --password "$password" \
+        --smtp 127.0.0.1:0 --pop3 127.0.0.1:0 --imap 127.0.0.1:0 "$@" 2>"$work/server.log" &
     pid=$!
     local pattern='SMTP on 127\.0\.0\.1:([0-9]+), POP3 on 127\.0\.0\.1:([0-9]+), IMAP on 127\.0\.0\.1:([0-9]+),'
     for _ in $(seq 300); do

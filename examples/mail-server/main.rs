@@ -72,6 +72,12 @@ struct Args {
     /// The largest message accepted, in octets.
     #[arg(long, default_value_t = 25 * 1024 * 1024)]
     max_message_size: u64,
+    /// Connections served at once, over all ports.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Connections served at once from one IP address.
+    #[arg(long, default_value_t = Limits::default().max_per_ip)]
+    max_per_ip: usize,
     /// Log each command and its outcome, not only connections, logins and failures.
     #[arg(long)]
     verbose: bool,
@@ -134,7 +140,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let imap = ImapServer::new(imap, Arc::clone(&account), Arc::clone(&store), throttle);
 
     let shutdown = Shutdown::new();
-    let mut listeners = Listeners::new(Limits::default(), shutdown.signal());
+    let mut limits = Limits::default();
+    limits.max_connections = args.max_connections;
+    limits.max_per_ip = args.max_per_ip;
+    let mut listeners = Listeners::new(limits, shutdown.signal());
     let smtp_at = listeners.add(
         Arc::new(smtp),
         TcpListener::bind(args.smtp).await?,
