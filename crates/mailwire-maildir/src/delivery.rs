@@ -176,11 +176,7 @@ fn write_body(body: &mut Body, maildir: Option<&Path>, host: &str, chunk: &[u8])
 }
 
 /// Copies a file through `tmp`, synced, into `target`.
-fn copy_synced(
-    source: &Path,
-    tmp: &Path,
-    target: &Path,
-) -> io::Result<()> {
+fn copy_synced(source: &Path, tmp: &Path, target: &Path) -> io::Result<()> {
     let copied = std::fs::copy(source, tmp)
         .and_then(|_| File::open(tmp)?.sync_all())
         .and_then(|()| std::fs::rename(tmp, target));

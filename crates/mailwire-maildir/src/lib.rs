@@ -83,10 +83,13 @@
 //! - a mailbox name may not hold `.`.
 //!
 //! The file system is read and written on tokio's blocking pool (message content through
-//! [`tokio::fs`]), never on the tasks that serve connections: a slow disk or a uidlist lock
-//! held by another process keeps one connection waiting, not the others. An operation
-//! whose future is dropped runs to its end, and a view keeps the changes it found for
-//! the next call.
+//! [`tokio::fs`]), not on the tasks that serve connections: a slow disk or a uidlist lock
+//! held by another process keeps one connection waiting, not the others. The exception
+//! is a view's scan for changes, which runs on the caller's task as long as it need not
+//! wait more than a few milliseconds for a lock, so that a change announced in this
+//! process is reported before the connection reads its next command. An operation whose
+//! future is dropped runs to its end, and a view keeps the changes it found for the next
+//! call.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod content;

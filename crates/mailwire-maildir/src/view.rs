@@ -16,6 +16,7 @@ use crate::content::MessageContent;
 use crate::filename::{self, file_name, size_fields, sizes, unique};
 use crate::folder::{self, Located, State, Sub};
 use crate::keywords::{self, Keywords};
+use crate::lock::without_waiting;
 use crate::maildir::{Maildir, mailbox_name, nonzero};
 use crate::{blocking, date, failed, uidlist};
 
@@ -78,6 +79,15 @@ impl std::fmt::Debug for MaildirView {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The mutex's guard if no one holds it.
+fn try_lock<T>(mutex: &Mutex<T>) -> Option<std::sync::MutexGuard<'_, T>> {
+    match mutex.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
 }
 
 impl MaildirView {
@@ -304,6 +314,17 @@ impl Core {
         self.stamp = Some(stamp);
         let state = self.current()?;
         let keywords = Keywords::read(&self.dir).map_err(failed)?;
+        // Every lock is taken before the view changes what it knows, so that a scan
+        // refused a lock can be made again from the start.
+        let unknown = state
+            .messages
+            .iter()
+            .any(|m| !self.known.contains_key(&m.uid));
+        let first_recent = if unknown {
+            self.first_recent(&state)?
+        } else {
+            u32::MAX
+        };
         let mut changes: Vec<Change> = self
             .known
             .keys()
@@ -316,15 +337,6 @@ impl Core {
             }
         }
         let mut appended = Vec::new();
-        let unknown = state
-            .messages
-            .iter()
-            .any(|m| !self.known.contains_key(&m.uid));
-        let first_recent = if unknown {
-            self.first_recent(&state)?
-        } else {
-            u32::MAX
-        };
         for message in &state.messages {
             match self.known.get_mut(&message.uid) {
                 Some(known) => {
@@ -583,6 +595,20 @@ impl Mailbox for MaildirView {
     async fn changes(&mut self) -> StoreResult<Vec<Change>> {
         while let Ok(()) | Err(TryRecvError::Lagged(_)) = self.feed.try_recv() {
             self.woke = true;
+        }
+        // The scan runs here, on the connection's task, unless it would wait: for a lock
+        // another process holds, or for a scan of this view still running on the
+        // blocking pool. So a change this process announced is reported before the
+        // connection reads its next command (a NOOP then sees it).
+        if let Some(mut core) = try_lock(&self.core) {
+            core.dirty |= std::mem::take(&mut self.woke);
+            let (found, refused) = without_waiting(|| core.collect());
+            if !refused {
+                let mut changes = std::mem::take(&mut core.pending);
+                changes.extend(found?);
+                return Ok(changes);
+            }
+            core.dirty = true;
         }
         let woke = std::mem::take(&mut self.woke);
         // The scan's changes wait in `pending` until taken here: a caller that goes away
