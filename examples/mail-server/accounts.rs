@@ -713,3 +713,599 @@ impl Transaction for ToAccounts {
         self.inner.commit().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use mailwire::sasl::{ClientExchange, Method, ServerExchange, ServerStep};
+    use mailwire::server::{Limits, Listeners, Security, Shutdown, SmtpServer, Throttle};
+    use mailwire::smtp::Domain;
+    use mailwire::smtp::server::Config as SmtpConfig;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::*;
+
+    /// Cheap argon2 parameters (8 KiB, one pass), so that tests run fast; the hashes say
+    /// which parameters they were made with, and verifying follows them.
+    fn cheap() -> Params {
+        Params::new(8, 1, 1, None).unwrap()
+    }
+
+    fn account(address: &str, password: &str, apop: bool) -> Account {
+        let address = Address::parse(address).unwrap();
+        Account::hashed(
+            address,
+            password,
+            apop,
+            cheap(),
+            b"argon salt",
+            b"scram salt",
+        )
+        .unwrap()
+    }
+
+    /// alice@example.org is the first account, so example.org the first domain.
+    fn users() -> Users {
+        Users {
+            accounts: vec![
+                account("alice@example.org", "open sesame", false),
+                account("bob@example.org", "bob's secret", true),
+                account("alice@example.net", "other alice", false),
+                account("carol@example.net", "carol's", false),
+                account("postmaster@example.net", "pm", false),
+            ],
+        }
+    }
+
+    const ALICE: &str = "alice@example.org:\
+        {ARGON2ID}$argon2id$v=19$m=8,t=1,p=1$YXJnb24gc2FsdA$\
+        UAVFbTgIg5GaBvPgh2z8D0yptLgj4ntgEkmS57Vc0gM:\
+        {SCRAM-SHA-256}4096,c2NyYW0gc2FsdA==,\
+        z01B3FxnwPKZO9rVhxFaax+t9WnlBwd06dE5PY6wGD0=,\
+        TRsF5gDCZHRlQuhpXPiKMfb9CSX9p9xNMMzePf8sOEc=";
+
+    #[test]
+    fn a_users_file_line_holds_the_hash_and_the_scram_keys() {
+        let alice = account("Alice@Example.ORG", "open sesame", false);
+        assert_eq!(alice.line(), ALICE);
+        // The fields are what they claim to be (the keys as Python's hashlib and hmac
+        // compute them from RFC 5802's formulas, too).
+        let keys = ScramKeys::derive("open sesame", b"scram salt", 4096);
+        assert_eq!(alice.scram, keys);
+        assert!(verify(&alice.password, "open sesame"));
+        // Opted in, the plaintext comes last, colons and all.
+        let bob = account("bob@example.org", "pass:word", true);
+        assert!(bob.line().ends_with(":{PLAIN}pass:word"), "{}", bob.line());
+    }
+
+    #[test]
+    fn a_users_file_reads_back_to_the_same_text() {
+        let bob = account("bob@example.org", "pass:word", true);
+        let text = format!("# accounts\n\n{ALICE}\n{}\n", bob.line());
+        let users = Users::parse(&text, Path::new("users")).unwrap();
+        let lines: Vec<String> = users.accounts().iter().map(Account::line).collect();
+        assert_eq!(lines, [ALICE.to_owned(), bob.line()]);
+        assert_eq!(
+            users.accounts[1]
+                .secret
+                .as_ref()
+                .map(|s| s.expose().as_str()),
+            Some("pass:word")
+        );
+        assert!(users.accounts[0].secret.is_none());
+    }
+
+    #[test]
+    fn a_bad_users_file_says_which_line() {
+        let cases = [
+            (
+                "alice@example.org\n",
+                "no {ARGON2ID} password hash after the address",
+            ),
+            ("Alice@example.org:x\n", "the address is not in lower case"),
+            ("alice:{ARGON2ID}x\n", "not an address"),
+            ("alice@example.org:{ARGON2ID}nothing\n", "not a PHC string"),
+            (
+                "alice@example.org:{ARGON2ID}$argon2i$v=19$m=8,t=1,p=1$YXJnb24gc2FsdA$\
+                 N6eqvKiD4/nArKIBQRGB5ig7SyIHdCvt5ggQIRITcdc\n",
+                "not an argon2id hash",
+            ),
+        ];
+        for (text, reason) in cases {
+            let error = Users::parse(&format!("# first\n{text}"), Path::new("u")).unwrap_err();
+            assert_eq!(error.to_string(), format!("u, line 2: {reason}"), "{text}");
+        }
+        let twice = format!("{ALICE}\n{ALICE}\n");
+        assert_eq!(
+            Users::parse(&twice, Path::new("u"))
+                .unwrap_err()
+                .to_string(),
+            "u, line 2: a second line for this address"
+        );
+        let bad_keys = ALICE.replace("4096,", "0,");
+        assert_eq!(
+            Users::parse(&bad_keys, Path::new("u"))
+                .unwrap_err()
+                .to_string(),
+            "u, line 1: bad SCRAM-SHA-256 keys"
+        );
+    }
+
+    #[test]
+    fn addresses_are_checked_and_lower_cased() {
+        assert_eq!(
+            Address::parse("Ann.Lee+x@Mail.Example.ORG")
+                .unwrap()
+                .to_string(),
+            "ann.lee+x@mail.example.org"
+        );
+        for bad in [
+            "ann",
+            "@example.org",
+            "ann@",
+            "../x@example.org",
+            "a/b@example.org",
+            ".ann@example.org",
+            "an..n@example.org",
+            "#ann@example.org",
+            "ann@tls",
+            "ann@users",
+            "ann@-x.org",
+            "ann@exa mple.org",
+            "ann@ex_ample.org",
+            "añn@example.org",
+            "a:b@example.org",
+        ] {
+            assert!(Address::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_the_file_cannot_hold_are_refused() {
+        let address = || Address::parse("a@b.example").unwrap();
+        let error = |password| {
+            Account::hashed(
+                address(),
+                password,
+                false,
+                cheap(),
+                b"argon salt",
+                b"scram salt",
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(error(""), "the password is empty");
+        assert_eq!(error("a\nb"), "the password holds a control character");
+    }
+
+    #[test]
+    fn logins_name_an_account_by_address_or_local_part() {
+        let users = users();
+        let login = |name| users.login(name).map(|a| a.address.to_string());
+        assert_eq!(
+            login("alice@example.net").as_deref(),
+            Some("alice@example.net")
+        );
+        assert_eq!(
+            login("ALICE@Example.Net").as_deref(),
+            Some("alice@example.net")
+        );
+        // Two alices: the first domain's.
+        assert_eq!(login("alice").as_deref(), Some("alice@example.org"));
+        // One carol, in another domain.
+        assert_eq!(login("Carol").as_deref(), Some("carol@example.net"));
+        assert_eq!(login("dave"), None);
+        assert_eq!(login("carol@example.org"), None);
+        // Acting as another account is refused; as oneself, by any name, allowed.
+        assert!(users.acting("carol", Some("alice")).is_none());
+        assert!(users.acting("carol", Some("nobody")).is_none());
+        assert_eq!(
+            users
+                .acting("carol", Some("carol@example.net"))
+                .map(|a| a.address.to_string()),
+            Some("carol@example.net".into())
+        );
+    }
+
+    fn password(authcid: &str, authzid: Option<&str>, password: &str) -> AuthQuestion {
+        AuthQuestion::Password {
+            method: Method::Login,
+            authcid: authcid.into(),
+            authzid: authzid.map(Into::into),
+            password: Secret::new(password.into()),
+        }
+    }
+
+    fn accounts() -> (tempfile::TempDir, Accounts) {
+        let data = tempfile::tempdir().unwrap();
+        let accounts = Accounts::new(users(), data.path().to_owned(), 1 << 20);
+        (data, accounts)
+    }
+
+    const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[tokio::test]
+    async fn passwords_are_checked_against_the_argon2_hash() {
+        let (_data, accounts) = accounts();
+        let cases = [
+            (
+                password("alice", None, "open sesame"),
+                AuthAnswer::AcceptAs("alice@example.org".into()),
+            ),
+            (
+                password("alice@example.net", None, "other alice"),
+                AuthAnswer::AcceptAs("alice@example.net".into()),
+            ),
+            (
+                password("carol", Some("carol@example.net"), "carol's"),
+                AuthAnswer::AcceptAs("carol@example.net".into()),
+            ),
+            (password("alice", None, "other alice"), AuthAnswer::Reject),
+            (password("alice", None, "open sesame "), AuthAnswer::Reject),
+            (
+                password("alice", Some("bob"), "open sesame"),
+                AuthAnswer::Reject,
+            ),
+            (password("nobody", None, "open sesame"), AuthAnswer::Reject),
+        ];
+        for (question, answer) in cases {
+            let asked = format!("{question:?}");
+            assert_eq!(
+                accounts.authenticate(question, PEER).await,
+                answer,
+                "{asked}"
+            );
+        }
+        // Tokens have no issuer here.
+        let token = AuthQuestion::Token {
+            method: Method::Sasl(Mechanism::XOAuth2),
+            user: Some("alice".into()),
+            token: Secret::new("t".into()),
+            host: None,
+            port: None,
+        };
+        assert_eq!(accounts.authenticate(token, PEER).await, AuthAnswer::Reject);
+    }
+
+    /// A whole SCRAM-SHA-256 exchange between mailwire-sasl's client and server, the
+    /// server's keys coming from the accounts.
+    async fn scram(accounts: &Accounts, user: &str, password: &str) -> Result<String, String> {
+        let secret = Secret::new(password.to_owned());
+        let mut client =
+            ClientExchange::scram_sha256(None, user, &secret, "rOprNGfwEbeRWgbNEkqO").unwrap();
+        let mut server = ServerExchange::scram_sha256("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0").unwrap();
+        let step = server.start(client.initial_response().as_deref());
+        let ServerStep::Question(question) = step else {
+            panic!("{step:?}")
+        };
+        let step = server
+            .answer(accounts.authenticate(question, PEER).await)
+            .unwrap();
+        let ServerStep::Challenge(server_first) = step else {
+            return Err(format!("{step:?}"));
+        };
+        let client_final = client.respond(&server_first).unwrap();
+        let step = server.receive(&client_final);
+        let ServerStep::Challenge(server_final) = step else {
+            return Err(format!("{step:?}"));
+        };
+        let ack = client.respond(&server_final).map_err(|e| e.to_string())?;
+        match server.receive(&ack) {
+            ServerStep::Success { identity, .. } => Ok(identity.authcid),
+            step => Err(format!("{step:?}")),
+        }
+    }
+
+    #[tokio::test]
+    async fn scram_keys_match_what_the_client_derives_from_the_password() {
+        let (_data, accounts) = accounts();
+        assert_eq!(
+            scram(&accounts, "alice", "open sesame").await,
+            Ok("alice".into())
+        );
+        assert_eq!(
+            scram(&accounts, "alice@example.net", "other alice").await,
+            Ok("alice@example.net".into())
+        );
+        let wrong = scram(&accounts, "alice", "other alice").await.unwrap_err();
+        assert!(wrong.starts_with("Failure("), "{wrong}");
+        let unknown = scram(&accounts, "nobody", "open sesame").await.unwrap_err();
+        assert!(unknown.starts_with("Failure("), "{unknown}");
+    }
+
+    #[tokio::test]
+    async fn the_plaintext_secret_is_given_only_for_accounts_that_opted_in() {
+        let (_data, accounts) = accounts();
+        assert!(accounts.apop());
+        assert_eq!(
+            accounts.mechanisms(),
+            [
+                Mechanism::ScramSha256,
+                Mechanism::Plain,
+                Mechanism::Login,
+                Mechanism::CramMd5
+            ]
+        );
+        let secret = |user: &str| AuthQuestion::Secret {
+            method: Method::Apop,
+            authcid: user.into(),
+        };
+        assert_eq!(
+            accounts.authenticate(secret("bob"), PEER).await,
+            AuthAnswer::Secret(Secret::new("bob's secret".into()))
+        );
+        assert_eq!(
+            accounts.authenticate(secret("alice"), PEER).await,
+            AuthAnswer::Reject
+        );
+        assert_eq!(
+            accounts.authenticate(secret("nobody"), PEER).await,
+            AuthAnswer::Reject
+        );
+
+        let plain_only = Accounts::new(
+            Users {
+                accounts: vec![account("alice@example.org", "open sesame", false)],
+            },
+            PathBuf::from("unused"),
+            1,
+        );
+        assert!(!plain_only.apop());
+        assert_eq!(
+            plain_only.mechanisms(),
+            [Mechanism::ScramSha256, Mechanism::Plain, Mechanism::Login]
+        );
+    }
+
+    #[test]
+    fn add_user_appends_atomically_and_refuses_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/users");
+        add_user(&path, &account("alice@example.org", "open sesame", false)).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), format!("{ALICE}\n"));
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+
+        // Comments stay; a file without a last line ending gets one.
+        fs::write(&path, format!("# mine\n{ALICE}")).unwrap();
+        let bob = account("bob@example.org", "bob's secret", true);
+        add_user(&path, &bob).unwrap();
+        let text = format!("# mine\n{ALICE}\n{}\n", bob.line());
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+
+        let again = account("Alice@example.org", "another", false);
+        assert_eq!(
+            add_user(&path, &again).unwrap_err().to_string(),
+            "alice@example.org has an account already"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+        // Nothing is left beside it.
+        let names: Vec<_> = fs::read_dir(dir.path().join("data"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["users"]);
+    }
+
+    #[test]
+    fn a_missing_users_file_is_none_and_an_empty_one_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users");
+        assert!(Users::load(&path).unwrap().is_none());
+        fs::write(&path, "# nobody yet\n").unwrap();
+        assert_eq!(
+            Users::load(&path).unwrap_err().to_string(),
+            format!(
+                "{}: no account (add one with `mail-server add-user ADDRESS`)",
+                path.display()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn the_demo_account_has_a_random_password() {
+        let (users, password) = Users::demo().unwrap();
+        assert_eq!(password.len(), 16);
+        assert!(
+            password.bytes().all(|b| b.is_ascii_alphanumeric()),
+            "{password}"
+        );
+        let (_, other) = Users::demo().unwrap();
+        assert_ne!(password, other);
+        let [demo] = users.accounts() else {
+            panic!("{users:?}")
+        };
+        assert_eq!(demo.address.to_string(), "user@localhost");
+        assert!(demo.secret.is_none());
+        let accounts = Accounts::new(users.clone(), PathBuf::from("unused"), 1);
+        assert_eq!(
+            accounts
+                .authenticate(password_question("user", &password), PEER)
+                .await,
+            AuthAnswer::AcceptAs("user@localhost".into())
+        );
+    }
+
+    fn password_question(user: &str, secret: &str) -> AuthQuestion {
+        password(user, None, secret)
+    }
+
+    fn route(users: &Users, to: &str, authenticated: bool) -> Result<String, String> {
+        users
+            .recipient(&ForwardPath::parse(to).unwrap(), authenticated)
+            .map(|a| a.address.to_string())
+            .map_err(|r| r.to_string())
+    }
+
+    #[test]
+    fn recipients_are_local_accounts_only() {
+        let users = users();
+        let cases = [
+            ("<alice@example.org>", Ok("alice@example.org")),
+            ("<ALICE@EXAMPLE.NET>", Ok("alice@example.net")),
+            ("<carol@example.net>", Ok("carol@example.net")),
+            // No postmaster account in example.org: its first account reads its mail.
+            ("<postmaster@example.org>", Ok("alice@example.org")),
+            ("<PostMaster@example.net>", Ok("postmaster@example.net")),
+            ("<Postmaster>", Ok("alice@example.org")),
+            (
+                "<carol@example.org>",
+                Err("550 5.1.1 no such user here\r\n"),
+            ),
+            (
+                r#"<"alice"@example.org>"#,
+                Err("550 5.1.1 no such user here\r\n"),
+            ),
+            ("<alice@example.com>", Err("550 5.7.1 relaying denied\r\n")),
+            ("<alice@[127.0.0.1]>", Err("550 5.7.1 relaying denied\r\n")),
+        ];
+        for (to, expected) in cases {
+            let expected = expected.map(str::to_owned).map_err(str::to_owned);
+            assert_eq!(route(&users, to, false), expected, "{to}");
+        }
+        assert_eq!(
+            route(&users, "<alice@example.com>", true),
+            Err("550 5.7.1 relaying is not offered: only local accounts get mail here\r\n".into())
+        );
+        assert_eq!(
+            route(&users, "<alice@example.org>", true),
+            Ok("alice@example.org".into())
+        );
+    }
+
+    /// One SMTP command and its reply, all lines of it.
+    async fn command(stream: &mut BufReader<TcpStream>, line: &str) -> String {
+        if !line.is_empty() {
+            stream.get_mut().write_all(line.as_bytes()).await.unwrap();
+            stream.get_mut().write_all(b"\r\n").await.unwrap();
+        }
+        let mut reply = String::new();
+        loop {
+            let mut l = String::new();
+            stream.read_line(&mut l).await.unwrap();
+            assert!(!l.is_empty(), "the server closed after {line:?}");
+            reply.push_str(&l);
+            if l.as_bytes().get(3) != Some(&b'-') {
+                return reply;
+            }
+        }
+    }
+
+    fn inbox(root: &Path, account: &str) -> Vec<Vec<u8>> {
+        let (local, domain) = account.split_once('@').unwrap();
+        let new = root.join(domain).join(local).join("new");
+        let mut files: Vec<_> = fs::read_dir(new)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files.into_iter().map(|f| fs::read(f).unwrap()).collect()
+    }
+
+    #[tokio::test]
+    async fn smtp_delivers_to_each_account_once_and_refuses_the_rest() {
+        let (data, accounts) = accounts();
+        let accounts = Arc::new(accounts);
+        let mut config = SmtpConfig::new(Domain::new("mx.example.org").unwrap());
+        config.starttls = false;
+        config.plaintext_auth = true;
+        config.auth_mechanisms = vec![Mechanism::Plain];
+        let smtp = SmtpServer::new(
+            config,
+            Arc::clone(&accounts),
+            Arc::clone(&accounts),
+            Arc::new(Throttle::new()),
+        );
+        let shutdown = Shutdown::new();
+        let mut listeners = Listeners::new(Limits::default(), shutdown.signal());
+        let at = listeners
+            .add(
+                Arc::new(smtp),
+                TcpListener::bind("127.0.0.1:0").await.unwrap(),
+                Security::Plain,
+                mailwire::tokio::Tls::None,
+            )
+            .unwrap();
+        let running = tokio::spawn(listeners.run());
+
+        let mut s = BufReader::new(TcpStream::connect(at).await.unwrap());
+        assert!(command(&mut s, "").await.starts_with("220 "));
+        assert!(
+            command(&mut s, "EHLO client.example")
+                .await
+                .starts_with("250-")
+        );
+        assert!(
+            command(&mut s, "MAIL FROM:<x@example.com>")
+                .await
+                .starts_with("250 ")
+        );
+        for (to, reply) in [
+            ("<alice@example.org>", "250 2.1.5 Ok\r\n"),
+            ("<Alice@Example.Org>", "250 2.1.5 Ok\r\n"),
+            ("<carol@example.net>", "250 2.1.5 Ok\r\n"),
+            ("<Postmaster>", "250 2.1.5 Ok\r\n"),
+            ("<dave@example.org>", "550 5.1.1 no such user here\r\n"),
+            ("<alice@example.com>", "550 5.7.1 relaying denied\r\n"),
+        ] {
+            assert_eq!(
+                command(&mut s, &format!("RCPT TO:{to}")).await,
+                reply,
+                "{to}"
+            );
+        }
+        assert!(command(&mut s, "DATA").await.starts_with("354 "));
+        assert!(
+            command(&mut s, "Subject: hi\r\n\r\nhello\r\n.")
+                .await
+                .starts_with("250 ")
+        );
+        let message = b"Subject: hi\r\n\r\nhello\r\n".to_vec();
+        assert_eq!(
+            inbox(data.path(), "alice@example.org"),
+            std::slice::from_ref(&message)
+        );
+        assert_eq!(inbox(data.path(), "carol@example.net"), [message]);
+        assert!(inbox(data.path(), "alice@example.net").is_empty());
+        // The new account's Maildir has its special-use folders (Dovecot's `.Sent` …).
+        assert!(data.path().join("example.net/carol/.Sent/cur").is_dir());
+
+        // Logged in, mail for other domains is still refused, in other words.
+        let plain = BASE64.encode(b"\0carol\0carol's");
+        let auth = command(&mut s, &format!("AUTH PLAIN {plain}")).await;
+        assert!(auth.starts_with("235 "), "{auth}");
+        assert!(
+            command(&mut s, "MAIL FROM:<carol@example.net>")
+                .await
+                .starts_with("250 ")
+        );
+        assert_eq!(
+            command(&mut s, "RCPT TO:<alice@example.com>").await,
+            "550 5.7.1 relaying is not offered: only local accounts get mail here\r\n"
+        );
+        shutdown.request();
+        drop(s);
+        running.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn every_login_name_of_an_account_opens_its_one_maildir() {
+        let (data, accounts) = accounts();
+        let by_local = accounts.open("carol").await.unwrap();
+        let by_address = accounts.open("CAROL@example.net").await.unwrap();
+        assert_eq!(format!("{by_local:?}"), format!("{by_address:?}"));
+        assert!(data.path().join("example.net/carol/cur").is_dir());
+        assert!(matches!(
+            accounts.open("nobody").await,
+            Err(StoreError::NoPermission)
+        ));
+    }
+}

@@ -200,7 +200,7 @@ fn load_users(path: &Path) -> Result<Users, AccountError> {
     eprintln!(
         "mail-server: no users file at {path}; serving the demo account user@localhost \
          with the password {password}
-mail-server: log in as `user` (or `user@localhost`); mail to any address @localhost reaches it.
+mail-server: log in as `user` (or `user@localhost`); mail to user@localhost (or postmaster@localhost) reaches it.
 mail-server: the demo account lives in memory only, its password changes at each start;
 mail-server: add accounts with `mail-server add-user ADDRESS` (see `add-user --help`).",
         path = path.display()
