@@ -69,6 +69,7 @@ use mailwire::server::{
 };
 use mailwire::smtp::{ForwardPath, Host, MailParameters, RcptParameters, Reply, ReversePath};
 use mailwire_maildir::{Maildir, MaildirStore};
+use sha2::{Digest, Sha256};
 
 /// PBKDF2 rounds of new SCRAM keys: RFC 7677 §4's minimum, what Dovecot uses too.
 const SCRAM_ITERATIONS: u32 = 4096;
@@ -561,22 +562,48 @@ pub(crate) struct Accounts {
     /// The hash checked when the user is unknown, so that an unknown user costs the same
     /// time as a wrong password.
     decoy: Arc<OnceLock<String>>,
+    /// The key SCRAM keys for unknown users are made from (RFC 5802 §9), so that they
+    /// fail where a wrong password fails, and the same way each time.
+    decoy_key: Secret<[u8; 32]>,
 }
 
 impl Accounts {
     /// Serves `users`, whose Maildirs are under `data`.
-    pub(crate) fn new(users: Users, data: PathBuf, max_message_size: u64) -> Self {
+    pub(crate) fn new(
+        users: Users,
+        data: PathBuf,
+        max_message_size: u64,
+    ) -> Result<Self, AccountError> {
         let users = Arc::new(users);
         let located = Arc::clone(&users);
         // The store is asked only for accounts' addresses (see `MailStore for Accounts`).
         let mut store =
             MaildirStore::with_locator(move |address| Some(located.exact(address)?.maildir(&data)));
         store.max_message_size = max_message_size;
-        Accounts {
+        Ok(Accounts {
             users,
             store,
             decoy: Arc::default(),
-        }
+            decoy_key: Secret::new(random()?),
+        })
+    }
+
+    /// Keys for a user with no account: made from the decoy key and the name, so that a
+    /// client cannot tell them from a real user's.
+    fn decoy_keys(&self, name: &str) -> ScramKeys {
+        let name = name.to_ascii_lowercase();
+        let derive = |purpose: &[u8]| -> [u8; 32] {
+            let digest = Sha256::new()
+                .chain_update(self.decoy_key.expose())
+                .chain_update(purpose)
+                .chain_update(name.as_bytes())
+                .finalize();
+            let mut out = [0; 32];
+            out.copy_from_slice(&digest);
+            out
+        };
+        let salt = derive(b"salt")[..16].to_vec();
+        ScramKeys::new(salt, SCRAM_ITERATIONS, derive(b"stored"), derive(b"server"))
     }
 
     /// The SASL mechanisms the accounts can answer: SCRAM-SHA-256, PLAIN and LOGIN, and
@@ -633,7 +660,7 @@ impl Authenticator for Accounts {
                 authcid, authzid, ..
             } => match self.users.acting(&authcid, authzid.as_deref()) {
                 Some(account) => AuthAnswer::ScramKeys(account.scram.clone()),
-                None => AuthAnswer::Reject,
+                None => AuthAnswer::ScramKeys(self.decoy_keys(&authcid)),
             },
             AuthQuestion::Secret { authcid, .. } => {
                 match self.users.login(&authcid).and_then(|a| a.secret.clone()) {
@@ -921,7 +948,7 @@ mod tests {
 
     fn accounts() -> (tempfile::TempDir, Accounts) {
         let data = tempfile::tempdir().unwrap();
-        let accounts = Accounts::new(users(), data.path().to_owned(), 1 << 20);
+        let accounts = Accounts::new(users(), data.path().to_owned(), 1 << 20).unwrap();
         (data, accounts)
     }
 
@@ -1012,8 +1039,29 @@ mod tests {
         );
         let wrong = scram(&accounts, "alice", "other alice").await.unwrap_err();
         assert!(wrong.starts_with("Failure("), "{wrong}");
+        // An unknown user fails as a wrong password does, at the proof.
         let unknown = scram(&accounts, "nobody", "open sesame").await.unwrap_err();
-        assert!(unknown.starts_with("Failure("), "{unknown}");
+        assert_eq!(unknown, wrong);
+        // Acting as another account fails too.
+        let secret = Secret::new("carol's".to_owned());
+        let mut client =
+            ClientExchange::scram_sha256(Some("alice"), "carol", &secret, "rOprNGfwEbeRWgbNEkqO")
+                .unwrap();
+        let mut server = ServerExchange::scram_sha256("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0").unwrap();
+        let ServerStep::Question(question) = server.start(client.initial_response().as_deref())
+        else {
+            panic!()
+        };
+        let AuthAnswer::ScramKeys(keys) = accounts.authenticate(question, PEER).await else {
+            panic!()
+        };
+        assert_ne!(keys, accounts.users.login("carol").unwrap().scram);
+        // The decoy keys are the same each time, whatever the name's case.
+        assert_eq!(accounts.decoy_keys("Nobody"), accounts.decoy_keys("nobody"));
+        assert_ne!(
+            accounts.decoy_keys("nobody"),
+            accounts.decoy_keys("somebody")
+        );
     }
 
     #[tokio::test]
@@ -1052,7 +1100,8 @@ mod tests {
             },
             PathBuf::from("unused"),
             1,
-        );
+        )
+        .unwrap();
         assert!(!plain_only.apop());
         assert_eq!(
             plain_only.mechanisms(),
@@ -1126,7 +1175,7 @@ mod tests {
         };
         assert_eq!(demo.address.to_string(), "user@localhost");
         assert!(demo.secret.is_none());
-        let accounts = Accounts::new(users.clone(), PathBuf::from("unused"), 1);
+        let accounts = Accounts::new(users.clone(), PathBuf::from("unused"), 1).unwrap();
         assert_eq!(
             accounts
                 .authenticate(password_question("user", &password), PEER)

@@ -186,8 +186,8 @@ fn add_account(args: &Args, add: &AddUser) -> Result<(), Box<dyn std::error::Err
     Ok(())
 }
 
-/// Loads the users file, or makes the demo account when there is none.
-fn load_users(path: &Path) -> Result<Users, AccountError> {
+/// Loads the users file, or makes the demo account when there is none (and none was named).
+fn load_users(path: &Path, named: bool) -> Result<Users, Box<dyn std::error::Error>> {
     if let Some(users) = Users::load(path)? {
         eprintln!(
             "mail-server: {} account(s) from {}",
@@ -195,6 +195,9 @@ fn load_users(path: &Path) -> Result<Users, AccountError> {
             path.display()
         );
         return Ok(users);
+    }
+    if named {
+        return Err(format!("{}: no such users file", path.display()).into());
     }
     let (users, password) = Users::demo()?;
     eprintln!(
@@ -220,12 +223,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .mode(0o700)
         .create(&args.data)
         .map_err(|e| format!("cannot create {}: {e}", args.data.display()))?;
-    let users = load_users(&args.users_file())?;
+    let users = load_users(&args.users_file(), args.users.is_some())?;
     let accounts = Arc::new(Accounts::new(
         users,
         args.data.clone(),
         args.max_message_size,
-    ));
+    )?);
     let throttle = Arc::new(Throttle::new());
 
     let mut smtp = SmtpConfig::new(Domain::new(&args.hostname)?);
