@@ -298,3 +298,61 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     stop.abort();
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn add_user_takes_the_data_directory_on_either_side() {
+        for argv in [
+            &[
+                "mail-server",
+                "--data",
+                "/srv/mail",
+                "add-user",
+                "ann@example.org",
+            ][..],
+            &[
+                "mail-server",
+                "add-user",
+                "ann@example.org",
+                "--data",
+                "/srv/mail",
+            ],
+        ] {
+            let args = Args::try_parse_from(argv).unwrap();
+            let Some(Command::AddUser(add)) = &args.command else {
+                panic!("{args:?}")
+            };
+            assert_eq!(add.address, "ann@example.org");
+            assert!(!add.password_stdin && !add.apop);
+            assert_eq!(args.users_file(), Path::new("/srv/mail/users"));
+        }
+        let args = Args::try_parse_from([
+            "mail-server",
+            "add-user",
+            "ann@example.org",
+            "--users",
+            "/etc/mail-users",
+            "--password-stdin",
+            "--apop",
+        ])
+        .unwrap();
+        assert_eq!(args.users_file(), Path::new("/etc/mail-users"));
+        let Some(Command::AddUser(add)) = &args.command else {
+            panic!("{args:?}")
+        };
+        assert!(add.password_stdin && add.apop);
+        let args = Args::try_parse_from(["mail-server"]).unwrap();
+        assert!(args.command.is_none());
+        assert_eq!(args.users_file(), Path::new("./mail/users"));
+    }
+}
