@@ -42,9 +42,11 @@ start() {
         ;;
     mail-server)
         rm -rf "$work/mail"
-        "$target/release/examples/mail-server" --maildir "$work/mail" --smtp 127.0.0.1:0 \
-            --pop3 127.0.0.1:0 --imap 127.0.0.1:0 \
-            --user imaptest --password 'imaptest pass' 2>"$work/server.log" &
+        # imaptest logs in as `imaptest`: the account's local part alone.
+        printf '%s\n' 'imaptest pass' | "$target/release/examples/mail-server" add-user \
+            imaptest@localhost --data "$work/mail" --password-stdin 2>"$work/server.log"
+        "$target/release/examples/mail-server" --data "$work/mail" --smtp 127.0.0.1:0 \
+            --pop3 127.0.0.1:0 --imap 127.0.0.1:0 2>>"$work/server.log" &
         ;;
     esac
     pid=$!

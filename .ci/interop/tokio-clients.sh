@@ -28,16 +28,16 @@ open(sys.argv[1], "wb").write(b"\r\n".join(lines) + b"\r\n")
 PY
 size=$(stat -c %s "$work/message.eml")
 
-"$bin/mail-send" --server "127.0.0.1:$smtp_port" --from alice@example.org \
-    --to bob@example.org --to carol@example.org "$work/message.eml" >"$work/sent.txt"
-grep -c '^<[a-z]*@example.org>: 250 ' "$work/sent.txt" | grep -qx 2
+"$bin/mail-send" --server "127.0.0.1:$smtp_port" --from bob@example.org \
+    --to "$user" --to postmaster@localhost "$work/message.eml" >"$work/sent.txt"
+grep -c '^<[a-z]*@localhost>: 250 ' "$work/sent.txt" | grep -qx 2
 printf 'Subject: from stdin\r\n\r\nshort\r\n' >"$work/second.eml"
-"$bin/mail-send" --server "127.0.0.1:$smtp_port" --from '' --to bob@example.org - \
+"$bin/mail-send" --server "127.0.0.1:$smtp_port" --from '' --to "$user" - \
     <"$work/second.eml" >/dev/null
 echo "mail-send: 2 messages accepted"
 
-fetch=("$bin/mail-fetch" --server "127.0.0.1:$pop3_port" --user alice
-    --password 'open sesame' --allow-plaintext-auth)
+fetch=("$bin/mail-fetch" --server "127.0.0.1:$pop3_port" --user "$user"
+    --password "$password" --allow-plaintext-auth)
 # The server numbers messages in delivery order; the long one is found by its size, so the
 # check does not rest on that.
 "${fetch[@]}" >"$work/list.txt"
@@ -59,8 +59,8 @@ pop.quit()
 print("poplib: the message mail-send delivered, identical")
 PY
 
-imap=("$bin/mail-fetch" --imap --server "127.0.0.1:$imap_port" --user alice
-    --password 'open sesame' --allow-plaintext-auth)
+imap=("$bin/mail-fetch" --imap --server "127.0.0.1:$imap_port" --user "$user"
+    --password "$password" --allow-plaintext-auth)
 "${imap[@]}" >"$work/imap-list.txt"
 [ "$(wc -l <"$work/imap-list.txt")" -eq 2 ]
 seq=$(awk -v size="$size" '$2 == size { print $1 }' "$work/imap-list.txt")
@@ -73,7 +73,7 @@ mkdir "$work/out"
 "${fetch[@]}" --all --out "$work/out" --delete
 cmp "$work/message.eml" "$work/out/$n.eml"
 cmp "$work/second.eml" "$work/out/$((3 - n)).eml"
-[ -z "$(ls "$work/mail/new")" ]
+[ -z "$(ls "$maildir/new")" ]
 "${fetch[@]}" >"$work/list.txt"
 [ ! -s "$work/list.txt" ]
 echo "mail-fetch: --all --out --delete wrote both and emptied the maildrop"
