@@ -49,7 +49,7 @@
 //! let message = b"Subject: hi\r\n\r\n.dot\r\n";
 //! let to = vec![ForwardPath::parse("<b@mx.example.org>")?];
 //! let envelope = Envelope::for_message(ReversePath::parse("<a@client.example>")?, to, message);
-//! let results = smtp.send(envelope, &message[..]).await?;
+//! let results = smtp.send_raw(envelope, &message[..]).await?;
 //! assert!(results[0].is_delivered());
 //! smtp.quit().await?;
 //! assert_eq!(server.await??, message);
@@ -65,7 +65,7 @@
 //!   has not chosen one (see below). With neither, the application must choose.
 //!
 //! Only the tokio features the adapter needs are turned on (`io-util`, `macros`, `net`,
-//! `rt`, `time`); the application picks its runtime flavour.
+//! `rt`, `sync`, `time`); the application picks its runtime flavour.
 //!
 //! # The crypto provider
 //!
@@ -93,6 +93,8 @@
 
 #[cfg(any(feature = "smtp", feature = "pop3", feature = "imap"))]
 pub mod codec;
+#[cfg(any(feature = "smtp", feature = "pop3", feature = "imap"))]
+pub mod connect;
 mod driver;
 #[cfg(feature = "imap")]
 pub mod imap;
