@@ -24,7 +24,7 @@ use std::time::Duration;
 use rustls::RootCertStore;
 use tokio::net::TcpStream;
 
-use crate::stream::{MaybeTlsStream, Tls, crypto_provider};
+use crate::stream::{MaybeTlsStream, Tls};
 
 /// How a client secures its connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -137,8 +137,9 @@ impl Endpoint {
     }
 
     /// Opens the TCP connection and, for implicit TLS, runs the handshake with `tls`, all
-    /// within `timeout`.
-    pub(crate) async fn open(
+    /// within `timeout` (an [`io::ErrorKind::TimedOut`] error past it). A client then
+    /// starts its session over the stream, with STARTTLS if [`Endpoint::security`] says so.
+    pub async fn open(
         &self,
         tls: &Tls,
         timeout: Duration,
@@ -162,7 +163,7 @@ impl Endpoint {
 
 impl Tls {
     /// Client-side TLS for `server_name`, trusting the Mozilla roots that the
-    /// `webpki-roots` crate carries, with the [`crypto_provider`]: what a client needs to
+    /// `webpki-roots` crate carries, with the [`crypto_provider`](crate::crypto_provider): what a client needs to
     /// talk to a server with a public certificate, and no setup.
     pub fn webpki(server_name: &str) -> Result<Self, rustls::Error> {
         let mut roots = RootCertStore::empty();
@@ -171,11 +172,12 @@ impl Tls {
     }
 }
 
+#[cfg(feature = "smtp")]
 /// `N` unpredictable bytes from the crypto provider's random source (for Message-IDs and
 /// SCRAM nonces: randomness enters here, never in the sans-IO crates).
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], rustls::Error> {
     let mut bytes = [0; N];
-    crypto_provider()?
+    crate::crypto_provider()?
         .secure_random
         .fill(&mut bytes)
         .map_err(|_| rustls::Error::FailedToGetRandomBytes)?;
@@ -183,6 +185,7 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], rustls::Error> {
 }
 
 /// Lowercase hexadecimal.
+#[cfg(feature = "smtp")]
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes.iter().fold(String::new(), |mut out, b| {
@@ -281,6 +284,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "smtp")]
     #[test]
     fn hex_is_lowercase_and_padded() {
         assert_eq!(hex(&[0, 0x0f, 0xab]), "000fab");

@@ -12,7 +12,10 @@
 //! - [`codec`]: `tokio_util` decoders and encoders for SMTP, POP3 and IMAP messages.
 //! - [`smtp::SmtpClient`], [`pop3::Pop3Client`] and [`imap::ImapClient`]: async clients
 //!   that send a message, fetch a maildrop or run IMAP commands through the sans-IO client
-//!   sessions.
+//!   sessions. [`smtp::SmtpClient::connect`] connects in one call (port and TLS mode from
+//!   the server string, certificates checked against the webpki roots: see [`connect`]),
+//!   [`smtp::SmtpClient::send`] takes a `mailwire_mime` message and reads its envelope from
+//!   the header, and [`smtp::SmtpPool`] reuses connections for many messages.
 //! - [`server::Server`]: accepts connections and runs a session with a handler on each,
 //!   in its own task, reporting each connection's outcome as a value.
 //!
