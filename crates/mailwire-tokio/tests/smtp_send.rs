@@ -468,3 +468,62 @@ async fn bad_server_strings_fail_before_connecting() {
         "invalid server \"mx.example.org:smtp\": expected host, host:port or [v6]:port"
     );
 }
+
+#[tokio::test]
+async fn a_silent_server_fails_the_send_after_the_configured_timeout() {
+    // Greets and answers EHLO, then hears MAIL and says nothing.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut socket, _) = listener.accept().await.unwrap();
+        socket.write_all(b"220 mx ready\r\n").await.unwrap();
+        let mut heard = Vec::new();
+        let mut buf = [0; 512];
+        while !heard.ends_with(b"\r\n") {
+            let n = socket.read(&mut buf).await.unwrap();
+            heard.extend_from_slice(&buf[..n]);
+        }
+        socket.write_all(b"250 mx\r\n").await.unwrap();
+        // Keep the connection open, silent, until the client goes.
+        loop {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => heard.extend_from_slice(&buf[..n]),
+            }
+        }
+        heard
+    });
+    let mut config = plaintext();
+    config.timeouts.mail = std::time::Duration::from_secs(42);
+    let mut smtp = SmtpClient::connect_with(&format!("127.0.0.1:{port}"), config)
+        .await
+        .unwrap();
+
+    tokio::time::pause();
+    let start = tokio::time::Instant::now();
+    let err = smtp
+        .send(b"From: a@client.example\r\nTo: b@mx.example.org\r\n\r\nhi\r\n")
+        .await
+        .unwrap_err();
+    let waited = start.elapsed();
+    assert!(
+        matches!(err, SmtpError::Failed(Failure::ConnectionLost)),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "SMTP session failed: the connection closed or timed out"
+    );
+    // The configured 42 seconds, not RFC 5321's five minutes.
+    assert!(
+        waited >= std::time::Duration::from_secs(42) && waited < std::time::Duration::from_secs(43),
+        "{waited:?}"
+    );
+    drop(smtp);
+    let heard = String::from_utf8(server.await.unwrap()).unwrap();
+    assert_eq!(
+        heard,
+        "EHLO [127.0.0.1]\r\nMAIL FROM:<a@client.example>\r\n"
+    );
+}
