@@ -31,7 +31,6 @@ struct Seen {
     /// What the clients sent, all connections one after the other.
     wire: Vec<u8>,
     bodies: Vec<Vec<u8>>,
-    body: Vec<u8>,
 }
 
 type Shared = Arc<Mutex<Seen>>;
@@ -43,8 +42,9 @@ fn server_config() -> Config {
     config
 }
 
-/// Accepts everything but `<refused@…>` and the password other than `tanstaaf`.
-fn answer(seen: &Shared, session: &mut Session, event: Event) {
+/// Accepts everything but `<refused@…>` and the password other than `tanstaaf`; `body`
+/// gathers the message under way on this connection.
+fn answer(seen: &Shared, body: &mut Vec<u8>, session: &mut Session, event: Event) {
     let mut seen = seen.lock().unwrap();
     match event {
         Event::Mail { from, .. } => {
@@ -74,10 +74,9 @@ fn answer(seen: &Shared, session: &mut Session, event: Event) {
             };
             session.answer_auth(answer).unwrap();
         }
-        Event::MessageData { chunk } => seen.body.extend_from_slice(&chunk),
+        Event::MessageData { chunk } => body.extend_from_slice(&chunk),
         Event::Message { .. } => {
-            let body = std::mem::take(&mut seen.body);
-            seen.bodies.push(body);
+            seen.bodies.push(std::mem::take(body));
             session.accept().unwrap();
         }
         _ => {}
@@ -104,9 +103,10 @@ async fn serve(config: Config, tls: Tls, messages_per_connection: Option<usize>)
                 };
                 let mut conn = Connection::new(MaybeTlsStream::Plain(socket), session, tls);
                 let mut messages = 0;
+                let mut body = Vec::new();
                 while let Ok(Some(event)) = conn.next_event().await {
                     let message = matches!(event, Event::Message { .. });
-                    answer(&seen, conn.session_mut(), event);
+                    answer(&seen, &mut body, conn.session_mut(), event);
                     messages += usize::from(message);
                     if Some(messages) == messages_per_connection {
                         // Out goes the 250, then the socket closes under the client.
@@ -172,7 +172,8 @@ async fn client_over_a_pipe() -> (SmtpClient<tokio::io::DuplexStream>, Shared) {
     tokio::spawn(async move {
         let session = Session::new(server_config());
         let conn = Connection::new(MaybeTlsStream::Plain(server_io), session, Tls::None);
-        conn.run_with(|session, event| answer(&shared, session, event))
+        let mut body = Vec::new();
+        conn.run_with(|session, event| answer(&shared, &mut body, session, event))
             .await
     });
     let client = SmtpClient::start(
@@ -430,7 +431,7 @@ async fn the_pool_reconnects_after_the_server_dropped_a_connection() {
         let message = format!(
             "From: ann@client.example\r\nTo: bob@mx.example.org\r\nSubject: {subject}\r\n\r\nhi\r\n"
         );
-        let results = pool.send(message.into_bytes()).await.unwrap();
+        let results = pool.send(message).await.unwrap();
         assert!(results[0].is_delivered(), "{subject}");
     }
     let seen = seen.lock().unwrap().clone();
@@ -526,4 +527,34 @@ async fn a_silent_server_fails_the_send_after_the_configured_timeout() {
         heard,
         "EHLO [127.0.0.1]\r\nMAIL FROM:<a@client.example>\r\n"
     );
+}
+
+#[tokio::test]
+async fn the_pool_opens_no_more_connections_than_its_size() {
+    let (port, seen) = serve(server_config(), Tls::None, None).await;
+    let pool = Arc::new(SmtpPool::new(format!("127.0.0.1:{port}"), plaintext(), 2));
+    let sends: Vec<_> = (0..6)
+        .map(|i| {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move {
+                let message = format!(
+                    "From: ann@client.example\r\nTo: bob@mx.example.org\r\nSubject: {i}\r\n\r\nhi\r\n"
+                );
+                pool.send(message).await
+            })
+        })
+        .collect();
+    for send in sends {
+        assert!(send.await.unwrap().unwrap()[0].is_delivered());
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert!((1..=2).contains(&seen.connections), "{}", seen.connections);
+    assert_eq!(seen.connections, pool.idle_connections());
+    let mut subjects: Vec<_> = seen
+        .bodies
+        .iter()
+        .map(|b| Message::parse(b).subject().unwrap())
+        .collect();
+    subjects.sort();
+    assert_eq!(subjects, ["0", "1", "2", "3", "4", "5"]);
 }

@@ -52,6 +52,18 @@ impl From<Vec<u8>> for Outgoing<'_> {
     }
 }
 
+impl<'a> From<&'a str> for Outgoing<'a> {
+    fn from(text: &'a str) -> Self {
+        Self(Source::Bytes(Cow::Borrowed(text.as_bytes())))
+    }
+}
+
+impl From<String> for Outgoing<'_> {
+    fn from(text: String) -> Self {
+        Self(Source::Bytes(Cow::Owned(text.into_bytes())))
+    }
+}
+
 impl<'a> From<&'a Message<'_>> for Outgoing<'a> {
     fn from(message: &'a Message<'_>) -> Self {
         Self(Source::Bytes(Cow::Borrowed(message.raw())))
