@@ -28,11 +28,11 @@ open(sys.argv[1], "wb").write(b"\r\n".join(lines) + b"\r\n")
 PY
 size=$(stat -c %s "$work/message.eml")
 
-"$bin/mail-send" --server "127.0.0.1:$smtp_port" --from bob@example.org \
+"$bin/mail-send" --server "127.0.0.1:$smtp_port" --plaintext --from bob@example.org \
     --to "$user" --to postmaster@localhost "$work/message.eml" >"$work/sent.txt"
 grep -c '^<[a-z]*@localhost>: 250 ' "$work/sent.txt" | grep -qx 2
 printf 'Subject: from stdin\r\n\r\nshort\r\n' >"$work/second.eml"
-"$bin/mail-send" --server "127.0.0.1:$smtp_port" --from '' --to "$user" - \
+"$bin/mail-send" --server "127.0.0.1:$smtp_port" --plaintext --from '' --to "$user" - \
     <"$work/second.eml" >/dev/null
 echo "mail-send: 2 messages accepted"
 
@@ -77,5 +77,26 @@ cmp "$work/second.eml" "$work/out/$((3 - n)).eml"
 "${fetch[@]}" >"$work/list.txt"
 [ ! -s "$work/list.txt" ]
 echo "mail-fetch: --all --out --delete wrote both and emptied the maildrop"
+
+# A message built from flags: text from standard input, an attachment, a Bcc recipient.
+head -c 100000 /dev/urandom >"$work/blob.bin"
+printf 'Hello Bob,\nthe file is attached.\n' | "$bin/mail-send" --server "127.0.0.1:$smtp_port" \
+    --plaintext --from bob@example.org --to "$user" --bcc postmaster@localhost \
+    --subject 'built by mail-send' --attach "$work/blob.bin" >"$work/built.txt"
+grep -c '^<[a-z]*@localhost>: 250 ' "$work/built.txt" | grep -qx 2
+"${fetch[@]}" --message 1 >"$work/built.eml"
+python3 - "$work/built.eml" "$work/blob.bin" <<'PY'
+import email, email.policy, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+assert msg["Subject"] == "built by mail-send", msg["Subject"]
+assert msg["Bcc"] is None, "Bcc was sent"
+assert msg["Date"] is not None and msg["Message-ID"] is not None
+text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+assert text == "Hello Bob,\nthe file is attached.\n", repr(text)
+attachments = list(msg.iter_attachments())
+assert [a.get_filename() for a in attachments] == ["blob.bin"]
+assert attachments[0].get_content() == open(sys.argv[2], "rb").read(), "attachment differs"
+print("python email: the message mail-send built has its text and attachment, and no Bcc")
+PY
 
 echo "interop: tokio clients against mail-server passed"
