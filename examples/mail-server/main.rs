@@ -1,22 +1,40 @@
 //! A small mail server: accepts mail over SMTP into a Maildir, and serves it over POP3 and
-//! IMAP.
+//! IMAP, with TLS on every port.
 //!
 //! ```sh
-//! cargo run --example mail-server -- --maildir ./mail
+//! cargo run --example mail-server
 //! ```
 //!
-//! It listens on 127.0.0.1 (SMTP on port 2525, POP3 on 1110, IMAP on 1143) and serves one
-//! account (`user` / `password` unless given), whose POP3 maildrop and IMAP INBOX are the
-//! Maildir, with folders beside it as Dovecot lays them out. Mail for any recipient goes
-//! to that account. It speaks no TLS, so passwords cross the connection in clear: keep it
-//! on loopback.
+//! It keeps everything in its data directory (`--data`, `./mail` by default) and listens
+//! on 127.0.0.1:
+//!
+//! | port | what                                           |
+//! |------|------------------------------------------------|
+//! | 2525 | SMTP, STARTTLS offered (`--smtp`)              |
+//! | 2587 | submission, STARTTLS, AUTH before MAIL (`--submission`) |
+//! | 2465 | submission over implicit TLS (`--smtps`)       |
+//! | 1110 | POP3, STLS offered (`--pop3`)                  |
+//! | 1995 | POP3 over implicit TLS (`--pop3s`)             |
+//! | 1143 | IMAP, STARTTLS offered (`--imap`)              |
+//! | 1993 | IMAP over implicit TLS (`--imaps`)             |
+//!
+//! It serves one account (`user` / `password` unless given), whose POP3 maildrop and IMAP
+//! INBOX are the Maildir `DATA/localhost/USER/`, with folders beside it as Dovecot lays
+//! them out. Mail for any recipient goes to that account.
+//!
+//! TLS comes from `--cert` and `--key` (PEM files), or else from a self-signed certificate
+//! for `--hostname`, `localhost` and `127.0.0.1`, generated on first start in `DATA/tls/`
+//! and kept for later starts; its SHA-256 fingerprint is printed, for clients to check.
+//! Passwords are taken only under TLS unless `--allow-plaintext` is given.
 //!
 //! This is wiring only: the protocols are mailwire-server's, the store is
 //! mailwire-maildir's. Ctrl-C or SIGTERM stop it gracefully.
 
 #[path = "../common/serve.rs"]
 mod serve;
+mod tls;
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,10 +43,10 @@ use bytes::Bytes;
 use clap::Parser;
 use mailwire::imap::server::Config as ImapConfig;
 use mailwire::pop3::server::{Config as Pop3Config, PlaintextLogin};
-use mailwire::sasl::{AuthAnswer, AuthQuestion};
+use mailwire::sasl::{AuthAnswer, AuthQuestion, Mechanism};
 use mailwire::server::{
-    Authenticator, Client, Delivery, ImapServer, Limits, Listeners, Pop3Server, Security, Shutdown,
-    SmtpServer, Throttle, Transaction,
+    Authenticator, Client, Delivery, ImapServer, Limits, Listeners, Pop3Server, Security, Service,
+    Shutdown, SmtpServer, Throttle, Transaction,
 };
 use mailwire::smtp::server::Config as SmtpConfig;
 use mailwire::smtp::{Domain, ForwardPath, MailParameters, RcptParameters, Reply, ReversePath};
@@ -37,30 +55,58 @@ use mailwire_maildir::{Maildir, MaildirStore};
 use serve::{log, wait_for_stop};
 use tokio::net::TcpListener;
 
-/// Accepts mail over SMTP into a Maildir and serves it over POP3 and IMAP.
+/// The domain of the one account's address, and its folder in the data directory.
+const DOMAIN: &str = "localhost";
+
+/// Accepts mail over SMTP into a Maildir and serves it over POP3 and IMAP, with TLS.
 #[derive(Debug, Parser)]
 #[command(
     name = "mail-server",
     after_help = "Examples:
-  mail-server --maildir ./mail
+  mail-server --data ./mail
+  mail-server --cert fullchain.pem --key privkey.pem --hostname mail.example.org
   mail-server --user ann --password 'correct horse' --imap 127.0.0.1:0
 
 Port 0 picks a free port; the bound addresses are printed on standard error."
 )]
 struct Args {
-    /// The Maildir to deliver into and serve from (created if missing).
+    /// Where everything is kept: the account's Maildir, and the generated certificate
+    /// in tls/ (created if missing).
     #[arg(long, default_value = "./mail")]
-    maildir: PathBuf,
-    /// Where to accept SMTP.
+    data: PathBuf,
+    /// Where to accept SMTP, with STARTTLS offered.
     #[arg(long, default_value = "127.0.0.1:2525")]
     smtp: SocketAddr,
-    /// Where to serve POP3.
+    /// Where to accept submission (RFC 6409): STARTTLS offered, AUTH required before MAIL.
+    #[arg(long, default_value = "127.0.0.1:2587")]
+    submission: SocketAddr,
+    /// Where to accept submission over implicit TLS (RFC 8314).
+    #[arg(long, default_value = "127.0.0.1:2465")]
+    smtps: SocketAddr,
+    /// Where to serve POP3, with STLS offered.
     #[arg(long, default_value = "127.0.0.1:1110")]
     pop3: SocketAddr,
-    /// Where to serve IMAP.
+    /// Where to serve POP3 over implicit TLS.
+    #[arg(long, default_value = "127.0.0.1:1995")]
+    pop3s: SocketAddr,
+    /// Where to serve IMAP, with STARTTLS offered.
     #[arg(long, default_value = "127.0.0.1:1143")]
     imap: SocketAddr,
-    /// The server's host name, in greetings and replies.
+    /// Where to serve IMAP over implicit TLS.
+    #[arg(long, default_value = "127.0.0.1:1993")]
+    imaps: SocketAddr,
+    /// The PEM certificate chain to serve (the server's certificate first); without it,
+    /// a self-signed certificate is generated in DATA/tls/.
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// The PEM private key of --cert.
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// Take passwords on connections without TLS too, where they cross the network in
+    /// clear.
+    #[arg(long)]
+    allow_plaintext: bool,
+    /// The server's host name, in greetings, replies and a generated certificate.
     #[arg(long, default_value = "localhost")]
     hostname: String,
     /// The account's user name.
@@ -93,79 +139,97 @@ async fn main() {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     log(args.verbose);
-    for addr in [args.smtp, args.pop3, args.imap] {
-        if !addr.ip().is_loopback() {
-            eprintln!("mail-server: warning: {addr} is not loopback, and this server has no TLS");
-        }
+    let tls = server_tls(&args)?;
+    if args.allow_plaintext {
+        eprintln!(
+            "mail-server: warning: --allow-plaintext: passwords are taken without TLS too, \
+             in clear"
+        );
     }
+    let maildir = args.data.join(DOMAIN).join(&args.user);
     // Creates the Maildir (and its special-use folders) on first start.
-    Maildir::open_with_limit(args.maildir.clone(), args.max_message_size)
-        .map_err(|e| format!("cannot open {}: {e}", args.maildir.display()))?;
-    let (user, root) = (args.user.clone(), args.maildir.clone());
+    Maildir::open_with_limit(maildir.clone(), args.max_message_size)
+        .map_err(|e| format!("cannot open {}: {e}", maildir.display()))?;
+    let (user, root) = (args.user.clone(), maildir.clone());
     let mut store = MaildirStore::with_locator(move |name| (name == user).then(|| root.clone()));
     store.max_message_size = args.max_message_size;
     let store = Arc::new(store);
     let account = Arc::new(Account {
         user: args.user.clone(),
-        password: args.password,
+        password: args.password.clone(),
         store: Arc::clone(&store),
     });
     let throttle = Arc::new(Throttle::new());
 
-    let mut smtp = SmtpConfig::new(Domain::new(&args.hostname)?);
-    smtp.max_message_size = Some(args.max_message_size);
-    smtp.starttls = false;
-    smtp.auth_mechanisms.clear();
-    let smtp = SmtpServer::new(
-        smtp,
-        Arc::clone(&account),
-        Arc::clone(&account),
-        Arc::clone(&throttle),
-    );
+    // Port 25's part: mail from anyone for the account, AUTH offered for clients that
+    // have an account. Submission: the same, but only after AUTH (RFC 6409 §4.3).
+    let mut relay = SmtpConfig::new(Domain::new(&args.hostname)?);
+    relay.max_message_size = Some(args.max_message_size);
+    relay.auth_mechanisms = vec![Mechanism::Plain, Mechanism::Login];
+    relay.plaintext_auth = args.allow_plaintext;
+    let mut submission = relay.clone();
+    submission.require_auth = true;
+    let smtp_server = |config| {
+        Arc::new(SmtpServer::new(
+            config,
+            Arc::clone(&account),
+            Arc::clone(&account),
+            Arc::clone(&throttle),
+        ))
+    };
+    let relay = smtp_server(relay);
+    let submission = smtp_server(submission);
 
-    // Without TLS in this example, passwords must be allowed in clear; the server listens
-    // on loopback by default.
     let mut pop3 = Pop3Config::default();
     pop3.host.clone_from(&args.hostname);
-    pop3.plaintext_login = PlaintextLogin::Allow;
+    pop3.plaintext_login = if args.allow_plaintext {
+        PlaintextLogin::Allow
+    } else {
+        PlaintextLogin::RequireTls
+    };
     pop3.sasl_mechanisms.clear();
-    let pop3 = Pop3Server::new(
+    let pop3 = Arc::new(Pop3Server::new(
         pop3,
         Arc::clone(&account),
         Arc::clone(&store),
         Arc::clone(&throttle),
-    );
+    ));
     let mut imap = ImapConfig::default();
-    imap.plaintext_auth = true;
-    let imap = ImapServer::new(imap, Arc::clone(&account), Arc::clone(&store), throttle);
+    imap.plaintext_auth = args.allow_plaintext;
+    let imap = Arc::new(ImapServer::new(
+        imap,
+        Arc::clone(&account),
+        Arc::clone(&store),
+        throttle,
+    ));
 
     let shutdown = Shutdown::new();
     let mut limits = Limits::default();
     limits.max_connections = args.max_connections;
     limits.max_per_ip = args.max_per_ip;
     let mut listeners = Listeners::new(limits, shutdown.signal());
-    let smtp_at = listeners.add(
-        Arc::new(smtp),
-        TcpListener::bind(args.smtp).await?,
-        Security::Plain,
-        Tls::None,
-    )?;
-    let pop3_at = listeners.add(
-        Arc::new(pop3),
-        TcpListener::bind(args.pop3).await?,
-        Security::Plain,
-        Tls::None,
-    )?;
-    let imap_at = listeners.add(
-        Arc::new(imap),
-        TcpListener::bind(args.imap).await?,
-        Security::Plain,
-        Tls::None,
-    )?;
-    eprintln!(
-        "mail-server: SMTP on {smtp_at}, POP3 on {pop3_at}, IMAP on {imap_at}, Maildir {}",
-        args.maildir.display()
-    );
+    let mut report = format!("mail-server: Maildir {}\n", maildir.display());
+    let mut bound = Bound {
+        listeners: &mut listeners,
+        tls: &tls,
+        report: &mut report,
+    };
+    let (starttls, implicit) = (Security::StartTls, Security::Implicit);
+    let auth_first = ", AUTH before MAIL";
+    bound.add("SMTP", &relay, args.smtp, starttls, "").await?;
+    let at = args.submission;
+    bound
+        .add("submission", &submission, at, starttls, auth_first)
+        .await?;
+    bound
+        .add("SMTPS", &submission, args.smtps, implicit, auth_first)
+        .await?;
+    bound.add("POP3", &pop3, args.pop3, starttls, "").await?;
+    bound.add("POP3S", &pop3, args.pop3s, implicit, "").await?;
+    bound.add("IMAP", &imap, args.imap, starttls, "").await?;
+    bound.add("IMAPS", &imap, args.imaps, implicit, "").await?;
+    // One write, so that a script reading the log sees all the ports at once.
+    eprint!("{report}");
 
     let stop = tokio::spawn(async move {
         wait_for_stop().await;
@@ -175,6 +239,70 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     listeners.run().await;
     stop.abort();
     Ok(())
+}
+
+/// The server's TLS settings, from `--cert` / `--key` or a generated certificate, with
+/// what clients need to trust it printed.
+fn server_tls(args: &Args) -> Result<Tls, String> {
+    let files = match (&args.cert, &args.key) {
+        (Some(chain), Some(key)) => tls::Files {
+            chain: chain.clone(),
+            key: key.clone(),
+            origin: tls::Origin::Given,
+        },
+        // clap lets neither come without the other.
+        _ => tls::self_signed(&args.data.join("tls"), &args.hostname)?,
+    };
+    let tls = mailwire::server::tls_from_pem_files(&files.chain, &files.key)
+        .map_err(|e| e.to_string())?;
+    let fingerprint = tls::fingerprint_of_file(&files.chain)?;
+    let chain = files.chain.display();
+    let origin = match files.origin {
+        tls::Origin::Given => String::new(),
+        tls::Origin::Generated => format!(" (self-signed for {}, generated now)", args.hostname),
+        tls::Origin::Kept => " (self-signed, generated earlier)".to_owned(),
+    };
+    eprintln!("mail-server: TLS certificate {chain}{origin}");
+    eprintln!("mail-server: SHA-256 fingerprint {fingerprint}");
+    if files.origin != tls::Origin::Given {
+        eprintln!(
+            "mail-server: clients trust it by this file (curl --cacert {chain}, Python's \
+             ssl.create_default_context(cafile=...)), or by comparing this fingerprint"
+        );
+    }
+    Ok(tls)
+}
+
+/// Binds the listeners, noting each address in the start-up report as
+/// `mail-server: NAME on ADDRESS (HOW)`.
+struct Bound<'a> {
+    listeners: &'a mut Listeners,
+    tls: &'a Tls,
+    report: &'a mut String,
+}
+
+impl Bound<'_> {
+    async fn add<S: Service>(
+        &mut self,
+        name: &str,
+        service: &Arc<S>,
+        addr: SocketAddr,
+        security: Security,
+        note: &str,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let socket = TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr} for {name}: {e}"))?;
+        let at = self
+            .listeners
+            .add(Arc::clone(service), socket, security, self.tls.clone())?;
+        let how = match security {
+            Security::Implicit => "implicit TLS",
+            _ => "STARTTLS offered",
+        };
+        let _ = writeln!(self.report, "mail-server: {name} on {at} ({how}{note})");
+        Ok(())
+    }
 }
 
 /// The one account: who may log in, and where its mail goes.
@@ -223,7 +351,7 @@ impl Delivery for Account {
     ) -> Result<ToAccount, Reply> {
         Ok(ToAccount {
             inner: self.store.mail(client, from, params).await?,
-            to: ForwardPath::parse(&format!("<{}@localhost>", self.user))
+            to: ForwardPath::parse(&format!("<{}@{DOMAIN}>", self.user))
                 .map_err(|_| Reply::new(451, "4.3.0 bad account name").expect("a valid reply"))?,
             recipients: 0,
         })
