@@ -41,9 +41,11 @@ start() {
             --user imaptest --password 'imaptest pass' 2>"$work/server.log" &
         ;;
     mail-server)
-        rm -rf "$work/mail"
-        "$target/release/examples/mail-server" --maildir "$work/mail" --smtp 127.0.0.1:0 \
-            --pop3 127.0.0.1:0 --imap 127.0.0.1:0 \
+        # imaptest logs in without TLS.
+        rm -rf "$work/data"
+        "$target/release/examples/mail-server" --data "$work/data" --allow-plaintext \
+            --smtp 127.0.0.1:0 --submission 127.0.0.1:0 --smtps 127.0.0.1:0 \
+            --pop3 127.0.0.1:0 --pop3s 127.0.0.1:0 --imap 127.0.0.1:0 --imaps 127.0.0.1:0 \
             --user imaptest --password 'imaptest pass' 2>"$work/server.log" &
         ;;
     esac

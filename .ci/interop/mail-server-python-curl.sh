@@ -6,9 +6,9 @@ cd "$(dirname "$0")/../.."
 
 cargo build --quiet --locked --example mail-server
 source .ci/interop/mail-server.bash
-start_mail_server
+start_mail_server --allow-plaintext
 
-python3 .ci/interop/mail_server_python.py "$smtp_port" "$pop3_port" "$work/mail"
+python3 .ci/interop/mail_server_python.py "$smtp_port" "$pop3_port" "$maildir"
 
 # curl: send one message over SMTP, fetch it back over POP3 (curl unstuffs too).
 printf 'From: curl@example.org\r\nSubject: by curl\r\n\r\nline one\r\n.dot line\r\n' >"$work/curl.eml"

@@ -9,7 +9,7 @@ cargo build --quiet --locked --examples
 bin="${CARGO_TARGET_DIR:-target}/debug/examples"
 
 source .ci/interop/mail-server.bash
-start_mail_server
+start_mail_server --allow-plaintext
 
 # Dot lines, 8-bit text and a body larger than one 64 KiB write.
 python3 - "$work/message.eml" <<'PY'
@@ -73,7 +73,7 @@ mkdir "$work/out"
 "${fetch[@]}" --all --out "$work/out" --delete
 cmp "$work/message.eml" "$work/out/$n.eml"
 cmp "$work/second.eml" "$work/out/$((3 - n)).eml"
-[ -z "$(ls "$work/mail/new")" ]
+[ -z "$(ls "$maildir/new")" ]
 "${fetch[@]}" >"$work/list.txt"
 [ ! -s "$work/list.txt" ]
 echo "mail-fetch: --all --out --delete wrote both and emptied the maildrop"
