@@ -78,4 +78,15 @@ cmp "$work/second.eml" "$work/out/$((3 - n)).eml"
 [ ! -s "$work/list.txt" ]
 echo "mail-fetch: --all --out --delete wrote both and emptied the maildrop"
 
+# Over TLS, trusting the server's certificate by its file: submission with STARTTLS and
+# AUTH, POP3S, and IMAP with STARTTLS.
+"$bin/mail-send" --server "127.0.0.1:$submission_port" --starttls --ca-file "$cert" \
+    --user alice --password 'open sesame' --from alice@example.org --to bob@example.org \
+    "$work/second.eml" >/dev/null
+"$bin/mail-fetch" --server "127.0.0.1:$pop3s_port" --tls --ca-file "$cert" --user alice \
+    --password 'open sesame' --message 1 | cmp "$work/second.eml"
+"$bin/mail-fetch" --imap --server "127.0.0.1:$imap_port" --starttls --ca-file "$cert" \
+    --user alice --password 'open sesame' --message 1 | cmp "$work/second.eml"
+echo "mail-send --starttls, mail-fetch --tls and --imap --starttls: the certificate checked"
+
 echo "interop: tokio clients against mail-server passed"
