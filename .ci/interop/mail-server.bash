@@ -33,10 +33,13 @@ trap stop_mail_server EXIT
 
 start_mail_server() {
     local server="${CARGO_TARGET_DIR:-target}/debug/examples/mail-server"
+    # Emptied here, not by the background job's redirection, which may come late: a log
+    # left by an earlier start must not be read as this one's.
+    : >"$work/server.log"
     "$server" --data "$data" --user "$user" --password "$password" \
         --smtp 127.0.0.1:0 --submission 127.0.0.1:0 --smtps 127.0.0.1:0 \
         --pop3 127.0.0.1:0 --pop3s 127.0.0.1:0 --imap 127.0.0.1:0 --imaps 127.0.0.1:0 \
-        "$@" 2>"$work/server.log" &
+        "$@" 2>>"$work/server.log" &
     pid=$!
     local log
     for _ in $(seq 300); do

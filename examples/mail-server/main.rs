@@ -251,16 +251,24 @@ fn server_tls(args: &Args) -> Result<Tls, String> {
             origin: tls::Origin::Given,
         },
         // clap lets neither come without the other.
-        _ => tls::self_signed(&args.data.join("tls"), &args.hostname)?,
+        _ => tls::self_signed(
+            &args.data.join("tls"),
+            &args.hostname,
+            std::time::SystemTime::now(),
+        )?,
     };
     let tls = mailwire::server::tls_from_pem_files(&files.chain, &files.key)
         .map_err(|e| e.to_string())?;
     let fingerprint = tls::fingerprint_of_file(&files.chain)?;
     let chain = files.chain.display();
-    let origin = match files.origin {
+    let origin = match &files.origin {
         tls::Origin::Given => String::new(),
         tls::Origin::Generated => format!(" (self-signed for {}, generated now)", args.hostname),
         tls::Origin::Kept => " (self-signed, generated earlier)".to_owned(),
+        tls::Origin::Renewed { expired } => format!(
+            " (self-signed for {}, generated now: the one kept expires at {expired} UTC)",
+            args.hostname
+        ),
     };
     eprintln!("mail-server: TLS certificate {chain}{origin}");
     eprintln!("mail-server: SHA-256 fingerprint {fingerprint}");
