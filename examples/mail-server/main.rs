@@ -8,15 +8,15 @@
 //! It keeps everything in its data directory (`--data`, `./mail` by default) and listens
 //! on 127.0.0.1:
 //!
-//! | port | what                                           |
-//! |------|------------------------------------------------|
-//! | 2525 | SMTP, STARTTLS offered (`--smtp`)              |
-//! | 2587 | submission, STARTTLS, AUTH before MAIL (`--submission`) |
-//! | 2465 | submission over implicit TLS (`--smtps`)       |
-//! | 1110 | POP3, STLS offered (`--pop3`)                  |
-//! | 1995 | POP3 over implicit TLS (`--pop3s`)             |
-//! | 1143 | IMAP, STARTTLS offered (`--imap`)              |
-//! | 1993 | IMAP over implicit TLS (`--imaps`)             |
+//! | port | flag           | what                                          |
+//! |------|----------------|-----------------------------------------------|
+//! | 2525 | `--smtp`       | SMTP, STARTTLS offered                        |
+//! | 2587 | `--submission` | submission: STARTTLS offered, AUTH before MAIL |
+//! | 2465 | `--smtps`      | submission over implicit TLS, AUTH before MAIL |
+//! | 1110 | `--pop3`       | POP3, STLS offered                            |
+//! | 1995 | `--pop3s`      | POP3 over implicit TLS                        |
+//! | 1143 | `--imap`       | IMAP, STARTTLS offered                        |
+//! | 1993 | `--imaps`      | IMAP over implicit TLS                        |
 //!
 //! It serves one account (`user` / `password` unless given), whose POP3 maildrop and IMAP
 //! INBOX are the Maildir `DATA/localhost/USER/`, with folders beside it as Dovecot lays
@@ -96,7 +96,8 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:1993")]
     imaps: SocketAddr,
     /// The PEM certificate chain to serve (the server's certificate first); without it,
-    /// a self-signed certificate is generated in DATA/tls/.
+    /// a self-signed certificate is generated in DATA/tls/ and kept there (remove that
+    /// folder to have another generated, for a new --hostname say).
     #[arg(long, requires = "key")]
     cert: Option<PathBuf>,
     /// The PEM private key of --cert.
@@ -156,7 +157,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let store = Arc::new(store);
     let account = Arc::new(Account {
         user: args.user.clone(),
-        password: args.password.clone(),
+        password: args.password,
         store: Arc::clone(&store),
     });
     let throttle = Arc::new(Throttle::new());
@@ -266,7 +267,7 @@ fn server_tls(args: &Args) -> Result<Tls, String> {
         tls::Origin::Generated => format!(" (self-signed for {}, generated now)", args.hostname),
         tls::Origin::Kept => " (self-signed, generated earlier)".to_owned(),
         tls::Origin::Renewed { expired } => format!(
-            " (self-signed for {}, generated now: the one kept expires at {expired} UTC)",
+            " (self-signed for {}, generated now: the one kept expires {expired})",
             args.hostname
         ),
     };
