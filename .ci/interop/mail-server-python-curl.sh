@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 
 cargo build --quiet --locked --example mail-server
 source .ci/interop/mail-server.bash
-start_mail_server
+start_mail_server --allow-plaintext
 
 python3 .ci/interop/mail_server_python.py "$smtp_port" "$pop3_port" "$maildir"
 

@@ -9,7 +9,7 @@ cargo build --quiet --locked --examples
 bin="${CARGO_TARGET_DIR:-target}/debug/examples"
 
 source .ci/interop/mail-server.bash
-start_mail_server
+start_mail_server --allow-plaintext
 
 # Dot lines, 8-bit text and a body larger than one 64 KiB write.
 python3 - "$work/message.eml" <<'PY'
@@ -98,5 +98,16 @@ assert [a.get_filename() for a in attachments] == ["blob.bin"]
 assert attachments[0].get_content() == open(sys.argv[2], "rb").read(), "attachment differs"
 print("python email: the message mail-send built has its text and attachment, and no Bcc")
 PY
+
+# Over TLS, trusting the server's certificate by its file: submission with STARTTLS and
+# AUTH, POP3S, and IMAP with STARTTLS. The built message above is message 1.
+"$bin/mail-send" --server "127.0.0.1:$submission_port" --starttls --ca-file "$cert" \
+    --user "$user" --password "$password" --from bob@example.org --to "$user" \
+    "$work/second.eml" >/dev/null
+"$bin/mail-fetch" --server "127.0.0.1:$pop3s_port" --tls --ca-file "$cert" --user "$user" \
+    --password "$password" --message 2 | cmp "$work/second.eml"
+"$bin/mail-fetch" --imap --server "127.0.0.1:$imap_port" --starttls --ca-file "$cert" \
+    --user "$user" --password "$password" --message 2 | cmp "$work/second.eml"
+echo "mail-send --starttls, mail-fetch --tls and --imap --starttls: the certificate checked"
 
 echo "interop: tokio clients against mail-server passed"

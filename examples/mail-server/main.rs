@@ -1,20 +1,33 @@
 //! A small mail server: accepts mail over SMTP into Maildirs, and serves it over POP3 and
-//! IMAP.
+//! IMAP, with TLS on every port.
 //!
 //! ```sh
 //! cargo run --example mail-server
 //! cargo run --example mail-server -- add-user alice@example.org
 //! ```
 //!
-//! It listens on 127.0.0.1 (SMTP on port 2525, POP3 on 1110, IMAP on 1143) and keeps
-//! everything in its data directory (`--data`, `./mail` by default): the accounts in
-//! `DIR/users`, which `add-user` writes, and each account's Maildir in
-//! `DIR/<domain>/<local-part>/`, with folders beside its INBOX as Dovecot lays them out.
-//! Without a users file it serves a demo account, `user@localhost`, whose random password
-//! it prints at start and keeps in memory only. The [`accounts`] module describes the
-//! file, the login names and which recipients it takes mail for (local accounts only: it
-//! does not relay). It speaks no TLS, so passwords cross the connection in clear: keep it
-//! on loopback.
+//! It keeps everything in its data directory (`--data`, `./mail` by default): the accounts
+//! in `DIR/users`, which `add-user` writes, each account's Maildir in
+//! `DIR/<domain>/<local-part>/` (with folders beside its INBOX as Dovecot lays them out),
+//! and a generated certificate in `DIR/tls/`. Without a users file it serves a demo
+//! account, `user@localhost`, whose random password it prints at start and keeps in memory
+//! only. The [`accounts`] module describes the file, the login names and which recipients
+//! it takes mail for (local accounts only: it does not relay). It listens on 127.0.0.1:
+//!
+//! | port | flag           | what                                          |
+//! |------|----------------|-----------------------------------------------|
+//! | 2525 | `--smtp`       | SMTP, STARTTLS offered                        |
+//! | 2587 | `--submission` | submission: STARTTLS offered, AUTH before MAIL |
+//! | 2465 | `--smtps`      | submission over implicit TLS, AUTH before MAIL |
+//! | 1110 | `--pop3`       | POP3, STLS offered                            |
+//! | 1995 | `--pop3s`      | POP3 over implicit TLS                        |
+//! | 1143 | `--imap`       | IMAP, STARTTLS offered                        |
+//! | 1993 | `--imaps`      | IMAP over implicit TLS                        |
+//!
+//! TLS comes from `--cert` and `--key` (PEM files), or else from a self-signed certificate
+//! for `--hostname`, `localhost` and `127.0.0.1`, generated on first start in `DATA/tls/`
+//! and kept for later starts; its SHA-256 fingerprint is printed, for clients to check.
+//! Passwords are taken only under TLS unless `--allow-plaintext` is given.
 //!
 //! This is wiring only: the protocols are mailwire-server's, the store is
 //! mailwire-maildir's. Ctrl-C or SIGTERM stop it gracefully.
@@ -22,7 +35,9 @@
 mod accounts;
 #[path = "../common/serve.rs"]
 mod serve;
+mod tls;
 
+use std::fmt::Write as _;
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::os::unix::fs::DirBuilderExt;
@@ -34,7 +49,7 @@ use clap::{Parser, Subcommand};
 use mailwire::imap::server::Config as ImapConfig;
 use mailwire::pop3::server::{Config as Pop3Config, PlaintextLogin};
 use mailwire::server::{
-    ImapServer, Limits, Listeners, Pop3Server, Security, Shutdown, SmtpServer, Throttle,
+    ImapServer, Limits, Listeners, Pop3Server, Security, Service, Shutdown, SmtpServer, Throttle,
 };
 use mailwire::smtp::Domain;
 use mailwire::smtp::server::Config as SmtpConfig;
@@ -57,7 +72,7 @@ else the domain's first. Each account's Maildir is DIR/<domain>/<local-part>/."
     };
 }
 
-/// Accepts mail over SMTP into Maildirs and serves it over POP3 and IMAP.
+/// Accepts mail over SMTP into Maildirs and serves it over POP3 and IMAP, with TLS.
 #[derive(Debug, Parser)]
 #[command(
     name = "mail-server",
@@ -66,6 +81,7 @@ else the domain's first. Each account's Maildir is DIR/<domain>/<local-part>/."
   mail-server add-user alice@example.org
   printf '%s\\n' 'correct horse' | mail-server --data /srv/mail add-user ann@example.org --password-stdin
   mail-server --data /srv/mail --imap 127.0.0.1:0
+  mail-server --cert fullchain.pem --key privkey.pem --hostname mail.example.org
 
 Port 0 picks a free port; the bound addresses are printed on standard error. Without a users
 file, a demo account user@localhost is served with a random password printed at start.
@@ -77,22 +93,47 @@ file, a demo account user@localhost is served with a random password printed at 
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Where the users file and the Maildirs are (created if missing).
+    /// Where the users file, the Maildirs and the generated certificate are (created if
+    /// missing).
     #[arg(long, global = true, default_value = "./mail")]
     data: PathBuf,
     /// The users file, if not DIR/users.
     #[arg(long, global = true)]
     users: Option<PathBuf>,
-    /// Where to accept SMTP.
+    /// Where to accept SMTP, with STARTTLS offered.
     #[arg(long, default_value = "127.0.0.1:2525")]
     smtp: SocketAddr,
-    /// Where to serve POP3.
+    /// Where to accept submission (RFC 6409): STARTTLS offered, AUTH required before MAIL.
+    #[arg(long, default_value = "127.0.0.1:2587")]
+    submission: SocketAddr,
+    /// Where to accept submission over implicit TLS (RFC 8314).
+    #[arg(long, default_value = "127.0.0.1:2465")]
+    smtps: SocketAddr,
+    /// Where to serve POP3, with STLS offered.
     #[arg(long, default_value = "127.0.0.1:1110")]
     pop3: SocketAddr,
-    /// Where to serve IMAP.
+    /// Where to serve POP3 over implicit TLS.
+    #[arg(long, default_value = "127.0.0.1:1995")]
+    pop3s: SocketAddr,
+    /// Where to serve IMAP, with STARTTLS offered.
     #[arg(long, default_value = "127.0.0.1:1143")]
     imap: SocketAddr,
-    /// The server's host name, in greetings and replies.
+    /// Where to serve IMAP over implicit TLS.
+    #[arg(long, default_value = "127.0.0.1:1993")]
+    imaps: SocketAddr,
+    /// The PEM certificate chain to serve (the server's certificate first); without it,
+    /// a self-signed certificate is generated in DATA/tls/ and kept there (remove that
+    /// folder to have another generated, for a new --hostname say).
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// The PEM private key of --cert.
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// Take passwords on connections without TLS too, where they cross the network in
+    /// clear.
+    #[arg(long)]
+    allow_plaintext: bool,
+    /// The server's host name, in greetings, replies and a generated certificate.
     #[arg(long, default_value = "localhost")]
     hostname: String,
     /// The largest message accepted, in octets.
@@ -213,16 +254,18 @@ mail-server: add accounts with `mail-server add-user ADDRESS` (see `add-user --h
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     log(args.verbose);
-    for addr in [args.smtp, args.pop3, args.imap] {
-        if !addr.ip().is_loopback() {
-            eprintln!("mail-server: warning: {addr} is not loopback, and this server has no TLS");
-        }
-    }
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(&args.data)
         .map_err(|e| format!("cannot create {}: {e}", args.data.display()))?;
+    let tls = server_tls(&args)?;
+    if args.allow_plaintext {
+        eprintln!(
+            "mail-server: warning: --allow-plaintext: passwords are taken without TLS too, \
+             in clear"
+        );
+    }
     let users = load_users(&args.users_file(), args.users.is_some())?;
     let accounts = Arc::new(Accounts::new(
         users,
@@ -231,63 +274,78 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     )?);
     let throttle = Arc::new(Throttle::new());
 
-    let mut smtp = SmtpConfig::new(Domain::new(&args.hostname)?);
-    smtp.max_message_size = Some(args.max_message_size);
-    smtp.starttls = false;
+    // Port 25's part: mail from anyone for the local accounts, AUTH offered for clients
+    // that have an account. Submission: the same, but only after AUTH (RFC 6409 §4.3).
     // SCRAM-SHA-256 works without TLS; PLAIN and LOGIN wait for it (plaintext_auth).
-    smtp.auth_mechanisms = accounts.mechanisms();
-    let smtp = SmtpServer::new(
-        smtp,
-        Arc::clone(&accounts),
-        Arc::clone(&accounts),
-        Arc::clone(&throttle),
-    );
+    let mut relay = SmtpConfig::new(Domain::new(&args.hostname)?);
+    relay.max_message_size = Some(args.max_message_size);
+    relay.auth_mechanisms = accounts.mechanisms();
+    relay.plaintext_auth = args.allow_plaintext;
+    let mut submission = relay.clone();
+    submission.require_auth = true;
+    let smtp_server = |config| {
+        Arc::new(SmtpServer::new(
+            config,
+            Arc::clone(&accounts),
+            Arc::clone(&accounts),
+            Arc::clone(&throttle),
+        ))
+    };
+    let relay = smtp_server(relay);
+    let submission = smtp_server(submission);
 
-    // Without TLS in this example, passwords must be allowed in clear; the server listens
-    // on loopback by default.
     let mut pop3 = Pop3Config::default();
     pop3.host.clone_from(&args.hostname);
-    pop3.plaintext_login = PlaintextLogin::Allow;
+    pop3.plaintext_login = if args.allow_plaintext {
+        PlaintextLogin::Allow
+    } else {
+        PlaintextLogin::RequireTls
+    };
     pop3.sasl_mechanisms = accounts.mechanisms();
     pop3.apop = accounts.apop();
-    let pop3 = Pop3Server::new(
+    let pop3 = Arc::new(Pop3Server::new(
         pop3,
         Arc::clone(&accounts),
         Arc::clone(&accounts),
         Arc::clone(&throttle),
-    );
+    ));
     let mut imap = ImapConfig::default();
-    imap.plaintext_auth = true;
+    imap.plaintext_auth = args.allow_plaintext;
     imap.mechanisms = accounts.mechanisms();
-    let imap = ImapServer::new(imap, Arc::clone(&accounts), Arc::clone(&accounts), throttle);
+    let imap = Arc::new(ImapServer::new(
+        imap,
+        Arc::clone(&accounts),
+        Arc::clone(&accounts),
+        throttle,
+    ));
 
     let shutdown = Shutdown::new();
     let mut limits = Limits::default();
     limits.max_connections = args.max_connections;
     limits.max_per_ip = args.max_per_ip;
     let mut listeners = Listeners::new(limits, shutdown.signal());
-    let smtp_at = listeners.add(
-        Arc::new(smtp),
-        TcpListener::bind(args.smtp).await?,
-        Security::Plain,
-        Tls::None,
-    )?;
-    let pop3_at = listeners.add(
-        Arc::new(pop3),
-        TcpListener::bind(args.pop3).await?,
-        Security::Plain,
-        Tls::None,
-    )?;
-    let imap_at = listeners.add(
-        Arc::new(imap),
-        TcpListener::bind(args.imap).await?,
-        Security::Plain,
-        Tls::None,
-    )?;
-    eprintln!(
-        "mail-server: SMTP on {smtp_at}, POP3 on {pop3_at}, IMAP on {imap_at}, data in {}",
-        args.data.display()
-    );
+    let mut report = format!("mail-server: data in {}\n", args.data.display());
+    let mut bound = Bound {
+        listeners: &mut listeners,
+        tls: &tls,
+        report: &mut report,
+    };
+    let (starttls, implicit) = (Security::StartTls, Security::Implicit);
+    let auth_first = ", AUTH before MAIL";
+    bound.add("SMTP", &relay, args.smtp, starttls, "").await?;
+    let at = args.submission;
+    bound
+        .add("submission", &submission, at, starttls, auth_first)
+        .await?;
+    bound
+        .add("SMTPS", &submission, args.smtps, implicit, auth_first)
+        .await?;
+    bound.add("POP3", &pop3, args.pop3, starttls, "").await?;
+    bound.add("POP3S", &pop3, args.pop3s, implicit, "").await?;
+    bound.add("IMAP", &imap, args.imap, starttls, "").await?;
+    bound.add("IMAPS", &imap, args.imaps, implicit, "").await?;
+    // One write, so that a script reading the log sees all the ports at once.
+    eprint!("{report}");
 
     let stop = tokio::spawn(async move {
         wait_for_stop().await;
@@ -299,6 +357,79 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The server's TLS settings, from `--cert` / `--key` or a generated certificate, with
+/// what clients need to trust it printed.
+fn server_tls(args: &Args) -> Result<Tls, String> {
+    let files = match (&args.cert, &args.key) {
+        (Some(chain), Some(key)) => tls::Files {
+            chain: chain.clone(),
+            key: key.clone(),
+            origin: tls::Origin::Given,
+        },
+        // clap lets neither come without the other.
+        _ => tls::self_signed(
+            &args.data.join("tls"),
+            &args.hostname,
+            std::time::SystemTime::now(),
+        )?,
+    };
+    let tls = mailwire::server::tls_from_pem_files(&files.chain, &files.key)
+        .map_err(|e| e.to_string())?;
+    let fingerprint = tls::fingerprint_of_file(&files.chain)?;
+    let chain = files.chain.display();
+    let origin = match &files.origin {
+        tls::Origin::Given => String::new(),
+        tls::Origin::Generated => format!(" (self-signed for {}, generated now)", args.hostname),
+        tls::Origin::Kept => " (self-signed, generated earlier)".to_owned(),
+        tls::Origin::Renewed { expired } => format!(
+            " (self-signed for {}, generated now: the one kept expires {expired})",
+            args.hostname
+        ),
+    };
+    eprintln!("mail-server: TLS certificate {chain}{origin}");
+    eprintln!("mail-server: SHA-256 fingerprint {fingerprint}");
+    if files.origin != tls::Origin::Given {
+        eprintln!(
+            "mail-server: clients trust it by this file (curl --cacert {chain}, Python's \
+             ssl.create_default_context(cafile=...)), or by comparing this fingerprint"
+        );
+    }
+    Ok(tls)
+}
+
+/// Binds the listeners, noting each address in the start-up report as
+/// `mail-server: NAME on ADDRESS (HOW)`.
+struct Bound<'a> {
+    listeners: &'a mut Listeners,
+    tls: &'a Tls,
+    report: &'a mut String,
+}
+
+impl Bound<'_> {
+    async fn add<S: Service>(
+        &mut self,
+        name: &str,
+        service: &Arc<S>,
+        addr: SocketAddr,
+        security: Security,
+        note: &str,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let socket = TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr} for {name}: {e}"))?;
+        let at = self
+            .listeners
+            .add(Arc::clone(service), socket, security, self.tls.clone())?;
+        let how = match security {
+            Security::Implicit => "implicit TLS",
+            _ => "STARTTLS offered",
+        };
+        let _ = writeln!(self.report, "mail-server: {name} on {at} ({how}{note})");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
