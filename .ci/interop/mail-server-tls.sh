@@ -38,7 +38,7 @@ for n in 1 2 3; do
     printf 'From: curl@example.org\r\nSubject: curl %s\r\n\r\n.dot line %s\r\n' "$n" "$n" \
         >"$work/curl$n.eml"
 done
-send=(--mail-from curl@example.org --mail-rcpt alice@example.org)
+send=(--mail-from curl@example.org --mail-rcpt alice@localhost)
 curl "${tls[@]}" --ssl-reqd "smtp://127.0.0.1:$smtp_port" "${send[@]}" \
     --upload-file "$work/curl1.eml"
 curl "${tls[@]}" --ssl-reqd "smtp://127.0.0.1:$submission_port" "${login[@]}" "${send[@]}" \
