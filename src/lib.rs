@@ -14,6 +14,8 @@
 //! - `server`: async SMTP / LMTP, POP3 and IMAP servers over storage traits the
 //!   application implements, with listeners, TLS, limits, graceful shutdown and an
 //!   in-memory reference store.
+//! - `maildir`: the Maildir++ store for those servers, laid out as Dovecot lays it out,
+//!   so that Dovecot and mailwire can serve one Maildir.
 //! - `ring` (default) and `aws-lc-rs`: the rustls crypto provider the tokio adapter falls
 //!   back on (see `mailwire_tokio::crypto_provider`).
 //!
@@ -44,6 +46,8 @@
 pub use mailwire_core as core;
 #[cfg(feature = "imap")]
 pub use mailwire_imap as imap;
+#[cfg(feature = "maildir")]
+pub use mailwire_maildir as maildir;
 #[cfg(feature = "mime")]
 pub use mailwire_mime as mime;
 #[cfg(feature = "pop3")]

@@ -63,12 +63,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use mailwire::core::Secret;
+use mailwire::maildir::{Maildir, MaildirStore};
 use mailwire::sasl::{AuthAnswer, AuthQuestion, Mechanism, ScramKeys};
 use mailwire::server::{
     Authenticator, Client, Delivery, MailStore, StoreError, StoreResult, Transaction,
 };
 use mailwire::smtp::{ForwardPath, Host, MailParameters, RcptParameters, Reply, ReversePath};
-use mailwire_maildir::{Maildir, MaildirStore};
 use sha2::{Digest, Sha256};
 
 /// PBKDF2 rounds of new SCRAM keys: RFC 7677 §4's minimum, what Dovecot uses too.
