@@ -48,3 +48,21 @@ start_mail_server() {
     echo "the mail server did not report its ports" >&2
     return 1
 }
+
+# kill_mail_server SIGNAL: stops the server with SIGNAL (TERM for a clean stop, KILL for a
+# crash), waits for it, and keeps its log as $work/server.log.N. `start_mail_server` (or
+# `restart_mail_server SIGNAL [ARGS…]`, both steps) starts it again on the same data, on new
+# ports: the variables above are set afresh.
+restarts=0
+kill_mail_server() {
+    kill -s "$1" "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=
+    restarts=$((restarts + 1))
+    mv "$work/server.log" "$work/server.log.$restarts"
+}
+restart_mail_server() {
+    kill_mail_server "$1"
+    shift
+    start_mail_server "$@"
+}
