@@ -60,6 +60,8 @@ kill_mail_server() {
     pid=
     restarts=$((restarts + 1))
     mv "$work/server.log" "$work/server.log.$restarts"
+    # start_mail_server reads the log before the new server may have created it.
+    : >"$work/server.log"
 }
 restart_mail_server() {
     kill_mail_server "$1"
