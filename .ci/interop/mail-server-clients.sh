@@ -112,6 +112,19 @@ EOF
         { cat "$work/mbsync.log" >&2; return 1; }
 }
 
+# swaks_run MODE PORT FILE: sends FILE (CRLF line ends, no final line end: swaks adds it)
+# with PIPELINING; its transcript is $work/swaks.log.
+swaks_run() {
+    local mode=$1 port=$2 file=$3 tls=()
+    case "$mode" in
+    starttls) tls=(--tls --tls-verify --tls-ca-path "$cert") ;;
+    tls) tls=(--tls-on-connect --tls-verify --tls-ca-path "$cert") ;;
+    esac
+    timeout 60 swaks --server "127.0.0.1:$port" --from dana@example.org --to alice@example.org \
+        --pipeline "${tls[@]}" --data "@$file" >"$work/swaks.log" 2>&1 ||
+        { cat "$work/swaks.log" >&2; return 1; }
+}
+
 smtp_mode=plain imap_mode=plain pop3_mode=plain
 check send $(conn "$smtp_mode" "$smtp_port")
 
@@ -134,4 +147,8 @@ check write-local "$work/local/INBOX"
 mbsync_run "$imap_mode" "$imap_port" "$work/local"
 check check-mbsync-push $(conn "$imap_mode" "$imap_port")
 
-echo "interop: mail-server with fetchmail, mutt and mbsync passed"
+check write-swaks "$work/swaks.eml"
+swaks_run "$smtp_mode" "$smtp_port" "$work/swaks.eml"
+check check-swaks "$work/swaks.log" $(conn "$imap_mode" "$imap_port")
+
+echo "interop: mail-server with fetchmail, mutt, mbsync and swaks passed"

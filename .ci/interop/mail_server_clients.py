@@ -225,7 +225,47 @@ def check_mbsync_push(args):
     print("mbsync push: the local message is in INBOX with \\Flagged \\Seen, as written")
 
 
+SWAKS = (
+    b"From: dana@example.org\r\n"
+    b"To: alice@example.org\r\n"
+    b"Subject: by swaks\r\n"
+    b"Message-ID: <swaks@example.org>\r\n"
+    b"\r\n"
+    b"Pipelined.\r\n"
+    b".a dot line\r\n"
+)
+
+
+def write_swaks(args):
+    """The message for swaks, without its last CRLF, which swaks adds before the dot."""
+    (path,) = args
+    with open(path, "wb") as f:
+        f.write(SWAKS[:-2])
+
+
+def check_swaks(args):
+    """swaks sent the envelope and DATA in one go, and the message arrived as sent."""
+    with open(args.pop(0)) as f:
+        transcript = f.read()
+    pipelined = (
+        " -> MAIL FROM:<dana@example.org>\n"
+        " -> RCPT TO:<alice@example.org>\n"
+        " -> DATA\n"
+        "<-  250 2.1.0 Ok\n"
+        "<-  250 2.1.5 Ok\n"
+        "<-  354 "
+    )
+    assert pipelined in transcript, transcript
+    imap = imap_connect(*settings(args))
+    inbox = fetch_all(imap, "INBOX")
+    assert inbox[b"by swaks"] == ([], SWAKS), inbox[b"by swaks"]
+    imap.logout()
+    print("swaks: a pipelined message arrived as sent")
+
+
 COMMANDS = {
+    "write-swaks": write_swaks,
+    "check-swaks": check_swaks,
     "send": send,
     "check-fetchmail": check_fetchmail,
     "check-maildir-copy": check_maildir_copy,
