@@ -19,6 +19,10 @@ export MAIL_USER=$user MAIL_PASSWORD=$password
 export HOME="$work/home" TERM=xterm
 mkdir -p "$HOME/Mail"
 cert=${cert:-}
+# The name $cert is for: fetchmail and mbsync check the server's name against the
+# certificate's names, and neither accepts an IP address there; mbsync connects to it
+# (localhost must resolve to 127.0.0.1), fetchmail connects to 127.0.0.1 and expects it.
+cert_name=localhost
 check() { python3 .ci/interop/mail_server_clients.py "$@"; }
 # The connection settings mail_server_clients.py takes: MODE PORT [CERT].
 conn() { if [ "$1" = plain ]; then echo "$1 $2"; else echo "$1 $2 $cert"; fi; }
@@ -29,8 +33,8 @@ fetchmail_run() {
     local protocol=$1 mode=$2 port=$3 out=$4 tls
     case "$mode" in
     plain) tls="sslproto ''" ;;
-    starttls) tls="sslproto tls1.2+ sslcertck sslcertfile '$cert'" ;;
-    tls) tls="ssl sslcertck sslcertfile '$cert'" ;;
+    starttls) tls="sslproto tls1.2+ sslcertck sslcertfile '$cert' sslcommonname $cert_name" ;;
+    tls) tls="ssl sslcertck sslcertfile '$cert' sslcommonname $cert_name" ;;
     esac
     mkdir -p "$out"
     local rc="$work/fetchmailrc-$protocol-$mode"
@@ -74,9 +78,9 @@ mutt_run() {
 
 # mbsync_run MODE PORT LOCAL: syncs INBOX and Archive both ways with the Maildir LOCAL.
 mbsync_run() {
-    local mode=$1 port=$2 local=$3 tls
+    local mode=$1 port=$2 local=$3 tls host=$cert_name
     case "$mode" in
-    plain) tls="SSLType None" ;;
+    plain) tls="SSLType None" host=127.0.0.1 ;;
     starttls) tls="SSLType STARTTLS
 CertificateFile $cert" ;;
     tls) tls="SSLType IMAPS
@@ -85,7 +89,7 @@ CertificateFile $cert" ;;
     mkdir -p "$local"
     cat >"$work/mbsyncrc" <<EOF
 IMAPAccount server
-Host 127.0.0.1
+Host $host
 Port $port
 User $user
 Pass "$password"
@@ -125,7 +129,12 @@ swaks_run() {
         { cat "$work/swaks.log" >&2; return 1; }
 }
 
-smtp_mode=plain imap_mode=plain pop3_mode=plain
+# Plain today. Once the server speaks TLS: CLIENTS_TLS=starttls (STARTTLS / STLS on the same
+# ports) or CLIENTS_TLS=tls (the implicit-TLS ports), trusting $cert.
+smtp_mode=${CLIENTS_TLS:-plain} imap_mode=${CLIENTS_TLS:-plain} pop3_mode=${CLIENTS_TLS:-plain}
+if [ "${CLIENTS_TLS:-plain}" = tls ]; then
+    smtp_port=$smtps_port pop3_port=$pop3s_port imap_port=$imaps_port
+fi
 check send $(conn "$smtp_mode" "$smtp_port")
 
 fetchmail_run POP3 "$pop3_mode" "$pop3_port" "$work/fetched-pop3"
