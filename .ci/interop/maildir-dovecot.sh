@@ -20,12 +20,19 @@ helper() { timeout 60 python3 .ci/interop/maildir_dovecot.py "$@"; }
 
 dovecot_dir="$work/dovecot"
 dovecot_conf="$dovecot_dir/dovecot.conf"
-dovecot_pid=
+dovecot_started=
 stop_dovecot() {
-    if [ -n "$dovecot_pid" ]; then
-        timeout 20 doveadm -c "$dovecot_conf" stop 2>/dev/null || kill "$dovecot_pid" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$dovecot_pid" 2>/dev/null || break; sleep 0.1; done
-        dovecot_pid=
+    if [ -n "$dovecot_started" ]; then
+        # It writes its pid file a moment after it starts: wait for it if need be.
+        for _ in $(seq 50); do [ -s "$dovecot_dir/run/master.pid" ] && break; sleep 0.1; done
+        dovecot_pid=$(cat "$dovecot_dir/run/master.pid" 2>/dev/null || true)
+        timeout 20 doveadm -c "$dovecot_conf" stop 2>/dev/null ||
+            { [ -n "$dovecot_pid" ] && kill "$dovecot_pid" 2>/dev/null; } || true
+        for _ in $(seq 100); do
+            [ -n "$dovecot_pid" ] && kill -0 "$dovecot_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        dovecot_started= dovecot_pid=
     fi
 }
 # Dovecot is stopped first; the mail server's own handler then sees the script's status.
@@ -103,8 +110,10 @@ service pop3-login {
   }
 }
 EOF
-    timeout 20 dovecot -c "$dovecot_conf"
-    dovecot_pid=$(cat "$dovecot_dir/run/master.pid")
+    dovecot_started=yes
+    # Its output goes to a file, so that no pipe of the caller stays open if it outlives us.
+    timeout 20 dovecot -c "$dovecot_conf" </dev/null >"$dovecot_dir/start.log" 2>&1 ||
+        { cat "$dovecot_dir/start.log" >&2; return 1; }
     for _ in $(seq 100); do
         if python3 -c "import socket; socket.create_connection(('127.0.0.1', $dovecot_port), timeout=1).close()" 2>/dev/null; then
             return 0
