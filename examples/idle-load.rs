@@ -49,6 +49,10 @@ struct Args {
     /// The account's password.
     #[arg(long)]
     password: String,
+    /// Where the one message is sent: the user name if it is an address, else the name at
+    /// localhost.
+    #[arg(long)]
+    rcpt: Option<String>,
     /// The server's process id, whose resident set size is measured.
     #[arg(long)]
     server_pid: u32,
@@ -146,7 +150,12 @@ async fn run(args: Args) -> Result<(), Error> {
     );
 
     let sent = Instant::now();
-    deliver(args.smtp).await?;
+    let rcpt = match args.rcpt {
+        Some(rcpt) => rcpt,
+        None if args.user.contains('@') => args.user.clone(),
+        None => format!("{}@localhost", args.user),
+    };
+    deliver(args.smtp, &rcpt).await?;
     for told in 0..n {
         let got = tokio::time::timeout_at((sent + phase).into(), told_rx.recv())
             .await
@@ -234,13 +243,14 @@ fn quoted(s: &str) -> String {
 }
 
 /// Sends one message over SMTP.
-async fn deliver(smtp: SocketAddr) -> Result<(), Error> {
+async fn deliver(smtp: SocketAddr, rcpt: &str) -> Result<(), Error> {
     let mut conn = BufReader::new(TcpStream::connect(smtp).await?);
     reply(&mut conn, '2').await?;
+    let rcpt = format!("RCPT TO:<{rcpt}>\r\n");
     for (send, want) in [
         ("EHLO idle-load.example\r\n", '2'),
         ("MAIL FROM:<load@example.org>\r\n", '2'),
-        ("RCPT TO:<user@localhost>\r\n", '2'),
+        (rcpt.as_str(), '2'),
         ("DATA\r\n", '3'),
         (
             "From: load@example.org\r\nSubject: to everyone idling\r\n\r\nhello\r\n.\r\n",

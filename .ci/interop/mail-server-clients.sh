@@ -19,6 +19,9 @@ export MAIL_USER=$user MAIL_PASSWORD=$password
 export HOME="$work/home" TERM=xterm
 mkdir -p "$HOME/Mail"
 cert=${cert:-}
+# The account's address, as mail_server_clients.py names it.
+rcpt=$user
+[[ "$user" == *@* ]] || rcpt="$user@localhost"
 # The name $cert is for: fetchmail and mbsync check the server's name against the
 # certificate's names, and neither accepts an IP address there; mbsync connects to it
 # (localhost must resolve to 127.0.0.1), fetchmail connects to 127.0.0.1 and expects it.
@@ -124,7 +127,7 @@ swaks_run() {
     starttls) tls=(--tls --tls-verify --tls-ca-path "$cert") ;;
     tls) tls=(--tls-on-connect --tls-verify --tls-ca-path "$cert") ;;
     esac
-    timeout 60 swaks --server "127.0.0.1:$port" --from dana@example.org --to alice@example.org \
+    timeout 60 swaks --server "127.0.0.1:$port" --from dana@example.org --to "$rcpt" \
         --pipeline "${tls[@]}" --data "@$file" >"$work/swaks.log" 2>&1 ||
         { cat "$work/swaks.log" >&2; return 1; }
 }

@@ -21,6 +21,9 @@ import sys
 
 USER = os.environ["MAIL_USER"]
 PASSWORD = os.environ["MAIL_PASSWORD"]
+# The account's address: its user name if that is one, else the name at localhost (the
+# server's own domain; the example server delivers every recipient to its one account).
+RCPT = USER if "@" in USER else USER + "@localhost"
 # A folder name outside ASCII ("Café/Ünïcödé"), in IMAP's modified UTF-7 (RFC 3501 §5.1.3).
 CAFE = "Caf&AOk-"
 UNICODE = CAFE + "/&ANw-n&AO8-c&APY-d&AOk-"
@@ -68,10 +71,10 @@ MULTIPART = (
 def write_mailwire(smtp_port, imap_port):
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
         for n in range(1, 6):
-            smtp.sendmail("dana@example.org", ["alice@example.org"], message(n, b"delivered %d" % n))
+            smtp.sendmail("dana@example.org", [RCPT], message(n, b"delivered %d" % n))
         smtp.sendmail(
             "dana@example.org",
-            ["alice@example.org"],
+            [RCPT],
             message(6, b"multipart", MULTIPART,
                     b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n"),
         )
