@@ -41,10 +41,14 @@ start() {
             --user imaptest --password 'imaptest pass' 2>"$work/server.log" &
         ;;
     mail-server)
-        rm -rf "$work/mail"
-        "$target/release/examples/mail-server" --maildir "$work/mail" --smtp 127.0.0.1:0 \
-            --pop3 127.0.0.1:0 --imap 127.0.0.1:0 \
-            --user imaptest --password 'imaptest pass' 2>"$work/server.log" &
+        rm -rf "$work/data"
+        # imaptest logs in as `imaptest` (the account's local part alone), without TLS.
+        printf '%s\n' 'imaptest pass' | "$target/release/examples/mail-server" add-user \
+            imaptest@localhost --data "$work/data" --password-stdin 2>"$work/server.log"
+        "$target/release/examples/mail-server" --data "$work/data" --allow-plaintext \
+            --smtp 127.0.0.1:0 --submission 127.0.0.1:0 --smtps 127.0.0.1:0 \
+            --pop3 127.0.0.1:0 --pop3s 127.0.0.1:0 --imap 127.0.0.1:0 --imaps 127.0.0.1:0 \
+            2>>"$work/server.log" &
         ;;
     esac
     pid=$!

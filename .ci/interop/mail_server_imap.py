@@ -49,8 +49,8 @@ second = (
     b"--xyz--\r\n"
 )
 with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
-    smtp.sendmail("alice@example.org", ["bob@example.org"], first)
-    smtp.sendmail("carol@example.org", ["bob@example.org"], second)
+    smtp.sendmail("alice@example.org", ["alice@localhost"], first)
+    smtp.sendmail("carol@example.org", ["alice@localhost"], second)
 
 imap = imaplib.IMAP4("127.0.0.1", imap_port, timeout=30)
 assert "IMAP4REV1" in imap.capabilities, imap.capabilities

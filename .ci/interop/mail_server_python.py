@@ -38,8 +38,9 @@ with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
     assert code == 250, code
     for feature in ("pipelining", "8bitmime", "size", "enhancedstatuscodes"):
         assert smtp.has_extn(feature), f"EHLO does not offer {feature}: {smtp.esmtp_features}"
+    # Two recipients, one account (postmaster@ reaches the domain's first account): one copy.
     refused = smtp.sendmail(
-        "alice@example.org", ["bob@example.org", "carol@example.org"], message,
+        "bob@example.org", ["alice@localhost", "postmaster@localhost"], message,
         mail_options=["BODY=8BITMIME"],
     )
     assert refused == {}, refused
@@ -47,7 +48,15 @@ with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
     assert code == 250, (code, text)
     # A second message, on the same connection, after RSET.
     smtp.rset()
-    smtp.sendmail("<>", ["bob@example.org"], b"Subject: second\r\n\r\nshort\r\n")
+    smtp.sendmail("<>", ["Alice@LocalHost"], b"Subject: second\r\n\r\nshort\r\n")
+    # Only local accounts get mail: an unknown local user, and another domain (no relaying).
+    code, text = smtp.docmd("MAIL FROM:<bob@example.org>")
+    assert code == 250, (code, text)
+    code, text = smtp.docmd("RCPT TO:<bob@localhost>")
+    assert (code, text) == (550, b"5.1.1 no such user here"), (code, text)
+    code, text = smtp.docmd("RCPT TO:<carol@example.org>")
+    assert (code, text) == (550, b"5.7.1 relaying denied"), (code, text)
+    smtp.rset()
     # A message over the size limit is refused by the client's SIZE check or the server.
     code, text = smtp.docmd("MAIL FROM:<a@example.org> SIZE=99999999999")
     assert code == 552, (code, text)
@@ -56,7 +65,7 @@ stored = sorted(os.listdir(os.path.join(maildir, "new")))
 assert len(stored) == 2, stored
 with open(os.path.join(maildir, "new", stored[0]), "rb") as f:
     assert f.read() == message, "the stored message differs from what smtplib sent"
-print("smtplib: 2 messages delivered, stored byte for byte")
+print("smtplib: 2 messages delivered, stored byte for byte; 550 5.1.1 and 5.7.1 refusals")
 
 pop = poplib.POP3("127.0.0.1", pop3_port, timeout=30)
 assert pop.getwelcome().startswith(b"+OK"), pop.getwelcome()

@@ -9,7 +9,7 @@ cargo build --quiet --locked --examples
 bin="${CARGO_TARGET_DIR:-target}/debug/examples"
 
 source .ci/interop/mail-server.bash
-start_mail_server
+start_mail_server --allow-plaintext
 
 # Dot lines, 8-bit text and a body larger than one 64 KiB write.
 python3 - "$work/message.eml" <<'PY'
@@ -28,16 +28,16 @@ open(sys.argv[1], "wb").write(b"\r\n".join(lines) + b"\r\n")
 PY
 size=$(stat -c %s "$work/message.eml")
 
-"$bin/mail-send" --server "127.0.0.1:$smtp_port" --from alice@example.org \
-    --to bob@example.org --to carol@example.org "$work/message.eml" >"$work/sent.txt"
-grep -c '^<[a-z]*@example.org>: 250 ' "$work/sent.txt" | grep -qx 2
+"$bin/mail-send" --server "127.0.0.1:$smtp_port" --plaintext --from bob@example.org \
+    --to "$user" --to postmaster@localhost "$work/message.eml" >"$work/sent.txt"
+grep -c '^<[a-z]*@localhost>: 250 ' "$work/sent.txt" | grep -qx 2
 printf 'Subject: from stdin\r\n\r\nshort\r\n' >"$work/second.eml"
-"$bin/mail-send" --server "127.0.0.1:$smtp_port" --from '' --to bob@example.org - \
+"$bin/mail-send" --server "127.0.0.1:$smtp_port" --plaintext --from '' --to "$user" - \
     <"$work/second.eml" >/dev/null
 echo "mail-send: 2 messages accepted"
 
-fetch=("$bin/mail-fetch" --server "127.0.0.1:$pop3_port" --user alice
-    --password 'open sesame' --allow-plaintext-auth)
+fetch=("$bin/mail-fetch" --server "127.0.0.1:$pop3_port" --user "$user"
+    --password "$password" --allow-plaintext-auth)
 # The server numbers messages in delivery order; the long one is found by its size, so the
 # check does not rest on that.
 "${fetch[@]}" >"$work/list.txt"
@@ -59,8 +59,8 @@ pop.quit()
 print("poplib: the message mail-send delivered, identical")
 PY
 
-imap=("$bin/mail-fetch" --imap --server "127.0.0.1:$imap_port" --user alice
-    --password 'open sesame' --allow-plaintext-auth)
+imap=("$bin/mail-fetch" --imap --server "127.0.0.1:$imap_port" --user "$user"
+    --password "$password" --allow-plaintext-auth)
 "${imap[@]}" >"$work/imap-list.txt"
 [ "$(wc -l <"$work/imap-list.txt")" -eq 2 ]
 seq=$(awk -v size="$size" '$2 == size { print $1 }' "$work/imap-list.txt")
@@ -73,9 +73,41 @@ mkdir "$work/out"
 "${fetch[@]}" --all --out "$work/out" --delete
 cmp "$work/message.eml" "$work/out/$n.eml"
 cmp "$work/second.eml" "$work/out/$((3 - n)).eml"
-[ -z "$(ls "$work/mail/new")" ]
+[ -z "$(ls "$maildir/new")" ]
 "${fetch[@]}" >"$work/list.txt"
 [ ! -s "$work/list.txt" ]
 echo "mail-fetch: --all --out --delete wrote both and emptied the maildrop"
+
+# A message built from flags: text from standard input, an attachment, a Bcc recipient.
+head -c 100000 /dev/urandom >"$work/blob.bin"
+printf 'Hello Bob,\nthe file is attached.\n' | "$bin/mail-send" --server "127.0.0.1:$smtp_port" \
+    --plaintext --from bob@example.org --to "$user" --bcc postmaster@localhost \
+    --subject 'built by mail-send' --attach "$work/blob.bin" >"$work/built.txt"
+grep -c '^<[a-z]*@localhost>: 250 ' "$work/built.txt" | grep -qx 2
+"${fetch[@]}" --message 1 >"$work/built.eml"
+python3 - "$work/built.eml" "$work/blob.bin" <<'PY'
+import email, email.policy, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+assert msg["Subject"] == "built by mail-send", msg["Subject"]
+assert msg["Bcc"] is None, "Bcc was sent"
+assert msg["Date"] is not None and msg["Message-ID"] is not None
+text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+assert text == "Hello Bob,\nthe file is attached.\n", repr(text)
+attachments = list(msg.iter_attachments())
+assert [a.get_filename() for a in attachments] == ["blob.bin"]
+assert attachments[0].get_content() == open(sys.argv[2], "rb").read(), "attachment differs"
+print("python email: the message mail-send built has its text and attachment, and no Bcc")
+PY
+
+# Over TLS, trusting the server's certificate by its file: submission with STARTTLS and
+# AUTH, POP3S, and IMAP with STARTTLS. The built message above is message 1.
+"$bin/mail-send" --server "127.0.0.1:$submission_port" --starttls --ca-file "$cert" \
+    --user "$user" --password "$password" --from bob@example.org --to "$user" \
+    "$work/second.eml" >/dev/null
+"$bin/mail-fetch" --server "127.0.0.1:$pop3s_port" --tls --ca-file "$cert" --user "$user" \
+    --password "$password" --message 2 | cmp "$work/second.eml"
+"$bin/mail-fetch" --imap --server "127.0.0.1:$imap_port" --starttls --ca-file "$cert" \
+    --user "$user" --password "$password" --message 2 | cmp "$work/second.eml"
+echo "mail-send --starttls, mail-fetch --tls and --imap --starttls: the certificate checked"
 
 echo "interop: tokio clients against mail-server passed"

@@ -1,74 +1,141 @@
-//! A small mail server: accepts mail over SMTP into a Maildir, and serves it over POP3 and
-//! IMAP.
+//! A small mail server: accepts mail over SMTP into Maildirs, and serves it over POP3 and
+//! IMAP, with TLS on every port.
 //!
 //! ```sh
-//! cargo run --example mail-server -- --maildir ./mail
+//! cargo run --example mail-server
+//! cargo run --example mail-server -- add-user alice@example.org
 //! ```
 //!
-//! It listens on 127.0.0.1 (SMTP on port 2525, POP3 on 1110, IMAP on 1143) and serves one
-//! account (`user` / `password` unless given), whose POP3 maildrop and IMAP INBOX are the
-//! Maildir, with folders beside it as Dovecot lays them out. Mail for any recipient goes
-//! to that account. It speaks no TLS, so passwords cross the connection in clear: keep it
-//! on loopback.
+//! It keeps everything in its data directory (`--data`, `./mail` by default): the accounts
+//! in `DIR/users`, which `add-user` writes, each account's Maildir in
+//! `DIR/<domain>/<local-part>/` (with folders beside its INBOX as Dovecot lays them out),
+//! and a generated certificate in `DIR/tls/`. Without a users file it serves a demo
+//! account, `user@localhost`, whose random password it prints at start and keeps in memory
+//! only. The [`accounts`] module describes the file, the login names and which recipients
+//! it takes mail for (local accounts only: it does not relay). It listens on 127.0.0.1:
+//!
+//! | port | flag           | what                                          |
+//! |------|----------------|-----------------------------------------------|
+//! | 2525 | `--smtp`       | SMTP, STARTTLS offered                        |
+//! | 2587 | `--submission` | submission: STARTTLS offered, AUTH before MAIL |
+//! | 2465 | `--smtps`      | submission over implicit TLS, AUTH before MAIL |
+//! | 1110 | `--pop3`       | POP3, STLS offered                            |
+//! | 1995 | `--pop3s`      | POP3 over implicit TLS                        |
+//! | 1143 | `--imap`       | IMAP, STARTTLS offered                        |
+//! | 1993 | `--imaps`      | IMAP over implicit TLS                        |
+//!
+//! TLS comes from `--cert` and `--key` (PEM files), or else from a self-signed certificate
+//! for `--hostname`, `localhost` and `127.0.0.1`, generated on first start in `DATA/tls/`
+//! and kept for later starts; its SHA-256 fingerprint is printed, for clients to check.
+//! Passwords are taken only under TLS unless `--allow-plaintext` is given.
 //!
 //! This is wiring only: the protocols are mailwire-server's, the store is
 //! mailwire-maildir's. Ctrl-C or SIGTERM stop it gracefully.
 
+mod accounts;
 #[path = "../common/serve.rs"]
 mod serve;
+mod tls;
 
-use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bytes::Bytes;
-use clap::Parser;
+use accounts::{Account, AccountError, Accounts, Address, Users, add_user, random_password};
+use clap::{Parser, Subcommand};
 use mailwire::imap::server::Config as ImapConfig;
 use mailwire::pop3::server::{Config as Pop3Config, PlaintextLogin};
-use mailwire::sasl::{AuthAnswer, AuthQuestion};
 use mailwire::server::{
-    Authenticator, Client, Delivery, ImapServer, Limits, Listeners, Pop3Server, Security, Shutdown,
-    SmtpServer, Throttle, Transaction,
+    ImapServer, Limits, Listeners, Pop3Server, Security, Service, Shutdown, SmtpServer, Throttle,
 };
+use mailwire::smtp::Domain;
 use mailwire::smtp::server::Config as SmtpConfig;
-use mailwire::smtp::{Domain, ForwardPath, MailParameters, RcptParameters, Reply, ReversePath};
 use mailwire::tokio::Tls;
-use mailwire_maildir::{Maildir, MaildirStore};
 use serve::{log, wait_for_stop};
 use tokio::net::TcpListener;
 
-/// Accepts mail over SMTP into a Maildir and serves it over POP3 and IMAP.
+/// The users file's format, for `--help`.
+macro_rules! users_file_help {
+    () => {
+        "The users file (DIR/users unless --users names another) has one account a line:
+  ADDRESS:{ARGON2ID}PHC-STRING:{SCRAM-SHA-256}ITERATIONS,SALT,STOREDKEY,SERVERKEY[:{PLAIN}PASSWORD]
+ADDRESS is local-part@domain; the domains of the file are the local domains. The password is
+kept as an argon2id hash and as SCRAM-SHA-256 keys; in plaintext ({PLAIN}) only for accounts
+added with --apop, which APOP and CRAM-MD5 need. Lines starting with '#' are comments.
+Clients log in with the full address, or the local part alone when one account has it (or
+one of the first line's domain). Mail goes to local accounts only (550 5.1.1 for unknown
+users, 550 5.7.1 for other domains); postmaster@DOMAIN reaches postmaster@DOMAIN's account,
+else the domain's first. Each account's Maildir is DIR/<domain>/<local-part>/."
+    };
+}
+
+/// Accepts mail over SMTP into Maildirs and serves it over POP3 and IMAP, with TLS.
 #[derive(Debug, Parser)]
 #[command(
     name = "mail-server",
-    after_help = "Examples:
-  mail-server --maildir ./mail
-  mail-server --user ann --password 'correct horse' --imap 127.0.0.1:0
+    after_help = concat!("Examples:
+  mail-server
+  mail-server add-user alice@example.org
+  printf '%s\\n' 'correct horse' | mail-server --data /srv/mail add-user ann@example.org --password-stdin
+  mail-server --data /srv/mail --imap 127.0.0.1:0
+  mail-server --cert fullchain.pem --key privkey.pem --hostname mail.example.org
 
-Port 0 picks a free port; the bound addresses are printed on standard error."
+Port 0 picks a free port; the bound addresses are printed on standard error. Without a users
+file, a demo account user@localhost is served with a random password printed at start.
+
+",
+        users_file_help!()
+    )
 )]
 struct Args {
-    /// The Maildir to deliver into and serve from (created if missing).
-    #[arg(long, default_value = "./mail")]
-    maildir: PathBuf,
-    /// Where to accept SMTP.
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Where the users file, the Maildirs and the generated certificate are (created if
+    /// missing).
+    #[arg(long, global = true, default_value = "./mail")]
+    data: PathBuf,
+    /// The users file, if not DIR/users.
+    #[arg(long, global = true)]
+    users: Option<PathBuf>,
+    /// Where to accept SMTP, with STARTTLS offered.
     #[arg(long, default_value = "127.0.0.1:2525")]
     smtp: SocketAddr,
-    /// Where to serve POP3.
+    /// Where to accept submission (RFC 6409): STARTTLS offered, AUTH required before MAIL.
+    #[arg(long, default_value = "127.0.0.1:2587")]
+    submission: SocketAddr,
+    /// Where to accept submission over implicit TLS (RFC 8314).
+    #[arg(long, default_value = "127.0.0.1:2465")]
+    smtps: SocketAddr,
+    /// Where to serve POP3, with STLS offered.
     #[arg(long, default_value = "127.0.0.1:1110")]
     pop3: SocketAddr,
-    /// Where to serve IMAP.
+    /// Where to serve POP3 over implicit TLS.
+    #[arg(long, default_value = "127.0.0.1:1995")]
+    pop3s: SocketAddr,
+    /// Where to serve IMAP, with STARTTLS offered.
     #[arg(long, default_value = "127.0.0.1:1143")]
     imap: SocketAddr,
-    /// The server's host name, in greetings and replies.
+    /// Where to serve IMAP over implicit TLS.
+    #[arg(long, default_value = "127.0.0.1:1993")]
+    imaps: SocketAddr,
+    /// The PEM certificate chain to serve (the server's certificate first); without it,
+    /// a self-signed certificate is generated in DATA/tls/ and kept there (remove that
+    /// folder to have another generated, for a new --hostname say).
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// The PEM private key of --cert.
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// Take passwords on connections without TLS too, where they cross the network in
+    /// clear.
+    #[arg(long)]
+    allow_plaintext: bool,
+    /// The server's host name, in greetings, replies and a generated certificate.
     #[arg(long, default_value = "localhost")]
     hostname: String,
-    /// The account's user name.
-    #[arg(long, default_value = "user")]
-    user: String,
-    /// The account's password.
-    #[arg(long, default_value = "password")]
-    password: String,
     /// The largest message accepted, in octets.
     #[arg(long, default_value_t = 25 * 1024 * 1024)]
     max_message_size: u64,
@@ -83,89 +150,202 @@ struct Args {
     verbose: bool,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Adds an account to the users file (restart the server to serve it).
+    #[command(after_help = users_file_help!())]
+    AddUser(AddUser),
+}
+
+/// `mail-server add-user`.
+#[derive(Debug, clap::Args)]
+struct AddUser {
+    /// The account's address, local-part@domain.
+    address: String,
+    /// Read the password from the first line of standard input; else a random one is
+    /// made and printed.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Keep the password in plaintext too, for APOP and CRAM-MD5 (weaker: MD5, and the
+    /// file then holds the password itself).
+    #[arg(long)]
+    apop: bool,
+}
+
 #[tokio::main]
 async fn main() {
-    if let Err(e) = run(Args::parse()).await {
+    let args = Args::parse();
+    let done = match &args.command {
+        Some(Command::AddUser(add)) => add_account(&args, add),
+        None => run(args).await,
+    };
+    if let Err(e) = done {
         eprintln!("mail-server: {e}");
         std::process::exit(1);
     }
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    log(args.verbose);
-    for addr in [args.smtp, args.pop3, args.imap] {
-        if !addr.ip().is_loopback() {
-            eprintln!("mail-server: warning: {addr} is not loopback, and this server has no TLS");
+impl Args {
+    fn users_file(&self) -> PathBuf {
+        self.users
+            .clone()
+            .unwrap_or_else(|| self.data.join("users"))
+    }
+}
+
+/// `mail-server add-user`.
+fn add_account(args: &Args, add: &AddUser) -> Result<(), Box<dyn std::error::Error>> {
+    let address = Address::parse(&add.address)?;
+    let path = args.users_file();
+    // Refused before a password is asked for; add_user checks again as it writes.
+    if Users::load(&path)
+        .or_else(|e| match e {
+            AccountError::Empty(_) => Ok(None),
+            e => Err(e),
+        })?
+        .is_some_and(|users| users.accounts().iter().any(|a| a.address() == &address))
+    {
+        return Err(AccountError::Exists(address.to_string()).into());
+    }
+    let (password, made) = if add.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let line = line.strip_suffix('\n').unwrap_or(&line);
+        (line.strip_suffix('\r').unwrap_or(line).to_owned(), false)
+    } else {
+        (random_password()?, true)
+    };
+    let account = Account::new(address.clone(), &password, add.apop)?;
+    add_user(&path, &account)?;
+    eprintln!("mail-server: added {address} to {}", path.display());
+    if made {
+        #[allow(clippy::print_stdout, reason = "the password is the command's output")]
+        {
+            println!("{password}");
         }
     }
-    // Creates the Maildir (and its special-use folders) on first start.
-    Maildir::open_with_limit(args.maildir.clone(), args.max_message_size)
-        .map_err(|e| format!("cannot open {}: {e}", args.maildir.display()))?;
-    let (user, root) = (args.user.clone(), args.maildir.clone());
-    let mut store = MaildirStore::with_locator(move |name| (name == user).then(|| root.clone()));
-    store.max_message_size = args.max_message_size;
-    let store = Arc::new(store);
-    let account = Arc::new(Account {
-        user: args.user.clone(),
-        password: args.password,
-        store: Arc::clone(&store),
-    });
+    Ok(())
+}
+
+/// Loads the users file, or makes the demo account when there is none (and none was named).
+fn load_users(path: &Path, named: bool) -> Result<Users, Box<dyn std::error::Error>> {
+    if let Some(users) = Users::load(path)? {
+        eprintln!(
+            "mail-server: {} account(s) from {}",
+            users.accounts().len(),
+            path.display()
+        );
+        return Ok(users);
+    }
+    if named {
+        return Err(format!("{}: no such users file", path.display()).into());
+    }
+    let (users, password) = Users::demo()?;
+    eprintln!(
+        "mail-server: no users file at {path}; serving the demo account user@localhost \
+         with the password {password}
+mail-server: log in as `user` (or `user@localhost`); mail to user@localhost (or postmaster@localhost) reaches it.
+mail-server: the demo account lives in memory only, its password changes at each start;
+mail-server: add accounts with `mail-server add-user ADDRESS` (see `add-user --help`).",
+        path = path.display()
+    );
+    Ok(users)
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    log(args.verbose);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&args.data)
+        .map_err(|e| format!("cannot create {}: {e}", args.data.display()))?;
+    let tls = server_tls(&args)?;
+    if args.allow_plaintext {
+        eprintln!(
+            "mail-server: warning: --allow-plaintext: passwords are taken without TLS too, \
+             in clear"
+        );
+    }
+    let users = load_users(&args.users_file(), args.users.is_some())?;
+    let accounts = Arc::new(Accounts::new(
+        users,
+        args.data.clone(),
+        args.max_message_size,
+    )?);
     let throttle = Arc::new(Throttle::new());
 
-    let mut smtp = SmtpConfig::new(Domain::new(&args.hostname)?);
-    smtp.max_message_size = Some(args.max_message_size);
-    smtp.starttls = false;
-    smtp.auth_mechanisms.clear();
-    let smtp = SmtpServer::new(
-        smtp,
-        Arc::clone(&account),
-        Arc::clone(&account),
-        Arc::clone(&throttle),
-    );
+    // Port 25's part: mail from anyone for the local accounts, AUTH offered for clients
+    // that have an account. Submission: the same, but only after AUTH (RFC 6409 §4.3).
+    // SCRAM-SHA-256 works without TLS; PLAIN and LOGIN wait for it (plaintext_auth).
+    let mut relay = SmtpConfig::new(Domain::new(&args.hostname)?);
+    relay.max_message_size = Some(args.max_message_size);
+    relay.auth_mechanisms = accounts.mechanisms();
+    relay.plaintext_auth = args.allow_plaintext;
+    let mut submission = relay.clone();
+    submission.require_auth = true;
+    let smtp_server = |config| {
+        Arc::new(SmtpServer::new(
+            config,
+            Arc::clone(&accounts),
+            Arc::clone(&accounts),
+            Arc::clone(&throttle),
+        ))
+    };
+    let relay = smtp_server(relay);
+    let submission = smtp_server(submission);
 
-    // Without TLS in this example, passwords must be allowed in clear; the server listens
-    // on loopback by default.
     let mut pop3 = Pop3Config::default();
     pop3.host.clone_from(&args.hostname);
-    pop3.plaintext_login = PlaintextLogin::Allow;
-    pop3.sasl_mechanisms.clear();
-    let pop3 = Pop3Server::new(
+    pop3.plaintext_login = if args.allow_plaintext {
+        PlaintextLogin::Allow
+    } else {
+        PlaintextLogin::RequireTls
+    };
+    pop3.sasl_mechanisms = accounts.mechanisms();
+    pop3.apop = accounts.apop();
+    let pop3 = Arc::new(Pop3Server::new(
         pop3,
-        Arc::clone(&account),
-        Arc::clone(&store),
+        Arc::clone(&accounts),
+        Arc::clone(&accounts),
         Arc::clone(&throttle),
-    );
+    ));
     let mut imap = ImapConfig::default();
-    imap.plaintext_auth = true;
-    let imap = ImapServer::new(imap, Arc::clone(&account), Arc::clone(&store), throttle);
+    imap.plaintext_auth = args.allow_plaintext;
+    imap.mechanisms = accounts.mechanisms();
+    let imap = Arc::new(ImapServer::new(
+        imap,
+        Arc::clone(&accounts),
+        Arc::clone(&accounts),
+        throttle,
+    ));
 
     let shutdown = Shutdown::new();
     let mut limits = Limits::default();
     limits.max_connections = args.max_connections;
     limits.max_per_ip = args.max_per_ip;
     let mut listeners = Listeners::new(limits, shutdown.signal());
-    let smtp_at = listeners.add(
-        Arc::new(smtp),
-        TcpListener::bind(args.smtp).await?,
-        Security::Plain,
-        Tls::None,
-    )?;
-    let pop3_at = listeners.add(
-        Arc::new(pop3),
-        TcpListener::bind(args.pop3).await?,
-        Security::Plain,
-        Tls::None,
-    )?;
-    let imap_at = listeners.add(
-        Arc::new(imap),
-        TcpListener::bind(args.imap).await?,
-        Security::Plain,
-        Tls::None,
-    )?;
-    eprintln!(
-        "mail-server: SMTP on {smtp_at}, POP3 on {pop3_at}, IMAP on {imap_at}, Maildir {}",
-        args.maildir.display()
-    );
+    let mut report = format!("mail-server: data in {}\n", args.data.display());
+    let mut bound = Bound {
+        listeners: &mut listeners,
+        tls: &tls,
+        report: &mut report,
+    };
+    let (starttls, implicit) = (Security::StartTls, Security::Implicit);
+    let auth_first = ", AUTH before MAIL";
+    bound.add("SMTP", &relay, args.smtp, starttls, "").await?;
+    let at = args.submission;
+    bound
+        .add("submission", &submission, at, starttls, auth_first)
+        .await?;
+    bound
+        .add("SMTPS", &submission, args.smtps, implicit, auth_first)
+        .await?;
+    bound.add("POP3", &pop3, args.pop3, starttls, "").await?;
+    bound.add("POP3S", &pop3, args.pop3s, implicit, "").await?;
+    bound.add("IMAP", &imap, args.imap, starttls, "").await?;
+    bound.add("IMAPS", &imap, args.imaps, implicit, "").await?;
+    // One write, so that a script reading the log sees all the ports at once.
+    eprint!("{report}");
 
     let stop = tokio::spawn(async move {
         wait_for_stop().await;
@@ -177,87 +357,133 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The one account: who may log in, and where its mail goes.
-struct Account {
-    user: String,
-    password: String,
-    store: Arc<MaildirStore>,
-}
-
-impl Authenticator for Account {
-    async fn authenticate(&self, question: AuthQuestion, _peer: IpAddr) -> AuthAnswer {
-        match question {
-            AuthQuestion::Password {
-                authcid,
-                authzid,
-                password,
-                ..
-            } => {
-                let right = authcid == self.user
-                    && authzid.is_none_or(|z| z == self.user)
-                    && mailwire::core::constant_time_eq(
-                        password.expose().as_bytes(),
-                        self.password.as_bytes(),
-                    );
-                if right {
-                    AuthAnswer::Accept
-                } else {
-                    AuthAnswer::Reject
-                }
-            }
-            _ => AuthAnswer::Reject,
-        }
+/// The server's TLS settings, from `--cert` / `--key` or a generated certificate, with
+/// what clients need to trust it printed.
+fn server_tls(args: &Args) -> Result<Tls, String> {
+    let files = match (&args.cert, &args.key) {
+        (Some(chain), Some(key)) => tls::Files {
+            chain: chain.clone(),
+            key: key.clone(),
+            origin: tls::Origin::Given,
+        },
+        // clap lets neither come without the other.
+        _ => tls::self_signed(
+            &args.data.join("tls"),
+            &args.hostname,
+            std::time::SystemTime::now(),
+        )?,
+    };
+    let tls = mailwire::server::tls_from_pem_files(&files.chain, &files.key)
+        .map_err(|e| e.to_string())?;
+    let fingerprint = tls::fingerprint_of_file(&files.chain)?;
+    let chain = files.chain.display();
+    let origin = match &files.origin {
+        tls::Origin::Given => String::new(),
+        tls::Origin::Generated => format!(" (self-signed for {}, generated now)", args.hostname),
+        tls::Origin::Kept => " (self-signed, generated earlier)".to_owned(),
+        tls::Origin::Renewed { expired } => format!(
+            " (self-signed for {}, generated now: the one kept expires {expired})",
+            args.hostname
+        ),
+    };
+    eprintln!("mail-server: TLS certificate {chain}{origin}");
+    eprintln!("mail-server: SHA-256 fingerprint {fingerprint}");
+    if files.origin != tls::Origin::Given {
+        eprintln!(
+            "mail-server: clients trust it by this file (curl --cacert {chain}, Python's \
+             ssl.create_default_context(cafile=...)), or by comparing this fingerprint"
+        );
     }
+    Ok(tls)
 }
 
-/// Every recipient is welcome: each message goes once to the account's INBOX, whoever it
-/// is addressed to.
-impl Delivery for Account {
-    type Transaction = ToAccount;
-
-    async fn mail(
-        &self,
-        client: &Client,
-        from: &ReversePath,
-        params: &MailParameters,
-    ) -> Result<ToAccount, Reply> {
-        Ok(ToAccount {
-            inner: self.store.mail(client, from, params).await?,
-            to: ForwardPath::parse(&format!("<{}@localhost>", self.user))
-                .map_err(|_| Reply::new(451, "4.3.0 bad account name").expect("a valid reply"))?,
-            recipients: 0,
-        })
-    }
+/// Binds the listeners, noting each address in the start-up report as
+/// `mail-server: NAME on ADDRESS (HOW)`.
+struct Bound<'a> {
+    listeners: &'a mut Listeners,
+    tls: &'a Tls,
+    report: &'a mut String,
 }
 
-/// A message for the account, however many recipients it was sent to.
-struct ToAccount {
-    inner: <MaildirStore as Delivery>::Transaction,
-    to: ForwardPath,
-    recipients: usize,
-}
-
-impl Transaction for ToAccount {
-    async fn rcpt(&mut self, _to: &ForwardPath, params: &RcptParameters) -> Result<(), Reply> {
-        if self.recipients == 0 {
-            self.inner.rcpt(&self.to, params).await?;
-        }
-        self.recipients += 1;
+impl Bound<'_> {
+    async fn add<S: Service>(
+        &mut self,
+        name: &str,
+        service: &Arc<S>,
+        addr: SocketAddr,
+        security: Security,
+        note: &str,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let socket = TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr} for {name}: {e}"))?;
+        let at = self
+            .listeners
+            .add(Arc::clone(service), socket, security, self.tls.clone())?;
+        let how = match security {
+            Security::Implicit => "implicit TLS",
+            _ => "STARTTLS offered",
+        };
+        let _ = writeln!(self.report, "mail-server: {name} on {at} ({how}{note})");
         Ok(())
     }
+}
 
-    async fn data(&mut self, chunk: Bytes) -> Result<(), Reply> {
-        self.inner.data(chunk).await
+#[cfg(test)]
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Args::command().debug_assert();
     }
 
-    async fn commit(self) -> Vec<Result<(), Reply>> {
-        let stored = self
-            .inner
-            .commit()
-            .await
-            .into_iter()
-            .next()
-            .unwrap_or(Ok(()));
-        vec![stored; self.recipients]
+    #[test]
+    fn add_user_takes_the_data_directory_on_either_side() {
+        for argv in [
+            &[
+                "mail-server",
+                "--data",
+                "/srv/mail",
+                "add-user",
+                "ann@example.org",
+            ][..],
+            &[
+                "mail-server",
+                "add-user",
+                "ann@example.org",
+                "--data",
+                "/srv/mail",
+            ],
+        ] {
+            let args = Args::try_parse_from(argv).unwrap();
+            let Some(Command::AddUser(add)) = &args.command else {
+                panic!("{args:?}")
+            };
+            assert_eq!(add.address, "ann@example.org");
+            assert!(!add.password_stdin && !add.apop);
+            assert_eq!(args.users_file(), Path::new("/srv/mail/users"));
+        }
+        let args = Args::try_parse_from([
+            "mail-server",
+            "add-user",
+            "ann@example.org",
+            "--users",
+            "/etc/mail-users",
+            "--password-stdin",
+            "--apop",
+        ])
+        .unwrap();
+        assert_eq!(args.users_file(), Path::new("/etc/mail-users"));
+        let Some(Command::AddUser(add)) = &args.command else {
+            panic!("{args:?}")
+        };
+        assert!(add.password_stdin && add.apop);
+        let args = Args::try_parse_from(["mail-server"]).unwrap();
+        assert!(args.command.is_none());
+        assert_eq!(args.users_file(), Path::new("./mail/users"));
     }
 }

@@ -1,6 +1,6 @@
 //! The SMTP client session on arbitrary server bytes in arbitrary splits, with an
 //! application that sends one message (with credentials, LMTP or SCRAM as the input
-//! chooses) and then quits. No panic; nothing is sent and no event comes after the
+//! chooses), says RSET and then quits. No panic; nothing is sent and no event comes after the
 //! session closed; what the client writes stays proportional to what it was given.
 
 #![no_main]
@@ -27,6 +27,7 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>, u8)| {
         config.scram_nonce = Some("fyko+d2lbbFgONRv9qkxdawL".into());
     }
     let mut c = Session::new(config);
+    let mut reset = false;
     let mut written = 0usize;
     let mut rest = &data[..];
     let mut splits = splits.iter().cycle();
@@ -51,7 +52,13 @@ fuzz_target!(|input: (Vec<u8>, Vec<u8>, u8)| {
                     let _ = c.write_body(BODY);
                     let _ = c.finish_body();
                 }
-                Event::MessageDone { .. } | Event::MessageFailed { .. } => c.quit(),
+                Event::MessageDone { .. } | Event::MessageFailed { .. } if !reset => {
+                    reset = true;
+                    if c.reset().is_err() {
+                        c.quit();
+                    }
+                }
+                Event::MessageDone { .. } | Event::MessageFailed { .. } | Event::Reset => c.quit(),
                 _ => {}
             }
         }

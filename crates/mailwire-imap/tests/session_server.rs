@@ -1435,3 +1435,52 @@ fn sessions_share_one_config() {
     second.receive(b"a1 LOGIN fred secret\r\n");
     assert!(matches!(second.poll_event(), Some(Event::Auth { .. })));
 }
+
+#[test]
+fn noop_and_check_ask_the_application_to_poll_when_configured() {
+    let mut store = rfc3501_store();
+    let mut config = plaintext_config();
+    config.poll = true;
+    let (_, mut s) = run(
+        &mut store,
+        config,
+        &[b"s1 LOGIN mrc secret\r\ns2 SELECT INBOX\r\n"],
+    );
+    s.receive(b"n1 NOOP\r\n");
+    assert!(matches!(s.poll_event(), Some(Event::Poll)));
+    assert!(s.transmit().is_none(), "answered before the poll");
+    // What the store found meanwhile comes before the tagged OK.
+    s.notify(MailboxUpdate::Expunged { uid: 102 });
+    s.accept().unwrap();
+    let mut out = Vec::new();
+    while let Some(b) = s.transmit() {
+        out.extend_from_slice(&b);
+    }
+    assert_eq!(out, b"* 2 EXPUNGE\r\nn1 OK NOOP completed\r\n");
+
+    s.receive(b"c1 CHECK\r\n");
+    assert!(matches!(s.poll_event(), Some(Event::Poll)));
+    s.reject("the mailbox cannot be read").unwrap();
+    assert_eq!(
+        &s.transmit().unwrap()[..],
+        b"c1 NO the mailbox cannot be read\r\n"
+    );
+    assert!(s.accept().is_err(), "nothing pending");
+}
+
+#[test]
+fn noop_is_answered_at_once_without_poll_or_outside_a_mailbox() {
+    let mut store = rfc3501_store();
+    let (out, _) = run(
+        &mut store,
+        plaintext_config(),
+        &[b"s1 LOGIN mrc secret\r\ns2 SELECT INBOX\r\nn1 NOOP\r\n"],
+    );
+    assert!(out.ends_with("n1 OK NOOP completed\r\n"), "{out}");
+
+    let mut config = plaintext_config();
+    config.poll = true;
+    let (out, mut s) = run(&mut store, config, &[b"s1 LOGIN mrc secret\r\nn1 NOOP\r\n"]);
+    assert!(out.ends_with("n1 OK NOOP completed\r\n"), "{out}");
+    assert!(s.poll_event().is_none());
+}

@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use mailwire_server::{Client, Delivery, Transaction};
@@ -57,8 +57,8 @@ pub struct Incoming {
     store: MaildirStore,
     /// Each accepted recipient's user and Maildir, in the order accepted.
     recipients: Vec<(String, PathBuf)>,
-    /// The body's file in `tmp/` and the unique name it has there.
-    body: Option<(File, PathBuf, String)>,
+    /// The body's file in `tmp/`, its path and the unique name it has there.
+    body: Body,
     size: u64,
     counter: CrlfCounter,
     too_big: bool,
@@ -86,21 +86,26 @@ impl Drop for Incoming {
 impl Incoming {
     /// Writes a piece of the body, opening the file at the first one.
     fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
-        if self.body.is_none() {
-            let Some((_, maildir)) = self.recipients.first() else {
-                return Err(io::Error::other("no recipient"));
-            };
-            let name = unique(self.store.host());
-            let path = maildir.join("tmp").join(&name);
-            let file = File::options()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)?;
-            self.body = Some((file, path, name));
-        }
-        let (file, _, _) = self.body.as_mut().expect("opened above");
-        file.write_all(chunk)
+        let maildir = self
+            .recipients
+            .first()
+            .map(|(_, maildir)| maildir.as_path());
+        write_body(&mut self.body, maildir, self.store.host(), chunk)
+    }
+
+    /// Writes a piece of the body on the blocking pool.
+    async fn write_off_thread(&mut self, chunk: Bytes) -> io::Result<()> {
+        let mut body = self.body.take();
+        let maildir = self.recipients.first().map(|(_, maildir)| maildir.clone());
+        let host = self.store.host().to_owned();
+        let (body, written) = tokio::task::spawn_blocking(move || {
+            let written = write_body(&mut body, maildir.as_deref(), &host, &chunk);
+            (body, written)
+        })
+        .await
+        .map_err(io::Error::other)?;
+        self.body = body;
+        written
     }
 
     /// Syncs the body and links it into each recipient's `new/`; one result per user.
@@ -147,12 +152,31 @@ impl Incoming {
     }
 }
 
+/// A body's file in `tmp/`, its path and the unique name it has there.
+type Body = Option<(File, PathBuf, String)>;
+
+/// Writes a piece of a body, opening its file in the `tmp/` of `maildir` (the first
+/// recipient's) at the first piece.
+fn write_body(body: &mut Body, maildir: Option<&Path>, host: &str, chunk: &[u8]) -> io::Result<()> {
+    let (file, _, _) = match body {
+        Some(body) => body,
+        None => {
+            let maildir = maildir.ok_or_else(|| io::Error::other("no recipient"))?;
+            let name = unique(host);
+            let path = maildir.join("tmp").join(&name);
+            let file = File::options()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)?;
+            body.insert((file, path, name))
+        }
+    };
+    file.write_all(chunk)
+}
+
 /// Copies a file through `tmp`, synced, into `target`.
-fn copy_synced(
-    source: &std::path::Path,
-    tmp: &std::path::Path,
-    target: &std::path::Path,
-) -> io::Result<()> {
+fn copy_synced(source: &Path, tmp: &Path, target: &Path) -> io::Result<()> {
     let copied = std::fs::copy(source, tmp)
         .and_then(|_| File::open(tmp)?.sync_all())
         .and_then(|()| std::fs::rename(tmp, target));
@@ -190,12 +214,12 @@ impl Transaction for Incoming {
             }
             return Err(too_big());
         }
-        if self.failed || self.write(&chunk).is_err() {
+        self.counter.feed(&chunk);
+        if self.failed || self.write_off_thread(chunk).await.is_err() {
             self.failed = true;
             return Err(unavailable());
         }
         self.size = size;
-        self.counter.feed(&chunk);
         Ok(())
     }
 
@@ -210,15 +234,20 @@ impl Transaction for Incoming {
         }
         // A user named by several recipients gets the message once, and each recipient
         // gets that delivery's result.
-        let done = self.deliver();
-        self.recipients
-            .iter()
-            .map(|(user, _)| {
-                done.iter()
-                    .find(|(u, _)| u == user)
-                    .map_or_else(|| Err(unavailable()), |(_, result)| result.clone())
-            })
-            .collect()
+        let count = self.recipients.len();
+        let done = tokio::task::spawn_blocking(move || {
+            let done = self.deliver();
+            self.recipients
+                .iter()
+                .map(|(user, _)| {
+                    done.iter()
+                        .find(|(u, _)| u == user)
+                        .map_or_else(|| Err(unavailable()), |(_, result)| result.clone())
+                })
+                .collect()
+        })
+        .await;
+        done.unwrap_or_else(|_| vec![Err(unavailable()); count])
     }
 }
 
@@ -277,7 +306,7 @@ mod tests {
         bodies
     }
 
-    fn files(dir: &std::path::Path) -> Vec<String> {
+    fn files(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -83,10 +83,14 @@
 //!   [`StoreError::Limit`];
 //! - a mailbox name may not hold `.`.
 //!
-//! The file system is read and written on the calling task (directory listings, renames,
-//! the uidlist), except message content, which goes through [`tokio::fs`]; a server that
-//! keeps very large mailboxes on slow disks would want these calls moved to a blocking
-//! pool.
+//! The file system is read and written on tokio's blocking pool (message content through
+//! [`tokio::fs`]), not on the tasks that serve connections: a slow disk or a uidlist lock
+//! held by another process keeps one connection waiting, not the others. The exception
+//! is a view's scan for changes, which runs on the caller's task as long as it need not
+//! wait more than a few milliseconds for a lock, so that a change announced in this
+//! process is reported before the connection reads its next command. An operation whose
+//! future is dropped runs to its end, and a view keeps the changes it found for the next
+//! call.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod content;
@@ -107,10 +111,21 @@ pub use maildir::{DEFAULT_MAX_MESSAGE_SIZE, Maildir};
 pub use store::MaildirStore;
 pub use view::{MaildirView, RESCAN_INTERVAL};
 
-use mailwire_server::StoreError;
+use mailwire_server::{StoreError, StoreResult};
 
 fn failed(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
     StoreError::failed(error)
+}
+
+/// Runs file-system work on tokio's blocking pool, off the tasks that serve connections
+/// (a uidlist lock held by another process can keep it waiting). The work runs to its
+/// end even if the returned future is dropped.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> StoreResult<T> + Send + 'static,
+) -> StoreResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(failed(format!("a file-system task failed: {e}"))))
 }
 
 #[cfg(doctest)]

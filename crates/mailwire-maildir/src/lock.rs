@@ -1,6 +1,7 @@
 //! Dot-locks, as Dovecot takes them: `<file>.lock` created exclusively, the new content
 //! written into it, then renamed over `<file>`, which readers therefore always see whole.
 
+use std::cell::Cell;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -13,6 +14,37 @@ pub(crate) const STALE: Duration = Duration::from_secs(120);
 
 /// How long to wait for a lock another process holds before giving up.
 const PATIENCE: Duration = Duration::from_secs(30);
+
+/// How long a lock is waited for where waiting is not allowed: long enough for another
+/// connection of this process to finish with it (they hold them for a scan or a rename),
+/// too short to hold up a thread that serves connections.
+const BRIEF: Duration = Duration::from_millis(20);
+
+thread_local! {
+    /// Locks held by others are waited for only briefly on this thread.
+    static NO_WAIT: Cell<bool> = const { Cell::new(false) };
+    /// A lock was refused since [`without_waiting`] began.
+    static REFUSED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `work` on this thread with locks waited for only [briefly](BRIEF): a lock
+/// another holds for longer fails with [`io::ErrorKind::WouldBlock`]. Returns
+/// what `work` returned, and whether a lock was refused (then `work`'s result is that
+/// failure, and the work is to be done again where waiting is allowed).
+pub(crate) fn without_waiting<T>(work: impl FnOnce() -> T) -> (T, bool) {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            NO_WAIT.set(false);
+        }
+    }
+    NO_WAIT.set(true);
+    REFUSED.set(false);
+    let reset = Reset;
+    let result = work();
+    drop(reset);
+    (result, REFUSED.replace(false))
+}
 
 /// A held `<file>.lock`; dropped without [`commit`](Self::commit), it is removed and
 /// `<file>` is left as it was.
@@ -51,13 +83,24 @@ impl DotLock {
                         let _ = std::fs::remove_file(&path);
                         continue;
                     }
+                    if NO_WAIT.get() && started.elapsed() > BRIEF {
+                        REFUSED.set(true);
+                        return Err(io::Error::new(
+                            io::ErrorKind::WouldBlock,
+                            format!("{} is held", path.display()),
+                        ));
+                    }
                     if started.elapsed() > PATIENCE {
                         return Err(io::Error::new(
                             io::ErrorKind::TimedOut,
                             format!("{} is held", path.display()),
                         ));
                     }
-                    std::thread::sleep(Duration::from_millis(10));
+                    std::thread::sleep(if NO_WAIT.get() {
+                        Duration::from_millis(1)
+                    } else {
+                        Duration::from_millis(10)
+                    });
                 }
                 Err(e) => return Err(e),
             }
@@ -95,6 +138,20 @@ fn is_stale(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_waiting_a_held_lock_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("list");
+        let held = DotLock::acquire(&target).unwrap();
+        let (taken, refused) = without_waiting(|| DotLock::acquire(&target));
+        assert_eq!(taken.unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        assert!(refused);
+        drop(held);
+        let (taken, refused) = without_waiting(|| DotLock::acquire(&target));
+        assert!(taken.is_ok());
+        assert!(!refused);
+    }
 
     #[test]
     fn commit_replaces_and_drop_leaves_the_target() {

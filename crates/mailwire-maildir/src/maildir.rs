@@ -18,7 +18,7 @@ use crate::keywords::{self, Keywords};
 use crate::lock::DotLock;
 use crate::uidlist::{self, Uidlist};
 use crate::view::MaildirView;
-use crate::{date, failed};
+use crate::{blocking, date, failed};
 
 /// The largest message delivery and APPEND take: 50 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: u64 = 50 * 1024 * 1024;
@@ -117,6 +117,15 @@ impl Maildir {
                 .map_err(failed)?;
         }
         Ok(maildir)
+    }
+
+    /// Runs `work` on this Maildir on the blocking pool.
+    async fn off_thread<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Maildir) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let maildir = self.clone();
+        blocking(move || work(&maildir)).await
     }
 
     /// The Maildir's root directory, INBOX's.
@@ -344,8 +353,11 @@ impl Maildir {
         size: u64,
     ) -> StoreResult<String> {
         let staged = self.stage(dir, flags, internal_date, content, size).await?;
-        staged.place()?;
-        Ok(staged.base)
+        blocking(move || {
+            staged.place()?;
+            Ok(staged.base)
+        })
+        .await
     }
 
     /// Writes a message into `tmp/` and chooses where it goes: `new/`, or `cur/` with its
@@ -372,26 +384,28 @@ impl Maildir {
             }
         };
         let base = with_sizes(&unique, size, vsize);
-        let target = (|| {
-            Ok(if flags.iter().any(|f| !matches!(f, Flag::Extension(_))) {
-                let chars = Self::flag_chars(dir, flags, "")?;
-                (Sub::Cur, file_name(&base, Some(&chars)))
+        let (dir, flags) = (dir.to_owned(), flags.to_vec());
+        blocking(move || {
+            let target = if flags.iter().any(|f| !matches!(f, Flag::Extension(_))) {
+                Self::flag_chars(&dir, &flags, "")
+                    .map(|chars| (Sub::Cur, file_name(&base, Some(&chars))))
             } else {
-                (Sub::New, base.clone())
-            })
-        })();
-        match target {
-            Ok((sub, name)) => Ok(Staged {
-                tmp,
-                dir: dir.join(sub.dir()),
-                name,
-                base,
-            }),
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Err(e)
+                Ok((Sub::New, base.clone()))
+            };
+            match target {
+                Ok((sub, name)) => Ok(Staged {
+                    tmp,
+                    dir: dir.join(sub.dir()),
+                    name,
+                    base,
+                }),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    Err(e)
+                }
             }
-        }
+        })
+        .await
     }
 }
 
@@ -529,10 +543,8 @@ fn format_subscriptions(names: &BTreeSet<String>) -> String {
     text
 }
 
-impl Mailboxes for Maildir {
-    type Mailbox = MaildirView;
-
-    async fn list(&self) -> StoreResult<Vec<MailboxEntry>> {
+impl Maildir {
+    fn list_now(&self) -> StoreResult<Vec<MailboxEntry>> {
         let mut folders = self.folders().map_err(failed)?;
         folders.insert("INBOX".into(), true);
         let names: Vec<String> = folders.keys().cloned().collect();
@@ -587,7 +599,7 @@ impl Mailboxes for Maildir {
         Ok(entries)
     }
 
-    async fn create(&self, name: &str) -> StoreResult<()> {
+    fn create_now(&self, name: &str) -> StoreResult<()> {
         // A trailing delimiter declares the name a parent-to-be (RFC 3501 §6.3.3).
         let name = mailbox_name(name.strip_suffix('/').unwrap_or(name))?;
         if name == "INBOX" {
@@ -597,7 +609,7 @@ impl Mailboxes for Maildir {
         self.make_mailbox(&self.dir(&name))
     }
 
-    async fn delete(&self, name: &str) -> StoreResult<()> {
+    fn delete_now(&self, name: &str) -> StoreResult<()> {
         let name = mailbox_name(name)?;
         if name == "INBOX" {
             return Err(StoreError::NoPermission);
@@ -623,7 +635,7 @@ impl Mailboxes for Maildir {
         Ok(())
     }
 
-    async fn rename(&self, from: &str, to: &str) -> StoreResult<()> {
+    fn rename_now(&self, from: &str, to: &str) -> StoreResult<()> {
         let (from, to) = (mailbox_name(from)?, mailbox_name(to)?);
         let from_dir = self.dir(&from);
         let exists = |name: &str, dir: &Path| -> StoreResult<bool> {
@@ -668,7 +680,7 @@ impl Mailboxes for Maildir {
         Ok(())
     }
 
-    async fn subscribe(&self, name: &str, on: bool) -> StoreResult<()> {
+    fn subscribe_now(&self, name: &str, on: bool) -> StoreResult<()> {
         let name = mailbox_name(name)?;
         self.update_subscriptions(|set| {
             if on {
@@ -680,7 +692,7 @@ impl Mailboxes for Maildir {
         .map_err(failed)
     }
 
-    async fn status(&self, name: &str) -> StoreResult<MailboxStatus> {
+    fn status_now(&self, name: &str) -> StoreResult<MailboxStatus> {
         let (name, dir) = self.selectable(name)?;
         let state = folder::sync(self.root_dir(), &dir).map_err(|e| gone_as(e, &name))?;
         let first_recent = folder::first_recent(&dir, None).map_err(|e| gone_as(e, &name))?;
@@ -696,6 +708,44 @@ impl Mailboxes for Maildir {
             uid_validity: nonzero(state.uid_validity),
         })
     }
+}
+
+impl Mailboxes for Maildir {
+    type Mailbox = MaildirView;
+
+    async fn list(&self) -> StoreResult<Vec<MailboxEntry>> {
+        self.off_thread(Maildir::list_now).await
+    }
+
+    async fn create(&self, name: &str) -> StoreResult<()> {
+        let name = name.to_owned();
+        self.off_thread(move |maildir| maildir.create_now(&name))
+            .await
+    }
+
+    async fn delete(&self, name: &str) -> StoreResult<()> {
+        let name = name.to_owned();
+        self.off_thread(move |maildir| maildir.delete_now(&name))
+            .await
+    }
+
+    async fn rename(&self, from: &str, to: &str) -> StoreResult<()> {
+        let (from, to) = (from.to_owned(), to.to_owned());
+        self.off_thread(move |maildir| maildir.rename_now(&from, &to))
+            .await
+    }
+
+    async fn subscribe(&self, name: &str, on: bool) -> StoreResult<()> {
+        let name = name.to_owned();
+        self.off_thread(move |maildir| maildir.subscribe_now(&name, on))
+            .await
+    }
+
+    async fn status(&self, name: &str) -> StoreResult<MailboxStatus> {
+        let name = name.to_owned();
+        self.off_thread(move |maildir| maildir.status_now(&name))
+            .await
+    }
 
     async fn append(
         &self,
@@ -703,7 +753,10 @@ impl Mailboxes for Maildir {
         message: NewMessage,
         content: &mut (dyn AsyncRead + Send + Unpin),
     ) -> StoreResult<Placed> {
-        let (name, dir) = self.selectable(name)?;
+        let name = name.to_owned();
+        let (name, dir) = self
+            .off_thread(move |maildir| maildir.selectable(&name))
+            .await?;
         let staged = self
             .stage(
                 &dir,
@@ -715,36 +768,42 @@ impl Mailboxes for Maildir {
             .await?;
         // Placed and given its UID under the uidlist's lock: another session cannot see
         // it, and so cannot expunge it, before its UID is known here.
-        let placed = folder::place(self.root_dir(), &dir, || {
-            staged.place().map_err(io::Error::other)
-        });
-        let state = match placed {
-            Ok(((), state)) => state,
-            Err(e) => {
-                let _ = std::fs::remove_file(&staged.tmp);
-                return Err(gone_as(e, &name));
-            }
-        };
-        let base = staged.base;
-        self.notify(&dir);
-        let uid = state
-            .messages
-            .iter()
-            .find(|m| m.base == base)
-            .map(|m| m.uid)
-            .ok_or_else(|| failed("the message was removed as it was stored"))?;
-        Ok(Placed {
-            uid_validity: nonzero(state.uid_validity),
-            uids: vec![uid],
+        self.off_thread(move |maildir| {
+            let placed = folder::place(maildir.root_dir(), &dir, || {
+                staged.place().map_err(io::Error::other)
+            });
+            let state = match placed {
+                Ok(((), state)) => state,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&staged.tmp);
+                    return Err(gone_as(e, &name));
+                }
+            };
+            maildir.notify(&dir);
+            let uid = state
+                .messages
+                .iter()
+                .find(|m| m.base == staged.base)
+                .map(|m| m.uid)
+                .ok_or_else(|| failed("the message was removed as it was stored"))?;
+            Ok(Placed {
+                uid_validity: nonzero(state.uid_validity),
+                uids: vec![uid],
+            })
         })
+        .await
     }
 
     async fn select(&self, name: &str, read_only: bool) -> StoreResult<(MaildirView, Snapshot)> {
-        let (name, dir) = self.selectable(name)?;
-        if !read_only {
-            folder::clean_tmp(&dir);
-        }
-        MaildirView::open(self.clone(), name, dir, read_only)
+        let name = name.to_owned();
+        self.off_thread(move |maildir| {
+            let (name, dir) = maildir.selectable(&name)?;
+            if !read_only {
+                folder::clean_tmp(&dir);
+            }
+            MaildirView::open(maildir.clone(), name, dir, read_only)
+        })
+        .await
     }
 }
 

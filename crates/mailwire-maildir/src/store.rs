@@ -111,7 +111,8 @@ impl MailStore for MaildirStore {
             return Ok(maildir.clone());
         }
         let path = (self.inner.locate)(user).ok_or(StoreError::NoPermission)?;
-        let maildir = Maildir::open_with_limit(path, self.max_message_size)?;
+        let limit = self.max_message_size;
+        let maildir = crate::blocking(move || Maildir::open_with_limit(path, limit)).await?;
         let mut open = self
             .inner
             .open

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use mailwire_imap::types::Flag;
@@ -16,8 +16,9 @@ use crate::content::MessageContent;
 use crate::filename::{self, file_name, size_fields, sizes, unique};
 use crate::folder::{self, Located, State, Sub};
 use crate::keywords::{self, Keywords};
+use crate::lock::without_waiting;
 use crate::maildir::{Maildir, mailbox_name, nonzero};
-use crate::{date, failed, uidlist};
+use crate::{blocking, date, failed, uidlist};
 
 /// How often a view waiting for changes rescans its mailbox for those of other
 /// processes; changes made in this process wake it at once.
@@ -36,14 +37,21 @@ const ATTEMPTS: usize = 8;
 /// between those and the directory as it is now. It rescans only when something may
 /// have changed: the modification times of `new/`, `cur/`, `dovecot-uidlist` or
 /// `dovecot-keywords` moved, or they are too recent to tell, or this process changed
-/// the mailbox.
+/// the mailbox. Its file-system work runs on tokio's blocking pool.
 pub struct MaildirView {
+    core: Arc<Mutex<Core>>,
+    feed: broadcast::Receiver<()>,
+    /// The feed woke the view since it last looked.
+    woke: bool,
+}
+
+/// What a view knows, worked on by one blocking task at a time.
+struct Core {
     maildir: Maildir,
     name: String,
     dir: PathBuf,
     read_only: bool,
     uid_validity: u32,
-    feed: broadcast::Receiver<()>,
     /// This process changed the mailbox since the last scan.
     dirty: bool,
     stamp: Option<Stamp>,
@@ -51,17 +59,64 @@ pub struct MaildirView {
     known: BTreeMap<u32, Vec<Flag>>,
     /// Where each message's file was last seen: a hint, checked on use.
     places: Mutex<HashMap<u32, Located>>,
+    /// Changes found by a scan whose caller went away before it took them: the next
+    /// caller gets them first, so that none is lost.
+    pending: Vec<Change>,
 }
 
 impl std::fmt::Debug for MaildirView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let core = lock(&self.core);
         f.debug_struct("MaildirView")
-            .field("name", &self.name)
-            .field("dir", &self.dir)
-            .field("uid_validity", &self.uid_validity)
-            .field("read_only", &self.read_only)
-            .field("messages", &self.known.len())
+            .field("name", &core.name)
+            .field("dir", &core.dir)
+            .field("uid_validity", &core.uid_validity)
+            .field("read_only", &core.read_only)
+            .field("messages", &core.known.len())
             .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The mutex's guard if no one holds it.
+fn try_lock<T>(mutex: &Mutex<T>) -> Option<std::sync::MutexGuard<'_, T>> {
+    match mutex.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
+impl MaildirView {
+    /// Opens a view; blocking.
+    pub(crate) fn open(
+        maildir: Maildir,
+        name: String,
+        dir: PathBuf,
+        read_only: bool,
+    ) -> StoreResult<(Self, Snapshot)> {
+        // Subscribed before the scan: what changes after it wakes the view.
+        let feed = maildir.feed(&dir);
+        let (core, snapshot) = Core::open(maildir, name, dir, read_only)?;
+        let view = Self {
+            core: Arc::new(Mutex::new(core)),
+            feed,
+            woke: false,
+        };
+        Ok((view, snapshot))
+    }
+
+    /// Runs `f` on the view's state on the blocking pool. The task runs to its end
+    /// even if the returned future is dropped.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Core) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let core = Arc::clone(&self.core);
+        blocking(move || f(&mut lock(&core))).await
     }
 }
 
@@ -90,15 +145,13 @@ impl Stamp {
     }
 }
 
-impl MaildirView {
-    pub(crate) fn open(
+impl Core {
+    fn open(
         maildir: Maildir,
         name: String,
         dir: PathBuf,
         read_only: bool,
     ) -> StoreResult<(Self, Snapshot)> {
-        // Subscribed before the scan: what changes after it wakes the view.
-        let feed = maildir.feed(&dir);
         let stamp = Stamp::read(&dir);
         let state = folder::sync(maildir.root_dir(), &dir).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => StoreError::NoMailbox(name.clone()),
@@ -110,11 +163,11 @@ impl MaildirView {
             dir,
             read_only,
             uid_validity: state.uid_validity,
-            feed,
             dirty: false,
             stamp: Some(stamp),
             known: BTreeMap::new(),
             places: Mutex::default(),
+            pending: Vec::new(),
         };
         let keywords = Keywords::read(&view.dir).map_err(failed)?;
         let first_recent = view.first_recent(&state)?;
@@ -148,7 +201,7 @@ impl MaildirView {
     }
 
     fn places(&self) -> std::sync::MutexGuard<'_, HashMap<u32, Located>> {
-        self.places.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.places)
     }
 
     fn writable(&self) -> StoreResult<()> {
@@ -249,9 +302,6 @@ impl MaildirView {
     /// can have changed. Does not wait, so [`wait_changes`](Mailbox::wait_changes) stays
     /// cancel-safe.
     fn collect(&mut self) -> StoreResult<Vec<Change>> {
-        while let Ok(()) | Err(TryRecvError::Lagged(_)) = self.feed.try_recv() {
-            self.dirty = true;
-        }
         if !self.dir.join("cur").is_dir() {
             return Err(StoreError::Gone);
         }
@@ -264,6 +314,17 @@ impl MaildirView {
         self.stamp = Some(stamp);
         let state = self.current()?;
         let keywords = Keywords::read(&self.dir).map_err(failed)?;
+        // Every lock is taken before the view changes what it knows, so that a scan
+        // refused a lock can be made again from the start.
+        let unknown = state
+            .messages
+            .iter()
+            .any(|m| !self.known.contains_key(&m.uid));
+        let first_recent = if unknown {
+            self.first_recent(&state)?
+        } else {
+            u32::MAX
+        };
         let mut changes: Vec<Change> = self
             .known
             .keys()
@@ -276,15 +337,6 @@ impl MaildirView {
             }
         }
         let mut appended = Vec::new();
-        let unknown = state
-            .messages
-            .iter()
-            .any(|m| !self.known.contains_key(&m.uid));
-        let first_recent = if unknown {
-            self.first_recent(&state)?
-        } else {
-            u32::MAX
-        };
         for message in &state.messages {
             match self.known.get_mut(&message.uid) {
                 Some(known) => {
@@ -397,11 +449,10 @@ fn copy_file(source: &Path, tmp: &Path, target: &Path) -> io::Result<()> {
     copied
 }
 
-impl Mailbox for MaildirView {
-    type Content = MessageContent;
-
-    async fn content(&self, uid: u32, offset: u64) -> StoreResult<Option<MessageContent>> {
-        let opened = self.with_file(uid, |at| {
+impl Core {
+    /// Opens message `uid`'s file, placed at `offset` when it is served as it is.
+    fn open_content(&self, uid: u32, offset: u64) -> StoreResult<Option<(std::fs::File, bool)>> {
+        self.with_file(uid, |at| {
             let mut file = std::fs::File::open(at.path(&self.dir))?;
             // A file whose two sizes agree has no bare LF: it is served as it is.
             let (size, vsize) = sizes(filename::base(&at.name));
@@ -410,17 +461,10 @@ impl Mailbox for MaildirView {
                 file.seek(SeekFrom::Start(offset))?;
             }
             Ok((file, as_is))
-        })?;
-        Ok(opened.map(|(file, as_is)| {
-            MessageContent::new(tokio::fs::File::from_std(file), offset, !as_is)
-        }))
+        })
     }
 
-    async fn set_flags(
-        &self,
-        uids: &[u32],
-        change: FlagChange,
-    ) -> StoreResult<Vec<(u32, Vec<Flag>)>> {
+    fn set_flags(&self, uids: &[u32], change: &FlagChange) -> StoreResult<Vec<(u32, Vec<Flag>)>> {
         self.writable()?;
         let mut result = Vec::with_capacity(uids.len());
         for &uid in uids {
@@ -431,7 +475,7 @@ impl Mailbox for MaildirView {
                 let keywords = Keywords::read(&self.dir)?;
                 let old = filename::flag_chars(&at.name);
                 let before = filename::flags(old, &keywords);
-                let wanted = apply(&change, &before);
+                let wanted = apply(change, &before);
                 let chars =
                     Maildir::flag_chars(&self.dir, &wanted, old).map_err(io::Error::other)?;
                 let keywords = Keywords::read(&self.dir)?;
@@ -455,7 +499,7 @@ impl Mailbox for MaildirView {
         Ok(result)
     }
 
-    async fn copy(&self, uids: &[u32], to: &str, remove: bool) -> StoreResult<Copied> {
+    fn copy(&self, uids: &[u32], to: &str, remove: bool) -> StoreResult<Copied> {
         if remove {
             self.writable()?;
         }
@@ -496,12 +540,12 @@ impl Mailbox for MaildirView {
         self.maildir.notify(&to_dir);
         if remove {
             let moved: Vec<u32> = placed.uids.iter().map(|(uid, _)| *uid).collect();
-            self.expunge(&moved).await?;
+            self.expunge(&moved)?;
         }
         Ok(placed)
     }
 
-    async fn expunge(&self, uids: &[u32]) -> StoreResult<Vec<u32>> {
+    fn expunge(&self, uids: &[u32]) -> StoreResult<Vec<u32>> {
         self.writable()?;
         let mut removed = Vec::with_capacity(uids.len());
         for &uid in uids {
@@ -517,21 +561,78 @@ impl Mailbox for MaildirView {
         self.maildir.notify(&self.dir);
         Ok(removed)
     }
+}
+
+impl Mailbox for MaildirView {
+    type Content = MessageContent;
+
+    async fn content(&self, uid: u32, offset: u64) -> StoreResult<Option<MessageContent>> {
+        let opened = self.run(move |core| core.open_content(uid, offset)).await?;
+        Ok(opened.map(|(file, as_is)| {
+            MessageContent::new(tokio::fs::File::from_std(file), offset, !as_is)
+        }))
+    }
+
+    async fn set_flags(
+        &self,
+        uids: &[u32],
+        change: FlagChange,
+    ) -> StoreResult<Vec<(u32, Vec<Flag>)>> {
+        let uids = uids.to_vec();
+        self.run(move |core| core.set_flags(&uids, &change)).await
+    }
+
+    async fn copy(&self, uids: &[u32], to: &str, remove: bool) -> StoreResult<Copied> {
+        let (uids, to) = (uids.to_vec(), to.to_owned());
+        self.run(move |core| core.copy(&uids, &to, remove)).await
+    }
+
+    async fn expunge(&self, uids: &[u32]) -> StoreResult<Vec<u32>> {
+        let uids = uids.to_vec();
+        self.run(move |core| core.expunge(&uids)).await
+    }
 
     async fn changes(&mut self) -> StoreResult<Vec<Change>> {
-        self.collect()
+        while let Ok(()) | Err(TryRecvError::Lagged(_)) = self.feed.try_recv() {
+            self.woke = true;
+        }
+        // The scan runs here, on the connection's task, unless it would wait: for a lock
+        // another process holds, or for a scan of this view still running on the
+        // blocking pool. So a change this process announced is reported before the
+        // connection reads its next command (a NOOP then sees it).
+        if let Some(mut core) = try_lock(&self.core) {
+            core.dirty |= std::mem::take(&mut self.woke);
+            let (found, refused) = without_waiting(|| core.collect());
+            if !refused {
+                let mut changes = std::mem::take(&mut core.pending);
+                changes.extend(found?);
+                return Ok(changes);
+            }
+            core.dirty = true;
+        }
+        let woke = std::mem::take(&mut self.woke);
+        // The scan's changes wait in `pending` until taken here: a caller that goes away
+        // meanwhile leaves them to the next.
+        self.run(move |core| {
+            core.dirty |= woke;
+            let found = core.collect()?;
+            core.pending.extend(found);
+            Ok(())
+        })
+        .await?;
+        Ok(std::mem::take(&mut lock(&self.core).pending))
     }
 
     async fn wait_changes(&mut self) -> StoreResult<Vec<Change>> {
         loop {
-            let changes = self.collect()?;
+            let changes = self.changes().await?;
             if !changes.is_empty() {
                 return Ok(changes);
             }
             // `recv` is cancel-safe, and a wake-up it returns is recorded before this
             // future can be dropped again.
             tokio::select! {
-                _ = self.feed.recv() => self.dirty = true,
+                _ = self.feed.recv() => self.woke = true,
                 () = tokio::time::sleep(RESCAN_INTERVAL) => {}
             }
         }

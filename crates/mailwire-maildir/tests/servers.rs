@@ -222,6 +222,22 @@ async fn idle_hears_this_process_at_once_and_another_through_the_rescan() {
     );
 }
 
+/// NOOP looks at the Maildir: a delivery by another process, which nothing in this
+/// process announces, is reported by the next NOOP, not a rescan later.
+#[tokio::test]
+async fn noop_sees_another_process_at_once() {
+    let (root, server) = server();
+    let mut a = Wire::logged_in(&server).await;
+    a.ask("s SELECT INBOX", "s ").await;
+    let elsewhere = Maildir::open(root.path().join("fred/Maildir")).unwrap();
+    elsewhere
+        .deliver(&mut "Subject: x\n\nhi\n".as_bytes(), 15)
+        .await
+        .unwrap();
+    let noop = a.ask("n NOOP", "n ").await;
+    assert_eq!(noop, "* 1 EXISTS\r\n* 1 RECENT\r\nn OK NOOP completed\r\n");
+}
+
 #[tokio::test]
 async fn mail_in_over_smtp_and_out_over_pop3() {
     let (root, users, store) = users_and_store();

@@ -1056,3 +1056,82 @@ async fn messages_being_renamed_are_never_reported_expunged() {
     assert!(flag_changes > 0);
     assert_eq!(maildir.status("INBOX").await.unwrap().messages, 20);
 }
+
+/// A mailbox whose uidlist another process keeps locked keeps waiting the operations on
+/// it, and only those: on a runtime of one thread, the other mailboxes are served
+/// meanwhile, since the waiting happens on the blocking pool.
+#[tokio::test(flavor = "current_thread")]
+async fn a_held_uidlist_lock_stalls_only_its_mailbox() {
+    let (_home, maildir) = maildir();
+    let inbox = maildir.root().to_owned();
+    maildir
+        .deliver(&mut &b"Subject: waiting\r\n\r\nx\r\n"[..], 23)
+        .await
+        .unwrap();
+    // Another process holds INBOX's uidlist, which the new message needs for its UID.
+    let lock = inbox.join("dovecot-uidlist.lock");
+    std::fs::write(&lock, b"").unwrap();
+    let waiting = tokio::spawn({
+        let maildir = maildir.clone();
+        async move { maildir.select("INBOX", false).await.map(|(_, s)| s) }
+    });
+    tokio::task::yield_now().await;
+
+    let status = maildir.status("Sent").await.unwrap();
+    assert_eq!(status.messages, 0);
+    let listed = maildir.list().await.unwrap().len();
+    assert_eq!(listed, 5);
+    assert!(
+        !waiting.is_finished(),
+        "INBOX was selected under another's lock"
+    );
+
+    std::fs::remove_file(&lock).unwrap();
+    let snapshot = waiting.await.unwrap().unwrap();
+    assert_eq!(snapshot.messages.len(), 1);
+    assert_eq!(snapshot.messages[0].uid, 1);
+}
+
+/// A change made in this process is reported by the next call, at once: the scan does
+/// not wait for the blocking pool when it need not wait for a lock.
+#[tokio::test]
+async fn a_change_of_this_process_is_reported_within_one_poll() {
+    let (_home, maildir) = maildir();
+    let (mut view, _) = maildir.select("INBOX", false).await.unwrap();
+    maildir
+        .deliver(&mut &b"Subject: now\r\n\r\nx\r\n"[..], 19)
+        .await
+        .unwrap();
+    let changes = tokio::time::timeout(Duration::ZERO, view.changes())
+        .await
+        .expect("the scan ran within one poll")
+        .unwrap();
+    let [Change::Appended(meta)] = changes.as_slice() else {
+        panic!("{changes:?}")
+    };
+    assert_eq!(meta.uid, 1);
+}
+
+/// A scan that must wait for a lock goes to the blocking pool; when its caller goes away
+/// meanwhile, what it finds is reported to the next caller.
+#[tokio::test]
+async fn changes_found_for_a_dropped_call_are_reported_next() {
+    let (_home, maildir) = maildir();
+    let (mut view, _) = maildir.select("INBOX", false).await.unwrap();
+    maildir
+        .deliver(&mut &b"Subject: once\r\n\r\nx\r\n"[..], 20)
+        .await
+        .unwrap();
+    // The new message needs a UID, and another process holds the uidlist.
+    let lock = maildir.root().join("dovecot-uidlist.lock");
+    std::fs::write(&lock, b"").unwrap();
+    let dropped = tokio::time::timeout(Duration::ZERO, view.changes()).await;
+    assert!(dropped.is_err(), "the scan did not wait for the lock");
+    std::fs::remove_file(&lock).unwrap();
+    let changes = view.changes().await.unwrap();
+    let [Change::Appended(meta)] = changes.as_slice() else {
+        panic!("{changes:?}")
+    };
+    assert_eq!(meta.uid, 1);
+    assert!(view.changes().await.unwrap().is_empty());
+}

@@ -45,11 +45,15 @@ const DELIMITER: char = '/';
 /// The selected mailbox's [`Mailbox::wait_changes`] wakes the connection whenever it waits
 /// for the client, so a client in IDLE hears of new, expunged and re-flagged messages at
 /// once, and every other client at the end of its next command, as RFC 3501 §5.2 allows.
+/// NOOP and CHECK ask the store for its changes before they are answered
+/// ([`Config::poll`]), so that a client polling with them sees what another process did
+/// at once.
 ///
 /// The session configuration is taken as given, except that STARTTLS is offered exactly on
 /// [`Security::StartTls`] listeners and the connection counts as encrypted on
-/// [`Security::Implicit`] ones; `CHILDREN` (RFC 3348) and `SPECIAL-USE` (RFC 6154) are
-/// added to the capabilities, as LIST reports what the store says of them.
+/// [`Security::Implicit`] ones, [`Config::poll`] is set; `CHILDREN` (RFC 3348) and
+/// `SPECIAL-USE` (RFC 6154) are added to the capabilities, as LIST reports what the store
+/// says of them.
 #[derive(Debug)]
 pub struct ImapServer<A, S> {
     configs: PerSecurity<Config>,
@@ -72,6 +76,8 @@ impl<A: Authenticator, S: MailStore> ImapServer<A, S> {
             .iter()
             .any(|m| matches!(m, Mechanism::CramMd5 | Mechanism::ScramSha256));
         config.delimiter = DELIMITER;
+        // NOOP and CHECK look at the store, so that they see what other processes did.
+        config.poll = true;
         for extra in ["CHILDREN", "SPECIAL-USE"] {
             let capability = mailwire_imap::types::Capability::from_atom(
                 Atom::new(extra).expect("a valid capability name"),
@@ -322,6 +328,10 @@ impl<A: Authenticator, S: MailStore> ImapConn<'_, A, S> {
                 }
             }
             Event::Manage(change) => self.manage(conn, change).await,
+            Event::Poll => {
+                self.sync(conn, &[]).await;
+                conn.session_mut().accept()
+            }
             other => {
                 tracing::debug!(event = ?other, "event");
                 Ok(())

@@ -801,3 +801,68 @@ fn each_step_waits_its_own_configured_time() {
     c.finish_body().unwrap();
     assert_eq!(c.timeout(), Some(secs(6)), "final dot");
 }
+
+#[test]
+fn reset_says_rset_and_reports_the_answer() {
+    let mut c = ready_client(config(), "250-mx\r\n250 PIPELINING\r\n");
+    c.reset().unwrap();
+    assert_eq!(c.reset(), Err(mailwire_smtp::client::Error::NotReady));
+    assert_eq!(exchange(&mut c, ""), "RSET\r\n");
+    assert_eq!(exchange(&mut c, "250 2.0.0 flushed\r\n"), "");
+    assert_eq!(events(&mut c), [Event::Reset]);
+    // Ready again: the next message goes out.
+    c.send_mail(Envelope::new(from("a@x.org"), vec![to("b@y.org")]))
+        .unwrap();
+    assert_eq!(
+        exchange(&mut c, ""),
+        "MAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nDATA\r\n"
+    );
+}
+
+#[test]
+fn a_refused_reset_ends_the_connection() {
+    let mut c = ready_client(config(), "250 mx\r\n");
+    c.reset().unwrap();
+    assert_eq!(exchange(&mut c, ""), "RSET\r\n");
+    assert_eq!(exchange(&mut c, "500 what\r\n"), "QUIT\r\n");
+    let [Event::Failed { reason }] = &events(&mut c)[..] else {
+        panic!("no failure")
+    };
+    assert_eq!(reason.to_string(), "the server refused RSET: 500 what");
+}
+
+#[test]
+fn a_connection_lost_before_the_reset_answer_is_reported() {
+    let mut c = ready_client(config(), "250 mx\r\n");
+    c.reset().unwrap();
+    assert_eq!(exchange(&mut c, ""), "RSET\r\n");
+    c.receive_eof();
+    assert_eq!(
+        events(&mut c),
+        [Event::Failed {
+            reason: Failure::ConnectionLost
+        }]
+    );
+    assert_eq!(c.transport(), Transport::Close);
+}
+
+#[test]
+fn failures_read_as_sentences() {
+    let reply = mailwire_smtp::Reply::new(554, "5.7.1 not here\nnor there").unwrap();
+    assert_eq!(
+        Failure::Greeting {
+            reply: reply.clone()
+        }
+        .to_string(),
+        "the server's greeting was 554-5.7.1 not here / 554 5.7.1 nor there"
+    );
+    assert_eq!(
+        MessageFailure::MailRejected { reply }.to_string(),
+        "the server refused the sender: 554-5.7.1 not here / 554 5.7.1 nor there"
+    );
+    let result = RecipientResult {
+        recipient: to("b@y.org"),
+        reply: mailwire_smtp::Reply::new(250, "2.0.0 OK").unwrap(),
+    };
+    assert_eq!(result.to_string(), "<b@y.org>: 250 2.0.0 OK");
+}

@@ -12,7 +12,10 @@
 //! - [`codec`]: `tokio_util` decoders and encoders for SMTP, POP3 and IMAP messages.
 //! - [`smtp::SmtpClient`], [`pop3::Pop3Client`] and [`imap::ImapClient`]: async clients
 //!   that send a message, fetch a maildrop or run IMAP commands through the sans-IO client
-//!   sessions.
+//!   sessions. [`smtp::SmtpClient::connect`] connects in one call (port and TLS mode from
+//!   the server string, certificates checked against the webpki roots: see [`connect`]),
+//!   [`smtp::SmtpClient::send`] takes a `mailwire_mime` message and reads its envelope from
+//!   the header, and [`smtp::SmtpPool`] reuses connections for many messages.
 //! - [`server::Server`]: accepts connections and runs a session with a handler on each,
 //!   in its own task, reporting each connection's outcome as a value.
 //!
@@ -49,7 +52,7 @@
 //! let message = b"Subject: hi\r\n\r\n.dot\r\n";
 //! let to = vec![ForwardPath::parse("<b@mx.example.org>")?];
 //! let envelope = Envelope::for_message(ReversePath::parse("<a@client.example>")?, to, message);
-//! let results = smtp.send(envelope, &message[..]).await?;
+//! let results = smtp.send_raw(envelope, &message[..]).await?;
 //! assert!(results[0].is_delivered());
 //! smtp.quit().await?;
 //! assert_eq!(server.await??, message);
@@ -65,7 +68,7 @@
 //!   has not chosen one (see below). With neither, the application must choose.
 //!
 //! Only the tokio features the adapter needs are turned on (`io-util`, `macros`, `net`,
-//! `rt`, `time`); the application picks its runtime flavour.
+//! `rt`, `sync`, `time`); the application picks its runtime flavour.
 //!
 //! # The crypto provider
 //!
@@ -93,6 +96,8 @@
 
 #[cfg(any(feature = "smtp", feature = "pop3", feature = "imap"))]
 pub mod codec;
+#[cfg(any(feature = "smtp", feature = "pop3", feature = "imap"))]
+pub mod connect;
 mod driver;
 #[cfg(feature = "imap")]
 pub mod imap;

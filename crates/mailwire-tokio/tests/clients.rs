@@ -31,7 +31,7 @@ async fn smtp_delivery_over_a_pipe() {
     .unwrap();
     assert!(!smtp.is_tls());
     let results = smtp
-        .send(
+        .send_raw(
             envelope(&["<b@mx.example.org>", "<refused@mx.example.org>"]),
             MESSAGE,
         )
@@ -50,7 +50,7 @@ async fn smtp_delivery_over_a_pipe() {
     );
     // A second message on the same connection.
     let results = smtp
-        .send(
+        .send_raw(
             envelope(&["<c@mx.example.org>"]),
             &b"Subject: 2\r\n\r\nx\r\n"[..],
         )
@@ -225,7 +225,7 @@ async fn a_large_message_streams_through_a_small_pipe() {
     let to = vec![ForwardPath::parse("<b@mx.example.org>").unwrap()];
     let from = ReversePath::parse("<a@client.example>").unwrap();
     let results = smtp
-        .send(Envelope::for_message(from, to, &message), &message[..])
+        .send_raw(Envelope::for_message(from, to, &message), &message[..])
         .await
         .unwrap();
     assert!(results[0].is_delivered());
@@ -260,7 +260,7 @@ async fn bdat_replies_are_read_while_the_body_streams() {
     let to = vec![ForwardPath::parse("<b@mx.example.org>").unwrap()];
     let from = ReversePath::parse("<a@client.example>").unwrap();
     let results = smtp
-        .send(Envelope::for_message(from, to, &message), &message[..])
+        .send_raw(Envelope::for_message(from, to, &message), &message[..])
         .await
         .unwrap();
     assert!(results[0].is_delivered());

@@ -83,11 +83,14 @@ async fn smtp_over_loopback_with_the_server_helper() {
         (Session::new(smtp_config()), for_server.clone())
     });
     let client = tokio::spawn(async move {
-        let mut smtp = SmtpClient::connect(addr, client_config(TlsPolicy::Never), Tls::None, false)
+        let mut config = mailwire_tokio::smtp::Config::default();
+        config.security = mailwire_tokio::connect::Security::Plaintext;
+        config.hostname = Some(mailwire_smtp::Host::parse("client.example").unwrap());
+        let mut smtp = SmtpClient::connect_with(&addr.to_string(), config)
             .await
             .unwrap();
         let results = smtp
-            .send(envelope(&["<b@mx.example.org>"]), MESSAGE)
+            .send_raw(envelope(&["<b@mx.example.org>"]), MESSAGE)
             .await
             .unwrap();
         smtp.quit().await.unwrap();

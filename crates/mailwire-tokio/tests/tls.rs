@@ -40,7 +40,7 @@ async fn smtp_starttls_on_both_sides() {
         Some(MaybeTlsStream::ClientTls(_))
     ));
     let results = smtp
-        .send(envelope(&["<b@mx.example.org>"]), MESSAGE)
+        .send_raw(envelope(&["<b@mx.example.org>"]), MESSAGE)
         .await
         .unwrap();
     assert!(results[0].is_delivered());
@@ -140,12 +140,14 @@ async fn implicit_tls_with_the_server_helper() {
         (Session::new(config), for_server.clone())
     });
     let client = tokio::spawn(async move {
-        let mut smtp = SmtpClient::connect(addr, client_config(TlsPolicy::Never), client_tls, true)
-            .await
-            .unwrap();
+        let mut config = mailwire_tokio::smtp::Config::default();
+        config.security = mailwire_tokio::connect::Security::ImplicitTls;
+        config.tls = Some(client_tls);
+        let server = format!("localhost:{}", addr.port());
+        let mut smtp = SmtpClient::connect_with(&server, config).await.unwrap();
         assert!(smtp.is_tls());
         let results = smtp
-            .send(envelope(&["<b@mx.example.org>"]), MESSAGE)
+            .send_raw(envelope(&["<b@mx.example.org>"]), MESSAGE)
             .await
             .unwrap();
         smtp.quit().await.unwrap();
@@ -240,7 +242,7 @@ async fn smtp_auth_after_starttls() {
         .unwrap();
     assert!(smtp.is_tls());
     let results = smtp
-        .send(envelope(&["<b@mx.example.org>"]), MESSAGE)
+        .send_raw(envelope(&["<b@mx.example.org>"]), MESSAGE)
         .await
         .unwrap();
     assert!(results[0].is_delivered());

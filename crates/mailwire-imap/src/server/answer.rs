@@ -69,6 +69,8 @@ pub enum Question {
     Status,
     /// [`Event::Manage`](super::Event::Manage).
     Manage,
+    /// [`Event::Poll`](super::Event::Poll).
+    Poll,
 }
 
 impl fmt::Display for Question {
@@ -85,6 +87,7 @@ impl fmt::Display for Question {
             Question::List => "LIST",
             Question::Status => "STATUS",
             Question::Manage => "mailbox change",
+            Question::Poll => "poll",
         })
     }
 }
@@ -184,6 +187,7 @@ impl Session {
             Pending::List { .. } => Question::List,
             Pending::Status { .. } => Question::Status,
             Pending::Manage { .. } => Question::Manage,
+            Pending::Poll { .. } => Question::Poll,
         })
     }
 
@@ -300,7 +304,8 @@ impl Session {
             | Pending::Append { tag }
             | Pending::List { tag, .. }
             | Pending::Status { tag, .. }
-            | Pending::Manage { tag, .. } => {
+            | Pending::Manage { tag, .. }
+            | Pending::Poll { tag, .. } => {
                 self.tagged(tag, Completion::No, code, text);
                 self.resume();
                 Ok(())
@@ -313,8 +318,8 @@ impl Session {
         mailwire_core::Session::receive(self, &[]);
     }
 
-    /// Accepts [`Event::Expunge`], [`Event::Copy`], [`Event::Append`] or
-    /// [`Event::Manage`] without response codes.
+    /// Accepts [`Event::Expunge`], [`Event::Copy`], [`Event::Append`],
+    /// [`Event::Manage`] or [`Event::Poll`] without response codes.
     pub fn accept(&mut self) -> Result<(), Error> {
         match self.take_pending() {
             Pending::Expunge { tag, uids, close } => {
@@ -328,7 +333,9 @@ impl Session {
             }
             Pending::Copy { tag, uids, remove } => self.copied(tag, &uids, remove, None),
             Pending::Append { tag } => self.finish(tag, "APPEND completed", true),
-            Pending::Manage { tag, name } => self.finish(tag, &format!("{name} completed"), true),
+            Pending::Manage { tag, name } | Pending::Poll { tag, name } => {
+                self.finish(tag, &format!("{name} completed"), true);
+            }
             other => {
                 self.pending = other;
                 return Err(self.misuse(Answer::Accept));

@@ -55,7 +55,11 @@ impl Session {
                 self.finish(tag, "CAPABILITY completed", true);
             }
             CommandBody::Noop | CommandBody::Check => {
-                self.finish(tag, &format!("{name} completed"), true);
+                if self.config.poll && matches!(self.state, State::Selected(_)) {
+                    self.ask(Pending::Poll { tag, name }, Event::Poll);
+                } else {
+                    self.finish(tag, &format!("{name} completed"), true);
+                }
             }
             CommandBody::Logout => {
                 self.untagged(Condition::Bye, None, "Logging out");

@@ -153,6 +153,12 @@ pub enum Event {
     /// CREATE, DELETE, RENAME, SUBSCRIBE or UNSUBSCRIBE. Answer with
     /// [`accept`](super::Session::accept) or [`reject`](super::Session::reject).
     Manage(MailboxChange),
+    /// NOOP or CHECK in the selected state, when [`Config::poll`](super::Config::poll)
+    /// is set: tell the session what changed in the mailbox meanwhile
+    /// ([`notify`](super::Session::notify)), then answer with
+    /// [`accept`](super::Session::accept); the session reports the changes before its
+    /// tagged OK.
+    Poll,
 }
 
 /// A change to stored flags, applied to the flags as they are stored when it is applied

@@ -165,6 +165,11 @@ pub struct Config {
     /// Octets per second a client must send on average while a command and its literals
     /// arrive (1024 by default); see [`command_timeout`](Self::command_timeout).
     pub min_transfer_rate: u64,
+    /// Ask the application with [`Event::Poll`] before answering NOOP and CHECK in the
+    /// selected state, so that it can report changes made elsewhere first (off by
+    /// default: NOOP and CHECK then report what the session has been told). RFC 3501
+    /// §6.1.2 makes NOOP the client's way to poll for new messages.
+    pub poll: bool,
 }
 
 impl Default for Config {
@@ -187,6 +192,7 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(30 * 60),
             command_timeout: Some(Duration::from_secs(2 * 60)),
             min_transfer_rate: 1024,
+            poll: false,
         }
     }
 }
@@ -303,6 +309,11 @@ enum Pending {
         mailbox: crate::types::Mailbox,
     },
     Manage {
+        tag: Tag,
+        name: &'static str,
+    },
+    /// NOOP or CHECK waiting on [`Event::Poll`].
+    Poll {
         tag: Tag,
         name: &'static str,
     },

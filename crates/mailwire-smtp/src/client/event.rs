@@ -1,5 +1,7 @@
 //! What the client session reports to the application.
 
+use std::fmt;
+
 use crate::types::capability::EhloResponse;
 use crate::types::path::ForwardPath;
 use crate::types::reply::Reply;
@@ -36,6 +38,9 @@ pub enum Event {
         /// recipient, the reply after the data for an accepted one (in LMTP, its own).
         results: Vec<RecipientResult>,
     },
+    /// The server answered [`Session::reset`](super::Session::reset): the session is ready
+    /// for the next message.
+    Reset,
     /// The message was not sent; the session is ready for the next one.
     MessageFailed {
         /// Why.
@@ -123,6 +128,107 @@ pub enum Failure {
     },
     /// The server sent something that is not a reply, or a reply nothing asked for.
     Protocol,
+    /// The server refused RSET, which it must always accept (RFC 5321 §4.1.1.5).
+    ResetRefused {
+        /// Its reply.
+        reply: Reply,
+    },
     /// The connection closed or timed out.
     ConnectionLost,
+}
+
+/// A reply on one line, without its final CRLF: `550 5.1.1 no such user / second line`.
+struct OneLine<'a>(&'a Reply);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_string().trim_end().replace("\r\n", " / "))
+    }
+}
+
+impl fmt::Display for Failure {
+    /// Why the connection cannot be used, in a short lowercase sentence with the server's
+    /// reply on one line.
+    ///
+    /// ```
+    /// use mailwire_smtp::Reply;
+    /// use mailwire_smtp::client::Failure;
+    ///
+    /// let reply = Reply::new(535, "go away").unwrap();
+    /// assert_eq!(
+    ///     Failure::AuthFailed { reply }.to_string(),
+    ///     "authentication failed: 535 go away"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Greeting { reply } => write!(f, "the server's greeting was {}", OneLine(reply)),
+            Self::Hello { reply } => write!(f, "EHLO and HELO were refused: {}", OneLine(reply)),
+            Self::TlsUnavailable => {
+                f.write_str("the server does not offer STARTTLS, or refused it")
+            }
+            Self::NoMechanism => {
+                f.write_str("the server offers no AUTH mechanism usable on this connection")
+            }
+            Self::AuthFailed { reply } => write!(f, "authentication failed: {}", OneLine(reply)),
+            Self::ServerNotVerified => {
+                f.write_str("the server did not prove it knows the password")
+            }
+            Self::ServiceClosing { reply } => {
+                write!(f, "the server is closing: {}", OneLine(reply))
+            }
+            Self::Protocol => f.write_str("the server broke the protocol"),
+            Self::ResetRefused { reply } => {
+                write!(f, "the server refused RSET: {}", OneLine(reply))
+            }
+            Self::ConnectionLost => f.write_str("the connection closed or timed out"),
+        }
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl fmt::Display for MessageFailure {
+    /// Why the message was not sent, in a short lowercase sentence.
+    ///
+    /// ```
+    /// use mailwire_smtp::client::MessageFailure;
+    ///
+    /// assert_eq!(
+    ///     MessageFailure::TooBig { limit: 1000 }.to_string(),
+    ///     "the message is larger than the server's limit of 1000 octets"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooBig { limit } => write!(
+                f,
+                "the message is larger than the server's limit of {limit} octets"
+            ),
+            Self::EightBitUnsupported => {
+                f.write_str("the message is 8-bit and the server does not offer 8BITMIME")
+            }
+            Self::BinaryUnsupported => f.write_str(
+                "the message is binary and the server does not offer CHUNKING and BINARYMIME",
+            ),
+            Self::Utf8Unsupported => {
+                f.write_str("the message needs SMTPUTF8 and the server does not offer it")
+            }
+            Self::RequireTlsUnsupported => {
+                f.write_str("REQUIRETLS was asked for and the server does not offer it over TLS")
+            }
+            Self::MailRejected { reply } => {
+                write!(f, "the server refused the sender: {}", OneLine(reply))
+            }
+        }
+    }
+}
+
+impl std::error::Error for MessageFailure {}
+
+impl fmt::Display for RecipientResult {
+    /// The recipient and the reply that decided it: `<b@example.org>: 250 2.0.0 OK`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.recipient, OneLine(&self.reply))
+    }
 }

@@ -47,7 +47,8 @@ use mailwire_sasl::ClientExchange;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// `send_mail` before [`Event::Ready`], or while a message is under way.
+    /// `send_mail` or `reset` before [`Event::Ready`], or while a message or a reset is
+    /// under way.
     #[error("the session is not ready for a message")]
     NotReady,
     /// `send_mail` with no recipient.
@@ -67,6 +68,7 @@ enum Phase {
     Auth(Box<ClientExchange>),
     Ready,
     Transaction(Box<Transaction>),
+    Reset,
     Quit,
     Closed,
 }
@@ -346,6 +348,23 @@ impl Session {
         Ok(BodyOutcome::Queued)
     }
 
+    /// Says RSET: the server forgets any transaction it may hold, and the answer shows the
+    /// connection still works. Reports [`Event::Reset`] once the server has answered, or
+    /// [`Event::Failed`] if it refused or the connection is gone.
+    ///
+    /// A client that keeps a connection open for many messages calls this before reusing
+    /// it after a pause: a server that closed the connection meanwhile is found out before
+    /// a message is given to it.
+    pub fn reset(&mut self) -> Result<(), Error> {
+        if !matches!(self.phase, Phase::Ready) {
+            return Err(Error::NotReady);
+        }
+        self.command(&Command::Rset);
+        self.phase = Phase::Reset;
+        self.process();
+        Ok(())
+    }
+
     /// Ends the conversation politely: QUIT, then close.
     ///
     /// QUIT goes out at once when nothing is under way. Otherwise it waits: for the
@@ -476,6 +495,14 @@ impl Session {
             }
             Phase::Auth(mechanism) => self.on_auth_reply(mechanism, reply),
             Phase::Transaction(tx) => self.on_transaction_reply(tx, reply),
+            Phase::Reset if reply.code().is_success() => {
+                self.phase = Phase::Ready;
+                self.conduit.push_event(Event::Reset);
+                if self.quit_requested {
+                    self.send_quit();
+                }
+            }
+            Phase::Reset => self.fail(Failure::ResetRefused { reply }, true),
             Phase::Quit => self.close(),
             Phase::Ready | Phase::Handshake | Phase::Closed => self.fail(Failure::Protocol, false),
         }
