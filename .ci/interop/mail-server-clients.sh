@@ -5,20 +5,20 @@
 # then push a message written locally, checked on the server with its flags). Mail goes in
 # with Python's smtplib; the outcomes are checked with imaplib (mail_server_clients.py).
 #
-# Every client function takes the connection as MODE PORT: MODE is `plain` today; `starttls`
-# and `tls` (implicit) use $cert as the certificate to trust, so a TLS run of the same
-# checks is a matter of calling them with another mode and port.
+# Each runs three times, on a fresh Maildir each time: without TLS (the server started with
+# --allow-plaintext), with STARTTLS / STLS, and over implicit TLS (SMTP then on the SMTPS
+# submission port, with AUTH), trusting the server's certificate $cert
+# (`CLIENTS_MODES="plain starttls tls"` by default). Every client function takes the
+# connection as MODE PORT.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 cargo build --quiet --locked --example mail-server
 source .ci/interop/mail-server.bash
-start_mail_server
 
 export MAIL_USER=$user MAIL_PASSWORD=$password
 export HOME="$work/home" TERM=xterm
 mkdir -p "$HOME/Mail"
-cert=${cert:-}
 # The account's address, as mail_server_clients.py names it.
 rcpt=$user
 [[ "$user" == *@* ]] || rcpt="$user@localhost"
@@ -64,7 +64,7 @@ mutt_run() {
     starttls) tls=(-e "set ssl_starttls=yes ssl_force_tls=yes certificate_file='$cert'") ;;
     tls) scheme="${scheme}s" tls=(-e "set ssl_force_tls=yes certificate_file='$cert'") ;;
     esac
-    local url="$scheme://$user:${password// /%20}@127.0.0.1:$port"
+    local url="$scheme://${user//@/%40}:${password// /%20}@127.0.0.1:$port"
     local where=(-e "set folder='$url/'" -f "$url/$mailbox")
     if [ "${scheme%s}" = pop ]; then
         where=(-e "set pop_host='$url' pop_delete=no spoolfile='$mailbox'" -f "$mailbox")
@@ -127,40 +127,56 @@ swaks_run() {
     starttls) tls=(--tls --tls-verify --tls-ca-path "$cert") ;;
     tls) tls=(--tls-on-connect --tls-verify --tls-ca-path "$cert") ;;
     esac
+    # Under TLS, as a mail client submits: with AUTH (which the SMTPS port requires).
+    [ "$mode" = plain ] || tls+=(--auth PLAIN --auth-user "$user" --auth-password "$password")
     timeout 60 swaks --server "127.0.0.1:$port" --from dana@example.org --to "$rcpt" \
         --pipeline "${tls[@]}" --data "@$file" >"$work/swaks.log" 2>&1 ||
         { cat "$work/swaks.log" >&2; return 1; }
 }
 
-# Plain today. Once the server speaks TLS: CLIENTS_TLS=starttls (STARTTLS / STLS on the same
-# ports) or CLIENTS_TLS=tls (the implicit-TLS ports), trusting $cert.
-smtp_mode=${CLIENTS_TLS:-plain} imap_mode=${CLIENTS_TLS:-plain} pop3_mode=${CLIENTS_TLS:-plain}
-if [ "${CLIENTS_TLS:-plain}" = tls ]; then
-    smtp_port=$smtps_port pop3_port=$pop3s_port imap_port=$imaps_port
-fi
-check send $(conn "$smtp_mode" "$smtp_port")
+# run_clients MODE: every client, every check, on a fresh Maildir; files under $work/MODE.
+run_clients() {
+    local mode=$1 run="$work/$1" smtp=$smtp_port pop3=$pop3_port imap=$imap_port
+    if [ "$mode" = tls ]; then
+        smtp=$smtps_port pop3=$pop3s_port imap=$imaps_port
+    fi
+    mkdir -p "$run"
+    check send $(conn "$mode" "$smtp")
 
-fetchmail_run POP3 "$pop3_mode" "$pop3_port" "$work/fetched-pop3"
-check check-fetchmail POP3 "$work/fetched-pop3"
-fetchmail_run IMAP "$imap_mode" "$imap_port" "$work/fetched-imap"
-check check-fetchmail IMAP "$work/fetched-imap"
+    fetchmail_run POP3 "$mode" "$pop3" "$run/fetched-pop3"
+    check check-fetchmail POP3 "$run/fetched-pop3"
+    fetchmail_run IMAP "$mode" "$imap" "$run/fetched-imap"
+    check check-fetchmail IMAP "$run/fetched-imap"
 
-mkdir -p "$work/from-pop3/"{cur,new,tmp}
-mutt_run pop "$pop3_mode" "$pop3_port" "$work/from-pop3" "<fetch-mail><quit>"
-check check-maildir-copy "$work/from-pop3"
+    mkdir -p "$run/from-pop3/"{cur,new,tmp}
+    mutt_run pop "$mode" "$pop3" "$run/from-pop3" "<fetch-mail><quit>"
+    check check-maildir-copy "$run/from-pop3"
 
-mutt_run imap "$imap_mode" "$imap_port" INBOX \
-    "<tag-pattern>~s first<enter><tag-prefix><copy-message>=Archive<enter><delete-pattern>~s second<enter><sync-mailbox><quit>"
-check check-mutt-imap $(conn "$imap_mode" "$imap_port")
+    mutt_run imap "$mode" "$imap" INBOX \
+        "<tag-pattern>~s first<enter><tag-prefix><copy-message>=Archive<enter><delete-pattern>~s second<enter><sync-mailbox><quit>"
+    check check-mutt-imap $(conn "$mode" "$imap")
 
-mbsync_run "$imap_mode" "$imap_port" "$work/local"
-check check-mbsync-pull "$work/local" $(conn "$imap_mode" "$imap_port")
-check write-local "$work/local/INBOX"
-mbsync_run "$imap_mode" "$imap_port" "$work/local"
-check check-mbsync-push $(conn "$imap_mode" "$imap_port")
+    mbsync_run "$mode" "$imap" "$run/local"
+    check check-mbsync-pull "$run/local" $(conn "$mode" "$imap")
+    check write-local "$run/local/INBOX"
+    mbsync_run "$mode" "$imap" "$run/local"
+    check check-mbsync-push $(conn "$mode" "$imap")
 
-check write-swaks "$work/swaks.eml"
-swaks_run "$smtp_mode" "$smtp_port" "$work/swaks.eml"
-check check-swaks "$work/swaks.log" $(conn "$imap_mode" "$imap_port")
+    check write-swaks "$run/swaks.eml"
+    swaks_run "$mode" "$smtp" "$run/swaks.eml"
+    check check-swaks "$work/swaks.log" $(conn "$mode" "$imap")
+}
 
-echo "interop: mail-server with fetchmail, mutt, mbsync and swaks passed"
+first=yes
+for mode in ${CLIENTS_MODES:-plain starttls tls}; do
+    echo "-- $mode"
+    if [ -z "$first" ]; then
+        kill_mail_server TERM
+        rm -rf "$maildir"
+    fi
+    first=
+    if [ "$mode" = plain ]; then start_mail_server --allow-plaintext; else start_mail_server; fi
+    run_clients "$mode"
+done
+
+echo "interop: mail-server with fetchmail, mutt, mbsync and swaks passed (${CLIENTS_MODES:-plain starttls tls})"
