@@ -79,3 +79,21 @@ mail_server_port() {
     [[ "$2" =~ $pattern ]] || { echo "the mail server reported no $1 port" >&2; return 1; }
     echo "${BASH_REMATCH[1]}"
 }
+
+# kill_mail_server SIGNAL: stops the server with SIGNAL (TERM for a clean stop, KILL for a
+# crash), waits for it, and keeps its log as $work/server.log.N. `start_mail_server` (or
+# `restart_mail_server SIGNAL [ARGS…]`, both steps) starts it again on the same data, on new
+# ports: the variables above are set afresh.
+restarts=0
+kill_mail_server() {
+    kill -s "$1" "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=
+    restarts=$((restarts + 1))
+    mv "$work/server.log" "$work/server.log.$restarts"
+}
+restart_mail_server() {
+    kill_mail_server "$1"
+    shift
+    start_mail_server "$@"
+}

@@ -134,7 +134,9 @@ fn system_flag(c: char) -> Option<Flag> {
     })
 }
 
-/// `$Forwarded` (RFC 5788), which Maildir's `P` (passed) records.
+/// `$Forwarded` (RFC 5788), which Maildir's `P` (passed) records. Dovecot neither reads nor
+/// writes `P` for it, but a keyword letter like any other keyword's, so this store reads `P`
+/// (from other Maildir writers) and writes the letter.
 pub(crate) fn forwarded() -> Flag {
     Flag::parse("$Forwarded").expect("a valid keyword")
 }
@@ -143,14 +145,21 @@ pub(crate) fn forwarded() -> Flag {
 /// Characters this store does not know (keyword letters without a name, experimental
 /// ones) stand for nothing and are kept when the flags change.
 pub(crate) fn flags(chars: &str, keywords: &Keywords) -> Vec<Flag> {
-    chars
+    let mut flags: Vec<Flag> = Vec::new();
+    for flag in chars
         .chars()
         .filter_map(|c| system_flag(c).or_else(|| keywords.by_letter(c).cloned()))
-        .collect()
+    {
+        // `$Forwarded` both as `P` and as a letter is one flag.
+        if !flags.contains(&flag) {
+            flags.push(flag);
+        }
+    }
+    flags
 }
 
 /// The flag characters of `flags`, with the characters of `old` that stand for no flag
-/// kept, in ASCII order. Keywords without a letter are given one in `keywords`;
+/// kept, in ASCII order (a `P` of `old` gives way to `$Forwarded`'s keyword letter). Keywords without a letter are given one in `keywords`;
 /// `None` when there is no letter left for one.
 pub(crate) fn chars(flags: &[Flag], old: &str, keywords: &mut Keywords) -> Option<String> {
     let mut out: Vec<char> = old
@@ -164,7 +173,6 @@ pub(crate) fn chars(flags: &[Flag], old: &str, keywords: &mut Keywords) -> Optio
             Flag::Answered => 'R',
             Flag::Seen => 'S',
             Flag::Deleted => 'T',
-            Flag::Keyword(atom) if atom.as_str().eq_ignore_ascii_case("$Forwarded") => 'P',
             Flag::Keyword(_) => keywords.letter(flag)?,
             // `\Recent` and other extensions are no stored flags.
             _ => continue,
@@ -198,6 +206,19 @@ mod tests {
     }
 
     #[test]
+    fn passed_is_read_as_forwarded_and_written_as_its_letter() {
+        let mut keywords = Keywords::default();
+        assert_eq!(flags("PS", &keywords), [keyword("$Forwarded"), Flag::Seen]);
+        // A change of flags writes `$Forwarded` as Dovecot does, and drops the `P`.
+        let kept = flags("PS", &keywords);
+        assert_eq!(chars(&kept, "PS", &mut keywords).unwrap(), "Sa");
+        assert_eq!(keywords.by_letter('a'), Some(&keyword("$Forwarded")));
+        // Both at once, from two writers, are one flag.
+        assert_eq!(flags("Pa", &keywords), [keyword("$Forwarded")]);
+        assert_eq!(chars(&[Flag::Seen], "PS", &mut keywords).unwrap(), "S");
+    }
+
+    #[test]
     fn flags_and_characters() {
         let mut keywords = Keywords::default();
         let flags = [
@@ -211,17 +232,18 @@ mod tests {
             keyword("\\Recent"),
         ];
         let chars = chars(&flags, "", &mut keywords).unwrap();
-        assert_eq!(chars, "DFPRSTa");
+        // `$Forwarded` is a keyword with a letter, as Dovecot stores it.
+        assert_eq!(chars, "DFRSTab");
         assert_eq!(
             super::flags(&chars, &keywords),
             [
                 Flag::Draft,
                 Flag::Flagged,
-                keyword("$Forwarded"),
                 Flag::Answered,
                 Flag::Seen,
                 Flag::Deleted,
                 keyword("$Work"),
+                keyword("$Forwarded"),
             ]
         );
         // Unknown characters are kept; known ones follow the flags.

@@ -94,11 +94,10 @@ impl Keywords {
         Some(char::from(b'a' + u8::try_from(index).ok()?))
     }
 
-    /// Whether a flag needs no new letter: it is no keyword, `$Forwarded` (`P`), or a
-    /// keyword with a letter.
+    /// Whether a flag needs no new letter: it is no keyword, or a keyword with a letter.
     pub(crate) fn has(&self, flag: &Flag) -> bool {
         match flag {
-            Flag::Keyword(atom) if !atom.as_str().eq_ignore_ascii_case("$Forwarded") => {
+            Flag::Keyword(_) => {
                 let wanted = flag.to_string();
                 self.names
                     .iter()

@@ -38,10 +38,11 @@
 //!   beside it, with a `maildirfolder` file. Names stay in IMAP's modified UTF-7, as
 //!   Dovecot keeps them; a `.` in a name is refused, as it is the separator on disk.
 //! - Message files are named `<unique>,S=<size>,W=<CRLF size>:2,<flags>`, with the
-//!   flags `D` (`\Draft`), `F` (`\Flagged`), `P` (`$Forwarded`), `R` (`\Answered`), `S`
-//!   (`\Seen`), `T` (`\Deleted`) and `a` to `z` for the keywords named in
-//!   `dovecot-keywords` (so at most 26 keywords per mailbox). INTERNALDATE is the file's
-//!   modification time.
+//!   flags `D` (`\Draft`), `F` (`\Flagged`), `R` (`\Answered`), `S` (`\Seen`), `T`
+//!   (`\Deleted`) and `a` to `z` for the keywords named in `dovecot-keywords` (so at most
+//!   26 keywords per mailbox), `$Forwarded` among them as Dovecot keeps it; `P` (passed),
+//!   which other programs write and Dovecot ignores, is read as `$Forwarded`. INTERNALDATE
+//!   is the file's modification time.
 //! - `dovecot-uidlist` (version 3) maps UIDs to file names and holds UIDVALIDITY and
 //!   UIDNEXT; it is rewritten under `dovecot-uidlist.lock`, created exclusively and
 //!   renamed over it, as Dovecot does, and a lock older than two minutes is taken for

@@ -521,12 +521,13 @@ async fn flag_changes_apply_to_the_stored_flags() {
         replaced,
         [(
             other,
-            vec![Flag::Draft, keyword("$Forwarded"), keyword("$Later")]
+            vec![Flag::Draft, keyword("$Later"), keyword("$Forwarded")]
         )]
     );
     let cur = files(&home.path().join("Maildir/cur"));
     assert!(cur[0].ends_with(":2,F"), "{cur:?}");
-    assert!(cur[1].ends_with(":2,DPb"), "{cur:?}");
+    // `$Forwarded` is a keyword letter, as Dovecot stores it, not Maildir's `P`.
+    assert!(cur[1].ends_with(":2,Dbc"), "{cur:?}");
 
     assert_eq!(
         view.changes().await.unwrap(),
@@ -537,13 +538,16 @@ async fn flag_changes_apply_to_the_stored_flags() {
             },
             Change::Flags {
                 uid: other,
-                flags: vec![Flag::Draft, keyword("$Forwarded"), keyword("$Later")]
+                flags: vec![Flag::Draft, keyword("$Later"), keyword("$Forwarded")]
             },
         ]
     );
 
     let (mut examine, snapshot) = maildir.select("INBOX", true).await.unwrap();
-    assert_eq!(snapshot.keywords, [keyword("$Work"), keyword("$Later")]);
+    assert_eq!(
+        snapshot.keywords,
+        [keyword("$Work"), keyword("$Later"), keyword("$Forwarded")]
+    );
     assert!(matches!(
         examine
             .set_flags(&[uid], FlagChange::Add(vec![Flag::Seen]))
