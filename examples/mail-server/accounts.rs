@@ -565,6 +565,10 @@ pub(crate) struct Accounts {
     /// The key SCRAM keys for unknown users are made from (RFC 5802 §9), so that they
     /// fail where a wrong password fails, and the same way each time.
     decoy_key: Secret<[u8; 32]>,
+    /// Password checks running at once: each takes argon2's 19 MiB for a while, so many
+    /// logins at once (or a client trying passwords on many connections) queue here
+    /// instead of taking memory without bound.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl Accounts {
@@ -585,6 +589,9 @@ impl Accounts {
             store,
             decoy: Arc::default(),
             decoy_key: Secret::new(random()?),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )),
         })
     }
 
@@ -635,6 +642,9 @@ impl Authenticator for Accounts {
                 let name = account.map(|a| a.address.to_string());
                 let hash = account.map(|a| a.password.clone());
                 let decoy = Arc::clone(&self.decoy);
+                let Ok(_turn) = self.hashing.acquire().await else {
+                    return AuthAnswer::Reject;
+                };
                 let right = tokio::task::spawn_blocking(move || match hash {
                     Some(hash) => verify(&hash, password.expose()),
                     None => {
