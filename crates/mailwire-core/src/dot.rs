@@ -830,6 +830,41 @@ mod tests {
         assert_eq!(out, b"more\r\n");
     }
 
+    #[test]
+    fn lines_across_the_bulk_block_boundary_keep_their_dots() {
+        // The bulk paths take BLOCK bytes at a time: put the end of the data, a stuffed
+        // line and a lone `.` line at every offset around the first block boundary.
+        for shift in 0..8 {
+            let pad = BLOCK - 4 + shift;
+            let mut wire = vec![b'a'; pad];
+            wire.extend_from_slice(b"\r\n..b\r\n..\r\n.\r\nQUIT\r\n");
+            wire[0] = b'.';
+            wire[1] = b'.';
+            let mut content = wire[1..pad].to_vec();
+            content.extend_from_slice(b"\r\n.b\r\n.\r\n");
+            for policy in [BareLineEnding::Normalize, BareLineEnding::Keep] {
+                let end = wire.len() - 6;
+                assert_eq!(
+                    unstuff(policy, &[&wire]),
+                    (content.clone(), Some(end), 0),
+                    "shift {shift}"
+                );
+                assert_eq!(stuff(policy, &[&content]).0, &wire[..end], "shift {shift}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bare_lf_in_a_later_block_is_normalized_and_counted() {
+        let mut content = vec![b'x'; BLOCK + 10];
+        content[BLOCK + 3] = b'\n';
+        content[BLOCK + 4] = b'.';
+        let (wire, bare) = stuff(BareLineEnding::Normalize, &[&content]);
+        let mut expected = vec![b'x'; BLOCK + 3];
+        expected.extend_from_slice(b"\r\n..xxxxx\r\n.\r\n");
+        assert_eq!((wire, bare), (expected, 1));
+    }
+
     /// Splits `s` at every CRLF; the pieces between hold only bare CRs and LFs.
     fn crlf_lines(s: &[u8]) -> Vec<&[u8]> {
         let mut lines = Vec::new();
