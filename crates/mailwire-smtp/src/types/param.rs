@@ -425,6 +425,10 @@ pub struct MailParametersRef<'a> {
 impl<'a> MailParametersRef<'a> {
     pub(crate) fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
         let mut p = Self::default();
+        // Most commands carry no parameters: skip setting up the walk over the list.
+        if input.is_empty() {
+            return Ok(p);
+        }
         for (keyword, value) in params(input) {
             match known(&MAIL_KNOWN, keyword) {
                 Some(k @ "SIZE") => set(&mut p.size, k, value.and_then(parse_u64)),
@@ -535,6 +539,10 @@ pub struct RcptParametersRef<'a> {
 impl<'a> RcptParametersRef<'a> {
     pub(crate) fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
         let mut p = Self::default();
+        // Most commands carry no parameters: skip setting up the walk over the list.
+        if input.is_empty() {
+            return Ok(p);
+        }
         for (keyword, value) in params(input) {
             match known(&RCPT_KNOWN, keyword) {
                 Some(k @ "NOTIFY") => set(&mut p.notify, k, value.and_then(Notify::parse)),

@@ -223,10 +223,15 @@ fn trim_end(s: &[u8]) -> &[u8] {
     &s[..keep]
 }
 
-fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
+/// Strips `prefix`, written in upper case, matching letters without regard to case. The
+/// prefix's length is a constant, so the comparison unrolls into a few register operations
+/// where a comparison of slices would loop.
+fn strip_prefix_ignore_case<'a, const N: usize>(s: &'a [u8], prefix: &[u8; N]) -> Option<&'a [u8]> {
+    let (head, rest) = s.split_first_chunk::<N>()?;
+    head.iter()
+        .zip(prefix)
+        .all(|(&a, &b)| a.to_ascii_uppercase() == b)
+        .then_some(rest)
 }
 
 fn argument(args: &[u8]) -> Option<&str> {
