@@ -10,8 +10,11 @@
 //! ratio dot-decode/1MiB/mailwire-normalize: 0.93x memmem-loop
 //! ```
 //!
+//! Samples are short (about 2 ms) and many, so that on a busy machine most of them run
+//! without being preempted and the median is one of those.
+//!
 //! Environment:
-//! - `MAILWIRE_BENCH_ROUNDS`: rounds per set (default 15).
+//! - `MAILWIRE_BENCH_ROUNDS`: rounds per set (default 31).
 //! - `MAILWIRE_BENCH_PROFILE=set/contender` with `MAILWIRE_BENCH_PROFILE_ITERS=n` (default
 //!   100): run only that contender, `n` times, inside [`profiled`] and nothing else, for
 //!   `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*profiled*'`.
@@ -53,8 +56,9 @@ pub(crate) fn ours<'a>(name: &'static str, run: impl FnMut() + 'a) -> Contender<
     }
 }
 
-/// How long one sample of one contender should take.
-const SAMPLE: Duration = Duration::from_millis(8);
+/// How long one sample of one contender should take: short, so that most samples run
+/// without being preempted.
+const SAMPLE: Duration = Duration::from_millis(2);
 
 /// Whether the comparisons run at all: not under `--test` or `--list`, not when
 /// profiling another set, and only for sets whose name holds the command line's filter.
@@ -126,7 +130,8 @@ pub(crate) fn compare(set: &str, mut contenders: Vec<Contender<'_>>) {
     let rounds: usize = std::env::var("MAILWIRE_BENCH_ROUNDS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(15);
+        .unwrap_or(31);
+    let sample_ns = SAMPLE.as_secs_f64() * 1e9;
     // Iterations per sample, so that each contender's sample takes about `SAMPLE`.
     let iterations: Vec<u32> = contenders
         .iter_mut()
@@ -137,10 +142,10 @@ pub(crate) fn compare(set: &str, mut contenders: Vec<Contender<'_>>) {
                 for _ in 0..n {
                     (c.run)();
                 }
-                let took = start.elapsed();
-                if took >= SAMPLE / 4 || n >= 1 << 24 {
-                    let per = took.as_secs_f64() / f64::from(n);
-                    let want = (SAMPLE.as_secs_f64() / per).ceil();
+                let took = start.elapsed().as_secs_f64() * 1e9;
+                if took >= sample_ns / 4.0 || n >= 1 << 24 {
+                    let per = took.max(1.0) / f64::from(n);
+                    let want = (sample_ns / per).ceil();
                     // A count of iterations, bounded above: the cast cannot truncate.
                     #[allow(clippy::cast_possible_truncation, reason = "clamped first")]
                     break want.clamp(1.0, f64::from(1u32 << 24)) as u32;
