@@ -398,6 +398,16 @@ fn known(known: &[&'static str], keyword: &[u8]) -> Option<&'static str> {
         .copied()
 }
 
+/// The other parameters of `list`, owned; no walk over the list when it holds none (the
+/// usual command).
+fn owned_others<'a>(list: &[u8], other: impl Iterator<Item = ParameterRef<'a>>) -> Vec<Parameter> {
+    if list.is_empty() {
+        Vec::new()
+    } else {
+        other.map(ParameterRef::into_owned).collect()
+    }
+}
+
 /// The parameters of MAIL FROM as sent: typed fields for the known ones, the others
 /// through [`MailParametersRef::other`]; every text a view into the command line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -493,7 +503,7 @@ impl<'a> MailParametersRef<'a> {
             envid: self.envid.map(XTextRef::into_owned),
             auth: self.auth.map(XTextRef::into_owned),
             requiretls: self.requiretls,
-            other: self.other().map(ParameterRef::into_owned).collect(),
+            other: owned_others(self.list, self.other()),
         }
     }
 }
@@ -571,7 +581,7 @@ impl<'a> RcptParametersRef<'a> {
         RcptParameters {
             notify: self.notify,
             orcpt: self.orcpt.map(OriginalRecipientRef::into_owned),
-            other: self.other().map(ParameterRef::into_owned).collect(),
+            other: owned_others(self.list, self.other()),
         }
     }
 }

@@ -486,6 +486,35 @@ mod tests {
     }
 
     #[test]
+    fn from_and_to_match_in_any_case_and_nothing_else() {
+        assert_eq!(
+            parse("mail fRoM:<a@b.org>"),
+            Command::Mail {
+                from: mailbox("a@b.org").into(),
+                params: MailParameters::default()
+            }
+        );
+        assert_eq!(
+            parse("RCPT tO:<a@b.org>"),
+            Command::Rcpt {
+                to: mailbox("a@b.org").into(),
+                params: RcptParameters::default()
+            }
+        );
+        for (line, verb) in [
+            ("MAIL FROM;<a@b.org>", Verb::Mail),
+            ("MAIL FROM", Verb::Mail),
+            ("MAIL FROMX<a@b.org>", Verb::Mail),
+            ("RCPT TO", Verb::Rcpt),
+            ("RCPT T", Verb::Rcpt),
+            ("RCPT TO\x1a<a@b.org>", Verb::Rcpt),
+            ("RCPT tp:<a@b.org>", Verb::Rcpt),
+        ] {
+            assert_eq!(err(line), CommandError::Syntax { verb }, "{line}");
+        }
+    }
+
+    #[test]
     fn decode_needs_crlf() {
         assert!(matches!(Command::decode(b"QUIT"), Decoded::Incomplete));
         assert!(matches!(Command::decode(b"QUIT\r"), Decoded::Incomplete));
