@@ -144,12 +144,12 @@ fn contests() {
             }),
             ours("mailwire-normalize", || {
                 run(1, &|out| {
-                    stuff(black_box(&content), BareLineEnding::Normalize, out)
+                    stuff(black_box(&content), BareLineEnding::Normalize, out);
                 });
             }),
             ours("mailwire-keep", || {
                 run(2, &|out| {
-                    stuff(black_box(&content), BareLineEnding::Keep, out)
+                    stuff(black_box(&content), BareLineEnding::Keep, out);
                 });
             }),
         ],
@@ -167,12 +167,12 @@ fn contests() {
             }),
             ours("mailwire-normalize", || {
                 run(1, &|out| {
-                    unstuff(black_box(&wire), BareLineEnding::Normalize, out)
+                    unstuff(black_box(&wire), BareLineEnding::Normalize, out);
                 });
             }),
             ours("mailwire-keep", || {
                 run(2, &|out| {
-                    unstuff(black_box(&wire), BareLineEnding::Keep, out)
+                    unstuff(black_box(&wire), BareLineEnding::Keep, out);
                 });
             }),
         ],

@@ -65,7 +65,7 @@ pub(crate) fn dotted_text(size: usize) -> Vec<u8> {
     let mut line_no = 0usize;
     while text.len() < size {
         line_no += 1;
-        if line_no % 20 == 0 {
+        if line_no.is_multiple_of(20) {
             text.extend_from_slice(DOTTED[(line_no / 20) % DOTTED.len()]);
         } else if next(12) != 0 {
             let want = 20 + next(59) as usize;
