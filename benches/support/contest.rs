@@ -2,11 +2,12 @@
 //! bytes, in interleaved rounds (so that a burst of load elsewhere on the machine hits all
 //! of them alike), and each is judged by its median time per iteration.
 //!
-//! Each set prints, per contender, its throughput as a ratio of the fastest *reference*
-//! (a peer crate, or a baseline that does only the work that cannot be avoided):
+//! Each set prints every contender's median time, then each mailwire contender's throughput
+//! as a ratio of the fastest *reference* (a peer crate, or a baseline that does only the work
+//! that cannot be avoided), taken round by round:
 //!
 //! ```text
-//! contest dot-decode/1MiB: memmem-loop 61.2 µs (1.00x), smtp-proto 88.0 µs (0.70x), ...
+//! contest dot-decode/1MiB: median per iteration: memmem-loop 61.2 µs, smtp-proto 88.0 µs, ...
 //! ratio dot-decode/1MiB/mailwire-normalize: 0.93x memmem-loop
 //! ```
 //!
@@ -168,8 +169,7 @@ pub(crate) fn compare(set: &str, mut contenders: Vec<Contender<'_>>) {
             samples[i].push(black_box(per));
         }
     }
-    let medians: Vec<f64> = samples.iter_mut().map(|s| median(s)).collect();
-    report(set, &contenders, &medians);
+    report(set, &contenders, &samples);
 }
 
 fn median(samples: &mut [f64]) -> f64 {
@@ -182,26 +182,37 @@ fn median(samples: &mut [f64]) -> f64 {
     }
 }
 
+/// Prints each contender's median time, and each mailwire contender's ratio to the fastest
+/// reference (by median): the median over rounds of the ratio of the two samples taken in
+/// the same round, which a burst of load elsewhere on the machine moves less than the ratio
+/// of the medians.
 #[allow(clippy::print_stdout, reason = "the report is the point of a bench")]
-fn report(set: &str, contenders: &[Contender<'_>], medians: &[f64]) {
+fn report(set: &str, contenders: &[Contender<'_>], samples: &[Vec<f64>]) {
+    let medians: Vec<f64> = samples.iter().map(|s| median(&mut s.clone())).collect();
     let Some((fastest, best)) = contenders
         .iter()
-        .zip(medians)
-        .filter(|(c, _)| c.role == Role::Reference)
-        .min_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(c, &t)| (c.name, t))
+        .zip(&medians)
+        .enumerate()
+        .filter(|(_, (c, _))| c.role == Role::Reference)
+        .min_by(|a, b| a.1.1.total_cmp(b.1.1))
+        .map(|(i, (c, _))| (c.name, i))
     else {
         return;
     };
     let line: Vec<String> = contenders
         .iter()
-        .zip(medians)
-        .map(|(c, &t)| format!("{} {} ({:.2}x)", c.name, show(t), best / t))
+        .zip(&medians)
+        .map(|(c, &t)| format!("{} {}", c.name, show(t)))
         .collect();
-    println!("contest {set}: {}", line.join(", "));
-    for (c, &t) in contenders.iter().zip(medians) {
+    println!("contest {set}: median per iteration: {}", line.join(", "));
+    for (c, own) in contenders.iter().zip(samples) {
         if c.role == Role::Ours {
-            println!("ratio {set}/{}: {:.2}x {fastest}", c.name, best / t);
+            let mut ratios: Vec<f64> = samples[best].iter().zip(own).map(|(r, o)| r / o).collect();
+            println!(
+                "ratio {set}/{}: {:.2}x {fastest}",
+                c.name,
+                median(&mut ratios)
+            );
         }
     }
 }
