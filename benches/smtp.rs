@@ -1,8 +1,11 @@
 //! SMTP codec and server session throughput, beside smtp-proto on the same inputs.
 //!
-//! `cargo bench --bench smtp` prints, after criterion's report, each mailwire benchmark's
-//! throughput as a ratio of smtp-proto's (or of the memchr copy loop's, for DATA), and the
-//! memory a 100 MiB DATA body needs on its way through the server session.
+//! `cargo bench --bench smtp` prints the memory a 100 MiB DATA body needs on its way
+//! through the server session, criterion's report, then for each set the median of
+//! interleaved rounds of every contender as a ratio of the fastest peer or baseline
+//! (`benches/support/contest.rs`). The sets: a submission as clients send it (EHLO, MAIL,
+//! 100 RCPT, DATA), a mix of every other command, the server's replies, and a 1 MiB DATA
+//! body (against the memmem loop, [`support::memmem_unstuff`], and smtp-proto).
 
 use std::hint::black_box;
 
@@ -11,6 +14,7 @@ use mailwire::core::Session as _;
 use mailwire::core::dot::{DotStuffer, DotUnstuffer, Unstuffed};
 use mailwire::smtp::server::{Config, Event, Session};
 use mailwire::smtp::{Command, CommandRef, Decoded, Domain, Reply};
+use support::contest::{self, ours, reference};
 
 mod support;
 
@@ -178,12 +182,54 @@ fn stuffed(content: &[u8], terminate: bool) -> Vec<u8> {
     wire
 }
 
-fn bench(c: &mut Criterion) {
+fn memmem_data(wire: &[u8], out: &mut Vec<u8>) {
+    for read in wire.chunks(READ_SIZE) {
+        // The baseline cannot carry a line start across reads; 1 MiB of `dotted_text` puts
+        // no `\n.` across a 64 KiB boundary, which `check_data` confirms.
+        if support::memmem_unstuff(read, out).is_some() {
+            return;
+        }
+    }
+}
+
+/// Every contender parses the same number of commands and replies.
+fn check_commands(submission: &[u8]) {
     assert_eq!(mailwire_commands(COMMANDS), 13);
     assert_eq!(mailwire_command_refs(COMMANDS), 13);
     assert_eq!(smtp_proto_commands(COMMANDS), 13);
+    assert_eq!(mailwire_commands(submission), 103);
+    assert_eq!(mailwire_command_refs(submission), 103);
+    assert_eq!(smtp_proto_commands(submission), 103);
     assert_eq!(mailwire_replies(REPLIES), 8);
     assert_eq!(smtp_proto_replies(REPLIES), 8);
+}
+
+/// Every contender gives the same body.
+fn check_data(content: &[u8], wire: &[u8]) {
+    for run in [memmem_data, smtp_proto_data, mailwire_unstuffer] {
+        let mut out = Vec::new();
+        run(wire, &mut out);
+        assert_eq!(out, content);
+    }
+    assert_eq!(mailwire_session_data(wire).0, content.len());
+}
+
+fn bench(c: &mut Criterion) {
+    let submission = support::submission_commands();
+    check_commands(&submission);
+
+    let mut group = c.benchmark_group("smtp-submission");
+    group.throughput(Throughput::Bytes(submission.len() as u64));
+    group.bench_function(BenchmarkId::new("smtp-proto", "103"), |b| {
+        b.iter(|| smtp_proto_commands(black_box(&submission)));
+    });
+    group.bench_function(BenchmarkId::new("mailwire", "103"), |b| {
+        b.iter(|| mailwire_commands(black_box(&submission)));
+    });
+    group.bench_function(BenchmarkId::new("mailwire-ref", "103"), |b| {
+        b.iter(|| mailwire_command_refs(black_box(&submission)));
+    });
+    group.finish();
 
     let mut group = c.benchmark_group("smtp-command");
     group.throughput(Throughput::Bytes(COMMANDS.len() as u64));
@@ -208,19 +254,16 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
-    let content = support::message_body(1 << 20);
+    let content = support::dotted_text(1 << 20);
     let wire = stuffed(&content, true);
+    check_data(&content, &wire);
     let mut out = Vec::with_capacity(wire.len());
-    let mut check = Vec::new();
-    smtp_proto_data(&wire, &mut check);
-    assert_eq!(check, content);
-    assert_eq!(mailwire_session_data(&wire).0, content.len());
     let mut group = c.benchmark_group("smtp-data");
     group.throughput(Throughput::Bytes(wire.len() as u64));
-    group.bench_function(BenchmarkId::new("memchr-copy", "1MiB"), |b| {
+    group.bench_function(BenchmarkId::new("memmem-loop", "1MiB"), |b| {
         b.iter(|| {
             out.clear();
-            support::memchr_copy_lines(black_box(&wire), &mut out);
+            memmem_data(black_box(&wire), &mut out);
         });
     });
     group.bench_function(BenchmarkId::new("smtp-proto", "1MiB"), |b| {
@@ -288,22 +331,69 @@ fn stream_100_mib() {
     );
 }
 
+/// The interleaved comparisons of every set.
+fn contests() {
+    let submission = support::submission_commands();
+    check_commands(&submission);
+    for (set, input) in [
+        ("smtp-command/submission", &submission[..]),
+        ("smtp-command/mixed", COMMANDS),
+    ] {
+        contest::compare(
+            set,
+            vec![
+                reference("smtp-proto", || {
+                    smtp_proto_commands(black_box(input));
+                }),
+                ours("mailwire", || {
+                    mailwire_commands(black_box(input));
+                }),
+                ours("mailwire-ref", || {
+                    mailwire_command_refs(black_box(input));
+                }),
+            ],
+        );
+    }
+    contest::compare(
+        "smtp-reply/session",
+        vec![
+            reference("smtp-proto", || {
+                smtp_proto_replies(black_box(REPLIES));
+            }),
+            ours("mailwire", || {
+                mailwire_replies(black_box(REPLIES));
+            }),
+        ],
+    );
+
+    let content = support::dotted_text(1 << 20);
+    let wire = stuffed(&content, true);
+    check_data(&content, &wire);
+    let out = std::cell::RefCell::new(Vec::with_capacity(wire.len()));
+    let run = |f: fn(&[u8], &mut Vec<u8>)| {
+        let mut out = out.borrow_mut();
+        out.clear();
+        f(black_box(&wire), &mut out);
+    };
+    contest::compare(
+        "smtp-data/1MiB",
+        vec![
+            reference("memmem-loop", || run(memmem_data)),
+            reference("smtp-proto", || run(smtp_proto_data)),
+            ours("mailwire-unstuffer", || run(mailwire_unstuffer)),
+            ours("mailwire-session", || {
+                mailwire_session_data(black_box(&wire));
+            }),
+        ],
+    );
+}
+
 fn main() {
-    stream_100_mib();
-    let mut c = Criterion::default().configure_from_args();
-    bench(&mut c);
-    c.final_summary();
-    support::print_ratios(
-        "smtp-command",
-        "smtp-proto",
-        &["mailwire", "mailwire-ref"],
-        &["session"],
-    );
-    support::print_ratios("smtp-reply", "smtp-proto", &["mailwire"], &["session"]);
-    support::print_ratios(
-        "smtp-data",
-        "memchr-copy",
-        &["smtp-proto", "mailwire-unstuffer", "mailwire-session"],
-        &["1MiB"],
-    );
+    if !contest::profiling() {
+        stream_100_mib();
+        let mut c = Criterion::default().configure_from_args();
+        bench(&mut c);
+        c.final_summary();
+    }
+    contests();
 }

@@ -500,7 +500,7 @@ fn end_state(input: &[u8], end: usize) -> State {
 /// Whether every CR in `input` is followed by LF and every LF preceded by CR, for a chunk
 /// that starts after a byte that is not CR. A final CR passes: the next chunk decides.
 fn only_crlf(input: &[u8]) -> bool {
-    const BLOCK: usize = 64;
+    const BLOCK: usize = 512;
     if input.first() == Some(&b'\n') {
         return false;
     }
@@ -508,22 +508,28 @@ fn only_crlf(input: &[u8]) -> bool {
         return true;
     };
     // For each pair of neighbours, "this is CR" must equal "the next is LF". Comparing
-    // fixed-size blocks without branches lets the compiler use vector instructions.
-    let (mut now, mut next) = (
-        input[..n].chunks_exact(BLOCK),
-        input[1..].chunks_exact(BLOCK),
-    );
+    // fixed-size blocks without branches lets the compiler use vector instructions; the
+    // blocks are arrays, so that no loop is left over for a remainder.
+    let (now, next) = (&input[..n], &input[1..]);
     let mismatches = |now: &[u8], next: &[u8]| {
         now.iter().zip(next).fold(0u8, |acc, (&a, &b)| {
             acc | (u8::from(a == b'\r') ^ u8::from(b == b'\n'))
         })
     };
-    for (a, b) in (&mut now).zip(&mut next) {
-        if mismatches(a, b) != 0 {
-            return false;
-        }
+    let block = |now: &[u8; BLOCK], next: &[u8; BLOCK]| mismatches(now, next) == 0;
+    let whole = now.as_chunks::<BLOCK>().0.iter();
+    if !whole
+        .zip(next.as_chunks::<BLOCK>().0)
+        .all(|(a, b)| block(a, b))
+    {
+        return false;
     }
-    mismatches(now.remainder(), next.remainder()) == 0
+    // The pairs after the last whole block: the last BLOCK pairs again, overlapping the
+    // blocks already checked, or all of them if there are fewer.
+    match (now.last_chunk::<BLOCK>(), next.last_chunk::<BLOCK>()) {
+        (Some(a), Some(b)) => block(a, b),
+        _ => mismatches(now, next) == 0,
+    }
 }
 
 /// Where the part of `input` that can be written now ends: before a final CR, whose fate
@@ -828,6 +834,65 @@ mod tests {
             Unstuffed::Done { consumed: 9 }
         );
         assert_eq!(out, b"more\r\n");
+    }
+
+    #[test]
+    fn lines_across_the_bulk_block_boundary_keep_their_dots() {
+        // The bulk paths take BLOCK bytes at a time: put the end of the data, a stuffed
+        // line and a lone `.` line at every offset around the first block boundary.
+        for shift in 0..8 {
+            let pad = BLOCK - 4 + shift;
+            let mut wire = vec![b'a'; pad];
+            wire.extend_from_slice(b"\r\n..b\r\n..\r\n.\r\nQUIT\r\n");
+            wire[0] = b'.';
+            wire[1] = b'.';
+            let mut content = wire[1..pad].to_vec();
+            content.extend_from_slice(b"\r\n.b\r\n.\r\n");
+            for policy in [BareLineEnding::Normalize, BareLineEnding::Keep] {
+                let end = wire.len() - 6;
+                assert_eq!(
+                    unstuff(policy, &[&wire]),
+                    (content.clone(), Some(end), 0),
+                    "shift {shift}"
+                );
+                assert_eq!(stuff(policy, &[&content]).0, &wire[..end], "shift {shift}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bare_lf_in_a_later_block_is_normalized_and_counted() {
+        let mut content = vec![b'x'; BLOCK + 10];
+        content[BLOCK + 3] = b'\n';
+        content[BLOCK + 4] = b'.';
+        let (wire, bare) = stuff(BareLineEnding::Normalize, &[&content]);
+        let mut expected = vec![b'x'; BLOCK + 3];
+        expected.extend_from_slice(b"\r\n..xxxxx\r\n.\r\n");
+        assert_eq!((wire, bare), (expected, 1));
+    }
+
+    #[test]
+    fn only_crlf_finds_a_bare_ending_anywhere_in_its_blocks() {
+        for len in [2, 511, 512, 513, 1024, 1500, 2049] {
+            // CRLF text that starts mid-line, as the bulk paths see it.
+            let clean: Vec<u8> = (0..len)
+                .map(|i| match i % 7 {
+                    5 => b'\r',
+                    6 => b'\n',
+                    _ => b'x',
+                })
+                .collect();
+            assert_eq!(only_crlf(&clean), !clean.starts_with(b"\n"), "clean, {len}");
+            for at in (0..len).filter(|i| i % 7 < 5) {
+                for bare in [b'\r', b'\n'] {
+                    let mut text = clean.clone();
+                    text[at] = bare;
+                    // A CR at the very end passes: the next chunk decides.
+                    let expected = bare == b'\r' && at == len - 1;
+                    assert_eq!(only_crlf(&text), expected, "{bare} at {at} of {len}");
+                }
+            }
+        }
     }
 
     /// Splits `s` at every CRLF; the pieces between hold only bare CRs and LFs.

@@ -398,6 +398,16 @@ fn known(known: &[&'static str], keyword: &[u8]) -> Option<&'static str> {
         .copied()
 }
 
+/// The other parameters of `list`, owned; no walk over the list when it holds none (the
+/// usual command).
+fn owned_others<'a>(list: &[u8], other: impl Iterator<Item = ParameterRef<'a>>) -> Vec<Parameter> {
+    if list.is_empty() {
+        Vec::new()
+    } else {
+        other.map(ParameterRef::into_owned).collect()
+    }
+}
+
 /// The parameters of MAIL FROM as sent: typed fields for the known ones, the others
 /// through [`MailParametersRef::other`]; every text a view into the command line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -425,6 +435,10 @@ pub struct MailParametersRef<'a> {
 impl<'a> MailParametersRef<'a> {
     pub(crate) fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
         let mut p = Self::default();
+        // Most commands carry no parameters: skip setting up the walk over the list.
+        if input.is_empty() {
+            return Ok(p);
+        }
         for (keyword, value) in params(input) {
             match known(&MAIL_KNOWN, keyword) {
                 Some(k @ "SIZE") => set(&mut p.size, k, value.and_then(parse_u64)),
@@ -489,7 +503,7 @@ impl<'a> MailParametersRef<'a> {
             envid: self.envid.map(XTextRef::into_owned),
             auth: self.auth.map(XTextRef::into_owned),
             requiretls: self.requiretls,
-            other: self.other().map(ParameterRef::into_owned).collect(),
+            other: owned_others(self.list, self.other()),
         }
     }
 }
@@ -535,6 +549,10 @@ pub struct RcptParametersRef<'a> {
 impl<'a> RcptParametersRef<'a> {
     pub(crate) fn parse(input: &'a [u8]) -> Result<Self, ParamError> {
         let mut p = Self::default();
+        // Most commands carry no parameters: skip setting up the walk over the list.
+        if input.is_empty() {
+            return Ok(p);
+        }
         for (keyword, value) in params(input) {
             match known(&RCPT_KNOWN, keyword) {
                 Some(k @ "NOTIFY") => set(&mut p.notify, k, value.and_then(Notify::parse)),
@@ -563,7 +581,7 @@ impl<'a> RcptParametersRef<'a> {
         RcptParameters {
             notify: self.notify,
             orcpt: self.orcpt.map(OriginalRecipientRef::into_owned),
-            other: self.other().map(ParameterRef::into_owned).collect(),
+            other: owned_others(self.list, self.other()),
         }
     }
 }

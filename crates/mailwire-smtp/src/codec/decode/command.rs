@@ -223,10 +223,15 @@ fn trim_end(s: &[u8]) -> &[u8] {
     &s[..keep]
 }
 
-fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
+/// Strips `prefix`, written in upper case, matching letters without regard to case. The
+/// prefix's length is a constant, so the comparison unrolls into a few register operations
+/// where a comparison of slices would loop.
+fn strip_prefix_ignore_case<'a, const N: usize>(s: &'a [u8], prefix: &[u8; N]) -> Option<&'a [u8]> {
+    let (head, rest) = s.split_first_chunk::<N>()?;
+    head.iter()
+        .zip(prefix)
+        .all(|(&a, &b)| a.to_ascii_uppercase() == b)
+        .then_some(rest)
 }
 
 fn argument(args: &[u8]) -> Option<&str> {
@@ -478,6 +483,35 @@ mod tests {
             err("MAIL FROM:<@>").reply().to_string(),
             "501 5.1.7 Bad sender address syntax\r\n"
         );
+    }
+
+    #[test]
+    fn from_and_to_match_in_any_case_and_nothing_else() {
+        assert_eq!(
+            parse("mail fRoM:<a@b.org>"),
+            Command::Mail {
+                from: mailbox("a@b.org").into(),
+                params: MailParameters::default()
+            }
+        );
+        assert_eq!(
+            parse("RCPT tO:<a@b.org>"),
+            Command::Rcpt {
+                to: mailbox("a@b.org").into(),
+                params: RcptParameters::default()
+            }
+        );
+        for (line, verb) in [
+            ("MAIL FROM;<a@b.org>", Verb::Mail),
+            ("MAIL FROM", Verb::Mail),
+            ("MAIL FROMX<a@b.org>", Verb::Mail),
+            ("RCPT TO", Verb::Rcpt),
+            ("RCPT T", Verb::Rcpt),
+            ("RCPT TO\x1a<a@b.org>", Verb::Rcpt),
+            ("RCPT tp:<a@b.org>", Verb::Rcpt),
+        ] {
+            assert_eq!(err(line), CommandError::Syntax { verb }, "{line}");
+        }
     }
 
     #[test]
