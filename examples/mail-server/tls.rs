@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use mailwire::imap::types::DateTime;
 use mailwire::tokio::rustls::pki_types::CertificateDer;
 use mailwire::tokio::rustls::pki_types::pem::PemObject as _;
 use sha2::{Digest as _, Sha256};
@@ -146,31 +147,19 @@ fn unix_seconds(time: SystemTime) -> i64 {
     }
 }
 
-/// The proleptic Gregorian date (year, month, day) `days` days after 1970-01-01, by
-/// Howard Hinnant's `civil_from_days`.
+/// The date (year, month, day) `days` days after 1970-01-01 (before it when negative),
+/// within the years 0 to 9999 that an IMAP date holds.
 fn civil_date(days: i64) -> (i32, u8, u8) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    // Within range for any time a SystemTime holds: day 1..=31, month 1..=12.
-    let narrow = |n: i64| u8::try_from(n).expect("a day or month");
-    (
-        i32::try_from(year).expect("a year within i32"),
-        narrow(month),
-        narrow(day),
-    )
+    let moment = DateTime::from_unix_seconds(days.saturating_mul(SECONDS_PER_DAY))
+        .or_else(|| DateTime::from_unix_seconds(if days < 0 { FIRST } else { LAST }))
+        .expect("a moment of the years 0 to 9999");
+    let date = moment.date();
+    (i32::from(date.year()), date.month(), date.day())
 }
+
+/// 0000-01-01 00:00:00 and 9999-12-31 23:59:59 UTC.
+const FIRST: i64 = -62_167_219_200;
+const LAST: i64 = 253_402_300_799;
 
 /// A moment as the 14 digits `YYYYMMDDHHMMSS` in UTC, which order as the moments do
 /// (for years 0 to 9999).

@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use mailwire_imap::types::{Date, DateTime, Flag};
+use mailwire_imap::types::{DateTime, Flag};
 
 use crate::store::MessageMeta;
 
@@ -87,41 +87,14 @@ pub(super) fn now() -> DateTime {
     utc(seconds)
 }
 
-/// The UTC date and time `seconds` after 1970-01-01 00:00:00.
+/// The UTC date and time `seconds` after 1970-01-01 00:00:00 (the end of year 9999 at
+/// the latest).
 fn utc(seconds: u64) -> DateTime {
-    let days = seconds / 86_400;
-    let of_day = seconds % 86_400;
-    // Days since 0000-03-01, in 400-year eras of 146 097 days each; counting years from
-    // March puts the leap day at the end of the year.
-    let from_march_0000 = days + 719_468;
-    let era = from_march_0000 / 146_097;
-    let day_of_era = from_march_0000 % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + u64::from(month <= 2);
-    let narrow = |n: u64| u8::try_from(n).expect("below 60");
-    let date = Date::new(
-        u16::try_from(year).unwrap_or(u16::MAX),
-        narrow(month),
-        narrow(day),
-    )
-    .expect("a calendar date");
-    DateTime::new(
-        date,
-        narrow(of_day / 3_600),
-        narrow(of_day % 3_600 / 60),
-        narrow(of_day % 60),
-        0,
-    )
-    .expect("a time of day")
+    i64::try_from(seconds)
+        .ok()
+        .and_then(DateTime::from_unix_seconds)
+        .or_else(|| DateTime::from_unix_seconds(253_402_300_799))
+        .expect("a moment of year 9999")
 }
 
 #[cfg(test)]
