@@ -12,6 +12,8 @@ use mailwire_server::{Accepted, ImapServer, Service, Throttle};
 use mailwire_tokio::connect::Security;
 use mailwire_tokio::imap::{Config, ImapClient, ImapError, Items, Search, Selected, Update};
 use mailwire_tokio::{MaybeTlsStream, Tls};
+use rustls::RootCertStore;
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
 type Server = ImapServer<Memory, Memory>;
@@ -512,4 +514,84 @@ async fn connect_with_reaches_a_loopback_server() {
     imap.login("fred", "secret").await.unwrap();
     assert_eq!(imap.select("INBOX").await.unwrap().exists, 0);
     imap.logout().await.unwrap();
+}
+
+/// A self-signed certificate for `localhost`: client and server TLS settings.
+fn tls_pair() -> (Tls, Tls) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert = certified.cert.der().clone();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let mut roots = RootCertStore::empty();
+    roots.add(cert.clone()).unwrap();
+    let server = Tls::server_with_certificate(vec![cert], key).unwrap();
+    (Tls::client_with_roots("localhost", roots).unwrap(), server)
+}
+
+/// Serves one TCP connection on loopback with `security`; returns the port.
+async fn serve_once(security: mailwire_server::Security, tls: Tls) -> u16 {
+    let server = server();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (socket, peer) = listener.accept().await.unwrap();
+        let mut stream = MaybeTlsStream::Plain(socket);
+        if security == mailwire_server::Security::Implicit {
+            stream = stream.upgrade(&tls).await.unwrap();
+        }
+        server
+            .serve(Accepted::new(stream, peer, security, tls))
+            .await
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_port_other_than_993_means_starttls_and_then_login_is_allowed() {
+    let (client_tls, server_tls) = tls_pair();
+    let port = serve_once(mailwire_server::Security::StartTls, server_tls).await;
+    let mut config = Config::default();
+    config.tls = Some(client_tls);
+    let mut imap = ImapClient::connect_with(&format!("localhost:{port}"), config)
+        .await
+        .unwrap();
+    assert!(imap.is_tls());
+    imap.login("fred", "secret").await.unwrap();
+    assert_eq!(imap.select("INBOX").await.unwrap().exists, 0);
+    imap.logout().await.unwrap();
+}
+
+#[tokio::test]
+async fn implicit_tls_from_the_first_byte() {
+    let (client_tls, server_tls) = tls_pair();
+    let port = serve_once(mailwire_server::Security::Implicit, server_tls).await;
+    let mut config = Config::default();
+    config.security = Security::ImplicitTls;
+    config.tls = Some(client_tls);
+    let mut imap = ImapClient::connect_with(&format!("localhost:{port}"), config)
+        .await
+        .unwrap();
+    assert!(imap.is_tls());
+    imap.login("fred", "secret").await.unwrap();
+    imap.logout().await.unwrap();
+}
+
+#[tokio::test]
+async fn starttls_with_a_certificate_not_trusted_fails() {
+    let (_, server_tls) = tls_pair();
+    let (other_client, _) = tls_pair();
+    let port = serve_once(mailwire_server::Security::StartTls, server_tls).await;
+    let mut config = Config::default();
+    config.tls = Some(other_client);
+    let err = ImapClient::connect_with(&format!("localhost:{port}"), config)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImapError::Connection(mailwire_tokio::Error::Handshake(_))
+        ),
+        "{err}"
+    );
 }

@@ -232,6 +232,15 @@ impl Message {
 
 /// Messages to name in a command: one number, a list (as SEARCH returns), or a
 /// [`SequenceSet`] (`"1:*"` parses into one).
+///
+/// ```
+/// use mailwire_tokio::imap::Ids;
+///
+/// let set = [9, 1, 2, 3, 7, 10].into_set().unwrap().unwrap();
+/// assert_eq!(set.to_string(), "1:3,7,9:10");
+/// assert!(Vec::new().as_slice().into_set().unwrap().is_none());
+/// assert!(0.into_set().is_err());
+/// ```
 pub trait Ids {
     /// The set; `None` for an empty list, which names no message.
     fn into_set(self) -> Result<Option<SequenceSet>, ImapError>;
@@ -244,16 +253,27 @@ impl Ids for u32 {
     }
 }
 
+/// Runs of consecutive numbers go as ranges: `[1, 2, 3, 7, 9, 10]` is `1:3,7,9:10`.
 impl Ids for &[u32] {
     fn into_set(self) -> Result<Option<SequenceSet>, ImapError> {
-        let ranges = self
-            .iter()
-            .map(|&n| {
-                NonZeroU32::new(n)
-                    .map(|n| SeqRange::Single(SeqNumber::Value(n)))
-                    .ok_or(ImapError::Invalid("message number 0"))
+        let mut sorted = self.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut runs: Vec<(NonZeroU32, NonZeroU32)> = Vec::new();
+        for n in sorted {
+            let n = NonZeroU32::new(n).ok_or(ImapError::Invalid("message number 0"))?;
+            match runs.last_mut() {
+                Some((_, last)) if last.checked_add(1) == Some(n) => *last = n,
+                _ => runs.push((n, n)),
+            }
+        }
+        let ranges = runs
+            .into_iter()
+            .map(|(a, b)| match a == b {
+                true => SeqRange::Single(SeqNumber::Value(a)),
+                false => SeqRange::Range(SeqNumber::Value(a), SeqNumber::Value(b)),
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect();
         Ok(SequenceSet::new(ranges).ok())
     }
 }

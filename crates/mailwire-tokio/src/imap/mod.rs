@@ -293,12 +293,27 @@ where
         }
     }
 
-    /// Upgrades the connection with STARTTLS.
+    /// Upgrades the connection with STARTTLS, and returns once the TLS handshake is done
+    /// and the server has told its capabilities again.
     ///
     /// Without TLS settings the connection fails with [`Error::TlsUnavailable`] once the
-    /// server accepts.
+    /// server accepts; a certificate that does not check out fails the handshake
+    /// ([`Error::Handshake`]).
     pub async fn starttls(&mut self) -> Result<Completed, ImapError> {
-        self.run(CommandBody::StartTls).await
+        let done = self.run(CommandBody::StartTls).await?;
+        // The handshake runs as the next event is awaited; the session then asks for the
+        // capabilities, which may have changed (RFC 3501 §6.2.1).
+        loop {
+            match self.next().await? {
+                Event::Capabilities(_) if self.is_tls() => return Ok(done),
+                other => self.aside(other)?,
+            }
+        }
+    }
+
+    /// Whether the connection is under TLS: from the start, or after STARTTLS.
+    pub fn is_tls(&self) -> bool {
+        self.conn.session().is_tls()
     }
 
     /// The server's capabilities as last advertised (asked again after STARTTLS and
