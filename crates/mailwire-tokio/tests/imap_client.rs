@@ -595,3 +595,81 @@ async fn starttls_with_a_certificate_not_trusted_fails() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn changes_made_elsewhere_are_kept_as_updates() {
+    let server = server();
+    let (mut watcher, _) = logged_in(&server).await;
+    let (mut other, _) = logged_in(&server).await;
+    other.append("INBOX", &[], LUNCH.as_bytes()).await.unwrap();
+    other.append("INBOX", &[], REPORT.as_bytes()).await.unwrap();
+    // The other connection sees the two first: they are not recent for the watcher.
+    other.select("INBOX").await.unwrap();
+    assert_eq!(watcher.select("INBOX").await.unwrap().recent, 0);
+    assert_eq!(watcher.take_updates(), []);
+
+    other.append("INBOX", &[], LUNCH.as_bytes()).await.unwrap();
+    watcher.noop().await.unwrap();
+    // The appending connection has INBOX selected too and sees the message first.
+    assert_eq!(
+        watcher.take_updates(),
+        [Update::Exists(3), Update::Recent(0)]
+    );
+
+    other
+        .store(1, StoreKind::Add, &[Flag::Deleted])
+        .await
+        .unwrap();
+    other.expunge().await.unwrap();
+    other
+        .uid_store(2, StoreKind::Add, &[Flag::Flagged])
+        .await
+        .unwrap();
+    watcher.noop().await.unwrap();
+    let updates = watcher.take_updates();
+    let [Update::Expunge(gone), Update::Fetch(changed)] = &updates[..] else {
+        panic!("{updates:?}")
+    };
+    assert_eq!(gone.get(), 1);
+    assert_eq!(
+        (changed.seq, changed.uid, changed.flags.clone()),
+        (1, None, Some(vec![Flag::Flagged]))
+    );
+    assert_eq!(watcher.take_updates(), []);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_silent_in_the_middle_of_a_fetch_times_it_out() {
+    let (client_io, mut server_io) = tokio::io::duplex(4096);
+    server_io
+        .write_all(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+        .await
+        .unwrap();
+    let mut config = Config::default();
+    config.security = Security::Plaintext;
+    config.timeout = Some(Duration::from_secs(30));
+    let mut imap = ImapClient::begin(MaybeTlsStream::Plain(client_io), &config, Tls::None)
+        .await
+        .unwrap();
+    let mut messages = imap.uid_fetch([4, 5], Items::flags()).unwrap();
+    let serve = async {
+        let mut line = vec![0; 64];
+        let n = server_io.read(&mut line).await.unwrap();
+        assert_eq!(&line[..n], b"A1 UID FETCH 4:5 (UID FLAGS)\r\n");
+        server_io
+            .write_all(b"* 1 FETCH (UID 4 FLAGS (\\Seen))\r\n")
+            .await
+            .unwrap();
+    };
+    let (first, ()) = tokio::join!(messages.next(), serve);
+    let first = first.unwrap().unwrap();
+    assert_eq!((first.uid, first.flags), (Some(4), Some(vec![Flag::Seen])));
+    let started = tokio::time::Instant::now();
+    let err = messages.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(err, ImapError::Timeout(d) if d == Duration::from_secs(30)),
+        "{err}"
+    );
+    assert_eq!(started.elapsed(), Duration::from_secs(30));
+    assert!(messages.next().await.is_none());
+}
