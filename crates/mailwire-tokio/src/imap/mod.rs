@@ -187,6 +187,59 @@ use mailwire_imap::types::Status;
 ///
 /// Commands run one at a time. Untagged data that no command asked for (EXISTS, EXPUNGE,
 /// FETCH of flags changed elsewhere) is kept until [`take_updates`](Self::take_updates).
+///
+/// The unseen messages of INBOX, from mailwire's own IMAP server on loopback (without
+/// TLS, hence the opt-in for the password):
+///
+/// ```
+/// use mailwire_tokio::connect::Security;
+/// use mailwire_tokio::imap::{Config, ImapClient, Items, Search};
+/// # use std::sync::Arc;
+/// # use mailwire_server::{memory::Memory, Accepted, ImapServer, Service, Throttle};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let memory = Memory::new();
+/// # memory.add_user("fred", "secret");
+/// # let mut server = mailwire_imap::server::Config::default();
+/// # server.plaintext_auth = true;
+/// # let store = Arc::new(memory.clone());
+/// # let imapd = Arc::new(ImapServer::new(server, Arc::new(memory), store, Arc::new(Throttle::new())));
+/// # let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// # let server = listener.local_addr()?.to_string();
+/// # tokio::spawn(async move {
+/// #     while let Ok((socket, peer)) = listener.accept().await {
+/// #         let plain = mailwire_server::Security::Plain;
+/// #         let stream = mailwire_tokio::MaybeTlsStream::Plain(socket);
+/// #         let accepted = Accepted::new(stream, peer, plain, mailwire_tokio::Tls::None);
+/// #         tokio::spawn(Arc::clone(&imapd).serve(accepted));
+/// #     }
+/// # });
+/// # let mut config = Config::default();
+/// # config.security = Security::Plaintext;
+/// # config.plaintext_auth = true;
+/// # let mut other = ImapClient::connect_with(&server, config).await?;
+/// # other.login("fred", "secret").await?;
+/// # other.append("INBOX", &[], b"Subject: hi\r\n\r\nHello.\r\n").await?;
+/// let mut config = Config::default();
+/// config.security = Security::Plaintext;
+/// config.plaintext_auth = true;
+/// let mut imap = ImapClient::connect_with(&server, config).await?;
+/// imap.login("fred", "secret").await?;
+/// imap.select("INBOX").await?;
+/// let unseen = imap.uid_search(Search::unseen()).await?;
+/// let mut texts = Vec::new();
+/// let mut messages = imap.uid_fetch(&unseen, Items::body())?;
+/// while let Some(message) = messages.next().await {
+///     let message = message?;
+///     let parsed = mailwire_mime::parse(message.body().unwrap_or_default());
+///     texts.push(parsed.text_body().unwrap_or_default().into_owned());
+/// }
+/// drop(messages);
+/// imap.logout().await?;
+/// assert_eq!(texts, ["Hello.\r\n"]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct ImapClient<IO> {
     conn: Connection<Session, IO>,
