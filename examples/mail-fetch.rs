@@ -36,8 +36,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mailwire::imap::types::{
-    CommandBody, Data, FetchAttribute, FetchItems, Flag, Mailbox, MessageDataItem, NonEmpty,
-    Section, SeqNumber, SeqRange, SequenceSet, StoreKind,
+    CommandBody, Data, FetchAttribute, FetchItems, Flag, MessageDataItem, NonEmpty, Section,
+    SeqNumber, SeqRange, SequenceSet, StoreKind,
 };
 use mailwire::pop3::client::{Config, StlsPolicy};
 use mailwire::pop3::{MessageNumber, Password, UserName};
@@ -202,7 +202,7 @@ async fn run_imap(args: &Args, tls: Tls) -> Result<(), String> {
     let server = &args.server;
     let mut config = mailwire::imap::client::Config::default();
     config.plaintext_auth = args.allow_plaintext_auth;
-    let mut imap = ImapClient::connect(server.as_str(), config, tls, args.tls)
+    let mut imap = ImapClient::connect_to(server.as_str(), config, tls, args.tls)
         .await
         .map_err(|e| format!("{server}: {e}"))?;
     if args.starttls {
@@ -218,20 +218,11 @@ async fn run_imap(args: &Args, tls: Tls) -> Result<(), String> {
     imap.login(&args.user, &args.password)
         .await
         .map_err(|e| format!("login: {e}"))?;
-    let mailbox = Mailbox::new(args.mailbox.as_bytes().to_vec())
-        .map_err(|e| format!("bad mailbox {:?}: {e}", args.mailbox))?;
     let selected = imap
-        .select(mailbox)
+        .select(&args.mailbox)
         .await
         .map_err(|e| format!("select {}: {e}", args.mailbox))?;
-    let exists = selected
-        .data
-        .iter()
-        .find_map(|d| match d {
-            Data::Exists(n) => Some(*n),
-            _ => None,
-        })
-        .unwrap_or(0);
+    let exists = selected.exists;
 
     let wanted: Vec<NonZeroU32> = if args.all {
         (1..=exists).filter_map(NonZeroU32::new).collect()

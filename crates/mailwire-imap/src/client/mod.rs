@@ -83,6 +83,15 @@ pub enum Event {
     /// Untagged data no pending command asked for: EXISTS, RECENT, EXPUNGE, FETCH of flags
     /// changed elsewhere.
     Unsolicited(Data),
+    /// Untagged data answering a command queued with
+    /// [`command_streamed`](Session::command_streamed), as soon as it is read; its
+    /// [`Event::Completed`] then carries no data.
+    Answer {
+        /// The command's tag.
+        tag: Tag,
+        /// The data.
+        data: Data,
+    },
     /// An untagged status outside any command, such as an `[ALERT]`.
     Status(Status),
     /// The server now advertises these capabilities.
@@ -203,6 +212,7 @@ struct Queued {
     tag: Tag,
     name: &'static str,
     kind: Kind,
+    streamed: bool,
     /// What to write; between pieces the server's `+` is awaited.
     pieces: VecDeque<Vec<u8>>,
 }
@@ -213,6 +223,8 @@ struct InFlight {
     name: &'static str,
     kind: Kind,
     rest: VecDeque<Vec<u8>>,
+    /// Answers go out as [`Event::Answer`] instead of being kept in `data`.
+    streamed: bool,
     data: Vec<Data>,
     statuses: Vec<Status>,
 }
@@ -349,6 +361,7 @@ impl Session {
             tag: tag.clone(),
             name,
             kind,
+            streamed: false,
             pieces,
         });
         self.pump();
@@ -369,6 +382,24 @@ impl Session {
             _ => Kind::Plain,
         };
         self.enqueue(body, kind)
+    }
+
+    /// Queues any command, as [`command`](Self::command) does, whose answers (FETCH
+    /// data for FETCH, say) come one by one as [`Event::Answer`] as soon as each is read,
+    /// rather than all together with its completion: memory then holds one answer at a
+    /// time, not all of them.
+    pub fn command_streamed(&mut self, body: CommandBody) -> Result<Tag, Error> {
+        let tag = self.command(body)?;
+        let queued = self.queue.iter_mut().find(|q| q.tag == tag);
+        match queued {
+            Some(q) => q.streamed = true,
+            None => {
+                if let Some(f) = self.in_flight.iter_mut().find(|f| f.tag == tag) {
+                    f.streamed = true;
+                }
+            }
+        }
+        Ok(tag)
     }
 
     /// Queues LOGIN, unless the server disabled it, or the connection is not under TLS
@@ -458,6 +489,7 @@ impl Session {
                 name: q.name,
                 kind: q.kind,
                 rest: q.pieces,
+                streamed: q.streamed,
                 data: Vec::new(),
                 statuses: Vec::new(),
             });
@@ -528,6 +560,10 @@ impl Session {
             self.in_flight.iter_mut().find(|f| causes.contains(&f.name))
         };
         match owner {
+            Some(f) if f.streamed => {
+                let tag = f.tag.clone();
+                self.conduit.push_event(Event::Answer { tag, data: d });
+            }
             Some(f) => f.data.push(d),
             None => self.conduit.push_event(Event::Unsolicited(d)),
         }
@@ -885,6 +921,38 @@ mod tests {
                 (Some(status), vec!["STATUS"]),
             ]
         );
+    }
+
+    #[test]
+    fn streamed_answers_come_as_they_are_read() {
+        let mut c = greeted("IDLE");
+        let tag = c
+            .command_streamed(CommandBody::Search {
+                charset: None,
+                criteria: NonEmpty::new(crate::types::SearchKey::All),
+                uid: true,
+            })
+            .unwrap();
+        assert_eq!(&c.transmit().unwrap()[..], b"A1 UID SEARCH ALL\r\n");
+        c.receive(b"* SEARCH 4 7\r\n");
+        let Some(Event::Answer { tag: t, data }) = c.poll_event() else {
+            panic!("answer")
+        };
+        assert_eq!(t, tag);
+        let Data::Search { ids, .. } = data else {
+            panic!("search data")
+        };
+        assert_eq!(ids.iter().map(|n| n.get()).collect::<Vec<_>>(), [4, 7]);
+        assert!(c.poll_event().is_none());
+        c.receive(b"* 2 EXISTS\r\nA1 OK done\r\n");
+        assert!(matches!(
+            c.poll_event(),
+            Some(Event::Unsolicited(Data::Exists(2)))
+        ));
+        let Some(Event::Completed { data, .. }) = c.poll_event() else {
+            panic!("completion")
+        };
+        assert!(data.is_empty());
     }
 
     #[test]
