@@ -150,9 +150,9 @@ fn envelope_keeps_encoded_words_and_groups() {
     assert_eq!(
         line,
         "* 12 FETCH (ENVELOPE (\"Wed, 1 May 2024 09:30:00 +0200\" \"=?UTF-8?Q?Caf=C3=A9?= menu\" \
-((\"=?UTF-8?B?Wm/Dqw==?=\" NIL \"zoe\" \"x.test\")) \
-((\"=?UTF-8?B?Wm/Dqw==?=\" NIL \"zoe\" \"x.test\")) \
-((\"=?UTF-8?B?Wm/Dqw==?=\" NIL \"zoe\" \"x.test\")) \
+((\"=?UTF-8?Q?Zo=C3=AB?=\" NIL \"zoe\" \"x.test\")) \
+((\"=?UTF-8?Q?Zo=C3=AB?=\" NIL \"zoe\" \"x.test\")) \
+((\"=?UTF-8?Q?Zo=C3=AB?=\" NIL \"zoe\" \"x.test\")) \
 ((NIL NIL \"Undisclosed recipients\" NIL)(NIL NIL NIL NIL)) NIL NIL \
 \"<earlier@y.test>\" \"<20240501.1@x.test>\"))\r\n"
     );

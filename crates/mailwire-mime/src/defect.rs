@@ -12,6 +12,14 @@ pub enum Defect {
         /// Offset of the line in the input.
         offset: usize,
     },
+    /// An address field (`From`, `Sender`, `Reply-To`, `To`, `Cc`, `Bcc`) holds `<>`, which
+    /// RFC 5322 §3.4 has no form for (it is SMTP's null reverse-path, RFC 5321 §4.5.5).
+    /// It is read as a mailbox with an empty local part and domain, the same in every field.
+    #[error("empty address <> in {field}")]
+    EmptyAddress {
+        /// The field, named as RFC 5322 names it.
+        field: &'static str,
+    },
     /// The header section passed the byte limit; later fields were dropped.
     #[error("header section over {limit} bytes")]
     HeaderTooLarge {

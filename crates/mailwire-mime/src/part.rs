@@ -542,6 +542,18 @@ fn add_header_damage(damage: &[HeaderDamage], limits: &Limits, defects: &mut Vec
     }
 }
 
+/// Records `Defect::EmptyAddress` for each address field that holds `<>`.
+fn empty_addresses(header: &Header<'_>, defects: &mut Vec<Defect>) {
+    const FIELDS: [&str; 6] = ["From", "Sender", "Reply-To", "To", "Cc", "Bcc"];
+    for f in header.fields() {
+        if let Some(&field) = FIELDS.iter().find(|n| f.is_named(n))
+            && crate::address::has_empty_angle_addr(f.raw_value())
+        {
+            defects.push(Defect::EmptyAddress { field });
+        }
+    }
+}
+
 fn parse_entity<'a>(
     ctx: &mut Ctx<'a>,
     start: usize,
@@ -557,6 +569,9 @@ fn parse_entity<'a>(
     let mut damage = Vec::new();
     let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
     add_header_damage(&damage, &ctx.limits, &mut defects);
+    if matches!(role, Role::Message) {
+        empty_addresses(&header, &mut defects);
+    }
     // Built where the part keeps it: the view is large, and each move is a copy.
     let mut content_type = TypeField::new(match header.get("Content-Type") {
         Some(f) => TypeSource::Field(f.raw_value()),

@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 
-use base64::Engine as _;
 use mailwire_mime::{AddressRef, Header, HeaderField, MailboxRef, ParamRef, Part};
 
 use crate::codec::decode::body as decode;
@@ -15,16 +14,24 @@ use crate::codec::encode::Writer;
 use crate::types::chars::is_quoted_plain;
 use crate::types::{Body, BodyKind, BodyStructure, Envelope, IString};
 
-/// Writes the `envelope` of the message whose header is `header`.
+/// Writes the `envelope` of the message whose header is `header`, byte for byte as Dovecot
+/// writes it.
 ///
-/// Strings are the fields as written (unfolded), encoded words left encoded, as clients
-/// expect to decode them. `Sender` and `Reply-To` default to `From` (RFC 3501 §7.4.2).
+/// Strings are the fields as written, encoded words left encoded, as clients expect to
+/// decode them (RFC 3501 §7.4.2; RFC 2047 §6.2 leaves decoding to the client): the
+/// subject and display names with their whitespace made one space
+/// ([`humane`]), the date, In-Reply-To and Message-ID with their line ends taken out
+/// ([`one_line`]). Of a field written twice the last counts, of an address field
+/// every one. `Sender` and `Reply-To` default to `From`.
 pub(crate) fn write_envelope(w: &mut Writer, header: &Header<'_>) {
     let f = EnvelopeFields::find(header);
     w.raw(b"(");
-    value(w, f.date);
+    one_line(w, f.date);
     w.sp();
-    value(w, f.subject);
+    match f.subject {
+        Some(s) => humane(w, value_of(s)),
+        None => w.raw(b"NIL"),
+    }
     w.sp();
     let from_start = w.out.len();
     address_list(w, header, &f, FROM);
@@ -41,9 +48,9 @@ pub(crate) fn write_envelope(w: &mut Writer, header: &Header<'_>) {
         address_list(w, header, &f, list);
     }
     w.sp();
-    value(w, f.in_reply_to);
+    one_line(w, f.in_reply_to);
     w.sp();
-    value(w, f.message_id);
+    one_line(w, f.message_id);
     w.raw(b")");
 }
 
@@ -59,6 +66,7 @@ const BCC: usize = 5;
 /// The fields an envelope is made of, found in one pass over the header.
 #[derive(Default)]
 struct EnvelopeFields<'h, 'a> {
+    /// The last field of each name, as Dovecot reads them.
     date: Option<&'h HeaderField<'a>>,
     subject: Option<&'h HeaderField<'a>>,
     in_reply_to: Option<&'h HeaderField<'a>>,
@@ -87,7 +95,7 @@ impl<'h, 'a> EnvelopeFields<'h, 'a> {
                 }
                 continue;
             };
-            single.get_or_insert(f);
+            *single = Some(f);
         }
         found
     }
@@ -356,9 +364,13 @@ fn address_list(
         any = true;
         match a {
             AddressRef::Mailbox(m) => address(w, &m),
-            AddressRef::Group { name, members } => {
+            AddressRef::Group {
+                name_as_written,
+                members,
+                ..
+            } => {
                 w.raw(b"(NIL NIL ");
-                text(w, name.as_bytes());
+                string(w, &name_as_written);
                 w.raw(b" NIL)");
                 for m in &members {
                     address(w, m);
@@ -382,10 +394,13 @@ fn address_list(
     any
 }
 
+/// One `address`: the display name as written, and `"MISSING_MAILBOX"` or
+/// `"MISSING_DOMAIN"` for a part the address lacks, as Dovecot fills them in (RFC 3501
+/// §7.4.2 has no form for an address without one).
 fn address(w: &mut Writer, m: &MailboxRef<'_>) {
     w.raw(b"(");
-    match &m.name {
-        Some(n) => text(w, encode_name(n).as_bytes()),
+    match &m.name_as_written {
+        Some(n) => humane(w, n),
         None => w.raw(b"NIL"),
     }
     w.sp();
@@ -393,23 +408,136 @@ fn address(w: &mut Writer, m: &MailboxRef<'_>) {
         w.raw(b"NIL");
     } else {
         let route: Vec<String> = m.route.iter().map(|d| format!("@{d}")).collect();
-        text(w, route.join(",").as_bytes());
+        string(w, route.join(",").as_bytes());
     }
     w.sp();
-    text(w, m.local_part.as_bytes());
+    match m.local_part.as_bytes() {
+        [] => w.raw(b"\"MISSING_MAILBOX\""),
+        local => string(w, local),
+    }
     w.sp();
-    text(w, m.domain.as_bytes());
+    match m.domain.as_bytes() {
+        [] => w.raw(b"\"MISSING_DOMAIN\""),
+        domain => string(w, domain),
+    }
     w.raw(b")");
 }
 
-/// A display name as a header would carry it: ASCII as is, anything else as one RFC 2047
-/// encoded word, so that the envelope stays 7-bit as RFC 3501 clients expect.
-fn encode_name(name: &str) -> Cow<'_, str> {
-    if name.is_ascii() {
-        return Cow::Borrowed(name);
+/// An envelope `string` as Dovecot writes one: quoted, with a backslash before each `"`
+/// and `\\`, unless it holds a line end, an 8-bit byte or more than four such
+/// characters: then a literal. A NUL, which no string may hold, is written as U+FFFD.
+fn string(w: &mut Writer, s: &[u8]) {
+    if memchr::memchr(0, s).is_some() {
+        return string(w, &without_nul(s));
     }
-    let b64 = base64::engine::general_purpose::STANDARD.encode(name.as_bytes());
-    Cow::Owned(format!("=?UTF-8?B?{b64}?="))
+    let mut escapes = 0;
+    for &b in s {
+        match b {
+            b'"' | b'\\' => escapes += 1,
+            b'\r' | b'\n' | 0x80.. => escapes = usize::MAX,
+            _ => continue,
+        }
+        if escapes > 4 {
+            w.literal(s, false);
+            return;
+        }
+    }
+    if escapes == 0 {
+        w.plain_quoted(s);
+    } else {
+        w.quoted(s);
+    }
+}
+
+/// `s` with each NUL replaced by U+FFFD, as Dovecot reads header values.
+fn without_nul(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    for &b in s {
+        if b == 0 {
+            out.extend_from_slice("\u{fffd}".as_bytes());
+        } else {
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// Text meant for people (the subject, display names) as Dovecot writes it: line ends
+/// dropped, each run of spaces and tabs made one space, none at either end. Text that
+/// needed none of this and holds no `"`, `\\` or 8-bit byte is quoted as it is; other text
+/// is a literal of the result, or `""` when nothing is left.
+fn humane(w: &mut Writer, s: &[u8]) {
+    let s: Cow<'_, [u8]> = if memchr::memchr(0, s).is_some() {
+        Cow::Owned(without_nul(s))
+    } else {
+        Cow::Borrowed(s)
+    };
+    let mut out = Vec::new();
+    // Leading whitespace counts as a run already written, so it goes.
+    let mut in_space = true;
+    for &b in s.iter() {
+        match b {
+            b'\r' | b'\n' => {}
+            b' ' | b'\t' => {
+                if !in_space {
+                    out.push(b' ');
+                }
+                in_space = true;
+            }
+            _ => {
+                out.push(b);
+                in_space = false;
+            }
+        }
+    }
+    if in_space && out.last() == Some(&b' ') {
+        out.pop();
+    }
+    if *out == *s && !s.iter().any(|&b| matches!(b, b'"' | b'\\' | 0x80..)) {
+        w.plain_quoted(&s);
+    } else if out.is_empty() {
+        w.raw(b"\"\"");
+    } else {
+        w.literal(&out, false);
+    }
+}
+
+/// A field's value as Dovecot reads it: after the whitespace that follows the colon (one
+/// space or tab of a value that is nothing else), line ends still inside.
+fn value_of<'a>(f: &HeaderField<'a>) -> &'a [u8] {
+    let raw = f.raw_value();
+    let start = raw
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(raw.len().min(1));
+    &raw[start..]
+}
+
+/// A field written on one line as Dovecot writes the date, In-Reply-To and Message-ID:
+/// whitespace after the colon skipped, each line end taken out (a space put in its place
+/// when no whitespace follows it), then a [`string`]; `NIL` for no field.
+fn one_line(w: &mut Writer, field: Option<&HeaderField<'_>>) {
+    let Some(f) = field else {
+        w.raw(b"NIL");
+        return;
+    };
+    let value = value_of(f);
+    if !value.iter().any(|&b| matches!(b, b'\r' | b'\n')) {
+        string(w, value);
+        return;
+    }
+    let mut out = Vec::with_capacity(value.len());
+    for (i, &b) in value.iter().enumerate() {
+        if !matches!(b, b'\r' | b'\n') {
+            out.push(b);
+        } else if value
+            .get(i + 1)
+            .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            out.push(b' ');
+        }
+    }
+    string(w, &out);
 }
 
 fn octets(n: usize) -> u32 {
@@ -430,9 +558,31 @@ mod tests {
     }
 
     #[test]
-    fn non_ascii_names_become_one_encoded_word() {
-        assert_eq!(encode_name("Fred"), "Fred");
-        assert_eq!(encode_name("Zo\u{eb}"), "=?UTF-8?B?Wm/Dqw==?=");
+    fn envelope_strings_are_the_header_text_as_dovecot_writes_them() {
+        let raw = b"Date: Tue, 14 May 2024\r\n 10:00:00 +0200\r\nSubject: first\r\n\
+From: =?iso-8859-1?Q?Heinz_M=FCller?= <h@x.test>, \"Ann \\\"A\\\"  B\" (c) <a@x.test>\r\n\
+Sender: J\xfcrgen <j@x.test>\r\nReply-To: b@x.test (Bob  B)\r\n\
+To: <>, just-local, @host.test, \"Quoted Only\", Team: ;\r\n\
+Subject:  second \t subject\r\nMessage-ID:\r\n <id@x.test>\r\n\r\nbody\r\n";
+        let msg = mailwire_mime::Message::parse_structure(raw);
+        let mut w = Writer::with_buffer(Vec::new());
+        write_envelope(&mut w, msg.header());
+        // Dovecot 2.3 gives these bytes: names and the subject as written (encoded words
+        // and 8-bit bytes kept, quoting removed, whitespace made one space), the last
+        // Subject, MISSING_MAILBOX / MISSING_DOMAIN for missing parts.
+        assert_eq!(
+            w.out,
+            &b"(\"Tue, 14 May 2024 10:00:00 +0200\" {14}\r\nsecond subject \
+((\"=?iso-8859-1?Q?Heinz_M=FCller?=\" NIL \"h\" \"x.test\")({9}\r\nAnn \"A\" B NIL \"a\" \"x.test\")) \
+(({6}\r\nJ\xfcrgen NIL \"j\" \"x.test\")) (({5}\r\nBob B NIL \"b\" \"x.test\")) \
+((NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")(NIL NIL \"just-local\" \"MISSING_DOMAIN\")\
+(NIL NIL \"MISSING_MAILBOX\" \"host.test\")(\"Quoted Only\" NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")\
+(NIL NIL \"Team\" NIL)(NIL NIL NIL NIL)) NIL NIL NIL \" <id@x.test>\")"[..]
+        );
+        assert_eq!(
+            msg.root().defects(),
+            &[mailwire_mime::Defect::EmptyAddress { field: "To" }]
+        );
     }
 
     #[test]
@@ -463,27 +613,29 @@ mod tests {
     }
 
     #[test]
-    fn sender_and_reply_to_default_to_from_and_nul_fields_are_nil() {
+    fn sender_and_reply_to_default_to_from_and_nul_is_u_fffd() {
         let (e, _) = written(
             b"From: Ann <a@x.test>\r\nSubject: a\0b\r\nReply-To: r@y.test\r\n\r\n",
             true,
         );
         assert_eq!(
             e,
-            "(NIL NIL ((\"Ann\" NIL \"a\" \"x.test\")) ((\"Ann\" NIL \"a\" \"x.test\")) \
+            // Dovecot 2.3 gives these bytes.
+            "(NIL {5}\r\na\u{fffd}b ((\"Ann\" NIL \"a\" \"x.test\")) ((\"Ann\" NIL \"a\" \"x.test\")) \
 ((NIL NIL \"r\" \"y.test\")) NIL NIL NIL NIL NIL)"
         );
     }
 
     #[test]
-    fn repeated_fields_first_wins_but_address_lists_join() {
+    fn repeated_fields_last_wins_but_address_lists_join() {
         let (e, _) = written(
             b"Subject: one\r\nTo: a@x.test\r\nsubject: two\r\nTO: B <b@y.test>\r\n\r\n",
             false,
         );
         assert_eq!(
             e,
-            "(NIL \"one\" NIL NIL NIL ((NIL NIL \"a\" \"x.test\")(\"B\" NIL \"b\" \"y.test\")) \
+            // Dovecot 2.3 gives these bytes.
+            "(NIL \"two\" NIL NIL NIL ((NIL NIL \"a\" \"x.test\")(\"B\" NIL \"b\" \"y.test\")) \
 NIL NIL NIL NIL)"
         );
     }
