@@ -98,7 +98,8 @@ pub use html::html_to_text;
 pub use limits::Limits;
 pub use message::{Envelope, Message, Parts};
 pub use param::{
-    ContentDisposition, ContentDispositionRef, ContentType, ContentTypeRef, Param, ParamRef, Params,
+    ContentDisposition, ContentDispositionRef, ContentType, ContentTypeRef, Param, ParamRef,
+    Params, WrittenParam, WrittenParams,
 };
 pub use part::{Part, PartKind};
 pub use part_number::PartNumber;

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use mailwire_mime::{AddressRef, Header, HeaderField, MailboxRef, ParamRef, Part};
+use mailwire_mime::{AddressRef, Header, HeaderField, MailboxRef, Part, WrittenParam};
 
 use crate::codec::decode::body as decode;
 use crate::codec::encode::Writer;
@@ -115,7 +115,7 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
         text(w, ct.subtype_as_written().as_bytes());
         if extended {
             w.sp();
-            params(w, ct.params(), false);
+            params(w, ct.params_as_written(), false);
             disposition_tail(w, part);
         }
         w.raw(b")");
@@ -136,11 +136,11 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
         self::text(w, ct.subtype_as_written().as_bytes());
     }
     w.sp();
-    params(w, ct.params(), text);
+    params(w, ct.params_as_written(), text);
     w.sp();
-    field(w, header, "Content-ID");
+    one_line(w, header.get("Content-ID"));
     w.sp();
-    field(w, header, "Content-Description");
+    one_line(w, header.get("Content-Description"));
     w.sp();
     encoding(w, part);
     w.sp();
@@ -170,7 +170,7 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
     }
     if extended {
         w.sp();
-        field(w, header, "Content-MD5");
+        one_line(w, header.get("Content-MD5"));
         disposition_tail(w, part);
     }
     w.raw(b")");
@@ -223,43 +223,6 @@ pub(crate) fn body_structure(part: &Part<'_>, extended: bool) -> BodyStructure {
     }
 }
 
-/// A header field's value, unfolded, as an `nstring`: `NIL` when the field is absent or
-/// holds a NUL, which no IMAP string can carry.
-fn field(w: &mut Writer, header: &Header<'_>, name: &str) {
-    value(w, header.get(name));
-}
-
-/// The value of `field` (see [`field`]).
-fn value(w: &mut Writer, field: Option<&HeaderField<'_>>) {
-    let Some(f) = field else {
-        w.raw(b"NIL");
-        return;
-    };
-    // Most values are one line of plain text: written from the field as it is.
-    let value = trim(f.raw_value());
-    if value.iter().all(|&b| is_quoted_plain(b)) {
-        w.plain_quoted(value);
-        return;
-    }
-    match f.unfolded() {
-        v if memchr::memchr(0, &v).is_none() => w.string(&v),
-        _ => w.raw(b"NIL"),
-    }
-}
-
-/// `value` without surrounding whitespace, as [`HeaderField::unfolded`] trims it.
-fn trim(value: &[u8]) -> &[u8] {
-    let start = value
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |i| i + 1);
-    &value[start..end]
-}
-
 /// Text as a `string`, quoted when it can be and a literal otherwise; a NUL that slipped
 /// into decoded text is dropped rather than failing the whole response.
 fn text(w: &mut Writer, s: &[u8]) {
@@ -273,28 +236,62 @@ fn text(w: &mut Writer, s: &[u8]) {
     }
 }
 
-/// `body-fld-enc`: the `Content-Transfer-Encoding` as written when it is one token (a
-/// comment after it aside), as Dovecot writes it, else the encoding read from it (`7bit`
-/// without the field).
+/// `body-fld-enc`: the `Content-Transfer-Encoding` as written when it is one token with
+/// nothing but whitespace and comments around it, as Dovecot writes it; else `"7bit"`, the
+/// RFC 2045 §6.1 default, as for a part without the field.
 fn encoding(w: &mut Writer, part: &Part<'_>) {
     if let Some(f) = part.header().get("Content-Transfer-Encoding") {
-        let raw = f.raw_value();
-        let v = trim(&raw[..memchr::memchr(b'(', raw).unwrap_or(raw.len())]);
-        if !v.is_empty()
-            && v.iter()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'+'))
-        {
-            w.plain_quoted(v);
+        let v = skip_cfws(f.raw_value());
+        let len = v.iter().position(|&b| !is_token_byte(b)).unwrap_or(v.len());
+        if len > 0 && skip_cfws(&v[len..]).is_empty() {
+            string(w, &v[..len]);
             return;
         }
     }
-    text(w, part.transfer_encoding().as_str().as_bytes());
+    w.raw(b"\"7bit\"");
 }
 
-/// `body-fld-param`: `NIL` for none; names as written, as Dovecot writes them. With
-/// `text`, a list without `charset` gets the RFC 2045 §5.2 default `us-ascii` at its end,
-/// as Dovecot writes it.
-fn params<'p>(w: &mut Writer, list: impl Iterator<Item = ParamRef<'p>>, text: bool) {
+/// A byte of an RFC 2045 `token` as Dovecot reads one: printable ASCII but for the
+/// tspecials and space (`.` included), or an 8-bit byte.
+fn is_token_byte(b: u8) -> bool {
+    b >= 0x80 || (b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b))
+}
+
+/// `s` after the whitespace (line ends included) and comments at its start; empty when
+/// a comment is not closed.
+fn skip_cfws(mut s: &[u8]) -> &[u8] {
+    loop {
+        match s.first() {
+            Some(b' ' | b'\t' | b'\r' | b'\n') => s = &s[1..],
+            Some(b'(') => {
+                let mut depth = 0usize;
+                let mut i = 0;
+                loop {
+                    match s.get(i) {
+                        None => return &[],
+                        Some(b'\\') => i += 1,
+                        Some(b'(') => depth += 1,
+                        Some(b')') => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        Some(_) => {}
+                    }
+                    i += 1;
+                }
+                s = &s[i + 1..];
+            }
+            _ => return s,
+        }
+    }
+}
+
+/// `body-fld-param`: `NIL` for none; names and values as written (RFC 3501 §7.4.2;
+/// RFC 2231 sections joined), as Dovecot writes them. With `text`, a list without
+/// `charset` gets the RFC 2045 §5.2 default `us-ascii` at its end, as Dovecot writes it.
+fn params<'p>(w: &mut Writer, list: impl Iterator<Item = WrittenParam<'p>>, text: bool) {
     let start = w.out.len();
     w.raw(b"(");
     let mut charset = false;
@@ -302,10 +299,10 @@ fn params<'p>(w: &mut Writer, list: impl Iterator<Item = ParamRef<'p>>, text: bo
         if w.out.len() > start + 1 {
             w.sp();
         }
-        charset |= p.name == "charset";
-        self::text(w, p.written_name.as_bytes());
+        charset |= p.name.eq_ignore_ascii_case(b"charset");
+        string(w, &p.name);
         w.sp();
-        self::text(w, p.value.as_bytes());
+        string(w, &p.value);
     }
     if text && !charset {
         if w.out.len() > start + 1 {
@@ -330,22 +327,19 @@ fn disposition_tail(w: &mut Writer, part: &Part<'_>) {
             w.raw(b"(");
             text(w, d.kind_as_written().as_bytes());
             w.sp();
-            params(w, d.params(), false);
+            params(w, d.params_as_written(), false);
             w.raw(b")");
         }
     }
     let header = part.header();
     w.sp();
+    // Always a list, as Dovecot writes it (RFC 3501 allows a single string too).
     match header.content_language().as_slice() {
         [] => w.raw(b"NIL"),
-        [one] => text(w, one.as_bytes()),
-        many => w.list(many, |w, l| text(w, l.as_bytes())),
+        many => w.list(many, |w, l| string(w, l.as_bytes())),
     }
     w.sp();
-    match header.content_location() {
-        None => w.raw(b"NIL"),
-        Some(l) => text(w, l.as_bytes()),
-    }
+    one_line(w, header.get("Content-Location"));
 }
 
 /// `env-from` and the other address lists: `NIL` when empty; a group becomes its start
@@ -656,6 +650,33 @@ NIL NIL \"7bit\" 18 1 NIL NIL NIL NIL)\
 (\"application\" \"octet-stream\" NIL NIL NIL \"base64\" 4 NIL \
 (\"attachment\" (\"filename\" \"a.bin\")) NIL NIL) \
 \"mixed\" (\"boundary\" \"b\") NIL NIL NIL)"
+        );
+    }
+
+    #[test]
+    fn parameters_are_passed_on_as_written_as_dovecot_writes_them() {
+        let raw = b"Content-Type: multipart/mixed; boundary=b\r\nContent-Language: en-GB\r\n\r\n\
+--b\r\nContent-Type: text/plain; name=\"Fr\xf6sche.txt\"; title=\"=?utf-8?q?a?=\"\r\n\
+Content-Transfer-Encoding: 8 bit\r\nContent-ID: <a@b>\r\n\r\nx\r\n--b\r\n\
+Content-Type: application/pdf; name*=iso-8859-1'fr'r%E9sum%E9.pdf\r\n\
+Content-Disposition: attachment; filename*0*=utf-8''%E2%82%AC-; filename*1=\"50%.pdf\"; size=3\r\n\
+\r\nQQ==\r\n--b\r\n\
+Content-Type: text/plain; charset*=us-ascii''us-ascii; a*2=z; a*0=x\r\n\r\ny\r\n--b--\r\n";
+        let msg = mailwire_mime::Message::parse_structure(raw);
+        let mut w = Writer::with_buffer(Vec::new());
+        write_body_structure(&mut w, msg.root(), true);
+        // Dovecot 2.3 gives these bytes: 8-bit bytes and encoded words kept, RFC 2231
+        // sections joined but not decoded (and kept apart when one is missing), a
+        // transfer encoding that is not one token read as 7bit, languages as a list.
+        assert_eq!(
+            w.out,
+            &b"((\"text\" \"plain\" (\"name\" {11}\r\nFr\xf6sche.txt \"title\" \"=?utf-8?q?a?=\" \
+\"charset\" \"us-ascii\") \"<a@b>\" NIL \"7bit\" 1 0 NIL NIL NIL NIL)\
+(\"application\" \"pdf\" (\"name*\" \"iso-8859-1'fr'r%E9sum%E9.pdf\") NIL NIL \"7bit\" 4 NIL \
+(\"attachment\" (\"size\" \"3\" \"filename*\" \"utf-8''%E2%82%AC-50%25.pdf\")) NIL NIL)\
+(\"text\" \"plain\" (\"a*0\" \"x\" \"a*2\" \"z\" \"charset*\" \"us-ascii''us-ascii\" \
+\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 0 NIL NIL NIL NIL) \
+\"mixed\" (\"boundary\" \"b\") NIL (\"en-GB\") NIL)"[..]
         );
     }
 
