@@ -6,7 +6,9 @@ use crate::transfer::TransferEncoding;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Defect {
-    /// A header line that is neither a field nor a continuation.
+    /// A header line that is neither a field nor a continuation (no colon, or whitespace
+    /// first with no field before it); it is kept as a field with an empty name, its
+    /// text the value (see [`crate::HeaderField`]).
     #[error("junk line in header at byte {offset}")]
     JunkHeaderLine {
         /// Offset of the line in the input.

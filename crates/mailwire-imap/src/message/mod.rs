@@ -356,6 +356,30 @@ Content-Type: text/html\r\n\
     }
 
     #[test]
+    fn lines_without_a_colon_stay_in_the_header() {
+        let raw = b"From: a@x.test\r\nThis line has no colon\r\n folded onto it\r\n\
+Subject: after junk\r\n\r\nbody\r\n";
+        let msg = ParsedMessage::parse(raw);
+        let subject = NonEmpty::from([IString::new("Subject").unwrap()]);
+        // Dovecot 2.3 gives these bytes.
+        assert_eq!(
+            msg.section_bytes(&section(&[], Some(SectionText::HeaderFieldsNot(subject)))),
+            Some(b"From: a@x.test\r\nThis line has no colon\r\n folded onto it\r\n\r\n".to_vec())
+        );
+        let mut envelope = Vec::new();
+        msg.write_envelope(&mut envelope);
+        assert_eq!(
+            envelope,
+            b"(NIL \"after junk\" ((NIL NIL \"a\" \"x.test\")) ((NIL NIL \"a\" \"x.test\")) \
+((NIL NIL \"a\" \"x.test\")) NIL NIL NIL NIL NIL)"
+        );
+        assert_eq!(
+            msg.mime().root().defects(),
+            &[mailwire_mime::Defect::JunkHeaderLine { offset: 16 }]
+        );
+    }
+
+    #[test]
     fn partial_ranges_clip() {
         let p = |offset, length| {
             Some(Partial {
