@@ -282,7 +282,8 @@ impl<'a> Message<'a> {
     }
 
     /// Attachments (see [`Part::is_attachment`]); an attached message counts once, its
-    /// own parts are not listed.
+    /// own parts are not listed. Files uuencoded inside a text body are attachments too,
+    /// of another shape: see [`Message::uuencoded`].
     pub fn attachments(&self) -> Vec<&Part<'a>> {
         let mut out = Vec::new();
         let mut stack = vec![&self.root];

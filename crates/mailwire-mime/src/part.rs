@@ -282,8 +282,8 @@ impl<'a> Part<'a> {
         }
     }
 
-    /// The content of a `text/*` leaf converted to UTF-8 (uuencoded blocks removed);
-    /// `None` after [`Message::parse_structure`](crate::Message::parse_structure).
+    /// The content of a `text/*` leaf converted to UTF-8, whole (uuencoded blocks in it
+    /// are kept, and also offered decoded by [`Part::uuencoded`]); `None` after [`Message::parse_structure`](crate::Message::parse_structure).
     pub fn text(&self) -> Option<&str> {
         match &self.content {
             Content::Text { text, .. } => Some(text),
@@ -291,7 +291,8 @@ impl<'a> Part<'a> {
         }
     }
 
-    /// Files found uuencoded inside a `text/plain` body.
+    /// Files found uuencoded inside a `text/plain` body (`begin 644 name` … `end`): the
+    /// attachments of mailers that predate MIME. The text keeps the blocks.
     pub fn uuencoded(&self) -> &[UuFile] {
         &self.uuencoded
     }
@@ -763,25 +764,15 @@ fn decode_leaf<'a>(part: &mut Part<'a>, ct: &ContentTypeRef<'_>, defects: &mut V
         part.content = Content::Bytes(decoded);
         return;
     }
-    let mut content = convert_text(decoded, ct, defects);
+    let content = convert_text(decoded, ct, defects);
+    // Inline uuencoded files are offered as well, and the text keeps them: what the sender
+    // wrote stays whole, as the part's size counts it.
     if ct.subtype() == "plain"
-        && let Content::Text { text, raw } = &mut content
+        && let Content::Text { text, .. } = &content
         && memmem::find(text.as_bytes(), b"begin ").is_some()
     {
-        let blocks = transfer::find_uu_blocks(text.as_bytes());
-        if !blocks.is_empty() {
-            let mut kept = String::with_capacity(text.len());
-            let mut at = 0;
-            for (s, e, file) in blocks {
-                kept.push_str(&text[at..s]);
-                at = e;
-                part.uuencoded.push(file);
-            }
-            kept.push_str(&text[at..]);
-            if raw.is_none() {
-                *raw = Some(Cow::Owned(text.as_bytes().to_vec()));
-            }
-            *text = Cow::Owned(kept);
+        for (_, _, file) in transfer::find_uu_blocks(text.as_bytes()) {
+            part.uuencoded.push(file);
         }
     }
     part.content = content;

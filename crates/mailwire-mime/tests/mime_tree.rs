@@ -411,7 +411,11 @@ end
     let m = Message::parse(&raw);
     assert!(m.defects().is_empty(), "{:?}", m.defects());
     let text = m.part("1").expect("part 1");
-    assert_eq!(text.text(), Some("Here it is:\r\nBye."));
+    // The text stays whole; the file is offered beside it.
+    assert_eq!(
+        text.text(),
+        Some("Here it is:\r\nbegin 644 cat.txt\r\n#0V%T\r\n`\r\nend\r\nBye.")
+    );
     assert_eq!(text.uuencoded().len(), 1);
     assert_eq!(text.uuencoded()[0].name, "cat.txt");
     assert_eq!(text.uuencoded()[0].data, b"Cat");
