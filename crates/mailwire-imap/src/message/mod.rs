@@ -143,7 +143,7 @@ impl<'a> ParsedMessage<'a> {
             let index = usize::try_from(n).ok()?.checked_sub(1)?;
             at = loop {
                 match at {
-                    Entity::Message(m) if m.is_multipart() => {
+                    Entity::Message(m) if structure::is_multipart(m) => {
                         break Entity::Part(m.parts().get(index)?);
                     }
                     Entity::Message(m) => {
@@ -153,7 +153,7 @@ impl<'a> ParsedMessage<'a> {
                             return None;
                         };
                     }
-                    Entity::Part(p) if p.is_multipart() => {
+                    Entity::Part(p) if structure::is_multipart(p) => {
                         break Entity::Part(p.parts().get(index)?);
                     }
                     Entity::Part(p) => at = Entity::Message(p.message()?),

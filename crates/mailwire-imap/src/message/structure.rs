@@ -106,8 +106,16 @@ impl<'h, 'a> EnvelopeFields<'h, 'a> {
 pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bool) {
     let ct = part.content_type_ref();
     w.raw(b"(");
-    // A multipart without parts has no multipart form: it is described as a single part.
-    if part.is_multipart() && !part.parts().is_empty() {
+    // A multipart takes the multipart form, which needs a part: one without any (no
+    // boundary, or none found) gets an empty text part, as Dovecot writes it.
+    if is_multipart(part) {
+        if part.parts().is_empty() {
+            w.raw(if extended {
+                EMPTY_BODYSTRUCTURE
+            } else {
+                EMPTY_BODY
+            });
+        }
         for p in part.parts() {
             write_body_structure(w, p, extended);
         }
@@ -174,6 +182,13 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
         disposition_tail(w, part);
     }
     w.raw(b")");
+}
+
+/// Whether `part` is a multipart for IMAP: read as one, or typed as one but left a leaf
+/// (no `boundary` parameter, or a transfer encoding). Part numbers and BODYSTRUCTURE
+/// agree on this.
+pub(crate) fn is_multipart(part: &Part<'_>) -> bool {
+    part.is_multipart() || part.content_type_ref().main_type() == "multipart"
 }
 
 /// The envelope of a message that was not parsed.
