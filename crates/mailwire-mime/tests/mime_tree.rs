@@ -540,7 +540,7 @@ From: \u{7530}\u{4e2d} <tanaka@\u{4f8b}.jp>\r
 }
 
 #[test]
-fn a_blank_tail_after_the_last_delimiter_is_not_a_part() {
+fn a_blank_tail_after_the_last_delimiter_is_an_empty_part_but_not_the_text() {
     let raw = crlf(
         "Date: Tue, 7 Apr 2026 10:00:t <x@y.test>
 Date: Tue, 7 Apr 2026 10:00:01 +0000
@@ -555,7 +555,10 @@ Content-Type: text/html
 ",
     );
     let m = Message::parse(&raw);
-    assert_eq!(m.root().parts().len(), 1);
+    // RFC 2046 §5.1.1: a delimiter starts a body part, empty here, as Dovecot 2.3 reads
+    // it; the text body is still the HTML one.
+    assert_eq!(m.root().parts().len(), 2);
+    assert_eq!(m.root().parts()[1].raw_body(), b"");
     assert_eq!(
         m.defects()
             .into_iter()
