@@ -438,32 +438,32 @@ fn nesting(header: &Header<'_>, digest: bool) -> Nesting {
             Some(b) => Nesting::Multipart(b.as_bytes().to_vec(), ct.subtype_is("digest")),
             None => Nesting::Leaf,
         },
-        "message"
-            if matches!(ct.subtype(), "rfc822" | "global")
-                && header
-                    .content_transfer_encoding()
-                    .unwrap_or_default()
-                    .is_identity() =>
-        {
-            Nesting::Message
-        }
+        // Transfer-encoded too: Dovecot reads the encoded text as the message's header.
+        "message" if matches!(ct.subtype(), "rfc822" | "global") => Nesting::Message,
         _ => Nesting::Leaf,
     }
 }
 
 /// Where the entity that starts at `start` ends: the start of the first line that is a
 /// delimiter of one of the `open` boundaries and that no multipart inside the entity
-/// takes for its own, or `end`. Multiparts are read innermost boundary first, as Dovecot
-/// reads them, so a multipart nested in another with the same boundary, or with one the
-/// outer boundary is a prefix of, keeps its delimiters.
+/// takes for its own, or `end`. Multiparts are read with the boundaries of the ones
+/// around them, as Dovecot reads them, so a multipart nested in another with the same
+/// boundary, or with one the outer boundary is a prefix of, keeps its delimiters.
+///
+/// Also whether the line end before that line belongs to the entity, as Dovecot counts
+/// it: it does when the line before is a delimiter line or a field of an `enclosed`
+/// message's header (whose line ends are theirs), and not when it ends body text, the
+/// header's empty line or a field of a body part's header (RFC 2046 §5.1.1 gives it to
+/// the delimiter).
 fn entity_end(
     ctx: &Ctx<'_>,
     start: usize,
     end: usize,
     open: &mut Vec<Vec<u8>>,
     digest: bool,
+    enclosed: bool,
     depth: usize,
-) -> usize {
+) -> (usize, bool) {
     let mut damage = Vec::new();
     let (header, hlen) = parse_header(
         &ctx.input[start..end],
@@ -472,9 +472,10 @@ fn entity_end(
         &mut damage,
     );
     let body = start + hlen;
-    // A delimiter line inside the header ends the entity there.
+    // A delimiter line inside the header ends the entity there; an enclosed message's
+    // header keeps the line end of its last field, a body part's gives it up.
     if let Some(f) = next_delimiter(ctx.input, start, body, open) {
-        return f.line;
+        return (f.line, enclosed && f.line > start);
     }
     let kind = if depth >= ctx.limits.max_depth {
         Nesting::Leaf
@@ -482,27 +483,34 @@ fn entity_end(
         nesting(&header, digest)
     };
     match kind {
-        Nesting::Leaf => next_delimiter(ctx.input, body, end, open).map_or(end, |f| f.line),
-        Nesting::Message => entity_end(ctx, body, end, open, false, depth + 1),
+        Nesting::Leaf => match next_delimiter(ctx.input, body, end, open) {
+            Some(f) => (f.line, false),
+            None => (end, false),
+        },
+        Nesting::Message => entity_end(ctx, body, end, open, false, true, depth + 1),
         Nesting::Multipart(boundary, digest) => {
             let own = open.len();
             open.push(boundary);
             let mut at = body;
+            // Whether the line end before `at` is taken (a delimiter line's); the empty
+            // line that ends the header gives its line end to a delimiter after it.
+            let mut taken = false;
             let mut closed = false;
             let stop = loop {
                 let levels = if closed { own } else { own + 1 };
                 let Some(f) = next_delimiter(ctx.input, at, end, &open[..levels]) else {
-                    break end;
+                    break (end, false);
                 };
                 if f.level < own {
-                    break f.line;
+                    break (f.line, taken && f.line == at);
                 }
                 at = after_line(ctx.input, f.line, end);
+                taken = true;
                 if f.close {
                     // The epilogue: only the enclosing boundaries end it.
                     closed = true;
                 } else {
-                    at = entity_end(ctx, at, end, open, digest, depth + 1);
+                    (at, taken) = entity_end(ctx, at, end, open, digest, false, depth + 1);
                 }
             };
             open.truncate(own);
@@ -802,11 +810,11 @@ fn parse_multipart<'a>(
             });
             break;
         }
-        let stop = entity_end(ctx, start, body_end, &mut open, digest, depth + 1);
-        let end = if stop < body_end {
+        let (stop, taken) = entity_end(ctx, start, body_end, &mut open, digest, false, depth + 1);
+        let end = if stop < body_end && !taken {
             content_end(input, start, stop)
         } else {
-            body_end
+            stop
         };
         let child = parse_entity(
             ctx,
