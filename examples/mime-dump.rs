@@ -7,7 +7,9 @@
 //!
 //! The JSON lists leaf parts only; `size` is the size of the decoded content, `text` is
 //! given for `text/*` parts (converted to UTF-8) and `sha256` for the others (of the
-//! decoded bytes). `-` reads the message from standard input.
+//! decoded bytes). Files uuencoded inside a text part are listed with it as that part's
+//! `uuencoded` attachments (name, mode, size, sha256), its text kept whole. `-` reads the
+//! message from standard input.
 
 #![allow(
     clippy::print_stdout,
@@ -48,6 +50,21 @@ fn leaf_json(p: &Part<'_>) -> Value {
             Some(text) => map.insert("text".into(), json!(text)),
             None => map.insert("sha256".into(), json!(hex(&Sha256::digest(p.decoded())))),
         };
+        if !p.uuencoded().is_empty() {
+            let files: Vec<Value> = p
+                .uuencoded()
+                .iter()
+                .map(|f| {
+                    json!({
+                        "name": f.name,
+                        "mode": format!("{:o}", f.mode),
+                        "size": f.data.len(),
+                        "sha256": hex(&Sha256::digest(&f.data)),
+                    })
+                })
+                .collect();
+            map.insert("uuencoded".into(), Value::Array(files));
+        }
     }
     obj
 }
@@ -110,6 +127,15 @@ fn print_tree(m: &Message<'_>) {
             line.push_str(&format!(" [{d}]"));
         }
         println!("{line}");
+        for f in p.uuencoded() {
+            println!(
+                "{:<10}{}uuencoded {:?} size={}",
+                "",
+                "  ".repeat(depth + 1),
+                f.name,
+                f.data.len()
+            );
+        }
         match p.kind() {
             PartKind::Multipart { parts, .. } => {
                 stack.extend(parts.iter().rev().map(|c| (c, depth + 1)));

@@ -150,9 +150,9 @@ fn envelope_keeps_encoded_words_and_groups() {
     assert_eq!(
         line,
         "* 12 FETCH (ENVELOPE (\"Wed, 1 May 2024 09:30:00 +0200\" \"=?UTF-8?Q?Caf=C3=A9?= menu\" \
-((\"=?UTF-8?B?Wm/Dqw==?=\" NIL \"zoe\" \"x.test\")) \
-((\"=?UTF-8?B?Wm/Dqw==?=\" NIL \"zoe\" \"x.test\")) \
-((\"=?UTF-8?B?Wm/Dqw==?=\" NIL \"zoe\" \"x.test\")) \
+((\"=?UTF-8?Q?Zo=C3=AB?=\" NIL \"zoe\" \"x.test\")) \
+((\"=?UTF-8?Q?Zo=C3=AB?=\" NIL \"zoe\" \"x.test\")) \
+((\"=?UTF-8?Q?Zo=C3=AB?=\" NIL \"zoe\" \"x.test\")) \
 ((NIL NIL \"Undisclosed recipients\" NIL)(NIL NIL NIL NIL)) NIL NIL \
 \"<earlier@y.test>\" \"<20240501.1@x.test>\"))\r\n"
     );
@@ -198,14 +198,31 @@ fn body_sections_of_real_shaped_message() {
 }
 
 #[test]
-fn a_multipart_without_parts_is_described_as_one_part() {
+fn a_multipart_without_parts_gets_an_empty_text_part() {
     // `body-type-mpart` needs at least one body; a multipart whose boundary never occurs
-    // has none, so it is described as a basic part of its own type.
+    // has none, so it gets an empty text part, as Dovecot 2.3 writes it (these bytes),
+    // and that part 1 is empty.
     let raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\nno parts here\r\n";
-    let line = fetch_line(raw, &[FetchAttribute::Body]);
+    let line = fetch_line(
+        raw,
+        &[
+            FetchAttribute::Body,
+            FetchAttribute::BodySection {
+                peek: true,
+                section: Section::new(vec![1], None).unwrap(),
+                partial: None,
+            },
+            FetchAttribute::BodySection {
+                peek: true,
+                section: Section::new(vec![1], Some(SectionText::Mime)).unwrap(),
+                partial: None,
+            },
+        ],
+    );
     assert_eq!(
         line,
-        "* 12 FETCH (BODY (\"multipart\" \"mixed\" (\"boundary\" \"b\") NIL NIL \"7bit\" 15))\r\n"
+        "* 12 FETCH (BODY ((\"TEXT\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) \
+\"mixed\") BODY[1] {0}\r\n BODY[1.MIME] {0}\r\n)\r\n"
     );
     let decoded = mailwire_imap::codec::decode_response(
         line.as_bytes(),

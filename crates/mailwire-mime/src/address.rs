@@ -148,6 +148,12 @@ pub fn mailboxes(list: &[Address]) -> Vec<&Mailbox> {
 pub struct MailboxRef<'t> {
     /// The display name, encoded words decoded; `None` when absent or empty.
     pub name: Option<Cow<'t, str>>,
+    /// The display name as the field writes it: the phrase's words (RFC 5322 §3.2.5) joined
+    /// by one space, quoted strings unquoted and comments left out, or the text of the
+    /// comment that names an `addr-spec`; encoded words and 8-bit bytes are left as they
+    /// are. RFC 3501 §7.4.2 gives this to ENVELOPE's `addr-name`. `None` when there is no
+    /// name or it is empty.
+    pub name_as_written: Option<Cow<'t, [u8]>>,
     /// The obsolete source route, domains without `@`; usually empty.
     pub route: Vec<Cow<'t, str>>,
     /// The local part, quoting removed.
@@ -178,6 +184,8 @@ pub enum AddressRef<'t> {
     Group {
         /// The group's display name.
         name: Cow<'t, str>,
+        /// The group's display name as written (see [`MailboxRef::name_as_written`]).
+        name_as_written: Cow<'t, [u8]>,
         /// Its members, possibly none.
         members: Vec<MailboxRef<'t>>,
     },
@@ -188,7 +196,7 @@ impl AddressRef<'_> {
     pub fn into_owned(self) -> Address {
         match self {
             AddressRef::Mailbox(m) => Address::Mailbox(m.into_owned()),
-            AddressRef::Group { name, members } => Address::Group(Group {
+            AddressRef::Group { name, members, .. } => Address::Group(Group {
                 name: name.into_owned(),
                 members: members.into_iter().map(MailboxRef::into_owned).collect(),
             }),
@@ -318,8 +326,34 @@ fn phrase_to_name<'t>(toks: &'t [Spanned<'_>]) -> Option<Cow<'t, str>> {
     trimmed(name)
 }
 
+/// The phrase as written: its words joined by one space, quoting removed and comments left
+/// out, as RFC 3501 §7.4.2 and Dovecot give a display name; borrowed when it is one word.
+/// `None` when nothing is left.
+fn phrase_as_written<'t>(toks: &'t [Spanned<'_>]) -> Option<Cow<'t, [u8]>> {
+    let mut words = phrase_words(toks).map(|(_, w)| w);
+    let mut out = Cow::Borrowed(words.next()?);
+    for w in words {
+        let o = out.to_mut();
+        o.push(b' ');
+        o.extend_from_slice(w);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// A name from the comment that follows an `addr-spec`: decoded, and as written.
+fn comment_name(comment: Option<&[u8]>) -> (Option<Cow<'_, str>>, Option<Cow<'_, [u8]>>) {
+    match comment {
+        Some(t) if !t.is_empty() => (trimmed(decoded(t)), Some(Cow::Borrowed(t))),
+        _ => (None, None),
+    }
+}
+
 /// Reads the inside of `<…>`, after the `<`.
-fn angle_addr<'t>(c: &mut Cursor<'t, '_>, name: Option<Cow<'t, str>>) -> MailboxRef<'t> {
+fn angle_addr<'t>(
+    c: &mut Cursor<'t, '_>,
+    name: Option<Cow<'t, str>>,
+    name_as_written: Option<Cow<'t, [u8]>>,
+) -> MailboxRef<'t> {
     let mut ignored = None;
     let mut route = Vec::new();
     // obs-route: "@" domain *("," ["@" domain]) ":"
@@ -358,6 +392,7 @@ fn angle_addr<'t>(c: &mut Cursor<'t, '_>, name: Option<Cow<'t, str>>) -> Mailbox
     route.shrink_to_fit();
     MailboxRef {
         name,
+        name_as_written,
         route,
         local_part: text(local),
         domain: text(domain),
@@ -374,24 +409,27 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>>
         let phrase = &toks[start..c.at];
         match t {
             Token::Comment(text) => {
-                comment = Some(text);
+                // A comment before the first word names nothing (Dovecot reads it so).
+                if phrase_words(phrase).next().is_some() {
+                    comment = Some(text);
+                }
                 c.at += 1;
             }
             Token::Special(b'<') => {
                 c.at += 1;
-                let m = angle_addr(c, phrase_to_name(phrase));
+                let m = angle_addr(c, phrase_to_name(phrase), phrase_as_written(phrase));
                 // Comments after the address are not a name.
                 while let Some(Token::Comment(_)) = c.peek() {
                     c.at += 1;
                 }
-                if m.local_part.is_empty() && m.domain.is_empty() && m.name.is_none() {
-                    return None;
-                }
+                // `<>` is kept, as a mailbox with neither local part nor domain: the
+                // element is there, if empty (see `Defect::EmptyAddress`).
                 return Some(AddressRef::Mailbox(m));
             }
             Token::Special(b':') if !in_group => {
                 c.at += 1;
                 let name = phrase_to_name(phrase).unwrap_or_default();
+                let name_as_written = phrase_as_written(phrase).unwrap_or_default();
                 let mut members = Vec::new();
                 while c.peek().is_some() {
                     if c.is_special(b';') {
@@ -410,7 +448,11 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>>
                         c.at += 1;
                     }
                 }
-                return Some(AddressRef::Group { name, members });
+                return Some(AddressRef::Group {
+                    name,
+                    name_as_written,
+                    members,
+                });
             }
             Token::Special(b'@') => {
                 c.at += 1;
@@ -437,12 +479,18 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>>
                     let mut name = local.into_owned();
                     name.push(b'@');
                     name.extend_from_slice(&domain);
+                    let written = Cow::Owned(name.clone());
                     let name = text(Cow::Owned(name));
-                    return Some(AddressRef::Mailbox(angle_addr(c, Some(name))));
+                    return Some(AddressRef::Mailbox(angle_addr(
+                        c,
+                        Some(name),
+                        Some(written),
+                    )));
                 }
-                let name = comment.and_then(|t| trimmed(decoded(t)));
+                let (name, name_as_written) = comment_name(comment);
                 return Some(AddressRef::Mailbox(MailboxRef {
                     name,
+                    name_as_written,
                     route: Vec::new(),
                     local_part: text(local),
                     domain: text(domain),
@@ -456,11 +504,26 @@ fn address<'t>(c: &mut Cursor<'t, '_>, in_group: bool) -> Option<AddressRef<'t>>
     }
     let phrase = &toks[start..c.at];
     phrase_words(phrase).next()?;
+    let one_atom = phrase_words(phrase).nth(1).is_none()
+        && phrase
+            .iter()
+            .find(|t| word_bytes(&t.token).is_some())
+            .is_some_and(|t| matches!(t.token, Token::Atom(_)));
+    if comment.is_none() && !one_atom {
+        // Words with no address (`Undisclosed recipients`, `"Quoted Only"`): a display
+        // name whose mailbox is missing, as Dovecot reads them.
+        return Some(AddressRef::Mailbox(MailboxRef {
+            name: phrase_to_name(phrase),
+            name_as_written: phrase_as_written(phrase),
+            ..MailboxRef::default()
+        }));
+    }
     // A bare word such as `postmaster` or `undisclosed-recipients`.
     let local = joined(phrase);
-    let name = comment.and_then(|t| trimmed(decoded(t)));
+    let (name, name_as_written) = comment_name(comment);
     Some(AddressRef::Mailbox(MailboxRef {
         name,
+        name_as_written,
         route: Vec::new(),
         local_part: text(Cow::Owned(local)),
         domain: Cow::Borrowed(""),
@@ -587,8 +650,14 @@ fn read_plain(value: &[u8], each: &mut impl FnMut(AddressRef<'_>)) -> bool {
         } else {
             Some(Cow::Borrowed(name))
         };
+        // ASCII words without encoded words: the name is the phrase as written.
+        let name_as_written = name.clone().map(|n| match n {
+            Cow::Borrowed(b) => Cow::Borrowed(b.as_bytes()),
+            Cow::Owned(o) => Cow::Owned(o.into_bytes()),
+        });
         each(AddressRef::Mailbox(MailboxRef {
             name,
+            name_as_written,
             route: Vec::new(),
             local_part: Cow::Borrowed(&text[e.local.0..e.local.1]),
             domain: Cow::Borrowed(&text[e.domain.0..e.domain.1]),
@@ -610,6 +679,33 @@ fn read_tokens(value: &[u8], mut each: impl FnMut(AddressRef<'_>)) {
             c.at += 1;
         }
     }
+}
+
+/// Whether an address list holds `<>`, an angle address with nothing inside (comments
+/// and whitespace aside).
+pub(crate) fn has_empty_angle_addr(value: &[u8]) -> bool {
+    let mut candidates = memchr::memchr_iter(b'<', value).filter(|&at| {
+        value[at + 1..]
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .is_some_and(|&b| b == b'>' || b == b'(')
+    });
+    if candidates.next().is_none() {
+        return false;
+    }
+    // Confirmed on tokens, which know quoted strings and comments.
+    let toks = lex(value);
+    let mut specials = toks.iter().filter_map(|t| match t.token {
+        Token::Comment(_) => None,
+        Token::Special(b) => Some(Some(b)),
+        _ => Some(None),
+    });
+    let mut open = false;
+    specials.any(|s| {
+        let empty = open && s == Some(b'>');
+        open = s == Some(b'<');
+        empty
+    })
 }
 
 /// Reads an address list into owned values.
@@ -816,9 +912,76 @@ mod tests {
             parse_address_list(b",,;:<>@"),
             vec![Address::Group(Group {
                 name: String::new(),
-                members: vec![]
+                members: vec![mb(None, "", "")]
             })]
         );
         assert!(parse_address_list(b"").is_empty());
+    }
+
+    #[test]
+    fn words_without_an_address_are_a_name_without_a_mailbox() {
+        assert_eq!(
+            parse_address_list(
+                b"\"Quoted Only\", Undisclosed  recipients, postmaster, root (Admin)"
+            ),
+            vec![
+                Address::Mailbox(mb(Some("Quoted Only"), "", "")),
+                Address::Mailbox(mb(Some("Undisclosed recipients"), "", "")),
+                Address::Mailbox(mb(None, "postmaster", "")),
+                Address::Mailbox(mb(Some("Admin"), "root", "")),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_as_written_keep_encoded_words_and_bytes() {
+        let mut seen = Vec::new();
+        read_address_list(
+            b"=?iso-8859-1?Q?Heinz_M=FCller?= <h@x>, \"J\\\"o\"  (c) Bl\xfc\t<j@x>, \
+a@b (Mr. \\( B), (before) c@d, Grp: ;",
+            |a| {
+                seen.push(match a {
+                    AddressRef::Mailbox(m) => m.name_as_written.map(Cow::into_owned),
+                    AddressRef::Group {
+                        name_as_written, ..
+                    } => Some(name_as_written.into_owned()),
+                });
+            },
+        );
+        assert_eq!(
+            seen,
+            [
+                Some(b"=?iso-8859-1?Q?Heinz_M=FCller?=".to_vec()),
+                Some(b"J\"o Bl\xfc".to_vec()),
+                Some(b"Mr. ( B".to_vec()),
+                None,
+                Some(b"Grp".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_angle_address_is_an_empty_mailbox() {
+        // Every list reads `<>` the same way, alone, among others, or with a name.
+        for (value, expected) in [
+            (&b"<>"[..], vec![mb(None, "", "")]),
+            (b"a@x, <>", vec![mb(None, "a", "x"), mb(None, "", "")]),
+            (b"<> , a@x", vec![mb(None, "", ""), mb(None, "a", "x")]),
+            (b"Nobody <>", vec![mb(Some("Nobody"), "", "")]),
+            (b"< (none) >", vec![mb(None, "", "")]),
+        ] {
+            let list: Vec<Address> = expected.into_iter().map(Address::Mailbox).collect();
+            assert_eq!(parse_address_list(value), list, "{value:?}");
+            assert!(has_empty_angle_addr(value), "{value:?}");
+        }
+        for value in [
+            &b"a@x"[..],
+            b"<a@x>",
+            b"\"<>\" <a@x>",
+            b"(<>) a@x",
+            b"a@x <",
+        ] {
+            assert!(!has_empty_angle_addr(value), "{value:?}");
+        }
     }
 }

@@ -6,11 +6,21 @@ use crate::transfer::TransferEncoding;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Defect {
-    /// A header line that is neither a field nor a continuation.
+    /// A header line that is neither a field nor a continuation (no colon, or whitespace
+    /// first with no field before it); it is kept as a field with an empty name, its
+    /// text the value (see [`crate::HeaderField`]).
     #[error("junk line in header at byte {offset}")]
     JunkHeaderLine {
         /// Offset of the line in the input.
         offset: usize,
+    },
+    /// An address field (`From`, `Sender`, `Reply-To`, `To`, `Cc`, `Bcc`) holds `<>`, which
+    /// RFC 5322 §3.4 has no form for (it is SMTP's null reverse-path, RFC 5321 §4.5.5).
+    /// It is read as a mailbox with an empty local part and domain, the same in every field.
+    #[error("empty address <> in {field}")]
+    EmptyAddress {
+        /// The field, named as RFC 5322 names it.
+        field: &'static str,
     },
     /// The header section passed the byte limit; later fields were dropped.
     #[error("header section over {limit} bytes")]

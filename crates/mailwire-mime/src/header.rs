@@ -15,7 +15,10 @@ use crate::transfer::TransferEncoding;
 /// One header field as it appeared in the input.
 ///
 /// `raw` is the whole field, name to the line end of its last folded line, so writing
-/// every field's `raw` back in order reproduces the header section byte for byte.
+/// every field's `raw` back in order reproduces the header section byte for byte. A line
+/// that is not a field (no colon, or a continuation with nothing to continue; recorded as
+/// [`crate::Defect::JunkHeaderLine`]) is a field whose name is empty and whose value is
+/// the whole line, its continuations included, so that no text of the header is lost.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HeaderField<'a> {
     /// Printable ASCII (checked when the field was split), kept as bytes so that
@@ -481,12 +484,6 @@ pub(crate) fn parse_header<'a>(
             terminated = true;
             break;
         }
-        if line[0] == b' ' || line[0] == b'\t' {
-            // A continuation with no field to continue.
-            damage.push(HeaderDamage::JunkLine(base + at));
-            at += len;
-            continue;
-        }
         let start = at;
         at += len;
         while at < input.len() && (input[at] == b' ' || input[at] == b'\t') {
@@ -516,7 +513,19 @@ pub(crate) fn parse_header<'a>(
                     folded,
                 });
             }
-            None => damage.push(HeaderDamage::JunkLine(base + start)),
+            None => {
+                // A line without a colon, or a continuation with no field to continue:
+                // kept as a field without a name, its text the value, as Dovecot keeps it.
+                damage.push(HeaderDamage::JunkLine(base + start));
+                name_lengths |= length_bit(0);
+                fields.push(HeaderField {
+                    name: &[],
+                    value: strip_line_end(raw),
+                    raw,
+                    offset: base + start,
+                    folded,
+                });
+            }
         }
     }
     if !terminated && !input.is_empty() {
@@ -578,11 +587,46 @@ mod tests {
     fn reports_junk_and_missing_separator() {
         let (h, n, d) = parse(b"Subject: x\r\nnot a field\r\nTo: y");
         assert_eq!(n, 30);
-        assert_eq!(h.fields().len(), 2);
+        let names: Vec<&str> = h.fields().iter().map(HeaderField::name).collect();
+        assert_eq!(names, ["Subject", "", "To"]);
         assert_eq!(
             d,
             vec![HeaderDamage::JunkLine(12), HeaderDamage::Unterminated]
         );
+    }
+
+    #[test]
+    fn lines_that_are_not_fields_keep_their_text() {
+        // As Dovecot 2.3 reads them: a field without a name, continuations included.
+        let input =
+            b" lead\r\nSubject: x\r\nno colon here\r\n folded\r\n: no name\r\nTo: y\r\n\r\n";
+        let (h, n, d) = parse(input);
+        assert_eq!(n, input.len());
+        let fields: Vec<(&str, &[u8])> = h
+            .fields()
+            .iter()
+            .map(|f| (f.name(), f.raw_value()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("", &b" lead"[..]),
+                ("Subject", b" x"),
+                ("", b"no colon here\r\n folded"),
+                ("", b": no name"),
+                ("To", b" y"),
+            ]
+        );
+        assert_eq!(
+            d,
+            vec![
+                HeaderDamage::JunkLine(0),
+                HeaderDamage::JunkLine(19),
+                HeaderDamage::JunkLine(43)
+            ]
+        );
+        let rebuilt: Vec<u8> = h.fields().iter().flat_map(|f| f.raw().to_vec()).collect();
+        assert_eq!(rebuilt, &input[..input.len() - 2]);
     }
 
     #[test]

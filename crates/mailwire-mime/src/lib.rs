@@ -36,7 +36,10 @@
 //! `BODY[1.2.MIME]`, `BODY[HEADER.FIELDS (...)]` ([`Header::get_all`], [`HeaderField::raw`])
 //! and `BODYSTRUCTURE` (parameters, disposition, language, location) need no second
 //! parse. [`Envelope`] gathers the `ENVELOPE` fields, addresses as display name, route,
-//! local part and domain, groups kept.
+//! local part and domain, groups kept. What RFC 3501 §7.4.2 asks a server to pass on as
+//! the message writes it is there undecoded too: display names
+//! ([`MailboxRef::name_as_written`]) and parameters
+//! ([`ContentTypeRef::params_as_written`], RFC 2231 sections joined).
 //!
 //! Building is the reverse, and reproducible: the caller supplies `Date`, `Message-ID`
 //! and the boundary prefix.
@@ -98,7 +101,8 @@ pub use html::html_to_text;
 pub use limits::Limits;
 pub use message::{Envelope, Message, Parts};
 pub use param::{
-    ContentDisposition, ContentDispositionRef, ContentType, ContentTypeRef, Param, ParamRef, Params,
+    ContentDisposition, ContentDispositionRef, ContentType, ContentTypeRef, Param, ParamRef,
+    Params, WrittenParam, WrittenParams,
 };
 pub use part::{Part, PartKind};
 pub use part_number::PartNumber;

@@ -104,6 +104,14 @@ fn find_body<'m, 'a>(part: &'m Part<'a>, html: bool) -> Option<&'m Part<'a>> {
                 parts.iter().find_map(|p| find_body(p, html))
             }
         }
+        // An empty part (no header, a blank body: what a delimiter left at the end makes)
+        // is no body to show.
+        PartKind::Leaf
+            if part.header().fields().is_empty()
+                && part.raw_body().iter().all(u8::is_ascii_whitespace) =>
+        {
+            None
+        }
         PartKind::Leaf if !part.is_attachment() => {
             let ct = part.content_type();
             let wanted = if html {
@@ -282,7 +290,8 @@ impl<'a> Message<'a> {
     }
 
     /// Attachments (see [`Part::is_attachment`]); an attached message counts once, its
-    /// own parts are not listed.
+    /// own parts are not listed. Files uuencoded inside a text body are attachments too,
+    /// of another shape: see [`Message::uuencoded`].
     pub fn attachments(&self) -> Vec<&Part<'a>> {
         let mut out = Vec::new();
         let mut stack = vec![&self.root];

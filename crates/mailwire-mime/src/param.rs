@@ -67,6 +67,152 @@ impl ParamRef<'_> {
     }
 }
 
+/// One parameter as the field writes it (see [`ContentTypeRef::params_as_written`]):
+/// nothing decoded, for a server that passes parameters on as RFC 3501 §7.4.2 asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenParam<'a> {
+    /// The name as written; for RFC 2231 sections joined into one, the name without its
+    /// section number, followed by `*` when any section was extended (`filename*`).
+    pub name: Cow<'a, [u8]>,
+    /// The value: a token as written, or a quoted string's content with its escapes and
+    /// line ends removed; for joined RFC 2231 sections, their values in section order,
+    /// extended ones still percent-encoded after their `charset'language'` prefix (and
+    /// `%` in the others written `%25`, with an empty `''` prefix put first when the
+    /// first section is not extended). 8-bit bytes and encoded words stay as they are.
+    pub value: Cow<'a, [u8]>,
+}
+
+/// The parameters of a list as written, in order (see
+/// [`ContentTypeRef::params_as_written`]).
+#[derive(Debug, Clone)]
+pub struct WrittenParams<'s> {
+    inner: WrittenInner<'s>,
+}
+
+#[derive(Debug, Clone)]
+enum WrittenInner<'s> {
+    /// No RFC 2231 names: one parameter per segment.
+    Segments(ListSegments<'s>),
+    Joined(std::vec::IntoIter<WrittenParam<'s>>),
+}
+
+impl<'s> Iterator for WrittenParams<'s> {
+    type Item = WrittenParam<'s>;
+
+    fn next(&mut self) -> Option<WrittenParam<'s>> {
+        match &mut self.inner {
+            WrittenInner::Segments(segments) => {
+                segments
+                    .find_map(name_value_rest)
+                    .map(|(name, value, _)| WrittenParam {
+                        name: Cow::Borrowed(name),
+                        value: unquote(value),
+                    })
+            }
+            WrittenInner::Joined(params) => params.next(),
+        }
+    }
+}
+
+/// One RFC 2231 section (`name*2*=…`) as written.
+struct WrittenSection<'s> {
+    base: &'s [u8],
+    index: u32,
+    extended: bool,
+    value: Cow<'s, [u8]>,
+}
+
+/// Reads a list with RFC 2231 names as Dovecot reads it: other parameters first, in
+/// order; then the sections, sorted by name and number, each name's joined into one
+/// parameter when its numbers run 0, 1, 2 … and each kept apart under its own name
+/// (`name*1*`) when one is missing.
+fn joined_as_written<'s>(segments: impl Iterator<Item = &'s [u8]>) -> Vec<WrittenParam<'s>> {
+    let mut out = Vec::new();
+    let mut sections = Vec::new();
+    // A bare `name*` takes the number of the section before it, as Dovecot reads it.
+    let mut index = 0u32;
+    for (name, value, _) in segments.filter_map(name_value_rest) {
+        let value = unquote(value);
+        if let Some(star) = name.iter().position(|&b| b == b'*') {
+            // A bare `name*` is extended; `name*2` and `name*2*` are sections.
+            let mut rest = &name[star..];
+            if rest.len() > 1 {
+                rest = &rest[1..];
+                let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                index = rest[..digits].iter().fold(0u32, |n, d| {
+                    n.wrapping_mul(10).wrapping_add(u32::from(d - b'0'))
+                });
+                rest = &rest[digits..];
+            }
+            let extended = rest.first() == Some(&b'*');
+            if rest.len() == usize::from(extended) {
+                sections.push(WrittenSection {
+                    base: &name[..star],
+                    index,
+                    extended,
+                    value,
+                });
+                continue;
+            }
+        }
+        out.push(WrittenParam {
+            name: Cow::Borrowed(name),
+            value,
+        });
+    }
+    sections.sort_by(|a, b| a.base.cmp(b.base).then(a.index.cmp(&b.index)));
+    let mut rest = &sections[..];
+    while let Some(first) = rest.first() {
+        let len = rest
+            .iter()
+            .take_while(|s| s.base.eq_ignore_ascii_case(first.base))
+            .count();
+        let (group, after) = rest.split_at(len);
+        rest = after;
+        let extended = group.iter().any(|s| s.extended);
+        if !group.iter().zip(0u32..).all(|(s, n)| s.index == n) {
+            for s in group {
+                let mut name = s.base.to_vec();
+                name.extend_from_slice(format!("*{}", s.index).as_bytes());
+                if s.extended {
+                    name.push(b'*');
+                }
+                out.push(WrittenParam {
+                    name: Cow::Owned(name),
+                    value: s.value.clone(),
+                });
+            }
+            continue;
+        }
+        let mut value = Vec::new();
+        if extended && !first.extended {
+            value.extend_from_slice(b"''");
+        }
+        for s in group {
+            if extended && !s.extended {
+                for &b in s.value.iter() {
+                    if b == b'%' {
+                        value.extend_from_slice(b"%25");
+                    } else {
+                        value.push(b);
+                    }
+                }
+            } else {
+                value.extend_from_slice(&s.value);
+            }
+        }
+        let mut name = first.base.to_vec();
+        if extended {
+            name.push(b'*');
+        }
+        out.push(WrittenParam {
+            name: Cow::Owned(name),
+            value: Cow::Owned(value),
+        });
+    }
+    out
+}
+
 /// Splits at `;` outside quoted strings, one segment at a time.
 #[derive(Debug, Clone)]
 struct Segments<'v> {
@@ -789,6 +935,15 @@ impl<'a> ParamList<'a> {
         Params { inner }
     }
 
+    fn params_as_written(&self) -> WrittenParams<'_> {
+        let inner = if self.shape == Shape::Joined {
+            WrittenInner::Joined(joined_as_written(self.segments()).into_iter())
+        } else {
+            WrittenInner::Segments(self.segments())
+        };
+        WrittenParams { inner }
+    }
+
     fn param(&self, name: &str) -> Option<Cow<'_, str>> {
         if let Some((text, params)) = self.plain() {
             return params
@@ -1124,6 +1279,30 @@ impl<'a> ContentTypeRef<'a> {
         self.list.param(name)
     }
 
+    /// The parameters as written, in order, repeated names included, nothing decoded:
+    /// what RFC 3501 §7.4.2 asks a server to pass on in `body-fld-param`, as Dovecot
+    /// writes it (RFC 2231 sections are joined, see [`WrittenParam`]).
+    ///
+    /// ```
+    /// let ct = mailwire_mime::ContentTypeRef::parse(
+    ///     b"text/plain; name=\"=?utf-8?q?a?=\"; title*1=\"b%\"; title*0*=us-ascii'en'a%20",
+    /// );
+    /// let params: Vec<(Vec<u8>, Vec<u8>)> = ct
+    ///     .params_as_written()
+    ///     .map(|p| (p.name.into_owned(), p.value.into_owned()))
+    ///     .collect();
+    /// assert_eq!(
+    ///     params,
+    ///     [
+    ///         (b"name".to_vec(), b"=?utf-8?q?a?=".to_vec()),
+    ///         (b"title*".to_vec(), b"us-ascii'en'a%20b%25".to_vec()),
+    ///     ]
+    /// );
+    /// ```
+    pub fn params_as_written(&self) -> WrittenParams<'_> {
+        self.list.params_as_written()
+    }
+
     /// The `charset` parameter.
     pub fn charset(&self) -> Option<Cow<'_, str>> {
         self.param("charset")
@@ -1240,6 +1419,11 @@ impl<'a> ContentDispositionRef<'a> {
     /// A parameter's decoded value (name case-insensitive).
     pub fn param(&self, name: &str) -> Option<Cow<'_, str>> {
         self.list.param(name)
+    }
+
+    /// The parameters as written (see [`ContentTypeRef::params_as_written`]).
+    pub fn params_as_written(&self) -> WrittenParams<'_> {
+        self.list.params_as_written()
     }
 
     /// The `filename` parameter.
@@ -1435,6 +1619,41 @@ impl ContentDisposition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn written(value: &[u8]) -> Vec<(String, String)> {
+        ContentDispositionRef::parse(value)
+            .params_as_written()
+            .map(|p| {
+                (
+                    String::from_utf8_lossy(&p.name).into_owned(),
+                    String::from_utf8_lossy(&p.value).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parameters_as_written_join_sections_as_dovecot_does() {
+        assert_eq!(
+            written(b"attachment; b*1=\"2%\"; A=\"x\\\"y\"; b*0*=utf-8''%41; a=again; c*1=z"),
+            [
+                ("A".into(), "x\"y".into()),
+                ("a".into(), "again".into()),
+                ("b*".into(), "utf-8''%412%25".into()),
+                ("c*1".into(), "z".into()),
+            ]
+        );
+        // Sections without the extended mark; a bare `u*` takes the number of the section
+        // before it (1 here, so section 0 is missing), as Dovecot 2.3 reads it.
+        assert_eq!(
+            written(b"inline; t*0=a; t*1=b; u*=x''y; v*x=1"),
+            [
+                ("v*x".into(), "1".into()),
+                ("t".into(), "ab".into()),
+                ("u*1*".into(), "x''y".into()),
+            ]
+        );
+    }
 
     #[test]
     fn plain_lists_keep_the_first_of_a_repeated_name() {

@@ -282,8 +282,8 @@ impl<'a> Part<'a> {
         }
     }
 
-    /// The content of a `text/*` leaf converted to UTF-8 (uuencoded blocks removed);
-    /// `None` after [`Message::parse_structure`](crate::Message::parse_structure).
+    /// The content of a `text/*` leaf converted to UTF-8, whole (uuencoded blocks in it
+    /// are kept, and also offered decoded by [`Part::uuencoded`]); `None` after [`Message::parse_structure`](crate::Message::parse_structure).
     pub fn text(&self) -> Option<&str> {
         match &self.content {
             Content::Text { text, .. } => Some(text),
@@ -291,7 +291,8 @@ impl<'a> Part<'a> {
         }
     }
 
-    /// Files found uuencoded inside a `text/plain` body.
+    /// Files found uuencoded inside a `text/plain` body (`begin 644 name` … `end`): the
+    /// attachments of mailers that predate MIME. The text keeps the blocks.
     pub fn uuencoded(&self) -> &[UuFile] {
         &self.uuencoded
     }
@@ -333,92 +334,188 @@ struct Ctx<'a> {
     decode: bool,
 }
 
-/// Where a delimiter line was found in a multipart body.
-struct Delimiter {
-    /// Where the content before it ends (its preceding line end excluded).
-    content_end: usize,
-    /// Where the content after it starts (after its own line end).
-    next_start: usize,
+/// Whether `line` (which starts a line) is a delimiter line of `boundary`, comparing as
+/// RFC 2046 §5.1.1 asks: `--` and the boundary at its start, "an exact match of the
+/// entire candidate line is not required"; `Some(true)` for a close delimiter (`--`
+/// after the boundary).
+fn delimiter_of(line: &[u8], boundary: &[u8]) -> Option<bool> {
+    let rest = line.strip_prefix(b"--")?.strip_prefix(boundary)?;
+    Some(rest.starts_with(b"--"))
+}
+
+/// Which of the `open` boundaries the line (`--` first) is a delimiter of, as Dovecot
+/// chooses: the longest that starts it, the innermost of equals; one that is the whole
+/// line (a close delimiter's dashes aside) is taken at once.
+fn best_boundary(line: &[u8], open: &[Vec<u8>]) -> Option<usize> {
+    let rest = line.strip_prefix(b"--")?;
+    let rest = rest.strip_suffix(b"\r").unwrap_or(rest);
+    let dashes = rest.len() > 2 && rest.ends_with(b"--");
+    let mut best: Option<usize> = None;
+    for (level, b) in open.iter().enumerate().rev() {
+        if rest.starts_with(b) && best.is_none_or(|l| open[l].len() < b.len()) {
+            best = Some(level);
+            if b.len() == rest.len() || (dashes && b.len() + 2 == rest.len()) {
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// A delimiter line found in `input`: where it starts, which boundary of the open ones it
+/// belongs to (their index), and whether it closes.
+struct Found {
+    line: usize,
+    level: usize,
     close: bool,
 }
 
-/// `--boundary`, in `buf` when the boundary has an RFC 2046 length (at most 70).
-fn dash_boundary<'b>(boundary: &[u8], buf: &'b mut [u8; 80]) -> Cow<'b, [u8]> {
-    let n = boundary.len() + 2;
-    if n <= buf.len() {
-        buf[..2].copy_from_slice(b"--");
-        buf[2..n].copy_from_slice(boundary);
-        Cow::Borrowed(&buf[..n])
+/// The first line in `input[from..to]` (`from` a line start) that is a delimiter of one of
+/// the `open` boundaries (innermost last), chosen by [`best_boundary`].
+fn next_delimiter(input: &[u8], from: usize, to: usize, open: &[Vec<u8>]) -> Option<Found> {
+    if open.is_empty() {
+        return None;
+    }
+    let text = &input[..to];
+    let mut at = from;
+    loop {
+        if text[at..].starts_with(b"--") {
+            let eol = memchr::memchr(b'\n', &text[at..]).map_or(to, |i| at + i);
+            let line = &text[at..eol];
+            if let Some(level) = best_boundary(line, open) {
+                let close = delimiter_of(line, &open[level]).unwrap_or(false);
+                return Some(Found {
+                    line: at,
+                    level,
+                    close,
+                });
+            }
+        }
+        at += memmem::find(&text[at..], b"\n--")? + 1;
+    }
+}
+
+/// Where the line after the one starting at `line` starts.
+fn after_line(input: &[u8], line: usize, to: usize) -> usize {
+    memchr::memchr(b'\n', &input[line..to]).map_or(to, |i| line + i + 1)
+}
+
+/// Where the content before the delimiter line at `line` ends: before that line's
+/// preceding line end, which belongs to the delimiter (RFC 2046 §5.1.1); not before
+/// `start`.
+fn content_end(input: &[u8], start: usize, line: usize) -> usize {
+    let mut end = line;
+    if end > start && input[end - 1] == b'\n' {
+        end -= 1;
+        if end > start && input[end - 1] == b'\r' {
+            end -= 1;
+        }
+    }
+    end
+}
+
+/// What the delimiter scan needs of an entity's type.
+enum Nesting {
+    Leaf,
+    Message,
+    /// A multipart: its boundary, and whether it is a digest.
+    Multipart(Vec<u8>, bool),
+}
+
+fn nesting(header: &Header<'_>, digest: bool) -> Nesting {
+    let Some(ct) = header.content_type_ref() else {
+        return if digest {
+            Nesting::Message
+        } else {
+            Nesting::Leaf
+        };
+    };
+    if ct.is_malformed() {
+        return Nesting::Leaf;
+    }
+    match ct.main_type() {
+        "multipart" => match ct.boundary().filter(|b| !b.is_empty()) {
+            Some(b) => Nesting::Multipart(b.as_bytes().to_vec(), ct.subtype_is("digest")),
+            None => Nesting::Leaf,
+        },
+        // Transfer-encoded too: Dovecot reads the encoded text as the message's header.
+        "message" if matches!(ct.subtype(), "rfc822" | "global") => Nesting::Message,
+        _ => Nesting::Leaf,
+    }
+}
+
+/// Where the entity that starts at `start` ends: the start of the first line that is a
+/// delimiter of one of the `open` boundaries and that no multipart inside the entity
+/// takes for its own, or `end`. Multiparts are read with the boundaries of the ones
+/// around them, as Dovecot reads them, so a multipart nested in another with the same
+/// boundary, or with one the outer boundary is a prefix of, keeps its delimiters.
+///
+/// Also whether the line end before that line belongs to the entity, as Dovecot counts
+/// it: it does when the line before is a delimiter line or a field of an `enclosed`
+/// message's header (whose line ends are theirs), and not when it ends body text, the
+/// header's empty line or a field of a body part's header (RFC 2046 §5.1.1 gives it to
+/// the delimiter).
+fn entity_end(
+    ctx: &Ctx<'_>,
+    start: usize,
+    end: usize,
+    open: &mut Vec<Vec<u8>>,
+    digest: bool,
+    enclosed: bool,
+    depth: usize,
+) -> (usize, bool) {
+    let mut damage = Vec::new();
+    let (header, hlen) = parse_header(
+        &ctx.input[start..end],
+        start,
+        ctx.limits.max_header_bytes,
+        &mut damage,
+    );
+    let body = start + hlen;
+    // A delimiter line inside the header ends the entity there; an enclosed message's
+    // header keeps the line end of its last field, a body part's gives it up.
+    if let Some(f) = next_delimiter(ctx.input, start, body, open) {
+        return (f.line, enclosed && f.line > start);
+    }
+    let kind = if depth >= ctx.limits.max_depth {
+        Nesting::Leaf
     } else {
-        Cow::Owned([&b"--"[..], boundary].concat())
-    }
-}
-
-/// Finds delimiter lines (`--boundary`, `--boundary--`) at line starts, up to and
-/// including the first close delimiter.
-struct Delimiters<'b, 'p> {
-    body: &'b [u8],
-    finder: memmem::Finder<'p>,
-    from: usize,
-    done: bool,
-}
-
-impl<'b, 'p> Delimiters<'b, 'p> {
-    /// `pattern` is the dash-boundary, `--` and the boundary.
-    fn new(body: &'b [u8], pattern: &'p [u8]) -> Delimiters<'b, 'p> {
-        Delimiters {
-            body,
-            finder: memmem::Finder::new(pattern),
-            from: 0,
-            done: false,
-        }
-    }
-}
-
-impl Iterator for Delimiters<'_, '_> {
-    type Item = Delimiter;
-
-    fn next(&mut self) -> Option<Delimiter> {
-        if self.done {
-            return None;
-        }
-        let body = self.body;
-        let len = self.finder.needle().len();
-        while let Some(rel) = self.finder.find(&body[self.from..]) {
-            let pos = self.from + rel;
-            self.from = pos + len;
-            if pos > 0 && body[pos - 1] != b'\n' {
-                continue;
-            }
-            let after = &body[pos + len..];
-            let close = after.starts_with(b"--");
-            let rest = if close { &after[2..] } else { after };
-            let eol = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-            // Transport padding only; anything else means a longer boundary.
-            if !rest[..eol]
-                .iter()
-                .all(|&b| b == b' ' || b == b'\t' || b == b'\r')
-            {
-                continue;
-            }
-            let mut content_end = pos;
-            if content_end > 0 && body[content_end - 1] == b'\n' {
-                content_end -= 1;
-                if content_end > 0 && body[content_end - 1] == b'\r' {
-                    content_end -= 1;
+        nesting(&header, digest)
+    };
+    match kind {
+        Nesting::Leaf => match next_delimiter(ctx.input, body, end, open) {
+            Some(f) => (f.line, false),
+            None => (end, false),
+        },
+        Nesting::Message => entity_end(ctx, body, end, open, false, true, depth + 1),
+        Nesting::Multipart(boundary, digest) => {
+            let own = open.len();
+            open.push(boundary);
+            let mut at = body;
+            // Whether the line end before `at` is taken (a delimiter line's); the empty
+            // line that ends the header gives its line end to a delimiter after it.
+            let mut taken = false;
+            let mut closed = false;
+            let stop = loop {
+                let levels = if closed { own } else { own + 1 };
+                let Some(f) = next_delimiter(ctx.input, at, end, &open[..levels]) else {
+                    break (end, false);
+                };
+                if f.level < own {
+                    break (f.line, taken && f.line == at);
                 }
-            }
-            let next_start = (pos + len + usize::from(close) * 2 + eol + 1).min(body.len());
-            self.done = close;
-            self.from = next_start;
-            return Some(Delimiter {
-                content_end,
-                next_start,
-                close,
-            });
+                at = after_line(ctx.input, f.line, end);
+                taken = true;
+                if f.close {
+                    // The epilogue: only the enclosing boundaries end it.
+                    closed = true;
+                } else {
+                    (at, taken) = entity_end(ctx, at, end, open, digest, false, depth + 1);
+                }
+            };
+            open.truncate(own);
+            stop
         }
-        self.done = true;
-        None
     }
 }
 
@@ -542,6 +639,18 @@ fn add_header_damage(damage: &[HeaderDamage], limits: &Limits, defects: &mut Vec
     }
 }
 
+/// Records `Defect::EmptyAddress` for each address field that holds `<>`.
+fn empty_addresses(header: &Header<'_>, defects: &mut Vec<Defect>) {
+    const FIELDS: [&str; 6] = ["From", "Sender", "Reply-To", "To", "Cc", "Bcc"];
+    for f in header.fields() {
+        if let Some(&field) = FIELDS.iter().find(|n| f.is_named(n))
+            && crate::address::has_empty_angle_addr(f.raw_value())
+        {
+            defects.push(Defect::EmptyAddress { field });
+        }
+    }
+}
+
 fn parse_entity<'a>(
     ctx: &mut Ctx<'a>,
     start: usize,
@@ -557,6 +666,9 @@ fn parse_entity<'a>(
     let mut damage = Vec::new();
     let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
     add_header_damage(&damage, &ctx.limits, &mut defects);
+    if matches!(role, Role::Message) {
+        empty_addresses(&header, &mut defects);
+    }
     // Built where the part keeps it: the view is large, and each move is a copy.
     let mut content_type = TypeField::new(match header.get("Content-Type") {
         Some(f) => TypeSource::Field(f.raw_value()),
@@ -671,10 +783,10 @@ fn parse_multipart<'a>(
     defects: &mut Vec<Defect>,
 ) -> PartKind<'a> {
     let body = part.body;
-    let mut buf = [0; 80];
-    let pattern = dash_boundary(boundary, &mut buf);
-    let mut found = Delimiters::new(body, &pattern).peekable();
-    let Some(first) = found.peek() else {
+    let body_end = body_offset + body.len();
+    let input = ctx.input;
+    let mut open = vec![boundary.to_vec()];
+    let Some(first) = next_delimiter(input, body_offset, body_end, &open) else {
         defects.push(Defect::BoundaryNotFound);
         return PartKind::Multipart {
             preamble: body,
@@ -682,12 +794,14 @@ fn parse_multipart<'a>(
             parts: Vec::new(),
         };
     };
-    let preamble = &body[..first.content_end];
+    let preamble = &input[body_offset..content_end(input, body_offset, first.line)];
     let mut parts = Vec::new();
     let mut closed = None;
-    while let Some(d) = found.next() {
+    let mut delimiter = Some(first);
+    while let Some(d) = delimiter {
+        let start = after_line(input, d.line, body_end);
         if d.close {
-            closed = Some(d.next_start);
+            closed = Some(start - body_offset);
             break;
         }
         if ctx.parts >= ctx.limits.max_parts {
@@ -696,24 +810,23 @@ fn parse_multipart<'a>(
             });
             break;
         }
-        let next = found.peek();
-        let end = next.map_or(body.len(), |n| n.content_end);
-        let end = end.max(d.next_start);
-        // Without a closing delimiter, a blank tail after the last delimiter is most
-        // likely a close delimiter written without its dashes, not a part.
-        if next.is_none() && body[d.next_start..end].iter().all(u8::is_ascii_whitespace) {
-            break;
-        }
+        let (stop, taken) = entity_end(ctx, start, body_end, &mut open, digest, false, depth + 1);
+        let end = if stop < body_end && !taken {
+            content_end(input, start, stop)
+        } else {
+            stop
+        };
         let child = parse_entity(
             ctx,
-            body_offset + d.next_start,
-            body_offset + end,
+            start,
+            end,
             &part.number.child(parts.len() + 1),
             Role::BodyPart,
             digest,
             depth + 1,
         );
         parts.push(child);
+        delimiter = next_delimiter(input, stop, body_end, &open);
     }
     let epilogue = match closed {
         Some(next_start) => &body[next_start..],
@@ -748,25 +861,15 @@ fn decode_leaf<'a>(part: &mut Part<'a>, ct: &ContentTypeRef<'_>, defects: &mut V
         part.content = Content::Bytes(decoded);
         return;
     }
-    let mut content = convert_text(decoded, ct, defects);
+    let content = convert_text(decoded, ct, defects);
+    // Inline uuencoded files are offered as well, and the text keeps them: what the sender
+    // wrote stays whole, as the part's size counts it.
     if ct.subtype() == "plain"
-        && let Content::Text { text, raw } = &mut content
+        && let Content::Text { text, .. } = &content
         && memmem::find(text.as_bytes(), b"begin ").is_some()
     {
-        let blocks = transfer::find_uu_blocks(text.as_bytes());
-        if !blocks.is_empty() {
-            let mut kept = String::with_capacity(text.len());
-            let mut at = 0;
-            for (s, e, file) in blocks {
-                kept.push_str(&text[at..s]);
-                at = e;
-                part.uuencoded.push(file);
-            }
-            kept.push_str(&text[at..]);
-            if raw.is_none() {
-                *raw = Some(Cow::Owned(text.as_bytes().to_vec()));
-            }
-            *text = Cow::Owned(kept);
+        for (_, _, file) in transfer::find_uu_blocks(text.as_bytes()) {
+            part.uuencoded.push(file);
         }
     }
     part.content = content;
@@ -796,18 +899,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn delimiters_need_line_starts_and_padding_only() {
-        let body = b"pre\r\n--b\r\nA\r\n--bc\r\nx --b\r\n--b  \r\nB\r\n--b--\r\nepi";
-        let d: Vec<Delimiter> = Delimiters::new(body, b"--b").collect();
-        assert_eq!(d.len(), 3);
-        assert_eq!(&body[..d[0].content_end], b"pre");
-        assert_eq!(
-            &body[d[0].next_start..d[1].content_end],
-            b"A\r\n--bc\r\nx --b"
-        );
-        assert_eq!(&body[d[1].next_start..d[2].content_end], b"B");
-        assert!(d[2].close);
-        assert_eq!(&body[d[2].next_start..], b"epi");
+    fn delimiters_are_line_starts_compared_as_prefixes() {
+        // RFC 2046 §5.1.1: the boundary need only start the line.
+        let body = b"pre\r\n--b\r\nA\r\nx --b\r\n--bc\r\nB\r\n--b--x\r\nepi";
+        let open = [b"b".to_vec()];
+        let mut found = Vec::new();
+        let mut at = 0;
+        while let Some(f) = next_delimiter(body, at, body.len(), &open) {
+            found.push((f.line, f.close));
+            at = after_line(body, f.line, body.len());
+        }
+        assert_eq!(found, [(5, false), (20, false), (29, true)]);
+        assert_eq!(&body[..content_end(body, 0, 5)], b"pre");
+        assert_eq!(&body[10..content_end(body, 10, 20)], b"A\r\nx --b");
+    }
+
+    #[test]
+    fn an_inner_boundary_is_tried_first() {
+        // The inner multipart reuses the outer boundary, then one the outer boundary is a
+        // prefix of; each keeps its delimiters, as Dovecot 2.3 reads them.
+        let raw = b"Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\
+Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\none\r\n--a--\r\n\
+--a\r\nContent-Type: multipart/mixed; boundary=aa\r\n\r\n--aa\r\n\r\ntwo\r\n--aa--\r\n\
+--a--\r\n";
+        let root = parse_message(raw, Limits::default(), false);
+        // The first inner multipart takes the `--a` lines up to its close; the `--aa`
+        // lines, which start with `--a`, are the second one's.
+        assert_eq!(root.parts().len(), 2);
+        let bodies: Vec<Vec<&[u8]>> = root
+            .parts()
+            .iter()
+            .map(|p| p.parts().iter().map(Part::raw_body).collect())
+            .collect();
+        assert_eq!(bodies, [[&b"one"[..]], [&b"two"[..]]]);
+        assert!(root.defects().is_empty());
     }
 
     #[test]

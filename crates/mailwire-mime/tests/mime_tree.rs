@@ -411,7 +411,11 @@ end
     let m = Message::parse(&raw);
     assert!(m.defects().is_empty(), "{:?}", m.defects());
     let text = m.part("1").expect("part 1");
-    assert_eq!(text.text(), Some("Here it is:\r\nBye."));
+    // The text stays whole; the file is offered beside it.
+    assert_eq!(
+        text.text(),
+        Some("Here it is:\r\nbegin 644 cat.txt\r\n#0V%T\r\n`\r\nend\r\nBye.")
+    );
     assert_eq!(text.uuencoded().len(), 1);
     assert_eq!(text.uuencoded()[0].name, "cat.txt");
     assert_eq!(text.uuencoded()[0].data, b"Cat");
@@ -536,7 +540,7 @@ From: \u{7530}\u{4e2d} <tanaka@\u{4f8b}.jp>\r
 }
 
 #[test]
-fn a_blank_tail_after_the_last_delimiter_is_not_a_part() {
+fn a_blank_tail_after_the_last_delimiter_is_an_empty_part_but_not_the_text() {
     let raw = crlf(
         "Date: Tue, 7 Apr 2026 10:00:t <x@y.test>
 Date: Tue, 7 Apr 2026 10:00:01 +0000
@@ -551,7 +555,10 @@ Content-Type: text/html
 ",
     );
     let m = Message::parse(&raw);
-    assert_eq!(m.root().parts().len(), 1);
+    // RFC 2046 §5.1.1: a delimiter starts a body part, empty here, as Dovecot 2.3 reads
+    // it; the text body is still the HTML one.
+    assert_eq!(m.root().parts().len(), 2);
+    assert_eq!(m.root().parts()[1].raw_body(), b"");
     assert_eq!(
         m.defects()
             .into_iter()

@@ -143,7 +143,7 @@ impl<'a> ParsedMessage<'a> {
             let index = usize::try_from(n).ok()?.checked_sub(1)?;
             at = loop {
                 match at {
-                    Entity::Message(m) if m.is_multipart() => {
+                    Entity::Message(m) if structure::is_multipart(m) => {
                         break Entity::Part(m.parts().get(index)?);
                     }
                     Entity::Message(m) => {
@@ -153,7 +153,7 @@ impl<'a> ParsedMessage<'a> {
                             return None;
                         };
                     }
-                    Entity::Part(p) if p.is_multipart() => {
+                    Entity::Part(p) if structure::is_multipart(p) => {
                         break Entity::Part(p.parts().get(index)?);
                     }
                     Entity::Part(p) => at = Entity::Message(p.message()?),
@@ -352,6 +352,68 @@ Content-Type: text/html\r\n\
         assert_eq!(
             msg.section_bytes(&section(&[], Some(SectionText::HeaderFieldsNot(names)))),
             Some(b"Content-Type: multipart/mixed; boundary=outer\r\n\r\n".to_vec())
+        );
+    }
+
+    #[test]
+    fn line_ends_before_delimiters_are_shared_as_dovecot_shares_them() {
+        let raw = b"Content-Type: multipart/mixed; boundary=f\r\n\r\n--f\r\n\
+Content-Type: message/rfc822\r\n\r\nSubject: in\r\n\
+Content-Type: multipart/alternative; boundary=ii\r\n\r\n--ii\r\n\r\nx\r\n--ii--\r\n\
+--f\r\nContent-Type: text/plain\r\nX-Last: no blank line\r\n\
+--f\r\nContent-Type: message/rfc822\r\n\r\n--f--\r\n";
+        let msg = ParsedMessage::parse(raw);
+        let mut body = Vec::new();
+        msg.write_body_structure(true, &mut body);
+        // Dovecot 2.3 gives these bytes: the enclosed message keeps the line end after
+        // its close delimiter (84 octets, 7 lines); a header cut short by a delimiter, and
+        // an empty enclosed message, give theirs to the delimiter.
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "((\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 84 (NIL \"in\" NIL NIL NIL NIL NIL NIL NIL NIL) \
+((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 0 NIL NIL NIL NIL) \
+\"alternative\" (\"boundary\" \"ii\") NIL NIL NIL) 7 NIL NIL NIL NIL)\
+(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL)\
+(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 0 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) \
+(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL) 0 \
+NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"f\") NIL NIL NIL)"
+        );
+        assert!(
+            msg.section(&section(&[1], None))
+                .unwrap()
+                .ends_with(b"--ii--\r\n")
+        );
+        assert_eq!(
+            msg.section(&section(&[2], Some(SectionText::Mime))),
+            Some(&b"Content-Type: text/plain\r\nX-Last: no blank line"[..])
+        );
+        assert_eq!(
+            msg.section(&section(&[3], Some(SectionText::Mime))),
+            Some(&b"Content-Type: message/rfc822\r\n"[..])
+        );
+    }
+
+    #[test]
+    fn lines_without_a_colon_stay_in_the_header() {
+        let raw = b"From: a@x.test\r\nThis line has no colon\r\n folded onto it\r\n\
+Subject: after junk\r\n\r\nbody\r\n";
+        let msg = ParsedMessage::parse(raw);
+        let subject = NonEmpty::from([IString::new("Subject").unwrap()]);
+        // Dovecot 2.3 gives these bytes.
+        assert_eq!(
+            msg.section_bytes(&section(&[], Some(SectionText::HeaderFieldsNot(subject)))),
+            Some(b"From: a@x.test\r\nThis line has no colon\r\n folded onto it\r\n\r\n".to_vec())
+        );
+        let mut envelope = Vec::new();
+        msg.write_envelope(&mut envelope);
+        assert_eq!(
+            envelope,
+            b"(NIL \"after junk\" ((NIL NIL \"a\" \"x.test\")) ((NIL NIL \"a\" \"x.test\")) \
+((NIL NIL \"a\" \"x.test\")) NIL NIL NIL NIL NIL)"
+        );
+        assert_eq!(
+            msg.mime().root().defects(),
+            &[mailwire_mime::Defect::JunkHeaderLine { offset: 16 }]
         );
     }
 

@@ -324,7 +324,13 @@ fn message_data_item(w: &mut Writer<impl BufMut>, item: &MessageDataItem) {
             section(w, s);
             origin_of(w, *origin);
             w.sp();
-            w.nstring(data);
+            // Empty section data is `{0}`, as Dovecot writes it, rather than `""` (the
+            // same string, RFC 3501 §4.3): a client reading sections as literals
+            // needs no special case for an empty part.
+            match data {
+                Some(d) if d.as_bytes().is_empty() => w.literal(b"", false),
+                _ => w.nstring(data),
+            }
         }
         MessageDataItem::Binary { part, origin, data } => {
             w.raw(b"BINARY");
