@@ -89,35 +89,108 @@ pub(crate) async fn resolve_mx(
             ));
         }
     };
-    let mut mx: Vec<(u16, String, bool)> = lookup
+    let records = lookup
         .answers()
         .iter()
         .filter_map(|record| match &record.data {
-            RData::MX(mx) => Some((
-                mx.preference,
-                mx.exchange.to_ascii().trim_end_matches('.').to_owned(),
-                mx.exchange.is_root(),
-            )),
+            RData::MX(mx) => Some(Exchange {
+                preference: mx.preference,
+                host: mx.exchange.to_ascii().trim_end_matches('.').to_owned(),
+                root: mx.exchange.is_root(),
+            }),
             _ => None,
         })
         .collect();
+    mx_routes(domain, records, tls)
+}
+
+/// One MX record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Exchange {
+    preference: u16,
+    host: String,
+    /// The exchange is `.`.
+    root: bool,
+}
+
+/// The servers the MX records of `domain` name, most preferred first; the domain itself
+/// when there are none (RFC 5321 §5.1); none at all for a null MX (RFC 7505).
+fn mx_routes(domain: &str, mut mx: Vec<Exchange>, tls: TlsPolicy) -> Result<Vec<Route>, NoRoute> {
     // RFC 7505 §3: a single MX of "." says the domain takes no mail.
-    if let [(_, _, true)] = mx.as_slice() {
+    if let [Exchange { root: true, .. }] = mx.as_slice() {
         return Err(NoRoute::Permanent(
             "5.1.10",
             format!("{domain} accepts no mail (null MX)"),
         ));
     }
-    mx.retain(|(_, _, root)| !root);
-    mx.sort_by_key(|(preference, _, _)| *preference);
-    if mx.is_empty() {
-        mx.push((0, domain.to_owned(), false));
-    }
-    Ok(mx
+    mx.retain(|e| !e.root);
+    // A stable sort keeps the resolver's (randomised) order among equal preferences.
+    mx.sort_by_key(|e| e.preference);
+    let hosts: Vec<String> = if mx.is_empty() {
+        vec![domain.to_owned()]
+    } else {
+        mx.into_iter().map(|e| e.host).collect()
+    };
+    Ok(hosts
         .into_iter()
-        .map(|(_, host, _)| Route {
+        .map(|host| Route {
             tls,
             ..Route::new(host, SMTP_PORT)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mx(preference: u16, host: &str) -> Exchange {
+        Exchange {
+            preference,
+            host: host.trim_end_matches('.').to_owned(),
+            root: host == ".",
+        }
+    }
+
+    fn hosts(records: Vec<Exchange>) -> Result<Vec<String>, NoRoute> {
+        mx_routes("example.net", records, TlsPolicy::Opportunistic).map(|routes| {
+            routes
+                .into_iter()
+                .map(|r| format!("{}:{}", r.host, r.port))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn mx_records_by_preference_and_the_domain_without_them() {
+        assert_eq!(
+            hosts(vec![
+                mx(20, "b.example.net."),
+                mx(10, "a.example.net."),
+                mx(20, "c.example.net.")
+            ]),
+            Ok(vec![
+                "a.example.net:25".to_owned(),
+                "b.example.net:25".to_owned(),
+                "c.example.net:25".to_owned()
+            ])
+        );
+        assert_eq!(hosts(vec![]), Ok(vec!["example.net:25".to_owned()]));
+    }
+
+    #[test]
+    fn a_null_mx_is_a_permanent_failure() {
+        assert_eq!(
+            hosts(vec![mx(0, ".")]),
+            Err(NoRoute::Permanent(
+                "5.1.10",
+                "example.net accepts no mail (null MX)".into()
+            ))
+        );
+        // A "." beside real exchanges is not a null MX; it is skipped.
+        assert_eq!(
+            hosts(vec![mx(0, "."), mx(10, "mx.example.net")]),
+            Ok(vec!["mx.example.net:25".to_owned()])
+        );
+    }
 }
