@@ -1,5 +1,6 @@
 //! Mail in: a [`Delivery`] that writes each message into the [`Queue`].
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use bytes::Bytes;
@@ -60,7 +61,7 @@ impl Delivery for Intake {
             queue: self.queue.clone(),
             received: ReceivedFrom {
                 hello: client.hello.clone(),
-                peer: client.peer.to_string(),
+                peer: address_literal(client.peer),
                 tls: client.tls,
                 authenticated: client.user.is_some(),
                 by: self.hostname.to_string(),
@@ -79,6 +80,14 @@ impl Delivery for Intake {
             file: None,
             hops: HopCounter::new(self.max_received),
         })
+    }
+}
+
+/// The inside of an address literal (RFC 5321 §4.1.3): `192.0.2.1`, `IPv6:2001:db8::1`.
+fn address_literal(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("IPv6:{v6}"),
     }
 }
 
@@ -278,6 +287,19 @@ mod tests {
         let mut hops = HopCounter::new(2);
         assert!(!hops.feed(&message));
         assert_eq!(hops.count, 2);
+    }
+
+    #[test]
+    fn peers_are_address_literals() {
+        assert_eq!(address_literal("192.0.2.1".parse().unwrap()), "192.0.2.1");
+        assert_eq!(
+            address_literal("::ffff:192.0.2.1".parse().unwrap()),
+            "192.0.2.1"
+        );
+        assert_eq!(
+            address_literal("2001:db8::1".parse().unwrap()),
+            "IPv6:2001:db8::1"
+        );
     }
 
     #[test]
