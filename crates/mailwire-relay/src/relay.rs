@@ -13,6 +13,7 @@ use mailwire_smtp::{
     AddressLiteral, Domain, ForwardPath, Host, MailParameters, Mailbox, Notify, RcptParameters,
     Reply, ReversePath,
 };
+use mailwire_tokio::rustls::RootCertStore;
 use mailwire_tokio::smtp::{SmtpClient, SmtpError};
 use mailwire_tokio::{MaybeTlsStream, Tls};
 use tokio::net::TcpStream;
@@ -60,6 +61,9 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// How long a TCP connection may take: 60 seconds.
     pub connect_timeout: Duration,
+    /// The roots a server's certificate is checked against; `None` (the default) trusts
+    /// the webpki roots.
+    pub tls_roots: Option<RootCertStore>,
 }
 
 impl Config {
@@ -76,6 +80,7 @@ impl Config {
             retry_max: Duration::from_secs(4 * 3600),
             timeouts: Timeouts::default(),
             connect_timeout: Duration::from_secs(60),
+            tls_roots: None,
         }
     }
 
@@ -291,18 +296,36 @@ impl<L: Delivery> Relay<L> {
         let mut last = format!("no server for {domain}");
         for route in routes {
             let name = format!("{}:{}", route.host, route.port);
-            match self.connect(&route).await {
+            let error = match self.connect(&route).await {
                 Ok(smtp) => return self.send(smtp, &route.host, entry, indices).await,
-                Err(error) => {
-                    tracing::info!(id = %entry.id, %domain, server = %name, %error, "cannot connect");
-                    last = format!("cannot deliver through {name}: {error}");
+                Err(error) if route.tls == TlsPolicy::Opportunistic && tls_failed(&error) => {
+                    // Opportunistic TLS may fall back to plaintext (RFC 7435 §1.3): a
+                    // server whose certificate cannot be checked still gets its mail.
+                    tracing::info!(id = %entry.id, %domain, server = %name, %error, "STARTTLS failed, trying without TLS");
+                    let plain = Route {
+                        tls: TlsPolicy::Never,
+                        ..route.clone()
+                    };
+                    match self.connect(&plain).await {
+                        Ok(smtp) => return self.send(smtp, &route.host, entry, indices).await,
+                        Err(error) => error,
+                    }
                 }
-            }
+                Err(error) => error,
+            };
+            tracing::info!(id = %entry.id, %domain, server = %name, %error, "cannot connect");
+            last = format!("cannot deliver through {name}: {error}");
         }
         all(Outcome::local("4.4.1", last, false))
     }
 
     async fn routes(&self, domain: &str) -> Result<Vec<Route>, NoRoute> {
+        if domain.is_empty() {
+            return Err(NoRoute::Permanent(
+                "5.1.3",
+                "no domain to deliver to".to_owned(),
+            ));
+        }
         if let Some(route) = self.config.routes.get(domain) {
             return Ok(vec![route.clone()]);
         }
@@ -342,7 +365,11 @@ impl<L: Delivery> Relay<L> {
             TlsPolicy::Never => Tls::None,
             // A name no certificate could carry leaves only plaintext, which an
             // opportunistic route accepts and a required one refuses.
-            _ => Tls::webpki(&route.host).unwrap_or(Tls::None),
+            _ => match &self.config.tls_roots {
+                Some(roots) => Tls::client_with_roots(&route.host, roots.clone()),
+                None => Tls::webpki(&route.host),
+            }
+            .unwrap_or(Tls::None),
         };
         let mut config = client::Config::new(Host::from(self.config.hostname.clone()));
         config.tls = route.tls;
@@ -502,6 +529,16 @@ impl<L: Delivery> Relay<L> {
             None => Err("no result".to_owned()),
         }
     }
+}
+
+/// Whether connecting failed in the TLS handshake.
+fn tls_failed(error: &SmtpError) -> bool {
+    matches!(
+        error,
+        SmtpError::Connection(
+            mailwire_tokio::Error::Handshake(_) | mailwire_tokio::Error::HandshakeTimeout(_)
+        )
+    )
 }
 
 /// The domain part of a recipient, lower case; an address literal in brackets.

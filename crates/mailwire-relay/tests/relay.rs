@@ -16,6 +16,8 @@ use mailwire_smtp::{
     Domain, ForwardPath, Host, MailParameters, Notify, OriginalRecipient, RcptParameters, Reply,
     ReversePath, XText,
 };
+use mailwire_tokio::rustls::RootCertStore;
+use mailwire_tokio::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use mailwire_tokio::smtp::SmtpClient;
 use mailwire_tokio::{MaybeTlsStream, Tls};
 use tokio::net::{TcpListener, TcpStream};
@@ -30,6 +32,7 @@ Subject: relayed\r\n\r\nHello Bob,\r\n.a line with a dot\r\n\r\nAnn\r\n";
 /// One message as a server took it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Got {
+    tls: bool,
     from: String,
     to: Vec<String>,
     envid: Option<Vec<u8>>,
@@ -62,13 +65,14 @@ impl Delivery for Recorder {
 
     async fn mail(
         &self,
-        _client: &Client,
+        client: &Client,
         from: &ReversePath,
         params: &MailParameters,
     ) -> Result<Recording, Reply> {
         Ok(Recording {
             recorder: self.clone(),
             got: Got {
+                tls: client.tls,
                 from: from.to_string(),
                 to: Vec::new(),
                 envid: params.envid.as_ref().map(|e| e.as_bytes().to_vec()),
@@ -112,6 +116,17 @@ impl Transaction for Recording {
 
 /// Serves SMTP with `delivery` on `listener` until `shutdown`.
 fn serve<D: Delivery>(delivery: D, listener: TcpListener, shutdown: &Shutdown) -> SocketAddr {
+    serve_tls(delivery, listener, shutdown, Security::Plain, Tls::None)
+}
+
+/// Serves SMTP as `security` says.
+fn serve_tls<D: Delivery>(
+    delivery: D,
+    listener: TcpListener,
+    shutdown: &Shutdown,
+    security: Security,
+    tls: Tls,
+) -> SocketAddr {
     let mut config = mailwire_smtp::server::Config::new(Domain::new("mx.test").unwrap());
     config.dsn = true;
     let server = Arc::new(SmtpServer::new(
@@ -121,9 +136,7 @@ fn serve<D: Delivery>(delivery: D, listener: TcpListener, shutdown: &Shutdown) -
         Arc::new(Throttle::new()),
     ));
     let mut listeners = Listeners::new(Limits::default(), shutdown.signal());
-    let addr = listeners
-        .add(server, listener, Security::Plain, Tls::None)
-        .unwrap();
+    let addr = listeners.add(server, listener, security, tls).unwrap();
     tokio::spawn(listeners.run());
     addr
 }
@@ -281,6 +294,7 @@ async fn a_message_is_relayed_byte_for_byte_with_a_received_field() {
     assert_eq!(
         far.got(),
         [Got {
+            tls: false,
             from: "<ann@example.org>".into(),
             to: vec!["<bob@example.net>".into()],
             envid: Some(b"env-1".to_vec()),
@@ -669,4 +683,100 @@ async fn list_flush_and_delete() {
     let reopened = Queue::open_with(near.dir.path(), near.clock.clone()).unwrap();
     assert_eq!(reopened.list(), near.queue.list());
     assert_eq!(reopened.list()[0].recipients[0].attempts, 2);
+}
+
+/// A far end offering STARTTLS with a self-signed certificate for `localhost`, and the
+/// roots that trust it.
+async fn far_with_starttls(far: &Recorder, shutdown: &Shutdown) -> (SocketAddr, RootCertStore) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert: CertificateDer<'static> = certified.cert.der().clone();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let tls = Tls::server_with_certificate(vec![cert.clone()], key).unwrap();
+    let addr = serve_tls(far.clone(), bind().await, shutdown, Security::StartTls, tls);
+    let mut roots = RootCertStore::empty();
+    roots.add(cert).unwrap();
+    (addr, roots)
+}
+
+#[tokio::test]
+async fn starttls_is_used_when_required_and_opportunistic_falls_back_to_plaintext() {
+    let near = near().await;
+    let far = Recorder::default();
+    let far_shutdown = Shutdown::new();
+    let (far_addr, roots) = far_with_starttls(&far, &far_shutdown).await;
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<bob@example.net>"],
+        None,
+        MESSAGE,
+    )
+    .await;
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<bob@example.com>"],
+        None,
+        MESSAGE,
+    )
+    .await;
+
+    let mut config = config(&[]);
+    // A certificate this host can check, and TLS required.
+    let mut required = Route::new("localhost", far_addr.port());
+    required.tls = TlsPolicy::Required;
+    config.routes.insert("example.net".into(), required);
+    config.tls_roots = Some(roots);
+    // The certificate names localhost, not 127.0.0.1: STARTTLS fails, and the
+    // opportunistic route sends in plaintext.
+    config.routes.insert(
+        "example.com".into(),
+        Route::new("127.0.0.1", far_addr.port()),
+    );
+    let relay = Relay::new(near.queue.clone(), config, Arc::new(Recorder::default()));
+    assert_eq!(relay.deliver_due().await, 2);
+    let mut got: Vec<(Vec<String>, bool)> = far.got().into_iter().map(|g| (g.to, g.tls)).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (vec!["<bob@example.com>".to_owned()], false),
+            (vec!["<bob@example.net>".to_owned()], true)
+        ]
+    );
+    assert_eq!(near.queue.list(), []);
+}
+
+#[tokio::test]
+async fn a_route_that_requires_tls_does_not_fall_back() {
+    let near = near().await;
+    let far = Recorder::default();
+    let far_shutdown = Shutdown::new();
+    let (far_addr, _) = far_with_starttls(&far, &far_shutdown).await;
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<bob@example.net>"],
+        None,
+        MESSAGE,
+    )
+    .await;
+    let mut config = config(&[]);
+    let mut required = Route::new("127.0.0.1", far_addr.port());
+    required.tls = TlsPolicy::Required;
+    config.routes.insert("example.net".into(), required);
+    let relay = Relay::new(near.queue.clone(), config, Arc::new(Recorder::default()));
+    assert_eq!(relay.deliver_due().await, 1);
+    assert_eq!(far.got(), []);
+    let bob = near.queue.list()[0].recipients[0].clone();
+    assert_eq!((bob.status, bob.attempts), (Status::Pending, 1));
+    let error = bob.last_error.unwrap();
+    assert!(
+        error.starts_with(&format!(
+            "cannot deliver through {far_addr}: TLS handshake failed: "
+        )),
+        "{error}"
+    );
 }
