@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use mailwire_smtp::{ForwardPath, Ret};
+use mailwire_smtp::{ForwardPath, Ret, XText};
 
 use crate::clock::rfc5322;
 use crate::entry::{Entry, Recipient, xtext};
@@ -113,7 +113,7 @@ Your message could not be delivered to one or more recipients.\r\n\
         let mut out = String::new();
         let _ = write!(out, "Reporting-MTA: dns; {}\r\n", self.hostname);
         if let Some(envid) = &self.entry.envid {
-            let _ = write!(out, "Original-Envelope-Id: {}\r\n", xtext(envid));
+            let _ = write!(out, "Original-Envelope-Id: {}\r\n", decoded(envid));
         }
         let _ = write!(out, "Arrival-Date: {}\r\n\r\n", rfc5322(self.entry.arrival));
         for f in self.failed {
@@ -123,7 +123,7 @@ Your message could not be delivered to one or more recipients.\r\n\
                     out,
                     "Original-Recipient: {};{}\r\n",
                     orcpt.addr_type(),
-                    xtext(orcpt.address())
+                    decoded(orcpt.address())
                 );
             }
             let final_recipient = match &r.path {
@@ -148,6 +148,15 @@ Your message could not be delivered to one or more recipients.\r\n\
             );
         }
         out
+    }
+}
+
+/// An xtext value decoded for a report field (RFC 3461 §4.2, §4.4 carry them encoded
+/// only on the wire), unless it holds what a header field cannot: then it stays xtext.
+fn decoded(value: &XText) -> String {
+    match std::str::from_utf8(value.as_bytes()) {
+        Ok(text) if text.bytes().all(|b| b.is_ascii_graphic() || b == b' ') => text.to_owned(),
+        _ => xtext(value),
     }
 }
 

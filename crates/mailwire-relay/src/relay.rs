@@ -207,9 +207,11 @@ impl<L: Delivery> Relay<L> {
                 by_domain.entry(domain_of(&r.path)).or_default().push(i);
             }
         }
-        let mut failed = Vec::new();
+        // Each domain's results are on disk before the next domain is tried: a crash
+        // then repeats as little as possible.
         for (domain, indices) in by_domain {
             let outcomes = self.send_to_domain(&domain, &entry, &indices).await;
+            let mut failed = Vec::new();
             for (&i, outcome) in indices.iter().zip(outcomes) {
                 let r = &mut entry.recipients[i];
                 r.attempts += 1;
@@ -217,13 +219,14 @@ impl<L: Delivery> Relay<L> {
                     failed.push(f);
                 }
             }
-        }
-        if !failed.is_empty() {
-            self.report(&entry, &failed, now).await;
-        }
-        let id = entry.id.clone();
-        if let Err(error) = self.queue.update(entry).await {
-            tracing::error!(%id, %error, "cannot record the delivery state");
+            // The report goes before the state that says it is due is recorded: a crash
+            // between the two repeats the report rather than losing it.
+            if !failed.is_empty() {
+                self.report(&entry, &failed, now).await;
+            }
+            if let Err(error) = self.queue.update(entry.clone()).await {
+                tracing::error!(id = %entry.id, %error, "cannot record the delivery state");
+            }
         }
     }
 

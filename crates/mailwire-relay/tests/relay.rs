@@ -14,7 +14,7 @@ use mailwire_server::{
 use mailwire_smtp::client::{self, Envelope, RecipientDsn, RecipientResult, TlsPolicy};
 use mailwire_smtp::{
     Domain, ForwardPath, Host, MailParameters, Notify, OriginalRecipient, RcptParameters, Reply,
-    ReversePath, XText,
+    Ret, ReversePath, XText,
 };
 use mailwire_tokio::rustls::RootCertStore;
 use mailwire_tokio::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -180,18 +180,26 @@ async fn submit(
     dsn: Option<Vec<RecipientDsn>>,
     message: &[u8],
 ) -> Vec<RecipientResult> {
-    let tcp = TcpStream::connect(addr).await.unwrap();
-    let mut config = client::Config::new(Host::parse("client.example").unwrap());
-    config.tls = TlsPolicy::Never;
-    let mut smtp = SmtpClient::start(MaybeTlsStream::Plain(tcp), config, Tls::None)
-        .await
-        .unwrap();
     let to = to.iter().map(|t| ForwardPath::parse(t).unwrap()).collect();
     let mut envelope = Envelope::new(ReversePath::parse(from).unwrap(), to);
     if let Some(dsn) = dsn {
         envelope.dsn.envid = Some(XText::new(b"env-1".to_vec()));
         envelope.dsn.recipients = dsn;
     }
+    submit_envelope(addr, envelope, message).await
+}
+
+async fn submit_envelope(
+    addr: SocketAddr,
+    envelope: Envelope,
+    message: &[u8],
+) -> Vec<RecipientResult> {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let mut config = client::Config::new(Host::parse("client.example").unwrap());
+    config.tls = TlsPolicy::Never;
+    let mut smtp = SmtpClient::start(MaybeTlsStream::Plain(tcp), config, Tls::None)
+        .await
+        .unwrap();
     let results = smtp.send_raw(envelope, message).await.unwrap();
     smtp.quit().await.unwrap();
     results
@@ -320,7 +328,13 @@ async fn a_550_at_the_far_end_sends_a_report_to_the_sender() {
         near.addr,
         "<ann@example.org>",
         &["<bob@example.net>", "<unknown@example.net>"],
-        None,
+        Some(vec![
+            RecipientDsn::default(),
+            RecipientDsn::new(
+                None,
+                OriginalRecipient::new("rfc822", XText::new(b"Unknown+1@example.net".to_vec())),
+            ),
+        ]),
         MESSAGE,
     )
     .await;
@@ -350,8 +364,10 @@ async fn a_550_at_the_far_end_sends_a_report_to_the_sender() {
     assert_eq!(
         status_part(&reports[0].bytes),
         "Reporting-MTA: dns; mx.example.org\r\n\
+Original-Envelope-Id: env-1\r\n\
 Arrival-Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
 \r\n\
+Original-Recipient: rfc822;Unknown+1@example.net\r\n\
 Final-Recipient: rfc822; unknown@example.net\r\n\
 Action: failed\r\n\
 Status: 5.1.1\r\n\
@@ -779,4 +795,38 @@ async fn a_route_that_requires_tls_does_not_fall_back() {
         )),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn ret_full_returns_the_whole_message() {
+    let near = near().await;
+    let far = Recorder::default();
+    let far_shutdown = Shutdown::new();
+    let far_addr = serve(far.clone(), bind().await, &far_shutdown);
+    let mut envelope = Envelope::new(
+        ReversePath::parse("<ann@example.org>").unwrap(),
+        vec![ForwardPath::parse("<unknown@example.net>").unwrap()],
+    );
+    envelope.dsn.ret = Some(Ret::Full);
+    submit_envelope(near.addr, envelope, MESSAGE).await;
+    let id = near.queue.list()[0].id.clone();
+    assert_eq!(near.queue.list()[0].ret, Some(Ret::Full));
+    let local = Recorder::default();
+    let relay = Relay::new(
+        near.queue.clone(),
+        config(&[("example.net", far_addr)]),
+        Arc::new(local.clone()),
+    );
+    assert_eq!(relay.deliver_due().await, 1);
+    let reports = local.got();
+    assert_eq!(reports.len(), 1);
+    let report = String::from_utf8(reports[0].bytes.clone()).unwrap();
+    let mut returned = format!(
+        "Content-Type: message/rfc822\r\n\r\n{}",
+        received(&id, "<unknown@example.net>")
+    );
+    returned.push_str(std::str::from_utf8(MESSAGE).unwrap());
+    returned.push_str("\r\n--");
+    assert!(report.contains(&returned), "{report}");
+    assert!(report.ends_with("--\r\n"), "{report}");
 }
