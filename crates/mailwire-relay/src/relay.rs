@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::StreamExt as _;
 use hickory_resolver::TokioResolver;
 use mailwire_server::{Client, Delivery, ShutdownSignal, Transaction};
 use mailwire_smtp::client::{self, MessageFailure, RecipientDsn, Timeouts, TlsPolicy};
@@ -61,6 +62,9 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// How long a TCP connection may take: 60 seconds.
     pub connect_timeout: Duration,
+    /// How many messages are tried at once: 8. A server that answers slowly holds up
+    /// only its own messages.
+    pub max_parallel: usize,
     /// The roots a server's certificate is checked against; `None` (the default) trusts
     /// the webpki roots.
     pub tls_roots: Option<RootCertStore>,
@@ -80,6 +84,7 @@ impl Config {
             retry_max: Duration::from_secs(4 * 3600),
             timeouts: Timeouts::default(),
             connect_timeout: Duration::from_secs(60),
+            max_parallel: 8,
             tls_roots: None,
         }
     }
@@ -188,15 +193,17 @@ impl<L: Delivery> Relay<L> {
         }
     }
 
-    /// Makes one attempt for every recipient due now, and returns how many messages were
-    /// tried.
+    /// Makes one attempt for every recipient due now, [`Config::max_parallel`] messages
+    /// at a time, and returns how many messages were tried.
     pub async fn deliver_due(&self) -> usize {
         let now = self.queue.clock().now();
         let due = self.queue.due(now);
         let count = due.len();
-        for entry in due {
-            self.attempt(entry, now).await;
-        }
+        futures_util::stream::iter(due)
+            .for_each_concurrent(self.config.max_parallel.max(1), |entry| {
+                self.attempt(entry, now)
+            })
+            .await;
         count
     }
 

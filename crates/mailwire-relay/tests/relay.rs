@@ -830,3 +830,66 @@ async fn ret_full_returns_the_whole_message() {
     assert!(report.contains(&returned), "{report}");
     assert!(report.ends_with("--\r\n"), "{report}");
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_holds_up_only_its_own_messages() {
+    let near = near().await;
+    // Accepts connections and never says a word.
+    let silent = bind().await;
+    let silent_addr = silent.local_addr().unwrap();
+    let _silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            held.push(silent.accept().await.unwrap());
+        }
+    });
+    let far = Recorder::default();
+    let far_shutdown = Shutdown::new();
+    let far_addr = serve(far.clone(), bind().await, &far_shutdown);
+    // The message for the silent server is queued (and so listed) first.
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<bob@example.com>"],
+        None,
+        MESSAGE,
+    )
+    .await;
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<bob@example.net>"],
+        None,
+        MESSAGE,
+    )
+    .await;
+    let relay = Arc::new(Relay::new(
+        near.queue.clone(),
+        config(&[("example.com", silent_addr), ("example.net", far_addr)]),
+        Arc::new(Recorder::default()),
+    ));
+    let stuck = tokio::spawn({
+        let relay = Arc::clone(&relay);
+        async move { relay.deliver_due().await }
+    });
+    // A guard against hanging, far beyond any wait this test needs.
+    tokio::time::timeout(Duration::from_secs(120), async {
+        while far.got().is_empty() {
+            far.arrived.notified().await;
+        }
+        // The relay records the delivery after the far end's 250.
+        while near.queue.list().len() != 1 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the second message waited for the first");
+    assert!(!stuck.is_finished());
+    stuck.abort();
+    let queued = near.queue.list();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(
+        queued[0].recipients[0].path.to_string(),
+        "<bob@example.com>"
+    );
+}
