@@ -9,11 +9,13 @@ use mailwire_smtp::{ForwardPath, Ret, XText};
 use crate::clock::rfc5322;
 use crate::entry::{Entry, Recipient, xtext};
 
-/// One recipient given up on.
+/// One recipient reported on: given up on, or relayed to a server that reports nothing.
 #[derive(Debug, Clone)]
 pub(crate) struct Failed {
     /// The recipient as last recorded.
     pub(crate) recipient: Recipient,
+    /// The RFC 3464 action: `failed` or `relayed`.
+    pub(crate) action: &'static str,
     /// The RFC 3463 status (`5.1.1`).
     pub(crate) status: String,
     /// The remote server's reply, if one decided it (`550 5.1.1 no such user`).
@@ -44,6 +46,7 @@ impl Report<'_> {
     /// failed message as queued.
     pub(crate) fn to_message(&self, content: &[u8]) -> Vec<u8> {
         let boundary = format!("{}/{}", self.id, self.hostname);
+        let failed = self.failed.iter().any(|f| f.action == "failed");
         let to = match self.entry.from.mailbox() {
             Some(m) => m.to_string(),
             None => String::new(),
@@ -54,7 +57,7 @@ impl Report<'_> {
             head,
             "From: Mail Delivery System <MAILER-DAEMON@{host}>\r\n\
 To: <{to}>\r\n\
-Subject: Undelivered Mail Returned to Sender\r\n\
+Subject: {subject}\r\n\
 Date: {date}\r\n\
 Message-ID: <{id}@{host}>\r\n\
 Auto-Submitted: auto-replied\r\n\
@@ -69,9 +72,19 @@ Content-Type: text/plain; charset=us-ascii\r\n\
 \r\n\
 This is the mail system at {host}.\r\n\
 \r\n\
-Your message could not be delivered to one or more recipients.\r\n\
+{intro}\r\n\
 \r\n",
             host = self.hostname,
+            subject = if failed {
+                "Undelivered Mail Returned to Sender"
+            } else {
+                "Delivery Status Notification (Relayed)"
+            },
+            intro = if failed {
+                "Your message could not be delivered to one or more recipients."
+            } else {
+                "Your message was relayed to a server that sends no delivery notifications."
+            },
             date = rfc5322(self.now),
             id = self.id,
         );
@@ -83,7 +96,8 @@ Your message could not be delivered to one or more recipients.\r\n\
             "\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n{}",
             self.status_fields()
         );
-        let full = self.entry.ret == Some(Ret::Full);
+        // RET=FULL asks for the content with failures only (RFC 3461 §4.3).
+        let full = failed && self.entry.ret == Some(Ret::Full);
         let returned = if full {
             content
         } else {
@@ -132,8 +146,8 @@ Your message could not be delivered to one or more recipients.\r\n\
             };
             let _ = write!(
                 out,
-                "Final-Recipient: rfc822; {final_recipient}\r\nAction: failed\r\nStatus: {}\r\n",
-                f.status
+                "Final-Recipient: rfc822; {final_recipient}\r\nAction: {}\r\nStatus: {}\r\n",
+                f.action, f.status
             );
             if let Some(remote) = &r.remote {
                 let _ = write!(out, "Remote-MTA: dns; {remote}\r\n");
@@ -204,6 +218,7 @@ mod tests {
         };
         let failed = [Failed {
             recipient: bob,
+            action: "failed",
             status: "5.1.1".into(),
             diagnostic: Some("550 5.1.1 no such user".into()),
             reason: "550 5.1.1 no such user".into(),

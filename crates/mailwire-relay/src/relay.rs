@@ -11,8 +11,8 @@ use hickory_resolver::TokioResolver;
 use mailwire_server::{Client, Delivery, ShutdownSignal, Transaction};
 use mailwire_smtp::client::{self, MessageFailure, RecipientDsn, Timeouts, TlsPolicy};
 use mailwire_smtp::{
-    AddressLiteral, Domain, ForwardPath, Host, MailParameters, Mailbox, Notify, RcptParameters,
-    Reply, ReversePath,
+    AddressLiteral, Capability, Domain, ForwardPath, Host, MailParameters, Mailbox, Notify,
+    RcptParameters, Reply, ReversePath,
 };
 use mailwire_tokio::rustls::RootCertStore;
 use mailwire_tokio::smtp::{SmtpClient, SmtpError};
@@ -116,6 +116,8 @@ pub struct Relay<L> {
 enum Outcome {
     Delivered {
         remote: String,
+        /// The server offers no DSN: NOTIFY=SUCCESS stops here and is answered here.
+        relayed: bool,
     },
     Failed {
         remote: Option<String>,
@@ -127,10 +129,11 @@ enum Outcome {
 }
 
 impl Outcome {
-    fn from_reply(remote: &str, reply: &Reply) -> Self {
+    fn from_reply(remote: &str, reply: &Reply, relayed: bool) -> Self {
         if reply.code().is_success() {
             return Self::Delivered {
                 remote: remote.to_owned(),
+                relayed,
             };
         }
         let text = one_line(&reply.to_string());
@@ -248,11 +251,20 @@ impl<L: Delivery> Relay<L> {
         now: u64,
     ) -> Option<Failed> {
         match outcome {
-            Outcome::Delivered { remote } => {
+            Outcome::Delivered { remote, relayed } => {
                 tracing::info!(%id, recipient = %r.path, %remote, attempts = r.attempts, "delivered");
                 r.status = Status::Delivered;
                 r.remote = Some(remote);
-                None
+                // RFC 3461 §6.2.2: a server without DSN takes over no NOTIFY=SUCCESS, so
+                // this host reports the message as relayed.
+                (relayed && r.notify.is_some_and(|n| n.success)).then(|| Failed {
+                    recipient: r.clone(),
+                    action: "relayed",
+                    status: "2.0.0".to_owned(),
+                    diagnostic: None,
+                    reason: "relayed to a server that sends no delivery notifications".to_owned(),
+                    last_attempt: now,
+                })
             }
             Outcome::Failed {
                 remote,
@@ -282,6 +294,7 @@ impl<L: Delivery> Relay<L> {
                 tracing::info!(%id, recipient = %r.path, %reason, attempts = r.attempts, "failed");
                 r.wants_failure_report().then(|| Failed {
                     recipient: r.clone(),
+                    action: "failed",
                     status,
                     diagnostic,
                     reason,
@@ -420,13 +433,14 @@ impl<L: Delivery> Relay<L> {
             }
         };
         envelope.size = file.metadata().await.ok().map(|m| m.len());
+        let relayed = !smtp.capabilities().is_some_and(|c| c.has(&Capability::Dsn));
         let outcomes = match smtp.send_raw(envelope, file).await {
             Ok(results) => results
                 .iter()
-                .map(|r| Outcome::from_reply(remote, &r.reply))
+                .map(|r| Outcome::from_reply(remote, &r.reply, relayed))
                 .collect(),
             Err(SmtpError::Message(MessageFailure::MailRejected { reply })) => {
-                all(Outcome::from_reply(remote, &reply))
+                all(Outcome::from_reply(remote, &reply, relayed))
             }
             Err(SmtpError::Message(failure)) => {
                 let status = match failure {
@@ -456,7 +470,8 @@ impl<L: Delivery> Relay<L> {
         outcomes
     }
 
-    /// Sends the failure report for `failed` to the sender of `entry`.
+    /// Sends the report on `failed` (failed or relayed recipients) to the sender of
+    /// `entry`.
     async fn report(&self, entry: &Entry, failed: &[Failed], now: u64) {
         let Some(sender) = entry.from.mailbox() else {
             return;
@@ -477,7 +492,7 @@ impl<L: Delivery> Relay<L> {
             failed,
         };
         let message = report.to_message(&content);
-        tracing::info!(id = %entry.id, report = %id, to = %sender, "failure report");
+        tracing::info!(id = %entry.id, report = %id, to = %sender, "delivery status notification");
         let delivered = if self.is_local(sender) {
             self.deliver_locally(sender, message).await
         } else {

@@ -116,7 +116,14 @@ impl Transaction for Recording {
 
 /// Serves SMTP with `delivery` on `listener` until `shutdown`.
 fn serve<D: Delivery>(delivery: D, listener: TcpListener, shutdown: &Shutdown) -> SocketAddr {
-    serve_tls(delivery, listener, shutdown, Security::Plain, Tls::None)
+    serve_tls(
+        delivery,
+        listener,
+        shutdown,
+        Security::Plain,
+        Tls::None,
+        true,
+    )
 }
 
 /// Serves SMTP as `security` says.
@@ -126,9 +133,10 @@ fn serve_tls<D: Delivery>(
     shutdown: &Shutdown,
     security: Security,
     tls: Tls,
+    dsn: bool,
 ) -> SocketAddr {
     let mut config = mailwire_smtp::server::Config::new(Domain::new("mx.test").unwrap());
-    config.dsn = true;
+    config.dsn = dsn;
     let server = Arc::new(SmtpServer::new(
         config,
         Arc::new(Memory::new()),
@@ -710,7 +718,14 @@ async fn far_with_starttls(far: &Recorder, shutdown: &Shutdown) -> (SocketAddr, 
         certified.signing_key.serialize_der(),
     ));
     let tls = Tls::server_with_certificate(vec![cert.clone()], key).unwrap();
-    let addr = serve_tls(far.clone(), bind().await, shutdown, Security::StartTls, tls);
+    let addr = serve_tls(
+        far.clone(),
+        bind().await,
+        shutdown,
+        Security::StartTls,
+        tls,
+        true,
+    );
     let mut roots = RootCertStore::empty();
     roots.add(cert).unwrap();
     (addr, roots)
@@ -891,5 +906,68 @@ async fn a_server_that_never_answers_holds_up_only_its_own_messages() {
     assert_eq!(
         queued[0].recipients[0].path.to_string(),
         "<bob@example.com>"
+    );
+}
+
+#[tokio::test]
+async fn notify_success_to_a_server_without_dsn_is_reported_as_relayed() {
+    let near = near().await;
+    let far = Recorder::default();
+    let far_shutdown = Shutdown::new();
+    let far_addr = serve_tls(
+        far.clone(),
+        bind().await,
+        &far_shutdown,
+        Security::Plain,
+        Tls::None,
+        false,
+    );
+    let success = Notify {
+        success: true,
+        ..Notify::NEVER
+    };
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<bob@example.net>", "<carol@example.net>"],
+        Some(vec![
+            RecipientDsn::new(Some(success), None),
+            RecipientDsn::default(),
+        ]),
+        MESSAGE,
+    )
+    .await;
+    let local = Recorder::default();
+    let relay = Relay::new(
+        near.queue.clone(),
+        config(&[("example.net", far_addr)]),
+        Arc::new(local.clone()),
+    );
+    assert_eq!(relay.deliver_due().await, 1);
+    assert_eq!(far.got().len(), 1);
+    assert_eq!(far.got()[0].envid, None, "not offered DSN, not sent ENVID");
+    let reports = local.got();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        status_part(&reports[0].bytes),
+        "Reporting-MTA: dns; mx.example.org\r\n\
+Original-Envelope-Id: env-1\r\n\
+Arrival-Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
+\r\n\
+Final-Recipient: rfc822; bob@example.net\r\n\
+Action: relayed\r\n\
+Status: 2.0.0\r\n\
+Remote-MTA: dns; 127.0.0.1\r\n\
+Last-Attempt-Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
+\r\n"
+    );
+    let report = String::from_utf8(reports[0].bytes.clone()).unwrap();
+    assert!(
+        report.contains("\r\nSubject: Delivery Status Notification (Relayed)\r\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Content-Type: text/rfc822-headers\r\n"),
+        "{report}"
     );
 }
