@@ -12,6 +12,13 @@
 //!   unless a route requires it), retries temporary failures with backoff for up to five
 //!   days, and sends an RFC 3464 failure report to the sender of what fails for good.
 //!
+//! An application with mailboxes of its own wraps its local delivery and an [`Intake`] in
+//! one [`Delivery`](mailwire_server::Delivery): at MAIL it opens a transaction with each;
+//! each RCPT goes to the local one for its own domains and, for a client allowed to relay,
+//! to the intake for the others; DATA goes to both; at the end it commits both and gives
+//! their results back in the order the recipients were accepted. The [`Relay`] takes the
+//! local delivery too, for the reports it sends to local senders.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //!

@@ -971,3 +971,20 @@ Last-Attempt-Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
         "{report}"
     );
 }
+
+#[tokio::test]
+async fn a_transaction_without_recipients_leaves_nothing_in_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::open_with(dir.path(), Clock::manual(T0)).unwrap();
+    let intake = Intake::new(queue.clone(), Domain::new("mx.example.org").unwrap());
+    let client = Client::new("127.0.0.1".parse().unwrap(), "client.example");
+    let from = ReversePath::parse("<ann@example.org>").unwrap();
+    let mut t = intake
+        .mail(&client, &from, &MailParameters::default())
+        .await
+        .unwrap();
+    t.data(Bytes::from_static(MESSAGE)).await.unwrap();
+    assert_eq!(t.commit().await, []);
+    assert_eq!(queue.list(), []);
+    assert_eq!(files(dir.path()), Vec::<String>::new());
+}
