@@ -14,8 +14,10 @@ use crate::entry::{Entry, Recipient, xtext};
 pub(crate) struct Failed {
     /// The recipient as last recorded.
     pub(crate) recipient: Recipient,
-    /// The RFC 3464 action: `failed` or `relayed`.
+    /// The RFC 3464 action: `failed`, `delayed` or `relayed`.
     pub(crate) action: &'static str,
+    /// For a delay: until when delivery will be tried.
+    pub(crate) retry_until: Option<u64>,
     /// The RFC 3463 status (`5.1.1`).
     pub(crate) status: String,
     /// The remote server's reply, if one decided it (`550 5.1.1 no such user`).
@@ -47,6 +49,7 @@ impl Report<'_> {
     pub(crate) fn to_message(&self, content: &[u8]) -> Vec<u8> {
         let boundary = format!("{}/{}", self.id, self.hostname);
         let failed = self.failed.iter().any(|f| f.action == "failed");
+        let delayed = self.failed.iter().any(|f| f.action == "delayed");
         let to = match self.entry.from.mailbox() {
             Some(m) => m.to_string(),
             None => String::new(),
@@ -77,11 +80,15 @@ This is the mail system at {host}.\r\n\
             host = self.hostname,
             subject = if failed {
                 "Undelivered Mail Returned to Sender"
+            } else if delayed {
+                "Delayed Mail (still being retried)"
             } else {
                 "Delivery Status Notification (Relayed)"
             },
             intro = if failed {
                 "Your message could not be delivered to one or more recipients."
+            } else if delayed {
+                "Your message could not be delivered yet; delivery will be tried again."
             } else {
                 "Your message was relayed to a server that sends no delivery notifications."
             },
@@ -155,11 +162,11 @@ This is the mail system at {host}.\r\n\
             if let Some(diagnostic) = &f.diagnostic {
                 let _ = write!(out, "Diagnostic-Code: smtp; {diagnostic}\r\n");
             }
-            let _ = write!(
-                out,
-                "Last-Attempt-Date: {}\r\n\r\n",
-                rfc5322(f.last_attempt)
-            );
+            let _ = write!(out, "Last-Attempt-Date: {}\r\n", rfc5322(f.last_attempt));
+            if let Some(until) = f.retry_until {
+                let _ = write!(out, "Will-Retry-Until: {}\r\n", rfc5322(until));
+            }
+            out.push_str("\r\n");
         }
         out
     }
@@ -219,6 +226,7 @@ mod tests {
         let failed = [Failed {
             recipient: bob,
             action: "failed",
+            retry_until: None,
             status: "5.1.1".into(),
             diagnostic: Some("550 5.1.1 no such user".into()),
             reason: "550 5.1.1 no such user".into(),

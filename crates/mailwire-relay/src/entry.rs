@@ -76,6 +76,9 @@ pub struct Recipient {
     pub remote: Option<String>,
     /// The last failure: a reply (`550 5.1.1 no such user`) or why no reply came.
     pub last_error: Option<String>,
+    /// Whether the sender was told the delivery is delayed (NOTIFY=DELAY), which is
+    /// done once.
+    pub delay_reported: bool,
 }
 
 impl Recipient {
@@ -95,6 +98,7 @@ impl Recipient {
             orcpt,
             remote: None,
             last_error: None,
+            delay_reported: false,
         }
     }
 
@@ -179,6 +183,9 @@ impl Entry {
             if let Some(remote) = &r.remote {
                 let _ = writeln!(out, "remote {}", one_line(remote));
             }
+            if r.delay_reported {
+                out.push_str("delayed\n");
+            }
             if let Some(error) = &r.last_error {
                 let _ = writeln!(out, "error {}", one_line(error));
             }
@@ -239,6 +246,7 @@ impl Entry {
                 }
                 (Some(r), "remote") => r.remote = Some(value.to_owned()),
                 (Some(r), "error") => r.last_error = Some(value.to_owned()),
+                (Some(r), "delayed") => r.delay_reported = true,
                 _ => return None,
             }
         }
@@ -316,6 +324,7 @@ mod tests {
         bob.attempts = 1;
         bob.next_attempt = 1_700_000_300;
         bob.remote = Some("127.0.0.1".into());
+        bob.delay_reported = true;
         bob.last_error = Some("451 4.3.0 try\r\nagain later".into());
         let entry = Entry {
             id: "q1".into(),
@@ -332,7 +341,7 @@ mod tests {
             text,
             "mailwire-queue 1\nfrom <ann@example.org>\narrival 1700000000\nbody 8BITMIME\n\
 smtputf8\nret HDRS\nenvid A+2BB+3D1\nrcpt <bob@example.net>\nstatus pending\nattempts 1\n\
-next 1700000300\nnotify FAILURE,DELAY\norcpt rfc822;Bob+2Bx@example.net\nremote 127.0.0.1\n\
+next 1700000300\nnotify FAILURE,DELAY\norcpt rfc822;Bob+2Bx@example.net\nremote 127.0.0.1\ndelayed\n\
 error 451 4.3.0 try again later\n"
         );
         let mut expected = entry;

@@ -58,6 +58,9 @@ pub struct Config {
     pub retry_base: Duration,
     /// The longest wait between attempts: 4 hours.
     pub retry_max: Duration,
+    /// How long a message waits before a recipient that asked for NOTIFY=DELAY is told
+    /// it is delayed: 4 hours; `None` never tells.
+    pub delay_warning: Option<Duration>,
     /// How long to wait for the server at each step (RFC 5321 §4.5.3.2).
     pub timeouts: Timeouts,
     /// How long a TCP connection may take: 60 seconds.
@@ -82,6 +85,7 @@ impl Config {
             lifetime: Duration::from_secs(5 * 24 * 3600),
             retry_base: Duration::from_secs(300),
             retry_max: Duration::from_secs(4 * 3600),
+            delay_warning: Some(Duration::from_secs(4 * 3600)),
             timeouts: Timeouts::default(),
             connect_timeout: Duration::from_secs(60),
             max_parallel: 8,
@@ -260,6 +264,7 @@ impl<L: Delivery> Relay<L> {
                 (relayed && r.notify.is_some_and(|n| n.success)).then(|| Failed {
                     recipient: r.clone(),
                     action: "relayed",
+                    retry_until: None,
                     status: "2.0.0".to_owned(),
                     diagnostic: None,
                     reason: "relayed to a server that sends no delivery notifications".to_owned(),
@@ -280,6 +285,26 @@ impl<L: Delivery> Relay<L> {
                 if !permanent && !expired {
                     r.next_attempt = now.saturating_add(self.config.backoff(r.attempts));
                     tracing::info!(%id, recipient = %r.path, %reason, attempts = r.attempts, next_attempt = r.next_attempt, "deferred");
+                    // NOTIFY=DELAY, asked for explicitly, is answered once, after
+                    // `delay_warning`.
+                    let warn = self
+                        .config
+                        .delay_warning
+                        .is_some_and(|after| now >= arrival.saturating_add(after.as_secs()));
+                    if warn && !r.delay_reported && r.notify.is_some_and(|n| n.delay) {
+                        r.delay_reported = true;
+                        return Some(Failed {
+                            recipient: r.clone(),
+                            action: "delayed",
+                            retry_until: Some(
+                                arrival.saturating_add(self.config.lifetime.as_secs()),
+                            ),
+                            status,
+                            diagnostic,
+                            reason,
+                            last_attempt: now,
+                        });
+                    }
                     return None;
                 }
                 r.status = Status::Failed;
@@ -295,6 +320,7 @@ impl<L: Delivery> Relay<L> {
                 r.wants_failure_report().then(|| Failed {
                     recipient: r.clone(),
                     action: "failed",
+                    retry_until: None,
                     status,
                     diagnostic,
                     reason,

@@ -988,3 +988,76 @@ async fn a_transaction_without_recipients_leaves_nothing_in_the_queue() {
     assert_eq!(queue.list(), []);
     assert_eq!(files(dir.path()), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn notify_delay_is_answered_once_after_the_warning_time() {
+    let near = near().await;
+    let listener = bind().await;
+    let dead = listener.local_addr().unwrap();
+    drop(listener);
+    let delay = Notify {
+        delay: true,
+        failure: true,
+        ..Notify::NEVER
+    };
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<bob@example.net>", "<carol@example.net>"],
+        Some(vec![
+            RecipientDsn::new(Some(delay), None),
+            RecipientDsn::default(),
+        ]),
+        MESSAGE,
+    )
+    .await;
+    let local = Recorder::default();
+    let mut config = config(&[("example.net", dead)]);
+    config.delay_warning = Some(Duration::from_secs(1000));
+    let relay = Relay::new(near.queue.clone(), config, Arc::new(local.clone()));
+    // Attempts at T0, T0 + 300 and T0 + 900: before the warning time.
+    for _ in 0..3 {
+        assert_eq!(relay.deliver_due().await, 1);
+        let t = near.queue.list()[0].next_attempt().unwrap();
+        near.clock
+            .advance(Duration::from_secs(t - near.clock.now()));
+    }
+    assert_eq!(local.got(), []);
+    // T0 + 2100: the warning, for bob only, who asked for it.
+    assert_eq!(relay.deliver_due().await, 1);
+    let reports = local.got();
+    assert_eq!(reports.len(), 1);
+    let status = status_part(&reports[0].bytes);
+    let report = String::from_utf8(reports[0].bytes.clone()).unwrap();
+    assert!(
+        report.contains("\r\nSubject: Delayed Mail (still being retried)\r\n"),
+        "{report}"
+    );
+    let error = near.queue.list()[0].recipients[0]
+        .last_error
+        .clone()
+        .unwrap();
+    assert_eq!(
+        status,
+        format!(
+            "Reporting-MTA: dns; mx.example.org\r\n\
+Original-Envelope-Id: env-1\r\n\
+Arrival-Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
+\r\n\
+Final-Recipient: rfc822; bob@example.net\r\n\
+Action: delayed\r\n\
+Status: 4.4.1\r\n\
+Last-Attempt-Date: Tue, 14 Nov 2023 22:48:20 +0000\r\n\
+Will-Retry-Until: Sun, 19 Nov 2023 22:13:20 +0000\r\n\
+\r\n"
+        )
+    );
+    assert!(error.starts_with("cannot deliver through"), "{error}");
+    assert!(near.queue.list()[0].recipients[0].delay_reported);
+    // The next attempt tells no one again.
+    let t = near.queue.list()[0].next_attempt().unwrap();
+    near.clock
+        .advance(Duration::from_secs(t - near.clock.now()));
+    assert_eq!(relay.deliver_due().await, 1);
+    assert_eq!(local.got().len(), 1);
+}
