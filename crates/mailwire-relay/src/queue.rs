@@ -46,6 +46,9 @@ struct Inner {
     dir: PathBuf,
     clock: Clock,
     entries: Mutex<BTreeMap<String, Entry>>,
+    /// Held while the directory is changed, so that envelope files are written one at a
+    /// time and each holds the state the map had when it was written.
+    writing: tokio::sync::Mutex<()>,
     wake: Notify,
     counter: AtomicU64,
 }
@@ -95,6 +98,7 @@ impl Queue {
                 dir,
                 clock,
                 entries: Mutex::new(entries),
+                writing: tokio::sync::Mutex::new(()),
                 wake: Notify::new(),
                 counter: AtomicU64::new(0),
             }),
@@ -125,6 +129,7 @@ impl Queue {
     /// wakes the relay.
     pub async fn flush(&self, id: Option<&str>) -> Result<(), QueueError> {
         let now = self.inner.clock.now();
+        let _writing = self.inner.writing.lock().await;
         let changed: Vec<Entry> = {
             let mut entries = self.entries();
             if let Some(id) = id
@@ -154,6 +159,7 @@ impl Queue {
 
     /// Removes a message without delivering it further (no report is sent).
     pub async fn delete(&self, id: &str) -> Result<(), QueueError> {
+        let _writing = self.inner.writing.lock().await;
         if self.entries().remove(id).is_none() {
             return Err(QueueError::NotFound { id: id.to_owned() });
         }
@@ -191,6 +197,7 @@ impl Queue {
     pub(crate) async fn commit(&self, entry: Entry) -> Result<(), QueueError> {
         let from = self.temp_content_path(&entry.id);
         let to = self.content_path(&entry.id);
+        let _writing = self.inner.writing.lock().await;
         tokio::fs::rename(&from, &to).await?;
         self.write_entry(&entry).await?;
         tracing::info!(id = %entry.id, from = %entry.from, recipients = entry.recipients.len(), "queued");
@@ -211,6 +218,7 @@ impl Queue {
     /// Records a message's new state; a message with no pending recipient leaves the
     /// queue. A message deleted in the meantime stays deleted.
     pub(crate) async fn update(&self, entry: Entry) -> Result<(), QueueError> {
+        let _writing = self.inner.writing.lock().await;
         {
             let mut entries = self.entries();
             let Some(slot) = entries.get_mut(&entry.id) else {

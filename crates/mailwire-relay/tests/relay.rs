@@ -1061,3 +1061,64 @@ Will-Retry-Until: Sun, 19 Nov 2023 22:13:20 +0000\r\n\
     assert_eq!(relay.deliver_due().await, 1);
     assert_eq!(local.got().len(), 1);
 }
+
+#[tokio::test]
+async fn a_flush_wakes_the_running_relay() {
+    let near = near().await;
+    let listener = bind().await;
+    let far_addr = listener.local_addr().unwrap();
+    drop(listener);
+    let relay = Arc::new(Relay::new(
+        near.queue.clone(),
+        config(&[("example.net", far_addr)]),
+        Arc::new(Recorder::default()),
+    ));
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn({
+        let relay = Arc::clone(&relay);
+        let signal = shutdown.signal();
+        async move { relay.run(signal).await }
+    });
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<bob@example.net>"],
+        None,
+        MESSAGE,
+    )
+    .await;
+    // The first attempt finds the far end down (the clock stands still: the retry is
+    // due in 300 seconds that never pass).
+    tokio::time::timeout(Duration::from_secs(120), async {
+        while near
+            .queue
+            .list()
+            .first()
+            .is_none_or(|e| e.recipients[0].attempts == 0)
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(near.queue.list()[0].recipients[0].next_attempt, T0 + 300);
+    let far = Recorder::default();
+    let far_shutdown = Shutdown::new();
+    serve(
+        far.clone(),
+        TcpListener::bind(far_addr).await.unwrap(),
+        &far_shutdown,
+    );
+    near.queue.flush(None).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(120), async {
+        while far.got().is_empty() {
+            far.arrived.notified().await;
+        }
+    })
+    .await
+    .unwrap();
+    shutdown.request();
+    task.await.unwrap();
+    assert_eq!(far.got().len(), 1);
+    assert_eq!(near.queue.list(), []);
+}
