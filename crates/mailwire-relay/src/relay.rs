@@ -1,8 +1,8 @@
 //! Mail out: the task that takes due messages from the queue and hands them on.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -113,6 +113,9 @@ pub struct Relay<L> {
     config: Config,
     local: Arc<L>,
     resolver: OnceLock<Result<TokioResolver, String>>,
+    /// The messages being tried now: a second `deliver_due` running at the same time
+    /// leaves them alone rather than sending them twice.
+    busy: Mutex<HashSet<String>>,
 }
 
 /// What became of one recipient in one attempt.
@@ -174,6 +177,7 @@ impl<L: Delivery> Relay<L> {
             config,
             local,
             resolver: OnceLock::new(),
+            busy: Mutex::default(),
         }
     }
 
@@ -204,14 +208,25 @@ impl<L: Delivery> Relay<L> {
     /// at a time, and returns how many messages were tried.
     pub async fn deliver_due(&self) -> usize {
         let now = self.queue.clock().now();
-        let due = self.queue.due(now);
+        let due: Vec<Entry> = {
+            let mut busy = self.busy();
+            let due = self.queue.due(now).into_iter();
+            due.filter(|e| busy.insert(e.id.clone())).collect()
+        };
         let count = due.len();
         futures_util::stream::iter(due)
-            .for_each_concurrent(self.config.max_parallel.max(1), |entry| {
-                self.attempt(entry, now)
+            .for_each_concurrent(self.config.max_parallel.max(1), |entry| async move {
+                let id = entry.id.clone();
+                self.attempt(entry, now).await;
+                self.busy().remove(&id);
             })
             .await;
         count
+    }
+
+    fn busy(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        // Nothing panics while the set is locked; a poisoned set is still right.
+        self.busy.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     async fn attempt(&self, mut entry: Entry, now: u64) {

@@ -900,6 +900,8 @@ async fn a_server_that_never_answers_holds_up_only_its_own_messages() {
     .await
     .expect("the second message waited for the first");
     assert!(!stuck.is_finished());
+    // The message still being tried is not taken up a second time.
+    assert_eq!(relay.deliver_due().await, 0);
     stuck.abort();
     let queued = near.queue.list();
     assert_eq!(queued.len(), 1);
