@@ -20,6 +20,20 @@ pub struct Client {
     pub tls: bool,
 }
 
+impl Client {
+    /// A client at `peer` that said `hello`, not authenticated, without TLS: for an
+    /// application that hands mail to a [`Delivery`] itself (a bounce, a forwarded
+    /// message).
+    pub fn new(peer: IpAddr, hello: impl Into<String>) -> Self {
+        Self {
+            peer,
+            hello: hello.into(),
+            user: None,
+            tls: false,
+        }
+    }
+}
+
 /// Takes mail in: one [`Transaction`] per MAIL FROM.
 pub trait Delivery: Send + Sync + 'static {
     /// A transaction under way.

@@ -121,7 +121,9 @@ impl DateTime {
     /// use mailwire_imap::types::DateTime;
     ///
     /// let moment = DateTime::from_unix_seconds(1_700_000_000).unwrap();
-    /// assert_eq!(moment.to_string(), "14-Nov-2023 22:13:20 +0000");
+    /// let date = moment.date();
+    /// assert_eq!((date.year(), date.month(), date.day()), (2023, 11, 14));
+    /// assert_eq!((moment.time(), moment.zone_minutes()), ((22, 13, 20), 0));
     /// assert_eq!(moment.unix_seconds(), 1_700_000_000);
     /// ```
     pub fn from_unix_seconds(seconds: i64) -> Option<Self> {

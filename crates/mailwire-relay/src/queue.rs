@@ -1,0 +1,317 @@
+//! The queue on disk: one directory, two files a message.
+//!
+//! `ID.eml` holds the content as it will be sent (the `Received:` field added here
+//! included), `ID.env` the envelope and each recipient's state ([`Entry`]). Both are
+//! written under a `.tmp` name, synced, renamed into place, and the directory synced; the
+//! envelope's rename is the moment a message exists, so a crash before it leaves only a
+//! temporary or an orphaned content file, which [`Queue::open`] removes. A state change
+//! rewrites the envelope the same way; a finished message loses its envelope first.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::entry::{Entry, Status};
+
+/// Why the queue could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueueError {
+    /// Reading or writing the directory failed.
+    #[error("queue i/o: {0}")]
+    Io(#[from] io::Error),
+    /// No message has this identifier.
+    #[error("no queued message {id:?}")]
+    NotFound {
+        /// The identifier asked for.
+        id: String,
+    },
+}
+
+/// A persistent mail queue in a directory, shared by the [`Intake`](crate::Intake) that
+/// fills it, the [`Relay`](crate::Relay) that empties it and whoever lists it. Clones
+/// share one queue.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    dir: PathBuf,
+    clock: Clock,
+    entries: Mutex<BTreeMap<String, Entry>>,
+    /// Held while the directory is changed, so that envelope files are written one at a
+    /// time and each holds the state the map had when it was written.
+    writing: tokio::sync::Mutex<()>,
+    wake: Notify,
+    counter: AtomicU64,
+}
+
+impl Queue {
+    /// Opens (creating if need be) the queue in `dir`, with the system clock.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self, QueueError> {
+        Self::open_with(dir, Clock::system())
+    }
+
+    /// Opens the queue in `dir` with `clock`: the messages that were accepted are loaded,
+    /// and what a crash left half written is removed.
+    pub fn open_with(dir: impl Into<PathBuf>, clock: Clock) -> Result<Self, QueueError> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir)?;
+        let mut entries = BTreeMap::new();
+        let mut contents = Vec::new();
+        for item in std::fs::read_dir(&dir)? {
+            let path = item?.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if name.ends_with(".tmp") {
+                std::fs::remove_file(&path)?;
+            } else if let Some(id) = name.strip_suffix(".env") {
+                let text = std::fs::read_to_string(&path)?;
+                match Entry::parse(id, &text) {
+                    Some(entry) => {
+                        entries.insert(id.to_owned(), entry);
+                    }
+                    None => tracing::warn!(file = %path.display(), "unreadable queue file"),
+                }
+            } else if let Some(id) = name.strip_suffix(".eml") {
+                contents.push(id.to_owned());
+            }
+        }
+        for id in contents {
+            if !entries.contains_key(&id) {
+                // Content whose envelope never landed: the message was never accepted.
+                std::fs::remove_file(dir.join(format!("{id}.eml")))?;
+            }
+        }
+        sync_dir(&dir)?;
+        tracing::info!(dir = %dir.display(), messages = entries.len(), "queue opened");
+        Ok(Self {
+            inner: Arc::new(Inner {
+                dir,
+                clock,
+                entries: Mutex::new(entries),
+                writing: tokio::sync::Mutex::new(()),
+                wake: Notify::new(),
+                counter: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// The clock the queue goes by.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Every queued message, by identifier.
+    pub fn list(&self) -> Vec<Entry> {
+        self.entries().values().cloned().collect()
+    }
+
+    /// One queued message.
+    pub fn get(&self, id: &str) -> Option<Entry> {
+        self.entries().get(id).cloned()
+    }
+
+    /// Makes every pending recipient of `id` (of every message, for `None`) due now and
+    /// wakes the relay.
+    pub async fn flush(&self, id: Option<&str>) -> Result<(), QueueError> {
+        let now = self.inner.clock.now();
+        let _writing = self.inner.writing.lock().await;
+        let changed: Vec<Entry> = {
+            let mut entries = self.entries();
+            if let Some(id) = id
+                && !entries.contains_key(id)
+            {
+                return Err(QueueError::NotFound { id: id.to_owned() });
+            }
+            entries
+                .values_mut()
+                .filter(|e| id.is_none_or(|id| e.id == id))
+                .map(|e| {
+                    for r in &mut e.recipients {
+                        if r.status == Status::Pending {
+                            r.next_attempt = now;
+                        }
+                    }
+                    e.clone()
+                })
+                .collect()
+        };
+        for entry in changed {
+            self.write_entry(&entry).await?;
+        }
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Removes a message without delivering it further (no report is sent).
+    pub async fn delete(&self, id: &str) -> Result<(), QueueError> {
+        let _writing = self.inner.writing.lock().await;
+        if self.entries().remove(id).is_none() {
+            return Err(QueueError::NotFound { id: id.to_owned() });
+        }
+        tracing::info!(id, "message deleted from the queue");
+        self.remove_files(id).await
+    }
+
+    /// The path of a message's content.
+    pub fn content_path(&self, id: &str) -> PathBuf {
+        self.inner.dir.join(format!("{id}.eml"))
+    }
+
+    /// A fresh identifier: the time, this process and a counter, in hexadecimal.
+    pub(crate) fn new_id(&self) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let n = self.inner.counter.fetch_add(1, Ordering::Relaxed);
+        format!(
+            "{:x}{:05x}{:x}{n:04x}",
+            now.as_secs(),
+            now.subsec_micros(),
+            std::process::id()
+        )
+    }
+
+    /// The path content is written to before it is committed.
+    pub(crate) fn temp_content_path(&self, id: &str) -> PathBuf {
+        self.inner.dir.join(format!("{id}.eml.tmp"))
+    }
+
+    /// Commits a message whose content is complete in its temporary file (synced by the
+    /// caller): the content is renamed into place, the envelope written, the directory
+    /// synced. When this returns `Ok`, the message survives a crash.
+    pub(crate) async fn commit(&self, entry: Entry) -> Result<(), QueueError> {
+        let from = self.temp_content_path(&entry.id);
+        let to = self.content_path(&entry.id);
+        let _writing = self.inner.writing.lock().await;
+        tokio::fs::rename(&from, &to).await?;
+        self.write_entry(&entry).await?;
+        tracing::info!(id = %entry.id, from = %entry.from, recipients = entry.recipients.len(), "queued");
+        self.entries().insert(entry.id.clone(), entry);
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Queues a message given whole (a delivery status notification for a remote sender).
+    pub(crate) async fn enqueue(&self, entry: Entry, content: Vec<u8>) -> Result<(), QueueError> {
+        let path = self.temp_content_path(&entry.id);
+        tokio::task::spawn_blocking(move || write_synced(&path, &content))
+            .await
+            .map_err(io::Error::other)??;
+        self.commit(entry).await
+    }
+
+    /// Records a message's new state; a message with no pending recipient leaves the
+    /// queue. A message deleted in the meantime stays deleted.
+    pub(crate) async fn update(&self, entry: Entry) -> Result<(), QueueError> {
+        let _writing = self.inner.writing.lock().await;
+        {
+            let mut entries = self.entries();
+            let Some(slot) = entries.get_mut(&entry.id) else {
+                return Ok(());
+            };
+            if entry.is_done() {
+                entries.remove(&entry.id);
+            } else {
+                *slot = entry.clone();
+            }
+        }
+        if entry.is_done() {
+            self.remove_files(&entry.id).await
+        } else {
+            self.write_entry(&entry).await
+        }
+    }
+
+    /// The messages with a recipient due at `now`.
+    pub(crate) fn due(&self, now: u64) -> Vec<Entry> {
+        self.entries()
+            .values()
+            .filter(|e| e.next_attempt().is_some_and(|t| t <= now))
+            .cloned()
+            .collect()
+    }
+
+    /// The earliest next attempt of any message.
+    pub(crate) fn next_due(&self) -> Option<u64> {
+        self.entries()
+            .values()
+            .filter_map(Entry::next_attempt)
+            .min()
+    }
+
+    /// Resolves when a message was queued or flushed since the last call.
+    pub(crate) async fn woken(&self) {
+        self.inner.wake.notified().await;
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Entry>> {
+        // No code panics while holding the lock; a poisoned map is still consistent.
+        self.inner
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn write_entry(&self, entry: &Entry) -> Result<(), QueueError> {
+        let dir = self.inner.dir.clone();
+        let id = entry.id.clone();
+        let text = entry.to_text();
+        tokio::task::spawn_blocking(move || {
+            let tmp = dir.join(format!("{id}.env.tmp"));
+            write_synced(&tmp, text.as_bytes())?;
+            std::fs::rename(&tmp, dir.join(format!("{id}.env")))?;
+            sync_dir(&dir)
+        })
+        .await
+        .map_err(io::Error::other)??;
+        Ok(())
+    }
+
+    async fn remove_files(&self, id: &str) -> Result<(), QueueError> {
+        let dir = self.inner.dir.clone();
+        let id = id.to_owned();
+        tokio::task::spawn_blocking(move || {
+            // The envelope goes first: without it the content is an orphan `open` removes.
+            remove_if_present(&dir.join(format!("{id}.env")))?;
+            sync_dir(&dir)?;
+            remove_if_present(&dir.join(format!("{id}.eml")))
+        })
+        .await
+        .map_err(io::Error::other)??;
+        Ok(())
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+fn remove_if_present(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// Makes the directory's entries (a rename, a new file) durable.
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}

@@ -1,0 +1,619 @@
+//! Mail out: the task that takes due messages from the queue and hands them on.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use hickory_resolver::TokioResolver;
+use mailwire_server::{Client, Delivery, ShutdownSignal, Transaction};
+use mailwire_smtp::client::{self, MessageFailure, RecipientDsn, Timeouts, TlsPolicy};
+use mailwire_smtp::{
+    AddressLiteral, Capability, Domain, ForwardPath, Host, MailParameters, Mailbox, Notify,
+    RcptParameters, Reply, ReversePath,
+};
+use mailwire_tokio::rustls::RootCertStore;
+use mailwire_tokio::smtp::{SmtpClient, SmtpError};
+use mailwire_tokio::{MaybeTlsStream, Tls};
+use tokio::net::TcpStream;
+
+use crate::dsn::{Failed, Report};
+use crate::entry::{Entry, Recipient, Status, one_line};
+use crate::queue::Queue;
+use crate::route::{NoRoute, Route, SMTP_PORT, resolve_mx};
+
+/// How the [`Relay`] hands mail on.
+///
+/// ```
+/// use mailwire_relay::{Config, Route};
+/// use mailwire_smtp::Domain;
+///
+/// let mut config = Config::new(Domain::new("mx.example.org").unwrap());
+/// config.routes.insert("example.net".into(), "127.0.0.1:2526".parse().unwrap());
+/// config.local_domains.push("example.org".into());
+/// assert_eq!(config.lifetime.as_secs(), 5 * 24 * 3600);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// This host's name: in EHLO, in reports.
+    pub hostname: Domain,
+    /// Static routes by domain (lower case): mail for these goes to the route's server,
+    /// whatever DNS says.
+    pub routes: HashMap<String, Route>,
+    /// Look up MX records (and A / AAAA) for domains without a static route; without it,
+    /// such mail waits and then fails. On by default.
+    pub dns: bool,
+    /// STARTTLS towards servers found in DNS: opportunistic by default.
+    pub tls: TlsPolicy,
+    /// The domains this host delivers to itself: a report for a sender in one of them is
+    /// handed to the local [`Delivery`], one for anyone else is queued.
+    pub local_domains: Vec<String>,
+    /// How long a message may wait for a recipient before it fails: 5 days.
+    pub lifetime: Duration,
+    /// The wait after the first temporary failure, doubled after each further one: 5
+    /// minutes.
+    pub retry_base: Duration,
+    /// The longest wait between attempts: 4 hours.
+    pub retry_max: Duration,
+    /// How long a message waits before a recipient that asked for NOTIFY=DELAY is told
+    /// it is delayed: 4 hours; `None` never tells.
+    pub delay_warning: Option<Duration>,
+    /// How long to wait for the server at each step (RFC 5321 §4.5.3.2).
+    pub timeouts: Timeouts,
+    /// How long a TCP connection may take: 60 seconds.
+    pub connect_timeout: Duration,
+    /// How many messages are tried at once: 8. A server that answers slowly holds up
+    /// only its own messages.
+    pub max_parallel: usize,
+    /// The roots a server's certificate is checked against; `None` (the default) trusts
+    /// the webpki roots.
+    pub tls_roots: Option<RootCertStore>,
+}
+
+impl Config {
+    /// Defaults, for a host named `hostname`.
+    pub fn new(hostname: Domain) -> Self {
+        Self {
+            hostname,
+            routes: HashMap::new(),
+            dns: true,
+            tls: TlsPolicy::Opportunistic,
+            local_domains: Vec::new(),
+            lifetime: Duration::from_secs(5 * 24 * 3600),
+            retry_base: Duration::from_secs(300),
+            retry_max: Duration::from_secs(4 * 3600),
+            delay_warning: Some(Duration::from_secs(4 * 3600)),
+            timeouts: Timeouts::default(),
+            connect_timeout: Duration::from_secs(60),
+            max_parallel: 8,
+            tls_roots: None,
+        }
+    }
+
+    /// The wait before the next attempt after `attempts` attempts.
+    fn backoff(&self, attempts: u32) -> u64 {
+        let doublings = attempts.saturating_sub(1).min(20);
+        let wait = self.retry_base.saturating_mul(1 << doublings);
+        wait.min(self.retry_max).as_secs().max(1)
+    }
+}
+
+/// The delivery task: takes due messages from the [`Queue`], groups their recipients by
+/// domain, finds each domain's server (a static route or DNS), sends with
+/// [`SmtpClient`], and records each recipient's result. Temporary failures are retried
+/// with backoff until [`Config::lifetime`]; permanent failures and expiry send a failure
+/// report (RFC 3464) to the sender, never to the null sender, unless its NOTIFY says not
+/// to. `local` takes the reports for senders of [`Config::local_domains`].
+#[derive(Debug)]
+pub struct Relay<L> {
+    queue: Queue,
+    config: Config,
+    local: Arc<L>,
+    resolver: OnceLock<Result<TokioResolver, String>>,
+    /// The messages being tried now: a second `deliver_due` running at the same time
+    /// leaves them alone rather than sending them twice.
+    busy: Mutex<HashSet<String>>,
+}
+
+/// What became of one recipient in one attempt.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Delivered {
+        remote: String,
+        /// The server offers no DSN: NOTIFY=SUCCESS stops here and is answered here.
+        relayed: bool,
+    },
+    Failed {
+        remote: Option<String>,
+        status: String,
+        diagnostic: Option<String>,
+        reason: String,
+        permanent: bool,
+    },
+}
+
+impl Outcome {
+    fn from_reply(remote: &str, reply: &Reply, relayed: bool) -> Self {
+        if reply.code().is_success() {
+            return Self::Delivered {
+                remote: remote.to_owned(),
+                relayed,
+            };
+        }
+        let text = one_line(&reply.to_string());
+        let class = reply.code().class();
+        let status = match reply.enhanced() {
+            Some(e) => e.to_string(),
+            None => format!("{class}.0.0"),
+        };
+        Self::Failed {
+            remote: Some(remote.to_owned()),
+            status,
+            diagnostic: Some(text.clone()),
+            reason: text,
+            permanent: class == 5,
+        }
+    }
+
+    fn local(status: &str, reason: String, permanent: bool) -> Self {
+        Self::Failed {
+            remote: None,
+            status: status.to_owned(),
+            diagnostic: None,
+            reason,
+            permanent,
+        }
+    }
+}
+
+impl<L: Delivery> Relay<L> {
+    /// A relay emptying `queue` as `config` says; reports to local senders go to `local`.
+    pub fn new(queue: Queue, config: Config, local: Arc<L>) -> Self {
+        Self {
+            queue,
+            config,
+            local,
+            resolver: OnceLock::new(),
+            busy: Mutex::default(),
+        }
+    }
+
+    /// The queue.
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    /// Delivers until `shutdown`: each message when it is due, at once when one is queued
+    /// or flushed. An attempt under way when shutdown comes is finished first.
+    pub async fn run(&self, shutdown: ShutdownSignal) {
+        loop {
+            self.deliver_due().await;
+            let now = self.queue.clock().now();
+            let wait = self
+                .queue
+                .next_due()
+                .map_or(3600, |t| t.saturating_sub(now).max(1));
+            tokio::select! {
+                () = shutdown.requested() => return,
+                () = self.queue.woken() => {}
+                () = tokio::time::sleep(Duration::from_secs(wait)) => {}
+            }
+        }
+    }
+
+    /// Makes one attempt for every recipient due now, [`Config::max_parallel`] messages
+    /// at a time, and returns how many messages were tried.
+    pub async fn deliver_due(&self) -> usize {
+        let now = self.queue.clock().now();
+        let due: Vec<Entry> = {
+            let mut busy = self.busy();
+            let due = self.queue.due(now).into_iter();
+            due.filter(|e| busy.insert(e.id.clone())).collect()
+        };
+        let count = due.len();
+        futures_util::stream::iter(due)
+            .for_each_concurrent(self.config.max_parallel.max(1), |entry| async move {
+                let id = entry.id.clone();
+                self.attempt(entry, now).await;
+                self.busy().remove(&id);
+            })
+            .await;
+        count
+    }
+
+    fn busy(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        // Nothing panics while the set is locked; a poisoned set is still right.
+        self.busy.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn attempt(&self, mut entry: Entry, now: u64) {
+        let mut by_domain: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, r) in entry.recipients.iter().enumerate() {
+            if r.status == Status::Pending && r.next_attempt <= now {
+                by_domain.entry(domain_of(&r.path)).or_default().push(i);
+            }
+        }
+        // Each domain's results are on disk before the next domain is tried: a crash
+        // then repeats as little as possible.
+        for (domain, indices) in by_domain {
+            let outcomes = self.send_to_domain(&domain, &entry, &indices).await;
+            let mut failed = Vec::new();
+            for (&i, outcome) in indices.iter().zip(outcomes) {
+                let r = &mut entry.recipients[i];
+                r.attempts += 1;
+                if let Some(f) = self.record(&entry.id, entry.arrival, r, outcome, now) {
+                    failed.push(f);
+                }
+            }
+            // The report goes before the state that says it is due is recorded: a crash
+            // between the two repeats the report rather than losing it.
+            if !failed.is_empty() {
+                self.report(&entry, &failed, now).await;
+            }
+            if let Err(error) = self.queue.update(entry.clone()).await {
+                tracing::error!(id = %entry.id, %error, "cannot record the delivery state");
+            }
+        }
+    }
+
+    /// Applies one outcome to a recipient; the report entry if it failed for good and
+    /// wants a report.
+    fn record(
+        &self,
+        id: &str,
+        arrival: u64,
+        r: &mut Recipient,
+        outcome: Outcome,
+        now: u64,
+    ) -> Option<Failed> {
+        match outcome {
+            Outcome::Delivered { remote, relayed } => {
+                tracing::info!(%id, recipient = %r.path, %remote, attempts = r.attempts, "delivered");
+                r.status = Status::Delivered;
+                r.remote = Some(remote);
+                // RFC 3461 §6.2.2: a server without DSN takes over no NOTIFY=SUCCESS, so
+                // this host reports the message as relayed.
+                (relayed && r.notify.is_some_and(|n| n.success)).then(|| Failed {
+                    recipient: r.clone(),
+                    action: "relayed",
+                    retry_until: None,
+                    status: "2.0.0".to_owned(),
+                    diagnostic: None,
+                    reason: "relayed to a server that sends no delivery notifications".to_owned(),
+                    last_attempt: now,
+                })
+            }
+            Outcome::Failed {
+                remote,
+                status,
+                diagnostic,
+                reason,
+                permanent,
+            } => {
+                r.remote = remote.or(r.remote.take());
+                r.last_error = Some(reason.clone());
+                let expired =
+                    !permanent && now >= arrival.saturating_add(self.config.lifetime.as_secs());
+                if !permanent && !expired {
+                    r.next_attempt = now.saturating_add(self.config.backoff(r.attempts));
+                    tracing::info!(%id, recipient = %r.path, %reason, attempts = r.attempts, next_attempt = r.next_attempt, "deferred");
+                    // NOTIFY=DELAY, asked for explicitly, is answered once, after
+                    // `delay_warning`.
+                    let warn = self
+                        .config
+                        .delay_warning
+                        .is_some_and(|after| now >= arrival.saturating_add(after.as_secs()));
+                    if warn && !r.delay_reported && r.notify.is_some_and(|n| n.delay) {
+                        r.delay_reported = true;
+                        return Some(Failed {
+                            recipient: r.clone(),
+                            action: "delayed",
+                            retry_until: Some(
+                                arrival.saturating_add(self.config.lifetime.as_secs()),
+                            ),
+                            status,
+                            diagnostic,
+                            reason,
+                            last_attempt: now,
+                        });
+                    }
+                    return None;
+                }
+                r.status = Status::Failed;
+                let (status, reason) = if expired {
+                    (
+                        "4.4.7".to_owned(),
+                        format!("delivery time expired; last error: {reason}"),
+                    )
+                } else {
+                    (status, reason)
+                };
+                tracing::info!(%id, recipient = %r.path, %reason, attempts = r.attempts, "failed");
+                r.wants_failure_report().then(|| Failed {
+                    recipient: r.clone(),
+                    action: "failed",
+                    retry_until: None,
+                    status,
+                    diagnostic,
+                    reason,
+                    last_attempt: now,
+                })
+            }
+        }
+    }
+
+    /// One connection's worth: the recipients at `indices`, all at `domain`.
+    async fn send_to_domain(&self, domain: &str, entry: &Entry, indices: &[usize]) -> Vec<Outcome> {
+        let all = |outcome: Outcome| vec![outcome; indices.len()];
+        let routes = match self.routes(domain).await {
+            Ok(routes) => routes,
+            Err(NoRoute::Permanent(status, reason)) => {
+                return all(Outcome::local(status, reason, true));
+            }
+            Err(NoRoute::Temporary(status, reason)) => {
+                return all(Outcome::local(status, reason, false));
+            }
+        };
+        let mut last = format!("no server for {domain}");
+        for route in routes {
+            let name = format!("{}:{}", route.host, route.port);
+            let error = match self.connect(&route).await {
+                Ok(smtp) => return self.send(smtp, &route.host, entry, indices).await,
+                Err(error) if route.tls == TlsPolicy::Opportunistic && tls_failed(&error) => {
+                    // Opportunistic TLS may fall back to plaintext (RFC 7435 §1.3): a
+                    // server whose certificate cannot be checked still gets its mail.
+                    tracing::info!(id = %entry.id, %domain, server = %name, %error, "STARTTLS failed, trying without TLS");
+                    let plain = Route {
+                        tls: TlsPolicy::Never,
+                        ..route.clone()
+                    };
+                    match self.connect(&plain).await {
+                        Ok(smtp) => return self.send(smtp, &route.host, entry, indices).await,
+                        Err(error) => error,
+                    }
+                }
+                Err(error) => error,
+            };
+            tracing::info!(id = %entry.id, %domain, server = %name, %error, "cannot connect");
+            last = format!("cannot deliver through {name}: {error}");
+        }
+        all(Outcome::local("4.4.1", last, false))
+    }
+
+    async fn routes(&self, domain: &str) -> Result<Vec<Route>, NoRoute> {
+        if domain.is_empty() {
+            return Err(NoRoute::Permanent(
+                "5.1.3",
+                "no domain to deliver to".to_owned(),
+            ));
+        }
+        if let Some(route) = self.config.routes.get(domain) {
+            return Ok(vec![route.clone()]);
+        }
+        if let Some(address) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+            let address = address.strip_prefix("IPv6:").unwrap_or(address);
+            return Ok(vec![Route {
+                tls: self.config.tls,
+                ..Route::new(address, SMTP_PORT)
+            }]);
+        }
+        if !self.config.dns {
+            return Err(NoRoute::Temporary("4.4.4", format!("no route to {domain}")));
+        }
+        let resolver = self.resolver.get_or_init(|| {
+            TokioResolver::builder_tokio()
+                .and_then(|b| b.build())
+                .map_err(|e| e.to_string())
+        });
+        match resolver {
+            Ok(resolver) => resolve_mx(resolver, domain, self.config.tls).await,
+            Err(e) => Err(NoRoute::Temporary("4.4.3", format!("no DNS resolver: {e}"))),
+        }
+    }
+
+    async fn connect(&self, route: &Route) -> Result<SmtpClient<TcpStream>, SmtpError> {
+        let connect = TcpStream::connect((route.host.as_str(), route.port));
+        let tcp = tokio::time::timeout(self.config.connect_timeout, connect)
+            .await
+            .map_err(|_| {
+                SmtpError::Connect(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "connecting timed out",
+                ))
+            })?
+            .map_err(SmtpError::Connect)?;
+        let tls = match route.tls {
+            TlsPolicy::Never => Tls::None,
+            // A name no certificate could carry leaves only plaintext, which an
+            // opportunistic route accepts and a required one refuses.
+            _ => match &self.config.tls_roots {
+                Some(roots) => Tls::client_with_roots(&route.host, roots.clone()),
+                None => Tls::webpki(&route.host),
+            }
+            .unwrap_or(Tls::None),
+        };
+        let mut config = client::Config::new(Host::from(self.config.hostname.clone()));
+        config.tls = route.tls;
+        config.timeouts = self.config.timeouts;
+        SmtpClient::start(MaybeTlsStream::Plain(tcp), config, tls).await
+    }
+
+    async fn send(
+        &self,
+        mut smtp: SmtpClient<TcpStream>,
+        remote: &str,
+        entry: &Entry,
+        indices: &[usize],
+    ) -> Vec<Outcome> {
+        let all = |outcome: Outcome| vec![outcome; indices.len()];
+        let recipients = indices.iter().map(|&i| &entry.recipients[i]);
+        let mut envelope = client::Envelope::new(
+            entry.from.clone(),
+            recipients.clone().map(|r| r.path.clone()).collect(),
+        );
+        envelope.body = entry.body;
+        envelope.utf8_headers = entry.smtputf8;
+        envelope.dsn.ret = entry.ret;
+        envelope.dsn.envid.clone_from(&entry.envid);
+        envelope.dsn.recipients = recipients
+            .map(|r| RecipientDsn::new(r.notify, r.orcpt.clone()))
+            .collect();
+        let path = self.queue.content_path(&entry.id);
+        let file = match tokio::fs::File::open(&path).await {
+            Ok(file) => file,
+            Err(error) => {
+                tracing::error!(id = %entry.id, %error, "cannot read the queued message");
+                return all(Outcome::local(
+                    "4.3.0",
+                    format!("cannot read the queued message: {error}"),
+                    false,
+                ));
+            }
+        };
+        envelope.size = file.metadata().await.ok().map(|m| m.len());
+        let relayed = !smtp.capabilities().is_some_and(|c| c.has(&Capability::Dsn));
+        let outcomes = match smtp.send_raw(envelope, file).await {
+            Ok(results) => results
+                .iter()
+                .map(|r| Outcome::from_reply(remote, &r.reply, relayed))
+                .collect(),
+            Err(SmtpError::Message(MessageFailure::MailRejected { reply })) => {
+                all(Outcome::from_reply(remote, &reply, relayed))
+            }
+            Err(SmtpError::Message(failure)) => {
+                let status = match failure {
+                    MessageFailure::TooBig { .. } => "5.3.4",
+                    MessageFailure::Utf8Unsupported => "5.6.7",
+                    MessageFailure::RequireTlsUnsupported => "5.7.30",
+                    _ => "5.6.3",
+                };
+                all(Outcome::Failed {
+                    remote: Some(remote.to_owned()),
+                    status: status.to_owned(),
+                    diagnostic: None,
+                    reason: format!("{remote} cannot take the message: {failure}"),
+                    permanent: true,
+                })
+            }
+            Err(error) => all(Outcome::Failed {
+                remote: Some(remote.to_owned()),
+                status: "4.4.2".to_owned(),
+                diagnostic: None,
+                reason: format!("{remote}: {error}"),
+                permanent: false,
+            }),
+        };
+        // The message is settled; a failing QUIT changes nothing.
+        let _ = smtp.quit().await;
+        outcomes
+    }
+
+    /// Sends the report on `failed` (failed or relayed recipients) to the sender of
+    /// `entry`.
+    async fn report(&self, entry: &Entry, failed: &[Failed], now: u64) {
+        let Some(sender) = entry.from.mailbox() else {
+            return;
+        };
+        let content = match tokio::fs::read(self.queue.content_path(&entry.id)).await {
+            Ok(content) => content,
+            Err(error) => {
+                tracing::error!(id = %entry.id, %error, "cannot read the message to report on");
+                Vec::new()
+            }
+        };
+        let id = self.queue.new_id();
+        let report = Report {
+            hostname: self.config.hostname.as_str(),
+            id: &id,
+            now,
+            entry,
+            failed,
+        };
+        let message = report.to_message(&content);
+        tracing::info!(id = %entry.id, report = %id, to = %sender, "delivery status notification");
+        let delivered = if self.is_local(sender) {
+            self.deliver_locally(sender, message).await
+        } else {
+            let mut rcpt = Recipient::new(ForwardPath::Mailbox(sender.clone()), None, None, now);
+            rcpt.notify = Some(Notify::NEVER);
+            let dsn = Entry {
+                id,
+                from: ReversePath::Null,
+                arrival: now,
+                body: entry.body,
+                smtputf8: entry.smtputf8,
+                ret: None,
+                envid: None,
+                recipients: vec![rcpt],
+            };
+            self.queue
+                .enqueue(dsn, message)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        if let Err(error) = delivered {
+            tracing::error!(id = %entry.id, %error, "failure report not delivered");
+        }
+    }
+
+    fn is_local(&self, mailbox: &Mailbox) -> bool {
+        match mailbox.host() {
+            Host::Domain(d) => self
+                .config
+                .local_domains
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(d.as_str())),
+            _ => false,
+        }
+    }
+
+    async fn deliver_locally(&self, to: &Mailbox, message: Vec<u8>) -> Result<(), String> {
+        let client = Client::new(
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            self.config.hostname.as_str(),
+        );
+        let mut t = self
+            .local
+            .mail(&client, &ReversePath::Null, &MailParameters::default())
+            .await
+            .map_err(|r| r.to_string())?;
+        t.rcpt(
+            &ForwardPath::Mailbox(to.clone()),
+            &RcptParameters::default(),
+        )
+        .await
+        .map_err(|r| r.to_string())?;
+        t.data(Bytes::from(message))
+            .await
+            .map_err(|r| r.to_string())?;
+        match t.commit().await.into_iter().next() {
+            Some(Ok(())) => Ok(()),
+            Some(Err(reply)) => Err(reply.to_string()),
+            None => Err("no result".to_owned()),
+        }
+    }
+}
+
+/// Whether connecting failed in the TLS handshake.
+fn tls_failed(error: &SmtpError) -> bool {
+    matches!(
+        error,
+        SmtpError::Connection(
+            mailwire_tokio::Error::Handshake(_) | mailwire_tokio::Error::HandshakeTimeout(_)
+        )
+    )
+}
+
+/// The domain part of a recipient, lower case; an address literal in brackets.
+fn domain_of(path: &ForwardPath) -> String {
+    match path.mailbox().map(Mailbox::host) {
+        Some(Host::Domain(d)) => d.as_str().to_ascii_lowercase(),
+        Some(Host::Literal(AddressLiteral::Ipv4(ip))) => format!("[{ip}]"),
+        Some(Host::Literal(AddressLiteral::Ipv6(ip))) => format!("[{ip}]"),
+        Some(host) => host.to_string(),
+        None => String::new(),
+    }
+}
