@@ -12,7 +12,9 @@
 //! let mut pop3 = Pop3Client::connect("pop.example.org").await?;
 //! pop3.login(UserName::new("ann")?, Password::new("secret")?).await?;
 //! for new in pop3.new_messages(&seen).await? {
-//!     let mut file = tokio::fs::File::create(format!("{}.eml", new.unique_id)).await?;
+//!     // A unique-id may hold any printable character but the space, `/` too.
+//!     let name = format!("{}.eml", new.unique_id.as_str().replace('/', "%2F"));
+//!     let mut file = tokio::fs::File::create(name).await?;
 //!     pop3.retr(new.message, &mut file).await?;
 //!     seen.insert(new.unique_id);
 //! }
