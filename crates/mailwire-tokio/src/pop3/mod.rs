@@ -158,6 +158,51 @@ pub struct NewMessage {
 }
 
 /// A connection to a POP3 server.
+///
+/// Against mailwire's own server over an in-memory pipe, with one message in the maildrop:
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use mailwire_server::memory::Memory;
+/// # use mailwire_server::store::NewMessage;
+/// # use mailwire_server::{Accepted, MailStore, Mailboxes, Pop3Server, Security, Service, Throttle};
+/// use mailwire_pop3::client::{Config, StlsPolicy};
+/// use mailwire_pop3::{Password, UserName};
+/// use mailwire_tokio::pop3::{Pop3Client, SeenIds};
+/// use mailwire_tokio::{MaybeTlsStream, Tls};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let memory = Memory::new();
+/// # memory.add_user("ann", "secret");
+/// # let content = b"Subject: hi\r\n\r\n.a dot\r\n";
+/// # let new = NewMessage { flags: vec![], internal_date: None, size: 21 };
+/// # memory.open("ann").await?.append("INBOX", new, &mut &content[..]).await?;
+/// # let mut server_config = mailwire_pop3::server::Config::default();
+/// # server_config.plaintext_login = mailwire_pop3::server::PlaintextLogin::Allow;
+/// # let (shared, throttle) = (Arc::new(memory), Arc::new(Throttle::new()));
+/// # let server = Arc::new(Pop3Server::new(server_config, shared.clone(), shared, throttle));
+/// # let (io, server_io) = tokio::io::duplex(4096);
+/// # let peer = ([127, 0, 0, 1], 40000).into();
+/// # let accepted = Accepted::new(MaybeTlsStream::Plain(server_io), peer, Security::Plain, Tls::None);
+/// # tokio::spawn(server.serve(accepted));
+/// let mut config = Config::default();
+/// config.stls = StlsPolicy::Never;
+/// config.plaintext_auth = true; // an in-memory pipe: nobody listens
+/// let mut pop3 = Pop3Client::start(MaybeTlsStream::Plain(io), config, Tls::None).await?;
+/// pop3.login(UserName::new("ann")?, Password::new("secret")?).await?;
+/// let mut seen = SeenIds::new();
+/// for new in pop3.new_messages(&seen).await? {
+///     let mut message = Vec::new();
+///     pop3.retr(new.message, &mut message).await?;
+///     assert_eq!(message, b"Subject: hi\r\n\r\n.a dot\r\n");
+///     seen.insert(new.unique_id);
+/// }
+/// assert!(pop3.new_messages(&seen).await?.is_empty());
+/// pop3.quit().await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Pop3Client<IO> {
     conn: Connection<Session, IO>,
