@@ -1,6 +1,8 @@
 //! `Pop3Client` against mailwire's own POP3 server (mailwire-server's `Pop3Server` over
 //! the memory store) and against scripted servers, over in-memory pipes.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -533,4 +535,83 @@ async fn a_failed_write_leaves_the_connection_in_step() {
     pop3.retr(n(2), &mut two).await.unwrap();
     assert_eq!(two, b"Subject: two\r\n\r\n2\r\n");
     pop3.quit().await.unwrap();
+}
+
+/// Serves `server` on loopback, for `connections` connections, each as `security` says:
+/// implicit TLS (the handshake first), STLS offered, or plain.
+async fn serve_on_loopback(
+    server: Arc<Pop3Server<Memory, Memory>>,
+    security: Security,
+    tls: Tls,
+    connections: usize,
+) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        for _ in 0..connections {
+            let (socket, peer) = listener.accept().await.unwrap();
+            let stream = match security {
+                Security::Implicit => MaybeTlsStream::Plain(socket).upgrade(&tls).await.unwrap(),
+                _ => MaybeTlsStream::Plain(socket),
+            };
+            let accepted = Accepted::new(stream, peer, security, tls.clone());
+            tokio::spawn(Arc::clone(&server).serve(accepted));
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test]
+async fn connect_with_implicit_tls_or_stls_from_the_port() {
+    let memory = store(&[b"Subject: tls\r\n\r\nsecret stuff\r\n"]).await;
+    // USER / PASS only under TLS: the server's default.
+    let server = pop3_server(&memory, ServerConfig::default());
+    let (client_tls, server_tls) = common::tls_pair();
+
+    // Any port but 995 means STLS, required, with Security::Auto.
+    let (addr, task) =
+        serve_on_loopback(server.clone(), Security::StartTls, server_tls.clone(), 1).await;
+    let mut config = mailwire_tokio::pop3::Config::default();
+    config.tls = Some(client_tls.clone());
+    let mut pop3 = Pop3Client::connect_with(&addr.to_string(), config.clone())
+        .await
+        .unwrap();
+    assert!(pop3.is_tls());
+    assert_eq!(
+        pop3.login(user(), password()).await.unwrap(),
+        LoginMethod::UserPass
+    );
+    let mut body = Vec::new();
+    pop3.retr(n(1), &mut body).await.unwrap();
+    assert_eq!(body, b"Subject: tls\r\n\r\nsecret stuff\r\n");
+    pop3.quit().await.unwrap();
+    task.await.unwrap();
+
+    // Implicit TLS when asked, whatever the port.
+    let (addr, task) =
+        serve_on_loopback(server.clone(), Security::Implicit, server_tls.clone(), 1).await;
+    config.security = mailwire_tokio::connect::Security::ImplicitTls;
+    let mut pop3 = Pop3Client::connect_with(&addr.to_string(), config.clone())
+        .await
+        .unwrap();
+    assert!(pop3.is_tls());
+    assert_eq!(
+        pop3.login(user(), password()).await.unwrap(),
+        LoginMethod::UserPass
+    );
+    assert_eq!(pop3.stat().await.unwrap(), (1, 30));
+    pop3.quit().await.unwrap();
+    task.await.unwrap();
+
+    // STLS required and not offered: no login is attempted.
+    let (addr, task) = serve_on_loopback(server, Security::Plain, Tls::None, 1).await;
+    config.security = mailwire_tokio::connect::Security::Auto;
+    let err = Pop3Client::connect_with(&addr.to_string(), config)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Pop3Error::Refused(ref r) if !r.is_ok()),
+        "{err}"
+    );
+    task.await.unwrap();
 }
