@@ -277,14 +277,15 @@ fn progress_bar(messages: usize, total: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(
-        "{spinner} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
-    )
-    .map(|s| s.progress_chars("=> "));
-    if let Ok(style) = style {
+    if let Ok(style) = progress_style() {
         bar.set_style(style);
     }
     bar
+}
+
+fn progress_style() -> Result<ProgressStyle, indicatif::style::TemplateError> {
+    ProgressStyle::with_template("{spinner} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}")
+        .map(|s| s.progress_chars("=> "))
 }
 
 async fn run(args: Args) -> Result<(), String> {
@@ -758,6 +759,12 @@ mod tests {
             ImapState::parse("uidvalidity 7\nx\n"),
             Err("line 2: not a UIDVALIDITY or a UID".to_owned())
         );
+    }
+
+    #[test]
+    fn the_progress_bar_has_a_valid_template_and_hides_without_messages() {
+        assert!(progress_style().is_ok());
+        assert!(progress_bar(0, 0).is_hidden());
     }
 
     #[test]
