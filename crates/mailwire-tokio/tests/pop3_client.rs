@@ -615,3 +615,80 @@ async fn connect_with_implicit_tls_or_stls_from_the_port() {
     );
     task.await.unwrap();
 }
+
+#[tokio::test]
+async fn scram_sha256_when_offered_and_the_next_method_when_it_is_refused_without_auth() {
+    let memory = store(&[]).await;
+    let mut config = plaintext_server_config();
+    config.sasl_mechanisms = vec![
+        mailwire_pop3::sasl::Mechanism::ScramSha256,
+        mailwire_pop3::sasl::Mechanism::Plain,
+    ];
+    let server = pop3_server(&memory, config);
+    let written = Arc::new(Mutex::new(Vec::new()));
+    let tap = Tap {
+        io: connect(&server),
+        written: Arc::clone(&written),
+    };
+    let mut pop3 = Pop3Client::start(
+        MaybeTlsStream::Plain(tap),
+        plaintext_client(false),
+        Tls::None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        pop3.login(user(), password()).await.unwrap(),
+        LoginMethod::Sasl(mailwire_pop3::sasl::Mechanism::ScramSha256)
+    );
+    pop3.quit().await.unwrap();
+    let sent = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+    assert!(sent.starts_with("CAPA\r\nAUTH SCRAM-SHA-256 "), "{sent}");
+    assert!(!sent.contains("secret"), "{sent}");
+
+    // A server that offers SCRAM-SHA-256 but cannot run it for this account.
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    tokio::spawn(scripted(
+        server_io,
+        "+OK hi\r\n",
+        vec![
+            Some(b"+OK\r\nSASL SCRAM-SHA-256\r\nUSER\r\n.\r\n"),
+            Some(b"-ERR mechanism unavailable\r\n"),
+            Some(b"+OK\r\n"),
+            Some(b"+OK in\r\n"),
+            Some(b"+OK bye\r\n"),
+        ],
+    ));
+    let mut pop3 = Pop3Client::start(
+        MaybeTlsStream::Plain(client_io),
+        plaintext_client(true),
+        Tls::None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        pop3.login(user(), password()).await.unwrap(),
+        LoginMethod::UserPass
+    );
+    pop3.quit().await.unwrap();
+
+    // Refused with [AUTH]: the credentials are wrong, and no other method is tried.
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    tokio::spawn(scripted(
+        server_io,
+        "+OK hi\r\n",
+        vec![
+            Some(b"+OK\r\nSASL SCRAM-SHA-256\r\nUSER\r\n.\r\n"),
+            Some(b"-ERR [AUTH] no\r\n"),
+        ],
+    ));
+    // Were USER sent, the script would not answer it: a timeout, not this refusal.
+    let mut pop3 = Pop3Client::start(MaybeTlsStream::Plain(client_io), short_timeout(), Tls::None)
+        .await
+        .unwrap();
+    let err = pop3.login(user(), password()).await.unwrap_err();
+    assert!(
+        matches!(err, Pop3Error::Refused(ref r) if r.text() == "no"),
+        "{err}"
+    );
+}

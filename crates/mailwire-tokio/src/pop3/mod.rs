@@ -304,7 +304,12 @@ where
             if let Ok(exchange) =
                 ClientExchange::scram_sha256(None, user.as_str(), password.secret(), &nonce)
             {
-                return self.authenticate(exchange).await;
+                match self.authenticate(exchange).await {
+                    // Refused without `[AUTH]` (RFC 3206): not the credentials but the
+                    // mechanism (an account without SCRAM keys, say); the next method may do.
+                    Err(Pop3Error::Refused(response)) if response.code().is_none() => {}
+                    other => return other,
+                }
             }
         }
         self.conn.session_mut().login(user, password)?;
