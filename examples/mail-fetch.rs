@@ -37,7 +37,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{ArgGroup, Parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mailwire::imap::types::{
     Code, CommandBody, Data, FetchAttribute, FetchItems, Flag, Mailbox, MessageDataItem, NonEmpty,
@@ -56,6 +56,7 @@ use local::{Local, Maildir, Mbox};
 #[derive(Debug, Parser)]
 #[command(
     name = "mail-fetch",
+    group(ArgGroup::new("save").args(["maildir", "mbox"])),
     after_help = "Examples:
   mail-fetch --server pop.example.org --user me --password secret --maildir ~/Mail/inbox
   mail-fetch --server pop.example.org:110 --user me --password secret --mbox inbox.mbox --delete
@@ -87,7 +88,7 @@ struct Args {
     #[arg(long, alias = "mailbox", default_value = "INBOX", requires = "imap")]
     folder: String,
     /// Fetch only the messages without \Seen (IMAP).
-    #[arg(long, requires = "imap")]
+    #[arg(long, requires_all = ["imap", "save"])]
     unseen: bool,
     /// Save new messages into this Maildir (created if missing).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["mbox", "messages"])]
@@ -97,13 +98,13 @@ struct Args {
     mbox: Option<PathBuf>,
     /// The state file that remembers what was saved (default: beside the mbox, or inside
     /// the Maildir, named for the protocol, user and server).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", requires = "save")]
     state: Option<PathBuf>,
     /// Leave the messages on the server (the default).
-    #[arg(long, conflicts_with = "delete")]
+    #[arg(long, conflicts_with = "delete", requires = "save")]
     keep: bool,
     /// Delete from the server every message saved, now or in an earlier run.
-    #[arg(long)]
+    #[arg(long, requires = "save")]
     delete: bool,
     /// Print this message to standard output as it is; repeat for more.
     #[arg(long = "message", value_name = "N")]
@@ -782,8 +783,13 @@ mod tests {
             Args::try_parse_from(base.iter().chain(args))
         };
         assert!(parse(&["--maildir", "d", "--mbox", "m"]).is_err());
-        assert!(parse(&["--keep", "--delete"]).is_err());
+        assert!(parse(&["--mbox", "m", "--keep", "--delete"]).is_err());
         assert!(parse(&["--unseen"]).is_err());
+        assert!(parse(&["--imap", "--unseen"]).is_err());
+        assert!(parse(&["--delete"]).is_err());
+        assert!(parse(&["--message", "1", "--delete"]).is_err());
+        assert!(parse(&["--state", "s"]).is_err());
+        assert!(parse(&["--maildir", "d", "--delete", "--state", "s"]).is_ok());
         assert!(parse(&["--folder", "Lists"]).is_err());
         assert!(parse(&["--maildir", "d", "--message", "1"]).is_err());
         let args = parse(&["--imap", "--mailbox", "Lists", "--unseen", "--mbox", "m"]).unwrap();
