@@ -692,3 +692,21 @@ async fn scram_sha256_when_offered_and_the_next_method_when_it_is_refused_withou
         "{err}"
     );
 }
+
+#[test]
+fn pop3_ports_pick_the_tls_mode() {
+    use mailwire_tokio::connect::{Endpoint, Ports, Security as Mode};
+    let cases = [
+        ("pop.example.org", 995, Mode::ImplicitTls),
+        ("pop.example.org:995", 995, Mode::ImplicitTls),
+        ("pop.example.org:110", 110, Mode::StartTls),
+        ("pop.example.org:1110", 1110, Mode::StartTls),
+    ];
+    for (server, port, mode) in cases {
+        let e = Endpoint::parse(server, Ports::POP3, Mode::Auto).unwrap();
+        assert_eq!(
+            (e.host.as_str(), e.port, e.security),
+            ("pop.example.org", port, mode)
+        );
+    }
+}
