@@ -343,10 +343,8 @@ async fn run_pop3(
         let mut seen =
             SeenIds::parse(&text).map_err(|e| format!("{}: {e}", state_path.display()))?;
         let listed = pop3.uidl().await.map_err(|e| format!("UIDL: {e}"))?;
-        let new = pop3
-            .new_messages(&seen)
-            .await
-            .map_err(|e| format!("UIDL: {e}"))?;
+        let sizes = pop3.list().await.map_err(|e| format!("LIST: {e}"))?;
+        let new = seen.new_messages(&listed, &sizes);
         // Ids of messages gone from the server need not be kept.
         seen.retain_listed(&listed);
         state.replace(&seen.to_string())?;

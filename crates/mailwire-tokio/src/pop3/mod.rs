@@ -405,19 +405,7 @@ where
     pub async fn new_messages(&mut self, seen: &SeenIds) -> Result<Vec<NewMessage>, Pop3Error> {
         let ids = self.uidl().await?;
         let sizes = self.list().await?;
-        // Both listings are in message order on a server that follows RFC 1939; a lookup
-        // keeps a server that is not from pairing the wrong sizes.
-        let size_of: std::collections::HashMap<MessageNumber, u64> =
-            sizes.iter().map(|l| (l.message, l.size)).collect();
-        Ok(ids
-            .into_iter()
-            .filter(|l| !seen.contains(l.unique_id.as_str()))
-            .map(|l| NewMessage {
-                size: size_of.get(&l.message).copied().unwrap_or(0),
-                message: l.message,
-                unique_id: l.unique_id,
-            })
-            .collect())
+        Ok(seen.new_messages(&ids, &sizes))
     }
 
     /// `RETR`: writes the message, unstuffed, to `out` piece by piece as it arrives, and

@@ -1,9 +1,11 @@
 //! The unique-ids of the messages already fetched, and their text form for a state file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
-use mailwire_pop3::{UniqueId, UniqueIdListing};
+use mailwire_pop3::{MessageNumber, ScanListing, UniqueId, UniqueIdListing};
+
+use super::NewMessage;
 
 /// The unique-ids (RFC 1939 §7) of the messages already fetched from a maildrop, for
 /// [`Pop3Client::new_messages`](super::Pop3Client::new_messages).
@@ -79,6 +81,25 @@ impl SeenIds {
         self.ids.retain(|id| listed.contains(id));
     }
 
+    /// The messages of a `UIDL` answer (`ids`) whose unique-id is not held, in its order,
+    /// with their sizes from a `LIST` answer (`sizes`; 0 for a message it lacks).
+    /// [`Pop3Client::new_messages`](super::Pop3Client::new_messages) asks for both and
+    /// calls this.
+    pub fn new_messages(&self, ids: &[UniqueIdListing], sizes: &[ScanListing]) -> Vec<NewMessage> {
+        // Both listings are in message order on a server that follows RFC 1939; a lookup
+        // keeps one that is not from pairing the wrong sizes.
+        let size_of: HashMap<MessageNumber, u64> =
+            sizes.iter().map(|l| (l.message, l.size)).collect();
+        ids.iter()
+            .filter(|l| !self.ids.contains(&l.unique_id))
+            .map(|l| NewMessage {
+                message: l.message,
+                unique_id: l.unique_id.clone(),
+                size: size_of.get(&l.message).copied().unwrap_or(0),
+            })
+            .collect()
+    }
+
     /// How many ids are held.
     pub fn len(&self) -> usize {
         self.ids.len()
@@ -108,7 +129,6 @@ impl fmt::Display for SeenIds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mailwire_pop3::MessageNumber;
 
     #[test]
     fn text_round_trip_skips_comments_and_blank_lines() {
@@ -140,5 +160,34 @@ mod tests {
         assert_eq!(ids, ["a", "c"]);
         assert!(!seen.contains("b"));
         assert!(!seen.contains("not an id"));
+    }
+
+    #[test]
+    fn new_messages_pairs_ids_with_sizes_whatever_their_order() {
+        let seen = SeenIds::parse("b\n").unwrap();
+        let n = |n| MessageNumber::new(n).unwrap();
+        let ids: Vec<UniqueIdListing> = [(1, "a"), (2, "b"), (3, "c")]
+            .into_iter()
+            .map(|(m, id)| UniqueIdListing {
+                message: n(m),
+                unique_id: UniqueId::new(id).unwrap(),
+            })
+            .collect();
+        let sizes = [
+            ScanListing {
+                message: n(3),
+                size: 30,
+            },
+            ScanListing {
+                message: n(1),
+                size: 10,
+            },
+        ];
+        let new: Vec<_> = seen
+            .new_messages(&ids, &sizes)
+            .into_iter()
+            .map(|m| (m.message.get(), m.unique_id.as_str().to_owned(), m.size))
+            .collect();
+        assert_eq!(new, [(1, "a".to_owned(), 10), (3, "c".to_owned(), 30)]);
     }
 }
