@@ -193,6 +193,21 @@ fn garbage_from_the_server_is_a_protocol_error() {
 }
 
 #[test]
+fn a_silent_server_is_a_timeout_and_nothing_more_is_sent() {
+    let mut config = Config::default();
+    config.stls = StlsPolicy::Never;
+    let mut c = Session::new(config);
+    c.receive(b"+OK ready\r\n");
+    assert_eq!(out(&mut c), "CAPA\r\n");
+    c.timed_out();
+    assert_eq!(events(&mut c), [Event::TimedOut]);
+    assert_eq!(c.transport(), Transport::Close);
+    // Closed without QUIT: a server must not enter UPDATE on a client that gave up.
+    assert_eq!(out(&mut c), "");
+    assert_eq!(c.timeout(), None);
+}
+
+#[test]
 fn commands_go_out_together_when_the_server_pipelines() {
     let mut config = Config::default();
     config.implicit_tls = true;

@@ -172,7 +172,7 @@ impl Tls {
     }
 }
 
-#[cfg(feature = "smtp")]
+#[cfg(any(feature = "smtp", feature = "pop3"))]
 /// `N` unpredictable bytes from the crypto provider's random source (for Message-IDs and
 /// SCRAM nonces: randomness enters here, never in the sans-IO crates).
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], rustls::Error> {
@@ -185,7 +185,7 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], rustls::Error> {
 }
 
 /// Lowercase hexadecimal.
-#[cfg(feature = "smtp")]
+#[cfg(any(feature = "smtp", feature = "pop3"))]
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes.iter().fold(String::new(), |mut out, b| {
@@ -284,7 +284,7 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "smtp")]
+    #[cfg(any(feature = "smtp", feature = "pop3"))]
     #[test]
     fn hex_is_lowercase_and_padded() {
         assert_eq!(hex(&[0, 0x0f, 0xab]), "000fab");

@@ -16,6 +16,9 @@
 //!   the server string, certificates checked against the webpki roots: see [`connect`]),
 //!   [`smtp::SmtpClient::send`] takes a `mailwire_mime` message and reads its envelope from
 //!   the header, and [`smtp::SmtpPool`] reuses connections for many messages.
+//!   [`pop3::Pop3Client::connect`] connects in one call the same way,
+//!   [`pop3::Pop3Client::retr`] streams a message into an `AsyncWrite`, and
+//!   [`pop3::Pop3Client::new_messages`] keeps mail on the server and fetches only what is new.
 //! - [`server::Server`]: accepts connections and runs a session with a handler on each,
 //!   in its own task, reporting each connection's outcome as a value.
 //!

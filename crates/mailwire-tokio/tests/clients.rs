@@ -78,10 +78,10 @@ async fn pop3_fetch_over_loopback() {
         (Pop3Server::new(pop3_server_config()), for_server.clone())
     });
     let client = tokio::spawn(async move {
-        let mut config = mailwire_pop3::client::Config::default();
-        config.stls = mailwire_pop3::client::StlsPolicy::Never;
+        let mut config = mailwire_tokio::pop3::Config::default();
+        config.security = mailwire_tokio::connect::Security::Plaintext;
         config.plaintext_auth = true;
-        let mut pop3 = Pop3Client::connect(addr, config, Tls::None, false)
+        let mut pop3 = Pop3Client::connect_with(&addr.to_string(), config)
             .await
             .unwrap();
         let refused = pop3

@@ -100,6 +100,9 @@ pub enum Event {
         /// Why the exchange does not trust the server.
         error: mailwire_sasl::ClientError,
     },
+    /// The server sent nothing for [`Config::timeout`](super::Config::timeout) while an
+    /// answer was due; the connection is closed without `QUIT`, so nothing is deleted.
+    TimedOut,
     /// The server broke the protocol; the connection is closed.
     ProtocolError {
         /// What was wrong.

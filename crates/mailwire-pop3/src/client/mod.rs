@@ -573,7 +573,8 @@ impl mailwire_core::Session for Session {
 
     fn timed_out(&mut self) {
         if !matches!(self.phase, Phase::Closed) {
-            self.protocol_error("server did not answer in time");
+            self.conduit.push_event(Event::TimedOut);
+            self.close();
         }
     }
 
