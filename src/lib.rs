@@ -16,6 +16,8 @@
 //!   in-memory reference store.
 //! - `maildir`: the Maildir++ store for those servers, laid out as Dovecot lays it out,
 //!   so that Dovecot and mailwire can serve one Maildir.
+//! - `relay`: outbound mail for those servers: a persistent queue, routes (static or MX),
+//!   retries with backoff and delivery status reports.
 //! - `ring` (default) and `aws-lc-rs`: the rustls crypto provider the tokio adapter falls
 //!   back on (see `mailwire_tokio::crypto_provider`).
 //!
@@ -52,6 +54,8 @@ pub use mailwire_maildir as maildir;
 pub use mailwire_mime as mime;
 #[cfg(feature = "pop3")]
 pub use mailwire_pop3 as pop3;
+#[cfg(feature = "relay")]
+pub use mailwire_relay as relay;
 #[cfg(feature = "sasl")]
 pub use mailwire_sasl as sasl;
 #[cfg(feature = "server")]

@@ -9,7 +9,7 @@ cargo build --quiet --locked --example mail-server --example mail-send --example
 bin="${CARGO_TARGET_DIR:-target}/debug/examples"
 
 source .ci/interop/mail-server.bash
-start_mail_server
+start_mail_server --allow-plaintext
 
 printf 'From: Bob <bob@example.org>\r\nTo: %s\r\nSubject: first\r\n\r\nHello.\r\n' "$user" \
     >"$work/first.eml"

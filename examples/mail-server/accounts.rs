@@ -64,6 +64,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use mailwire::core::Secret;
 use mailwire::maildir::{Maildir, MaildirStore};
+use mailwire::relay::Intake;
 use mailwire::sasl::{AuthAnswer, AuthQuestion, Mechanism, ScramKeys};
 use mailwire::server::{
     Authenticator, Client, Delivery, MailStore, StoreError, StoreResult, Transaction,
@@ -418,6 +419,26 @@ impl Users {
         self.accounts.iter().any(|a| a.address.domain == domain)
     }
 
+    /// The local domains, each once, in the file's order.
+    pub(crate) fn domains(&self) -> Vec<String> {
+        let mut domains: Vec<String> = Vec::new();
+        for account in &self.accounts {
+            if !domains.contains(&account.address.domain) {
+                domains.push(account.address.domain.clone());
+            }
+        }
+        domains
+    }
+
+    /// Whether `to` is at another domain than the local ones (an address literal
+    /// included); `<Postmaster>` is local.
+    fn is_elsewhere(&self, to: &ForwardPath) -> bool {
+        to.mailbox().is_some_and(|mailbox| match mailbox.host() {
+            Host::Domain(domain) => !self.is_local(&domain.to_string().to_ascii_lowercase()),
+            _ => true,
+        })
+    }
+
     /// The account a login name names: a full address, or a local part alone when it is
     /// the only account's with it, or else the first domain's.
     pub(crate) fn login(&self, name: &str) -> Option<&Account> {
@@ -569,6 +590,8 @@ pub(crate) struct Accounts {
     /// logins at once (or a client trying passwords on many connections) queue here
     /// instead of taking memory without bound.
     hashing: Arc<tokio::sync::Semaphore>,
+    /// Where mail from authenticated clients for other domains goes, when relaying is on.
+    relay: Option<Intake>,
 }
 
 impl Accounts {
@@ -592,7 +615,19 @@ impl Accounts {
             hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, usize::from),
             )),
+            relay: None,
         })
+    }
+
+    /// Relays mail from authenticated clients for other domains through `intake`'s
+    /// queue; without it, such mail is refused (`550 5.7.1`).
+    pub(crate) fn relay_through(&mut self, intake: Intake) {
+        self.relay = Some(intake);
+    }
+
+    /// The local domains.
+    pub(crate) fn domains(&self) -> Vec<String> {
+        self.users.domains()
     }
 
     /// Keys for a user with no account: made from the decoy key and the name, so that a
@@ -705,26 +740,41 @@ impl Delivery for Accounts {
         from: &ReversePath,
         params: &MailParameters,
     ) -> Result<ToAccounts, Reply> {
+        // Only a client that logged in may send mail on to other domains.
+        let relay = match &self.relay {
+            Some(intake) if client.user.is_some() => Some(intake.mail(client, from, params).await?),
+            _ => None,
+        };
         Ok(ToAccounts {
             inner: self.store.mail(client, from, params).await?,
             users: Arc::clone(&self.users),
             store: self.store.clone(),
             authenticated: client.user.is_some(),
+            relay,
+            relayed: Vec::new(),
         })
     }
 }
 
-/// A message on its way to local accounts.
+/// A message on its way to local accounts, and to the relay queue for other domains.
 #[derive(Debug)]
 pub(crate) struct ToAccounts {
     inner: <MaildirStore as Delivery>::Transaction,
     users: Arc<Users>,
     store: MaildirStore,
     authenticated: bool,
+    relay: Option<<Intake as Delivery>::Transaction>,
+    /// For each recipient accepted, in order, whether it went to the relay queue.
+    relayed: Vec<bool>,
 }
 
 impl Transaction for ToAccounts {
     async fn rcpt(&mut self, to: &ForwardPath, params: &RcptParameters) -> Result<(), Reply> {
+        if let Some(relay) = self.relay.as_mut().filter(|_| self.users.is_elsewhere(to)) {
+            relay.rcpt(to, params).await?;
+            self.relayed.push(true);
+            return Ok(());
+        }
         let address = self
             .users
             .recipient(to, self.authenticated)?
@@ -739,15 +789,43 @@ impl Transaction for ToAccounts {
             .map_err(|_| reply(451, "4.3.0 mailbox unavailable"))?;
         // The Maildir store takes each account's message once, however many recipients
         // name it, and gives each recipient that delivery's result.
-        self.inner.rcpt(&to, params).await
+        self.inner.rcpt(&to, params).await?;
+        self.relayed.push(false);
+        Ok(())
     }
 
     async fn data(&mut self, chunk: Bytes) -> Result<(), Reply> {
-        self.inner.data(chunk).await
+        // Each side takes the body only if it has recipients.
+        if self.relayed.contains(&false) {
+            self.inner.data(chunk.clone()).await?;
+        }
+        if let Some(relay) = self.relay.as_mut().filter(|_| self.relayed.contains(&true)) {
+            relay.data(chunk).await?;
+        }
+        Ok(())
     }
 
     async fn commit(self) -> Vec<Result<(), Reply>> {
-        self.inner.commit().await
+        let mut local = if self.relayed.contains(&false) {
+            self.inner.commit().await
+        } else {
+            Vec::new()
+        }
+        .into_iter();
+        let mut queued = match self.relay {
+            Some(relay) if self.relayed.contains(&true) => relay.commit().await,
+            _ => Vec::new(),
+        }
+        .into_iter();
+        // The results, in the order the recipients were accepted.
+        let lost = || Err(reply(451, "4.3.0 no result for this recipient"));
+        self.relayed
+            .iter()
+            .map(|&relayed| {
+                let side = if relayed { &mut queued } else { &mut local };
+                side.next().unwrap_or_else(lost)
+            })
+            .collect()
     }
 }
 

@@ -12,7 +12,11 @@
 //! and a generated certificate in `DIR/tls/`. Without a users file it serves a demo
 //! account, `user@localhost`, whose random password it prints at start and keeps in memory
 //! only. The [`accounts`] module describes the file, the login names and which recipients
-//! it takes mail for (local accounts only: it does not relay). It listens on 127.0.0.1:
+//! it takes mail for. Mail from a client that logged in, for other domains, waits in a
+//! queue (`DIR/queue`, synced before the `250`) and is relayed to the server DNS names for
+//! its domain (MX, then A / AAAA) or a `--route`, retried with backoff for five days, and
+//! reported back to the sender (RFC 3464) if it fails; `mail-server queue list | flush |
+//! delete` shows and changes the queue. It listens on 127.0.0.1:
 //!
 //! | port | flag           | what                                          |
 //! |------|----------------|-----------------------------------------------|
@@ -48,6 +52,7 @@ use accounts::{Account, AccountError, Accounts, Address, Users, add_user, random
 use clap::{Parser, Subcommand};
 use mailwire::imap::server::Config as ImapConfig;
 use mailwire::pop3::server::{Config as Pop3Config, PlaintextLogin};
+use mailwire::relay::{Config as RelayConfig, Intake, Queue, Relay, Route};
 use mailwire::server::{
     ImapServer, Limits, Listeners, Pop3Server, Security, Service, Shutdown, SmtpServer, Throttle,
 };
@@ -66,8 +71,9 @@ ADDRESS is local-part@domain; the domains of the file are the local domains. The
 kept as an argon2id hash and as SCRAM-SHA-256 keys; in plaintext ({PLAIN}) only for accounts
 added with --apop, which APOP and CRAM-MD5 need. Lines starting with '#' are comments.
 Clients log in with the full address, or the local part alone when one account has it (or
-one of the first line's domain). Mail goes to local accounts only (550 5.1.1 for unknown
-users, 550 5.7.1 for other domains); postmaster@DOMAIN reaches postmaster@DOMAIN's account,
+one of the first line's domain). Mail for the local domains goes to their accounts (550
+5.1.1 for unknown users); mail for other domains is relayed for clients that logged in, and
+refused (550 5.7.1) for others. postmaster@DOMAIN reaches postmaster@DOMAIN's account,
 else the domain's first. Each account's Maildir is DIR/<domain>/<local-part>/."
     };
 }
@@ -148,6 +154,19 @@ struct Args {
     /// Log each command and its outcome, not only connections, logins and failures.
     #[arg(long)]
     verbose: bool,
+    /// Send mail for DOMAIN to this server instead of the one DNS names (MX, then A /
+    /// AAAA): `DOMAIN=HOST:PORT`; repeat for more.
+    #[arg(long, value_name = "DOMAIN=SERVER", value_parser = parse_route)]
+    route: Vec<(String, Route)>,
+}
+
+/// `DOMAIN=HOST:PORT`.
+fn parse_route(text: &str) -> Result<(String, Route), String> {
+    let (domain, server) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not DOMAIN=SERVER"))?;
+    let route = server.parse().map_err(|e| format!("{server:?}: {e}"))?;
+    Ok((domain.to_ascii_lowercase(), route))
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +174,27 @@ enum Command {
     /// Adds an account to the users file (restart the server to serve it).
     #[command(after_help = users_file_help!())]
     AddUser(AddUser),
+    /// Shows or changes the queue of mail for other servers (DIR/queue).
+    #[command(subcommand)]
+    Queue(QueueCommand),
+}
+
+/// `mail-server queue`.
+#[derive(Debug, Subcommand)]
+enum QueueCommand {
+    /// Lists the queued messages and where each recipient stands.
+    List,
+    /// Makes every queued message (or one) due now; a running server tries it at its next
+    /// pass.
+    Flush {
+        /// The message's id, as `queue list` shows it.
+        id: Option<String>,
+    },
+    /// Removes a message from the queue, delivered to no one further.
+    Delete {
+        /// The message's id, as `queue list` shows it.
+        id: String,
+    },
 }
 
 /// `mail-server add-user`.
@@ -177,6 +217,7 @@ async fn main() {
     let args = Args::parse();
     let done = match &args.command {
         Some(Command::AddUser(add)) => add_account(&args, add),
+        Some(Command::Queue(command)) => queue_command(&args, command).await,
         None => run(args).await,
     };
     if let Err(e) = done {
@@ -227,6 +268,40 @@ fn add_account(args: &Args, add: &AddUser) -> Result<(), Box<dyn std::error::Err
     Ok(())
 }
 
+/// `mail-server queue …`.
+async fn queue_command(
+    args: &Args,
+    command: &QueueCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let queue = Queue::open(args.data.join("queue"))?;
+    match command {
+        QueueCommand::List => {
+            let mut out = String::new();
+            for entry in queue.list() {
+                let _ = writeln!(out, "{} from {}", entry.id, entry.from);
+                for rcpt in &entry.recipients {
+                    let _ = write!(
+                        out,
+                        "  {} {:?}, {} attempt(s), next at {}",
+                        rcpt.path, rcpt.status, rcpt.attempts, rcpt.next_attempt
+                    );
+                    if let Some(error) = &rcpt.last_error {
+                        let _ = write!(out, ": {error}");
+                    }
+                    out.push('\n');
+                }
+            }
+            #[allow(clippy::print_stdout, reason = "the listing is the command's output")]
+            {
+                print!("{out}");
+            }
+        }
+        QueueCommand::Flush { id } => queue.flush(id.as_deref()).await?,
+        QueueCommand::Delete { id } => queue.delete(id).await?,
+    }
+    Ok(())
+}
+
 /// Loads the users file, or makes the demo account when there is none (and none was named).
 fn load_users(path: &Path, named: bool) -> Result<Users, Box<dyn std::error::Error>> {
     if let Some(users) = Users::load(path)? {
@@ -267,11 +342,17 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let users = load_users(&args.users_file(), args.users.is_some())?;
-    let accounts = Arc::new(Accounts::new(
-        users,
-        args.data.clone(),
-        args.max_message_size,
-    )?);
+    let mut accounts = Accounts::new(users, args.data.clone(), args.max_message_size)?;
+    // Mail from clients that logged in, for other domains, waits in the queue for the
+    // relay task.
+    let hostname = Domain::new(&args.hostname)?;
+    let queue = Queue::open(args.data.join("queue"))?;
+    accounts.relay_through(Intake::new(queue.clone(), hostname.clone()));
+    let accounts = Arc::new(accounts);
+    let mut relay_config = RelayConfig::new(hostname);
+    relay_config.routes.extend(args.route.iter().cloned());
+    relay_config.local_domains = accounts.domains();
+    let outbound = Relay::new(queue, relay_config, Arc::clone(&accounts));
     let throttle = Arc::new(Throttle::new());
 
     // Port 25's part: mail from anyone for the local accounts, AUTH offered for clients
@@ -320,6 +401,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     ));
 
     let shutdown = Shutdown::new();
+    let relaying = {
+        let signal = shutdown.signal();
+        tokio::spawn(async move { outbound.run(signal).await })
+    };
     let mut limits = Limits::default();
     limits.max_connections = args.max_connections;
     limits.max_per_ip = args.max_per_ip;
@@ -354,6 +439,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     });
     listeners.run().await;
     stop.abort();
+    // The relay stops at the same signal, between attempts; what it had not sent stays
+    // queued for the next start.
+    let _ = relaying.await;
     Ok(())
 }
 
