@@ -145,8 +145,9 @@ impl Entry {
             .min()
     }
 
-    /// The file's text.
-    pub(crate) fn to_text(&self) -> String {
+    /// The text of the message's envelope file in the queue (`ID.env`): a first line
+    /// `mailwire-queue 1`, then one field a line.
+    pub fn to_text(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::from("mailwire-queue 1\n");
         // Writing to a String cannot fail.
@@ -193,8 +194,9 @@ impl Entry {
         out
     }
 
-    /// Reads a file written by [`to_text`](Self::to_text); `None` if it is not one.
-    pub(crate) fn parse(id: &str, text: &str) -> Option<Self> {
+    /// Reads a file written by [`to_text`](Self::to_text), for the message `id`; `None`
+    /// if it is not one.
+    pub fn parse(id: &str, text: &str) -> Option<Self> {
         let mut lines = text.lines();
         if lines.next()? != "mailwire-queue 1" {
             return None;
