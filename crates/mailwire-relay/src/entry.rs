@@ -246,8 +246,9 @@ impl Entry {
                     let address = XText::decode(address.as_bytes()).ok()?;
                     r.orcpt = Some(OriginalRecipient::new(addr_type, address)?);
                 }
-                (Some(r), "remote") => r.remote = Some(value.to_owned()),
-                (Some(r), "error") => r.last_error = Some(value.to_owned()),
+                // Read as they are written: one line, a stray CR taken as a break.
+                (Some(r), "remote") => r.remote = Some(one_line(value)),
+                (Some(r), "error") => r.last_error = Some(one_line(value)),
                 (Some(r), "delayed") => r.delay_reported = true,
                 _ => return None,
             }
@@ -310,6 +311,17 @@ pub(crate) fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stray_cr_in_a_free_text_field_reads_as_it_is_written() {
+        let text = "mailwire-queue 1\nfrom <>\narrival 1\nrcpt <c@d.example>\nstatus pending\n\
+attempts 1\nnext 2\nremote c@d\r42\nerror 451\r4.3.0 later\n";
+        let entry = Entry::parse("id", text).unwrap();
+        let rcpt = &entry.recipients[0];
+        assert_eq!(rcpt.remote.as_deref(), Some("c@d 42"));
+        assert_eq!(rcpt.last_error.as_deref(), Some("451 4.3.0 later"));
+        assert_eq!(Entry::parse("id", &entry.to_text()).unwrap(), entry);
+    }
 
     #[test]
     fn the_file_reads_back_as_written() {
