@@ -27,6 +27,30 @@
 //! assert!(msg.defects().is_empty());
 //! ```
 //!
+//! Listing the attachments of an `.eml` file:
+//!
+//! ```
+//! use mailwire_mime::Message;
+//!
+//! # let dir = std::env::temp_dir().join(format!("mailwire-mime-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir)?;
+//! # let path = dir.join("message.eml");
+//! # std::fs::write(&path, b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nHi\r\n\
+//! # --b\r\nContent-Type: application/pdf; name=menu.pdf\r\nContent-Transfer-Encoding: base64\r\n\
+//! # \r\nJVBERi0xLjc=\r\n--b--\r\n")?;
+//! let raw = std::fs::read(&path)?;
+//! let message = Message::parse(&raw);
+//! for part in message.attachments() {
+//!     let name = part.filename().unwrap_or_default();
+//!     let kind = part.content_type().mime_type();
+//!     println!("{name}: {kind}, {} bytes", part.decoded().len());
+//! #   assert_eq!((name.as_str(), kind.as_str(), part.decoded()), ("menu.pdf", "application/pdf", &b"%PDF-1.7"[..]));
+//! }
+//! # assert_eq!(message.attachments().len(), 1);
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
 //! # For IMAP servers
 //!
 //! Every [`Part`] knows its IMAP [`PartNumber`] (`1`, `1.2`, `1.2.3`; the parts of an

@@ -1,5 +1,5 @@
 //! Connecting in one call: the port and the TLS mode from the protocol's conventions, the
-//! server's certificate checked against the webpki roots.
+//! server's certificate checked against the webpki roots and the platform's.
 //!
 //! Every client reads its server the same way: `host` alone takes the protocol's
 //! implicit-TLS port (RFC 8314 §3.3 prefers it), `host:port` and `[v6]:port` keep the port,
@@ -19,6 +19,7 @@
 //! ```
 
 use std::io;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use rustls::RootCertStore;
@@ -151,26 +152,49 @@ impl Endpoint {
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connecting timed out"))?
     }
 
-    /// The TLS settings the clients use unless told otherwise: the webpki roots, the host
-    /// as the name the certificate must carry. [`Tls::None`] for [`Security::Plaintext`].
+    /// The TLS settings the clients use unless told otherwise: the webpki roots and the
+    /// platform's (see [`Tls::platform`]), the host as the name the certificate must carry.
+    /// [`Tls::None`] for [`Security::Plaintext`].
     pub fn default_tls(&self) -> Result<Tls, rustls::Error> {
         match self.security {
             Security::Plaintext => Ok(Tls::None),
-            _ => Tls::webpki(&self.host),
+            _ => Tls::platform(&self.host),
         }
     }
 }
 
 impl Tls {
     /// Client-side TLS for `server_name`, trusting the Mozilla roots that the
-    /// `webpki-roots` crate carries, with the [`crypto_provider`](crate::crypto_provider): what a client needs to
-    /// talk to a server with a public certificate, and no setup.
+    /// `webpki-roots` crate carries, with the [`crypto_provider`](crate::crypto_provider).
     pub fn webpki(server_name: &str) -> Result<Self, rustls::Error> {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         Self::client_with_roots(server_name, roots)
     }
+
+    /// Client-side TLS for `server_name`, trusting the Mozilla roots of [`Tls::webpki`] and
+    /// the platform's certificate store (`rustls-native-certs`: the system bundle, or the
+    /// files named by `SSL_CERT_FILE` / `SSL_CERT_DIR`), with the
+    /// [`crypto_provider`](crate::crypto_provider): what a client needs to talk to a server
+    /// with a public certificate, or one signed by a CA the machine trusts, with no setup.
+    ///
+    /// The platform store is read once per process; certificates it cannot parse are left
+    /// out.
+    pub fn platform(server_name: &str) -> Result<Self, rustls::Error> {
+        Self::client_with_roots(server_name, PLATFORM_ROOTS.clone())
+    }
 }
+
+/// The webpki roots and the platform's, read at first use.
+static PLATFORM_ROOTS: LazyLock<RootCertStore> = LazyLock::new(|| {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    // Missing or unreadable stores leave the webpki roots; each unparsable certificate
+    // is skipped.
+    let native = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(native.certs);
+    roots
+});
 
 #[cfg(any(feature = "smtp", feature = "pop3"))]
 /// `N` unpredictable bytes from the crypto provider's random source (for Message-IDs and

@@ -13,7 +13,7 @@
 //! - [`smtp::SmtpClient`], [`pop3::Pop3Client`] and [`imap::ImapClient`]: async clients
 //!   that send a message, fetch a maildrop or run IMAP commands through the sans-IO client
 //!   sessions. [`smtp::SmtpClient::connect`] connects in one call (port and TLS mode from
-//!   the server string, certificates checked against the webpki roots: see [`connect`]),
+//!   the server string, certificates checked against the webpki and platform roots: see [`connect`]),
 //!   [`smtp::SmtpClient::send`] takes a `mailwire_mime` message and reads its envelope from
 //!   the header, and [`smtp::SmtpPool`] reuses connections for many messages.
 //!   [`pop3::Pop3Client::connect`] connects in one call the same way,

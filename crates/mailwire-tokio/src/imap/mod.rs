@@ -2,11 +2,16 @@
 //!
 //! Fetching the unseen messages of INBOX and printing their text:
 //!
-//! ```no_run
+//! ```
 //! use mailwire_tokio::imap::{ImapClient, Items, Search};
 //!
-//! # async fn unseen() -> Result<(), Box<dyn std::error::Error>> {
-//! let mut imap = ImapClient::connect("imap.example.org").await?;
+//! # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/doc_support/server.rs"));
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = doc_server(&["Subject: lunch\r\n\r\nAt noon?\r\n"]).await;
+//! # let imap_server = server.imap.as_str();
+//! // imap_server: "imap.example.org", or "host:port"
+//! let mut imap = ImapClient::connect(imap_server).await?;
 //! imap.login("fred", "secret").await?;
 //! imap.select("INBOX").await?;
 //! let unseen = imap.uid_search(Search::unseen()).await?;
@@ -15,16 +20,18 @@
 //!     let message = message?;
 //!     let parsed = mailwire_mime::parse(message.body().unwrap_or_default());
 //!     println!("{}", parsed.text_body().unwrap_or_default());
+//! #   assert_eq!(parsed.text_body().as_deref(), Some("At noon?\r\n"));
 //! }
 //! drop(messages);
+//! # assert_eq!(unseen.len(), 1);
 //! imap.logout().await?;
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! [`ImapClient::connect`] takes port 993 with implicit TLS when no port is given, and
-//! STARTTLS (required) on any other port; the certificate is checked against the webpki
-//! roots. LOGIN and the SASL mechanisms that send the password itself are refused
+//! STARTTLS (required) on any other port; the certificate is checked against the webpki and
+//! platform roots. LOGIN and the SASL mechanisms that send the password itself are refused
 //! without TLS unless [`Config::plaintext_auth`] says otherwise. Every wait for the
 //! server is bounded by [`Config::timeout`].
 //!
@@ -138,7 +145,7 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// Limits on what the server sends ([`Limits::for_client`]).
     pub limits: Limits,
-    /// TLS settings; `None` (the default) trusts the webpki roots and checks the
+    /// TLS settings; `None` (the default) trusts the webpki and platform roots and checks the
     /// certificate against the host name of the server string.
     pub tls: Option<Tls>,
 }
@@ -250,7 +257,7 @@ pub struct ImapClient<IO> {
 impl ImapClient<TcpStream> {
     /// Connects to `server` (`host`, `host:port` or `[v6]:port`) with the default
     /// [`Config`]: implicit TLS on port 993 (also when no port is given), STARTTLS
-    /// required on any other, the certificate checked against the webpki roots.
+    /// required on any other, the certificate checked against the webpki and platform roots.
     pub async fn connect(server: &str) -> Result<Self, ImapError> {
         Self::connect_with(server, Config::default()).await
     }

@@ -25,7 +25,7 @@
 //! ```
 //!
 //! `host` alone means port 995 and TLS from the start; `host:110` (or any other port) means
-//! `STLS`, required; the certificate is checked against the webpki roots (see
+//! `STLS`, required; the certificate is checked against the webpki and platform roots (see
 //! [`connect`](crate::connect)). The password goes only over TLS, unless
 //! [`Config::plaintext_auth`] says otherwise; SCRAM-SHA-256 is used when the server offers
 //! it, then SASL `PLAIN`, APOP and `USER` / `PASS`. A message is written to its
@@ -126,7 +126,7 @@ pub struct Config {
     pub timeout: Duration,
     /// How long the TCP connection and an implicit TLS handshake may take: 60 seconds.
     pub connect_timeout: Duration,
-    /// TLS settings; `None` (the default) trusts the webpki roots and checks the
+    /// TLS settings; `None` (the default) trusts the webpki and platform roots and checks the
     /// certificate against the host name of the server string.
     pub tls: Option<Tls>,
 }
@@ -212,7 +212,7 @@ pub struct Pop3Client<IO> {
 impl Pop3Client<TcpStream> {
     /// Connects to `server` (`host`, `host:port` or `[v6]:port`) with the default
     /// [`Config`]: implicit TLS on port 995 (also when no port is given), `STLS` required
-    /// on any other, the certificate checked against the webpki roots.
+    /// on any other, the certificate checked against the webpki and platform roots.
     pub async fn connect(server: &str) -> Result<Self, Pop3Error> {
         Self::connect_with(server, Config::default()).await
     }

@@ -3,32 +3,41 @@
 //!
 //! Sending a message with an attachment over STARTTLS with AUTH:
 //!
-//! ```no_run
+//! ```
 //! use mailwire_mime::{Mailbox, MessageBuilder};
 //! use mailwire_smtp::client::Credentials;
 //! use mailwire_tokio::smtp::{Config, SmtpClient};
 //!
-//! # async fn send() -> Result<(), Box<dyn std::error::Error>> {
+//! # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/doc_support/server.rs"));
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = doc_server(&[]).await;
+//! # let smtp_server = server.smtp.as_str();
+//! let report = b"%PDF-1.7 ...".to_vec(); // or std::fs::read("report.pdf")?
 //! let message = MessageBuilder::new()
 //!     .from(Mailbox::new(Some("Ann"), "ann@example.org"))
-//!     .to(Mailbox::new(None, "bob@example.net"))
+//!     .to(Mailbox::new(None, "fred@example.org"))
 //!     .subject("The report")
 //!     .text("Here it is.\n")
-//!     .attachment("application/pdf", "report.pdf", std::fs::read("report.pdf")?);
+//!     .attachment("application/pdf", "report.pdf", report);
 //! let mut config = Config::default();
-//! config.credentials = Some(Credentials::new("ann", "secret"));
-//! let mut smtp = SmtpClient::connect_with("smtp.example.org:587", config).await?;
+//! config.credentials = Some(Credentials::new("fred", "secret"));
+//! // smtp_server: "smtp.example.org:587", or any "host:port" but 465 for STARTTLS
+//! let mut smtp = SmtpClient::connect_with(smtp_server, config).await?;
 //! for result in smtp.send(message).await? {
 //!     println!("{result}");
+//! #   assert!(result.is_delivered());
 //! }
 //! smtp.quit().await?;
+//! # let inbox = server.mailbox("INBOX").await;
+//! # assert!(String::from_utf8_lossy(&inbox[0]).contains("filename=report.pdf"));
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! The envelope comes from the header (`Sender` or `From`; `To`, `Cc`, `Bcc`), `Bcc` is
 //! not sent, and `Date` and `Message-ID` are added when absent. Port 587 means STARTTLS,
-//! required; the certificate is checked against the webpki roots; the password goes only
+//! required; the certificate is checked against the webpki and platform roots; the password goes only
 //! over TLS. [`SmtpPool`] keeps connections open for many messages.
 
 mod outgoing;
@@ -135,7 +144,7 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// How long the TCP connection and an implicit TLS handshake may take: 60 seconds.
     pub connect_timeout: Duration,
-    /// TLS settings; `None` (the default) trusts the webpki roots and checks the
+    /// TLS settings; `None` (the default) trusts the webpki and platform roots and checks the
     /// certificate against the host name of the server string.
     pub tls: Option<Tls>,
 }
@@ -164,7 +173,7 @@ pub struct SmtpClient<IO> {
 impl SmtpClient<TcpStream> {
     /// Connects to `server` (`host`, `host:port` or `[v6]:port`) with the default
     /// [`Config`]: implicit TLS on port 465 (also when no port is given), STARTTLS
-    /// required on any other, the certificate checked against the webpki roots, no AUTH.
+    /// required on any other, the certificate checked against the webpki and platform roots, no AUTH.
     pub async fn connect(server: &str) -> Result<Self, SmtpError> {
         Self::connect_with(server, Config::default()).await
     }
