@@ -802,6 +802,31 @@ fn each_step_waits_its_own_configured_time() {
     assert_eq!(c.timeout(), Some(secs(6)), "final dot");
 }
 
+/// A step whose timeout runs out fails the session with that timeout, not as a closed
+/// connection.
+#[test]
+fn a_timeout_fails_the_session_naming_the_step_s_limit() {
+    use std::time::Duration;
+    let mut config = config();
+    config.timeouts.mail = Duration::from_secs(42);
+    let mut c = ready_client(config, "250 mx\r\n");
+    c.send_mail(Envelope::new(from("a@bar.com"), vec![to("b@foo.com")]))
+        .unwrap();
+    assert_eq!(exchange(&mut c, ""), "MAIL FROM:<a@bar.com>\r\n");
+    c.timed_out();
+    let failure = Failure::TimedOut {
+        after: Duration::from_secs(42),
+    };
+    assert_eq!(
+        events(&mut c),
+        [Event::Failed {
+            reason: failure.clone()
+        }]
+    );
+    assert_eq!(failure.to_string(), "no reply within 42s");
+    assert_eq!(c.transport(), Transport::Close);
+}
+
 #[test]
 fn reset_says_rset_and_reports_the_answer() {
     let mut c = ready_client(config(), "250-mx\r\n250 PIPELINING\r\n");

@@ -1,6 +1,7 @@
 //! What the client session reports to the application.
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::types::capability::EhloResponse;
 use crate::types::path::ForwardPath;
@@ -133,8 +134,14 @@ pub enum Failure {
         /// Its reply.
         reply: Reply,
     },
-    /// The connection closed or timed out.
+    /// The connection closed.
     ConnectionLost,
+    /// The server said nothing for as long as the step's timeout allows
+    /// ([`Timeouts`](super::Timeouts), RFC 5321 §4.5.3.2).
+    TimedOut {
+        /// The timeout that ran out.
+        after: Duration,
+    },
 }
 
 /// A reply on one line, without its final CRLF: `550 5.1.1 no such user / second line`.
@@ -181,7 +188,8 @@ impl fmt::Display for Failure {
             Self::ResetRefused { reply } => {
                 write!(f, "the server refused RSET: {}", OneLine(reply))
             }
-            Self::ConnectionLost => f.write_str("the connection closed or timed out"),
+            Self::ConnectionLost => f.write_str("the connection closed"),
+            Self::TimedOut { after } => write!(f, "no reply within {after:?}"),
         }
     }
 }

@@ -791,8 +791,9 @@ impl mailwire_core::Session for Session {
 
     fn timed_out(&mut self) {
         if !matches!(self.phase, Phase::Closed) {
+            let after = self.timeout_for_phase().unwrap_or_default();
             self.conduit.push_event(Event::Failed {
-                reason: Failure::ConnectionLost,
+                reason: Failure::TimedOut { after },
             });
         }
         self.close();
