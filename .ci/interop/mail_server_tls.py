@@ -77,8 +77,8 @@ greeting, capability, login, authenticate = exchange(
 assert b" STARTTLS LOGINDISABLED " in greeting, greeting
 assert b" AUTH=SCRAM-SHA-256 " in capability, capability
 assert b"AUTH=PLAIN" not in capability and b" LOGINDISABLED " in capability, capability
-assert login == b"b NO Plaintext login disabled; use STARTTLS\r\n", login
-assert authenticate == b"c NO Unsupported mechanism\r\n", authenticate
+assert login == b"b NO [PRIVACYREQUIRED] Plaintext login disabled; use STARTTLS\r\n", login
+assert authenticate == b"c NO [PRIVACYREQUIRED] PLAIN sends the password; use STARTTLS\r\n", authenticate
 print("before TLS: AUTH, USER and LOGIN refused with the expected replies")
 
 # A client that does not trust the certificate stops at the handshake.

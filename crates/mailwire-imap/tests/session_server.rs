@@ -384,7 +384,7 @@ fn login_disabled_without_tls_until_starttls() {
             "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED SASL-IR LITERAL+ IDLE NAMESPACE \
 UIDPLUS MOVE ENABLE ID UNSELECT MULTIAPPEND",
             "t1 OK CAPABILITY completed",
-            "t2 NO Plaintext login disabled; use STARTTLS",
+            "t2 NO [PRIVACYREQUIRED] Plaintext login disabled; use STARTTLS",
             "t3 OK Begin TLS negotiation now",
         ]
     );
@@ -397,6 +397,25 @@ UIDPLUS MOVE ENABLE ID UNSELECT MULTIAPPEND",
         b"* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR LITERAL+ IDLE NAMESPACE \
 UIDPLUS MOVE ENABLE ID UNSELECT MULTIAPPEND\r\nt5 OK CAPABILITY completed\r\n"
     );
+    assert!(store.events.is_empty());
+}
+
+#[test]
+fn a_password_mechanism_before_tls_is_refused_as_privacy_required() {
+    let mut store = rfc3501_store();
+    let (out, s) = run(
+        &mut store,
+        Config::default(),
+        &[b"p1 AUTHENTICATE PLAIN AG1yYwBzZWNyZXQ=\r\np2 AUTHENTICATE LOGIN\r\n"],
+    );
+    assert_eq!(
+        lines_after_greeting(&out),
+        [
+            "p1 NO [PRIVACYREQUIRED] PLAIN sends the password; use STARTTLS",
+            "p2 NO [PRIVACYREQUIRED] LOGIN sends the password; use STARTTLS",
+        ]
+    );
+    assert_eq!(s.user(), None);
     assert!(store.events.is_empty());
 }
 

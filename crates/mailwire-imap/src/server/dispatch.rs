@@ -15,8 +15,8 @@ use super::search::search_needs_store;
 use super::view::View;
 use super::{Mode, Pending, Session, State};
 use crate::types::{
-    Command, CommandBody, Completion, Condition, Data, FetchAttribute, NamespaceDescription,
-    Response, SequenceSet, Tag,
+    Atom, Code, Command, CommandBody, Completion, Condition, Data, FetchAttribute,
+    NamespaceDescription, Response, SequenceSet, Tag,
 };
 
 impl Session {
@@ -87,7 +87,7 @@ impl Session {
                     self.tagged(
                         tag,
                         Completion::No,
-                        None,
+                        privacy_required(),
                         "Plaintext login disabled; use STARTTLS",
                     );
                     return;
@@ -114,9 +114,17 @@ impl Session {
                 mechanism,
                 initial_response,
             } => {
-                let offered = Mechanism::from_str(mechanism.as_str())
-                    .ok()
-                    .filter(|&m| self.mechanism_offered(m));
+                let named = Mechanism::from_str(mechanism.as_str()).ok();
+                if let Some(m) = named.filter(|&m| {
+                    m.sends_plaintext_secret()
+                        && self.config.mechanisms.contains(&m)
+                        && !self.plaintext_allowed()
+                }) {
+                    let text = format!("{} sends the password; use STARTTLS", m.as_str());
+                    self.tagged(tag, Completion::No, privacy_required(), &text);
+                    return;
+                }
+                let offered = named.filter(|&m| self.mechanism_offered(m));
                 let exchange = offered.and_then(|m| {
                     let nonce = if m.sends_plaintext_secret() {
                         String::new()
@@ -491,4 +499,11 @@ impl Session {
         }
         self.enforce_auth_limit();
     }
+}
+
+/// RFC 5530's `PRIVACYREQUIRED`: what refuses a password sent before TLS.
+fn privacy_required() -> Option<Code> {
+    Atom::new("PRIVACYREQUIRED")
+        .ok()
+        .map(|name| Code::Other { name, text: None })
 }
