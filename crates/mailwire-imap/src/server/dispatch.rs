@@ -296,7 +296,7 @@ impl Session {
                         self.tagged(
                             tag,
                             Completion::No,
-                            Some(crate::types::Code::BadCharset(charsets)),
+                            Some(Code::BadCharset(charsets)),
                             "Unsupported charset",
                         );
                         return;
@@ -468,7 +468,7 @@ impl Session {
         self.tagged(
             tag,
             Completion::Ok,
-            Some(crate::types::Code::Capability(caps)),
+            Some(Code::Capability(caps)),
             "Logged in",
         );
     }
