@@ -717,6 +717,14 @@ impl Authenticator for Accounts {
             _ => AuthAnswer::Reject,
         }
     }
+
+    /// The address a login name stands for, so `alice` and `Alice@localhost` share one
+    /// count of failures; a name no account has is counted lower-cased.
+    fn account_key(&self, user: &str) -> String {
+        self.users
+            .login(user)
+            .map_or_else(|| user.to_ascii_lowercase(), |a| a.address.to_string())
+    }
 }
 
 /// After a login, the servers open the identity the client acts as: any login name of an
@@ -1041,6 +1049,18 @@ mod tests {
     }
 
     const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn every_name_of_an_account_is_one_throttle_key() {
+        let (_data, accounts) = accounts();
+        assert_eq!(accounts.account_key("alice"), "alice@example.org");
+        assert_eq!(
+            accounts.account_key("ALICE@Example.org"),
+            "alice@example.org"
+        );
+        assert_eq!(accounts.account_key("Carol"), "carol@example.net");
+        assert_eq!(accounts.account_key("Dave@Example.org"), "dave@example.org");
+    }
 
     #[tokio::test]
     async fn passwords_are_checked_against_the_argon2_hash() {

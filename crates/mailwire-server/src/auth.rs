@@ -37,4 +37,12 @@ pub trait Authenticator: Send + Sync + 'static {
         question: AuthQuestion,
         peer: IpAddr,
     ) -> impl Future<Output = AuthAnswer> + Send;
+
+    /// The account `user` names, as the [`Throttle`](crate::Throttle) counts failed
+    /// logins: an implementation that takes several names for one account (`alice`,
+    /// `Alice@Example.org`) gives all of them one key, so that spreading guesses over the
+    /// names earns no extra attempts. The name as given unless overridden.
+    fn account_key(&self, user: &str) -> String {
+        user.to_owned()
+    }
 }
