@@ -55,7 +55,8 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
@@ -575,10 +576,102 @@ fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
 
+/// How often, at most, the users file is looked at for changes.
+const RECHECK: Duration = Duration::from_secs(1);
+
+/// The accounts of the users file as it is now: a login or a delivery that comes a second
+/// or more after the last look checks the file's size and modification time, and reads it
+/// again when they changed (as `add-user` changes it), so a running server takes new
+/// accounts and passwords without a restart. A file that does not read keeps the accounts
+/// read before, with a warning.
+#[derive(Debug)]
+pub(crate) struct LiveUsers {
+    /// The file watched; `None` for accounts that never change.
+    path: Option<PathBuf>,
+    recheck: Duration,
+    state: Mutex<Live>,
+}
+
+#[derive(Debug)]
+struct Live {
+    users: Arc<Users>,
+    /// The file's size and modification time when last read (or found unreadable).
+    stamp: Option<(u64, SystemTime)>,
+    checked: Instant,
+}
+
+/// The size and modification time of the file at `path`, if there is one.
+fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
+    let meta = fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
+}
+
+impl LiveUsers {
+    /// `users`, read from `path` (or the demo account, while `path` does not exist), and
+    /// read again from `path` when it changes.
+    pub(crate) fn watching(users: Users, path: PathBuf) -> Self {
+        let stamp = stamp(&path);
+        LiveUsers {
+            path: Some(path),
+            recheck: RECHECK,
+            state: Mutex::new(Live {
+                users: Arc::new(users),
+                stamp,
+                checked: Instant::now(),
+            }),
+        }
+    }
+
+    /// `users`, for good.
+    #[cfg(test)]
+    pub(crate) fn fixed(users: Users) -> Self {
+        LiveUsers {
+            path: None,
+            recheck: RECHECK,
+            state: Mutex::new(Live {
+                users: Arc::new(users),
+                stamp: None,
+                checked: Instant::now(),
+            }),
+        }
+    }
+
+    /// The accounts now.
+    pub(crate) fn get(&self) -> Arc<Users> {
+        let mut live = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(path) = &self.path
+            && live.checked.elapsed() >= self.recheck
+        {
+            live.checked = Instant::now();
+            let now = stamp(path);
+            if now.is_some() && now != live.stamp {
+                live.stamp = now;
+                match Users::load(path) {
+                    Ok(Some(users)) => {
+                        eprintln!(
+                            "mail-server: {} changed: {} account(s)",
+                            path.display(),
+                            users.accounts().len()
+                        );
+                        live.users = Arc::new(users);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        eprintln!(
+                            "mail-server: warning: {e}; the accounts read before stay in use"
+                        );
+                    }
+                }
+            }
+        }
+        Arc::clone(&live.users)
+    }
+}
+
 /// The accounts at work: they answer logins, open Maildirs and take mail.
 #[derive(Debug)]
 pub(crate) struct Accounts {
-    users: Arc<Users>,
+    users: Arc<LiveUsers>,
     store: MaildirStore,
     /// The hash checked when the user is unknown, so that an unknown user costs the same
     /// time as a wrong password.
@@ -597,15 +690,16 @@ pub(crate) struct Accounts {
 impl Accounts {
     /// Serves `users`, whose Maildirs are under `data`.
     pub(crate) fn new(
-        users: Users,
+        users: LiveUsers,
         data: PathBuf,
         max_message_size: u64,
     ) -> Result<Self, AccountError> {
         let users = Arc::new(users);
         let located = Arc::clone(&users);
         // The store is asked only for accounts' addresses (see `MailStore for Accounts`).
-        let mut store =
-            MaildirStore::with_locator(move |address| Some(located.exact(address)?.maildir(&data)));
+        let mut store = MaildirStore::with_locator(move |address| {
+            Some(located.get().exact(address)?.maildir(&data))
+        });
         store.max_message_size = max_message_size;
         Ok(Accounts {
             users,
@@ -627,7 +721,7 @@ impl Accounts {
 
     /// The local domains.
     pub(crate) fn domains(&self) -> Vec<String> {
-        self.users.domains()
+        self.users.get().domains()
     }
 
     /// Keys for a user with no account: made from the decoy key and the name, so that a
@@ -660,7 +754,7 @@ impl Accounts {
 
     /// Whether an account opted in to APOP and CRAM-MD5.
     pub(crate) fn apop(&self) -> bool {
-        self.users.accounts.iter().any(|a| a.secret.is_some())
+        self.users.get().accounts.iter().any(|a| a.secret.is_some())
     }
 }
 
@@ -673,7 +767,8 @@ impl Authenticator for Accounts {
                 password,
                 ..
             } => {
-                let account = self.users.acting(&authcid, authzid.as_deref());
+                let users = self.users.get();
+                let account = users.acting(&authcid, authzid.as_deref());
                 let name = account.map(|a| a.address.to_string());
                 let hash = account.map(|a| a.password.clone());
                 let decoy = Arc::clone(&self.decoy);
@@ -703,12 +798,17 @@ impl Authenticator for Accounts {
             }
             AuthQuestion::ScramKeys {
                 authcid, authzid, ..
-            } => match self.users.acting(&authcid, authzid.as_deref()) {
+            } => match self.users.get().acting(&authcid, authzid.as_deref()) {
                 Some(account) => AuthAnswer::ScramKeys(account.scram.clone()),
                 None => AuthAnswer::ScramKeys(self.decoy_keys(&authcid)),
             },
             AuthQuestion::Secret { authcid, .. } => {
-                match self.users.login(&authcid).and_then(|a| a.secret.clone()) {
+                match self
+                    .users
+                    .get()
+                    .login(&authcid)
+                    .and_then(|a| a.secret.clone())
+                {
                     Some(secret) => AuthAnswer::Secret(secret),
                     None => AuthAnswer::Reject,
                 }
@@ -722,6 +822,7 @@ impl Authenticator for Accounts {
     /// count of failures; a name no account has is counted lower-cased.
     fn account_key(&self, user: &str) -> String {
         self.users
+            .get()
             .login(user)
             .map_or_else(|| user.to_ascii_lowercase(), |a| a.address.to_string())
     }
@@ -734,8 +835,10 @@ impl MailStore for Accounts {
     type Mailboxes = Maildir;
 
     async fn open(&self, user: &str) -> StoreResult<Maildir> {
-        let account = self.users.login(user).ok_or(StoreError::NoPermission)?;
-        self.store.open(&account.address.to_string()).await
+        let address = self.users.get().login(user).map(|a| a.address.to_string());
+        self.store
+            .open(&address.ok_or(StoreError::NoPermission)?)
+            .await
     }
 }
 
@@ -755,7 +858,7 @@ impl Delivery for Accounts {
         };
         Ok(ToAccounts {
             inner: self.store.mail(client, from, params).await?,
-            users: Arc::clone(&self.users),
+            users: self.users.get(),
             store: self.store.clone(),
             authenticated: client.user.is_some(),
             relay,
@@ -1044,7 +1147,8 @@ mod tests {
 
     fn accounts() -> (tempfile::TempDir, Accounts) {
         let data = tempfile::tempdir().unwrap();
-        let accounts = Accounts::new(users(), data.path().to_owned(), 1 << 20).unwrap();
+        let accounts =
+            Accounts::new(LiveUsers::fixed(users()), data.path().to_owned(), 1 << 20).unwrap();
         (data, accounts)
     }
 
@@ -1163,7 +1267,7 @@ mod tests {
         let AuthAnswer::ScramKeys(keys) = accounts.authenticate(question, PEER).await else {
             panic!()
         };
-        assert_ne!(keys, accounts.users.login("carol").unwrap().scram);
+        assert_ne!(keys, accounts.users.get().login("carol").unwrap().scram);
         // The decoy keys are the same each time, whatever the name's case.
         assert_eq!(accounts.decoy_keys("Nobody"), accounts.decoy_keys("nobody"));
         assert_ne!(
@@ -1203,9 +1307,9 @@ mod tests {
         );
 
         let plain_only = Accounts::new(
-            Users {
+            LiveUsers::fixed(Users {
                 accounts: vec![account("alice@example.org", "open sesame", false)],
-            },
+            }),
             PathBuf::from("unused"),
             1,
         )
@@ -1215,6 +1319,36 @@ mod tests {
             plain_only.mechanisms(),
             [Mechanism::ScramSha256, Mechanism::Plain, Mechanism::Login]
         );
+    }
+
+    #[test]
+    fn a_running_server_takes_accounts_added_to_the_users_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users");
+        let (demo, _) = Users::demo().unwrap();
+        let mut live = LiveUsers::watching(demo, path.clone());
+        live.recheck = Duration::ZERO;
+        let names = |live: &LiveUsers| -> Vec<String> {
+            let users = live.get();
+            users
+                .accounts()
+                .iter()
+                .map(|a| a.address.to_string())
+                .collect()
+        };
+        assert_eq!(names(&live), ["user@localhost"]);
+        // The first account added replaces the demo account.
+        add_user(&path, &account("alice@example.org", "open sesame", false)).unwrap();
+        assert_eq!(names(&live), ["alice@example.org"]);
+        add_user(&path, &account("bob@example.org", "bob's secret", false)).unwrap();
+        assert_eq!(names(&live), ["alice@example.org", "bob@example.org"]);
+        // A file that does not read leaves the accounts as they were.
+        fs::write(&path, "not a users line\n").unwrap();
+        assert_eq!(names(&live), ["alice@example.org", "bob@example.org"]);
+        // Unchanged since: not read again (the stamp is the broken file's).
+        assert_eq!(names(&live), ["alice@example.org", "bob@example.org"]);
+        fs::write(&path, format!("{ALICE}\n")).unwrap();
+        assert_eq!(names(&live), ["alice@example.org"]);
     }
 
     #[test]
@@ -1283,7 +1417,8 @@ mod tests {
         };
         assert_eq!(demo.address.to_string(), "user@localhost");
         assert!(demo.secret.is_none());
-        let accounts = Accounts::new(users.clone(), PathBuf::from("unused"), 1).unwrap();
+        let accounts =
+            Accounts::new(LiveUsers::fixed(users.clone()), PathBuf::from("unused"), 1).unwrap();
         assert_eq!(
             accounts
                 .authenticate(password_question("user", &password), PEER)

@@ -48,7 +48,9 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use accounts::{Account, AccountError, Accounts, Address, Users, add_user, random_password};
+use accounts::{
+    Account, AccountError, Accounts, Address, LiveUsers, Users, add_user, random_password,
+};
 use clap::{Parser, Subcommand};
 use mailwire::imap::server::Config as ImapConfig;
 use mailwire::pop3::server::{Config as Pop3Config, PlaintextLogin};
@@ -321,7 +323,8 @@ fn load_users(path: &Path, named: bool) -> Result<Users, Box<dyn std::error::Err
          with the password {password}
 mail-server: log in as `user` (or `user@localhost`); mail to user@localhost (or postmaster@localhost) reaches it.
 mail-server: the demo account lives in memory only, its password changes at each start;
-mail-server: add accounts with `mail-server add-user ADDRESS` (see `add-user --help`).",
+mail-server: add accounts with `mail-server add-user ADDRESS` (see `add-user --help`): the
+mail-server: running server takes them within a second, and the demo account gives way.",
         path = path.display()
     );
     Ok(users)
@@ -342,6 +345,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let users = load_users(&args.users_file(), args.users.is_some())?;
+    let users = LiveUsers::watching(users, args.users_file());
     let mut accounts = Accounts::new(users, args.data.clone(), args.max_message_size)?;
     // Mail from clients that logged in, for other domains, waits in the queue for the
     // relay task.
