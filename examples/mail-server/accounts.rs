@@ -51,9 +51,9 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::net::IpAddr;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -64,7 +64,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use mailwire::core::Secret;
-use mailwire::maildir::{Maildir, MaildirStore};
+use mailwire::maildir::{DotLock, Maildir, MaildirStore};
 use mailwire::relay::Intake;
 use mailwire::sasl::{AuthAnswer, AuthQuestion, Mechanism, ScramKeys};
 use mailwire::server::{
@@ -530,6 +530,17 @@ pub(crate) fn add_user(path: &Path, account: &Account) -> Result<(), AccountErro
         path: path.to_owned(),
         source,
     };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io_error)?;
+    // Held from the read to the rename, so that two add-user runs at once both count.
+    let lock = DotLock::acquire(path).map_err(io_error)?;
     let mut text = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
@@ -544,36 +555,10 @@ pub(crate) fn add_user(path: &Path, account: &Account) -> Result<(), AccountErro
     }
     text.push_str(&account.line());
     text.push('\n');
-    write_atomically(path, text.as_bytes()).map_err(io_error)
-}
-
-/// Writes a file through a temporary file beside it, mode 0600, renamed over it.
-fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = fs::File::options()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut file| {
-            file.write_all(contents)?;
-            file.sync_all()
-        })
-        .and_then(|()| fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    written?;
-    fs::File::open(dir)?.sync_all()
+    lock.commit(text.as_bytes()).map_err(io_error)?;
+    fs::File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(io_error)
 }
 
 /// How often, at most, the users file is looked at for changes.
@@ -1349,6 +1334,31 @@ mod tests {
         assert_eq!(names(&live), ["alice@example.org", "bob@example.org"]);
         fs::write(&path, format!("{ALICE}\n")).unwrap();
         assert_eq!(names(&live), ["alice@example.org"]);
+    }
+
+    #[test]
+    fn add_user_runs_at_once_each_add_their_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users");
+        let accounts: Vec<Account> = (0..8)
+            .map(|n| account(&format!("user{n}@example.org"), "pw", false))
+            .collect();
+        std::thread::scope(|scope| {
+            for account in &accounts {
+                let path = &path;
+                scope.spawn(move || add_user(path, account).unwrap());
+            }
+        });
+        let users = Users::load(&path).unwrap().unwrap();
+        let mut names: Vec<String> = users
+            .accounts()
+            .iter()
+            .map(|a| a.address.to_string())
+            .collect();
+        names.sort();
+        let expected: Vec<String> = (0..8).map(|n| format!("user{n}@example.org")).collect();
+        assert_eq!(names, expected);
+        assert!(!dir.path().join("users.lock").exists());
     }
 
     #[test]

@@ -107,6 +107,7 @@ mod view;
 
 pub use content::MessageContent;
 pub use delivery::Incoming;
+pub use lock::DotLock;
 pub use maildir::{DEFAULT_MAX_MESSAGE_SIZE, Maildir};
 pub use store::MaildirStore;
 pub use view::{MaildirView, RESCAN_INTERVAL};

@@ -46,19 +46,37 @@ pub(crate) fn without_waiting<T>(work: impl FnOnce() -> T) -> (T, bool) {
     (result, REFUSED.replace(false))
 }
 
-/// A held `<file>.lock`; dropped without [`commit`](Self::commit), it is removed and
-/// `<file>` is left as it was.
+/// A held `<file>.lock`, as Dovecot takes it for `dovecot-uidlist`: created
+/// exclusively, so one process at a time changes `<file>`; the new content is written
+/// into the lock file and renamed over `<file>` ([`commit`](Self::commit)), so readers
+/// see the old file or the new one, whole. Dropped without `commit`, the lock is removed
+/// and `<file>` is left as it was. A lock older than two minutes was left by a process
+/// that died, and is taken over.
+///
+/// ```
+/// use mailwire_maildir::DotLock;
+///
+/// let dir = std::env::temp_dir().join(format!("dotlock-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let counter = dir.join("counter");
+/// let lock = DotLock::acquire(&counter)?; // waits while another process holds it
+/// let n: u32 = std::fs::read_to_string(&counter).map_or(0, |t| t.trim().parse().unwrap_or(0));
+/// lock.commit(format!("{}\n", n + 1).as_bytes())?;
+/// assert_eq!(std::fs::read_to_string(&counter)?, "1\n");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
-pub(crate) struct DotLock {
+pub struct DotLock {
     target: PathBuf,
     path: PathBuf,
     file: Option<File>,
 }
 
 impl DotLock {
-    /// Takes the lock of `target`, waiting while another holder has it and removing it
-    /// when it is stale.
-    pub(crate) fn acquire(target: &Path) -> io::Result<Self> {
+    /// Takes the lock of `target`, waiting while another holder has it (up to 30 seconds,
+    /// then [`io::ErrorKind::TimedOut`]) and removing it when it is stale.
+    pub fn acquire(target: &Path) -> io::Result<Self> {
         let mut path = target.as_os_str().to_owned();
         path.push(".lock");
         let path = PathBuf::from(path);
@@ -108,8 +126,9 @@ impl DotLock {
     }
 
     /// Writes `content` into the lock file, syncs it and renames it over the target:
-    /// the new content replaces the old at once, and the lock is released.
-    pub(crate) fn commit(mut self, content: &[u8]) -> io::Result<()> {
+    /// the new content replaces the old at once, and the lock is released. The directory
+    /// is not synced: call `sync_all` on it when the rename must survive a crash.
+    pub fn commit(mut self, content: &[u8]) -> io::Result<()> {
         let mut file = self.file.take().expect("a lock is committed once");
         file.write_all(content)?;
         file.sync_all()?;
