@@ -47,6 +47,7 @@ use std::net::SocketAddr;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use accounts::{Account, AccountError, Accounts, Address, Users, add_user, random_password};
 use clap::{Parser, Subcommand};
@@ -158,6 +159,10 @@ struct Args {
     /// AAAA): `DOMAIN=HOST:PORT`; repeat for more.
     #[arg(long, value_name = "DOMAIN=SERVER", value_parser = parse_route)]
     route: Vec<(String, Route)>,
+    /// The wait before the first retry of mail a server could not take, doubled after
+    /// each further failure up to 4 hours: `300`, `90s`, `5m`, `2h` (at least 1s).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_retry)]
+    retry_first: Duration,
 }
 
 /// `DOMAIN=HOST:PORT`.
@@ -167,6 +172,30 @@ fn parse_route(text: &str) -> Result<(String, Route), String> {
         .ok_or_else(|| format!("{text:?} is not DOMAIN=SERVER"))?;
     let route = server.parse().map_err(|e| format!("{server:?}: {e}"))?;
     Ok((domain.to_ascii_lowercase(), route))
+}
+
+/// Seconds, with `s`, `m`, `h` or `d` after the number if wanted; 1 second at least.
+fn parse_retry(text: &str) -> Result<Duration, String> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?}: not a number of s, m, h or d")),
+    };
+    let seconds = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("{text:?}: not a number of s, m, h or d"))?;
+    if seconds == 0 {
+        return Err("the wait must be 1s at least".to_owned());
+    }
+    Ok(Duration::from_secs(seconds))
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,8 +213,8 @@ enum Command {
 enum QueueCommand {
     /// Lists the queued messages and where each recipient stands.
     List,
-    /// Makes every queued message (or one) due now; a running server tries it at its next
-    /// pass.
+    /// Makes every queued message (or one) due now; a running server sees it within 5
+    /// seconds and tries it.
     Flush {
         /// The message's id, as `queue list` shows it.
         id: Option<String>,
@@ -273,7 +302,9 @@ async fn queue_command(
     args: &Args,
     command: &QueueCommand,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let queue = Queue::open(args.data.join("queue"))?;
+    // Beside a running server: its files being written are left alone, and it is told
+    // of a flush or a deletion.
+    let queue = Queue::inspect(args.data.join("queue"))?;
     match command {
         QueueCommand::List => {
             let mut out = String::new();
@@ -351,6 +382,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let accounts = Arc::new(accounts);
     let mut relay_config = RelayConfig::new(hostname);
     relay_config.routes.extend(args.route.iter().cloned());
+    relay_config.retry_base = args.retry_first;
     relay_config.local_domains = accounts.domains();
     let outbound = Relay::new(queue, relay_config, Arc::clone(&accounts));
     let throttle = Arc::new(Throttle::new());
@@ -527,6 +559,27 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn retry_first_takes_seconds_or_a_unit_and_one_second_at_least() {
+        let secs = |text| parse_retry(text).map(|d| d.as_secs());
+        assert_eq!(secs("2"), Ok(2));
+        assert_eq!(secs("2s"), Ok(2));
+        assert_eq!(secs("5m"), Ok(300));
+        assert_eq!(secs("4h"), Ok(14_400));
+        assert_eq!(secs("1d"), Ok(86_400));
+        assert_eq!(secs("0s"), Err("the wait must be 1s at least".to_owned()));
+        assert_eq!(
+            secs("5 m"),
+            Err("\"5 m\": not a number of s, m, h or d".to_owned())
+        );
+        assert_eq!(
+            secs("m"),
+            Err("\"m\": not a number of s, m, h or d".to_owned())
+        );
+        let args = Args::try_parse_from(["mail-server"]).unwrap();
+        assert_eq!(args.retry_first, Duration::from_secs(300));
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub struct Config {
     /// The roots a server's certificate is checked against; `None` (the default) trusts
     /// the webpki roots.
     pub tls_roots: Option<RootCertStore>,
+    /// How often the running relay looks for changes another process made to the queue
+    /// directory (see [`Queue::inspect`]): 5 seconds.
+    pub rescan_interval: Duration,
 }
 
 impl Config {
@@ -90,6 +93,7 @@ impl Config {
             connect_timeout: Duration::from_secs(60),
             max_parallel: 8,
             tls_roots: None,
+            rescan_interval: Duration::from_secs(5),
         }
     }
 
@@ -187,8 +191,10 @@ impl<L: Delivery> Relay<L> {
     }
 
     /// Delivers until `shutdown`: each message when it is due, at once when one is queued
-    /// or flushed. An attempt under way when shutdown comes is finished first.
+    /// or flushed, and within [`Config::rescan_interval`] when another process flushed
+    /// or deleted one. An attempt under way when shutdown comes is finished first.
     pub async fn run(&self, shutdown: ShutdownSignal) {
+        let rescan = self.config.rescan_interval.max(Duration::from_millis(10));
         loop {
             self.deliver_due().await;
             let now = self.queue.clock().now();
@@ -199,7 +205,10 @@ impl<L: Delivery> Relay<L> {
             tokio::select! {
                 () = shutdown.requested() => return,
                 () = self.queue.woken() => {}
-                () = tokio::time::sleep(Duration::from_secs(wait)) => {}
+                () = tokio::time::sleep(Duration::from_secs(wait).min(rescan)) => {}
+            }
+            if let Err(error) = self.queue.rescan().await {
+                tracing::error!(%error, "cannot read the queue directory again");
             }
         }
     }

@@ -1124,3 +1124,80 @@ async fn a_flush_wakes_the_running_relay() {
     assert_eq!(far.got().len(), 1);
     assert_eq!(near.queue.list(), []);
 }
+
+/// A port nothing listens on.
+async fn closed_port() -> SocketAddr {
+    let listener = bind().await;
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    addr
+}
+
+#[tokio::test]
+async fn another_process_flushes_and_deletes_through_the_directory() {
+    let near = near().await;
+    let far_addr = closed_port().await;
+    let mut config = config(&[("example.net", far_addr)]);
+    config.rescan_interval = Duration::from_millis(20);
+    let relay = Arc::new(Relay::new(
+        near.queue.clone(),
+        config,
+        Arc::new(Recorder::default()),
+    ));
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn({
+        let relay = Arc::clone(&relay);
+        let signal = shutdown.signal();
+        async move { relay.run(signal).await }
+    });
+    for to in ["<bob@example.net>", "<carol@example.net>"] {
+        submit(near.addr, "<ann@example.org>", &[to], None, MESSAGE).await;
+    }
+    // Both tried once with the far end down, as the files say; the retry is due in 300
+    // seconds that never pass on this clock.
+    let beside = || Queue::inspect_with(near.dir.path(), near.clock.clone()).unwrap();
+    tokio::time::timeout(Duration::from_secs(120), async {
+        while beside()
+            .list()
+            .iter()
+            .any(|e| e.recipients[0].attempts == 0)
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+    let far = Recorder::default();
+    let far_shutdown = Shutdown::new();
+    serve(
+        far.clone(),
+        TcpListener::bind(far_addr).await.unwrap(),
+        &far_shutdown,
+    );
+
+    // A second process: the command-line tool beside the running server.
+    let beside = beside();
+    let list = beside.list();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list, near.queue.list());
+    let bob = list
+        .iter()
+        .find(|e| e.recipients[0].path.to_string() == "<bob@example.net>")
+        .unwrap();
+    beside.delete(&bob.id).await.unwrap();
+    beside.flush(None).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(120), async {
+        while far.got().is_empty() {
+            far.arrived.notified().await;
+        }
+    })
+    .await
+    .unwrap();
+    shutdown.request();
+    task.await.unwrap();
+    let got = far.got();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].to, ["<carol@example.net>"]);
+    assert_eq!(near.queue.list(), []);
+    assert_eq!(files(near.dir.path()), Vec::<String>::new());
+}
