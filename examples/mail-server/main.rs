@@ -155,23 +155,27 @@ struct Args {
     /// Log each command and its outcome, not only connections, logins and failures.
     #[arg(long)]
     verbose: bool,
-    /// Send mail for DOMAIN to this server instead of the one DNS names (MX, then A /
-    /// AAAA): `DOMAIN=HOST:PORT`; repeat for more.
-    #[arg(long, value_name = "DOMAIN=SERVER", value_parser = parse_route)]
-    route: Vec<(String, Route)>,
+    /// Send mail for DOMAIN to these servers instead of the ones DNS names (MX, then A /
+    /// AAAA): `DOMAIN=HOST:PORT`, or `DOMAIN=HOST:PORT,HOST:PORT` for servers tried in
+    /// turn when one cannot take the mail now; repeat for more domains.
+    #[arg(long, value_name = "DOMAIN=SERVER[,SERVER]", value_parser = parse_route)]
+    route: Vec<(String, Vec<Route>)>,
     /// The wait before the first retry of mail a server could not take, doubled after
     /// each further failure up to 4 hours: `300`, `90s`, `5m`, `2h` (at least 1s).
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_retry)]
     retry_first: Duration,
 }
 
-/// `DOMAIN=HOST:PORT`.
-fn parse_route(text: &str) -> Result<(String, Route), String> {
-    let (domain, server) = text
+/// `DOMAIN=HOST:PORT[,HOST:PORT…]`.
+fn parse_route(text: &str) -> Result<(String, Vec<Route>), String> {
+    let (domain, servers) = text
         .split_once('=')
         .ok_or_else(|| format!("{text:?} is not DOMAIN=SERVER"))?;
-    let route = server.parse().map_err(|e| format!("{server:?}: {e}"))?;
-    Ok((domain.to_ascii_lowercase(), route))
+    let routes = servers
+        .split(',')
+        .map(|server| server.parse().map_err(|e| format!("{server:?}: {e}")))
+        .collect::<Result<_, _>>()?;
+    Ok((domain.to_ascii_lowercase(), routes))
 }
 
 /// Seconds, with `s`, `m`, `h` or `d` after the number if wanted; 1 second at least.
@@ -580,6 +584,19 @@ mod tests {
         );
         let args = Args::try_parse_from(["mail-server"]).unwrap();
         assert_eq!(args.retry_first, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn a_route_may_list_several_servers() {
+        let (domain, routes) = parse_route("Example.NET=127.0.0.1:2526,[::1]:2527").unwrap();
+        let servers: Vec<(String, u16)> = routes.into_iter().map(|r| (r.host, r.port)).collect();
+        assert_eq!(domain, "example.net");
+        assert_eq!(
+            servers,
+            [("127.0.0.1".to_owned(), 2526), ("::1".to_owned(), 2527)]
+        );
+        assert!(parse_route("example.net").is_err());
+        assert!(parse_route("example.net=127.0.0.1:2526,").is_err());
     }
 
     #[test]

@@ -34,7 +34,7 @@
 //! let intake = Intake::new(queue.clone(), hostname.clone());
 //! # let _ = intake;
 //! let mut config = Config::new(hostname);
-//! config.routes.insert("example.net".into(), "127.0.0.1:2526".parse()?);
+//! config.routes.insert("example.net".into(), vec!["127.0.0.1:2526".parse()?]);
 //! config.local_domains.push("example.org".into());
 //! let local = Arc::new(Memory::new());
 //! let relay = Relay::new(queue, config, local);
