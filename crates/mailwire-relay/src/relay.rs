@@ -74,6 +74,10 @@ pub struct Config {
     /// The roots a server's certificate is checked against; `None` (the default) trusts
     /// the webpki roots.
     pub tls_roots: Option<RootCertStore>,
+    /// How many messages one connection carries before it is closed and another opened:
+    /// 100. Messages due for the same server in one pass go over one connection, with
+    /// RSET between them.
+    pub max_messages_per_connection: usize,
     /// How often the running relay looks for changes another process made to the queue
     /// directory (see [`Queue::inspect`]): 5 seconds.
     pub rescan_interval: Duration,
@@ -96,6 +100,7 @@ impl Config {
             connect_timeout: Duration::from_secs(60),
             max_parallel: 8,
             tls_roots: None,
+            max_messages_per_connection: 100,
             rescan_interval: Duration::from_secs(5),
         }
     }
@@ -226,13 +231,15 @@ impl<L: Delivery> Relay<L> {
             due.filter(|e| busy.insert(e.id.clone())).collect()
         };
         let count = due.len();
+        let connections = &Connections::default();
         futures_util::stream::iter(due)
             .for_each_concurrent(self.config.max_parallel.max(1), |entry| async move {
                 let id = entry.id.clone();
-                self.attempt(entry, now).await;
+                self.attempt(connections, entry, now).await;
                 self.busy().remove(&id);
             })
             .await;
+        connections.close().await;
         count
     }
 
@@ -241,7 +248,7 @@ impl<L: Delivery> Relay<L> {
         self.busy.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    async fn attempt(&self, mut entry: Entry, now: u64) {
+    async fn attempt(&self, connections: &Connections, mut entry: Entry, now: u64) {
         let mut by_domain: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, r) in entry.recipients.iter().enumerate() {
             if r.status == Status::Pending && r.next_attempt <= now {
@@ -251,7 +258,9 @@ impl<L: Delivery> Relay<L> {
         // Each domain's results are on disk before the next domain is tried: a crash
         // then repeats as little as possible.
         for (domain, indices) in by_domain {
-            let outcomes = self.send_to_domain(&domain, &entry, &indices).await;
+            let outcomes = self
+                .send_to_domain(connections, &domain, &entry, &indices)
+                .await;
             let mut failed = Vec::new();
             for (&i, outcome) in indices.iter().zip(outcomes) {
                 let r = &mut entry.recipients[i];
@@ -361,7 +370,13 @@ impl<L: Delivery> Relay<L> {
     /// servers that takes the message: a server that cannot be reached, or that answers
     /// the greeting, EHLO or MAIL with a temporary failure, passes the message on to the
     /// next (RFC 5321 §5.1, §4.5.4.1) before the recipients are deferred.
-    async fn send_to_domain(&self, domain: &str, entry: &Entry, indices: &[usize]) -> Vec<Outcome> {
+    async fn send_to_domain(
+        &self,
+        connections: &Connections,
+        domain: &str,
+        entry: &Entry,
+        indices: &[usize],
+    ) -> Vec<Outcome> {
         let all = |outcome: Outcome| vec![outcome; indices.len()];
         let routes = match self.routes(domain).await {
             Ok(routes) => routes,
@@ -381,24 +396,58 @@ impl<L: Delivery> Relay<L> {
         ));
         for route in routes {
             let name = format!("{}:{}", route.host, route.port);
-            let mut smtp = match self.open(&route, &entry.id).await {
-                Ok(smtp) => smtp,
-                Err(reason) => {
+            let slot = connections.slot(&route);
+            let mut slot = slot.lock().await;
+            let reused = match std::mem::take(&mut *slot) {
+                Slot::Down(reason) => {
+                    // Found unreachable earlier in this pass: not asked again.
                     tracing::info!(id = %entry.id, %domain, host = %name, result = %reason, "delivery attempt");
-                    last = all(Outcome::local("4.4.1", reason, false));
+                    last = all(Outcome::local("4.4.1", reason.clone(), false));
+                    *slot = Slot::Down(reason);
                     continue;
                 }
+                Slot::Open { mut smtp, sent } if sent < self.max_per_connection() => {
+                    // RSET also finds a connection the server closed since its last
+                    // message; another is opened then.
+                    smtp.reset().await.is_ok().then_some((smtp, sent))
+                }
+                Slot::Open { smtp, .. } => {
+                    // The message count reached: the next message opens another.
+                    let _ = smtp.quit().await;
+                    None
+                }
+                Slot::Empty => None,
+            };
+            let (mut smtp, sent) = match reused {
+                Some(reused) => reused,
+                None => match self.open(&route, &entry.id).await {
+                    Ok(smtp) => (smtp, 0),
+                    Err(reason) => {
+                        tracing::info!(id = %entry.id, %domain, host = %name, result = %reason, "delivery attempt");
+                        last = all(Outcome::local("4.4.1", reason.clone(), false));
+                        *slot = Slot::Down(reason);
+                        continue;
+                    }
+                },
             };
             let sent_now = self.send(&mut smtp, &route.host, entry, indices).await;
             tracing::info!(id = %entry.id, %domain, host = %name, result = %sent_now.summary, "delivery attempt");
-            // The message is settled; a failing QUIT changes nothing.
-            let _ = smtp.quit().await;
+            if sent_now.usable {
+                *slot = Slot::Open {
+                    smtp,
+                    sent: sent + 1,
+                };
+            }
             if !sent_now.next_server {
                 return sent_now.outcomes;
             }
             last = sent_now.outcomes;
         }
         last
+    }
+
+    fn max_per_connection(&self) -> usize {
+        self.config.max_messages_per_connection.max(1)
     }
 
     async fn routes(&self, domain: &str) -> Result<Vec<Route>, NoRoute> {
@@ -535,6 +584,7 @@ impl<L: Delivery> Relay<L> {
                 return Sent {
                     summary: reason.clone(),
                     outcomes: all(Outcome::local("4.3.0", reason, false)),
+                    usable: true,
                     next_server: false,
                 };
             }
@@ -542,6 +592,9 @@ impl<L: Delivery> Relay<L> {
         envelope.size = file.metadata().await.ok().map(|m| m.len());
         let relayed = !smtp.capabilities().is_some_and(|c| c.has(&Capability::Dsn));
         let result = smtp.send_raw(envelope, file).await;
+        let usable = result
+            .as_ref()
+            .map_or_else(SmtpError::connection_usable, |_| true);
         let mut next_server = false;
         let summary = match &result {
             Ok(results) => {
@@ -592,6 +645,7 @@ impl<L: Delivery> Relay<L> {
         Sent {
             outcomes,
             summary,
+            usable,
             next_server,
         }
     }
@@ -688,8 +742,61 @@ struct Sent {
     outcomes: Vec<Outcome>,
     /// In a few words, for the log.
     summary: String,
+    /// The connection can take the next message.
+    usable: bool,
     /// Refused for now before any recipient (a 4xx to MAIL): the next server may take it.
     next_server: bool,
+}
+
+/// The connections of one pass over the queue, one a server: messages for the same
+/// server take turns on one connection; a server found unreachable is not asked again
+/// in the same pass.
+#[derive(Default)]
+struct Connections {
+    slots: Mutex<HashMap<ServerKey, Arc<tokio::sync::Mutex<Slot>>>>,
+}
+
+/// A server by host (lower case) and port, and whether TLS is required towards it.
+type ServerKey = (String, u16, bool);
+
+#[derive(Default)]
+enum Slot {
+    /// Nothing open yet.
+    #[default]
+    Empty,
+    /// Open, idle between messages; `sent` messages went over it.
+    Open {
+        smtp: Box<SmtpClient<TcpStream>>,
+        sent: usize,
+    },
+    /// Could not be reached: why.
+    Down(String),
+}
+
+impl Connections {
+    fn slot(&self, route: &Route) -> Arc<tokio::sync::Mutex<Slot>> {
+        let key = (
+            route.host.to_ascii_lowercase(),
+            route.port,
+            route.tls == TlsPolicy::Required,
+        );
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(slots.entry(key).or_default())
+    }
+
+    /// Says QUIT on every open connection.
+    async fn close(&self) {
+        let slots: Vec<_> = {
+            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+            slots.drain().map(|(_, slot)| slot).collect()
+        };
+        for slot in slots {
+            if let Slot::Open { smtp, .. } = std::mem::take(&mut *slot.lock().await) {
+                // Every message on it is settled; a failing QUIT changes nothing.
+                let _ = smtp.quit().await;
+            }
+        }
+    }
 }
 
 /// Whether connecting failed in the TLS handshake.

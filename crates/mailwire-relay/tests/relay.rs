@@ -1295,6 +1295,99 @@ async fn a_permanent_refusal_of_mail_is_not_taken_to_the_next_server() {
     assert_eq!(near.queue.list(), []);
 }
 
+/// Forwards every connection to `to`, counting them.
+async fn counting_proxy(to: SocketAddr) -> (SocketAddr, Arc<Mutex<usize>>) {
+    let listener = bind().await;
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(Mutex::new(0));
+    tokio::spawn({
+        let count = Arc::clone(&count);
+        async move {
+            while let Ok((mut tcp, _)) = listener.accept().await {
+                *count.lock().unwrap() += 1;
+                tokio::spawn(async move {
+                    // Nothing there: the connection closes before a greeting.
+                    let Ok(mut server) = TcpStream::connect(to).await else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut tcp, &mut server).await;
+                });
+            }
+        }
+    });
+    (addr, count)
+}
+
+#[tokio::test]
+async fn messages_for_one_server_share_a_connection_up_to_the_limit() {
+    let near = near().await;
+    let shutdown = Shutdown::new();
+    let far = Recorder::default();
+    let far_addr = serve(far.clone(), bind().await, &shutdown);
+    let (proxy, connections) = counting_proxy(far_addr).await;
+    let submit_five = || async {
+        for n in 0..5 {
+            let to = format!("<bob{n}@example.net>");
+            submit(near.addr, "<ann@example.org>", &[&to], None, MESSAGE).await;
+        }
+    };
+
+    // Five messages, one connection.
+    submit_five().await;
+    let relay = Relay::new(
+        near.queue.clone(),
+        config(&[("example.net", proxy)]),
+        Arc::new(Recorder::default()),
+    );
+    assert_eq!(relay.deliver_due().await, 5);
+    assert_eq!(far.got().len(), 5);
+    assert_eq!(*connections.lock().unwrap(), 1);
+    assert_eq!(near.queue.list(), []);
+
+    // Five more, at most two a connection: three connections.
+    submit_five().await;
+    let mut config = config(&[("example.net", proxy)]);
+    config.max_messages_per_connection = 2;
+    let relay = Relay::new(near.queue.clone(), config, Arc::new(Recorder::default()));
+    assert_eq!(relay.deliver_due().await, 5);
+    let mut to: Vec<String> = far.got().into_iter().flat_map(|g| g.to).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        (0..5)
+            .flat_map(|n| vec![format!("<bob{n}@example.net>"); 2])
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(*connections.lock().unwrap(), 1 + 3);
+    assert_eq!(near.queue.list(), []);
+}
+
+#[tokio::test]
+async fn a_server_found_down_is_tried_once_a_pass() {
+    let near = near().await;
+    let down = closed_port().await;
+    let (proxy, connections) = counting_proxy(down).await;
+    for n in 0..3 {
+        let to = format!("<bob{n}@example.net>");
+        submit(near.addr, "<ann@example.org>", &[&to], None, MESSAGE).await;
+    }
+    // The proxy takes the connection and closes it at once: no greeting.
+    let relay = Relay::new(
+        near.queue.clone(),
+        config(&[("example.net", proxy)]),
+        Arc::new(Recorder::default()),
+    );
+    assert_eq!(relay.deliver_due().await, 3);
+    assert_eq!(*connections.lock().unwrap(), 1);
+    for entry in near.queue.list() {
+        let r = &entry.recipients[0];
+        assert_eq!(
+            (r.status, r.attempts, r.next_attempt),
+            (Status::Pending, 1, T0 + 300)
+        );
+    }
+}
+
 #[tokio::test]
 async fn another_process_flushes_and_deletes_through_the_directory() {
     let near = near().await;
