@@ -13,10 +13,11 @@
 //! account, `user@localhost`, whose random password it prints at start and keeps in memory
 //! only. The [`accounts`] module describes the file, the login names and which recipients
 //! it takes mail for. Mail from a client that logged in, for other domains, waits in a
-//! queue (`DIR/queue`, synced before the `250`) and is relayed to the server DNS names for
-//! its domain (MX, then A / AAAA) or a `--route`, retried with backoff for five days, and
-//! reported back to the sender (RFC 3464) if it fails; `mail-server queue list | flush |
-//! delete` shows and changes the queue. It listens on 127.0.0.1:
+//! queue (`DIR/queue`, synced before the `250`) and is relayed to the servers DNS names for
+//! its domain (MX, then A / AAAA) or a `--route`, each tried in turn, retried with backoff
+//! (the first wait `--retry-first`, 5 minutes) for five days, and reported back to the
+//! sender (RFC 3464) if it fails; `mail-server queue list | flush | delete` shows and
+//! changes the queue, also while the server runs. It listens on 127.0.0.1:
 //!
 //! | port | flag           | what                                          |
 //! |------|----------------|-----------------------------------------------|
