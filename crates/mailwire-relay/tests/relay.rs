@@ -1454,5 +1454,9 @@ async fn another_process_flushes_and_deletes_through_the_directory() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].to, ["<carol@example.net>"]);
     assert_eq!(near.queue.list(), []);
-    assert_eq!(files(near.dir.path()), Vec::<String>::new());
+    // The delete's note may have brought the flush in already, leaving the flush's own
+    // note for a later look: it asks for nothing more.
+    let mut left = files(near.dir.path());
+    left.retain(|name| name != "changes");
+    assert_eq!(left, Vec::<String>::new());
 }
