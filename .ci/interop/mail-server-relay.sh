@@ -3,13 +3,16 @@
 # first (AUTH after STARTTLS) for a user of the second is relayed over SMTP and fetched
 # over IMAP from the second, byte for byte but for the Received field the first added; a
 # recipient the second does not know brings a failure report (RFC 3464) to the sender's
-# INBOX on the first; `mail-server queue list` shows the queue empty afterwards.
+# INBOX on the first; `mail-server queue list` shows the queue empty afterwards. Then the
+# second is stopped: a message for it waits in the first's queue with the connection
+# failure, and once the second is back on the same port, arrives after a retry (the first
+# retries 2 seconds after a failure, `--retry-first 2s`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 bin="${CARGO_TARGET_DIR:-target}/debug/examples/mail-server"
 work=$(mktemp -d)
-pids=()
+declare -A pids=()
 cleanup() {
     local status=$?
     for pid in "${pids[@]}"; do
@@ -26,16 +29,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start DOMAIN [ARGS…]: a server for DOMAIN with the account user@DOMAIN.
+# start DOMAIN [ARGS…]: a server for DOMAIN with the account user@DOMAIN (added on the
+# first start), SMTP on $smtp_at (a free port unless set).
 start() {
     local domain=$1
     shift
-    printf '%s\n' "pw-$domain" |
-        "$bin" add-user "user@$domain" --data "$work/$domain" --password-stdin 2>/dev/null
-    "$bin" --data "$work/$domain" --hostname "mx.$domain" --smtp 127.0.0.1:0 \
+    if [ ! -f "$work/$domain/users" ]; then
+        printf '%s\n' "pw-$domain" |
+            "$bin" add-user "user@$domain" --data "$work/$domain" --password-stdin 2>/dev/null
+    fi
+    # Emptied first: a log of an earlier start must not be read as this one's.
+    : >"$work/$domain.log"
+    "$bin" --data "$work/$domain" --hostname "mx.$domain" --smtp "${smtp_at:-127.0.0.1:0}" \
         --submission 127.0.0.1:0 --smtps 127.0.0.1:0 --pop3 127.0.0.1:0 --pop3s 127.0.0.1:0 \
-        --imap 127.0.0.1:0 --imaps 127.0.0.1:0 "$@" 2>"$work/$domain.log" &
-    pids+=("$!")
+        --imap 127.0.0.1:0 --imaps 127.0.0.1:0 "$@" 2>>"$work/$domain.log" &
+    pids[$domain]=$!
     for _ in $(seq 300); do
         grep -q '^mail-server: IMAPS on ' "$work/$domain.log" && return 0
         sleep 0.1
@@ -43,12 +51,20 @@ start() {
     echo "the server for $domain did not start" >&2
     return 1
 }
+# stop DOMAIN: stops its server (SIGTERM), keeping its log as DOMAIN.log.old.
+stop() {
+    kill "${pids[$1]}"
+    wait "${pids[$1]}" || true
+    unset "pids[$1]"
+    cat "$work/$1.log" >>"$work/$1.log.old"
+}
 port() {
     sed -n "s/^mail-server: $2 on 127\.0\.0\.1:\([0-9]*\) .*/\1/p" "$work/$1.log"
 }
 
 start b.test
-start a.test --route "b.test=127.0.0.1:$(port b.test SMTP)"
+b_smtp=$(port b.test SMTP)
+start a.test --route "b.test=127.0.0.1:$b_smtp" --retry-first 2s
 
 timeout 120 python3 - "$work" "$(port a.test submission)" "$(port a.test IMAPS)" \
     "$(port b.test IMAPS)" <<'PY'
@@ -113,3 +129,60 @@ PY
 listing=$("$bin" queue list --data "$work/a.test")
 [ -z "$listing" ] || { echo "the queue still holds: $listing" >&2; exit 1; }
 echo "interop: two example servers relay to each other, with a failure report"
+
+# b.test down: the message waits in a.test's queue, with the connection failure.
+stop b.test
+timeout 60 python3 - "$work" "$(port a.test submission)" <<'PY'
+import smtplib, ssl, sys
+
+work, submission = sys.argv[1], int(sys.argv[2])
+message = (
+    b"From: User A <user@a.test>\r\nTo: User B <user@b.test>\r\n"
+    b"Subject: later\r\nMessage-ID: <relay-2@a.test>\r\n\r\nWhile you were away.\r\n"
+)
+with smtplib.SMTP("127.0.0.1", submission, timeout=30) as smtp:
+    smtp.starttls(context=ssl.create_default_context(cafile=f"{work}/a.test/tls/cert.pem"))
+    smtp.login("user@a.test", "pw-a.test")
+    assert smtp.sendmail("user@a.test", ["user@b.test"], message) == {}
+PY
+# Within 30 seconds, the first attempt has failed and the queue says so.
+for i in $(seq 300); do
+    listing=$("$bin" queue list --data "$work/a.test")
+    grep -q "cannot deliver through 127.0.0.1:$b_smtp" <<<"$listing" && break
+    [ "$i" -lt 300 ] || { echo "no failed attempt in the queue: $listing" >&2; exit 1; }
+    sleep 0.1
+done
+echo "relay: with b.test down, a.test's queue holds the message: $(sed -n 2p <<<"$listing")"
+grep -q '^  <user@b\.test> Pending, [1-9][0-9]* attempt(s), next at [0-9]*: ' <<<"$listing" || {
+    echo "unexpected listing: $listing" >&2
+    exit 1
+}
+
+# b.test back on the same port: the next retry delivers, within 60 seconds.
+smtp_at=127.0.0.1:$b_smtp start b.test
+for i in $(seq 600); do
+    [ -z "$("$bin" queue list --data "$work/a.test")" ] && break
+    [ "$i" -lt 600 ] || { echo "the message was not delivered after b.test came back" >&2; exit 1; }
+    sleep 0.1
+done
+delivered=$(grep 'delivered' "$work/a.test.log" | grep 'recipient=<user@b.test>' | tail -n 1)
+[[ "$delivered" =~ attempts=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 2 ] || {
+    echo "not delivered after a retry: $delivered" >&2
+    exit 1
+}
+timeout 60 python3 - "$work" "$(port b.test IMAPS)" <<'PY'
+import imaplib, ssl, sys
+
+work, port = sys.argv[1], int(sys.argv[2])
+imap = imaplib.IMAP4_SSL(
+    "127.0.0.1", port, ssl_context=ssl.create_default_context(cafile=f"{work}/b.test/tls/cert.pem")
+)
+imap.login("user@b.test", "pw-b.test")
+typ, data = imap.select("INBOX")
+assert data[0] == b"2", data
+typ, data = imap.fetch("2", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+assert data[0][1] == b"Message-ID: <relay-2@a.test>\r\n\r\n", data
+imap.logout()
+PY
+echo "relay: b.test back up got the message after a retry (${BASH_REMATCH[0]})"
+echo "interop: a message for a server that was down arrives after a retry"

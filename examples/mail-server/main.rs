@@ -13,10 +13,11 @@
 //! account, `user@localhost`, whose random password it prints at start and keeps in memory
 //! only. The [`accounts`] module describes the file, the login names and which recipients
 //! it takes mail for. Mail from a client that logged in, for other domains, waits in a
-//! queue (`DIR/queue`, synced before the `250`) and is relayed to the server DNS names for
-//! its domain (MX, then A / AAAA) or a `--route`, retried with backoff for five days, and
-//! reported back to the sender (RFC 3464) if it fails; `mail-server queue list | flush |
-//! delete` shows and changes the queue. It listens on 127.0.0.1:
+//! queue (`DIR/queue`, synced before the `250`) and is relayed to the servers DNS names for
+//! its domain (MX, then A / AAAA) or a `--route`, each tried in turn, retried with backoff
+//! (the first wait `--retry-first`, 5 minutes) for five days, and reported back to the
+//! sender (RFC 3464) if it fails; `mail-server queue list | flush | delete` shows and
+//! changes the queue, also while the server runs. It listens on 127.0.0.1:
 //!
 //! | port | flag           | what                                          |
 //! |------|----------------|-----------------------------------------------|
@@ -47,6 +48,7 @@ use std::net::SocketAddr;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use accounts::{
     Account, AccountError, Accounts, Address, LiveUsers, Users, add_user, random_password,
@@ -156,19 +158,51 @@ struct Args {
     /// Log each command and its outcome, not only connections, logins and failures.
     #[arg(long)]
     verbose: bool,
-    /// Send mail for DOMAIN to this server instead of the one DNS names (MX, then A /
-    /// AAAA): `DOMAIN=HOST:PORT`; repeat for more.
-    #[arg(long, value_name = "DOMAIN=SERVER", value_parser = parse_route)]
-    route: Vec<(String, Route)>,
+    /// Send mail for DOMAIN to these servers instead of the ones DNS names (MX, then A /
+    /// AAAA): `DOMAIN=HOST:PORT`, or `DOMAIN=HOST:PORT,HOST:PORT` for servers tried in
+    /// turn when one cannot take the mail now; repeat for more domains.
+    #[arg(long, value_name = "DOMAIN=SERVER[,SERVER]", value_parser = parse_route)]
+    route: Vec<(String, Vec<Route>)>,
+    /// The wait before the first retry of mail a server could not take, doubled after
+    /// each further failure up to 4 hours: `300`, `90s`, `5m`, `2h` (at least 1s).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_retry)]
+    retry_first: Duration,
 }
 
-/// `DOMAIN=HOST:PORT`.
-fn parse_route(text: &str) -> Result<(String, Route), String> {
-    let (domain, server) = text
+/// `DOMAIN=HOST:PORT[,HOST:PORT…]`.
+fn parse_route(text: &str) -> Result<(String, Vec<Route>), String> {
+    let (domain, servers) = text
         .split_once('=')
         .ok_or_else(|| format!("{text:?} is not DOMAIN=SERVER"))?;
-    let route = server.parse().map_err(|e| format!("{server:?}: {e}"))?;
-    Ok((domain.to_ascii_lowercase(), route))
+    let routes = servers
+        .split(',')
+        .map(|server| server.parse().map_err(|e| format!("{server:?}: {e}")))
+        .collect::<Result<_, _>>()?;
+    Ok((domain.to_ascii_lowercase(), routes))
+}
+
+/// Seconds, with `s`, `m`, `h` or `d` after the number if wanted; 1 second at least.
+fn parse_retry(text: &str) -> Result<Duration, String> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?}: not a number of s, m, h or d")),
+    };
+    let seconds = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("{text:?}: not a number of s, m, h or d"))?;
+    if seconds == 0 {
+        return Err("the wait must be 1s at least".to_owned());
+    }
+    Ok(Duration::from_secs(seconds))
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,8 +220,8 @@ enum Command {
 enum QueueCommand {
     /// Lists the queued messages and where each recipient stands.
     List,
-    /// Makes every queued message (or one) due now; a running server tries it at its next
-    /// pass.
+    /// Makes every queued message (or one) due now; a running server sees it within 5
+    /// seconds and tries it.
     Flush {
         /// The message's id, as `queue list` shows it.
         id: Option<String>,
@@ -275,7 +309,9 @@ async fn queue_command(
     args: &Args,
     command: &QueueCommand,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let queue = Queue::open(args.data.join("queue"))?;
+    // Beside a running server: its files being written are left alone, and it is told
+    // of a flush or a deletion.
+    let queue = Queue::inspect(args.data.join("queue"))?;
     match command {
         QueueCommand::List => {
             let mut out = String::new();
@@ -355,6 +391,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let accounts = Arc::new(accounts);
     let mut relay_config = RelayConfig::new(hostname);
     relay_config.routes.extend(args.route.iter().cloned());
+    relay_config.retry_base = args.retry_first;
     relay_config.local_domains = accounts.domains();
     let outbound = Relay::new(queue, relay_config, Arc::clone(&accounts));
     let throttle = Arc::new(Throttle::new());
@@ -531,6 +568,40 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn retry_first_takes_seconds_or_a_unit_and_one_second_at_least() {
+        let secs = |text| parse_retry(text).map(|d| d.as_secs());
+        assert_eq!(secs("2"), Ok(2));
+        assert_eq!(secs("2s"), Ok(2));
+        assert_eq!(secs("5m"), Ok(300));
+        assert_eq!(secs("4h"), Ok(14_400));
+        assert_eq!(secs("1d"), Ok(86_400));
+        assert_eq!(secs("0s"), Err("the wait must be 1s at least".to_owned()));
+        assert_eq!(
+            secs("5 m"),
+            Err("\"5 m\": not a number of s, m, h or d".to_owned())
+        );
+        assert_eq!(
+            secs("m"),
+            Err("\"m\": not a number of s, m, h or d".to_owned())
+        );
+        let args = Args::try_parse_from(["mail-server"]).unwrap();
+        assert_eq!(args.retry_first, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn a_route_may_list_several_servers() {
+        let (domain, routes) = parse_route("Example.NET=127.0.0.1:2526,[::1]:2527").unwrap();
+        let servers: Vec<(String, u16)> = routes.into_iter().map(|r| (r.host, r.port)).collect();
+        assert_eq!(domain, "example.net");
+        assert_eq!(
+            servers,
+            [("127.0.0.1".to_owned(), 2526), ("::1".to_owned(), 2527)]
+        );
+        assert!(parse_route("example.net").is_err());
+        assert!(parse_route("example.net=127.0.0.1:2526,").is_err());
     }
 
     #[test]

@@ -2,14 +2,17 @@
 //!
 //! - [`Queue`]: a directory, one content file and one small envelope file a message, each
 //!   written under a temporary name, synced and renamed before the `250` goes out, so an
-//!   accepted message survives `kill -9`.
+//!   accepted message survives `kill -9`. [`Queue::inspect`] opens it beside a running
+//!   server, whose relay takes in the flushes and deletions made there.
 //! - [`Intake`]: the [`Delivery`](mailwire_server::Delivery) an SMTP server hands mail
 //!   for other domains to; it adds a `Received:` field (RFC 5321 §4.4) and refuses a
 //!   message with more than 100 of them as a loop (§6.3).
 //! - [`Relay`]: the task that takes due messages, groups recipients by domain, finds the
-//!   server (a static [`Route`] or MX records, A / AAAA as a fallback, a null MX as a
+//!   servers (static [`Route`]s or MX records, A / AAAA as a fallback, a null MX as a
 //!   permanent failure), sends with mailwire-tokio's `SmtpClient` (STARTTLS opportunistic
-//!   unless a route requires it), retries temporary failures with backoff for up to five
+//!   unless a route requires it), goes on to the next server when one is unreachable or
+//!   answers the greeting, EHLO or MAIL with a `4xx`, sends the messages due for one
+//!   server over one connection, retries temporary failures with backoff for up to five
 //!   days, and sends an RFC 3464 failure report to the sender of what fails for good.
 //!
 //! An application with mailboxes of its own wraps its local delivery and an [`Intake`] in
@@ -34,7 +37,7 @@
 //! let intake = Intake::new(queue.clone(), hostname.clone());
 //! # let _ = intake;
 //! let mut config = Config::new(hostname);
-//! config.routes.insert("example.net".into(), "127.0.0.1:2526".parse()?);
+//! config.routes.insert("example.net".into(), vec!["127.0.0.1:2526".parse()?]);
 //! config.local_domains.push("example.org".into());
 //! let local = Arc::new(Memory::new());
 //! let relay = Relay::new(queue, config, local);

@@ -6,6 +6,10 @@
 //! envelope's rename is the moment a message exists, so a crash before it leaves only a
 //! temporary or an orphaned content file, which [`Queue::open`] removes. A state change
 //! rewrites the envelope the same way; a finished message loses its envelope first.
+//!
+//! Another process (a command-line tool beside a running server) opens the same directory
+//! with [`Queue::inspect`]: its `flush` and `delete` change the files and leave a `changes`
+//! file, at which the serving process's [`Queue::rescan`] reads the envelopes again.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -51,7 +55,12 @@ struct Inner {
     writing: tokio::sync::Mutex<()>,
     wake: Notify,
     counter: AtomicU64,
+    /// Opened by [`Queue::inspect`]: changes are noted for the serving process.
+    beside: bool,
 }
+
+/// The file `flush` and `delete` leave for the process that serves the queue.
+const CHANGES: &str = "changes";
 
 impl Queue {
     /// Opens (creating if need be) the queue in `dir`, with the system clock.
@@ -64,36 +73,47 @@ impl Queue {
     pub fn open_with(dir: impl Into<PathBuf>, clock: Clock) -> Result<Self, QueueError> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)?;
-        let mut entries = BTreeMap::new();
-        let mut contents = Vec::new();
-        for item in std::fs::read_dir(&dir)? {
-            let path = item?.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            if name.ends_with(".tmp") {
-                std::fs::remove_file(&path)?;
-            } else if let Some(id) = name.strip_suffix(".env") {
-                let text = std::fs::read_to_string(&path)?;
-                match Entry::parse(id, &text) {
-                    Some(entry) => {
-                        entries.insert(id.to_owned(), entry);
-                    }
-                    None => tracing::warn!(file = %path.display(), "unreadable queue file"),
-                }
-            } else if let Some(id) = name.strip_suffix(".eml") {
-                contents.push(id.to_owned());
-            }
+        let scan = Scan::read(&dir)?;
+        for path in &scan.temporary {
+            std::fs::remove_file(path)?;
         }
-        for id in contents {
-            if !entries.contains_key(&id) {
+        for id in &scan.contents {
+            if !scan.entries.contains_key(id) {
                 // Content whose envelope never landed: the message was never accepted.
                 std::fs::remove_file(dir.join(format!("{id}.eml")))?;
             }
         }
+        // Whatever another process changed is read now.
+        remove_if_present(&dir.join(CHANGES))?;
         sync_dir(&dir)?;
-        tracing::info!(dir = %dir.display(), messages = entries.len(), "queue opened");
-        Ok(Self {
+        tracing::info!(dir = %dir.display(), messages = scan.entries.len(), "queue opened");
+        Ok(Self::with_entries(dir, clock, scan.entries, false))
+    }
+
+    /// Opens the queue in `dir` beside the process that serves it (a running server):
+    /// nothing is removed, since what looks half written may be that process's work in
+    /// progress. [`flush`](Self::flush) and [`delete`](Self::delete) change the files and
+    /// leave a note at which the serving process reads them again
+    /// ([`Queue::rescan`]); without one running, the next [`Queue::open`] reads them.
+    pub fn inspect(dir: impl Into<PathBuf>) -> Result<Self, QueueError> {
+        Self::inspect_with(dir, Clock::system())
+    }
+
+    /// [`Queue::inspect`] with `clock`, which should be the serving process's.
+    pub fn inspect_with(dir: impl Into<PathBuf>, clock: Clock) -> Result<Self, QueueError> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir)?;
+        let scan = Scan::read(&dir)?;
+        Ok(Self::with_entries(dir, clock, scan.entries, true))
+    }
+
+    fn with_entries(
+        dir: PathBuf,
+        clock: Clock,
+        entries: BTreeMap<String, Entry>,
+        beside: bool,
+    ) -> Self {
+        Self {
             inner: Arc::new(Inner {
                 dir,
                 clock,
@@ -101,8 +121,52 @@ impl Queue {
                 writing: tokio::sync::Mutex::new(()),
                 wake: Notify::new(),
                 counter: AtomicU64::new(0),
+                beside,
             }),
+        }
+    }
+
+    /// Takes in what another process changed in the directory since the last look, if it
+    /// left word of it ([`Queue::inspect`]): a message whose envelope is gone was deleted
+    /// and leaves this queue too; a recipient made due earlier (a flush) is due then here
+    /// too, and the relay is woken. Returns whether there was anything to read.
+    pub async fn rescan(&self) -> Result<bool, QueueError> {
+        let dir = self.inner.dir.clone();
+        let _writing = self.inner.writing.lock().await;
+        let scan = tokio::task::spawn_blocking(move || {
+            match std::fs::remove_file(dir.join(CHANGES)) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                other => other?,
+            }
+            Scan::read(&dir).map(Some)
         })
+        .await
+        .map_err(io::Error::other)??;
+        let Some(scan) = scan else {
+            return Ok(false);
+        };
+        let mut entries = self.entries();
+        entries.retain(|id, _| {
+            let kept = scan.entries.contains_key(id);
+            if !kept {
+                tracing::info!(id, "message deleted from the queue by another process");
+            }
+            kept
+        });
+        for (id, entry) in entries.iter_mut() {
+            let on_disk = &scan.entries[id];
+            for (r, d) in entry.recipients.iter_mut().zip(&on_disk.recipients) {
+                if r.status == Status::Pending
+                    && d.status == Status::Pending
+                    && d.next_attempt < r.next_attempt
+                {
+                    r.next_attempt = d.next_attempt;
+                }
+            }
+        }
+        drop(entries);
+        self.inner.wake.notify_one();
+        Ok(true)
     }
 
     /// The directory.
@@ -150,9 +214,24 @@ impl Queue {
                 })
                 .collect()
         };
-        for entry in changed {
+        for mut entry in changed {
+            if self.inner.beside {
+                // The serving process may have recorded an attempt since this one read
+                // the file: its latest state is the one made due.
+                let Some(latest) = self.read_entry(&entry.id).await? else {
+                    continue;
+                };
+                entry = latest;
+                for r in &mut entry.recipients {
+                    if r.status == Status::Pending {
+                        r.next_attempt = now;
+                    }
+                }
+                self.entries().insert(entry.id.clone(), entry.clone());
+            }
             self.write_entry(&entry).await?;
         }
+        self.note_change().await?;
         self.inner.wake.notify_one();
         Ok(())
     }
@@ -164,7 +243,20 @@ impl Queue {
             return Err(QueueError::NotFound { id: id.to_owned() });
         }
         tracing::info!(id, "message deleted from the queue");
-        self.remove_files(id).await
+        self.remove_files(id).await?;
+        self.note_change().await
+    }
+
+    /// Leaves word for the process serving the queue, if another, that the files changed.
+    async fn note_change(&self) -> Result<(), QueueError> {
+        if !self.inner.beside {
+            return Ok(());
+        }
+        let path = self.inner.dir.join(CHANGES);
+        tokio::task::spawn_blocking(move || std::fs::write(path, b""))
+            .await
+            .map_err(io::Error::other)??;
+        Ok(())
     }
 
     /// The path of a message's content.
@@ -230,7 +322,17 @@ impl Queue {
                 *slot = entry.clone();
             }
         }
-        if entry.is_done() {
+        // Deleted by another process while it was being tried: the envelope is not
+        // written back for content that is gone.
+        let deleted = !entry.is_done()
+            && !tokio::fs::try_exists(self.content_path(&entry.id))
+                .await
+                .unwrap_or(true);
+        if deleted {
+            self.entries().remove(&entry.id);
+            tracing::info!(id = %entry.id, "message deleted from the queue by another process");
+        }
+        if entry.is_done() || deleted {
             self.remove_files(&entry.id).await
         } else {
             self.write_entry(&entry).await
@@ -267,12 +369,23 @@ impl Queue {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// A message's envelope as its file says now; `None` if it is gone.
+    async fn read_entry(&self, id: &str) -> Result<Option<Entry>, QueueError> {
+        let path = self.inner.dir.join(format!("{id}.env"));
+        match tokio::fs::read_to_string(&path).await {
+            Ok(text) => Ok(Entry::parse(id, &text)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn write_entry(&self, entry: &Entry) -> Result<(), QueueError> {
         let dir = self.inner.dir.clone();
         let id = entry.id.clone();
         let text = entry.to_text();
         tokio::task::spawn_blocking(move || {
-            let tmp = dir.join(format!("{id}.env.tmp"));
+            // Named for this process: a command-line tool may write the same envelope.
+            let tmp = dir.join(format!("{id}.env.{}.tmp", std::process::id()));
             write_synced(&tmp, text.as_bytes())?;
             std::fs::rename(&tmp, dir.join(format!("{id}.env")))?;
             sync_dir(&dir)
@@ -294,6 +407,49 @@ impl Queue {
         .await
         .map_err(io::Error::other)??;
         Ok(())
+    }
+}
+
+/// What a queue directory holds.
+struct Scan {
+    entries: BTreeMap<String, Entry>,
+    /// The identifiers of the content files.
+    contents: Vec<String>,
+    /// Files being written, or left half written by a crash.
+    temporary: Vec<PathBuf>,
+}
+
+impl Scan {
+    fn read(dir: &Path) -> io::Result<Self> {
+        let mut scan = Self {
+            entries: BTreeMap::new(),
+            contents: Vec::new(),
+            temporary: Vec::new(),
+        };
+        for item in std::fs::read_dir(dir)? {
+            let path = item?.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if name.ends_with(".tmp") {
+                scan.temporary.push(path);
+            } else if let Some(id) = name.strip_suffix(".env") {
+                let text = match std::fs::read_to_string(&path) {
+                    // Removed since the directory was listed (another process).
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    other => other?,
+                };
+                match Entry::parse(id, &text) {
+                    Some(entry) => {
+                        scan.entries.insert(id.to_owned(), entry);
+                    }
+                    None => tracing::warn!(file = %path.display(), "unreadable queue file"),
+                }
+            } else if let Some(id) = name.strip_suffix(".eml") {
+                scan.contents.push(id.to_owned());
+            }
+        }
+        Ok(scan)
     }
 }
 

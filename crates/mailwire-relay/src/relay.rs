@@ -1,7 +1,7 @@
 //! Mail out: the task that takes due messages from the queue and hands them on.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -31,7 +31,10 @@ use crate::route::{NoRoute, Route, SMTP_PORT, resolve_mx};
 /// use mailwire_smtp::Domain;
 ///
 /// let mut config = Config::new(Domain::new("mx.example.org").unwrap());
-/// config.routes.insert("example.net".into(), "127.0.0.1:2526".parse().unwrap());
+/// // Two servers for example.net: the second when the first cannot take the mail now.
+/// let servers = ["127.0.0.1:2526", "127.0.0.1:2527"];
+/// let servers: Vec<Route> = servers.iter().map(|s| s.parse().unwrap()).collect();
+/// config.routes.insert("example.net".into(), servers);
 /// config.local_domains.push("example.org".into());
 /// assert_eq!(config.lifetime.as_secs(), 5 * 24 * 3600);
 /// ```
@@ -40,9 +43,9 @@ use crate::route::{NoRoute, Route, SMTP_PORT, resolve_mx};
 pub struct Config {
     /// This host's name: in EHLO, in reports.
     pub hostname: Domain,
-    /// Static routes by domain (lower case): mail for these goes to the route's server,
-    /// whatever DNS says.
-    pub routes: HashMap<String, Route>,
+    /// Static routes by domain (lower case): mail for these goes to the routes' servers,
+    /// whatever DNS says, tried in order as MX records are.
+    pub routes: HashMap<String, Vec<Route>>,
     /// Look up MX records (and A / AAAA) for domains without a static route; without it,
     /// such mail waits and then fails. On by default.
     pub dns: bool,
@@ -71,6 +74,13 @@ pub struct Config {
     /// The roots a server's certificate is checked against; `None` (the default) trusts
     /// the webpki roots.
     pub tls_roots: Option<RootCertStore>,
+    /// How many messages one connection carries before it is closed and another opened:
+    /// 100. Messages due for the same server in one pass go over one connection, with
+    /// RSET between them.
+    pub max_messages_per_connection: usize,
+    /// How often the running relay looks for changes another process made to the queue
+    /// directory (see [`Queue::inspect`]): 5 seconds.
+    pub rescan_interval: Duration,
 }
 
 impl Config {
@@ -90,6 +100,8 @@ impl Config {
             connect_timeout: Duration::from_secs(60),
             max_parallel: 8,
             tls_roots: None,
+            max_messages_per_connection: 100,
+            rescan_interval: Duration::from_secs(5),
         }
     }
 
@@ -187,8 +199,10 @@ impl<L: Delivery> Relay<L> {
     }
 
     /// Delivers until `shutdown`: each message when it is due, at once when one is queued
-    /// or flushed. An attempt under way when shutdown comes is finished first.
+    /// or flushed, and within [`Config::rescan_interval`] when another process flushed
+    /// or deleted one. An attempt under way when shutdown comes is finished first.
     pub async fn run(&self, shutdown: ShutdownSignal) {
+        let rescan = self.config.rescan_interval.max(Duration::from_millis(10));
         loop {
             self.deliver_due().await;
             let now = self.queue.clock().now();
@@ -199,7 +213,10 @@ impl<L: Delivery> Relay<L> {
             tokio::select! {
                 () = shutdown.requested() => return,
                 () = self.queue.woken() => {}
-                () = tokio::time::sleep(Duration::from_secs(wait)) => {}
+                () = tokio::time::sleep(Duration::from_secs(wait).min(rescan)) => {}
+            }
+            if let Err(error) = self.queue.rescan().await {
+                tracing::error!(%error, "cannot read the queue directory again");
             }
         }
     }
@@ -214,13 +231,15 @@ impl<L: Delivery> Relay<L> {
             due.filter(|e| busy.insert(e.id.clone())).collect()
         };
         let count = due.len();
+        let connections = &Connections::default();
         futures_util::stream::iter(due)
             .for_each_concurrent(self.config.max_parallel.max(1), |entry| async move {
                 let id = entry.id.clone();
-                self.attempt(entry, now).await;
+                self.attempt(connections, entry, now).await;
                 self.busy().remove(&id);
             })
             .await;
+        connections.close().await;
         count
     }
 
@@ -229,7 +248,7 @@ impl<L: Delivery> Relay<L> {
         self.busy.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    async fn attempt(&self, mut entry: Entry, now: u64) {
+    async fn attempt(&self, connections: &Connections, mut entry: Entry, now: u64) {
         let mut by_domain: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, r) in entry.recipients.iter().enumerate() {
             if r.status == Status::Pending && r.next_attempt <= now {
@@ -239,7 +258,9 @@ impl<L: Delivery> Relay<L> {
         // Each domain's results are on disk before the next domain is tried: a crash
         // then repeats as little as possible.
         for (domain, indices) in by_domain {
-            let outcomes = self.send_to_domain(&domain, &entry, &indices).await;
+            let outcomes = self
+                .send_to_domain(connections, &domain, &entry, &indices)
+                .await;
             let mut failed = Vec::new();
             for (&i, outcome) in indices.iter().zip(outcomes) {
                 let r = &mut entry.recipients[i];
@@ -345,42 +366,88 @@ impl<L: Delivery> Relay<L> {
         }
     }
 
-    /// One connection's worth: the recipients at `indices`, all at `domain`.
-    async fn send_to_domain(&self, domain: &str, entry: &Entry, indices: &[usize]) -> Vec<Outcome> {
+    /// The recipients at `indices`, all at `domain`, to the first of the domain's
+    /// servers that takes the message: a server that cannot be reached, or that answers
+    /// the greeting, EHLO or MAIL with a temporary failure, passes the message on to the
+    /// next (RFC 5321 §5.1, §4.5.4.1) before the recipients are deferred.
+    async fn send_to_domain(
+        &self,
+        connections: &Connections,
+        domain: &str,
+        entry: &Entry,
+        indices: &[usize],
+    ) -> Vec<Outcome> {
         let all = |outcome: Outcome| vec![outcome; indices.len()];
         let routes = match self.routes(domain).await {
             Ok(routes) => routes,
             Err(NoRoute::Permanent(status, reason)) => {
+                tracing::info!(id = %entry.id, %domain, result = %reason, "delivery attempt");
                 return all(Outcome::local(status, reason, true));
             }
             Err(NoRoute::Temporary(status, reason)) => {
+                tracing::info!(id = %entry.id, %domain, result = %reason, "delivery attempt");
                 return all(Outcome::local(status, reason, false));
             }
         };
-        let mut last = format!("no server for {domain}");
+        let mut last = all(Outcome::local(
+            "4.4.1",
+            format!("no server for {domain}"),
+            false,
+        ));
         for route in routes {
             let name = format!("{}:{}", route.host, route.port);
-            let error = match self.connect(&route).await {
-                Ok(smtp) => return self.send(smtp, &route.host, entry, indices).await,
-                Err(error) if route.tls == TlsPolicy::Opportunistic && tls_failed(&error) => {
-                    // Opportunistic TLS may fall back to plaintext (RFC 7435 §1.3): a
-                    // server whose certificate cannot be checked still gets its mail.
-                    tracing::info!(id = %entry.id, %domain, server = %name, %error, "STARTTLS failed, trying without TLS");
-                    let plain = Route {
-                        tls: TlsPolicy::Never,
-                        ..route.clone()
-                    };
-                    match self.connect(&plain).await {
-                        Ok(smtp) => return self.send(smtp, &route.host, entry, indices).await,
-                        Err(error) => error,
-                    }
+            let slot = connections.slot(&route);
+            let mut slot = slot.lock().await;
+            let reused = match std::mem::take(&mut *slot) {
+                Slot::Down(reason) => {
+                    // Found unreachable earlier in this pass: not asked again.
+                    tracing::info!(id = %entry.id, %domain, host = %name, result = %reason, "delivery attempt");
+                    last = all(Outcome::local("4.4.1", reason.clone(), false));
+                    *slot = Slot::Down(reason);
+                    continue;
                 }
-                Err(error) => error,
+                Slot::Open { mut smtp, sent } if sent < self.max_per_connection() => {
+                    // RSET also finds a connection the server closed since its last
+                    // message; another is opened then.
+                    smtp.reset().await.is_ok().then_some((smtp, sent))
+                }
+                Slot::Open { smtp, .. } => {
+                    // The message count reached: the next message opens another.
+                    let _ = smtp.quit().await;
+                    None
+                }
+                Slot::Empty => None,
             };
-            tracing::info!(id = %entry.id, %domain, server = %name, %error, "cannot connect");
-            last = format!("cannot deliver through {name}: {error}");
+            let (mut smtp, sent) = match reused {
+                Some(reused) => reused,
+                None => match self.open(&route, &entry.id).await {
+                    Ok(smtp) => (smtp, 0),
+                    Err(reason) => {
+                        tracing::info!(id = %entry.id, %domain, host = %name, result = %reason, "delivery attempt");
+                        last = all(Outcome::local("4.4.1", reason.clone(), false));
+                        *slot = Slot::Down(reason);
+                        continue;
+                    }
+                },
+            };
+            let sent_now = self.send(&mut smtp, &route.host, entry, indices).await;
+            tracing::info!(id = %entry.id, %domain, host = %name, result = %sent_now.summary, "delivery attempt");
+            if sent_now.usable {
+                *slot = Slot::Open {
+                    smtp,
+                    sent: sent + 1,
+                };
+            }
+            if !sent_now.next_server {
+                return sent_now.outcomes;
+            }
+            last = sent_now.outcomes;
         }
-        all(Outcome::local("4.4.1", last, false))
+        last
+    }
+
+    fn max_per_connection(&self) -> usize {
+        self.config.max_messages_per_connection.max(1)
     }
 
     async fn routes(&self, domain: &str) -> Result<Vec<Route>, NoRoute> {
@@ -390,8 +457,10 @@ impl<L: Delivery> Relay<L> {
                 "no domain to deliver to".to_owned(),
             ));
         }
-        if let Some(route) = self.config.routes.get(domain) {
-            return Ok(vec![route.clone()]);
+        if let Some(routes) = self.config.routes.get(domain)
+            && !routes.is_empty()
+        {
+            return Ok(routes.clone());
         }
         if let Some(address) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
             let address = address.strip_prefix("IPv6:").unwrap_or(address);
@@ -414,8 +483,52 @@ impl<L: Delivery> Relay<L> {
         }
     }
 
-    async fn connect(&self, route: &Route) -> Result<SmtpClient<TcpStream>, SmtpError> {
-        let connect = TcpStream::connect((route.host.as_str(), route.port));
+    /// A connection to `route`'s server, ready for mail: each of the host's addresses in
+    /// turn until one answers the greeting and EHLO; why none did, if none did.
+    async fn open(&self, route: &Route, id: &str) -> Result<Box<SmtpClient<TcpStream>>, String> {
+        let name = format!("{}:{}", route.host, route.port);
+        let lookup = tokio::net::lookup_host((route.host.as_str(), route.port));
+        let addresses: Vec<SocketAddr> =
+            match tokio::time::timeout(self.config.connect_timeout, lookup).await {
+                Ok(Ok(addresses)) => addresses.collect(),
+                Ok(Err(error)) => return Err(format!("cannot resolve {name}: {error}")),
+                Err(_) => return Err(format!("cannot resolve {name}: timed out")),
+            };
+        let mut last = format!("cannot resolve {name}: no address");
+        for address in addresses {
+            let error = match self.connect(route, address).await {
+                Ok(smtp) => return Ok(Box::new(smtp)),
+                Err(error) if route.tls == TlsPolicy::Opportunistic && tls_failed(&error) => {
+                    // Opportunistic TLS may fall back to plaintext (RFC 7435 §1.3): a
+                    // server whose certificate cannot be checked still gets its mail.
+                    tracing::info!(%id, server = %name, %address, %error, "STARTTLS failed, trying without TLS");
+                    let plain = Route {
+                        tls: TlsPolicy::Never,
+                        ..route.clone()
+                    };
+                    match self.connect(&plain, address).await {
+                        Ok(smtp) => return Ok(Box::new(smtp)),
+                        Err(error) => error,
+                    }
+                }
+                Err(error) => error,
+            };
+            tracing::info!(%id, server = %name, %address, %error, "cannot connect");
+            last = if address.ip().to_string() == route.host {
+                format!("cannot deliver through {name}: {error}")
+            } else {
+                format!("cannot deliver through {name} ({address}): {error}")
+            };
+        }
+        Err(last)
+    }
+
+    async fn connect(
+        &self,
+        route: &Route,
+        address: SocketAddr,
+    ) -> Result<SmtpClient<TcpStream>, SmtpError> {
+        let connect = TcpStream::connect(address);
         let tcp = tokio::time::timeout(self.config.connect_timeout, connect)
             .await
             .map_err(|_| {
@@ -441,13 +554,14 @@ impl<L: Delivery> Relay<L> {
         SmtpClient::start(MaybeTlsStream::Plain(tcp), config, tls).await
     }
 
+    /// One transaction over `smtp` for the recipients at `indices`.
     async fn send(
         &self,
-        mut smtp: SmtpClient<TcpStream>,
+        smtp: &mut SmtpClient<TcpStream>,
         remote: &str,
         entry: &Entry,
         indices: &[usize],
-    ) -> Vec<Outcome> {
+    ) -> Sent {
         let all = |outcome: Outcome| vec![outcome; indices.len()];
         let recipients = indices.iter().map(|&i| &entry.recipients[i]);
         let mut envelope = client::Envelope::new(
@@ -466,16 +580,38 @@ impl<L: Delivery> Relay<L> {
             Ok(file) => file,
             Err(error) => {
                 tracing::error!(id = %entry.id, %error, "cannot read the queued message");
-                return all(Outcome::local(
-                    "4.3.0",
-                    format!("cannot read the queued message: {error}"),
-                    false,
-                ));
+                let reason = format!("cannot read the queued message: {error}");
+                return Sent {
+                    summary: reason.clone(),
+                    outcomes: all(Outcome::local("4.3.0", reason, false)),
+                    usable: true,
+                    next_server: false,
+                };
             }
         };
         envelope.size = file.metadata().await.ok().map(|m| m.len());
         let relayed = !smtp.capabilities().is_some_and(|c| c.has(&Capability::Dsn));
-        let outcomes = match smtp.send_raw(envelope, file).await {
+        let result = smtp.send_raw(envelope, file).await;
+        let usable = result
+            .as_ref()
+            .map_or_else(SmtpError::connection_usable, |_| true);
+        let mut next_server = false;
+        let summary = match &result {
+            Ok(results) => {
+                let accepted = results.iter().filter(|r| r.reply.code().is_success());
+                format!(
+                    "{} of {} recipient(s) accepted",
+                    accepted.count(),
+                    results.len()
+                )
+            }
+            Err(SmtpError::Message(MessageFailure::MailRejected { reply })) => {
+                next_server = reply.code().class() == 4;
+                format!("MAIL refused: {}", one_line(&reply.to_string()))
+            }
+            Err(error) => error.to_string(),
+        };
+        let outcomes = match result {
             Ok(results) => results
                 .iter()
                 .map(|r| Outcome::from_reply(remote, &r.reply, relayed))
@@ -506,9 +642,12 @@ impl<L: Delivery> Relay<L> {
                 permanent: false,
             }),
         };
-        // The message is settled; a failing QUIT changes nothing.
-        let _ = smtp.quit().await;
-        outcomes
+        Sent {
+            outcomes,
+            summary,
+            usable,
+            next_server,
+        }
     }
 
     /// Sends the report on `failed` (failed or relayed recipients) to the sender of
@@ -593,6 +732,69 @@ impl<L: Delivery> Relay<L> {
             Some(Ok(())) => Ok(()),
             Some(Err(reply)) => Err(reply.to_string()),
             None => Err("no result".to_owned()),
+        }
+    }
+}
+
+/// What one transaction came to.
+struct Sent {
+    /// Each recipient's, in order.
+    outcomes: Vec<Outcome>,
+    /// In a few words, for the log.
+    summary: String,
+    /// The connection can take the next message.
+    usable: bool,
+    /// Refused for now before any recipient (a 4xx to MAIL): the next server may take it.
+    next_server: bool,
+}
+
+/// The connections of one pass over the queue, one a server: messages for the same
+/// server take turns on one connection; a server found unreachable is not asked again
+/// in the same pass.
+#[derive(Default)]
+struct Connections {
+    slots: Mutex<HashMap<ServerKey, Arc<tokio::sync::Mutex<Slot>>>>,
+}
+
+/// A server by host (lower case) and port, and whether TLS is required towards it.
+type ServerKey = (String, u16, bool);
+
+#[derive(Default)]
+enum Slot {
+    /// Nothing open yet.
+    #[default]
+    Empty,
+    /// Open, idle between messages; `sent` messages went over it.
+    Open {
+        smtp: Box<SmtpClient<TcpStream>>,
+        sent: usize,
+    },
+    /// Could not be reached: why.
+    Down(String),
+}
+
+impl Connections {
+    fn slot(&self, route: &Route) -> Arc<tokio::sync::Mutex<Slot>> {
+        let key = (
+            route.host.to_ascii_lowercase(),
+            route.port,
+            route.tls == TlsPolicy::Required,
+        );
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(slots.entry(key).or_default())
+    }
+
+    /// Says QUIT on every open connection.
+    async fn close(&self) {
+        let slots: Vec<_> = {
+            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+            slots.drain().map(|(_, slot)| slot).collect()
+        };
+        for slot in slots {
+            if let Slot::Open { smtp, .. } = std::mem::take(&mut *slot.lock().await) {
+                // Every message on it is settled; a failing QUIT changes nothing.
+                let _ = smtp.quit().await;
+            }
         }
     }
 }

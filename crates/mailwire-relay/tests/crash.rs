@@ -147,7 +147,7 @@ async fn queue_survives_kill_9() {
     let mut config = Config::new(Domain::new("mx.example.org").unwrap());
     let mut route: Route = far_addr.to_string().parse().unwrap();
     route.tls = TlsPolicy::Never;
-    config.routes.insert("example.net".into(), route);
+    config.routes.insert("example.net".into(), vec![route]);
     config.dns = false;
     let relay = Relay::new(queue.clone(), config, Arc::new(Subjects::default()));
     assert_eq!(relay.deliver_due().await, 3);
