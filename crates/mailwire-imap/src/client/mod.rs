@@ -9,6 +9,12 @@
 //! completion with the untagged data that answered it. EXISTS, RECENT, EXPUNGE and FETCH
 //! that no command asked for come as [`Event::Unsolicited`].
 //!
+//! A FETCH queued with [`command_streamed`](Session::command_streamed) hands out its
+//! answers one by one, and a body literal in them longer than
+//! [`Config::stream_literals_over`] (64 KiB) is not held whole: it comes as
+//! [`Event::BodyStart`] followed by [`Event::BodyChunk`]s as its bytes are read, so memory
+//! holds one read's worth of it at a time.
+//!
 //! Capabilities are read from the greeting's code or asked for, and asked again after
 //! STARTTLS and after login unless the server's OK carries them.
 //!
@@ -36,6 +42,7 @@
 //! ```
 
 use std::collections::VecDeque;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -48,8 +55,8 @@ use crate::codec::{
     encode_command,
 };
 use crate::types::{
-    Capability, Code, Command, CommandBody, Completion, Condition, Data, IString, Response, Status,
-    Tag, Text,
+    Capability, Code, Command, CommandBody, Completion, Condition, Data, IString, MessageDataItem,
+    Response, Status, Tag, Text,
 };
 
 /// What the client session reports.
@@ -91,6 +98,30 @@ pub enum Event {
         tag: Tag,
         /// The data.
         data: Data,
+    },
+    /// A body literal longer than [`Config::stream_literals_over`] starts, in FETCH data
+    /// answering a command queued with [`command_streamed`](Session::command_streamed):
+    /// its `length` bytes follow as [`Event::BodyChunk`]s. The FETCH data, once read to its
+    /// end, comes as usual as [`Event::Answer`], with this item's data `NIL`.
+    BodyStart {
+        /// The FETCH command's tag.
+        tag: Tag,
+        /// The message sequence number.
+        seq: NonZeroU32,
+        /// The items of the FETCH data read so far, in order (the UID among them when the
+        /// server sent it first); the last is the item whose data now streams, with
+        /// data `NIL`.
+        items: Vec<MessageDataItem>,
+        /// The literal's length in bytes.
+        length: u32,
+    },
+    /// The next bytes of the body an [`Event::BodyStart`] announced; the chunks add up
+    /// to its length.
+    BodyChunk {
+        /// The FETCH command's tag.
+        tag: Tag,
+        /// The bytes, in the order received.
+        data: Bytes,
     },
     /// An untagged status outside any command, such as an `[ALERT]`.
     Status(Status),
@@ -171,6 +202,11 @@ pub struct Config {
     /// until STARTTLS has succeeded. SCRAM-SHA-256 and CRAM-MD5, which do not send the
     /// password, are always allowed.
     pub plaintext_auth: bool,
+    /// The longest body literal in FETCH data that is handed out whole: a longer one,
+    /// answering a command queued with [`Session::command_streamed`], streams as
+    /// [`Event::BodyStart`] and [`Event::BodyChunk`]s. 64 KiB by default; `u32::MAX`
+    /// keeps every body whole.
+    pub stream_literals_over: u32,
 }
 
 impl Default for Config {
@@ -181,9 +217,13 @@ impl Default for Config {
             idle_timeout: Some(Duration::from_secs(30 * 60)),
             tls: false,
             plaintext_auth: false,
+            stream_literals_over: 64 * 1024,
         }
     }
 }
+
+/// The commands FETCH data answers.
+const FETCH_CAUSES: &[&str] = &["FETCH", "UID FETCH", "STORE", "UID STORE"];
 
 /// What a command needs when it completes, or while it runs.
 #[derive(Debug)]
@@ -249,6 +289,11 @@ pub struct Session {
     /// a response arriving in many pieces is scanned once, not again on every piece.
     scanned: usize,
     framer: Framer,
+    /// The start of the response being read whose body literals stream, with `NIL` in
+    /// their place; empty when no literal of it streamed.
+    held: Vec<u8>,
+    /// The tag of the command whose body literal is streaming now.
+    streaming: Option<Tag>,
     greeted: bool,
     capabilities: Vec<Capability>,
     next_tag: u64,
@@ -275,6 +320,8 @@ impl Session {
             start: 0,
             scanned: 0,
             framer: Framer::for_responses(limits),
+            held: Vec::new(),
+            streaming: None,
             greeted: false,
             capabilities: Vec::new(),
             next_tag: 1,
@@ -547,7 +594,7 @@ impl Session {
             Data::Search { .. } => &["SEARCH", "UID SEARCH"],
             Data::Flags(_) | Data::Exists(_) | Data::Recent(_) => &["SELECT", "EXAMINE"],
             Data::Expunge(_) => &["EXPUNGE", "UID EXPUNGE", "MOVE", "UID MOVE"],
-            Data::Fetch { .. } => &["FETCH", "UID FETCH", "STORE", "UID STORE"],
+            Data::Fetch { .. } => FETCH_CAUSES,
             Data::Namespace { .. } => &["NAMESPACE"],
             Data::Id { .. } => &["ID"],
             Data::Enabled { .. } => &["ENABLE"],
@@ -645,20 +692,105 @@ impl Session {
 
     /// Whether a whole response is buffered after `start`: frames forward from where
     /// the last call stopped. A framing error counts as whole, for the decoder to report.
+    ///
+    /// A body literal that is to stream is taken out of the input as it arrives and
+    /// handed out as [`Event::BodyChunk`]s.
     fn response_buffered(&mut self) -> bool {
         loop {
             match self.framer.next(&self.conduit.input()[self.scanned..]) {
-                Ok(Some(FrameEvent::Line { len, literal })) => {
-                    self.scanned += len;
-                    if literal.is_none() {
+                Ok(Some(FrameEvent::Line { len, literal })) => match literal {
+                    Some(a) if a.length > self.config.stream_literals_over => {
+                        if !self.start_streaming(len, a.length) {
+                            self.scanned += len;
+                        }
+                    }
+                    Some(_) => self.scanned += len,
+                    None => {
+                        self.scanned += len;
                         return true;
                     }
-                }
-                Ok(Some(FrameEvent::LiteralData { len, .. })) => self.scanned += len,
+                },
+                Ok(Some(FrameEvent::LiteralData { len, remaining })) => match &self.streaming {
+                    Some(tag) => {
+                        // Streaming began with the input consumed up to the literal, and
+                        // nothing is kept since: the chunk is at the front.
+                        let tag = tag.clone();
+                        let data = self.conduit.take_input(len);
+                        self.conduit.push_event(Event::BodyChunk { tag, data });
+                        if remaining == 0 {
+                            self.streaming = None;
+                        }
+                    }
+                    None => self.scanned += len,
+                },
                 Ok(None) => return false,
                 Err(_) => return true,
             }
         }
+    }
+
+    /// Starts streaming the literal of `length` bytes announced by the line of `len`
+    /// bytes at `scanned`, if it is the data of a body section in FETCH data answering a
+    /// streamed command. The response so far, with `NIL` for the literal, moves to
+    /// `held`; the input up to the literal is consumed.
+    fn start_streaming(&mut self, len: usize, length: u32) -> bool {
+        if !self.greeted {
+            return false;
+        }
+        let input = self.conduit.input();
+        let line = &input[self.scanned..self.scanned + len];
+        let Some(open) = memchr::memrchr(b'{', line) else {
+            return false;
+        };
+        let open = if open > 0 && line[open - 1] == b'~' {
+            open - 1
+        } else {
+            open
+        };
+        let mut prefix = self.held.clone();
+        prefix.extend_from_slice(&input[self.start..self.scanned + open]);
+        prefix.extend_from_slice(b"NIL");
+        // The response as it would read if it ended here: what came before the literal,
+        // decoded by the one response decoder.
+        let mut trial = prefix.clone();
+        trial.extend_from_slice(b")\r\n");
+        let Ok(Decoded::Complete {
+            value: Response::Data(Data::Fetch { seq, items }),
+            ..
+        }) = decode_response(&trial, &self.config.limits)
+        else {
+            return false;
+        };
+        let body = matches!(
+            items.as_slice().last(),
+            Some(
+                MessageDataItem::BodySection { data: None, .. }
+                    | MessageDataItem::Binary { data: None, .. }
+                    | MessageDataItem::Rfc822(None)
+                    | MessageDataItem::Rfc822Header(None)
+                    | MessageDataItem::Rfc822Text(None)
+            )
+        );
+        let owner = self
+            .in_flight
+            .iter()
+            .find(|f| FETCH_CAUSES.contains(&f.name));
+        let tag = match owner {
+            Some(f) if body && f.streamed => f.tag.clone(),
+            _ => return false,
+        };
+        self.conduit.consume(self.scanned + len);
+        self.start = 0;
+        self.scanned = 0;
+        self.held = prefix;
+        self.streaming = Some(tag.clone());
+        self.conduit.push_event(Event::BodyStart {
+            tag,
+            seq,
+            items: items.into_vec(),
+            length,
+        });
+        true
     }
 
     /// Closes after the queued output; the input, which nobody will read, is dropped.
@@ -672,6 +804,8 @@ impl Session {
         self.start = start;
         self.scanned = start;
         self.framer = Framer::for_responses(self.config.limits);
+        self.held.clear();
+        self.streaming = None;
     }
 
     fn process(&mut self) {
@@ -679,7 +813,19 @@ impl Session {
             if !self.response_buffered() {
                 break;
             }
-            let rest = &self.conduit.input()[self.start..];
+            let joined;
+            let (rest, held) = if self.held.is_empty() {
+                (&self.conduit.input()[self.start..], false)
+            } else {
+                // The response's start was taken out as a literal streamed; its end is
+                // framed in the input.
+                joined = [
+                    &self.held[..],
+                    &self.conduit.input()[self.start..self.scanned],
+                ]
+                .concat();
+                (&joined[..], true)
+            };
             let decoded = if self.greeted {
                 decode_response(rest, &self.config.limits)
             } else {
@@ -701,6 +847,16 @@ impl Session {
                 })
             };
             match decoded {
+                Ok(Decoded::Complete { value, .. }) if held => {
+                    self.advance_to(self.scanned);
+                    self.response(value);
+                }
+                Ok(_) if held => {
+                    self.advance_to(self.scanned);
+                    self.conduit.push_event(Event::Malformed {
+                        reason: "incomplete response after a streamed literal".into(),
+                    });
+                }
                 Ok(Decoded::Complete { value, consumed }) => {
                     self.advance_to(self.start + consumed.min(rest.len()));
                     if self.greeted {
@@ -716,7 +872,12 @@ impl Session {
                         | crate::codec::DecodeError::LiteralTooLarge { skip, .. } => *skip,
                         _ => memchr::memchr(b'\n', rest).map_or(rest.len(), |p| p + 1),
                     };
-                    self.advance_to(self.start + skip.clamp(1, rest.len()));
+                    let next = if held {
+                        self.scanned
+                    } else {
+                        self.start + skip.clamp(1, rest.len())
+                    };
+                    self.advance_to(next);
                     self.conduit.push_event(Event::Malformed {
                         reason: e.to_string(),
                     });
@@ -778,6 +939,11 @@ impl mailwire_core::Session for Session {
 
     fn poll_event(&mut self) -> Option<Event> {
         self.conduit.poll_event()
+    }
+
+    /// While a body streams, no more is read until its chunks so far are taken.
+    fn wants_input(&self) -> bool {
+        self.streaming.is_none() || self.conduit.event_count() == 0
     }
 
     fn transport(&self) -> Transport {
@@ -1014,6 +1180,137 @@ mod tests {
             assert_eq!(fetched_body(&mut c), literal, "pieces of {piece}");
             assert!(c.conduit.input().is_empty());
         }
+    }
+
+    /// What a streamed FETCH hands out: the BodyStart events (seq, item count, length),
+    /// the streamed bytes, and the FETCH answers' items.
+    type Streamed = (
+        Vec<(u32, usize, u32)>,
+        Vec<u8>,
+        Vec<Vec<MessageDataItem>>,
+        bool,
+    );
+
+    fn drain_streamed(c: &mut Session, out: &mut Streamed) {
+        while let Some(e) = c.poll_event() {
+            match e {
+                Event::BodyStart {
+                    seq, items, length, ..
+                } => out.0.push((seq.get(), items.len(), length)),
+                Event::BodyChunk { data, .. } => out.1.extend_from_slice(&data),
+                Event::Answer {
+                    data: Data::Fetch { items, .. },
+                    ..
+                } => out.2.push(items.into_vec()),
+                Event::Completed { .. } => out.3 = true,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    fn streamed_fetch(c: &mut Session) {
+        c.command_streamed(CommandBody::Fetch {
+            set: "1:*".parse().unwrap(),
+            items: crate::types::FetchItems::Attributes(NonEmpty::new(
+                crate::types::FetchAttribute::Uid,
+            )),
+            changed_since: None,
+            uid: true,
+        })
+        .unwrap();
+        while c.transmit().is_some() {}
+    }
+
+    #[test]
+    fn a_large_body_literal_streams_in_chunks_and_small_ones_stay_whole() {
+        let big: Vec<u8> = (0..300_000).map(|i| b"abc\r\n"[i % 5]).collect();
+        let mut wire = format!(
+            "* 1 FETCH (UID 7 BODY[HEADER] {{3}}\r\nx\r\n BODY[] {{{}}}\r\n",
+            big.len()
+        )
+        .into_bytes();
+        wire.extend_from_slice(&big);
+        wire.extend_from_slice(b" FLAGS (\\Seen))\r\n* 2 FETCH (UID 8 RFC822 {2}\r\nok)\r\n");
+        wire.extend_from_slice(b"A1 OK done\r\n");
+        for piece in [1, 7, 4096, 16384, wire.len()] {
+            let mut c = greeted("IDLE");
+            streamed_fetch(&mut c);
+            let mut out: Streamed = Default::default();
+            let mut most_held = 0;
+            for chunk in wire.chunks(piece) {
+                c.receive(chunk);
+                most_held = most_held.max(c.conduit.input_capacity());
+                drain_streamed(&mut c, &mut out);
+            }
+            assert_eq!(out.0, [(1, 3, 300_000)], "pieces of {piece}");
+            assert_eq!(out.1, big);
+            assert!(out.3);
+            // The streamed item is NIL in the answer; the rest is as sent.
+            let texts: Vec<String> = out.2.iter().map(|items| format!("{items:?}")).collect();
+            assert_eq!(out.2.len(), 2);
+            assert!(
+                matches!(
+                    &out.2[0][..],
+                    [
+                        MessageDataItem::Uid(u),
+                        MessageDataItem::BodySection { data: Some(h), .. },
+                        MessageDataItem::BodySection { data: None, .. },
+                        MessageDataItem::Flags(f),
+                    ] if u.get() == 7 && h.as_bytes() == b"x\r\n" && f.len() == 1
+                ),
+                "{}",
+                texts[0]
+            );
+            assert!(
+                matches!(
+                    &out.2[1][..],
+                    [MessageDataItem::Uid(u), MessageDataItem::Rfc822(Some(d))]
+                        if u.get() == 8 && d.as_bytes() == b"ok"
+                ),
+                "{}",
+                texts[1]
+            );
+            if piece < wire.len() {
+                assert!(most_held < 64 * 1024, "pieces of {piece}: {most_held}");
+            }
+            assert!(c.conduit.input().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_body_streams_only_for_a_streamed_command() {
+        let big = vec![b'x'; 70_000];
+        let mut wire = format!("* 1 FETCH (BODY[] {{{}}}\r\n", big.len()).into_bytes();
+        wire.extend_from_slice(&big);
+        wire.extend_from_slice(b")\r\nA1 OK done\r\n");
+        let mut c = greeted("IDLE");
+        c.command(CommandBody::Noop).unwrap();
+        c.receive(&wire);
+        assert_eq!(fetched_body(&mut c), big);
+        // Two streamed literals in one response, the second right after the first.
+        let mut c = greeted("IDLE");
+        streamed_fetch(&mut c);
+        let mut wire = format!("* 3 FETCH (BODY[1] {{{}}}\r\n", big.len()).into_bytes();
+        wire.extend_from_slice(&big);
+        wire.extend_from_slice(format!(" BINARY[2] ~{{{}}}\r\n", big.len()).as_bytes());
+        wire.extend_from_slice(&big);
+        wire.extend_from_slice(b")\r\nA1 OK done\r\n");
+        let mut out: Streamed = Default::default();
+        for chunk in wire.chunks(1000) {
+            c.receive(chunk);
+            drain_streamed(&mut c, &mut out);
+        }
+        assert_eq!(out.0, [(3, 1, 70_000), (3, 2, 70_000)]);
+        assert_eq!(out.1, [&big[..], &big[..]].concat());
+        assert_eq!(out.2.len(), 1);
+        assert!(matches!(
+            &out.2[0][..],
+            [
+                MessageDataItem::BodySection { data: None, .. },
+                MessageDataItem::Binary { data: None, .. },
+            ]
+        ));
+        assert!(out.3);
     }
 
     #[test]
