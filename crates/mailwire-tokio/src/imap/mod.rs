@@ -12,7 +12,8 @@
 //! let unseen = imap.uid_search(Search::unseen()).await?;
 //! let mut messages = imap.uid_fetch(&unseen, Items::body())?;
 //! while let Some(message) = messages.next().await {
-//!     let message = message?;
+//!     let mut message = message?;
+//!     messages.buffer_body(&mut message).await?; // a body over 64 KiB streams otherwise
 //!     let parsed = mailwire_mime::parse(message.body().unwrap_or_default());
 //!     println!("{}", parsed.text_body().unwrap_or_default());
 //! }
@@ -28,6 +29,10 @@
 //! without TLS unless [`Config::plaintext_auth`] says otherwise. Every wait for the
 //! server is bounded by [`Config::timeout`].
 //!
+//! [`fetch`](ImapClient::fetch) hands out messages one at a time; a body over 64 KiB
+//! ([`Config::stream_literals_over`]) is not held whole but read as it arrives from
+//! [`Messages::body`], an `AsyncRead`, unless [`Messages::buffer_body`] asks for it whole.
+//!
 //! Untagged EXISTS, EXPUNGE and FETCH that no command asked for are kept as
 //! [`Update`]s until [`ImapClient::take_updates`]; [`ImapClient::idle`] hands them out as
 //! they come.
@@ -39,11 +44,8 @@ mod search;
 
 use std::collections::VecDeque;
 use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::Stream;
 use mailwire_imap::client::{self, Event, Session};
 use mailwire_imap::codec::Limits;
 use mailwire_imap::sasl::ClientExchange;
@@ -57,7 +59,7 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 use crate::connect::{BadServer, Endpoint, Ports, Security};
 use crate::{Connection, Error, MaybeTlsStream, Tls};
 
-pub use fetch::{Ids, Items, Message};
+pub use fetch::{Body, Ids, Items, Message, Messages};
 pub use idle::{IDLE_RENEWAL, Idle};
 pub use mailbox::{Listed, MailboxStatus, Selected, Update};
 pub use search::Search;
@@ -141,6 +143,10 @@ pub struct Config {
     /// TLS settings; `None` (the default) trusts the webpki roots and checks the
     /// certificate against the host name of the server string.
     pub tls: Option<Tls>,
+    /// The longest body section [`ImapClient::fetch`] hands out whole in
+    /// [`Message::sections`]: a longer one streams ([`Message::streaming`]). 64 KiB by
+    /// default; `u32::MAX` keeps every body whole.
+    pub stream_literals_over: u32,
 }
 
 impl Default for Config {
@@ -152,6 +158,7 @@ impl Default for Config {
             connect_timeout: Duration::from_secs(60),
             limits: Limits::for_client(),
             tls: None,
+            stream_literals_over: 64 * 1024,
         }
     }
 }
@@ -162,6 +169,7 @@ impl Config {
         let mut session = client::Config::default();
         session.limits = self.limits;
         session.plaintext_auth = self.plaintext_auth;
+        session.stream_literals_over = self.stream_literals_over;
         session.timeout = None;
         session
     }
@@ -230,7 +238,8 @@ use mailwire_imap::types::Status;
 /// let mut texts = Vec::new();
 /// let mut messages = imap.uid_fetch(&unseen, Items::body())?;
 /// while let Some(message) = messages.next().await {
-///     let message = message?;
+///     let mut message = message?;
+///     messages.buffer_body(&mut message).await?;
 ///     let parsed = mailwire_mime::parse(message.body().unwrap_or_default());
 ///     texts.push(parsed.text_body().unwrap_or_default().into_owned());
 /// }
@@ -557,7 +566,9 @@ where
 
     /// `FETCH`: the messages `ids` names (sequence numbers), one by one as the server
     /// sends them. The command is sent at once; the messages are read as the stream is
-    /// polled. Dropping the stream early leaves the rest to be skipped by the next call.
+    /// polled. A body section longer than [`Config::stream_literals_over`] streams: see
+    /// [`Messages`]. Dropping the stream early leaves the rest to be read and dropped by
+    /// the next call.
     pub fn fetch(&mut self, ids: impl Ids, items: Items) -> Result<Messages<'_>, ImapError>
     where
         IO: Send,
@@ -589,41 +600,7 @@ where
                 )?),
                 None => None,
             };
-        let stream = futures_util::stream::unfold((self, tag), |(client, tag)| async move {
-            let wanted = tag?;
-            match client.next_answer(&wanted).await {
-                Ok(Some(message)) => Some((Ok(message), (client, Some(wanted)))),
-                Ok(None) => None,
-                Err(e) => Some((Err(e), (client, None))),
-            }
-        });
-        Ok(Messages {
-            inner: Box::pin(stream),
-        })
-    }
-
-    /// The next message answering the FETCH tagged `wanted`, or `None` once it completed.
-    async fn next_answer(&mut self, wanted: &Tag) -> Result<Option<Message>, ImapError> {
-        loop {
-            match self.next().await? {
-                Event::Answer {
-                    tag,
-                    data: Data::Fetch { seq, items },
-                } if &tag == wanted => return Ok(Some(Message::from_items(seq, items))),
-                Event::Completed {
-                    tag,
-                    completion,
-                    text,
-                    ..
-                } if &tag == wanted => {
-                    return match completion {
-                        Completion::Ok => Ok(None),
-                        _ => Err(ImapError::Refused { completion, text }),
-                    };
-                }
-                other => self.aside(other)?,
-            }
-        }
+        Ok(Messages::new(self, tag))
     }
 
     /// `STORE`: changes the flags of the messages `ids` names (sequence numbers) —
@@ -880,43 +857,6 @@ where
             _ => {}
         }
         Ok(())
-    }
-}
-
-/// The messages a FETCH returns, one by one: a [`Stream`], with
-/// [`next`](Messages::next) for use without `StreamExt`.
-#[must_use = "the messages are read as the stream is polled"]
-pub struct Messages<'a> {
-    inner: Pin<Box<dyn Stream<Item = Result<Message, ImapError>> + Send + 'a>>,
-}
-
-impl std::fmt::Debug for Messages<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Messages").finish_non_exhaustive()
-    }
-}
-
-impl Messages<'_> {
-    /// The next message, `None` once the FETCH completed; after an error, `None`.
-    pub async fn next(&mut self) -> Option<Result<Message, ImapError>> {
-        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
-    }
-
-    /// All the remaining messages.
-    pub async fn collect(mut self) -> Result<Vec<Message>, ImapError> {
-        let mut all = Vec::new();
-        while let Some(message) = self.next().await {
-            all.push(message?);
-        }
-        Ok(all)
-    }
-}
-
-impl Stream for Messages<'_> {
-    type Item = Result<Message, ImapError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
     }
 }
 
