@@ -1,5 +1,6 @@
 //! `ImapClient` against a scripted server that checks the exact bytes: a 50 MiB `BODY[]`
-//! read as it arrives, never held whole.
+//! read as it arrives, never held whole; a 20 MiB APPEND sent as it is read, never held
+//! whole; MULTIAPPEND with LITERAL+.
 
 use std::io;
 use std::pin::Pin;
@@ -16,10 +17,11 @@ use tokio::io::{
     ReadBuf,
 };
 
-/// A stream that counts the bytes the client reads from it.
+/// A stream that counts the bytes the client reads from it and writes to it.
 struct Counted {
     io: DuplexStream,
     read: Arc<AtomicU64>,
+    written: Arc<AtomicU64>,
 }
 
 impl AsyncRead for Counted {
@@ -42,7 +44,11 @@ impl AsyncWrite for Counted {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = polled {
+            self.written.fetch_add(n as u64, Ordering::SeqCst);
+        }
+        polled
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -56,13 +62,23 @@ impl AsyncWrite for Counted {
 
 type Server = BufReader<DuplexStream>;
 
-/// A client over a pipe whose far end the test scripts, and the count of bytes it read.
+/// A client over a pipe whose far end the test scripts, and the counts of bytes it
+/// read and wrote.
 async fn scripted(capabilities: &str) -> (ImapClient<Counted>, Server, Arc<AtomicU64>) {
+    let (client, server, read, _) = scripted_counting(capabilities).await;
+    (client, server, read)
+}
+
+async fn scripted_counting(
+    capabilities: &str,
+) -> (ImapClient<Counted>, Server, Arc<AtomicU64>, Arc<AtomicU64>) {
     let (near, far) = tokio::io::duplex(64 * 1024);
     let read = Arc::new(AtomicU64::new(0));
+    let written = Arc::new(AtomicU64::new(0));
     let io = Counted {
         io: near,
         read: Arc::clone(&read),
+        written: Arc::clone(&written),
     };
     let mut server = BufReader::new(far);
     let greeting = format!("* OK [CAPABILITY IMAP4rev1 {capabilities}] hi\r\n");
@@ -72,7 +88,7 @@ async fn scripted(capabilities: &str) -> (ImapClient<Counted>, Server, Arc<Atomi
     let client = ImapClient::begin(MaybeTlsStream::Plain(io), &config, Tls::None)
         .await
         .unwrap();
-    (client, server, read)
+    (client, server, read, written)
 }
 
 /// Reads one line from the client and checks it.
@@ -202,5 +218,127 @@ async fn a_body_left_unread_is_skipped_and_one_asked_for_is_kept_whole() {
     let third = messages.next().await.unwrap().unwrap();
     assert_eq!((third.uid, third.body()), (Some(12), Some(&b"hi"[..])));
     assert!(messages.next().await.is_none());
+    script.await.unwrap();
+}
+
+/// The pattern as a message to APPEND, made as it is read; it notes the most bytes it
+/// had handed out that the client had not yet written to the connection.
+struct PatternReader {
+    offset: u64,
+    len: u64,
+    /// Bytes the client wrote before the message's first byte.
+    before: u64,
+    written: Arc<AtomicU64>,
+    peak: Arc<AtomicU64>,
+}
+
+impl AsyncRead for PatternReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let n = (self.len - self.offset).min(buf.remaining() as u64);
+        let start = self.offset;
+        buf.put_slice(&(start..start + n).map(pattern).collect::<Vec<u8>>());
+        self.offset += n;
+        let sent = self.written.load(Ordering::SeqCst) - self.before;
+        self.peak.fetch_max(self.offset - sent, Ordering::SeqCst);
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Reads `len` bytes of the pattern from the client.
+async fn read_pattern(server: &mut Server, len: u64) {
+    let mut buf = vec![0; 64 * 1024];
+    let mut offset = 0;
+    while offset < len {
+        let n = (len - offset).min(buf.len() as u64) as usize;
+        server.read_exact(&mut buf[..n]).await.unwrap();
+        for (i, b) in buf[..n].iter().enumerate() {
+            assert_eq!(*b, pattern(offset + i as u64), "byte {}", offset + i as u64);
+        }
+        offset += n as u64;
+    }
+}
+
+#[tokio::test]
+async fn a_20_mib_append_is_sent_as_it_is_read() {
+    const SIZE: u64 = 20 * 1024 * 1024;
+    let (mut imap, mut server, _, written) = scripted_counting("MULTIAPPEND").await;
+    let line = format!("A1 APPEND INBOX (\\Seen) {{{SIZE}}}\r\n");
+    let before = written.load(Ordering::SeqCst) + line.len() as u64;
+    let script = tokio::spawn(async move {
+        expect(&mut server, &line).await;
+        server.write_all(b"+ go\r\n").await.unwrap();
+        read_pattern(&mut server, SIZE).await;
+        expect(&mut server, "\r\n").await;
+        server
+            .write_all(b"A1 OK [APPENDUID 7 42] appended\r\n")
+            .await
+            .unwrap();
+    });
+    let peak = Arc::new(AtomicU64::new(0));
+    let content = PatternReader {
+        offset: 0,
+        len: SIZE,
+        before,
+        written: Arc::clone(&written),
+        peak: Arc::clone(&peak),
+    };
+    let uid = imap
+        .append_from("INBOX", &[Flag::Seen], content, SIZE as u32)
+        .await
+        .unwrap();
+    script.await.unwrap();
+    assert_eq!(uid, Some(42));
+    assert_eq!(written.load(Ordering::SeqCst), before + SIZE + 2);
+    let peak = peak.load(Ordering::SeqCst);
+    assert!(peak <= 64 * 1024, "the client held {peak} bytes at most");
+}
+
+#[tokio::test]
+async fn multiappend_with_literal_plus_sends_every_message_at_once() {
+    let (mut imap, mut server, _) = scripted("LITERAL+ MULTIAPPEND").await;
+    let script = tokio::spawn(async move {
+        expect(&mut server, "A1 APPEND Drafts (\\Draft) {5+}\r\n").await;
+        let sent = b"one\r\n {0+}\r\n {3+}\r\ntwo";
+        let mut rest = vec![0; sent.len()];
+        server.read_exact(&mut rest).await.unwrap();
+        assert_eq!(&rest, sent);
+        expect(&mut server, "\r\n").await;
+        server
+            .write_all(b"A1 OK [APPENDUID 7 5:7] appended\r\n")
+            .await
+            .unwrap();
+    });
+    let mut first = mailwire_tokio::imap::NewMessage::new(&b"one\r\n"[..], 5);
+    first.flags = vec![Flag::Draft];
+    let empty = mailwire_tokio::imap::NewMessage::new(&b""[..], 0);
+    // Only the length counts: what follows is not sent.
+    let last = mailwire_tokio::imap::NewMessage::new(&b"twoXX"[..], 3);
+    let uids = imap
+        .append_all_from("Drafts", vec![first, empty, last])
+        .await
+        .unwrap();
+    script.await.unwrap();
+    assert_eq!(uids, [5, 6, 7]);
+}
+
+#[tokio::test]
+async fn a_message_shorter_than_its_length_fails() {
+    let (mut imap, mut server, _) = scripted("LITERAL+").await;
+    let script = tokio::spawn(async move {
+        expect(&mut server, "A1 APPEND INBOX {10+}\r\n").await;
+        server
+    });
+    let err = imap
+        .append_from("INBOX", &[], &b"short"[..], 10)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, mailwire_tokio::imap::ImapError::Content(e) if e.kind() == io::ErrorKind::UnexpectedEof),
+        "{err:?}"
+    );
     script.await.unwrap();
 }

@@ -56,7 +56,7 @@ use crate::codec::{
 };
 use crate::types::{
     Capability, Code, Command, CommandBody, Completion, Condition, Data, IString, MessageDataItem,
-    Response, Status, Tag, Text,
+    NonEmpty, Response, Status, Tag, Text,
 };
 
 /// What the client session reports.
@@ -123,6 +123,17 @@ pub enum Event {
         /// The bytes, in the order received.
         data: Bytes,
     },
+    /// The server is ready for the data of the `index`-th message (from 0) of an APPEND
+    /// queued with [`append_streamed`](Session::append_streamed): write its `length`
+    /// bytes with [`write_literal`](Session::write_literal).
+    SendLiteral {
+        /// The APPEND's tag.
+        tag: Tag,
+        /// Which message.
+        index: usize,
+        /// Its length in bytes.
+        length: u32,
+    },
     /// An untagged status outside any command, such as an `[ALERT]`.
     Status(Status),
     /// The server now advertises these capabilities.
@@ -160,11 +171,38 @@ pub enum Error {
     /// No IDLE is in progress.
     #[error("not idling")]
     NotIdling,
+    /// [`Session::write_literal`] when no [`Event::SendLiteral`] waits for data.
+    #[error("no literal is wanted now")]
+    NoLiteralWanted,
     /// LOGIN, or a SASL mechanism that sends the password or token itself (PLAIN, LOGIN,
     /// XOAUTH2, OAUTHBEARER), over a connection without TLS, and
     /// [`Config::plaintext_auth`] is off.
     #[error("the password would cross the connection in clear")]
     PlaintextNotAllowed,
+}
+
+/// A message for [`Session::append_streamed`]: its flags, internal date and length;
+/// the application writes its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Append {
+    /// Flags to set, possibly none.
+    pub flags: Vec<crate::types::Flag>,
+    /// The internal date to set.
+    pub date: Option<crate::types::DateTime>,
+    /// The message's length in bytes.
+    pub length: u32,
+}
+
+impl Append {
+    /// A message of `length` bytes, without flags or date.
+    pub fn new(length: u32) -> Self {
+        Self {
+            flags: Vec::new(),
+            date: None,
+            length,
+        }
+    }
 }
 
 /// How the client reads the server, how long it waits, and what it may send in clear.
@@ -247,14 +285,30 @@ impl Kind {
     }
 }
 
+/// What is left to do to send a command.
+#[derive(Debug)]
+enum Step {
+    /// Write these bytes.
+    Write(Vec<u8>),
+    /// Wait for the server's `+`.
+    Continuation,
+    /// The application writes a literal of `remaining` more bytes, the data of the
+    /// `index`-th message of an APPEND ([`Session::write_literal`]).
+    Literal {
+        index: usize,
+        remaining: u32,
+        announced: bool,
+    },
+}
+
 #[derive(Debug)]
 struct Queued {
     tag: Tag,
     name: &'static str,
     kind: Kind,
     streamed: bool,
-    /// What to write; between pieces the server's `+` is awaited.
-    pieces: VecDeque<Vec<u8>>,
+    /// What to write, and when.
+    steps: VecDeque<Step>,
 }
 
 #[derive(Debug)]
@@ -262,7 +316,8 @@ struct InFlight {
     tag: Tag,
     name: &'static str,
     kind: Kind,
-    rest: VecDeque<Vec<u8>>,
+    /// What is left to send of the command.
+    steps: VecDeque<Step>,
     /// Answers go out as [`Event::Answer`] instead of being kept in `data`.
     streamed: bool,
     data: Vec<Data>,
@@ -379,6 +434,17 @@ impl Session {
     }
 
     fn enqueue(&mut self, body: CommandBody, kind: Kind) -> Result<Tag, Error> {
+        self.enqueue_with(body, kind, &[])
+    }
+
+    /// Queues a command whose last `written.len()` literals (empty in `body`) the
+    /// application writes itself, with these lengths.
+    fn enqueue_with(
+        &mut self,
+        body: CommandBody,
+        kind: Kind,
+        written: &[u32],
+    ) -> Result<Tag, Error> {
         if self.conduit.transport() == Transport::Close {
             return Err(Error::Closed);
         }
@@ -390,26 +456,55 @@ impl Session {
             LiteralMode::Sync
         };
         let encoded = encode_command(&Command::new(tag.clone(), body), mode);
-        let mut pieces = VecDeque::new();
+        let literals = encoded
+            .fragments()
+            .filter(|f| matches!(f, Fragment::Literal { .. }))
+            .count();
+        let first_written = literals.saturating_sub(written.len());
+        let mut steps = VecDeque::new();
         let mut current = Vec::new();
+        let mut literal: usize = 0;
         for fragment in encoded.fragments() {
             match fragment {
                 Fragment::Line(b) => current.extend_from_slice(b),
                 Fragment::Literal { data, sync } => {
-                    if sync {
-                        pieces.push_back(std::mem::take(&mut current));
+                    let index = literal.wrapping_sub(first_written);
+                    literal += 1;
+                    let length = written.get(index).copied();
+                    if let Some(length) = length {
+                        // `{0}` or `{0+}` announced the empty placeholder.
+                        let cut = if sync { 5 } else { 6 };
+                        current.truncate(current.len().saturating_sub(cut));
+                        let plus = if sync { "" } else { "+" };
+                        current.extend_from_slice(format!("{{{length}{plus}}}\r\n").as_bytes());
                     }
-                    current.extend_from_slice(data);
+                    if sync {
+                        steps.push_back(Step::Write(std::mem::take(&mut current)));
+                        steps.push_back(Step::Continuation);
+                    }
+                    match length {
+                        Some(length) => {
+                            if !current.is_empty() {
+                                steps.push_back(Step::Write(std::mem::take(&mut current)));
+                            }
+                            steps.push_back(Step::Literal {
+                                index,
+                                remaining: length,
+                                announced: false,
+                            });
+                        }
+                        None => current.extend_from_slice(data),
+                    }
                 }
             }
         }
-        pieces.push_back(current);
+        steps.push_back(Step::Write(current));
         self.queue.push_back(Queued {
             tag: tag.clone(),
             name,
             kind,
             streamed: false,
-            pieces,
+            steps,
         });
         self.pump();
         Ok(tag)
@@ -495,6 +590,91 @@ impl Session {
         )
     }
 
+    /// Queues APPEND of messages whose data the application writes itself, in pieces,
+    /// so that no message need be held whole: for each message in turn, once the server
+    /// is ready for it, [`Event::SendLiteral`] asks for its
+    /// [`length`](Append::length) bytes, which go through
+    /// [`write_literal`](Self::write_literal). More than one message needs the server's
+    /// MULTIAPPEND (RFC 3502). Each is sent as a plain literal (`{n}`, or `{n+}` with
+    /// LITERAL+), so it must not hold NUL.
+    pub fn append_streamed(
+        &mut self,
+        mailbox: crate::types::Mailbox,
+        messages: NonEmpty<Append>,
+    ) -> Result<Tag, Error> {
+        let lengths: Vec<u32> = messages.iter().map(|m| m.length).collect();
+        let messages = messages.map(|m| crate::types::AppendMessage {
+            flags: m.flags,
+            date: m.date,
+            data: Vec::new(),
+        });
+        self.enqueue_with(
+            CommandBody::Append { mailbox, messages },
+            Kind::Plain,
+            &lengths,
+        )
+    }
+
+    /// Writes bytes of the literal [`Event::SendLiteral`] asked for, and returns how
+    /// many were taken: all of `data`, or as many as the literal still lacks. Once it has
+    /// them all, the command goes on. The bytes are in [`transmit`]'s output at once, so a
+    /// driver that transmits after each piece holds one piece at a time.
+    ///
+    /// [`transmit`]: mailwire_core::Session::transmit
+    pub fn write_literal(&mut self, data: &[u8]) -> Result<usize, Error> {
+        let Some(f) = self.in_flight.back_mut() else {
+            return Err(Error::NoLiteralWanted);
+        };
+        let Some(Step::Literal {
+            remaining,
+            announced: true,
+            ..
+        }) = f.steps.front_mut()
+        else {
+            return Err(Error::NoLiteralWanted);
+        };
+        let n = data.len().min(*remaining as usize);
+        // n <= remaining, a u32.
+        *remaining -= u32::try_from(n).unwrap_or(*remaining);
+        let done = *remaining == 0;
+        self.conduit.write(&data[..n]);
+        if done {
+            f.steps.pop_front();
+            self.advance();
+            self.pump();
+        }
+        Ok(n)
+    }
+
+    /// Sends what the last command in flight has ready, up to the next wait.
+    fn advance(&mut self) {
+        let Some(f) = self.in_flight.back_mut() else {
+            return;
+        };
+        loop {
+            match f.steps.front_mut() {
+                Some(Step::Write(bytes)) => {
+                    self.conduit.write(bytes);
+                    f.steps.pop_front();
+                }
+                Some(Step::Literal {
+                    index,
+                    remaining,
+                    announced: announced @ false,
+                }) => {
+                    *announced = true;
+                    self.conduit.push_event(Event::SendLiteral {
+                        tag: f.tag.clone(),
+                        index: *index,
+                        length: *remaining,
+                    });
+                    return;
+                }
+                _ => return,
+            }
+        }
+    }
+
     /// Queues IDLE (RFC 2177).
     pub fn idle(&mut self) -> Result<Tag, Error> {
         self.enqueue(CommandBody::Idle, Kind::Idle)
@@ -520,26 +700,24 @@ impl Session {
         }
         while let Some(front) = self.queue.front() {
             let blocked = self.in_flight.back().is_some_and(|last| {
-                !last.rest.is_empty() || last.kind.is_barrier() || front.kind.is_barrier()
+                !last.steps.is_empty() || last.kind.is_barrier() || front.kind.is_barrier()
             });
             if blocked {
                 return;
             }
-            let Some(mut q) = self.queue.pop_front() else {
+            let Some(q) = self.queue.pop_front() else {
                 return;
             };
-            if let Some(first) = q.pieces.pop_front() {
-                self.conduit.write(&first);
-            }
             self.in_flight.push_back(InFlight {
                 tag: q.tag,
                 name: q.name,
                 kind: q.kind,
-                rest: q.pieces,
+                steps: q.steps,
                 streamed: q.streamed,
                 data: Vec::new(),
                 statuses: Vec::new(),
             });
+            self.advance();
         }
     }
 
@@ -623,8 +801,9 @@ impl Session {
             });
             return;
         };
-        if let Some(piece) = f.rest.pop_front() {
-            self.conduit.write(&piece);
+        if matches!(f.steps.front(), Some(Step::Continuation)) {
+            f.steps.pop_front();
+            self.advance();
         } else if let Kind::Authenticate(exchange) = &mut f.kind {
             match exchange.respond_line(text) {
                 Ok(line) => {
@@ -1311,6 +1490,87 @@ mod tests {
             ]
         ));
         assert!(out.3);
+    }
+
+    fn appended(flags: Vec<crate::types::Flag>, length: u32) -> Append {
+        let mut a = Append::new(length);
+        a.flags = flags;
+        a
+    }
+
+    #[test]
+    fn a_streamed_append_waits_for_each_continuation_and_takes_its_data_in_pieces() {
+        let mut c = greeted("MULTIAPPEND");
+        let messages = NonEmpty::from_vec(vec![
+            appended(vec![crate::types::Flag::Seen], 10),
+            appended(Vec::new(), 0),
+        ])
+        .unwrap();
+        let tag = c.append_streamed(Mailbox::Inbox, messages).unwrap();
+        c.command(CommandBody::Noop).unwrap();
+        assert_eq!(
+            &c.transmit().unwrap()[..],
+            b"A1 APPEND INBOX (\\Seen) {10}\r\n"
+        );
+        assert!(c.poll_event().is_none());
+        assert_eq!(c.write_literal(b"early"), Err(Error::NoLiteralWanted));
+        c.receive(b"+ go\r\n");
+        let Some(Event::SendLiteral {
+            tag: t,
+            index: 0,
+            length: 10,
+        }) = c.poll_event()
+        else {
+            panic!("the first literal is wanted")
+        };
+        assert_eq!(t, tag);
+        assert_eq!(c.write_literal(b"0123"), Ok(4));
+        assert_eq!(c.write_literal(b"456789 and more"), Ok(6));
+        assert_eq!(&c.transmit().unwrap()[..], b"0123456789 {0}\r\n");
+        c.receive(b"+ go\r\n");
+        assert!(matches!(
+            c.poll_event(),
+            Some(Event::SendLiteral {
+                index: 1,
+                length: 0,
+                ..
+            })
+        ));
+        assert_eq!(c.write_literal(b""), Ok(0));
+        // The NOOP was held back until the APPEND was all sent.
+        assert_eq!(&c.transmit().unwrap()[..], b"\r\nA2 NOOP\r\n");
+        assert_eq!(c.write_literal(b"x"), Err(Error::NoLiteralWanted));
+    }
+
+    #[test]
+    fn a_streamed_append_with_literal_plus_needs_no_continuation() {
+        let mut c = greeted("LITERAL+ MULTIAPPEND");
+        let messages =
+            NonEmpty::from_vec(vec![appended(Vec::new(), 3), appended(Vec::new(), 2)]).unwrap();
+        c.append_streamed(Mailbox::new("Sent Items").unwrap(), messages)
+            .unwrap();
+        assert!(matches!(
+            c.poll_event(),
+            Some(Event::SendLiteral {
+                index: 0,
+                length: 3,
+                ..
+            })
+        ));
+        c.write_literal(b"abc").unwrap();
+        assert!(matches!(
+            c.poll_event(),
+            Some(Event::SendLiteral {
+                index: 1,
+                length: 2,
+                ..
+            })
+        ));
+        c.write_literal(b"de").unwrap();
+        assert_eq!(
+            &c.transmit().unwrap()[..],
+            b"A1 APPEND \"Sent Items\" {3+}\r\nabc {2+}\r\nde\r\n"
+        );
     }
 
     #[test]

@@ -108,6 +108,49 @@ pub enum ImapError {
     /// The server closed the connection.
     #[error("the server closed the connection")]
     Closed,
+    /// The content of a message to APPEND could not be read, or ended before its
+    /// length; the connection is not usable any more.
+    #[error("cannot read the message: {0}")]
+    Content(io::Error),
+}
+
+/// How much of a message [`ImapClient::append_from`] reads and writes at a time.
+const APPEND_PIECE: usize = 64 * 1024;
+
+/// A message for [`ImapClient::append_all_from`]: its content, read as it is sent, its
+/// length in bytes, and its flags and internal date.
+///
+/// ```
+/// use mailwire_imap::types::Flag;
+/// use mailwire_tokio::imap::NewMessage;
+///
+/// let text = b"Subject: hi\r\n\r\nHello.\r\n";
+/// let mut message = NewMessage::new(&text[..], text.len() as u32);
+/// message.flags = vec![Flag::Seen];
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct NewMessage<R> {
+    /// The message, read as it is sent.
+    pub content: R,
+    /// How many bytes of `content` make the message.
+    pub length: u32,
+    /// Flags to set, possibly none.
+    pub flags: Vec<Flag>,
+    /// The internal date to set.
+    pub date: Option<DateTime>,
+}
+
+impl<R> NewMessage<R> {
+    /// A message of `length` bytes read from `content`, without flags or date.
+    pub fn new(content: R, length: u32) -> Self {
+        Self {
+            content,
+            length,
+            flags: Vec::new(),
+            date: None,
+        }
+    }
 }
 
 /// How [`ImapClient::connect_with`] reaches the server and how long it waits.
@@ -732,6 +775,30 @@ where
         Ok(uids.into_iter().next())
     }
 
+    /// `APPEND` of a message read from `content` as it is sent, `length` bytes of it, so
+    /// that it is never held whole: the literal is announced, and (after the server's
+    /// `+`, or at once with LITERAL+) the bytes are copied in pieces of 64 KiB. Returns
+    /// the UID the server gave it when it says (`APPENDUID`).
+    ///
+    /// The message goes as a plain literal, so it must not hold NUL. If `content` fails or
+    /// ends before `length` bytes ([`ImapError::Content`]), the command cannot be finished
+    /// and the connection is not usable any more.
+    pub async fn append_from<R>(
+        &mut self,
+        mailbox: &str,
+        flags: &[Flag],
+        content: R,
+        length: u32,
+    ) -> Result<Option<u32>, ImapError>
+    where
+        R: AsyncRead + Unpin,
+    {
+        let mut message = NewMessage::new(content, length);
+        message.flags = flags.to_vec();
+        let uids = self.append_all_from(mailbox, vec![message]).await?;
+        Ok(uids.into_iter().next())
+    }
+
     /// `APPEND` of several messages in one command (MULTIAPPEND, RFC 3502, which the
     /// server must offer for more than one), each with its flags and internal date;
     /// returns the UIDs the server gave them when it says.
@@ -740,7 +807,30 @@ where
         mailbox: &str,
         messages: impl Iterator<Item = (&'m [Flag], Option<DateTime>, &'m [u8])>,
     ) -> Result<Vec<u32>, ImapError> {
+        let messages: Vec<(&[Flag], Option<DateTime>, &[u8])> = messages.collect();
+        if messages.iter().any(|(_, _, data)| data.contains(&0)) {
+            // NUL needs a literal8 (RFC 3516), whose form the encoder picks from the data.
+            return self.append_encoded(mailbox, messages).await;
+        }
+        let mut all = Vec::with_capacity(messages.len());
+        for (flags, date, data) in messages {
+            let length =
+                u32::try_from(data.len()).map_err(|_| ImapError::Invalid("message size"))?;
+            let mut message = NewMessage::new(data, length);
+            message.flags = flags.to_vec();
+            message.date = date;
+            all.push(message);
+        }
+        self.append_all_from(mailbox, all).await
+    }
+
+    async fn append_encoded(
+        &mut self,
+        mailbox: &str,
+        messages: Vec<(&[Flag], Option<DateTime>, &[u8])>,
+    ) -> Result<Vec<u32>, ImapError> {
         let messages: Vec<AppendMessage> = messages
+            .into_iter()
             .map(|(flags, date, data)| AppendMessage {
                 flags: flags.to_vec(),
                 date,
@@ -760,6 +850,110 @@ where
             Some(Code::AppendUid { uids, .. }) => uids_in(&uids),
             _ => Vec::new(),
         })
+    }
+
+    /// `APPEND` of several messages, each read from its content as it is sent, as
+    /// [`append_from`](Self::append_from) does; more than one needs MULTIAPPEND.
+    /// Returns the UIDs the server gave them when it says.
+    pub async fn append_all_from<R>(
+        &mut self,
+        mailbox: &str,
+        messages: Vec<NewMessage<R>>,
+    ) -> Result<Vec<u32>, ImapError>
+    where
+        R: AsyncRead + Unpin,
+    {
+        let mailbox = mailbox_name(mailbox)?;
+        let mut contents = Vec::with_capacity(messages.len());
+        let mut headers = Vec::with_capacity(messages.len());
+        for m in messages {
+            let mut header = client::Append::new(m.length);
+            header.flags = m.flags;
+            header.date = m.date;
+            headers.push(header);
+            contents.push(m.content);
+        }
+        let Some(headers) = NonEmpty::from_vec(headers) else {
+            return Ok(Vec::new());
+        };
+        let tag = self.conn.session_mut().append_streamed(mailbox, headers)?;
+        let mut buf = vec![0; APPEND_PIECE];
+        loop {
+            match self.next().await? {
+                Event::SendLiteral {
+                    tag: t,
+                    index,
+                    length,
+                } if t == tag => {
+                    let content = contents
+                        .get_mut(index)
+                        .ok_or(ImapError::Invalid("message index"))?;
+                    self.send_literal(content, length, &mut buf).await?;
+                }
+                Event::Completed {
+                    tag: t,
+                    completion,
+                    code,
+                    text,
+                    ..
+                } if t == tag => {
+                    return match completion {
+                        Completion::Ok => Ok(match code {
+                            Some(Code::AppendUid { uids, .. }) => uids_in(&uids),
+                            _ => Vec::new(),
+                        }),
+                        _ => Err(ImapError::Refused { completion, text }),
+                    };
+                }
+                other => self.aside(other)?,
+            }
+        }
+    }
+
+    /// Copies `length` bytes of `content` into the literal the session asked for, one
+    /// piece at a time, each written out before the next is read.
+    async fn send_literal<R>(
+        &mut self,
+        content: &mut R,
+        length: u32,
+        buf: &mut [u8],
+    ) -> Result<(), ImapError>
+    where
+        R: AsyncRead + Unpin,
+    {
+        use tokio::io::AsyncReadExt;
+
+        let mut left = length as usize;
+        if left == 0 {
+            self.conn.session_mut().write_literal(&[])?;
+        }
+        while left > 0 {
+            let want = left.min(buf.len());
+            let n = content
+                .read(&mut buf[..want])
+                .await
+                .map_err(ImapError::Content)?;
+            if n == 0 {
+                return Err(ImapError::Content(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the message ended before its length",
+                )));
+            }
+            left -= self.conn.session_mut().write_literal(&buf[..n])?;
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what the session has to send, within the timeout.
+    async fn flush(&mut self) -> Result<(), ImapError> {
+        match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, self.conn.flush())
+                .await
+                .map_err(|_| ImapError::Timeout(limit))??,
+            None => self.conn.flush().await?,
+        }
+        Ok(())
     }
 
     /// `NOOP`: lets the server tell what changed (see [`take_updates`](Self::take_updates)).
