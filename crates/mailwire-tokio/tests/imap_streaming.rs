@@ -1,6 +1,6 @@
 //! `ImapClient` against a scripted server that checks the exact bytes: a 50 MiB `BODY[]`
 //! read as it arrives, never held whole; a 20 MiB APPEND sent as it is read, never held
-//! whole; MULTIAPPEND with LITERAL+.
+//! whole; MULTIAPPEND with LITERAL+; `DONE` written as soon as an IDLE stream is dropped.
 
 use std::io;
 use std::pin::Pin;
@@ -341,4 +341,50 @@ async fn a_message_shorter_than_its_length_fails() {
         "{err:?}"
     );
     script.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_idle_stream_sends_done_at_once() {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    let (mut imap, mut server, _) = scripted("IDLE").await;
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&log);
+    let (line_two, second_line) = tokio::sync::oneshot::channel::<()>();
+    let script = tokio::spawn(async move {
+        let mut line = String::new();
+        server.read_line(&mut line).await.unwrap();
+        record.lock().unwrap().push(line.clone());
+        server
+            .write_all(b"+ idling\r\n* 4 EXISTS\r\n")
+            .await
+            .unwrap();
+        line.clear();
+        server.read_line(&mut line).await.unwrap();
+        record.lock().unwrap().push(line.clone());
+        let _ = line_two.send(());
+        server.write_all(b"A1 OK idle done\r\n").await.unwrap();
+        line.clear();
+        server.read_line(&mut line).await.unwrap();
+        record.lock().unwrap().push(line.clone());
+        server.write_all(b"A2 OK noop done\r\n").await.unwrap();
+    });
+    let mut idle = imap.idle().await.unwrap();
+    assert_eq!(
+        idle.next().await.unwrap().unwrap(),
+        mailwire_tokio::imap::Update::Exists(4)
+    );
+    drop(idle);
+    // No command runs: the DONE must arrive by itself. Were it held back, the server
+    // would wait for ever, and the paused clock would run the minute out.
+    let arrived = tokio::time::timeout(Duration::from_secs(60), second_line).await;
+    assert!(arrived.is_ok(), "no DONE: {:?}", log.lock().unwrap());
+    assert_eq!(*log.lock().unwrap(), ["A1 IDLE\r\n", "DONE\r\n"]);
+    imap.noop().await.unwrap();
+    script.await.unwrap();
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["A1 IDLE\r\n", "DONE\r\n", "A2 NOOP\r\n"]
+    );
 }

@@ -962,8 +962,9 @@ where
     }
 
     /// `IDLE` (RFC 2177): a stream of what changes in the selected mailbox, as the server
-    /// tells it. `DONE` is sent when the stream is dropped; IDLE is renewed every 29
-    /// minutes, before a server may log out an idle client.
+    /// tells it. `DONE` is written when the stream is dropped, without waiting for the
+    /// next command (see [`Idle`]); IDLE is renewed every 29 minutes, before a server may
+    /// log out an idle client.
     pub async fn idle(&mut self) -> Result<Idle<'_>, ImapError>
     where
         IO: Send,
