@@ -117,7 +117,7 @@ async fn write_pattern(server: &mut Server, len: u64) {
     }
 }
 
-const BIG: u64 = 50 * 1024 * 1024;
+const BIG: u32 = 50 * 1024 * 1024;
 
 #[tokio::test]
 async fn a_50_mib_body_streams_and_is_never_held_whole() {
@@ -127,7 +127,7 @@ async fn a_50_mib_body_streams_and_is_never_held_whole() {
     let script = tokio::spawn(async move {
         expect(&mut server, "A1 UID FETCH 5:6 (UID BODY.PEEK[])\r\n").await;
         server.write_all(head.as_bytes()).await.unwrap();
-        write_pattern(&mut server, BIG).await;
+        write_pattern(&mut server, u64::from(BIG)).await;
         server
             .write_all(
                 b" FLAGS (\\Seen))\r\n* 2 FETCH (UID 6 BODY[] {5}\r\nsmall)\r\nA1 OK done\r\n",
@@ -141,7 +141,7 @@ async fn a_50_mib_body_streams_and_is_never_held_whole() {
         .unwrap();
     let first = messages.next().await.unwrap().unwrap();
     assert_eq!((first.seq, first.uid), (1, Some(5)));
-    assert_eq!(first.streaming, Some((Section::full(), BIG as u32)));
+    assert_eq!(first.streaming, Some((Section::full(), BIG)));
     assert_eq!(first.body(), None);
     let mut delivered = 0u64;
     let mut peak = 0u64;
@@ -164,7 +164,7 @@ async fn a_50_mib_body_streams_and_is_never_held_whole() {
         let held = read.load(Ordering::SeqCst) - before - delivered;
         peak = peak.max(held);
     }
-    assert_eq!(delivered, BIG);
+    assert_eq!(delivered, u64::from(BIG));
     assert!(peak <= 64 * 1024, "the client held {peak} bytes at most");
     // What came after the body, as a second part of the same message.
     let tail = messages.next().await.unwrap().unwrap();
@@ -253,7 +253,7 @@ async fn read_pattern(server: &mut Server, len: u64) {
     let mut buf = vec![0; 64 * 1024];
     let mut offset = 0;
     while offset < len {
-        let n = (len - offset).min(buf.len() as u64) as usize;
+        let n = usize::try_from(len - offset).map_or(buf.len(), |left| left.min(buf.len()));
         server.read_exact(&mut buf[..n]).await.unwrap();
         for (i, b) in buf[..n].iter().enumerate() {
             assert_eq!(*b, pattern(offset + i as u64), "byte {}", offset + i as u64);
@@ -264,14 +264,14 @@ async fn read_pattern(server: &mut Server, len: u64) {
 
 #[tokio::test]
 async fn a_20_mib_append_is_sent_as_it_is_read() {
-    const SIZE: u64 = 20 * 1024 * 1024;
+    const SIZE: u32 = 20 * 1024 * 1024;
     let (mut imap, mut server, _, written) = scripted_counting("MULTIAPPEND").await;
     let line = format!("A1 APPEND INBOX (\\Seen) {{{SIZE}}}\r\n");
     let before = written.load(Ordering::SeqCst) + line.len() as u64;
     let script = tokio::spawn(async move {
         expect(&mut server, &line).await;
         server.write_all(b"+ go\r\n").await.unwrap();
-        read_pattern(&mut server, SIZE).await;
+        read_pattern(&mut server, u64::from(SIZE)).await;
         expect(&mut server, "\r\n").await;
         server
             .write_all(b"A1 OK [APPENDUID 7 42] appended\r\n")
@@ -281,18 +281,18 @@ async fn a_20_mib_append_is_sent_as_it_is_read() {
     let peak = Arc::new(AtomicU64::new(0));
     let content = PatternReader {
         offset: 0,
-        len: SIZE,
+        len: u64::from(SIZE),
         before,
         written: Arc::clone(&written),
         peak: Arc::clone(&peak),
     };
     let uid = imap
-        .append_from("INBOX", &[Flag::Seen], content, SIZE as u32)
+        .append_from("INBOX", &[Flag::Seen], content, SIZE)
         .await
         .unwrap();
     script.await.unwrap();
     assert_eq!(uid, Some(42));
-    assert_eq!(written.load(Ordering::SeqCst), before + SIZE + 2);
+    assert_eq!(written.load(Ordering::SeqCst), before + u64::from(SIZE) + 2);
     let peak = peak.load(Ordering::SeqCst);
     assert!(peak <= 64 * 1024, "the client held {peak} bytes at most");
 }
