@@ -165,6 +165,7 @@ async fn a_50_mib_body_streams_and_is_never_held_whole() {
         peak = peak.max(held);
     }
     assert_eq!(delivered, u64::from(BIG));
+    eprintln!("FETCH of {BIG} bytes: the client held {peak} bytes at most");
     assert!(peak <= 64 * 1024, "the client held {peak} bytes at most");
     // What came after the body, as a second part of the same message.
     let tail = messages.next().await.unwrap().unwrap();
@@ -294,6 +295,7 @@ async fn a_20_mib_append_is_sent_as_it_is_read() {
     assert_eq!(uid, Some(42));
     assert_eq!(written.load(Ordering::SeqCst), before + u64::from(SIZE) + 2);
     let peak = peak.load(Ordering::SeqCst);
+    eprintln!("APPEND of {SIZE} bytes: the client held {peak} bytes at most");
     assert!(peak <= 64 * 1024, "the client held {peak} bytes at most");
 }
 
