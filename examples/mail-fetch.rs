@@ -40,8 +40,8 @@ use std::process::ExitCode;
 use clap::{ArgGroup, Parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mailwire::imap::types::{
-    CommandBody, Data, FetchAttribute, FetchItems, Flag, MessageDataItem, NonEmpty, SearchKey,
-    Section, SeqNumber, SeqRange, SequenceSet, StoreKind,
+    Capability, CommandBody, Data, FetchAttribute, FetchItems, Flag, MessageDataItem, NonEmpty,
+    SearchKey, Section, SeqNumber, SeqRange, SequenceSet, StoreKind,
 };
 use mailwire::pop3::{MessageNumber, Password, UserName};
 use mailwire::tokio::Tls;
@@ -548,20 +548,7 @@ async fn run_imap(
         progress.finish_and_clear();
         let mut deleted = 0;
         if args.delete && !state.uids.is_empty() {
-            let set = uid_set(state.uids.iter().copied())?;
-            imap.run(CommandBody::Store {
-                set,
-                kind: StoreKind::Add,
-                silent: true,
-                flags: vec![Flag::Deleted],
-                unchanged_since: None,
-                uid: true,
-            })
-            .await
-            .map_err(|e| format!("store: {e}"))?;
-            imap.run(CommandBody::Expunge)
-                .await
-                .map_err(|e| format!("expunge: {e}"))?;
+            delete(&mut imap, &state.uids).await?;
             deleted = state.uids.len();
             // Expunged messages are gone; their UIDs are never used again.
             state.uids.clear();
@@ -609,6 +596,32 @@ async fn run_imap(
         stdout.flush().await.map_err(|e| e.to_string())?;
     }
     imap.logout().await.map_err(|e| format!("logout: {e}"))
+}
+
+/// Flags the messages `uids` names `\Deleted` and expunges them: with `UID EXPUNGE`
+/// (RFC 4315) when the server offers UIDPLUS, so that only these go, else with `EXPUNGE`,
+/// which also removes whatever else is flagged `\Deleted`.
+async fn delete<IO>(imap: &mut ImapClient<IO>, uids: &BTreeSet<u32>) -> Result<(), String>
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let set = uid_set(uids.iter().copied())?;
+    imap.run(CommandBody::Store {
+        set: set.clone(),
+        kind: StoreKind::Add,
+        silent: true,
+        flags: vec![Flag::Deleted],
+        unchanged_since: None,
+        uid: true,
+    })
+    .await
+    .map_err(|e| format!("store: {e}"))?;
+    let expunged = if imap.capabilities().contains(&Capability::UidPlus) {
+        imap.uid_expunge(set).await
+    } else {
+        imap.expunge().await
+    };
+    expunged.map(drop).map_err(|e| format!("expunge: {e}"))
 }
 
 /// `UID SEARCH key`, in ascending order.
@@ -737,6 +750,48 @@ mod tests {
         assert_eq!(
             ImapState::parse("uidvalidity 7\nx\n"),
             Err("line 2: not a UIDVALIDITY or a UID".to_owned())
+        );
+    }
+
+    /// What `delete` sends to a server that greets with `capabilities`.
+    async fn deleting(capabilities: &str) -> String {
+        use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+        let (near, far) = tokio::io::duplex(4096);
+        let mut server = BufReader::new(far);
+        let greeting = format!("* OK [CAPABILITY IMAP4rev1 {capabilities}] hi\r\n");
+        server.write_all(greeting.as_bytes()).await.unwrap();
+        let script = tokio::spawn(async move {
+            let mut seen = String::new();
+            for _ in 0..2 {
+                let mut line = String::new();
+                server.read_line(&mut line).await.unwrap();
+                let tag = line.split(' ').next().unwrap_or_default().to_owned();
+                server
+                    .write_all(format!("{tag} OK done\r\n").as_bytes())
+                    .await
+                    .unwrap();
+                seen.push_str(&line);
+            }
+            seen
+        });
+        let mut config = mailwire::tokio::imap::Config::default();
+        config.security = Security::Plaintext;
+        let stream = mailwire::tokio::MaybeTlsStream::Plain(near);
+        let mut imap = ImapClient::begin(stream, &config, Tls::None).await.unwrap();
+        delete(&mut imap, &BTreeSet::from([3, 4, 9])).await.unwrap();
+        script.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn delete_expunges_by_uid_when_the_server_offers_uidplus() {
+        assert_eq!(
+            deleting("UIDPLUS").await,
+            "A1 UID STORE 3,4,9 +FLAGS.SILENT (\\Deleted)\r\nA2 UID EXPUNGE 3,4,9\r\n"
+        );
+        assert_eq!(
+            deleting("IDLE").await,
+            "A1 UID STORE 3,4,9 +FLAGS.SILENT (\\Deleted)\r\nA2 EXPUNGE\r\n"
         );
     }
 

@@ -20,7 +20,6 @@
     reason = "a command-line tool prints its results"
 )]
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,6 +32,7 @@ use mailwire::imap::types::{Address, CommandBody, Envelope};
 use mailwire::mime::decode_encoded_words;
 use mailwire::tokio::connect::Security;
 use mailwire::tokio::imap::{Config, ImapClient, Items, Search, Update};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 
 /// An IMAP client: list, status, search, fetch and watch.
@@ -233,22 +233,35 @@ async fn fetch(imap: &mut Imap, folder: &str, uid: u32) -> Result<(), String> {
     imap.examine(folder)
         .await
         .map_err(|e| format!("examine {folder}: {e}"))?;
-    let messages = imap
+    let mut messages = imap
         .uid_fetch(uid, Items::body())
-        .map_err(|e| format!("fetch: {e}"))?
-        .collect()
-        .await
         .map_err(|e| format!("fetch: {e}"))?;
-    let Some(body) = messages
-        .iter()
-        .find(|m| m.uid == Some(uid))
-        .and_then(|m| m.body())
-    else {
-        return Err(format!("no message with UID {uid} in {folder}"));
-    };
-    std::io::stdout()
-        .write_all(body)
-        .map_err(|e| format!("cannot write: {e}"))
+    // A large message is copied to the output as it arrives, never held whole.
+    let mut out = tokio::io::stdout();
+    let mut found = false;
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|e| format!("fetch: {e}"))?;
+        if message.uid != Some(uid) {
+            continue;
+        }
+        let written = match message.body() {
+            Some(body) => out.write_all(body).await,
+            None if message.streaming.is_some() => tokio::io::copy(&mut messages.body(), &mut out)
+                .await
+                .map(drop),
+            None => continue,
+        };
+        written.map_err(|e| format!("cannot write: {e}"))?;
+        found = true;
+    }
+    out.flush()
+        .await
+        .map_err(|e| format!("cannot write: {e}"))?;
+    if found {
+        Ok(())
+    } else {
+        Err(format!("no message with UID {uid} in {folder}"))
+    }
 }
 
 async fn watch(imap: &mut Imap, folder: &str) -> Result<(), String> {

@@ -3,9 +3,10 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use bytes::{Buf, Bytes};
 use mailwire_core::{Session, Transport};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::time::Instant;
@@ -95,6 +96,9 @@ pub struct Connection<S, IO> {
     buf: Box<[u8]>,
     eof: bool,
     closed: bool,
+    /// Bytes [`try_flush`](Connection::try_flush) could not write, written first by the
+    /// next flush.
+    unsent: Bytes,
     /// When the command now arriving began to arrive ([`Session::receiving_command`]).
     command_started: Option<Instant>,
 }
@@ -114,6 +118,7 @@ where
             buf: vec![0; DEFAULT_READ_BUFFER].into_boxed_slice(),
             eof: false,
             closed: false,
+            unsent: Bytes::new(),
             command_started: None,
         }
     }
@@ -231,7 +236,9 @@ where
             return Err(lost_stream());
         };
         let mut wrote = false;
-        while let Some(bytes) = self.session.transmit() {
+        let unsent = std::mem::take(&mut self.unsent);
+        let mut pending = (!unsent.is_empty()).then_some(unsent);
+        while let Some(bytes) = pending.take().or_else(|| self.session.transmit()) {
             let write = write_reading(
                 stream,
                 &mut self.session,
@@ -250,6 +257,32 @@ where
                 .ok_or(Error::WriteTimeout(timeout.unwrap_or_default()))??;
         }
         Ok(())
+    }
+
+    /// Writes what the session has to send as far as the stream takes it at once,
+    /// without waiting: for code that cannot await, such as a `Drop` that must tell the
+    /// peer something (IMAP's `DONE`). Returns whether it all went; what the stream did
+    /// not take is written first by the next [`flush`](Self::flush) (or
+    /// [`next_event`](Self::next_event)). A write error is left for that next write to
+    /// meet.
+    pub fn try_flush(&mut self) -> bool {
+        let Some(stream) = self.stream.as_mut() else {
+            return false;
+        };
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            if self.unsent.is_empty() {
+                match self.session.transmit() {
+                    Some(bytes) => self.unsent = bytes,
+                    None => break,
+                }
+            }
+            match Pin::new(&mut *stream).poll_write(&mut cx, &self.unsent) {
+                Poll::Ready(Ok(n)) if n > 0 => self.unsent.advance(n),
+                _ => return false,
+            }
+        }
+        matches!(Pin::new(stream).poll_flush(&mut cx), Poll::Ready(Ok(())))
     }
 
     /// Runs the connection to its end, handing each event to `handler`.

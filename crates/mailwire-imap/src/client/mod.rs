@@ -9,6 +9,12 @@
 //! completion with the untagged data that answered it. EXISTS, RECENT, EXPUNGE and FETCH
 //! that no command asked for come as [`Event::Unsolicited`].
 //!
+//! A FETCH queued with [`command_streamed`](Session::command_streamed) hands out its
+//! answers one by one, and a body literal in them longer than
+//! [`Config::stream_literals_over`] (64 KiB) is not held whole: it comes as
+//! [`Event::BodyStart`] followed by [`Event::BodyChunk`]s as its bytes are read, so memory
+//! holds one read's worth of it at a time.
+//!
 //! Capabilities are read from the greeting's code or asked for, and asked again after
 //! STARTTLS and after login unless the server's OK carries them.
 //!
@@ -36,6 +42,7 @@
 //! ```
 
 use std::collections::VecDeque;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -48,8 +55,8 @@ use crate::codec::{
     encode_command,
 };
 use crate::types::{
-    Capability, Code, Command, CommandBody, Completion, Condition, Data, IString, Response, Status,
-    Tag, Text,
+    Capability, Code, Command, CommandBody, Completion, Condition, Data, IString, MessageDataItem,
+    NonEmpty, Response, Status, Tag, Text,
 };
 
 /// What the client session reports.
@@ -92,6 +99,41 @@ pub enum Event {
         /// The data.
         data: Data,
     },
+    /// A body literal longer than [`Config::stream_literals_over`] starts, in FETCH data
+    /// answering a command queued with [`command_streamed`](Session::command_streamed):
+    /// its `length` bytes follow as [`Event::BodyChunk`]s. The FETCH data, once read to its
+    /// end, comes as usual as [`Event::Answer`], with this item's data `NIL`.
+    BodyStart {
+        /// The FETCH command's tag.
+        tag: Tag,
+        /// The message sequence number.
+        seq: NonZeroU32,
+        /// The items of the FETCH data read so far, in order (the UID among them when the
+        /// server sent it first); the last is the item whose data now streams, with
+        /// data `NIL`.
+        items: Vec<MessageDataItem>,
+        /// The literal's length in bytes.
+        length: u32,
+    },
+    /// The next bytes of the body an [`Event::BodyStart`] announced; the chunks add up
+    /// to its length.
+    BodyChunk {
+        /// The FETCH command's tag.
+        tag: Tag,
+        /// The bytes, in the order received.
+        data: Bytes,
+    },
+    /// The server is ready for the data of the `index`-th message (from 0) of an APPEND
+    /// queued with [`append_streamed`](Session::append_streamed): write its `length`
+    /// bytes with [`write_literal`](Session::write_literal).
+    SendLiteral {
+        /// The APPEND's tag.
+        tag: Tag,
+        /// Which message.
+        index: usize,
+        /// Its length in bytes.
+        length: u32,
+    },
     /// An untagged status outside any command, such as an `[ALERT]`.
     Status(Status),
     /// The server now advertises these capabilities.
@@ -129,11 +171,38 @@ pub enum Error {
     /// No IDLE is in progress.
     #[error("not idling")]
     NotIdling,
+    /// [`Session::write_literal`] when no [`Event::SendLiteral`] waits for data.
+    #[error("no literal is wanted now")]
+    NoLiteralWanted,
     /// LOGIN, or a SASL mechanism that sends the password or token itself (PLAIN, LOGIN,
     /// XOAUTH2, OAUTHBEARER), over a connection without TLS, and
     /// [`Config::plaintext_auth`] is off.
     #[error("the password would cross the connection in clear")]
     PlaintextNotAllowed,
+}
+
+/// A message for [`Session::append_streamed`]: its flags, internal date and length;
+/// the application writes its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Append {
+    /// Flags to set, possibly none.
+    pub flags: Vec<crate::types::Flag>,
+    /// The internal date to set.
+    pub date: Option<crate::types::DateTime>,
+    /// The message's length in bytes.
+    pub length: u32,
+}
+
+impl Append {
+    /// A message of `length` bytes, without flags or date.
+    pub fn new(length: u32) -> Self {
+        Self {
+            flags: Vec::new(),
+            date: None,
+            length,
+        }
+    }
 }
 
 /// How the client reads the server, how long it waits, and what it may send in clear.
@@ -171,6 +240,11 @@ pub struct Config {
     /// until STARTTLS has succeeded. SCRAM-SHA-256 and CRAM-MD5, which do not send the
     /// password, are always allowed.
     pub plaintext_auth: bool,
+    /// The longest body literal in FETCH data that is handed out whole: a longer one,
+    /// answering a command queued with [`Session::command_streamed`], streams as
+    /// [`Event::BodyStart`] and [`Event::BodyChunk`]s. 64 KiB by default; `u32::MAX`
+    /// keeps every body whole.
+    pub stream_literals_over: u32,
 }
 
 impl Default for Config {
@@ -181,9 +255,13 @@ impl Default for Config {
             idle_timeout: Some(Duration::from_secs(30 * 60)),
             tls: false,
             plaintext_auth: false,
+            stream_literals_over: 64 * 1024,
         }
     }
 }
+
+/// The commands FETCH data answers.
+const FETCH_CAUSES: &[&str] = &["FETCH", "UID FETCH", "STORE", "UID STORE"];
 
 /// What a command needs when it completes, or while it runs.
 #[derive(Debug)]
@@ -207,14 +285,30 @@ impl Kind {
     }
 }
 
+/// What is left to do to send a command.
+#[derive(Debug)]
+enum Step {
+    /// Write these bytes.
+    Write(Vec<u8>),
+    /// Wait for the server's `+`.
+    Continuation,
+    /// The application writes a literal of `remaining` more bytes, the data of the
+    /// `index`-th message of an APPEND ([`Session::write_literal`]).
+    Literal {
+        index: usize,
+        remaining: u32,
+        announced: bool,
+    },
+}
+
 #[derive(Debug)]
 struct Queued {
     tag: Tag,
     name: &'static str,
     kind: Kind,
     streamed: bool,
-    /// What to write; between pieces the server's `+` is awaited.
-    pieces: VecDeque<Vec<u8>>,
+    /// What to write, and when.
+    steps: VecDeque<Step>,
 }
 
 #[derive(Debug)]
@@ -222,7 +316,8 @@ struct InFlight {
     tag: Tag,
     name: &'static str,
     kind: Kind,
-    rest: VecDeque<Vec<u8>>,
+    /// What is left to send of the command.
+    steps: VecDeque<Step>,
     /// Answers go out as [`Event::Answer`] instead of being kept in `data`.
     streamed: bool,
     data: Vec<Data>,
@@ -249,6 +344,11 @@ pub struct Session {
     /// a response arriving in many pieces is scanned once, not again on every piece.
     scanned: usize,
     framer: Framer,
+    /// The start of the response being read whose body literals stream, with `NIL` in
+    /// their place; empty when no literal of it streamed.
+    held: Vec<u8>,
+    /// The tag of the command whose body literal is streaming now.
+    streaming: Option<Tag>,
     greeted: bool,
     capabilities: Vec<Capability>,
     next_tag: u64,
@@ -275,6 +375,8 @@ impl Session {
             start: 0,
             scanned: 0,
             framer: Framer::for_responses(limits),
+            held: Vec::new(),
+            streaming: None,
             greeted: false,
             capabilities: Vec::new(),
             next_tag: 1,
@@ -332,6 +434,17 @@ impl Session {
     }
 
     fn enqueue(&mut self, body: CommandBody, kind: Kind) -> Result<Tag, Error> {
+        self.enqueue_with(body, kind, &[])
+    }
+
+    /// Queues a command whose last `written.len()` literals (empty in `body`) the
+    /// application writes itself, with these lengths.
+    fn enqueue_with(
+        &mut self,
+        body: CommandBody,
+        kind: Kind,
+        written: &[u32],
+    ) -> Result<Tag, Error> {
         if self.conduit.transport() == Transport::Close {
             return Err(Error::Closed);
         }
@@ -343,26 +456,55 @@ impl Session {
             LiteralMode::Sync
         };
         let encoded = encode_command(&Command::new(tag.clone(), body), mode);
-        let mut pieces = VecDeque::new();
+        let literals = encoded
+            .fragments()
+            .filter(|f| matches!(f, Fragment::Literal { .. }))
+            .count();
+        let first_written = literals.saturating_sub(written.len());
+        let mut steps = VecDeque::new();
         let mut current = Vec::new();
+        let mut literal: usize = 0;
         for fragment in encoded.fragments() {
             match fragment {
                 Fragment::Line(b) => current.extend_from_slice(b),
                 Fragment::Literal { data, sync } => {
-                    if sync {
-                        pieces.push_back(std::mem::take(&mut current));
+                    let index = literal.wrapping_sub(first_written);
+                    literal += 1;
+                    let length = written.get(index).copied();
+                    if let Some(length) = length {
+                        // `{0}` or `{0+}` announced the empty placeholder.
+                        let cut = if sync { 5 } else { 6 };
+                        current.truncate(current.len().saturating_sub(cut));
+                        let plus = if sync { "" } else { "+" };
+                        current.extend_from_slice(format!("{{{length}{plus}}}\r\n").as_bytes());
                     }
-                    current.extend_from_slice(data);
+                    if sync {
+                        steps.push_back(Step::Write(std::mem::take(&mut current)));
+                        steps.push_back(Step::Continuation);
+                    }
+                    match length {
+                        Some(length) => {
+                            if !current.is_empty() {
+                                steps.push_back(Step::Write(std::mem::take(&mut current)));
+                            }
+                            steps.push_back(Step::Literal {
+                                index,
+                                remaining: length,
+                                announced: false,
+                            });
+                        }
+                        None => current.extend_from_slice(data),
+                    }
                 }
             }
         }
-        pieces.push_back(current);
+        steps.push_back(Step::Write(current));
         self.queue.push_back(Queued {
             tag: tag.clone(),
             name,
             kind,
             streamed: false,
-            pieces,
+            steps,
         });
         self.pump();
         Ok(tag)
@@ -448,6 +590,91 @@ impl Session {
         )
     }
 
+    /// Queues APPEND of messages whose data the application writes itself, in pieces,
+    /// so that no message need be held whole: for each message in turn, once the server
+    /// is ready for it, [`Event::SendLiteral`] asks for its
+    /// [`length`](Append::length) bytes, which go through
+    /// [`write_literal`](Self::write_literal). More than one message needs the server's
+    /// MULTIAPPEND (RFC 3502). Each is sent as a plain literal (`{n}`, or `{n+}` with
+    /// LITERAL+), so it must not hold NUL.
+    pub fn append_streamed(
+        &mut self,
+        mailbox: crate::types::Mailbox,
+        messages: NonEmpty<Append>,
+    ) -> Result<Tag, Error> {
+        let lengths: Vec<u32> = messages.iter().map(|m| m.length).collect();
+        let messages = messages.map(|m| crate::types::AppendMessage {
+            flags: m.flags,
+            date: m.date,
+            data: Vec::new(),
+        });
+        self.enqueue_with(
+            CommandBody::Append { mailbox, messages },
+            Kind::Plain,
+            &lengths,
+        )
+    }
+
+    /// Writes bytes of the literal [`Event::SendLiteral`] asked for, and returns how
+    /// many were taken: all of `data`, or as many as the literal still lacks. Once it has
+    /// them all, the command goes on. The bytes are in [`transmit`]'s output at once, so a
+    /// driver that transmits after each piece holds one piece at a time.
+    ///
+    /// [`transmit`]: mailwire_core::Session::transmit
+    pub fn write_literal(&mut self, data: &[u8]) -> Result<usize, Error> {
+        let Some(f) = self.in_flight.back_mut() else {
+            return Err(Error::NoLiteralWanted);
+        };
+        let Some(Step::Literal {
+            remaining,
+            announced: true,
+            ..
+        }) = f.steps.front_mut()
+        else {
+            return Err(Error::NoLiteralWanted);
+        };
+        let n = data.len().min(*remaining as usize);
+        // n <= remaining, a u32.
+        *remaining -= u32::try_from(n).unwrap_or(*remaining);
+        let done = *remaining == 0;
+        self.conduit.write(&data[..n]);
+        if done {
+            f.steps.pop_front();
+            self.advance();
+            self.pump();
+        }
+        Ok(n)
+    }
+
+    /// Sends what the last command in flight has ready, up to the next wait.
+    fn advance(&mut self) {
+        let Some(f) = self.in_flight.back_mut() else {
+            return;
+        };
+        loop {
+            match f.steps.front_mut() {
+                Some(Step::Write(bytes)) => {
+                    self.conduit.write(bytes);
+                    f.steps.pop_front();
+                }
+                Some(Step::Literal {
+                    index,
+                    remaining,
+                    announced: announced @ false,
+                }) => {
+                    *announced = true;
+                    self.conduit.push_event(Event::SendLiteral {
+                        tag: f.tag.clone(),
+                        index: *index,
+                        length: *remaining,
+                    });
+                    return;
+                }
+                _ => return,
+            }
+        }
+    }
+
     /// Queues IDLE (RFC 2177).
     pub fn idle(&mut self) -> Result<Tag, Error> {
         self.enqueue(CommandBody::Idle, Kind::Idle)
@@ -473,26 +700,24 @@ impl Session {
         }
         while let Some(front) = self.queue.front() {
             let blocked = self.in_flight.back().is_some_and(|last| {
-                !last.rest.is_empty() || last.kind.is_barrier() || front.kind.is_barrier()
+                !last.steps.is_empty() || last.kind.is_barrier() || front.kind.is_barrier()
             });
             if blocked {
                 return;
             }
-            let Some(mut q) = self.queue.pop_front() else {
+            let Some(q) = self.queue.pop_front() else {
                 return;
             };
-            if let Some(first) = q.pieces.pop_front() {
-                self.conduit.write(&first);
-            }
             self.in_flight.push_back(InFlight {
                 tag: q.tag,
                 name: q.name,
                 kind: q.kind,
-                rest: q.pieces,
+                steps: q.steps,
                 streamed: q.streamed,
                 data: Vec::new(),
                 statuses: Vec::new(),
             });
+            self.advance();
         }
     }
 
@@ -547,7 +772,7 @@ impl Session {
             Data::Search { .. } => &["SEARCH", "UID SEARCH"],
             Data::Flags(_) | Data::Exists(_) | Data::Recent(_) => &["SELECT", "EXAMINE"],
             Data::Expunge(_) => &["EXPUNGE", "UID EXPUNGE", "MOVE", "UID MOVE"],
-            Data::Fetch { .. } => &["FETCH", "UID FETCH", "STORE", "UID STORE"],
+            Data::Fetch { .. } => FETCH_CAUSES,
             Data::Namespace { .. } => &["NAMESPACE"],
             Data::Id { .. } => &["ID"],
             Data::Enabled { .. } => &["ENABLE"],
@@ -576,8 +801,9 @@ impl Session {
             });
             return;
         };
-        if let Some(piece) = f.rest.pop_front() {
-            self.conduit.write(&piece);
+        if matches!(f.steps.front(), Some(Step::Continuation)) {
+            f.steps.pop_front();
+            self.advance();
         } else if let Kind::Authenticate(exchange) = &mut f.kind {
             match exchange.respond_line(text) {
                 Ok(line) => {
@@ -645,20 +871,105 @@ impl Session {
 
     /// Whether a whole response is buffered after `start`: frames forward from where
     /// the last call stopped. A framing error counts as whole, for the decoder to report.
+    ///
+    /// A body literal that is to stream is taken out of the input as it arrives and
+    /// handed out as [`Event::BodyChunk`]s.
     fn response_buffered(&mut self) -> bool {
         loop {
             match self.framer.next(&self.conduit.input()[self.scanned..]) {
-                Ok(Some(FrameEvent::Line { len, literal })) => {
-                    self.scanned += len;
-                    if literal.is_none() {
+                Ok(Some(FrameEvent::Line { len, literal })) => match literal {
+                    Some(a) if a.length > self.config.stream_literals_over => {
+                        if !self.start_streaming(len, a.length) {
+                            self.scanned += len;
+                        }
+                    }
+                    Some(_) => self.scanned += len,
+                    None => {
+                        self.scanned += len;
                         return true;
                     }
-                }
-                Ok(Some(FrameEvent::LiteralData { len, .. })) => self.scanned += len,
+                },
+                Ok(Some(FrameEvent::LiteralData { len, remaining })) => match &self.streaming {
+                    Some(tag) => {
+                        // Streaming began with the input consumed up to the literal, and
+                        // nothing is kept since: the chunk is at the front.
+                        let tag = tag.clone();
+                        let data = self.conduit.take_input(len);
+                        self.conduit.push_event(Event::BodyChunk { tag, data });
+                        if remaining == 0 {
+                            self.streaming = None;
+                        }
+                    }
+                    None => self.scanned += len,
+                },
                 Ok(None) => return false,
                 Err(_) => return true,
             }
         }
+    }
+
+    /// Starts streaming the literal of `length` bytes announced by the line of `len`
+    /// bytes at `scanned`, if it is the data of a body section in FETCH data answering a
+    /// streamed command. The response so far, with `NIL` for the literal, moves to
+    /// `held`; the input up to the literal is consumed.
+    fn start_streaming(&mut self, len: usize, length: u32) -> bool {
+        if !self.greeted {
+            return false;
+        }
+        let input = self.conduit.input();
+        let line = &input[self.scanned..self.scanned + len];
+        let Some(open) = memchr::memrchr(b'{', line) else {
+            return false;
+        };
+        let open = if open > 0 && line[open - 1] == b'~' {
+            open - 1
+        } else {
+            open
+        };
+        let mut prefix = self.held.clone();
+        prefix.extend_from_slice(&input[self.start..self.scanned + open]);
+        prefix.extend_from_slice(b"NIL");
+        // The response as it would read if it ended here: what came before the literal,
+        // decoded by the one response decoder.
+        let mut trial = prefix.clone();
+        trial.extend_from_slice(b")\r\n");
+        let Ok(Decoded::Complete {
+            value: Response::Data(Data::Fetch { seq, items }),
+            ..
+        }) = decode_response(&trial, &self.config.limits)
+        else {
+            return false;
+        };
+        let body = matches!(
+            items.as_slice().last(),
+            Some(
+                MessageDataItem::BodySection { data: None, .. }
+                    | MessageDataItem::Binary { data: None, .. }
+                    | MessageDataItem::Rfc822(None)
+                    | MessageDataItem::Rfc822Header(None)
+                    | MessageDataItem::Rfc822Text(None)
+            )
+        );
+        let owner = self
+            .in_flight
+            .iter()
+            .find(|f| FETCH_CAUSES.contains(&f.name));
+        let tag = match owner {
+            Some(f) if body && f.streamed => f.tag.clone(),
+            _ => return false,
+        };
+        self.conduit.consume(self.scanned + len);
+        self.start = 0;
+        self.scanned = 0;
+        self.held = prefix;
+        self.streaming = Some(tag.clone());
+        self.conduit.push_event(Event::BodyStart {
+            tag,
+            seq,
+            items: items.into_vec(),
+            length,
+        });
+        true
     }
 
     /// Closes after the queued output; the input, which nobody will read, is dropped.
@@ -672,6 +983,8 @@ impl Session {
         self.start = start;
         self.scanned = start;
         self.framer = Framer::for_responses(self.config.limits);
+        self.held.clear();
+        self.streaming = None;
     }
 
     fn process(&mut self) {
@@ -679,7 +992,19 @@ impl Session {
             if !self.response_buffered() {
                 break;
             }
-            let rest = &self.conduit.input()[self.start..];
+            let joined;
+            let (rest, held) = if self.held.is_empty() {
+                (&self.conduit.input()[self.start..], false)
+            } else {
+                // The response's start was taken out as a literal streamed; its end is
+                // framed in the input.
+                joined = [
+                    &self.held[..],
+                    &self.conduit.input()[self.start..self.scanned],
+                ]
+                .concat();
+                (&joined[..], true)
+            };
             let decoded = if self.greeted {
                 decode_response(rest, &self.config.limits)
             } else {
@@ -701,6 +1026,16 @@ impl Session {
                 })
             };
             match decoded {
+                Ok(Decoded::Complete { value, .. }) if held => {
+                    self.advance_to(self.scanned);
+                    self.response(value);
+                }
+                Ok(_) if held => {
+                    self.advance_to(self.scanned);
+                    self.conduit.push_event(Event::Malformed {
+                        reason: "incomplete response after a streamed literal".into(),
+                    });
+                }
                 Ok(Decoded::Complete { value, consumed }) => {
                     self.advance_to(self.start + consumed.min(rest.len()));
                     if self.greeted {
@@ -716,7 +1051,12 @@ impl Session {
                         | crate::codec::DecodeError::LiteralTooLarge { skip, .. } => *skip,
                         _ => memchr::memchr(b'\n', rest).map_or(rest.len(), |p| p + 1),
                     };
-                    self.advance_to(self.start + skip.clamp(1, rest.len()));
+                    let next = if held {
+                        self.scanned
+                    } else {
+                        self.start + skip.clamp(1, rest.len())
+                    };
+                    self.advance_to(next);
                     self.conduit.push_event(Event::Malformed {
                         reason: e.to_string(),
                     });
@@ -778,6 +1118,11 @@ impl mailwire_core::Session for Session {
 
     fn poll_event(&mut self) -> Option<Event> {
         self.conduit.poll_event()
+    }
+
+    /// While a body streams, no more is read until its chunks so far are taken.
+    fn wants_input(&self) -> bool {
+        self.streaming.is_none() || self.conduit.event_count() == 0
     }
 
     fn transport(&self) -> Transport {
@@ -1014,6 +1359,218 @@ mod tests {
             assert_eq!(fetched_body(&mut c), literal, "pieces of {piece}");
             assert!(c.conduit.input().is_empty());
         }
+    }
+
+    /// What a streamed FETCH hands out: the BodyStart events (seq, item count, length),
+    /// the streamed bytes, and the FETCH answers' items.
+    type Streamed = (
+        Vec<(u32, usize, u32)>,
+        Vec<u8>,
+        Vec<Vec<MessageDataItem>>,
+        bool,
+    );
+
+    fn drain_streamed(c: &mut Session, out: &mut Streamed) {
+        while let Some(e) = c.poll_event() {
+            match e {
+                Event::BodyStart {
+                    seq, items, length, ..
+                } => out.0.push((seq.get(), items.len(), length)),
+                Event::BodyChunk { data, .. } => out.1.extend_from_slice(&data),
+                Event::Answer {
+                    data: Data::Fetch { items, .. },
+                    ..
+                } => out.2.push(items.into_vec()),
+                Event::Completed { .. } => out.3 = true,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    fn streamed_fetch(c: &mut Session) {
+        c.command_streamed(CommandBody::Fetch {
+            set: "1:*".parse().unwrap(),
+            items: crate::types::FetchItems::Attributes(NonEmpty::new(
+                crate::types::FetchAttribute::Uid,
+            )),
+            changed_since: None,
+            uid: true,
+        })
+        .unwrap();
+        while c.transmit().is_some() {}
+    }
+
+    #[test]
+    fn a_large_body_literal_streams_in_chunks_and_small_ones_stay_whole() {
+        let big: Vec<u8> = (0..300_000).map(|i| b"abc\r\n"[i % 5]).collect();
+        let mut wire = format!(
+            "* 1 FETCH (UID 7 BODY[HEADER] {{3}}\r\nx\r\n BODY[] {{{}}}\r\n",
+            big.len()
+        )
+        .into_bytes();
+        wire.extend_from_slice(&big);
+        wire.extend_from_slice(b" FLAGS (\\Seen))\r\n* 2 FETCH (UID 8 RFC822 {2}\r\nok)\r\n");
+        wire.extend_from_slice(b"A1 OK done\r\n");
+        for piece in [1, 7, 4096, 16384, wire.len()] {
+            let mut c = greeted("IDLE");
+            streamed_fetch(&mut c);
+            let mut out: Streamed = Default::default();
+            let mut most_held = 0;
+            for chunk in wire.chunks(piece) {
+                c.receive(chunk);
+                most_held = most_held.max(c.conduit.input_capacity());
+                drain_streamed(&mut c, &mut out);
+            }
+            assert_eq!(out.0, [(1, 3, 300_000)], "pieces of {piece}");
+            assert_eq!(out.1, big);
+            assert!(out.3);
+            // The streamed item is NIL in the answer; the rest is as sent.
+            let texts: Vec<String> = out.2.iter().map(|items| format!("{items:?}")).collect();
+            assert_eq!(out.2.len(), 2);
+            assert!(
+                matches!(
+                    &out.2[0][..],
+                    [
+                        MessageDataItem::Uid(u),
+                        MessageDataItem::BodySection { data: Some(h), .. },
+                        MessageDataItem::BodySection { data: None, .. },
+                        MessageDataItem::Flags(f),
+                    ] if u.get() == 7 && h.as_bytes() == b"x\r\n" && f.len() == 1
+                ),
+                "{}",
+                texts[0]
+            );
+            assert!(
+                matches!(
+                    &out.2[1][..],
+                    [MessageDataItem::Uid(u), MessageDataItem::Rfc822(Some(d))]
+                        if u.get() == 8 && d.as_bytes() == b"ok"
+                ),
+                "{}",
+                texts[1]
+            );
+            if piece < wire.len() {
+                assert!(most_held < 64 * 1024, "pieces of {piece}: {most_held}");
+            }
+            assert!(c.conduit.input().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_body_streams_only_for_a_streamed_command() {
+        let big = vec![b'x'; 70_000];
+        let mut wire = format!("* 1 FETCH (BODY[] {{{}}}\r\n", big.len()).into_bytes();
+        wire.extend_from_slice(&big);
+        wire.extend_from_slice(b")\r\nA1 OK done\r\n");
+        let mut c = greeted("IDLE");
+        c.command(CommandBody::Noop).unwrap();
+        c.receive(&wire);
+        assert_eq!(fetched_body(&mut c), big);
+        // Two streamed literals in one response, the second right after the first.
+        let mut c = greeted("IDLE");
+        streamed_fetch(&mut c);
+        let mut wire = format!("* 3 FETCH (BODY[1] {{{}}}\r\n", big.len()).into_bytes();
+        wire.extend_from_slice(&big);
+        wire.extend_from_slice(format!(" BINARY[2] ~{{{}}}\r\n", big.len()).as_bytes());
+        wire.extend_from_slice(&big);
+        wire.extend_from_slice(b")\r\nA1 OK done\r\n");
+        let mut out: Streamed = Default::default();
+        for chunk in wire.chunks(1000) {
+            c.receive(chunk);
+            drain_streamed(&mut c, &mut out);
+        }
+        assert_eq!(out.0, [(3, 1, 70_000), (3, 2, 70_000)]);
+        assert_eq!(out.1, [&big[..], &big[..]].concat());
+        assert_eq!(out.2.len(), 1);
+        assert!(matches!(
+            &out.2[0][..],
+            [
+                MessageDataItem::BodySection { data: None, .. },
+                MessageDataItem::Binary { data: None, .. },
+            ]
+        ));
+        assert!(out.3);
+    }
+
+    fn appended(flags: Vec<crate::types::Flag>, length: u32) -> Append {
+        let mut a = Append::new(length);
+        a.flags = flags;
+        a
+    }
+
+    #[test]
+    fn a_streamed_append_waits_for_each_continuation_and_takes_its_data_in_pieces() {
+        let mut c = greeted("MULTIAPPEND");
+        let messages = NonEmpty::from_vec(vec![
+            appended(vec![crate::types::Flag::Seen], 10),
+            appended(Vec::new(), 0),
+        ])
+        .unwrap();
+        let tag = c.append_streamed(Mailbox::Inbox, messages).unwrap();
+        c.command(CommandBody::Noop).unwrap();
+        assert_eq!(
+            &c.transmit().unwrap()[..],
+            b"A1 APPEND INBOX (\\Seen) {10}\r\n"
+        );
+        assert!(c.poll_event().is_none());
+        assert_eq!(c.write_literal(b"early"), Err(Error::NoLiteralWanted));
+        c.receive(b"+ go\r\n");
+        let Some(Event::SendLiteral {
+            tag: t,
+            index: 0,
+            length: 10,
+        }) = c.poll_event()
+        else {
+            panic!("the first literal is wanted")
+        };
+        assert_eq!(t, tag);
+        assert_eq!(c.write_literal(b"0123"), Ok(4));
+        assert_eq!(c.write_literal(b"456789 and more"), Ok(6));
+        assert_eq!(&c.transmit().unwrap()[..], b"0123456789 {0}\r\n");
+        c.receive(b"+ go\r\n");
+        assert!(matches!(
+            c.poll_event(),
+            Some(Event::SendLiteral {
+                index: 1,
+                length: 0,
+                ..
+            })
+        ));
+        assert_eq!(c.write_literal(b""), Ok(0));
+        // The NOOP was held back until the APPEND was all sent.
+        assert_eq!(&c.transmit().unwrap()[..], b"\r\nA2 NOOP\r\n");
+        assert_eq!(c.write_literal(b"x"), Err(Error::NoLiteralWanted));
+    }
+
+    #[test]
+    fn a_streamed_append_with_literal_plus_needs_no_continuation() {
+        let mut c = greeted("LITERAL+ MULTIAPPEND");
+        let messages =
+            NonEmpty::from_vec(vec![appended(Vec::new(), 3), appended(Vec::new(), 2)]).unwrap();
+        c.append_streamed(Mailbox::new("Sent Items").unwrap(), messages)
+            .unwrap();
+        assert!(matches!(
+            c.poll_event(),
+            Some(Event::SendLiteral {
+                index: 0,
+                length: 3,
+                ..
+            })
+        ));
+        c.write_literal(b"abc").unwrap();
+        assert!(matches!(
+            c.poll_event(),
+            Some(Event::SendLiteral {
+                index: 1,
+                length: 2,
+                ..
+            })
+        ));
+        c.write_literal(b"de").unwrap();
+        assert_eq!(
+            &c.transmit().unwrap()[..],
+            b"A1 APPEND \"Sent Items\" {3+}\r\nabc {2+}\r\nde\r\n"
+        );
     }
 
     #[test]

@@ -1,13 +1,21 @@
 //! What FETCH asks for, and the messages it returns.
 
+use std::future::Future;
+use std::io;
 use std::num::NonZeroU32;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
+use bytes::Bytes;
+use futures_util::Stream;
+use mailwire_imap::client::Event;
 use mailwire_imap::types::{
-    DateTime, Envelope, FetchAttribute, FetchItems, Flag, FlagFetch, MessageDataItem, NonEmpty,
-    Section, SectionText, SeqNumber, SeqRange, SequenceSet,
+    Completion, Data, DateTime, Envelope, FetchAttribute, FetchItems, Flag, FlagFetch,
+    MessageDataItem, NonEmpty, Section, SectionText, SeqNumber, SeqRange, SequenceSet, Tag,
 };
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 
-use super::ImapError;
+use super::{ImapClient, ImapError};
 
 /// What to fetch of each message. The UID is always asked for.
 ///
@@ -123,10 +131,12 @@ impl std::fmt::Display for Items {
 
 /// One message as FETCH returned it: what was asked for, and what the server added.
 ///
-/// Bodies are held whole: the client session decodes each FETCH response entire before
-/// handing it on, so a message's body sections are in memory once the message is yielded
-/// (one message at a time, not the whole set). [`body_reader`](Self::body_reader) gives
-/// them as an [`AsyncRead`](tokio::io::AsyncRead), the form a streamed body will keep.
+/// Body sections up to [`Config::stream_literals_over`](super::Config::stream_literals_over)
+/// (64 KiB) are held whole in [`sections`](Self::sections). A longer one is not: it is
+/// named in [`streaming`](Self::streaming), and its bytes are read from
+/// [`Messages::body`] (or kept with [`Messages::buffer_body`]) before the next message.
+/// Items the server sends after a streamed body come as one more `Message` with the same
+/// `seq` and `uid`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Message {
@@ -148,11 +158,18 @@ pub struct Message {
     pub sections: Vec<(Section, Option<Vec<u8>>)>,
     /// Items this type has no field for.
     pub other: Vec<MessageDataItem>,
+    /// The body section whose data streams, and its length in bytes: read it from
+    /// [`Messages::body`] before asking for the next message.
+    pub streaming: Option<(Section, u32)>,
 }
 
 impl Message {
     /// Reads the items of one FETCH response.
     pub fn from_items(seq: NonZeroU32, items: NonEmpty<MessageDataItem>) -> Self {
+        Self::from_vec(seq, items.into_vec())
+    }
+
+    fn from_vec(seq: NonZeroU32, items: Vec<MessageDataItem>) -> Self {
         let mut m = Self {
             seq: seq.get(),
             uid: None,
@@ -163,8 +180,9 @@ impl Message {
             envelope: None,
             sections: Vec::new(),
             other: Vec::new(),
+            streaming: None,
         };
-        for item in items.into_vec() {
+        for item in items {
             match item {
                 MessageDataItem::Uid(uid) => m.uid = Some(uid.get()),
                 MessageDataItem::Flags(flags) => {
@@ -219,8 +237,9 @@ impl Message {
         self.section(&text)
     }
 
-    /// The whole message as an [`AsyncRead`](tokio::io::AsyncRead), if fetched.
-    pub fn body_reader(&self) -> Option<impl tokio::io::AsyncRead + Unpin + '_> {
+    /// The whole message as an [`AsyncRead`](tokio::io::AsyncRead), if fetched and held
+    /// (not [`streaming`](Self::streaming)).
+    pub fn body_reader(&self) -> Option<impl AsyncRead + Unpin + '_> {
         self.body()
     }
 
@@ -307,5 +326,355 @@ impl Ids for &str {
         self.parse()
             .map(Some)
             .map_err(|_| ImapError::Invalid("sequence set"))
+    }
+}
+
+/// The section a streamed body item stands for.
+fn streamed_section(item: &MessageDataItem) -> Option<Section> {
+    let text = |t| Section::new(Vec::new(), Some(t)).ok();
+    match item {
+        MessageDataItem::BodySection { section, .. } => Some(section.clone()),
+        MessageDataItem::Rfc822(_) => Some(Section::full()),
+        MessageDataItem::Rfc822Header(_) => text(SectionText::Header),
+        MessageDataItem::Rfc822Text(_) => text(SectionText::Text),
+        MessageDataItem::Binary { part, .. } => Section::new(part.clone(), None).ok(),
+        _ => None,
+    }
+}
+
+/// The messages a FETCH returns, one by one: a [`Stream`], with [`next`](Messages::next)
+/// for use without `StreamExt`.
+///
+/// A message whose body [streams](Message::streaming) is followed by its bytes, read with
+/// [`body`](Self::body) (an [`AsyncRead`]) or kept whole with
+/// [`buffer_body`](Self::buffer_body). A body not read to its end when the next message
+/// is asked for is read and dropped then, so the stream stays in step with the server.
+///
+/// Dropping the stream before its end leaves the rest of the answer to be read and
+/// dropped by the client's next command.
+#[must_use = "the messages are read as the stream is polled"]
+pub struct Messages<'a> {
+    inner: Box<dyn Fetching + Send + 'a>,
+}
+
+impl std::fmt::Debug for Messages<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Messages").finish_non_exhaustive()
+    }
+}
+
+impl<'a> Messages<'a> {
+    pub(super) fn new<IO>(client: &'a mut ImapClient<IO>, tag: Option<Tag>) -> Self
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send,
+    {
+        Self {
+            inner: Box::new(Fetch {
+                state: State::Ready(client),
+                tag,
+                unreceived: 0,
+                chunk: Bytes::new(),
+                current: None,
+                handed: 0,
+            }),
+        }
+    }
+
+    /// The next message, `None` once the FETCH completed; after an error, `None`.
+    pub async fn next(&mut self) -> Option<Result<Message, ImapError>> {
+        std::future::poll_fn(|cx| self.inner.poll_message(cx)).await
+    }
+
+    /// The streaming body of the message last handed out, as an [`AsyncRead`] that ends
+    /// with the body; empty when no body streams.
+    pub fn body(&mut self) -> Body<'_, 'a> {
+        Body { messages: self }
+    }
+
+    /// Reads the streaming body of `message` (the message last handed out) into its
+    /// [`sections`](Message::sections), so that [`Message::body`] and the like see it:
+    /// for a caller that wants the message whole, whatever its size.
+    pub async fn buffer_body(&mut self, message: &mut Message) -> Result<(), ImapError> {
+        let Some((section, length)) = message.streaming.take() else {
+            return Ok(());
+        };
+        let mut data = Vec::with_capacity(length as usize);
+        self.body()
+            .read_to_end(&mut data)
+            .await
+            .map_err(|e| match e.downcast::<ImapError>() {
+                Ok(e) => e,
+                Err(e) => ImapError::Connection(crate::Error::Io(e)),
+            })?;
+        message.sections.push((section, Some(data)));
+        Ok(())
+    }
+
+    /// All the remaining messages, their bodies held whole.
+    pub async fn collect(mut self) -> Result<Vec<Message>, ImapError> {
+        let mut all = Vec::new();
+        while let Some(message) = self.next().await {
+            let mut message = message?;
+            self.buffer_body(&mut message).await?;
+            all.push(message);
+        }
+        Ok(all)
+    }
+}
+
+impl Stream for Messages<'_> {
+    type Item = Result<Message, ImapError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.poll_message(cx)
+    }
+}
+
+/// The streaming body of the message [`Messages`] last handed out: an [`AsyncRead`]
+/// that ends where the body does. A failure of the connection is an [`io::Error`]
+/// wrapping the [`ImapError`].
+#[derive(Debug)]
+pub struct Body<'m, 'a> {
+    messages: &'m mut Messages<'a>,
+}
+
+impl Body<'_, '_> {
+    /// How many bytes of the body are still to be read.
+    pub fn remaining(&self) -> u64 {
+        self.messages.inner.remaining()
+    }
+}
+
+impl AsyncRead for Body<'_, '_> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.messages.inner.poll_body(cx, buf)
+    }
+}
+
+/// A FETCH in progress, whatever the connection's stream.
+trait Fetching {
+    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, ImapError>>>;
+    fn poll_body(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>>;
+    fn remaining(&self) -> u64;
+}
+
+type Waiting<'a, IO> =
+    Pin<Box<dyn Future<Output = (&'a mut ImapClient<IO>, Result<Event, ImapError>)> + Send + 'a>>;
+
+/// The client, or the wait for its next event, which holds it.
+enum State<'a, IO> {
+    Ready(&'a mut ImapClient<IO>),
+    Waiting(Waiting<'a, IO>),
+    Gone,
+}
+
+struct Fetch<'a, IO> {
+    state: State<'a, IO>,
+    /// The FETCH's tag; `None` once it completed or failed.
+    tag: Option<Tag>,
+    /// Bytes of the streaming body the session has yet to hand out.
+    unreceived: u64,
+    /// Bytes of the streaming body received and not yet read.
+    chunk: Bytes,
+    /// The message whose body streamed, with its UID, while the rest of its FETCH data
+    /// is due.
+    current: Option<(NonZeroU32, Option<u32>)>,
+    /// How many of that FETCH data's items were handed out.
+    handed: usize,
+}
+
+impl<'a, IO> Fetch<'a, IO>
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'a,
+{
+    /// The connection's next event.
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event, ImapError>> {
+        loop {
+            match std::mem::replace(&mut self.state, State::Gone) {
+                State::Ready(client) => {
+                    self.state = State::Waiting(Box::pin(async move {
+                        let event = client.next().await;
+                        (client, event)
+                    }));
+                }
+                State::Waiting(mut waiting) => match waiting.as_mut().poll(cx) {
+                    Poll::Ready((client, event)) => {
+                        self.state = State::Ready(client);
+                        return Poll::Ready(event);
+                    }
+                    Poll::Pending => {
+                        self.state = State::Waiting(waiting);
+                        return Poll::Pending;
+                    }
+                },
+                State::Gone => return Poll::Ready(Err(ImapError::Closed)),
+            }
+        }
+    }
+
+    /// Keeps or drops an event this FETCH does not take.
+    fn aside(&mut self, event: Event) -> Result<(), ImapError> {
+        match &mut self.state {
+            State::Ready(client) => client.aside(event),
+            _ => Ok(()),
+        }
+    }
+
+    /// A message from the items of one FETCH data not handed out before.
+    fn message(&mut self, seq: NonZeroU32, mut items: Vec<MessageDataItem>) -> Message {
+        let earlier = match self.current {
+            Some((s, uid)) if s == seq => {
+                items.drain(..self.handed.min(items.len()));
+                uid
+            }
+            _ => None,
+        };
+        let mut m = Message::from_vec(seq, items);
+        m.uid = m.uid.or(earlier);
+        m
+    }
+
+    /// Reads and drops what is left of a streaming body.
+    fn poll_skip_body(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ImapError>> {
+        self.chunk.clear();
+        while self.unreceived > 0 {
+            match ready!(self.poll_chunk(cx)) {
+                Ok(()) => self.chunk.clear(),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// The next chunk of the streaming body into `chunk`.
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ImapError>> {
+        loop {
+            let event = match ready!(self.poll_event(cx)) {
+                Ok(event) => event,
+                Err(e) => {
+                    self.tag = None;
+                    self.unreceived = 0;
+                    return Poll::Ready(Err(e));
+                }
+            };
+            match event {
+                Event::BodyChunk { tag, data } if Some(&tag) == self.tag.as_ref() => {
+                    self.unreceived = self.unreceived.saturating_sub(data.len() as u64);
+                    self.chunk = data;
+                    return Poll::Ready(Ok(()));
+                }
+                other => {
+                    if let Err(e) = self.aside(other) {
+                        self.tag = None;
+                        self.unreceived = 0;
+                        return Poll::Ready(Err(e));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<'a, IO> Fetching for Fetch<'a, IO>
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'a,
+{
+    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, ImapError>>> {
+        if self.tag.is_none() {
+            return Poll::Ready(None);
+        }
+        if let Err(e) = ready!(self.poll_skip_body(cx)) {
+            return Poll::Ready(Some(Err(e)));
+        }
+        loop {
+            let Some(wanted) = self.tag.clone() else {
+                return Poll::Ready(None);
+            };
+            let event = match ready!(self.poll_event(cx)) {
+                Ok(event) => event,
+                Err(e) => {
+                    self.tag = None;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            };
+            match event {
+                Event::Answer {
+                    tag,
+                    data: Data::Fetch { seq, items },
+                } if tag == wanted => {
+                    let items = items.into_vec();
+                    let tail = matches!(self.current, Some((s, _)) if s == seq);
+                    // The rest of a message whose body streamed, if anything came after it.
+                    let nothing_new = tail && items.len() <= self.handed;
+                    let m = self.message(seq, items);
+                    self.current = None;
+                    self.handed = 0;
+                    if nothing_new {
+                        continue;
+                    }
+                    return Poll::Ready(Some(Ok(m)));
+                }
+                Event::BodyStart {
+                    tag,
+                    seq,
+                    mut items,
+                    length,
+                } if tag == wanted => {
+                    let streamed = items.pop();
+                    let count = items.len() + 1;
+                    let mut m = self.message(seq, items);
+                    m.streaming = streamed
+                        .as_ref()
+                        .and_then(streamed_section)
+                        .map(|s| (s, length));
+                    self.current = Some((seq, m.uid));
+                    self.handed = count;
+                    self.unreceived = u64::from(length);
+                    return Poll::Ready(Some(Ok(m)));
+                }
+                Event::Completed {
+                    tag,
+                    completion,
+                    text,
+                    ..
+                } if tag == wanted => {
+                    self.tag = None;
+                    return Poll::Ready(match completion {
+                        Completion::Ok => None,
+                        _ => Some(Err(ImapError::Refused { completion, text })),
+                    });
+                }
+                other => {
+                    if let Err(e) = self.aside(other) {
+                        self.tag = None;
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn poll_body(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        loop {
+            if !self.chunk.is_empty() {
+                let n = buf.remaining().min(self.chunk.len());
+                buf.put_slice(&self.chunk.split_to(n));
+                return Poll::Ready(Ok(()));
+            }
+            if self.unreceived == 0 || buf.remaining() == 0 {
+                return Poll::Ready(Ok(()));
+            }
+            if let Err(e) = ready!(self.poll_chunk(cx)) {
+                return Poll::Ready(Err(io::Error::other(e)));
+            }
+        }
+    }
+
+    fn remaining(&self) -> u64 {
+        self.unreceived + self.chunk.len() as u64
     }
 }

@@ -20,8 +20,10 @@ pub const IDLE_RENEWAL: Duration = Duration::from_secs(29 * 60);
 /// What changes in the selected mailbox while the client idles, as the server tells it:
 /// a [`Stream`] of [`Update`]s, with [`next`](Idle::next) for use without `StreamExt`.
 ///
-/// Dropping it queues `DONE`, which goes out with the next command; that command reads
-/// the server's completion of IDLE first.
+/// Dropping it ends IDLE: `DONE` is written to the connection at once, without waiting
+/// ([`Connection::try_flush`](crate::Connection::try_flush); six bytes a socket takes
+/// unless the server has stopped reading), and whatever the connection did not take goes
+/// before the next command. That command reads the server's completion of IDLE first.
 /// The stream ends if the server ends IDLE itself, and after an error.
 #[must_use = "updates are read as the stream is polled"]
 pub struct Idle<'a> {
@@ -60,7 +62,11 @@ struct Idling<'a, IO: AsyncRead + AsyncWrite + Unpin> {
 impl<IO: AsyncRead + AsyncWrite + Unpin> Drop for Idling<'_, IO> {
     fn drop(&mut self) {
         // Not idling any more (the server ended it, or the connection failed) is fine.
-        let _ = self.client.conn.session_mut().done();
+        if self.client.conn.session_mut().done().is_ok() {
+            // Drop cannot await: DONE goes now as far as the stream takes it, the rest
+            // with the next command.
+            self.client.conn.try_flush();
+        }
     }
 }
 

@@ -17,7 +17,8 @@
 //! let unseen = imap.uid_search(Search::unseen()).await?;
 //! let mut messages = imap.uid_fetch(&unseen, Items::body())?;
 //! while let Some(message) = messages.next().await {
-//!     let message = message?;
+//!     let mut message = message?;
+//!     messages.buffer_body(&mut message).await?; // a body over 64 KiB streams otherwise
 //!     let parsed = mailwire_mime::parse(message.body().unwrap_or_default());
 //!     println!("{}", parsed.text_body().unwrap_or_default());
 //! #   assert_eq!(parsed.text_body().as_deref(), Some("At noon?\r\n"));
@@ -35,6 +36,10 @@
 //! without TLS unless [`Config::plaintext_auth`] says otherwise. Every wait for the
 //! server is bounded by [`Config::timeout`].
 //!
+//! [`fetch`](ImapClient::fetch) hands out messages one at a time; a body over 64 KiB
+//! ([`Config::stream_literals_over`]) is not held whole but read as it arrives from
+//! [`Messages::body`], an `AsyncRead`, unless [`Messages::buffer_body`] asks for it whole.
+//!
 //! Untagged EXISTS, EXPUNGE and FETCH that no command asked for are kept as
 //! [`Update`]s until [`ImapClient::take_updates`]; [`ImapClient::idle`] hands them out as
 //! they come.
@@ -46,11 +51,8 @@ mod search;
 
 use std::collections::VecDeque;
 use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::Stream;
 use mailwire_imap::client::{self, Event, Session};
 use mailwire_imap::codec::Limits;
 use mailwire_imap::sasl::ClientExchange;
@@ -64,7 +66,7 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 use crate::connect::{BadServer, Endpoint, Ports, Security};
 use crate::{Connection, Error, MaybeTlsStream, Tls};
 
-pub use fetch::{Ids, Items, Message};
+pub use fetch::{Body, Ids, Items, Message, Messages};
 pub use idle::{IDLE_RENEWAL, Idle};
 pub use mailbox::{Listed, MailboxStatus, Selected, Update};
 pub use search::Search;
@@ -113,6 +115,49 @@ pub enum ImapError {
     /// The server closed the connection.
     #[error("the server closed the connection")]
     Closed,
+    /// The content of a message to APPEND could not be read, or ended before its
+    /// length; the connection is not usable any more.
+    #[error("cannot read the message: {0}")]
+    Content(io::Error),
+}
+
+/// How much of a message [`ImapClient::append_from`] reads and writes at a time.
+const APPEND_PIECE: usize = 64 * 1024;
+
+/// A message for [`ImapClient::append_all_from`]: its content, read as it is sent, its
+/// length in bytes, and its flags and internal date.
+///
+/// ```
+/// use mailwire_imap::types::Flag;
+/// use mailwire_tokio::imap::NewMessage;
+///
+/// let text = b"Subject: hi\r\n\r\nHello.\r\n";
+/// let mut message = NewMessage::new(&text[..], text.len() as u32);
+/// message.flags = vec![Flag::Seen];
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct NewMessage<R> {
+    /// The message, read as it is sent.
+    pub content: R,
+    /// How many bytes of `content` make the message.
+    pub length: u32,
+    /// Flags to set, possibly none.
+    pub flags: Vec<Flag>,
+    /// The internal date to set.
+    pub date: Option<DateTime>,
+}
+
+impl<R> NewMessage<R> {
+    /// A message of `length` bytes read from `content`, without flags or date.
+    pub fn new(content: R, length: u32) -> Self {
+        Self {
+            content,
+            length,
+            flags: Vec::new(),
+            date: None,
+        }
+    }
 }
 
 /// How [`ImapClient::connect_with`] reaches the server and how long it waits.
@@ -148,6 +193,10 @@ pub struct Config {
     /// TLS settings; `None` (the default) trusts the webpki and platform roots and checks the
     /// certificate against the host name of the server string.
     pub tls: Option<Tls>,
+    /// The longest body section [`ImapClient::fetch`] hands out whole in
+    /// [`Message::sections`]: a longer one streams ([`Message::streaming`]). 64 KiB by
+    /// default; `u32::MAX` keeps every body whole.
+    pub stream_literals_over: u32,
 }
 
 impl Default for Config {
@@ -159,6 +208,7 @@ impl Default for Config {
             connect_timeout: Duration::from_secs(60),
             limits: Limits::for_client(),
             tls: None,
+            stream_literals_over: 64 * 1024,
         }
     }
 }
@@ -169,6 +219,7 @@ impl Config {
         let mut session = client::Config::default();
         session.limits = self.limits;
         session.plaintext_auth = self.plaintext_auth;
+        session.stream_literals_over = self.stream_literals_over;
         session.timeout = None;
         session
     }
@@ -237,7 +288,8 @@ use mailwire_imap::types::Status;
 /// let mut texts = Vec::new();
 /// let mut messages = imap.uid_fetch(&unseen, Items::body())?;
 /// while let Some(message) = messages.next().await {
-///     let message = message?;
+///     let mut message = message?;
+///     messages.buffer_body(&mut message).await?;
 ///     let parsed = mailwire_mime::parse(message.body().unwrap_or_default());
 ///     texts.push(parsed.text_body().unwrap_or_default().into_owned());
 /// }
@@ -564,7 +616,9 @@ where
 
     /// `FETCH`: the messages `ids` names (sequence numbers), one by one as the server
     /// sends them. The command is sent at once; the messages are read as the stream is
-    /// polled. Dropping the stream early leaves the rest to be skipped by the next call.
+    /// polled. A body section longer than [`Config::stream_literals_over`] streams: see
+    /// [`Messages`]. Dropping the stream early leaves the rest to be read and dropped by
+    /// the next call.
     pub fn fetch(&mut self, ids: impl Ids, items: Items) -> Result<Messages<'_>, ImapError>
     where
         IO: Send,
@@ -596,41 +650,7 @@ where
                 )?),
                 None => None,
             };
-        let stream = futures_util::stream::unfold((self, tag), |(client, tag)| async move {
-            let wanted = tag?;
-            match client.next_answer(&wanted).await {
-                Ok(Some(message)) => Some((Ok(message), (client, Some(wanted)))),
-                Ok(None) => None,
-                Err(e) => Some((Err(e), (client, None))),
-            }
-        });
-        Ok(Messages {
-            inner: Box::pin(stream),
-        })
-    }
-
-    /// The next message answering the FETCH tagged `wanted`, or `None` once it completed.
-    async fn next_answer(&mut self, wanted: &Tag) -> Result<Option<Message>, ImapError> {
-        loop {
-            match self.next().await? {
-                Event::Answer {
-                    tag,
-                    data: Data::Fetch { seq, items },
-                } if &tag == wanted => return Ok(Some(Message::from_items(seq, items))),
-                Event::Completed {
-                    tag,
-                    completion,
-                    text,
-                    ..
-                } if &tag == wanted => {
-                    return match completion {
-                        Completion::Ok => Ok(None),
-                        _ => Err(ImapError::Refused { completion, text }),
-                    };
-                }
-                other => self.aside(other)?,
-            }
-        }
+        Ok(Messages::new(self, tag))
     }
 
     /// `STORE`: changes the flags of the messages `ids` names (sequence numbers) —
@@ -762,6 +782,30 @@ where
         Ok(uids.into_iter().next())
     }
 
+    /// `APPEND` of a message read from `content` as it is sent, `length` bytes of it, so
+    /// that it is never held whole: the literal is announced, and (after the server's
+    /// `+`, or at once with LITERAL+) the bytes are copied in pieces of 64 KiB. Returns
+    /// the UID the server gave it when it says (`APPENDUID`).
+    ///
+    /// The message goes as a plain literal, so it must not hold NUL. If `content` fails or
+    /// ends before `length` bytes ([`ImapError::Content`]), the command cannot be finished
+    /// and the connection is not usable any more.
+    pub async fn append_from<R>(
+        &mut self,
+        mailbox: &str,
+        flags: &[Flag],
+        content: R,
+        length: u32,
+    ) -> Result<Option<u32>, ImapError>
+    where
+        R: AsyncRead + Unpin,
+    {
+        let mut message = NewMessage::new(content, length);
+        message.flags = flags.to_vec();
+        let uids = self.append_all_from(mailbox, vec![message]).await?;
+        Ok(uids.into_iter().next())
+    }
+
     /// `APPEND` of several messages in one command (MULTIAPPEND, RFC 3502, which the
     /// server must offer for more than one), each with its flags and internal date;
     /// returns the UIDs the server gave them when it says.
@@ -770,7 +814,30 @@ where
         mailbox: &str,
         messages: impl Iterator<Item = (&'m [Flag], Option<DateTime>, &'m [u8])>,
     ) -> Result<Vec<u32>, ImapError> {
+        let messages: Vec<(&[Flag], Option<DateTime>, &[u8])> = messages.collect();
+        if messages.iter().any(|(_, _, data)| data.contains(&0)) {
+            // NUL needs a literal8 (RFC 3516), whose form the encoder picks from the data.
+            return self.append_encoded(mailbox, messages).await;
+        }
+        let mut all = Vec::with_capacity(messages.len());
+        for (flags, date, data) in messages {
+            let length =
+                u32::try_from(data.len()).map_err(|_| ImapError::Invalid("message size"))?;
+            let mut message = NewMessage::new(data, length);
+            message.flags = flags.to_vec();
+            message.date = date;
+            all.push(message);
+        }
+        self.append_all_from(mailbox, all).await
+    }
+
+    async fn append_encoded(
+        &mut self,
+        mailbox: &str,
+        messages: Vec<(&[Flag], Option<DateTime>, &[u8])>,
+    ) -> Result<Vec<u32>, ImapError> {
         let messages: Vec<AppendMessage> = messages
+            .into_iter()
             .map(|(flags, date, data)| AppendMessage {
                 flags: flags.to_vec(),
                 date,
@@ -792,14 +859,119 @@ where
         })
     }
 
+    /// `APPEND` of several messages, each read from its content as it is sent, as
+    /// [`append_from`](Self::append_from) does; more than one needs MULTIAPPEND.
+    /// Returns the UIDs the server gave them when it says.
+    pub async fn append_all_from<R>(
+        &mut self,
+        mailbox: &str,
+        messages: Vec<NewMessage<R>>,
+    ) -> Result<Vec<u32>, ImapError>
+    where
+        R: AsyncRead + Unpin,
+    {
+        let mailbox = mailbox_name(mailbox)?;
+        let mut contents = Vec::with_capacity(messages.len());
+        let mut headers = Vec::with_capacity(messages.len());
+        for m in messages {
+            let mut header = client::Append::new(m.length);
+            header.flags = m.flags;
+            header.date = m.date;
+            headers.push(header);
+            contents.push(m.content);
+        }
+        let Some(headers) = NonEmpty::from_vec(headers) else {
+            return Ok(Vec::new());
+        };
+        let tag = self.conn.session_mut().append_streamed(mailbox, headers)?;
+        let mut buf = vec![0; APPEND_PIECE];
+        loop {
+            match self.next().await? {
+                Event::SendLiteral {
+                    tag: t,
+                    index,
+                    length,
+                } if t == tag => {
+                    let content = contents
+                        .get_mut(index)
+                        .ok_or(ImapError::Invalid("message index"))?;
+                    self.send_literal(content, length, &mut buf).await?;
+                }
+                Event::Completed {
+                    tag: t,
+                    completion,
+                    code,
+                    text,
+                    ..
+                } if t == tag => {
+                    return match completion {
+                        Completion::Ok => Ok(match code {
+                            Some(Code::AppendUid { uids, .. }) => uids_in(&uids),
+                            _ => Vec::new(),
+                        }),
+                        _ => Err(ImapError::Refused { completion, text }),
+                    };
+                }
+                other => self.aside(other)?,
+            }
+        }
+    }
+
+    /// Copies `length` bytes of `content` into the literal the session asked for, one
+    /// piece at a time, each written out before the next is read.
+    async fn send_literal<R>(
+        &mut self,
+        content: &mut R,
+        length: u32,
+        buf: &mut [u8],
+    ) -> Result<(), ImapError>
+    where
+        R: AsyncRead + Unpin,
+    {
+        use tokio::io::AsyncReadExt;
+
+        let mut left = length as usize;
+        if left == 0 {
+            self.conn.session_mut().write_literal(&[])?;
+        }
+        while left > 0 {
+            let want = left.min(buf.len());
+            let n = content
+                .read(&mut buf[..want])
+                .await
+                .map_err(ImapError::Content)?;
+            if n == 0 {
+                return Err(ImapError::Content(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the message ended before its length",
+                )));
+            }
+            left -= self.conn.session_mut().write_literal(&buf[..n])?;
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what the session has to send, within the timeout.
+    async fn flush(&mut self) -> Result<(), ImapError> {
+        match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, self.conn.flush())
+                .await
+                .map_err(|_| ImapError::Timeout(limit))??,
+            None => self.conn.flush().await?,
+        }
+        Ok(())
+    }
+
     /// `NOOP`: lets the server tell what changed (see [`take_updates`](Self::take_updates)).
     pub async fn noop(&mut self) -> Result<(), ImapError> {
         self.run(CommandBody::Noop).await.map(drop)
     }
 
     /// `IDLE` (RFC 2177): a stream of what changes in the selected mailbox, as the server
-    /// tells it. `DONE` is sent when the stream is dropped; IDLE is renewed every 29
-    /// minutes, before a server may log out an idle client.
+    /// tells it. `DONE` is written when the stream is dropped, without waiting for the
+    /// next command (see [`Idle`]); IDLE is renewed every 29 minutes, before a server may
+    /// log out an idle client.
     pub async fn idle(&mut self) -> Result<Idle<'_>, ImapError>
     where
         IO: Send,
@@ -887,43 +1059,6 @@ where
             _ => {}
         }
         Ok(())
-    }
-}
-
-/// The messages a FETCH returns, one by one: a [`Stream`], with
-/// [`next`](Messages::next) for use without `StreamExt`.
-#[must_use = "the messages are read as the stream is polled"]
-pub struct Messages<'a> {
-    inner: Pin<Box<dyn Stream<Item = Result<Message, ImapError>> + Send + 'a>>,
-}
-
-impl std::fmt::Debug for Messages<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Messages").finish_non_exhaustive()
-    }
-}
-
-impl Messages<'_> {
-    /// The next message, `None` once the FETCH completed; after an error, `None`.
-    pub async fn next(&mut self) -> Option<Result<Message, ImapError>> {
-        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
-    }
-
-    /// All the remaining messages.
-    pub async fn collect(mut self) -> Result<Vec<Message>, ImapError> {
-        let mut all = Vec::new();
-        while let Some(message) = self.next().await {
-            all.push(message?);
-        }
-        Ok(all)
-    }
-}
-
-impl Stream for Messages<'_> {
-    type Item = Result<Message, ImapError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
     }
 }
 
