@@ -712,7 +712,7 @@ impl Accounts {
     /// Hands mail for the accounts to `lmtp` instead of their Maildirs; the accounts are
     /// still checked here.
     pub(crate) fn deliver_through(&mut self, lmtp: LmtpDelivery) {
-        self.local = Local::Lmtp(lmtp);
+        self.local = Local::Lmtp(Box::new(lmtp));
     }
 
     /// The local domains.

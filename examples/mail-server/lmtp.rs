@@ -6,6 +6,9 @@
 //! account's address, once however many of the account's addresses the message names;
 //! its reply for that address is the reply for each of them. An LMTP server that cannot
 //! be reached makes the message fail with `451 4.4.1`, which the sending client retries.
+//! Over SMTP, which has one reply for all recipients, a message the LMTP server takes for
+//! some accounts and refuses for others after the data is accepted, and the refusals are
+//! only logged (see `LmtpDelivery`).
 //!
 //! The LMTP listener has no TLS and no AUTH: it is for MTAs on the same machine or a
 //! trusted network. It takes mail for the local accounts only (other domains get
@@ -48,8 +51,8 @@ pub(crate) fn server(
 pub(crate) enum Local {
     /// Into each account's Maildir.
     Maildir(MaildirStore),
-    /// To an LMTP server.
-    Lmtp(LmtpDelivery),
+    /// To an LMTP server (boxed: its client settings are large, the Maildir store small).
+    Lmtp(Box<LmtpDelivery>),
 }
 
 impl Local {
@@ -66,7 +69,7 @@ impl Local {
                 inner: store.mail(client, from, params).await?,
             },
             Self::Lmtp(lmtp) => LocalMessage::Lmtp {
-                inner: lmtp.mail(client, from, params).await?,
+                inner: Box::new(lmtp.mail(client, from, params).await?),
                 addresses: Vec::new(),
                 slots: Vec::new(),
             },
@@ -82,9 +85,9 @@ pub(crate) enum LocalMessage {
         store: MaildirStore,
         inner: Incoming,
     },
-    /// To the LMTP server.
+    /// To the LMTP server (boxed: it carries the client settings).
     Lmtp {
-        inner: ToLmtp,
+        inner: Box<ToLmtp>,
         /// Each account's address named to the LMTP server, once.
         addresses: Vec<String>,
         /// For each recipient accepted, in order, its address's place in `addresses`.

@@ -90,6 +90,12 @@ impl fmt::Display for LmtpTarget {
 /// transaction dropped without a commit closes its connection before the end of the data,
 /// so the LMTP server delivers nothing of it.
 ///
+/// Behind an [`SmtpServer`](crate::SmtpServer) speaking LMTP each reply reaches the client
+/// as it is. Behind one speaking SMTP, whose one reply after the data covers every
+/// recipient, a message the LMTP server took for some recipients and refused for others is
+/// accepted, and the refusals are only logged: nothing here retries them or reports them
+/// to the sender. A message for one recipient, or refused for all, gets its exact reply.
+///
 /// ```no_run
 /// use mailwire_server::{LmtpDelivery, LmtpTarget};
 ///
@@ -253,9 +259,9 @@ impl Transaction for ToLmtp {
         };
         let _ = body.send(Piece::End).await;
         drop(body);
-        let sent = match results.await {
-            Ok(sent) => sent,
-            Err(_) => return all(local_error()),
+        // The task gone without an answer (it panicked): nothing is known to be delivered.
+        let Ok(sent) = results.await else {
+            return all(local_error());
         };
         match sent {
             Ok(results) if results.len() == n => results
