@@ -38,8 +38,8 @@
 //!
 //! # Recipients
 //!
-//! Mail for an account goes to its Maildir's INBOX, once however many of its addresses
-//! a message names. Mail for a local domain's unknown user is refused with `550 5.1.1`;
+//! Mail for an account goes to its Maildir's INBOX (or to the LMTP server `--lmtp-deliver`
+//! names: see [`crate::lmtp`]), once however many of its addresses a message names. Mail for a local domain's unknown user is refused with `550 5.1.1`;
 //! mail for another domain (or an address literal) with `550 5.7.1`, as this server does
 //! not relay. `postmaster@DOMAIN` (RFC 5321 §4.5.1), and `<Postmaster>` for the first
 //! domain, reach the account `postmaster@DOMAIN` if there is one, else the domain's first
@@ -68,10 +68,12 @@ use mailwire::maildir::{DotLock, Maildir, MaildirStore};
 use mailwire::relay::Intake;
 use mailwire::sasl::{AuthAnswer, AuthQuestion, Mechanism, ScramKeys};
 use mailwire::server::{
-    Authenticator, Client, Delivery, MailStore, StoreError, StoreResult, Transaction,
+    Authenticator, Client, Delivery, LmtpDelivery, MailStore, StoreError, StoreResult, Transaction,
 };
 use mailwire::smtp::{ForwardPath, Host, MailParameters, RcptParameters, Reply, ReversePath};
 use sha2::{Digest, Sha256};
+
+use crate::lmtp::{Local, LocalMessage};
 
 /// PBKDF2 rounds of new SCRAM keys: RFC 7677 §4's minimum, what Dovecot uses too.
 const SCRAM_ITERATIONS: u32 = 4096;
@@ -670,6 +672,8 @@ pub(crate) struct Accounts {
     hashing: Arc<tokio::sync::Semaphore>,
     /// Where mail from authenticated clients for other domains goes, when relaying is on.
     relay: Option<Intake>,
+    /// Where mail for the accounts goes: their Maildirs, or an LMTP server.
+    local: Local,
 }
 
 impl Accounts {
@@ -688,6 +692,7 @@ impl Accounts {
         store.max_message_size = max_message_size;
         Ok(Accounts {
             users,
+            local: Local::Maildir(store.clone()),
             store,
             decoy: Arc::default(),
             decoy_key: Secret::new(random()?),
@@ -702,6 +707,12 @@ impl Accounts {
     /// queue; without it, such mail is refused (`550 5.7.1`).
     pub(crate) fn relay_through(&mut self, intake: Intake) {
         self.relay = Some(intake);
+    }
+
+    /// Hands mail for the accounts to `lmtp` instead of their Maildirs; the accounts are
+    /// still checked here.
+    pub(crate) fn deliver_through(&mut self, lmtp: LmtpDelivery) {
+        self.local = Local::Lmtp(Box::new(lmtp));
     }
 
     /// The local domains.
@@ -842,9 +853,8 @@ impl Delivery for Accounts {
             _ => None,
         };
         Ok(ToAccounts {
-            inner: self.store.mail(client, from, params).await?,
+            inner: self.local.mail(client, from, params).await?,
             users: self.users.get(),
-            store: self.store.clone(),
             authenticated: client.user.is_some(),
             relay,
             relayed: Vec::new(),
@@ -855,9 +865,8 @@ impl Delivery for Accounts {
 /// A message on its way to local accounts, and to the relay queue for other domains.
 #[derive(Debug)]
 pub(crate) struct ToAccounts {
-    inner: <MaildirStore as Delivery>::Transaction,
+    inner: LocalMessage,
     users: Arc<Users>,
-    store: MaildirStore,
     authenticated: bool,
     relay: Option<<Intake as Delivery>::Transaction>,
     /// For each recipient accepted, in order, whether it went to the relay queue.
@@ -876,16 +885,9 @@ impl Transaction for ToAccounts {
             .recipient(to, self.authenticated)?
             .address
             .to_string();
-        // Creates the account's Maildir at its first delivery.
-        self.store
-            .open(&address)
-            .await
-            .map_err(|_| reply(451, "4.3.0 mailbox unavailable"))?;
-        let to = ForwardPath::parse(&format!("<{address}>"))
-            .map_err(|_| reply(451, "4.3.0 mailbox unavailable"))?;
-        // The Maildir store takes each account's message once, however many recipients
-        // name it, and gives each recipient that delivery's result.
-        self.inner.rcpt(&to, params).await?;
+        // Each account's message is delivered once, however many recipients name it, and
+        // each recipient gets that delivery's result.
+        self.inner.rcpt(&address, params).await?;
         self.relayed.push(false);
         Ok(())
     }

@@ -28,6 +28,10 @@
 //! | 1995 | `--pop3s`      | POP3 over implicit TLS                        |
 //! | 1143 | `--imap`       | IMAP, STARTTLS offered                        |
 //! | 1993 | `--imaps`      | IMAP over implicit TLS                        |
+//! | off  | `--lmtp`       | LMTP for MTAs on trusted networks, no AUTH    |
+//!
+//! `--lmtp-deliver HOST:PORT` (or `unix:/PATH`) hands mail for the local accounts to an
+//! LMTP server, such as Dovecot's `lmtp`, instead of their Maildirs (see [`lmtp`]).
 //!
 //! TLS comes from `--cert` and `--key` (PEM files), or else from a self-signed certificate
 //! for `--hostname`, `localhost` and `127.0.0.1`, generated on first start in `DATA/tls/`
@@ -38,6 +42,7 @@
 //! mailwire-maildir's. Ctrl-C or SIGTERM stop it gracefully.
 
 mod accounts;
+mod lmtp;
 #[path = "../common/serve.rs"]
 mod serve;
 mod tls;
@@ -58,7 +63,8 @@ use mailwire::imap::server::Config as ImapConfig;
 use mailwire::pop3::server::{Config as Pop3Config, PlaintextLogin};
 use mailwire::relay::{Config as RelayConfig, Intake, Queue, Relay, Route};
 use mailwire::server::{
-    ImapServer, Limits, Listeners, Pop3Server, Security, Service, Shutdown, SmtpServer, Throttle,
+    ImapServer, Limits, Listeners, LmtpDelivery, LmtpTarget, Pop3Server, Security, Service,
+    Shutdown, SmtpServer, Throttle,
 };
 use mailwire::smtp::Domain;
 use mailwire::smtp::server::Config as SmtpConfig;
@@ -167,6 +173,16 @@ struct Args {
     /// each further failure up to 4 hours: `300`, `90s`, `5m`, `2h` (at least 1s).
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_retry)]
     retry_first: Duration,
+    /// Hand mail for the local accounts to this LMTP server (Dovecot's lmtp, say) instead
+    /// of their Maildirs: HOST:PORT, or unix:/PATH for a Unix socket. Recipients are still
+    /// checked against the users file here.
+    #[arg(long, value_name = "HOST:PORT|unix:PATH")]
+    lmtp_deliver: Option<LmtpTarget>,
+    /// Accept LMTP (RFC 2033) here, for the local accounts, with one reply per recipient.
+    /// Off unless given. LMTP is for MTAs on the same machine or a trusted network: no
+    /// TLS, no AUTH.
+    #[arg(long, value_name = "ADDR")]
+    lmtp: Option<SocketAddr>,
 }
 
 /// `DOMAIN=HOST:PORT[,HOST:PORT…]`.
@@ -383,6 +399,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let users = load_users(&args.users_file(), args.users.is_some())?;
     let users = LiveUsers::watching(users, args.users_file());
     let mut accounts = Accounts::new(users, args.data.clone(), args.max_message_size)?;
+    if let Some(target) = &args.lmtp_deliver {
+        eprintln!("mail-server: mail for the local accounts goes to the LMTP server {target}");
+        accounts.deliver_through(LmtpDelivery::new(target.clone()));
+    }
     // Mail from clients that logged in, for other domains, waits in the queue for the
     // relay task.
     let hostname = Domain::new(&args.hostname)?;
@@ -434,6 +454,14 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut imap = ImapConfig::default();
     imap.plaintext_auth = args.allow_plaintext;
     imap.mechanisms = accounts.mechanisms();
+    let lmtp = match args.lmtp {
+        Some(at) => {
+            let hostname = Domain::new(&args.hostname)?;
+            let size = args.max_message_size;
+            Some((at, lmtp::server(hostname, size, &accounts, &throttle)))
+        }
+        None => None,
+    };
     let imap = Arc::new(ImapServer::new(
         imap,
         Arc::clone(&accounts),
@@ -470,6 +498,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     bound.add("POP3S", &pop3, args.pop3s, implicit, "").await?;
     bound.add("IMAP", &imap, args.imap, starttls, "").await?;
     bound.add("IMAPS", &imap, args.imaps, implicit, "").await?;
+    if let Some((at, lmtp)) = &lmtp {
+        let note = ", no AUTH: for MTAs on trusted networks";
+        bound.add("LMTP", lmtp, *at, Security::Plain, note).await?;
+    }
     // One write, so that a script reading the log sees all the ports at once.
     eprint!("{report}");
 
@@ -551,6 +583,7 @@ impl Bound<'_> {
             .add(Arc::clone(service), socket, security, self.tls.clone())?;
         let how = match security {
             Security::Implicit => "implicit TLS",
+            Security::Plain => "no TLS",
             _ => "STARTTLS offered",
         };
         let _ = writeln!(self.report, "mail-server: {name} on {at} ({how}{note})");

@@ -5,7 +5,8 @@
 //! application's storage through four traits:
 //!
 //! - [`Authenticator`]: one answer to every login question of the three protocols;
-//! - [`Delivery`] and [`Transaction`]: what SMTP and LMTP do with an accepted message;
+//! - [`Delivery`] and [`Transaction`]: what SMTP and LMTP do with an accepted message
+//!   ([`LmtpDelivery`] hands it on to an LMTP server such as Dovecot's);
 //! - [`MailStore`], [`Mailboxes`] and [`Mailbox`]: mailboxes, messages by UID, flag
 //!   changes, content streamed by offset, copy / move / expunge, and each selected
 //!   mailbox's change feed ([`Mailbox::wait_changes`]), which wakes a client in IMAP IDLE
@@ -46,6 +47,7 @@ mod auth;
 mod delivery;
 mod imap;
 mod listen;
+mod lmtp;
 mod login;
 pub mod memory;
 mod nonce;
@@ -61,6 +63,7 @@ pub use auth::Authenticator;
 pub use delivery::{Client, Delivery, Transaction};
 pub use imap::ImapServer;
 pub use listen::{Limits, ListenError, Listeners, next_event_or_shutdown};
+pub use lmtp::{BadLmtpTarget, LmtpDelivery, LmtpTarget, ToLmtp};
 pub use pop3::Pop3Server;
 pub use service::{Accepted, Security, Service};
 pub use shutdown::{Shutdown, ShutdownSignal};

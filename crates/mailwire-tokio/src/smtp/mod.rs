@@ -39,6 +39,22 @@
 //! not sent, and `Date` and `Message-ID` are added when absent. Port 587 means STARTTLS,
 //! required; the certificate is checked against the webpki and platform roots; the password goes only
 //! over TLS. [`SmtpPool`] keeps connections open for many messages.
+//!
+//! The same client speaks LMTP (RFC 2033) to a local delivery agent such as Dovecot's
+//! `lmtp`, over TCP or a Unix socket, with one result per recipient:
+//!
+//! ```no_run
+//! use mailwire_tokio::smtp::{Config, SmtpClient};
+//!
+//! # async fn send(envelope: mailwire_smtp::client::Envelope) -> Result<(), Box<dyn std::error::Error>> {
+//! let mut lmtp = SmtpClient::connect_unix("/run/dovecot/lmtp", Config::lmtp()).await?;
+//! for result in lmtp.send_raw(envelope, &b"Subject: hi\r\n\r\nhello\r\n"[..]).await? {
+//!     println!("{} {}", result.recipient, result.reply);
+//! }
+//! lmtp.quit().await?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod outgoing;
 mod pool;
@@ -147,6 +163,9 @@ pub struct Config {
     /// TLS settings; `None` (the default) trusts the webpki and platform roots and checks the
     /// certificate against the host name of the server string.
     pub tls: Option<Tls>,
+    /// Speak LMTP (RFC 2033) instead of SMTP: LHLO, and after the data one reply per
+    /// accepted recipient. Off by default; [`Config::lmtp`] sets it.
+    pub lmtp: bool,
 }
 
 impl Default for Config {
@@ -159,7 +178,49 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             connect_timeout: Duration::from_secs(60),
             tls: None,
+            lmtp: false,
         }
+    }
+}
+
+impl Config {
+    /// For an LMTP server on the same machine or a trusted network: LMTP, no TLS, no
+    /// AUTH (a delivery agent such as Dovecot's `lmtp` offers neither by default).
+    ///
+    /// ```
+    /// use mailwire_tokio::connect::Security;
+    /// use mailwire_tokio::smtp::Config;
+    ///
+    /// let config = Config::lmtp();
+    /// assert!(config.lmtp);
+    /// assert_eq!(config.security, Security::Plaintext);
+    /// ```
+    pub fn lmtp() -> Self {
+        Self {
+            security: Security::Plaintext,
+            lmtp: true,
+            ..Self::default()
+        }
+    }
+
+    /// The session's configuration for a connection whose own name is `hostname` (unless
+    /// the configuration names one), secured as `security` says.
+    fn session(self, hostname: Host, security: Security) -> Result<client::Config, SmtpError> {
+        let mut session = client::Config::new(self.hostname.unwrap_or(hostname));
+        session.lmtp = self.lmtp;
+        session.tls = match security {
+            Security::StartTls => TlsPolicy::Required,
+            _ => TlsPolicy::Never,
+        };
+        session.implicit_tls = security == Security::ImplicitTls;
+        session.credentials = self.credentials;
+        session.plaintext_auth = self.plaintext_auth;
+        session.timeouts = self.timeouts;
+        if session.credentials.is_some() {
+            let nonce = crate::connect::random_bytes::<18>().map_err(SmtpError::Tls)?;
+            session.scram_nonce = Some(crate::connect::hex(&nonce));
+        }
+        Ok(session)
     }
 }
 
@@ -190,24 +251,37 @@ impl SmtpClient<TcpStream> {
             .open(&tls, config.connect_timeout)
             .await
             .map_err(SmtpError::Connect)?;
-        let hostname = match config.hostname.clone() {
-            Some(hostname) => hostname,
-            None => address_literal(stream.get_ref()),
-        };
-        let mut session = client::Config::new(hostname);
-        session.tls = match endpoint.security {
-            Security::StartTls => TlsPolicy::Required,
-            _ => TlsPolicy::Never,
-        };
-        session.implicit_tls = endpoint.security == Security::ImplicitTls;
-        session.credentials = config.credentials;
-        session.plaintext_auth = config.plaintext_auth;
-        session.timeouts = config.timeouts;
-        if session.credentials.is_some() {
-            let nonce = crate::connect::random_bytes::<18>().map_err(SmtpError::Tls)?;
-            session.scram_nonce = Some(crate::connect::hex(&nonce));
-        }
+        let hostname = address_literal(stream.get_ref());
+        let session = config.session(hostname, endpoint.security)?;
         Self::start(stream, session, tls).await
+    }
+}
+
+#[cfg(unix)]
+impl SmtpClient<tokio::net::UnixStream> {
+    /// Connects to the server listening on the Unix socket at `path` (an LMTP delivery
+    /// agent, usually: give [`Config::lmtp`]), and returns once messages can be sent.
+    ///
+    /// The socket is local, so there is no TLS: [`Config::security`] and [`Config::tls`]
+    /// are not used, and STARTTLS is never asked for. Without [`Config::hostname`] the
+    /// client calls itself `localhost`.
+    pub async fn connect_unix(
+        path: impl AsRef<std::path::Path>,
+        config: Config,
+    ) -> Result<Self, SmtpError> {
+        let connect = tokio::net::UnixStream::connect(path.as_ref());
+        let stream = tokio::time::timeout(config.connect_timeout, connect)
+            .await
+            .map_err(|_| {
+                SmtpError::Connect(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connecting timed out",
+                ))
+            })?
+            .map_err(SmtpError::Connect)?;
+        let localhost = Host::parse("localhost").expect("a valid host name");
+        let session = config.session(localhost, Security::Plaintext)?;
+        Self::start(MaybeTlsStream::Plain(stream), session, Tls::None).await
     }
 }
 

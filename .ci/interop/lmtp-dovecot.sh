@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# LMTP both ways. The example mail server hands local mail to Dovecot's lmtp
+# (--lmtp-deliver), over TCP and then over Dovecot's Unix socket: a message sent to it by
+# smtplib lands in Dovecot's Maildir byte for byte below Dovecot's own trace headers, an
+# unknown user is refused by the example (550 5.1.1), and with Dovecot stopped the sender
+# gets 451 4.4.1, a temporary failure, and nothing is kept half-way. Then the example's own
+# LMTP listener (--lmtp), driven by smtplib.LMTP with two recipients of which one is
+# unknown, answers each recipient and delivers into its Maildir. Dovecot runs
+# self-contained, its configuration, state, log and mail under $work.
+#
+# Dovecot refuses mail access as root: when the script runs as root, Dovecot gives its mail
+# processes to nobody:nogroup, which owns Dovecot's mail folder.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+cargo build --quiet --locked --example mail-server
+source .ci/interop/mail-server.bash
+
+helper() { timeout 60 python3 .ci/interop/lmtp_dovecot.py "$@"; }
+
+dovecot_dir="$work/dovecot"
+dovecot_conf="$dovecot_dir/dovecot.conf"
+dovecot_mail="$dovecot_dir/mail"
+dovecot_socket="$dovecot_dir/run/lmtp"
+dovecot_started=
+stop_dovecot() {
+    if [ -n "$dovecot_started" ]; then
+        # It writes its pid file a moment after it starts: wait for it if need be.
+        for _ in $(seq 50); do [ -s "$dovecot_dir/run/master.pid" ] && break; sleep 0.1; done
+        dovecot_pid=$(cat "$dovecot_dir/run/master.pid" 2>/dev/null || true)
+        timeout 20 doveadm -c "$dovecot_conf" stop 2>/dev/null ||
+            { [ -n "$dovecot_pid" ] && kill "$dovecot_pid" 2>/dev/null; } || true
+        for _ in $(seq 100); do
+            [ -n "$dovecot_pid" ] && kill -0 "$dovecot_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        dovecot_started= dovecot_pid=
+    fi
+}
+# Dovecot is stopped first; the mail server's own handler then sees the script's status.
+trap 'status=$?; [ "$status" = 0 ] || cat "$dovecot_dir/log" >&2 2>/dev/null; stop_dovecot; set +e; (exit "$status"); stop_mail_server' EXIT
+
+# start_dovecot: Dovecot's LMTP on a free port of 127.0.0.1 ($dovecot_port) and on the
+# Unix socket $dovecot_socket, for the users of a passwd-file ($user only), whose mail
+# goes to $dovecot_mail/<domain>/<local-part>/ (Maildir, lines kept in CRLF).
+start_dovecot() {
+    mkdir -p "$dovecot_dir"/{run,state,home} "$dovecot_mail"
+    local mail_user=()
+    if [ "$(id -u)" = 0 ]; then
+        chown -R nobody:nogroup "$dovecot_mail" "$dovecot_dir/home"
+        # nobody must be able to reach its folders through the scratch folders above them.
+        local dir=$dovecot_mail
+        while [ "$dir" != "$work" ] && [ "$dir" != / ]; do
+            dir=$(dirname "$dir")
+            chmod o+x "$dir"
+        done
+        mail_user=("mail_uid = nobody" "mail_gid = nogroup")
+    fi
+    dovecot_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    printf '%s:{PLAIN}unused::::::\n' "$user" >"$dovecot_dir/passwd"
+    cat >"$dovecot_conf" <<EOF
+base_dir = $dovecot_dir/run
+state_dir = $dovecot_dir/state
+log_path = $dovecot_dir/log
+protocols = lmtp
+listen = 127.0.0.1
+ssl = no
+first_valid_uid = 1
+first_valid_gid = 1
+$(printf '%s\n' "${mail_user[@]}")
+mail_location = maildir:$dovecot_mail/%d/%n
+mail_save_crlf = yes
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN $dovecot_dir/passwd
+}
+userdb {
+  driver = passwd-file
+  args = $dovecot_dir/passwd
+  default_fields = home=$dovecot_dir/home
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $dovecot_port
+  }
+  unix_listener lmtp {
+    mode = 0666
+  }
+}
+EOF
+    dovecot_started=yes
+    # Its output goes to a file, so that no pipe of the caller stays open if it outlives us.
+    timeout 20 dovecot -c "$dovecot_conf" </dev/null >"$dovecot_dir/start.log" 2>&1 ||
+        { cat "$dovecot_dir/start.log" >&2; return 1; }
+    for _ in $(seq 100); do
+        if [ -S "$dovecot_socket" ] &&
+            python3 -c "import socket; socket.create_connection(('127.0.0.1', $dovecot_port), timeout=1).close()" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "dovecot did not listen on $dovecot_port and $dovecot_socket" >&2
+    cat "$dovecot_dir/log" >&2
+    return 1
+}
+
+inbox="$dovecot_mail/localhost/alice"
+
+# Over TCP: delivered to Dovecot; an unknown user refused by the example.
+start_dovecot
+start_mail_server --lmtp-deliver "127.0.0.1:$dovecot_port"
+helper deliver "$smtp_port" "$inbox"
+
+# Dovecot stopped: the sender is told to try again, and nothing is kept by the example.
+stop_dovecot
+helper refused "$smtp_port"
+if [ -n "$(ls -A "$maildir/new" "$maildir/cur" 2>/dev/null)" ]; then
+    echo "the example kept the message in its own Maildir" >&2
+    exit 1
+fi
+
+# Over Dovecot's Unix socket: the retry goes through.
+rm -rf "$inbox"
+start_dovecot
+restart_mail_server TERM --lmtp-deliver "unix:$dovecot_socket"
+helper deliver "$smtp_port" "$inbox"
+stop_dovecot
+
+# The example's own LMTP listener, into its own Maildir.
+restart_mail_server TERM --lmtp 127.0.0.1:0
+lmtp_port=$(mail_server_port LMTP "$(cat "$work/server.log")")
+helper lmtp "$lmtp_port" "$maildir"
+
+echo "interop: the mail server delivers to Dovecot's LMTP and accepts LMTP itself"

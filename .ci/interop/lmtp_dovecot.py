@@ -1,0 +1,127 @@
+"""Python's smtplib (SMTP and LMTP) against the example mail server delivering to Dovecot's
+LMTP, and against its own LMTP listener, checking exact replies and bytes.
+
+Steps (run by lmtp-dovecot.sh):
+  deliver SMTP_PORT MAILDIR  one message through the example to Dovecot; it must be in
+                             Dovecot's MAILDIR byte for byte below Dovecot's own headers,
+                             and an unknown local user is refused with 550 5.1.1
+  refused SMTP_PORT          with Dovecot stopped: a temporary failure (451 4.4.1)
+  lmtp LMTP_PORT MAILDIR     the example's LMTP listener, two recipients, one unknown:
+                             one reply per recipient, the message in the example's MAILDIR
+"""
+
+import os
+import smtplib
+import sys
+import time
+
+MESSAGE = b"\r\n".join(
+    [
+        b"From: Ann <ann@example.com>",
+        b"To: Alice <alice@localhost>",
+        b"Subject: through LMTP",
+        b"",
+        b"Hello Alice,",
+        b".this line starts with a dot",
+        b"..and this one with two",
+        b".",
+        b"caf\xc3\xa9 in 8-bit",
+    ]
+    + [b"line %05d of a longer body" % i for i in range(3000)]
+) + b"\r\n"
+
+# What Dovecot's LMTP puts above the message (RFC 5321 trace fields and its own).
+ADDED_HEADERS = (b"return-path:", b"delivered-to:", b"received:")
+
+
+def files(maildir):
+    """The messages in MAILDIR's new/ and cur/, oldest name first."""
+    found = []
+    for sub in ("new", "cur"):
+        path = os.path.join(maildir, sub)
+        if os.path.isdir(path):
+            found += [os.path.join(path, name) for name in os.listdir(path)]
+    return sorted(found)
+
+
+def wait_for_files(maildir, count):
+    deadline = time.time() + 20
+    while len(files(maildir)) < count:
+        if time.time() > deadline:
+            sys.exit(f"{maildir}: {len(files(maildir))} message(s), expected {count}")
+        time.sleep(0.1)
+    return files(maildir)
+
+
+def check_below_added_headers(stored, message):
+    """STORED is MESSAGE with only Dovecot's trace fields above it."""
+    assert stored.endswith(message), stored[:400]
+    added = stored[: len(stored) - len(message)]
+    for line in added.split(b"\r\n")[:-1]:
+        if line[:1] in (b" ", b"\t"):
+            continue
+        assert line.lower().startswith(ADDED_HEADERS), (line, added)
+    assert b"Delivered-To: <alice@localhost>\r\n" in added or b"Delivered-To: alice@localhost\r\n" in added, added
+
+
+def deliver(smtp_port, maildir):
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
+        smtp.ehlo("client.example.org")
+        code, text = smtp.docmd("MAIL FROM:<ann@example.com> BODY=8BITMIME")
+        assert code == 250, (code, text)
+        code, text = smtp.docmd("RCPT TO:<nobody@localhost>")
+        assert (code, text) == (550, b"5.1.1 no such user here"), (code, text)
+        smtp.rset()
+        refused = smtp.sendmail(
+            "ann@example.com", ["alice@localhost"], MESSAGE, mail_options=["BODY=8BITMIME"]
+        )
+        assert refused == {}, refused
+    [stored] = wait_for_files(maildir, 1)
+    with open(stored, "rb") as f:
+        check_below_added_headers(f.read(), MESSAGE)
+
+
+def refused(smtp_port):
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
+        smtp.ehlo("client.example.org")
+        try:
+            smtp.sendmail("ann@example.com", ["alice@localhost"], MESSAGE)
+        except smtplib.SMTPDataError as e:
+            expected = (451, b"4.4.1 mailbox server unreachable, try again later")
+            assert (e.smtp_code, e.smtp_error) == expected, (e.smtp_code, e.smtp_error)
+        else:
+            sys.exit("the message was accepted with the LMTP server stopped")
+
+
+def lmtp(lmtp_port, maildir):
+    body = b"Subject: LMTP in\r\n\r\n.dot\r\nbye\r\n"
+    with smtplib.LMTP("127.0.0.1", lmtp_port, timeout=30) as client:
+        code, text = client.ehlo("mta.example.com")
+        assert code == 250, (code, text)
+        assert not client.has_extn("auth") and not client.has_extn("starttls"), client.esmtp_features
+        assert client.docmd("MAIL FROM:<ann@example.com>") == (250, b"2.1.0 Ok")
+        assert client.docmd("RCPT TO:<alice@localhost>") == (250, b"2.1.5 Ok")
+        assert client.docmd("RCPT TO:<bob@localhost>") == (550, b"5.1.1 no such user here")
+        assert client.docmd("RCPT TO:<postmaster@localhost>") == (250, b"2.1.5 Ok")
+        code, text = client.docmd("DATA")
+        assert code == 354, (code, text)
+        # smtplib's LMTP reads one reply after the data; the others are read here.
+        client.send(body.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+        replies = [client.getreply() for _ in range(2)]
+        assert replies == [(250, b"2.0.0 Delivered")] * 2, replies
+    [stored] = wait_for_files(maildir, 1)
+    with open(stored, "rb") as f:
+        got = f.read()
+    assert got == b"Subject: LMTP in\r\n\r\n.dot\r\nbye\r\n", got
+
+
+step = sys.argv[1]
+if step == "deliver":
+    deliver(int(sys.argv[2]), sys.argv[3])
+elif step == "refused":
+    refused(int(sys.argv[2]))
+elif step == "lmtp":
+    lmtp(int(sys.argv[2]), sys.argv[3])
+else:
+    sys.exit(f"unknown step {step}")
+print(f"lmtp_dovecot.py {step}: ok")
