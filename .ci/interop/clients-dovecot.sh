@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# mailwire's example clients against Dovecot from Debian, on loopback: mail-imap (list,
+# status, search, fetch) and mail-fetch over IMAP and POP3 (list, one message to standard
+# output, new messages into a Maildir and into an mbox, then nothing new on a second run),
+# each over plain TCP (with the clients' opt-in for passwords in clear), STARTTLS / STLS
+# and implicit TLS, trusting a throwaway certificate authority. The messages are written
+# into Dovecot's Maildir beforehand (a body larger than 64 KiB, lines that start with a
+# dot, 8-bit text, a second folder); what the clients fetch must be those bytes exactly
+# (CRLF on the wire, LF in the saved copies), and the listings must be what Python's
+# imaplib and poplib see.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+cargo build --quiet --locked --example mail-imap --example mail-fetch
+bin="${CARGO_TARGET_DIR:-target}/debug/examples"
+
+work=$(mktemp -d)
+source .ci/interop/dovecot.bash
+source .ci/interop/tls-cert.bash
+dovecot_dir="$work/dovecot"
+dovecot_maildir="$work/Maildir"
+dovecot_user=ann
+dovecot_password='dove secret'
+dovecot_protocols="imap pop3"
+trap 'status=$?
+[ "$status" = 0 ] || { echo "-- dovecot log" >&2; cat "$dovecot_dir/log" >&2 2>/dev/null; }
+stop_dovecot; rm -rf "$work"; exit "$status"' EXIT
+
+make_tls_cert "$work/tls"
+dovecot_cert="$work/tls/cert.pem"
+dovecot_key="$work/tls/key.pem"
+ca="$work/tls/ca.pem"
+helper() { timeout 60 python3 .ci/interop/clients_dovecot.py "$@"; }
+expected="$work/expected"
+helper write "$dovecot_maildir" "$expected"
+start_dovecot
+helper imap-referee "$dovecot_imaps_port" "$dovecot_user" "$dovecot_password" "$ca" "$work"
+helper pop3-referee "$dovecot_pop3s_port" "$dovecot_user" "$dovecot_password" "$ca" "$work"
+# The referees' view holds what was written.
+cut -f1 "$work/list.txt" | sort | cmp - <(printf '%s\n' Archive INBOX)
+grep -qx 'messages 3' "$work/status.txt"
+grep -qx 'unseen 3' "$work/status.txt"
+[ "$(wc -l <"$work/pop3-list.txt")" = 3 ]
+
+# size NAME: the size of the expected message NAME of INBOX on the wire (CRLF).
+size() { stat -c %s "$expected/INBOX/$1.eml"; }
+
+# check_imap NAME ARGS…: mail-imap and mail-fetch --imap with the connection ARGS.
+check_imap() {
+    local name=$1 out="$work/imap-$1"
+    shift
+    mkdir -p "$out"
+    local imap=("$bin/mail-imap" --server "127.0.0.1:$1" "${@:2}" --user "$dovecot_user"
+        --password "$dovecot_password")
+    # imaplib's view now (a SELECT clears \Recent): the listing and counters to print.
+    mkdir -p "$out/referee"
+    helper imap-referee "$dovecot_imaps_port" "$dovecot_user" "$dovecot_password" "$ca" \
+        "$out/referee"
+    timeout 30 "${imap[@]}" list >"$out/list.txt"
+    cmp "$out/referee/list.txt" "$out/list.txt"
+    timeout 30 "${imap[@]}" status INBOX >"$out/status.txt"
+    cmp "$out/referee/status.txt" "$out/status.txt"
+    local all uid
+    all=$(timeout 30 "${imap[@]}" search INBOX ALL)
+    [ "$(printf '%s\n' "$all" | tr '\n' ' ')" = "1 2 3 " ] || { echo "search ALL: $all" >&2; return 1; }
+    [ -z "$(timeout 30 "${imap[@]}" search INBOX SUBJECT nothing-like-this)" ]
+    for message in small big eight; do
+        uid=$(timeout 30 "${imap[@]}" search INBOX HEADER Message-ID "<$message@example.org>")
+        [[ "$uid" =~ ^[0-9]+$ ]] || { echo "search for $message: $uid" >&2; return 1; }
+        timeout 30 "${imap[@]}" fetch INBOX "$uid" | cmp - "$expected/INBOX/$message.eml"
+    done
+    uid=$(timeout 30 "${imap[@]}" search INBOX UNSEEN LARGER 65536 FROM carol@example.org)
+    timeout 30 "${imap[@]}" fetch INBOX "$uid" | cmp - "$expected/INBOX/big.eml"
+    uid=$(timeout 30 "${imap[@]}" search Archive ALL)
+    timeout 30 "${imap[@]}" fetch Archive "$uid" | cmp - "$expected/Archive/archived.eml"
+    echo "mail-imap ($name): list, status, search and fetch as Dovecot has them"
+
+    local fetch=("$bin/mail-fetch" --imap --server "127.0.0.1:$1" "${@:2}" --user
+        "$dovecot_user" --password "$dovecot_password")
+    timeout 30 "${fetch[@]}" >"$out/fetch-list.txt"
+    # Sequence number, size, UID: the sizes are those of the messages written.
+    cut -d' ' -f2 "$out/fetch-list.txt" | sort -n |
+        cmp - <(for m in small big eight; do size "$m"; done | sort -n)
+    local n
+    for message in small big eight; do
+        n=$(awk -v size="$(size "$message")" '$2 == size { print $1 }' "$out/fetch-list.txt")
+        timeout 30 "${fetch[@]}" --message "$n" | cmp - "$expected/INBOX/$message.eml"
+    done
+    timeout 60 "${fetch[@]}" --maildir "$out/Maildir" | grep -qx 'saved 3 new messages'
+    timeout 60 "${fetch[@]}" --mbox "$out/inbox.mbox" | grep -qx 'saved 3 new messages'
+    timeout 60 "${fetch[@]}" --folder Archive --mbox "$out/archive.mbox" |
+        grep -qx 'saved 1 new message'
+    helper saved "$expected/INBOX" maildir "$out/Maildir"
+    helper saved "$expected/INBOX" mbox "$out/inbox.mbox"
+    helper saved "$expected/Archive" mbox "$out/archive.mbox"
+    timeout 60 "${fetch[@]}" --maildir "$out/Maildir" | grep -qx 'saved 0 new messages'
+    timeout 60 "${fetch[@]}" --mbox "$out/inbox.mbox" | grep -qx 'saved 0 new messages'
+    helper saved "$expected/INBOX" maildir "$out/Maildir"
+    helper saved "$expected/INBOX" mbox "$out/inbox.mbox"
+    echo "mail-fetch --imap ($name): list, messages, Maildir and mbox identical; nothing new twice"
+}
+
+# check_pop3 NAME PORT ARGS…: mail-fetch over POP3 with the connection ARGS.
+check_pop3() {
+    local name=$1 out="$work/pop3-$1"
+    shift
+    mkdir -p "$out"
+    local fetch=("$bin/mail-fetch" --server "127.0.0.1:$1" "${@:2}" --user "$dovecot_user"
+        --password "$dovecot_password")
+    timeout 30 "${fetch[@]}" >"$out/list.txt"
+    cmp "$work/pop3-list.txt" "$out/list.txt"
+    local n
+    for message in small big eight; do
+        n=$(awk -v size="$(size "$message")" '$2 == size { print $1 }' "$out/list.txt")
+        timeout 30 "${fetch[@]}" --message "$n" | cmp - "$expected/INBOX/$message.eml"
+    done
+    timeout 60 "${fetch[@]}" --maildir "$out/Maildir" | grep -qx 'saved 3 new messages'
+    timeout 60 "${fetch[@]}" --mbox "$out/inbox.mbox" | grep -qx 'saved 3 new messages'
+    helper saved "$expected/INBOX" maildir "$out/Maildir"
+    helper saved "$expected/INBOX" mbox "$out/inbox.mbox"
+    timeout 60 "${fetch[@]}" --maildir "$out/Maildir" | grep -qx 'saved 0 new messages'
+    timeout 60 "${fetch[@]}" --mbox "$out/inbox.mbox" | grep -qx 'saved 0 new messages'
+    helper saved "$expected/INBOX" maildir "$out/Maildir"
+    helper saved "$expected/INBOX" mbox "$out/inbox.mbox"
+    echo "mail-fetch ($name): list, RETR, Maildir and mbox identical; nothing new twice"
+}
+
+plain=(--plaintext --allow-plaintext-auth)
+check_imap plain "$dovecot_imap_port" "${plain[@]}"
+check_imap starttls "$dovecot_imap_port" --starttls --ca-file "$ca"
+check_imap tls "$dovecot_imaps_port" --tls --ca-file "$ca"
+check_pop3 plain "$dovecot_pop3_port" "${plain[@]}"
+check_pop3 stls "$dovecot_pop3_port" --starttls --ca-file "$ca"
+check_pop3 tls "$dovecot_pop3s_port" --tls --ca-file "$ca"
+
+# Without the opt-in, no password goes out in clear, though Dovecot would take it: each
+# client gives up before any authentication command (Dovecot logs the connection as one
+# with "no auth attempts", and no login).
+logins() { grep -c "$1" "$dovecot_dir/log" || true; }
+before_logins=$(logins 'Login: user=<ann>')
+before_none=$(logins 'no auth attempts')
+refuse() {
+    local expected=$1
+    shift
+    if timeout 30 "$@" >/dev/null 2>"$work/refused.txt"; then
+        echo "$* logged in without TLS and without the opt-in" >&2
+        return 1
+    fi
+    grep -qx "$expected" "$work/refused.txt" || { cat "$work/refused.txt" >&2; return 1; }
+}
+account=(--user "$dovecot_user" --password "$dovecot_password")
+refuse 'mail-imap: login: the password would cross the connection in clear' \
+    "$bin/mail-imap" --server "127.0.0.1:$dovecot_imap_port" --plaintext "${account[@]}" list
+refuse 'mail-fetch: login: the password would cross the connection in clear' \
+    "$bin/mail-fetch" --imap --server "127.0.0.1:$dovecot_imap_port" --plaintext "${account[@]}"
+refuse 'mail-fetch: login: no login method is both offered and allowed' \
+    "$bin/mail-fetch" --server "127.0.0.1:$dovecot_pop3_port" --plaintext "${account[@]}"
+for _ in $(seq 100); do
+    [ "$(logins 'no auth attempts')" -ge $((before_none + 3)) ] && break
+    sleep 0.1
+done
+[ "$(logins 'no auth attempts')" = $((before_none + 3)) ]
+[ "$(logins 'Login: user=<ann>')" = "$before_logins" ]
+echo "mail-imap and mail-fetch: no password in clear without the opt-in"
+
+# Nothing was deleted (POP3's RETR marks messages read in Dovecot; BODY.PEEK[] does not).
+mkdir -p "$work/after"
+helper imap-referee "$dovecot_imaps_port" "$dovecot_user" "$dovecot_password" "$ca" "$work/after"
+grep -qx 'messages 3' "$work/after/status.txt"
+
+echo "interop: mail-imap and mail-fetch against Dovecot (IMAP and POP3; plain, STARTTLS, TLS) passed"
