@@ -7,7 +7,8 @@
 # into Dovecot's Maildir beforehand (a body larger than 64 KiB, lines that start with a
 # dot, 8-bit text, a second folder); what the clients fetch must be those bytes exactly
 # (CRLF on the wire, LF in the saved copies), and the listings must be what Python's
-# imaplib and poplib see.
+# imaplib and poplib see. Then: no password in clear without the opt-in; `mail-imap watch`
+# told by IDLE of a message arriving; `mail-fetch --imap --unseen`; `mail-fetch --delete`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -163,9 +164,70 @@ done
 [ "$(logins 'Login: user=<ann>')" = "$before_logins" ]
 echo "mail-imap and mail-fetch: no password in clear without the opt-in"
 
-# Nothing was deleted (POP3's RETR marks messages read in Dovecot; BODY.PEEK[] does not).
+# mail-imap watch (IDLE, over implicit TLS): a message that arrives in Dovecot's Maildir
+# while it waits is told by sender and subject.
+imap_tls=("$bin/mail-imap" --server "127.0.0.1:$dovecot_imaps_port" --tls --ca-file "$ca"
+    --user "$dovecot_user" --password "$dovecot_password")
+timeout 60 "${imap_tls[@]}" watch INBOX >"$work/watch.txt" 2>"$work/watch.err" &
+watcher=$!
+for _ in $(seq 100); do
+    grep -q '^watching' "$work/watch.err" && break
+    sleep 0.1
+done
+grep -q '^watching INBOX (3 messages)' "$work/watch.err"
+new="$dovecot_maildir/new/1700000099.M99P1.test"
+printf 'From: =?UTF-8?Q?Zo=C3=A9?= <zoe@example.org>\nTo: Bob <bob@example.org>\nSubject: while idle\n\nHi.\n' \
+    >"$work/idle.eml"
+cp "$work/idle.eml" "$dovecot_maildir/tmp/1700000099.M99P1.test"
+[ "$(id -u)" != 0 ] || chown nobody:nogroup "$dovecot_maildir/tmp/1700000099.M99P1.test"
+mv "$dovecot_maildir/tmp/1700000099.M99P1.test" "$new"
+for _ in $(seq 150); do
+    [ -s "$work/watch.txt" ] && break
+    sleep 0.1
+done
+kill "$watcher" 2>/dev/null || true
+wait "$watcher" 2>/dev/null || true
+printf 'Zoé <zoe@example.org>\twhile idle\n' | cmp - "$work/watch.txt"
+echo "mail-imap watch: Dovecot's IDLE told of the new message"
+
+# mail-fetch --imap --unseen: once imaplib has marked all but the big message read (POP3's
+# RETR above marked them read already), only it is fetched; then --delete over POP3 empties the maildrop, as Dovecot then reports.
+timeout 60 python3 - "$dovecot_imaps_port" "$dovecot_user" "$dovecot_password" "$ca" <<'PY'
+import imaplib, ssl, sys
+port, user, password, ca = sys.argv[1:]
+imap = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=ssl.create_default_context(cafile=ca))
+imap.login(user, password)
+imap.select("INBOX")
+imap.store("1:*", "+FLAGS", "\\Seen")
+_, data = imap.search(None, "LARGER", "65536")
+imap.store(data[0].decode(), "-FLAGS", "\\Seen")
+_, data = imap.search(None, "UNSEEN")
+assert len(data[0].split()) == 1, data
+imap.logout()
+PY
+timeout 60 "$bin/mail-fetch" --imap --server "127.0.0.1:$dovecot_imaps_port" --tls \
+    --ca-file "$ca" --user "$dovecot_user" --password "$dovecot_password" --unseen \
+    --mbox "$work/unseen.mbox" | grep -qx 'saved 1 new message'
+mkdir -p "$work/unseen"
+cp "$expected/INBOX/big.eml" "$work/unseen/"
+helper saved "$work/unseen" mbox "$work/unseen.mbox"
+echo "mail-fetch --imap --unseen: only the unread message"
+
+pop3_tls=("$bin/mail-fetch" --server "127.0.0.1:$dovecot_pop3s_port" --tls --ca-file "$ca"
+    --user "$dovecot_user" --password "$dovecot_password")
+timeout 60 "${pop3_tls[@]}" --maildir "$work/pop3-tls/Maildir" --delete |
+    grep -qx 'saved 1 new message, deleted 4 from the server'
+mkdir -p "$work/all"
+cp "$expected"/INBOX/*.eml "$work/all/"
+sed 's/$/\r/' "$work/idle.eml" >"$work/all/idle.eml"
+helper saved "$work/all" maildir "$work/pop3-tls/Maildir"
+[ -z "$(timeout 30 "${pop3_tls[@]}")" ]
+[ "$(find "$dovecot_maildir/new" "$dovecot_maildir/cur" -type f | wc -l)" = 0 ]
+echo "mail-fetch --delete: the message new since the last run saved, all four deleted"
+
+# Dovecot's INBOX is empty now.
 mkdir -p "$work/after"
 helper imap-referee "$dovecot_imaps_port" "$dovecot_user" "$dovecot_password" "$ca" "$work/after"
-grep -qx 'messages 3' "$work/after/status.txt"
+grep -qx 'messages 0' "$work/after/status.txt"
 
 echo "interop: mail-imap and mail-fetch against Dovecot (IMAP and POP3; plain, STARTTLS, TLS) passed"
