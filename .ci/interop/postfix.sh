@@ -5,8 +5,10 @@
 # server, and offers submission with STARTTLS (a throwaway certificate) and AUTH, checked
 # by a Dovecot authentication service (`smtpd_sasl_type = dovecot`) with one account.
 #   a. mail-send (SmtpClient) submits to Postfix over STARTTLS with AUTH: a file with an
-#      attachment sent as it is arrives byte for byte below Postfix's trace fields, and a
-#      message built with --attach arrives with its attachment intact;
+#      attachment sent as it is arrives byte for byte below Postfix's trace fields, a
+#      message built with --attach arrives with its attachment intact, and a file whose
+#      envelope comes from its header reaches its To and Bcc recipients without the Bcc
+#      field; a wrong password, and a sender without AUTH, are refused;
 #   b. the example server, given --route example.net=Postfix, relays a message submitted
 #      to it with AUTH: one copy in Postfix's Maildir, byte for byte below the trace fields;
 #   c. Postfix relays a message injected with smtplib to the example server's account:
@@ -245,6 +247,37 @@ assert attachment.get_content() == open(sys.argv[2], "rb").read(), "the attachme
 PY
 rm "$file"
 echo "a. mail-send --attach -> Postfix submission: text and attachment intact"
+
+# A file with no --to: the envelope comes from its header (To, Cc and Bcc), the Bcc field
+# is not sent, and Date and Message-ID are added: each of the two mailboxes gets one copy,
+# identical, the file's fields but Bcc in their order below the added ones.
+printf '%s\r\n' 'From: Sender <sender@example.net>' 'To: Bob <bob@example.net>' \
+    'Bcc: someone@example.net' 'Subject: envelope from the header' '' 'Two copies.' \
+    >"$work/header.eml"
+timeout 60 "${send[@]}" "$work/header.eml" >"$work/sent-a3.txt"
+grep -c '^<[a-z]*@example\.net>: 250 2\.0\.0 Ok: [0-9]* bytes queued as [0-9A-F]*' "$work/sent-a3.txt" |
+    grep -qx 2
+bob=$(delivered bob)
+someone=$(delivered someone)
+python3 - "$bob" "$someone" <<'PY'
+import re, sys
+copies = []
+for path, rcpt in zip(sys.argv[1:], ["bob@example.net", "someone@example.net"]):
+    head, body = open(path, "rb").read().decode().split("\n\n", 1)
+    assert body == "Two copies.\n", body
+    fields = re.findall(r"[^\n]+(?:\n[ \t][^\n]*)*", head)
+    assert fields[:3] == ["Return-Path: <sender@example.net>", f"X-Original-To: {rcpt}",
+                          f"Delivered-To: {rcpt}"], fields[:3]
+    assert fields[3].startswith("Received: from "), fields[3]
+    copies.append(fields[4:])
+assert copies[0] == copies[1], copies
+names = [f.split(":", 1)[0] for f in copies[0]]
+assert sorted(names[:2]) == ["Date", "Message-ID"], names
+assert copies[0][2:] == ["From: Sender <sender@example.net>", "To: Bob <bob@example.net>",
+                         "Subject: envelope from the header"], copies[0]
+PY
+rm "$bob" "$someone"
+echo "a. mail-send, envelope from the header: one copy each for To and Bcc, no Bcc field"
 
 # Without AUTH, or with a wrong password, Postfix refuses: the account is really checked.
 if timeout 60 "$bin/mail-send" --server "127.0.0.1:$submission_port" --starttls \
