@@ -2,13 +2,14 @@
 # Postfix from Debian and mailwire, both ways, on loopback. A private Postfix instance
 # (`postfix -c`, its configuration, queue, data and log under $work) takes mail for the
 # virtual domain example.net into Maildirs, relays mail for localhost to the example mail
-# server, and offers submission with STARTTLS (a throwaway certificate) and AUTH, checked
-# by a Dovecot authentication service (`smtpd_sasl_type = dovecot`) with one account.
-#   a. mail-send (SmtpClient) submits to Postfix over STARTTLS with AUTH: a file with an
-#      attachment sent as it is arrives byte for byte below Postfix's trace fields, a
-#      message built with --attach arrives with its attachment intact, and a file whose
-#      envelope comes from its header reaches its To and Bcc recipients without the Bcc
-#      field; a wrong password, and a sender without AUTH, are refused;
+# server, and offers submission with STARTTLS, and over implicit TLS (a throwaway
+# certificate), with AUTH checked by a Dovecot authentication service
+# (`smtpd_sasl_type = dovecot`) with one account.
+#   a. mail-send (SmtpClient) submits to Postfix over STARTTLS (and implicit TLS) with
+#      AUTH: a file with an attachment sent as it is arrives byte for byte below Postfix's
+#      trace fields, a message built with --attach arrives with its attachment intact,
+#      and a file whose envelope comes from its header reaches its To and Bcc recipients
+#      without the Bcc field; a wrong password, and a sender without AUTH, are refused;
 #   b. the example server, given --route example.net=Postfix, relays a message submitted
 #      to it with AUTH: one copy in Postfix's Maildir, byte for byte below the trace fields;
 #   c. Postfix relays a message injected with smtplib to the example server's account:
@@ -72,6 +73,7 @@ start_dovecot
 
 smtpd_port=$(free_port)
 submission_port=$(free_port)
+smtps_pf_port=$(free_port)
 cat >"$pf/conf/main.cf" <<EOF
 compatibility_level = 3.6
 queue_directory = $pf/queue
@@ -119,6 +121,13 @@ cat >"$pf/conf/master.cf" <<EOF
   -o smtpd_sasl_type=dovecot
   -o smtpd_sasl_path=$dovecot_dir/auth-postfix
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+127.0.0.1:$smtps_pf_port inet n - n - - smtpd
+  -o syslog_name=postfix/submissions
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=$dovecot_dir/auth-postfix
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
 tlsmgr    unix  - - n 1000? 1 tlsmgr
@@ -146,7 +155,7 @@ printf 'localhost smtp:[127.0.0.1]:%s\n' "$smtp_port" >"$pf/conf/transport"
 
 postfix_started=yes
 timeout 30 postfix -c "$pf/conf" start >"$pf/start.log" 2>&1 || { cat "$pf/start.log" >&2; exit 1; }
-for port in "$smtpd_port" "$submission_port"; do
+for port in "$smtpd_port" "$submission_port" "$smtps_pf_port"; do
     for i in $(seq 101); do
         python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), timeout=1).close()" \
             2>/dev/null && break
@@ -154,7 +163,7 @@ for port in "$smtpd_port" "$submission_port"; do
         sleep 0.1
     done
 done
-echo "postfix: started on $smtpd_port (smtpd) and $submission_port (submission)"
+echo "postfix: started on $smtpd_port (smtpd), $submission_port (submission) and $smtps_pf_port (submissions)"
 
 # delivered MAILBOX: waits (at most 30 s) for one message in Postfix's Maildir for MAILBOX
 # (bob or someone), then prints its path; fails if there are more.
@@ -226,6 +235,18 @@ extra=$(trace_check "$file" "$work/attached.eml" "$dovecot_user" bob@example.net
 [ -z "$extra" ] || { echo "Postfix added fields: $extra" >&2; exit 1; }
 rm "$file"
 echo "a. mail-send -> Postfix submission (STARTTLS, AUTH): delivered byte for byte"
+
+# The same over implicit TLS (submissions, RFC 8314).
+timeout 60 "$bin/mail-send" --server "127.0.0.1:$smtps_pf_port" --tls --ca-file "$pf/tls/ca.pem" \
+    --user "$dovecot_user" --password "$dovecot_password" --from "$dovecot_user" \
+    --to bob@example.net "$work/attached.eml" >"$work/sent-a1.txt"
+grep -qx "<bob@example.net>: 250 2\\.0\\.0 Ok: $(stat -c %s "$work/attached.eml") bytes queued as [0-9A-F]*" \
+    "$work/sent-a1.txt"
+file=$(delivered bob)
+extra=$(trace_check "$file" "$work/attached.eml" "$dovecot_user" bob@example.net ESMTPSA)
+[ -z "$extra" ] || { echo "Postfix added fields: $extra" >&2; exit 1; }
+rm "$file"
+echo "a. mail-send -> Postfix submissions (implicit TLS, AUTH): delivered byte for byte"
 
 # A message mail-send builds: text, an attachment, Date and Message-ID of its own.
 head -c 50000 /dev/urandom >"$work/blob.bin"
