@@ -70,6 +70,10 @@ check_imap() {
         [[ "$uid" =~ ^[0-9]+$ ]] || { echo "search for $message: $uid" >&2; return 1; }
         timeout 30 "${imap[@]}" fetch INBOX "$uid" | cmp - "$expected/INBOX/$message.eml"
     done
+    # 8-bit criteria go as literals with CHARSET UTF-8; Dovecot decodes the encoded word.
+    uid=$(timeout 30 "${imap[@]}" search INBOX SUBJECT café)
+    timeout 30 "${imap[@]}" fetch INBOX "$uid" | cmp - "$expected/INBOX/eight.eml"
+    [ "$(timeout 30 "${imap[@]}" search INBOX '(OR FROM zoé SUBJECT "no such")' UNSEEN)" = "$uid" ]
     uid=$(timeout 30 "${imap[@]}" search INBOX UNSEEN LARGER 65536 FROM carol@example.org)
     timeout 30 "${imap[@]}" fetch INBOX "$uid" | cmp - "$expected/INBOX/big.eml"
     uid=$(timeout 30 "${imap[@]}" search Archive ALL)
