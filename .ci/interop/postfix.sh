@@ -14,6 +14,8 @@
 #      to it with AUTH: one copy in Postfix's Maildir, byte for byte below the trace fields;
 #   c. Postfix relays a message injected with smtplib to the example server's account:
 #      fetched over IMAP, byte for byte below Postfix's Received field.
+# Runs as root, as CI does: Postfix's master starts as root and its delivery agents take
+# the users named in the configuration.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
