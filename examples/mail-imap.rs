@@ -201,7 +201,7 @@ fn criteria(words: &[String]) -> Result<Search, String> {
         return Ok(Search::all());
     }
     let text = words.join(" ");
-    let line = format!("x SEARCH {text}\r\n");
+    let line = format!("x SEARCH {}\r\n", literals(&text));
     let command = decode_command(line.as_bytes(), &Limits::default())
         .ok()
         .and_then(|d| d.complete())
@@ -212,6 +212,25 @@ fn criteria(words: &[String]) -> Result<Search, String> {
     let mut keys = criteria.into_vec().into_iter().map(Search::key);
     let first = keys.next().unwrap_or_else(Search::all);
     Ok(keys.fold(first, Search::and))
+}
+
+/// The criteria with each word that is not ASCII (which can be neither an atom nor a
+/// quoted string) made a literal, its quotes and the parentheses around it left out.
+fn literals(text: &str) -> String {
+    let words = text.split(' ').map(|word| {
+        if word.is_ascii() {
+            return word.to_owned();
+        }
+        let inner = word.trim_start_matches('(').trim_end_matches(')');
+        let open = &word[..word.len() - word.trim_start_matches('(').len()];
+        let close = &word[word.trim_end_matches(')').len()..];
+        let inner = inner
+            .strip_prefix('"')
+            .and_then(|w| w.strip_suffix('"'))
+            .unwrap_or(inner);
+        format!("{open}{{{}}}\r\n{inner}{close}", inner.len())
+    });
+    words.collect::<Vec<_>>().join(" ")
 }
 
 async fn search(imap: &mut Imap, folder: &str, words: &[String]) -> Result<(), String> {
@@ -332,5 +351,36 @@ fn address(a: &Address) -> String {
     match text(&a.name) {
         name if name.is_empty() => addr,
         name => format!("{name} <{addr}>"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn criteria_read_as_a_server_reads_them_with_8_bit_words_as_literals() {
+        let words = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            criteria(&words("UNSEEN FROM ann@example.org"))
+                .unwrap()
+                .to_string(),
+            "UNSEEN FROM ann@example.org"
+        );
+        assert_eq!(
+            criteria(&words("SUBJECT café")).unwrap().to_string(),
+            "CHARSET UTF-8 SUBJECT {5}\r\ncafé"
+        );
+        assert_eq!(
+            criteria(&words("(OR SUBJECT \"Grüße\" FROM zoé) SEEN"))
+                .unwrap()
+                .to_string(),
+            "CHARSET UTF-8 (OR SUBJECT {7}\r\nGrüße FROM {4}\r\nzoé) SEEN"
+        );
+        assert_eq!(criteria(&[]).unwrap().to_string(), "ALL");
+        assert_eq!(
+            criteria(&words("SUBJECT")).unwrap_err(),
+            "bad search criteria: SUBJECT"
+        );
     }
 }

@@ -26,11 +26,12 @@ pub struct Search {
 }
 
 impl Search {
-    /// One key, as the codec has it.
+    /// One key, as the codec has it; a string in it that is not ASCII is announced with
+    /// `CHARSET UTF-8`, as the named constructors do.
     pub fn key(key: SearchKey) -> Self {
         Self {
+            utf8: !is_ascii(&key),
             keys: vec![key],
-            utf8: false,
             invalid: false,
         }
     }
@@ -214,6 +215,24 @@ impl Search {
     }
 }
 
+/// Whether every string of `key`, and of the keys inside it, is ASCII.
+fn is_ascii(key: &SearchKey) -> bool {
+    match key {
+        SearchKey::Bcc(s)
+        | SearchKey::Body(s)
+        | SearchKey::Cc(s)
+        | SearchKey::From(s)
+        | SearchKey::Subject(s)
+        | SearchKey::Text(s)
+        | SearchKey::To(s) => s.as_bytes().is_ascii(),
+        SearchKey::Header(field, s) => field.as_bytes().is_ascii() && s.as_bytes().is_ascii(),
+        SearchKey::Not(key) => is_ascii(key),
+        SearchKey::Or(a, b) => is_ascii(a) && is_ascii(b),
+        SearchKey::And(keys) => keys.iter().all(is_ascii),
+        _ => true,
+    }
+}
+
 impl std::fmt::Display for Search {
     /// The criteria as they go on the wire after `SEARCH `.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -233,5 +252,47 @@ impl std::fmt::Display for Search {
         let text = String::from_utf8_lossy(&bytes);
         let text = text.strip_prefix("x SEARCH ").unwrap_or(&text);
         f.write_str(text.strip_suffix("\r\n").unwrap_or(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> IString {
+        IString::new(s).unwrap()
+    }
+
+    #[test]
+    fn a_key_given_whole_announces_utf8_for_a_string_that_is_not_ascii() {
+        let subject = SearchKey::Subject(text("café"));
+        assert_eq!(
+            Search::key(subject.clone()).to_string(),
+            "CHARSET UTF-8 SUBJECT {5}\r\ncafé"
+        );
+        let nested = SearchKey::Or(
+            Box::new(SearchKey::Seen),
+            Box::new(SearchKey::Not(Box::new(SearchKey::Header(
+                text("X-Tag"),
+                text("Grüße"),
+            )))),
+        );
+        assert_eq!(
+            Search::key(nested).to_string(),
+            "CHARSET UTF-8 OR SEEN NOT HEADER X-Tag {7}\r\nGrüße"
+        );
+        let and = SearchKey::And(NonEmpty::from_vec(vec![SearchKey::Unseen, subject]).unwrap());
+        assert!(Search::key(and).to_string().starts_with("CHARSET UTF-8 "));
+        // ASCII strings announce no charset, alone or combined.
+        assert_eq!(
+            Search::key(SearchKey::Subject(text("cafe"))).to_string(),
+            "SUBJECT cafe"
+        );
+        assert_eq!(
+            Search::key(SearchKey::Unseen)
+                .and(Search::key(SearchKey::Subject(text("é"))))
+                .to_string(),
+            "CHARSET UTF-8 UNSEEN SUBJECT {2}\r\né"
+        );
     }
 }
