@@ -72,7 +72,8 @@ pub struct Config {
     /// only its own messages.
     pub max_parallel: usize,
     /// The roots a server's certificate is checked against; `None` (the default) trusts
-    /// the webpki roots.
+    /// the webpki roots and the platform's store (`mailwire_tokio::Tls::platform`, which
+    /// honours `SSL_CERT_FILE`).
     pub tls_roots: Option<RootCertStore>,
     /// How many messages one connection carries before it is closed and another opened:
     /// 100. Messages due for the same server in one pass go over one connection, with
@@ -544,7 +545,7 @@ impl<L: Delivery> Relay<L> {
             // opportunistic route accepts and a required one refuses.
             _ => match &self.config.tls_roots {
                 Some(roots) => Tls::client_with_roots(&route.host, roots.clone()),
-                None => Tls::webpki(&route.host),
+                None => Tls::platform(&route.host),
             }
             .unwrap_or(Tls::None),
         };
