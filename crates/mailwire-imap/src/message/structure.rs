@@ -472,7 +472,8 @@ fn without_nul(s: &[u8]) -> Vec<u8> {
 }
 
 /// Text meant for people (the subject, display names) as Dovecot writes it: line ends
-/// dropped, each run of spaces and tabs made one space, none at either end. Text that
+/// dropped, each run of spaces and tabs made one space, none at either end; a CR outside
+/// a line end (RFC 5322 §2.2 allows none) is a space, as Dovecot reads it. Text that
 /// needed none of this and holds no `"`, `\\` or 8-bit byte is quoted as it is; other text
 /// is a literal of the result, or `""` when nothing is left.
 fn humane(w: &mut Writer, s: &[u8]) {
@@ -484,8 +485,14 @@ fn humane(w: &mut Writer, s: &[u8]) {
     let mut out = Vec::new();
     // Leading whitespace counts as a run already written, so it goes.
     let mut in_space = true;
-    for &b in s.iter() {
+    for (i, &b) in s.iter().enumerate() {
         match b {
+            b'\r' if s.get(i + 1) != Some(&b'\n') => {
+                if !in_space {
+                    out.push(b' ');
+                }
+                in_space = true;
+            }
             b'\r' | b'\n' => {}
             b' ' | b'\t' => {
                 if !in_space {
@@ -747,5 +754,22 @@ NIL NIL NIL NIL)"
             panic!("a single part");
         };
         assert!(matches!(body.kind, BodyKind::Message { lines: 1, .. }));
+    }
+
+    #[test]
+    fn a_bare_cr_in_envelope_fields_is_a_space_as_dovecot_reads_it() {
+        // RFC 5322 §2.2 allows no CR outside CRLF. Dovecot 2.3 gives these bytes.
+        let (e, _) = written(
+            b"Date: Tue, 14 May\r2024 10:00:00 +0200\r\nSubject: a\r\r\rb\r\n c\r\n\
+From: Ann\rB <a@x.test>\r\nTo: a@x.test,\rb@y.test\r\nIn-Reply-To: <a@x>\r<b@y>\r\n\
+Message-ID: <a\rb@x>\r\n\r\n",
+            false,
+        );
+        assert_eq!(
+            e,
+            "(\"Tue, 14 May 2024 10:00:00 +0200\" {5}\r\na b c ((\"Ann B\" NIL \"a\" \"x.test\")) \
+((\"Ann B\" NIL \"a\" \"x.test\")) ((\"Ann B\" NIL \"a\" \"x.test\")) \
+((NIL NIL \"a\" \"x.test\")(NIL NIL \"b\" \"y.test\")) NIL NIL \"<a@x> <b@y>\" \"<a b@x>\")"
+        );
     }
 }
