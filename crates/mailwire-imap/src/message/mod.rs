@@ -120,6 +120,13 @@ impl<'a> ParsedMessage<'a> {
     /// Dovecot writes them, also the type of text parts, which the typed value does not
     /// keep (the codec writes `"TEXT"` and `"MESSAGE" "RFC822"`).
     ///
+    /// RFC 3501 §7.4.2 describes the body type fields as the part's `Content-Type`, so a
+    /// field that cannot be read is written as Dovecot writes it, not as the RFC 2045 §5.2
+    /// default `text/plain` that mailwire-mime reads the part as
+    /// ([`Part::content_type`](mailwire_mime::Part::content_type)): `"" ""` without
+    /// parameters, or the type alone with an empty subtype (`"text" ""`, which as a text
+    /// type gets the default charset and a line count).
+    ///
     /// ```
     /// use mailwire_imap::message::ParsedMessage;
     ///
@@ -127,6 +134,11 @@ impl<'a> ParsedMessage<'a> {
     /// let mut out = Vec::new();
     /// msg.write_body_structure(false, &mut out);
     /// assert_eq!(out, b"(\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 7 1)");
+    ///
+    /// let msg = ParsedMessage::parse(b"Content-Type: text; charset=utf-8\r\n\r\nHello\r\n");
+    /// let mut out = Vec::new();
+    /// msg.write_body_structure(false, &mut out);
+    /// assert_eq!(out, b"(\"\" \"\" NIL NIL NIL \"7bit\" 7)");
     /// ```
     pub fn write_body_structure(&self, extended: bool, out: &mut Vec<u8>) {
         let mut w = Writer::with_buffer(std::mem::take(out));

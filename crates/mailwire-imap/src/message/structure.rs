@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use mailwire_mime::{AddressRef, Header, HeaderField, MailboxRef, Part, WrittenParam};
+use mailwire_mime::{AddressRef, Defect, Header, HeaderField, MailboxRef, Part, WrittenParam};
 
 use crate::codec::decode::body as decode;
 use crate::codec::encode::Writer;
@@ -131,20 +131,37 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
     }
     let header = part.header();
     let inner = part.message();
+    let unreadable = unreadable_type(part);
     // A message/rfc822 part left unparsed (transfer-encoded, or past the nesting limit)
     // still takes the message form: `"MESSAGE" "RFC822"` is always followed by an
     // envelope and a body in the grammar, so clients would misread a basic form.
-    let message = inner.is_some() || ct.is("message", "rfc822");
-    let text = !message && ct.main_type() == "text";
-    if message {
-        w.raw(b"\"message\" \"rfc822\"");
-    } else {
-        self::text(w, ct.main_type_as_written().as_bytes());
+    let message = unreadable.is_none() && (inner.is_some() || ct.is("message", "rfc822"));
+    let text;
+    if let Some(main) = unreadable {
+        // The type alone, when that is all the field holds, else nothing; no parameters
+        // are read from a field that cannot be; a "multipart" that is not one is opaque
+        // data: all as Dovecot writes them.
+        text = main.eq_ignore_ascii_case(b"text");
+        if main.eq_ignore_ascii_case(b"multipart") {
+            w.raw(OCTET_STREAM);
+        } else {
+            self::text(w, main);
+            w.raw(b" \"\"");
+        }
         w.sp();
-        self::text(w, ct.subtype_as_written().as_bytes());
+        params(w, std::iter::empty(), text);
+    } else {
+        text = !message && ct.main_type() == "text";
+        if message {
+            w.raw(b"\"message\" \"rfc822\"");
+        } else {
+            self::text(w, ct.main_type_as_written().as_bytes());
+            w.sp();
+            self::text(w, ct.subtype_as_written().as_bytes());
+        }
+        w.sp();
+        params(w, ct.params_as_written(), text);
     }
-    w.sp();
-    params(w, ct.params_as_written(), text);
     w.sp();
     one_line(w, header.get("Content-ID"));
     w.sp();
@@ -190,6 +207,32 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
 pub(crate) fn is_multipart(part: &Part<'_>) -> bool {
     part.is_multipart() || part.content_type_ref().main_type() == "multipart"
 }
+
+/// For a part whose `Content-Type` field cannot be read, what Dovecot keeps of it as the
+/// type: the field's first token when nothing but whitespace and comments follows it (a
+/// type without a subtype), else nothing. `None` when the field was read.
+///
+/// The part itself reads such a field as the RFC 2045 §5.2 default, `text/plain;
+/// charset=us-ascii` ([`Part::content_type`]); RFC 3501 §7.4.2 describes the body type
+/// fields as the part's `Content-Type` as written, so the answer says what is written.
+fn unreadable_type<'p>(part: &Part<'p>) -> Option<&'p [u8]> {
+    if !part.defects().contains(&Defect::MalformedContentType) {
+        return None;
+    }
+    let value = skip_cfws(part.header().get("Content-Type")?.raw_value());
+    let len = value
+        .iter()
+        .position(|&b| !is_token_byte(b))
+        .unwrap_or(value.len());
+    Some(if len > 0 && skip_cfws(&value[len..]).is_empty() {
+        &value[..len]
+    } else {
+        &[]
+    })
+}
+
+/// `body-type-basic` for data not looked into.
+const OCTET_STREAM: &[u8] = b"\"application\" \"octet-stream\"";
 
 /// The envelope of a message that was not parsed.
 const EMPTY_ENVELOPE: &[u8] = b"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
@@ -771,5 +814,58 @@ Message-ID: <a\rb@x>\r\n\r\n",
 ((\"Ann B\" NIL \"a\" \"x.test\")) ((\"Ann B\" NIL \"a\" \"x.test\")) \
 ((NIL NIL \"a\" \"x.test\")(NIL NIL \"b\" \"y.test\")) NIL NIL \"<a@x> <b@y>\" \"<a b@x>\")"
         );
+    }
+
+    #[test]
+    fn an_unreadable_content_type_is_written_as_dovecot_writes_it() {
+        // Dovecot 2.3 gives these bytes: a type alone keeps its name and gets an empty
+        // subtype (and, for text, the default charset and a line count); anything else
+        // that cannot be read is "" "" without parameters; "multipart" that is not one
+        // is opaque data.
+        let cases: [(&[u8], &str); 8] = [
+            (
+                b"text",
+                "(\"text\" \"\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 13 2 NIL NIL NIL NIL)",
+            ),
+            (
+                b"TEXT (plain)",
+                "(\"TEXT\" \"\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 13 2 NIL NIL NIL NIL)",
+            ),
+            (
+                b"text; charset=us-ascii",
+                "(\"\" \"\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+            (
+                b";charset=utf-8",
+                "(\"\" \"\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+            (
+                b"text/",
+                "(\"\" \"\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+            (
+                b"image",
+                "(\"image\" \"\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+            (
+                b"message",
+                "(\"message\" \"\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+            (
+                b"multipart",
+                "(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+        ];
+        for (value, expected) in cases {
+            let mut raw = b"Subject: x\r\nContent-Type: ".to_vec();
+            raw.extend_from_slice(value);
+            raw.extend_from_slice(b"\r\n\r\nbody\r\nline2\r\n");
+            let (_, body) = written(&raw, true);
+            assert_eq!(body, expected, "{}", String::from_utf8_lossy(value));
+            // The part itself reads the RFC 2045 §5.2 default.
+            let msg = mailwire_mime::Message::parse_structure(&raw);
+            assert_eq!(msg.root().content_type_ref().main_type(), "text");
+            assert_eq!(msg.root().content_type_ref().subtype(), "plain");
+        }
     }
 }
