@@ -132,10 +132,12 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
     let header = part.header();
     let inner = part.message();
     let unreadable = unreadable_type(part);
-    // A message/rfc822 part left unparsed (transfer-encoded, or past the nesting limit)
-    // still takes the message form: `"MESSAGE" "RFC822"` is always followed by an
-    // envelope and a body in the grammar, so clients would misread a basic form.
-    let message = unreadable.is_none() && (inner.is_some() || ct.is("message", "rfc822"));
+    let opaque = unreadable.is_none() && too_deep(part);
+    // A message/rfc822 part left unparsed because it is transfer-encoded still takes the
+    // message form: `"MESSAGE" "RFC822"` is always followed by an envelope and a body in
+    // the grammar, so clients would misread a basic form.
+    let message =
+        unreadable.is_none() && !opaque && (inner.is_some() || ct.is("message", "rfc822"));
     let text;
     if let Some(main) = unreadable {
         // The type alone, when that is all the field holds, else nothing; no parameters
@@ -151,9 +153,13 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
         w.sp();
         params(w, std::iter::empty(), text);
     } else {
-        text = !message && ct.main_type() == "text";
+        text = !message && !opaque && ct.main_type() == "text";
         if message {
             w.raw(b"\"message\" \"rfc822\"");
+        } else if opaque {
+            // A multipart or message past the nesting limit is data not looked into, as
+            // Dovecot writes it; its parameters stay.
+            w.raw(OCTET_STREAM);
         } else {
             self::text(w, ct.main_type_as_written().as_bytes());
             w.sp();
@@ -202,10 +208,18 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
 }
 
 /// Whether `part` is a multipart for IMAP: read as one, or typed as one but left a leaf
-/// (no `boundary` parameter, or a transfer encoding). Part numbers and BODYSTRUCTURE
-/// agree on this.
+/// (no `boundary` parameter, or a transfer encoding) short of the nesting limit. Part
+/// numbers and BODYSTRUCTURE agree on this.
 pub(crate) fn is_multipart(part: &Part<'_>) -> bool {
-    part.is_multipart() || part.content_type_ref().main_type() == "multipart"
+    part.is_multipart() || (part.content_type_ref().main_type() == "multipart" && !too_deep(part))
+}
+
+/// Whether `part` is a multipart or message left unread because it lies at the nesting
+/// limit.
+fn too_deep(part: &Part<'_>) -> bool {
+    part.defects()
+        .iter()
+        .any(|d| matches!(d, Defect::NestingTooDeep { .. }))
 }
 
 /// For a part whose `Content-Type` field cannot be read, what Dovecot keeps of it as the
@@ -867,5 +881,65 @@ Message-ID: <a\rb@x>\r\n\r\n",
             assert_eq!(msg.root().content_type_ref().main_type(), "text");
             assert_eq!(msg.root().content_type_ref().subtype(), "plain");
         }
+    }
+
+    /// A message of `levels` multiparts, each holding the next, a text part innermost.
+    fn nested_multiparts(levels: usize) -> Vec<u8> {
+        let mut raw = b"Subject: deep\r\n".to_vec();
+        for i in 0..levels {
+            raw.extend_from_slice(
+                format!("Content-Type: multipart/mixed; boundary=x{i}y\r\n\r\n--x{i}y\r\n")
+                    .as_bytes(),
+            );
+        }
+        raw.extend_from_slice(b"Content-Type: text/plain\r\n\r\nleaf\r\n");
+        for i in (0..levels).rev() {
+            raw.extend_from_slice(format!("\r\n--x{i}y--\r\n").as_bytes());
+        }
+        raw
+    }
+
+    #[test]
+    fn parts_past_the_nesting_limit_are_opaque_as_dovecot_writes_them() {
+        // 99 multiparts are read, as Dovecot 2.3 reads them: the leaf is text.
+        let raw = nested_multiparts(99);
+        let msg = crate::message::ParsedMessage::parse(&raw);
+        let mut out = Vec::new();
+        msg.write_body_structure(true, &mut out);
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with(&format!("{}(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 6 1 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"x98y\")", "(".repeat(99))), "{out}");
+        // One more, and the 100th is data not looked into, its parameters kept, its
+        // body everything up to its parent's close delimiter.
+        let raw = nested_multiparts(100);
+        let msg = crate::message::ParsedMessage::parse(&raw);
+        let mut out = Vec::new();
+        msg.write_body_structure(true, &mut out);
+        let out = String::from_utf8(out).unwrap();
+        // Dovecot 2.3 gives these bytes for the innermost levels.
+        assert!(out.starts_with(&format!("{}(\"application\" \"octet-stream\" (\"boundary\" \"x99y\") NIL NIL \"7bit\" 54 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"x98y\") NIL NIL NIL) \"mixed\"", "(".repeat(99))), "{out}");
+        // Part numbers agree: the opaque part is a leaf with a body.
+        let mut path = vec![1; 99];
+        let section = crate::types::Section::new(path.clone(), None).unwrap();
+        assert_eq!(msg.section(&section).map(<[u8]>::len), Some(54));
+        path.push(1);
+        let section = crate::types::Section::new(path, None).unwrap();
+        assert_eq!(msg.section(&section), None);
+    }
+
+    #[test]
+    fn a_message_past_the_nesting_limit_is_opaque_as_dovecot_writes_it() {
+        let mut raw = b"Subject: x\r\n".to_vec();
+        for _ in 0..100 {
+            raw.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+        }
+        raw.extend_from_slice(b"Subject: in\r\n\r\nleaf\r\n");
+        let msg = crate::message::ParsedMessage::parse(&raw);
+        let mut out = Vec::new();
+        msg.write_body_structure(true, &mut out);
+        let out = String::from_utf8(out).unwrap();
+        // Dovecot 2.3 gives these bytes for the innermost levels: 99 messages read.
+        let at = out.find("(\"application\"").unwrap();
+        assert_eq!(out[..at].matches("\"message\" \"rfc822\"").count(), 99);
+        assert!(out[at..].starts_with("(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" 21 NIL NIL NIL NIL) 5 NIL NIL NIL NIL)"), "{out}");
     }
 }
