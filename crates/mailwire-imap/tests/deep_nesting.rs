@@ -2,8 +2,9 @@
 //! on a thread with a small stack, so neither the parse nor the writing of BODYSTRUCTURE
 //! nor the decoding of it can exhaust a server's stack, whatever the message.
 
+use mailwire_imap::codec::{Decoded, Limits, decode_response};
 use mailwire_imap::message::ParsedMessage;
-use mailwire_imap::types::BodyStructure;
+use mailwire_imap::types::{BodyStructure, Data, MessageDataItem, Response};
 
 /// `levels` multiparts, each holding a `message/rfc822` part that encloses the next.
 fn nested(levels: usize) -> Vec<u8> {
@@ -59,4 +60,61 @@ fn a_thousand_levels_fit_a_small_stack() {
         .unwrap();
     // 99 levels opened, the 100th part opaque.
     assert_eq!(levels, 100);
+}
+
+#[test]
+fn a_client_reads_the_deepest_answer() {
+    // What a server (mailwire's or Dovecot's) answers for the deepest structure it reads
+    // is read by a client with its default limits, on a 2 MiB stack.
+    let raw = nested(1000);
+    let mut line = b"* 1 FETCH (BODYSTRUCTURE ".to_vec();
+    ParsedMessage::parse(&raw).write_body_structure(true, &mut line);
+    line.extend_from_slice(b")\r\n");
+    let levels = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let decoded = decode_response(&line, &Limits::for_client()).expect("decodes");
+            let Decoded::Complete {
+                value: Response::Data(Data::Fetch { items, .. }),
+                ..
+            } = decoded
+            else {
+                panic!("a FETCH response: {decoded:?}");
+            };
+            match items.first() {
+                MessageDataItem::BodyStructure(b) => depth(b),
+                other => panic!("BODYSTRUCTURE: {other:?}"),
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(levels, 100);
+}
+
+#[test]
+fn a_client_reads_structures_128_deep_and_no_deeper() {
+    // `levels - 1` multiparts around one text part: a body nested `levels` deep.
+    let response = |levels: usize| {
+        let mut line = b"* 1 FETCH (BODYSTRUCTURE ".to_vec();
+        line.extend_from_slice("(".repeat(levels - 1).as_bytes());
+        line.extend_from_slice(b"(\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)");
+        line.extend_from_slice(" \"mixed\")".repeat(levels - 1).as_bytes());
+        line.extend_from_slice(b")\r\n");
+        line
+    };
+    let (deepest, too_deep) = (response(128), response(129));
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || {
+            let limits = Limits::for_client();
+            assert!(matches!(
+                decode_response(&deepest, &limits),
+                Ok(Decoded::Complete { .. })
+            ));
+            assert!(decode_response(&too_deep, &limits).is_err());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
 }
