@@ -654,7 +654,7 @@ Subject:  second \t subject\r\nMessage-ID:\r\n <id@x.test>\r\n\r\nbody\r\n";
         );
         assert_eq!(
             msg.root().defects(),
-            &[mailwire_mime::Defect::EmptyAddress { field: "To" }]
+            &[Defect::EmptyAddress { field: "To" }]
         );
     }
 
