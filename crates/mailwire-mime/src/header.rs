@@ -66,7 +66,8 @@ impl<'a> HeaderField<'a> {
     }
 
     /// The value unfolded (RFC 5322 §2.2.3: every line end followed by whitespace removed)
-    /// with surrounding whitespace trimmed. Borrowed when the field was not folded.
+    /// with surrounding whitespace trimmed, a CR outside a line end read as a space.
+    /// Borrowed when the field was not folded and holds no such CR.
     #[inline]
     pub fn unfolded(&self) -> Cow<'a, [u8]> {
         if self.folded {
@@ -100,21 +101,20 @@ impl fmt::Debug for HeaderField<'_> {
     }
 }
 
-/// Removes line ends that are followed by whitespace (a fold); other line ends stay.
+/// Removes the line ends of folds. A CR that is not part of a line end (RFC 5322 §2.2
+/// allows none) becomes a space rather than joining the words around it, as Dovecot
+/// reads it.
 pub(crate) fn unfold(value: &[u8]) -> Cow<'_, [u8]> {
     if memchr2(b'\n', b'\r', value).is_none() {
         return Cow::Borrowed(value);
     }
     let mut out = Vec::with_capacity(value.len());
-    let mut i = 0;
-    while i < value.len() {
-        let b = value[i];
-        if b == b'\r' || b == b'\n' {
-            i += 1;
-            continue;
+    for (i, &b) in value.iter().enumerate() {
+        match b {
+            b'\r' if value.get(i + 1) != Some(&b'\n') => out.push(b' '),
+            b'\r' | b'\n' => {}
+            _ => out.push(b),
         }
-        out.push(b);
-        i += 1;
     }
     Cow::Owned(out)
 }
@@ -553,6 +553,31 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_cr_in_a_value_is_a_space() {
+        // RFC 5322 §2.2 has no CR outside CRLF; Dovecot reads one as a space, and so does
+        // every reading of the value here, where dropping it would join two words.
+        let input = b"Subject: a\rb\r\n c\r\nTo: Ann\rB <a@x.test>,\rb@y.test\r\n\r\n";
+        let (h, _, d) = parse(input);
+        assert!(d.is_empty());
+        assert_eq!(h.fields()[0].raw_value(), b" a\rb\r\n c");
+        assert_eq!(&*h.fields()[0].unfolded(), b"a b c");
+        assert_eq!(h.subject().as_deref(), Some("a b c"));
+        let to: Vec<(Option<String>, String)> = h
+            .addresses("To")
+            .iter()
+            .flat_map(|a| a.mailboxes())
+            .map(|m| (m.name.clone(), m.address()))
+            .collect();
+        assert_eq!(
+            to,
+            [
+                (Some("Ann B".to_owned()), "a@x.test".to_owned()),
+                (None, "b@y.test".to_owned())
+            ]
+        );
+    }
+
+    #[test]
     fn splits_fields_and_keeps_raw_bytes() {
         let input = b"Subject: hello\r\n there\r\nFrom: a@b.c\r\n\r\nbody";
         let (h, n, d) = parse(input);
@@ -657,10 +682,10 @@ mod tests {
         assert_eq!(
             unfolded,
             [
-                ("A", Cow::Owned(b"xy".to_vec())),
+                ("A", Cow::Owned(b"x y".to_vec())),
                 ("B", Cow::Borrowed(&b"one"[..])),
                 ("C", Cow::Owned(b"fold ed".to_vec())),
-                ("D", Cow::Owned(b"lfE: end".to_vec())),
+                ("D", Cow::Owned(b"lf  E: end".to_vec())),
             ]
         );
     }

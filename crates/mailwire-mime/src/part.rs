@@ -144,6 +144,22 @@ impl<'a> Part<'a> {
     /// The content type, the RFC 2045 default (`text/plain; charset=us-ascii`, or
     /// `message/rfc822` inside a `multipart/digest`) when there is no field.
     ///
+    /// A field that cannot be read (no subtype, a type that is not a token …) also gives
+    /// `text/plain; charset=us-ascii` (RFC 2045 §5.2), and the part is decoded as that;
+    /// [`Defect::MalformedContentType`] is recorded and the field as written stays in
+    /// [`Part::header`]. Reports that describe the field itself rather than how the part
+    /// is read, such as an IMAP server's BODYSTRUCTURE (RFC 3501 §7.4.2), read it from
+    /// there.
+    ///
+    /// ```
+    /// use mailwire_mime::{Defect, Message};
+    ///
+    /// let msg = Message::parse(b"Content-Type: text\r\n\r\nhi\r\n");
+    /// assert_eq!(msg.root().content_type().mime_type(), "text/plain");
+    /// assert_eq!(msg.root().defects(), &[Defect::MalformedContentType]);
+    /// assert_eq!(msg.root().header().get("Content-Type").unwrap().raw_value(), b" text");
+    /// ```
+    ///
     /// Built from the field on the first call and kept; [`Part::content_type_ref`] reads
     /// the same values without building owned strings.
     pub fn content_type(&self) -> &ContentType {

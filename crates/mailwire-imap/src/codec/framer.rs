@@ -39,11 +39,14 @@ impl Default for Limits {
 
 impl Limits {
     /// Limits for a client reading a server: lines up to 16 MiB, since a SEARCH or
-    /// ESEARCH result for a large mailbox comes as one long line; other limits as
+    /// ESEARCH result for a large mailbox comes as one long line; nesting 128 deep, since
+    /// servers describe parts 100 levels deep in BODYSTRUCTURE (Dovecot, and mailwire's
+    /// [`ParsedMessage::limits`](crate::message::ParsedMessage::limits)); other limits as
     /// [`Limits::default`].
     pub fn for_client() -> Self {
         Self {
             max_line: 16 * 1024 * 1024,
+            max_depth: 128,
             ..Self::default()
         }
     }

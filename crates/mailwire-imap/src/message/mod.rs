@@ -20,7 +20,10 @@
 pub mod search;
 mod structure;
 
-use mailwire_mime::{Message, Part};
+use mailwire_mime::{Limits, Message, Part};
+
+/// How many levels of multiparts and enclosed messages are opened ([`ParsedMessage::limits`]).
+const MAX_DEPTH: usize = 99;
 
 use crate::codec::encode::Writer;
 
@@ -50,16 +53,30 @@ impl<'a> ParsedMessage<'a> {
     /// fails: damaged messages are answered as well as their structure allows.
     pub fn parse(raw: &'a [u8]) -> Self {
         Self {
-            message: Message::parse_structure(raw),
+            message: Message::parse_structure_with(raw, Self::limits()),
             full: false,
         }
+    }
+
+    /// The limits messages are parsed with: mailwire-mime's defaults, but multiparts and
+    /// enclosed messages are opened 99 levels deep, so that parts exist at 100 levels
+    /// (the top one included) as Dovecot 2.3 reads them, and the answers of the two
+    /// servers agree. A multipart or message at the last level is written as
+    /// `"application" "octet-stream"`, as Dovecot writes it.
+    ///
+    /// ```
+    /// use mailwire_imap::message::ParsedMessage;
+    /// assert_eq!(ParsedMessage::limits().max_depth, 99);
+    /// ```
+    pub fn limits() -> Limits {
+        Limits::default().with_max_depth(MAX_DEPTH)
     }
 
     /// Parses `raw` fully, leaves transfer-decoded and text converted to UTF-8, as SEARCH
     /// `BODY` and `TEXT` need. Every FETCH answer is the same as after [`Self::parse`].
     pub fn parse_full(raw: &'a [u8]) -> Self {
         Self {
-            message: Message::parse(raw),
+            message: Message::parse_with(raw, Self::limits()),
             full: true,
         }
     }
@@ -120,6 +137,13 @@ impl<'a> ParsedMessage<'a> {
     /// Dovecot writes them, also the type of text parts, which the typed value does not
     /// keep (the codec writes `"TEXT"` and `"MESSAGE" "RFC822"`).
     ///
+    /// RFC 3501 §7.4.2 describes the body type fields as the part's `Content-Type`, so a
+    /// field that cannot be read is written as Dovecot writes it, not as the RFC 2045 §5.2
+    /// default `text/plain` that mailwire-mime reads the part as
+    /// ([`Part::content_type`](mailwire_mime::Part::content_type)): `"" ""` without
+    /// parameters, or the type alone with an empty subtype (`"text" ""`, which as a text
+    /// type gets the default charset and a line count).
+    ///
     /// ```
     /// use mailwire_imap::message::ParsedMessage;
     ///
@@ -127,6 +151,11 @@ impl<'a> ParsedMessage<'a> {
     /// let mut out = Vec::new();
     /// msg.write_body_structure(false, &mut out);
     /// assert_eq!(out, b"(\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 7 1)");
+    ///
+    /// let msg = ParsedMessage::parse(b"Content-Type: text; charset=utf-8\r\n\r\nHello\r\n");
+    /// let mut out = Vec::new();
+    /// msg.write_body_structure(false, &mut out);
+    /// assert_eq!(out, b"(\"\" \"\" NIL NIL NIL \"7bit\" 7)");
     /// ```
     pub fn write_body_structure(&self, extended: bool, out: &mut Vec<u8>) {
         let mut w = Writer::with_buffer(std::mem::take(out));

@@ -155,7 +155,7 @@ fn body_contains(c: &Candidate<'_, '_>, needle: &IString) -> bool {
     let mime = if m.is_full() {
         m.mime()
     } else {
-        full = mailwire_mime::Message::parse(m.raw());
+        full = mailwire_mime::Message::parse_with(m.raw(), ParsedMessage::limits());
         &full
     };
     mime.leaves().any(|part| match part.text() {

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use mailwire_mime::{AddressRef, Header, HeaderField, MailboxRef, Part, WrittenParam};
+use mailwire_mime::{AddressRef, Defect, Header, HeaderField, MailboxRef, Part, WrittenParam};
 
 use crate::codec::decode::body as decode;
 use crate::codec::encode::Writer;
@@ -131,20 +131,43 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
     }
     let header = part.header();
     let inner = part.message();
-    // A message/rfc822 part left unparsed (transfer-encoded, or past the nesting limit)
-    // still takes the message form: `"MESSAGE" "RFC822"` is always followed by an
-    // envelope and a body in the grammar, so clients would misread a basic form.
-    let message = inner.is_some() || ct.is("message", "rfc822");
-    let text = !message && ct.main_type() == "text";
-    if message {
-        w.raw(b"\"message\" \"rfc822\"");
-    } else {
-        self::text(w, ct.main_type_as_written().as_bytes());
+    let unreadable = unreadable_type(part);
+    let opaque = unreadable.is_none() && too_deep(part);
+    // A message/rfc822 part left unparsed because it is transfer-encoded still takes the
+    // message form: `"MESSAGE" "RFC822"` is always followed by an envelope and a body in
+    // the grammar, so clients would misread a basic form.
+    let message =
+        unreadable.is_none() && !opaque && (inner.is_some() || ct.is("message", "rfc822"));
+    let text;
+    if let Some(main) = unreadable {
+        // The type alone, when that is all the field holds, else nothing; no parameters
+        // are read from a field that cannot be; a "multipart" that is not one is opaque
+        // data: all as Dovecot writes them.
+        text = main.eq_ignore_ascii_case(b"text");
+        if main.eq_ignore_ascii_case(b"multipart") {
+            w.raw(OCTET_STREAM);
+        } else {
+            self::text(w, main);
+            w.raw(b" \"\"");
+        }
         w.sp();
-        self::text(w, ct.subtype_as_written().as_bytes());
+        params(w, std::iter::empty(), text);
+    } else {
+        text = !message && !opaque && ct.main_type() == "text";
+        if message {
+            w.raw(b"\"message\" \"rfc822\"");
+        } else if opaque {
+            // A multipart or message past the nesting limit is data not looked into, as
+            // Dovecot writes it; its parameters stay.
+            w.raw(OCTET_STREAM);
+        } else {
+            self::text(w, ct.main_type_as_written().as_bytes());
+            w.sp();
+            self::text(w, ct.subtype_as_written().as_bytes());
+        }
+        w.sp();
+        params(w, ct.params_as_written(), text);
     }
-    w.sp();
-    params(w, ct.params_as_written(), text);
     w.sp();
     one_line(w, header.get("Content-ID"));
     w.sp();
@@ -185,11 +208,45 @@ pub(crate) fn write_body_structure(w: &mut Writer, part: &Part<'_>, extended: bo
 }
 
 /// Whether `part` is a multipart for IMAP: read as one, or typed as one but left a leaf
-/// (no `boundary` parameter, or a transfer encoding). Part numbers and BODYSTRUCTURE
-/// agree on this.
+/// (no `boundary` parameter, or a transfer encoding) short of the nesting limit. Part
+/// numbers and BODYSTRUCTURE agree on this.
 pub(crate) fn is_multipart(part: &Part<'_>) -> bool {
-    part.is_multipart() || part.content_type_ref().main_type() == "multipart"
+    part.is_multipart() || (part.content_type_ref().main_type() == "multipart" && !too_deep(part))
 }
+
+/// Whether `part` is a multipart or message left unread because it lies at the nesting
+/// limit.
+fn too_deep(part: &Part<'_>) -> bool {
+    part.defects()
+        .iter()
+        .any(|d| matches!(d, Defect::NestingTooDeep { .. }))
+}
+
+/// For a part whose `Content-Type` field cannot be read, what Dovecot keeps of it as the
+/// type: the field's first token when nothing but whitespace and comments follows it (a
+/// type without a subtype), else nothing. `None` when the field was read.
+///
+/// The part itself reads such a field as the RFC 2045 §5.2 default, `text/plain;
+/// charset=us-ascii` ([`Part::content_type`]); RFC 3501 §7.4.2 describes the body type
+/// fields as the part's `Content-Type` as written, so the answer says what is written.
+fn unreadable_type<'p>(part: &Part<'p>) -> Option<&'p [u8]> {
+    if !part.defects().contains(&Defect::MalformedContentType) {
+        return None;
+    }
+    let value = skip_cfws(part.header().get("Content-Type")?.raw_value());
+    let len = value
+        .iter()
+        .position(|&b| !is_token_byte(b))
+        .unwrap_or(value.len());
+    Some(if len > 0 && skip_cfws(&value[len..]).is_empty() {
+        &value[..len]
+    } else {
+        &[]
+    })
+}
+
+/// `body-type-basic` for data not looked into.
+const OCTET_STREAM: &[u8] = b"\"application\" \"octet-stream\"";
 
 /// The envelope of a message that was not parsed.
 const EMPTY_ENVELOPE: &[u8] = b"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)";
@@ -472,7 +529,8 @@ fn without_nul(s: &[u8]) -> Vec<u8> {
 }
 
 /// Text meant for people (the subject, display names) as Dovecot writes it: line ends
-/// dropped, each run of spaces and tabs made one space, none at either end. Text that
+/// dropped, each run of spaces and tabs made one space, none at either end; a CR outside
+/// a line end (RFC 5322 §2.2 allows none) is a space, as Dovecot reads it. Text that
 /// needed none of this and holds no `"`, `\\` or 8-bit byte is quoted as it is; other text
 /// is a literal of the result, or `""` when nothing is left.
 fn humane(w: &mut Writer, s: &[u8]) {
@@ -484,8 +542,14 @@ fn humane(w: &mut Writer, s: &[u8]) {
     let mut out = Vec::new();
     // Leading whitespace counts as a run already written, so it goes.
     let mut in_space = true;
-    for &b in s.iter() {
+    for (i, &b) in s.iter().enumerate() {
         match b {
+            b'\r' if s.get(i + 1) != Some(&b'\n') => {
+                if !in_space {
+                    out.push(b' ');
+                }
+                in_space = true;
+            }
             b'\r' | b'\n' => {}
             b' ' | b'\t' => {
                 if !in_space {
@@ -590,7 +654,7 @@ Subject:  second \t subject\r\nMessage-ID:\r\n <id@x.test>\r\n\r\nbody\r\n";
         );
         assert_eq!(
             msg.root().defects(),
-            &[mailwire_mime::Defect::EmptyAddress { field: "To" }]
+            &[Defect::EmptyAddress { field: "To" }]
         );
     }
 
@@ -747,5 +811,135 @@ NIL NIL NIL NIL)"
             panic!("a single part");
         };
         assert!(matches!(body.kind, BodyKind::Message { lines: 1, .. }));
+    }
+
+    #[test]
+    fn a_bare_cr_in_envelope_fields_is_a_space_as_dovecot_reads_it() {
+        // RFC 5322 §2.2 allows no CR outside CRLF. Dovecot 2.3 gives these bytes.
+        let (e, _) = written(
+            b"Date: Tue, 14 May\r2024 10:00:00 +0200\r\nSubject: a\r\r\rb\r\n c\r\n\
+From: Ann\rB <a@x.test>\r\nTo: a@x.test,\rb@y.test\r\nIn-Reply-To: <a@x>\r<b@y>\r\n\
+Message-ID: <a\rb@x>\r\n\r\n",
+            false,
+        );
+        assert_eq!(
+            e,
+            "(\"Tue, 14 May 2024 10:00:00 +0200\" {5}\r\na b c ((\"Ann B\" NIL \"a\" \"x.test\")) \
+((\"Ann B\" NIL \"a\" \"x.test\")) ((\"Ann B\" NIL \"a\" \"x.test\")) \
+((NIL NIL \"a\" \"x.test\")(NIL NIL \"b\" \"y.test\")) NIL NIL \"<a@x> <b@y>\" \"<a b@x>\")"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_content_type_is_written_as_dovecot_writes_it() {
+        // Dovecot 2.3 gives these bytes: a type alone keeps its name and gets an empty
+        // subtype (and, for text, the default charset and a line count); anything else
+        // that cannot be read is "" "" without parameters; "multipart" that is not one
+        // is opaque data.
+        let cases: [(&[u8], &str); 8] = [
+            (
+                b"text",
+                "(\"text\" \"\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 13 2 NIL NIL NIL NIL)",
+            ),
+            (
+                b"TEXT (plain)",
+                "(\"TEXT\" \"\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 13 2 NIL NIL NIL NIL)",
+            ),
+            (
+                b"text; charset=us-ascii",
+                "(\"\" \"\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+            (
+                b";charset=utf-8",
+                "(\"\" \"\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+            (
+                b"text/",
+                "(\"\" \"\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+            (
+                b"image",
+                "(\"image\" \"\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+            (
+                b"message",
+                "(\"message\" \"\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+            (
+                b"multipart",
+                "(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" 13 NIL NIL NIL NIL)",
+            ),
+        ];
+        for (value, expected) in cases {
+            let mut raw = b"Subject: x\r\nContent-Type: ".to_vec();
+            raw.extend_from_slice(value);
+            raw.extend_from_slice(b"\r\n\r\nbody\r\nline2\r\n");
+            let (_, body) = written(&raw, true);
+            assert_eq!(body, expected, "{}", String::from_utf8_lossy(value));
+            // The part itself reads the RFC 2045 §5.2 default.
+            let msg = mailwire_mime::Message::parse_structure(&raw);
+            assert_eq!(msg.root().content_type_ref().main_type(), "text");
+            assert_eq!(msg.root().content_type_ref().subtype(), "plain");
+        }
+    }
+
+    /// A message of `levels` multiparts, each holding the next, a text part innermost.
+    fn nested_multiparts(levels: usize) -> Vec<u8> {
+        let mut raw = b"Subject: deep\r\n".to_vec();
+        for i in 0..levels {
+            raw.extend_from_slice(
+                format!("Content-Type: multipart/mixed; boundary=x{i}y\r\n\r\n--x{i}y\r\n")
+                    .as_bytes(),
+            );
+        }
+        raw.extend_from_slice(b"Content-Type: text/plain\r\n\r\nleaf\r\n");
+        for i in (0..levels).rev() {
+            raw.extend_from_slice(format!("\r\n--x{i}y--\r\n").as_bytes());
+        }
+        raw
+    }
+
+    #[test]
+    fn parts_past_the_nesting_limit_are_opaque_as_dovecot_writes_them() {
+        // 99 multiparts are read, as Dovecot 2.3 reads them: the leaf is text.
+        let raw = nested_multiparts(99);
+        let msg = crate::message::ParsedMessage::parse(&raw);
+        let mut out = Vec::new();
+        msg.write_body_structure(true, &mut out);
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with(&format!("{}(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 6 1 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"x98y\")", "(".repeat(99))), "{out}");
+        // One more, and the 100th is data not looked into, its parameters kept, its
+        // body everything up to its parent's close delimiter.
+        let raw = nested_multiparts(100);
+        let msg = crate::message::ParsedMessage::parse(&raw);
+        let mut out = Vec::new();
+        msg.write_body_structure(true, &mut out);
+        let out = String::from_utf8(out).unwrap();
+        // Dovecot 2.3 gives these bytes for the innermost levels.
+        assert!(out.starts_with(&format!("{}(\"application\" \"octet-stream\" (\"boundary\" \"x99y\") NIL NIL \"7bit\" 54 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"x98y\") NIL NIL NIL) \"mixed\"", "(".repeat(99))), "{out}");
+        // Part numbers agree: the opaque part is a leaf with a body.
+        let mut path = vec![1; 99];
+        let section = crate::types::Section::new(path.clone(), None).unwrap();
+        assert_eq!(msg.section(&section).map(<[u8]>::len), Some(54));
+        path.push(1);
+        let section = crate::types::Section::new(path, None).unwrap();
+        assert_eq!(msg.section(&section), None);
+    }
+
+    #[test]
+    fn a_message_past_the_nesting_limit_is_opaque_as_dovecot_writes_it() {
+        let mut raw = b"Subject: x\r\n".to_vec();
+        for _ in 0..100 {
+            raw.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+        }
+        raw.extend_from_slice(b"Subject: in\r\n\r\nleaf\r\n");
+        let msg = crate::message::ParsedMessage::parse(&raw);
+        let mut out = Vec::new();
+        msg.write_body_structure(true, &mut out);
+        let out = String::from_utf8(out).unwrap();
+        // Dovecot 2.3 gives these bytes for the innermost levels: 99 messages read.
+        let at = out.find("(\"application\"").unwrap();
+        assert_eq!(out[..at].matches("\"message\" \"rfc822\"").count(), 99);
+        assert!(out[at..].starts_with("(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" 21 NIL NIL NIL NIL) 5 NIL NIL NIL NIL)"), "{out}");
     }
 }
