@@ -229,7 +229,8 @@ enum Command {
     /// Adds an account to the users file (restart the server to serve it).
     #[command(after_help = users_file_help!())]
     AddUser(AddUser),
-    /// Shows or changes the queue of mail for other servers (DIR/queue).
+    /// Shows or changes the queue of mail for other servers, and for the local accounts
+    /// under --lmtp-deliver (DIR/queue).
     #[command(subcommand)]
     Queue(QueueCommand),
 }
