@@ -715,27 +715,28 @@ impl<L: Delivery> Relay<L> {
         };
         let message = report.to_message(&content);
         tracing::info!(id = %entry.id, report = %id, to = %sender, "delivery status notification");
-        let delivered = if self.is_local(sender) {
-            self.deliver_locally(sender, message).await
-        } else {
-            let mut rcpt = Recipient::new(ForwardPath::Mailbox(sender.clone()), None, None, now);
-            rcpt.notify = Some(Notify::NEVER);
-            let dsn = Entry {
-                id,
-                from: ReversePath::Null,
-                arrival: now,
-                body: entry.body,
-                smtputf8: entry.smtputf8,
-                ret: None,
-                envid: None,
-                recipients: vec![rcpt],
-            };
-            self.queue
-                .enqueue(dsn, message)
-                .await
-                .map_err(|e| e.to_string())
+        if self.is_local(sender) {
+            match self.deliver_locally(sender, message.clone()).await {
+                Ok(()) => return,
+                // Queued instead, and retried from there as any local recipient is.
+                Err(error) => {
+                    tracing::info!(id = %entry.id, %error, "failure report not delivered now, queued");
+                }
+            }
+        }
+        let mut rcpt = Recipient::new(ForwardPath::Mailbox(sender.clone()), None, None, now);
+        rcpt.notify = Some(Notify::NEVER);
+        let dsn = Entry {
+            id,
+            from: ReversePath::Null,
+            arrival: now,
+            body: entry.body,
+            smtputf8: entry.smtputf8,
+            ret: None,
+            envid: None,
+            recipients: vec![rcpt],
         };
-        if let Err(error) = delivered {
+        if let Err(error) = self.queue.enqueue(dsn, message).await {
             tracing::error!(id = %entry.id, %error, "failure report not delivered");
         }
     }

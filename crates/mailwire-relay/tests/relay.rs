@@ -1461,11 +1461,14 @@ async fn another_process_flushes_and_deletes_through_the_directory() {
     assert_eq!(left, Vec::<String>::new());
 }
 
+/// The replies still to give, by recipient.
+type Answers = Arc<Mutex<Vec<(String, Vec<Reply>)>>>;
+
 /// A local `Delivery` answering each recipient after the data, as LMTP does: the
 /// replies listed for a recipient, one an attempt, then `250`.
 #[derive(Debug, Clone, Default)]
 struct PerRecipient {
-    answers: Arc<Mutex<Vec<(String, Vec<Reply>)>>>,
+    answers: Answers,
     got: Arc<Mutex<Vec<Got>>>,
 }
 
@@ -1647,5 +1650,46 @@ async fn no_report_goes_to_the_null_sender_of_a_local_failure() {
     let got = local.got();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].to, ["<carol@example.org>"]);
+    assert_eq!(near.queue.list(), []);
+}
+
+#[tokio::test]
+async fn a_report_the_local_delivery_cannot_take_now_is_queued_and_retried() {
+    let near = near().await;
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<carol@example.org>"],
+        None,
+        MESSAGE,
+    )
+    .await;
+    let local = PerRecipient::answering("<carol@example.org>", &[(550, "5.2.1 mailbox disabled")]);
+    local.answers.lock().unwrap().push((
+        "<ann@example.org>".to_owned(),
+        vec![Reply::new(452, "4.2.2 mailbox full").unwrap()],
+    ));
+    let relay = Relay::new(near.queue.clone(), config(&[]), Arc::new(local.clone()));
+    assert_eq!(relay.deliver_due().await, 1);
+    // The report was refused for now: it waits in the queue, from the null sender.
+    let queued = near.queue.list();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].from, ReversePath::Null);
+    assert_eq!(
+        queued[0].recipients[0].path.to_string(),
+        "<ann@example.org>"
+    );
+    assert_eq!(queued[0].recipients[0].status, Status::Pending);
+
+    assert_eq!(relay.deliver_due().await, 1);
+    let got = local.got();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1].to, ["<ann@example.org>"]);
+    assert_eq!(
+        (got[2].from.as_str(), &got[2].to[..]),
+        ("<>", &["<ann@example.org>".to_owned()][..])
+    );
+    assert_eq!(got[1].bytes, got[2].bytes);
+    assert!(status_part(&got[2].bytes).contains("Final-Recipient: rfc822; carol@example.org\r\n"));
     assert_eq!(near.queue.list(), []);
 }
