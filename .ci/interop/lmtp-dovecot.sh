@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # LMTP both ways. The example mail server hands local mail to Dovecot's lmtp
-# (--lmtp-deliver), over TCP and then over Dovecot's Unix socket: a message sent to it by
-# smtplib lands in Dovecot's Maildir byte for byte below Dovecot's own trace headers, an
-# unknown user is refused by the example (550 5.1.1), and with Dovecot stopped the sender
-# gets 451 4.4.1, a temporary failure, and nothing is kept half-way. Then the example's own
+# (--lmtp-deliver), over TCP and then over Dovecot's Unix socket, through its relay queue:
+# a message sent to it by smtplib lands in Dovecot's Maildir byte for byte below the trace
+# headers (the example's Received: and Dovecot's own), an unknown user is refused by the
+# example (550 5.1.1); with Dovecot stopped the message is queued (250), deferred with
+# 451 4.4.1 and kept in no Maildir, and delivered once Dovecot is back. A message for two
+# accounts of which Dovecot knows only one (it answers 550 5.1.1 for the other): the known
+# one gets it, and the sender a failure report (RFC 3464) naming the other. Then the example's own
 # LMTP listener (--lmtp), driven by smtplib.LMTP with two recipients of which one is
 # unknown, answers each recipient and delivers into its Maildir. Dovecot runs
 # self-contained, its configuration, state, log and mail under $work.
@@ -112,19 +115,45 @@ start_dovecot
 start_mail_server --lmtp-deliver "127.0.0.1:$dovecot_port"
 helper deliver "$smtp_port" "$inbox"
 
-# Dovecot stopped: the sender is told to try again, and nothing is kept by the example.
+bin="${CARGO_TARGET_DIR:-target}/debug/examples/mail-server"
+# wait_for_queue PATTERN: until `queue list` matches PATTERN (an empty PATTERN: is empty).
+wait_for_queue() {
+    local listing
+    for _ in $(seq 200); do
+        listing=$("$bin" queue list --data "$data")
+        if [ -z "$1" ]; then [ -z "$listing" ] && return 0
+        elif grep -q -- "$1" <<<"$listing"; then return 0
+        fi
+        sleep 0.1
+    done
+    echo "the queue is not as expected ($1):" >&2
+    echo "$listing" >&2
+    return 1
+}
+
+# Dovecot stopped: the message is accepted into the queue and deferred, kept in no Maildir.
 stop_dovecot
-helper refused "$smtp_port"
+helper queued "$smtp_port"
+wait_for_queue '<alice@localhost> Pending, 1 attempt(s), next at [0-9]*: 451 4.4.1 '
 if [ -n "$(ls -A "$maildir/new" "$maildir/cur" 2>/dev/null)" ]; then
     echo "the example kept the message in its own Maildir" >&2
     exit 1
 fi
 
-# Over Dovecot's Unix socket: the retry goes through.
+# Over Dovecot's Unix socket: the retry goes through (a flush makes it due now), then a new
+# message; each lands once.
 rm -rf "$inbox"
 start_dovecot
 restart_mail_server TERM --lmtp-deliver "unix:$dovecot_socket"
-helper deliver "$smtp_port" "$inbox"
+"$bin" queue flush --data "$data"
+wait_for_queue ''
+helper deliver "$smtp_port" "$inbox" 1
+
+# dave is an account here but unknown to Dovecot: per recipient, alice gets the message and
+# the sender (alice) a report for dave; nothing stays queued.
+printf 'dave secret\n' | "$bin" add-user dave@localhost --data "$data" --password-stdin 2>>"$work/server.log"
+helper split "$smtp_port" "$inbox" 2
+wait_for_queue ''
 stop_dovecot
 
 # The example's own LMTP listener, into its own Maildir.

@@ -2,10 +2,15 @@
 LMTP, and against its own LMTP listener, checking exact replies and bytes.
 
 Steps (run by lmtp-dovecot.sh):
-  deliver SMTP_PORT MAILDIR  one message through the example to Dovecot; it must be in
-                             Dovecot's MAILDIR byte for byte below Dovecot's own headers,
-                             and an unknown local user is refused with 550 5.1.1
-  refused SMTP_PORT          with Dovecot stopped: a temporary failure (451 4.4.1)
+  deliver SMTP_PORT MAILDIR [BEFORE]
+                             one message through the example to Dovecot; it must be in
+                             Dovecot's MAILDIR (holding BEFORE messages first, of the same
+                             bytes) byte for byte below the trace headers, and an unknown
+                             local user is refused with 550 5.1.1
+  queued SMTP_PORT           with Dovecot stopped: accepted all the same (into the queue)
+  split SMTP_PORT MAILDIR BEFORE
+                             one message from alice to alice and dave, whom Dovecot does not
+                             know: accepted; alice gets it and a failure report for dave
   lmtp LMTP_PORT MAILDIR     the example's LMTP listener, two recipients, one unknown:
                              one reply per recipient, the message in the example's MAILDIR
 """
@@ -64,7 +69,7 @@ def check_below_added_headers(stored, message):
     assert b"Delivered-To: <alice@localhost>\r\n" in added or b"Delivered-To: alice@localhost\r\n" in added, added
 
 
-def deliver(smtp_port, maildir):
+def deliver(smtp_port, maildir, before=0):
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
         smtp.ehlo("client.example.org")
         code, text = smtp.docmd("MAIL FROM:<ann@example.com> BODY=8BITMIME")
@@ -76,21 +81,48 @@ def deliver(smtp_port, maildir):
             "ann@example.com", ["alice@localhost"], MESSAGE, mail_options=["BODY=8BITMIME"]
         )
         assert refused == {}, refused
-    [stored] = wait_for_files(maildir, 1)
-    with open(stored, "rb") as f:
-        check_below_added_headers(f.read(), MESSAGE)
+    stored = wait_for_files(maildir, before + 1)
+    assert len(stored) == before + 1, stored
+    for name in stored:
+        with open(name, "rb") as f:
+            check_below_added_headers(f.read(), MESSAGE)
 
 
-def refused(smtp_port):
+def queued(smtp_port):
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
         smtp.ehlo("client.example.org")
-        try:
-            smtp.sendmail("ann@example.com", ["alice@localhost"], MESSAGE)
-        except smtplib.SMTPDataError as e:
-            expected = (451, b"4.4.1 mailbox server unreachable, try again later")
-            assert (e.smtp_code, e.smtp_error) == expected, (e.smtp_code, e.smtp_error)
-        else:
-            sys.exit("the message was accepted with the LMTP server stopped")
+        refused = smtp.sendmail(
+            "ann@example.com", ["alice@localhost"], MESSAGE, mail_options=["BODY=8BITMIME"]
+        )
+        assert refused == {}, refused
+
+
+def split(smtp_port, maildir, before):
+    body = b"Subject: to two\r\n\r\nfor alice and dave\r\n"
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
+        smtp.ehlo("client.example.org")
+        refused = smtp.sendmail("alice@localhost", ["alice@localhost", "dave@localhost"], body)
+        assert refused == {}, refused
+    stored = wait_for_files(maildir, before + 2)
+    assert len(stored) == before + 2, stored
+    got = []
+    for name in stored:
+        with open(name, "rb") as f:
+            got.append(f.read())
+    # The messages of the steps before are all MESSAGE.
+    got = [m for m in got if not m.endswith(MESSAGE)]
+    assert len(got) == 2, [m[:200] for m in got]
+    [message] = [m for m in got if m.endswith(body)]
+    assert b"Delivered-To: <alice@localhost>\r\n" in message or b"Delivered-To: alice@localhost\r\n" in message, message
+    [report] = [m for m in got if m is not message]
+    for line in (
+        b"Content-Type: multipart/report; report-type=delivery-status;",
+        b"Final-Recipient: rfc822; dave@localhost\r\n",
+        b"Action: failed\r\n",
+        b"Status: 5.1.1\r\n",
+    ):
+        assert line in report, (line, report)
+    assert b"Final-Recipient: rfc822; alice@localhost" not in report, report
 
 
 def lmtp(lmtp_port, maildir):
@@ -117,9 +149,11 @@ def lmtp(lmtp_port, maildir):
 
 step = sys.argv[1]
 if step == "deliver":
-    deliver(int(sys.argv[2]), sys.argv[3])
-elif step == "refused":
-    refused(int(sys.argv[2]))
+    deliver(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 0)
+elif step == "queued":
+    queued(int(sys.argv[2]))
+elif step == "split":
+    split(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
 elif step == "lmtp":
     lmtp(int(sys.argv[2]), sys.argv[3])
 else:

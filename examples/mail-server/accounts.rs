@@ -38,8 +38,9 @@
 //!
 //! # Recipients
 //!
-//! Mail for an account goes to its Maildir's INBOX (or to the LMTP server `--lmtp-deliver`
-//! names: see [`crate::lmtp`]), once however many of its addresses a message names. Mail for a local domain's unknown user is refused with `550 5.1.1`;
+//! Mail for an account goes to its Maildir's INBOX (or, through the relay queue, to the
+//! LMTP server `--lmtp-deliver` names: see [`crate::lmtp`]), once however many of its
+//! addresses a message names. Mail for a local domain's unknown user is refused with `550 5.1.1`;
 //! mail for another domain (or an address literal) with `550 5.7.1`, as this server does
 //! not relay. `postmaster@DOMAIN` (RFC 5321 §4.5.1), and `<Postmaster>` for the first
 //! domain, reach the account `postmaster@DOMAIN` if there is one, else the domain's first
@@ -838,6 +839,30 @@ impl MailStore for Accounts {
     }
 }
 
+impl Accounts {
+    /// Opens a message straight for the accounts' mailboxes (their Maildirs or the LMTP
+    /// server).
+    async fn to_mailboxes(
+        &self,
+        client: &Client,
+        from: &ReversePath,
+        params: &MailParameters,
+    ) -> Result<ToMailboxes, Reply> {
+        Ok(ToMailboxes {
+            inner: self.local.mail(client, from, params).await?,
+            users: self.users.get(),
+            authenticated: client.user.is_some(),
+        })
+    }
+
+    /// Whether mail for the accounts arriving over SMTP goes into the relay queue first:
+    /// when an LMTP server takes it, whose answers come per recipient after the data,
+    /// which one SMTP reply cannot carry.
+    fn queues_local_mail(&self) -> bool {
+        matches!(self.local, Local::Lmtp(_)) && self.relay.is_some()
+    }
+}
+
 impl Delivery for Accounts {
     type Transaction = ToAccounts;
 
@@ -847,13 +872,21 @@ impl Delivery for Accounts {
         from: &ReversePath,
         params: &MailParameters,
     ) -> Result<ToAccounts, Reply> {
+        let queued = self.queues_local_mail();
         // Only a client that logged in may send mail on to other domains.
         let relay = match &self.relay {
-            Some(intake) if client.user.is_some() => Some(intake.mail(client, from, params).await?),
+            Some(intake) if queued || client.user.is_some() => {
+                Some(intake.mail(client, from, params).await?)
+            }
             _ => None,
         };
+        let local = if queued {
+            None
+        } else {
+            Some(self.to_mailboxes(client, from, params).await?)
+        };
         Ok(ToAccounts {
-            inner: self.local.mail(client, from, params).await?,
+            local,
             users: self.users.get(),
             authenticated: client.user.is_some(),
             relay,
@@ -862,10 +895,12 @@ impl Delivery for Accounts {
     }
 }
 
-/// A message on its way to local accounts, and to the relay queue for other domains.
+/// A message on its way to local accounts, and to the relay queue for other domains (and
+/// for the local accounts too when an LMTP server takes their mail).
 #[derive(Debug)]
 pub(crate) struct ToAccounts {
-    inner: LocalMessage,
+    /// Straight to the accounts' mailboxes; `None` when their mail is queued.
+    local: Option<ToMailboxes>,
     users: Arc<Users>,
     authenticated: bool,
     relay: Option<<Intake as Delivery>::Transaction>,
@@ -875,27 +910,38 @@ pub(crate) struct ToAccounts {
 
 impl Transaction for ToAccounts {
     async fn rcpt(&mut self, to: &ForwardPath, params: &RcptParameters) -> Result<(), Reply> {
-        if let Some(relay) = self.relay.as_mut().filter(|_| self.users.is_elsewhere(to)) {
+        if self.users.is_elsewhere(to)
+            && let Some(relay) = self.relay.as_mut().filter(|_| self.authenticated)
+        {
             relay.rcpt(to, params).await?;
             self.relayed.push(true);
             return Ok(());
         }
-        let address = self
-            .users
-            .recipient(to, self.authenticated)?
-            .address
-            .to_string();
-        // Each account's message is delivered once, however many recipients name it, and
-        // each recipient gets that delivery's result.
-        self.inner.rcpt(&address, params).await?;
-        self.relayed.push(false);
+        match (&mut self.local, &mut self.relay) {
+            (Some(local), _) => {
+                local.rcpt(to, params).await?;
+                self.relayed.push(false);
+            }
+            (None, Some(relay)) => {
+                // Checked here (`550 5.1.1` for an unknown user), delivered by the relay
+                // task, which retries or reports each recipient the LMTP server refuses.
+                self.users.recipient(to, self.authenticated)?;
+                relay.rcpt(to, params).await?;
+                self.relayed.push(true);
+            }
+            (None, None) => return Err(reply(451, "4.3.0 mailbox unavailable")),
+        }
         Ok(())
     }
 
     async fn data(&mut self, chunk: Bytes) -> Result<(), Reply> {
         // Each side takes the body only if it has recipients.
-        if self.relayed.contains(&false) {
-            self.inner.data(chunk.clone()).await?;
+        if let Some(local) = self
+            .local
+            .as_mut()
+            .filter(|_| self.relayed.contains(&false))
+        {
+            local.data(chunk.clone()).await?;
         }
         if let Some(relay) = self.relay.as_mut().filter(|_| self.relayed.contains(&true)) {
             relay.data(chunk).await?;
@@ -904,10 +950,9 @@ impl Transaction for ToAccounts {
     }
 
     async fn commit(self) -> Vec<Result<(), Reply>> {
-        let mut local = if self.relayed.contains(&false) {
-            self.inner.commit().await
-        } else {
-            Vec::new()
+        let mut local = match self.local {
+            Some(local) if self.relayed.contains(&false) => local.commit().await,
+            _ => Vec::new(),
         }
         .into_iter();
         let mut queued = match self.relay {
@@ -924,6 +969,55 @@ impl Transaction for ToAccounts {
                 side.next().unwrap_or_else(lost)
             })
             .collect()
+    }
+}
+
+/// The accounts' mailboxes and nothing else: mail for other domains is refused and
+/// nothing is queued. The delivery of the LMTP listener (one answer per recipient, so
+/// nothing to queue) and of the relay task, for the mail it queued for the accounts and
+/// for its reports to local senders.
+#[derive(Debug, Clone)]
+pub(crate) struct Mailboxes(pub(crate) Arc<Accounts>);
+
+impl Delivery for Mailboxes {
+    type Transaction = ToMailboxes;
+
+    async fn mail(
+        &self,
+        client: &Client,
+        from: &ReversePath,
+        params: &MailParameters,
+    ) -> Result<ToMailboxes, Reply> {
+        self.0.to_mailboxes(client, from, params).await
+    }
+}
+
+/// A message on its way to the accounts' mailboxes.
+#[derive(Debug)]
+pub(crate) struct ToMailboxes {
+    inner: LocalMessage,
+    users: Arc<Users>,
+    authenticated: bool,
+}
+
+impl Transaction for ToMailboxes {
+    async fn rcpt(&mut self, to: &ForwardPath, params: &RcptParameters) -> Result<(), Reply> {
+        let address = self
+            .users
+            .recipient(to, self.authenticated)?
+            .address
+            .to_string();
+        // Each account's message is delivered once, however many recipients name it, and
+        // each recipient gets that delivery's result.
+        self.inner.rcpt(&address, params).await
+    }
+
+    async fn data(&mut self, chunk: Bytes) -> Result<(), Reply> {
+        self.inner.data(chunk).await
+    }
+
+    async fn commit(self) -> Vec<Result<(), Reply>> {
+        self.inner.commit().await
     }
 }
 

@@ -1,18 +1,26 @@
 //! LMTP both ways: local mail handed to an LMTP server such as Dovecot's `lmtp` instead of
 //! the Maildirs (`--lmtp-deliver`), and an LMTP listener for other MTAs (`--lmtp`).
 //!
-//! With `--lmtp-deliver`, the accounts are still checked here (an unknown user gets
-//! `550 5.1.1` at RCPT), and each accepted recipient is named to the LMTP server by its
-//! account's address, once however many of the account's addresses the message names;
-//! its reply for that address is the reply for each of them. An LMTP server that cannot
-//! be reached makes the message fail with `451 4.4.1`, which the sending client retries.
-//! Over SMTP, which has one reply for all recipients, a message the LMTP server takes for
-//! some accounts and refuses for others after the data is accepted, and the refusals are
-//! only logged (see `LmtpDelivery`).
+//! With `--lmtp-deliver`, mail for the accounts arriving over SMTP (any of the SMTP and
+//! submission ports) goes into the relay queue, synced before the `250`, as mail for other
+//! domains does; the accounts are still checked at RCPT (an unknown user gets
+//! `550 5.1.1`). The relay task then hands it to the LMTP server: the LMTP server answers
+//! each recipient after the data, where SMTP has one reply for all of them, so a message
+//! it takes for one account and refuses for another (`452` for a full mailbox) would
+//! otherwise lose the refused copy behind the client's `250`. From the queue, each
+//! recipient's reply counts on its own: delivered; `4xx` retried with the relay's backoff;
+//! `5xx` reported to the sender (RFC 3464). The relay's delivery, [`Mailboxes`], goes
+//! straight to the LMTP server and never queues again.
+//!
+//! Each recipient is named to the LMTP server by its account's address, once however many
+//! of the account's addresses the message names; its reply for that address is the reply
+//! for each of them. An LMTP server that cannot be reached is a `451 4.4.1`, retried.
 //!
 //! The LMTP listener has no TLS and no AUTH: it is for MTAs on the same machine or a
 //! trusted network. It takes mail for the local accounts only (other domains get
-//! `550 5.7.1`) and answers each recipient after the data (RFC 2033 §4.2).
+//! `550 5.7.1`) and answers each recipient after the data (RFC 2033 §4.2), with the LMTP
+//! server's own reply under `--lmtp-deliver`: nothing is queued, as each recipient's
+//! answer reaches the client.
 
 use std::sync::Arc;
 
@@ -24,7 +32,7 @@ use mailwire::server::{
 use mailwire::smtp::server::Config as SmtpConfig;
 use mailwire::smtp::{Domain, ForwardPath, MailParameters, RcptParameters, Reply, ReversePath};
 
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, Mailboxes};
 
 /// The LMTP listener's server: mail for the local accounts, no AUTH, one reply per
 /// recipient.
@@ -33,7 +41,7 @@ pub(crate) fn server(
     max_message_size: u64,
     accounts: &Arc<Accounts>,
     throttle: &Arc<Throttle>,
-) -> Arc<SmtpServer<Accounts, Accounts>> {
+) -> Arc<SmtpServer<Accounts, Mailboxes>> {
     let mut config = SmtpConfig::new(hostname);
     config.lmtp = true;
     config.max_message_size = Some(max_message_size);
@@ -41,7 +49,7 @@ pub(crate) fn server(
     Arc::new(SmtpServer::new(
         config,
         Arc::clone(accounts),
-        Arc::clone(accounts),
+        Arc::new(Mailboxes(Arc::clone(accounts))),
         Arc::clone(throttle),
     ))
 }
@@ -175,11 +183,12 @@ mod tests {
     /// What the LMTP server behind was given: each message's recipients and body.
     type Seen = Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>;
 
-    /// The LMTP server behind: takes every recipient.
+    /// The LMTP server behind: takes every recipient, but answers `452` after the data
+    /// once for each address listed in its second field (a full mailbox).
     #[derive(Debug, Clone, Default)]
-    struct Behind(Seen);
+    struct Behind(Seen, Arc<Mutex<Vec<String>>>);
 
-    struct Message(Seen, Vec<String>, Vec<u8>);
+    struct Message(Seen, Vec<String>, Vec<u8>, Arc<Mutex<Vec<String>>>);
 
     impl Delivery for Behind {
         type Transaction = Message;
@@ -190,7 +199,12 @@ mod tests {
             _from: &ReversePath,
             _params: &MailParameters,
         ) -> Result<Message, Reply> {
-            Ok(Message(Arc::clone(&self.0), Vec::new(), Vec::new()))
+            Ok(Message(
+                Arc::clone(&self.0),
+                Vec::new(),
+                Vec::new(),
+                Arc::clone(&self.1),
+            ))
         }
     }
 
@@ -206,7 +220,18 @@ mod tests {
         }
 
         async fn commit(self) -> Vec<Result<(), Reply>> {
-            let results = vec![Ok(()); self.1.len()];
+            let mut full = self.3.lock().unwrap();
+            let results = self
+                .1
+                .iter()
+                .map(|to| match full.iter().position(|f| f == to) {
+                    Some(at) => {
+                        full.remove(at);
+                        Err(reply(452, "4.2.2 mailbox full"))
+                    }
+                    None => Ok(()),
+                })
+                .collect();
             self.0.lock().unwrap().push((self.1, self.2));
             results
         }
@@ -331,5 +356,112 @@ mod tests {
             "451 4.4.1 mailbox server unreachable, try again later\r\n\
              451 4.4.1 mailbox server unreachable, try again later\r\n"
         );
+    }
+
+    /// Two accounts, alice@localhost and bob@localhost (both with the password
+    /// `open sesame`, hashed cheaply).
+    fn two_users() -> Users {
+        let hash = "{ARGON2ID}$argon2id$v=19$m=8,t=1,p=1$YXJnb24gc2FsdA$\
+            UAVFbTgIg5GaBvPgh2z8D0yptLgj4ntgEkmS57Vc0gM:\
+            {SCRAM-SHA-256}4096,c2NyYW0gc2FsdA==,\
+            z01B3FxnwPKZO9rVhxFaax+t9WnlBwd06dE5PY6wGD0=,\
+            TRsF5gDCZHRlQuhpXPiKMfb9CSX9p9xNMMzePf8sOEc=";
+        let text = format!("alice@localhost:{hash}\nbob@localhost:{hash}\n");
+        Users::parse(&text, std::path::Path::new("users")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn over_smtp_local_mail_is_queued_and_a_452_from_lmtp_is_retried() {
+        use mailwire::relay::{Clock, Config as RelayConfig, Intake, Queue, Relay, Status};
+
+        const T0: u64 = 1_700_000_000;
+        let behind = Behind::default();
+        behind.1.lock().unwrap().push("<bob@localhost>".to_owned());
+        let upstream = serve(Arc::new(SmtpServer::new(
+            {
+                let mut config = SmtpConfig::new(Domain::new("dovecot.test").unwrap());
+                config.lmtp = true;
+                config
+            },
+            Arc::new(Memory::new()),
+            Arc::new(behind.clone()),
+            Arc::new(Throttle::new()),
+        )))
+        .await;
+        let data = tempfile::tempdir().unwrap();
+        let hostname = Domain::new("localhost").unwrap();
+        let clock = Clock::manual(T0);
+        let queue = Queue::open_with(data.path().join("queue"), clock.clone()).unwrap();
+        let users = LiveUsers::fixed(two_users());
+        let mut accounts = Accounts::new(users, data.path().to_owned(), 1 << 20).unwrap();
+        accounts.deliver_through(LmtpDelivery::new(LmtpTarget::Tcp(upstream.to_string())));
+        accounts.relay_through(Intake::new(queue.clone(), hostname.clone()));
+        let accounts = Arc::new(accounts);
+        let smtp = serve(Arc::new(SmtpServer::new(
+            SmtpConfig::new(hostname.clone()),
+            Arc::clone(&accounts),
+            Arc::clone(&accounts),
+            Arc::new(Throttle::new()),
+        )))
+        .await;
+
+        let mut s = BufReader::new(TcpStream::connect(smtp).await.unwrap());
+        exchange(&mut s, "EHLO mta.test\r\n", 2).await;
+        let envelope = "MAIL FROM:<ann@example.com>\r\n\
+                        RCPT TO:<alice@localhost>\r\n\
+                        RCPT TO:<Bob@Localhost>\r\n\
+                        RCPT TO:<nobody@localhost>\r\n\
+                        DATA\r\n";
+        assert_eq!(
+            exchange(&mut s, envelope, 5).await,
+            "250 2.1.0 Ok\r\n\
+             250 2.1.5 Ok\r\n\
+             250 2.1.5 Ok\r\n\
+             550 5.1.1 no such user here\r\n\
+             354 End data with <CR><LF>.<CR><LF>\r\n"
+        );
+        let done = exchange(&mut s, "Subject: hi\r\n\r\nhello\r\n.\r\n", 1).await;
+        assert_eq!(done, "250 2.0.0 Ok: queued\r\n");
+        // On disk before the 250; nothing handed to the LMTP server yet.
+        assert_eq!(queue.list().len(), 1);
+        assert!(behind.0.lock().unwrap().is_empty());
+
+        let mut config = RelayConfig::new(hostname);
+        config.local_domains = accounts.domains();
+        config.dns = false;
+        let mailboxes = Arc::new(Mailboxes(Arc::clone(&accounts)));
+        let relay = Relay::new(queue.clone(), config, mailboxes);
+        assert_eq!(relay.deliver_due().await, 1);
+        let entry = &queue.list()[0];
+        let (alice, bob) = (&entry.recipients[0], &entry.recipients[1]);
+        assert_eq!(alice.status, Status::Delivered);
+        assert_eq!(
+            (bob.status, bob.attempts, bob.next_attempt),
+            (Status::Pending, 1, T0 + 300)
+        );
+        assert_eq!(bob.last_error.as_deref(), Some("452 4.2.2 mailbox full"));
+
+        clock.advance(std::time::Duration::from_secs(300));
+        assert_eq!(relay.deliver_due().await, 1);
+        assert_eq!(queue.list(), []);
+        let seen = behind.0.lock().unwrap().clone();
+        let to: Vec<&[String]> = seen.iter().map(|(to, _)| to.as_slice()).collect();
+        assert_eq!(
+            to,
+            [
+                &["<alice@localhost>".to_owned(), "<bob@localhost>".to_owned()][..],
+                &["<bob@localhost>".to_owned()][..],
+            ]
+        );
+        // The same bytes both times: the relay's Received: field, then the message.
+        assert_eq!(seen[0].1, seen[1].1);
+        let body = String::from_utf8(seen[0].1.clone()).unwrap();
+        assert!(
+            body.starts_with("Received: from mta.test ([127.0.0.1])\r\n"),
+            "{body}"
+        );
+        assert!(body.ends_with("\r\nSubject: hi\r\n\r\nhello\r\n"), "{body}");
+        // Nothing went into a Maildir here.
+        assert!(!data.path().join("localhost").exists());
     }
 }

@@ -31,7 +31,9 @@
 //! | off  | `--lmtp`       | LMTP for MTAs on trusted networks, no AUTH    |
 //!
 //! `--lmtp-deliver HOST:PORT` (or `unix:/PATH`) hands mail for the local accounts to an
-//! LMTP server, such as Dovecot's `lmtp`, instead of their Maildirs (see [`lmtp`]).
+//! LMTP server, such as Dovecot's `lmtp`, instead of their Maildirs: mail arriving over
+//! SMTP through the queue, so that each recipient's answer is retried or reported on its
+//! own, mail arriving over `--lmtp` directly (see [`lmtp`]).
 //!
 //! TLS comes from `--cert` and `--key` (PEM files), or else from a self-signed certificate
 //! for `--hostname`, `localhost` and `127.0.0.1`, generated on first start in `DATA/tls/`
@@ -56,7 +58,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use accounts::{
-    Account, AccountError, Accounts, Address, LiveUsers, Users, add_user, random_password,
+    Account, AccountError, Accounts, Address, LiveUsers, Mailboxes, Users, add_user,
+    random_password,
 };
 use clap::{Parser, Subcommand};
 use mailwire::imap::server::Config as ImapConfig;
@@ -226,7 +229,8 @@ enum Command {
     /// Adds an account to the users file (restart the server to serve it).
     #[command(after_help = users_file_help!())]
     AddUser(AddUser),
-    /// Shows or changes the queue of mail for other servers (DIR/queue).
+    /// Shows or changes the queue of mail for other servers, and for the local accounts
+    /// under --lmtp-deliver (DIR/queue).
     #[command(subcommand)]
     Queue(QueueCommand),
 }
@@ -413,7 +417,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     relay_config.routes.extend(args.route.iter().cloned());
     relay_config.retry_base = args.retry_first;
     relay_config.local_domains = accounts.domains();
-    let outbound = Relay::new(queue, relay_config, Arc::clone(&accounts));
+    // The relay delivers queued mail for the accounts (and its reports to them) straight
+    // to their mailboxes, never back into the queue.
+    let mailboxes = Arc::new(Mailboxes(Arc::clone(&accounts)));
+    let outbound = Relay::new(queue, relay_config, mailboxes);
     let throttle = Arc::new(Throttle::new());
 
     // Port 25's part: mail from anyone for the local accounts, AUTH offered for clients

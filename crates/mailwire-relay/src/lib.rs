@@ -20,7 +20,15 @@
 //! each RCPT goes to the local one for its own domains and, for a client allowed to relay,
 //! to the intake for the others; DATA goes to both; at the end it commits both and gives
 //! their results back in the order the recipients were accepted. The [`Relay`] takes the
-//! local delivery too, for the reports it sends to local senders.
+//! local delivery too, for the reports it sends to local senders and for queued recipients
+//! of [`Config::local_domains`].
+//!
+//! A local delivery that answers per recipient only after the data (LMTP, RFC 2033) cannot
+//! give an SMTP client, which gets one reply, a refusal for some recipients and not the
+//! others. Such an application hands its local recipients to the [`Intake`] as well (the
+//! message is on disk before the `250`), and gives the [`Relay`] a local delivery that
+//! delivers without queueing: each recipient's result is then delivered, retried or
+//! reported on as a remote server's would be.
 //!
 //! ```no_run
 //! use std::sync::Arc;

@@ -51,8 +51,11 @@ pub struct Config {
     pub dns: bool,
     /// STARTTLS towards servers found in DNS: opportunistic by default.
     pub tls: TlsPolicy,
-    /// The domains this host delivers to itself: a report for a sender in one of them is
-    /// handed to the local [`Delivery`], one for anyone else is queued.
+    /// The domains this host delivers to itself (lower case). Queued recipients in one of
+    /// them (and `<Postmaster>`) are handed to the local [`Delivery`] instead of a server
+    /// found by route or DNS, its result for each retried, failed or delivered as a
+    /// remote server's reply would be; a report for a sender in one of them is handed to
+    /// it too, one for anyone else is queued.
     pub local_domains: Vec<String>,
     /// How long a message may wait for a recipient before it fails: 5 days.
     pub lifetime: Duration,
@@ -119,7 +122,15 @@ impl Config {
 /// [`SmtpClient`], and records each recipient's result. Temporary failures are retried
 /// with backoff until [`Config::lifetime`]; permanent failures and expiry send a failure
 /// report (RFC 3464) to the sender, never to the null sender, unless its NOTIFY says not
-/// to. `local` takes the reports for senders of [`Config::local_domains`].
+/// to.
+///
+/// `local` delivers to this host's own mailboxes: queued recipients of
+/// [`Config::local_domains`] and the reports for senders there. Its result for each
+/// recipient (from [`Transaction::commit`], or a refusal at MAIL, RCPT or DATA) counts as
+/// a remote server's reply does: `2xx` delivered, `4xx` retried with backoff, `5xx`
+/// failed with a report. An application that queues its local mail (so that a delivery
+/// answering per recipient, such as LMTP, loses none of it when the client was given one
+/// `250`) passes a `local` that delivers and never queues, or each retry queues again.
 #[derive(Debug)]
 pub struct Relay<L> {
     queue: Queue,
@@ -135,7 +146,8 @@ pub struct Relay<L> {
 #[derive(Debug, Clone)]
 enum Outcome {
     Delivered {
-        remote: String,
+        /// The server that took it; `None` for the local delivery.
+        remote: Option<String>,
         /// The server offers no DSN: NOTIFY=SUCCESS stops here and is answered here.
         relayed: bool,
     },
@@ -152,7 +164,7 @@ impl Outcome {
     fn from_reply(remote: &str, reply: &Reply, relayed: bool) -> Self {
         if reply.code().is_success() {
             return Self::Delivered {
-                remote: remote.to_owned(),
+                remote: Some(remote.to_owned()),
                 relayed,
             };
         }
@@ -168,6 +180,32 @@ impl Outcome {
             diagnostic: Some(text.clone()),
             reason: text,
             permanent: class == 5,
+        }
+    }
+
+    /// The local delivery's answer for one recipient.
+    fn from_local(result: Result<(), &Reply>) -> Self {
+        let Err(reply) = result else {
+            return Self::Delivered {
+                remote: None,
+                relayed: false,
+            };
+        };
+        match Self::from_reply("", reply, false) {
+            Self::Failed {
+                status,
+                diagnostic,
+                reason,
+                permanent,
+                ..
+            } => Self::Failed {
+                remote: None,
+                status,
+                diagnostic,
+                reason,
+                permanent,
+            },
+            delivered => delivered,
         }
     }
 
@@ -259,9 +297,12 @@ impl<L: Delivery> Relay<L> {
         // Each domain's results are on disk before the next domain is tried: a crash
         // then repeats as little as possible.
         for (domain, indices) in by_domain {
-            let outcomes = self
-                .send_to_domain(connections, &domain, &entry, &indices)
-                .await;
+            let outcomes = if self.is_local_domain(&domain) {
+                self.deliver_here(&entry, &indices).await
+            } else {
+                self.send_to_domain(connections, &domain, &entry, &indices)
+                    .await
+            };
             let mut failed = Vec::new();
             for (&i, outcome) in indices.iter().zip(outcomes) {
                 let r = &mut entry.recipients[i];
@@ -293,9 +334,10 @@ impl<L: Delivery> Relay<L> {
     ) -> Option<Failed> {
         match outcome {
             Outcome::Delivered { remote, relayed } => {
-                tracing::info!(%id, recipient = %r.path, %remote, attempts = r.attempts, "delivered");
+                let to = remote.as_deref().unwrap_or("local delivery");
+                tracing::info!(%id, recipient = %r.path, remote = %to, attempts = r.attempts, "delivered");
                 r.status = Status::Delivered;
-                r.remote = Some(remote);
+                r.remote = remote.or(r.remote.take());
                 // RFC 3461 §6.2.2: a server without DSN takes over no NOTIFY=SUCCESS, so
                 // this host reports the message as relayed.
                 (relayed && r.notify.is_some_and(|n| n.success)).then(|| Failed {
@@ -674,39 +716,116 @@ impl<L: Delivery> Relay<L> {
         };
         let message = report.to_message(&content);
         tracing::info!(id = %entry.id, report = %id, to = %sender, "delivery status notification");
-        let delivered = if self.is_local(sender) {
-            self.deliver_locally(sender, message).await
-        } else {
-            let mut rcpt = Recipient::new(ForwardPath::Mailbox(sender.clone()), None, None, now);
-            rcpt.notify = Some(Notify::NEVER);
-            let dsn = Entry {
-                id,
-                from: ReversePath::Null,
-                arrival: now,
-                body: entry.body,
-                smtputf8: entry.smtputf8,
-                ret: None,
-                envid: None,
-                recipients: vec![rcpt],
-            };
-            self.queue
-                .enqueue(dsn, message)
-                .await
-                .map_err(|e| e.to_string())
+        if self.is_local(sender) {
+            match self.deliver_locally(sender, message.clone()).await {
+                Ok(()) => return,
+                // Queued instead, and retried from there as any local recipient is.
+                Err(error) => {
+                    tracing::info!(id = %entry.id, %error, "failure report not delivered now, queued");
+                }
+            }
+        }
+        let mut rcpt = Recipient::new(ForwardPath::Mailbox(sender.clone()), None, None, now);
+        rcpt.notify = Some(Notify::NEVER);
+        let dsn = Entry {
+            id,
+            from: ReversePath::Null,
+            arrival: now,
+            body: entry.body,
+            smtputf8: entry.smtputf8,
+            ret: None,
+            envid: None,
+            recipients: vec![rcpt],
         };
-        if let Err(error) = delivered {
+        if let Err(error) = self.queue.enqueue(dsn, message).await {
             tracing::error!(id = %entry.id, %error, "failure report not delivered");
         }
     }
 
     fn is_local(&self, mailbox: &Mailbox) -> bool {
         match mailbox.host() {
-            Host::Domain(d) => self
+            Host::Domain(d) => self.is_local_domain(d.as_str()),
+            _ => false,
+        }
+    }
+
+    /// Whether recipients at `domain` (as [`domain_of`] gives it: empty for
+    /// `<Postmaster>`) are this host's own.
+    fn is_local_domain(&self, domain: &str) -> bool {
+        domain.is_empty()
+            || self
                 .config
                 .local_domains
                 .iter()
-                .any(|l| l.eq_ignore_ascii_case(d.as_str())),
-            _ => false,
+                .any(|l| l.eq_ignore_ascii_case(domain))
+    }
+
+    /// The recipients at `indices`, all this host's own, through one transaction of the
+    /// local delivery: an outcome for each, in order.
+    async fn deliver_here(&self, entry: &Entry, indices: &[usize]) -> Vec<Outcome> {
+        let all = |outcome: Outcome| vec![outcome; indices.len()];
+        let client = Client::new(
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            self.config.hostname.as_str(),
+        );
+        let mut params = MailParameters::default();
+        params.body = Some(entry.body);
+        params.smtputf8 = entry.smtputf8;
+        params.ret = entry.ret;
+        params.envid.clone_from(&entry.envid);
+        let mut t = match self.local.mail(&client, &entry.from, &params).await {
+            Ok(t) => t,
+            Err(reply) => return all(Outcome::from_local(Err(&reply))),
+        };
+        // Each recipient's outcome, `None` while its answer is the commit's.
+        let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(indices.len());
+        for &i in indices {
+            let r = &entry.recipients[i];
+            let mut params = RcptParameters::default();
+            params.notify = r.notify;
+            params.orcpt.clone_from(&r.orcpt);
+            let refused = t.rcpt(&r.path, &params).await.err();
+            outcomes.push(refused.map(|reply| Outcome::from_local(Err(&reply))));
+        }
+        if outcomes.iter().all(Option::is_some) {
+            return outcomes.into_iter().flatten().collect();
+        }
+        let results = match self.local_data(&mut t, &entry.id).await {
+            Ok(()) => t.commit().await,
+            Err(failed) => {
+                let accepted = outcomes.iter().filter(|o| o.is_none()).count();
+                vec![Err(failed); accepted]
+            }
+        };
+        let mut results = results.into_iter();
+        outcomes
+            .into_iter()
+            .map(|outcome| {
+                outcome.unwrap_or_else(|| match results.next() {
+                    Some(result) => Outcome::from_local(result.as_ref().map(|_| ())),
+                    None => Outcome::local("4.3.0", "no result for this recipient".into(), false),
+                })
+            })
+            .collect()
+    }
+
+    /// The queued message's content, in pieces, to `t`; the reply that stopped it, if
+    /// one did (a `451` for a content file that cannot be read).
+    async fn local_data(&self, t: &mut L::Transaction, id: &str) -> Result<(), Reply> {
+        use tokio::io::AsyncReadExt as _;
+        let unreadable = |error: std::io::Error| {
+            tracing::error!(%id, %error, "cannot read the queued message");
+            Reply::new(451, "4.3.0 cannot read the queued message").expect("a valid reply")
+        };
+        let mut file = tokio::fs::File::open(self.queue.content_path(id))
+            .await
+            .map_err(unreadable)?;
+        loop {
+            let mut chunk = bytes::BytesMut::with_capacity(64 * 1024);
+            if file.read_buf(&mut chunk).await.map_err(unreadable)? == 0 {
+                return Ok(());
+            }
+            t.data(chunk.freeze()).await?;
         }
     }
 

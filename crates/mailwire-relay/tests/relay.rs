@@ -1460,3 +1460,236 @@ async fn another_process_flushes_and_deletes_through_the_directory() {
     left.retain(|name| name != "changes");
     assert_eq!(left, Vec::<String>::new());
 }
+
+/// The replies still to give, by recipient.
+type Answers = Arc<Mutex<Vec<(String, Vec<Reply>)>>>;
+
+/// A local `Delivery` answering each recipient after the data, as LMTP does: the
+/// replies listed for a recipient, one an attempt, then `250`.
+#[derive(Debug, Clone, Default)]
+struct PerRecipient {
+    answers: Answers,
+    got: Arc<Mutex<Vec<Got>>>,
+}
+
+impl PerRecipient {
+    fn answering(to: &str, replies: &[(u16, &str)]) -> Self {
+        let replies = replies.iter().map(|(c, t)| Reply::new(*c, t).unwrap());
+        let local = Self::default();
+        local
+            .answers
+            .lock()
+            .unwrap()
+            .push((to.to_owned(), replies.collect()));
+        local
+    }
+
+    fn got(&self) -> Vec<Got> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+#[derive(Debug)]
+struct PerRecipientMessage(PerRecipient, Got);
+
+impl Delivery for PerRecipient {
+    type Transaction = PerRecipientMessage;
+
+    async fn mail(
+        &self,
+        _client: &Client,
+        from: &ReversePath,
+        _params: &MailParameters,
+    ) -> Result<PerRecipientMessage, Reply> {
+        let got = Got {
+            tls: false,
+            from: from.to_string(),
+            to: Vec::new(),
+            envid: None,
+            rcpt_params: Vec::new(),
+            bytes: Vec::new(),
+        };
+        Ok(PerRecipientMessage(self.clone(), got))
+    }
+}
+
+impl Transaction for PerRecipientMessage {
+    async fn rcpt(&mut self, to: &ForwardPath, _params: &RcptParameters) -> Result<(), Reply> {
+        self.1.to.push(to.to_string());
+        Ok(())
+    }
+
+    async fn data(&mut self, chunk: Bytes) -> Result<(), Reply> {
+        self.1.bytes.extend_from_slice(&chunk);
+        Ok(())
+    }
+
+    async fn commit(self) -> Vec<Result<(), Reply>> {
+        let mut answers = self.0.answers.lock().unwrap();
+        let results = self
+            .1
+            .to
+            .iter()
+            .map(|to| match answers.iter_mut().find(|(a, _)| a == to) {
+                Some((_, replies)) if !replies.is_empty() => Err(replies.remove(0)),
+                _ => Ok(()),
+            })
+            .collect();
+        self.0.got.lock().unwrap().push(self.1);
+        results
+    }
+}
+
+/// The relay's `Received:` field for a message to more than one recipient.
+fn received_for_all(id: &str) -> String {
+    format!(
+        "Received: from client.example ([127.0.0.1])\r\n\tby mx.example.org with ESMTP id {id};\r\n\t{DATE0}\r\n"
+    )
+}
+
+#[tokio::test]
+async fn local_recipients_answered_one_by_one_are_delivered_or_retried_each() {
+    let near = near().await;
+    let results = submit(
+        near.addr,
+        "<ann@example.net>",
+        &["<bob@example.org>", "<carol@example.org>"],
+        None,
+        MESSAGE,
+    )
+    .await;
+    assert_eq!(
+        replies(&results),
+        ["250 2.0.0 Ok: queued\r\n", "250 2.0.0 Ok: queued\r\n"]
+    );
+    let id = near.queue.list()[0].id.clone();
+    let local = PerRecipient::answering("<carol@example.org>", &[(452, "4.2.2 mailbox full")]);
+    // No route for example.org: its mail never leaves this host.
+    let relay = Relay::new(near.queue.clone(), config(&[]), Arc::new(local.clone()));
+    assert_eq!(relay.deliver_due().await, 1);
+
+    let bytes = [received_for_all(&id).as_bytes(), MESSAGE].concat();
+    let got = local.got();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].from, "<ann@example.net>");
+    assert_eq!(got[0].to, ["<bob@example.org>", "<carol@example.org>"]);
+    assert_eq!(got[0].bytes, bytes);
+    let entry = &near.queue.list()[0];
+    let (bob, carol) = (&entry.recipients[0], &entry.recipients[1]);
+    assert_eq!((bob.status, bob.attempts), (Status::Delivered, 1));
+    assert_eq!(bob.remote, None);
+    assert_eq!(
+        (carol.status, carol.attempts, carol.next_attempt),
+        (Status::Pending, 1, T0 + 300)
+    );
+    assert_eq!(carol.last_error.as_deref(), Some("452 4.2.2 mailbox full"));
+
+    near.clock.advance(Duration::from_secs(299));
+    assert_eq!(relay.deliver_due().await, 0);
+    assert_eq!(local.got().len(), 1);
+    near.clock.advance(Duration::from_secs(1));
+    assert_eq!(relay.deliver_due().await, 1);
+    let got = local.got();
+    assert_eq!(got.len(), 2, "bob's copy is not delivered again");
+    assert_eq!(got[1].to, ["<carol@example.org>"]);
+    assert_eq!(got[1].bytes, bytes);
+    assert_eq!(near.queue.list(), [], "no report, nothing left");
+}
+
+#[tokio::test]
+async fn a_local_recipient_refused_for_good_sends_a_report_to_the_sender() {
+    let near = near().await;
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<bob@example.org>", "<carol@example.org>"],
+        None,
+        MESSAGE,
+    )
+    .await;
+    let id = near.queue.list()[0].id.clone();
+    let local = PerRecipient::answering("<carol@example.org>", &[(550, "5.2.1 mailbox disabled")]);
+    let relay = Relay::new(near.queue.clone(), config(&[]), Arc::new(local.clone()));
+    near.clock.advance(Duration::from_secs(60));
+    assert_eq!(relay.deliver_due().await, 1);
+
+    let got = local.got();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].to, ["<bob@example.org>", "<carol@example.org>"]);
+    // The report, to the local sender through the same delivery.
+    assert_eq!(got[1].from, "<>");
+    assert_eq!(got[1].to, ["<ann@example.org>"]);
+    assert_eq!(
+        status_part(&got[1].bytes),
+        "Reporting-MTA: dns; mx.example.org\r\n\
+Arrival-Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
+\r\n\
+Final-Recipient: rfc822; carol@example.org\r\n\
+Action: failed\r\n\
+Status: 5.2.1\r\n\
+Diagnostic-Code: smtp; 550 5.2.1 mailbox disabled\r\n\
+Last-Attempt-Date: Tue, 14 Nov 2023 22:14:20 +0000\r\n\
+\r\n"
+    );
+    let report = String::from_utf8(got[1].bytes.clone()).unwrap();
+    let header = format!(
+        "Content-Type: text/rfc822-headers\r\n\r\n{}",
+        received_for_all(&id)
+    );
+    assert!(report.contains(&header), "{report}");
+    assert_eq!(near.queue.list(), []);
+}
+
+#[tokio::test]
+async fn no_report_goes_to_the_null_sender_of_a_local_failure() {
+    let near = near().await;
+    submit(near.addr, "<>", &["<carol@example.org>"], None, MESSAGE).await;
+    let local = PerRecipient::answering("<carol@example.org>", &[(550, "5.2.1 mailbox disabled")]);
+    let relay = Relay::new(near.queue.clone(), config(&[]), Arc::new(local.clone()));
+    assert_eq!(relay.deliver_due().await, 1);
+    let got = local.got();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].to, ["<carol@example.org>"]);
+    assert_eq!(near.queue.list(), []);
+}
+
+#[tokio::test]
+async fn a_report_the_local_delivery_cannot_take_now_is_queued_and_retried() {
+    let near = near().await;
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<carol@example.org>"],
+        None,
+        MESSAGE,
+    )
+    .await;
+    let local = PerRecipient::answering("<carol@example.org>", &[(550, "5.2.1 mailbox disabled")]);
+    local.answers.lock().unwrap().push((
+        "<ann@example.org>".to_owned(),
+        vec![Reply::new(452, "4.2.2 mailbox full").unwrap()],
+    ));
+    let relay = Relay::new(near.queue.clone(), config(&[]), Arc::new(local.clone()));
+    assert_eq!(relay.deliver_due().await, 1);
+    // The report was refused for now: it waits in the queue, from the null sender.
+    let queued = near.queue.list();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].from, ReversePath::Null);
+    assert_eq!(
+        queued[0].recipients[0].path.to_string(),
+        "<ann@example.org>"
+    );
+    assert_eq!(queued[0].recipients[0].status, Status::Pending);
+
+    assert_eq!(relay.deliver_due().await, 1);
+    let got = local.got();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1].to, ["<ann@example.org>"]);
+    assert_eq!(
+        (got[2].from.as_str(), &got[2].to[..]),
+        ("<>", &["<ann@example.org>".to_owned()][..])
+    );
+    assert_eq!(got[1].bytes, got[2].bytes);
+    assert!(status_part(&got[2].bytes).contains("Final-Recipient: rfc822; carol@example.org\r\n"));
+    assert_eq!(near.queue.list(), []);
+}

@@ -94,7 +94,10 @@ impl fmt::Display for LmtpTarget {
 /// as it is. Behind one speaking SMTP, whose one reply after the data covers every
 /// recipient, a message the LMTP server took for some recipients and refused for others is
 /// accepted, and the refusals are only logged: nothing here retries them or reports them
-/// to the sender. A message for one recipient, or refused for all, gets its exact reply.
+/// to the sender. So an SMTP server queues its local mail first, as MTAs do: mailwire-relay's
+/// `Intake` takes it (on disk before the `250`), and its `Relay` delivers the queued
+/// recipients of its local domains through an `LmtpDelivery`, each one's reply retried
+/// (`4xx`) or reported to the sender (`5xx`) on its own.
 ///
 /// ```no_run
 /// use mailwire_server::{LmtpDelivery, LmtpTarget};
