@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use memchr::memmem;
 
@@ -391,9 +391,14 @@ fn next_delimiter(input: &[u8], from: usize, to: usize, open: &[Vec<u8>]) -> Opt
                 });
             }
         }
-        at += memmem::find(&text[at..], b"\n--")? + 1;
+        at += LINE_DASHES.find(&text[at..])? + 1;
     }
 }
+
+/// Finds a line that starts with `--`: built once, as building a searcher for each search
+/// cost more than most searches (parts are short).
+static LINE_DASHES: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\n--"));
 
 /// Where the line after the one starting at `line` starts.
 fn after_line(input: &[u8], line: usize, to: usize) -> usize {
@@ -866,7 +871,7 @@ fn decode_leaf<'a>(part: &mut Part<'a>, ct: &ContentTypeRef<'_>, defects: &mut V
     // wrote stays whole, as the part's size counts it.
     if ct.subtype() == "plain"
         && let Content::Text { text, .. } = &content
-        && memmem::find(text.as_bytes(), b"begin ").is_some()
+        && transfer::UU_BEGIN.find(text.as_bytes()).is_some()
     {
         for (_, _, file) in transfer::find_uu_blocks(text.as_bytes()) {
             part.uuencoded.push(file);
