@@ -352,7 +352,10 @@ fn best_boundary(line: &[u8], open: &[Vec<u8>]) -> Option<usize> {
     let dashes = rest.len() > 2 && rest.ends_with(b"--");
     let mut best: Option<usize> = None;
     for (level, b) in open.iter().enumerate().rev() {
-        if rest.starts_with(b) && best.is_none_or(|l| open[l].len() < b.len()) {
+        // Boundaries often share their first bytes (`----=_Part_`) and seldom their last:
+        // that byte turns most lines down without a call to compare.
+        let last_matches = b.last().is_none_or(|&l| rest.get(b.len() - 1) == Some(&l));
+        if last_matches && rest.starts_with(b) && best.is_none_or(|l| open[l].len() < b.len()) {
             best = Some(level);
             if b.len() == rest.len() || (dashes && b.len() + 2 == rest.len()) {
                 break;
