@@ -549,34 +549,53 @@ fn convert_text<'a>(
     let charset = Charset::for_label(label);
     let ascii_family = charset
         .is_none_or(|c| matches!(c, Charset::Whatwg(e) if e == encoding_rs::WINDOWS_1252))
-        && matches!(
-            label.trim().to_ascii_lowercase().as_str(),
-            "us-ascii" | "ascii" | "us" | "ansi_x3.4-1968" | ""
-        );
-    // Undeclared or "us-ascii" 8-bit text is UTF-8 when it validates (RFC 6532 habits).
-    let charset = if ascii_family && std::str::from_utf8(&decoded).is_ok() {
-        Charset::Whatwg(encoding_rs::UTF_8)
-    } else {
-        match charset {
-            Some(c) => c,
-            None => {
-                defects.push(Defect::UnknownCharset(label.to_owned()));
-                return match decoded {
-                    Cow::Borrowed(b) => Content::Text {
-                        text: lossy_text(b),
+        && ["us-ascii", "ascii", "us", "ansi_x3.4-1968", ""]
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(label.trim()));
+    // Undeclared or "us-ascii" 8-bit text is UTF-8 when it validates (RFC 6532 habits);
+    // checked once, the text taken as it is.
+    let mut decoded = decoded;
+    if ascii_family {
+        decoded = match decoded {
+            Cow::Borrowed(b) => match std::str::from_utf8(b) {
+                Ok(text) => {
+                    return Content::Text {
+                        text: Cow::Borrowed(text),
                         raw: None,
+                    };
+                }
+                Err(_) => Cow::Borrowed(b),
+            },
+            Cow::Owned(v) => match String::from_utf8(v) {
+                Ok(text) => {
+                    return Content::Text {
+                        text: Cow::Owned(text),
+                        raw: None,
+                    };
+                }
+                Err(e) => Cow::Owned(e.into_bytes()),
+            },
+        };
+    }
+    let charset = match charset {
+        Some(c) => c,
+        None => {
+            defects.push(Defect::UnknownCharset(label.to_owned()));
+            return match decoded {
+                Cow::Borrowed(b) => Content::Text {
+                    text: lossy_text(b),
+                    raw: None,
+                }
+                .normalized(b),
+                Cow::Owned(v) => {
+                    let text = lossy_text(&v).into_owned();
+                    Content::Text {
+                        text: Cow::Owned(text),
+                        raw: Some(Cow::Owned(v)),
                     }
-                    .normalized(b),
-                    Cow::Owned(v) => {
-                        let text = lossy_text(&v).into_owned();
-                        Content::Text {
-                            text: Cow::Owned(text),
-                            raw: Some(Cow::Owned(v)),
-                        }
-                        .normalized_owned()
-                    }
-                };
-            }
+                    .normalized_owned()
+                }
+            };
         }
     };
     match decoded {
@@ -617,10 +636,15 @@ impl<'a> Content<'a> {
     /// Drops `raw` when the text's bytes are the decoded bytes.
     fn normalized(self, decoded: &'a [u8]) -> Content<'a> {
         match self {
-            Content::Text { text, raw: None } if text.as_bytes() != decoded => Content::Text {
-                text,
-                raw: Some(Cow::Borrowed(decoded)),
-            },
+            // Text borrowed from the bytes themselves needs no comparison.
+            Content::Text { text, raw: None }
+                if !std::ptr::eq(text.as_bytes(), decoded) && text.as_bytes() != decoded =>
+            {
+                Content::Text {
+                    text,
+                    raw: Some(Cow::Borrowed(decoded)),
+                }
+            }
             other => other,
         }
     }
