@@ -577,26 +577,23 @@ fn convert_text<'a>(
             },
         };
     }
-    let charset = match charset {
-        Some(c) => c,
-        None => {
-            defects.push(Defect::UnknownCharset(label.to_owned()));
-            return match decoded {
-                Cow::Borrowed(b) => Content::Text {
-                    text: lossy_text(b),
-                    raw: None,
+    let Some(charset) = charset else {
+        defects.push(Defect::UnknownCharset(label.to_owned()));
+        return match decoded {
+            Cow::Borrowed(b) => Content::Text {
+                text: lossy_text(b),
+                raw: None,
+            }
+            .normalized(b),
+            Cow::Owned(v) => {
+                let text = lossy_text(&v).into_owned();
+                Content::Text {
+                    text: Cow::Owned(text),
+                    raw: Some(Cow::Owned(v)),
                 }
-                .normalized(b),
-                Cow::Owned(v) => {
-                    let text = lossy_text(&v).into_owned();
-                    Content::Text {
-                        text: Cow::Owned(text),
-                        raw: Some(Cow::Owned(v)),
-                    }
-                    .normalized_owned()
-                }
-            };
-        }
+                .normalized_owned()
+            }
+        };
     };
     match decoded {
         Cow::Borrowed(b) => {
