@@ -1,8 +1,47 @@
 //! Parse-and-decode throughput of mailwire-mime beside mail-parser and mailparse, on the
-//! same inputs: a plain message, a multipart/alternative, several attachments, a nested
-//! message/rfc822 and a 10 MiB base64 attachment. Before criterion runs, a short timing
-//! pass prints each peer's time relative to mailwire (a ratio above 1 means mailwire is
-//! faster).
+//! same bytes, as interleaved contests (`benches/support/contest.rs`): each set prints every
+//! contender's median time and mailwire's ratio to the fastest peer.
+//!
+//! The sets:
+//! - `mime-corpus`: every message of the Dovecot differential corpus
+//!   (`crates/mailwire-imap/tests/dovecot/corpus/`, 248 messages from public parser test
+//!   suites and written for it: plain, multipart, malformed, legacy charsets, nested
+//!   messages), as stored, one iteration parsing and decoding all of them;
+//! - `mime-plain-2KiB`: one plain message as a mailing list delivers it, a header block of
+//!   Received lines, Authentication-Results, a DKIM signature, List-* fields and encoded-word
+//!   From and Subject, and a 2 KiB UTF-8 body (`fixtures/mime/plain-2k.eml`);
+//! - `mime-plain` (a shorter such message), `mime-alternative`, `mime-attachments`,
+//!   `mime-nested` (a forwarded message/rfc822) and `mime-base64-10MiB`, built here.
+//!
+//! Every contender does the same work, through each crate's everyday API:
+//! - parse the message;
+//! - read Subject (encoded words decoded to UTF-8), From and To (parsed into addresses),
+//!   Date (parsed) and Message-ID;
+//! - for every leaf, enclosed messages' leaves included: a `text/*` leaf's content
+//!   transfer-decoded and converted to UTF-8 (its length is read), any other leaf's content
+//!   transfer-decoded to bytes.
+//!
+//! How each does it: mailwire, `Message::parse` (which decodes every leaf), the header
+//! accessors of `Message`, then `Part::text` or `Part::decoded` of each of `Message::leaves`.
+//! mail-parser, `MessageParser::default().parse` (which parses every header field and
+//! decodes every part, enclosed messages included), its header accessors, then the text or
+//! bytes of each part of the message and of every enclosed message. mailparse,
+//! `parse_mail`, `get_first_value` for Subject and Message-ID, `addrparse_header` for From
+//! and To, `dateparse` for Date, then `get_body` (decode and convert) for `text/*` leaves
+//! and `get_body_raw` for others; it does not look inside `message/rfc822` leaves, so they
+//! are parsed with `parse_mail` and walked the same way.
+//!
+//! Criterion's groups (`mime/<set>`) time the same functions, without interleaving.
+//!
+//! Profiles: `MAILWIRE_BENCH_PROFILE=mime-corpus/mailwire` (or `/mail-parser`) runs that
+//! contender alone inside `support::contest::profiled`:
+//!
+//! ```text
+//! cargo bench --bench mime --no-run
+//! MAILWIRE_BENCH_PROFILE=mime-corpus/mailwire MAILWIRE_BENCH_PROFILE_ITERS=20 \
+//!     valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*profiled*' \
+//!     target/release/deps/mime-<hash>
+//! ```
 //!
 //! `mime/structure_pass_10000` measures mailwire alone: a structure parse of the 10,000
 //! messages of the IMAP FETCH benchmark and one pass of the borrowed accessors a
@@ -16,10 +55,11 @@
 #![allow(clippy::print_stdout, reason = "the benchmark prints its ratio table")]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput};
 use mailwire::mime::{BodyPart, DateTime, Mailbox, Message, MessageBuilder, Part};
+
+use support::contest::{self, ours, reference};
 
 mod support;
 
@@ -93,6 +133,7 @@ fn builder() -> MessageBuilder {
 fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
     let mut rng = Lcg(42);
     let plain = include_bytes!("fixtures/mime/plain.eml").to_vec();
+    let plain_2k = include_bytes!("fixtures/mime/plain-2k.eml").to_vec();
     let text = rng.prose(1500);
     let html = format!(
         "<html><body><p>{}</p></body></html>",
@@ -139,6 +180,7 @@ fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
         .build()
         .expect("fixture builds");
     vec![
+        ("plain-2KiB", plain_2k),
         ("plain", plain),
         ("alternative", alternative),
         ("attachments", attachments),
@@ -147,42 +189,63 @@ fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-/// mailwire: parse, read the main headers, touch every decoded leaf.
+/// mailwire: parse (every leaf is decoded while parsing), read the headers, read each
+/// leaf's text or bytes.
 fn mailwire_parse(data: &[u8]) -> usize {
     let m = Message::parse(data);
-    let mut n =
-        m.subject().map_or(0, |s| s.len()) + m.from().len() + usize::from(m.date().is_some());
+    let mut n = m.subject().map_or(0, |s| s.len())
+        + m.from().len()
+        + m.to().len()
+        + usize::from(m.date().is_some())
+        + m.message_id().map_or(0, |s| s.len());
     for p in m.leaves() {
-        n += p.decoded().len() + p.text().map_or(0, str::len);
+        n += p.text().map_or_else(|| p.decoded().len(), str::len);
     }
     n
 }
 
-/// mail-parser: parse (it decodes every part while parsing), read the same things.
+fn mail_parser_walk(m: &mail_parser::Message<'_>) -> usize {
+    use mail_parser::PartType;
+    let mut n = 0;
+    for p in &m.parts {
+        n += match &p.body {
+            PartType::Text(t) | PartType::Html(t) => t.len(),
+            PartType::Binary(b) | PartType::InlineBinary(b) => b.len(),
+            PartType::Message(inner) => mail_parser_walk(inner),
+            PartType::Multipart(_) => 0,
+        };
+    }
+    n
+}
+
+/// mail-parser: parse (every header field is parsed and every part decoded while
+/// parsing), read the same headers, read each leaf's text or bytes.
 fn mail_parser_parse(data: &[u8]) -> usize {
     let Some(m) = mail_parser::MessageParser::default().parse(data) else {
         return 0;
     };
-    let mut n = m.subject().map_or(0, str::len)
-        + m.from().and_then(|a| a.first()).map_or(0, |_| 1)
-        + usize::from(m.date().is_some());
-    for p in &m.parts {
-        n += p.contents().len() + p.text_contents().map_or(0, str::len);
-    }
-    n
+    m.subject().map_or(0, str::len)
+        + m.from().map_or(0, |a| a.iter().count())
+        + m.to().map_or(0, |a| a.iter().count())
+        + usize::from(m.date().is_some())
+        + m.message_id().map_or(0, str::len)
+        + mail_parser_walk(&m)
 }
 
 fn mailparse_walk(p: &mailparse::ParsedMail<'_>) -> usize {
-    if p.subparts.is_empty() {
-        let raw = p.get_body_raw().map_or(0, |b| b.len());
-        let text = if p.ctype.mimetype.starts_with("text/") {
-            p.get_body().map_or(0, |b| b.len())
-        } else {
-            0
-        };
-        return raw + text;
+    if !p.subparts.is_empty() {
+        return p.subparts.iter().map(mailparse_walk).sum();
     }
-    p.subparts.iter().map(mailparse_walk).sum()
+    let mime = p.ctype.mimetype.as_str();
+    if mime.starts_with("text/") {
+        p.get_body().map_or(0, |b| b.len())
+    } else if mime == "message/rfc822" {
+        p.get_body_raw().map_or(0, |raw| {
+            mailparse::parse_mail(&raw).map_or(0, |inner| mailparse_walk(&inner))
+        })
+    } else {
+        p.get_body_raw().map_or(0, |b| b.len())
+    }
 }
 
 /// mailparse: parse, read the same headers, decode every leaf (text also to UTF-8).
@@ -191,64 +254,100 @@ fn mailparse_parse(data: &[u8]) -> usize {
     let Ok(m) = mailparse::parse_mail(data) else {
         return 0;
     };
-    let mut n = m.headers.get_first_value("Subject").map_or(0, |s| s.len());
-    n += m
-        .headers
-        .get_first_header("From")
-        .and_then(|h| mailparse::addrparse_header(h).ok())
-        .map_or(0, |a| a.len());
-    n += m
-        .headers
-        .get_first_value("Date")
-        .and_then(|d| mailparse::dateparse(&d).ok())
-        .map_or(0, |_| 1);
-    n + mailparse_walk(&m)
+    let addresses = |name: &str| {
+        m.headers
+            .get_first_header(name)
+            .and_then(|h| mailparse::addrparse_header(h).ok())
+            .map_or(0, |a| a.len())
+    };
+    m.headers.get_first_value("Subject").map_or(0, |s| s.len())
+        + addresses("From")
+        + addresses("To")
+        + m.headers
+            .get_first_value("Date")
+            .and_then(|d| mailparse::dateparse(&d).ok())
+            .map_or(0, |_| 1)
+        + m.headers
+            .get_first_value("Message-ID")
+            .map_or(0, |s| s.len())
+        + mailparse_walk(&m)
 }
 
-fn time(f: fn(&[u8]) -> usize, data: &[u8], budget: Duration) -> Duration {
-    let start = Instant::now();
-    let mut runs = 0u32;
-    while start.elapsed() < budget || runs < 3 {
-        black_box(f(black_box(data)));
-        runs += 1;
+/// Every message of the Dovecot differential corpus, as stored, sorted by path; empty
+/// where the corpus is not (it is not packaged).
+fn corpus() -> Vec<Vec<u8>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/mailwire-imap/tests/dovecot/corpus");
+    let mut files = Vec::new();
+    for source in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(source.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = file.path();
+            if path.extension().is_some_and(|e| e == "eml") {
+                files.push(path);
+            }
+        }
     }
-    start.elapsed() / runs
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read(p).expect("corpus file"))
+        .collect()
 }
 
-fn ratios(sets: &[(&'static str, Vec<u8>)]) {
-    println!("\nparse + decode, mean time per message (ratio = peer time / mailwire time)");
-    println!(
-        "{:<14}{:>10}{:>12}{:>13}{:>8}{:>12}{:>8}",
-        "set", "bytes", "mailwire", "mail-parser", "ratio", "mailparse", "ratio"
-    );
+fn each(f: fn(&[u8]) -> usize, messages: &[Vec<u8>]) -> usize {
+    messages.iter().map(|m| f(black_box(m))).sum()
+}
+
+/// The interleaved comparisons: the corpus, then every fixture.
+fn contests(sets: &[(&'static str, Vec<u8>)]) {
+    let corpus = corpus();
+    let mut all: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+    if corpus.is_empty() {
+        println!("mime-corpus: skipped, the corpus is not here");
+    } else {
+        all.push(("mime-corpus".into(), corpus));
+    }
     for (name, data) in sets {
-        let budget = Duration::from_millis(400);
-        let ours = time(mailwire_parse, data, budget);
-        let mp = time(mail_parser_parse, data, budget);
-        let mps = time(mailparse_parse, data, budget);
-        println!(
-            "{name:<14}{:>10}{:>10.1}us{:>11.1}us{:>8.2}{:>10.1}us{:>8.2}",
-            data.len(),
-            ours.as_secs_f64() * 1e6,
-            mp.as_secs_f64() * 1e6,
-            mp.as_secs_f64() / ours.as_secs_f64(),
-            mps.as_secs_f64() * 1e6,
-            mps.as_secs_f64() / ours.as_secs_f64(),
-        );
+        all.push((format!("mime-{name}"), vec![data.clone()]));
     }
-    println!();
-}
-
-fn bench(c: &mut Criterion) {
-    let sets = fixtures();
-    for (_, data) in &sets {
+    let profiled = std::env::var("MAILWIRE_BENCH_PROFILE").ok();
+    for (set, messages) in &all {
+        if profiled
+            .as_ref()
+            .is_some_and(|t| !t.starts_with(&format!("{set}/")))
+        {
+            continue;
+        }
         // The three readers must agree that there is something to read.
         assert!(
-            mailwire_parse(data) > 0 && mail_parser_parse(data) > 0 && mailparse_parse(data) > 0
+            each(mailwire_parse, messages) > 0
+                && each(mail_parser_parse, messages) > 0
+                && each(mailparse_parse, messages) > 0,
+            "{set}"
+        );
+        contest::compare(
+            set,
+            vec![
+                reference("mail-parser", || {
+                    black_box(each(mail_parser_parse, messages));
+                }),
+                reference("mailparse", || {
+                    black_box(each(mailparse_parse, messages));
+                }),
+                ours("mailwire", || {
+                    black_box(each(mailwire_parse, messages));
+                }),
+            ],
         );
     }
-    ratios(&sets);
-    for (name, data) in &sets {
+}
+
+fn bench(c: &mut Criterion, sets: &[(&'static str, Vec<u8>)]) {
+    for (name, data) in sets {
         let mut g = c.benchmark_group(format!("mime/{name}"));
         g.throughput(Throughput::Bytes(data.len() as u64));
         if data.len() > 1024 * 1024 {
@@ -323,5 +422,13 @@ fn bench_structure_pass(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, bench_structure_pass);
-criterion_main!(benches);
+fn main() {
+    let sets = fixtures();
+    if !contest::profiling() {
+        let mut c = Criterion::default().configure_from_args();
+        bench(&mut c, &sets);
+        bench_structure_pass(&mut c);
+        c.final_summary();
+    }
+    contests(&sets);
+}

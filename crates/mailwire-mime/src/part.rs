@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use memchr::memmem;
 
@@ -368,7 +368,10 @@ fn best_boundary(line: &[u8], open: &[Vec<u8>]) -> Option<usize> {
     let dashes = rest.len() > 2 && rest.ends_with(b"--");
     let mut best: Option<usize> = None;
     for (level, b) in open.iter().enumerate().rev() {
-        if rest.starts_with(b) && best.is_none_or(|l| open[l].len() < b.len()) {
+        // Boundaries often share their first bytes (`----=_Part_`) and seldom their last:
+        // that byte turns most lines down without a call to compare.
+        let last_matches = b.last().is_none_or(|&l| rest.get(b.len() - 1) == Some(&l));
+        if last_matches && rest.starts_with(b) && best.is_none_or(|l| open[l].len() < b.len()) {
             best = Some(level);
             if b.len() == rest.len() || (dashes && b.len() + 2 == rest.len()) {
                 break;
@@ -407,9 +410,14 @@ fn next_delimiter(input: &[u8], from: usize, to: usize, open: &[Vec<u8>]) -> Opt
                 });
             }
         }
-        at += memmem::find(&text[at..], b"\n--")? + 1;
+        at += LINE_DASHES.find(&text[at..])? + 1;
     }
 }
+
+/// Finds a line that starts with `--`: built once, as building a searcher for each search
+/// cost more than most searches (parts are short).
+static LINE_DASHES: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\n--"));
 
 /// Where the line after the one starting at `line` starts.
 fn after_line(input: &[u8], line: usize, to: usize) -> usize {
@@ -557,35 +565,51 @@ fn convert_text<'a>(
     let charset = Charset::for_label(label);
     let ascii_family = charset
         .is_none_or(|c| matches!(c, Charset::Whatwg(e) if e == encoding_rs::WINDOWS_1252))
-        && matches!(
-            label.trim().to_ascii_lowercase().as_str(),
-            "us-ascii" | "ascii" | "us" | "ansi_x3.4-1968" | ""
-        );
-    // Undeclared or "us-ascii" 8-bit text is UTF-8 when it validates (RFC 6532 habits).
-    let charset = if ascii_family && std::str::from_utf8(&decoded).is_ok() {
-        Charset::Whatwg(encoding_rs::UTF_8)
-    } else {
-        match charset {
-            Some(c) => c,
-            None => {
-                defects.push(Defect::UnknownCharset(label.to_owned()));
-                return match decoded {
-                    Cow::Borrowed(b) => Content::Text {
-                        text: lossy_text(b),
+        && ["us-ascii", "ascii", "us", "ansi_x3.4-1968", ""]
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(label.trim()));
+    // Undeclared or "us-ascii" 8-bit text is UTF-8 when it validates (RFC 6532 habits);
+    // checked once, the text taken as it is.
+    let mut decoded = decoded;
+    if ascii_family {
+        decoded = match decoded {
+            Cow::Borrowed(b) => match std::str::from_utf8(b) {
+                Ok(text) => {
+                    return Content::Text {
+                        text: Cow::Borrowed(text),
                         raw: None,
-                    }
-                    .normalized(b),
-                    Cow::Owned(v) => {
-                        let text = lossy_text(&v).into_owned();
-                        Content::Text {
-                            text: Cow::Owned(text),
-                            raw: Some(Cow::Owned(v)),
-                        }
-                        .normalized_owned()
-                    }
-                };
+                    };
+                }
+                Err(_) => Cow::Borrowed(b),
+            },
+            Cow::Owned(v) => match String::from_utf8(v) {
+                Ok(text) => {
+                    return Content::Text {
+                        text: Cow::Owned(text),
+                        raw: None,
+                    };
+                }
+                Err(e) => Cow::Owned(e.into_bytes()),
+            },
+        };
+    }
+    let Some(charset) = charset else {
+        defects.push(Defect::UnknownCharset(label.to_owned()));
+        return match decoded {
+            Cow::Borrowed(b) => Content::Text {
+                text: lossy_text(b),
+                raw: None,
             }
-        }
+            .normalized(b),
+            Cow::Owned(v) => {
+                let text = lossy_text(&v).into_owned();
+                Content::Text {
+                    text: Cow::Owned(text),
+                    raw: Some(Cow::Owned(v)),
+                }
+                .normalized_owned()
+            }
+        };
     };
     match decoded {
         Cow::Borrowed(b) => {
@@ -625,10 +649,15 @@ impl<'a> Content<'a> {
     /// Drops `raw` when the text's bytes are the decoded bytes.
     fn normalized(self, decoded: &'a [u8]) -> Content<'a> {
         match self {
-            Content::Text { text, raw: None } if text.as_bytes() != decoded => Content::Text {
-                text,
-                raw: Some(Cow::Borrowed(decoded)),
-            },
+            // Text borrowed from the bytes themselves needs no comparison.
+            Content::Text { text, raw: None }
+                if !std::ptr::eq(text.as_bytes(), decoded) && text.as_bytes() != decoded =>
+            {
+                Content::Text {
+                    text,
+                    raw: Some(Cow::Borrowed(decoded)),
+                }
+            }
             other => other,
         }
     }
@@ -882,7 +911,7 @@ fn decode_leaf<'a>(part: &mut Part<'a>, ct: &ContentTypeRef<'_>, defects: &mut V
     // wrote stays whole, as the part's size counts it.
     if ct.subtype() == "plain"
         && let Content::Text { text, .. } = &content
-        && memmem::find(text.as_bytes(), b"begin ").is_some()
+        && transfer::UU_BEGIN.find(text.as_bytes()).is_some()
     {
         for (_, _, file) in transfer::find_uu_blocks(text.as_bytes()) {
             part.uuencoded.push(file);

@@ -3,10 +3,11 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::LazyLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use memchr::{memchr, memchr2};
+use memchr::{memchr, memchr2, memmem};
 
 use crate::encoded_word::LENIENT_B64;
 use crate::header::trim_wsp;
@@ -373,12 +374,17 @@ pub(crate) fn decode_uuencode(input: &[u8]) -> (UuFile, usize) {
     )
 }
 
+/// Finds the `begin ` of a uuencoded block, built once: text parts are searched for it,
+/// and building a searcher for each cost more than the search on short ones.
+pub(crate) static UU_BEGIN: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"begin "));
+
 /// Finds uuencoded blocks inside text: `(start, end, file)` with byte offsets of the
 /// block from its `begin` line to the end of its `end` line.
 pub(crate) fn find_uu_blocks(text: &[u8]) -> Vec<(usize, usize, UuFile)> {
     let mut blocks = Vec::new();
     let mut at = 0;
-    while let Some(rel) = memchr::memmem::find(&text[at..], b"begin ") {
+    while let Some(rel) = UU_BEGIN.find(&text[at..]) {
         let start = at + rel;
         at = start + 6;
         if start > 0 && text[start - 1] != b'\n' {
