@@ -57,7 +57,7 @@ use std::net::IpAddr;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
@@ -564,19 +564,15 @@ pub(crate) fn add_user(path: &Path, account: &Account) -> Result<(), AccountErro
         .map_err(io_error)
 }
 
-/// How often, at most, the users file is looked at for changes.
-const RECHECK: Duration = Duration::from_secs(1);
-
-/// The accounts of the users file as it is now: a login or a delivery that comes a second
-/// or more after the last look checks the file's size and modification time, and reads it
-/// again when they changed (as `add-user` changes it), so a running server takes new
-/// accounts and passwords without a restart. A file that does not read keeps the accounts
-/// read before, with a warning.
+/// The accounts of the users file as it is now: each login and delivery looks at the
+/// file's size and modification time (one `stat`) and reads it again when they changed (as
+/// `add-user` changes it), so a running server takes new accounts and passwords at once,
+/// without a restart. A file that does not read keeps the accounts read before, with a
+/// warning.
 #[derive(Debug)]
 pub(crate) struct LiveUsers {
     /// The file watched; `None` for accounts that never change.
     path: Option<PathBuf>,
-    recheck: Duration,
     state: Mutex<Live>,
 }
 
@@ -585,7 +581,6 @@ struct Live {
     users: Arc<Users>,
     /// The file's size and modification time when last read (or found unreadable).
     stamp: Option<(u64, SystemTime)>,
-    checked: Instant,
 }
 
 /// The size and modification time of the file at `path`, if there is one.
@@ -601,11 +596,9 @@ impl LiveUsers {
         let stamp = stamp(&path);
         LiveUsers {
             path: Some(path),
-            recheck: RECHECK,
             state: Mutex::new(Live {
                 users: Arc::new(users),
                 stamp,
-                checked: Instant::now(),
             }),
         }
     }
@@ -615,11 +608,9 @@ impl LiveUsers {
     pub(crate) fn fixed(users: Users) -> Self {
         LiveUsers {
             path: None,
-            recheck: RECHECK,
             state: Mutex::new(Live {
                 users: Arc::new(users),
                 stamp: None,
-                checked: Instant::now(),
             }),
         }
     }
@@ -627,10 +618,7 @@ impl LiveUsers {
     /// The accounts now.
     pub(crate) fn get(&self) -> Arc<Users> {
         let mut live = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(path) = &self.path
-            && live.checked.elapsed() >= self.recheck
-        {
-            live.checked = Instant::now();
+        if let Some(path) = &self.path {
             let now = stamp(path);
             if now.is_some() && now != live.stamp {
                 live.stamp = now;
@@ -1407,8 +1395,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("users");
         let (demo, _) = Users::demo().unwrap();
-        let mut live = LiveUsers::watching(demo, path.clone());
-        live.recheck = Duration::ZERO;
+        let live = LiveUsers::watching(demo, path.clone());
         let names = |live: &LiveUsers| -> Vec<String> {
             let users = live.get();
             users

@@ -380,7 +380,7 @@ fn load_users(path: &Path, named: bool) -> Result<Users, Box<dyn std::error::Err
 mail-server: log in as `user` (or `user@localhost`); mail to user@localhost (or postmaster@localhost) reaches it.
 mail-server: the demo account lives in memory only, its password changes at each start;
 mail-server: add accounts with `mail-server add-user ADDRESS` (see `add-user --help`): the
-mail-server: running server takes them within a second, and the demo account gives way.",
+mail-server: running server takes them at once, and the demo account gives way.",
         path = path.display()
     );
     Ok(users)
