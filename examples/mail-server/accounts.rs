@@ -665,6 +665,9 @@ pub(crate) struct Accounts {
     local: Local,
 }
 
+/// Room in the store's size limit for the trace fields added to a message on its way in.
+const TRACE_ROOM: u64 = 1024;
+
 impl Accounts {
     /// Serves `users`, whose Maildirs are under `data`.
     pub(crate) fn new(
@@ -678,7 +681,9 @@ impl Accounts {
         let mut store = MaildirStore::with_locator(move |address| {
             Some(located.get().exact(address)?.maildir(&data))
         });
-        store.max_message_size = max_message_size;
+        // The SMTP limit is on what the client sends; the store also takes the
+        // `Received:` field the server puts on top (a few hundred octets at most).
+        store.max_message_size = max_message_size.saturating_add(TRACE_ROOM);
         Ok(Accounts {
             users,
             local: Local::Maildir(store.clone()),
@@ -1010,7 +1015,7 @@ impl Transaction for ToMailboxes {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use mailwire::sasl::{ClientExchange, Method, ServerExchange, ServerStep};
@@ -1585,6 +1590,25 @@ mod tests {
         }
     }
 
+    /// What comes below the trace fields on top of `bytes`: one for each of `fields`, in
+    /// order, each checked to start as given there (a `Received:` field's id and date
+    /// are the server's own).
+    pub(crate) fn below_trace(mut bytes: &[u8], fields: &[&str]) -> Vec<u8> {
+        for field in fields {
+            assert!(
+                bytes.starts_with(field.as_bytes()),
+                "{field:?}: {:?}",
+                String::from_utf8_lossy(bytes)
+            );
+            // A field ends at the first line end not followed by a folded line.
+            let end = (0..bytes.len())
+                .find(|&i| bytes[i..].starts_with(b"\r\n") && bytes.get(i + 2) != Some(&b'\t'))
+                .unwrap();
+            bytes = &bytes[end + 2..];
+        }
+        bytes.to_vec()
+    }
+
     fn inbox(root: &Path, account: &str) -> Vec<Vec<u8>> {
         let (local, domain) = account.split_once('@').unwrap();
         let new = root.join(domain).join(local).join("new");
@@ -1654,11 +1678,16 @@ mod tests {
                 .starts_with("250 ")
         );
         let message = b"Subject: hi\r\n\r\nhello\r\n".to_vec();
-        assert_eq!(
-            inbox(data.path(), "alice@example.org"),
-            std::slice::from_ref(&message)
-        );
-        assert_eq!(inbox(data.path(), "carol@example.net"), [message]);
+        // Below the sender's Return-Path and this server's Received field.
+        let trace = [
+            "Return-Path: <x@example.com>\r\n",
+            "Received: from client.example ([127.0.0.1])\r\n\tby mx.example.org with ESMTP id ",
+        ];
+        let alice = inbox(data.path(), "alice@example.org");
+        let carol = inbox(data.path(), "carol@example.net");
+        assert_eq!((alice.len(), carol.len()), (1, 1));
+        assert_eq!(alice, carol, "one message, linked into both");
+        assert_eq!(below_trace(&alice[0], &trace), message);
         assert!(inbox(data.path(), "alice@example.net").is_empty());
         // The new account's Maildir has its special-use folders (Dovecot's `.Sent` …).
         assert!(data.path().join("example.net/carol/.Sent/cur").is_dir());

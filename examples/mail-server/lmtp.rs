@@ -178,6 +178,7 @@ mod tests {
     use tokio::net::{TcpListener, TcpStream};
 
     use super::*;
+    use crate::accounts::tests::below_trace;
     use crate::accounts::{LiveUsers, Users};
 
     /// What the LMTP server behind was given: each message's recipients and body.
@@ -327,8 +328,17 @@ mod tests {
             exchange(&mut s, "Subject: hi\r\n\r\n..dot\r\n.\r\n", 2).await,
             "250 2.0.0 Delivered\r\n250 2.0.0 Delivered\r\n"
         );
+        // Below the LMTP server's own Received field and this listener's.
+        let mut seen = behind.0.lock().unwrap().clone();
+        seen[0].1 = below_trace(
+            &seen[0].1,
+            &[
+                "Received: from [127.0.0.1] ([127.0.0.1])\r\n\tby dovecot.test with LMTP id ",
+                "Received: from mta.test ([127.0.0.1])\r\n\tby localhost with LMTP id ",
+            ],
+        );
         assert_eq!(
-            *behind.0.lock().unwrap(),
+            seen,
             [(
                 vec!["<user@localhost>".to_owned()],
                 b"Subject: hi\r\n\r\n.dot\r\n".to_vec()
@@ -395,7 +405,7 @@ mod tests {
         let users = LiveUsers::fixed(two_users());
         let mut accounts = Accounts::new(users, data.path().to_owned(), 1 << 20).unwrap();
         accounts.deliver_through(LmtpDelivery::new(LmtpTarget::Tcp(upstream.to_string())));
-        accounts.relay_through(Intake::new(queue.clone(), hostname.clone()));
+        accounts.relay_through(Intake::new(queue.clone()));
         let accounts = Arc::new(accounts);
         let smtp = serve(Arc::new(SmtpServer::new(
             SmtpConfig::new(hostname.clone()),
@@ -453,14 +463,16 @@ mod tests {
                 &["<bob@localhost>".to_owned()][..],
             ]
         );
-        // The same bytes both times: the relay's Received: field, then the message.
-        assert_eq!(seen[0].1, seen[1].1);
-        let body = String::from_utf8(seen[0].1.clone()).unwrap();
-        assert!(
-            body.starts_with("Received: from mta.test ([127.0.0.1])\r\n"),
-            "{body}"
+        // The same bytes both times below the LMTP server's own field: the Received
+        // field of the SMTP port that queued it, then the message.
+        let lmtp = "Received: from [127.0.0.1] ([127.0.0.1])\r\n\tby dovecot.test with LMTP id ";
+        let first = below_trace(&seen[0].1, &[lmtp]);
+        assert_eq!(first, below_trace(&seen[1].1, &[lmtp]));
+        let smtp = "Received: from mta.test ([127.0.0.1])\r\n\tby localhost with ESMTP id ";
+        assert_eq!(
+            below_trace(&first, &[smtp]),
+            b"Subject: hi\r\n\r\nhello\r\n"
         );
-        assert!(body.ends_with("\r\nSubject: hi\r\n\r\nhello\r\n"), "{body}");
         // Nothing went into a Maildir here.
         assert!(!data.path().join("localhost").exists());
     }

@@ -411,7 +411,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // relay task.
     let hostname = Domain::new(&args.hostname)?;
     let queue = Queue::open(args.data.join("queue"))?;
-    accounts.relay_through(Intake::new(queue.clone(), hostname.clone()));
+    accounts.relay_through(Intake::new(queue.clone()));
     let accounts = Arc::new(accounts);
     let mut relay_config = RelayConfig::new(hostname);
     relay_config.routes.extend(args.route.iter().cloned());

@@ -6,7 +6,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use mailwire_server::{Client, Delivery, Transaction};
+use mailwire_server::{Client, Delivery, Transaction, trace};
 use mailwire_smtp::{ForwardPath, MailParameters, RcptParameters, Reply, ReversePath};
 
 use crate::MaildirStore;
@@ -32,11 +32,12 @@ impl Delivery for MaildirStore {
     async fn mail(
         &self,
         _client: &Client,
-        _from: &ReversePath,
+        from: &ReversePath,
         _params: &MailParameters,
     ) -> Result<Incoming, Reply> {
         Ok(Incoming {
             store: self.clone(),
+            head: Head::new(trace::return_path(from)),
             recipients: Vec::new(),
             body: None,
             size: 0,
@@ -50,19 +51,42 @@ impl Delivery for MaildirStore {
 /// A message on its way into users' Maildirs: the users it is for, and its body so far,
 /// written into the `tmp/` of the first recipient's Maildir as it arrives.
 ///
+/// This is final delivery: the file starts with a [`trace::return_path`] field naming
+/// the sender (RFC 5321 §4.4), above the body as the SMTP server passed it on.
+///
 /// At [`commit`](Transaction::commit) the file is synced and linked into each
 /// recipient's `new/` (copied where it cannot be linked); dropped without a commit, it
 /// is removed.
 pub struct Incoming {
     store: MaildirStore,
+    /// The `Return-Path:` field.
+    head: Head,
     /// Each accepted recipient's user and Maildir, in the order accepted.
     recipients: Vec<(String, PathBuf)>,
     /// The body's file in `tmp/`, its path and the unique name it has there.
     body: Body,
+    /// The size of the body as handed over, without the `Return-Path:` field: what
+    /// [`MaildirStore::max_message_size`] limits.
     size: u64,
     counter: CrlfCounter,
     too_big: bool,
     failed: bool,
+}
+
+/// The field final delivery puts above the body, until it is written.
+#[derive(Debug)]
+struct Head {
+    pending: Vec<u8>,
+    len: u64,
+}
+
+impl Head {
+    fn new(field: String) -> Self {
+        Self {
+            len: u64::try_from(field.len()).unwrap_or(u64::MAX),
+            pending: field.into_bytes(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Incoming {
@@ -119,7 +143,9 @@ impl Incoming {
             }
             users
         };
-        if self.body.is_none() && self.write(b"").is_err() {
+        let head = std::mem::take(&mut self.head.pending);
+        self.counter.feed(&head);
+        if self.body.is_none() && self.write(&head).is_err() {
             return users
                 .into_iter()
                 .map(|(u, _)| (u, Err(unavailable())))
@@ -134,7 +160,7 @@ impl Incoming {
                 .map(|(u, _)| (u, Err(unavailable())))
                 .collect();
         }
-        let base = with_sizes(name, self.size, self.counter.size);
+        let base = with_sizes(name, self.size + self.head.len, self.counter.size);
         users
             .into_iter()
             .map(|(user, maildir)| {
@@ -202,7 +228,7 @@ impl Transaction for Incoming {
         Ok(())
     }
 
-    async fn data(&mut self, chunk: Bytes) -> Result<(), Reply> {
+    async fn data(&mut self, mut chunk: Bytes) -> Result<(), Reply> {
         let size = self
             .size
             .saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
@@ -213,6 +239,11 @@ impl Transaction for Incoming {
                 let _ = std::fs::remove_file(path);
             }
             return Err(too_big());
+        }
+        if !self.head.pending.is_empty() {
+            let mut first = std::mem::take(&mut self.head.pending);
+            first.extend_from_slice(&chunk);
+            chunk = Bytes::from(first);
         }
         self.counter.feed(&chunk);
         if self.failed || self.write_off_thread(chunk).await.is_err() {
@@ -261,17 +292,16 @@ mod tests {
 
     use super::*;
 
-    fn start(store: &MaildirStore) -> Incoming {
-        // What `Delivery::mail` gives, without the `Client` only the server can make.
-        Incoming {
-            store: store.clone(),
-            recipients: Vec::new(),
-            body: None,
-            size: 0,
-            counter: CrlfCounter::default(),
-            too_big: false,
-            failed: false,
-        }
+    /// The sender of every test message.
+    const RETURN_PATH: &[u8] = b"Return-Path: <sender@example.org>\r\n";
+
+    async fn start(store: &MaildirStore) -> Incoming {
+        let client = Client::new("192.0.2.1".parse().unwrap(), "client.example.org");
+        let from = ReversePath::parse("<sender@example.org>").unwrap();
+        store
+            .mail(&client, &from, &MailParameters::default())
+            .await
+            .unwrap()
     }
 
     async fn rcpt(incoming: &mut Incoming, to: &str) -> Result<(), String> {
@@ -319,7 +349,7 @@ mod tests {
     async fn recipients_are_users_with_a_maildir() {
         let (root, store) = store(&["fred", "bob@example.org", "postmaster"]).await;
         std::fs::create_dir_all(root.path().join("ann")).unwrap();
-        let mut incoming = start(&store);
+        let mut incoming = start(&store).await;
         assert_eq!(rcpt(&mut incoming, "<fred@example.com>").await, Ok(()));
         assert_eq!(rcpt(&mut incoming, "<bob@example.org>").await, Ok(()));
         assert_eq!(rcpt(&mut incoming, "<Postmaster>").await, Ok(()));
@@ -350,7 +380,7 @@ mod tests {
         let waiter = tokio::spawn(async move { view.wait_changes().await });
         tokio::task::yield_now().await;
 
-        let mut incoming = start(&store);
+        let mut incoming = start(&store).await;
         rcpt(&mut incoming, "<fred@a.example>").await.unwrap();
         rcpt(&mut incoming, "<bob@b.example>").await.unwrap();
         rcpt(&mut incoming, "<fred@c.example>").await.unwrap();
@@ -372,16 +402,44 @@ mod tests {
         let [Change::Appended(meta)] = changes.as_slice() else {
             panic!("{changes:?}")
         };
-        assert_eq!((meta.uid, meta.size, meta.recent), (1, 22, true));
-        let expected = b"Subject: hi\r\n\r\nhello\r\n".to_vec();
+        // The stored message is the body below the sender's Return-Path (35 octets).
+        assert_eq!(RETURN_PATH.len(), 35);
+        assert_eq!((meta.uid, meta.size, meta.recent), (1, 57, true));
+        let expected = [RETURN_PATH, b"Subject: hi\r\n\r\nhello\r\n"].concat();
         assert_eq!(inbox(&store, "bob").await, inbox(&store, "fred").await);
         assert_eq!(inbox(&store, "fred").await, [expected]);
         let bob = root.path().join("bob/Maildir");
         let new = files(&bob.join("new"));
         assert_eq!(new.len(), 1);
-        assert!(new[0].ends_with(",S=20,W=22"), "{new:?}");
+        assert!(new[0].ends_with(",S=55,W=57"), "{new:?}");
         assert!(files(&bob.join("tmp")).is_empty());
         assert!(files(&root.path().join("fred/Maildir/tmp")).is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_empty_body_is_its_return_path() {
+        let (_root, store) = store(&["fred"]).await;
+        let mut incoming = start(&store).await;
+        rcpt(&mut incoming, "<fred@a.example>").await.unwrap();
+        assert_eq!(incoming.commit().await, [Ok(())]);
+        assert_eq!(inbox(&store, "fred").await, [RETURN_PATH.to_vec()]);
+    }
+
+    #[tokio::test]
+    async fn a_null_sender_has_an_empty_return_path() {
+        let (_root, store) = store(&["fred"]).await;
+        let client = Client::new("192.0.2.1".parse().unwrap(), "client.example.org");
+        let mut incoming = store
+            .mail(&client, &ReversePath::Null, &MailParameters::default())
+            .await
+            .unwrap();
+        rcpt(&mut incoming, "<fred@a.example>").await.unwrap();
+        incoming.data(Bytes::from_static(b"x\r\n")).await.unwrap();
+        assert_eq!(incoming.commit().await, [Ok(())]);
+        assert_eq!(
+            inbox(&store, "fred").await,
+            [b"Return-Path: <>\r\nx\r\n".to_vec()]
+        );
     }
 
     #[tokio::test]
@@ -389,13 +447,14 @@ mod tests {
         let (root, mut store) = store(&[]).await;
         store.max_message_size = 8;
         store.open("fred").await.unwrap();
-        let mut incoming = start(&store);
+        let mut incoming = start(&store).await;
         rcpt(&mut incoming, "<fred@a.example>").await.unwrap();
         incoming.data(Bytes::from_static(b"12345")).await.unwrap();
         let refused = incoming
             .data(Bytes::from_static(b"6789"))
             .await
             .unwrap_err();
+        // The limit is on the body as handed over: the Return-Path does not count.
         assert_eq!(refused.to_string(), "552 5.3.4 message too big\r\n");
         assert_eq!(incoming.commit().await, [Err(too_big())]);
         assert!(inbox(&store, "fred").await.is_empty());
@@ -405,7 +464,7 @@ mod tests {
     #[tokio::test]
     async fn an_abandoned_transaction_delivers_nothing() {
         let (root, store) = store(&["fred"]).await;
-        let mut incoming = start(&store);
+        let mut incoming = start(&store).await;
         rcpt(&mut incoming, "<fred@a.example>").await.unwrap();
         incoming
             .data(Bytes::from_static(b"body\r\n"))

@@ -4,10 +4,11 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mailwire_imap::server::Config;
 use mailwire_maildir::{Maildir, MaildirStore};
+use mailwire_mime::DateTime;
 use mailwire_pop3::server::{Config as Pop3Config, PlaintextLogin};
 use mailwire_server::memory::Memory;
 use mailwire_server::{
@@ -238,6 +239,12 @@ async fn noop_sees_another_process_at_once() {
     assert_eq!(noop, "* 1 EXISTS\r\n* 1 RECENT\r\nn OK NOOP completed\r\n");
 }
 
+/// Seconds since the Unix epoch.
+fn now() -> i64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    i64::try_from(since.as_secs()).unwrap()
+}
+
 #[tokio::test]
 async fn mail_in_over_smtp_and_out_over_pop3() {
     let (root, users, store) = users_and_store();
@@ -266,16 +273,44 @@ async fn mail_in_over_smtp_and_out_over_pop3() {
     let unknown = w.ask("RCPT TO:<bob@mx.example.org>", "550").await;
     assert!(unknown.starts_with("550 5.1.1"), "{unknown}");
     w.ask("DATA", "354").await;
+    let before = now();
     let sent = w
         .ask("Subject: hello\r\n\r\nHi Fred,\r\n..a dot\r\n.", "250")
         .await;
+    let after = now();
     assert!(sent.starts_with("250 "), "{sent}");
     let new: Vec<String> = std::fs::read_dir(inbox.join("new"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(new.len(), 1);
-    assert!(new[0].ends_with(",S=36,W=36"), "{new:?}");
+    // Final delivery: the sender's Return-Path, the server's Received, then the body.
+    let stored = std::fs::read_to_string(inbox.join("new").join(&new[0])).unwrap();
+    let (trace, body) = stored.split_at(stored.find("Subject:").unwrap());
+    assert_eq!(body, "Subject: hello\r\n\r\nHi Fred,\r\n.a dot\r\n");
+    let (head, date) = trace.split_at(trace.rfind("; ").unwrap() + 2);
+    let (head, id) = head.split_at(head.find(" id ").unwrap() + 4);
+    assert_eq!(
+        head,
+        "Return-Path: <ann@example.org>\r\n\
+         Received: from client.example ([192.0.2.7])\r\n\tby mx.example.org with ESMTP id "
+    );
+    let (id, rest) = id.split_at(12);
+    assert!(
+        id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F')),
+        "{id}"
+    );
+    assert_eq!(rest, "\r\n\tfor <fred@mx.example.org>; ");
+    let dates: Vec<String> = (before..=after)
+        .map(|t| format!("{}\r\n", DateTime::from_timestamp(t, 0).to_rfc5322()))
+        .collect();
+    assert!(
+        dates.contains(&date.to_owned()),
+        "{date:?} not in {dates:?}"
+    );
+    let size = stored.len();
+    assert_eq!(size, 36 + trace.len());
+    assert!(new[0].ends_with(&format!(",S={size},W={size}")), "{new:?}");
 
     let mut config = Pop3Config::default();
     config.plaintext_login = PlaintextLogin::Allow;
@@ -292,7 +327,10 @@ async fn mail_in_over_smtp_and_out_over_pop3() {
     // Sizes count CRLF, and what is sent is as long as announced.
     assert_eq!(
         p.ask("LIST", ".\r").await,
-        "+OK 2 messages (57 octets)\r\n1 21\r\n2 36\r\n.\r\n"
+        format!(
+            "+OK 2 messages ({} octets)\r\n1 21\r\n2 {size}\r\n.\r\n",
+            21 + size
+        )
     );
     assert_eq!(
         p.ask("RETR 1", ".\r").await,
@@ -300,7 +338,7 @@ async fn mail_in_over_smtp_and_out_over_pop3() {
     );
     assert_eq!(
         p.ask("RETR 2", ".\r").await,
-        "+OK 36 octets\r\nSubject: hello\r\n\r\nHi Fred,\r\n..a dot\r\n.\r\n"
+        format!("+OK {size} octets\r\n{trace}Subject: hello\r\n\r\nHi Fred,\r\n..a dot\r\n.\r\n")
     );
     p.ask("DELE 1", "+OK").await;
     assert!(p.ask("QUIT", "+OK").await.starts_with("+OK"));

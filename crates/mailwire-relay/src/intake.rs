@@ -1,16 +1,12 @@
 //! Mail in: a [`Delivery`] that writes each message into the [`Queue`].
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 use bytes::Bytes;
 use mailwire_server::{Client, Delivery, Transaction};
-use mailwire_smtp::{
-    Body, Domain, ForwardPath, MailParameters, RcptParameters, Reply, ReversePath,
-};
+use mailwire_smtp::{Body, ForwardPath, MailParameters, RcptParameters, Reply, ReversePath};
 use tokio::io::AsyncWriteExt;
 
-use crate::clock::rfc5322;
 use crate::entry::{Entry, Recipient};
 use crate::queue::Queue;
 
@@ -21,7 +17,8 @@ pub const MAX_RECEIVED: usize = 100;
 /// Takes mail for other domains into the queue: the SMTP server's [`Delivery`] for the
 /// recipients the application relays.
 ///
-/// Each accepted message gets a `Received:` field on top (RFC 5321 §4.4), its body is
+/// Each accepted message's body, with the `Received:` field that the
+/// [`SmtpServer`](mailwire_server::SmtpServer) in front puts on top (RFC 5321 §4.4), is
 /// streamed into the queue's directory, and the `250` is given only once the content and
 /// envelope are synced to disk. A message with more than [`max_received`](Self::max_received)
 /// `Received:` fields is refused as a loop (`554 5.4.6`). Which senders may relay, and to
@@ -29,17 +26,16 @@ pub const MAX_RECEIVED: usize = 100;
 #[derive(Debug, Clone)]
 pub struct Intake {
     queue: Queue,
-    hostname: Domain,
-    /// The most `Received:` fields a message may carry: [`MAX_RECEIVED`].
+    /// The most `Received:` fields a message may arrive with, not counting the one the
+    /// SMTP server adds: [`MAX_RECEIVED`].
     pub max_received: usize,
 }
 
 impl Intake {
-    /// Takes mail into `queue`, naming this host `hostname` in `Received:`.
-    pub fn new(queue: Queue, hostname: Domain) -> Self {
+    /// Takes mail into `queue`.
+    pub fn new(queue: Queue) -> Self {
         Self {
             queue,
-            hostname,
             max_received: MAX_RECEIVED,
         }
     }
@@ -50,7 +46,7 @@ impl Delivery for Intake {
 
     async fn mail(
         &self,
-        client: &Client,
+        _client: &Client,
         from: &ReversePath,
         params: &MailParameters,
     ) -> Result<Incoming, Reply> {
@@ -59,13 +55,6 @@ impl Delivery for Intake {
         let now = self.queue.clock().now();
         Ok(Incoming {
             queue: self.queue.clone(),
-            received: ReceivedFrom {
-                hello: client.hello.clone(),
-                peer: address_literal(client.peer),
-                tls: client.tls,
-                authenticated: client.user.is_some(),
-                by: self.hostname.to_string(),
-            },
             entry: Entry {
                 id,
                 from: from.clone(),
@@ -78,34 +67,17 @@ impl Delivery for Intake {
             },
             temp,
             file: None,
-            hops: HopCounter::new(self.max_received),
+            // The SMTP server's own field on top is counted too, but is not a hop the
+            // message arrived with.
+            hops: HopCounter::new(self.max_received.saturating_add(1)),
         })
     }
-}
-
-/// The inside of an address literal (RFC 5321 §4.1.3): `192.0.2.1`, `IPv6:2001:db8::1`.
-fn address_literal(ip: IpAddr) -> String {
-    match ip.to_canonical() {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => format!("IPv6:{v6}"),
-    }
-}
-
-/// What the `Received:` field says about the client.
-#[derive(Debug)]
-struct ReceivedFrom {
-    hello: String,
-    peer: String,
-    tls: bool,
-    authenticated: bool,
-    by: String,
 }
 
 /// A message on its way into the queue.
 #[derive(Debug)]
 pub struct Incoming {
     queue: Queue,
-    received: ReceivedFrom,
     entry: Entry,
     temp: PathBuf,
     file: Option<tokio::fs::File>,
@@ -113,41 +85,13 @@ pub struct Incoming {
 }
 
 impl Incoming {
-    /// The `Received:` field for this message (RFC 5321 §4.4, with RFC 3848's protocol
-    /// names); `for` names the recipient only when there is one.
-    fn received_field(&self) -> String {
-        let r = &self.received;
-        let hello = if r.hello.is_empty() {
-            "unknown"
-        } else {
-            &r.hello
-        };
-        let with = match (r.tls, r.authenticated) {
-            (false, false) => "ESMTP",
-            (true, false) => "ESMTPS",
-            (false, true) => "ESMTPA",
-            (true, true) => "ESMTPSA",
-        };
-        let date = rfc5322(self.entry.arrival);
-        let mut field = format!(
-            "Received: from {hello} ([{}])\r\n\tby {} with {with} id {}",
-            r.peer, r.by, self.entry.id
-        );
-        match self.entry.recipients.as_slice() {
-            [one] => field.push_str(&format!("\r\n\tfor {}; {date}\r\n", one.path)),
-            _ => field.push_str(&format!(";\r\n\t{date}\r\n")),
-        }
-        field
-    }
-
     async fn open(&mut self) -> std::io::Result<&mut tokio::fs::File> {
         if self.file.is_none() {
-            let mut file = tokio::fs::OpenOptions::new()
+            let file = tokio::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .open(&self.temp)
                 .await?;
-            file.write_all(self.received_field().as_bytes()).await?;
             self.file = Some(file);
         }
         Ok(self.file.as_mut().expect("opened above"))
@@ -292,19 +236,6 @@ mod tests {
         let mut hops = HopCounter::new(2);
         assert!(!hops.feed(&message));
         assert_eq!(hops.count, 2);
-    }
-
-    #[test]
-    fn peers_are_address_literals() {
-        assert_eq!(address_literal("192.0.2.1".parse().unwrap()), "192.0.2.1");
-        assert_eq!(
-            address_literal("::ffff:192.0.2.1".parse().unwrap()),
-            "192.0.2.1"
-        );
-        assert_eq!(
-            address_literal("2001:db8::1".parse().unwrap()),
-            "IPv6:2001:db8::1"
-        );
     }
 
     #[test]

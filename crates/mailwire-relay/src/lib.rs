@@ -5,8 +5,8 @@
 //!   accepted message survives `kill -9`. [`Queue::inspect`] opens it beside a running
 //!   server, whose relay takes in the flushes and deletions made there.
 //! - [`Intake`]: the [`Delivery`](mailwire_server::Delivery) an SMTP server hands mail
-//!   for other domains to; it adds a `Received:` field (RFC 5321 §4.4) and refuses a
-//!   message with more than 100 of them as a loop (§6.3).
+//!   for other domains to, below the `Received:` field the server adds (RFC 5321 §4.4);
+//!   it refuses a message that arrives with more than 100 of them as a loop (§6.3).
 //! - [`Relay`]: the task that takes due messages, groups recipients by domain, finds the
 //!   servers (static [`Route`]s or MX records, A / AAAA as a fallback, a null MX as a
 //!   permanent failure), sends with mailwire-tokio's `SmtpClient` (STARTTLS opportunistic
@@ -42,7 +42,7 @@
 //! let hostname = Domain::new("mx.example.org")?;
 //! let queue = Queue::open("/var/spool/mailwire")?;
 //! // The SMTP server's Delivery for recipients at other domains:
-//! let intake = Intake::new(queue.clone(), hostname.clone());
+//! let intake = Intake::new(queue.clone());
 //! # let _ = intake;
 //! let mut config = Config::new(hostname);
 //! config.routes.insert("example.net".into(), vec!["127.0.0.1:2526".parse()?]);

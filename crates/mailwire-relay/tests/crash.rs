@@ -49,7 +49,7 @@ async fn crash_child() {
     };
     let queue = Queue::open(dir.join("queue")).unwrap();
     let shutdown = Shutdown::new();
-    let intake = Intake::new(queue, Domain::new("mx.example.org").unwrap());
+    let intake = Intake::new(queue);
     let addr = serve(
         intake,
         TcpListener::bind("127.0.0.1:0").await.unwrap(),

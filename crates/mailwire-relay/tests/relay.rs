@@ -3,9 +3,10 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use mailwire_mime::DateTime;
 use mailwire_relay::{Clock, Config, Intake, Queue, Relay, Route, Status};
 use mailwire_server::memory::Memory;
 use mailwire_server::{
@@ -168,7 +169,7 @@ async fn near() -> Near {
     let clock = Clock::manual(T0);
     let queue = Queue::open_with(dir.path(), clock.clone()).unwrap();
     let shutdown = Shutdown::new();
-    let intake = Intake::new(queue.clone(), Domain::new("mx.example.org").unwrap());
+    let intake = Intake::new(queue.clone());
     let addr = serve(intake, bind().await, &shutdown);
     Near {
         dir,
@@ -229,11 +230,53 @@ fn config(routes: &[(&str, SocketAddr)]) -> Config {
     config
 }
 
-fn received(id: &str, rcpt: &str) -> String {
-    format!(
-        "Received: from client.example ([127.0.0.1])\r\n\tby mx.example.org with ESMTP id {id}\r\n\
-\tfor {rcpt}; {DATE0}\r\n"
-    )
+/// What a test server (mx.test) was given below the `Received:` field it put on top,
+/// which must name `hello` at 127.0.0.1.
+fn below_own_received(bytes: &[u8], hello: &str) -> Vec<u8> {
+    let head = format!("Received: from {hello} ([127.0.0.1])\r\n\tby mx.test with ESMTP id ");
+    assert!(bytes.starts_with(head.as_bytes()), "{bytes:?}");
+    // The field ends at the first line end not followed by a folded line.
+    let end = (0..bytes.len())
+        .find(|&i| bytes[i..].starts_with(b"\r\n") && bytes.get(i + 2) != Some(&b'\t'))
+        .unwrap();
+    bytes[end + 2..].to_vec()
+}
+
+/// The `Received:` field on top of the queued message `id`, as the SMTP server in front
+/// of the queue wrote it, checked part by part: from client.example at 127.0.0.1, by
+/// mx.test with ESMTP, a fresh twelve-digit id, `for` the one recipient when `rcpt`
+/// names it, and a date from the system clock (the queue's clock is a manual one).
+fn received(near: &Near, id: &str, rcpt: Option<&str>) -> String {
+    let bytes = std::fs::read(near.dir.path().join(format!("{id}.eml"))).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let head = "Received: from client.example ([127.0.0.1])\r\n\tby mx.test with ESMTP id ";
+    assert!(text.starts_with(head), "{text}");
+    let (server_id, rest) = text[head.len()..].split_at(12);
+    assert!(
+        server_id
+            .bytes()
+            .all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F')),
+        "{server_id}"
+    );
+    let before_date = match rcpt {
+        Some(rcpt) => format!("\r\n\tfor {rcpt}; "),
+        None => ";\r\n\t".to_owned(),
+    };
+    let date = rest
+        .strip_prefix(&before_date)
+        .unwrap_or_else(|| panic!("{rest}"));
+    let date = &date[..date.find("\r\n").unwrap()];
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let now = i64::try_from(now).unwrap();
+    assert!(
+        (now - 600..=now).any(|t| DateTime::from_timestamp(t, 0).to_rfc5322() == date),
+        "{date}"
+    );
+    let end = head.len() + server_id.len() + before_date.len() + date.len() + 2;
+    text[..end].to_owned()
 }
 
 /// The files in the queue directory, sorted.
@@ -282,6 +325,7 @@ async fn a_message_is_relayed_byte_for_byte_with_a_received_field() {
     let queued = near.queue.list();
     assert_eq!(queued.len(), 1);
     let id = queued[0].id.clone();
+    let trace = received(&near, &id, Some("<bob@example.net>"));
     assert_eq!(
         files(near.dir.path()),
         [format!("{id}.eml"), format!("{id}.env")]
@@ -305,10 +349,12 @@ async fn a_message_is_relayed_byte_for_byte_with_a_received_field() {
     shutdown.request();
     task.await.unwrap();
 
-    let mut expected = received(&id, "<bob@example.net>").into_bytes();
+    let mut expected = trace.clone().into_bytes();
     expected.extend_from_slice(MESSAGE);
+    let mut got = far.got();
+    got[0].bytes = below_own_received(&got[0].bytes, "mx.example.org");
     assert_eq!(
-        far.got(),
+        got,
         [Got {
             tls: false,
             from: "<ann@example.org>".into(),
@@ -351,6 +397,7 @@ async fn a_550_at_the_far_end_sends_a_report_to_the_sender() {
         ["250 2.0.0 Ok: queued\r\n", "250 2.0.0 Ok: queued\r\n"]
     );
     let id = near.queue.list()[0].id.clone();
+    let trace = received(&near, &id, None);
 
     let local = Recorder::default();
     let relay = Relay::new(
@@ -387,8 +434,7 @@ Last-Attempt-Date: Tue, 14 Nov 2023 22:14:20 +0000\r\n\
     // The original header comes back, without the body.
     let report = String::from_utf8(reports[0].bytes.clone()).unwrap();
     let header = format!(
-        "Content-Type: text/rfc822-headers\r\n\r\n\
-Received: from client.example ([127.0.0.1])\r\n\tby mx.example.org with ESMTP id {id};\r\n\t{DATE0}\r\n\
+        "Content-Type: text/rfc822-headers\r\n\r\n{trace}\
 From: Ann <ann@example.org>\r\nTo: Bob <bob@example.net>\r\nSubject: relayed\r\n\r\n--"
     );
     assert!(report.contains(&header), "{report}");
@@ -825,6 +871,7 @@ async fn ret_full_returns_the_whole_message() {
     envelope.dsn.ret = Some(Ret::Full);
     submit_envelope(near.addr, envelope, MESSAGE).await;
     let id = near.queue.list()[0].id.clone();
+    let trace = received(&near, &id, Some("<unknown@example.net>"));
     assert_eq!(near.queue.list()[0].ret, Some(Ret::Full));
     let local = Recorder::default();
     let relay = Relay::new(
@@ -836,10 +883,7 @@ async fn ret_full_returns_the_whole_message() {
     let reports = local.got();
     assert_eq!(reports.len(), 1);
     let report = String::from_utf8(reports[0].bytes.clone()).unwrap();
-    let mut returned = format!(
-        "Content-Type: message/rfc822\r\n\r\n{}",
-        received(&id, "<unknown@example.net>")
-    );
+    let mut returned = format!("Content-Type: message/rfc822\r\n\r\n{}", trace);
     returned.push_str(std::str::from_utf8(MESSAGE).unwrap());
     returned.push_str("\r\n--");
     assert!(report.contains(&returned), "{report}");
@@ -978,7 +1022,7 @@ Last-Attempt-Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
 async fn a_transaction_without_recipients_leaves_nothing_in_the_queue() {
     let dir = tempfile::tempdir().unwrap();
     let queue = Queue::open_with(dir.path(), Clock::manual(T0)).unwrap();
-    let intake = Intake::new(queue.clone(), Domain::new("mx.example.org").unwrap());
+    let intake = Intake::new(queue.clone());
     let client = Client::new("127.0.0.1".parse().unwrap(), "client.example");
     let from = ReversePath::parse("<ann@example.org>").unwrap();
     let mut t = intake
@@ -1204,6 +1248,7 @@ async fn the_next_server_takes_the_message_when_one_cannot_now() {
     )
     .await;
     let id = near.queue.list()[0].id.clone();
+    let trace = received(&near, &id, Some("<bob@example.net>"));
     // Down, then 421 at the greeting, then 451 to MAIL, then one that takes it.
     let mut config = config(&[]);
     config.routes.insert(
@@ -1218,12 +1263,15 @@ async fn the_next_server_takes_the_message_when_one_cannot_now() {
     let relay = Relay::new(near.queue.clone(), config, Arc::new(Recorder::default()));
     assert_eq!(relay.deliver_due().await, 1);
     assert_eq!(greylisting.count(), 1);
-    let mut expected = received(&id, "<bob@example.net>").into_bytes();
+    let mut expected = trace.clone().into_bytes();
     expected.extend_from_slice(MESSAGE);
     let got = far.got();
     assert_eq!(got.len(), 1);
     assert_eq!(
-        (got[0].to.clone(), got[0].bytes.clone()),
+        (
+            got[0].to.clone(),
+            below_own_received(&got[0].bytes, "mx.example.org")
+        ),
         (vec!["<bob@example.net>".to_owned()], expected)
     );
     assert_eq!(near.queue.list(), []);
@@ -1540,13 +1588,6 @@ impl Transaction for PerRecipientMessage {
     }
 }
 
-/// The relay's `Received:` field for a message to more than one recipient.
-fn received_for_all(id: &str) -> String {
-    format!(
-        "Received: from client.example ([127.0.0.1])\r\n\tby mx.example.org with ESMTP id {id};\r\n\t{DATE0}\r\n"
-    )
-}
-
 #[tokio::test]
 async fn local_recipients_answered_one_by_one_are_delivered_or_retried_each() {
     let near = near().await;
@@ -1563,12 +1604,13 @@ async fn local_recipients_answered_one_by_one_are_delivered_or_retried_each() {
         ["250 2.0.0 Ok: queued\r\n", "250 2.0.0 Ok: queued\r\n"]
     );
     let id = near.queue.list()[0].id.clone();
+    let trace = received(&near, &id, None);
     let local = PerRecipient::answering("<carol@example.org>", &[(452, "4.2.2 mailbox full")]);
     // No route for example.org: its mail never leaves this host.
     let relay = Relay::new(near.queue.clone(), config(&[]), Arc::new(local.clone()));
     assert_eq!(relay.deliver_due().await, 1);
 
-    let bytes = [received_for_all(&id).as_bytes(), MESSAGE].concat();
+    let bytes = [trace.as_bytes(), MESSAGE].concat();
     let got = local.got();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].from, "<ann@example.net>");
@@ -1608,6 +1650,7 @@ async fn a_local_recipient_refused_for_good_sends_a_report_to_the_sender() {
     )
     .await;
     let id = near.queue.list()[0].id.clone();
+    let trace = received(&near, &id, None);
     let local = PerRecipient::answering("<carol@example.org>", &[(550, "5.2.1 mailbox disabled")]);
     let relay = Relay::new(near.queue.clone(), config(&[]), Arc::new(local.clone()));
     near.clock.advance(Duration::from_secs(60));
@@ -1632,10 +1675,7 @@ Last-Attempt-Date: Tue, 14 Nov 2023 22:14:20 +0000\r\n\
 \r\n"
     );
     let report = String::from_utf8(got[1].bytes.clone()).unwrap();
-    let header = format!(
-        "Content-Type: text/rfc822-headers\r\n\r\n{}",
-        received_for_all(&id)
-    );
+    let header = format!("Content-Type: text/rfc822-headers\r\n\r\n{}", trace);
     assert!(report.contains(&header), "{report}");
     assert_eq!(near.queue.list(), []);
 }

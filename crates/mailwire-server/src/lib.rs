@@ -58,6 +58,7 @@ mod smtp;
 pub mod store;
 mod throttle;
 mod tls;
+pub mod trace;
 
 pub use auth::Authenticator;
 pub use delivery::{Client, Delivery, Transaction};

@@ -3,16 +3,20 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
 
 use mailwire_sasl::Mechanism;
 use mailwire_smtp::server::{Config, Event, Session};
-use mailwire_smtp::{Reply, ReversePath};
+use mailwire_smtp::{ForwardPath, Reply, ReversePath};
 use mailwire_tokio::{Connection, Next};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::login::Login;
 use crate::nonce::nonce;
 use crate::service::PerSecurity;
+use crate::trace;
 use crate::{
     Accepted, Authenticator, Client, Delivery, Security, Service, Throttle, Transaction,
     next_event_or_shutdown,
@@ -24,9 +28,15 @@ use crate::{
 /// The session configuration is taken as given, except that STARTTLS is offered exactly
 /// on [`Security::StartTls`] listeners and implicit TLS is set on [`Security::Implicit`]
 /// ones. A fresh nonce is given to every CRAM-MD5 and SCRAM-SHA-256 exchange.
+///
+/// Each message reaches the delivery with a [`trace::received`] field on top (RFC 5321
+/// §4.4: every server that takes a message adds one), naming the client, this host
+/// ([`Config::hostname`]), the protocol, a fresh identifier that the server's `message`
+/// log event repeats, and the time.
 #[derive(Debug)]
 pub struct SmtpServer<A, D> {
     configs: PerSecurity<Config>,
+    hostname: String,
     auth: Arc<A>,
     delivery: Arc<D>,
     throttle: Arc<Throttle>,
@@ -41,12 +51,14 @@ impl<A: Authenticator, D: Delivery> SmtpServer<A, D> {
             .auth_mechanisms
             .iter()
             .any(|m| matches!(m, Mechanism::CramMd5 | Mechanism::ScramSha256));
+        let hostname = config.hostname.to_string();
         let configs = PerSecurity::new(config, |c, security| {
             c.starttls = security == Security::StartTls;
             c.implicit_tls = security == Security::Implicit;
         });
         Self {
             configs,
+            hostname,
             auth,
             delivery,
             throttle,
@@ -116,6 +128,8 @@ struct Transfer<'a, A: Authenticator, D: Delivery> {
     login: Login<A>,
     client: Client,
     transaction: Option<D::Transaction>,
+    /// The trace of the transaction under way.
+    message: Message,
     /// Why the body under way will not be delivered, once a piece of it was refused.
     refused: Option<Reply>,
     tls: bool,
@@ -138,6 +152,7 @@ impl<'a, A: Authenticator, D: Delivery> Transfer<'a, A, D> {
                 tls,
             },
             transaction: None,
+            message: Message::default(),
             refused: None,
             tls,
             nonce_used: false,
@@ -164,6 +179,7 @@ impl<'a, A: Authenticator, D: Delivery> Transfer<'a, A, D> {
                     Ok(transaction) => {
                         tracing::debug!(%from, "sender accepted");
                         self.transaction = Some(transaction);
+                        self.message = Message::new();
                         session.accept()
                     }
                     Err(reply) => {
@@ -180,6 +196,10 @@ impl<'a, A: Authenticator, D: Delivery> Transfer<'a, A, D> {
                 match outcome {
                     Ok(()) => {
                         tracing::debug!(%to, "recipient accepted");
+                        self.message.recipients += 1;
+                        if self.message.recipients == 1 {
+                            self.message.first = Some(to);
+                        }
                         session.accept()
                     }
                     Err(reply) => {
@@ -189,12 +209,7 @@ impl<'a, A: Authenticator, D: Delivery> Transfer<'a, A, D> {
                 }
             }
             Event::MessageData { chunk } => {
-                if self.refused.is_none()
-                    && let Some(t) = self.transaction.as_mut()
-                    && let Err(reply) = t.data(chunk).await
-                {
-                    self.refused = Some(reply);
-                }
+                self.data(chunk, lmtp).await;
                 Ok(())
             }
             Event::Message {
@@ -251,6 +266,38 @@ impl<'a, A: Authenticator, D: Delivery> Transfer<'a, A, D> {
         }
     }
 
+    /// Hands the next piece of the body on, after the `Received:` field at its start.
+    async fn data(&mut self, chunk: Bytes, lmtp: bool) {
+        if !self.message.traced {
+            self.message.traced = true;
+            let field = trace::received(
+                &self.client,
+                &self.server.hostname,
+                lmtp,
+                &self.message.id,
+                self.message
+                    .first
+                    .as_ref()
+                    .filter(|_| self.message.recipients == 1),
+                SystemTime::now(),
+            );
+            self.deliver(Bytes::from(field)).await;
+        }
+        if !chunk.is_empty() {
+            self.deliver(chunk).await;
+        }
+    }
+
+    /// Hands `chunk` to the transaction, unless a piece was refused before.
+    async fn deliver(&mut self, chunk: Bytes) {
+        if self.refused.is_none()
+            && let Some(t) = self.transaction.as_mut()
+            && let Err(reply) = t.data(chunk).await
+        {
+            self.refused = Some(reply);
+        }
+    }
+
     /// The body is complete: deliver it and answer.
     async fn finish(
         &mut self,
@@ -260,13 +307,16 @@ impl<'a, A: Authenticator, D: Delivery> Transfer<'a, A, D> {
         size: u64,
         lmtp: bool,
     ) -> Result<(), mailwire_smtp::server::Error> {
+        // An empty body still gets its trace field.
+        self.data(Bytes::new(), lmtp).await;
         let refused = self.refused.take();
         let results = match (self.transaction.take(), refused) {
             (Some(t), None) => t.commit().await,
             (_, refused) => vec![Err(refused.unwrap_or_else(local_error)); recipients],
         };
         let delivered = results.iter().filter(|r| r.is_ok()).count();
-        tracing::info!(%from, size, recipients, delivered, "message");
+        let id = &self.message.id;
+        tracing::info!(%id, %from, size, recipients, delivered, "message");
         if lmtp {
             let replies = results
                 .into_iter()
@@ -290,6 +340,26 @@ impl<'a, A: Authenticator, D: Delivery> Transfer<'a, A, D> {
     fn abandon(&mut self) {
         self.transaction = None;
         self.refused = None;
+    }
+}
+
+/// The trace of a transaction: its identifier, and its recipients so far.
+#[derive(Debug, Default)]
+struct Message {
+    id: String,
+    /// How many recipients were accepted, and the first of them.
+    recipients: usize,
+    first: Option<ForwardPath>,
+    /// Whether the `Received:` field went ahead of the body.
+    traced: bool,
+}
+
+impl Message {
+    fn new() -> Self {
+        Self {
+            id: trace::message_id(),
+            ..Self::default()
+        }
     }
 }
 

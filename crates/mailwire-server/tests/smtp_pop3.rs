@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use mailwire_pop3::server::{Config as Pop3Config, PlaintextLogin};
 use mailwire_server::memory::Memory;
-use mailwire_server::{Pop3Server, SmtpServer, Throttle};
+use mailwire_server::{MailStore, Mailbox, Mailboxes, Pop3Server, SmtpServer, Throttle};
 use mailwire_smtp::Domain;
 use mailwire_smtp::server::Config as SmtpConfig;
+use tokio::io::AsyncReadExt;
 use wire::{Wire, memory};
 
 fn smtp(memory: &Memory, lmtp: bool) -> Arc<SmtpServer<Memory, Memory>> {
@@ -35,6 +36,20 @@ fn pop3(memory: &Memory) -> Arc<Pop3Server<Memory, Memory>> {
 }
 
 const BODY: &str = "Subject: hello\r\n\r\nHi Fred,\r\n.a line with a dot\r\n";
+
+/// The first message in `user`'s INBOX, as stored.
+async fn stored(memory: &Memory, user: &str) -> Vec<u8> {
+    let mailboxes = memory.open(user).await.unwrap();
+    let (view, snapshot) = mailboxes.select("INBOX", true).await.unwrap();
+    let mut content = view
+        .content(snapshot.messages[0].uid, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut bytes = Vec::new();
+    content.read_to_end(&mut bytes).await.unwrap();
+    bytes
+}
 
 async fn deliver(memory: &Memory) {
     let server = smtp(memory, false);
@@ -77,9 +92,17 @@ async fn smtp_delivers_and_pop3_retrieves_and_deletes() {
     w.ask("USER fred", "+OK").await;
     let pass = w.ask("PASS secret", "").await;
     assert!(pass.starts_with("+OK"), "{pass}");
+    // The message is the body below the server's Received field.
+    let stored = stored(&memory, "fred").await;
+    let trace = &stored[..stored.len() - BODY.len()];
+    assert_eq!(
+        wire::below_received(&stored, &[("client.example", "ESMTP")]),
+        BODY.as_bytes()
+    );
+    let trace = std::str::from_utf8(trace).unwrap();
     assert_eq!(
         w.ask("STAT", "+OK").await,
-        format!("+OK 1 {}\r\n", BODY.len())
+        format!("+OK 1 {}\r\n", stored.len())
     );
     let uidl = w.ask("UIDL 1", "+OK").await;
     assert!(uidl.starts_with("+OK 1 00000001"), "{uidl}");
@@ -87,14 +110,14 @@ async fn smtp_delivers_and_pop3_retrieves_and_deletes() {
     assert_eq!(
         retr,
         format!(
-            "+OK {} octets\r\nSubject: hello\r\n\r\nHi Fred,\r\n..a line with a dot\r\n.\r\n",
-            BODY.len()
+            "+OK {} octets\r\n{trace}Subject: hello\r\n\r\nHi Fred,\r\n..a line with a dot\r\n.\r\n",
+            stored.len()
         )
     );
     let top = w.ask("TOP 1 0", ".\r").await;
     assert_eq!(
         top,
-        "+OK top of message follows\r\nSubject: hello\r\n\r\n.\r\n"
+        format!("+OK top of message follows\r\n{trace}Subject: hello\r\n\r\n.\r\n")
     );
 
     // A second session finds the maildrop locked.
@@ -138,9 +161,14 @@ async fn lmtp_answers_each_recipient() {
     p.until("+OK").await;
     p.ask("USER jane", "+OK").await;
     p.ask("PASS pw", "+OK").await;
+    let stored = stored(&memory, "jane").await;
+    assert_eq!(
+        wire::below_received(&stored, &[("client.example", "LMTP")]),
+        BODY.as_bytes()
+    );
     assert_eq!(
         p.ask("STAT", "+OK").await,
-        format!("+OK 1 {}\r\n", BODY.len())
+        format!("+OK 1 {}\r\n", stored.len())
     );
 }
 

@@ -120,3 +120,29 @@ fn find_line(buf: &[u8], prefix: &[u8]) -> Option<usize> {
     }
     None
 }
+
+/// `bytes` below the `Received:` fields that SMTP or LMTP servers put on top, one for each
+/// of `hops` (outermost first), each checked to name its client (`from`) and its protocol
+/// (`with`) and to carry a twelve-digit id.
+pub(crate) fn below_received(mut bytes: &[u8], hops: &[(&str, &str)]) -> Vec<u8> {
+    for (from, with) in hops {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            text.starts_with(&format!("Received: from {from} (")),
+            "{from}: {text}"
+        );
+        // The field ends at the first line end not followed by a folded line.
+        let end = (0..bytes.len())
+            .find(|&i| bytes[i..].starts_with(b"\r\n") && bytes.get(i + 2) != Some(&b'\t'))
+            .expect("a whole field");
+        let field = &text[..end];
+        let at = field.find(&format!(" with {with} id ")).expect(field) + with.len() + 10;
+        let id = &field[at..at + 12];
+        assert!(
+            id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F')),
+            "{field}"
+        );
+        bytes = &bytes[end + 2..];
+    }
+    bytes.to_vec()
+}
