@@ -20,6 +20,8 @@ import smtplib
 import sys
 import time
 
+from mailtrace import RECEIVED, below_trace
+
 MESSAGE = b"\r\n".join(
     [
         b"From: Ann <ann@example.com>",
@@ -67,6 +69,9 @@ def check_below_added_headers(stored, message):
             continue
         assert line.lower().startswith(ADDED_HEADERS), (line, added)
     assert b"Delivered-To: <alice@localhost>\r\n" in added or b"Delivered-To: alice@localhost\r\n" in added, added
+    # Among them, the example server's own, from when it took the message over SMTP.
+    ours = [m for m in RECEIVED.finditer(added) if m["host"] == b"localhost"]
+    assert len(ours) == 1 and ours[0]["protocol"] == b"ESMTP", added
 
 
 def deliver(smtp_port, maildir, before=0):
@@ -144,7 +149,9 @@ def lmtp(lmtp_port, maildir):
     [stored] = wait_for_files(maildir, 1)
     with open(stored, "rb") as f:
         got = f.read()
-    assert got == b"Subject: LMTP in\r\n\r\n.dot\r\nbye\r\n", got
+    # Final delivery into the example's Maildir: its Return-Path and LMTP Received field.
+    hop = [(b"mta.example.com", b"localhost", b"LMTP")]
+    assert below_trace(got, b"<ann@example.com>", hop) == body, got
 
 
 step = sys.argv[1]

@@ -52,13 +52,20 @@ curl "${tls[@]}" --ssl-reqd "smtp://127.0.0.1:$submission_port" "${send[@]}" \
 status=$?
 set -e
 [ "$status" -eq 55 ] || { cat "$work/curl.err" >&2; exit 1; }
-# The python run left 3 messages; curl's are 4 to 6, in the order sent.
-curl "${tls[@]}" --ssl-reqd "pop3://127.0.0.1:$pop3_port/4" "${login[@]}" | cmp "$work/curl1.eml"
-curl "${tls[@]}" "pop3s://127.0.0.1:$pop3s_port/5" "${login[@]}" | cmp "$work/curl2.eml"
+# The python run left 3 messages; curl's are 4 to 6, in the order sent, each below the
+# server's Return-Path and Received fields, the latter naming how it came in (RFC 3848):
+# STARTTLS, then STARTTLS and AUTH, then implicit TLS and AUTH.
+curl "${tls[@]}" --ssl-reqd "pop3://127.0.0.1:$pop3_port/4" "${login[@]}" >"$work/got1.eml"
+curl "${tls[@]}" "pop3s://127.0.0.1:$pop3s_port/5" "${login[@]}" >"$work/got2.eml"
 curl "${tls[@]}" --ssl-reqd "imap://127.0.0.1:$imap_port/INBOX;UID=6" "${login[@]}" \
-    | cmp "$work/curl3.eml"
+    >"$work/got3.eml"
+for n_protocol in 1,ESMTPS 2,ESMTPSA 3,ESMTPSA; do
+    n=${n_protocol%,*}
+    python3 .ci/interop/mailtrace.py "$work/curl$n.eml" "$work/got$n.eml" \
+        --return-path '<curl@example.org>' --received "*,localhost,${n_protocol#*,}"
+done
 curl "${tls[@]}" "imaps://127.0.0.1:$imaps_port/INBOX;UID=4" "${login[@]}" \
-    | cmp "$work/curl1.eml"
+    | cmp "$work/got1.eml"
 # Without the certificate, curl refuses the server (60: peer certificate not trusted).
 set +e
 curl --silent "imaps://127.0.0.1:$imaps_port/INBOX;UID=4" "${login[@]}" >/dev/null
@@ -75,7 +82,7 @@ start_mail_server
 grep -qx "mail-server: TLS certificate $cert (self-signed, generated earlier)" "$work/server.log"
 [ "$(printed_fingerprint)" = "$generated" ]
 curl "${tls[@]}" "imaps://127.0.0.1:$imaps_port/INBOX;UID=4" "${login[@]}" \
-    | cmp "$work/curl1.eml"
+    | cmp "$work/got1.eml"
 echo "certificate: kept across a restart"
 
 # --cert / --key: that pair is served, and nothing is generated.
@@ -92,7 +99,7 @@ start_mail_server --cert "$work/given/cert.pem" --key "$work/given/key.pem"
 [ ! -e "$data/tls" ]
 [ "$(printed_fingerprint)" = "$(fingerprint "$cert")" ]
 curl --silent --show-error --cacert "$cert" "pop3s://127.0.0.1:$pop3s_port/4" "${login[@]}" \
-    | cmp "$work/curl1.eml"
+    | cmp "$work/got1.eml"
 echo "certificate: --cert and --key served as given"
 
 echo "interop: mail-server over TLS with smtplib, poplib, imaplib and curl passed"

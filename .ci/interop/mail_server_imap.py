@@ -8,6 +8,8 @@ import socket
 import sys
 import time
 
+from mailtrace import below_trace
+
 smtp_port, imap_port, maildir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 
 deadline = time.time() + 30
@@ -84,7 +86,10 @@ typ, data = imap.search(None, "FROM", "carol")
 assert data == [b"2"], data
 
 typ, data = imap.fetch("1", "(BODY.PEEK[] FLAGS)")
-assert data[0][1] == first, data
+# Below the sender's Return-Path and the server's Received field.
+assert below_trace(
+    data[0][1], b"<alice@example.org>", [(None, b"localhost", b"ESMTP")]
+) == first, data
 assert b"FLAGS (\\Recent)" in data[0][0] or b"FLAGS (\\Recent)" in data[1], data
 typ, data = imap.fetch("1", "(ENVELOPE)")
 assert data == [

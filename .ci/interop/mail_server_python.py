@@ -7,6 +7,8 @@ import socket
 import sys
 import time
 
+from mailtrace import split_trace
+
 smtp_port, pop3_port, maildir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 
 deadline = time.time() + 30
@@ -63,9 +65,17 @@ with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
 
 stored = sorted(os.listdir(os.path.join(maildir, "new")))
 assert len(stored) == 2, stored
+# Final delivery: the sender's Return-Path and the server's Received field, then the
+# message byte for byte.
+received = [(b"client.example.org", b"localhost", b"ESMTP")]
 with open(os.path.join(maildir, "new", stored[0]), "rb") as f:
-    assert f.read() == message, "the stored message differs from what smtplib sent"
-print("smtplib: 2 messages delivered, stored byte for byte; 550 5.1.1 and 5.7.1 refusals")
+    trace, body = split_trace(f.read(), b"<bob@example.org>", received)
+    assert body == message, "the stored message differs from what smtplib sent"
+with open(os.path.join(maildir, "new", stored[1]), "rb") as f:
+    trace2, body2 = split_trace(f.read(), b"<>", received)
+    assert body2 == b"Subject: second\r\n\r\nshort\r\n", body2
+print("smtplib: 2 messages delivered, stored byte for byte below Return-Path and Received;"
+      " 550 5.1.1 and 5.7.1 refusals")
 
 pop = poplib.POP3("127.0.0.1", pop3_port, timeout=30)
 assert pop.getwelcome().startswith(b"+OK"), pop.getwelcome()
@@ -84,9 +94,9 @@ pop.user("alice")
 pop.pass_("open sesame")
 count, size = pop.stat()
 assert count == 2, count
-assert size == len(message) + len(b"Subject: second\r\n\r\nshort\r\n"), size
+assert size == len(trace + message) + len(trace2 + b"Subject: second\r\n\r\nshort\r\n"), size
 _, listing, _ = pop.list()
-assert listing[0] == b"1 %d" % len(message), listing
+assert listing[0] == b"1 %d" % len(trace + message), listing
 _, uids, _ = pop.uidl()
 # Unique-ids as Dovecot forms them: the UID and the UIDVALIDITY in hexadecimal.
 unique_ids = [u.split()[1].decode() for u in uids]
@@ -95,9 +105,10 @@ assert len(set(unique_ids)) == 2 and all(
     len(u) == 16 and int(u, 16) >= 0 for u in unique_ids
 ), uids
 _, got, octets = pop.retr(1)
-assert b"\r\n".join(got) + b"\r\n" == message, "RETR differs from the message"
+assert b"\r\n".join(got) + b"\r\n" == trace + message, "RETR differs from the message"
 _, top, _ = pop.top(1, 2)
-assert top == lines[:4] + lines[4:6], top
+trace_lines = trace.split(b"\r\n")[:-1]
+assert top == trace_lines + lines[:4] + lines[4:6], top
 pop.dele(1)
 count, _ = pop.stat()
 assert count == 1, count

@@ -10,6 +10,8 @@ import socket
 import ssl
 import sys
 
+from mailtrace import RECEIVED, below_trace
+
 (smtp_port, submission_port, smtps_port, pop3_port, pop3s_port, imap_port,
  imaps_port) = (int(p) for p in sys.argv[1:8])
 cert, maildir = sys.argv[8], sys.argv[9]
@@ -107,7 +109,7 @@ with smtplib.SMTP(host, smtp_port, timeout=30) as smtp:
     assert smtp.esmtp_features.get("auth", "").split() == ["SCRAM-SHA-256", "PLAIN", "LOGIN"], smtp.esmtp_features
     assert "starttls" not in smtp.esmtp_features, smtp.esmtp_features
     assert smtp.sendmail("alice@example.org", ["alice@localhost"], message(1)) == {}
-    sent.append(message(1))
+    sent.append((b"ESMTPS", message(1)))
 
 # Submission with STARTTLS ("localhost": the certificate names it too), then AUTH.
 with smtplib.SMTP("localhost", submission_port, timeout=30) as smtp:
@@ -118,7 +120,7 @@ with smtplib.SMTP("localhost", submission_port, timeout=30) as smtp:
     code, text = smtp.login(user, password)
     assert (code, text) == (235, b"2.7.0 Authentication successful"), (code, text)
     assert smtp.sendmail("alice@example.org", ["alice@localhost"], message(2)) == {}
-    sent.append(message(2))
+    sent.append((b"ESMTPSA", message(2)))
 
 # Submission over implicit TLS.
 with smtplib.SMTP_SSL(host, smtps_port, timeout=30, context=trusting) as smtp:
@@ -127,15 +129,23 @@ with smtplib.SMTP_SSL(host, smtps_port, timeout=30, context=trusting) as smtp:
     assert "starttls" not in smtp.esmtp_features, smtp.esmtp_features
     smtp.login(user, password)
     assert smtp.sendmail("alice@example.org", ["alice@localhost"], message(3)) == {}
-    sent.append(message(3))
+    sent.append((b"ESMTPSA", message(3)))
 assert len(os.listdir(os.path.join(maildir, "new"))) == 3
 print("smtplib: STARTTLS on smtp, STARTTLS + AUTH on submission, SMTP_SSL + AUTH on smtps")
+
+
+def delivered(data):
+    """(protocol, message): a message fetched back, below the sender's Return-Path and the
+    server's Received field, which names the protocol it came in by (RFC 3848)."""
+    protocol = RECEIVED.search(data)["protocol"]
+    hop = [(b"client.example.org", b"localhost", protocol)]
+    return protocol, below_trace(data, b"<alice@example.org>", hop)
 
 
 def check_maildrop(pop):
     count, _ = pop.stat()
     assert count == 3, count
-    got = sorted(b"\r\n".join(pop.retr(i)[1]) + b"\r\n" for i in (1, 2, 3))
+    got = sorted(delivered(b"\r\n".join(pop.retr(i)[1]) + b"\r\n") for i in (1, 2, 3))
     assert got == sorted(sent), got
 
 
@@ -165,7 +175,7 @@ def check_mailbox(imap):
     assert (typ, data) == ("OK", [b"3"]), (typ, data)
     typ, data = imap.fetch("1:3", "(BODY.PEEK[])")
     assert typ == "OK", typ
-    got = sorted(part[1] for part in data if isinstance(part, tuple))
+    got = sorted(delivered(part[1]) for part in data if isinstance(part, tuple))
     assert got == sorted(sent), got
     imap.logout()
 

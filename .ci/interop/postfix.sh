@@ -13,7 +13,7 @@
 #   b. the example server, given --route example.net=Postfix, relays a message submitted
 #      to it with AUTH: one copy in Postfix's Maildir, byte for byte below the trace fields;
 #   c. Postfix relays a message injected with smtplib to the example server's account:
-#      fetched over IMAP, byte for byte below Postfix's Received field.
+#      fetched over IMAP, byte for byte below the trace fields of both.
 # Runs as root, as CI does: Postfix's master starts as root and its delivery agents take
 # the users named in the configuration.
 set -euo pipefail
@@ -395,17 +395,22 @@ assert got.endswith(sent), got
 head = got[: len(got) - len(sent)].decode()
 fields = re.findall(r"[^\r\n]+\r\n(?:[ \t][^\r\n]*\r\n)*", head)
 assert "".join(fields) == head, head
-# The example server stores mail for its own accounts as it came: above the message is
-# Postfix's Received field alone.
-assert len(fields) == 1, fields
+# Above the message: the example server's Return-Path (final delivery) and its Received
+# field (it took the message from Postfix over STARTTLS), then Postfix's Received field.
+assert len(fields) == 3, fields
+assert fields[0] == "Return-Path: <carol@example.net>\r\n", fields[0]
+sys.path.insert(0, ".ci/interop")
+from mailtrace import split_trace
+split_trace(fields[1].encode(), None, [(b"postfix.test", b"localhost", b"ESMTPS")])
+assert fields[1].endswith(f"for <{user}>; " + fields[1].rsplit("; ", 1)[1]), fields[1]
 assert re.fullmatch(r"Received: from (?:\S+ )?\(localhost \[127\.0\.0\.1\]\)\r\n"
                     r"\tby postfix\.test \(Postfix\) with ESMTP id [0-9A-F]+\r\n"
-                    r"\tfor <" + re.escape(user) + r">; .*\r\n", fields[0]), fields[0]
+                    r"\tfor <" + re.escape(user) + r">; .*\r\n", fields[2]), fields[2]
 PY
 grep -q "to=<$user>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$smtp_port, .*status=sent" "$pf/maillog"
 # Postfix took the example server's STARTTLS (unverified: smtp_tls_security_level = may).
 grep -q "Untrusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:$smtp_port: TLSv1\.3" \
     "$pf/maillog"
-echo "c. Postfix -> example server: fetched over IMAP byte for byte, below Postfix's Received"
+echo "c. Postfix -> example server: fetched over IMAP byte for byte, below the trace fields"
 
 echo "interop: Postfix and the example server relay to each other; mail-send submits to Postfix"
