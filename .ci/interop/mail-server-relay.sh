@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Two example mail servers on loopback, for a.test and b.test. A message submitted to the
 # first (AUTH after STARTTLS) for a user of the second is relayed over SMTP and fetched
-# over IMAP from the second, byte for byte but for the Received field the first added; a
+# over IMAP from the second, byte for byte below the trace fields each of them added; a
 # recipient the second does not know brings a failure report (RFC 3464) to the sender's
 # INBOX on the first; `mail-server queue list` shows the queue empty afterwards. Then the
 # second is stopped: a message for it waits in the first's queue with the connection
 # failure, and once the second is back on the same port, arrives after a retry (the first
-# retries 2 seconds after a failure, `--retry-first 2s`).
+# retries 2 seconds after a failure, `--retry-first 2s`). Last, a message sent with
+# NOTIFY=SUCCESS brings a "delivered" report (RFC 3461) from the second back to the sender.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -165,7 +166,8 @@ grep -q '^  <user@b\.test> Pending, [1-9][0-9]* attempt(s), next at [0-9]*: ' <<
 }
 
 # b.test back on the same port: the next retry delivers, within 60 seconds.
-smtp_at=127.0.0.1:$b_smtp start b.test
+# It now knows its way back to a.test, for the delivery report asked for below.
+smtp_at=127.0.0.1:$b_smtp start b.test --route "a.test=127.0.0.1:$(port a.test SMTP)"
 for i in $(seq 600); do
     [ -z "$("$bin" queue list --data "$work/a.test")" ] && break
     [ "$i" -lt 600 ] || { echo "the message was not delivered after b.test came back" >&2; exit 1; }
@@ -192,3 +194,57 @@ imap.logout()
 PY
 echo "relay: b.test back up got the message after a retry (${BASH_REMATCH[0]})"
 echo "interop: a message for a server that was down arrives after a retry"
+
+# NOTIFY=SUCCESS across both (RFC 3461): a.test passes it on, since b.test offers DSN;
+# b.test delivers to its account and sends the "delivered" report back to a.test, where
+# it lands in the sender's INBOX beside the earlier failure report.
+timeout 90 python3 - "$work" "$(port a.test submission)" "$(port a.test IMAPS)" \
+    "$(port b.test IMAPS)" <<'PY'
+import imaplib, smtplib, ssl, sys, time
+
+work, submission, a_imaps, b_imaps = sys.argv[1], *map(int, sys.argv[2:])
+def tls(domain):
+    return ssl.create_default_context(cafile=f"{work}/{domain}/tls/cert.pem")
+
+message = (
+    b"From: User A <user@a.test>\r\nTo: User B <user@b.test>\r\n"
+    b"Subject: tell me\r\nMessage-ID: <relay-3@a.test>\r\n\r\nPlease confirm.\r\n"
+)
+with smtplib.SMTP("127.0.0.1", submission, timeout=30) as smtp:
+    smtp.starttls(context=tls("a.test"))
+    smtp.login("user@a.test", "pw-a.test")
+    assert smtp.has_extn("dsn"), smtp.esmtp_features
+    refused = smtp.sendmail("user@a.test", ["user@b.test"], message,
+                            mail_options=["ENVID=tell-me-1"],
+                            rcpt_options=["NOTIFY=SUCCESS"])
+    assert refused == {}, refused
+
+def messages(domain, port, want):
+    deadline = time.monotonic() + 60
+    while True:
+        imap = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=tls(domain))
+        imap.login(f"user@{domain}", f"pw-{domain}")
+        count = int(imap.select("INBOX")[1][0])
+        if count >= want:
+            typ, data = imap.fetch(f"{want}", "(BODY.PEEK[])")
+            imap.logout()
+            assert count == want, (domain, count)
+            return data[0][1]
+        imap.logout()
+        assert time.monotonic() < deadline, f"{domain}: {count} of {want} messages"
+        time.sleep(0.3)
+
+delivered = messages("b.test", b_imaps, 3)
+assert delivered.endswith(message), delivered
+report = messages("a.test", a_imaps, 2)
+for expected in (
+    b"Subject: Successful Mail Delivery Report\r\n",
+    b"Reporting-MTA: dns; mx.b.test\r\nOriginal-Envelope-Id: tell-me-1\r\n",
+    b"Final-Recipient: rfc822; user@b.test\r\nAction: delivered\r\nStatus: 2.0.0\r\n",
+    b"Message-ID: <relay-3@a.test>\r\n",
+):
+    assert expected in report, (expected, report)
+assert report.startswith(b"Return-Path: <>\r\n"), report[:200]
+print("relay: NOTIFY=SUCCESS passed on by a.test, answered by b.test on delivery")
+PY
+echo "interop: a delivery report asked for by NOTIFY=SUCCESS comes back across servers"

@@ -866,12 +866,11 @@ impl Delivery for Accounts {
         params: &MailParameters,
     ) -> Result<ToAccounts, Reply> {
         let queued = self.queues_local_mail();
-        // Only a client that logged in may send mail on to other domains.
+        // Only a client that logged in may send mail on to other domains (checked at
+        // RCPT); any client's mail for the accounts may go through the queue.
         let relay = match &self.relay {
-            Some(intake) if queued || client.user.is_some() => {
-                Some(intake.mail(client, from, params).await?)
-            }
-            _ => None,
+            Some(intake) => Some(intake.mail(client, from, params).await?),
+            None => None,
         };
         let local = if queued {
             None
@@ -910,19 +909,23 @@ impl Transaction for ToAccounts {
             self.relayed.push(true);
             return Ok(());
         }
+        // NOTIFY=SUCCESS is answered at final delivery (RFC 3461 §6.2.1), which the relay
+        // task makes for the mail it queued and then reports on.
+        let queue_it = params.notify.is_some_and(|n| n.success) && self.relay.is_some();
         match (&mut self.local, &mut self.relay) {
-            (Some(local), _) => {
+            (Some(local), _) if !queue_it => {
                 local.rcpt(to, params).await?;
                 self.relayed.push(false);
             }
-            (None, Some(relay)) => {
+            (_, Some(relay)) => {
                 // Checked here (`550 5.1.1` for an unknown user), delivered by the relay
-                // task, which retries or reports each recipient the LMTP server refuses.
+                // task, which retries or reports each recipient the local delivery
+                // refuses, and reports a delivery asked about.
                 self.users.recipient(to, self.authenticated)?;
                 relay.rcpt(to, params).await?;
                 self.relayed.push(true);
             }
-            (None, None) => return Err(reply(451, "4.3.0 mailbox unavailable")),
+            (_, None) => return Err(reply(451, "4.3.0 mailbox unavailable")),
         }
         Ok(())
     }
@@ -1617,6 +1620,116 @@ pub(crate) mod tests {
             .unwrap_or_default();
         files.sort();
         files.into_iter().map(|f| fs::read(f).unwrap()).collect()
+    }
+
+    /// An SMTP server on loopback for `accounts`, as the example's port 25 (no TLS).
+    async fn smtp_server(accounts: &Arc<Accounts>, shutdown: &Shutdown) -> std::net::SocketAddr {
+        let mut config = SmtpConfig::new(Domain::new("mx.example.org").unwrap());
+        config.starttls = false;
+        config.dsn = true;
+        let smtp = SmtpServer::new(
+            config,
+            Arc::clone(accounts),
+            Arc::clone(accounts),
+            Arc::new(Throttle::new()),
+        );
+        let mut listeners = Listeners::new(Limits::default(), shutdown.signal());
+        let at = listeners
+            .add(
+                Arc::new(smtp),
+                TcpListener::bind("127.0.0.1:0").await.unwrap(),
+                Security::Plain,
+                mailwire::tokio::Tls::None,
+            )
+            .unwrap();
+        tokio::spawn(listeners.run());
+        at
+    }
+
+    #[tokio::test]
+    async fn notify_success_for_an_account_is_answered_at_delivery() {
+        use mailwire::relay::{Clock, Config as RelayConfig, Queue, Relay};
+
+        let (data, mut accounts) = accounts();
+        let queue =
+            Queue::open_with(data.path().join("queue"), Clock::manual(1_700_000_000)).unwrap();
+        accounts.relay_through(Intake::new(queue.clone()));
+        let accounts = Arc::new(accounts);
+        let shutdown = Shutdown::new();
+        let at = smtp_server(&accounts, &shutdown).await;
+        let mut s = BufReader::new(TcpStream::connect(at).await.unwrap());
+        assert!(command(&mut s, "").await.starts_with("220 "));
+        command(&mut s, "EHLO client.example").await;
+        for (line, reply) in [
+            ("MAIL FROM:<bob@example.org> ENVID=q1", "250 2.1.0 Ok\r\n"),
+            (
+                "RCPT TO:<alice@example.org> NOTIFY=SUCCESS",
+                "250 2.1.5 Ok\r\n",
+            ),
+            ("RCPT TO:<carol@example.net>", "250 2.1.5 Ok\r\n"),
+            (
+                "RCPT TO:<nobody@example.org> NOTIFY=SUCCESS",
+                "550 5.1.1 no such user here\r\n",
+            ),
+        ] {
+            assert_eq!(command(&mut s, line).await, reply, "{line}");
+        }
+        assert!(command(&mut s, "DATA").await.starts_with("354 "));
+        let sent = command(&mut s, "Subject: hi\r\n\r\nhello\r\n.").await;
+        assert_eq!(sent, "250 2.0.0 Ok: queued\r\n");
+        // carol's copy is delivered at once; alice's waits, synced, in the queue.
+        assert_eq!(inbox(data.path(), "carol@example.net").len(), 1);
+        assert!(inbox(data.path(), "alice@example.org").is_empty());
+        let queued = queue.list();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].recipients.len(), 1);
+        assert_eq!(
+            queued[0].recipients[0].path.to_string(),
+            "<alice@example.org>"
+        );
+
+        let mut config = RelayConfig::new(Domain::new("mx.example.org").unwrap());
+        config.local_domains = accounts.domains();
+        config.dns = false;
+        let relay = Relay::new(
+            queue.clone(),
+            config,
+            Arc::new(Mailboxes(Arc::clone(&accounts))),
+        );
+        assert_eq!(relay.deliver_due().await, 1);
+        assert_eq!(queue.list(), []);
+        let trace = [
+            "Return-Path: <bob@example.org>\r\n",
+            "Received: from client.example ([127.0.0.1])\r\n\tby mx.example.org with ESMTP id ",
+        ];
+        let alice = inbox(data.path(), "alice@example.org");
+        assert_eq!(alice.len(), 1);
+        assert_eq!(
+            below_trace(&alice[0], &trace),
+            b"Subject: hi\r\n\r\nhello\r\n"
+        );
+        // The report, in the sender's own INBOX: alice's delivery, and nothing on carol.
+        let reports = inbox(data.path(), "bob@example.org");
+        assert_eq!(reports.len(), 1);
+        let report = String::from_utf8(reports[0].clone()).unwrap();
+        assert!(report.starts_with("Return-Path: <>\r\n"), "{report}");
+        assert!(
+            report.contains("\r\nSubject: Successful Mail Delivery Report\r\n"),
+            "{report}"
+        );
+        assert!(
+            report.contains(
+                "Original-Envelope-Id: q1\r\n\
+                 Arrival-Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
+                 \r\n\
+                 Final-Recipient: rfc822; alice@example.org\r\n\
+                 Action: delivered\r\n\
+                 Status: 2.0.0\r\n"
+            ),
+            "{report}"
+        );
+        assert!(!report.contains("carol"), "{report}");
+        shutdown.request();
     }
 
     #[tokio::test]

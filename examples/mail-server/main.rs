@@ -17,7 +17,11 @@
 //! its domain (MX, then A / AAAA) or a `--route`, each tried in turn, retried with backoff
 //! (the first wait `--retry-first`, 5 minutes) for five days, and reported back to the
 //! sender (RFC 3464) if it fails; `mail-server queue list | flush | delete` shows and
-//! changes the queue, also while the server runs. It listens on 127.0.0.1:
+//! changes the queue, also while the server runs. The SMTP ports offer DSN (RFC 3461):
+//! RET, ENVID and ORCPT are kept and passed on, and NOTIFY is honoured, a recipient here
+//! that asked for NOTIFY=SUCCESS being delivered through the queue and reported on.
+//! Every message gets a `Received:` field as it comes in, and a `Return-Path:` field when
+//! it lands in a Maildir (RFC 5321 §4.4). It listens on 127.0.0.1:
 //!
 //! | port | flag           | what                                          |
 //! |------|----------------|-----------------------------------------------|
@@ -430,6 +434,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     relay.max_message_size = Some(args.max_message_size);
     relay.auth_mechanisms = accounts.mechanisms();
     relay.plaintext_auth = args.allow_plaintext;
+    // RET, ENVID, NOTIFY and ORCPT (RFC 3461): the queue keeps them, the relay task
+    // passes them on or answers them.
+    relay.dsn = true;
     let mut submission = relay.clone();
     submission.require_auth = true;
     let smtp_server = |config| {

@@ -9,12 +9,13 @@ use mailwire_smtp::{ForwardPath, Ret, XText};
 use crate::clock::rfc5322;
 use crate::entry::{Entry, Recipient, xtext};
 
-/// One recipient reported on: given up on, or relayed to a server that reports nothing.
+/// One recipient reported on: given up on, delayed, delivered here, or relayed to a server
+/// that reports nothing.
 #[derive(Debug, Clone)]
 pub(crate) struct Failed {
     /// The recipient as last recorded.
     pub(crate) recipient: Recipient,
-    /// The RFC 3464 action: `failed`, `delayed` or `relayed`.
+    /// The RFC 3464 action: `failed`, `delayed`, `delivered` or `relayed`.
     pub(crate) action: &'static str,
     /// For a delay: until when delivery will be tried.
     pub(crate) retry_until: Option<u64>,
@@ -50,6 +51,8 @@ impl Report<'_> {
         let boundary = format!("{}/{}", self.id, self.hostname);
         let failed = self.failed.iter().any(|f| f.action == "failed");
         let delayed = self.failed.iter().any(|f| f.action == "delayed");
+        let delivered = self.failed.iter().all(|f| f.action == "delivered");
+        let relayed = self.failed.iter().all(|f| f.action == "relayed");
         let to = match self.entry.from.mailbox() {
             Some(m) => m.to_string(),
             None => String::new(),
@@ -82,15 +85,24 @@ This is the mail system at {host}.\r\n\
                 "Undelivered Mail Returned to Sender"
             } else if delayed {
                 "Delayed Mail (still being retried)"
-            } else {
+            } else if delivered {
+                "Successful Mail Delivery Report"
+            } else if relayed {
                 "Delivery Status Notification (Relayed)"
+            } else {
+                "Delivery Status Notification"
             },
             intro = if failed {
                 "Your message could not be delivered to one or more recipients."
             } else if delayed {
                 "Your message could not be delivered yet; delivery will be tried again."
-            } else {
+            } else if delivered {
+                "Your message was delivered to the mailbox of each recipient below."
+            } else if relayed {
                 "Your message was relayed to a server that sends no delivery notifications."
+            } else {
+                "Your message was delivered to some recipients below, and relayed to servers\r\n\
+                 that send no delivery notifications for the others."
             },
             date = rfc5322(self.now),
             id = self.id,

@@ -336,17 +336,29 @@ impl<L: Delivery> Relay<L> {
             Outcome::Delivered { remote, relayed } => {
                 let to = remote.as_deref().unwrap_or("local delivery");
                 tracing::info!(%id, recipient = %r.path, remote = %to, attempts = r.attempts, "delivered");
+                let local = remote.is_none();
                 r.status = Status::Delivered;
                 r.remote = remote.or(r.remote.take());
-                // RFC 3461 §6.2.2: a server without DSN takes over no NOTIFY=SUCCESS, so
-                // this host reports the message as relayed.
-                (relayed && r.notify.is_some_and(|n| n.success)).then(|| Failed {
+                // NOTIFY=SUCCESS is answered where it stops: at the local delivery, which
+                // is final (RFC 3461 §6.2.1), and at a server without DSN, which takes
+                // over no NOTIFY (§6.2.2); a server with DSN answers it itself.
+                let (action, reason) = if local {
+                    ("delivered", "delivered to the mailbox")
+                } else if relayed {
+                    (
+                        "relayed",
+                        "relayed to a server that sends no delivery notifications",
+                    )
+                } else {
+                    return None;
+                };
+                r.notify.is_some_and(|n| n.success).then(|| Failed {
                     recipient: r.clone(),
-                    action: "relayed",
+                    action,
                     retry_until: None,
                     status: "2.0.0".to_owned(),
                     diagnostic: None,
-                    reason: "relayed to a server that sends no delivery notifications".to_owned(),
+                    reason: reason.to_owned(),
                     last_attempt: now,
                 })
             }

@@ -1639,6 +1639,68 @@ async fn local_recipients_answered_one_by_one_are_delivered_or_retried_each() {
 }
 
 #[tokio::test]
+async fn notify_success_for_a_local_recipient_is_answered_at_delivery() {
+    let near = near().await;
+    let success = Notify {
+        success: true,
+        ..Notify::NEVER
+    };
+    submit(
+        near.addr,
+        "<ann@example.org>",
+        &["<bob@example.org>", "<carol@example.org>"],
+        Some(vec![
+            RecipientDsn::new(Some(success), None),
+            RecipientDsn::default(),
+        ]),
+        MESSAGE,
+    )
+    .await;
+    let local = PerRecipient::answering("<nobody@example.org>", &[]);
+    let relay = Relay::new(near.queue.clone(), config(&[]), Arc::new(local.clone()));
+    assert_eq!(relay.deliver_due().await, 1);
+
+    let got = local.got();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].to, ["<bob@example.org>", "<carol@example.org>"]);
+    // Only bob asked: the report names him alone, with the header of the message.
+    assert_eq!(
+        (got[1].from.as_str(), got[1].to.as_slice()),
+        ("<>", &["<ann@example.org>".to_owned()][..])
+    );
+    assert_eq!(
+        status_part(&got[1].bytes),
+        "Reporting-MTA: dns; mx.example.org\r\n\
+Original-Envelope-Id: env-1\r\n\
+Arrival-Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
+\r\n\
+Final-Recipient: rfc822; bob@example.org\r\n\
+Action: delivered\r\n\
+Status: 2.0.0\r\n\
+Last-Attempt-Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n\
+\r\n"
+    );
+    let report = String::from_utf8(got[1].bytes.clone()).unwrap();
+    assert!(
+        report.contains("\r\nSubject: Successful Mail Delivery Report\r\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "Your message was delivered to the mailbox of each recipient below.\r\n\r\n\
+             <bob@example.org>: delivered to the mailbox\r\n"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("Content-Type: text/rfc822-headers\r\n"),
+        "{report}"
+    );
+    assert!(!report.contains("Hello Bob"), "{report}");
+    assert_eq!(near.queue.list(), []);
+}
+
+#[tokio::test]
 async fn a_local_recipient_refused_for_good_sends_a_report_to_the_sender() {
     let near = near().await;
     submit(
