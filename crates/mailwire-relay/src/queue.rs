@@ -1,7 +1,7 @@
 //! The queue on disk: one directory, two files a message.
 //!
-//! `ID.eml` holds the content as it will be sent (the `Received:` field added here
-//! included), `ID.env` the envelope and each recipient's state ([`Entry`]). Both are
+//! `ID.eml` holds the content as it will be sent (with the SMTP server's `Received:` field
+//! on top), `ID.env` the envelope and each recipient's state ([`Entry`]). Both are
 //! written under a `.tmp` name, synced, renamed into place, and the directory synced; the
 //! envelope's rename is the moment a message exists, so a crash before it leaves only a
 //! temporary or an orphaned content file, which [`Queue::open`] removes. A state change
@@ -10,6 +10,11 @@
 //! Another process (a command-line tool beside a running server) opens the same directory
 //! with [`Queue::inspect`]: its `flush` and `delete` change the files and leave a `changes`
 //! file, at which the serving process's [`Queue::rescan`] reads the envelopes again.
+//! Envelopes are written and removed under an exclusive lock on the directory's `lock`
+//! file (`flock`), which a flush in another process holds from reading an envelope to
+//! writing it back: it never writes back a state the serving process has moved on from
+//! (a recipient delivered meanwhile would otherwise be pending again, and delivered
+//! twice).
 
 use std::collections::BTreeMap;
 use std::io;
@@ -61,6 +66,9 @@ struct Inner {
 
 /// The file `flush` and `delete` leave for the process that serves the queue.
 const CHANGES: &str = "changes";
+
+/// The file whose lock every process holds while it writes or removes an envelope.
+const LOCK: &str = "lock";
 
 impl Queue {
     /// Opens (creating if need be) the queue in `dir`, with the system clock.
@@ -214,22 +222,22 @@ impl Queue {
                 })
                 .collect()
         };
-        for mut entry in changed {
+        for entry in changed {
             if self.inner.beside {
                 // The serving process may have recorded an attempt since this one read
-                // the file: its latest state is the one made due.
-                let Some(latest) = self.read_entry(&entry.id).await? else {
-                    continue;
-                };
-                entry = latest;
-                for r in &mut entry.recipients {
-                    if r.status == Status::Pending {
-                        r.next_attempt = now;
-                    }
+                // the file: its latest state is the one made due, read and written back
+                // under the directory's lock.
+                let dir = self.inner.dir.clone();
+                let id = entry.id.clone();
+                let latest = tokio::task::spawn_blocking(move || flush_on_disk(&dir, &id, now))
+                    .await
+                    .map_err(io::Error::other)??;
+                if let Some(latest) = latest {
+                    self.entries().insert(latest.id.clone(), latest);
                 }
-                self.entries().insert(entry.id.clone(), entry.clone());
+            } else {
+                self.write_entry(&entry).await?;
             }
-            self.write_entry(&entry).await?;
         }
         self.note_change().await?;
         self.inner.wake.notify_one();
@@ -369,26 +377,13 @@ impl Queue {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A message's envelope as its file says now; `None` if it is gone.
-    async fn read_entry(&self, id: &str) -> Result<Option<Entry>, QueueError> {
-        let path = self.inner.dir.join(format!("{id}.env"));
-        match tokio::fs::read_to_string(&path).await {
-            Ok(text) => Ok(Entry::parse(id, &text)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     async fn write_entry(&self, entry: &Entry) -> Result<(), QueueError> {
         let dir = self.inner.dir.clone();
         let id = entry.id.clone();
         let text = entry.to_text();
         tokio::task::spawn_blocking(move || {
-            // Named for this process: a command-line tool may write the same envelope.
-            let tmp = dir.join(format!("{id}.env.{}.tmp", std::process::id()));
-            write_synced(&tmp, text.as_bytes())?;
-            std::fs::rename(&tmp, dir.join(format!("{id}.env")))?;
-            sync_dir(&dir)
+            let _locked = lock_dir(&dir)?;
+            write_envelope(&dir, &id, &text)
         })
         .await
         .map_err(io::Error::other)??;
@@ -399,6 +394,7 @@ impl Queue {
         let dir = self.inner.dir.clone();
         let id = id.to_owned();
         tokio::task::spawn_blocking(move || {
+            let _locked = lock_dir(&dir)?;
             // The envelope goes first: without it the content is an orphan `open` removes.
             remove_if_present(&dir.join(format!("{id}.env")))?;
             sync_dir(&dir)?;
@@ -453,6 +449,48 @@ impl Scan {
     }
 }
 
+/// Holds the directory's lock (an exclusive `flock` on its `lock` file, shared with every
+/// process that opens the queue) until dropped. Blocks while another holds it.
+fn lock_dir(dir: &Path) -> io::Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK))?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
+    Ok(file)
+}
+
+/// Writes an envelope under a temporary name, synced, and renames it into place.
+fn write_envelope(dir: &Path, id: &str, text: &str) -> io::Result<()> {
+    // Named for this process: a command-line tool may write the same envelope.
+    let tmp = dir.join(format!("{id}.env.{}.tmp", std::process::id()));
+    write_synced(&tmp, text.as_bytes())?;
+    std::fs::rename(&tmp, dir.join(format!("{id}.env")))?;
+    sync_dir(dir)
+}
+
+/// Makes the pending recipients of the envelope `id` due at `now`, as its file says it
+/// under the directory's lock; the new state, or `None` for a message gone meanwhile.
+fn flush_on_disk(dir: &Path, id: &str, now: u64) -> io::Result<Option<Entry>> {
+    let _locked = lock_dir(dir)?;
+    let text = match std::fs::read_to_string(dir.join(format!("{id}.env"))) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let Some(mut entry) = Entry::parse(id, &text) else {
+        return Ok(None);
+    };
+    for r in &mut entry.recipients {
+        if r.status == Status::Pending {
+            r.next_attempt = now;
+        }
+    }
+    write_envelope(dir, id, &entry.to_text())?;
+    Ok(Some(entry))
+}
+
 fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write as _;
     let mut file = std::fs::File::create(path)?;
@@ -470,4 +508,48 @@ fn remove_if_present(path: &Path) -> io::Result<()> {
 /// Makes the directory's entries (a rename, a new file) durable.
 pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PENDING: &str = "mailwire-queue 1\nfrom <a@example.org>\narrival 1\n\
+rcpt <b@example.net>\nstatus pending\nattempts 1\nnext 900\n";
+
+    #[test]
+    fn a_flush_beside_waits_for_the_lock_and_reads_what_was_written_under_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().to_owned();
+        write_envelope(&dir, "m1", PENDING).unwrap();
+        // The serving process is recording an attempt: it holds the lock...
+        let locked = lock_dir(&dir).unwrap();
+        let flushing = std::thread::spawn({
+            let dir = dir.clone();
+            move || flush_on_disk(&dir, "m1", 5)
+        });
+        // ...and writes that the recipient was delivered, then lets go.
+        let mut delivered = Entry::parse("m1", PENDING).unwrap();
+        delivered.recipients[0].status = Status::Delivered;
+        delivered.recipients[0].attempts = 2;
+        write_envelope(&dir, "m1", &delivered.to_text()).unwrap();
+        drop(locked);
+        // The flush read the envelope only then: nothing pending to make due, and the
+        // delivered state is not written back as pending.
+        let flushed = flushing.join().unwrap().unwrap().unwrap();
+        assert_eq!(flushed, delivered);
+        let on_disk = std::fs::read_to_string(dir.join("m1.env")).unwrap();
+        assert_eq!(Entry::parse("m1", &on_disk).unwrap(), delivered);
+    }
+
+    #[test]
+    fn a_flush_makes_pending_recipients_due_and_skips_a_message_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        write_envelope(dir.path(), "m1", PENDING).unwrap();
+        let flushed = flush_on_disk(dir.path(), "m1", 5).unwrap().unwrap();
+        assert_eq!(flushed.recipients[0].next_attempt, 5);
+        let on_disk = std::fs::read_to_string(dir.path().join("m1.env")).unwrap();
+        assert_eq!(Entry::parse("m1", &on_disk).unwrap(), flushed);
+        assert_eq!(flush_on_disk(dir.path(), "gone", 5).unwrap(), None);
+    }
 }

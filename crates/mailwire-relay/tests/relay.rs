@@ -284,6 +284,8 @@ fn files(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        // The lock every process takes to write an envelope, there once one was written.
+        .filter(|name| name != "lock")
         .collect();
     names.sort();
     names
