@@ -6,7 +6,9 @@
 # example (550 5.1.1); with Dovecot stopped the message is queued (250), deferred with
 # 451 4.4.1 and kept in no Maildir, and delivered once Dovecot is back. A message for two
 # accounts of which Dovecot knows only one (it answers 550 5.1.1 for the other): the known
-# one gets it, and the sender a failure report (RFC 3464) naming the other. Then the example's own
+# one gets it, and the sender a failure report (RFC 3464) naming the other. A message for an
+# account whose mailbox is full at Dovecot (its quota, 452 4.2.2) stays queued until the
+# quota is raised, then a flush delivers it. Then the example's own
 # LMTP listener (--lmtp), driven by smtplib.LMTP with two recipients of which one is
 # unknown, answers each recipient and delivers into its Maildir. Dovecot runs
 # self-contained, its configuration, state, log and mail under $work.
@@ -60,7 +62,7 @@ start_dovecot() {
         mail_user=("mail_uid = nobody" "mail_gid = nogroup")
     fi
     dovecot_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    printf '%s:{PLAIN}unused::::::\n' "$user" >"$dovecot_dir/passwd"
+    printf '%s:{PLAIN}unused::::::\n' "$user" "$full_user" >"$dovecot_dir/passwd"
     cat >"$dovecot_conf" <<EOF
 base_dir = $dovecot_dir/run
 state_dir = $dovecot_dir/state
@@ -73,6 +75,13 @@ first_valid_gid = 1
 $(printf '%s\n' "${mail_user[@]}")
 mail_location = maildir:$dovecot_mail/%d/%n
 mail_save_crlf = yes
+# A full mailbox is a temporary failure (452 4.2.2), as for a user who may clean up.
+mail_plugins = \$mail_plugins quota
+quota_full_tempfail = yes
+plugin {
+  quota = maildir:User quota
+  quota_rule = *:storage=1G
+}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN $dovecot_dir/passwd
@@ -109,6 +118,9 @@ EOF
 }
 
 inbox="$dovecot_mail/localhost/alice"
+# An account whose mailbox at Dovecot is full until the quota is raised (below).
+full_user=erin@localhost
+full_inbox="$dovecot_mail/localhost/erin"
 
 # Over TCP: delivered to Dovecot; an unknown user refused by the example.
 start_dovecot
@@ -154,6 +166,22 @@ helper deliver "$smtp_port" "$inbox" 1
 printf 'dave secret\n' | "$bin" add-user dave@localhost --data "$data" --password-stdin 2>>"$work/server.log"
 helper split "$smtp_port" "$inbox" 2
 wait_for_queue ''
+
+# erin's mailbox is full (a quota of one byte): Dovecot answers 452, the message stays
+# queued, kept in no Maildir; with the quota raised, a flush delivers it once.
+printf 'erin secret\n' | "$bin" add-user "$full_user" --data "$data" --password-stdin 2>>"$work/server.log"
+printf '%s:{PLAIN}unused::::::%s\n' "$user" "" "$full_user" "userdb_quota_rule=*:storage=1B" \
+    >"$dovecot_dir/passwd"
+helper full "$smtp_port"
+wait_for_queue '<erin@localhost> Pending, 1 attempt(s), next at [0-9]*: 452 4\.2\.2 '
+if [ -n "$(find "$full_inbox/new" "$full_inbox/cur" -type f 2>/dev/null)" ]; then
+    echo "Dovecot stored a message over the quota" >&2
+    exit 1
+fi
+printf '%s:{PLAIN}unused::::::\n' "$user" "$full_user" >"$dovecot_dir/passwd"
+"$bin" queue flush --data "$data"
+wait_for_queue ''
+helper deliver-full "$full_inbox"
 stop_dovecot
 
 # The example's own LMTP listener, into its own Maildir.

@@ -102,6 +102,30 @@ def queued(smtp_port):
         assert refused == {}, refused
 
 
+FULL = b"Subject: for a full mailbox\r\n\r\nonce there is room\r\n"
+
+
+def full(smtp_port):
+    """A message for erin, whose mailbox at Dovecot is full: taken (250), since the
+    example queues local mail and retries what Dovecot defers."""
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
+        smtp.ehlo("client.example.org")
+        refused = smtp.sendmail("ann@example.com", ["erin@localhost"], FULL)
+        assert refused == {}, refused
+
+
+def deliver_full(maildir):
+    """erin's message, once, below the trace fields."""
+    [stored] = wait_for_files(maildir, 1)
+    with open(stored, "rb") as f:
+        got = f.read()
+    assert got.endswith(FULL), got
+    added = got[: len(got) - len(FULL)]
+    assert b"Delivered-To: <erin@localhost>\r\n" in added or b"Delivered-To: erin@localhost\r\n" in added, added
+    ours = [m for m in RECEIVED.finditer(added) if m["host"] == b"localhost"]
+    assert len(ours) == 1, added
+
+
 def split(smtp_port, maildir, before):
     body = b"Subject: to two\r\n\r\nfor alice and dave\r\n"
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
@@ -161,6 +185,10 @@ elif step == "queued":
     queued(int(sys.argv[2]))
 elif step == "split":
     split(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+elif step == "full":
+    full(int(sys.argv[2]))
+elif step == "deliver-full":
+    deliver_full(sys.argv[2])
 elif step == "lmtp":
     lmtp(int(sys.argv[2]), sys.argv[3])
 else:
