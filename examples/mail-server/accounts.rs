@@ -1622,11 +1622,18 @@ pub(crate) mod tests {
         files.into_iter().map(|f| fs::read(f).unwrap()).collect()
     }
 
-    /// An SMTP server on loopback for `accounts`, as the example's port 25 (no TLS).
-    async fn smtp_server(accounts: &Arc<Accounts>, shutdown: &Shutdown) -> std::net::SocketAddr {
+    /// An SMTP server for `accounts` as mx.example.org on loopback, without TLS, as the
+    /// example's port 25 with DSN, changed by `configure`; it runs until `shutdown`, and
+    /// its task ends then.
+    async fn smtp_server(
+        accounts: &Arc<Accounts>,
+        shutdown: &Shutdown,
+        configure: impl FnOnce(&mut SmtpConfig),
+    ) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
         let mut config = SmtpConfig::new(Domain::new("mx.example.org").unwrap());
         config.starttls = false;
         config.dsn = true;
+        configure(&mut config);
         let smtp = SmtpServer::new(
             config,
             Arc::clone(accounts),
@@ -1642,8 +1649,7 @@ pub(crate) mod tests {
                 mailwire::tokio::Tls::None,
             )
             .unwrap();
-        tokio::spawn(listeners.run());
-        at
+        (at, tokio::spawn(listeners.run()))
     }
 
     #[tokio::test]
@@ -1656,7 +1662,7 @@ pub(crate) mod tests {
         accounts.relay_through(Intake::new(queue.clone()));
         let accounts = Arc::new(accounts);
         let shutdown = Shutdown::new();
-        let at = smtp_server(&accounts, &shutdown).await;
+        let (at, running) = smtp_server(&accounts, &shutdown, |_| ()).await;
         let mut s = BufReader::new(TcpStream::connect(at).await.unwrap());
         assert!(command(&mut s, "").await.starts_with("220 "));
         command(&mut s, "EHLO client.example").await;
@@ -1730,33 +1736,20 @@ pub(crate) mod tests {
         );
         assert!(!report.contains("carol"), "{report}");
         shutdown.request();
+        drop(s);
+        running.await.unwrap();
     }
 
     #[tokio::test]
     async fn smtp_delivers_to_each_account_once_and_refuses_the_rest() {
         let (data, accounts) = accounts();
         let accounts = Arc::new(accounts);
-        let mut config = SmtpConfig::new(Domain::new("mx.example.org").unwrap());
-        config.starttls = false;
-        config.plaintext_auth = true;
-        config.auth_mechanisms = vec![Mechanism::Plain];
-        let smtp = SmtpServer::new(
-            config,
-            Arc::clone(&accounts),
-            Arc::clone(&accounts),
-            Arc::new(Throttle::new()),
-        );
         let shutdown = Shutdown::new();
-        let mut listeners = Listeners::new(Limits::default(), shutdown.signal());
-        let at = listeners
-            .add(
-                Arc::new(smtp),
-                TcpListener::bind("127.0.0.1:0").await.unwrap(),
-                Security::Plain,
-                mailwire::tokio::Tls::None,
-            )
-            .unwrap();
-        let running = tokio::spawn(listeners.run());
+        let (at, running) = smtp_server(&accounts, &shutdown, |config| {
+            config.plaintext_auth = true;
+            config.auth_mechanisms = vec![Mechanism::Plain];
+        })
+        .await;
 
         let mut s = BufReader::new(TcpStream::connect(at).await.unwrap());
         assert!(command(&mut s, "").await.starts_with("220 "));
