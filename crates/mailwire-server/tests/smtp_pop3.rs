@@ -92,11 +92,11 @@ async fn smtp_delivers_and_pop3_retrieves_and_deletes() {
     w.ask("USER fred", "+OK").await;
     let pass = w.ask("PASS secret", "").await;
     assert!(pass.starts_with("+OK"), "{pass}");
-    // The message is the body below the server's Received field.
+    // The message is the body below the Return-Path and the server's Received field.
     let stored = stored(&memory, "fred").await;
     let trace = &stored[..stored.len() - BODY.len()];
     assert_eq!(
-        wire::below_received(&stored, &[("client.example", "ESMTP")]),
+        wire::below_trace(&stored, "<ann@example.org>", &[("client.example", "ESMTP")]),
         BODY.as_bytes()
     );
     let trace = std::str::from_utf8(trace).unwrap();
@@ -163,7 +163,7 @@ async fn lmtp_answers_each_recipient() {
     p.ask("PASS pw", "+OK").await;
     let stored = stored(&memory, "jane").await;
     assert_eq!(
-        wire::below_received(&stored, &[("client.example", "LMTP")]),
+        wire::below_trace(&stored, "<ann@example.org>", &[("client.example", "LMTP")]),
         BODY.as_bytes()
     );
     assert_eq!(

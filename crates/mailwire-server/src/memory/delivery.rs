@@ -3,7 +3,7 @@
 use mailwire_smtp::{ForwardPath, MailParameters, RcptParameters, Reply, ReversePath};
 
 use super::Memory;
-use crate::{Client, Delivery, MailStore, StoreError, Transaction};
+use crate::{Client, Delivery, MailStore, StoreError, Transaction, trace};
 
 /// A reply from text known to be valid.
 fn reply(code: u16, text: &str) -> Reply {
@@ -30,23 +30,29 @@ impl Delivery for Memory {
     async fn mail(
         &self,
         _client: &Client,
-        _from: &ReversePath,
+        from: &ReversePath,
         _params: &MailParameters,
     ) -> Result<Incoming, Reply> {
+        let body = trace::return_path(from).into_bytes();
         Ok(Incoming {
             memory: self.clone(),
             recipients: Vec::new(),
-            body: Vec::new(),
+            head: body.len(),
+            body,
             too_big: false,
         })
     }
 }
 
-/// A message on its way into [`Memory`]: the users it is for, and its body so far.
+/// A message on its way into [`Memory`]: the users it is for, and its body so far, below
+/// the `Return-Path:` field of final delivery (RFC 5321 §4.4).
 pub struct Incoming {
     memory: Memory,
     /// The user each accepted recipient names, in the order accepted.
     recipients: Vec<String>,
+    /// The length of the `Return-Path:` field at the start of `body`, which the store's
+    /// size limit does not count.
+    head: usize,
     body: Vec<u8>,
     too_big: bool,
 }
@@ -88,7 +94,8 @@ impl Transaction for Incoming {
     }
 
     async fn data(&mut self, chunk: bytes::Bytes) -> Result<(), Reply> {
-        let too_big = self.body.len().saturating_add(chunk.len()) > self.memory.max_message_size;
+        let size = self.body.len().saturating_sub(self.head);
+        let too_big = size.saturating_add(chunk.len()) > self.memory.max_message_size;
         if self.too_big || too_big {
             // Nothing more is kept of a message that will not be delivered.
             self.too_big = true;
@@ -214,7 +221,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(incoming.commit().await, [Ok(()), Ok(()), Ok(())]);
-        let expected = b"Subject: hi\r\n\r\nhello\r\n".to_vec();
+        // Below the Return-Path of final delivery (the null sender here).
+        let expected = b"Return-Path: <>\r\nSubject: hi\r\n\r\nhello\r\n".to_vec();
         assert_eq!(inbox(&memory, "fred").await, inbox(&memory, "bob").await);
         assert_eq!(inbox(&memory, "bob").await, [expected]);
         let status = memory

@@ -121,6 +121,18 @@ fn find_line(buf: &[u8], prefix: &[u8]) -> Option<usize> {
     None
 }
 
+/// `bytes` below the `Return-Path:` field that final delivery put on top, which must name
+/// `sender`, and the `Received:` fields below it, as [`below_received`] checks them.
+pub(crate) fn below_trace(bytes: &[u8], sender: &str, hops: &[(&str, &str)]) -> Vec<u8> {
+    let field = format!("Return-Path: {sender}\r\n");
+    assert!(
+        bytes.starts_with(field.as_bytes()),
+        "{field}: {}",
+        String::from_utf8_lossy(bytes)
+    );
+    below_received(&bytes[field.len()..], hops)
+}
+
 /// `bytes` below the `Received:` fields that SMTP or LMTP servers put on top, one for each
 /// of `hops` (outermost first), each checked to name its client (`from`) and its protocol
 /// (`with`) and to carry a twelve-digit id.
