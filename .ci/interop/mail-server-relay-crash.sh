@@ -9,59 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 cargo build --quiet --locked --example mail-server
-bin="${CARGO_TARGET_DIR:-target}/debug/examples/mail-server"
-work=$(mktemp -d)
-declare -A pids=()
-cleanup() {
-    local status=$?
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    if [ "$status" -ne 0 ]; then
-        for log in "$work"/*.log*; do
-            echo "-- $log" >&2
-            grep -v ' INFO ' "$log" | tail -n 30 >&2 || true
-        done
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# start DOMAIN [ARGS…]: a server for DOMAIN with the account user@DOMAIN (added on the
-# first start), SMTP on $smtp_at (a free port unless set).
-start() {
-    local domain=$1
-    shift
-    if [ ! -f "$work/$domain/users" ]; then
-        printf '%s\n' "pw-$domain" |
-            "$bin" add-user "user@$domain" --data "$work/$domain" --password-stdin 2>/dev/null
-    fi
-    : >"$work/$domain.log"
-    "$bin" --data "$work/$domain" --hostname "mx.$domain" --smtp "${smtp_at:-127.0.0.1:0}" \
-        --submission 127.0.0.1:0 --smtps 127.0.0.1:0 --pop3 127.0.0.1:0 --pop3s 127.0.0.1:0 \
-        --imap 127.0.0.1:0 --imaps 127.0.0.1:0 "$@" 2>>"$work/$domain.log" &
-    pids[$domain]=$!
-    for _ in $(seq 300); do
-        grep -q '^mail-server: IMAPS on ' "$work/$domain.log" && return 0
-        kill -0 "${pids[$domain]}" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "the server for $domain did not start" >&2
-    return 1
-}
-# stop DOMAIN SIGNAL: stops its server, keeping its log as DOMAIN.log.N.
-stops=0
-stop() {
-    kill -s "$2" "${pids[$1]}"
-    wait "${pids[$1]}" 2>/dev/null || true
-    unset "pids[$1]"
-    stops=$((stops + 1))
-    mv "$work/$1.log" "$work/$1.log.$stops"
-}
-port() {
-    sed -n "s/^mail-server: $2 on 127\.0\.0\.1:\([0-9]*\) .*/\1/p" "$work/$1.log"
-}
+source .ci/interop/mail-servers.bash
 
 # b.test started once for its account and its SMTP port, then stopped.
 start b.test

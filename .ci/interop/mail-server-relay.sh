@@ -11,57 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-bin="${CARGO_TARGET_DIR:-target}/debug/examples/mail-server"
-work=$(mktemp -d)
-declare -A pids=()
-cleanup() {
-    local status=$?
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    if [ "$status" -ne 0 ]; then
-        for log in "$work"/*.log; do
-            echo "-- $log" >&2
-            grep -v ' INFO ' "$log" | tail -n 30 >&2 || true
-        done
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# start DOMAIN [ARGS…]: a server for DOMAIN with the account user@DOMAIN (added on the
-# first start), SMTP on $smtp_at (a free port unless set).
-start() {
-    local domain=$1
-    shift
-    if [ ! -f "$work/$domain/users" ]; then
-        printf '%s\n' "pw-$domain" |
-            "$bin" add-user "user@$domain" --data "$work/$domain" --password-stdin 2>/dev/null
-    fi
-    # Emptied first: a log of an earlier start must not be read as this one's.
-    : >"$work/$domain.log"
-    "$bin" --data "$work/$domain" --hostname "mx.$domain" --smtp "${smtp_at:-127.0.0.1:0}" \
-        --submission 127.0.0.1:0 --smtps 127.0.0.1:0 --pop3 127.0.0.1:0 --pop3s 127.0.0.1:0 \
-        --imap 127.0.0.1:0 --imaps 127.0.0.1:0 "$@" 2>>"$work/$domain.log" &
-    pids[$domain]=$!
-    for _ in $(seq 300); do
-        grep -q '^mail-server: IMAPS on ' "$work/$domain.log" && return 0
-        sleep 0.1
-    done
-    echo "the server for $domain did not start" >&2
-    return 1
-}
-# stop DOMAIN: stops its server (SIGTERM), keeping its log as DOMAIN.log.old.
-stop() {
-    kill "${pids[$1]}"
-    wait "${pids[$1]}" || true
-    unset "pids[$1]"
-    cat "$work/$1.log" >>"$work/$1.log.old"
-}
-port() {
-    sed -n "s/^mail-server: $2 on 127\.0\.0\.1:\([0-9]*\) .*/\1/p" "$work/$1.log"
-}
+cargo build --quiet --locked --example mail-server
+source .ci/interop/mail-servers.bash
 
 start b.test
 b_smtp=$(port b.test SMTP)
