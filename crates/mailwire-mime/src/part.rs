@@ -345,6 +345,8 @@ struct Ctx<'a> {
     input: &'a [u8],
     limits: Limits,
     parts: usize,
+    /// Entities read by [`scan`] so far.
+    scanned: usize,
     /// Whether leaves are transfer-decoded and text converted; off for a structure-only
     /// parse.
     decode: bool,
@@ -696,7 +698,186 @@ fn empty_addresses(header: &Header<'_>, defects: &mut Vec<Defect>) {
     }
 }
 
-fn parse_entity<'a>(
+/// What the scan found of one entity: where it stops, and what the build needs of it.
+struct Scanned<'a> {
+    start: usize,
+    /// The first line after the entity: a delimiter line of a boundary open around it, or
+    /// the end of the input.
+    stop: usize,
+    /// Whether the line end before `stop` belongs to the entity (see [`entity_end`]).
+    taken: bool,
+    /// The header and what is inside; `None` when the build must read the entity again
+    /// from its range: a delimiter line cut its header short, or it came after the
+    /// part limit, where nothing more is kept.
+    read: Option<Read<'a>>,
+}
+
+/// An entity's header, read once, and what it holds.
+struct Read<'a> {
+    header: Header<'a>,
+    damage: Vec<HeaderDamage>,
+    /// Where the body starts.
+    body: usize,
+    content_type: TypeField<'a>,
+    inside: Inside<'a>,
+}
+
+/// What the scan found inside an entity's body.
+enum Inside<'a> {
+    /// A body read as a leaf.
+    Leaf,
+    /// An enclosed message.
+    Message(Box<Scanned<'a>>),
+    /// A multipart's delimiter lines and body parts.
+    Multipart {
+        /// The first delimiter line of its own boundary.
+        first: Option<usize>,
+        /// Each body part, after the delimiter line that starts at the offset paired with it.
+        parts: Vec<(usize, Scanned<'a>)>,
+        /// The close delimiter line.
+        close: Option<usize>,
+    },
+}
+
+/// Scans the entity that starts at `start` as [`entity_end`] does, keeping what it reads
+/// for [`build`]: each header is read once and each body byte looked at once, however
+/// deep the nesting. Past the part limit, where the build keeps nothing, it only scans.
+fn scan<'a>(
+    ctx: &mut Ctx<'a>,
+    start: usize,
+    limit: usize,
+    open: &mut Vec<Vec<u8>>,
+    digest: bool,
+    enclosed: bool,
+    depth: usize,
+) -> Scanned<'a> {
+    if ctx.scanned >= ctx.limits.max_parts.saturating_add(2) {
+        let (stop, taken) = entity_end(ctx, start, limit, open, digest, enclosed, depth);
+        return Scanned {
+            start,
+            stop,
+            taken,
+            read: None,
+        };
+    }
+    scan_entity(ctx, start, limit, open, digest, enclosed, depth)
+}
+
+/// [`scan`] below the part limit.
+fn scan_entity<'a>(
+    ctx: &mut Ctx<'a>,
+    start: usize,
+    limit: usize,
+    open: &mut Vec<Vec<u8>>,
+    digest: bool,
+    enclosed: bool,
+    depth: usize,
+) -> Scanned<'a> {
+    ctx.scanned += 1;
+    let input = ctx.input;
+    let mut damage = Vec::new();
+    let (header, hlen) = parse_header(
+        &input[start..limit],
+        start,
+        ctx.limits.max_header_bytes,
+        &mut damage,
+    );
+    let body = start + hlen;
+    // A delimiter line inside the header ends the entity there; an enclosed message's
+    // header keeps the line end of its last field, a body part's gives it up.
+    if let Some(f) = next_delimiter(input, start, body, open) {
+        return Scanned {
+            start,
+            stop: f.line,
+            taken: enclosed && f.line > start,
+            read: None,
+        };
+    }
+    let content_type = TypeField::new(match header.get("Content-Type") {
+        Some(f) => TypeSource::Field(f.raw_value()),
+        None if digest => TypeSource::Digest,
+        None => TypeSource::Default,
+    });
+    let ct = &content_type.view;
+    let nesting = if depth >= ctx.limits.max_depth || ct.is_malformed() {
+        Nesting::Leaf
+    } else {
+        match ct.main_type() {
+            "multipart" => match ct.boundary().filter(|b| !b.is_empty()) {
+                Some(b) => Nesting::Multipart(b.as_bytes().to_vec(), ct.subtype_is("digest")),
+                None => Nesting::Leaf,
+            },
+            // Transfer-encoded too: Dovecot reads the encoded text as the message's header.
+            "message" if matches!(ct.subtype(), "rfc822" | "global") => Nesting::Message,
+            _ => Nesting::Leaf,
+        }
+    };
+    let (inside, stop, taken) = match nesting {
+        Nesting::Leaf => match next_delimiter(input, body, limit, open) {
+            Some(f) => (Inside::Leaf, f.line, false),
+            None => (Inside::Leaf, limit, false),
+        },
+        Nesting::Message => {
+            let inner = scan(ctx, body, limit, open, false, true, depth + 1);
+            let (stop, taken) = (inner.stop, inner.taken);
+            (Inside::Message(Box::new(inner)), stop, taken)
+        }
+        Nesting::Multipart(boundary, digest) => {
+            let own = open.len();
+            open.push(boundary);
+            let mut at = body;
+            // As in `entity_end`.
+            let mut taken = false;
+            let mut first = None;
+            let mut close = None;
+            let mut parts = Vec::new();
+            let (stop, taken) = loop {
+                let levels = if close.is_some() { own } else { own + 1 };
+                let Some(f) = next_delimiter(input, at, limit, &open[..levels]) else {
+                    break (limit, false);
+                };
+                if f.level < own {
+                    break (f.line, taken && f.line == at);
+                }
+                first.get_or_insert(f.line);
+                at = after_line(input, f.line, limit);
+                taken = true;
+                if f.close {
+                    close = Some(f.line);
+                } else {
+                    let part = scan(ctx, at, limit, open, digest, false, depth + 1);
+                    (at, taken) = (part.stop, part.taken);
+                    parts.push((f.line, part));
+                }
+            };
+            open.truncate(own);
+            (
+                Inside::Multipart {
+                    first,
+                    parts,
+                    close,
+                },
+                stop,
+                taken,
+            )
+        }
+    };
+    Scanned {
+        start,
+        stop,
+        taken,
+        read: Some(Read {
+            header,
+            damage,
+            body,
+            content_type,
+            inside,
+        }),
+    }
+}
+
+/// Parses the entity in `input[start..end]` alone, as if nothing were around it.
+fn parse_range<'a>(
     ctx: &mut Ctx<'a>,
     start: usize,
     end: usize,
@@ -705,21 +886,46 @@ fn parse_entity<'a>(
     digest: bool,
     depth: usize,
 ) -> Part<'a> {
+    let scanned = scan_entity(ctx, start, end, &mut Vec::new(), digest, false, depth);
+    build(ctx, scanned, start, end, base, role, digest, depth)
+}
+
+/// Builds the part in `input[start..end]` from what [`scan`] found there.
+///
+/// The range is the one its parent gives it, which can end before the scan's stop: the
+/// line end before a delimiter belongs to the delimiter (RFC 2046 §5.1.1), and the last
+/// body part of a multipart that is not closed ends where its parent does. What the scan
+/// read stays true inside the range unless the range cuts the header short or starts
+/// elsewhere (a delimiter line without its line end): then the part is read again from
+/// its range alone, as is one the scan kept nothing of.
+#[allow(clippy::too_many_arguments, reason = "the recursion's state, named")]
+fn build<'a>(
+    ctx: &mut Ctx<'a>,
+    scanned: Scanned<'a>,
+    start: usize,
+    end: usize,
+    base: &PartNumber,
+    role: Role,
+    digest: bool,
+    depth: usize,
+) -> Part<'a> {
+    let read = match scanned.read {
+        Some(read) if scanned.start == start && read.body <= end => read,
+        _ => return parse_range(ctx, start, end, base, role, digest, depth),
+    };
+    let Read {
+        header,
+        damage,
+        body: body_offset,
+        mut content_type,
+        inside,
+    } = read;
     ctx.parts += 1;
-    let slice = &ctx.input[start..end];
     let mut defects = Vec::new();
-    let mut damage = Vec::new();
-    let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
     add_header_damage(&damage, &ctx.limits, &mut defects);
     if matches!(role, Role::Message) {
         empty_addresses(&header, &mut defects);
     }
-    // Built where the part keeps it: the view is large, and each move is a copy.
-    let mut content_type = TypeField::new(match header.get("Content-Type") {
-        Some(f) => TypeSource::Field(f.raw_value()),
-        None if digest => TypeSource::Digest,
-        None => TypeSource::Default,
-    });
     if content_type.view.is_malformed() {
         defects.push(Defect::MalformedContentType);
         content_type = TypeField::new(TypeSource::Default);
@@ -737,7 +943,6 @@ fn parse_entity<'a>(
         });
     }
     let encoding = header.content_transfer_encoding().unwrap_or_default();
-    let body_offset = start + hlen;
     let body = &ctx.input[body_offset..end];
     // Both are lowercase.
     let ct = &content_type.view;
@@ -776,35 +981,54 @@ fn parse_entity<'a>(
         if !part.encoding.is_identity() {
             defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
         }
-        let ct = &part.content_type.view;
-        match ct.boundary().filter(|b| !b.is_empty()) {
-            None => defects.push(Defect::MissingBoundaryParameter),
-            Some(boundary) => {
+        // The scan read a multipart wherever there is a boundary to read it by.
+        match inside {
+            Inside::Multipart {
+                first,
+                parts,
+                close,
+            } => {
                 as_leaf = false;
-                let digest = ct.subtype_is("digest");
-                part.kind = parse_multipart(
+                let digest = part.content_type.view.subtype_is("digest");
+                part.kind = build_multipart(
                     ctx,
                     &part,
-                    body_offset,
-                    boundary.as_bytes(),
+                    Delimiters {
+                        first,
+                        parts,
+                        close,
+                    },
                     digest,
                     depth,
                     &mut defects,
                 );
             }
+            _ => defects.push(Defect::MissingBoundaryParameter),
         }
     } else if is_message {
         if part.encoding.is_identity() {
             as_leaf = false;
-            let inner = parse_entity(
-                ctx,
-                body_offset,
-                end,
-                &part.number,
-                Role::Message,
-                false,
-                depth + 1,
-            );
+            let inner = match inside {
+                Inside::Message(inner) => build(
+                    ctx,
+                    *inner,
+                    body_offset,
+                    end,
+                    &part.number,
+                    Role::Message,
+                    false,
+                    depth + 1,
+                ),
+                _ => parse_range(
+                    ctx,
+                    body_offset,
+                    end,
+                    &part.number,
+                    Role::Message,
+                    false,
+                    depth + 1,
+                ),
+            };
             part.kind = PartKind::Message(Box::new(inner));
         } else {
             defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
@@ -818,20 +1042,26 @@ fn parse_entity<'a>(
     part
 }
 
-fn parse_multipart<'a>(
+/// What the scan found of a multipart's delimiter lines (see [`Inside::Multipart`]).
+struct Delimiters<'a> {
+    first: Option<usize>,
+    parts: Vec<(usize, Scanned<'a>)>,
+    close: Option<usize>,
+}
+
+fn build_multipart<'a>(
     ctx: &mut Ctx<'a>,
     part: &Part<'a>,
-    body_offset: usize,
-    boundary: &[u8],
+    found: Delimiters<'a>,
     digest: bool,
     depth: usize,
     defects: &mut Vec<Defect>,
 ) -> PartKind<'a> {
     let body = part.body;
+    let body_offset = part.body_offset;
     let body_end = body_offset + body.len();
     let input = ctx.input;
-    let mut open = vec![boundary.to_vec()];
-    let Some(first) = next_delimiter(input, body_offset, body_end, &open) else {
+    let Some(first) = found.first else {
         defects.push(Defect::BoundaryNotFound);
         return PartKind::Multipart {
             preamble: body,
@@ -839,30 +1069,36 @@ fn parse_multipart<'a>(
             parts: Vec::new(),
         };
     };
-    let preamble = &input[body_offset..content_end(input, body_offset, first.line)];
-    let mut parts = Vec::new();
-    let mut closed = None;
-    let mut delimiter = Some(first);
-    while let Some(d) = delimiter {
-        let start = after_line(input, d.line, body_end);
-        if d.close {
-            closed = Some(start - body_offset);
-            break;
-        }
+    let preamble = &input[body_offset..content_end(input, body_offset, first)];
+    let count = found.parts.len();
+    let mut parts = Vec::with_capacity(count);
+    let mut complete = true;
+    for (i, (line, scanned)) in found.parts.into_iter().enumerate() {
         if ctx.parts >= ctx.limits.max_parts {
             defects.push(Defect::TooManyParts {
                 limit: ctx.limits.max_parts,
             });
+            complete = false;
             break;
         }
-        let (stop, taken) = entity_end(ctx, start, body_end, &mut open, digest, false, depth + 1);
-        let end = if stop < body_end && !taken {
+        let start = after_line(input, line, body_end);
+        // A part followed by a delimiter of this multipart ends before that line (and its
+        // line end, unless the part takes it); the last part of an unclosed multipart
+        // ends with it.
+        let followed = i + 1 < count || found.close.is_some();
+        let stop = if followed {
+            scanned.stop.min(body_end)
+        } else {
+            body_end
+        };
+        let end = if stop < body_end && !scanned.taken {
             content_end(input, start, stop)
         } else {
             stop
         };
-        let child = parse_entity(
+        let child = build(
             ctx,
+            scanned,
             start,
             end,
             &part.number.child(parts.len() + 1),
@@ -871,11 +1107,10 @@ fn parse_multipart<'a>(
             depth + 1,
         );
         parts.push(child);
-        delimiter = next_delimiter(input, stop, body_end, &open);
     }
-    let epilogue = match closed {
-        Some(next_start) => &body[next_start..],
-        None => {
+    let epilogue = match found.close {
+        Some(line) if complete => &input[after_line(input, line, body_end)..body_end],
+        _ => {
             defects.push(Defect::MissingClosingBoundary);
             &[][..]
         }
@@ -926,9 +1161,10 @@ pub(crate) fn parse_message(input: &[u8], limits: Limits, decode: bool) -> Part<
         input,
         limits,
         parts: 0,
+        scanned: 0,
         decode,
     };
-    parse_entity(
+    parse_range(
         &mut ctx,
         0,
         input.len(),
