@@ -76,7 +76,13 @@ impl<'a> HeaderField<'a> {
     /// ```
     #[inline]
     pub fn is_named(&self, name: &str) -> bool {
-        self.name_bytes().eq_ignore_ascii_case(name.as_bytes())
+        // Lengths first: most fields of a lookup differ in length.
+        let len = self.name_len as usize;
+        len == name.len()
+            && self
+                .raw
+                .get(..len)
+                .is_some_and(|own| own.eq_ignore_ascii_case(name.as_bytes()))
     }
 
     /// The value as written: everything after the colon up to, not including, the final
