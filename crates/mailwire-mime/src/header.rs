@@ -74,7 +74,9 @@ impl<'a> HeaderField<'a> {
     /// let msg = mailwire_mime::Message::parse(b"message-id: <a@x>\r\n\r\n");
     /// assert!(msg.header().fields()[0].is_named("Message-ID"));
     /// ```
-    #[inline]
+    // Always: lookups call it for every field, and without the hint it is not inlined
+    // into them.
+    #[inline(always)]
     pub fn is_named(&self, name: &str) -> bool {
         // Lengths first: most fields of a lookup differ in length.
         let len = self.name_len as usize;
