@@ -43,6 +43,17 @@
 //!     target/release/deps/mime-<hash>
 //! ```
 //!
+//! Two checks print before the benchmarks (not under `--test` or a profile):
+//! - `parse 100MiB`: peak memory of `Message::parse_with` (part limit raised) on 100 MiB
+//!   messages of about 133,000 small parts, base64 attachments of 512 bytes (whose
+//!   decoded bytes are copies) and 7-bit text (which the parse borrows), as the peak
+//!   resident set over the one before the input was made, a multiple of the input;
+//! - `linear base64`: t(100 MiB) / t(10 MiB) of `Message::parse` and reading the decoded
+//!   bytes of a message with one base64 attachment, beside the same ratio for a copy of
+//!   the input (`to_vec`: an allocation and a copy, as the decoded bytes are) and for a
+//!   copy into a buffer kept between runs (no page faults, the stricter yardstick),
+//!   medians of 5 runs.
+//!
 //! `mime/structure_pass_10000` measures mailwire alone: a structure parse of the 10,000
 //! messages of the IMAP FETCH benchmark and one pass of the borrowed accessors a
 //! BODYSTRUCTURE writer reads. Under a profiler, collect `mime::structure_pass`:
@@ -57,7 +68,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
-use mailwire::mime::{BodyPart, DateTime, Mailbox, Message, MessageBuilder, Part};
+use mailwire::mime::{BodyPart, DateTime, Limits, Mailbox, Message, MessageBuilder, Part};
 
 use support::contest::{self, ours, reference};
 
@@ -422,8 +433,150 @@ fn bench_structure_pass(c: &mut Criterion) {
     g.finish();
 }
 
+/// A field of `/proc/self/status` in KiB (Linux): `VmHWM` is the peak resident set,
+/// `VmRSS` the current one.
+fn status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A multipart message of about `size` bytes made of copies of `part`, numbered.
+fn many_parts(size: usize, part: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size + part.len() + 64);
+    out.extend_from_slice(
+        b"Subject: many parts\r\nContent-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\n",
+    );
+    while out.len() < size {
+        out.extend_from_slice(b"--=_b\r\n");
+        out.extend_from_slice(part);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"--=_b--\r\n");
+    out
+}
+
+/// Peak memory of a full parse of 100 MiB messages made of about 133,000 small parts
+/// (789 bytes each, delimiter included): base64 attachments of 512 bytes, whose decoded
+/// bytes are copies, and 7-bit text, which the parse borrows. The part limit is raised
+/// to let every part in. Printed as the peak resident set over the one before the input
+/// was made, as a multiple of the input (the input itself is 1x of it).
+#[allow(clippy::cast_precision_loss, reason = "a ratio for a person to read")]
+fn parse_100_mib() {
+    let mut rng = Lcg(7);
+    let b64 = {
+        use base64::Engine as _;
+        let text = base64::engine::general_purpose::STANDARD.encode(rng.bytes(512));
+        let lines: Vec<&str> = text
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect();
+        format!(
+            "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
+            lines.join("\r\n")
+        )
+    };
+    let text = {
+        let prose: String = rng
+            .prose(200)
+            .chars()
+            .filter(char::is_ascii)
+            .take(680)
+            .collect();
+        format!(
+            "Content-Type: text/plain; charset=us-ascii\r\n\r\n{}",
+            prose.replace('\n', "\r\n")
+        )
+    };
+    let limits = Limits::default().with_max_parts(1 << 20);
+    for (shape, part) in [("base64", b64), ("text", text)] {
+        // Forget the peak so far (Linux), so that this parse's is the one read.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let before = status_kib("VmRSS:").unwrap_or(0);
+        let input = many_parts(100 << 20, part.as_bytes());
+        let msg = Message::parse_with(black_box(&input), limits);
+        let parts = msg.parts().count();
+        let decoded: usize = msg.leaves().map(|p| p.decoded().len()).sum();
+        let peak = status_kib("VmHWM:").unwrap_or(0);
+        drop(msg);
+        let input_kib = input.len() as f64 / 1024.0;
+        println!(
+            "parse 100MiB {shape}: {} bytes, {parts} parts ({} bytes each), {decoded} bytes decoded; \
+             peak RSS {before} KiB -> {peak} KiB: {:.2}x the input",
+            input.len(),
+            part.len() + 9,
+            peak.saturating_sub(before) as f64 / input_kib,
+        );
+    }
+}
+
+/// The median of `runs` timings of `f`.
+fn median_time(runs: usize, mut f: impl FnMut()) -> std::time::Duration {
+    let mut times: Vec<std::time::Duration> = (0..runs)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+/// Whether the cost of a full parse grows with the size of a base64 attachment as a copy
+/// of the input does: t(100 MiB) / t(10 MiB) for `Message::parse` and reading the decoded
+/// bytes, beside the same ratio for a copy of the input (`to_vec`), medians of 5 runs.
+#[allow(clippy::cast_precision_loss, reason = "a ratio for a person to read")]
+fn linear_base64() {
+    let mut rng = Lcg(11);
+    let big = rng.bytes(100 << 20);
+    let message = |n: usize| {
+        builder()
+            .text("An attachment.\n")
+            .attachment("application/octet-stream", "big.bin", big[..n].to_vec())
+            .build()
+            .expect("fixture builds")
+    };
+    let (small, large) = (message(10 << 20), message(100 << 20));
+    let parse = |m: &[u8]| {
+        median_time(5, || {
+            let msg = Message::parse(black_box(m));
+            black_box(msg.leaves().map(|p| p.decoded().len()).sum::<usize>());
+        })
+    };
+    let copy = |m: &[u8]| median_time(5, || drop(black_box(black_box(m).to_vec())));
+    // A copy into memory already touched, which costs no page faults: the stricter
+    // yardstick, since the parse allocates its decoded bytes afresh.
+    let mut kept = Vec::with_capacity(large.len());
+    let mut copy_kept = |m: &[u8]| {
+        median_time(5, || {
+            kept.clear();
+            kept.extend_from_slice(black_box(m));
+            black_box(&kept);
+        })
+    };
+    let (p10, p100) = (parse(&small), parse(&large));
+    let (c10, c100) = (copy(&small), copy(&large));
+    let (k10, k100) = (copy_kept(&small), copy_kept(&large));
+    let parse_ratio = p100.as_secs_f64() / p10.as_secs_f64();
+    let copy_ratio = c100.as_secs_f64() / c10.as_secs_f64();
+    let kept_ratio = k100.as_secs_f64() / k10.as_secs_f64();
+    println!(
+        "linear base64: parse 10MiB {p10:?}, 100MiB {p100:?} ({parse_ratio:.2}x); copy {c10:?}, \
+         {c100:?} ({copy_ratio:.2}x); copy into a kept buffer {k10:?}, {k100:?} \
+         ({kept_ratio:.2}x); parse ratio / copy ratio {:.2}, / kept-buffer ratio {:.2}",
+        parse_ratio / copy_ratio,
+        parse_ratio / kept_ratio
+    );
+}
+
 fn main() {
     let sets = fixtures();
+    if !contest::profiling() && !std::env::args().any(|a| a == "--test" || a == "--list") {
+        parse_100_mib();
+        linear_base64();
+    }
     if !contest::profiling() {
         let mut c = Criterion::default().configure_from_args();
         bench(&mut c, &sets);

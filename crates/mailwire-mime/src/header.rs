@@ -21,21 +21,51 @@ use crate::transfer::TransferEncoding;
 /// the whole line, its continuations included, so that no text of the header is lost.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HeaderField<'a> {
-    /// Printable ASCII (checked when the field was split), kept as bytes so that
-    /// splitting a header does not validate UTF-8 once per field.
-    name: &'a [u8],
-    value: &'a [u8],
     raw: &'a [u8],
     offset: usize,
-    /// Whether `value` holds a line end (CR or LF), found while splitting the header, so
+    /// The name is `raw[..name_len]`: printable ASCII (checked when the field was split),
+    /// kept as bytes so that splitting a header does not validate UTF-8 once per field.
+    /// Lengths inside `raw` are held in 32 bits, as a header has thousands of fields.
+    name_len: u32,
+    /// The value is `raw[value_start..raw.len() - value_tail]`, the tail being the final
+    /// line end.
+    value_start: u32,
+    value_tail: u8,
+    /// Whether the value holds a line end (CR or LF), found while splitting the header, so
     /// that unfolding a field written on one line needs no scan.
     folded: bool,
 }
 
 impl<'a> HeaderField<'a> {
+    /// A field of `raw` whose name is `raw[..name_len]` and whose value starts at
+    /// `value_start` and runs to the final line end; `None` when those do not fit the
+    /// 32 bits they are kept in.
+    fn new(
+        raw: &'a [u8],
+        offset: usize,
+        name_len: usize,
+        value_start: usize,
+        folded: bool,
+    ) -> Option<HeaderField<'a>> {
+        let value_end = strip_line_end(&raw[value_start..]).len() + value_start;
+        Some(HeaderField {
+            raw,
+            offset,
+            name_len: u32::try_from(name_len).ok()?,
+            value_start: u32::try_from(value_start).ok()?,
+            value_tail: u8::try_from(raw.len() - value_end).ok()?,
+            folded,
+        })
+    }
+
+    #[inline]
+    fn name_bytes(&self) -> &'a [u8] {
+        &self.raw[..self.name_len as usize]
+    }
+
     /// The field name as written (compare with [`str::eq_ignore_ascii_case`]).
     pub fn name(&self) -> &'a str {
-        std::str::from_utf8(self.name).unwrap_or_default()
+        std::str::from_utf8(self.name_bytes()).unwrap_or_default()
     }
 
     /// Whether the field's name is `name`, compared case-insensitively.
@@ -44,15 +74,24 @@ impl<'a> HeaderField<'a> {
     /// let msg = mailwire_mime::Message::parse(b"message-id: <a@x>\r\n\r\n");
     /// assert!(msg.header().fields()[0].is_named("Message-ID"));
     /// ```
-    #[inline]
+    // Always: lookups call it for every field, and without the hint it is not inlined
+    // into them.
+    #[inline(always)]
     pub fn is_named(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name.as_bytes())
+        // Lengths first: most fields of a lookup differ in length.
+        let len = self.name_len as usize;
+        len == name.len()
+            && self
+                .raw
+                .get(..len)
+                .is_some_and(|own| own.eq_ignore_ascii_case(name.as_bytes()))
     }
 
     /// The value as written: everything after the colon up to, not including, the final
     /// line end; folds (CRLF + whitespace) are still inside.
+    #[inline]
     pub fn raw_value(&self) -> &'a [u8] {
-        self.value
+        &self.raw[self.value_start as usize..self.raw.len() - usize::from(self.value_tail)]
     }
 
     /// The whole field as written, including the name and the final line end.
@@ -71,9 +110,9 @@ impl<'a> HeaderField<'a> {
     #[inline]
     pub fn unfolded(&self) -> Cow<'a, [u8]> {
         if self.folded {
-            unfold(trim_wsp(self.value))
+            unfold(trim_wsp(self.raw_value()))
         } else {
-            Cow::Borrowed(trim_wsp(self.value))
+            Cow::Borrowed(trim_wsp(self.raw_value()))
         }
     }
 
@@ -94,7 +133,7 @@ impl fmt::Debug for HeaderField<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HeaderField")
             .field("name", &self.name())
-            .field("value", &self.value)
+            .field("value", &self.raw_value())
             .field("raw", &self.raw)
             .field("offset", &self.offset)
             .finish()
@@ -193,16 +232,14 @@ impl<'a> Header<'a> {
     /// The first field with this name (case-insensitive).
     #[inline]
     pub fn get(&self, name: &str) -> Option<&HeaderField<'a>> {
-        self.candidates(name)
-            .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name.as_bytes()))
+        self.candidates(name).iter().find(|f| f.is_named(name))
     }
 
     /// Every field with this name (case-insensitive), in order.
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s HeaderField<'a>> + 's {
         self.candidates(name)
             .iter()
-            .filter(move |f| f.name.eq_ignore_ascii_case(name.as_bytes()))
+            .filter(move |f| f.is_named(name))
     }
 
     /// The fields that may be named `name`: none when no name has its length.
@@ -466,8 +503,25 @@ pub(crate) fn parse_header<'a>(
     max_bytes: usize,
     damage: &mut Vec<HeaderDamage>,
 ) -> (Header<'a>, usize) {
-    // Room for a typical part header without regrowing; a message header grows once.
-    let mut fields = Vec::with_capacity(8);
+    parse_header_sized(input, base, max_bytes, MESSAGE_FIELDS, damage)
+}
+
+/// Room for the fields of a typical message header without regrowing.
+pub(crate) const MESSAGE_FIELDS: usize = 16;
+
+/// Room for the fields of a typical body part's header: a message can have many
+/// thousands of body parts, and room they do not use is memory held.
+pub(crate) const BODY_PART_FIELDS: usize = 4;
+
+/// [`parse_header`] with room for `room` fields to start with.
+pub(crate) fn parse_header_sized<'a>(
+    input: &'a [u8],
+    base: usize,
+    max_bytes: usize,
+    room: usize,
+    damage: &mut Vec<HeaderDamage>,
+) -> (Header<'a>, usize) {
+    let mut fields = Vec::with_capacity(room);
     let mut at = 0;
     let mut terminated = false;
     let mut too_large = false;
@@ -501,28 +555,29 @@ pub(crate) fn parse_header<'a>(
             }
             continue;
         }
-        match field_name(line) {
-            Some((name, colon)) => {
-                name_lengths |= length_bit(name.len());
-                let value = strip_line_end(&raw[colon + 1..]);
-                fields.push(HeaderField {
-                    name,
-                    value,
-                    raw,
-                    offset: base + start,
-                    folded,
-                });
+        // A name or a run of blanks before the colon too long to keep (4 GiB) is kept
+        // with the line as a line that is not a field.
+        let field = field_name(line).and_then(|(name, colon)| {
+            HeaderField::new(raw, base + start, name.len(), colon + 1, folded)
+        });
+        match field {
+            Some(field) => {
+                name_lengths |= length_bit(field.name_len as usize);
+                fields.push(field);
             }
             None => {
                 // A line without a colon, or a continuation with no field to continue:
                 // kept as a field without a name, its text the value, as Dovecot keeps it.
                 damage.push(HeaderDamage::JunkLine(base + start));
                 name_lengths |= length_bit(0);
+                let value_end = strip_line_end(raw).len();
                 fields.push(HeaderField {
-                    name: &[],
-                    value: strip_line_end(raw),
                     raw,
                     offset: base + start,
+                    name_len: 0,
+                    value_start: 0,
+                    // At most two bytes: CR LF.
+                    value_tail: u8::try_from(raw.len() - value_end).unwrap_or(0),
                     folded,
                 });
             }

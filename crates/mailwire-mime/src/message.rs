@@ -249,9 +249,11 @@ impl<'a> Message<'a> {
 
     /// Every part, depth-first, the root first, enclosed messages' parts included.
     pub fn parts(&self) -> Parts<'_, 'a> {
-        Parts {
-            stack: vec![&self.root],
-        }
+        // Room for the parts a walk of a common message holds at once, so that it seldom
+        // regrows.
+        let mut stack = Vec::with_capacity(8);
+        stack.push(&self.root);
+        Parts { stack }
     }
 
     /// The leaves (neither multipart nor enclosed message), in order.

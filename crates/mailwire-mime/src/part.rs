@@ -9,7 +9,10 @@ use memchr::memmem;
 
 use crate::charset::{Charset, lossy_text};
 use crate::defect::Defect;
-use crate::header::{Header, HeaderDamage, parse_header, trim_wsp, unfold};
+use crate::header::{
+    BODY_PART_FIELDS, Header, HeaderDamage, MESSAGE_FIELDS, parse_header, parse_header_sized,
+    trim_wsp, unfold,
+};
 use crate::limits::Limits;
 use crate::param::{ContentDisposition, ContentDispositionRef, ContentType, ContentTypeRef};
 use crate::part_number::PartNumber;
@@ -79,7 +82,8 @@ impl<'a> TypeSource<'a> {
 struct TypeField<'a> {
     source: TypeSource<'a>,
     view: ContentTypeRef<'a>,
-    owned: OnceLock<ContentType>,
+    /// Boxed: most parts never build it, and every part holds the cell.
+    owned: OnceLock<Box<ContentType>>,
 }
 
 impl<'a> TypeField<'a> {
@@ -92,7 +96,8 @@ impl<'a> TypeField<'a> {
     }
 
     fn owned(&self) -> &ContentType {
-        self.owned.get_or_init(|| self.view.clone().into_owned())
+        self.owned
+            .get_or_init(|| Box::new(self.view.clone().into_owned()))
     }
 }
 
@@ -113,19 +118,38 @@ impl fmt::Debug for TypeField<'_> {
 }
 
 /// One entity of the MIME tree: a whole message, a body part or an enclosed message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A message can hold many thousands of parts, so a part keeps what it can derive (its
+/// offsets come from its header) and boxes what few parts have.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Part<'a> {
     number: PartNumber,
     header: Header<'a>,
     content_type: TypeField<'a>,
     encoding: TransferEncoding,
-    header_offset: usize,
-    body_offset: usize,
     body: &'a [u8],
     kind: PartKind<'a>,
     content: Content<'a>,
-    uuencoded: Vec<UuFile>,
-    defects: Vec<Defect>,
+    uuencoded: Box<[UuFile]>,
+    defects: Box<[Defect]>,
+}
+
+impl fmt::Debug for Part<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Part")
+            .field("number", &self.number)
+            .field("header", &self.header)
+            .field("content_type", &self.content_type)
+            .field("encoding", &self.encoding)
+            .field("header_offset", &self.header_offset())
+            .field("body_offset", &self.body_offset())
+            .field("body", &self.body)
+            .field("kind", &self.kind)
+            .field("content", &self.content)
+            .field("uuencoded", &self.uuencoded)
+            .field("defects", &self.defects)
+            .finish()
+    }
 }
 
 impl<'a> Part<'a> {
@@ -229,12 +253,12 @@ impl<'a> Part<'a> {
 
     /// Offset of the first header byte in the parsed input.
     pub fn header_offset(&self) -> usize {
-        self.header_offset
+        self.header.offset()
     }
 
     /// Offset of the first body byte in the parsed input.
     pub fn body_offset(&self) -> usize {
-        self.body_offset
+        self.header.offset() + self.header.raw().len()
     }
 
     /// The body as written (still transfer-encoded); for a body part it excludes the line
@@ -345,6 +369,8 @@ struct Ctx<'a> {
     input: &'a [u8],
     limits: Limits,
     parts: usize,
+    /// Entities read by [`scan`] so far.
+    scanned: usize,
     /// Whether leaves are transfer-decoded and text converted; off for a structure-only
     /// parse.
     decode: bool,
@@ -696,25 +722,129 @@ fn empty_addresses(header: &Header<'_>, defects: &mut Vec<Defect>) {
     }
 }
 
-fn parse_entity<'a>(
+/// What the scan found of an entity besides the part it built: where the entity stops,
+/// and where the delimiter lines inside it are, for [`finish`].
+struct Scan {
+    /// The delimiter line before a body part (0 for other entities).
+    line: usize,
+    start: usize,
+    /// The first line after the entity: a delimiter line of a boundary open around it, or
+    /// the end of the input.
+    stop: usize,
+    /// Whether the line end before `stop` belongs to the entity (see [`entity_end`]).
+    taken: bool,
+    /// Whether the part was built from the entity's header; not when a delimiter line
+    /// cut the header short, or the entity came after the part limit: [`finish`] then
+    /// reads it again from its range.
+    whole: bool,
+    inside: Inside,
+}
+
+/// What the scan found inside an entity's body.
+enum Inside {
+    /// A body read as a leaf.
+    Leaf,
+    /// An enclosed message.
+    Message(Box<Scan>),
+    /// A multipart's delimiter lines and body parts.
+    Multipart {
+        /// The first delimiter line of its own boundary.
+        first: Option<usize>,
+        /// The body parts, each with the delimiter line before it.
+        parts: Vec<Scan>,
+        /// The close delimiter line.
+        close: Option<usize>,
+        /// Whether body parts past the part limit were scanned and not kept.
+        more: bool,
+    },
+}
+
+impl Scan {
+    /// An entity the scan kept nothing of.
+    fn cut(start: usize, stop: usize, taken: bool) -> Scan {
+        Scan {
+            line: 0,
+            start,
+            stop,
+            taken,
+            whole: false,
+            inside: Inside::Leaf,
+        }
+    }
+}
+
+impl Part<'_> {
+    /// A part to fill a place until [`finish`] reads it.
+    fn placeholder() -> Self {
+        Part {
+            number: PartNumber::default(),
+            header: Header::default(),
+            content_type: TypeField::new(TypeSource::Default),
+            encoding: TransferEncoding::default(),
+            body: &[],
+            kind: PartKind::Leaf,
+            content: Content::None,
+            uuencoded: Box::default(),
+            defects: Box::default(),
+        }
+    }
+}
+
+/// How many entities the scan builds parts for. Each part kept counts at least once when
+/// [`finish`] comes to it, in the order the scan kept them, so the finish meets the part
+/// limit before it runs out of kept parts.
+fn scan_limit(limits: &Limits) -> usize {
+    limits.max_parts.saturating_add(2)
+}
+
+/// Scans the entity that starts at `start` as [`entity_end`] does, building its part
+/// (and its parts') on the way: each header is split once and each body byte looked at
+/// once, however deep the nesting. What depends on where the part ends (its body, the
+/// decoded content, a multipart's epilogue, the part limit) is left to [`finish`].
+#[allow(clippy::too_many_arguments, reason = "the recursion's state, named")]
+fn scan<'a>(
     ctx: &mut Ctx<'a>,
     start: usize,
-    end: usize,
+    limit: usize,
+    open: &mut Vec<Vec<u8>>,
     base: &PartNumber,
     role: Role,
     digest: bool,
+    enclosed: bool,
     depth: usize,
-) -> Part<'a> {
-    ctx.parts += 1;
-    let slice = &ctx.input[start..end];
-    let mut defects = Vec::new();
+) -> (Part<'a>, Scan) {
+    if ctx.scanned >= scan_limit(&ctx.limits) {
+        let (stop, taken) = entity_end(ctx, start, limit, open, digest, enclosed, depth);
+        return (Part::placeholder(), Scan::cut(start, stop, taken));
+    }
+    ctx.scanned += 1;
+    let input = ctx.input;
     let mut damage = Vec::new();
-    let (header, hlen) = parse_header(slice, start, ctx.limits.max_header_bytes, &mut damage);
+    let room = match role {
+        Role::Message => MESSAGE_FIELDS,
+        Role::BodyPart => BODY_PART_FIELDS,
+    };
+    let (header, hlen) = parse_header_sized(
+        &input[start..limit],
+        start,
+        ctx.limits.max_header_bytes,
+        room,
+        &mut damage,
+    );
+    let body_offset = start + hlen;
+    // A delimiter line inside the header ends the entity there; an enclosed message's
+    // header keeps the line end of its last field, a body part's gives it up.
+    if let Some(f) = next_delimiter(input, start, body_offset, open) {
+        return (
+            Part::placeholder(),
+            Scan::cut(start, f.line, enclosed && f.line > start),
+        );
+    }
+    let mut defects = Vec::new();
     add_header_damage(&damage, &ctx.limits, &mut defects);
     if matches!(role, Role::Message) {
         empty_addresses(&header, &mut defects);
     }
-    // Built where the part keeps it: the view is large, and each move is a copy.
     let mut content_type = TypeField::new(match header.get("Content-Type") {
         Some(f) => TypeSource::Field(f.raw_value()),
         None if digest => TypeSource::Digest,
@@ -737,13 +867,23 @@ fn parse_entity<'a>(
         });
     }
     let encoding = header.content_transfer_encoding().unwrap_or_default();
-    let body_offset = start + hlen;
-    let body = &ctx.input[body_offset..end];
     // Both are lowercase.
     let ct = &content_type.view;
     let (main, sub) = (ct.main_type(), ct.subtype());
     let is_multipart = main == "multipart";
     let is_message = main == "message" && (sub == "rfc822" || sub == "global");
+    let nesting = if depth >= ctx.limits.max_depth {
+        Nesting::Leaf
+    } else if is_multipart {
+        match ct.boundary().filter(|b| !b.is_empty()) {
+            Some(b) => Nesting::Multipart(b.as_bytes().to_vec(), ct.subtype_is("digest")),
+            None => Nesting::Leaf,
+        }
+    } else if is_message {
+        Nesting::Message
+    } else {
+        Nesting::Leaf
+    };
     let number = match role {
         Role::Message if is_multipart => base.clone(),
         Role::Message => base.child(1),
@@ -753,16 +893,174 @@ fn parse_entity<'a>(
         number,
         header,
         encoding,
-        header_offset: start,
-        body_offset,
-        body,
+        body: &[],
         kind: PartKind::Leaf,
         content: Content::None,
-        uuencoded: Vec::new(),
-        defects: Vec::new(),
+        uuencoded: Box::default(),
+        defects: defects.into_boxed_slice(),
         content_type,
     };
+    let (inside, stop, taken) = match nesting {
+        Nesting::Leaf => match next_delimiter(input, body_offset, limit, open) {
+            Some(f) => (Inside::Leaf, f.line, false),
+            None => (Inside::Leaf, limit, false),
+        },
+        // Transfer-encoded too, for where it ends: Dovecot reads the encoded text as the
+        // message's header. Only an unencoded one is kept.
+        Nesting::Message if !part.encoding.is_identity() => {
+            let (stop, taken) = entity_end(ctx, body_offset, limit, open, false, true, depth + 1);
+            (Inside::Leaf, stop, taken)
+        }
+        Nesting::Message => {
+            let (inner, scan) = scan(
+                ctx,
+                body_offset,
+                limit,
+                open,
+                &part.number,
+                Role::Message,
+                false,
+                true,
+                depth + 1,
+            );
+            part.kind = PartKind::Message(Box::new(inner));
+            let (stop, taken) = (scan.stop, scan.taken);
+            (Inside::Message(Box::new(scan)), stop, taken)
+        }
+        Nesting::Multipart(boundary, digest) => {
+            let own = open.len();
+            open.push(boundary);
+            let mut at = body_offset;
+            // As in `entity_end`.
+            let mut taken = false;
+            let mut first = None;
+            let mut close = None;
+            let mut more = false;
+            let mut parts = Vec::new();
+            let mut scans = Vec::new();
+            let (stop, taken) = loop {
+                let levels = if close.is_some() { own } else { own + 1 };
+                let Some(f) = next_delimiter(input, at, limit, &open[..levels]) else {
+                    break (limit, false);
+                };
+                if f.level < own {
+                    break (f.line, taken && f.line == at);
+                }
+                first.get_or_insert(f.line);
+                at = after_line(input, f.line, limit);
+                taken = true;
+                if f.close {
+                    close = Some(f.line);
+                } else if ctx.scanned >= scan_limit(&ctx.limits) {
+                    more = true;
+                    (at, taken) = entity_end(ctx, at, limit, open, digest, false, depth + 1);
+                } else {
+                    let (child, mut scan) = scan(
+                        ctx,
+                        at,
+                        limit,
+                        open,
+                        &part.number.child(parts.len() + 1),
+                        Role::BodyPart,
+                        digest,
+                        false,
+                        depth + 1,
+                    );
+                    scan.line = f.line;
+                    (at, taken) = (scan.stop, scan.taken);
+                    parts.push(child);
+                    scans.push(scan);
+                }
+            };
+            open.truncate(own);
+            part.kind = PartKind::Multipart {
+                preamble: &[],
+                epilogue: &[],
+                parts,
+            };
+            let inside = Inside::Multipart {
+                first,
+                parts: scans,
+                close,
+                more,
+            };
+            (inside, stop, taken)
+        }
+    };
+    let scan = Scan {
+        line: 0,
+        start,
+        stop,
+        taken,
+        whole: true,
+        inside,
+    };
+    (part, scan)
+}
+
+/// Parses the entity in `input[start..end]` alone, as if nothing were around it.
+fn parse_range<'a>(
+    ctx: &mut Ctx<'a>,
+    start: usize,
+    end: usize,
+    base: &PartNumber,
+    role: Role,
+    digest: bool,
+    depth: usize,
+) -> Part<'a> {
+    // With no boundary open and the header inside the range, the scan keeps the part
+    // and the finish takes it as it is. The range has its own count of scanned parts.
+    let scanned = std::mem::replace(&mut ctx.scanned, 0);
+    let (mut part, scan) = scan(
+        ctx,
+        start,
+        end,
+        &mut Vec::new(),
+        base,
+        role,
+        digest,
+        false,
+        depth,
+    );
+    finish(ctx, &mut part, scan, start, end, base, role, digest, depth);
+    ctx.scanned = scanned;
+    part
+}
+
+/// Completes the part the scan built for `input[start..end]`: its body, the part limit,
+/// the defects of its structure, and its content.
+///
+/// The range is the one its parent gives it, which can end before the scan's stop: the
+/// line end before a delimiter belongs to the delimiter (RFC 2046 §5.1.1), and the last
+/// body part of a multipart that is not closed ends where its parent does. What the scan
+/// read stays true inside the range unless the range cuts the header short or starts
+/// elsewhere (a delimiter line without its line end): then the part is read again from
+/// its range alone, as is one the scan kept nothing of.
+#[allow(clippy::too_many_arguments, reason = "the recursion's state, named")]
+fn finish<'a>(
+    ctx: &mut Ctx<'a>,
+    part: &mut Part<'a>,
+    scan: Scan,
+    start: usize,
+    end: usize,
+    base: &PartNumber,
+    role: Role,
+    digest: bool,
+    depth: usize,
+) {
+    if !scan.whole || scan.start != start || part.body_offset() > end {
+        *part = parse_range(ctx, start, end, base, role, digest, depth);
+        return;
+    }
+    ctx.parts += 1;
+    let body_offset = part.body_offset();
+    part.body = &ctx.input[body_offset..end];
+    let ct = &part.content_type.view;
+    let (main, sub) = (ct.main_type(), ct.subtype());
+    let is_multipart = main == "multipart";
+    let is_message = main == "message" && (sub == "rfc822" || sub == "global");
     let composite = is_multipart || is_message;
+    let mut defects = std::mem::take(&mut part.defects).into_vec();
     let mut as_leaf = true;
     if composite && depth >= ctx.limits.max_depth {
         defects.push(Defect::NestingTooDeep {
@@ -772,119 +1070,159 @@ fn parse_entity<'a>(
         defects.push(Defect::TooManyParts {
             limit: ctx.limits.max_parts,
         });
+        part.kind = PartKind::Leaf;
     } else if is_multipart {
         if !part.encoding.is_identity() {
             defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
         }
-        let ct = &part.content_type.view;
-        match ct.boundary().filter(|b| !b.is_empty()) {
-            None => defects.push(Defect::MissingBoundaryParameter),
-            Some(boundary) => {
+        // The scan read a multipart wherever there is a boundary to read it by.
+        match scan.inside {
+            Inside::Multipart {
+                first,
+                parts,
+                close,
+                more,
+            } => {
                 as_leaf = false;
                 let digest = ct.subtype_is("digest");
-                part.kind = parse_multipart(
-                    ctx,
-                    &part,
-                    body_offset,
-                    boundary.as_bytes(),
-                    digest,
-                    depth,
-                    &mut defects,
-                );
+                let found = Delimiters {
+                    first,
+                    parts,
+                    close,
+                    more,
+                };
+                finish_multipart(ctx, part, found, digest, depth, &mut defects);
             }
+            _ => defects.push(Defect::MissingBoundaryParameter),
         }
     } else if is_message {
         if part.encoding.is_identity() {
             as_leaf = false;
-            let inner = parse_entity(
-                ctx,
-                body_offset,
-                end,
-                &part.number,
-                Role::Message,
-                false,
-                depth + 1,
-            );
-            part.kind = PartKind::Message(Box::new(inner));
+            let number = &part.number;
+            match (scan.inside, &mut part.kind) {
+                (Inside::Message(scan), PartKind::Message(inner)) => finish(
+                    ctx,
+                    inner,
+                    *scan,
+                    body_offset,
+                    end,
+                    number,
+                    Role::Message,
+                    false,
+                    depth + 1,
+                ),
+                (_, kind) => {
+                    let inner = parse_range(
+                        ctx,
+                        body_offset,
+                        end,
+                        number,
+                        Role::Message,
+                        false,
+                        depth + 1,
+                    );
+                    *kind = PartKind::Message(Box::new(inner));
+                }
+            }
         } else {
             defects.push(Defect::EncodedCompositePart(part.encoding.clone()));
         }
     }
     if as_leaf && ctx.decode {
         let ct = part.content_type.view.clone();
-        decode_leaf(&mut part, &ct, &mut defects);
+        decode_leaf(part, &ct, &mut defects);
     }
-    part.defects = defects;
-    part
+    part.defects = defects.into_boxed_slice();
 }
 
-fn parse_multipart<'a>(
+/// What the scan found of a multipart's delimiter lines (see [`Inside::Multipart`]).
+struct Delimiters {
+    first: Option<usize>,
+    parts: Vec<Scan>,
+    close: Option<usize>,
+    more: bool,
+}
+
+fn finish_multipart<'a>(
     ctx: &mut Ctx<'a>,
-    part: &Part<'a>,
-    body_offset: usize,
-    boundary: &[u8],
+    part: &mut Part<'a>,
+    found: Delimiters,
     digest: bool,
     depth: usize,
     defects: &mut Vec<Defect>,
-) -> PartKind<'a> {
+) {
     let body = part.body;
+    let body_offset = part.body_offset();
     let body_end = body_offset + body.len();
     let input = ctx.input;
-    let mut open = vec![boundary.to_vec()];
-    let Some(first) = next_delimiter(input, body_offset, body_end, &open) else {
-        defects.push(Defect::BoundaryNotFound);
-        return PartKind::Multipart {
-            preamble: body,
-            epilogue: &[],
-            parts: Vec::new(),
-        };
+    let number = &part.number;
+    let PartKind::Multipart {
+        preamble,
+        epilogue,
+        parts,
+    } = &mut part.kind
+    else {
+        return;
     };
-    let preamble = &input[body_offset..content_end(input, body_offset, first.line)];
-    let mut parts = Vec::new();
-    let mut closed = None;
-    let mut delimiter = Some(first);
-    while let Some(d) = delimiter {
-        let start = after_line(input, d.line, body_end);
-        if d.close {
-            closed = Some(start - body_offset);
-            break;
-        }
+    let Some(first) = found.first else {
+        defects.push(Defect::BoundaryNotFound);
+        *preamble = body;
+        parts.clear();
+        return;
+    };
+    *preamble = &input[body_offset..content_end(input, body_offset, first)];
+    let count = found.parts.len();
+    let mut complete = true;
+    for (i, scan) in found.parts.into_iter().enumerate() {
         if ctx.parts >= ctx.limits.max_parts {
             defects.push(Defect::TooManyParts {
                 limit: ctx.limits.max_parts,
             });
+            parts.truncate(i);
+            complete = false;
             break;
         }
-        let (stop, taken) = entity_end(ctx, start, body_end, &mut open, digest, false, depth + 1);
-        let end = if stop < body_end && !taken {
+        let start = after_line(input, scan.line, body_end);
+        // A part followed by a delimiter of this multipart ends before that line (and its
+        // line end, unless the part takes it); the last part of an unclosed multipart
+        // ends with it.
+        let followed = i + 1 < count || found.more || found.close.is_some();
+        let stop = if followed {
+            scan.stop.min(body_end)
+        } else {
+            body_end
+        };
+        let end = if stop < body_end && !scan.taken {
             content_end(input, start, stop)
         } else {
             stop
         };
-        let child = parse_entity(
+        finish(
             ctx,
+            &mut parts[i],
+            scan,
             start,
             end,
-            &part.number.child(parts.len() + 1),
+            &number.child(i + 1),
             Role::BodyPart,
             digest,
             depth + 1,
         );
-        parts.push(child);
-        delimiter = next_delimiter(input, stop, body_end, &open);
     }
-    let epilogue = match closed {
-        Some(next_start) => &body[next_start..],
-        None => {
+    // Parts the scan did not keep come after the limit.
+    if complete && found.more {
+        defects.push(Defect::TooManyParts {
+            limit: ctx.limits.max_parts,
+        });
+        complete = false;
+    }
+    *epilogue = match found.close {
+        Some(line) if complete => &input[after_line(input, line, body_end)..body_end],
+        _ => {
             defects.push(Defect::MissingClosingBoundary);
             &[][..]
         }
     };
-    PartKind::Multipart {
-        preamble,
-        epilogue,
-        parts,
-    }
 }
 
 fn decode_leaf<'a>(part: &mut Part<'a>, ct: &ContentTypeRef<'_>, defects: &mut Vec<Defect>) {
@@ -913,9 +1251,10 @@ fn decode_leaf<'a>(part: &mut Part<'a>, ct: &ContentTypeRef<'_>, defects: &mut V
         && let Content::Text { text, .. } = &content
         && transfer::UU_BEGIN.find(text.as_bytes()).is_some()
     {
-        for (_, _, file) in transfer::find_uu_blocks(text.as_bytes()) {
-            part.uuencoded.push(file);
-        }
+        part.uuencoded = transfer::find_uu_blocks(text.as_bytes())
+            .into_iter()
+            .map(|(_, _, file)| file)
+            .collect();
     }
     part.content = content;
 }
@@ -926,9 +1265,10 @@ pub(crate) fn parse_message(input: &[u8], limits: Limits, decode: bool) -> Part<
         input,
         limits,
         parts: 0,
+        scanned: 0,
         decode,
     };
-    parse_entity(
+    parse_range(
         &mut ctx,
         0,
         input.len(),
@@ -1012,6 +1352,66 @@ Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\none\r\n--a--\r\n\
         assert_eq!(count_lines(b"a\r\n"), 1);
         assert_eq!(count_lines(b"a\r\nb"), 1);
         assert_eq!(count_lines(b"a\nb\n\r\n"), 3);
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn parts_stay_small() {
+        // A message can hold a part for every few hundred bytes of its input.
+        assert_eq!(size_of::<Part<'_>>(), 488);
+        assert_eq!(size_of::<crate::HeaderField<'_>>(), 40);
+    }
+
+    /// Each part's number, header offset, body offset and length, and defects.
+    fn outline(raw: &[u8]) -> Vec<(String, usize, usize, usize, Vec<Defect>)> {
+        let root = parse_message(raw, Limits::default(), true);
+        let mut out = Vec::new();
+        let mut stack = vec![&root];
+        while let Some(p) = stack.pop() {
+            out.push((
+                p.number().to_string(),
+                p.header_offset(),
+                p.body_offset(),
+                p.body_size(),
+                p.defects().to_vec(),
+            ));
+            stack.extend(p.parts().iter().rev());
+            stack.extend(p.message());
+        }
+        out
+    }
+
+    #[test]
+    fn a_delimiter_in_a_header_ends_the_part_there() {
+        // The second part's header is cut by the next delimiter line; the part is read
+        // again from what is left of it, a header without its empty line.
+        let raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n\
+--b\r\nContent-Type: text/html\r\n--b\r\n\r\ntwo\r\n--b--\r\n";
+        assert_eq!(
+            outline(raw),
+            [
+                (String::new(), 0, 45, 61, vec![]),
+                ("1".into(), 50, 52, 3, vec![]),
+                ("2".into(), 62, 85, 0, vec![Defect::UnterminatedHeader]),
+                ("3".into(), 92, 94, 3, vec![]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_delimiter_can_take_the_empty_line_of_a_header() {
+        // The line end before a delimiter is the delimiter's: the first part keeps its
+        // field, not the empty line after it.
+        let raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nX-A: 1\r\n\r\n\
+--b\r\n\r\ntwo\r\n--b--\r\n";
+        assert_eq!(
+            outline(raw),
+            [
+                (String::new(), 0, 45, 34, vec![]),
+                ("1".into(), 50, 58, 0, vec![Defect::UnterminatedHeader]),
+                ("2".into(), 65, 67, 3, vec![]),
+            ]
+        );
     }
 
     #[test]
