@@ -14,6 +14,7 @@
 use std::fmt;
 
 use crate::types::grammar::{is_atext, is_esmtp_keyword, is_esmtp_value_char, parse_u64};
+use crate::types::path::InlineText;
 use crate::types::xtext::{XText, XTextRef};
 
 /// Longest `ENVID` value, decoded (RFC 3461 §4.4).
@@ -115,7 +116,8 @@ impl Notify {
 /// `ORCPT=addr-type;xtext` of RCPT (RFC 3461 §4.2): the recipient as the sender gave it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OriginalRecipient {
-    pub(crate) addr_type: Box<str>,
+    /// Short (`rfc822`, `utf-8`), so held in place.
+    addr_type: InlineText<14>,
     pub(crate) address: XText,
 }
 
@@ -124,14 +126,14 @@ impl OriginalRecipient {
     pub fn new(addr_type: impl Into<String>, address: XText) -> Option<Self> {
         let addr_type = addr_type.into();
         is_addr_type(addr_type.as_bytes()).then(|| Self {
-            addr_type: addr_type.into_boxed_str(),
+            addr_type: InlineText::new(&addr_type),
             address,
         })
     }
 
     /// The address type (`rfc822`, …).
     pub fn addr_type(&self) -> &str {
-        &self.addr_type
+        self.addr_type.as_str()
     }
 
     /// The address, decoded from xtext.
@@ -154,14 +156,16 @@ pub struct OriginalRecipientRef<'a> {
 
 impl<'a> OriginalRecipientRef<'a> {
     fn parse(value: &'a [u8]) -> Option<Self> {
-        let semi = value.iter().position(|&b| b == b';')?;
-        let (addr_type, address) = (&value[..semi], &value[semi + 1..]);
-        if !is_addr_type(addr_type) {
+        // One UTF-8 check for both halves: `;` is ASCII, so the split is at a character
+        // boundary. Both halves must be ASCII anyway; the check only makes them `str`s.
+        let value = std::str::from_utf8(value).ok()?;
+        let (addr_type, address) = value.split_once(';')?;
+        if !is_addr_type(addr_type.as_bytes()) {
             return None;
         }
         Some(Self {
-            addr_type: std::str::from_utf8(addr_type).ok()?,
-            address: XTextRef::parse(address).ok()?,
+            addr_type,
+            address: XTextRef::parse_str(address).ok()?,
         })
     }
 
@@ -178,7 +182,7 @@ impl<'a> OriginalRecipientRef<'a> {
     /// The owned value, the address decoded.
     pub fn into_owned(self) -> OriginalRecipient {
         OriginalRecipient {
-            addr_type: self.addr_type.into(),
+            addr_type: InlineText::new(self.addr_type),
             address: self.address.into_owned(),
         }
     }

@@ -76,14 +76,14 @@ pub enum PathError {
 /// assert!(Domain::new("-x.example").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Domain(InlineText);
+pub struct Domain(DomainText);
 
 impl Domain {
     /// Validates a domain name.
     pub fn new(name: impl Into<String>) -> Result<Self, PathError> {
         let name = name.into();
         validate_domain(name.as_bytes())?;
-        Ok(Self(InlineText::new(&name)))
+        Ok(Self(DomainText::new(&name)))
     }
 
     /// The domain as written.
@@ -103,23 +103,29 @@ impl fmt::Display for Domain {
     }
 }
 
-/// Text of a domain or a local part. Nearly all are short, so up to [`Self::INLINE`]
-/// octets are held in place and only longer ones are allocated: decoding MAIL, RCPT or
-/// EHLO then rarely allocates for them.
+/// Text of a domain or a local part. Nearly all are short, so up to `N` octets are held in
+/// place and only longer ones are allocated: decoding MAIL, RCPT or EHLO then rarely
+/// allocates for them.
 #[derive(Clone)]
-enum InlineText {
-    Inline {
-        len: u8,
-        bytes: [u8; InlineText::INLINE],
-    },
+pub(crate) enum InlineText<const N: usize> {
+    Inline { len: u8, bytes: [u8; N] },
     Heap(Box<str>),
 }
 
-impl InlineText {
-    /// As many octets as fit beside the length in the space of a `String`.
-    const INLINE: usize = 22;
+/// A local part: as many octets as fit beside the length in the space of a `String`.
+type LocalText = InlineText<22>;
 
-    fn new(text: &str) -> Self {
+/// A domain: as many octets as fit beside the length in six words. Domain names are
+/// often longer than local parts (`mail.students.university.example.edu`), and an
+/// allocation costs more than moving the larger value.
+type DomainText = InlineText<46>;
+
+impl<const N: usize> InlineText<N> {
+    /// How many octets are held in place.
+    #[cfg(test)]
+    const INLINE: usize = N;
+
+    pub(crate) fn new(text: &str) -> Self {
         Self::inline(text.as_bytes()).unwrap_or_else(|| Self::Heap(text.into()))
     }
 
@@ -131,10 +137,11 @@ impl InlineText {
     }
 
     /// Holds `text`, known to be UTF-8, in place if it fits.
+    #[inline]
     fn inline(text: &[u8]) -> Option<Self> {
         match u8::try_from(text.len()) {
-            Ok(len) if text.len() <= Self::INLINE => {
-                let mut bytes = [0; Self::INLINE];
+            Ok(len) if text.len() <= N => {
+                let mut bytes = [0; N];
                 copy_short(&mut bytes, text);
                 Some(Self::Inline { len, bytes })
             }
@@ -142,7 +149,7 @@ impl InlineText {
         }
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             // The bytes were copied from a `str`, whole, so the check cannot fail.
             Self::Inline { len, bytes } => {
@@ -153,12 +160,16 @@ impl InlineText {
     }
 }
 
-/// Copies `src` (at most 22 octets) to the front of `dst` with fixed-size, possibly
+/// Copies `src` (at most `N` octets) to the front of `dst` with fixed-size, possibly
 /// overlapping moves: a copy of a variable length would be a call to `memcpy`, which costs
 /// more than the short copy itself.
-fn copy_short(dst: &mut [u8; InlineText::INLINE], src: &[u8]) {
+#[inline]
+fn copy_short<const N: usize>(dst: &mut [u8; N], src: &[u8]) {
     let n = src.len();
-    if n >= 16 {
+    if n >= 32 {
+        dst[..32].copy_from_slice(&src[..32]);
+        dst[n - 32..n].copy_from_slice(&src[n - 32..]);
+    } else if n >= 16 {
         dst[..16].copy_from_slice(&src[..16]);
         dst[n - 16..n].copy_from_slice(&src[n - 16..]);
     } else if n >= 8 {
@@ -174,21 +185,21 @@ fn copy_short(dst: &mut [u8; InlineText::INLINE], src: &[u8]) {
     }
 }
 
-impl PartialEq for InlineText {
+impl<const N: usize> PartialEq for InlineText<N> {
     fn eq(&self, other: &Self) -> bool {
         self.as_str() == other.as_str()
     }
 }
 
-impl Eq for InlineText {}
+impl<const N: usize> Eq for InlineText<N> {}
 
-impl std::hash::Hash for InlineText {
+impl<const N: usize> std::hash::Hash for InlineText<N> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.as_str().hash(state);
     }
 }
 
-impl fmt::Debug for InlineText {
+impl<const N: usize> fmt::Debug for InlineText<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.as_str().fmt(f)
     }
@@ -228,7 +239,7 @@ impl<'a> DomainRef<'a> {
     /// The owned domain.
     #[inline]
     pub fn into_owned(self) -> Domain {
-        Domain(InlineText::from_checked(self.0))
+        Domain(DomainText::from_checked(self.0))
     }
 }
 
@@ -540,7 +551,7 @@ impl From<Domain> for Host {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Mailbox {
-    local_part: InlineText,
+    local_part: LocalText,
     pub(crate) host: Host,
 }
 
@@ -557,7 +568,7 @@ impl Mailbox {
             return Err(PathError::LocalPartTooLong);
         }
         Ok(Self {
-            local_part: InlineText::new(&local_part),
+            local_part: LocalText::new(&local_part),
             host,
         })
     }
@@ -629,7 +640,7 @@ impl<'a> MailboxRef<'a> {
     #[inline]
     pub fn into_owned(self) -> Mailbox {
         Mailbox {
-            local_part: InlineText::from_checked(self.local_part),
+            local_part: LocalText::from_checked(self.local_part),
             host: self.host.into_owned(),
         }
     }
@@ -928,25 +939,30 @@ fn mailbox_after_local_part(
         return Err(PathError::MissingAt);
     }
     let host_start = local_end + 1;
-    let (host, host_end) = if input.get(host_start) == Some(&b'[') {
+    if input.get(host_start) == Some(&b'[') {
         let host_end = match memchr::memchr(b']', &input[host_start..]) {
             Some(close) => host_start + close + 1,
             None => return Err(PathError::AddressLiteral),
         };
-        (
-            HostRef::parse_bytes(&input[host_start..host_end])?,
-            host_end,
-        )
-    } else {
-        let host_end = scan_domain(input, host_start)?;
-        if input.get(host_end).is_some_and(|&b| !is_end(b)) {
-            return Err(PathError::Domain);
-        }
-        let name = check_utf8(&input[host_start..host_end])?;
-        (HostRef::Domain(DomainRef(name)), host_end)
-    };
-    let local_part = check_utf8(&input[start..local_end])?;
-    Ok((MailboxRef { local_part, host }, host_end))
+        let host = HostRef::parse_bytes(&input[host_start..host_end])?;
+        let local_part = check_utf8(&input[start..local_end])?;
+        return Ok((MailboxRef { local_part, host }, host_end));
+    }
+    let host_end = scan_domain(input, host_start)?;
+    if input.get(host_end).is_some_and(|&b| !is_end(b)) {
+        return Err(PathError::Domain);
+    }
+    // One check for local part and domain together: the `@` between them is ASCII, so no
+    // UTF-8 sequence spans it, and the whole is UTF-8 exactly when both parts are.
+    check_utf8(&input[start..host_end])?;
+    let host = HostRef::Domain(DomainRef(&input[host_start..host_end]));
+    Ok((
+        MailboxRef {
+            local_part: &input[start..local_end],
+            host,
+        },
+        host_end,
+    ))
 }
 
 #[cfg(test)]
@@ -1163,9 +1179,17 @@ mod tests {
             format!("{:?}", mailbox("a@b.org")),
             r#"Mailbox { local_part: "a", host: Domain(Domain("b.org")) }"#
         );
-        for len in [InlineText::INLINE, InlineText::INLINE + 1] {
+        for len in [LocalText::INLINE, LocalText::INLINE + 1] {
             let local = "l".repeat(len);
             let domain = format!("{}.org", "d".repeat(len));
+            let m = mailbox(&format!("{local}@{domain}"));
+            assert_eq!((m.local_part(), m.host().to_string()), (&*local, domain));
+            assert_eq!(m, Mailbox::new(local, m.host().clone()).unwrap());
+        }
+        // Every way of copying a short domain, and both sides of the inline limit.
+        for len in 1..=DomainText::INLINE + 1 {
+            let local = "l".to_owned();
+            let domain: String = (b'a'..=b'z').cycle().take(len).map(char::from).collect();
             let m = mailbox(&format!("{local}@{domain}"));
             assert_eq!((m.local_part(), m.host().to_string()), (&*local, domain));
             assert_eq!(m, Mailbox::new(local, m.host().clone()).unwrap());

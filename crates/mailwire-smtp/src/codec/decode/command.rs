@@ -655,11 +655,12 @@ mod tests {
 
     /// A decoded command is moved at least once on its way to the application; the rare
     /// large parts (general address literals, DSN values) are boxed so that the move stays
-    /// a few vector copies.
+    /// a few vector copies. Domains of up to 46 octets are held in place: the larger move
+    /// costs less than the allocation it saves for the many names longer than 22 octets.
     #[test]
     fn commands_stay_small() {
-        assert!(size_of::<Command>() <= 136, "{}", size_of::<Command>());
-        assert!(size_of::<Mailbox>() <= 56, "{}", size_of::<Mailbox>());
+        assert!(size_of::<Command>() <= 152, "{}", size_of::<Command>());
+        assert!(size_of::<Mailbox>() <= 80, "{}", size_of::<Mailbox>());
     }
 
     /// Valid lines and the wire form of the command they parse to.

@@ -91,7 +91,7 @@ impl RcptParameters {
         }
         if let Some(orcpt) = &self.orcpt {
             out.put_slice(b" ORCPT=");
-            out.put_slice(orcpt.addr_type.as_bytes());
+            out.put_slice(orcpt.addr_type().as_bytes());
             out.put_u8(b';');
             orcpt.address.encode(out);
         }
