@@ -600,13 +600,22 @@ pub(crate) fn skip_spaces(i: &[u8]) -> &[u8] {
 
 /// `"(" item *(SP item) ")"`, non-empty and strict.
 pub(crate) fn paren_list1<'a, O>(
+    item: impl FnMut(&'a [u8]) -> PResult<'a, O>,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, NonEmpty<O>> {
+    // Growing from one element would move the list twice for a typical few items.
+    paren_list1_sized(4, item)
+}
+
+/// [`paren_list1`] with room for `capacity` items before the list grows: for lists that
+/// are usually long, such as the header field names of `BODY[HEADER.FIELDS (…)]`.
+pub(crate) fn paren_list1_sized<'a, O>(
+    capacity: usize,
     mut item: impl FnMut(&'a [u8]) -> PResult<'a, O>,
 ) -> impl FnMut(&'a [u8]) -> PResult<'a, NonEmpty<O>> {
     move |i| {
         let (i, _) = expect("'(' expected", char('(')).parse(i)?;
         let (mut i, first) = item(i)?;
-        // Growing from one element would move the list twice for a typical few items.
-        let mut out = NonEmpty::with_capacity(first, 4);
+        let mut out = NonEmpty::with_capacity(first, capacity);
         while let Some(rest) = i.strip_prefix(b" ") {
             let (rest, o) = item(rest)?;
             out.push(o);
