@@ -140,10 +140,23 @@ fn digits(i: &[u8]) -> PResult<'_, &[u8]> {
 
 /// `number`: an unsigned 32-bit integer.
 pub(crate) fn number(i: &[u8]) -> PResult<'_, u32> {
-    let (rest, d) = digits(i)?;
-    match fold_digits(d).and_then(|n| u32::try_from(n).ok()) {
-        Some(n) => Ok((rest, n)),
-        None => fail(i, "number too large"),
+    // One pass: the digits are read as they are found. A value past `u64` saturates,
+    // so it is too large as surely as one that merely passes `u32`.
+    let mut n = 0u64;
+    let mut len = 0;
+    while let Some(&b) = i.get(len) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        n = n.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+        len += 1;
+    }
+    if len == 0 {
+        return fail(i, "number expected");
+    }
+    match u32::try_from(n) {
+        Ok(n) => Ok((&i[len..], n)),
+        Err(_) => fail(i, "number too large"),
     }
 }
 
@@ -204,11 +217,30 @@ pub(crate) fn quoted(i: &[u8]) -> PResult<'_, Cow<'_, [u8]>> {
         return fail(i, "string expected");
     };
     // Quoted strings are short: one scalar pass beats setting up vector searches (and
-    // word-at-a-time tests, measured). The ordinary bytes are skipped through a table
-    // before the few special ones are matched.
+    // word-at-a-time tests, measured). The ordinary bytes are skipped through a table;
+    // most strings end at their first special byte, the closing quote, and the rest
+    // (escapes, errors) go on in `quoted_escaped`.
+    let mut pos = 0;
+    while let Some(&b) = body.get(pos) {
+        if is_quoted_run(b) {
+            pos += 1;
+            continue;
+        }
+        if b == b'"' {
+            return Ok((&body[pos + 1..], Cow::Borrowed(&body[..pos])));
+        }
+        return quoted_escaped(i, body, pos);
+    }
+    fail(i, "unterminated quoted string")
+}
+
+/// The rest of [`quoted`] from `pos`, the first special byte of `body` that is not the
+/// closing quote.
+#[cold]
+#[inline(never)]
+fn quoted_escaped<'a>(i: &'a [u8], body: &'a [u8], mut pos: usize) -> PResult<'a, Cow<'a, [u8]>> {
     let mut out: Option<Vec<u8>> = None;
     let mut start = 0;
-    let mut pos = 0;
     while let Some(&b) = body.get(pos) {
         if is_quoted_run(b) {
             pos += 1;
