@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::num::{NonZeroU32, NonZeroU64};
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, tag_no_case, take, take_while, take_while1};
+use nom::bytes::complete::{tag, take, take_while, take_while1};
 use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::error::{ErrorKind, ParseError};
@@ -207,7 +207,11 @@ pub(crate) fn tag_(i: &[u8]) -> PResult<'_, Tag> {
 }
 
 pub(crate) fn nil(i: &[u8]) -> PResult<'_, ()> {
-    value((), tag_no_case("NIL")).parse(i)
+    // By hand, as `nstring` reads it: NIL stands for every absent field of a BODYSTRUCTURE.
+    match i.get(..3) {
+        Some(n) if n.eq_ignore_ascii_case(b"NIL") => Ok((&i[3..], ())),
+        _ => fail(i, "unexpected token"),
+    }
 }
 
 /// `quoted = DQUOTE *QUOTED-CHAR DQUOTE`. Bytes above 0x7f are accepted: servers send
@@ -665,6 +669,22 @@ mod tests {
     #[test]
     fn numbers_check_their_range() {
         assert_eq!(number(b"4294967295 ").unwrap(), (&b" "[..], u32::MAX));
+        assert_eq!(number(b"007)").unwrap(), (&b")"[..], 7));
+        let huge = b"123456789012345678901234567890 ";
+        assert_eq!(
+            number(huge).unwrap_err(),
+            nom::Err::Error(PError {
+                input: huge,
+                reason: "number too large"
+            })
+        );
+        assert_eq!(
+            number(b"x").unwrap_err(),
+            nom::Err::Error(PError {
+                input: b"x",
+                reason: "number expected"
+            })
+        );
         assert_eq!(
             number(b"4294967296").unwrap_err(),
             nom::Err::Error(PError {
@@ -693,6 +713,14 @@ mod tests {
         assert_eq!(literal_data(true)(b"~{3}\r\na\0c").unwrap().1, b"a\0c");
         assert_eq!(astring(b"foo]bar baz").unwrap().1.as_bytes(), b"foo]bar");
         assert_eq!(nstring(b"nil").unwrap().1, None);
+        assert_eq!(nil(b"Nil)").unwrap(), (&b")"[..], ()));
+        assert_eq!(
+            nil(b"NI").unwrap_err(),
+            nom::Err::Error(PError {
+                input: b"NI",
+                reason: "unexpected token"
+            })
+        );
         assert!(nstring(b"foo").is_err());
     }
 
