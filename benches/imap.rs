@@ -1,42 +1,293 @@
-//! IMAP decoding side by side with imap-proto and imap-codec, on the same inputs:
-//! a large FETCH response stream with ENVELOPE and BODYSTRUCTURE, a SEARCH result of
-//! 100,000 UIDs, a command carrying a 1 MiB literal, and a mix of everyday commands.
-//! The `imap_list_match` groups time LIST pattern matching, whose cost must grow with
-//! the name times the pattern at worst, whatever wildcards a client sends.
+//! IMAP decoding side by side with imap-proto and imap-codec, on identical bytes, as
+//! interleaved contests (`benches/support/contest.rs`): each set prints every contender's
+//! median time and mailwire's ratio to the fastest peer.
 //!
-//! After the criterion groups, a short timing of each pair prints the speed ratios.
+//! The sets:
+//! - `imap-fetch/structure-1000`: 1,000 `* n FETCH (UID FLAGS RFC822.SIZE INTERNALDATE
+//!   ENVELOPE BODYSTRUCTURE)` lines, as an IMAP server answers a client opening a mailbox
+//!   (Dovecot writes these items byte for byte as mailwire does for 244 of the 248
+//!   messages; `tests/dovecot_fetch.rs`). They are written by mailwire's server FETCH
+//!   writer over the 248 real messages of `crates/mailwire-imap/tests/dovecot/corpus/`
+//!   (stored with CRLF line ends, as a server serves them), in turn: `ParsedMessage`'s
+//!   `write_envelope` and `write_body_structure` for ENVELOPE and BODYSTRUCTURE, the codec's
+//!   encoder for the other items, as `server::Session` does. So the lines hold what real
+//!   mail puts there: NILs, quoted strings with `\"` and `\\`, literals where a value
+//!   holds CR, LF or 8-bit bytes, encoded words, non-ASCII names, nested multiparts,
+//!   `message/rfc822` parts with their own envelope and structure, body extension data.
+//! - `imap-fetch/headers-1000`: 1,000 `* n FETCH (UID FLAGS BODY[HEADER.FIELDS (...)]
+//!   {len} ...)` lines over the same messages, the header fields Thunderbird asks for when
+//!   it lists a mailbox, each a literal.
+//! - `imap-response/search-100k`: one `* SEARCH` of 100,000 UIDs.
+//! - `imap-command/mix-1000`: 1,000 commands as Thunderbird and mutt send them, in turn
+//!   ([`COMMANDS`]): UID FETCH with body sections and partial ranges, UID SEARCH, STORE,
+//!   SELECT, EXAMINE, IDLE and its DONE, LIST, LSUB, STATUS, NAMESPACE, ID, APPEND with a
+//!   small non-synchronising literal, UID COPY, EXPUNGE, NOOP, LOGOUT.
+//! - `imap-command/append-1MiB`: one APPEND carrying a 1 MiB literal.
+//!
+//! Every contender decodes the whole stream, message by message, into its crate's own
+//! value for each message, and shows the value to `black_box`:
+//! - mailwire: `decode_response` / `decode_command` (and `decode_idle_done` after IDLE),
+//!   which frame the message, check it against the grammar and build owned values;
+//! - imap-proto: `Response::parse`, which builds values borrowing from the input (it has
+//!   no command parser, so it is in the response sets only);
+//! - imap-codec: `ResponseCodec` / `CommandCodec` (and `IdleDoneCodec` after IDLE).
+//!
+//! Before anything is timed, each stream is decoded by every contender and the counts of
+//! messages must be equal, so every contender parses every line.
+//!
+//! Criterion's groups time the same functions without interleaving. The
+//! `imap_list_match` groups time LIST pattern matching, whose cost must grow with the name
+//! times the pattern at worst, whatever wildcards a client sends.
+//!
+//! Profiles: `MAILWIRE_BENCH_PROFILE=imap-fetch/structure-1000/mailwire` (or
+//! `/imap-proto`, or `imap-command/mix-1000/imap-codec` …) runs that contender alone inside
+//! `support::contest::profiled`:
+//!
+//! ```text
+//! cargo bench --bench imap --no-run
+//! MAILWIRE_BENCH_PROFILE=imap-fetch/structure-1000/mailwire MAILWIRE_BENCH_PROFILE_ITERS=10 \
+//!     valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*profiled*' \
+//!     target/release/deps/imap-<hash>
+//! ```
 #![allow(clippy::print_stdout, reason = "a benchmark reports its ratios")]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
 
-use criterion::{Criterion, Throughput, criterion_group};
+use criterion::{Criterion, Throughput};
 use imap_codec::decode::Decoder;
-use imap_codec::{CommandCodec, ResponseCodec};
-use mailwire::imap::codec::{Decoded, Limits, decode_command, decode_response};
-use mailwire::imap::types::{Delimiter, ListMailbox, Mailbox};
+use imap_codec::{CommandCodec, IdleDoneCodec, ResponseCodec};
+use mailwire::imap::codec::{
+    Decoded, Limits, decode_command, decode_idle_done, decode_response, encode_response,
+};
+use mailwire::imap::message::ParsedMessage;
+use mailwire::imap::types::{
+    CommandBody, Data, DateTime, Delimiter, FetchAttribute, Flag, FlagFetch, IString, ListMailbox,
+    Mailbox, MessageDataItem, NonEmpty, Response, Section, SectionText,
+};
+use support::contest::{self, ours, reference};
 
-fn fetch_stream(messages: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    for i in 1..=messages {
-        out.extend_from_slice(
-            format!(
-                "* {i} FETCH (UID {uid} FLAGS (\\Seen $Forwarded) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" \
-RFC822.SIZE 4286 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" \
-((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) \
-((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL \"imap\" \"cac.washington.edu\")) \
-((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \
-\"<B27397-0100000@cac.washington.edu>\") BODYSTRUCTURE (((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \
-\"QUOTED-PRINTABLE\" 1234 40 NIL NIL NIL NIL)(\"TEXT\" \"HTML\" (\"CHARSET\" \"utf-8\") NIL NIL \
-\"QUOTED-PRINTABLE\" 5678 120 NIL NIL NIL NIL) \"ALTERNATIVE\" (\"BOUNDARY\" \"alt\") NIL NIL NIL)\
-(\"APPLICATION\" \"PDF\" (\"NAME\" \"report.pdf\") NIL NIL \"BASE64\" 200000 NIL (\"attachment\" \
-(\"FILENAME\" \"report.pdf\")) NIL NIL) \"MIXED\" (\"BOUNDARY\" \"mix\") NIL NIL NIL))\r\n",
-                uid = 40_000 + i
-            )
-            .as_bytes(),
-        );
+mod support;
+
+/// The corpus's messages, sorted by path, with bare LF made CRLF.
+fn corpus() -> Vec<Vec<u8>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/mailwire-imap/tests/dovecot/corpus");
+    let mut files = Vec::new();
+    for source in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(source.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = file.path();
+            if path.extension().is_some_and(|e| e == "eml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+        .iter()
+        .map(|p| crlf(&std::fs::read(p).expect("corpus file")))
+        .collect()
+}
+
+fn crlf(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
+    for (i, &b) in raw.iter().enumerate() {
+        if b == b'\n' && (i == 0 || raw[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(b);
     }
     out
+}
+
+/// The flags of message `n`: what a mailbox in use holds, read and unread, answered,
+/// forwarded, with a few keywords.
+fn flags(n: u32) -> Vec<FlagFetch> {
+    let f = |s: &str| FlagFetch::Flag(Flag::parse(s).expect("a flag"));
+    match n % 7 {
+        0 => vec![],
+        1 | 4 => vec![f("\\Seen")],
+        2 => vec![f("\\Seen"), f("\\Answered")],
+        3 => vec![f("$Forwarded"), f("\\Seen")],
+        5 => vec![f("\\Flagged"), f("\\Seen"), f("NonJunk")],
+        _ => vec![f("$Junk")],
+    }
+}
+
+/// `* seq FETCH (` `items` encoded by the codec, without the closing `)` CRLF.
+fn start_line(seq: u32, items: Vec<MessageDataItem>) -> Vec<u8> {
+    let mut line = Vec::new();
+    encode_response(
+        &Response::Data(Data::Fetch {
+            seq: NonZeroU32::new(seq).expect("seq from 1"),
+            items: NonEmpty::from_vec(items).expect("items"),
+        }),
+        &mut line,
+    );
+    line.truncate(line.len() - b")\r\n".len());
+    line
+}
+
+/// UID, FLAGS, RFC822.SIZE and INTERNALDATE of the message at `seq`.
+fn store_items(seq: u32, msg: &ParsedMessage<'_>) -> Vec<MessageDataItem> {
+    let internal = DateTime::from_unix_seconds(1_764_000_000 + i64::from(seq) * 7_919)
+        .expect("a date")
+        .date();
+    let hour = u8::try_from(seq % 24).expect("an hour");
+    let minute = u8::try_from(seq % 60).expect("a minute");
+    let internal = DateTime::new(internal, hour, minute, 7, 60).expect("a time");
+    vec![
+        MessageDataItem::Uid(NonZeroU32::new(30_000 + seq).expect("uid")),
+        MessageDataItem::Flags(flags(seq)),
+        MessageDataItem::Rfc822Size(msg.size()),
+        MessageDataItem::InternalDate(internal),
+    ]
+}
+
+/// `* seq FETCH (UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE)` for `raw`.
+fn structure_line(seq: u32, raw: &[u8]) -> Vec<u8> {
+    let msg = ParsedMessage::parse(raw);
+    let mut line = start_line(seq, store_items(seq, &msg));
+    line.extend_from_slice(b" ENVELOPE ");
+    msg.write_envelope(&mut line);
+    line.extend_from_slice(b" BODYSTRUCTURE ");
+    msg.write_body_structure(true, &mut line);
+    line.extend_from_slice(b")\r\n");
+    line
+}
+
+/// The header fields Thunderbird asks for when it lists a mailbox.
+const HEADER_FIELDS: [&str; 13] = [
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Priority",
+    "X-Priority",
+    "References",
+    "Newsgroups",
+    "In-Reply-To",
+    "Content-Type",
+];
+
+/// `* seq FETCH (UID FLAGS BODY[HEADER.FIELDS (…)] {len} …)` for `raw`.
+fn headers_line(seq: u32, raw: &[u8]) -> Vec<u8> {
+    let names = HEADER_FIELDS
+        .iter()
+        .map(|n| IString::new(n.to_ascii_uppercase()).expect("a field name"))
+        .collect();
+    let section = Section::new(
+        vec![],
+        Some(SectionText::HeaderFields(
+            NonEmpty::from_vec(names).expect("names"),
+        )),
+    )
+    .expect("a section");
+    let attribute = FetchAttribute::BodySection {
+        peek: true,
+        section,
+        partial: None,
+    };
+    let msg = ParsedMessage::parse(raw);
+    let mut items = store_items(seq, &msg);
+    items.truncate(2);
+    items.push(msg.fetch(&attribute).expect("a header section"));
+    let mut line = start_line(seq, items);
+    line.extend_from_slice(b")\r\n");
+    line
+}
+
+/// `lines` lines written by `line` over the messages of `corpus` in turn, numbered from 1.
+fn stream(corpus: &[Vec<u8>], lines: u32, line: fn(u32, &[u8]) -> Vec<u8>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for seq in 1..=lines {
+        out.extend_from_slice(&line(seq, &corpus[(seq - 1) as usize % corpus.len()]));
+    }
+    out
+}
+
+/// The messages of the corpus whose lines of both FETCH sets every contender decodes.
+/// imap-codec refuses a BODYSTRUCTURE nested deeper than its limit; such a message is
+/// left out of both sets for every contender.
+fn decodable(corpus: Vec<Vec<u8>>, limits: &Limits) -> Vec<Vec<u8>> {
+    let all = corpus.len();
+    let kept: Vec<Vec<u8>> = corpus
+        .into_iter()
+        .filter(|raw| {
+            [structure_line(1, raw), headers_line(1, raw)]
+                .iter()
+                .all(|line| {
+                    decode_response(line, limits).is_ok_and(|d| d.complete().is_some())
+                        && imap_proto::Response::parse(line).is_ok_and(|(rest, _)| rest.is_empty())
+                        && ResponseCodec::default()
+                            .decode(line)
+                            .is_ok_and(|(rest, _)| rest.is_empty())
+                })
+        })
+        .collect();
+    if !contest::profiling() {
+        println!(
+            "imap-fetch: {} of {all} corpus messages decoded by every contender; the others are left out",
+            kept.len()
+        );
+    }
+    kept
+}
+
+/// Everyday commands, as Thunderbird (`1`, `2` … tags) and mutt (`a0001` … tags) send
+/// them when they open, list, read, flag, file and write mail. `DONE` ends the IDLE
+/// before it.
+const COMMANDS: &[&str] = &[
+    "1 capability\r\n",
+    "2 ID (\"name\" \"Thunderbird\" \"version\" \"128.5.2\")\r\n",
+    "3 NAMESPACE\r\n",
+    "4 list \"\" \"*\"\r\n",
+    "5 lsub \"\" \"*\"\r\n",
+    "6 select \"INBOX\"\r\n",
+    "7 UID fetch 1:* (FLAGS)\r\n",
+    "8 UID fetch 30245:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])\r\n",
+    "9 UID fetch 30231 (UID RFC822.SIZE BODY.PEEK[])\r\n",
+    "10 UID fetch 30231 (BODY.PEEK[2]<0.10240>)\r\n",
+    "11 UID store 30231 +Flags (\\Seen)\r\n",
+    "12 IDLE\r\n",
+    "DONE\r\n",
+    "13 UID search UNDELETED SINCE 1-Dec-2026\r\n",
+    "14 STATUS \"Lists/rust-users\" (UIDNEXT MESSAGES UNSEEN RECENT)\r\n",
+    "15 UID copy 30227:30229,30233 \"Archive/2026\"\r\n",
+    "16 UID store 30227:30229,30233 +FLAGS (\\Deleted)\r\n",
+    "17 expunge\r\n",
+    "18 APPEND \"Sent\" (\\Seen) \"08-Dec-2026 01:20:00 +0100\" {162+}\r\n\
+From: Anna <anna@example.org>\r\nTo: Ben <ben@example.net>\r\nSubject: Re: lunch\r\n\
+Date: Tue, 8 Dec 2026 01:20:00 +0100\r\nMessage-ID: <x1@example.org>\r\n\r\nYes, at one.\r\n\r\n",
+    "19 noop\r\n",
+    "a0001 LOGIN \"ben@example.net\" \"correct horse battery staple\"\r\n",
+    "a0002 EXAMINE \"Lists/mutt-users\"\r\n",
+    "a0003 FETCH 1:250 (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (DATE FROM SENDER SUBJECT TO CC MESSAGE-ID REFERENCES CONTENT-TYPE CONTENT-DESCRIPTION IN-REPLY-TO REPLY-TO LINES LIST-POST X-LABEL)])\r\n",
+    "a0004 UID FETCH 412 BODY.PEEK[]\r\n",
+    "a0005 UID SEARCH OR FROM \"anna\" SUBJECT \"meeting notes\" NOT DELETED\r\n",
+    "a0006 UID STORE 412,415:418 +FLAGS.SILENT (\\Seen $Forwarded)\r\n",
+    "a0007 UID STORE 419 -FLAGS.SILENT (\\Flagged)\r\n",
+    "a0008 STATUS \"INBOX\" (MESSAGES UNSEEN UIDNEXT UIDVALIDITY)\r\n",
+    "a0009 CHECK\r\n",
+    "a0010 CLOSE\r\n",
+    "a0011 LOGOUT\r\n",
+];
+
+/// [`COMMANDS`] in turn, 1,000 of them.
+fn command_mix() -> Vec<u8> {
+    COMMANDS
+        .iter()
+        .cycle()
+        .take(1000)
+        .flat_map(|c| c.bytes())
+        .collect()
 }
 
 fn search_result(uids: u32) -> Vec<u8> {
@@ -60,38 +311,20 @@ fn append_1mib() -> Vec<u8> {
     out
 }
 
-fn command_mix() -> Vec<u8> {
-    let commands = [
-        "a1 LOGIN \"fred@example.com\" \"correct horse battery staple\"\r\n",
-        "a2 SELECT INBOX\r\n",
-        "a3 UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID)])\r\n",
-        "a4 UID SEARCH SINCE 1-Feb-1994 NOT DELETED OR FROM \"smith\" SUBJECT \"meeting notes\"\r\n",
-        "a5 UID STORE 4827313:4828442 +FLAGS.SILENT (\\Seen \\Flagged)\r\n",
-        "a6 STATUS \"Sent Items\" (MESSAGES UNSEEN UIDNEXT UIDVALIDITY)\r\n",
-        "a7 UID COPY 1,5,7:9 Archive\r\n",
-        "a8 LIST \"\" \"*\"\r\n",
-        "a9 FETCH 2:4 (FLAGS BODY[HEADER.FIELDS (DATE FROM)])\r\n",
-        "a10 NOOP\r\n",
-    ];
-    commands
-        .iter()
-        .cycle()
-        .take(1000)
-        .flat_map(|c| c.bytes())
-        .collect()
-}
-
+/// A client's limits (BODYSTRUCTURE nests up to 128 deep; the corpus has a message nested
+/// 100 deep), with room for the 1 MiB APPEND.
 fn limits() -> Limits {
-    Limits::default()
-        .with_max_line(4 * 1024 * 1024)
-        .with_max_literal(16 * 1024 * 1024)
+    Limits::for_client().with_max_literal(16 * 1024 * 1024)
 }
 
 fn mailwire_responses(mut input: &[u8], limits: &Limits) -> usize {
     let mut n = 0;
     while !input.is_empty() {
         let Ok(Decoded::Complete { value, consumed }) = decode_response(input, limits) else {
-            panic!("mailwire failed")
+            panic!(
+                "mailwire failed at {}",
+                String::from_utf8_lossy(&input[..input.len().min(300)])
+            )
         };
         black_box(value);
         input = &input[consumed..];
@@ -104,7 +337,10 @@ fn proto_responses(mut input: &[u8]) -> usize {
     let mut n = 0;
     while !input.is_empty() {
         let Ok((rest, value)) = imap_proto::Response::parse(input) else {
-            panic!("imap-proto failed")
+            panic!(
+                "imap-proto failed at {}",
+                String::from_utf8_lossy(&input[..input.len().min(300)])
+            )
         };
         black_box(value);
         input = rest;
@@ -118,7 +354,10 @@ fn codec_responses(mut input: &[u8]) -> usize {
     let mut n = 0;
     while !input.is_empty() {
         let Ok((rest, value)) = codec.decode(input) else {
-            panic!("imap-codec failed")
+            panic!(
+                "imap-codec failed at {}",
+                String::from_utf8_lossy(&input[..input.len().min(300)])
+            )
         };
         black_box(value);
         input = rest;
@@ -127,12 +366,27 @@ fn codec_responses(mut input: &[u8]) -> usize {
     n
 }
 
+/// Commands, and after IDLE the `DONE` that ends it; each counts as one.
 fn mailwire_commands(mut input: &[u8], limits: &Limits) -> usize {
     let mut n = 0;
+    let mut idling = false;
     while !input.is_empty() {
+        if idling {
+            let Ok(Decoded::Complete { consumed, .. }) = decode_idle_done(input, limits) else {
+                panic!("mailwire failed on DONE")
+            };
+            input = &input[consumed..];
+            idling = false;
+            n += 1;
+            continue;
+        }
         let Ok(Decoded::Complete { value, consumed }) = decode_command(input, limits) else {
-            panic!("mailwire failed")
+            panic!(
+                "mailwire failed at {}",
+                String::from_utf8_lossy(&input[..input.len().min(300)])
+            )
         };
+        idling = matches!(value.body, CommandBody::Idle);
         black_box(value);
         input = &input[consumed..];
         n += 1;
@@ -142,11 +396,29 @@ fn mailwire_commands(mut input: &[u8], limits: &Limits) -> usize {
 
 fn codec_commands(mut input: &[u8]) -> usize {
     let codec = CommandCodec::default();
+    let done = IdleDoneCodec::default();
     let mut n = 0;
+    let mut idling = false;
     while !input.is_empty() {
+        if idling {
+            let Ok((rest, _)) = done.decode(input) else {
+                panic!("imap-codec failed on DONE")
+            };
+            input = rest;
+            idling = false;
+            n += 1;
+            continue;
+        }
         let Ok((rest, value)) = codec.decode(input) else {
-            panic!("imap-codec failed")
+            panic!(
+                "imap-codec failed at {}",
+                String::from_utf8_lossy(&input[..input.len().min(300)])
+            )
         };
+        idling = matches!(
+            value.body,
+            imap_codec::imap_types::command::CommandBody::Idle
+        );
         black_box(value);
         input = rest;
         n += 1;
@@ -155,50 +427,77 @@ fn codec_commands(mut input: &[u8]) -> usize {
 }
 
 struct Inputs {
-    fetch: Vec<u8>,
+    structure: Vec<u8>,
+    headers: Vec<u8>,
     search: Vec<u8>,
-    append: Vec<u8>,
     commands: Vec<u8>,
+    append: Vec<u8>,
 }
 
-fn inputs() -> Inputs {
+fn inputs(limits: &Limits) -> Inputs {
+    let corpus = corpus();
+    assert!(corpus.len() >= 200, "the corpus is not here");
+    let corpus = decodable(corpus, limits);
     Inputs {
-        fetch: fetch_stream(1000),
+        structure: stream(&corpus, 1000, structure_line),
+        headers: stream(&corpus, 1000, headers_line),
         search: search_result(100_000),
-        append: append_1mib(),
         commands: command_mix(),
+        append: append_1mib(),
     }
 }
 
-fn responses(c: &mut Criterion) {
-    let inputs = inputs();
-    let limits = limits();
+/// Every contender decodes every message of every set.
+fn check(inputs: &Inputs, limits: &Limits) {
+    for input in [&inputs.structure, &inputs.headers] {
+        assert_eq!(mailwire_responses(input, limits), 1000);
+        assert_eq!(proto_responses(input), 1000);
+        assert_eq!(codec_responses(input), 1000);
+    }
+    assert_eq!(mailwire_responses(&inputs.search, limits), 1);
+    assert_eq!(proto_responses(&inputs.search), 1);
+    assert_eq!(codec_responses(&inputs.search), 1);
+    // `DONE` counts as one, so the 1,000 entries of the mix are 1,000 decodes.
+    assert_eq!(mailwire_commands(&inputs.commands, limits), 1000);
+    assert_eq!(codec_commands(&inputs.commands), 1000);
+    assert_eq!(mailwire_commands(&inputs.append, limits), 1);
+    assert_eq!(codec_commands(&inputs.append), 1);
+}
+
+fn responses(c: &mut Criterion, inputs: &Inputs, limits: &Limits) {
     for (name, input) in [
-        ("fetch_1000", &inputs.fetch),
-        ("search_100k", &inputs.search),
+        ("fetch-structure-1000", &inputs.structure),
+        ("fetch-headers-1000", &inputs.headers),
+        ("search-100k", &inputs.search),
     ] {
         let mut group = c.benchmark_group(format!("imap_response/{name}"));
         group.throughput(Throughput::Bytes(input.len() as u64));
         group.bench_function("mailwire", |b| {
-            b.iter(|| mailwire_responses(input, &limits));
+            b.iter(|| mailwire_responses(black_box(input), limits));
         });
-        group.bench_function("imap-proto", |b| b.iter(|| proto_responses(input)));
-        group.bench_function("imap-codec", |b| b.iter(|| codec_responses(input)));
+        group.bench_function("imap-proto", |b| {
+            b.iter(|| proto_responses(black_box(input)));
+        });
+        group.bench_function("imap-codec", |b| {
+            b.iter(|| codec_responses(black_box(input)));
+        });
         group.finish();
     }
 }
 
-fn commands(c: &mut Criterion) {
-    let inputs = inputs();
-    let limits = limits();
+fn commands(c: &mut Criterion, inputs: &Inputs, limits: &Limits) {
     for (name, input) in [
-        ("append_1mib", &inputs.append),
-        ("mix_1000", &inputs.commands),
+        ("mix-1000", &inputs.commands),
+        ("append-1MiB", &inputs.append),
     ] {
         let mut group = c.benchmark_group(format!("imap_command/{name}"));
         group.throughput(Throughput::Bytes(input.len() as u64));
-        group.bench_function("mailwire", |b| b.iter(|| mailwire_commands(input, &limits)));
-        group.bench_function("imap-codec", |b| b.iter(|| codec_commands(input)));
+        group.bench_function("mailwire", |b| {
+            b.iter(|| mailwire_commands(black_box(input), limits));
+        });
+        group.bench_function("imap-codec", |b| {
+            b.iter(|| codec_commands(black_box(input)));
+        });
         group.finish();
     }
 }
@@ -263,114 +562,56 @@ fn list_patterns(c: &mut Criterion) {
     group.finish();
 }
 
-/// How many times `f` must run to last about 20 ms.
-fn reps_for(f: &mut impl FnMut() -> usize) -> u32 {
-    let start = Instant::now();
-    let mut reps = 0u32;
-    while start.elapsed() < Duration::from_millis(20) {
-        black_box(f());
-        reps += 1;
-    }
-    reps.max(1)
-}
-
-fn time(f: &mut impl FnMut() -> usize, reps: u32) -> Duration {
-    let t = Instant::now();
-    for _ in 0..reps {
-        black_box(f());
-    }
-    t.elapsed() / reps
-}
-
-/// Times `ours` and `theirs` in alternation, 15 rounds, and prints the median of the
-/// per-round ratios: alternating keeps the load of a shared machine from favouring either.
-fn ratio(
-    label: &str,
-    peer: &str,
-    mut ours: impl FnMut() -> usize,
-    mut theirs: impl FnMut() -> usize,
-) {
-    let (r_ours, r_theirs) = (reps_for(&mut ours), reps_for(&mut theirs));
-    let mut rounds: Vec<(f64, Duration, Duration)> = (0..15)
-        .map(|_| {
-            let a = time(&mut ours, r_ours);
-            let b = time(&mut theirs, r_theirs);
-            (b.as_secs_f64() / a.as_secs_f64(), a, b)
-        })
-        .collect();
-    rounds.sort_by(|x, y| x.0.total_cmp(&y.0));
-    let (r, a, b) = rounds[rounds.len() / 2];
-    println!("{label:<24} mailwire {a:>10.1?}  {peer:<10} {b:>10.1?}  mailwire is {r:.2}x {peer}");
-}
-
-fn print_ratios() {
-    let inputs = inputs();
-    let limits = limits();
-    println!("\nspeed ratios (median of 15 alternating rounds; above 1 means mailwire is faster):");
-    for (name, input) in [
-        ("fetch_1000", &inputs.fetch),
-        ("search_100k", &inputs.search),
+/// The interleaved comparisons of every set.
+fn contests(inputs: &Inputs, limits: &Limits) {
+    for (set, input) in [
+        ("imap-fetch/structure-1000", &inputs.structure),
+        ("imap-fetch/headers-1000", &inputs.headers),
+        ("imap-response/search-100k", &inputs.search),
     ] {
-        let label = format!("response {name}");
-        ratio(
-            &label,
-            "imap-proto",
-            || mailwire_responses(input, &limits),
-            || proto_responses(input),
-        );
-        ratio(
-            &label,
-            "imap-codec",
-            || mailwire_responses(input, &limits),
-            || codec_responses(input),
+        contest::compare(
+            set,
+            vec![
+                reference("imap-proto", || {
+                    proto_responses(black_box(input));
+                }),
+                reference("imap-codec", || {
+                    codec_responses(black_box(input));
+                }),
+                ours("mailwire", || {
+                    mailwire_responses(black_box(input), limits);
+                }),
+            ],
         );
     }
-    for (name, input) in [
-        ("append_1mib", &inputs.append),
-        ("mix_1000", &inputs.commands),
+    for (set, input) in [
+        ("imap-command/mix-1000", &inputs.commands),
+        ("imap-command/append-1MiB", &inputs.append),
     ] {
-        let label = format!("command {name}");
-        ratio(
-            &label,
-            "imap-codec",
-            || mailwire_commands(input, &limits),
-            || codec_commands(input),
+        contest::compare(
+            set,
+            vec![
+                reference("imap-codec", || {
+                    codec_commands(black_box(input));
+                }),
+                ours("mailwire", || {
+                    mailwire_commands(black_box(input), limits);
+                }),
+            ],
         );
     }
 }
-
-fn ratios_only() -> bool {
-    std::env::args().any(|a| a == "--ratios-only")
-}
-
-criterion_group!(benches, responses, commands, list_patterns);
 
 fn main() {
-    let inputs = inputs();
     let limits = limits();
-    // Every decoder reads every input whole before anything is timed.
-    assert_eq!(
-        mailwire_responses(&inputs.fetch, &limits),
-        proto_responses(&inputs.fetch)
-    );
-    assert_eq!(
-        mailwire_responses(&inputs.fetch, &limits),
-        codec_responses(&inputs.fetch)
-    );
-    assert_eq!(mailwire_responses(&inputs.search, &limits), 1);
-    assert_eq!(proto_responses(&inputs.search), 1);
-    assert_eq!(codec_responses(&inputs.search), 1);
-    assert_eq!(
-        mailwire_commands(&inputs.append, &limits),
-        codec_commands(&inputs.append)
-    );
-    assert_eq!(
-        mailwire_commands(&inputs.commands, &limits),
-        codec_commands(&inputs.commands)
-    );
-    if !ratios_only() {
-        benches();
-        Criterion::default().configure_from_args().final_summary();
+    let inputs = inputs(&limits);
+    check(&inputs, &limits);
+    if !contest::profiling() {
+        let mut c = Criterion::default().configure_from_args();
+        responses(&mut c, &inputs, &limits);
+        commands(&mut c, &inputs, &limits);
+        list_patterns(&mut c);
+        c.final_summary();
     }
-    print_ratios();
+    contests(&inputs, &limits);
 }

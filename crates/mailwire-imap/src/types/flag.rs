@@ -50,16 +50,16 @@ impl Flag {
     }
 
     fn known(name: &[u8]) -> Option<Self> {
-        [
-            (&b"Answered"[..], Self::Answered),
-            (b"Flagged", Self::Flagged),
-            (b"Deleted", Self::Deleted),
-            (b"Seen", Self::Seen),
-            (b"Draft", Self::Draft),
-        ]
-        .into_iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, f)| f)
+        // By length first: every flag of a FETCH or STORE comes through here.
+        let is = |s: &[u8]| name.eq_ignore_ascii_case(s);
+        match name.len() {
+            4 if is(b"Seen") => Some(Self::Seen),
+            5 if is(b"Draft") => Some(Self::Draft),
+            7 if is(b"Flagged") => Some(Self::Flagged),
+            7 if is(b"Deleted") => Some(Self::Deleted),
+            8 if is(b"Answered") => Some(Self::Answered),
+            _ => None,
+        }
     }
 }
 

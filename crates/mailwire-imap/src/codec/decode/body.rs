@@ -109,7 +109,8 @@ pub(crate) fn body(i: &[u8], depth: usize) -> PResult<'_, BodyStructure> {
 /// `body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]`
 fn multipart(i: &[u8], depth: usize) -> PResult<'_, BodyStructure> {
     let (rest, first) = body(i, depth)?;
-    let mut bodies = NonEmpty::new(first);
+    // A multipart has two parts or more: grow once, not from one.
+    let mut bodies = NonEmpty::with_capacity(first, 4);
     let mut i = after_part(rest);
     while i.starts_with(b"(") {
         let (rest, b) = body(i, depth)?;

@@ -359,22 +359,35 @@ fn copy_or_move(i: &[u8], uid: bool, is_move: bool) -> PResult<'_, CommandBody> 
 /// `store = "STORE" SP sequence-set [store-modifiers] SP store-att-flags`
 fn store(i: &[u8], uid: bool) -> PResult<'_, CommandBody> {
     let (i, set) = preceded(sp, sequence_set).parse(i)?;
-    let (i, unchanged_since) = opt(preceded(
-        sp,
-        delimited(tag_ci("(UNCHANGEDSINCE "), number64, char(')')),
-    ))
-    .parse(i)?;
+    // The modifier is rare: look for its parenthesis before trying it.
+    let (i, unchanged_since) = if i.starts_with(b" (") {
+        opt(preceded(
+            sp,
+            delimited(tag_ci("(UNCHANGEDSINCE "), number64, char(')')),
+        ))
+        .parse(i)?
+    } else {
+        (i, None)
+    };
     let (i, _) = sp(i)?;
-    let (i, kind) = alt((
-        value(StoreKind::Add, char('+')),
-        value(StoreKind::Remove, char('-')),
-        value(StoreKind::Replace, tag("")),
-    ))
-    .parse(i)?;
+    let (i, kind) = match i.split_first() {
+        Some((b'+', rest)) => (rest, StoreKind::Add),
+        Some((b'-', rest)) => (rest, StoreKind::Remove),
+        _ => (i, StoreKind::Replace),
+    };
     let (i, _) = expect("FLAGS expected", tag_ci("FLAGS")).parse(i)?;
-    let (i, silent) = map(opt(tag_ci(".SILENT")), |s| s.is_some()).parse(i)?;
+    let (i, silent) = match tag_ci(".SILENT")(i) {
+        Ok((rest, _)) => (rest, true),
+        Err(_) => (i, false),
+    };
     let (i, _) = sp(i)?;
-    let (i, flags) = alt((flag_list, separated_list1(sp, flag))).parse(i)?;
+    // A list that fails after its `(` fails further than flags without parentheses
+    // would, so trying only the form the first byte names reports the same error.
+    let (i, flags) = if i.starts_with(b"(") {
+        flag_list(i)?
+    } else {
+        separated_list1(sp, flag).parse(i)?
+    };
     Ok((
         i,
         CommandBody::Store {
@@ -405,11 +418,15 @@ fn fetch(i: &[u8], uid: bool) -> PResult<'_, CommandBody> {
         ))
         .parse(i)?
     };
-    let (i, changed_since) = opt(preceded(
-        sp,
-        delimited(tag_ci("(CHANGEDSINCE "), nz_number64, char(')')),
-    ))
-    .parse(i)?;
+    let (i, changed_since) = if i.starts_with(b" (") {
+        opt(preceded(
+            sp,
+            delimited(tag_ci("(CHANGEDSINCE "), nz_number64, char(')')),
+        ))
+        .parse(i)?
+    } else {
+        (i, None)
+    };
     Ok((
         i,
         CommandBody::Fetch {

@@ -8,8 +8,8 @@ use nom::combinator::{map, opt, value};
 use nom::sequence::preceded;
 
 use super::primitive::{
-    KEYWORD_MAX, PResult, astring, expect, fail, number, nz_number, paren_list1, span1, tag_ci,
-    upper,
+    KEYWORD_MAX, PResult, astring, expect, fail, number, nz_number, paren_list1_sized, span1,
+    tag_ci, upper,
 };
 use crate::types::{FetchAttribute, Partial, Section, SectionText};
 
@@ -133,7 +133,8 @@ pub(crate) fn section(i: &[u8]) -> PResult<'_, Section> {
 }
 
 fn section_text(i: &[u8]) -> PResult<'_, SectionText> {
-    let header_list = |i| paren_list1(astring).parse(i);
+    // Clients ask for a dozen fields or more (Thunderbird 14, mutt 15).
+    let header_list = |i| paren_list1_sized(16, astring).parse(i);
     alt((
         map(
             preceded(tag_ci("HEADER.FIELDS.NOT "), header_list),

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::num::{NonZeroU32, NonZeroU64};
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, tag_no_case, take, take_while, take_while1};
+use nom::bytes::complete::{tag, take, take_while, take_while1};
 use nom::character::complete::char;
 use nom::combinator::{map, opt, value};
 use nom::error::{ErrorKind, ParseError};
@@ -140,10 +140,23 @@ fn digits(i: &[u8]) -> PResult<'_, &[u8]> {
 
 /// `number`: an unsigned 32-bit integer.
 pub(crate) fn number(i: &[u8]) -> PResult<'_, u32> {
-    let (rest, d) = digits(i)?;
-    match fold_digits(d).and_then(|n| u32::try_from(n).ok()) {
-        Some(n) => Ok((rest, n)),
-        None => fail(i, "number too large"),
+    // One pass: the digits are read as they are found. A value past `u64` saturates,
+    // so it is too large as surely as one that merely passes `u32`.
+    let mut n = 0u64;
+    let mut len = 0;
+    while let Some(&b) = i.get(len) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        n = n.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+        len += 1;
+    }
+    if len == 0 {
+        return fail(i, "number expected");
+    }
+    match u32::try_from(n) {
+        Ok(n) => Ok((&i[len..], n)),
+        Err(_) => fail(i, "number too large"),
     }
 }
 
@@ -194,7 +207,11 @@ pub(crate) fn tag_(i: &[u8]) -> PResult<'_, Tag> {
 }
 
 pub(crate) fn nil(i: &[u8]) -> PResult<'_, ()> {
-    value((), tag_no_case("NIL")).parse(i)
+    // By hand, as `nstring` reads it: NIL stands for every absent field of a BODYSTRUCTURE.
+    match i.get(..3) {
+        Some(n) if n.eq_ignore_ascii_case(b"NIL") => Ok((&i[3..], ())),
+        _ => fail(i, "unexpected token"),
+    }
 }
 
 /// `quoted = DQUOTE *QUOTED-CHAR DQUOTE`. Bytes above 0x7f are accepted: servers send
@@ -204,11 +221,30 @@ pub(crate) fn quoted(i: &[u8]) -> PResult<'_, Cow<'_, [u8]>> {
         return fail(i, "string expected");
     };
     // Quoted strings are short: one scalar pass beats setting up vector searches (and
-    // word-at-a-time tests, measured). The ordinary bytes are skipped through a table
-    // before the few special ones are matched.
+    // word-at-a-time tests, measured). The ordinary bytes are skipped through a table;
+    // most strings end at their first special byte, the closing quote, and the rest
+    // (escapes, errors) go on in `quoted_escaped`.
+    let mut pos = 0;
+    while let Some(&b) = body.get(pos) {
+        if is_quoted_run(b) {
+            pos += 1;
+            continue;
+        }
+        if b == b'"' {
+            return Ok((&body[pos + 1..], Cow::Borrowed(&body[..pos])));
+        }
+        return quoted_escaped(i, body, pos);
+    }
+    fail(i, "unterminated quoted string")
+}
+
+/// The rest of [`quoted`] from `pos`, the first special byte of `body` that is not the
+/// closing quote.
+#[cold]
+#[inline(never)]
+fn quoted_escaped<'a>(i: &'a [u8], body: &'a [u8], mut pos: usize) -> PResult<'a, Cow<'a, [u8]>> {
     let mut out: Option<Vec<u8>> = None;
     let mut start = 0;
-    let mut pos = 0;
     while let Some(&b) = body.get(pos) {
         if is_quoted_run(b) {
             pos += 1;
@@ -600,13 +636,22 @@ pub(crate) fn skip_spaces(i: &[u8]) -> &[u8] {
 
 /// `"(" item *(SP item) ")"`, non-empty and strict.
 pub(crate) fn paren_list1<'a, O>(
+    item: impl FnMut(&'a [u8]) -> PResult<'a, O>,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, NonEmpty<O>> {
+    // Growing from one element would move the list twice for a typical few items.
+    paren_list1_sized(4, item)
+}
+
+/// [`paren_list1`] with room for `capacity` items before the list grows: for lists that
+/// are usually long, such as the header field names of `BODY[HEADER.FIELDS (…)]`.
+pub(crate) fn paren_list1_sized<'a, O>(
+    capacity: usize,
     mut item: impl FnMut(&'a [u8]) -> PResult<'a, O>,
 ) -> impl FnMut(&'a [u8]) -> PResult<'a, NonEmpty<O>> {
     move |i| {
         let (i, _) = expect("'(' expected", char('(')).parse(i)?;
         let (mut i, first) = item(i)?;
-        // Growing from one element would move the list twice for a typical few items.
-        let mut out = NonEmpty::with_capacity(first, 4);
+        let mut out = NonEmpty::with_capacity(first, capacity);
         while let Some(rest) = i.strip_prefix(b" ") {
             let (rest, o) = item(rest)?;
             out.push(o);
@@ -624,6 +669,22 @@ mod tests {
     #[test]
     fn numbers_check_their_range() {
         assert_eq!(number(b"4294967295 ").unwrap(), (&b" "[..], u32::MAX));
+        assert_eq!(number(b"007)").unwrap(), (&b")"[..], 7));
+        let huge = b"123456789012345678901234567890 ";
+        assert_eq!(
+            number(huge).unwrap_err(),
+            nom::Err::Error(PError {
+                input: huge,
+                reason: "number too large"
+            })
+        );
+        assert_eq!(
+            number(b"x").unwrap_err(),
+            nom::Err::Error(PError {
+                input: b"x",
+                reason: "number expected"
+            })
+        );
         assert_eq!(
             number(b"4294967296").unwrap_err(),
             nom::Err::Error(PError {
@@ -652,6 +713,14 @@ mod tests {
         assert_eq!(literal_data(true)(b"~{3}\r\na\0c").unwrap().1, b"a\0c");
         assert_eq!(astring(b"foo]bar baz").unwrap().1.as_bytes(), b"foo]bar");
         assert_eq!(nstring(b"nil").unwrap().1, None);
+        assert_eq!(nil(b"Nil)").unwrap(), (&b")"[..], ()));
+        assert_eq!(
+            nil(b"NI").unwrap_err(),
+            nom::Err::Error(PError {
+                input: b"NI",
+                reason: "unexpected token"
+            })
+        );
         assert!(nstring(b"foo").is_err());
     }
 

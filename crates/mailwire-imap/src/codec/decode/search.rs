@@ -26,7 +26,8 @@ pub(crate) fn search(i: &[u8], uid: bool, depth: usize) -> PResult<'_, CommandBo
         },
     };
     let (mut i, first) = preceded(sp, |i| search_key(i, depth)).parse(i)?;
-    let mut criteria = NonEmpty::new(first);
+    // Clients send a few keys: grow once, not from one.
+    let mut criteria = NonEmpty::with_capacity(first, 4);
     while i.starts_with(b" ") {
         let (rest, key) = preceded(sp, |i| search_key(i, depth)).parse(i)?;
         criteria.push(key);
