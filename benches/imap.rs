@@ -71,26 +71,7 @@ mod support;
 
 /// The corpus's messages, sorted by path, with bare LF made CRLF.
 fn corpus() -> Vec<Vec<u8>> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("crates/mailwire-imap/tests/dovecot/corpus");
-    let mut files = Vec::new();
-    for source in std::fs::read_dir(&root).into_iter().flatten().flatten() {
-        for file in std::fs::read_dir(source.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let path = file.path();
-            if path.extension().is_some_and(|e| e == "eml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-        .iter()
-        .map(|p| crlf(&std::fs::read(p).expect("corpus file")))
-        .collect()
+    support::dovecot_corpus().iter().map(|m| crlf(m)).collect()
 }
 
 fn crlf(raw: &[u8]) -> Vec<u8> {

@@ -284,38 +284,13 @@ fn mailparse_parse(data: &[u8]) -> usize {
         + mailparse_walk(&m)
 }
 
-/// Every message of the Dovecot differential corpus, as stored, sorted by path; empty
-/// where the corpus is not (it is not packaged).
-fn corpus() -> Vec<Vec<u8>> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("crates/mailwire-imap/tests/dovecot/corpus");
-    let mut files = Vec::new();
-    for source in std::fs::read_dir(&root).into_iter().flatten().flatten() {
-        for file in std::fs::read_dir(source.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let path = file.path();
-            if path.extension().is_some_and(|e| e == "eml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-        .iter()
-        .map(|p| std::fs::read(p).expect("corpus file"))
-        .collect()
-}
-
 fn each(f: fn(&[u8]) -> usize, messages: &[Vec<u8>]) -> usize {
     messages.iter().map(|m| f(black_box(m))).sum()
 }
 
 /// The interleaved comparisons: the corpus, then every fixture.
 fn contests(sets: &[(&'static str, Vec<u8>)]) {
-    let corpus = corpus();
+    let corpus = support::dovecot_corpus();
     let mut all: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
     if corpus.is_empty() {
         println!("mime-corpus: skipped, the corpus is not here");

@@ -232,3 +232,29 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjc=\r\n--b1--\r\n"
     };
     (head + &body).into_bytes()
 }
+
+/// Every message of the Dovecot differential corpus
+/// (`crates/mailwire-imap/tests/dovecot/corpus/*/*.eml`), as stored, sorted by path; empty
+/// where the corpus is not (it is not packaged).
+pub(crate) fn dovecot_corpus() -> Vec<Vec<u8>> {
+    let root =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("crates/mailwire-imap/tests/dovecot/corpus");
+    let mut files = Vec::new();
+    for source in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(source.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = file.path();
+            if path.extension().is_some_and(|e| e == "eml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read(p).expect("corpus file"))
+        .collect()
+}
