@@ -46,7 +46,8 @@ stop_dovecot() {
 trap 'status=$?; [ "$status" = 0 ] || cat "$dovecot_dir/log" >&2 2>/dev/null; stop_dovecot; set +e; (exit "$status"); stop_mail_server' EXIT
 
 # start_dovecot: Dovecot's LMTP on a free port of 127.0.0.1 ($dovecot_port) and on the
-# Unix socket $dovecot_socket, for the users of a passwd-file ($user only), whose mail
+# Unix socket $dovecot_socket, for the users of a passwd-file ($user, and $full_user with a
+# quota of one byte: a full mailbox), whose mail
 # goes to $dovecot_mail/<domain>/<local-part>/ (Maildir, lines kept in CRLF).
 start_dovecot() {
     mkdir -p "$dovecot_dir"/{run,state,home} "$dovecot_mail"
@@ -62,7 +63,8 @@ start_dovecot() {
         mail_user=("mail_uid = nobody" "mail_gid = nogroup")
     fi
     dovecot_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    printf '%s:{PLAIN}unused::::::\n' "$user" "$full_user" >"$dovecot_dir/passwd"
+    printf '%s:{PLAIN}unused::::::%s\n' "$user" "" "$full_user" "userdb_quota_rule=*:storage=1B" \
+        >"$dovecot_dir/passwd"
     cat >"$dovecot_conf" <<EOF
 base_dir = $dovecot_dir/run
 state_dir = $dovecot_dir/state
@@ -170,8 +172,6 @@ wait_for_queue ''
 # erin's mailbox is full (a quota of one byte): Dovecot answers 452, the message stays
 # queued, kept in no Maildir; with the quota raised, a flush delivers it once.
 printf 'erin secret\n' | "$bin" add-user "$full_user" --data "$data" --password-stdin 2>>"$work/server.log"
-printf '%s:{PLAIN}unused::::::%s\n' "$user" "" "$full_user" "userdb_quota_rule=*:storage=1B" \
-    >"$dovecot_dir/passwd"
 helper full "$smtp_port"
 wait_for_queue '<erin@localhost> Pending, 1 attempt(s), next at [0-9]*: 452 4\.2\.2 '
 if [ -n "$(find "$full_inbox/new" "$full_inbox/cur" -type f 2>/dev/null)" ]; then
@@ -179,6 +179,9 @@ if [ -n "$(find "$full_inbox/new" "$full_inbox/cur" -type f 2>/dev/null)" ]; the
     exit 1
 fi
 printf '%s:{PLAIN}unused::::::\n' "$user" "$full_user" >"$dovecot_dir/passwd"
+# Dovecot looks at a changed passwd-file at most once a second: the retry must come later
+# than that after the last lookup, or it finds the mailbox still full.
+sleep 2
 "$bin" queue flush --data "$data"
 wait_for_queue ''
 helper deliver-full "$full_inbox"
